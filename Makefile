@@ -1,0 +1,40 @@
+# BMA Recruit: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FLASK_APP := wsgi.py
+
+.PHONY: run test install migrate demo translations clean-db lint
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q || $(BIN)/pybabel compile -d app/translations -f
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask demo load --if-empty
+
+run: demo
+	@echo "Serving BMA Recruit on http://127.0.0.1:5000"
+	$(BIN)/python wsgi.py
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the translation catalogue after adding text: extract, then merge into th/en.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+clean-db:
+	rm -f instance/bma_recruit.db instance/bma_recruit.db-wal instance/bma_recruit.db-shm

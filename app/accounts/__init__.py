@@ -1,0 +1,6 @@
+"""Accounts capability."""
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

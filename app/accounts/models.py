@@ -1,0 +1,156 @@
+"""Users, their roles and the candidate's qualifications profile."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..common.clock import now
+from ..common.types import UTCDateTime
+from ..extensions import db
+
+
+class Role:
+    CANDIDATE = "candidate"
+    HR_OFFICER = "hr_officer"
+    HR_APPROVER = "hr_approver"
+    PANEL = "panel"
+    PROCTOR = "proctor"
+    ADMIN = "admin"
+    ALL = (CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN)
+    # Roles that act for one agency and need user.agency_id.
+    AGENCY_SCOPED = (HR_OFFICER, HR_APPROVER)
+
+
+class EducationLevel:
+    """Ordered: a round's minimum admits every level at or above it."""
+
+    LOWER_SECONDARY = "lower_secondary"  # ม.3
+    UPPER_SECONDARY = "upper_secondary"  # ม.6
+    VOCATIONAL = "vocational"  # ปวช.
+    HIGH_VOCATIONAL = "high_vocational"  # ปวส.
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTORATE = "doctorate"
+    ORDER = (LOWER_SECONDARY, UPPER_SECONDARY, VOCATIONAL, HIGH_VOCATIONAL, BACHELOR, MASTER,
+             DOCTORATE)
+
+    @classmethod
+    def rank(cls, level: str | None) -> int:
+        return cls.ORDER.index(level) if level in cls.ORDER else -1
+
+
+class EmploymentType:
+    NONE = "none"
+    BMA_TEMPORARY = "bma_temporary"  # ลูกจ้างชั่วคราว
+    BMA_PERMANENT = "bma_permanent"  # ลูกจ้างประจำ
+    BMA_CIVIL_SERVANT = "bma_civil_servant"
+    ALL = (NONE, BMA_TEMPORARY, BMA_PERMANENT, BMA_CIVIL_SERVANT)
+    INTERNAL = (BMA_TEMPORARY, BMA_PERMANENT)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Staff accounts created by an administrator may have none; candidates always have one.
+    national_id: Mapped[str | None] = mapped_column(String(13), unique=True)
+    first_name_th: Mapped[str] = mapped_column(String(100))
+    last_name_th: Mapped[str] = mapped_column(String(100))
+    first_name_en: Mapped[str] = mapped_column(String(100), default="")
+    last_name_en: Mapped[str] = mapped_column(String(100), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str] = mapped_column(String(5), default="th")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    agency = relationship("Agency")
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        foreign_keys="UserRole.user_id",
+    )
+    profile: Mapped[CandidateProfile | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("length(national_id) = 13", name="national_id_length"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
+        return self.active
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names.intersection(roles))
+
+    @property
+    def full_name_th(self) -> str:
+        return f"{self.first_name_th} {self.last_name_th}"
+
+    @property
+    def full_name_en(self) -> str:
+        return f"{self.first_name_en} {self.last_name_en}".strip()
+
+    def display_name(self, locale: str = "th") -> str:
+        if locale == "en" and self.full_name_en:
+            return self.full_name_en
+        return self.full_name_th
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
+        CheckConstraint(
+            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin')",
+            name="role_known",
+        ),
+    )
+
+
+class CandidateProfile(db.Model):
+    """What eligibility is checked against; snapshotted into each application."""
+
+    __tablename__ = "candidate_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    education_level: Mapped[str | None] = mapped_column(String(20))
+    degree_name: Mapped[str] = mapped_column(String(200), default="")
+    field_of_study: Mapped[str] = mapped_column(String(200), default="")
+    institution: Mapped[str] = mapped_column(String(200), default="")
+    gpa: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
+    graduation_date: Mapped[date | None] = mapped_column(Date)
+    employment_type: Mapped[str] = mapped_column(String(20), default=EmploymentType.NONE)
+    bma_service_start: Mapped[date | None] = mapped_column(Date)
+    disability_card_no: Mapped[str] = mapped_column(String(30), default="")
+    disability_type: Mapped[str] = mapped_column(String(50), default="")
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+    __table_args__ = (CheckConstraint("gpa IS NULL OR (gpa >= 0 AND gpa <= 4)", name="gpa_range"),)

@@ -1,0 +1,2 @@
+"""HTTP views."""
+from . import bp  # noqa: F401

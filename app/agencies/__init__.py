@@ -1,0 +1,1 @@
+"""Agencies: BMA departments, offices and district offices."""

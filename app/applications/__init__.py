@@ -1,0 +1,6 @@
+"""Applications capability."""
+from flask import Blueprint
+
+bp = Blueprint("applications", __name__)
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

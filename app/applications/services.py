@@ -1,0 +1,315 @@
+"""Applying to a round, withdrawing, HR review, accommodations, documents and who may see what."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import Role, User
+from ..audit.services import record
+from ..common.clock import now
+from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..extensions import db
+from ..recruitment import eligibility
+from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
+from ..uploads import services as uploads
+from .models import (AccommodationRequest, AccommodationStatus, Application, ApplicationStatus,
+                     Document, DocumentKind)
+
+ACTIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED)
+REVIEWABLE_ROUND_STATES = (RoundStatus.OPEN, RoundStatus.CLOSED)
+WITHDRAWABLE_ROUND_STATES = (RoundStatus.OPEN, RoundStatus.CLOSED)
+MAX_EXTRA_TIME_PERCENT = 100
+
+
+class NotEligible(NotAllowed):
+    code = "not_eligible"
+
+    def __init__(self, unmet: list[eligibility.Criterion]):
+        reasons = "; ".join(eligibility.describe(c) for c in unmet)
+        super().__init__(_("You do not meet the round's criteria: %(reasons)s", reasons=reasons))
+        self.unmet = unmet
+
+
+@dataclass
+class Upload:
+    kind: str
+    data: bytes
+    filename: str
+
+
+def _snapshot(app: Application) -> dict:
+    return {"number": app.number, "status": app.status, "round_id": app.round_id,
+            "candidate_id": app.candidate_id, "rejection_reason": app.rejection_reason}
+
+
+def check_eligibility(round_: Round, user: User) -> list[eligibility.Criterion]:
+    return eligibility.check(round_, eligibility.Qualifications.of(user))
+
+
+def existing_application(round_: Round, user: User) -> Application | None:
+    return db.session.scalar(select(Application).where(
+        Application.round_id == round_.id, Application.candidate_id == user.id))
+
+
+def _next_number(round_: Round) -> str:
+    # Atomic on both databases: the row lock (PostgreSQL) or the write lock (SQLite) serializes it.
+    seq = db.session.execute(
+        update(Round).where(Round.id == round_.id)
+        .values(application_seq=Round.application_seq + 1)
+        .returning(Round.application_seq)
+    ).scalar_one()
+    return f"{round_.code}-{seq:05d}"
+
+
+def _accommodation_requests(round_: Round, requested: dict[str, int | bool | None]):
+    out = []
+    for kind, value in (requested or {}).items():
+        if not value:
+            continue
+        if kind not in Accommodation.ALL:
+            raise ValidationFailed(_("Unknown accommodation: %(name)s", name=kind), "accommodations")
+        if kind not in (round_.accommodations_offered or []):
+            raise ValidationFailed(_("This round does not offer that accommodation."),
+                                   "accommodations")
+        amount = None
+        if kind == Accommodation.EXTRA_TIME:
+            try:
+                amount = int(value)
+            except (TypeError, ValueError):
+                raise ValidationFailed(_("Extra time is a whole percentage."), "extra_time") from None
+            if not 1 <= amount <= MAX_EXTRA_TIME_PERCENT:
+                raise ValidationFailed(_("Extra time must be between 1 and %(max)s percent.",
+                                         max=MAX_EXTRA_TIME_PERCENT), "extra_time")
+        out.append(AccommodationRequest(kind=kind, requested_value=amount))
+    return out
+
+
+def apply(round_: Round, user: User, *, disability_type: str = "", disability_card_no: str = "",
+          accommodations: dict | None = None, uploads_: list[Upload] | None = None,
+          ip: str = "") -> Application:
+    """Submit an application. Everything is checked first; nothing is half-saved."""
+    if not user.has_role(Role.CANDIDATE):
+        raise Forbidden(_("Only candidate accounts can apply."))
+    if not round_.is_accepting():
+        raise NotAllowed(_("This round is not accepting applications."))
+    previous = existing_application(round_, user)
+    if previous is not None and previous.status != ApplicationStatus.WITHDRAWN:
+        raise NotAllowed(_("You have already applied to this round (application %(number)s).",
+                           number=previous.number))
+    results = check_eligibility(round_, user)
+    unmet = [c for c in results if not c.met]
+    if unmet:
+        raise NotEligible(unmet)
+    profile = user.profile
+    if round_.mode == Mode.DISABILITY:
+        disability_card_no = (disability_card_no or (profile.disability_card_no if profile else ""))
+        if not disability_card_no.strip():
+            raise ValidationFailed(_("Enter your disability registration card number."),
+                                   "disability_card_no")
+        if not disability_type.strip():
+            raise ValidationFailed(_("Enter the type of disability."), "disability_type")
+    requests = _accommodation_requests(round_, accommodations or {})
+    for up in uploads_ or []:
+        if up.kind not in DocumentKind.ALL:
+            raise ValidationFailed(_("Unknown document type."), "documents")
+
+    stored: list[tuple[str, uploads.StoredFile]] = []
+    try:
+        for up in uploads_ or []:
+            stored.append((up.kind, uploads.store(up.data, up.filename)))
+        quals = eligibility.Qualifications.of(user)
+        if previous is not None:  # re-applying after a withdrawal keeps the number
+            app_ = previous
+            before = _snapshot(app_)
+            app_.status = ApplicationStatus.SUBMITTED
+            app_.withdrawn_at = None
+            app_.submitted_at = now()
+            app_.accommodations.clear()
+            db.session.flush()
+        else:
+            before = None
+            app_ = Application(round_id=round_.id, candidate_id=user.id,
+                               number=_next_number(round_), submitted_at=now())
+            db.session.add(app_)
+        app_.qualifications = quals.to_dict()
+        app_.eligibility = [c.to_dict() for c in results]
+        app_.disability_type = disability_type.strip()
+        app_.disability_card_no = disability_card_no.strip()
+        app_.shortage_degree = quals.degree_name if round_.mode == Mode.SHORTAGE else ""
+        app_.accommodations.extend(requests)
+        db.session.flush()
+        for kind, sf in stored:
+            db.session.add(_document(user, app_, kind, sf))
+        record("application.submit", app_, actor=user, before=before, after=_snapshot(app_) | {
+            "accommodations": {r.kind: r.requested_value for r in requests},
+            "documents": [sf.original_name for _k, sf in stored]}, ip=ip)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        for _k, sf in stored:
+            uploads.remove(sf.stored_name)
+        raise NotAllowed(_("You have already applied to this round.")) from None
+    except Exception:
+        db.session.rollback()
+        for _k, sf in stored:
+            uploads.remove(sf.stored_name)
+        raise
+    return app_
+
+
+def _document(user: User, app_: Application | None, kind: str, sf: uploads.StoredFile) -> Document:
+    return Document(owner_id=user.id, application_id=app_.id if app_ else None, kind=kind,
+                    original_name=sf.original_name, stored_name=sf.stored_name,
+                    content_type=sf.content_type, size=sf.size, sha256=sf.sha256)
+
+
+def add_document(app_: Application, user: User, upload: Upload, ip: str = "") -> Document:
+    if app_.candidate_id != user.id:
+        raise Forbidden(_("This is not your application."))
+    if app_.status not in ACTIVE or app_.round.status not in WITHDRAWABLE_ROUND_STATES:
+        raise NotAllowed(_("Documents can no longer be added to this application."))
+    if upload.kind not in DocumentKind.ALL:
+        raise ValidationFailed(_("Unknown document type."), "kind")
+    sf = uploads.store(upload.data, upload.filename)
+    try:
+        doc = _document(user, app_, upload.kind, sf)
+        db.session.add(doc)
+        db.session.flush()
+        record("document.upload", doc, actor=user, ip=ip, after={
+            "application": app_.number, "kind": doc.kind, "name": doc.original_name,
+            "sha256": doc.sha256, "size": doc.size})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        uploads.remove(sf.stored_name)
+        raise
+    return doc
+
+
+def withdraw(app_: Application, user: User, reason: str = "", ip: str = "") -> Application:
+    if app_.candidate_id != user.id:
+        raise Forbidden(_("This is not your application."))
+    if app_.status not in ACTIVE:
+        raise NotAllowed(_("This application is not active."))
+    if app_.round.status not in WITHDRAWABLE_ROUND_STATES:
+        raise NotAllowed(_("The round is under way; the application can no longer be withdrawn."))
+    before = _snapshot(app_)
+    app_.status = ApplicationStatus.WITHDRAWN
+    app_.withdrawn_at = now()
+    record("application.withdraw", app_, actor=user, before=before,
+           after=_snapshot(app_) | {"reason": reason}, ip=ip)
+    db.session.commit()
+    return app_
+
+
+def _check_reviewer(app_: Application, reviewer: User) -> None:
+    if not reviewer.has_role(Role.HR_OFFICER, Role.HR_APPROVER) or \
+            reviewer.agency_id != app_.round.agency_id:
+        raise Forbidden(_("Only HR of the round's agency can review its applications."))
+    if app_.round.status not in REVIEWABLE_ROUND_STATES:
+        raise NotAllowed(_("Applications can be reviewed only while the round is open or closed."))
+    if app_.status == ApplicationStatus.WITHDRAWN:
+        raise NotAllowed(_("The candidate has withdrawn this application."))
+
+
+def approve(app_: Application, reviewer: User, ip: str = "") -> Application:
+    _check_reviewer(app_, reviewer)
+    before = _snapshot(app_)
+    app_.status = ApplicationStatus.APPROVED
+    app_.rejection_reason = ""
+    app_.decided_at, app_.decided_by_id = now(), reviewer.id
+    record("application.approve", app_, actor=reviewer, before=before, after=_snapshot(app_), ip=ip)
+    db.session.commit()
+    return app_
+
+
+def reject(app_: Application, reviewer: User, reason: str, ip: str = "") -> Application:
+    _check_reviewer(app_, reviewer)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Give the reason for rejecting the application."), "reason")
+    before = _snapshot(app_)
+    app_.status = ApplicationStatus.REJECTED
+    app_.rejection_reason = reason.strip()
+    app_.decided_at, app_.decided_by_id = now(), reviewer.id
+    record("application.reject", app_, actor=reviewer, before=before, after=_snapshot(app_), ip=ip)
+    db.session.commit()
+    return app_
+
+
+def decide_accommodation(req: AccommodationRequest, reviewer: User, status: str,
+                         approved_value: int | None = None, note: str = "",
+                         ip: str = "") -> AccommodationRequest:
+    """HR approves, adjusts (e.g. 25% extra time instead of 50%) or denies a request."""
+    _check_reviewer(req.application, reviewer)
+    if status not in (AccommodationStatus.APPROVED, AccommodationStatus.ADJUSTED,
+                      AccommodationStatus.DENIED):
+        raise ValidationFailed(_("Choose approve, adjust or deny."), "status")
+    if status == AccommodationStatus.DENIED and not note.strip():
+        raise ValidationFailed(_("Give the reason for denying the accommodation."), "note")
+    if req.kind == Accommodation.EXTRA_TIME and status != AccommodationStatus.DENIED:
+        value = req.requested_value if status == AccommodationStatus.APPROVED else approved_value
+        if value is None or not 0 <= int(value) <= MAX_EXTRA_TIME_PERCENT:
+            raise ValidationFailed(_("Extra time must be between 0 and %(max)s percent.",
+                                     max=MAX_EXTRA_TIME_PERCENT), "approved_value")
+        req.approved_value = int(value)
+    else:
+        req.approved_value = None
+    before = {"status": req.status, "approved_value": req.approved_value}
+    req.status, req.note = status, note.strip()
+    req.decided_by_id, req.decided_at = reviewer.id, now()
+    record("accommodation.decide", req, actor=reviewer, before=before, ip=ip, after={
+        "application": req.application.number, "kind": req.kind, "status": status,
+        "approved_value": req.approved_value, "note": req.note})
+    db.session.commit()
+    return req
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+def applications_of(user: User) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(Application.candidate_id == user.id)
+                                   .order_by(Application.submitted_at.desc())))
+
+
+def applications_of_round(round_: Round, status: str | None = None) -> list[Application]:
+    stmt = select(Application).where(Application.round_id == round_.id)
+    if status:
+        stmt = stmt.where(Application.status == status)
+    return list(db.session.scalars(stmt.order_by(Application.number)))
+
+
+def get_application(app_id: int) -> Application:
+    app_ = db.session.get(Application, app_id)
+    if app_ is None:
+        raise NotFound(_("No such application."))
+    return app_
+
+
+def is_hr_of(viewer: User, agency_id: int) -> bool:
+    return viewer.has_role(Role.HR_OFFICER, Role.HR_APPROVER) and viewer.agency_id == agency_id
+
+
+def can_view_application(viewer: User, app_: Application) -> bool:
+    return viewer.id == app_.candidate_id or is_hr_of(viewer, app_.round.agency_id)
+
+
+def can_see_national_id(viewer: User | None, person: User) -> bool:
+    """The owner, and HR of an agency the person applied to; nobody else (admins included)."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.id == person.id:
+        return True
+    if not viewer.has_role(Role.HR_OFFICER, Role.HR_APPROVER) or viewer.agency_id is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        Application.candidate_id == person.id, Application.round_id == Round.id,
+        Round.agency_id == viewer.agency_id))))
+
+
+def can_view_document(viewer: User, doc: Document) -> bool:
+    if viewer.id == doc.owner_id:
+        return True
+    return doc.application is not None and is_hr_of(viewer, doc.application.round.agency_id)

@@ -1,0 +1,1 @@
+"""Audit log: who changed what, when, with before and after, in a hash chain."""

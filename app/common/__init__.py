@@ -1,0 +1,1 @@
+"""Small shared building blocks: clock, column types, domain errors, Thai conventions."""

@@ -1,0 +1,46 @@
+"""Language choice (Thai first, English second) and the template helpers that format for it."""
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+
+from . import national_id as nid
+from .thai import format_date, format_datetime
+
+
+def select_locale() -> str:
+    langs = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in langs:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in langs:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    loc = get_locale()
+    return loc.language if loc else "th"
+
+
+def register_template_helpers(app) -> None:
+    @app.template_filter("date")
+    def _date(value, short=False):
+        return format_date(value, current_locale(), short)
+
+    @app.template_filter("datetime")
+    def _datetime(value, short=False):
+        return format_datetime(value, current_locale(), short)
+
+    @app.template_filter("nid_masked")
+    def _masked(value):
+        return nid.masked(value)
+
+    @app.template_filter("nid_formatted")
+    def _formatted(value):
+        return nid.formatted(value or "")
+
+    @app.context_processor
+    def _locale():
+        return {"locale": current_locale()}

@@ -1,0 +1,21 @@
+"""`flask demo load`: seed an empty database with demo agencies, rounds and accounts."""
+import click
+from flask.cli import AppGroup
+
+from .demo import DEMO_PASSWORD, is_empty, load
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and say so) when data exists.")
+def load_command(if_empty: bool):
+    if not is_empty():
+        if if_empty:
+            click.echo("Database already has data; demo not loaded.")
+            return
+        raise click.ClickException("The database is not empty; demo data loads only into an empty one.")
+    accounts = load()
+    click.echo("Demo data loaded. Accounts (password for all: %s):" % DEMO_PASSWORD)
+    for email, roles in accounts:
+        click.echo(f"  {email:34} {roles}")

@@ -1,0 +1,160 @@
+"""Demo data: the agencies of the BMA sandbox, one open round of every mode, one user per role."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..accounts.models import CandidateProfile, EducationLevel, EmploymentType, Role, User, UserRole
+from ..accounts.services import hash_password
+from ..agencies.models import Agency, AgencyKind
+from ..audit.services import record
+from ..common import national_id as nid
+from ..common.clock import now
+from ..extensions import db
+from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
+from ..recruitment.services import _apply_mode_rules, default_stages, snapshot
+
+DEMO_PASSWORD = "demo-pass-2569"
+
+AGENCIES = [
+    ("CSC", "สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร", "Office of the BMA Civil Service Commission",
+     AgencyKind.OFFICE),
+    ("BKN", "สำนักงานเขตบางเขน", "Bang Khen District Office", AgencyKind.DISTRICT),
+    ("KTY", "สำนักงานเขตคลองเตย", "Khlong Toei District Office", AgencyKind.DISTRICT),
+    ("PCR", "สำนักงานเขตภาษีเจริญ", "Phasi Charoen District Office", AgencyKind.DISTRICT),
+    ("TLC", "สำนักงานเขตตลิ่งชัน", "Taling Chan District Office", AgencyKind.DISTRICT),
+    ("MSD", "สำนักการแพทย์", "Medical Service Department", AgencyKind.DEPARTMENT),
+]
+
+# (email, Thai first/last, English first/last, roles, agency code, 12 digits of the national ID)
+USERS = [
+    ("admin@demo.bma.go.th", "ผู้ดูแล", "ระบบ", "System", "Administrator", [Role.ADMIN], None,
+     None),
+    ("hr.csc@demo.bma.go.th", "สมศรี", "ใจดี", "Somsri", "Jaidee", [Role.HR_OFFICER], "CSC", None),
+    ("approver.csc@demo.bma.go.th", "ประเสริฐ", "มั่นคง", "Prasert", "Mankong", [Role.HR_APPROVER],
+     "CSC", None),
+    ("hr.bkn@demo.bma.go.th", "วิไล", "รักงาน", "Wilai", "Rakngan", [Role.HR_OFFICER], "BKN", None),
+    ("hr.msd@demo.bma.go.th", "ธนา", "สุขใจ", "Thana", "Sukjai", [Role.HR_OFFICER], "MSD", None),
+    ("panel@demo.bma.go.th", "กมล", "ยุติธรรม", "Kamol", "Yuttitham", [Role.PANEL], "CSC", None),
+    ("proctor@demo.bma.go.th", "อรุณ", "เฝ้าระวัง", "Arun", "Faorawang", [Role.PROCTOR], "CSC", None),
+    ("candidate@demo.bma.go.th", "สมชาย", "เรียนดี", "Somchai", "Riandee", [Role.CANDIDATE], None,
+     "110170012345"),
+    ("employee@demo.bma.go.th", "มานี", "ขยันยิ่ง", "Manee", "Khayanying", [Role.CANDIDATE], None,
+     "310050067890"),
+    ("disabled@demo.bma.go.th", "ปิติ", "มีสุข", "Piti", "Meesuk", [Role.CANDIDATE], None,
+     "150990011223"),
+]
+
+
+def is_empty() -> bool:
+    return db.session.scalar(select(Agency.id).limit(1)) is None
+
+
+def load() -> list[tuple[str, str]]:
+    """Seed an empty database; returns the demo accounts (email, roles)."""
+    agencies = {}
+    for code, th, en, kind in AGENCIES:
+        agencies[code] = Agency(code=code, name_th=th, name_en=en, kind=kind)
+        db.session.add(agencies[code])
+    db.session.flush()
+
+    accounts = []
+    for email, fth, lth, fen, len_, roles, agency, nid12 in USERS:
+        user = User(email=email, password_hash=hash_password(DEMO_PASSWORD), first_name_th=fth,
+                    last_name_th=lth, first_name_en=fen, last_name_en=len_,
+                    agency_id=agencies[agency].id if agency else None,
+                    national_id=nid.complete(nid12) if nid12 else None)
+        user.roles = [UserRole(role=r) for r in roles]
+        if Role.CANDIDATE in roles:
+            user.phone = "0812345678"
+            user.birth_date = date(1996, 5, 14)
+            user.profile = CandidateProfile(
+                education_level=EducationLevel.BACHELOR, degree_name="วิศวกรรมศาสตรบัณฑิต",
+                field_of_study="วิศวกรรมโยธา", institution="จุฬาลงกรณ์มหาวิทยาลัย",
+                gpa=Decimal("3.21"), graduation_date=date(2018, 5, 30))
+        db.session.add(user)
+        accounts.append((email, ", ".join(roles)))
+    db.session.flush()
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    employee = users["employee@demo.bma.go.th"]
+    employee.birth_date = date(1985, 2, 1)
+    employee.profile.employment_type = EmploymentType.BMA_PERMANENT
+    employee.profile.bma_service_start = date(2015, 6, 1)
+    employee.profile.education_level = EducationLevel.HIGH_VOCATIONAL
+    employee.profile.degree_name = "ประกาศนียบัตรวิชาชีพชั้นสูง"
+    employee.profile.field_of_study = "ช่างก่อสร้าง"
+    disabled = users["disabled@demo.bma.go.th"]
+    disabled.profile.disability_card_no = "1-1099-00112-23-1"
+    disabled.profile.disability_type = "การเห็น (visual)"
+    disabled.profile.field_of_study = "บริหารธุรกิจ"
+    disabled.profile.degree_name = "บริหารธุรกิจบัณฑิต"
+
+    hr = {u.agency.code: u for u in users.values() if u.has_role(Role.HR_OFFICER)}
+    positions = {
+        "civil_eng": Position(agency_id=agencies["CSC"].id, title_th="นายช่างโยธา",
+                              title_en="Civil Works Technician", level="ปฏิบัติงาน / Practitioner",
+                              qualifications_th="ปวส. หรือเทียบเท่า สาขาช่างก่อสร้าง ช่างโยธา",
+                              qualifications_en="High vocational certificate in construction"),
+        "engineer": Position(agency_id=agencies["CSC"].id, title_th="วิศวกรโยธา",
+                             title_en="Civil Engineer", level="ปฏิบัติการ / Operational",
+                             qualifications_th="ปริญญาตรีทางวิศวกรรมโยธา และใบอนุญาต กว.",
+                             qualifications_en="Bachelor in civil engineering with a licence"),
+        "admin_off": Position(agency_id=agencies["BKN"].id, title_th="นักจัดการงานทั่วไป",
+                              title_en="General Administration Officer",
+                              level="ปฏิบัติการ / Operational",
+                              qualifications_th="ปริญญาตรีทุกสาขา",
+                              qualifications_en="A bachelor's degree in any field"),
+        "doctor": Position(agency_id=agencies["MSD"].id, title_th="นายแพทย์",
+                           title_en="Medical Doctor", level="ปฏิบัติการ / Operational",
+                           qualifications_th="แพทยศาสตรบัณฑิต และใบอนุญาตประกอบวิชาชีพเวชกรรม",
+                           qualifications_en="Doctor of Medicine with a medical licence"),
+        "clerk": Position(agency_id=agencies["MSD"].id, title_th="เจ้าพนักงานธุรการ",
+                          title_en="Administrative Clerk", level="ปฏิบัติงาน / Practitioner",
+                          qualifications_th="ปวส. หรือเทียบเท่าทุกสาขา",
+                          qualifications_en="High vocational certificate, any field"),
+    }
+    db.session.add_all(positions.values())
+    db.session.flush()
+
+    start, end = now() - timedelta(days=3), now() + timedelta(days=27)
+    rounds = [
+        dict(code="CSC-2569-01", agency="CSC", position="engineer", mode=Mode.COMPETITIVE_EXAM,
+             title_th="สอบแข่งขันเพื่อบรรจุและแต่งตั้งเป็นข้าราชการกรุงเทพมหานครสามัญ ตำแหน่งวิศวกรโยธา",
+             title_en="Competitive exam: Civil Engineer", vacancies=12,
+             min_education_level=EducationLevel.BACHELOR, fields_of_study=["วิศวกรรมโยธา"],
+             min_age=18, max_age=60, accommodations_offered=[Accommodation.EXTRA_TIME,
+                                                            Accommodation.LARGE_TEXT]),
+        dict(code="CSC-2569-02", agency="CSC", position="civil_eng", mode=Mode.SELECTION_EXAM,
+             title_th="สอบคัดเลือกลูกจ้างกรุงเทพมหานครเพื่อบรรจุเป็นข้าราชการ ตำแหน่งนายช่างโยธา",
+             title_en="Internal selection exam: Civil Works Technician",
+             min_education_level=EducationLevel.HIGH_VOCATIONAL, eligible_headcount=250,
+             quota_percent=Decimal("4")),
+        dict(code="BKN-2569-01", agency="BKN", position="admin_off", mode=Mode.SELECTION,
+             title_th="คัดเลือกบุคคลเพื่อบรรจุ ตำแหน่งนักจัดการงานทั่วไป สำนักงานเขตบางเขน",
+             title_en="Selection: General Administration Officer, Bang Khen", vacancies=2,
+             min_education_level=EducationLevel.BACHELOR, min_gpa=Decimal("2.50")),
+        dict(code="MSD-2569-01", agency="MSD", position="doctor", mode=Mode.SHORTAGE,
+             title_th="คัดเลือกบุคคลในวุฒิที่ขาดแคลน ตำแหน่งนายแพทย์",
+             title_en="Shortage-qualification selection: Medical Doctor", vacancies=20,
+             min_education_level=EducationLevel.BACHELOR,
+             shortage_degrees=["แพทยศาสตรบัณฑิต", "Doctor of Medicine"]),
+        dict(code="MSD-2569-02", agency="MSD", position="clerk", mode=Mode.DISABILITY,
+             title_th="คัดเลือกคนพิการเพื่อบรรจุ ตำแหน่งเจ้าพนักงานธุรการ",
+             title_en="Selection of persons with disabilities: Administrative Clerk", vacancies=3,
+             min_education_level=EducationLevel.HIGH_VOCATIONAL),
+    ]
+    for spec in rounds:
+        agency, position = spec.pop("agency"), spec.pop("position")
+        values = dict(spec, opens_at=start, closes_at=end, position_id=positions[position].id)
+        _apply_mode_rules(values)
+        round_ = Round(agency_id=agencies[agency].id, status=RoundStatus.OPEN,
+                       created_by_id=hr[agency].id, **values)
+        for seq, stage in enumerate(default_stages(values["mode"]), start=1):
+            round_.stages.append(RoundStage(seq=seq, **stage.__dict__))
+        db.session.add(round_)
+        db.session.flush()
+        record("round.create", round_, actor=hr[agency], after=snapshot(round_) | {"demo": True})
+    db.session.commit()
+    return accounts

@@ -1,0 +1,331 @@
+"""Recruitment rounds: creating them, the rules of their states, and the internal quota."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit.services import record
+from ..common.clock import now
+from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..extensions import db
+from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
+
+DEFAULT_PASS_PERCENT = Decimal("60")
+DEFAULT_INTERNAL_QUOTA_PERCENT = Decimal("4")
+DEFAULT_MIN_SERVICE_YEARS = 5
+
+# The stages each mode has unless HR says otherwise (domain notes): (kind, max score, ranking?)
+DEFAULT_STAGES: dict[str, list[tuple[str, int, bool]]] = {
+    Mode.COMPETITIVE_EXAM: [(StageKind.PART_A, 200, False), (StageKind.PART_B, 200, True),
+                            (StageKind.PART_C, 100, True)],
+    Mode.SELECTION_EXAM: [(StageKind.PART_B, 200, True), (StageKind.PART_C, 100, True)],
+    Mode.SELECTION: [(StageKind.QUALIFICATIONS, 100, True), (StageKind.PART_C, 100, True)],
+    Mode.SHORTAGE: [(StageKind.QUALIFICATIONS, 100, True), (StageKind.PART_C, 100, True)],
+    Mode.DISABILITY: [(StageKind.PART_B, 200, True), (StageKind.PART_C, 100, True)],
+}
+
+# Which state may move to which, and what each state allows.
+TRANSITIONS = {
+    RoundStatus.DRAFT: {RoundStatus.OPEN},
+    RoundStatus.OPEN: {RoundStatus.CLOSED},
+    RoundStatus.CLOSED: {RoundStatus.IN_PROGRESS, RoundStatus.OPEN},  # reopen = extend window
+    RoundStatus.IN_PROGRESS: {RoundStatus.COMPLETED},
+    RoundStatus.COMPLETED: set(),
+}
+EDITABLE_STATES = {RoundStatus.DRAFT}
+
+CRITERIA_FIELDS = ("min_education_level", "fields_of_study", "min_gpa", "min_age", "max_age",
+                   "min_service_years", "requires_disability_registration", "shortage_degrees")
+ROUND_FIELDS = ("code", "position_id", "mode", "title_th", "title_en", "description_th",
+                "description_en", "opens_at", "closes_at", "vacancies", "quota_percent",
+                "eligible_headcount", "accommodations_offered") + CRITERIA_FIELDS
+
+
+@dataclass
+class StageSpec:
+    kind: str
+    max_score: Decimal
+    weight: Decimal = Decimal("1")
+    pass_percent: Decimal = DEFAULT_PASS_PERCENT
+    counts_for_ranking: bool = False
+
+
+def default_stages(mode: str) -> list[StageSpec]:
+    return [StageSpec(kind, Decimal(max_score), counts_for_ranking=ranking)
+            for kind, max_score, ranking in DEFAULT_STAGES[mode]]
+
+
+def quota_vacancies(eligible_headcount: int, quota_percent: Decimal | float | int) -> int:
+    """Internal rounds: the quota share of the eligible headcount, rounded down (never above it)."""
+    if eligible_headcount < 0:
+        raise ValidationFailed(_("The eligible headcount cannot be negative."), "eligible_headcount")
+    return math.floor(Decimal(eligible_headcount) * Decimal(str(quota_percent)) / Decimal(100))
+
+
+def snapshot(round_: Round) -> dict:
+    data = {f: getattr(round_, f) for f in ROUND_FIELDS}
+    data["status"] = round_.status
+    data["stages"] = [
+        {"kind": s.kind, "max_score": s.max_score, "weight": s.weight,
+         "pass_percent": s.pass_percent, "counts_for_ranking": s.counts_for_ranking}
+        for s in round_.stages
+    ]
+    return data
+
+
+# ---- positions ---------------------------------------------------------------------------
+
+def create_position(agency_id: int, actor, *, title_th: str, level: str, title_en: str = "",
+                    qualifications_th: str = "", qualifications_en: str = "") -> Position:
+    if not title_th.strip():
+        raise ValidationFailed(_("A Thai title is required."), "title_th")
+    position = Position(agency_id=agency_id, title_th=title_th.strip(), title_en=title_en.strip(),
+                        level=level.strip(), qualifications_th=qualifications_th,
+                        qualifications_en=qualifications_en)
+    db.session.add(position)
+    db.session.flush()
+    record("position.create", position, actor=actor,
+           after={"title_th": position.title_th, "level": position.level})
+    db.session.commit()
+    return position
+
+
+def positions_of(agency_id: int) -> list[Position]:
+    return list(db.session.scalars(
+        select(Position).where(Position.agency_id == agency_id).order_by(Position.title_th)))
+
+
+# ---- rounds ------------------------------------------------------------------------------
+
+def _validate(values: dict, agency_id: int) -> None:
+    if values.get("mode") not in Mode.ALL:
+        raise ValidationFailed(_("Choose a recruitment mode."), "mode")
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    if not isinstance(opens, datetime) or not isinstance(closes, datetime):
+        raise ValidationFailed(_("The application window needs a start and an end."), "opens_at")
+    if closes <= opens:
+        raise ValidationFailed(_("Applications must close after they open."), "closes_at")
+    position = db.session.get(Position, values.get("position_id"))
+    if position is None or position.agency_id != agency_id:
+        raise ValidationFailed(_("Choose a position of your agency."), "position_id")
+    lo, hi = values.get("min_age"), values.get("max_age")
+    if lo is not None and hi is not None and lo > hi:
+        raise ValidationFailed(_("The minimum age is above the maximum age."), "min_age")
+    gpa = values.get("min_gpa")
+    if gpa is not None and not (Decimal(0) <= Decimal(str(gpa)) <= Decimal(4)):
+        raise ValidationFailed(_("The minimum GPA must be between 0.00 and 4.00."), "min_gpa")
+    if values.get("mode") == Mode.SHORTAGE and not values.get("shortage_degrees"):
+        raise ValidationFailed(_("A shortage round needs its list of shortage degrees."),
+                               "shortage_degrees")
+    unknown = set(values.get("accommodations_offered") or []) - set(Accommodation.ALL)
+    if unknown:
+        raise ValidationFailed(_("Unknown accommodation: %(name)s", name=", ".join(unknown)),
+                               "accommodations_offered")
+    code = (values.get("code") or "").strip()
+    if not code:
+        raise ValidationFailed(_("A round code is required."), "code")
+
+
+def _apply_mode_rules(values: dict) -> None:
+    mode = values["mode"]
+    if mode == Mode.SELECTION_EXAM:
+        if values.get("min_service_years") is None:
+            values["min_service_years"] = DEFAULT_MIN_SERVICE_YEARS
+        if values.get("quota_percent") is None and values.get("eligible_headcount") is not None:
+            values["quota_percent"] = DEFAULT_INTERNAL_QUOTA_PERCENT
+        if values.get("eligible_headcount") is not None:
+            values["vacancies"] = quota_vacancies(values["eligible_headcount"],
+                                                  values["quota_percent"])
+    if mode == Mode.DISABILITY:
+        values["requires_disability_registration"] = True
+        if not values.get("accommodations_offered"):
+            values["accommodations_offered"] = list(Accommodation.ALL)
+
+
+def _check_code_free(code: str, round_id: int | None = None) -> None:
+    other = db.session.scalar(select(Round).where(Round.code == code))
+    if other is not None and other.id != round_id:
+        raise ValidationFailed(_("Another round already uses the code %(code)s.", code=code), "code")
+
+
+def create_round(agency_id: int, actor, values: dict,
+                 stages: list[StageSpec] | None = None) -> Round:
+    values = {k: v for k, v in values.items() if k in ROUND_FIELDS}
+    _validate(values, agency_id)
+    values["code"] = values["code"].strip()
+    _check_code_free(values["code"])
+    _apply_mode_rules(values)
+    round_ = Round(agency_id=agency_id, created_by_id=getattr(actor, "id", None),
+                   status=RoundStatus.DRAFT, **values)
+    for seq, spec in enumerate(stages or default_stages(values["mode"]), start=1):
+        round_.stages.append(RoundStage(seq=seq, **spec.__dict__))
+    _validate_stages(round_.stages)
+    db.session.add(round_)
+    db.session.flush()
+    record("round.create", round_, actor=actor, after=snapshot(round_))
+    db.session.commit()
+    return round_
+
+
+def _validate_stages(stages) -> None:
+    if not stages:
+        raise ValidationFailed(_("A round needs at least one stage."), "stages")
+    kinds = [s.kind for s in stages]
+    if len(set(kinds)) != len(kinds):
+        raise ValidationFailed(_("Each stage may appear only once."), "stages")
+    for s in stages:
+        if s.kind not in StageKind.ALL:
+            raise ValidationFailed(_("Unknown stage %(kind)s.", kind=s.kind), "stages")
+        if Decimal(s.max_score) <= 0:
+            raise ValidationFailed(_("A stage's maximum score must be above zero."), "stages")
+        if not (0 <= Decimal(s.pass_percent) <= 100):
+            raise ValidationFailed(_("A pass mark is a percentage from 0 to 100."), "stages")
+
+
+def update_round(round_: Round, actor, values: dict, stages: list[StageSpec] | None = None) -> Round:
+    """Edit a round. Only a draft may change; criteria are frozen once it opens."""
+    if round_.status not in EDITABLE_STATES:
+        raise NotAllowed(_("A round can be edited only while it is a draft; this one is %(status)s.",
+                           status=status_label(round_.status)))
+    before = snapshot(round_)
+    merged = {f: getattr(round_, f) for f in ROUND_FIELDS}
+    merged.update({k: v for k, v in values.items() if k in ROUND_FIELDS})
+    _validate(merged, round_.agency_id)
+    merged["code"] = merged["code"].strip()
+    _check_code_free(merged["code"], round_.id)
+    _apply_mode_rules(merged)
+    for k, v in merged.items():
+        setattr(round_, k, v)
+    if stages is not None:
+        round_.stages.clear()
+        db.session.flush()
+        for seq, spec in enumerate(stages, start=1):
+            round_.stages.append(RoundStage(seq=seq, **spec.__dict__))
+        _validate_stages(round_.stages)
+    db.session.flush()
+    record("round.update", round_, actor=actor, before=before, after=snapshot(round_))
+    db.session.commit()
+    return round_
+
+
+def change_status(round_: Round, actor, new_status: str, reason: str = "") -> Round:
+    if new_status not in TRANSITIONS.get(round_.status, set()):
+        raise NotAllowed(_("A round that is %(old)s cannot become %(new)s.",
+                           old=status_label(round_.status), new=status_label(new_status)))
+    if new_status == RoundStatus.OPEN:
+        if not round_.stages:
+            raise NotAllowed(_("Add the round's stages before opening it."))
+        if round_.closes_at <= now():
+            raise NotAllowed(_("The application window has already ended; move its end date first."))
+    old = round_.status
+    round_.status = new_status
+    record("round.status", round_, actor=actor, before={"status": old},
+           after={"status": new_status, "reason": reason})
+    db.session.commit()
+    return round_
+
+
+def extend_window(round_: Round, actor, closes_at: datetime, reason: str) -> Round:
+    """Move the closing date (open or closed rounds); criteria stay frozen."""
+    if round_.status not in (RoundStatus.DRAFT, RoundStatus.OPEN, RoundStatus.CLOSED):
+        raise NotAllowed(_("The window of a round in progress cannot change."))
+    if closes_at <= round_.opens_at:
+        raise ValidationFailed(_("Applications must close after they open."), "closes_at")
+    if not reason.strip():
+        raise ValidationFailed(_("Give a reason for changing the closing date."), "reason")
+    before = {"closes_at": round_.closes_at}
+    round_.closes_at = closes_at
+    record("round.window", round_, actor=actor, before=before,
+           after={"closes_at": closes_at, "reason": reason})
+    db.session.commit()
+    return round_
+
+
+def list_open_rounds(at: datetime | None = None, agency_id: int | None = None,
+                     mode: str | None = None) -> list[Round]:
+    at = at or now()
+    stmt = select(Round).where(Round.status == RoundStatus.OPEN, Round.opens_at <= at,
+                               Round.closes_at > at)
+    if agency_id:
+        stmt = stmt.where(Round.agency_id == agency_id)
+    if mode:
+        stmt = stmt.where(Round.mode == mode)
+    return list(db.session.scalars(stmt.order_by(Round.closes_at, Round.id)))
+
+
+def rounds_of_agency(agency_id: int) -> list[Round]:
+    return list(db.session.scalars(
+        select(Round).where(Round.agency_id == agency_id).order_by(Round.created_at.desc())))
+
+
+def get_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound(_("No such recruitment round."))
+    return round_
+
+
+def round_for_hr(round_id: int, user) -> Round:
+    """The round, if `user` is HR of its agency."""
+    round_ = get_round(round_id)
+    if not user.has_role("hr_officer", "hr_approver") or user.agency_id != round_.agency_id:
+        raise Forbidden(_("This round belongs to another agency."))
+    return round_
+
+
+def public_round(round_id: int) -> Round:
+    """Drafts are visible to nobody but their agency's HR."""
+    round_ = get_round(round_id)
+    if round_.status == RoundStatus.DRAFT:
+        raise NotFound(_("No such recruitment round."))
+    return round_
+
+
+MODE_LABELS = {
+    Mode.COMPETITIVE_EXAM: lambda: _("Competitive exam (สอบแข่งขัน)"),
+    Mode.SELECTION_EXAM: lambda: _("Internal selection exam (สอบคัดเลือก)"),
+    Mode.SELECTION: lambda: _("Selection (คัดเลือก)"),
+    Mode.SHORTAGE: lambda: _("Shortage-qualification selection"),
+    Mode.DISABILITY: lambda: _("Selection of persons with disabilities"),
+}
+STATUS_LABELS = {
+    RoundStatus.DRAFT: lambda: _("draft"),
+    RoundStatus.OPEN: lambda: _("open"),
+    RoundStatus.CLOSED: lambda: _("closed"),
+    RoundStatus.IN_PROGRESS: lambda: _("in progress"),
+    RoundStatus.COMPLETED: lambda: _("completed"),
+}
+STAGE_LABELS = {
+    StageKind.PART_A: lambda: _("Part A (general knowledge)"),
+    StageKind.PART_B: lambda: _("Part B (knowledge for the position)"),
+    StageKind.PART_C: lambda: _("Part C (suitability: interview)"),
+    StageKind.QUALIFICATIONS: lambda: _("Qualifications review"),
+}
+ACCOMMODATION_LABELS = {
+    Accommodation.EXTRA_TIME: lambda: _("Extra time"),
+    Accommodation.LARGE_TEXT: lambda: _("Large text"),
+    Accommodation.HIGH_CONTRAST: lambda: _("High contrast"),
+    Accommodation.SCREEN_READER: lambda: _("Screen reader"),
+    Accommodation.ASSISTANT: lambda: _("An assistant"),
+}
+
+
+def mode_label(mode: str) -> str:
+    return MODE_LABELS[mode]() if mode in MODE_LABELS else mode
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
+
+
+def stage_label(kind: str) -> str:
+    return STAGE_LABELS[kind]() if kind in STAGE_LABELS else kind
+
+
+def accommodation_label(kind: str) -> str:
+    return ACCOMMODATION_LABELS[kind]() if kind in ACCOMMODATION_LABELS else kind

@@ -1,0 +1,1 @@
+"""Uploaded documents: checked by content, stored outside static/ under random names."""

@@ -1,0 +1,84 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL (DATABASE_URL), a clean database per test."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.common import clock
+from app.extensions import db as _db
+from app.extensions import limiter
+
+from . import factories
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://")
+if os.environ.get("REQUIRE_DATABASE") and not DATABASE_URL.startswith(os.environ["REQUIRE_DATABASE"]):
+    raise RuntimeError(f"REQUIRE_DATABASE={os.environ['REQUIRE_DATABASE']} but DATABASE_URL={DATABASE_URL}")
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def pytest_report_header(config):
+    return f"database: {DATABASE_URL}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    upload_dir = tmp_path_factory.mktemp("uploads")
+    os.environ.setdefault("DATABASE_URL", DATABASE_URL)
+    application = create_app("testing")
+    application.config.update(UPLOAD_DIR=str(upload_dir), SQLALCHEMY_DATABASE_URI=DATABASE_URL)
+    if DATABASE_URL == "sqlite://":
+        # One shared in-memory connection for the whole session.
+        from sqlalchemy.pool import StaticPool
+        application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    with application.app_context():
+        if IS_POSTGRES:
+            with _db.engine.begin() as conn:  # a fresh schema for each run
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        _db.create_all()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    clock.set_now(None)
+    _db.session.rollback()
+    _db.session.remove()
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with _db.engine.begin() as conn:
+        if IS_POSTGRES:
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+    limiter.reset()
+    ctx.pop()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make():
+    """The factories, e.g. `make.candidate()`, `make.round(agency, mode=...)`."""
+    return factories
