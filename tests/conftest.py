@@ -70,6 +70,16 @@ def db(app):
 
 @pytest.fixture
 def client(app):
+    """A browser session that chose English (assertions read English text)."""
+    c = app.test_client()
+    with c.session_transaction() as sess:
+        sess["lang"] = "en"
+    return c
+
+
+@pytest.fixture
+def client_th(app):
+    """A browser session in the default language, Thai."""
     return app.test_client()
 
 
