@@ -1,2 +1,7 @@
-"""HTTP views."""
-from . import bp  # noqa: F401
+"""HTTP views (placeholders: being written)."""
+from . import bp
+
+
+@bp.route("/")
+def index():
+    return "admin placeholder"
