@@ -14,7 +14,7 @@ from .common.errors import DomainError
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 
-def create_app(config_name: str | None = None) -> Flask:
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     config_name = config_name or os.environ.get("FLASK_CONFIG", "default")
     app = Flask(
         __name__,
@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None) -> Flask:
     if hasattr(cfg, "check"):
         cfg.check()
     app.config.from_object(cfg)
+    app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)

@@ -26,14 +26,9 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     upload_dir = tmp_path_factory.mktemp("uploads")
-    os.environ.setdefault("DATABASE_URL", DATABASE_URL)
-    application = create_app("testing")
-    application.config.update(UPLOAD_DIR=str(upload_dir), SQLALCHEMY_DATABASE_URI=DATABASE_URL)
-    if DATABASE_URL == "sqlite://":
-        # One shared in-memory connection for the whole session.
-        from sqlalchemy.pool import StaticPool
-        application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    # In-memory SQLite gets one shared connection (StaticPool) from Flask-SQLAlchemy itself.
+    application = create_app("testing", {"UPLOAD_DIR": str(upload_dir),
+                                         "SQLALCHEMY_DATABASE_URI": DATABASE_URL})
     with application.app_context():
         if IS_POSTGRES:
             with _db.engine.begin() as conn:  # a fresh schema for each run
