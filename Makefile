@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q || $(BIN)/pybabel compile -d app/translations -f
+	$(BIN)/pybabel compile -d app/translations -f --statistics 2>&1 | grep -v '^compiling' || true
+	test -f app/translations/th/LC_MESSAGES/messages.mo
 
 migrate: install
 	$(BIN)/flask db upgrade

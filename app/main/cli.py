@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from .demo import DEMO_PASSWORD, is_empty, load
+from .demo import DEMO_PASSWORD, USERS, is_empty, load
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -12,7 +12,10 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def load_command(if_empty: bool):
     if not is_empty():
         if if_empty:
-            click.echo("Database already has data; demo not loaded.")
+            click.echo("Database already has data; demo not loaded again. Demo accounts "
+                       f"(password for all: {DEMO_PASSWORD}, unless changed):")
+            for email, *_rest, roles, _agency, _nid in USERS:
+                click.echo(f"  {email:34} {', '.join(roles)}")
             return
         raise click.ClickException("The database is not empty; demo data loads only into an empty one.")
     accounts = load()
