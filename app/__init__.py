@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -65,6 +66,15 @@ def _init_extensions(app: Flask) -> None:
 
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .accounts.models import User
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        # API clients get a 401 they can act on; people get the login page.
+        if _wants_json():
+            return jsonify({"ok": False, "error": "unauthorized",
+                            "message": "Log in first."}), 401
+        flash(_("Please log in to see that page."), "warning")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
     @login_manager.user_loader
     def _load_user(user_id: str):

@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common import national_id as nid
@@ -72,7 +73,12 @@ def register_candidate(reg: Registration, ip: str = "") -> User:
     user.roles.append(UserRole(role=Role.CANDIDATE))
     user.profile = CandidateProfile()
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same person registering twice at the same moment
+        db.session.rollback()
+        raise ValidationFailed(_("An account with this national ID number or email already exists."),
+                               "national_id") from None
     record("user.register", user, actor=user, ip=ip,
            after={"email": user.email, "national_id": nid.masked(national_id)})
     db.session.commit()
@@ -234,3 +240,50 @@ def set_active(user: User, active: bool, actor) -> None:
         user.locked_until, user.failed_logins = None, 0
     record("user.active", user, actor=actor, before=before, after={"active": active})
     db.session.commit()
+
+
+# ---- admin queries -----------------------------------------------------------------------
+
+# Imported here so that this section stays separate from the rest of the module.
+from sqlalchemy import or_  # noqa: E402
+from sqlalchemy.orm import selectinload  # noqa: E402
+
+from ..common.errors import NotFound  # noqa: E402
+
+USERS_PER_PAGE = 50
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def search_users(q: str = "", role: str | None = None, page: int = 1,
+                 per_page: int = USERS_PER_PAGE):
+    """Users whose email or name (Thai or English, first, last or both) contains `q`; a page."""
+    stmt = select(User).options(selectinload(User.agency)).order_by(User.id.desc())
+    q = (q or "").strip()
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(
+            column.ilike(pattern, escape="\\") for column in (
+                User.email, User.first_name_th, User.last_name_th, User.first_name_en,
+                User.last_name_en, User.first_name_th + " " + User.last_name_th,
+                User.first_name_en + " " + User.last_name_en)
+        )))
+    if role:
+        stmt = stmt.where(User.roles.any(UserRole.role == role))
+    return db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False)
+
+
+def count_users_by_role() -> dict[str, int]:
+    rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role))
+    counts = dict.fromkeys(Role.ALL, 0)
+    counts.update({role: n for role, n in rows})
+    return counts
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))

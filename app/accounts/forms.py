@@ -1,0 +1,167 @@
+"""Forms of the accounts capability: registration, login, the candidate profile, password change."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, DecimalField, EmailField, HiddenField, PasswordField, SelectField,
+                     StringField, TelField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
+
+from ..common import national_id as nid
+from ..common.errors import ValidationFailed
+from ..recruitment import eligibility
+from . import services
+from .models import EducationLevel, EmploymentType
+
+THAI_NAME = r"^[\u0E00-\u0E7F][\u0E00-\u0E7F .\-]*$"
+LATIN_NAME = r"^[A-Za-z][A-Za-z .'\-]*$"
+# 9-10 digits starting with 0 (02 123 4567, 081 234 5678), or +66 and the number without its 0.
+THAI_PHONE = re.compile(r"^(0\d{8,9}|\+66\d{8,9})$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _compact_phone(value):
+    return _PHONE_SEPARATORS.sub("", value) if isinstance(value, str) else value
+
+
+def valid_national_id(form, field) -> None:
+    if field.data and not nid.is_valid(field.data):
+        raise ValidationError(_l("This is not a valid Thai national ID number (check digit)."))
+
+
+def thai_phone(form, field) -> None:
+    if field.data and not THAI_PHONE.match(field.data):
+        raise ValidationError(_l("Enter a Thai phone number of 9 or 10 digits, starting with 0 or +66."))
+
+
+def strong_password(form, field) -> None:
+    """The service's own rule, checked here too so that every error shows at once."""
+    try:
+        services.check_password_strength(field.data or "")
+    except ValidationFailed as err:
+        raise ValidationError(err.message) from None
+
+
+class RegistrationForm(FlaskForm):
+    first_name_th = StringField(_l("First name (Thai)"), filters=[_strip], validators=[
+        DataRequired(), Length(max=100),
+        Regexp(THAI_NAME, message=_l("Write the name in Thai letters."))])
+    last_name_th = StringField(_l("Last name (Thai)"), filters=[_strip], validators=[
+        DataRequired(), Length(max=100),
+        Regexp(THAI_NAME, message=_l("Write the name in Thai letters."))])
+    first_name_en = StringField(_l("First name (English)"), filters=[_strip], validators=[
+        DataRequired(), Length(max=100),
+        Regexp(LATIN_NAME, message=_l("Write the name in English letters."))])
+    last_name_en = StringField(_l("Last name (English)"), filters=[_strip], validators=[
+        DataRequired(), Length(max=100),
+        Regexp(LATIN_NAME, message=_l("Write the name in English letters."))])
+    national_id = StringField(_l("National ID number"), filters=[_strip],
+                              description=_l("13 digits; dashes and spaces are accepted."),
+                              validators=[DataRequired(), Length(max=20), valid_national_id],
+                              render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    birth_date = DateField(_l("Birth date"), validators=[DataRequired()],
+                           render_kw={"autocomplete": "bday"})
+    email = EmailField(_l("Email"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=254), Email()],
+                       render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Phone"), filters=[_strip, _compact_phone],
+                     description=_l("For example 0812345678 or +66812345678."),
+                     validators=[DataRequired(), thai_phone], render_kw={"autocomplete": "tel"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), strong_password],
+                             description=_l("At least %(n)s characters, mixing letters with digits or symbols.",
+                                            n=services.MIN_PASSWORD_LENGTH),
+                             render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField(_l("Confirm the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
+
+    def registration(self) -> services.Registration:
+        return services.Registration(
+            email=self.email.data, password=self.password.data,
+            national_id=nid.normalize(self.national_id.data),
+            first_name_th=self.first_name_th.data, last_name_th=self.last_name_th.data,
+            first_name_en=self.first_name_en.data, last_name_en=self.last_name_en.data,
+            birth_date=self.birth_date.data, phone=self.phone.data)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+EMPLOYMENT_LABELS = {
+    EmploymentType.NONE: _l("Not employed by the BMA"),
+    EmploymentType.BMA_TEMPORARY: _l("BMA temporary employee"),
+    EmploymentType.BMA_PERMANENT: _l("BMA permanent employee"),
+    EmploymentType.BMA_CIVIL_SERVANT: _l("BMA civil servant"),
+}
+
+
+class ProfileForm(FlaskForm):
+    education_level = SelectField(_l("Highest education"), validators=[Optional()])
+    degree_name = StringField(_l("Degree"), filters=[_strip],
+                              description=_l("As written on the certificate, e.g. วิศวกรรมศาสตรบัณฑิต."),
+                              validators=[Optional(), Length(max=200)])
+    field_of_study = StringField(_l("Field of study"), filters=[_strip],
+                                 validators=[Optional(), Length(max=200)])
+    institution = StringField(_l("Institution"), filters=[_strip],
+                              validators=[Optional(), Length(max=200)])
+    gpa = DecimalField(_l("GPA"), places=2, validators=[
+        Optional(), NumberRange(min=0, max=4, message=_l("GPA is between 0.00 and 4.00."))],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "4"})
+    graduation_date = DateField(_l("Graduation date"), validators=[Optional()])
+    employment_type = SelectField(_l("Employment with the BMA"),
+                                  choices=[SelectChoice(k, label)
+                                           for k, label in EMPLOYMENT_LABELS.items()],
+                                  default=EmploymentType.NONE, validators=[DataRequired()])
+    bma_service_start = DateField(_l("BMA service start date"), validators=[Optional()],
+                                  description=_l("For BMA employees: the first day of service."))
+    disability_card_no = StringField(_l("Disability card number"), filters=[_strip],
+                                     validators=[Optional(), Length(max=30)])
+    disability_type = StringField(_l("Type of disability"), filters=[_strip],
+                                  validators=[Optional(), Length(max=50)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Labels are built per request so that they follow the reader's language.
+        self.education_level.choices = [SelectChoice("", _l("— not given —"))] + [
+            SelectChoice(level, eligibility.education_label(level)) for level in EducationLevel.ORDER]
+
+    def values(self) -> dict:
+        """What services.update_profile expects: None for a blank choice or date."""
+        return {
+            "education_level": self.education_level.data or None,
+            "degree_name": self.degree_name.data or "",
+            "field_of_study": self.field_of_study.data or "",
+            "institution": self.institution.data or "",
+            "gpa": self.gpa.data.quantize(Decimal("0.01")) if self.gpa.data is not None else None,
+            "graduation_date": self.graduation_date.data,
+            "employment_type": self.employment_type.data,
+            "bma_service_start": self.bma_service_start.data,
+            "disability_card_no": self.disability_card_no.data or "",
+            "disability_type": self.disability_type.data or "",
+        }
+
+
+class ChangePasswordForm(FlaskForm):
+    old_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                 render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password],
+                             description=_l("At least %(n)s characters, mixing letters with digits or symbols.",
+                                            n=services.MIN_PASSWORD_LENGTH),
+                             render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField(_l("Confirm the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
