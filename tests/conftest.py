@@ -29,6 +29,14 @@ def app(tmp_path_factory):
     # In-memory SQLite gets one shared connection (StaticPool) from Flask-SQLAlchemy itself.
     application = create_app("testing", {"UPLOAD_DIR": str(upload_dir),
                                          "SQLALCHEMY_DATABASE_URI": DATABASE_URL})
+    # Tests keep one app context open (for factories and queries), and Flask reuses it for each
+    # request, so `g` would carry Flask-Login's cached user from one client to the next.
+    from flask import g, request_started
+
+    def _forget_cached_user(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(_forget_cached_user, application, weak=False)
     with application.app_context():
         if IS_POSTGRES:
             with _db.engine.begin() as conn:  # a fresh schema for each run

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import Role, User
+from ..accounts.models import EmploymentType, Role, User
 from ..audit.services import record
 from ..common.clock import now
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
@@ -58,7 +58,8 @@ def _next_number(round_: Round) -> str:
     # Atomic on both databases: the row lock (PostgreSQL) or the write lock (SQLite) serializes it.
     seq = db.session.execute(
         update(Round).where(Round.id == round_.id)
-        .values(application_seq=Round.application_seq + 1)
+        # updated_at kept as is: a new application is not an edit of the round
+        .values(application_seq=Round.application_seq + 1, updated_at=Round.updated_at)
         .returning(Round.application_seq)
     ).scalar_one()
     return f"{round_.code}-{seq:05d}"
@@ -91,6 +92,7 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
           accommodations: dict | None = None, uploads_: list[Upload] | None = None,
           ip: str = "") -> Application:
     """Submit an application. Everything is checked first; nothing is half-saved."""
+    disability_type, disability_card_no = disability_type or "", disability_card_no or ""
     if not user.has_role(Role.CANDIDATE):
         raise Forbidden(_("Only candidate accounts can apply."))
     if not round_.is_accepting():
@@ -104,8 +106,9 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
     if unmet:
         raise NotEligible(unmet)
     profile = user.profile
-    if round_.mode == Mode.DISABILITY:
+    if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
         disability_card_no = (disability_card_no or (profile.disability_card_no if profile else ""))
+        disability_type = (disability_type or (profile.disability_type if profile else ""))
         if not disability_card_no.strip():
             raise ValidationFailed(_("Enter your disability registration card number."),
                                    "disability_card_no")
@@ -166,11 +169,19 @@ def _document(user: User, app_: Application | None, kind: str, sf: uploads.Store
                     content_type=sf.content_type, size=sf.size, sha256=sf.sha256)
 
 
-def add_document(app_: Application, user: User, upload: Upload, ip: str = "") -> Document:
+def add_document_refusal(app_: Application, user: User) -> DomainError | None:
+    """Why `user` may not add a document to `app_` now, or None if they may."""
     if app_.candidate_id != user.id:
-        raise Forbidden(_("This is not your application."))
+        return Forbidden(_("This is not your application."))
     if app_.status not in ACTIVE or app_.round.status not in WITHDRAWABLE_ROUND_STATES:
-        raise NotAllowed(_("Documents can no longer be added to this application."))
+        return NotAllowed(_("Documents can no longer be added to this application."))
+    return None
+
+
+def add_document(app_: Application, user: User, upload: Upload, ip: str = "") -> Document:
+    refusal = add_document_refusal(app_, user)
+    if refusal:
+        raise refusal
     if upload.kind not in DocumentKind.ALL:
         raise ValidationFailed(_("Unknown document type."), "kind")
     sf = uploads.store(upload.data, upload.filename)
@@ -189,30 +200,45 @@ def add_document(app_: Application, user: User, upload: Upload, ip: str = "") ->
     return doc
 
 
-def withdraw(app_: Application, user: User, reason: str = "", ip: str = "") -> Application:
+def withdraw_refusal(app_: Application, user: User) -> DomainError | None:
+    """Why `user` may not withdraw `app_` now, or None if they may."""
     if app_.candidate_id != user.id:
-        raise Forbidden(_("This is not your application."))
+        return Forbidden(_("This is not your application."))
     if app_.status not in ACTIVE:
-        raise NotAllowed(_("This application is not active."))
+        return NotAllowed(_("This application is not active."))
     if app_.round.status not in WITHDRAWABLE_ROUND_STATES:
-        raise NotAllowed(_("The round is under way; the application can no longer be withdrawn."))
+        return NotAllowed(_("The round is under way; the application can no longer be withdrawn."))
+    return None
+
+
+def withdraw(app_: Application, user: User, reason: str = "", ip: str = "") -> Application:
+    refusal = withdraw_refusal(app_, user)
+    if refusal:
+        raise refusal
     before = _snapshot(app_)
     app_.status = ApplicationStatus.WITHDRAWN
     app_.withdrawn_at = now()
     record("application.withdraw", app_, actor=user, before=before,
-           after=_snapshot(app_) | {"reason": reason}, ip=ip)
+           after=_snapshot(app_) | {"reason": (reason or "").strip()}, ip=ip)
     db.session.commit()
     return app_
 
 
-def _check_reviewer(app_: Application, reviewer: User) -> None:
-    if not reviewer.has_role(Role.HR_OFFICER, Role.HR_APPROVER) or \
-            reviewer.agency_id != app_.round.agency_id:
-        raise Forbidden(_("Only HR of the round's agency can review its applications."))
+def review_refusal(app_: Application, reviewer: User) -> DomainError | None:
+    """Why `reviewer` may not decide on `app_` (or its accommodations) now, or None."""
+    if not is_hr_of(reviewer, app_.round.agency_id):
+        return Forbidden(_("Only HR of the round's agency can review its applications."))
     if app_.round.status not in REVIEWABLE_ROUND_STATES:
-        raise NotAllowed(_("Applications can be reviewed only while the round is open or closed."))
+        return NotAllowed(_("Applications can be reviewed only while the round is open or closed."))
     if app_.status == ApplicationStatus.WITHDRAWN:
-        raise NotAllowed(_("The candidate has withdrawn this application."))
+        return NotAllowed(_("The candidate has withdrawn this application."))
+    return None
+
+
+def _check_reviewer(app_: Application, reviewer: User) -> None:
+    refusal = review_refusal(app_, reviewer)
+    if refusal:
+        raise refusal
 
 
 def approve(app_: Application, reviewer: User, ip: str = "") -> Application:
@@ -247,18 +273,22 @@ def decide_accommodation(req: AccommodationRequest, reviewer: User, status: str,
     if status not in (AccommodationStatus.APPROVED, AccommodationStatus.ADJUSTED,
                       AccommodationStatus.DENIED):
         raise ValidationFailed(_("Choose approve, adjust or deny."), "status")
-    if status == AccommodationStatus.DENIED and not note.strip():
+    if status == AccommodationStatus.DENIED and not (note or "").strip():
         raise ValidationFailed(_("Give the reason for denying the accommodation."), "note")
+    note = (note or "").strip()
+    value = None
     if req.kind == Accommodation.EXTRA_TIME and status != AccommodationStatus.DENIED:
         value = req.requested_value if status == AccommodationStatus.APPROVED else approved_value
-        if value is None or not 0 <= int(value) <= MAX_EXTRA_TIME_PERCENT:
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not 0 <= value <= MAX_EXTRA_TIME_PERCENT:
             raise ValidationFailed(_("Extra time must be between 0 and %(max)s percent.",
                                      max=MAX_EXTRA_TIME_PERCENT), "approved_value")
-        req.approved_value = int(value)
-    else:
-        req.approved_value = None
-    before = {"status": req.status, "approved_value": req.approved_value}
-    req.status, req.note = status, note.strip()
+    before = {"status": req.status, "approved_value": req.approved_value, "note": req.note}
+    req.approved_value = value
+    req.status, req.note = status, note
     req.decided_by_id, req.decided_at = reviewer.id, now()
     record("accommodation.decide", req, actor=reviewer, before=before, ip=ip, after={
         "application": req.application.number, "kind": req.kind, "status": status,
@@ -313,3 +343,68 @@ def can_view_document(viewer: User, doc: Document) -> bool:
     if viewer.id == doc.owner_id:
         return True
     return doc.application is not None and is_hr_of(viewer, doc.application.round.agency_id)
+
+
+def pending_accommodations(app_: Application) -> int:
+    return sum(1 for r in app_.accommodations if r.status == AccommodationStatus.REQUESTED)
+
+
+def expected_documents(round_: Round) -> list[str]:
+    """The document kinds a round asks for (all optional at submission; HR checks them)."""
+    kinds = [DocumentKind.ID_CARD, DocumentKind.TRANSCRIPT, DocumentKind.DEGREE]
+    if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
+        kinds.append(DocumentKind.DISABILITY_CARD)
+    if round_.mode == Mode.SELECTION_EXAM or round_.min_service_years is not None:
+        kinds.append(DocumentKind.SERVICE_RECORD)
+    return kinds
+
+
+# ---- words for the codes ----------------------------------------------------------------
+
+STATUS_LABELS = {
+    ApplicationStatus.SUBMITTED: lambda: _("submitted, awaiting review"),
+    ApplicationStatus.APPROVED: lambda: _("approved"),
+    ApplicationStatus.REJECTED: lambda: _("rejected"),
+    ApplicationStatus.WITHDRAWN: lambda: _("withdrawn"),
+}
+ACCOMMODATION_STATUS_LABELS = {
+    AccommodationStatus.REQUESTED: lambda: _("awaiting HR decision"),
+    AccommodationStatus.APPROVED: lambda: _("approved"),
+    AccommodationStatus.ADJUSTED: lambda: _("approved with adjustment"),
+    AccommodationStatus.DENIED: lambda: _("denied"),
+}
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.ID_CARD: lambda: _("National ID card"),
+    DocumentKind.TRANSCRIPT: lambda: _("Transcript"),
+    DocumentKind.DEGREE: lambda: _("Degree certificate"),
+    DocumentKind.DISABILITY_CARD: lambda: _("Disability registration card"),
+    DocumentKind.SERVICE_RECORD: lambda: _("BMA service record"),
+    DocumentKind.PHOTO: lambda: _("Photograph"),
+    DocumentKind.OTHER: lambda: _("Other document"),
+}
+EMPLOYMENT_LABELS = {
+    EmploymentType.NONE: lambda: _("Not a BMA employee"),
+    EmploymentType.BMA_TEMPORARY: lambda: _("BMA temporary employee"),
+    EmploymentType.BMA_PERMANENT: lambda: _("BMA permanent employee"),
+    EmploymentType.BMA_CIVIL_SERVANT: lambda: _("BMA civil servant"),
+}
+
+
+def _label(table: dict, code: str | None) -> str:
+    return table[code]() if code in table else (code or "")
+
+
+def status_label(status: str) -> str:
+    return _label(STATUS_LABELS, status)
+
+
+def accommodation_status_label(status: str) -> str:
+    return _label(ACCOMMODATION_STATUS_LABELS, status)
+
+
+def document_kind_label(kind: str) -> str:
+    return _label(DOCUMENT_KIND_LABELS, kind)
+
+
+def employment_label(kind: str | None) -> str:
+    return _label(EMPLOYMENT_LABELS, kind)

@@ -1,7 +1,333 @@
-"""HTTP views (placeholders: being written)."""
-from . import bp
+"""HTTP views of applications: candidates apply, upload, withdraw; HR reviews; a small JSON API."""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.models import Role
+from ..common.auth import roles_required
+from ..common.errors import DomainError, ValidationFailed
+from ..common.national_id import formatted, masked
+from ..extensions import db
+from ..recruitment import eligibility
+from ..recruitment import services as recruitment
+from ..recruitment.models import Accommodation, Mode
+from ..uploads import services as uploads
+from . import bp, services
+from .forms import (DOCUMENT_FIELDS, AccommodationDecisionForm, ApplyForm,
+                    ApproveForm, DocumentForm, RejectForm, StatusFilterForm, WithdrawForm)
+from .models import AccommodationRequest, Document
+
+HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
+
+
+# ---- template helpers -------------------------------------------------------------------
+
+@bp.app_template_global()
+def national_id_of(person) -> str:
+    """The person's national ID in full for those allowed to see it, masked for everyone else."""
+    if person is None or not person.national_id:
+        return ""
+    if services.can_see_national_id(current_user, person):
+        return formatted(person.national_id)
+    return masked(person.national_id)
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "application_status_label": services.status_label,
+        "accommodation_label": recruitment.accommodation_label,
+        "accommodation_status_label": services.accommodation_status_label,
+        "document_kind_label": services.document_kind_label,
+        "education_label": eligibility.education_label,
+        "employment_label": services.employment_label,
+        "describe_criterion": eligibility.describe,
+    }
+
+
+def _ip() -> str:
+    return request.remote_addr or ""
+
+
+def _show_error(form, err: DomainError) -> None:
+    """The service's message next to the field it names, else as a flash message."""
+    if err.field and form is not None and err.field in form:
+        form[err.field].errors = list(form[err.field].errors) + [err.message]
+    else:
+        flash(err.message, "error")
+
+
+# ---- candidate: apply -------------------------------------------------------------------
+
+def _render_apply(round_, form, code: int = 200):
+    results = services.check_eligibility(round_, current_user)
+    existing = services.existing_application(round_, current_user)
+    active = existing if existing is not None and existing.status in services.ACTIVE else None
+    offered = [k for k in Accommodation.ALL if k in (round_.accommodations_offered or [])]
+    expected = services.expected_documents(round_)
+    return render_template(
+        "applications/apply.html", round=round_, form=form, criteria=results,
+        eligible=eligibility.is_eligible(results), accepting=round_.is_accepting(),
+        existing=active, offered=offered,
+        disability=round_.mode == Mode.DISABILITY or round_.requires_disability_registration,
+        expected=expected,
+        document_fields=[(kind, form[name], kind in expected)
+                         for kind, name in DOCUMENT_FIELDS.items()
+                         if kind in expected or kind in ("photo", "other")],
+    ), code
+
+
+@bp.route("/rounds/<int:round_id>/apply", methods=["GET", "POST"])
+@roles_required(Role.CANDIDATE)
+def apply(round_id: int):
+    round_ = recruitment.public_round(round_id)
+    form = ApplyForm()
+    if request.method == "GET" and current_user.profile is not None:
+        form.disability_type.data = current_user.profile.disability_type
+        form.disability_card_no.data = current_user.profile.disability_card_no
+    if not form.validate_on_submit():
+        return _render_apply(round_, form, 422 if request.method == "POST" else 200)
+    try:
+        files = [services.Upload(kind, storage.read(), storage.filename)
+                 for kind, storage in form.files()]
+        app_ = services.apply(
+            round_, current_user, disability_type=form.disability_type.data or "",
+            disability_card_no=form.disability_card_no.data or "",
+            accommodations=form.accommodations(), uploads_=files, ip=_ip())
+    except DomainError as err:
+        _show_error(form, err)
+        return _render_apply(round_, form, err.status_code)
+    flash(_("Your application has been submitted. Your application number is %(number)s.",
+            number=app_.number), "success")
+    return redirect(url_for(".detail", app_id=app_.id))
 
 
 @bp.route("/applications")
+@roles_required(Role.CANDIDATE)
 def mine():
-    return "mine placeholder"
+    return render_template("applications/mine.html",
+                           applications=services.applications_of(current_user))
+
+
+# ---- one application --------------------------------------------------------------------
+
+def _viewable(app_id: int):
+    app_ = services.get_application(app_id)
+    if not services.can_view_application(current_user, app_):
+        abort(403)
+    return app_
+
+
+def _qualification_rows(q: dict) -> list[tuple[str, str]]:
+    return [
+        (_("Education"), eligibility.education_label(q.get("education_level"))),
+        (_("Degree"), q.get("degree_name") or "–"),
+        (_("Field of study"), q.get("field_of_study") or "–"),
+        (_("GPA"), q.get("gpa") or "–"),
+        (_("Employment"), services.employment_label(q.get("employment_type"))),
+        (_("BMA service since"), q.get("bma_service_start") or "–"),
+    ]
+
+
+def _render_detail(app_, code: int = 200, **forms):
+    is_owner = app_.candidate_id == current_user.id
+    can_review = services.review_refusal(app_, current_user) is None
+    decision_forms = {}
+    if can_review:
+        for req in app_.accommodations:
+            decision_forms[req.id] = forms.get(f"decision_{req.id}") or AccommodationDecisionForm(
+                prefix=AccommodationDecisionForm.prefix_for(req.id), formdata=None)
+    return render_template(
+        "applications/detail.html", app=app_, round=app_.round, is_owner=is_owner,
+        is_hr=services.is_hr_of(current_user, app_.round.agency_id),
+        can_review=can_review,
+        can_withdraw=services.withdraw_refusal(app_, current_user) is None,
+        can_add_documents=services.add_document_refusal(app_, current_user) is None,
+        qualifications=_qualification_rows(app_.qualifications or {}),
+        withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
+        document_form=forms.get("document_form") or DocumentForm(formdata=None),
+        approve_form=ApproveForm(formdata=None),
+        reject_form=forms.get("reject_form") or RejectForm(formdata=None),
+        decision_forms=decision_forms,
+    ), code
+
+
+@bp.route("/applications/<int:app_id>")
+@login_required
+def detail(app_id: int):
+    return _render_detail(_viewable(app_id))
+
+
+@bp.route("/applications/<int:app_id>/withdraw", methods=["POST"])
+@roles_required(Role.CANDIDATE)
+def withdraw(app_id: int):
+    app_ = _viewable(app_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _render_detail(app_, 422, withdraw_form=form)
+    try:
+        services.withdraw(app_, current_user, form.reason.data or "", ip=_ip())
+    except DomainError as err:
+        _show_error(form, err)
+        return _render_detail(app_, err.status_code, withdraw_form=form)
+    flash(_("Application %(number)s has been withdrawn.", number=app_.number), "success")
+    return redirect(url_for(".detail", app_id=app_.id))
+
+
+@bp.route("/applications/<int:app_id>/documents", methods=["POST"])
+@roles_required(Role.CANDIDATE)
+def add_document(app_id: int):
+    app_ = _viewable(app_id)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return _render_detail(app_, 422, document_form=form)
+    try:
+        doc = services.add_document(
+            app_, current_user,
+            services.Upload(form.kind.data, form.file.data.read(), form.file.data.filename),
+            ip=_ip())
+    except DomainError as err:
+        if err.field in ("file", "kind"):
+            form[err.field].errors = list(form[err.field].errors) + [err.message]
+        else:
+            _show_error(form, err)
+        return _render_detail(app_, err.status_code, document_form=form)
+    flash(_("%(name)s has been added to the application.", name=doc.original_name), "success")
+    return redirect(url_for(".detail", app_id=app_.id))
+
+
+# ---- HR review --------------------------------------------------------------------------
+
+@bp.route("/applications/<int:app_id>/approve", methods=["POST"])
+@roles_required(*HR_ROLES)
+def approve(app_id: int):
+    app_ = _viewable(app_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _render_detail(app_, 422)
+    try:
+        services.approve(app_, current_user, ip=_ip())
+    except DomainError as err:
+        _show_error(None, err)
+        return _render_detail(app_, err.status_code)
+    flash(_("Application %(number)s has been approved.", number=app_.number), "success")
+    return redirect(url_for(".detail", app_id=app_.id))
+
+
+@bp.route("/applications/<int:app_id>/reject", methods=["POST"])
+@roles_required(*HR_ROLES)
+def reject(app_id: int):
+    app_ = _viewable(app_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _render_detail(app_, 422, reject_form=form)
+    try:
+        services.reject(app_, current_user, form.reason.data, ip=_ip())
+    except DomainError as err:
+        _show_error(form, err)
+        return _render_detail(app_, err.status_code, reject_form=form)
+    flash(_("Application %(number)s has been rejected.", number=app_.number), "success")
+    return redirect(url_for(".detail", app_id=app_.id))
+
+
+@bp.route("/accommodations/<int:req_id>/decide", methods=["POST"])
+@roles_required(*HR_ROLES)
+def decide_accommodation(req_id: int):
+    req = db.session.get(AccommodationRequest, req_id) or abort(404)
+    app_ = _viewable(req.application_id)
+    form = AccommodationDecisionForm(prefix=AccommodationDecisionForm.prefix_for(req.id))
+    forms = {f"decision_{req.id}": form}
+    if not form.validate_on_submit():
+        return _render_detail(app_, 422, **forms)
+    try:
+        services.decide_accommodation(req, current_user, form.status.data,
+                                      approved_value=form.approved_value.data,
+                                      note=form.note.data or "", ip=_ip())
+    except DomainError as err:
+        _show_error(form, err)
+        return _render_detail(app_, err.status_code, **forms)
+    flash(_("The decision on %(kind)s has been saved.",
+            kind=recruitment.accommodation_label(req.kind)), "success")
+    return redirect(url_for(".detail", app_id=app_.id) + "#accommodations")
+
+
+@bp.route("/hr/rounds/<int:round_id>/applications")
+@roles_required(*HR_ROLES)
+def hr_list(round_id: int):
+    round_ = recruitment.round_for_hr(round_id, current_user)
+    form = StatusFilterForm(formdata=request.args)
+    status = form.status.data if form.validate() and form.status.data else None
+    applications = services.applications_of_round(round_, status)
+    return render_template("applications/hr_list.html", round=round_, form=form,
+                           applications=applications,
+                           pending={a.id: services.pending_accommodations(a)
+                                    for a in applications})
+
+
+# ---- documents --------------------------------------------------------------------------
+
+@bp.route("/documents/<int:doc_id>")
+@login_required
+def document(doc_id: int):
+    doc = db.session.get(Document, doc_id) or abort(404)
+    if not services.can_view_document(current_user, doc):
+        abort(403)
+    path = uploads.path_of(doc.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=doc.content_type, as_attachment=True,
+                         download_name=doc.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- JSON API ---------------------------------------------------------------------------
+
+def _api_login_required():
+    if not current_user.is_authenticated:
+        return jsonify(ok=False, error="unauthorized", message=_("Log in first.")), 401
+    return None
+
+
+def _application_json(app_) -> dict:
+    return {"id": app_.id, "number": app_.number, "status": app_.status,
+            "status_label": services.status_label(app_.status),
+            "round": {"id": app_.round_id, "code": app_.round.code,
+                      "title_th": app_.round.title_th, "title_en": app_.round.title_en},
+            "submitted_at": app_.submitted_at.isoformat() if app_.submitted_at else None,
+            "rejection_reason": app_.rejection_reason,
+            "accommodations": [{"kind": r.kind, "requested_value": r.requested_value,
+                                "status": r.status, "approved_value": r.approved_value}
+                               for r in app_.accommodations]}
+
+
+@bp.route("/api/rounds/<int:round_id>/applications", methods=["POST"])
+def api_apply(round_id: int):
+    refusal = _api_login_required()
+    if refusal:
+        return refusal
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(ok=False, error="bad_request", message=_("Send a JSON object.")), 400
+    accommodations = body.get("accommodations") or {}
+    if not isinstance(accommodations, dict):
+        raise ValidationFailed(_("Accommodations are an object of {kind: value}."),
+                               "accommodations")
+    round_ = recruitment.public_round(round_id)
+    app_ = services.apply(round_, current_user,
+                          disability_type=str(body.get("disability_type") or ""),
+                          disability_card_no=str(body.get("disability_card_no") or ""),
+                          accommodations=accommodations, ip=_ip())
+    return jsonify(ok=True, id=app_.id, number=app_.number, status=app_.status), 201
+
+
+@bp.route("/api/applications")
+def api_mine():
+    refusal = _api_login_required()
+    if refusal:
+        return refusal
+    return jsonify(ok=True, applications=[_application_json(a)
+                                          for a in services.applications_of(current_user)])

@@ -57,9 +57,17 @@ def sniff(data: bytes) -> str | None:
     return mime
 
 
+def _clean_name(original_name: str | None) -> str:
+    """The file's own name, without any folder (browsers on Windows may send C:\\...\\x.pdf)
+    and without control characters, which have no place in a Content-Disposition header."""
+    name = os.path.basename((original_name or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[-255:] if name else "file"
+
+
 def store(data: bytes, original_name: str) -> StoredFile:
     """Check and write the file; raise ValidationFailed naming the file otherwise."""
-    name = os.path.basename(original_name or "file")[:255]
+    name = _clean_name(original_name)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     if not data:
         raise ValidationFailed(_("%(name)s is empty.", name=name), "file")
