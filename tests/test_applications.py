@@ -10,9 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from flask import g
 from flask_login import login_user
-from flask.testing import FlaskClient
 from PIL import Image
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
@@ -42,21 +40,9 @@ def image_bytes(fmt: str = "PNG") -> bytes:
     return buf.getvalue()
 
 
-class Browser(FlaskClient):
-    """A test client that forgets the previous request's user.
-
-    The tests keep one app context pushed, so Flask-Login's per-request cache (g._login_user)
-    would otherwise carry one browser's user into another browser's request.
-    """
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
 def browser(app, make, user=None):
     """A fresh English browser session, logged in as `user` if given."""
-    c = Browser(app, app.response_class, use_cookies=True)
+    c = app.test_client()
     with c.session_transaction() as sess:
         sess["lang"] = "en"
     if user is not None:
