@@ -38,10 +38,13 @@ class EducationLevel:
     DOCTORATE = "doctorate"
     ORDER = (LOWER_SECONDARY, UPPER_SECONDARY, VOCATIONAL, HIGH_VOCATIONAL, BACHELOR, MASTER,
              DOCTORATE)
+    # ปวช. counts as equivalent to ม.6 ("ม.6 หรือเทียบเท่า"), so the two share a rank.
+    RANK = {LOWER_SECONDARY: 0, UPPER_SECONDARY: 1, VOCATIONAL: 1, HIGH_VOCATIONAL: 2,
+            BACHELOR: 3, MASTER: 4, DOCTORATE: 5}
 
     @classmethod
     def rank(cls, level: str | None) -> int:
-        return cls.ORDER.index(level) if level in cls.ORDER else -1
+        return cls.RANK.get(level, -1)
 
 
 class EmploymentType:

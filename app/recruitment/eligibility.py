@@ -104,10 +104,10 @@ def check(round_, q: Qualifications) -> list[Criterion]:
         years = full_years(q.bma_service_start, on) if q.bma_service_start else 0
         results.append(Criterion("service_years", internal and years >= needed, needed, years))
     if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
-        results.append(Criterion("disability_registration", bool(q.disability_card_no.strip()),
-                                 True, bool(q.disability_card_no.strip())))
+        has_card = bool((q.disability_card_no or "").strip())
+        results.append(Criterion("disability_registration", has_card, True, has_card))
     if round_.mode == Mode.SHORTAGE:
-        wanted = [_norm(d) for d in round_.shortage_degrees]
+        wanted = [_norm(d) for d in round_.shortage_degrees or []]
         results.append(Criterion("shortage_degree", _norm(q.degree_name) in wanted,
                                  list(round_.shortage_degrees), q.degree_name))
     return results
@@ -164,3 +164,32 @@ def describe(c: Criterion | dict) -> str:
         return _("A degree on the round's shortage list: %(req)s (yours: %(act)s)",
                  req=", ".join(req), act=act or _("not given"))
     return code
+
+
+def requirements(round_) -> list[Criterion]:
+    """The round's criteria on their own (nobody's qualifications), for the announcement."""
+    return check(round_, Qualifications(birth_date=None, education_level=None))
+
+
+def describe_requirement(c: Criterion | dict) -> str:
+    """What a criterion asks for, in the reader's language, without anyone's own values."""
+    c = c if isinstance(c, dict) else c.to_dict()
+    code, req = c["code"], c["required"]
+    if code == "education_level":
+        return _("Education: at least %(req)s", req=education_label(req))
+    if code == "field_of_study":
+        return _("Field of study: one of %(req)s", req=", ".join(req))
+    if code == "min_gpa":
+        return _("GPA at least %(req)s", req=req)
+    if code == "age":
+        lo, hi = req
+        if lo is not None and hi is not None:
+            return _("Age %(lo)s–%(hi)s years on the closing date", lo=lo, hi=hi)
+        if lo is not None:
+            return _("Age at least %(lo)s years on the closing date", lo=lo)
+        return _("Age at most %(hi)s years on the closing date", hi=hi)
+    if code == "service_years":
+        return _("At least %(req)s years of BMA service on the closing date", req=req)
+    if code == "shortage_degree":
+        return _("A degree on the round's shortage list: %(req)s", req=", ".join(req))
+    return describe(c)

@@ -7,10 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ..agencies.models import Agency
+from ..applications.models import Application
 from ..audit.services import record
-from ..common.clock import now
+from ..common.clock import now, to_utc
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
@@ -103,32 +105,76 @@ def positions_of(agency_id: int) -> list[Position]:
 # ---- rounds ------------------------------------------------------------------------------
 
 def _validate(values: dict, agency_id: int) -> None:
-    if values.get("mode") not in Mode.ALL:
+    mode = values.get("mode")
+    if mode not in Mode.ALL:
         raise ValidationFailed(_("Choose a recruitment mode."), "mode")
+    code = (values.get("code") or "").strip()
+    if not code:
+        raise ValidationFailed(_("A round code is required."), "code")
+    if len(code) > 30:
+        raise ValidationFailed(_("A round code has at most 30 characters."), "code")
+    if not (values.get("title_th") or "").strip():
+        raise ValidationFailed(_("A Thai title is required."), "title_th")
     opens, closes = values.get("opens_at"), values.get("closes_at")
     if not isinstance(opens, datetime) or not isinstance(closes, datetime):
         raise ValidationFailed(_("The application window needs a start and an end."), "opens_at")
-    if closes <= opens:
+    if to_utc(closes) <= to_utc(opens):
         raise ValidationFailed(_("Applications must close after they open."), "closes_at")
-    position = db.session.get(Position, values.get("position_id"))
+    position_id = values.get("position_id")
+    position = db.session.get(Position, position_id) if position_id is not None else None
     if position is None or position.agency_id != agency_id:
         raise ValidationFailed(_("Choose a position of your agency."), "position_id")
+    for name in ("min_age", "max_age", "min_service_years"):
+        if values.get(name) is not None and values[name] < 0:
+            raise ValidationFailed(_("This number cannot be negative."), name)
     lo, hi = values.get("min_age"), values.get("max_age")
     if lo is not None and hi is not None and lo > hi:
         raise ValidationFailed(_("The minimum age is above the maximum age."), "min_age")
     gpa = values.get("min_gpa")
     if gpa is not None and not (Decimal(0) <= Decimal(str(gpa)) <= Decimal(4)):
         raise ValidationFailed(_("The minimum GPA must be between 0.00 and 4.00."), "min_gpa")
-    if values.get("mode") == Mode.SHORTAGE and not values.get("shortage_degrees"):
+    if mode == Mode.SELECTION_EXAM and values.get("eligible_headcount") is not None:
+        # The vacancies are derived from the quota; the given number does not matter.
+        quota = values.get("quota_percent")
+        if quota is not None and not (Decimal(0) < Decimal(str(quota)) <= Decimal(100)):
+            raise ValidationFailed(_("The quota is a percentage above 0 and at most 100."),
+                                   "quota_percent")
+        if values["eligible_headcount"] < 0:
+            raise ValidationFailed(_("The eligible headcount cannot be negative."),
+                                   "eligible_headcount")
+    else:
+        vacancies = values.get("vacancies")
+        if not isinstance(vacancies, int) or vacancies < 0:
+            raise ValidationFailed(_("Give the number of vacancies (0 or more)."), "vacancies")
+    if mode == Mode.SHORTAGE and not values.get("shortage_degrees"):
         raise ValidationFailed(_("A shortage round needs its list of shortage degrees."),
                                "shortage_degrees")
     unknown = set(values.get("accommodations_offered") or []) - set(Accommodation.ALL)
     if unknown:
-        raise ValidationFailed(_("Unknown accommodation: %(name)s", name=", ".join(unknown)),
+        raise ValidationFailed(_("Unknown accommodation: %(name)s", name=", ".join(sorted(unknown))),
                                "accommodations_offered")
-    code = (values.get("code") or "").strip()
-    if not code:
-        raise ValidationFailed(_("A round code is required."), "code")
+
+
+def _validate_stages(stages, mode: str | None = None) -> None:
+    """Stage specs (or stored stages), checked before anything changes."""
+    if not stages:
+        raise ValidationFailed(_("A round needs at least one stage."), "stages")
+    kinds = [s.kind for s in stages]
+    if len(set(kinds)) != len(kinds):
+        raise ValidationFailed(_("Each stage may appear only once."), "stages")
+    for s in stages:
+        if s.kind not in StageKind.ALL:
+            raise ValidationFailed(_("Unknown stage %(kind)s.", kind=s.kind), "stages")
+        if s.max_score is None or Decimal(s.max_score) <= 0:
+            raise ValidationFailed(_("A stage's maximum score must be above zero."), "stages")
+        if s.pass_percent is None or not (0 <= Decimal(s.pass_percent) <= 100):
+            raise ValidationFailed(_("A pass mark is a percentage from 0 to 100."), "stages")
+        if s.weight is None or Decimal(s.weight) < 0:
+            raise ValidationFailed(_("A stage's weight cannot be negative."), "stages")
+    if not any(s.counts_for_ranking for s in stages):
+        raise ValidationFailed(_("At least one stage must count for the ranking."), "stages")
+    if mode == Mode.SHORTAGE and StageKind.PART_A in kinds:
+        raise ValidationFailed(_("A shortage-qualification round has no Part A."), "stages")
 
 
 def _apply_mode_rules(values: dict) -> None:
@@ -141,6 +187,10 @@ def _apply_mode_rules(values: dict) -> None:
         if values.get("eligible_headcount") is not None:
             values["vacancies"] = quota_vacancies(values["eligible_headcount"],
                                                   values["quota_percent"])
+    else:
+        # The internal quota means nothing outside an internal round (e.g. after a mode change).
+        values["quota_percent"] = None
+        values["eligible_headcount"] = None
     if mode == Mode.DISABILITY:
         values["requires_disability_registration"] = True
         if not values.get("accommodations_offered"):
@@ -158,13 +208,15 @@ def create_round(agency_id: int, actor, values: dict,
     values = {k: v for k, v in values.items() if k in ROUND_FIELDS}
     _validate(values, agency_id)
     values["code"] = values["code"].strip()
+    values["opens_at"], values["closes_at"] = to_utc(values["opens_at"]), to_utc(values["closes_at"])
     _check_code_free(values["code"])
     _apply_mode_rules(values)
+    stages = stages if stages is not None else default_stages(values["mode"])
+    _validate_stages(stages, values["mode"])
     round_ = Round(agency_id=agency_id, created_by_id=getattr(actor, "id", None),
                    status=RoundStatus.DRAFT, **values)
-    for seq, spec in enumerate(stages or default_stages(values["mode"]), start=1):
+    for seq, spec in enumerate(stages, start=1):
         round_.stages.append(RoundStage(seq=seq, **spec.__dict__))
-    _validate_stages(round_.stages)
     db.session.add(round_)
     db.session.flush()
     record("round.create", round_, actor=actor, after=snapshot(round_))
@@ -172,41 +224,35 @@ def create_round(agency_id: int, actor, values: dict,
     return round_
 
 
-def _validate_stages(stages) -> None:
-    if not stages:
-        raise ValidationFailed(_("A round needs at least one stage."), "stages")
-    kinds = [s.kind for s in stages]
-    if len(set(kinds)) != len(kinds):
-        raise ValidationFailed(_("Each stage may appear only once."), "stages")
-    for s in stages:
-        if s.kind not in StageKind.ALL:
-            raise ValidationFailed(_("Unknown stage %(kind)s.", kind=s.kind), "stages")
-        if Decimal(s.max_score) <= 0:
-            raise ValidationFailed(_("A stage's maximum score must be above zero."), "stages")
-        if not (0 <= Decimal(s.pass_percent) <= 100):
-            raise ValidationFailed(_("A pass mark is a percentage from 0 to 100."), "stages")
+def edit_refusal(round_: Round) -> NotAllowed | None:
+    """Why the round cannot be edited now, or None if it can."""
+    if round_.status not in EDITABLE_STATES:
+        return NotAllowed(_("This round is %(status)s: criteria are frozen once open, so only a "
+                            "draft can be edited.", status=status_label(round_.status)))
+    return None
 
 
 def update_round(round_: Round, actor, values: dict, stages: list[StageSpec] | None = None) -> Round:
     """Edit a round. Only a draft may change; criteria are frozen once it opens."""
-    if round_.status not in EDITABLE_STATES:
-        raise NotAllowed(_("A round can be edited only while it is a draft; this one is %(status)s.",
-                           status=status_label(round_.status)))
+    refusal = edit_refusal(round_)
+    if refusal:
+        raise refusal
     before = snapshot(round_)
     merged = {f: getattr(round_, f) for f in ROUND_FIELDS}
     merged.update({k: v for k, v in values.items() if k in ROUND_FIELDS})
     _validate(merged, round_.agency_id)
     merged["code"] = merged["code"].strip()
+    merged["opens_at"], merged["closes_at"] = to_utc(merged["opens_at"]), to_utc(merged["closes_at"])
     _check_code_free(merged["code"], round_.id)
     _apply_mode_rules(merged)
+    _validate_stages(stages if stages is not None else round_.stages, merged["mode"])
     for k, v in merged.items():
         setattr(round_, k, v)
     if stages is not None:
         round_.stages.clear()
-        db.session.flush()
+        db.session.flush()  # the old rows go before the new ones take their (round, kind) keys
         for seq, spec in enumerate(stages, start=1):
             round_.stages.append(RoundStage(seq=seq, **spec.__dict__))
-        _validate_stages(round_.stages)
     db.session.flush()
     record("round.update", round_, actor=actor, before=before, after=snapshot(round_))
     db.session.commit()
@@ -234,14 +280,18 @@ def extend_window(round_: Round, actor, closes_at: datetime, reason: str) -> Rou
     """Move the closing date (open or closed rounds); criteria stay frozen."""
     if round_.status not in (RoundStatus.DRAFT, RoundStatus.OPEN, RoundStatus.CLOSED):
         raise NotAllowed(_("The window of a round in progress cannot change."))
+    closes_at = to_utc(closes_at)
     if closes_at <= round_.opens_at:
         raise ValidationFailed(_("Applications must close after they open."), "closes_at")
-    if not reason.strip():
+    if round_.status == RoundStatus.OPEN and closes_at <= now():
+        raise ValidationFailed(_("An open round must close in the future; to stop applications "
+                                 "now, close the round."), "closes_at")
+    if not (reason or "").strip():
         raise ValidationFailed(_("Give a reason for changing the closing date."), "reason")
     before = {"closes_at": round_.closes_at}
     round_.closes_at = closes_at
     record("round.window", round_, actor=actor, before=before,
-           after={"closes_at": closes_at, "reason": reason})
+           after={"closes_at": closes_at, "reason": reason.strip()})
     db.session.commit()
     return round_
 
@@ -258,9 +308,33 @@ def list_open_rounds(at: datetime | None = None, agency_id: int | None = None,
     return list(db.session.scalars(stmt.order_by(Round.closes_at, Round.id)))
 
 
+def open_round_agencies(at: datetime | None = None) -> list[Agency]:
+    """Agencies with at least one round accepting applications (the browse filter)."""
+    at = at or now()
+    accepting = select(Round.agency_id).where(Round.status == RoundStatus.OPEN,
+                                              Round.opens_at <= at, Round.closes_at > at)
+    return list(db.session.scalars(
+        select(Agency).where(Agency.id.in_(accepting)).order_by(Agency.code)))
+
+
 def rounds_of_agency(agency_id: int) -> list[Round]:
     return list(db.session.scalars(
-        select(Round).where(Round.agency_id == agency_id).order_by(Round.created_at.desc())))
+        select(Round).where(Round.agency_id == agency_id)
+        .order_by(Round.created_at.desc(), Round.id.desc())))
+
+
+def application_counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{round id: {application status: how many}}, for HR's overview."""
+    counts: dict[int, dict[str, int]] = {rid: {} for rid in round_ids}
+    if not round_ids:
+        return counts
+    rows = db.session.execute(
+        select(Application.round_id, Application.status, func.count())
+        .where(Application.round_id.in_(round_ids))
+        .group_by(Application.round_id, Application.status))
+    for round_id, status, n in rows:
+        counts[round_id][status] = n
+    return counts
 
 
 def get_round(round_id: int) -> Round:
@@ -270,10 +344,16 @@ def get_round(round_id: int) -> Round:
     return round_
 
 
+def is_hr_of(user, round_: Round) -> bool:
+    return (bool(getattr(user, "is_authenticated", False))
+            and user.has_role("hr_officer", "hr_approver")
+            and user.agency_id is not None and user.agency_id == round_.agency_id)
+
+
 def round_for_hr(round_id: int, user) -> Round:
     """The round, if `user` is HR of its agency."""
     round_ = get_round(round_id)
-    if not user.has_role("hr_officer", "hr_approver") or user.agency_id != round_.agency_id:
+    if not is_hr_of(user, round_):
         raise Forbidden(_("This round belongs to another agency."))
     return round_
 
@@ -282,6 +362,14 @@ def public_round(round_id: int) -> Round:
     """Drafts are visible to nobody but their agency's HR."""
     round_ = get_round(round_id)
     if round_.status == RoundStatus.DRAFT:
+        raise NotFound(_("No such recruitment round."))
+    return round_
+
+
+def visible_round(round_id: int, user) -> Round:
+    """The public announcement, or the preview of a draft for the HR of its agency."""
+    round_ = get_round(round_id)
+    if round_.status == RoundStatus.DRAFT and not is_hr_of(user, round_):
         raise NotFound(_("No such recruitment round."))
     return round_
 
