@@ -10,19 +10,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..common import national_id as nid
 from ..common.errors import DomainError
+from ..common.forms import show_error
 from ..extensions import db, limiter
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
 from .models import Role
-
-
-def _show_error(form, err: DomainError) -> None:
-    """A service's refusal, next to the field it names, or as a flash when there is none."""
-    db.session.rollback()
-    if err.field and err.field in form:
-        form[err.field].errors = [*form[err.field].errors, err.message]
-    else:
-        flash(err.message, "error")
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -50,7 +42,7 @@ def register():
         try:
             user = services.register_candidate(form.registration(), ip=_client_ip())
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             login_user(user)
             session.permanent = True
@@ -101,7 +93,7 @@ def profile():
         try:
             services.update_profile(user, form.values())
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
@@ -118,7 +110,7 @@ def change_password():
             services.change_password(current_user._get_current_object(), form.old_password.data,
                                      form.password.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))

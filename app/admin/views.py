@@ -13,6 +13,7 @@ from ..agencies import services as agencies
 from ..audit.services import verify_chain
 from ..common.auth import roles_required
 from ..common.errors import DomainError
+from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..extensions import db
 from ..recruitment.services import status_label
@@ -39,17 +40,6 @@ def _labels():
         "compact_json": lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True,
                                                  separators=(",", ":")),
     }
-
-
-def _refuse(err: DomainError, form=None, aliases: dict | None = None) -> int:
-    """Undo the failed change, put the message next to its field (or flash it); the status."""
-    db.session.rollback()
-    name = (aliases or {}).get(err.field, err.field)
-    if form is not None and name and name in form:
-        form[name].errors = list(form[name].errors) + [err.message]
-    else:
-        flash(err.message, "error")
-    return err.status_code
 
 
 def _page() -> int:
@@ -98,7 +88,7 @@ def agency_new():
             agency = agencies.create_agency(current_user, ip=request.remote_addr or "",
                                             **_agency_values(form))
         except DomainError as err:
-            status = _refuse(err, form)
+            status = show_error(form, err)
         else:
             flash(_("Agency %(code)s created.", code=agency.code), "success")
             return redirect(url_for("admin.agencies_list"))
@@ -118,7 +108,7 @@ def agency_edit(agency_id: int):
             agencies.update_agency(agency, current_user, ip=request.remote_addr or "",
                                    **_agency_values(form))
         except DomainError as err:
-            status = _refuse(err, form)
+            status = show_error(form, err)
         else:
             flash(_("Agency %(code)s saved.", code=agency.code), "success")
             return redirect(url_for("admin.agencies_list"))
@@ -171,7 +161,7 @@ def user_grant_role(user_id: int):
     try:
         accounts.grant_role(user, form.role.data, current_user)
     except DomainError as err:
-        return _render_user(user, _refuse(err, form), grant_form=form)
+        return _render_user(user, show_error(form, err), grant_form=form)
     flash(_("Role granted: %(role)s.", role=ROLE_LABELS[form.role.data]), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -188,7 +178,7 @@ def user_revoke_role(user_id: int, role: str):
     try:
         accounts.revoke_role(user, role, current_user)
     except DomainError as err:
-        return _render_user(user, _refuse(err))
+        return _render_user(user, show_error(None, err))
     flash(_("Role removed: %(role)s.", role=ROLE_LABELS[role]), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -204,7 +194,7 @@ def user_set_agency(user_id: int):
     try:
         accounts.set_agency(user, agency_id_or_none(form.agency_id.data), current_user)
     except DomainError as err:
-        return _render_user(user, _refuse(err, form), agency_form=form)
+        return _render_user(user, show_error(form, err), agency_form=form)
     flash(_("Agency saved."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -217,7 +207,7 @@ def _set_active(user_id: int, active: bool):
     try:
         accounts.set_active(user, active, current_user)
     except DomainError as err:
-        return _render_user(user, _refuse(err))
+        return _render_user(user, show_error(None, err))
     flash(_("The account is active again.") if active else _("The account is deactivated."),
           "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -252,7 +242,7 @@ def user_new():
                 last_name_en=(form.last_name_en.data or "").strip(),
                 roles=form.roles.data or [], agency_id=agency_id_or_none(form.agency_id.data))
         except DomainError as err:
-            status = _refuse(err, form, aliases={"role": "roles"})
+            status = show_error(form, err, aliases={"role": "roles"})
         else:
             flash(_("Account created for %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))

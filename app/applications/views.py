@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
+from ..common.forms import show_error
 from ..common.national_id import formatted, masked
 from ..extensions import db
 from ..recruitment import eligibility
@@ -51,14 +52,6 @@ def _ip() -> str:
     return request.remote_addr or ""
 
 
-def _show_error(form, err: DomainError) -> None:
-    """The service's message next to the field it names, else as a flash message."""
-    if err.field and form is not None and err.field in form:
-        form[err.field].errors = list(form[err.field].errors) + [err.message]
-    else:
-        flash(err.message, "error")
-
-
 # ---- candidate: apply -------------------------------------------------------------------
 
 def _render_apply(round_, form, code: int = 200):
@@ -97,7 +90,7 @@ def apply(round_id: int):
             disability_card_no=form.disability_card_no.data or "",
             accommodations=form.accommodations(), uploads_=files, ip=_ip())
     except DomainError as err:
-        _show_error(form, err)
+        show_error(form, err)
         return _render_apply(round_, form, err.status_code)
     flash(_("Your application has been submitted. Your application number is %(number)s.",
             number=app_.number), "success")
@@ -170,7 +163,7 @@ def withdraw(app_id: int):
     try:
         services.withdraw(app_, current_user, form.reason.data or "", ip=_ip())
     except DomainError as err:
-        _show_error(form, err)
+        show_error(form, err)
         return _render_detail(app_, err.status_code, withdraw_form=form)
     flash(_("Application %(number)s has been withdrawn.", number=app_.number), "success")
     return redirect(url_for(".detail", app_id=app_.id))
@@ -192,7 +185,7 @@ def add_document(app_id: int):
         if err.field in ("file", "kind"):
             form[err.field].errors = list(form[err.field].errors) + [err.message]
         else:
-            _show_error(form, err)
+            show_error(form, err)
         return _render_detail(app_, err.status_code, document_form=form)
     flash(_("%(name)s has been added to the application.", name=doc.original_name), "success")
     return redirect(url_for(".detail", app_id=app_.id))
@@ -210,7 +203,7 @@ def approve(app_id: int):
     try:
         services.approve(app_, current_user, ip=_ip())
     except DomainError as err:
-        _show_error(None, err)
+        show_error(None, err)
         return _render_detail(app_, err.status_code)
     flash(_("Application %(number)s has been approved.", number=app_.number), "success")
     return redirect(url_for(".detail", app_id=app_.id))
@@ -226,7 +219,7 @@ def reject(app_id: int):
     try:
         services.reject(app_, current_user, form.reason.data, ip=_ip())
     except DomainError as err:
-        _show_error(form, err)
+        show_error(form, err)
         return _render_detail(app_, err.status_code, reject_form=form)
     flash(_("Application %(number)s has been rejected.", number=app_.number), "success")
     return redirect(url_for(".detail", app_id=app_.id))
@@ -246,7 +239,7 @@ def decide_accommodation(req_id: int):
                                       approved_value=form.approved_value.data,
                                       note=form.note.data or "", ip=_ip())
     except DomainError as err:
-        _show_error(form, err)
+        show_error(form, err)
         return _render_detail(app_, err.status_code, **forms)
     flash(_("The decision on %(kind)s has been saved.",
             kind=recruitment.accommodation_label(req.kind)), "success")

@@ -9,6 +9,7 @@ from ..accounts.models import Role
 from ..applications import services as applications
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
+from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..extensions import db
 from . import bp, eligibility, services
@@ -30,15 +31,6 @@ def localized(obj, name: str) -> str:
     """obj.<name>_en for English readers when there is one, else obj.<name>_th."""
     english = getattr(obj, f"{name}_en", "") or ""
     return english if current_locale() == "en" and english else getattr(obj, f"{name}_th", "")
-
-
-def _show_error(form, err: DomainError) -> None:
-    """A service's refusal, next to the field it names, or as a flash when there is none."""
-    db.session.rollback()
-    if form is not None and err.field and err.field in form:
-        form[err.field].errors = [*form[err.field].errors, err.message]
-    else:
-        flash(err.message, "error")
 
 
 def _hr_agency_id() -> int:
@@ -106,7 +98,7 @@ def hr_positions():
         try:
             position = services.create_position(agency_id, _hr(), **form.values())
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("The position %(title)s has been created.", title=position.title_th), "success")
             return redirect(url_for("recruitment.hr_positions"))
@@ -142,7 +134,7 @@ def hr_round_new():
         try:
             round_ = services.create_round(agency_id, _hr(), form.values(), form.stages())
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("The round %(code)s has been saved as a draft.", code=round_.code), "success")
             return redirect(url_for("recruitment.hr_round", round_id=round_.id))
@@ -169,7 +161,7 @@ def hr_round_edit(round_id: int):
         try:
             services.update_round(round_, _hr(), form.values(), form.stages())
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
             status = err.status_code
         else:
             flash(_("The round %(code)s has been saved.", code=round_.code), "success")
@@ -208,7 +200,7 @@ def hr_round_status(round_id: int):
     try:
         services.change_status(round_, _hr(), form.status.data, form.note.data or "")
     except DomainError as err:
-        _show_error(None, err)
+        show_error(None, err)
         return _render_hr_round(services.get_round(round_id), status=err.status_code)
     flash(_("The round is now %(status)s.", status=services.status_label(round_.status)),
           "success")
@@ -224,7 +216,7 @@ def hr_round_window(round_id: int):
         try:
             services.extend_window(round_, _hr(), form.closes_at.data, form.reason.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
             return _render_hr_round(services.get_round(round_id), form, status=err.status_code)
         flash(_("The closing date has been moved."), "success")
         return redirect(url_for("recruitment.hr_round", round_id=round_.id))
