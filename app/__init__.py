@@ -121,7 +121,9 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
+    from .exams.cli import bank_cli
     from .main.cli import demo_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(bank_cli)

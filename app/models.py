@@ -4,3 +4,5 @@ from .agencies.models import Agency  # noqa: F401
 from .applications.models import AccommodationRequest, Application, Document  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .recruitment.models import Position, Round, RoundStage  # noqa: F401
+from .exams.models import (Announcement, Attempt, AttemptAnswer, Certificate, Exam, ExamItem,  # noqa: F401
+                           ItemVersion, Seat, Sitting)

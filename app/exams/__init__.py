@@ -1,0 +1,1 @@
+"""Exams: the item bank, blueprints, sittings, check-in, the Part A online test and its scoring."""

@@ -1,0 +1,249 @@
+"""Exam bank items (versioned), exam blueprints, sittings, seats, attempts and answers."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..common.clock import now
+from ..common.types import UTCDateTime
+from ..extensions import db
+
+
+class ExamItem(db.Model):
+    """A question of a bank; its text and key live in versions, never edited in place."""
+
+    __tablename__ = "exam_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank: Mapped[str] = mapped_column(String(60), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    section: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str] = mapped_column(String(60), default="")
+    difficulty: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    versions: Mapped[list[ItemVersion]] = relationship(
+        back_populates="item", order_by="ItemVersion.version")
+
+    @property
+    def current_version(self) -> ItemVersion | None:
+        """The newest version is the one new forms draw."""
+        return self.versions[-1] if self.versions else None
+
+    __table_args__ = (
+        UniqueConstraint("bank", "code", name="uq_exam_items_bank_code"),
+        CheckConstraint("difficulty IN ('easy','medium','hard')", name="difficulty_known"),
+    )
+
+
+class ItemVersion(db.Model):
+    """The exact text, choices and key a candidate saw; a used version is never changed."""
+
+    __tablename__ = "item_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("exam_items.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    stem_th: Mapped[str] = mapped_column(Text, default="")
+    stem_en: Mapped[str] = mapped_column(Text, default="")
+    # [{"id": "a", "th": "...", "en": "..."}, ...] in the author's order
+    choices: Mapped[list] = mapped_column(JSON)
+    key: Mapped[str] = mapped_column(String(4))
+    fixed_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    explanation_th: Mapped[str] = mapped_column(Text, default="")
+    explanation_en: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    item: Mapped[ExamItem] = relationship(back_populates="versions")
+
+    __table_args__ = (UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),)
+
+
+class Exam(db.Model):
+    """An exam blueprint: sections, draw per difficulty band, points, time, pass mark, policy."""
+
+    __tablename__ = "exams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    bank: Mapped[str] = mapped_column(String(60))
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    pass_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("60"))
+    results_policy: Mapped[str] = mapped_column(String(20), default="after_publication")
+    shuffle_items: Mapped[bool] = mapped_column(Boolean, default=True)
+    shuffle_choices: Mapped[bool] = mapped_column(Boolean, default=True)
+    # [{"code", "title": {"th", "en"}, "points_per_item", "time_limit_minutes", "draw": {band: n}}]
+    sections: Mapped[list] = mapped_column(JSON)
+    is_part_a: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("results_policy IN ('immediate','after_publication')", name="policy_known"),
+    )
+
+    def title(self, locale: str = "th") -> str:
+        return self.title_en if locale == "en" and self.title_en else self.title_th
+
+
+class Sitting(db.Model):
+    """One scheduled session of an exam for a set of candidates."""
+
+    __tablename__ = "sittings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    timing_mode: Mapped[str] = mapped_column(String(20))  # synchronized | window
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # window mode: candidates may start until this moment (each gets the full duration)
+    window_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # synchronized mode: late entry allowed this many minutes after the start (no extra time)
+    late_entry_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    checkin_opens_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    exam: Mapped[Exam] = relationship()
+    round = relationship("Round")
+    agency = relationship("Agency")
+    seats: Mapped[list[Seat]] = relationship(back_populates="sitting", order_by="Seat.id")
+
+    __table_args__ = (
+        CheckConstraint("timing_mode IN ('synchronized','window')", name="timing_mode_known"),
+        CheckConstraint("status IN ('scheduled','started','paused','ended')", name="status_known"),
+        CheckConstraint("late_entry_minutes >= 0", name="late_entry_non_negative"),
+        CheckConstraint("checkin_opens_minutes >= 0", name="checkin_non_negative"),
+    )
+
+    def title(self, locale: str = "th") -> str:
+        return self.title_en if locale == "en" and self.title_en else self.title_th
+
+
+class Seat(db.Model):
+    """A candidate's place in a sitting: room, seat, accommodations, check-in."""
+
+    __tablename__ = "seats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    room: Mapped[str] = mapped_column(String(40), default="")
+    seat_number: Mapped[str] = mapped_column(String(20), default="")
+    extra_time_percent: Mapped[int] = mapped_column(Integer, default=0)
+    large_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    high_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    system_check: Mapped[dict | None] = mapped_column(JSON)
+
+    sitting: Mapped[Sitting] = relationship(back_populates="seats")
+    candidate = relationship("User")
+    application = relationship("Application")
+    attempt: Mapped[Attempt | None] = relationship(back_populates="seat", uselist=False)
+
+    __table_args__ = (
+        UniqueConstraint("sitting_id", "candidate_id", name="uq_seats_sitting_candidate"),
+        CheckConstraint("extra_time_percent BETWEEN 0 AND 200", name="extra_time_range"),
+    )
+
+
+class Attempt(db.Model):
+    """A candidate's form and its timing; answers are rows of AttemptAnswer."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"), unique=True)
+    form_seed: Mapped[int] = mapped_column(Integer)
+    # [{"version_id": 12, "section": "analytical", "choice_order": ["c", "a", "d", "b"]}, ...]
+    form: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    extension_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str] = mapped_column(String(20), default="")
+    score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    max_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    section_scores: Mapped[dict | None] = mapped_column(JSON)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    focus_losses: Mapped[int] = mapped_column(Integer, default=0)
+    # The one live connection of this attempt (a newer one supersedes it).
+    live_sid: Mapped[str | None] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    seat: Mapped[Seat] = relationship(back_populates="attempt")
+    answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt",
+                                                        order_by="AttemptAnswer.index")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('not_started','in_progress','submitted')", name="status_known"),
+        CheckConstraint("submitted_by IN ('','candidate','deadline','proctor')",
+                        name="submitted_by_known"),
+    )
+
+
+class AttemptAnswer(db.Model):
+    """The latest answer to one question of an attempt; a higher seq replaces a lower one."""
+
+    __tablename__ = "attempt_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    choice: Mapped[str | None] = mapped_column(String(4))  # None = answer cleared
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="answers")
+
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "index", name="uq_attempt_answers_attempt_index"),
+        CheckConstraint('"index" >= 0', name="index_non_negative"),
+    )
+
+
+class Announcement(db.Model):
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Certificate(db.Model):
+    """A Part A pass certificate, verifiable in public by its code."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+
+    attempt: Mapped[Attempt] = relationship()
+    candidate = relationship("User")
