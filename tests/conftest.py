@@ -50,6 +50,8 @@ def app(tmp_path_factory):
 def _clean(app):
     ctx = app.app_context()
     ctx.push()
+    from flask import g
+    g.locale = "en"  # services called directly (no request) speak English in assertions
     yield
     clock.set_now(None)
     _db.session.rollback()

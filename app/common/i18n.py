@@ -1,7 +1,7 @@
 """Language choice (Thai first, English second) and the template helpers that format for it."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from . import national_id as nid
@@ -10,6 +10,8 @@ from .thai import format_date, format_datetime
 
 def select_locale() -> str:
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background tasks: whatever the caller set, else default
+        return g.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
     if asked in langs:
         session["lang"] = asked

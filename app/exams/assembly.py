@@ -1,0 +1,62 @@
+"""Building a candidate's form from the exam blueprint: the same count per section and
+difficulty band for everyone, items and choices shuffled from a stored seed."""
+from __future__ import annotations
+
+import random
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..common.errors import ValidationFailed
+from ..extensions import db
+from .models import Exam, ExamItem
+
+BANDS = ("easy", "medium", "hard")
+
+
+def _pool(bank: str, section: str, band: str) -> list[ExamItem]:
+    return list(db.session.scalars(
+        select(ExamItem).options(selectinload(ExamItem.versions))
+        .where(ExamItem.bank == bank, ExamItem.section == section,
+               ExamItem.difficulty == band, ExamItem.active.is_(True))
+        .order_by(ExamItem.code)))
+
+
+def assemble_form(exam: Exam, seed: int) -> list[dict]:
+    """The ordered questions of one form; the same exam, bank and seed give the same form."""
+    rng = random.Random(seed)
+    form: list[dict] = []
+    for section in exam.sections:
+        drawn = []
+        for band in BANDS:
+            want = int(section.get("draw", {}).get(band, 0))
+            if not want:
+                continue
+            pool = _pool(exam.bank, section["code"], band)
+            if len(pool) < want:
+                raise ValidationFailed(_(
+                    "The bank has %(have)s %(band)s items in section %(section)s; the exam needs "
+                    "%(want)s.", have=len(pool), band=band, section=section["code"], want=want))
+            drawn.extend(rng.sample(pool, want))
+        if exam.shuffle_items:
+            rng.shuffle(drawn)
+        for item in drawn:
+            version = item.current_version
+            order = [c["id"] for c in version.choices]
+            if exam.shuffle_choices and not version.fixed_order:
+                rng.shuffle(order)
+            form.append({"version_id": version.id, "section": section["code"],
+                         "choice_order": order})
+    return form
+
+
+def section_layout(exam: Exam, form: list[dict]) -> list[dict]:
+    """Sections as the candidate sees them: code, titles, first index and number of items."""
+    layout = []
+    for section in exam.sections:
+        indices = [i for i, q in enumerate(form) if q["section"] == section["code"]]
+        layout.append({"code": section["code"], "title": section.get("title", {}),
+                       "start": indices[0] if indices else len(form), "count": len(indices),
+                       "points_per_item": section.get("points_per_item", 1)})
+    return layout

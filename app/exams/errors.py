@@ -1,0 +1,26 @@
+"""Domain errors of the online test, each with a code the client can act on."""
+from ..common.errors import DomainError, NotAllowed
+
+
+class NotStarted(NotAllowed):
+    code = "not_started"
+
+
+class TimeUp(NotAllowed):
+    code = "time_up"
+
+
+class AlreadySubmitted(NotAllowed):
+    code = "submitted"
+
+
+class Paused(NotAllowed):
+    code = "paused"
+
+
+class BadAnswer(DomainError):
+    code = "bad_answer"
+
+
+class CheckInRefused(DomainError):
+    code = "check_in_refused"

@@ -1,0 +1,414 @@
+"""The online test: sittings, check-in, joining, answering, submitting, proctor actions.
+
+Every function takes plain values and model objects, commits its own transaction, and raises a
+domain error with a reason the client can show. Answers are acknowledged only after commit.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..accounts.models import User
+from ..audit.services import record
+from ..common import national_id as nid
+from ..common.clock import BANGKOK, now
+from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..extensions import db
+from . import timing
+from .assembly import assemble_form, section_layout
+from .errors import AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused, TimeUp
+from .models import (Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting)
+
+THAI_LABELS = ["ก", "ข", "ค", "ง", "จ", "ฉ"]
+LATIN_LABELS = ["A", "B", "C", "D", "E", "F"]
+
+
+# ---- sittings -----------------------------------------------------------------------------
+
+def create_sitting(actor, *, exam: Exam, agency_id: int, title_th: str, starts_at: datetime,
+                   timing_mode: str = timing.SYNCHRONIZED, round_id: int | None = None,
+                   title_en: str = "", window_ends_at: datetime | None = None,
+                   late_entry_minutes: int = 30, checkin_opens_minutes: int = 60) -> Sitting:
+    if timing_mode not in (timing.SYNCHRONIZED, timing.WINDOW):
+        raise ValidationFailed(_("Choose synchronized or window timing."), "timing_mode")
+    if timing_mode == timing.WINDOW and (window_ends_at is None or window_ends_at <= starts_at):
+        raise ValidationFailed(_("A window sitting needs an end after its start."), "window_ends_at")
+    sitting = Sitting(exam_id=exam.id, agency_id=agency_id, round_id=round_id, title_th=title_th,
+                      title_en=title_en, timing_mode=timing_mode, starts_at=starts_at,
+                      window_ends_at=window_ends_at, late_entry_minutes=late_entry_minutes,
+                      checkin_opens_minutes=checkin_opens_minutes,
+                      created_by_id=getattr(actor, "id", None))
+    db.session.add(sitting)
+    db.session.flush()
+    record("sitting.create", sitting, actor=actor, after={
+        "exam": exam.code, "timing_mode": timing_mode, "starts_at": starts_at,
+        "window_ends_at": window_ends_at, "late_entry_minutes": late_entry_minutes})
+    db.session.commit()
+    return sitting
+
+
+def add_seat(sitting: Sitting, candidate: User, *, room: str = "", seat_number: str = "",
+             application_id: int | None = None, extra_time_percent: int = 0,
+             large_text: bool = False, high_contrast: bool = False, actor=None) -> Seat:
+    seat = Seat(sitting_id=sitting.id, candidate_id=candidate.id, room=room,
+                seat_number=seat_number, application_id=application_id,
+                extra_time_percent=extra_time_percent, large_text=large_text,
+                high_contrast=high_contrast)
+    db.session.add(seat)
+    db.session.flush()
+    record("seat.assign", seat, actor=actor, after={
+        "sitting": sitting.id, "candidate": candidate.id, "room": room, "seat": seat_number,
+        "extra_time_percent": extra_time_percent})
+    db.session.commit()
+    return seat
+
+
+def start_sitting(sitting: Sitting, actor, at: datetime | None = None) -> Sitting:
+    """Synchronized sittings begin when the proctor starts them."""
+    at = at or now()
+    if sitting.status != "scheduled":
+        raise NotAllowed(_("This sitting has already started."))
+    sitting.status, sitting.started_at = "started", at
+    record("sitting.start", sitting, actor=actor, after={"started_at": at})
+    db.session.commit()
+    return sitting
+
+
+def pause_sitting(sitting: Sitting, actor, reason: str) -> Sitting:
+    if sitting.status != "started":
+        raise NotAllowed(_("Only a running sitting can be paused."))
+    _need_reason(reason)
+    sitting.status, sitting.paused_at = "paused", now()
+    record("sitting.pause", sitting, actor=actor, after={"reason": reason})
+    db.session.commit()
+    return sitting
+
+
+def resume_sitting(sitting: Sitting, actor, reason: str = "") -> int:
+    """Give everyone under way back the time the pause took; returns the seconds given."""
+    if sitting.status != "paused":
+        raise NotAllowed(_("The sitting is not paused."))
+    lost = int((now() - sitting.paused_at).total_seconds())
+    if sitting.started_at is not None and sitting.timing_mode == timing.SYNCHRONIZED:
+        # Late entry is counted from the start: move it by the pause too.
+        sitting.started_at = sitting.started_at + timedelta(seconds=lost)
+    for attempt in _attempts_in_progress(sitting):
+        attempt.extension_seconds += lost
+        attempt.deadline = attempt.deadline + timedelta(seconds=lost)
+    sitting.status, sitting.paused_at = "started", None
+    record("sitting.resume", sitting, actor=actor, after={"seconds_added": lost, "reason": reason})
+    db.session.commit()
+    return lost
+
+
+def _attempts_in_progress(sitting: Sitting) -> list[Attempt]:
+    return list(db.session.scalars(
+        select(Attempt).join(Seat).where(Seat.sitting_id == sitting.id,
+                                         Attempt.status == "in_progress")))
+
+
+def _need_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Give a reason: it is written to the audit log."), "reason")
+
+
+def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> list[Attempt]:
+    """Add (or with a negative value remove) time for some candidates, with a reason."""
+    _need_reason(reason)
+    if not -3600 <= seconds <= 4 * 3600 or seconds == 0:
+        raise ValidationFailed(_("An extension is a non-zero number of seconds up to four hours."),
+                               "seconds")
+    changed = []
+    for attempt in attempts:
+        if attempt.status == "submitted":
+            continue
+        before = {"deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds}
+        attempt.extension_seconds += seconds
+        if attempt.deadline is not None:
+            attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
+        record("attempt.extend", attempt, actor=actor, before=before, after={
+            "deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds,
+            "seconds": seconds, "reason": reason})
+        changed.append(attempt)
+    db.session.commit()
+    return changed
+
+
+def announce(sitting: Sitting, actor, message: str) -> Announcement:
+    if not (message or "").strip():
+        raise ValidationFailed(_("The announcement is empty."), "message")
+    item = Announcement(sitting_id=sitting.id, message=message.strip()[:2000],
+                        author_id=getattr(actor, "id", None), at=now())
+    db.session.add(item)
+    db.session.flush()
+    record("sitting.announce", item, actor=actor, after={"sitting": sitting.id,
+                                                         "message": item.message})
+    db.session.commit()
+    return item
+
+
+# ---- check-in ------------------------------------------------------------------------------
+
+@dataclass
+class SystemCheck:
+    websocket_ok: bool
+    rtt_ms: float | None = None
+    clock_offset_ms: float | None = None
+
+
+def check_in(seat: Seat, user: User, *, national_id_last4: str, birth_date: date,
+             accept_rules: bool, system_check: SystemCheck | None = None,
+             at: datetime | None = None) -> Attempt:
+    """Confirm identity and the rules; build the candidate's form. Checking in again is fine."""
+    at = at or now()
+    sitting = seat.sitting
+    if seat.candidate_id != user.id:
+        raise Forbidden(_("This seat belongs to another candidate."))
+    if at < timing.checkin_opens_at(sitting):
+        raise CheckInRefused(_("Check-in opens at %(time)s.", time=timing.checkin_opens_at(
+            sitting).astimezone(BANGKOK).strftime("%H:%M")))
+    if sitting.status == "ended" or timing.start_refusal(sitting, at) == "entry_closed":
+        raise CheckInRefused(_("Entry to this sitting has closed."))
+    digits = nid.normalize(user.national_id or "")
+    if len(national_id_last4 or "") != 4 or not digits.endswith(national_id_last4) or \
+            user.birth_date != birth_date:
+        record("seat.checkin_failed", seat, actor=user, after={"at": at})
+        db.session.commit()
+        raise CheckInRefused(_("The last four digits of the national ID or the birth date do not "
+                               "match our records."), "national_id_last4")
+    if not accept_rules:
+        raise CheckInRefused(_("You must accept the exam rules to check in."), "accept_rules")
+    if seat.checked_in_at is None:
+        seat.checked_in_at = at
+    if system_check is not None:
+        seat.system_check = system_check.__dict__
+    attempt = seat.attempt
+    if attempt is None:
+        seed = secrets.randbelow(2**31 - 1)
+        attempt = Attempt(seat_id=seat.id, form_seed=seed,
+                          form=assemble_form(sitting.exam, seed))
+        db.session.add(attempt)
+    db.session.flush()
+    record("seat.checkin", seat, actor=user, after={"at": at, "system_check": seat.system_check})
+    db.session.commit()
+    return attempt
+
+
+# ---- taking the test ----------------------------------------------------------------------
+
+def attempt_of(user: User, sitting_id: int) -> Attempt:
+    attempt = db.session.scalar(select(Attempt).join(Seat).where(
+        Seat.sitting_id == sitting_id, Seat.candidate_id == user.id))
+    if attempt is None:
+        raise NotFound(_("You have not checked in to this sitting."))
+    return attempt
+
+
+def begin_if_due(attempt: Attempt, at: datetime | None = None) -> Attempt:
+    """Start the clock of a checked-in attempt when its sitting allows; idempotent."""
+    at = at or now()
+    if attempt.status != "not_started":
+        return attempt
+    seat = attempt.seat
+    if timing.start_refusal(seat.sitting, at) is not None:
+        return attempt
+    started = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "not_started")
+        .values(status="in_progress", started_at=at,
+                deadline=timing.deadline_for(seat.sitting, seat.sitting.exam, seat, attempt, at))
+    ).rowcount
+    if started:
+        db.session.flush()
+        db.session.refresh(attempt)
+        record("attempt.start", attempt, actor=seat.candidate_id,
+               after={"started_at": at, "deadline": attempt.deadline})
+    db.session.commit()
+    return attempt
+
+
+def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
+    """Everything the test page needs to (re)build itself; the same on every join."""
+    at = at or now()
+    sitting = attempt.seat.sitting
+    frozen_at = sitting.paused_at if sitting.status == "paused" else at
+    answers = {a.index: a.choice for a in attempt.answers if a.choice is not None}
+    return {
+        "attempt_id": attempt.id,
+        "status": attempt.status,
+        "sitting_status": sitting.status,
+        "server_time": at.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "remaining_seconds": timing.remaining_seconds(attempt, frozen_at),
+        "sections": section_layout(sitting.exam, attempt.form),
+        "item_count": len(attempt.form),
+        "answers": {str(i): c for i, c in answers.items()},
+        "seqs": {str(a.index): a.seq for a in attempt.answers},
+        "flags": sorted(a.index for a in attempt.answers if a.flagged),
+        "large_text": attempt.seat.large_text,
+        "high_contrast": attempt.seat.high_contrast,
+    }
+
+
+def _check_open(attempt: Attempt, at: datetime) -> None:
+    if attempt.status == "submitted":
+        raise AlreadySubmitted(_("This test has been submitted."))
+    if attempt.status != "in_progress":
+        raise NotStarted(_("The test has not started yet."))
+    if attempt.seat.sitting.status == "paused":
+        raise Paused(_("The sitting is paused by the proctor; your time is stopped."))
+    if attempt.deadline is not None and at >= attempt.deadline:
+        raise TimeUp(_("Time is up: answers are no longer accepted."))
+
+
+def question(attempt: Attempt, index: int, locale: str = "th", at: datetime | None = None) -> dict:
+    """The question as the candidate sees it: never the key."""
+    _check_open(attempt, at or now())
+    entry = _entry(attempt, index)
+    version = db.session.get(ItemVersion, entry["version_id"])
+    by_id = {c["id"]: c for c in version.choices}
+    lang = "en" if locale == "en" and version.stem_en else "th" if version.stem_th else "en"
+    labels = THAI_LABELS if lang == "th" else LATIN_LABELS
+    return {
+        "index": index,
+        "section": entry["section"],
+        "lang": lang,
+        "stem": version.stem_th if lang == "th" else version.stem_en,
+        "choices": [{"id": cid, "label": labels[pos], "text": by_id[cid].get(lang) or
+                     by_id[cid].get("th") or by_id[cid].get("en", "")}
+                    for pos, cid in enumerate(entry["choice_order"])],
+    }
+
+
+def _entry(attempt: Attempt, index) -> dict:
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(attempt.form):
+        raise BadAnswer(_("There is no question %(index)s.", index=index), "index")
+    return attempt.form[index]
+
+
+def _upsert(values: dict, set_: dict, where=None):
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(AttemptAnswer).values(**values)
+    return stmt.on_conflict_do_update(index_elements=["attempt_id", "index"], set_=set_,
+                                      where=where)
+
+
+def record_answer(attempt: Attempt, index: int, choice: str | None, seq: int,
+                  at: datetime | None = None) -> dict:
+    """Store an answer; a higher `seq` replaces a lower one, a repeat changes nothing.
+
+    Returns what is stored after the commit: the caller acknowledges only that.
+    """
+    at = at or now()
+    _check_open(attempt, at)
+    entry = _entry(attempt, index)
+    if choice is not None and choice not in entry["choice_order"]:
+        raise BadAnswer(_("That choice is not one of this question's."), "choice")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise BadAnswer(_("Each answer needs a positive sequence number."), "seq")
+    table = AttemptAnswer.__table__
+    db.session.execute(_upsert(
+        {"attempt_id": attempt.id, "index": index, "choice": choice, "seq": seq,
+         "answered_at": at, "flagged": False},
+        {"choice": choice, "seq": seq, "answered_at": at},
+        where=table.c.seq < seq))
+    stored = db.session.execute(select(AttemptAnswer.choice, AttemptAnswer.seq).where(
+        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.index == index)).one()
+    db.session.commit()
+    return {"ok": True, "index": index, "choice": stored.choice, "seq": stored.seq,
+            "stale": stored.seq != seq}
+
+
+def set_flag(attempt: Attempt, index: int, flagged: bool, at: datetime | None = None) -> dict:
+    _check_open(attempt, at or now())
+    _entry(attempt, index)
+    db.session.execute(_upsert(
+        {"attempt_id": attempt.id, "index": index, "choice": None, "seq": 0,
+         "answered_at": at or now(), "flagged": bool(flagged)},
+        {"flagged": bool(flagged)}))
+    db.session.commit()
+    return {"ok": True, "index": index, "flagged": bool(flagged)}
+
+
+def note_focus_loss(attempt: Attempt) -> int:
+    db.session.execute(update(Attempt).where(Attempt.id == attempt.id)
+                       .values(focus_losses=Attempt.focus_losses + 1))
+    db.session.commit()
+    db.session.refresh(attempt)
+    return attempt.focus_losses
+
+
+# ---- submitting and scoring -----------------------------------------------------------------
+
+def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
+    """Points per section and in total, from the versions the candidate actually saw."""
+    exam = attempt.seat.sitting.exam
+    points = {s["code"]: Decimal(str(s.get("points_per_item", 1))) for s in exam.sections}
+    versions = {v.id: v for v in db.session.scalars(select(ItemVersion).where(
+        ItemVersion.id.in_([q["version_id"] for q in attempt.form])))}
+    given = {a.index: a.choice for a in attempt.answers}
+    sections = {s["code"]: {"score": Decimal(0), "max": Decimal(0), "correct": 0, "items": 0}
+                for s in exam.sections}
+    for index, entry in enumerate(attempt.form):
+        sec = sections[entry["section"]]
+        sec["max"] += points[entry["section"]]
+        sec["items"] += 1
+        if given.get(index) == versions[entry["version_id"]].key:
+            sec["score"] += points[entry["section"]]
+            sec["correct"] += 1
+    total = sum((s["score"] for s in sections.values()), Decimal(0))
+    maximum = sum((s["max"] for s in sections.values()), Decimal(0))
+    return total, maximum, {k: {**v, "score": str(v["score"]), "max": str(v["max"])}
+                            for k, v in sections.items()}
+
+
+def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
+           reason: str = "") -> Attempt:
+    """Close the attempt and score it; idempotent (a second submit changes nothing)."""
+    at = at or now()
+    if attempt.status == "submitted":
+        return attempt
+    if attempt.status == "not_started" and by == "candidate":
+        raise NotStarted(_("The test has not started yet."))
+    finished = at if attempt.deadline is None or by == "proctor" else min(at, attempt.deadline)
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status != "submitted")
+        .values(status="submitted", submitted_at=finished, submitted_by=by)).rowcount
+    if not claimed:  # someone else (the deadline sweeper, another device) got there first
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return attempt
+    db.session.flush()
+    db.session.refresh(attempt)
+    total, maximum, sections = score(attempt)
+    exam = attempt.seat.sitting.exam
+    attempt.score, attempt.max_score, attempt.section_scores = total, maximum, sections
+    attempt.passed = maximum > 0 and total * 100 >= maximum * exam.pass_percent
+    record("attempt.submit", attempt, actor=actor if actor is not None else
+           (attempt.seat.candidate_id if by == "candidate" else None), after={
+               "by": by, "submitted_at": finished, "score": total, "max": maximum,
+               "passed": attempt.passed, "reason": reason})
+    db.session.commit()
+    return attempt
+
+
+def submit_due(at: datetime | None = None) -> list[int]:
+    """Submit every attempt whose deadline has passed, connected or not; safe to repeat."""
+    at = at or now()
+    due = list(db.session.scalars(select(Attempt).join(Seat).join(Sitting).where(
+        Attempt.status == "in_progress", Attempt.deadline <= at, Sitting.status != "paused")))
+    for attempt in due:
+        submit(attempt, "deadline", at=at)
+    return [a.id for a in due]
+
+
+def results_visible(attempt: Attempt) -> bool:
+    return attempt.status == "submitted" and \
+        attempt.seat.sitting.exam.results_policy == "immediate"

@@ -1,0 +1,63 @@
+"""The rules of time: when a candidate may start, and when their attempt ends.
+
+Pure functions of the sitting, the exam and the seat; "now" is passed in. The server's clock is
+the only clock: deadlines are stored, and clients are told the remaining seconds.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .models import Attempt, Exam, Seat, Sitting
+
+SYNCHRONIZED = "synchronized"
+WINDOW = "window"
+
+
+def allowed_seconds(exam: Exam, seat: Seat) -> int:
+    """The test's length for this candidate, with approved extra time."""
+    base = exam.duration_minutes * 60
+    return base + (base * seat.extra_time_percent) // 100
+
+
+def checkin_opens_at(sitting: Sitting) -> datetime:
+    return sitting.starts_at - timedelta(minutes=sitting.checkin_opens_minutes)
+
+
+def entry_closes_at(sitting: Sitting) -> datetime | None:
+    """Until when a candidate may begin: the late-entry cut-off, or the end of the window."""
+    if sitting.timing_mode == WINDOW:
+        return sitting.window_ends_at
+    if sitting.started_at is None:
+        return None
+    return sitting.started_at + timedelta(minutes=sitting.late_entry_minutes)
+
+
+def start_refusal(sitting: Sitting, at: datetime) -> str | None:
+    """Why a candidate cannot begin now (a code), or None if they can."""
+    if sitting.status == "ended":
+        return "ended"
+    if sitting.status == "paused":
+        return "paused"
+    if sitting.timing_mode == SYNCHRONIZED:
+        if sitting.status != "started":
+            return "not_started"
+    elif at < sitting.starts_at:
+        return "not_started"
+    closes = entry_closes_at(sitting)
+    if closes is not None and at > closes:
+        return "entry_closed"
+    return None
+
+
+def deadline_for(sitting: Sitting, exam: Exam, seat: Seat, attempt: Attempt,
+                 started_at: datetime) -> datetime:
+    """Synchronized: from the sitting's start, so a late candidate gets no extra time.
+    Window: from the candidate's own start. Both add approved extra time and extensions."""
+    origin = sitting.started_at if sitting.timing_mode == SYNCHRONIZED else started_at
+    return origin + timedelta(seconds=allowed_seconds(exam, seat) + attempt.extension_seconds)
+
+
+def remaining_seconds(attempt: Attempt, at: datetime) -> int:
+    if attempt.deadline is None:
+        return 0
+    return max(0, int((attempt.deadline - at).total_seconds()))
