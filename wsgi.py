@@ -7,6 +7,9 @@ from app.extensions import socketio
 app = create_app(os.environ.get("FLASK_CONFIG", "default"))
 
 if __name__ == "__main__":
+    from app.exams import jobs
+
+    jobs.start(app)  # the deadline sweeper; production runs it once (docs/deployment.md)
     socketio.run(
         app,
         host=os.environ.get("HOST", "127.0.0.1"),

@@ -82,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp

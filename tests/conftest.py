@@ -37,6 +37,19 @@ def app(tmp_path_factory):
         g.pop("_login_user", None)
 
     request_started.connect(_forget_cached_user, application, weak=False)
+    # Socket.IO events send no request_started signal: forget the cached user there too.
+    from flask_socketio import SocketIO
+
+    original = SocketIO._handle_event
+
+    def _handle_event(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            g.pop("_login_user", None)
+
+    SocketIO._handle_event = _handle_event
     with application.app_context():
         if IS_POSTGRES:
             with _db.engine.begin() as conn:  # a fresh schema for each run

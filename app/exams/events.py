@@ -1,0 +1,315 @@
+"""Socket.IO handlers of the online test: `/exam` for candidates, `/proctor` for proctors.
+
+Thin: each handler parses the payload, calls a service, and acknowledges with the result or
+with `{ok: false, error, message}`. The protocol is documented in docs/realtime.md.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, disconnect, join_room
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from ..common.clock import now
+from ..common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from ..common.i18n import current_locale
+from ..extensions import db, socketio
+from . import services, timing
+from .models import Attempt, Seat, Sitting
+from .proctoring import can_proctor, candidate_row, candidate_rows
+
+log = logging.getLogger(__name__)
+EXAM, PROCTOR = "/exam", "/proctor"
+
+
+def attempt_room(attempt_id: int) -> str:
+    return f"attempt-{attempt_id}"
+
+
+def sitting_room(sitting_id: int) -> str:
+    return f"sitting-{sitting_id}"
+
+
+def proctor_room(sitting_id: int) -> str:
+    return f"proctor-{sitting_id}"
+
+
+def acked(handler):
+    """Turn refusals into `{ok: false}` acks; database trouble into a retryable error."""
+
+    @functools.wraps(handler)
+    def wrapper(*args):
+        data = args[0] if args else None
+        try:
+            if not current_user.is_authenticated:
+                return {"ok": False, "error": "unauthorized", "message": "Log in first."}
+            return handler(data if isinstance(data, dict) else {})
+        except DomainError as err:
+            db.session.rollback()
+            return err.to_dict()
+        except DBAPIError:
+            db.session.rollback()
+            log.exception("database error in %s", handler.__name__)
+            return {"ok": False, "error": "retry",
+                    "message": "The server could not save this just now; it will be sent again."}
+
+    return wrapper
+
+
+def _int(data: dict, name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed(f"{name} must be a whole number", name)
+    return value
+
+
+def notify_proctors(seat: Seat) -> None:
+    socketio.emit("candidate", candidate_row(seat), to=proctor_room(seat.sitting_id),
+                  namespace=PROCTOR)
+
+
+# ---- /exam --------------------------------------------------------------------------------
+
+@socketio.on("connect", namespace=EXAM)
+def exam_connect(auth=None):
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError("unauthorized")
+
+
+@socketio.on("disconnect", namespace=EXAM)
+def exam_disconnect(*_args):
+    sid = request.sid
+    attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == sid))
+    if attempt is not None:
+        attempt.live_sid = None
+        attempt.last_seen_at = now()
+        db.session.commit()
+        notify_proctors(attempt.seat)
+
+
+def _my_attempt(data: dict) -> Attempt:
+    return services.attempt_of(current_user, _int(data, "sitting_id"))
+
+
+def _live_attempt() -> Attempt:
+    """The attempt this connection joined; only the live connection may act on it."""
+    attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == request.sid))
+    if attempt is None:
+        raise NotFound("Join the test first (this connection is not the live one).")
+    return attempt
+
+
+@socketio.on("join", namespace=EXAM)
+@acked
+def exam_join(data):
+    attempt = _my_attempt(data)
+    services.begin_if_due(attempt)
+    previous = attempt.live_sid
+    attempt.live_sid, attempt.last_seen_at = request.sid, now()
+    db.session.commit()
+    if previous and previous != request.sid:
+        socketio.emit("superseded", {}, to=previous, namespace=EXAM)
+        disconnect(previous, namespace=EXAM)
+    join_room(attempt_room(attempt.id))
+    join_room(sitting_room(attempt.seat.sitting_id))
+    notify_proctors(attempt.seat)
+    return {"ok": True, "state": _state(attempt)}
+
+
+def _state(attempt: Attempt) -> dict:
+    state = services.attempt_state(attempt)
+    if services.results_visible(attempt):
+        state["result"] = {"score": str(attempt.score), "max_score": str(attempt.max_score),
+                           "passed": attempt.passed, "sections": attempt.section_scores}
+    return state
+
+
+@socketio.on("sync", namespace=EXAM)
+@acked
+def exam_sync(data):
+    t = now()
+    attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == request.sid))
+    result = {"ok": True, "client_time": data.get("client_time"), "server_time": t.isoformat(),
+              "server_ms": int(t.timestamp() * 1000)}
+    if attempt is not None:
+        services.begin_if_due(attempt)
+        result.update(remaining_seconds=timing.remaining_seconds(attempt, t),
+                      deadline=attempt.deadline.isoformat() if attempt.deadline else None,
+                      status=attempt.status)
+    return result
+
+
+@socketio.on("question", namespace=EXAM)
+@acked
+def exam_question(data):
+    attempt = _live_attempt()
+    services.begin_if_due(attempt)
+    return {"ok": True, "question": services.question(attempt, _int(data, "index"),
+                                                      current_locale())}
+
+
+@socketio.on("answer", namespace=EXAM)
+@acked
+def exam_answer(data):
+    attempt = _live_attempt()
+    choice = data.get("choice")
+    if choice is not None and not isinstance(choice, str):
+        raise ValidationFailed("choice must be a choice id or null", "choice")
+    result = services.record_answer(attempt, _int(data, "index"), choice, _int(data, "seq"))
+    notify_proctors(attempt.seat)
+    return result
+
+
+@socketio.on("flag", namespace=EXAM)
+@acked
+def exam_flag(data):
+    attempt = _live_attempt()
+    return services.set_flag(attempt, _int(data, "index"), bool(data.get("flagged")))
+
+
+@socketio.on("focus_lost", namespace=EXAM)
+@acked
+def exam_focus_lost(_data):
+    attempt = _live_attempt()
+    count = services.note_focus_loss(attempt)
+    notify_proctors(attempt.seat)
+    return {"ok": True, "count": count}
+
+
+@socketio.on("submit", namespace=EXAM)
+@acked
+def exam_submit(_data):
+    attempt = _live_attempt()
+    services.submit(attempt, "candidate", actor=current_user)
+    notify_proctors(attempt.seat)
+    return {"ok": True, "state": _state(attempt)}
+
+
+# ---- /proctor -------------------------------------------------------------------------------
+
+@socketio.on("connect", namespace=PROCTOR)
+def proctor_connect(auth=None):
+    if not current_user.is_authenticated or not current_user.has_role(
+            "proctor", "hr_officer", "hr_approver"):
+        raise ConnectionRefusedError("forbidden")
+
+
+def _sitting(data: dict) -> Sitting:
+    sitting = db.session.get(Sitting, _int(data, "sitting_id"))
+    if sitting is None:
+        raise NotFound("No such sitting.")
+    if not can_proctor(current_user, sitting):
+        raise Forbidden("You do not proctor this sitting.")
+    return sitting
+
+
+def _broadcast_time(attempt: Attempt, reason: str) -> None:
+    socketio.emit("time", {"remaining_seconds": timing.remaining_seconds(attempt, now()),
+                           "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+                           "server_time": now().isoformat(), "reason": reason},
+                  to=attempt_room(attempt.id), namespace=EXAM)
+
+
+@socketio.on("watch", namespace=PROCTOR)
+@acked
+def proctor_watch(data):
+    sitting = _sitting(data)
+    join_room(proctor_room(sitting.id))
+    return {"ok": True, "sitting": {"id": sitting.id, "status": sitting.status,
+                                    "timing_mode": sitting.timing_mode,
+                                    "started_at": sitting.started_at.isoformat()
+                                    if sitting.started_at else None},
+            "candidates": candidate_rows(sitting)}
+
+
+@socketio.on("start", namespace=PROCTOR)
+@acked
+def proctor_start(data):
+    sitting = _sitting(data)
+    services.start_sitting(sitting, current_user)
+    for seat in sitting.seats:
+        if seat.attempt is not None:
+            services.begin_if_due(seat.attempt)
+            socketio.emit("started", services.attempt_state(seat.attempt),
+                          to=attempt_room(seat.attempt.id), namespace=EXAM)
+    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
+                  namespace=PROCTOR)
+    return {"ok": True}
+
+
+@socketio.on("announce", namespace=PROCTOR)
+@acked
+def proctor_announce(data):
+    sitting = _sitting(data)
+    item = services.announce(sitting, current_user, str(data.get("message") or ""))
+    socketio.emit("announcement", {"message": item.message, "at": item.at.isoformat()},
+                  to=sitting_room(sitting.id), namespace=EXAM)
+    return {"ok": True}
+
+
+def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
+    seats = sitting.seats if seat_ids == "all" else [
+        s for s in sitting.seats if s.id in set(seat_ids or [])]
+    if seat_ids != "all" and len(seats) != len(set(seat_ids or [])):
+        raise ValidationFailed("Unknown seat in this sitting.", "seat_ids")
+    return [s.attempt for s in seats if s.attempt is not None]
+
+
+@socketio.on("extend", namespace=PROCTOR)
+@acked
+def proctor_extend(data):
+    sitting = _sitting(data)
+    changed = services.extend_time(current_user, _attempts_of(sitting, data.get("seat_ids")),
+                                   _int(data, "seconds"), str(data.get("reason") or ""))
+    for attempt in changed:
+        _broadcast_time(attempt, "extension")
+        notify_proctors(attempt.seat)
+    return {"ok": True, "changed": [a.seat_id for a in changed]}
+
+
+@socketio.on("pause", namespace=PROCTOR)
+@acked
+def proctor_pause(data):
+    sitting = _sitting(data)
+    reason = str(data.get("reason") or "")
+    services.pause_sitting(sitting, current_user, reason)
+    socketio.emit("paused", {"reason": reason}, to=sitting_room(sitting.id), namespace=EXAM)
+    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
+                  namespace=PROCTOR)
+    return {"ok": True}
+
+
+@socketio.on("resume", namespace=PROCTOR)
+@acked
+def proctor_resume(data):
+    sitting = _sitting(data)
+    services.resume_sitting(sitting, current_user, str(data.get("reason") or ""))
+    for seat in sitting.seats:
+        if seat.attempt is not None and seat.attempt.status == "in_progress":
+            socketio.emit("resumed", {
+                "remaining_seconds": timing.remaining_seconds(seat.attempt, now()),
+                "deadline": seat.attempt.deadline.isoformat()},
+                to=attempt_room(seat.attempt.id), namespace=EXAM)
+    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
+                  namespace=PROCTOR)
+    return {"ok": True}
+
+
+@socketio.on("force_submit", namespace=PROCTOR)
+@acked
+def proctor_force_submit(data):
+    sitting = _sitting(data)
+    reason = str(data.get("reason") or "")
+    if not reason.strip():
+        raise ValidationFailed("Give a reason: it is written to the audit log.", "reason")
+    attempts = _attempts_of(sitting, [_int(data, "seat_id")])
+    if not attempts:
+        raise ValidationFailed("That candidate has not checked in.", "seat_id")
+    attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
+    socketio.emit("time_up", _state(attempt), to=attempt_room(attempt.id), namespace=EXAM)
+    notify_proctors(attempt.seat)
+    return {"ok": True}
