@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
+    from .exams import bp as exams_bp
     from .main import bp as main_bp
     from .recruitment import bp as recruitment_bp
 
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(recruitment_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(exams_bp)
 
 
 def _wants_json() -> bool:
