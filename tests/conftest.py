@@ -13,25 +13,27 @@ from app.extensions import limiter
 
 from . import factories
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://")
+# SQLite runs on a file (WAL), not in memory: the live-server tests need each thread to have
+# its own connection, as in production.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if os.environ.get("REQUIRE_DATABASE") and not DATABASE_URL.startswith(os.environ["REQUIRE_DATABASE"]):
     raise RuntimeError(f"REQUIRE_DATABASE={os.environ['REQUIRE_DATABASE']} but DATABASE_URL={DATABASE_URL}")
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 
 def pytest_report_header(config):
-    return f"database: {DATABASE_URL}"
+    return f"database: {DATABASE_URL or 'SQLite file (WAL) in a temporary folder'}"
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     upload_dir = tmp_path_factory.mktemp("uploads")
-    # In-memory SQLite gets one shared connection (StaticPool) from Flask-SQLAlchemy itself.
+    url = DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     application = create_app("testing", {"UPLOAD_DIR": str(upload_dir),
-                                         "SQLALCHEMY_DATABASE_URI": DATABASE_URL})
+                                         "SQLALCHEMY_DATABASE_URI": url})
     # Tests keep one app context open (for factories and queries), and Flask reuses it for each
     # request, so `g` would carry Flask-Login's cached user from one client to the next.
-    from flask import g, request_started
+    from flask import g, has_app_context, request_started
 
     def _forget_cached_user(sender, **extra):
         g.pop("_login_user", None)
@@ -43,11 +45,13 @@ def app(tmp_path_factory):
     original = SocketIO._handle_event
 
     def _handle_event(self, *args, **kwargs):
-        g.pop("_login_user", None)
+        if has_app_context():  # the test client's events run in the test's context
+            g.pop("_login_user", None)
         try:
             return original(self, *args, **kwargs)
         finally:
-            g.pop("_login_user", None)
+            if has_app_context():
+                g.pop("_login_user", None)
 
     SocketIO._handle_event = _handle_event
     with application.app_context():

@@ -1,0 +1,105 @@
+"""The admission ticket (บัตรประจำตัวผู้สอบ) a candidate prints and brings to the exam room."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Spacer, Table
+
+from ..common.clock import BANGKOK, now
+from .pdf import (BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, numbered, para, qr_code, rule,
+                  table, thai_date, thai_datetime, thai_time)
+
+
+@dataclass(frozen=True)
+class AdmissionTicket:
+    application_number: str
+    candidate_name_th: str
+    candidate_name_en: str
+    national_id_masked: str  # e.g. "X-XXXX-XXXX3-45-6": the full number never goes on paper
+    round_title: str
+    agency_name: str
+    exam_title: str
+    sitting_at: datetime  # timezone-aware; shown in Bangkok time
+    room: str
+    seat: str
+    check_in_opens_at: datetime  # timezone-aware
+    verify_url: str
+    rules: list[str] = field(default_factory=list)
+    accommodations: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        for name in ("sitting_at", "check_in_opens_at"):
+            if getattr(self, name).tzinfo is None:
+                raise ValueError(f"{name} must be timezone-aware")
+
+
+def render_admission_ticket(data: AdmissionTicket) -> bytes:
+    """The ticket as a one-page A4 PDF (longer lists of rules flow onto a second page)."""
+    story = [
+        para("กรุงเทพมหานคร", "subtitle"),
+        para("บัตรประจำตัวผู้สอบ", "title"),
+        para(data.round_title, "body_center"),
+        para(data.agency_name, "body_center"),
+        rule(space=6),
+        _identity_box(data),
+        Spacer(1, 5 * mm),
+        field_table([
+            ("เลขประจำตัวประชาชน", data.national_id_masked),
+            ("วิชาที่สอบ", data.exam_title),
+            ("วันและเวลาสอบ", thai_datetime(data.sitting_at)),
+            ("ห้องสอบ", data.room),
+            ("เลขที่นั่งสอบ", data.seat),
+            ("เปิดให้รายงานตัว", _check_in_text(data)),
+        ]),
+    ]
+    if data.accommodations:
+        story += [para("การอำนวยความสะดวกในการสอบ", "heading"), numbered(data.accommodations)]
+    if data.rules:
+        story += [para("ข้อปฏิบัติของผู้เข้าสอบ", "heading"), numbered(data.rules)]
+    story += [Spacer(1, 8 * mm), KeepTogether(_signature(data))]
+    printed = now().astimezone(BANGKOK)
+    return build_pdf(
+        story, title=f"บัตรประจำตัวผู้สอบ {data.application_number}", subject=data.round_title,
+        # The number on every page, in case a second page gets separated from the first.
+        footer_note=f"BMA Recruit · เลขประจำตัวสอบ {data.application_number} · "
+                    f"พิมพ์เมื่อ {thai_date(printed)} {thai_time(printed)}")
+
+
+def _check_in_text(data: AdmissionTicket) -> str:
+    opens = data.check_in_opens_at.astimezone(BANGKOK)
+    if opens.date() == data.sitting_at.astimezone(BANGKOK).date():
+        return f"ตั้งแต่เวลา {thai_time(opens)} ของวันสอบ"
+    return f"ตั้งแต่{thai_datetime(opens)}"
+
+
+def _identity_box(data: AdmissionTicket) -> Table:
+    """The application number, large, and the name beside the QR code that verifies the ticket."""
+    qr_size = 34 * mm
+    left = [
+        para("เลขประจำตัวสอบ", "label"),
+        para(data.application_number, "number"),
+        Spacer(1, 2 * mm),
+        para(data.candidate_name_th, "name"),
+        para(data.candidate_name_en, "body"),
+    ]
+    right = [qr_code(data.verify_url, qr_size), para("สแกนเพื่อตรวจสอบบัตร", "small_center")]
+    return table([[left, right]], [CONTENT_WIDTH - qr_size - 8 * mm, qr_size + 8 * mm], [
+        ("BOX", (0, 0), (-1, -1), 1.2, BMA_GREEN),
+        ("BACKGROUND", (0, 0), (0, 0), colors.HexColor("#f1f7f1")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (0, 0), 5 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("ALIGN", (1, 0), (1, 0), "CENTER"),
+    ])
+
+
+def _signature(data: AdmissionTicket) -> list:
+    sign = [para("ลงชื่อ ......................................................... ผู้เข้าสอบ",
+                 "body_center"),
+            para(f"({data.candidate_name_th})", "body_center")]
+    return [table([[Spacer(1, 1), sign]], [CONTENT_WIDTH - 95 * mm, 95 * mm],
+                  [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])]

@@ -1,0 +1,363 @@
+"""The shared Thai PDF toolkit: Sarabun fonts shaped by HarfBuzz, A4 pages numbered "หน้า X / Y",
+QR codes, Buddhist Era dates and Thai line breaking. Documents build a story from these and call
+`build_pdf`, which returns the PDF bytes.
+
+Shaping: ReportLab (4.x/5.x) shapes text through HarfBuzz when `uharfbuzz` is importable, the
+TTFont is `shapable` (the default unless `rl_config.unShapedFontGlob` matches it) and the
+paragraph style has `shaping=1`; canvas strings need `shaping=True`. Without it Thai tone marks
+vanish after upper vowels (ที่ prints as ที) or collide with them (ปั้น, ฝ้าย).
+
+Line breaking: ReportLab breaks lines at spaces only. Its fallback for a word wider than the line
+(`splitLongWords`) cuts at any character, which splits Thai syllables (ต้องป|ฏิบัติ, กํ|าหนด) and,
+with shaping on, prints tofu boxes when such a paragraph is later split across pages (HarfBuzz
+re-shapes the private-use glyph codes ReportLab substituted). Zero-width spaces do not help: the
+shaped text prints them as a full space. So our styles turn `splitLongWords` off, Thai text is
+broken at its spaces (which Thai writing puts between phrases), and `ThaiParagraph` breaks only
+a run that cannot fit on a line, never inside a character cluster and preferably where a
+syllable surely starts (see `break_points`). A real word segmenter (PyThaiNLP, ICU) would pick
+better points but is too heavy a dependency for the names and titles on our documents.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+import fontpkg_sarabun
+from reportlab.graphics.barcode.qr import QrCode
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, HRFlowable, PageTemplate,
+                                Paragraph, Table, TableStyle)
+
+from ..common.clock import BANGKOK
+from ..common.thai import format_date
+
+FONT = "Sarabun"
+FONT_BOLD = "Sarabun-Bold"
+FONT_ITALIC = "Sarabun-Italic"
+FONT_BOLD_ITALIC = "Sarabun-BoldItalic"
+_FONT_FILES = {
+    FONT: "Sarabun-Regular.ttf",
+    FONT_BOLD: "Sarabun-Bold.ttf",
+    FONT_ITALIC: "Sarabun-Italic.ttf",
+    FONT_BOLD_ITALIC: "Sarabun-BoldItalic.ttf",
+}
+
+PAGE_SIZE = A4
+MARGIN_LEFT = 25 * mm
+MARGIN_RIGHT = 20 * mm
+MARGIN_TOP = 18 * mm
+MARGIN_BOTTOM = 20 * mm
+CONTENT_WIDTH = PAGE_SIZE[0] - MARGIN_LEFT - MARGIN_RIGHT
+
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#7a7a7a")
+BMA_GREEN = colors.HexColor("#1b5e20")  # the BMA's green, used sparingly for rules and titles
+
+WEEKDAYS_TH = ["จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์"]
+
+
+# ---- fonts and styles ---------------------------------------------------------------------
+@functools.cache
+def register_fonts() -> None:
+    """Register the Sarabun family with ReportLab once per process (shapable TrueType fonts)."""
+    files = fontpkg_sarabun.ROOT / "files"
+    for name, filename in _FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(files / filename), shapable=True))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                  boldItalic=FONT_BOLD_ITALIC)
+
+
+def shaping_active() -> bool:
+    """True when every Sarabun face goes through HarfBuzz (uharfbuzz importable, fonts shapable)."""
+    register_fonts()
+    return all(pdfmetrics.getFont(name).shapable for name in _FONT_FILES)
+
+
+def _style(name: str, **kw) -> ParagraphStyle:
+    # Thai needs about 1.5 times the font size between lines for marks stacked above and below.
+    base = dict(fontName=FONT, fontSize=12, textColor=INK, shaping=1, splitLongWords=0)
+    base.update(kw)
+    base.setdefault("leading", base["fontSize"] * 1.5)
+    return ParagraphStyle(name, **base)
+
+
+@functools.cache
+def styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles: title, subtitle, heading, body, label, small, name, number and
+    centred variants."""
+    register_fonts()
+    s = {
+        "title": _style("title", fontName=FONT_BOLD, fontSize=20, alignment=TA_CENTER,
+                        textColor=BMA_GREEN, spaceAfter=2),
+        "subtitle": _style("subtitle", fontName=FONT_BOLD, fontSize=14, alignment=TA_CENTER),
+        "heading": _style("heading", fontName=FONT_BOLD, fontSize=13, spaceBefore=8, spaceAfter=3,
+                          textColor=BMA_GREEN),
+        "body": _style("body"),
+        "label": _style("label", fontSize=11, textColor=MUTED),
+        "small": _style("small", fontSize=9, textColor=MUTED),
+    }
+    s["body_bold"] = _style("body_bold", fontName=FONT_BOLD)
+    s["body_center"] = _style("body_center", alignment=TA_CENTER)
+    s["name"] = _style("name", fontName=FONT_BOLD, fontSize=15)
+    s["name_center"] = _style("name_center", fontName=FONT_BOLD, fontSize=18, alignment=TA_CENTER)
+    s["code"] = _style("code", fontName=FONT_BOLD, fontSize=14, textColor=BMA_GREEN)
+    s["number"] = _style("number", fontName=FONT_BOLD, fontSize=30, leading=38, textColor=BMA_GREEN)
+    s["small_center"] = _style("small_center", fontSize=9, textColor=MUTED, alignment=TA_CENTER)
+    return s
+
+
+# ---- Thai line breaking ---------------------------------------------------------------------
+_COMBINING = frozenset(chr(c) for c in (0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)))
+_FOLLOWING_VOWELS = frozenset("ะาำๅ")
+_LEADING_VOWELS = frozenset("เแโใไ")
+_SYLLABLE_ENDS = frozenset("ะำ์ๆ")  # nothing of the syllable can follow these
+# Words on our documents that must never be torn, and whose edges are good places to break.
+KEEP_WHOLE = ("กรุงเทพมหานคร", "ข้าราชการ", "คณะกรรมการ", "สำนักงาน", "ความสามารถ", "ความรู้",
+              "ผู้สมัคร", "ผู้เข้าสอบ", "ตำแหน่ง", "ปฏิบัติ")
+
+
+def _is_thai(ch: str) -> bool:
+    return "\u0e00" <= ch <= "\u0e7f"
+
+
+def break_points(run: str) -> dict[int, bool]:
+    """Where a line may end inside a space-free run: {index: good?} meaning "before run[index]".
+
+    Never inside a character cluster (before a combining mark or ะ า ำ, after เ แ โ ใ ไ) or inside
+    a KEEP_WHOLE word. A point is good when a syllable surely starts there: before a leading
+    vowel, after ะ ำ ์ ๆ, at a KEEP_WHOLE word's edge, where Thai meets other script, or before
+    a URL's / ? &.
+    """
+    inside, edges = set(), set()
+    for word in KEEP_WHOLE:
+        start = run.find(word)
+        while start >= 0:
+            inside.update(range(start + 1, start + len(word)))
+            edges.update((start, start + len(word)))
+            start = run.find(word, start + 1)
+    points = {}
+    for i in range(1, len(run)):
+        ch, prev = run[i], run[i - 1]
+        if ch in _COMBINING or ch in _FOLLOWING_VOWELS or prev in _LEADING_VOWELS or i in inside:
+            continue
+        points[i] = (ch in _LEADING_VOWELS or prev in _SYLLABLE_ENDS or i in edges
+                     or _is_thai(ch) != _is_thai(prev) or ch in "/?&")  # "/?&": inside URLs
+    return points
+
+
+def _cut(run: str, font_name: str, font_size: float, limit: float) -> int:
+    """Where to break a run too wide for `limit`: the last good point that fills at least half
+    the line, else the last point that fits; 0 if not even one cluster fits."""
+    fitting = [(i, good) for i, good in sorted(break_points(run).items())
+               if pdfmetrics.stringWidth(run[:i], font_name, font_size) <= limit]
+    good = [i for i, ok in fitting
+            if ok and pdfmetrics.stringWidth(run[:i], font_name, font_size) >= limit / 2]
+    return good[-1] if good else (fitting[-1][0] if fitting else 0)
+
+
+def fit_long_runs(text: str, font_name: str, font_size: float, width: float) -> str:
+    """`text` with a newline inside each space-free run wider than `width` (see `break_points`).
+
+    Runs that fit are left whole: ReportLab will break between them at the spaces.
+    """
+    limit = width * 0.98  # shaped widths can differ a little from the plain metrics
+    lines = []
+    for line in text.split("\n"):
+        runs = []
+        for run in line.split(" "):
+            while pdfmetrics.stringWidth(run, font_name, font_size) > limit:
+                cut = _cut(run, font_name, font_size, limit)
+                if not cut:  # not even one cluster fits: let it overflow rather than tear it
+                    break
+                runs.append(run[:cut] + "\n")
+                run = run[cut:]
+            runs.append(run)
+        lines.append(" ".join(runs).replace("\n ", "\n"))
+    return "\n".join(lines)
+
+
+def _markup(text: str) -> str:
+    return escape(text).replace("\n", "<br/>")
+
+
+class ThaiParagraph(Paragraph):
+    """Plain text (no markup) whose runs too wide for the line break at `break_points`."""
+
+    def __init__(self, text, style=None, *args, **kwargs):
+        # ReportLab itself calls this with (None, style, frags=...) when it splits a paragraph.
+        super().__init__(text, style, *args, **kwargs)
+        self._plain: str | None = None
+        self._fitted_for: float | None = None
+
+    @classmethod
+    def of(cls, text: str, style: ParagraphStyle) -> ThaiParagraph:
+        p = cls(_markup(text), style)
+        p._plain = text
+        return p
+
+    def wrap(self, availWidth, availHeight):
+        if self._plain is not None and availWidth != self._fitted_for:
+            self._fitted_for = availWidth
+            st = self.style
+            usable = availWidth - st.leftIndent - st.rightIndent - max(st.firstLineIndent, 0)
+            Paragraph.__init__(self, _markup(fit_long_runs(self._plain, st.fontName, st.fontSize,
+                                                           usable)), st)
+        return super().wrap(availWidth, availHeight)
+
+
+def para(text: str, style: str | ParagraphStyle = "body") -> Paragraph:
+    """A paragraph of plain text (escaped; "\\n" starts a new line) in one of `styles()`."""
+    return ThaiParagraph.of(text, styles()[style] if isinstance(style, str) else style)
+
+
+# ---- Buddhist Era dates and Bangkok times ---------------------------------------------------
+def _bangkok(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("documents need timezone-aware datetimes (stored times are UTC)")
+    return value.astimezone(BANGKOK)
+
+
+def thai_date(value: date | datetime, weekday: bool = False) -> str:
+    """"25 พฤศจิกายน 2569", or with the weekday "วันพุธที่ 25 พฤศจิกายน 2569" (Bangkok date)."""
+    day = _bangkok(value).date() if isinstance(value, datetime) else value
+    text = format_date(day, "th")
+    return f"วัน{WEEKDAYS_TH[day.weekday()]}ที่ {text}" if weekday else text
+
+
+def thai_time(value: datetime) -> str:
+    """"09.00 น." in Bangkok time, the way Thai official documents write the time."""
+    return _bangkok(value).strftime("%H.%M น.")
+
+
+def thai_datetime(value: datetime) -> str:
+    """"วันพุธที่ 25 พฤศจิกายน 2569 เวลา 09.00 น."."""
+    return f"{thai_date(value, weekday=True)} เวลา {thai_time(value)}"
+
+
+# ---- flowables ---------------------------------------------------------------------------------
+def qr_code(url: str, size: float = 32 * mm) -> QrCode:
+    """A square QR code flowable for `url`, quiet zone included, `size` points wide.
+
+    ReportLab's QrCode flowable (the QrCodeWidget's encoder drawn straight on the canvas) rather
+    than the widget in a Drawing, whose renderer would put a Helvetica reference in the PDF.
+    """
+    return QrCode(url, width=size, height=size, qrLevel="M", qrBorder=4)
+
+
+def rule(color=BMA_GREEN, thickness: float = 1.2, space: float = 4) -> HRFlowable:
+    """A full-width horizontal line."""
+    return HRFlowable(width="100%", thickness=thickness, color=color, spaceBefore=space,
+                      spaceAfter=space)
+
+
+def table(rows: list[list], col_widths: list[float], commands: list[tuple]) -> Table:
+    """A Table in Sarabun (ReportLab's cell default, Helvetica, would otherwise be referenced)."""
+    t = Table(rows, colWidths=col_widths)
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands]))
+    return t
+
+
+def field_table(rows: list[tuple[str, str | Flowable]], label_width: float = 48 * mm,
+                width: float = CONTENT_WIDTH) -> Table:
+    """Label/value rows ("ห้องสอบ" | "301"), values as text or any flowable, lightly ruled."""
+    data = [[para(label, "label"), para(value) if isinstance(value, str) else value]
+            for label, value in rows]
+    return table(data, [label_width, width - label_width], [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -2), 0.3, colors.HexColor("#c8c8c8")),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (0, -1), 4),  # the smaller label then shares the value's baseline
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ])
+
+
+def numbered(items: list[str], style: str = "body", width: float = CONTENT_WIDTH) -> Table:
+    """A numbered list ("1." "2." ...) whose wrapped lines stay indented under their text."""
+    data = [[para(f"{n}.", style), para(item, style)] for n, item in enumerate(items, start=1)]
+    return table(data, [8 * mm, width - 8 * mm], [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ])
+
+
+# ---- the document ---------------------------------------------------------------------------
+class _NumberedCanvas(Canvas):
+    """Holds every page back until the end so the footer can say "หน้า X / Y"."""
+
+    def __init__(self, *args, footer_note: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._footer_note = footer_note
+        self._pages: list[dict] = []
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, number: int, total: int) -> None:
+        width = PAGE_SIZE[0]
+        y = 12 * mm
+        self.saveState()
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.4)
+        self.line(MARGIN_LEFT, y + 4 * mm, width - MARGIN_RIGHT, y + 4 * mm)
+        self.setFillColor(MUTED)
+        self.setFont(FONT, 9)
+        if self._footer_note:
+            self.drawString(MARGIN_LEFT, y, self._footer_note, shaping=True)
+        self.drawRightString(width - MARGIN_RIGHT, y, f"หน้า {number} / {total}", shaping=True)
+        self.restoreState()
+
+
+def build_pdf(story: list, *, title: str, subject: str = "", footer_note: str = "",
+              page_border: bool = False) -> bytes:
+    """Lay `story` out on A4 pages with the standard margins and footer; return the PDF bytes."""
+    register_fonts()
+    buffer = BytesIO()
+    doc = BaseDocTemplate(
+        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
+        topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title, subject=subject,
+        author="กรุงเทพมหานคร", creator="BMA Recruit", lang="th-TH",
+        # Sarabun from the start, so no page refers to ReportLab's default Helvetica.
+        initialFontName=FONT, initialFontSize=12, initialLeading=18)
+    # No frame padding, so CONTENT_WIDTH is exactly the width flowables get.
+    frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, CONTENT_WIDTH,
+                  PAGE_SIZE[1] - MARGIN_TOP - MARGIN_BOTTOM, id="content",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    template = (PageTemplate("bordered", frames=[frame], onPage=_draw_page_border) if page_border
+                else PageTemplate("plain", frames=[frame]))
+    doc.addPageTemplates([template])
+    doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, footer_note=footer_note))
+    return buffer.getvalue()
+
+
+def _draw_page_border(canvas, doc) -> None:
+    """A double rule around the page, for certificates."""
+    width, height = PAGE_SIZE
+    canvas.saveState()
+    canvas.setStrokeColor(BMA_GREEN)
+    canvas.setLineWidth(1.6)
+    canvas.rect(7 * mm, 7 * mm, width - 14 * mm, height - 14 * mm)
+    canvas.setLineWidth(0.5)
+    canvas.rect(8.5 * mm, 8.5 * mm, width - 17 * mm, height - 17 * mm)
+    canvas.restoreState()
