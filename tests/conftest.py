@@ -85,6 +85,20 @@ def _clean(app):
     ctx.pop()
 
 
+@pytest.fixture(autouse=True)
+def _undo_socketio_test_client(app):
+    """Flask-SocketIO's test client patches the server to deliver packets only to test clients;
+    undo that after each test so real clients (test_exam_live.py) receive their packets."""
+    from app.extensions import socketio
+
+    server = socketio.server
+    saved = (server.async_handlers, server.eio.async_handlers)
+    yield
+    for name in ("_send_packet", "_send_eio_packet"):
+        server.__dict__.pop(name, None)
+    server.async_handlers, server.eio.async_handlers = saved
+
+
 @pytest.fixture
 def db(app):
     return _db

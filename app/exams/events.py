@@ -9,6 +9,7 @@ import functools
 import logging
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from sqlalchemy import select
@@ -46,7 +47,7 @@ def acked(handler):
         data = args[0] if args else None
         try:
             if not current_user.is_authenticated:
-                return {"ok": False, "error": "unauthorized", "message": "Log in first."}
+                return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
             return handler(data if isinstance(data, dict) else {})
         except DomainError as err:
             db.session.rollback()
@@ -55,7 +56,7 @@ def acked(handler):
             db.session.rollback()
             log.exception("database error in %s", handler.__name__)
             return {"ok": False, "error": "retry",
-                    "message": "The server could not save this just now; it will be sent again."}
+                    "message": _("The server could not save this just now; it will be sent again.")}
 
     return wrapper
 
@@ -63,7 +64,7 @@ def acked(handler):
 def _int(data: dict, name: str) -> int:
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationFailed(f"{name} must be a whole number", name)
+        raise ValidationFailed(_("%(name)s must be a whole number.", name=name), name)
     return value
 
 
@@ -99,7 +100,7 @@ def _live_attempt() -> Attempt:
     """The attempt this connection joined; only the live connection may act on it."""
     attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == request.sid))
     if attempt is None:
-        raise NotFound("Join the test first (this connection is not the live one).")
+        raise NotFound(_("Join the test first (this connection is not the live one)."))
     return attempt
 
 
@@ -158,7 +159,7 @@ def exam_answer(data):
     attempt = _live_attempt()
     choice = data.get("choice")
     if choice is not None and not isinstance(choice, str):
-        raise ValidationFailed("choice must be a choice id or null", "choice")
+        raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
     result = services.record_answer(attempt, _int(data, "index"), choice, _int(data, "seq"))
     notify_proctors(attempt.seat)
     return result
@@ -201,9 +202,9 @@ def proctor_connect(auth=None):
 def _sitting(data: dict) -> Sitting:
     sitting = db.session.get(Sitting, _int(data, "sitting_id"))
     if sitting is None:
-        raise NotFound("No such sitting.")
+        raise NotFound(_("No such sitting."))
     if not can_proctor(current_user, sitting):
-        raise Forbidden("You do not proctor this sitting.")
+        raise Forbidden(_("You do not proctor this sitting."))
     return sitting
 
 
@@ -255,7 +256,7 @@ def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
     seats = sitting.seats if seat_ids == "all" else [
         s for s in sitting.seats if s.id in set(seat_ids or [])]
     if seat_ids != "all" and len(seats) != len(set(seat_ids or [])):
-        raise ValidationFailed("Unknown seat in this sitting.", "seat_ids")
+        raise ValidationFailed(_("Unknown seat in this sitting."), "seat_ids")
     return [s.attempt for s in seats if s.attempt is not None]
 
 
@@ -305,10 +306,10 @@ def proctor_force_submit(data):
     sitting = _sitting(data)
     reason = str(data.get("reason") or "")
     if not reason.strip():
-        raise ValidationFailed("Give a reason: it is written to the audit log.", "reason")
+        raise ValidationFailed(_("Give a reason: it is written to the audit log."), "reason")
     attempts = _attempts_of(sitting, [_int(data, "seat_id")])
     if not attempts:
-        raise ValidationFailed("That candidate has not checked in.", "seat_id")
+        raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
     attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
     socketio.emit("time_up", _state(attempt), to=attempt_room(attempt.id), namespace=EXAM)
     notify_proctors(attempt.seat)
