@@ -1,4 +1,111 @@
-"""`flask bank validate PATH` and `flask bank import PATH` (being written)."""
+"""`flask bank validate PATH` and `flask bank import PATH`: check and load exam bank files."""
+from __future__ import annotations
+
+import click
 from flask.cli import AppGroup
 
+from ..common.errors import DomainError
+from . import bank
+from .importers import FORMATS, Defaults, detect_format, load_source
+
 bank_cli = AppGroup("bank", help="Exam bank tools: validate and import item and blueprint files.")
+
+
+def _source_options(command):
+    options = [
+        click.argument("path", type=click.Path(exists=True)),
+        click.option("--format", "fmt", type=click.Choice(FORMATS),
+                     help="Format of PATH (default: from its name: folders and .yaml are yaml, "
+                          ".xml/.zip qti, .gift/.txt gift)."),
+        click.option("--bank", "bank_code", help="QTI/GIFT: the bank the items go into."),
+        click.option("--section", help="QTI/GIFT: the section of the items."),
+        click.option("--difficulty", type=click.Choice(bank.BANDS),
+                     help="QTI/GIFT: the difficulty band of the items (default: medium)."),
+        click.option("--topic", help="QTI/GIFT: the topic (default: general; GIFT $CATEGORY: "
+                                     "lines set it too)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _load(path, fmt, bank_code, section, difficulty, topic) -> bank.LoadedBank:
+    fmt = fmt or detect_format(path)
+    given = {"--bank": bank_code, "--section": section, "--difficulty": difficulty,
+             "--topic": topic}
+    if fmt == "yaml":
+        extra = [name for name, value in given.items() if value]
+        if extra:
+            raise click.UsageError(f"{', '.join(extra)} apply to QTI and GIFT only; a YAML file "
+                                   "says its own bank and section")
+        return load_source(path, "yaml")
+    if not bank_code or not section:
+        raise click.UsageError(f"a {fmt.upper()} import needs --bank and --section")
+    defaults = Defaults(bank=bank_code, section=section)
+    if difficulty:
+        defaults.difficulty = difficulty
+    if topic:
+        defaults.topic = topic
+    return load_source(path, fmt, defaults)
+
+
+def _echo_notes(loaded: bank.LoadedBank) -> None:
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}")
+    if loaded.skipped:
+        click.echo(f"Skipped {len(loaded.skipped)}:")
+        for skipped in loaded.skipped:
+            click.echo(f"  {skipped}")
+
+
+def _fail_on_errors(loaded: bank.LoadedBank, what: str) -> None:
+    if not loaded.errors:
+        return
+    for error in loaded.errors:
+        click.echo(str(error))
+    click.echo(f"{len(loaded.errors)} error{'s' if len(loaded.errors) != 1 else ''}; {what}.")
+    raise SystemExit(1)
+
+
+@bank_cli.command("validate")
+@_source_options
+def validate_command(path, fmt, bank_code, section, difficulty, topic):
+    """Check PATH (a file or a folder) against the bank format; print every error."""
+    loaded = _load(path, fmt, bank_code, section, difficulty, topic)
+    _echo_notes(loaded)
+    _fail_on_errors(loaded, "the bank is not valid")
+    files = len(loaded.files)
+    items = len(loaded.items)
+    click.echo(f"OK: {items} item{'s' if items != 1 else ''} in {files} "
+               f"file{'s' if files != 1 else ''}, "
+               f"{len(loaded.blueprints)} blueprint{'s' if len(loaded.blueprints) != 1 else ''}")
+
+
+@bank_cli.command("import")
+@_source_options
+def import_command(path, fmt, bank_code, section, difficulty, topic):
+    """Import PATH into the database: new items, new versions of changed ones, blueprints."""
+    loaded = _load(path, fmt, bank_code, section, difficulty, topic)
+    _echo_notes(loaded)
+    _fail_on_errors(loaded, "nothing was imported")
+    if not loaded.items and not loaded.blueprints:
+        click.echo("Nothing to import.")
+        return
+    try:
+        report = bank.import_bank(loaded, source=str(path))
+    except DomainError as err:
+        click.echo(f"error: {err.message}")
+        raise SystemExit(1) from None
+    click.echo(f"Imported {path} into bank {', '.join(loaded.banks)}:")
+    click.echo(f"  items: {len(report.created)} created, {len(report.new_versions)} new "
+               f"versions, {len(report.unchanged)} unchanged, {len(report.reclassified)} "
+               "reclassified")
+    if report.new_versions:
+        click.echo("  new versions: " + ", ".join(f"{code} v{n}"
+                                                  for code, n in report.new_versions))
+    if report.reclassified:
+        click.echo("  reclassified (section, topic or difficulty): "
+                   + ", ".join(report.reclassified))
+    click.echo(f"  blueprints: {len(report.blueprints_created)} created, "
+               f"{len(report.blueprints_updated)} updated, "
+               f"{len(report.blueprints_unchanged)} unchanged")
