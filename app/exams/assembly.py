@@ -5,22 +5,11 @@ from __future__ import annotations
 import random
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from ..common.errors import ValidationFailed
-from ..extensions import db
-from .models import Exam, ExamItem
+from .bank import items_for
+from .models import Exam
 
 BANDS = ("easy", "medium", "hard")
-
-
-def _pool(bank: str, section: str, band: str) -> list[ExamItem]:
-    return list(db.session.scalars(
-        select(ExamItem).options(selectinload(ExamItem.versions))
-        .where(ExamItem.bank == bank, ExamItem.section == section,
-               ExamItem.difficulty == band, ExamItem.active.is_(True))
-        .order_by(ExamItem.code)))
 
 
 def assemble_form(exam: Exam, seed: int) -> list[dict]:
@@ -33,7 +22,7 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
             want = int(section.get("draw", {}).get(band, 0))
             if not want:
                 continue
-            pool = _pool(exam.bank, section["code"], band)
+            pool = items_for(exam.bank, section["code"], band)
             if len(pool) < want:
                 raise ValidationFailed(_(
                     "The bank has %(have)s %(band)s items in section %(section)s; the exam needs "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from ..agencies.models import Agency, AgencyKind
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now
+from ..exams.models import Exam
 from ..extensions import db
 from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
 from ..recruitment.services import _apply_mode_rules, default_stages, snapshot
@@ -157,4 +159,34 @@ def load() -> list[tuple[str, str]]:
         db.session.flush()
         record("round.create", round_, actor=hr[agency], after=snapshot(round_) | {"demo": True})
     db.session.commit()
+    _load_exam(users, agencies["CSC"], hr["CSC"])
     return accounts
+
+
+DEMO_BANK = Path(__file__).resolve().parents[2] / "exam_bank" / "part_a"
+
+
+def _load_exam(users: dict, agency: Agency, hr: User) -> None:
+    """The demo Part A bank and two sittings: one open for a window of 30 days (take it at any
+    time), one synchronized that the proctor starts (check-in is open from the start)."""
+    from ..exams import bank, services as exams
+
+    bank.import_bank(bank.load_path(DEMO_BANK), actor=hr, source="demo")
+    exam = db.session.scalar(select(Exam).where(Exam.code == "part-a-demo"))
+    window = exams.create_sitting(
+        hr, exam=exam, agency_id=agency.id, timing_mode="window",
+        title_th="สอบภาค ก ออนไลน์ (ฉบับทดลอง) — สอบได้ตลอดช่วงเวลา",
+        title_en="Online Part A test (demo), take it any time in the window",
+        starts_at=now() - timedelta(hours=1), window_ends_at=now() + timedelta(days=30))
+    synced = exams.create_sitting(
+        hr, exam=exam, agency_id=agency.id, timing_mode="synchronized",
+        title_th="สอบภาค ก ออนไลน์ (ฉบับทดลอง) — เริ่มพร้อมกันเมื่อผู้คุมสอบกด",
+        title_en="Online Part A test (demo), starts when the proctor starts it",
+        starts_at=now() + timedelta(minutes=30), late_entry_minutes=24 * 60,
+        checkin_opens_minutes=24 * 60)
+    seats = [("candidate@demo.bma.go.th", 0, False), ("employee@demo.bma.go.th", 0, False),
+             ("disabled@demo.bma.go.th", 25, True)]
+    for sitting, room in ((window, "ONLINE-1"), (synced, "ONLINE-2")):
+        for number, (email, extra, large) in enumerate(seats, start=1):
+            exams.add_seat(sitting, users[email], room=room, seat_number=f"{number:03d}",
+                           extra_time_percent=extra, large_text=large, actor=hr)
