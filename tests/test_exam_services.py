@@ -10,7 +10,8 @@ from app.common.clock import frozen_at, now
 from app.common.errors import Forbidden, ValidationFailed
 from app.exams import services, timing
 from app.exams.assembly import assemble_form
-from app.exams.errors import AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused, TimeUp
+from app.exams.errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
+                              SectionClosed, TimeUp)
 from app.exams.models import ExamItem, ItemVersion
 from app.audit.services import entries_for
 
@@ -235,3 +236,27 @@ def test_a_used_version_keeps_its_key_after_the_item_changes(exam, make, db):
     db.session.commit()
     services.submit(attempt, "candidate")
     assert attempt.score == 6  # scored against the versions the candidate saw
+
+
+def test_a_section_with_its_own_limit_closes_that_long_after_it_is_first_opened(db, make):
+    eh.bank()
+    e = eh.exam(duration=60)
+    e.sections = [dict(e.sections[0], time_limit_minutes=10), e.sections[1]]
+    db.session.commit()
+    _s, _hr, _c, attempt = _running(make, e, extra_time_percent=50)
+    t = now()
+    with frozen_at(t):
+        services.question(attempt, 0)  # opens section "num": 10 min + 50% = 15 min
+    closes = services.section_closes_at(attempt, "num")
+    assert closes == t + timedelta(minutes=15)
+    with frozen_at(t + timedelta(minutes=14)):
+        assert services.record_answer(attempt, 1, "b", 1)["ok"]
+    with frozen_at(t + timedelta(minutes=15)):
+        with pytest.raises(SectionClosed):
+            services.record_answer(attempt, 1, "a", 2)
+        with pytest.raises(SectionClosed):
+            services.question(attempt, 2)
+        assert services.record_answer(attempt, 3, "b", 1)["ok"]  # "law" has no own limit
+        state = services.attempt_state(attempt)
+    assert state["sections"][0]["closes_at"] == closes.isoformat()
+    assert state["sections"][1]["closes_at"] is None

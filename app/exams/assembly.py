@@ -47,5 +47,6 @@ def section_layout(exam: Exam, form: list[dict]) -> list[dict]:
         indices = [i for i, q in enumerate(form) if q["section"] == section["code"]]
         layout.append({"code": section["code"], "title": section.get("title", {}),
                        "start": indices[0] if indices else len(form), "count": len(indices),
-                       "points_per_item": section.get("points_per_item", 1)})
+                       "points_per_item": section.get("points_per_item", 1),
+                       "time_limit_minutes": section.get("time_limit_minutes")})
     return layout

@@ -24,3 +24,7 @@ class BadAnswer(DomainError):
 
 class CheckInRefused(DomainError):
     code = "check_in_refused"
+
+
+class SectionClosed(NotAllowed):
+    code = "section_closed"

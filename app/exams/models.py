@@ -185,6 +185,8 @@ class Attempt(db.Model):
     section_scores: Mapped[dict | None] = mapped_column(JSON)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     focus_losses: Mapped[int] = mapped_column(Integer, default=0)
+    # Sections with their own time limit: when the candidate first opened each one.
+    section_started: Mapped[dict] = mapped_column(JSON, default=dict)
     # The one live connection of this attempt (a newer one supersedes it).
     live_sid: Mapped[str | None] = mapped_column(String(64))
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,7 +23,8 @@ from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from . import timing
 from .assembly import assemble_form, section_layout
-from .errors import AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused, TimeUp
+from .errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
+                     SectionClosed, TimeUp)
 from .models import (Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting)
 
 THAI_LABELS = ["ก", "ข", "ค", "ง", "จ", "ฉ"]
@@ -246,7 +247,8 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
         "server_time": at.isoformat(),
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
         "remaining_seconds": timing.remaining_seconds(attempt, frozen_at),
-        "sections": section_layout(sitting.exam, attempt.form),
+        "sections": [dict(sec, closes_at=_iso(section_closes_at(attempt, sec["code"])))
+                     for sec in section_layout(sitting.exam, attempt.form)],
         "item_count": len(attempt.form),
         "answers": {str(i): c for i, c in answers.items()},
         "seqs": {str(a.index): a.seq for a in attempt.answers},
@@ -254,6 +256,41 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
         "large_text": attempt.seat.large_text,
         "high_contrast": attempt.seat.high_contrast,
     }
+
+
+def _section(attempt: Attempt, code: str) -> dict:
+    return next(s for s in attempt.seat.sitting.exam.sections if s["code"] == code)
+
+
+def section_closes_at(attempt: Attempt, code: str) -> datetime | None:
+    """A section with its own limit stays open that long (with extra time) from first opening."""
+    limit = _section(attempt, code).get("time_limit_minutes")
+    started = (attempt.section_started or {}).get(code)
+    if not limit or not started:
+        return None
+    seconds = limit * 60
+    seconds += seconds * attempt.seat.extra_time_percent // 100
+    return datetime.fromisoformat(started) + timedelta(seconds=seconds)
+
+
+def _check_section_open(attempt: Attempt, code: str, at: datetime) -> None:
+    closes = section_closes_at(attempt, code)
+    if closes is not None and at >= closes:
+        raise SectionClosed(_("The time for this section is over."))
+
+
+def _open_section(attempt: Attempt, code: str, at: datetime) -> None:
+    if not _section(attempt, code).get("time_limit_minutes"):
+        return
+    started = dict(attempt.section_started or {})
+    if code not in started:
+        started[code] = at.isoformat()
+        attempt.section_started = started
+        db.session.commit()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _check_open(attempt: Attempt, at: datetime) -> None:
@@ -269,8 +306,11 @@ def _check_open(attempt: Attempt, at: datetime) -> None:
 
 def question(attempt: Attempt, index: int, locale: str = "th", at: datetime | None = None) -> dict:
     """The question as the candidate sees it: never the key."""
-    _check_open(attempt, at or now())
+    at = at or now()
+    _check_open(attempt, at)
     entry = _entry(attempt, index)
+    _check_section_open(attempt, entry["section"], at)
+    _open_section(attempt, entry["section"], at)
     version = db.session.get(ItemVersion, entry["version_id"])
     by_id = {c["id"]: c for c in version.choices}
     lang = "en" if locale == "en" and version.stem_en else "th" if version.stem_th else "en"
@@ -309,6 +349,7 @@ def record_answer(attempt: Attempt, index: int, choice: str | None, seq: int,
     at = at or now()
     _check_open(attempt, at)
     entry = _entry(attempt, index)
+    _check_section_open(attempt, entry["section"], at)
     if choice is not None and choice not in entry["choice_order"]:
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
