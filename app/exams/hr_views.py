@@ -1,2 +1,223 @@
-"""HR and proctor pages of the online test (being written)."""
-from . import bp  # noqa: F401
+"""HR and proctor pages of the online test: sittings, seating, the live dashboard, results,
+and the public verification of Part A certificates."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.models import Role
+from ..common.auth import roles_required
+from ..common.errors import DomainError
+from ..common.forms import show_error
+from ..common.i18n import current_locale
+from ..extensions import db, limiter
+from ..recruitment.models import Round
+from . import analysis, bp, certificates, proctoring, sittings, timing
+from .hr_forms import (NO_ROUND, IssueCertificatesForm, SeatCandidateForm, SeatRoundForm,
+                       SittingForm, VerifyForm)
+from .models import Exam
+
+HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
+
+# Label helpers for the templates, named so as not to clash with other blueprints' globals.
+for _name, _helper in (("exam_state_label", sittings.state_label),
+                       ("exam_candidate_state", proctoring.candidate_state),
+                       ("sitting_status_label", sittings.sitting_status_label),
+                       ("timing_label", sittings.timing_label),
+                       ("seat_accommodations", sittings.accommodation_names),
+                       ("item_flag_label", analysis.flag_label),
+                       ("certificate_status_label", certificates.status_label)):
+    bp.add_app_template_global(_helper, _name)
+
+
+@bp.app_template_global("mmss")
+def mmss(seconds: int | None) -> str:
+    """Time left as the proctor's table shows it: 95:07 (minutes may pass 60)."""
+    if seconds is None:
+        return "—"
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+# ---- HR: sittings ------------------------------------------------------------------------
+
+@bp.route("/hr/sittings")
+@roles_required(*HR_ROLES)
+def hr_sittings():
+    if current_user.agency_id is None:
+        abort(403)
+    return render_template("exams/hr_sittings.html",
+                           sittings=sittings.sittings_of_agency(current_user.agency_id))
+
+
+@bp.route("/hr/sittings/new", methods=["GET", "POST"])
+@roles_required(*HR_ROLES)
+def hr_sitting_new():
+    if current_user.agency_id is None:
+        abort(403)
+    locale = current_locale()
+    form = SittingForm(exams=sittings.exams_for_scheduling(),
+                       rounds=sittings.rounds_for_scheduling(current_user.agency_id),
+                       locale=locale)
+    if request.method == "GET" and request.args.get("round_id", "").isdigit():
+        form.round_id.data = int(request.args["round_id"])
+    if form.validate_on_submit():
+        exam = db.session.get(Exam, form.exam_id.data)
+        round_ = db.session.get(Round, form.round_id.data) \
+            if form.round_id.data != NO_ROUND else None
+        try:
+            sitting = sittings.schedule_sitting(_me(), round_, exam, **form.values())
+        except DomainError as err:
+            return _render_new(form, show_error(form, err))
+        flash(_("The sitting %(title)s has been scheduled.", title=sitting.title(locale)),
+              "success")
+        return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
+    return _render_new(form, 422 if request.method == "POST" else 200)
+
+
+def _render_new(form, status: int):
+    return render_template("exams/hr_sitting_form.html", form=form), status
+
+
+def _render_sitting(sitting, seat_form=None, one_form=None, status: int = 200):
+    return render_template(
+        "exams/hr_sitting.html", sitting=sitting, seats=sittings.seats_of(sitting),
+        seat_form=seat_form or SeatRoundForm(formdata=None),
+        one_form=one_form or SeatCandidateForm(formdata=None),
+        checkin_opens=timing.checkin_opens_at(sitting),
+        entry_closes=timing.entry_closes_at(sitting)), status
+
+
+@bp.route("/hr/sittings/<int:sitting_id>")
+@roles_required(*HR_ROLES)
+def hr_sitting(sitting_id: int):
+    return _render_sitting(sittings.sitting_for_hr(sitting_id, current_user))
+
+
+@bp.route("/hr/sittings/<int:sitting_id>/seat-round", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_seat_round(sitting_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    form = SeatRoundForm()
+    if not form.validate_on_submit():
+        return _render_sitting(sitting, seat_form=form, status=422)
+    try:
+        result = sittings.seat_round_candidates(sitting, _me(), form.room_prefix.data or "",
+                                                form.seats_per_room.data)
+    except DomainError as err:
+        return _render_sitting(sitting, seat_form=form, status=show_error(form, err))
+    if result.seated:
+        flash(_("%(n)s candidates seated in %(rooms)s rooms (%(already)s were already seated).",
+                n=result.seated, rooms=len(result.rooms), already=result.already_seated),
+              "success")
+    else:
+        flash(_("Nobody new to seat: every approved applicant already has a seat."), "warning")
+    return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
+
+
+@bp.route("/hr/sittings/<int:sitting_id>/seats", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_seat_candidate(sitting_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    form = SeatCandidateForm()
+    if not form.validate_on_submit():
+        return _render_sitting(sitting, one_form=form, status=422)
+    try:
+        user = sittings.find_candidate(form.national_id.data)
+        sittings.seat_candidate(sitting, _me(), user, form.room.data, form.seat.data)
+    except DomainError as err:
+        return _render_sitting(sitting, one_form=form, status=show_error(form, err))
+    flash(_("%(name)s has been seated in room %(room)s, seat %(seat)s.",
+            name=user.full_name_th, room=form.room.data, seat=form.seat.data), "success")
+    return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
+
+
+# ---- proctor dashboard -------------------------------------------------------------------
+
+@bp.route("/proctor/sittings/<int:sitting_id>")
+@login_required
+def proctor(sitting_id: int):
+    sitting = sittings.get_sitting(sitting_id)
+    if not proctoring.can_proctor(current_user, sitting):
+        abort(403)
+    return render_template("exams/proctor_sitting.html", sitting=sitting,
+                           rows=proctoring.candidate_rows(sitting),
+                           states={c: sittings.state_label(c) for c in sittings.LIVE_STATES},
+                           statuses={c: sittings.sitting_status_label(c)
+                                     for c in sittings.SITTING_STATUS_LABELS},
+                           is_hr=sittings.is_hr_of(current_user, sitting.agency_id))
+
+
+# ---- HR: results -------------------------------------------------------------------------
+
+@bp.route("/hr/sittings/<int:sitting_id>/results")
+@roles_required(*HR_ROLES)
+def hr_results(sitting_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    rows = analysis.result_rows(sitting)
+    return render_template(
+        "exams/hr_results.html", sitting=sitting, rows=rows, summary=analysis.summary(rows),
+        sections=analysis.section_codes(sitting), items=analysis.item_analysis(sitting),
+        certs=certificates.certificates_of_sitting(sitting),
+        issue_form=IssueCertificatesForm(formdata=None))
+
+
+@bp.route("/hr/sittings/<int:sitting_id>/results.csv")
+@roles_required(*HR_ROLES)
+def hr_results_csv(sitting_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    body = analysis.results_csv(sitting, certificates.certificates_of_sitting(sitting))
+    # The byte order mark makes Excel read the file as UTF-8 (Thai names intact).
+    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="sitting-{sitting.id}-results.csv"'})
+
+
+@bp.route("/hr/sittings/<int:sitting_id>/certificates", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_issue_certificates(sitting_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    form = IssueCertificatesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        issued = certificates.issue_for_sitting(sitting, _me())
+    except DomainError as err:
+        show_error(None, err)
+    else:
+        flash(_("%(n)s pass certificates are issued for this sitting.", n=len(issued)), "success")
+    return redirect(url_for("exams.hr_results", sitting_id=sitting.id))
+
+
+# ---- certificates ------------------------------------------------------------------------
+
+@bp.route("/verify")
+def verify_form():
+    form = VerifyForm(formdata=request.args if request.args.get("code") else None)
+    if request.args.get("code") and form.validate():
+        return redirect(url_for("exams.verify", code=form.code.data))
+    return render_template("exams/verify.html", form=form, result=None)
+
+
+@bp.route("/verify/<code>")
+@limiter.limit("60 per minute")
+def verify(code: str):
+    result = certificates.verify(code)
+    return render_template("exams/verify.html", form=VerifyForm(formdata=None), result=result,
+                           code=code)
+
+
+@bp.route("/exams/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    cert = certificates.get_by_code(code)
+    if not certificates.can_download(current_user, cert):
+        abort(403)
+    if cert.revoked_at is not None:
+        abort(409, _("This certificate has been revoked."))
+    pdf = certificates.render_pdf(cert, url_for("exams.verify", code=cert.code, _external=True))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="part-a-certificate-{cert.code}.pdf"'})

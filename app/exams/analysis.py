@@ -1,0 +1,254 @@
+"""Results of a sitting and item analysis: facility, corrected point-biserial, choice counts.
+
+The statistics are pure functions of (answers, total) pairs; the queries below feed them from
+the submitted attempts of a sitting.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .models import Attempt, ItemVersion, Seat, Sitting
+
+# An item is worth a second look outside these bounds (common rules of thumb for MCQ banks).
+FACILITY_LOW = 0.2
+FACILITY_HIGH = 0.9
+DISCRIMINATION_LOW = 0.2
+
+TOO_HARD, TOO_EASY, LOW_DISCRIMINATION = "too_hard", "too_easy", "low_discrimination"
+FLAG_LABELS = {
+    TOO_HARD: lambda: _("Too hard (facility under %(n)s)", n=FACILITY_LOW),
+    TOO_EASY: lambda: _("Too easy (facility over %(n)s)", n=FACILITY_HIGH),
+    LOW_DISCRIMINATION: lambda: _("Discriminates poorly (under %(n)s)", n=DISCRIMINATION_LOW),
+}
+
+
+def flag_label(flag: str) -> str:
+    return FLAG_LABELS[flag]() if flag in FLAG_LABELS else flag
+
+
+# ---- pure statistics ---------------------------------------------------------------------
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Pearson's r; None when there are fewer than two pairs or either side does not vary."""
+    n = len(xs)
+    if n < 2 or n != len(ys):
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+@dataclass
+class ItemInfo:
+    """What the analysis needs to know of an item version."""
+
+    version_id: int
+    key: str
+    choices: list[str]  # choice ids in the author's order
+    points: float = 1.0
+    code: str = ""
+    section: str = ""
+    version: int = 1
+
+
+@dataclass
+class ItemStats:
+    info: ItemInfo
+    n: int
+    facility: float | None
+    discrimination: float | None
+    choice_counts: dict[str, int]  # every choice id, in the author's order
+    omitted: int
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def review(self) -> bool:
+        return bool(self.flags)
+
+
+def item_statistics(info: ItemInfo, responses: Iterable[tuple[str | None, float]]) -> ItemStats:
+    """One item over the candidates who had it: `responses` are (choice or None, total score).
+
+    Facility is the share answering correctly. Discrimination is the corrected point-biserial:
+    the correlation between the item score (0/1) and the total score without this item, so that
+    the item does not correlate with itself.
+    """
+    responses = list(responses)
+    counts = {c: 0 for c in info.choices}
+    omitted = 0
+    scores, rests = [], []
+    for choice, total in responses:
+        if choice is None:
+            omitted += 1
+        else:
+            counts[choice] = counts.get(choice, 0) + 1
+        correct = 1.0 if choice == info.key else 0.0
+        scores.append(correct)
+        rests.append(float(total) - correct * info.points)
+    n = len(responses)
+    facility = sum(scores) / n if n else None
+    discrimination = pearson(scores, rests)
+    flags = []
+    if facility is not None and facility < FACILITY_LOW:
+        flags.append(TOO_HARD)
+    if facility is not None and facility > FACILITY_HIGH:
+        flags.append(TOO_EASY)
+    if discrimination is not None:
+        if discrimination < DISCRIMINATION_LOW:
+            flags.append(LOW_DISCRIMINATION)
+    elif n >= 2 and not flags:
+        # No spread to correlate with although the facility looks fine: the item (or the test)
+        # tells candidates apart by nothing. Everyone right or wrong is flagged above already.
+        flags.append(LOW_DISCRIMINATION)
+    return ItemStats(info=info, n=n, facility=facility, discrimination=discrimination,
+                     choice_counts=counts, omitted=omitted, flags=flags)
+
+
+def analyse_items(responses: Iterable[tuple[dict[int, str | None], float]],
+                  items: dict[int, ItemInfo]) -> list[ItemStats]:
+    """Every item over every candidate: `responses` are (answers by version id, total score).
+
+    A candidate's answers hold every item of their form (None = omitted); candidates who did
+    not have an item (another form) do not count for it.
+    """
+    per_item: dict[int, list[tuple[str | None, float]]] = {vid: [] for vid in items}
+    for answers, total in responses:
+        for vid, choice in answers.items():
+            if vid in per_item:
+                per_item[vid].append((choice, total))
+    return [item_statistics(items[vid], per_item[vid]) for vid in items]
+
+
+# ---- from the database -------------------------------------------------------------------
+
+@dataclass
+class ResultRow:
+    seat: Seat
+    attempt: Attempt | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.attempt is not None and self.attempt.status == "submitted"
+
+    @property
+    def percent(self) -> Decimal | None:
+        a = self.attempt
+        if not self.submitted or not a.max_score:
+            return None
+        return (a.score * 100 / a.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    @property
+    def state(self) -> str:
+        """absent (never checked in), not_submitted (still open) or submitted."""
+        if self.attempt is None:
+            return "absent"
+        return "submitted" if self.submitted else "not_submitted"
+
+
+@dataclass
+class Summary:
+    seated: int
+    submitted: int
+    passed: int
+    mean: Decimal | None
+    highest: Decimal | None
+    lowest: Decimal | None
+    max_score: Decimal | None
+
+
+def _seats(sitting: Sitting) -> list[Seat]:
+    return list(db.session.scalars(
+        select(Seat).where(Seat.sitting_id == sitting.id)
+        .options(selectinload(Seat.attempt).selectinload(Attempt.answers),
+                 selectinload(Seat.candidate), selectinload(Seat.application))))
+
+
+def result_rows(sitting: Sitting) -> list[ResultRow]:
+    """One row per seat, in application-number order (then room and seat)."""
+    rows = [ResultRow(seat, seat.attempt) for seat in _seats(sitting)]
+    rows.sort(key=lambda r: (r.seat.application.number if r.seat.application else "",
+                             r.seat.room, r.seat.seat_number.zfill(6), r.seat.id))
+    return rows
+
+
+def summary(rows: list[ResultRow]) -> Summary:
+    done = [r.attempt for r in rows if r.submitted]
+    scores = [a.score for a in done if a.score is not None]
+    mean = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP) \
+        if scores else None
+    return Summary(seated=len(rows), submitted=len(done), passed=sum(1 for a in done if a.passed),
+                   mean=mean, highest=max(scores) if scores else None,
+                   lowest=min(scores) if scores else None,
+                   max_score=done[0].max_score if done else None)
+
+
+def section_codes(sitting: Sitting) -> list[dict]:
+    return [{"code": s["code"], "title": s.get("title", {})} for s in sitting.exam.sections]
+
+
+def item_analysis(sitting: Sitting) -> list[ItemStats]:
+    """Item statistics over the submitted attempts of the sitting, in section and code order."""
+    attempts = [r.attempt for r in result_rows(sitting) if r.submitted]
+    points = {s["code"]: float(s.get("points_per_item", 1)) for s in sitting.exam.sections}
+    version_ids = {q["version_id"] for a in attempts for q in a.form}
+    if not version_ids:
+        return []
+    versions = {v.id: v for v in db.session.scalars(
+        select(ItemVersion).where(ItemVersion.id.in_(version_ids))
+        .options(selectinload(ItemVersion.item)))}
+    section_of = {q["version_id"]: q["section"] for a in attempts for q in a.form}
+    order = [s["code"] for s in sitting.exam.sections]
+    items: dict[int, ItemInfo] = {}
+    for vid in sorted(version_ids, key=lambda v: (
+            order.index(section_of[v]) if section_of[v] in order else len(order),
+            versions[v].item.code, versions[v].version)):
+        v = versions[vid]
+        items[vid] = ItemInfo(version_id=vid, key=v.key, choices=[c["id"] for c in v.choices],
+                              points=points.get(section_of[vid], 1.0), code=v.item.code,
+                              section=section_of[vid], version=v.version)
+    responses = []
+    for a in attempts:
+        given = {ans.index: ans.choice for ans in a.answers}
+        responses.append(({q["version_id"]: given.get(i) for i, q in enumerate(a.form)},
+                          float(a.score or 0)))
+    return analyse_items(responses, items)
+
+
+def results_csv(sitting: Sitting, certs: dict | None = None) -> str:
+    """The results table as CSV text (the caller adds the byte order mark for Excel)."""
+    certs = certs or {}
+    sections = section_codes(sitting)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Application number"), _("Name"), _("Room"), _("Seat"), _("State"),
+                     _("Score"), _("Maximum"), _("Percent")]
+                    + [_("Section %(code)s", code=s["code"]) for s in sections]
+                    + [_("Result"), _("Certificate")])
+    for row in result_rows(sitting):
+        a, seat = row.attempt, row.seat
+        done = row.submitted
+        per_section = (a.section_scores or {}) if done else {}
+        cert = certs.get(a.id) if a is not None else None
+        writer.writerow([
+            seat.application.number if seat.application else "", seat.candidate.full_name_th,
+            seat.room, seat.seat_number, row.state,
+            a.score if done else "", a.max_score if done else "",
+            row.percent if row.percent is not None else "",
+            *[per_section.get(s["code"], {}).get("score", "") for s in sections],
+            ("pass" if a.passed else "fail") if done else "",
+            cert.code if cert else ""])
+    return out.getvalue()

@@ -1,0 +1,301 @@
+"""HR's side of the online test: scheduling sittings and seating candidates in rooms.
+
+The sitting itself is created by services.create_sitting; this module adds who may do it (HR of
+the agency) and seats a round's approved applicants with the accommodations HR approved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import Role, User
+from ..applications.models import Application, ApplicationStatus
+from ..audit.services import record
+from ..common import national_id as nid
+from ..common.clock import now
+from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..extensions import db
+from ..recruitment.models import Accommodation, Round
+from ..recruitment.services import accommodation_label
+from . import services, timing
+from .assembly import assemble_form
+from .models import Exam, Seat, Sitting
+
+HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
+DEFAULT_SEATS_PER_ROOM = 40
+MAX_SEATS_PER_ROOM = 500
+MAX_EXTRA_TIME_PERCENT = 200  # the seats table's own limit
+
+
+# ---- who may ----------------------------------------------------------------------------
+
+def is_hr_of(user, agency_id: int) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_role(*HR_ROLES)
+                and user.agency_id is not None and user.agency_id == agency_id)
+
+
+def _need_hr(user, agency_id: int) -> None:
+    if not is_hr_of(user, agency_id):
+        raise Forbidden(_("This sitting belongs to another agency."))
+
+
+def get_sitting(sitting_id: int) -> Sitting:
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound(_("No such exam sitting."))
+    return sitting
+
+
+def sitting_for_hr(sitting_id: int, user) -> Sitting:
+    sitting = get_sitting(sitting_id)
+    _need_hr(user, sitting.agency_id)
+    return sitting
+
+
+def sittings_of_agency(agency_id: int) -> list[Sitting]:
+    return list(db.session.scalars(select(Sitting).where(Sitting.agency_id == agency_id)
+                                   .order_by(Sitting.starts_at.desc(), Sitting.id.desc())))
+
+
+def exams_for_scheduling() -> list[Exam]:
+    return list(db.session.scalars(select(Exam).order_by(Exam.code)))
+
+
+def rounds_for_scheduling(agency_id: int) -> list[Round]:
+    return list(db.session.scalars(select(Round).where(Round.agency_id == agency_id)
+                                   .order_by(Round.created_at.desc(), Round.id.desc())))
+
+
+def seats_of(sitting: Sitting) -> list[Seat]:
+    """The sitting's seats by room and seat number (numbers in numeric order)."""
+    seats = list(db.session.scalars(select(Seat).where(Seat.sitting_id == sitting.id)))
+    return sorted(seats, key=lambda s: (s.room, s.seat_number.zfill(6), s.id))
+
+
+# A candidate's live state on the proctor's dashboard (proctoring.candidate_state).
+LIVE_STATES = ("not_checked_in", "checked_in", "in_progress", "disconnected", "submitted")
+STATE_LABELS = {
+    "not_checked_in": lambda: _("Not checked in"),
+    "checked_in": lambda: _("Checked in, waiting"),
+    "in_progress": lambda: _("Taking the test"),
+    "disconnected": lambda: _("Disconnected"),
+    "submitted": lambda: _("Test submitted"),
+    "absent": lambda: _("Absent"),
+    "not_submitted": lambda: _("Test not yet submitted"),
+}
+
+
+SITTING_STATUS_LABELS = {
+    "scheduled": lambda: _("Scheduled"),
+    "started": lambda: _("Started"),
+    "paused": lambda: _("Paused"),
+    "ended": lambda: _("Ended"),
+}
+TIMING_LABELS = {
+    timing.SYNCHRONIZED: lambda: _("Synchronized"),
+    timing.WINDOW: lambda: _("Window"),
+}
+
+
+def sitting_status_label(status: str) -> str:
+    return SITTING_STATUS_LABELS[status]() if status in SITTING_STATUS_LABELS else status
+
+
+def timing_label(mode: str) -> str:
+    return TIMING_LABELS[mode]() if mode in TIMING_LABELS else mode
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS[state]() if state in STATE_LABELS else state
+
+
+def accommodation_names(seat: Seat) -> list[str]:
+    """The seat's accommodations in words, with those the room must provide."""
+    names = []
+    if seat.extra_time_percent:
+        names.append(_("Extra time +%(n)s%%", n=seat.extra_time_percent))
+    if seat.large_text:
+        names.append(accommodation_label(Accommodation.LARGE_TEXT))
+    if seat.high_contrast:
+        names.append(accommodation_label(Accommodation.HIGH_CONTRAST))
+    names.extend(accommodation_label(k) for k in other_accommodations(seat.application))
+    return names
+
+
+# ---- scheduling -------------------------------------------------------------------------
+
+def schedule_sitting(actor, round_: Round | None, exam: Exam, *, title_th: str,
+                     starts_at: datetime, timing_mode: str = timing.SYNCHRONIZED,
+                     title_en: str = "", window_ends_at: datetime | None = None,
+                     late_entry_minutes: int = 30, checkin_opens_minutes: int = 60) -> Sitting:
+    """A new sitting of `exam` for HR's own agency, optionally for one of its rounds."""
+    if not getattr(actor, "has_role", None) or not actor.has_role(*HR_ROLES) \
+            or actor.agency_id is None:
+        raise Forbidden(_("Only HR of an agency can schedule exam sittings."))
+    if round_ is not None and round_.agency_id != actor.agency_id:
+        raise Forbidden(_("This round belongs to another agency."))
+    if exam is None:
+        raise ValidationFailed(_("Choose the exam."), "exam_id")
+    try:  # a bank too small for the blueprint would only show at the candidates' check-in
+        assemble_form(exam, 0)
+    except ValidationFailed as err:
+        raise ValidationFailed(err.message, "exam_id") from None
+    if not (title_th or "").strip():
+        raise ValidationFailed(_("Give the sitting a Thai title."), "title_th")
+    if starts_at is None:
+        raise ValidationFailed(_("Give the start date and time."), "starts_at")
+    if starts_at <= now():
+        raise ValidationFailed(_("The start must be in the future."), "starts_at")
+    if late_entry_minutes is None or not 0 <= late_entry_minutes <= 240:
+        raise ValidationFailed(_("Late entry is from 0 to 240 minutes."), "late_entry_minutes")
+    if checkin_opens_minutes is None or not 0 <= checkin_opens_minutes <= 24 * 60:
+        raise ValidationFailed(_("Check-in opens from 0 to 1,440 minutes before the start."),
+                               "checkin_opens_minutes")
+    return services.create_sitting(
+        actor, exam=exam, agency_id=actor.agency_id, round_id=round_.id if round_ else None,
+        title_th=title_th.strip(), title_en=(title_en or "").strip(), starts_at=starts_at,
+        timing_mode=timing_mode,
+        window_ends_at=window_ends_at if timing_mode == timing.WINDOW else None,
+        late_entry_minutes=late_entry_minutes, checkin_opens_minutes=checkin_opens_minutes)
+
+
+# ---- seating ----------------------------------------------------------------------------
+
+@dataclass
+class SeatingResult:
+    seated: int = 0
+    already_seated: int = 0
+    rooms: dict[str, int] = field(default_factory=dict)  # room -> seats added
+    extra_time: int = 0
+    large_text: int = 0
+    high_contrast: int = 0
+
+
+def approved_accommodations(application: Application) -> dict:
+    """What the seat gets from HR's decisions: extra time (%), large text, high contrast."""
+    out = {"extra_time_percent": 0, "large_text": False, "high_contrast": False}
+    for req in application.accommodations:
+        if not req.effective:
+            continue
+        if req.kind == Accommodation.EXTRA_TIME:
+            value = req.approved_value if req.approved_value is not None else req.requested_value
+            out["extra_time_percent"] = max(0, min(MAX_EXTRA_TIME_PERCENT, int(value or 0)))
+        elif req.kind == Accommodation.LARGE_TEXT:
+            out["large_text"] = True
+        elif req.kind == Accommodation.HIGH_CONTRAST:
+            out["high_contrast"] = True
+    return out
+
+
+def other_accommodations(application: Application | None) -> list[str]:
+    """Approved accommodations the seat cannot hold (screen reader, assistant): for the room."""
+    if application is None:
+        return []
+    return [r.kind for r in application.accommodations if r.effective and r.kind in (
+        Accommodation.SCREEN_READER, Accommodation.ASSISTANT)]
+
+
+def _free_places(taken: set[tuple[str, str]], prefix: str, per_room: int):
+    """Room "<prefix>1" seats 1..N, then "<prefix>2"…, skipping places already given."""
+    room_no = 1
+    while True:
+        room = f"{prefix}{room_no}"
+        for seat_no in range(1, per_room + 1):
+            if (room, str(seat_no)) not in taken:
+                yield room, str(seat_no)
+        room_no += 1
+
+
+def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
+                          seats_per_room: int = DEFAULT_SEATS_PER_ROOM) -> SeatingResult:
+    """Seat every approved applicant of the sitting's round not yet seated, in number order.
+
+    Safe to run again (after more approvals): nobody is seated twice and places already given
+    are kept. One audit entry for the whole run.
+    """
+    _need_hr(actor, sitting.agency_id)
+    if sitting.round_id is None:
+        raise NotAllowed(_("This sitting is not linked to a recruitment round."))
+    if sitting.status == "ended":
+        raise NotAllowed(_("This sitting has ended."))
+    room_prefix = (room_prefix or "").strip()
+    if len(room_prefix) > 30:
+        raise ValidationFailed(_("The room prefix is at most 30 characters."), "room_prefix")
+    if not isinstance(seats_per_room, int) or not 1 <= seats_per_room <= MAX_SEATS_PER_ROOM:
+        raise ValidationFailed(_("Seats per room is from 1 to %(max)s.", max=MAX_SEATS_PER_ROOM),
+                               "seats_per_room")
+    seats = list(db.session.scalars(select(Seat).where(Seat.sitting_id == sitting.id)))
+    seated_ids = {s.candidate_id for s in seats}
+    taken = {(s.room, s.seat_number) for s in seats}
+    applications = list(db.session.scalars(
+        select(Application).where(Application.round_id == sitting.round_id,
+                                  Application.status == ApplicationStatus.APPROVED)
+        .order_by(Application.number)))
+    result = SeatingResult()
+    places = _free_places(taken, room_prefix, seats_per_room)
+    for app_ in applications:
+        if app_.candidate_id in seated_ids:
+            result.already_seated += 1
+            continue
+        room, seat_number = next(places)
+        acc = approved_accommodations(app_)
+        db.session.add(Seat(sitting_id=sitting.id, candidate_id=app_.candidate_id,
+                            application_id=app_.id, room=room, seat_number=seat_number, **acc))
+        result.seated += 1
+        result.rooms[room] = result.rooms.get(room, 0) + 1
+        result.extra_time += acc["extra_time_percent"] > 0
+        result.large_text += acc["large_text"]
+        result.high_contrast += acc["high_contrast"]
+    if result.seated:
+        try:
+            db.session.flush()
+        except IntegrityError:  # another HR officer seated the same people at the same moment
+            db.session.rollback()
+            raise NotAllowed(_("Someone else is seating this sitting now; try again.")) from None
+        record("sitting.seat", sitting, actor=actor, after={
+            "round": sitting.round_id, "seated": result.seated,
+            "already_seated": result.already_seated, "rooms": result.rooms,
+            "seats_per_room": seats_per_room, "extra_time": result.extra_time,
+            "large_text": result.large_text, "high_contrast": result.high_contrast})
+    db.session.commit()
+    return result
+
+
+def find_candidate(national_id: str) -> User:
+    digits = nid.normalize(national_id)
+    if not nid.is_valid(digits):
+        raise ValidationFailed(_("Enter a valid 13-digit national ID."), "national_id")
+    user = db.session.scalar(select(User).where(User.national_id == digits))
+    if user is None or not user.has_role(Role.CANDIDATE):
+        raise ValidationFailed(_("No candidate account has that national ID."), "national_id")
+    return user
+
+
+def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) -> Seat:
+    """Seat one candidate in a Part A sitting that is not tied to a round."""
+    _need_hr(actor, sitting.agency_id)
+    if sitting.round_id is not None:
+        raise NotAllowed(_("This sitting belongs to a recruitment round: seat the round's "
+                           "approved applicants instead."))
+    if sitting.status == "ended":
+        raise NotAllowed(_("This sitting has ended."))
+    room, seat = (room or "").strip(), (seat or "").strip()
+    if not room or len(room) > 40:
+        raise ValidationFailed(_("Give the room (at most 40 characters)."), "room")
+    if not seat or len(seat) > 20:
+        raise ValidationFailed(_("Give the seat (at most 20 characters)."), "seat")
+    existing = list(db.session.scalars(select(Seat).where(Seat.sitting_id == sitting.id)))
+    if any(s.candidate_id == user.id for s in existing):
+        raise NotAllowed(_("This candidate already has a seat in this sitting."))
+    if any(s.room == room and s.seat_number == seat for s in existing):
+        raise ValidationFailed(_("Seat %(seat)s in room %(room)s is taken.", seat=seat,
+                                 room=room), "seat")
+    try:
+        return services.add_seat(sitting, user, room=room, seat_number=seat, actor=actor)
+    except IntegrityError:
+        db.session.rollback()
+        raise NotAllowed(_("This candidate already has a seat in this sitting.")) from None
