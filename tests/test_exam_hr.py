@@ -487,11 +487,12 @@ def test_hr_issues_the_certificates_when_publishing_and_the_public_verifies(app,
                                                                            exam):
     sitting, hr, people = _sit_the_exam(db, make, exam, with_absentee=False)
     c = visitor(app, make, hr)
-    resp = c.post(f"/hr/sittings/{sitting.id}/certificates", follow_redirects=True)
-    assert "1 pass certificates are issued for this sitting." in text(resp)
+    resp = c.post(f"/hr/sittings/{sitting.id}/publish", follow_redirects=True)
+    assert "The results are published; 1 pass certificates are issued." in text(resp)
     cert = db.session.scalar(select(Certificate))
     assert cert.candidate_id == people["A"][0].id and cert.code in text(resp)
-    c.post(f"/hr/sittings/{sitting.id}/certificates")  # again: nothing new
+    again = c.post(f"/hr/sittings/{sitting.id}/publish", follow_redirects=True)
+    assert "already published" in text(again)
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
 
     public = visitor(app, make)  # nobody logged in

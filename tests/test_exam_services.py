@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.common.clock import frozen_at, now
-from app.common.errors import Forbidden, ValidationFailed
+from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.exams import services, timing
 from app.exams.assembly import assemble_form
 from app.exams.errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
@@ -260,3 +260,32 @@ def test_a_section_with_its_own_limit_closes_that_long_after_it_is_first_opened(
         state = services.attempt_state(attempt)
     assert state["sections"][0]["closes_at"] == closes.isoformat()
     assert state["sections"][1]["closes_at"] is None
+
+
+def test_results_after_publication_appear_only_when_hr_publishes(db, make):
+    from app.exams.certificates import certificate_of
+
+    eh.bank()
+    e = eh.exam(policy="after_publication")
+    s, hr, _c, attempt = _running(make, e)
+    for i in range(6):
+        services.record_answer(attempt, i, "b", 1)
+    services.submit(attempt, "candidate")
+    assert attempt.passed and not services.results_visible(attempt)
+    assert certificate_of(attempt) is None  # a certificate would reveal the result early
+    services.publish_results(s, hr)
+    assert services.results_visible(attempt)
+    assert [x.action for x in entries_for("sittings", s.id)][-1] == "sitting.publish_results"
+    with pytest.raises(NotAllowed):
+        services.publish_results(s, hr)
+
+
+def test_an_immediate_part_a_pass_gets_its_certificate_at_submission(exam, make):
+    from app.exams.certificates import certificate_of, verify
+
+    _s, _hr, _c, attempt = _running(make, exam)
+    for i in range(6):
+        services.record_answer(attempt, i, "b", 1)
+    services.submit(attempt, "candidate")
+    cert = certificate_of(attempt)
+    assert cert is not None and verify(cert.code).status == "valid"

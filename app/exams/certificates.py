@@ -96,15 +96,15 @@ def issue_if_passed(attempt: Attempt) -> Certificate | None:
     Under "after publication" a certificate would reveal the result early, so HR issues them
     with `issue_for_sitting` when the results are published.
     """
-    exam = attempt.seat.sitting.exam
-    if attempt.status != "submitted" or not attempt.passed or not exam.is_part_a \
-            or exam.results_policy != "immediate":
+    sitting = attempt.seat.sitting
+    if attempt.status != "submitted" or not attempt.passed or not sitting.exam.is_part_a \
+            or (sitting.exam.results_policy != "immediate" and sitting.results_published_at is None):
         return None
     return issue_certificate(attempt)
 
 
 def issue_for_sitting(sitting: Sitting, actor) -> list[Certificate]:
-    """Certificates for every passed attempt of a Part A sitting (HR publishing the results)."""
+    """Certificates for every passed attempt of a Part A sitting (when HR publishes results)."""
     if not (actor.has_role("hr_officer", "hr_approver") and actor.agency_id == sitting.agency_id):
         raise Forbidden(_("This sitting belongs to another agency."))
     if not sitting.exam.is_part_a:

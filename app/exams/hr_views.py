@@ -13,7 +13,7 @@ from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..extensions import db, limiter
 from ..recruitment.models import Round
-from . import analysis, bp, certificates, proctoring, sittings, timing
+from . import analysis, bp, certificates, proctoring, services, sittings, timing
 from .hr_forms import (NO_ROUND, IssueCertificatesForm, SeatCandidateForm, SeatRoundForm,
                        SittingForm, VerifyForm)
 from .models import Exam
@@ -176,19 +176,21 @@ def hr_results_csv(sitting_id: int):
         "Content-Disposition": f'attachment; filename="sitting-{sitting.id}-results.csv"'})
 
 
-@bp.route("/hr/sittings/<int:sitting_id>/certificates", methods=["POST"])
+@bp.route("/hr/sittings/<int:sitting_id>/publish", methods=["POST"])
 @roles_required(*HR_ROLES)
-def hr_issue_certificates(sitting_id: int):
+def hr_publish_results(sitting_id: int):
     sitting = sittings.sitting_for_hr(sitting_id, current_user)
     form = IssueCertificatesForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        issued = certificates.issue_for_sitting(sitting, _me())
+        services.publish_results(sitting, _me())
+        issued = certificates.issue_for_sitting(sitting, _me()) if sitting.exam.is_part_a else []
     except DomainError as err:
         show_error(None, err)
     else:
-        flash(_("%(n)s pass certificates are issued for this sitting.", n=len(issued)), "success")
+        flash(_("The results are published; %(n)s pass certificates are issued.", n=len(issued)),
+              "success")
     return redirect(url_for("exams.hr_results", sitting_id=sitting.id))
 
 
@@ -221,3 +223,14 @@ def certificate_pdf(code: str):
     pdf = certificates.render_pdf(cert, url_for("exams.verify", code=cert.code, _external=True))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="part-a-certificate-{cert.code}.pdf"'})
+
+
+# ---- proctors: their agency's sittings -------------------------------------------------------
+
+@bp.route("/proctor/sittings")
+@roles_required(Role.PROCTOR, *HR_ROLES)
+def proctor_sittings():
+    if current_user.agency_id is None:
+        abort(403)
+    return render_template("exams/proctor_sittings.html",
+                           sittings=sittings.sittings_of_agency(current_user.agency_id))

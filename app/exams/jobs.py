@@ -34,7 +34,7 @@ def tick() -> dict:
         _warned.pop(attempt_id, None)
     warned = 0
     soon = db.session.scalars(select(Attempt).join(Seat).join(Sitting).where(
-        Attempt.status == "in_progress", Sitting.status == "started",
+        Attempt.status == "in_progress", Sitting.status.not_in(("paused", "ended")),
         Attempt.deadline <= at + timedelta(minutes=max(WARN_AT_MINUTES), seconds=1)))
     for attempt in soon:
         left = timing.remaining_seconds(attempt, at)

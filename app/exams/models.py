@@ -117,6 +117,9 @@ class Sitting(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Exams whose results wait for HR: candidates see them from this moment.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

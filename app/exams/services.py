@@ -5,6 +5,7 @@ domain error with a reason the client can show. Answers are acknowledged only af
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,14 +20,15 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
-from . import timing
+from . import certificates, timing
 from .assembly import assemble_form, section_layout
 from .errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
                      SectionClosed, TimeUp)
 from .models import (Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting)
 
+log = logging.getLogger(__name__)
 THAI_LABELS = ["ก", "ข", "ค", "ง", "จ", "ฉ"]
 LATIN_LABELS = ["A", "B", "C", "D", "E", "F"]
 
@@ -437,6 +439,11 @@ def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
                "by": by, "submitted_at": finished, "score": total, "max": maximum,
                "passed": attempt.passed, "reason": reason})
     db.session.commit()
+    try:
+        certificates.issue_if_passed(attempt)
+    except DomainError:  # a certificate problem must never undo a submitted test
+        db.session.rollback()
+        log.exception("certificate not issued for attempt %s", attempt.id)
     return attempt
 
 
@@ -451,5 +458,23 @@ def submit_due(at: datetime | None = None) -> list[int]:
 
 
 def results_visible(attempt: Attempt) -> bool:
-    return attempt.status == "submitted" and \
-        attempt.seat.sitting.exam.results_policy == "immediate"
+    """At once under the "immediate" policy, else once HR has published the sitting's results."""
+    sitting = attempt.seat.sitting
+    return attempt.status == "submitted" and (
+        sitting.exam.results_policy == "immediate" or sitting.results_published_at is not None)
+
+
+def publish_results(sitting: Sitting, actor) -> Sitting:
+    """HR releases the results (and with them the pass certificates) to the candidates."""
+    if sitting.results_published_at is not None:
+        raise NotAllowed(_("The results of this sitting are already published."))
+    pending = db.session.scalar(select(Attempt.id).join(Seat).where(
+        Seat.sitting_id == sitting.id, Attempt.status == "in_progress").limit(1))
+    if pending is not None:
+        raise NotAllowed(_("Some candidates are still taking the test; publish when all have "
+                           "submitted."))
+    sitting.results_published_at, sitting.results_published_by_id = now(), actor.id
+    record("sitting.publish_results", sitting, actor=actor,
+           after={"published_at": sitting.results_published_at})
+    db.session.commit()
+    return sitting

@@ -1,0 +1,1085 @@
+/* The Part A online test in the browser: the system check of the check-in page and the test page
+ * (waiting room, questions, timer, submission). Implements the /exam protocol of
+ * docs/realtime.md. Every text shown comes from the page's #exam-messages JSON (translated on the
+ * server), so this file holds no language. Answers go to a localStorage outbox first and leave it
+ * only when the server has acknowledged them after its commit. */
+(function () {
+  "use strict";
+
+  var SOCKET_OPTIONS = { transports: ["websocket", "polling"], tryAllTransports: true };
+  var ACK_TIMEOUT = 5000;
+
+  // ---- small helpers ------------------------------------------------------------------------
+
+  function $(id) { return document.getElementById(id); }
+
+  function readJSON(id) {
+    var node = $(id);
+    if (!node) return {};
+    try { return JSON.parse(node.textContent); } catch (e) { return {}; }
+  }
+
+  var M = readJSON("exam-messages");
+
+  /* A translated message; "{name}" placeholders are filled from params. */
+  function t(key, params) {
+    var text = Object.prototype.hasOwnProperty.call(M, key) ? M[key] : key;
+    if (!params) return text;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
+    });
+  }
+
+  /* el("p", {class: "x", text: "..."}, [children]) */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "text") node.textContent = value;
+      else if (name === "class") node.className = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) {
+        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  function median(values) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  /* One `sync` round trip: {rtt, offset, ack} (offset = server clock - this device's clock). */
+  function syncOnce(socket, done) {
+    var sent = Date.now();
+    socket.timeout(ACK_TIMEOUT).emit("sync", { client_time: sent }, function (err, ack) {
+      var received = Date.now();
+      if (err || !ack || !ack.ok || typeof ack.server_ms !== "number") return done(null);
+      var rtt = received - sent;
+      done({ rtt: rtt, offset: ack.server_ms - (sent + rtt / 2), ack: ack });
+    });
+  }
+
+  /* `count` syncs one after another; the medians of RTT and offset, and the last ack. */
+  function syncMany(socket, count, done) {
+    var samples = [], tries = 0;
+    (function next() {
+      if (tries >= count) {
+        if (!samples.length) return done(null);
+        return done({
+          rtt: median(samples.map(function (s) { return s.rtt; })),
+          offset: median(samples.map(function (s) { return s.offset; })),
+          ack: samples[samples.length - 1].ack
+        });
+      }
+      tries += 1;
+      syncOnce(socket, function (sample) {
+        if (sample) samples.push(sample);
+        next();
+      });
+    })();
+  }
+
+  function storage() {
+    try {
+      var probe = "bma-exam:probe";
+      window.localStorage.setItem(probe, "1");
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (e) {
+      return null;  // private mode or storage disabled: keep the outbox in memory only
+    }
+  }
+
+  // ---- the check-in page: system check --------------------------------------------------------
+
+  function systemCheck(section) {
+    var result = $("syscheck-result");
+    var again = $("syscheck-again");
+    var fields = { ws: $("websocket_ok"), rtt: $("rtt_ms"), offset: $("clock_offset_ms") };
+    var socket = null, run = 0;
+
+    function show(lines, failed) {
+      result.textContent = "";
+      lines.forEach(function (line) { result.appendChild(el("p", { text: line })); });
+      result.className = failed ? "syscheck-failed" : "syscheck-ok";
+    }
+
+    function setFields(ws, rtt, offset) {
+      if (fields.ws) fields.ws.value = ws;
+      if (fields.rtt) fields.rtt.value = rtt;
+      if (fields.offset) fields.offset.value = offset;
+    }
+
+    function stop() {
+      if (socket) { socket.off(); socket.disconnect(); socket = null; }
+    }
+
+    function start() {
+      var mine = ++run, finished = false;
+      stop();
+      again.hidden = true;
+      show([t("checking")], false);
+      if (typeof window.io !== "function") return fail();
+
+      function fail() {
+        if (finished || mine !== run) return;
+        finished = true;
+        stop();
+        setFields("0", "", "");
+        show([t("failed")], true);
+        again.hidden = false;
+      }
+
+      var timer = setTimeout(fail, 15000);
+      socket = window.io("/exam", Object.assign(
+        { reconnection: false, timeout: 8000, forceNew: true }, SOCKET_OPTIONS));
+      socket.on("connect_error", function () { clearTimeout(timer); fail(); });
+      socket.on("connect", function () {
+        var sock = socket;
+        syncMany(sock, 5, function (summary) {
+          clearTimeout(timer);
+          if (finished || mine !== run) return;
+          if (!summary) return fail();
+          finished = true;
+          var websocket = sock.io.engine && sock.io.engine.transport &&
+            sock.io.engine.transport.name === "websocket";
+          var rtt = Math.round(summary.rtt), offset = Math.round(summary.offset);
+          setFields(websocket ? "1" : "0", String(rtt), String(offset));
+          var quality = rtt < 300 ? t("rtt_good") : rtt < 1000 ? t("rtt_fair") : t("rtt_slow");
+          show([
+            websocket ? t("ws_ok") : t("polling_ok"),
+            t("rtt", { ms: rtt, quality: quality }),
+            Math.abs(offset) < 1000 ? t("clock_same")
+              : t("clock_off", { seconds: (Math.abs(offset) / 1000).toFixed(1) })
+          ], false);
+          again.hidden = false;
+          stop();
+        });
+      });
+    }
+
+    again.addEventListener("click", start);
+    start();
+  }
+
+  // ---- the test page ------------------------------------------------------------------------
+
+  function examPage(root) {
+    var cfg = readJSON("exam-config");
+    var store = storage();
+    var KEY = "bma-exam:" + cfg.attempt_id + ":";
+    var memory = {};
+    var locale = cfg.locale === "en" ? "en-GB" : "th-TH";
+
+    function load(name, fallback) {
+      try {
+        var raw = store ? store.getItem(KEY + name) : memory[name];
+        return raw ? JSON.parse(raw) : fallback;
+      } catch (e) { return fallback; }
+    }
+
+    function save(name, value) {
+      if (stopped) return;  // a superseded page no longer writes (the new one owns the outbox)
+      var raw = JSON.stringify(value);
+      try { if (store) store.setItem(KEY + name, raw); else memory[name] = raw; } catch (e) {
+        memory[name] = raw;
+      }
+    }
+
+    // What this page knows.
+    var state = null;               // the server's state, kept up to date with local changes
+    var current = 0;                // index of the question shown
+    var questions = {};             // index -> question (text never changes during a test)
+    var outbox = load("outbox", []);  // [{index, choice, seq}] not yet acknowledged, in order
+    var counter = Number(load("seq", 0)) || 0;
+    var inflight = {};              // seq -> true while an answer waits for its ack
+    var saveState = {};             // index -> "saved" | "saving" | "offline"
+    var offset = 0, synced = false; // server clock - device clock (ms)
+    var deadlineMs = null;          // the server's deadline (ms since epoch, server clock)
+    var frozenSeconds = null;       // remaining seconds while paused
+    var joined = false, everConnected = false, stopped = false, ended = false;
+    var paused = false, timeUp = false, pauseReason = "";
+    var lastRemaining = null, announced = {}, shownSeconds = null;
+    var flushTimer = null, stateTimer = null, syncTimer = null, clockTimer = null;
+    var lastFocusLoss = 0, blurTimer = null, submitting = false;
+
+    var views = {
+      loading: $("exam-loading"), waiting: $("exam-waiting"), test: $("exam-test"),
+      end: $("exam-end"), stopped: $("exam-stopped")
+    };
+
+    function showView(name) {
+      Object.keys(views).forEach(function (key) {
+        if (views[key]) views[key].hidden = key !== name;
+      });
+    }
+
+    function applyAccommodations(largeText, highContrast) {
+      document.body.classList.toggle("exam-large-text", !!largeText);
+      document.body.classList.toggle("exam-high-contrast", !!highContrast);
+    }
+    applyAccommodations(cfg.large_text, cfg.high_contrast);
+
+    // -- messages to the candidate --
+
+    function say(text) {  // screen readers, politely (time points, saved answers)
+      var region = $("exam-sr-status");
+      if (!region) return;
+      region.textContent = "";
+      setTimeout(function () { region.textContent = text; }, 50);
+    }
+
+    /* Live regions stay in the page (empty when there is nothing to say): screen readers only
+       follow regions that exist before their text changes. */
+    function notice(text) {  // visible, for a moment-to-moment problem (an answer refused...)
+      var box = $("exam-notice");
+      if (box) box.textContent = text || "";
+    }
+
+    function announce(message, at) {
+      var list = $("exam-announcements");
+      if (!list) return;
+      var when = at ? formatClock(Date.parse(at), false) : "";
+      list.appendChild(el("p", { class: "exam-announcement" }, [
+        el("strong", { text: t("announcement") + (when ? " (" + when + ")" : "") + ": " }),
+        message
+      ]));
+    }
+
+    function banner(text, kind) {
+      var node = $("exam-connection");
+      if (!node) return;
+      node.textContent = text || "";
+      node.className = "exam-banner" + (kind ? " exam-banner-" + kind : "");
+    }
+
+    // -- time --
+
+    function serverNow() { return Date.now() + offset; }
+
+    function formatClock(ms, seconds) {
+      var options = { timeZone: "Asia/Bangkok", hour: "2-digit", minute: "2-digit" };
+      if (seconds) options.second = "2-digit";
+      try { return new Intl.DateTimeFormat(locale, options).format(new Date(ms)); } catch (e) {
+        return new Date(ms).toTimeString().slice(0, seconds ? 8 : 5);
+      }
+    }
+
+    /* The server's deadline; during a pause an extension moves the frozen time by as much. */
+    function setDeadline(deadline, serverTime) {
+      if (serverTime && !synced) offset = Date.parse(serverTime) - Date.now();
+      var previous = deadlineMs;
+      deadlineMs = deadline ? Date.parse(deadline) : null;
+      if (paused && previous !== null && deadlineMs !== null && frozenSeconds !== null) {
+        frozenSeconds = Math.max(0, frozenSeconds + Math.round((deadlineMs - previous) / 1000));
+      }
+    }
+
+    function remainingSeconds() {
+      if (paused && frozenSeconds !== null) return frozenSeconds;
+      if (deadlineMs === null) return null;
+      return Math.max(0, Math.ceil((deadlineMs - serverNow()) / 1000));
+    }
+
+    function mmss(seconds) {
+      var m = Math.floor(seconds / 60), s = seconds % 60;
+      return (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    }
+
+    var ANNOUNCE_AT = [30, 15, 10, 5, 1];
+
+    function announceMinutes(minutes) {
+      if (announced[minutes]) return;
+      announced[minutes] = true;
+      say(minutes === 1 ? t("one_minute_left") : t("minutes_left", { minutes: minutes }));
+    }
+
+    function tick() {
+      if (stopped || ended) return;
+      if (state && state.status === "not_started") {
+        var clock = $("exam-server-clock");
+        if (clock) clock.textContent = formatClock(serverNow(), true);
+        return;
+      }
+      if (!state || state.status !== "in_progress") return;
+      var left = remainingSeconds();
+      if (left === null) return;
+      if (left !== shownSeconds) {
+        shownSeconds = left;
+        var timer = $("exam-timer");
+        if (timer) {
+          timer.textContent = mmss(left);
+          timer.classList.toggle("exam-timer-low", left <= 300);
+        }
+      }
+      if (lastRemaining !== null && !paused) {
+        ANNOUNCE_AT.forEach(function (m) {
+          if (lastRemaining > m * 60 && left <= m * 60) announceMinutes(m);
+        });
+      }
+      lastRemaining = left;
+      var over = left <= 0 && !paused;
+      if (over !== timeUp) {
+        timeUp = over;
+        if (timeUp) {
+          notice(t("time_up_waiting"));
+          say(t("time_up_waiting"));
+          watchState(5000);
+        } else {
+          clearInterval(stateTimer);
+          notice("");
+        }
+        updateControls();
+      }
+    }
+
+    // -- the connection --
+
+    if (typeof window.io !== "function") {
+      $("exam-loading").textContent = t("no_client");
+      return;
+    }
+    var socket = window.io("/exam", SOCKET_OPTIONS);
+
+    socket.on("connect", function () {
+      if (stopped) return;
+      if (everConnected) {
+        banner(t("reconnected"), "ok");
+        setTimeout(function () { if (socket.connected) banner(""); }, 4000);
+      } else {
+        banner("");
+      }
+      everConnected = true;
+      join();
+    });
+
+    socket.on("disconnect", function (reason) {
+      joined = false;
+      inflight = {};
+      if (stopped || ended) return;
+      if (reason === "io server disconnect") {
+        // The server closes a connection itself only when a newer one took over: never fight
+        // back by reconnecting (the `superseded` event may have been lost with the connection).
+        supersede();
+        return;
+      }
+      outbox.forEach(function (entry) { saveState[entry.index] = "offline"; });
+      renderSaveStatus();
+      renderPalette();
+      banner(t("offline"), "error");
+    });
+
+    socket.on("connect_error", function () {
+      if (stopped || ended) return;
+      if (!socket.active) banner(t("login_again"), "error");  // refused: the session has ended
+      else banner(everConnected ? t("offline") : t("cannot_connect"), "error");
+    });
+
+    function join() {
+      socket.timeout(10000).emit("join", { sitting_id: cfg.sitting_id }, function (err, ack) {
+        if (stopped) return;
+        if (err || !ack) {
+          if (socket.connected) setTimeout(join, 2000);
+          return;
+        }
+        if (!ack.ok) {
+          if (ack.error === "retry") { setTimeout(join, 2000); return; }
+          $("exam-loading").textContent = ack.message || t("cannot_connect");
+          showView("loading");
+          return;
+        }
+        joined = true;
+        applyState(ack.state);
+        resync();
+        flush();
+      });
+    }
+
+    /* Ask for the state again (a re-join; cheap and idempotent), at most every few seconds. */
+    function refreshState() {
+      if (!joined || stopped) return;
+      join();
+    }
+
+    function watchState(every) {
+      clearInterval(stateTimer);
+      stateTimer = setInterval(function () {
+        if (stopped || ended) { clearInterval(stateTimer); return; }
+        refreshState();
+      }, every);
+    }
+
+    /* Measure the clock offset now (3 samples) and then every 30 s (5 s in the waiting room,
+       where it also notices a window sitting opening). */
+    var syncRun = 0;
+    function resync() {
+      var mine = ++syncRun;
+      clearTimeout(syncTimer);
+      if (stopped || ended || !socket.connected) return;
+      syncMany(socket, 3, function (summary) {
+        if (mine !== syncRun || stopped || ended) return;
+        if (summary) {
+          offset = summary.offset;
+          synced = true;
+          var ack = summary.ack;
+          if (state && ack.status && ack.status !== state.status) refreshState();
+          else if (state && ack.deadline && !paused) setDeadline(ack.deadline);
+        }
+        var waiting = state && state.status === "not_started";
+        syncTimer = setTimeout(resync, waiting ? 5000 : 30000);
+      });
+    }
+
+    // -- the state --
+
+    function maxSeq(seqs) {
+      var best = 0;
+      Object.keys(seqs || {}).forEach(function (k) { best = Math.max(best, Number(seqs[k]) || 0); });
+      return best;
+    }
+
+    function applyState(s) {
+      if (!s || stopped) return;
+      var wasStatus = state ? state.status : null;
+      state = s;
+      state.answers = state.answers || {};
+      state.flags = state.flags || [];
+      // Local changes not yet acknowledged are newer than what the server has.
+      outbox.forEach(function (entry) { setLocalAnswer(entry.index, entry.choice); });
+      counter = Math.max(counter, maxSeq(s.seqs), outbox.reduce(function (m, e) {
+        return Math.max(m, e.seq);
+      }, 0));
+      save("seq", counter);
+      applyAccommodations(s.large_text, s.high_contrast);
+      paused = s.sitting_status === "paused";
+      setDeadline(s.deadline, s.server_time);
+      frozenSeconds = paused ? s.remaining_seconds : null;
+      if (s.status === "submitted") return showEnd(s);
+      if (s.status === "not_started") return showWaiting(s);
+      showTest(wasStatus !== "in_progress", wasStatus === "not_started");
+    }
+
+    function showWaiting(s) {
+      var text;
+      var closes = cfg.entry_closes_at ? Date.parse(cfg.entry_closes_at) : null;
+      if (s.sitting_status === "ended") text = t("sitting_ended");
+      else if (s.sitting_status === "paused") text = t("waiting_paused");
+      else if (cfg.timing_mode === "window" && closes !== null && serverNow() > closes) {
+        text = t("entry_closed");
+      } else if (cfg.timing_mode === "synchronized" && s.sitting_status === "started") {
+        text = t("entry_closed");
+      } else if (cfg.timing_mode === "window") {
+        text = t("waiting_window", { time: formatClock(Date.parse(cfg.starts_at), false) });
+      } else {
+        text = t("waiting_proctor");
+      }
+      $("exam-waiting-message").textContent = text;
+      showView("waiting");
+      tick();
+    }
+
+    function showTest(justStarted, moveFocus) {
+      showView("test");
+      $("exam-pause").hidden = !paused;
+      if (paused) $("exam-pause-text").textContent = pauseReason
+        ? t("paused_reason", { reason: pauseReason }) : t("paused");
+      shownSeconds = null;
+      tick();
+      renderPalette();
+      if (justStarted) {
+        var left = remainingSeconds();
+        say(t("test_started", { minutes: Math.ceil((left || 0) / 60) }));
+        showQuestion(current, moveFocus);
+      } else {
+        renderQuestion();
+      }
+      updateControls();
+    }
+
+    function showEnd(s) {
+      ended = true;
+      clearInterval(stateTimer);
+      clearTimeout(syncTimer);
+      clearTimeout(flushTimer);
+      outbox = [];
+      if (store) {
+        try { store.removeItem(KEY + "outbox"); store.removeItem(KEY + "seq"); } catch (e) { /* */ }
+      }
+      var result = $("exam-end-result");
+      result.textContent = "";
+      if (s.result) {
+        result.appendChild(el("p", { class: "exam-outcome " + (s.result.passed ? "exam-pass" : "exam-fail") }, [
+          el("strong", { text: s.result.passed ? t("passed") : t("not_passed") }),
+          " " + t("score", { score: points(s.result.score), max: points(s.result.max_score) })
+        ]));
+      } else {
+        result.appendChild(el("p", { text: t("results_later") }));
+      }
+      showView("end");
+      var heading = $("exam-end-heading");
+      if (heading) heading.focus();
+      if (!s.result && joined) {
+        // time_up from the scheduler carries no result: a join returns it when it may be shown.
+        socket.timeout(ACK_TIMEOUT).emit("join", { sitting_id: cfg.sitting_id }, function (err, ack) {
+          if (!err && ack && ack.ok && ack.state && ack.state.result) {
+            ended = false;
+            showEnd(ack.state);
+          }
+          socket.disconnect();
+        });
+      } else {
+        socket.disconnect();
+      }
+    }
+
+    function points(value) {
+      var n = Number(value);
+      return isNaN(n) ? String(value) : String(Math.round(n * 100) / 100);
+    }
+
+    // -- answers --
+
+    function answerOf(index) {
+      var a = state && state.answers[String(index)];
+      return a === undefined ? null : a;
+    }
+
+    function setLocalAnswer(index, choice) {
+      if (!state) return;
+      if (choice === null || choice === undefined) delete state.answers[String(index)];
+      else state.answers[String(index)] = choice;
+    }
+
+    function isFlagged(index) { return !!state && state.flags.indexOf(index) !== -1; }
+
+    function setLocalFlag(index, flagged) {
+      state.flags = state.flags.filter(function (i) { return i !== index; });
+      if (flagged) state.flags.push(index);
+    }
+
+    function pendingFor(index) {
+      return outbox.some(function (e) { return e.index === index; });
+    }
+
+    function canAnswer() {
+      return !!state && state.status === "in_progress" && !paused && !timeUp && !stopped &&
+        !ended && !submitting;
+    }
+
+    function answer(index, choice) {
+      if (!canAnswer()) { renderQuestion(); return; }
+      counter += 1;
+      save("seq", counter);
+      var entry = { index: index, choice: choice, seq: counter };
+      // The outbox first: the answer survives a reload or a lost connection from here on.
+      outbox = outbox.filter(function (e) { return e.index !== index; });
+      outbox.push(entry);
+      save("outbox", outbox);
+      setLocalAnswer(index, choice);
+      saveState[index] = joined ? "saving" : "offline";
+      renderSaveStatus();
+      renderPalette();
+      send(entry);
+    }
+
+    function dropFromOutbox(seq) {
+      var before = outbox.length;
+      outbox = outbox.filter(function (e) { return e.seq !== seq; });
+      if (outbox.length !== before) save("outbox", outbox);
+    }
+
+    function send(entry) {
+      if (!joined || stopped || ended || paused || inflight[entry.seq]) return;
+      inflight[entry.seq] = true;
+      socket.timeout(ACK_TIMEOUT).emit("answer",
+        { index: entry.index, choice: entry.choice, seq: entry.seq }, function (err, ack) {
+          delete inflight[entry.seq];
+          if (stopped) return;
+          if (err || !ack) {  // no ack: not saved; it stays in the outbox and goes again
+            saveState[entry.index] = joined ? "saving" : "offline";
+            renderSaveStatus();
+            scheduleFlush();
+            return;
+          }
+          if (ack.ok) {
+            dropFromOutbox(entry.seq);
+            if (ack.seq > counter) { counter = ack.seq; save("seq", counter); }
+            if (!pendingFor(entry.index)) {
+              if (ack.stale) {  // a newer answer was stored (another device): show that one
+                setLocalAnswer(ack.index, ack.choice);
+                if (ack.index === current) renderQuestion();
+              }
+              saveState[entry.index] = "saved";
+            }
+            renderSaveStatus();
+            renderPalette();
+            return;
+          }
+          switch (ack.error) {
+            case "time_up":
+            case "submitted":
+              dropFromOutbox(entry.seq);
+              delete saveState[entry.index];
+              notice(t("answer_refused_closed"));
+              refreshState();
+              break;
+            case "bad_answer":
+              dropFromOutbox(entry.seq);
+              delete saveState[entry.index];
+              notice(ack.message || t("answer_refused"));
+              break;
+            case "paused":
+              paused = true;
+              frozenSeconds = remainingSeconds();
+              refreshState();
+              break;
+            case "not_found":  // this connection is not the live one (yet): join again
+              refreshState();
+              scheduleFlush();
+              break;
+            default:  // retry, not_started, ...: keep it and send again shortly
+              scheduleFlush();
+          }
+          renderSaveStatus();
+          renderPalette();
+        });
+    }
+
+    function flush() {
+      clearTimeout(flushTimer);
+      flushTimer = null;
+      outbox.forEach(function (entry) {
+        if (joined) saveState[entry.index] = "saving";
+        send(entry);
+      });
+      renderSaveStatus();
+      renderPalette();
+    }
+
+    function scheduleFlush() {
+      if (!flushTimer) flushTimer = setTimeout(flush, 2000);
+    }
+
+    function toggleFlag(index) {
+      if (!canAnswer()) return;
+      var flagged = !isFlagged(index);
+      setLocalFlag(index, flagged);
+      renderFlag();
+      renderPalette();
+      if (!joined) {
+        setLocalFlag(index, !flagged);
+        renderFlag();
+        renderPalette();
+        notice(t("flag_offline"));
+        return;
+      }
+      socket.timeout(ACK_TIMEOUT).emit("flag", { index: index, flagged: flagged }, function (err, ack) {
+        if (!err && ack && ack.ok) return;
+        setLocalFlag(index, !flagged);
+        renderFlag();
+        renderPalette();
+        notice((ack && ack.message) || t("flag_offline"));
+      });
+    }
+
+    // -- questions --
+
+    function itemCount() { return state ? state.item_count : 0; }
+
+    function sectionOf(index) {
+      var found = null;
+      (state ? state.sections : []).forEach(function (s) {
+        if (index >= s.start && index < s.start + s.count) found = s;
+      });
+      return found;
+    }
+
+    function sectionTitle(section) {
+      if (!section) return "";
+      var title = section.title || {};
+      return title[cfg.locale] || title.th || title.en || section.code;
+    }
+
+    var fetching = {};  // index -> callbacks waiting for the same question
+
+    function fetchQuestion(index, done) {
+      done = done || function () {};
+      if (index < 0 || index >= itemCount()) return done(null);
+      if (questions[index]) return done(questions[index]);
+      if (!joined) return done(null);
+      if (fetching[index]) { fetching[index].push(done); return; }
+      fetching[index] = [done];
+      socket.timeout(8000).emit("question", { index: index }, function (err, ack) {
+        var waiting = fetching[index] || [];
+        delete fetching[index];
+        if (!err && ack && ack.ok) questions[index] = ack.question;
+        else if (ack && !ack.ok) {
+          if (ack.error === "not_found" || ack.error === "not_started" ||
+              ack.error === "time_up" || ack.error === "submitted") refreshState();
+          if (ack.error === "paused" && !paused) refreshState();
+        }
+        waiting.forEach(function (cb) { cb(questions[index] || null); });
+      });
+    }
+
+    function showQuestion(index, moveFocus) {
+      if (!state || index < 0 || index >= itemCount()) return;
+      current = index;
+      renderPalette();
+      renderQuestion(moveFocus);
+      // Fetch the neighbours ahead of time: they can then be read and answered offline.
+      fetchQuestion(index + 1);
+      fetchQuestion(index - 1);
+    }
+
+    /* Draw the current question; when it is already drawn only its marks change, so the focus
+       stays where the candidate left it. */
+    function renderQuestion(moveFocus) {
+      var area = $("exam-question");
+      if (!area || !state || state.status !== "in_progress") return;
+      var index = current;
+      var q = questions[index];
+      if (q && area.getAttribute("data-index") === String(index)) {
+        var chosen0 = answerOf(index);
+        area.querySelectorAll("input[type=radio]").forEach(function (input) {
+          input.checked = input.value === chosen0;
+        });
+        renderNav();
+        renderFlag();
+        renderSaveStatus();
+        updateControls();
+        if (moveFocus) $("exam-q-heading").focus();
+        return;
+      }
+      area.removeAttribute("data-index");
+      var heading = el("h2", { id: "exam-q-heading", tabindex: "-1",
+        text: t("question_of", { n: index + 1, total: itemCount() }) });
+      area.textContent = "";
+      area.appendChild(heading);
+      var section = sectionOf(index);
+      if (section) area.appendChild(el("p", { class: "exam-section", text: t("section", { title: sectionTitle(section) }) }));
+      if (!q) {
+        area.appendChild(el("p", { class: "exam-q-loading", role: "status",
+          text: joined ? t("loading_question") : t("question_offline") }));
+        fetchQuestion(index, function (loaded) {
+          if (loaded && current === index) renderQuestion(moveFocus);
+          else if (!loaded && current === index && joined) setTimeout(function () {
+            if (current === index && !questions[index]) renderQuestion(false);
+          }, 3000);
+        });
+        renderNav();
+        if (moveFocus) heading.focus();
+        return;
+      }
+      var chosen = answerOf(index);
+      var fieldset = el("fieldset", { class: "exam-choices" });
+      fieldset.appendChild(el("legend", { class: "exam-stem", lang: q.lang, text: q.stem }));
+      q.choices.forEach(function (c) {
+        var id = "exam-choice-" + c.id;
+        var input = el("input", { type: "radio", name: "exam-choice", id: id, value: c.id });
+        input.checked = chosen === c.id;
+        input.addEventListener("change", function () {
+          if (input.checked) answer(index, c.id);
+        });
+        fieldset.appendChild(el("div", { class: "exam-choice" }, [
+          input,
+          el("label", { for: id, lang: q.lang }, [
+            el("span", { class: "exam-choice-label", text: c.label + "." }), " " + c.text
+          ])
+        ]));
+      });
+      area.appendChild(fieldset);
+      area.appendChild(el("p", { id: "exam-save-status", class: "exam-save-status",
+        role: "status", "aria-live": "polite" }));
+      var clear = el("button", { type: "button", class: "button secondary", id: "exam-clear",
+        text: t("clear_answer") });
+      clear.addEventListener("click", function () {
+        if (answerOf(index) !== null) answer(index, null);
+        renderQuestion();
+        say(t("answer_cleared"));
+      });
+      var flag = el("button", { type: "button", class: "button secondary exam-flag",
+        id: "exam-flag", "aria-pressed": isFlagged(index) ? "true" : "false",
+        text: t("flag_for_review") });
+      flag.addEventListener("click", function () { toggleFlag(index); });
+      area.appendChild(el("div", { class: "exam-q-actions" }, [flag, clear]));
+      area.setAttribute("data-index", String(index));
+      renderNav();
+      renderFlag();
+      renderSaveStatus();
+      updateControls();
+      if (moveFocus) heading.focus();
+    }
+
+    function renderNav() {
+      var prev = $("exam-prev"), next = $("exam-next");
+      if (prev) prev.disabled = current <= 0;
+      if (next) next.disabled = current >= itemCount() - 1;
+    }
+
+    function renderFlag() {
+      var flag = $("exam-flag");
+      if (!flag) return;
+      var on = isFlagged(current);
+      flag.setAttribute("aria-pressed", on ? "true" : "false");
+      flag.textContent = on ? t("flagged_remove") : t("flag_for_review");
+    }
+
+    function statusText(index) {
+      if (answerOf(index) === null && !pendingFor(index)) return "";
+      var s = saveState[index] || (pendingFor(index) ? (joined ? "saving" : "offline") : "saved");
+      return s === "saving" ? t("saving") : s === "offline" ? t("not_saved_offline") : t("saved");
+    }
+
+    function renderSaveStatus() {
+      var node = $("exam-save-status");
+      if (!node) return;
+      var text = statusText(current);
+      if (node.textContent !== text) node.textContent = text;
+      var unsaved = $("exam-unsaved");
+      if (unsaved) {
+        unsaved.textContent = outbox.length ? t("unsaved_count", { count: outbox.length }) : "";
+        unsaved.hidden = !outbox.length;
+      }
+    }
+
+    function renderPalette() {
+      var nav = $("exam-palette-list");
+      if (!nav || !state) return;
+      var count = itemCount();
+      var buttons = nav.querySelectorAll("button");
+      if (buttons.length !== count) {
+        nav.textContent = "";
+        for (var i = 0; i < count; i++) {
+          (function (index) {
+            var b = el("button", { type: "button", class: "exam-pal", text: String(index + 1) });
+            b.addEventListener("click", function () { showQuestion(index, true); });
+            nav.appendChild(el("li", {}, [b]));
+          })(i);
+        }
+        buttons = nav.querySelectorAll("button");
+      }
+      var answered = 0;
+      for (var j = 0; j < count; j++) {
+        var b = buttons[j];
+        var isAnswered = answerOf(j) !== null, flagged = isFlagged(j), unsaved = pendingFor(j);
+        if (isAnswered) answered += 1;
+        var words = [t("palette_question", { n: j + 1 }),
+          isAnswered ? t("answered") : t("unanswered")];
+        if (unsaved) words.push(t("not_saved_yet"));
+        if (flagged) words.push(t("flagged"));
+        if (j === current) words.push(t("current"));
+        b.setAttribute("aria-label", words.join(", "));
+        b.className = "exam-pal" + (isAnswered ? " is-answered" : "") + (flagged ? " is-flagged" : "") +
+          (unsaved ? " is-unsaved" : "") + (j === current ? " is-current" : "");
+        if (j === current) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
+      }
+      var summary = $("exam-progress");
+      if (summary) summary.textContent = t("answered_of", { answered: answered, total: count });
+    }
+
+    function updateControls() {
+      var can = canAnswer();
+      var area = $("exam-question");
+      if (area) {
+        area.querySelectorAll("input[type=radio], #exam-clear, #exam-flag").forEach(function (n) {
+          n.disabled = !can;
+        });
+      }
+      var submit = $("exam-submit");
+      if (submit) submit.disabled = !state || state.status !== "in_progress" || paused || stopped || submitting;
+    }
+
+    // -- pause, time, announcements, the end --
+
+    socket.on("started", function (s) { applyState(s); resync(); });
+
+    socket.on("time", function (data) {
+      if (!data) return;
+      setDeadline(data.deadline, null);
+      shownSeconds = null;
+      lastRemaining = null;
+      tick();
+      var left = remainingSeconds();
+      if (left !== null) say(t("time_changed", { time: mmss(left) }));
+    });
+
+    socket.on("warning", function (data) {
+      if (data && data.minutes_left) announceMinutes(data.minutes_left);
+    });
+
+    socket.on("announcement", function (data) {
+      if (data && data.message) announce(data.message, data.at);
+    });
+
+    socket.on("paused", function (data) {
+      frozenSeconds = remainingSeconds();
+      paused = true;
+      pauseReason = (data && data.reason) || "";
+      if (state && state.status === "in_progress") {
+        $("exam-pause").hidden = false;
+        $("exam-pause-text").textContent = pauseReason
+          ? t("paused_reason", { reason: pauseReason }) : t("paused");
+      } else if (state) {
+        showWaiting(state);
+      }
+      updateControls();
+    });
+
+    socket.on("resumed", function (data) {
+      paused = false;
+      pauseReason = "";
+      frozenSeconds = null;
+      if (data && data.deadline) setDeadline(data.deadline, null);
+      $("exam-pause").hidden = true;
+      say(t("resumed"));
+      shownSeconds = null;
+      lastRemaining = null;
+      tick();
+      updateControls();
+      if (!questions[current]) renderQuestion();
+      flush();
+      refreshState();
+    });
+
+    socket.on("time_up", function (s) {
+      if (s && s.status === "submitted") applyState(s);
+      else refreshState();
+    });
+
+    socket.on("superseded", supersede);
+
+    function supersede() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(stateTimer);
+      clearTimeout(syncTimer);
+      clearTimeout(flushTimer);
+      clearInterval(clockTimer);
+      socket.off();
+      socket.disconnect();
+      banner("");
+      showView("stopped");
+      var heading = $("exam-stopped-heading");
+      if (heading) heading.focus();
+    }
+
+    // -- leaving the page --
+
+    function focusLost() {
+      if (!state || state.status !== "in_progress" || stopped || ended) return;
+      var at = Date.now();
+      if (at - lastFocusLoss < 3000) return;  // one visibilitychange + blur = one loss
+      lastFocusLoss = at;
+      if (joined) socket.timeout(ACK_TIMEOUT).emit("focus_lost", {}, function () { /* counted */ });
+      notice(t("focus_recorded"));
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") focusLost();
+    });
+    window.addEventListener("blur", function () {
+      clearTimeout(blurTimer);
+      blurTimer = setTimeout(focusLost, 1500);
+    });
+    window.addEventListener("focus", function () { clearTimeout(blurTimer); });
+
+    // -- navigation and submitting --
+
+    $("exam-prev").addEventListener("click", function () { showQuestion(current - 1, true); });
+    $("exam-next").addEventListener("click", function () { showQuestion(current + 1, true); });
+
+    function counts() {
+      var total = itemCount(), answered = 0;
+      for (var i = 0; i < total; i++) if (answerOf(i) !== null) answered += 1;
+      return { total: total, answered: answered, unanswered: total - answered,
+        flagged: state ? state.flags.length : 0, unsaved: outbox.length };
+    }
+
+    function confirmText() {
+      var c = counts();
+      var lines = [t("confirm_answered", { answered: c.answered, total: c.total })];
+      if (c.unanswered) lines.push(t("confirm_unanswered", { count: c.unanswered }));
+      if (c.flagged) lines.push(t("confirm_flagged", { count: c.flagged }));
+      if (c.unsaved) lines.push(t("confirm_unsaved", { count: c.unsaved }));
+      lines.push(t("confirm_final"));
+      return lines;
+    }
+
+    /* Wait until every answer is acknowledged (the server may handle events in parallel, so the
+       submit must not overtake them), at most `ms`. */
+    function whenOutboxEmpty(ms, done) {
+      var until = Date.now() + ms;
+      flush();
+      (function check() {
+        if (!outbox.length) return done(true);
+        if (Date.now() > until || !joined) return done(false);
+        setTimeout(check, 200);
+      })();
+    }
+
+    function doSubmit() {
+      if (submitting || !state || state.status !== "in_progress") return;
+      if (!joined) { notice(t("submit_offline")); return; }
+      submitting = true;
+      updateControls();
+      notice(t("submitting"));
+      whenOutboxEmpty(8000, function (empty) {
+        if (!empty) {
+          submitting = false;
+          updateControls();
+          notice(t("submit_unsaved"));
+          return;
+        }
+        socket.timeout(10000).emit("submit", {}, function (err, ack) {
+          submitting = false;
+          if (!err && ack && ack.ok) { notice(""); applyState(ack.state); return; }
+          updateControls();
+          if (ack && ack.error === "submitted") { refreshState(); return; }
+          notice((ack && ack.message) || t("submit_failed"));
+        });
+      });
+    }
+
+    var dialog = $("exam-submit-dialog");
+    $("exam-submit").addEventListener("click", function () {
+      if (!state || state.status !== "in_progress") return;
+      var lines = confirmText();
+      if (dialog && typeof dialog.showModal === "function") {
+        var body = $("exam-submit-summary");
+        body.textContent = "";
+        lines.forEach(function (line) { body.appendChild(el("p", { text: line })); });
+        dialog.showModal();
+        $("exam-submit-cancel").focus();
+      } else if (window.confirm(lines.join("\n"))) {
+        doSubmit();
+      }
+    });
+    if (dialog) {
+      $("exam-submit-confirm").addEventListener("click", function () { dialog.close(); doSubmit(); });
+      $("exam-submit-cancel").addEventListener("click", function () { dialog.close(); });
+    }
+
+    clockTimer = setInterval(tick, 250);
+
+    // A tiny hook for browser tests.
+    window.examClient = {
+      outboxSize: function () { return outbox.length; },
+      state: function () { return state ? JSON.parse(JSON.stringify(state)) : null; },
+      connected: function () { return joined; }
+    };
+  }
+
+  // ---- which page is this? --------------------------------------------------------------------
+
+  var check = $("exam-syscheck");
+  if (check) systemCheck(check);
+  var app = $("exam-app");
+  if (app) examPage(app);
+})();
