@@ -10,6 +10,7 @@ from .bank import items_for
 from .models import Exam
 
 BANDS = ("easy", "medium", "hard")
+BAND_LABELS = {"easy": lambda: _("easy"), "medium": lambda: _("medium"), "hard": lambda: _("hard")}
 
 
 def assemble_form(exam: Exam, seed: int) -> list[dict]:
@@ -26,7 +27,7 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
             if len(pool) < want:
                 raise ValidationFailed(_(
                     "The bank has %(have)s %(band)s items in section %(section)s; the exam needs "
-                    "%(want)s.", have=len(pool), band=band, section=section["code"], want=want))
+                    "%(want)s.", have=len(pool), band=BAND_LABELS[band](), section=section["code"], want=want))
             drawn.extend(rng.sample(pool, want))
         if exam.shuffle_items:
             rng.shuffle(drawn)

@@ -29,7 +29,7 @@ RULES = [
      "รายงานตัวก่อนเวลาสอบด้วยเลขประจำตัวประชาชน 4 หลักท้ายและวันเดือนปีเกิด"),
     (_l("Do not open other windows or tabs during the test: leaving the test page is recorded "
         "and reported to the proctor."),
-     "ห้ามเปิดหน้าต่างหรือแท็บอื่นระหว่างสอบ ระบบจะบันทึกการออกจากหน้าสอบและแจ้งผู้คุมสอบ"),
+     "ห้ามเปิดหน้าต่างหรือแท็บอื่นระหว่างสอบ ระบบจะบันทึกการออกจากหน้าสอบและแจ้งกรรมการคุมสอบ"),
     (_l("Do not use notes, books, other devices or help from anyone."),
      "ห้ามใช้เอกสาร ตำรา อุปกรณ์อื่น หรือขอความช่วยเหลือจากผู้อื่น"),
     (_l("Open the test on one device only: opening it elsewhere stops this page."),
@@ -37,7 +37,7 @@ RULES = [
     (_l("The server's clock counts: when the time is up the test is submitted automatically."),
      "ระบบใช้เวลาของเซิร์ฟเวอร์ เมื่อหมดเวลา ระบบจะส่งคำตอบให้อัตโนมัติ"),
     (_l("Follow the proctor's announcements; copying or sharing the questions is forbidden."),
-     "ปฏิบัติตามประกาศของผู้คุมสอบ ห้ามคัดลอกหรือเผยแพร่ข้อสอบ"),
+     "ปฏิบัติตามประกาศของกรรมการคุมสอบ ห้ามคัดลอกหรือเผยแพร่ข้อสอบ"),
 ]
 
 

@@ -1,0 +1,112 @@
+"""The online test in a real browser: check in with the system check, answer, lose the
+connection, keep answering, come back and see every answer saved; submit and get the result
+and the certificate. The check-in and test pages pass axe-core with no serious or critical
+violation."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from app.exams.models import Attempt, AttemptAnswer
+from app.extensions import db
+
+from . import exam_helpers as eh
+
+pytestmark = pytest.mark.browser
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def stored(attempt_id: int) -> dict[int, str]:
+    db.session.remove()
+    return {a.index: a.choice for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id))}
+
+
+def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_server, make):
+    eh.bank()  # every item's key is choice "b"
+    exam = eh.exam(duration=30)
+    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
+    cand, seat = eh.seated(make, sitting)
+    email, last4, birth, sitting_id = cand.email, cand.national_id[-4:], cand.birth_date, \
+        sitting.id
+    db.session.remove()
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+    # Check-in: the page measures the websocket before the candidate confirms who they are.
+    page.goto(f"/exams/sittings/{sitting_id}/check-in")
+    page.wait_for_function("document.querySelector('input[name=websocket_ok]').value !== ''")
+    assert page.locator("input[name=websocket_ok]").input_value() in ("1", "true", "y", "yes")
+    assert serious_violations(page) == []
+    page.fill("#national_id_last4", last4)
+    page.fill("#birth_date", birth.isoformat())
+    page.check("#accept_rules")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(rf"/exams/sittings/{sitting_id}/test$"))
+
+    # The window has begun: the test shows at once.
+    page.wait_for_selector("#exam-choice-b")
+    assert serious_violations(page) == []
+    db.session.remove()
+    attempt_id = db.session.scalar(select(Attempt.id))
+
+    # Questions come one at a time; those already seen stay on the page for offline moments.
+    for _ in range(2):
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+    for _ in range(2):
+        page.click("#exam-prev")
+        page.wait_for_selector("#exam-choice-b")
+    page.click("label[for=exam-choice-b]")
+    page.wait_for_function("window.examClient.outboxSize() === 0")
+    assert stored(attempt_id) == {0: "b"}
+
+    # The connection goes; the candidate keeps answering.
+    context.set_offline(True)
+    page.wait_for_function("!window.examClient.connected()")
+    for _ in range(2):
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+        page.click("label[for=exam-choice-b]")
+    assert page.evaluate("window.examClient.outboxSize()") == 2
+    assert stored(attempt_id) == {0: "b"}  # nothing unacknowledged reached the database
+
+    context.set_offline(False)
+    page.wait_for_function("window.examClient.connected() && window.examClient.outboxSize() === 0",
+                           timeout=30000)
+    assert stored(attempt_id) == {0: "b", 1: "b", 2: "b"}
+
+    # The rest, then submit: the result shows at once (immediate policy) with the certificate.
+    for _ in range(3):
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+        page.click("label[for=exam-choice-b]")
+    page.wait_for_function("window.examClient.outboxSize() === 0")
+    page.click("#exam-submit")
+    page.click("#exam-submit-confirm")
+    page.wait_for_selector("#exam-end:not([hidden])")
+    db.session.remove()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.status == "submitted" and attempt.score == 6 and attempt.passed
+    page.goto(f"/exams/sittings/{sitting_id}/result")
+    link = page.locator("a[href*='/exams/certificates/']")
+    assert link.count() == 1
+    pdf = page.request.get(link.first.get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    context.close()
