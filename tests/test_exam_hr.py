@@ -614,3 +614,28 @@ def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(browser, liv
     assert attempt.status == "submitted" and attempt.submitted_by == "proctor"
     assert attempt.extension_seconds >= 300
 
+
+
+def test_a_valid_part_a_certificate_exempts_from_a_later_rounds_part_a(app, db, make, exam):
+    """Passing Part A once satisfies the Part A stage of later rounds while it is valid."""
+    from app.applications.models import Application, ApplicationStatus
+    from app.applications.services import part_a_certificate
+
+    sitting, hr, people = _sit_the_exam(db, make, exam, with_absentee=False)
+    holder, passed_attempt = people["A"]
+    cert = certificates.issue_certificate(passed_attempt)
+    later = make.round_(sitting.agency)  # a competitive round: it has a Part A stage
+    app_ = Application(round_id=later.id, candidate_id=holder.id, number=f"{later.code}-00001",
+                       status=ApplicationStatus.APPROVED)
+    db.session.add(app_)
+    db.session.commit()
+    assert part_a_certificate(app_).id == cert.id
+    page = visitor(app, make, holder).get(f"/applications/{app_.id}").get_data(as_text=True)
+    assert cert.code in page and "No Part A exam is needed" in page
+
+    part_a = sittings.schedule_sitting(hr, later, exam, title_th="ภาค ก รอบถัดไป",
+                                       starts_at=now() + timedelta(days=3))
+    result = sittings.seat_round_candidates(part_a, hr)
+    assert result.exempt == 1 and result.seated == 0  # no seat needed
+    certificates.revoke(cert, hr, "ตรวจพบการทุจริต")
+    assert part_a_certificate(app_) is None

@@ -11,9 +11,10 @@ from ..accounts.models import EmploymentType, Role, User
 from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..exams.certificates import valid_part_a_certificate
 from ..extensions import db
 from ..recruitment import eligibility
-from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
+from ..recruitment.models import Accommodation, Mode, Round, RoundStatus, StageKind
 from ..uploads import services as uploads
 from .models import (AccommodationRequest, AccommodationStatus, Application, ApplicationStatus,
                      Document, DocumentKind)
@@ -337,6 +338,14 @@ def can_see_national_id(viewer: User | None, person: User) -> bool:
     return bool(db.session.scalar(select(exists().where(
         Application.candidate_id == person.id, Application.round_id == Round.id,
         Round.agency_id == viewer.agency_id))))
+
+
+def part_a_certificate(app_: Application):
+    """For a round with a Part A stage: the candidate's valid Part A certificate (on the closing
+    date), which satisfies that stage, or None."""
+    if app_.round.stage(StageKind.PART_A) is None:
+        return None
+    return valid_part_a_certificate(app_.candidate, app_.round.closes_at)
 
 
 def can_view_document(viewer: User, doc: Document) -> bool:

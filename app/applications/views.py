@@ -139,6 +139,7 @@ def _render_detail(app_, code: int = 200, **forms):
         can_withdraw=services.withdraw_refusal(app_, current_user) is None,
         can_add_documents=services.add_document_refusal(app_, current_user) is None,
         qualifications=_qualification_rows(app_.qualifications or {}),
+        part_a_certificate=services.part_a_certificate(app_),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
         document_form=forms.get("document_form") or DocumentForm(formdata=None),
         approve_form=ApproveForm(formdata=None),

@@ -114,7 +114,10 @@ def hr_seat_round(sitting_id: int):
         flash(_("%(n)s candidates seated in %(rooms)s rooms (%(already)s were already seated).",
                 n=result.seated, rooms=len(result.rooms), already=result.already_seated),
               "success")
-    else:
+    if result.exempt:
+        flash(_("%(n)s applicants hold a valid Part A certificate and need no seat.",
+                n=result.exempt), "success")
+    if not result.seated and not result.exempt:
         flash(_("Nobody new to seat: every approved applicant already has a seat."), "warning")
     return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
 

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..recruitment.models import Accommodation, Round
 from ..recruitment.services import accommodation_label
 from . import services, timing
+from .certificates import valid_part_a_certificate
 from .assembly import assemble_form
 from .models import Exam, Seat, Sitting
 
@@ -169,6 +170,8 @@ def schedule_sitting(actor, round_: Round | None, exam: Exam, *, title_th: str,
 class SeatingResult:
     seated: int = 0
     already_seated: int = 0
+    # Holders of a valid Part A certificate need not sit a Part A exam again.
+    exempt: int = 0
     rooms: dict[str, int] = field(default_factory=dict)  # room -> seats added
     extra_time: int = 0
     large_text: int = 0
@@ -241,6 +244,9 @@ def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
         if app_.candidate_id in seated_ids:
             result.already_seated += 1
             continue
+        if sitting.exam.is_part_a and valid_part_a_certificate(app_.candidate, sitting.starts_at):
+            result.exempt += 1
+            continue
         room, seat_number = next(places)
         acc = approved_accommodations(app_)
         db.session.add(Seat(sitting_id=sitting.id, candidate_id=app_.candidate_id,
@@ -258,7 +264,8 @@ def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
             raise NotAllowed(_("Someone else is seating this sitting now; try again.")) from None
         record("sitting.seat", sitting, actor=actor, after={
             "round": sitting.round_id, "seated": result.seated,
-            "already_seated": result.already_seated, "rooms": result.rooms,
+            "already_seated": result.already_seated, "exempt": result.exempt,
+            "rooms": result.rooms,
             "seats_per_room": seats_per_room, "extra_time": result.extra_time,
             "large_text": result.large_text, "high_contrast": result.high_contrast})
     db.session.commit()
