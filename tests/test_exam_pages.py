@@ -293,6 +293,8 @@ def test_the_result_shows_at_once_when_the_policy_allows(client, make, setup):
     page = html(client.get(url(s["sitting"], "result")))
     assert "Passed" in page and "4 of 6 points" in page and "the pass mark is 60%" in page
     assert "Score per section" in page and page.count('<th scope="row">') == 3  # sections, total
+    assert "built-in method" not in page
+    assert re.search(r"\d of 3</td>", page)  # correct answers of the section's 3 questions
     assert "Score 4 of 6" in html(client.get("/exams"))
 
 

@@ -180,7 +180,7 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
         starts_at=now() - timedelta(hours=1), window_ends_at=now() + timedelta(days=30))
     synced = exams.create_sitting(
         hr, exam=exam, agency_id=agency.id, timing_mode="synchronized",
-        title_th="สอบภาค ก ออนไลน์ (ฉบับทดลอง) — เริ่มพร้อมกันเมื่อผู้คุมสอบกด",
+        title_th="สอบภาค ก ออนไลน์ (ฉบับทดลอง) — เริ่มพร้อมกันเมื่อกรรมการคุมสอบกดเริ่ม",
         title_en="Online Part A test (demo), starts when the proctor starts it",
         starts_at=now() + timedelta(minutes=30), late_entry_minutes=24 * 60,
         checkin_opens_minutes=24 * 60)
