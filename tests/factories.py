@@ -100,3 +100,13 @@ def round_(agency: Agency, mode: str = Mode.COMPETITIVE_EXAM, status: str = Roun
 def login(client, u: User, password: str = PASSWORD):
     return client.post("/accounts/login", data={"email": u.email, "password": password},
                        follow_redirects=False)
+
+
+def client_for(app, user: User | None = None, lang: str = "en"):
+    """A fresh browser session in `lang`, logged in as `user` when given."""
+    c = app.test_client()
+    with c.session_transaction() as sess:
+        sess["lang"] = lang
+    if user is not None:
+        assert login(c, user).status_code == 302
+    return c

@@ -41,13 +41,7 @@ def image_bytes(fmt: str = "PNG") -> bytes:
 
 
 def browser(app, make, user=None):
-    """A fresh English browser session, logged in as `user` if given."""
-    c = app.test_client()
-    with c.session_transaction() as sess:
-        sess["lang"] = "en"
-    if user is not None:
-        assert make.login(c, user).status_code == 302
-    return c
+    return make.client_for(app, user)
 
 
 def apply_form(**extra) -> dict:

@@ -33,13 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---- helpers ---------------------------------------------------------------------------
 
 def visitor(app, make, user=None):
-    """A fresh English browser session, logged in as `user` when given."""
-    c = app.test_client()
-    with c.session_transaction() as sess:
-        sess["lang"] = "en"
-    if user is not None:
-        assert make.login(c, user).status_code == 302
-    return c
+    return make.client_for(app, user)
 
 
 def text(resp) -> str:

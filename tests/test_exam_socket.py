@@ -27,11 +27,8 @@ def setup(db, make):
 
 
 def connect(app, make, user, namespace="/exam"):
-    http = app.test_client()
-    with http.session_transaction() as sess:
-        sess["lang"] = "en"
-    assert make.login(http, user).status_code == 302
-    return socketio.test_client(app, namespace=namespace, flask_test_client=http)
+    return socketio.test_client(app, namespace=namespace,
+                                flask_test_client=make.client_for(app, user))
 
 
 def events(sock, name, namespace="/exam"):

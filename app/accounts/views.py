@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..common import national_id as nid
 from ..common.errors import DomainError
 from ..common.forms import show_error
-from ..extensions import db, limiter
+from ..extensions import limiter
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
 from .models import Role

@@ -15,7 +15,6 @@ from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..common.i18n import current_locale
-from ..extensions import db
 from ..recruitment.services import status_label
 from . import bp
 from . import services as queries

@@ -11,7 +11,6 @@ from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..common.i18n import current_locale
-from ..extensions import db
 from . import bp, eligibility, services
 from .forms import (BrowseFilterForm, PositionForm, RoundForm, StatusForm, WindowForm,
                     bangkok_local)

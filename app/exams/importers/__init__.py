@@ -121,3 +121,15 @@ def as_item(*, code: str, topic: str, difficulty: str, lang: str, stem: str, cho
         "fixed_order": fixed_order,
         **({"explanation": {lang: explanation}} if explanation else {}),
     }
+
+
+def start_load(path, defaults: Defaults) -> tuple[bank_.LoadedBank, Path | None]:
+    """A fresh result and the path to read, or None (with the error recorded) if it cannot be."""
+    loaded = bank_.LoadedBank()
+    if not check_defaults(defaults, loaded):
+        return loaded, None
+    root = Path(path)
+    if not root.exists():
+        loaded.errors.append(bank_.BankError(str(path), "no such file or folder"))
+        return loaded, None
+    return loaded, root

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from .. import bank as bank_
-from . import Defaults, as_item, check_defaults, file_prefix, item_code, language_of, normalise, \
+from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise, \
     topic_code
 
 # Escaped characters become private-use characters while parsing, and come back at the end.
@@ -30,12 +30,8 @@ ONLY_MC = "only single-answer multiple choice is imported"
 
 def load_gift(path, defaults: Defaults) -> bank_.LoadedBank:
     """Read a GIFT file, or every .gift/.txt file of a folder."""
-    loaded = bank_.LoadedBank()
-    if not check_defaults(defaults, loaded):
-        return loaded
-    root = Path(path)
-    if not root.exists():
-        loaded.errors.append(bank_.BankError(str(path), "no such file or folder"))
+    loaded, root = start_load(path, defaults)
+    if root is None:
         return loaded
     files = [root] if root.is_file() else sorted(
         p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".gift", ".txt"))

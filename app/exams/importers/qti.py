@@ -12,7 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .. import bank as bank_
-from . import Defaults, as_item, check_defaults, file_prefix, item_code, language_of, normalise
+from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise
 
 _SPACES = re.compile(r"\s+")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -36,12 +36,8 @@ def _find_all(root: ET.Element, name: str) -> list[ET.Element]:
 
 def load_qti(path, defaults: Defaults) -> bank_.LoadedBank:
     """Read a QTI item file, a content package (.zip with imsmanifest.xml) or a folder of them."""
-    loaded = bank_.LoadedBank()
-    if not check_defaults(defaults, loaded):
-        return loaded
-    root = Path(path)
-    if not root.exists():
-        loaded.errors.append(bank_.BankError(str(path), "no such file or folder"))
+    loaded, root = start_load(path, defaults)
+    if root is None:
         return loaded
     if root.is_dir():
         files = sorted(p for p in root.rglob("*") if p.is_file()
