@@ -140,6 +140,9 @@ def test_proctor_announces_extends_pauses_and_force_submits(app, make, setup, db
                         namespace="/proctor", callback=True)["ok"]
     assert events(cand, "resumed")
 
+    no_reason = proctor.emit("force_submit", {"sitting_id": sid, "seat_id": s["seat"].id,
+                                              "reason": " "}, namespace="/proctor", callback=True)
+    assert no_reason["error"] == "validation_failed"
     assert proctor.emit("force_submit", {"sitting_id": sid, "seat_id": s["seat"].id,
                                          "reason": "candidate left the room"},
                         namespace="/proctor", callback=True) == {"ok": True}

