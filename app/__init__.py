@@ -83,10 +83,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
+    from .interviews import events as panel_events  # noqa: F401
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
     from .exams import bp as exams_bp
+    from .interviews import bp as interviews_bp
+    from .merit import bp as merit_bp
+    from .scores import bp as scores_bp
     from .main import bp as main_bp
     from .recruitment import bp as recruitment_bp
 
@@ -96,6 +100,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(exams_bp)
+    app.register_blueprint(interviews_bp)
+    app.register_blueprint(merit_bp)
+    app.register_blueprint(scores_bp)
 
 
 def _wants_json() -> bool:
@@ -126,7 +133,9 @@ def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .exams.cli import bank_cli
     from .main.cli import demo_cli
+    from .notifications.cli import outbox_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(outbox_cli)

@@ -1,0 +1,1 @@
+"""Socket.IO namespace /panel for live interview scoring (being written)."""

@@ -1,0 +1,2 @@
+"""Interview pages (being written)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Merit list pages (being written)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Stage score pages (being written)."""
+from . import bp  # noqa: F401
