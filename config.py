@@ -11,15 +11,26 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+DEV_SECRET_KEY = "dev-only-change-me"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'bma_recruit.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # pool_pre_ping replaces connections that died (a PostgreSQL restart) before they are used.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **(
+        {"pool_size": _env_int("DB_POOL_SIZE", 5), "max_overflow": _env_int("DB_MAX_OVERFLOW", 10)}
+        if os.environ.get("DB_POOL_SIZE") else {})}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Socket.IO message queue for several workers (issue 6); empty = single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")
+    # Always explicit: with gevent installed Flask-SocketIO would otherwise pick it by itself.
+    # `make run` and the tests use threads; gunicorn's gevent worker sets "gevent" (deploy/).
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # The Redis pub/sub channel: one per deployment sharing a Redis (and per test run).
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     # Whole request cap: a few documents at once plus the form itself.
@@ -31,6 +42,15 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+
+    # Outgoing mail of the outbox (app/notifications); unset = written to the log only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    if os.environ.get("MAIL_FROM"):
+        MAIL_FROM = os.environ["MAIL_FROM"]
 
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
@@ -65,7 +85,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        if cls.SECRET_KEY == Config.SECRET_KEY:
+        if cls.SECRET_KEY == DEV_SECRET_KEY:  # (Config.SECRET_KEY is the same value: inherited)
             raise RuntimeError("SECRET_KEY must be set in production")
 
 

@@ -62,7 +62,8 @@ def _init_extensions(app: Flask) -> None:
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     register_template_helpers(app)
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or None
-    socketio.init_app(app, message_queue=queue)
+    socketio.init_app(app, message_queue=queue, channel=app.config["SOCKETIO_CHANNEL"],
+                      async_mode=app.config["SOCKETIO_ASYNC_MODE"])
 
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .accounts.models import User
@@ -133,9 +134,11 @@ def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .exams.cli import bank_cli
     from .main.cli import demo_cli
+    from .merit.cli import merit_cli
     from .notifications.cli import outbox_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(merit_cli)

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import pytest
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app
 from app.extensions import db
 
 from .conftest import DATABASE_URL, IS_POSTGRES
@@ -32,25 +35,38 @@ def migrated_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def flask_db(url: str, *args: str) -> None:
+    """Run `flask db …` in its own process, as an operator would (and so that no second app
+    instance rebinds this process's Socket.IO server)."""
+    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi.py")
+    result = subprocess.run([sys.executable, "-m", "flask", "db", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_migrations_match_models_and_run_both_ways(migrated_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": migrated_url})
-    with app.app_context():
-        upgrade()
-        with db.engine.connect() as conn:
+    flask_db(migrated_url, "upgrade")
+    engine = create_engine(migrated_url)
+    try:
+        with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(ctx, db.metadata)
         assert diff == [], f"models and migrations disagree; run `flask db migrate`: {diff}"
         # The audit log refuses changes in a migrated database.
-        with db.engine.begin() as conn:
+        with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO audit_log (seq, at, action, object_type, object_id, ip, prev_hash, hash)"
                 " VALUES (1, CURRENT_TIMESTAMP, 'x', 't', '1', '', 'p', 'h')"))
         with pytest.raises(Exception, match="append-only"):
-            with db.engine.begin() as conn:
+            with engine.begin() as conn:
                 conn.execute(text("UPDATE audit_log SET action = 'y'"))
         with pytest.raises(Exception, match="append-only"):
-            with db.engine.begin() as conn:
+            with engine.begin() as conn:
                 conn.execute(text("DELETE FROM audit_log"))
-        downgrade(revision="base")
-        upgrade()
-        db.engine.dispose()
+    finally:
+        engine.dispose()
+    flask_db(migrated_url, "downgrade", "base")
+    flask_db(migrated_url, "upgrade")

@@ -5,25 +5,22 @@ with `{ok: false, error, message}`. The protocol is documented in docs/realtime.
 """
 from __future__ import annotations
 
-import functools
-import logging
 
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from ..common.clock import now
-from ..common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.i18n import current_locale
+from ..common.sockets import acked, int_field
 from ..extensions import db, socketio
 from . import services, timing
 from .models import Attempt, Seat, Sitting
 from .proctoring import can_proctor, candidate_row, candidate_rows
 
-log = logging.getLogger(__name__)
 EXAM, PROCTOR = "/exam", "/proctor"
 
 
@@ -37,35 +34,6 @@ def sitting_room(sitting_id: int) -> str:
 
 def proctor_room(sitting_id: int) -> str:
     return f"proctor-{sitting_id}"
-
-
-def acked(handler):
-    """Turn refusals into `{ok: false}` acks; database trouble into a retryable error."""
-
-    @functools.wraps(handler)
-    def wrapper(*args):
-        data = args[0] if args else None
-        try:
-            if not current_user.is_authenticated:
-                return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
-            return handler(data if isinstance(data, dict) else {})
-        except DomainError as err:
-            db.session.rollback()
-            return err.to_dict()
-        except DBAPIError:
-            db.session.rollback()
-            log.exception("database error in %s", handler.__name__)
-            return {"ok": False, "error": "retry",
-                    "message": _("The server could not save this just now; it will be sent again.")}
-
-    return wrapper
-
-
-def _int(data: dict, name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationFailed(_("%(name)s must be a whole number.", name=name), name)
-    return value
 
 
 def notify_proctors(seat: Seat) -> None:
@@ -93,7 +61,7 @@ def exam_disconnect(*_args):
 
 
 def _my_attempt(data: dict) -> Attempt:
-    return services.attempt_of(current_user, _int(data, "sitting_id"))
+    return services.attempt_of(current_user, int_field(data, "sitting_id"))
 
 
 def _live_attempt() -> Attempt:
@@ -149,7 +117,7 @@ def exam_sync(data):
 def exam_question(data):
     attempt = _live_attempt()
     services.begin_if_due(attempt)
-    return {"ok": True, "question": services.question(attempt, _int(data, "index"),
+    return {"ok": True, "question": services.question(attempt, int_field(data, "index"),
                                                       current_locale())}
 
 
@@ -160,7 +128,7 @@ def exam_answer(data):
     choice = data.get("choice")
     if choice is not None and not isinstance(choice, str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
-    result = services.record_answer(attempt, _int(data, "index"), choice, _int(data, "seq"))
+    result = services.record_answer(attempt, int_field(data, "index"), choice, int_field(data, "seq"))
     notify_proctors(attempt.seat)
     return result
 
@@ -169,7 +137,7 @@ def exam_answer(data):
 @acked
 def exam_flag(data):
     attempt = _live_attempt()
-    return services.set_flag(attempt, _int(data, "index"), bool(data.get("flagged")))
+    return services.set_flag(attempt, int_field(data, "index"), bool(data.get("flagged")))
 
 
 @socketio.on("focus_lost", namespace=EXAM)
@@ -200,7 +168,7 @@ def proctor_connect(auth=None):
 
 
 def _sitting(data: dict) -> Sitting:
-    sitting = db.session.get(Sitting, _int(data, "sitting_id"))
+    sitting = db.session.get(Sitting, int_field(data, "sitting_id"))
     if sitting is None:
         raise NotFound(_("No such sitting."))
     if not can_proctor(current_user, sitting):
@@ -269,7 +237,7 @@ def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
 def proctor_extend(data):
     sitting = _sitting(data)
     changed = services.extend_time(current_user, _attempts_of(sitting, data.get("seat_ids")),
-                                   _int(data, "seconds"), str(data.get("reason") or ""))
+                                   int_field(data, "seconds"), str(data.get("reason") or ""))
     for attempt in changed:
         _broadcast_time(attempt, "extension")
         notify_proctors(attempt.seat)
@@ -306,7 +274,7 @@ def proctor_resume(data):
 @acked
 def proctor_force_submit(data):
     sitting = _sitting(data)
-    attempts = _attempts_of(sitting, [_int(data, "seat_id")])
+    attempts = _attempts_of(sitting, [int_field(data, "seat_id")])
     if not attempts:
         raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
     attempt = services.submit(attempts[0], "proctor", actor=current_user,

@@ -1,1 +1,179 @@
-"""Socket.IO namespace /panel for live interview scoring (being written)."""
+"""Socket.IO namespace /panel: live interview scoring and the panel's waiting list.
+
+Thin, like the /exam handlers: parse the payload, call a service of scoring.py, acknowledge
+after the commit (or `{ok: false, error, message}`), then tell the rooms. The protocol is
+documented in docs/realtime.md ("Namespace /panel").
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+
+from ..accounts.models import Role, User
+from ..common.clock import BANGKOK, now
+from ..common.errors import ValidationFailed
+from ..common.i18n import current_locale
+from ..common.sockets import acked, int_field
+from ..extensions import db, socketio
+from . import scoring
+from .scheduling import candidate_checked_in
+from .models import Interview
+
+PANEL = "/panel"
+
+
+def interview_room(interview_id: int) -> str:
+    return f"interview-{interview_id}"
+
+
+def chair_room(interview_id: int) -> str:
+    return f"interview-{interview_id}-chair"
+
+
+def waiting_room(panel_id: int, day) -> str:
+    return f"panel-{panel_id}-{day.isoformat()}"
+
+
+def _interview(data: dict) -> Interview:
+    return scoring.interview_for(current_user, int_field(data, "interview_id"))
+
+
+def _state(interview: Interview) -> dict:
+    return scoring.state_for(interview, current_user, current_locale())
+
+
+# ---- telling the rooms ----------------------------------------------------------------------
+
+def notify_progress(interview: Interview) -> None:
+    """The chair's live view of who has started and who has submitted (never the points)."""
+    socketio.emit("progress", scoring.progress(interview), to=chair_room(interview.id),
+                  namespace=PANEL)
+
+
+def _notify_if_all_submitted(interview: Interview) -> None:
+    if scoring.all_submitted(interview):
+        socketio.emit("all_submitted", {"interview_id": interview.id},
+                      to=interview_room(interview.id), namespace=PANEL)
+
+
+def notify_checked_in(interview: Interview) -> None:
+    """A candidate checked in: tell the panel's waiting list (called by the check-in view)."""
+    day = interview.slot.starts_at.astimezone(BANGKOK).date()
+    socketio.emit("candidate_waiting", scoring.waiting_row(interview),
+                  to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
+
+
+@candidate_checked_in.connect
+def _on_checked_in(_sender, interview: Interview, **_extra) -> None:
+    notify_checked_in(interview)
+
+
+def _notify_called_in(interview: Interview) -> None:
+    day = interview.slot.starts_at.astimezone(BANGKOK).date()
+    socketio.emit("candidate_left", {"interview_id": interview.id,
+                                     "panel_id": interview.slot.panel_id},
+                  to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
+
+
+# ---- handlers ---------------------------------------------------------------------------------
+
+@socketio.on("connect", namespace=PANEL)
+def panel_connect(auth=None):
+    if not current_user.is_authenticated or not current_user.has_role(Role.PANEL):
+        raise ConnectionRefusedError("forbidden")
+
+
+@socketio.on("join", namespace=PANEL)
+@acked
+def panel_join(data):
+    interview = _interview(data)
+    state = _state(interview)
+    join_room(interview_room(interview.id))
+    if state["role"] == "chair":
+        join_room(chair_room(interview.id))
+    return {"ok": True, "state": state}
+
+
+@socketio.on("declare", namespace=PANEL)
+@acked
+def panel_declare(data):
+    interview = _interview(data)
+    has_conflict = data.get("has_conflict")
+    if not isinstance(has_conflict, bool):
+        raise ValidationFailed(_("Say whether you have a conflict of interest."), "has_conflict")
+    scoring.declare(interview, current_user, has_conflict, str(data.get("note") or ""))
+    notify_progress(interview)
+    _notify_if_all_submitted(interview)  # a recusal may leave everyone else done
+    return {"ok": True, "state": _state(interview)}
+
+
+@socketio.on("score", namespace=PANEL)
+@acked
+def panel_score(data):
+    interview = _interview(data)
+    if "points" not in data:
+        raise scoring.BadScore(_("Send the points (null clears them)."), "points")
+    was = interview.status
+    result = scoring.record_score(interview, current_user, int_field(data, "criterion_id"),
+                                  data["points"], int_field(data, "seq"))
+    if not result["stale"]:
+        notify_progress(interview)
+    if was == "checked_in" and interview.status == "scoring":
+        _notify_called_in(interview)
+    return result
+
+
+@socketio.on("submit", namespace=PANEL)
+@acked
+def panel_submit(data):
+    interview = _interview(data)
+    scoring.submit_scores(interview, current_user)
+    notify_progress(interview)
+    _notify_if_all_submitted(interview)
+    return {"ok": True, "state": _state(interview)}
+
+
+@socketio.on("finalize", namespace=PANEL)
+@acked
+def panel_finalize(data):
+    interview = _interview(data)
+    scoring.finalize(interview, current_user)
+    socketio.emit("finalized", {"interview_id": interview.id,
+                                "final_score": scoring.num(interview.final_score),
+                                "corrected": False},
+                  to=interview_room(interview.id), namespace=PANEL)
+    return {"ok": True, "state": _state(interview)}
+
+
+@socketio.on("correct", namespace=PANEL)
+@acked
+def panel_correct(data):
+    interview = _interview(data)
+    scoring.correct_final_score(interview, current_user, data.get("score"),
+                                str(data.get("reason") or ""))
+    socketio.emit("finalized", {"interview_id": interview.id,
+                                "final_score": scoring.num(interview.final_score),
+                                "corrected": True},
+                  to=interview_room(interview.id), namespace=PANEL)
+    return {"ok": True, "state": _state(interview)}
+
+
+@socketio.on("substitute", namespace=PANEL)
+@acked
+def panel_substitute(data):
+    interview = _interview(data)
+    scoring.name_substitute(interview, current_user, db.session.get(User, int_field(data, "user_id")))
+    notify_progress(interview)
+    return {"ok": True, "state": _state(interview)}
+
+
+@socketio.on("waiting", namespace=PANEL)
+@acked
+def panel_waiting(data):
+    panel = scoring.panel_for_waiting(current_user, int_field(data, "panel_id"))
+    day = now().astimezone(BANGKOK).date()
+    join_room(waiting_room(panel.id, day))
+    return {"ok": True, "panel_id": panel.id, "day": day.isoformat(),
+            "candidates": [scoring.waiting_row(iv)
+                           for iv in scoring.waiting_interviews(panel, day)]}

@@ -1,2 +1,264 @@
-"""Interview pages (being written)."""
-from . import bp  # noqa: F401
+"""HR's Part C pages of a round: panels and members, the rubric, slots, automatic scheduling
+with its report, the schedule and each panel's daily schedule PDF."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import Role, User
+from ..common.auth import roles_required
+from ..common.errors import DomainError
+from ..common.forms import show_error
+from ..extensions import db
+from ..recruitment.services import accommodation_label, round_for_hr
+from . import bp, scheduling, services
+from .forms import (AutoScheduleForm, ButtonForm, CriterionForm, MemberForm, PanelForm,
+                    SlotsForm)
+from .schedule_pdf import daily_schedule_pdf
+
+HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
+
+for _name, _helper in (("interview_status_label", scheduling.status_label),
+                       ("interview_mode_label", scheduling.mode_label),
+                       ("interview_slot_time", scheduling.slot_label),
+                       ("interview_slot_location", services.slot_location),
+                       ("interview_slot_link", services.slot_link),
+                       ("interview_slot_room", services.slot_room),
+                       ("interview_accommodations", scheduling.accommodation_kinds),
+                       ("interview_accommodation_label", accommodation_label)):
+    bp.add_app_template_global(_helper, _name)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _round(round_id: int):
+    return round_for_hr(round_id, current_user)
+
+
+def _panel(round_, panel_id: int):
+    panel = services.get_panel(panel_id)
+    if panel.round_id != round_.id:
+        abort(404)
+    return panel
+
+
+def _render(round_, status: int = 200, panel_form=None, member_forms=None, criterion_form=None,
+            slots_form=None, auto_form=None, edit_forms=None):
+    panels = services.panels_of_round(round_)
+    users = services.panel_users()
+    member_forms = member_forms or {}
+    edit_forms = edit_forms or {}
+    for p in panels:
+        member_forms.setdefault(p.id, MemberForm(users=users, formdata=None,
+                                                 prefix=f"m{p.id}"))
+        edit_forms.setdefault(p.id, PanelForm(obj=p, formdata=None, prefix=f"p{p.id}"))
+    if slots_form is None:
+        slots_form = SlotsForm(panels=panels, formdata=None)
+    return render_template(
+        "interviews/hr_round.html", round=round_, panels=panels,
+        slots={p.id: scheduling.slots_of_panel(p) for p in panels},
+        days={p.id: scheduling.days_of_panel(p) for p in panels},
+        problems={p.id: services.panel_problems(p) for p in panels},
+        rubric=services.rubric_of(round_), rubric_locked=services.rubric_locked(round_),
+        rubric_total=services.rubric_total(services.rubric_of(round_)),
+        interviews=scheduling.interviews_of_round(round_),
+        panel_form=panel_form or PanelForm(formdata=None),
+        member_forms=member_forms, edit_forms=edit_forms,
+        criterion_form=criterion_form or CriterionForm(formdata=None),
+        slots_form=slots_form, auto_form=auto_form or AutoScheduleForm(formdata=None),
+        button=ButtonForm(formdata=None)), status
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews")
+@roles_required(*HR_ROLES)
+def hr_round_interviews(round_id: int):
+    return _render(_round(round_id))
+
+
+def _need_button() -> None:
+    if not ButtonForm().validate_on_submit():  # only the CSRF token to check
+        abort(400)
+
+
+def _done(round_, message: str, anchor: str = ""):
+    flash(message, "success")
+    return redirect(url_for(".hr_round_interviews", round_id=round_.id) + anchor)
+
+
+# ---- panels and members ------------------------------------------------------------------
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/panels", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_panel_new(round_id: int):
+    round_ = _round(round_id)
+    form = PanelForm()
+    if not form.validate_on_submit():
+        return _render(round_, 422, panel_form=form)
+    try:
+        panel = services.create_panel(round_, _me(), **form.values())
+    except DomainError as err:
+        return _render(round_, show_error(form, err), panel_form=form)
+    return _done(round_, _("The panel %(name)s has been set up.", name=panel.name),
+                 f"#panel-{panel.id}")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_panel_edit(round_id: int, panel_id: int):
+    round_ = _round(round_id)
+    panel = _panel(round_, panel_id)
+    form = PanelForm(prefix=f"p{panel.id}")
+    if not form.validate_on_submit():
+        return _render(round_, 422, edit_forms={panel.id: form})
+    try:
+        services.update_panel(panel, _me(), **form.values())
+    except DomainError as err:
+        return _render(round_, show_error(form, err), edit_forms={panel.id: form})
+    return _done(round_, _("The panel %(name)s has been saved.", name=panel.name),
+                 f"#panel-{panel.id}")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/members",
+          methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_member_add(round_id: int, panel_id: int):
+    round_ = _round(round_id)
+    panel = _panel(round_, panel_id)
+    form = MemberForm(users=services.panel_users(), prefix=f"m{panel.id}")
+    if not form.validate_on_submit():
+        return _render(round_, 422, member_forms={panel.id: form})
+    user = db.session.get(User, form.user_id.data)
+    try:
+        services.add_member(panel, _me(), user, form.role.data)
+    except DomainError as err:
+        return _render(round_, show_error(form, err), member_forms={panel.id: form})
+    return _done(round_, _("%(name)s has joined the panel.", name=user.full_name_th),
+                 f"#panel-{panel.id}")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/members/"
+          "<int:member_id>/remove", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_member_remove(round_id: int, panel_id: int, member_id: int):
+    round_ = _round(round_id)
+    panel = _panel(round_, panel_id)
+    _need_button()
+    member = next((m for m in panel.members if m.id == member_id), None)
+    try:
+        services.remove_member(panel, _me(), member)
+    except DomainError as err:
+        return _render(round_, show_error(None, err))
+    return _done(round_, _("The member has left the panel."), f"#panel-{panel.id}")
+
+
+# ---- rubric -----------------------------------------------------------------------------
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/rubric/default", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_rubric_default(round_id: int):
+    round_ = _round(round_id)
+    _need_button()
+    try:
+        services.use_default_rubric(round_, _me())
+    except DomainError as err:
+        return _render(round_, show_error(None, err))
+    return _done(round_, _("The rubric now has the five standard criteria."), "#rubric")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/rubric/criteria", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_criterion_add(round_id: int):
+    round_ = _round(round_id)
+    form = CriterionForm()
+    if not form.validate_on_submit():
+        return _render(round_, 422, criterion_form=form)
+    try:
+        services.add_criterion(round_, _me(), **form.values())
+    except DomainError as err:
+        return _render(round_, show_error(form, err), criterion_form=form)
+    return _done(round_, _("The criterion has been added."), "#rubric")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/rubric/criteria/<int:criterion_id>/remove",
+          methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_criterion_remove(round_id: int, criterion_id: int):
+    round_ = _round(round_id)
+    _need_button()
+    try:
+        services.remove_criterion(round_, _me(), criterion_id)
+    except DomainError as err:
+        return _render(round_, show_error(None, err))
+    return _done(round_, _("The criterion has been removed."), "#rubric")
+
+
+# ---- slots and scheduling ------------------------------------------------------------------
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/slots", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_slots_generate(round_id: int):
+    round_ = _round(round_id)
+    panels = services.panels_of_round(round_)
+    form = SlotsForm(panels=panels)
+    if not form.validate_on_submit():
+        return _render(round_, 422, slots_form=form)
+    panel = _panel(round_, form.panel_id.data)
+    try:
+        batch = scheduling.generate_slots(panel, _me(), **form.values())
+    except DomainError as err:
+        return _render(round_, show_error(form, err), slots_form=form)
+    message = _("%(n)s slots created for %(panel)s.", n=len(batch.created), panel=panel.name)
+    if batch.skipped_overlap or batch.skipped_past:
+        message += " " + _("Skipped: %(overlap)s overlapping the panel's slots, %(past)s in the "
+                           "past.", overlap=batch.skipped_overlap, past=batch.skipped_past)
+    return _done(round_, message, f"#panel-{panel.id}")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/slots/<int:slot_id>/cancel", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_slot_cancel(round_id: int, slot_id: int):
+    round_ = _round(round_id)
+    _need_button()
+    slot = scheduling.get_slot(slot_id)
+    _panel(round_, slot.panel_id)
+    try:
+        scheduling.cancel_slot(slot, _me())
+    except DomainError as err:
+        return _render(round_, show_error(None, err))
+    return _done(round_, _("The slot has been cancelled."), f"#panel-{slot.panel_id}")
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/auto-schedule", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_auto_schedule(round_id: int):
+    round_ = _round(round_id)
+    form = AutoScheduleForm()
+    if not form.validate_on_submit():
+        return _render(round_, 422, auto_form=form)
+    try:
+        report = scheduling.auto_schedule(
+            round_, _me(), accommodation_extra_minutes=form.accommodation_extra_minutes.data)
+    except DomainError as err:
+        return _render(round_, show_error(form, err), auto_form=form)
+    # The report is the answer to this action (it can be long): shown here, not redirected.
+    return render_template("interviews/hr_schedule_report.html", round=round_, report=report)
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/schedule-<day>.pdf")
+@roles_required(*HR_ROLES)
+def hr_schedule_pdf(round_id: int, panel_id: int, day: str):
+    round_ = _round(round_id)
+    panel = _panel(round_, panel_id)
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    pdf = daily_schedule_pdf(panel, on)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="interviews-panel-{panel.id}-{on}.pdf"',
+        "Cache-Control": "private, no-store"})

@@ -1,2 +1,92 @@
-"""Interview pages (being written)."""
-from . import bp  # noqa: F401
+"""Panel members' pages: my interviews, the live scoring page (driven by static/js/panel.js over
+the /panel socket), the candidate's documents and the score sheet PDF."""
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, send_file, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.models import Role
+from ..common.auth import roles_required
+from ..common.i18n import current_locale
+from ..recruitment.eligibility import education_label
+from ..uploads import services as uploads
+from . import bp, scoring
+from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices
+from .score_sheet import render_score_sheet
+
+
+@bp.route("/panel")
+@roles_required(Role.PANEL)
+def panel_home():
+    panels_today = scoring.my_panels_today(current_user)
+    config = {"panels": [p.id for p in panels_today],
+              "interview_url": url_for(".panel_interview", interview_id=0)}
+    return render_template("interviews/panel_home.html",
+                           groups=scoring.my_interviews(current_user),
+                           panels_today=panels_today, panel_config=config,
+                           status_label=scoring.status_label, num=scoring.num)
+
+
+@bp.route("/panel/interviews/<int:interview_id>")
+@roles_required(Role.PANEL)
+def panel_interview(interview_id: int):
+    interview = scoring.interview_for(current_user, interview_id)
+    role = scoring.role_of(interview, current_user)
+    criteria = scoring.criteria_of(interview)
+    app_ = interview.application
+    q = app_.qualifications or {}
+    substitute_form = None
+    if role == "chair":
+        substitute_form = SubstituteForm(formdata=None)
+        substitute_form.user_id.choices = substitute_choices(
+            scoring.substitute_choices(interview))
+    config = {
+        "interview_id": interview.id, "user_id": current_user.id, "role": role,
+        "locale": current_locale(),
+        "criteria": [{"id": c.id, "max_points": scoring.num(c.max_points)} for c in criteria],
+        "stage_max": scoring.num(scoring.part_c_max(interview)),
+        "urls": {"score_sheet": url_for(".panel_score_sheet", interview_id=interview.id),
+                 "home": url_for(".panel_home")},
+    }
+    return render_template(
+        "interviews/panel_interview.html", interview=interview, app=app_, round=app_.round,
+        role=role, criteria=criteria, num=scoring.num, criterion_title=scoring.criterion_title,
+        qualifications=[(k, v) for k, v in (
+            ("education", education_label(q.get("education_level"))),
+            ("degree", q.get("degree_name")), ("field", q.get("field_of_study")),
+            ("gpa", q.get("gpa"))) if v],
+        documents=app_.documents if scoring.can_view_candidate_documents(
+            current_user, interview) else None,
+        declaration_form=DeclarationForm(formdata=None),
+        correction_form=CorrectionForm(formdata=None) if role == "chair" else None,
+        substitute_form=substitute_form, panel_config=config)
+
+
+@bp.route("/panel/interviews/<int:interview_id>/documents/<int:doc_id>")
+@login_required
+def panel_document(interview_id: int, doc_id: int):
+    interview = scoring.get_interview(interview_id)
+    doc = scoring.candidate_document(interview, current_user, doc_id)
+    path = uploads.path_of(doc.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=doc.content_type, as_attachment=True,
+                         download_name=doc.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/panel/interviews/<int:interview_id>/score-sheet.pdf")
+@login_required
+def panel_score_sheet(interview_id: int):
+    interview = scoring.get_interview(interview_id)
+    if not scoring.can_view_score_sheet(current_user, interview):
+        abort(403)
+    pdf = render_score_sheet(interview)
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="score-sheet-{interview.application.number}.pdf"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,2 +1,68 @@
-"""Merit list pages (being written)."""
-from . import bp  # noqa: F401
+"""The official outputs of a published list, for everyone: the announcement PDF, CSV and XLSX.
+
+Published lists, and those published then superseded or cancelled (which say so), are public.
+A draft or approved list is 404 for the public; HR of the round's agency may preview its PDF,
+watermarked "ร่าง — ยังไม่ได้ประกาศ". The PDF of a published list is cached per process: its
+content is fixed by the digest, so only its status (superseded, cancelled) and validity
+(extended) can change what it shows, and those are part of the cache key.
+"""
+from __future__ import annotations
+
+import functools
+
+from flask import Response, url_for
+from flask_login import current_user
+
+from ..extensions import db, limiter
+from . import bp
+from .announcement_pdf import render_announcement
+from .exports import file_stem, is_public, list_for_download, to_csv, to_xlsx
+from .models import MeritList
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PUBLIC_CACHE = "public, max-age=300"
+
+
+def verify_url(digest: str) -> str:
+    """The public verify page of a list (/verify/list/<digest>), as an absolute URL."""
+    return url_for("merit.verify_list", digest=digest, _external=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _published_pdf(list_id: int, digest: str, status: str, valid_until, extended: bool,
+                   url: str) -> bytes:
+    return render_announcement(db.session.get(MeritList, list_id), url)
+
+
+@bp.route("/lists/<int:list_id>/announcement.pdf")
+@limiter.limit("30 per minute")
+def export_pdf(list_id: int):
+    merit_list = list_for_download(list_id, current_user, allow_preview=True)
+    if is_public(merit_list):
+        pdf = _published_pdf(merit_list.id, merit_list.digest, merit_list.status,
+                             merit_list.valid_until, merit_list.extended,
+                             verify_url(merit_list.digest))
+        cache = PUBLIC_CACHE
+    else:  # HR's preview of a draft: watermarked, never cached
+        pdf, cache = render_announcement(merit_list, None), "private, no-store"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{file_stem(merit_list)}.pdf"',
+        "Cache-Control": cache})
+
+
+@bp.route("/lists/<int:list_id>.csv")
+@limiter.limit("60 per minute")
+def export_csv(list_id: int):
+    merit_list = list_for_download(list_id)
+    return Response(to_csv(merit_list), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.csv"',
+        "Cache-Control": PUBLIC_CACHE})
+
+
+@bp.route("/lists/<int:list_id>.xlsx")
+@limiter.limit("60 per minute")
+def export_xlsx(list_id: int):
+    merit_list = list_for_download(list_id)
+    return Response(to_xlsx(merit_list), mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.xlsx"',
+        "Cache-Control": PUBLIC_CACHE})

@@ -1,2 +1,224 @@
-"""Merit list pages (being written)."""
-from . import bp  # noqa: F401
+"""Merit-list pages: HR prepares, approves, publishes, corrects, extends and cancels result
+lists; the public browses published lists, searches them and verifies a digest."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import Role
+from ..common.auth import roles_required
+from ..common.errors import DomainError
+from ..common.forms import show_error
+from ..extensions import limiter
+from ..recruitment.services import round_for_hr
+from . import bp, services
+from .forms import (CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
+                    VerifyListForm)
+from .models import ListKind
+
+HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
+PER_PAGE = 100
+
+for _name, _helper in (("merit_status_label", services.list_status_label),
+                       ("merit_kind_label", services.list_kind_label),
+                       ("merit_track_label", services.track_label),
+                       ("merit_entry_status_label", services.entry_status_label),
+                       ("merit_decided_by_label", services.decided_by_label),
+                       ("merit_stage_label", services.stage_short_label),
+                       ("merit_tie_break_label", services.tie_break_label),
+                       ("merit_list_title", services.list_title),
+                       ("merit_status_on", services.status_on)):
+    bp.add_app_template_global(_helper, _name)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+# ---- HR: the lists of a round ------------------------------------------------------------
+
+def _kinds(round_):
+    kinds = [ListKind.ELIGIBLE]
+    if round_.stage("part_c") is not None:
+        kinds.append(ListKind.PASSED_TO_PART_C)
+    kinds.append(ListKind.MERIT)
+    return [(k, services.list_kind_label(k)) for k in kinds]
+
+
+def _render_lists(round_, form=None, status: int = 200):
+    form = form or GenerateListForm(kinds=_kinds(round_), formdata=None, kind=ListKind.MERIT)
+    return render_template("merit/hr_lists.html", round=round_,
+                           lists=services.lists_of_round(round_), form=form,
+                           track=services.track_of_round(round_),
+                           default_tie_break=", ".join(services.default_tie_break(round_))
+                           ), status
+
+
+@bp.route("/hr/rounds/<int:round_id>/lists")
+@roles_required(*HR_ROLES)
+def hr_lists(round_id: int):
+    return _render_lists(round_for_hr(round_id, current_user))
+
+
+@bp.route("/hr/rounds/<int:round_id>/lists", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_generate(round_id: int):
+    round_ = round_for_hr(round_id, current_user)
+    form = GenerateListForm(kinds=_kinds(round_))
+    if not form.validate_on_submit():
+        return _render_lists(round_, form, 422)
+    try:
+        ml = services.generate_list(round_, _me(), kind=form.kind.data,
+                                    tie_break=form.tie_break.data or None)
+    except DomainError as err:
+        return _render_lists(round_, form, show_error(form, err))
+    flash(_("Draft prepared: %(title)s, version %(v)s. A second HR approver must check and "
+            "approve it before it can be published.", title=ml.title_th, v=ml.version),
+          "success")
+    return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+# ---- HR: one list ------------------------------------------------------------------------
+
+def _render_list(ml, status: int = 200, **forms):
+    q = request.args.get("q", "")
+    forms = {"step_form": StepForm(formdata=None),
+             "correct_form": CorrectForm(formdata=None, prefix="correct"),
+             "extend_form": ExtendForm(formdata=None, prefix="extend"),
+             "cancel_form": ReasonForm(formdata=None, prefix="cancel"), **forms}
+    return render_template("merit/hr_list.html", ml=ml, q=q,
+                           page=services.search_entries(ml, q, _page(), PER_PAGE),
+                           counts=services.entry_counts(ml), versions=services.versions_of(ml),
+                           people=services.people_of(ml), status_now=services.status_on(ml),
+                           stages=services.score_columns(ml), **forms), status
+
+
+@bp.route("/hr/lists/<int:list_id>")
+@roles_required(*HR_ROLES)
+def hr_list(list_id: int):
+    return _render_list(services.list_for_hr(list_id, current_user))
+
+
+def _step(list_id: int, action, done_message):
+    ml = services.list_for_hr(list_id, current_user)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    try:
+        action(ml, _me())
+    except DomainError as err:
+        show_error(None, err)
+    else:
+        flash(done_message(ml), "success")
+    return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+@bp.route("/hr/lists/<int:list_id>/approve", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_approve(list_id: int):
+    return _step(list_id, services.approve,
+                 lambda ml: _("Version %(v)s approved. It can now be published.", v=ml.version))
+
+
+@bp.route("/hr/lists/<int:list_id>/publish", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_publish(list_id: int):
+    return _step(list_id, services.publish,
+                 lambda ml: _("Version %(v)s is published. Digest: %(digest)s",
+                              v=ml.version, digest=ml.digest))
+
+
+@bp.route("/hr/lists/<int:list_id>/correct", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_correct(list_id: int):
+    ml = services.list_for_hr(list_id, current_user)
+    form = CorrectForm(prefix="correct")
+    if not form.validate_on_submit():
+        return _render_list(ml, 422, correct_form=form)
+    try:
+        new = services.correct(ml, _me(), form.reason.data, tie_break=form.tie_break.data or None)
+    except DomainError as err:
+        return _render_list(ml, show_error(form, err), correct_form=form)
+    flash(_("Correction prepared as version %(v)s (draft). Version %(old)s stays in force until "
+            "the correction is approved and published.", v=new.version, old=ml.version),
+          "success")
+    return redirect(url_for("merit.hr_list", list_id=new.id))
+
+
+@bp.route("/hr/lists/<int:list_id>/extend", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_extend(list_id: int):
+    ml = services.list_for_hr(list_id, current_user)
+    form = ExtendForm(prefix="extend")
+    if not form.validate_on_submit():
+        return _render_list(ml, 422, extend_form=form)
+    try:
+        services.extend(ml, _me(), form.reason.data, form.until.data)
+    except DomainError as err:
+        return _render_list(ml, show_error(form, err), extend_form=form)
+    flash(_("The list is extended until %(d)s.", d=ml.valid_until.isoformat()), "success")
+    return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+@bp.route("/hr/lists/<int:list_id>/cancel", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_cancel(list_id: int):
+    ml = services.list_for_hr(list_id, current_user)
+    form = ReasonForm(prefix="cancel")
+    if not form.validate_on_submit():
+        return _render_list(ml, 422, cancel_form=form)
+    try:
+        services.cancel(ml, _me(), form.reason.data)
+    except DomainError as err:
+        return _render_list(ml, show_error(form, err), cancel_form=form)
+    flash(_("Version %(v)s is cancelled: it can no longer be used.", v=ml.version), "success")
+    return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+# ---- public ------------------------------------------------------------------------------
+
+@bp.route("/lists")
+def public_lists():
+    return render_template("merit/public_lists.html", lists=services.public_lists())
+
+
+@bp.route("/lists/<int:list_id>")
+def public_list(list_id: int):
+    ml = services.public_list(list_id)
+    form = SearchForm(request.args)
+    q = (form.q.data or "") if form.validate() else ""
+    return render_template("merit/public_list.html", ml=ml, form=form, q=q,
+                           page=services.search_entries(ml, q, _page(), PER_PAGE),
+                           counts=services.entry_counts(ml), status_now=services.status_on(ml),
+                           versions=[v for v in services.versions_of(ml) if v.published_at],
+                           stages=services.score_columns(ml))
+
+
+@bp.route("/lists/<int:list_id>/canonical.json")
+def canonical_json(list_id: int):
+    """The exact bytes the digest is taken of: anyone can check them with sha256sum."""
+    ml = services.public_list(list_id)
+    return Response(services.canonical_content(ml), mimetype="application/json", headers={
+        "Content-Disposition": f'inline; filename="list-{ml.id}-v{ml.version}.json"'})
+
+
+@bp.route("/verify/list")
+def verify_list_form():
+    form = VerifyListForm(formdata=request.args if request.args.get("digest") else None)
+    if request.args.get("digest") and form.validate():
+        return redirect(url_for("merit.verify_list",
+                                digest=services.normalize_digest(form.digest.data)
+                                or form.digest.data))
+    return render_template("merit/verify.html", form=form, result=None)
+
+
+@bp.route("/verify/list/<digest>")
+@limiter.limit("60 per minute")
+def verify_list(digest: str):
+    result = services.verify(digest)
+    return render_template("merit/verify.html", form=VerifyListForm(formdata=None),
+                           result=result, digest=digest)

@@ -1,0 +1,43 @@
+"""What every Socket.IO handler shares: acks that carry refusals, and payload parsing."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
+
+from ..extensions import db
+from .errors import DomainError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+def acked(handler):
+    """Turn refusals into `{ok: false}` acks; database trouble into a retryable error."""
+
+    @functools.wraps(handler)
+    def wrapper(*args):
+        data = args[0] if args else None
+        try:
+            if not current_user.is_authenticated:
+                return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
+            return handler(data if isinstance(data, dict) else {})
+        except DomainError as err:
+            db.session.rollback()
+            return err.to_dict()
+        except DBAPIError:
+            db.session.rollback()
+            log.exception("database error in %s", handler.__name__)
+            return {"ok": False, "error": "retry",
+                    "message": _("The server could not save this just now; it will be sent again.")}
+
+    return wrapper
+
+
+def int_field(data: dict, name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed(_("%(name)s must be a whole number.", name=name), name)
+    return value

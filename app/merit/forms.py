@@ -1,0 +1,65 @@
+"""Forms of the merit-list pages: preparing a list, the workflow steps, searching, verifying."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class GenerateListForm(FlaskForm):
+    kind = SelectField(_l("List"), validators=[DataRequired()])
+    tie_break = StringField(
+        _l("Tie-break chain"), filters=[_strip], validators=[Optional(), Length(max=200)],
+        description=_l("Merit list only. After the total, in order, separated by commas: stage "
+                       "codes (higher score first) and application_number (earlier first). "
+                       "Leave empty for the default."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+    def __init__(self, kinds=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = list(kinds)
+
+
+class StepForm(FlaskForm):
+    """A button that moves the list one step (approve, publish)."""
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), filters=[_strip],
+                           validators=[DataRequired(), Length(max=2000)])
+
+
+class CorrectForm(ReasonForm):
+    tie_break = StringField(_l("Tie-break chain"), filters=[_strip],
+                            validators=[Optional(), Length(max=200)],
+                            description=_l("Leave empty to keep the chain of the current "
+                                           "version."))
+
+
+class ExtendForm(ReasonForm):
+    until = DateField(_l("Valid until"), validators=[InputRequired()])
+
+
+class SearchForm(FlaskForm):
+    """The public search box (GET: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Application number or name"), filters=[_strip],
+                    validators=[Optional(), Length(max=100)])
+
+
+class VerifyListForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    digest = StringField(_l("Digest (SHA-256)"), filters=[_strip],
+                         description=_l("The 64 letters and digits printed on the list."),
+                         validators=[DataRequired(), Length(max=80)],
+                         render_kw={"autocomplete": "off", "spellcheck": "false"})

@@ -1,0 +1,36 @@
+"""Forms of HR's stage-score page: one score by hand, a CSV file, pulling Part A."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ScoreEntryForm(FlaskForm):
+    stage_kind = HiddenField(validators=[DataRequired()])
+    application_number = StringField(_l("Application number"), filters=[_strip],
+                                     validators=[DataRequired(), Length(max=40)],
+                                     render_kw={"autocomplete": "off", "spellcheck": "false"})
+    score = StringField(_l("Score"), filters=[_strip], validators=[DataRequired(), Length(max=12)],
+                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=2000)],
+                         description=_l("Optional: why the score was entered or changed."))
+
+
+class ScoreImportForm(FlaskForm):
+    stage_kind = HiddenField(validators=[DataRequired()])
+    file = FileField(_l("CSV file"), validators=[FileRequired()],
+                     description=_l("UTF-8, with a header line: application_number,score "
+                                    "(and optionally note). Nothing is imported if any line "
+                                    "is wrong."),
+                     render_kw={"accept": ".csv,text/csv"})
+
+
+class SyncPartAForm(FlaskForm):
+    """A button: pull Part A from the online test and Part A certificates."""
