@@ -613,11 +613,10 @@ def test_a_candidate_sees_their_rank_once_published(app, db, make):
     assert [(m.merit_list.id, m.entry.rank, m.size, m.status) for m in mine] == [
         (ml.id, 2, 2, "valid")]
     assert [m.entry.rank for m in merit.rankings_of_application(apps[1])] == [1]
-    # The partial the application page includes (the lead wires it into that page).
-    from flask import render_template
-
-    with app.test_request_context("/?lang=en"):
-        html = render_template("merit/_my_rankings.html", rankings=mine)
+    # The candidate's application page shows it.
+    page = make.client_for(app, apps[0].candidate).get(f"/applications/{apps[0].id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
     assert "Your place on published lists" in html and "rank 2 of 2, total 230.00" in html
 
 
