@@ -133,6 +133,7 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .exams.cli import bank_cli
+    from .jobs_runner import jobs_cli
     from .main.cli import demo_cli
     from .merit.cli import merit_cli
     from .notifications.cli import outbox_cli
@@ -142,3 +143,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(bank_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(merit_cli)
+    app.cli.add_command(jobs_cli)

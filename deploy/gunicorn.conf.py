@@ -1,0 +1,40 @@
+"""gunicorn settings for one BMA Recruit web process: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+One process = one gevent worker (Flask-SocketIO cannot balance Socket.IO sessions across the
+workers of one gunicorn master: its balancing is not sticky). Run about one such process per
+core, each on its own port (PORT, 8001, 8002, ...), behind nginx with sticky sessions, and share
+events between them through Redis (SOCKETIO_MESSAGE_QUEUE). See docs/deployment.md.
+The periodic jobs do NOT run here: one `flask jobs run` per deployment does them.
+"""
+import os
+import resource
+
+# Before the app is imported (in the worker, after gevent's monkey patching): Flask-SocketIO
+# must use gevent here, while tests and `make run` keep threads (config.SOCKETIO_ASYNC_MODE).
+os.environ.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
+os.environ.setdefault("FLASK_CONFIG", "production")
+
+port = os.environ.get("PORT", "8001")
+bind = os.environ.get("BIND", f"127.0.0.1:{port}")
+worker_class = "gevent"
+workers = 1  # never more: see the docstring
+# Each Socket.IO client holds one connection; gunicorn's default (1000) is too low for a hall.
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
+backlog = int(os.environ.get("BACKLOG", "4096"))
+keepalive = 75  # nginx keeps upstream connections open (keepalive in the upstream block)
+timeout = int(os.environ.get("WORKER_TIMEOUT", "60"))  # the gevent worker's heartbeat, not a request limit
+graceful_timeout = 20
+proc_name = f"bma-recruit-{port}"
+accesslog = os.environ.get("ACCESS_LOG") or None  # nginx already logs every request
+errorlog = os.environ.get("ERROR_LOG", "-")
+loglevel = os.environ.get("LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def on_starting(server):
+    """Raise the open-files soft limit to the hard limit: one descriptor per connected candidate."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    server.log.info("open files limit %s (worker_connections %s)",
+                    resource.getrlimit(resource.RLIMIT_NOFILE)[0], worker_connections)
