@@ -18,6 +18,7 @@ import redis
 
 from bench import cluster, scenario
 from bench.sioclient import SimCandidate, SioConnection, Stats
+from .conftest import run_async
 
 pytestmark = pytest.mark.slow
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -106,7 +107,7 @@ def test_kill_9_while_200_candidates_answer_then_restart(app, tmp_path):
             return stats, cands
 
         try:
-            stats, cands = asyncio.run(asyncio.wait_for(sitting(), 150))
+            stats, cands = run_async(asyncio.wait_for(sitting(), 150))
         except BaseException:
             print(server.logs_text())
             raise
@@ -153,7 +154,7 @@ def test_postgresql_restart_refuses_with_retry_then_recovers_without_a_restart(a
             return stats, cands
 
         try:
-            stats, cands = asyncio.run(asyncio.wait_for(sitting(), 120))
+            stats, cands = run_async(asyncio.wait_for(sitting(), 120))
         except BaseException:
             print(server.logs_text())
             raise
@@ -237,7 +238,7 @@ def test_redis_down_answers_still_saved_and_broadcasts_resume(app, tmp_path):
             return stats, cands
 
         try:
-            stats, cands = asyncio.run(asyncio.wait_for(sitting(), 120))
+            stats, cands = run_async(asyncio.wait_for(sitting(), 120))
         except BaseException:
             print(c.logs_text())
             raise

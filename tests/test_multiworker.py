@@ -21,6 +21,7 @@ from app.extensions import db
 from app.jobs_runner import FileLock, PostgresLock, lock_for
 from bench import cluster, scenario
 from bench.sioclient import SimCandidate, SioConnection, Stats
+from .conftest import run_async
 
 pytestmark = pytest.mark.slow
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -142,7 +143,7 @@ def test_events_cross_processes_and_a_killed_process_loses_no_answer(app, runnin
         proctor.conn.abort()
         return stats
 
-    stats = asyncio.run(asyncio.wait_for(journey(), 90))
+    stats = run_async(asyncio.wait_for(journey(), 90))
     assert stats.answers_acked > 40
     assert scenario.lost_answers(acked_all) == []
     # The answer given offline was re-sent after the move and stored once.
@@ -189,7 +190,7 @@ def test_the_jobs_run_once_in_the_scheduler_that_holds_the_lock(app, running):
         assert await until(lambda: any(n == "time_up" for n, _ in cand.events), 15)
         cand.close()
 
-    asyncio.run(asyncio.wait_for(journey(), 40))
+    run_async(asyncio.wait_for(journey(), 40))
     assert _submits(a.attempt_id) == 1
     attempt = db.session.get(Attempt, a.attempt_id)
     assert attempt.status == "submitted" and attempt.submitted_by == "deadline"
