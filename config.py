@@ -29,6 +29,8 @@ class Config:
     # Always explicit: with gevent installed Flask-SocketIO would otherwise pick it by itself.
     # `make run` and the tests use threads; gunicorn's gevent worker sets "gevent" (deploy/).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # Proctors' tables get answer counts in batches, at most this often (0: one per answer).
+    PROCTOR_PROGRESS_SECONDS = float(os.environ.get("PROCTOR_PROGRESS_SECONDS", "1.0"))
     # The Redis pub/sub channel: one per deployment sharing a Redis (and per test run).
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
@@ -70,6 +72,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    PROCTOR_PROGRESS_SECONDS = 0.0  # at once, so tests see each answer's count (batching: its own test)
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from config import BASE_DIR, config
 
 from .common.errors import DomainError
+from .common.sockets import SocketSessionInterface
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 
@@ -28,6 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(cfg)
     app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
+    app.session_interface = SocketSessionInterface()
 
     _init_extensions(app)
     _register_blueprints(app)

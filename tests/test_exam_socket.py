@@ -8,7 +8,9 @@ import pytest
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.exams import jobs, services
-from app.exams.models import AttemptAnswer
+from app.common.errors import NotFound
+from app.exams.models import Attempt, AttemptAnswer
+from app.exams.proctoring import ProgressBatcher
 from app.extensions import socketio
 
 from . import exam_helpers as eh
@@ -42,6 +44,7 @@ def test_anonymous_connections_are_refused(app):
 
 def test_waiting_room_then_start_then_answers_acknowledged_after_commit(app, make, setup, db):
     s = setup
+    seat_id, sitting_id = s["seat"].id, s["sitting"].id
     cand = connect(app, make, s["cand"])
     state = cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
     assert state["ok"] and state["state"]["status"] == "not_started"
@@ -73,11 +76,13 @@ def test_waiting_room_then_start_then_answers_acknowledged_after_commit(app, mak
     bad = cand.emit("answer", {"index": 0, "choice": "zz", "seq": 2}, namespace="/exam",
                     callback=True)
     assert bad["ok"] is False and bad["error"] == "bad_answer"
-    rows = events(proctor, "candidate", "/proctor")
-    assert rows and rows[-1]["answered"] == 1 and rows[-1]["state"] == "in_progress"
+    received = proctor.get_received("/proctor")
+    # Each stored answer updates the proctor's count (at once here: PROCTOR_PROGRESS_SECONDS=0).
+    progress = [e["args"][0]["rows"] for e in received if e["name"] == "progress"]
+    assert progress[-1] == [{"seat_id": seat_id, "answered": 1}]
 
     # Rejoining (a reload) returns the same state, answers included.
-    rejoin = cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam",
+    rejoin = cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam",
                        callback=True)
     assert rejoin["state"]["answers"] == {"0": choice}
 
@@ -176,3 +181,42 @@ def test_the_sweeper_submits_at_the_deadline_with_nobody_connected(app, make, se
         assert jobs.tick()["submitted"] == [s["attempt"].id]
     attempt = services.attempt_of(s["cand"], s["sitting"].id)
     assert attempt.status == "submitted" and attempt.submitted_by == "deadline"
+
+
+def test_proctors_get_answer_counts_in_batches(app, make, setup):
+    """In production the counts go out at most once per interval, one message per sitting."""
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    batcher = ProgressBatcher(app, lambda sitting_id, rows: sent.append((sitting_id, rows)),
+                              interval=3600)  # (the background sender sleeps: flushed by hand)
+    sent: list = []
+    services.begin_if_due(s["attempt"])
+    assert batcher.flush() == 0 and sent == []
+    live = services.Live.of(s["attempt"])
+    for index in range(3):
+        services.record_answer(live, index, live.form[index]["choice_order"][0], 1)
+        batcher.answered(live.sitting_id, live.seat_id)
+    services.record_answer(live, 3, None, 1)  # a cleared answer is not counted
+    batcher.answered(live.sitting_id, live.seat_id)
+    assert sent == []  # nothing yet: one message per interval
+    assert batcher.flush() == 1
+    assert sent == [(s["sitting"].id, [{"seat_id": s["seat"].id, "answered": 3}])]
+    assert batcher.flush() == 0 and len(sent) == 1  # nothing new, nothing sent
+
+
+def test_a_connection_that_is_no_longer_live_cannot_answer(app, make, setup, db):
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    first = connect(app, make, s["cand"])
+    assert first.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam",
+                      callback=True)["ok"]
+    live = services.Live.of(s["attempt"])
+    # Another device joined through another process: only the database knows.
+    with pytest.raises(NotFound):
+        services.record_answer(live, 0, live.form[0]["choice_order"][0], 1, sid="elsewhere")
+    db.session.get(Attempt, s["attempt"].id).live_sid = "another-process-sid"
+    db.session.commit()
+    ack = first.emit("answer", {"index": 0, "choice": live.form[0]["choice_order"][0], "seq": 1},
+                     namespace="/exam", callback=True)
+    assert ack["ok"] is False and ack["error"] == "not_found"
+    assert db.session.query(AttemptAnswer).count() == 0

@@ -68,8 +68,15 @@ class Proctor:
     async def connect(self, sitting_id: int) -> dict:
         self.conn = SioConnection("127.0.0.1", self.port, "/proctor", self.cookie)
         self.conn.on("candidate", self.rows.append)
+        self.conn.on("progress", self._progress)
         await self.conn.connect()
         return await self.conn.call("watch", {"sitting_id": sitting_id})
+
+    def _progress(self, data: dict) -> None:
+        """Answer counts come in batches: merged into the seat's last row, as the page does."""
+        for part in data["rows"]:
+            known = self.rows_of(part["seat_id"])
+            self.rows.append({**(known[-1] if known else {}), **part})
 
     def rows_of(self, seat_id: int) -> list[dict]:
         return [r for r in self.rows if r["seat_id"] == seat_id]

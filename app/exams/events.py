@@ -6,11 +6,11 @@ with `{ok: false, error, message}`. The protocol is documented in docs/realtime.
 from __future__ import annotations
 
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
-from sqlalchemy import select
+from sqlalchemy import update
 
 from ..common.clock import now
 from ..common.errors import Forbidden, NotFound, ValidationFailed
@@ -19,7 +19,7 @@ from ..common.sockets import acked, int_field
 from ..extensions import db, socketio
 from . import services, timing
 from .models import Attempt, Seat, Sitting
-from .proctoring import can_proctor, candidate_row, candidate_rows
+from .proctoring import ProgressBatcher, can_proctor, candidate_row, candidate_rows
 
 EXAM, PROCTOR = "/exam", "/proctor"
 
@@ -41,7 +41,26 @@ def notify_proctors(seat: Seat) -> None:
                   namespace=PROCTOR)
 
 
+def _send_progress(sitting_id: int, rows: list[dict]) -> None:
+    socketio.emit("progress", {"rows": rows}, to=proctor_room(sitting_id), namespace=PROCTOR)
+
+
+def _progress() -> ProgressBatcher:
+    app = current_app._get_current_object()
+    batcher = app.extensions.get("exam_progress")
+    if batcher is None:
+        batcher = app.extensions["exam_progress"] = ProgressBatcher(
+            app, _send_progress, app.config["PROCTOR_PROGRESS_SECONDS"])
+    return batcher
+
+
 # ---- /exam --------------------------------------------------------------------------------
+
+# The attempt each connection of this process joined (its fixed part, see services.Live).
+# Questions and answers use it instead of loading the user and the attempt for every event;
+# whether the connection is still the live one is checked in the database each time.
+_joined: dict[str, services.Live] = {}
+
 
 @socketio.on("connect", namespace=EXAM)
 def exam_connect(auth=None):
@@ -52,22 +71,32 @@ def exam_connect(auth=None):
 @socketio.on("disconnect", namespace=EXAM)
 def exam_disconnect(*_args):
     sid = request.sid
-    attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == sid))
-    if attempt is not None:
-        attempt.live_sid = None
-        attempt.last_seen_at = now()
-        db.session.commit()
-        notify_proctors(attempt.seat)
+    live = _joined.pop(sid, None)
+    if live is None:
+        return
+    left = db.session.execute(update(Attempt).where(
+        Attempt.id == live.attempt_id, Attempt.live_sid == sid).values(
+        live_sid=None, last_seen_at=now())).rowcount
+    db.session.commit()
+    if left:
+        notify_proctors(db.session.get(Seat, live.seat_id))
 
 
 def _my_attempt(data: dict) -> Attempt:
     return services.attempt_of(current_user, int_field(data, "sitting_id"))
 
 
+def _joined_live() -> services.Live:
+    live = _joined.get(request.sid)
+    if live is None:
+        raise NotFound(_("Join the test first (this connection is not the live one)."))
+    return live
+
+
 def _live_attempt() -> Attempt:
     """The attempt this connection joined; only the live connection may act on it."""
-    attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == request.sid))
-    if attempt is None:
+    attempt = db.session.get(Attempt, _joined_live().attempt_id)
+    if attempt is None or attempt.live_sid != request.sid:
         raise NotFound(_("Join the test first (this connection is not the live one)."))
     return attempt
 
@@ -80,6 +109,7 @@ def exam_join(data):
     previous = attempt.live_sid
     attempt.live_sid, attempt.last_seen_at = request.sid, now()
     db.session.commit()
+    _joined[request.sid] = services.Live.of(attempt)
     if previous and previous != request.sid:
         socketio.emit("superseded", {}, to=previous, namespace=EXAM)
         disconnect(previous, namespace=EXAM)
@@ -98,46 +128,50 @@ def _state(attempt: Attempt) -> dict:
 
 
 @socketio.on("sync", namespace=EXAM)
-@acked
+@acked(login=False)
 def exam_sync(data):
     t = now()
-    attempt = db.session.scalar(select(Attempt).where(Attempt.live_sid == request.sid))
     result = {"ok": True, "client_time": data.get("client_time"), "server_time": t.isoformat(),
               "server_ms": int(t.timestamp() * 1000)}
-    if attempt is not None:
-        services.begin_if_due(attempt)
-        result.update(remaining_seconds=timing.remaining_seconds(attempt, t),
-                      deadline=attempt.deadline.isoformat() if attempt.deadline else None,
-                      status=attempt.status)
+    live = _joined.get(request.sid)
+    if live is not None:
+        status = services.live_status(live)
+        if status.status == "not_started":
+            services.begin_if_due(db.session.get(Attempt, live.attempt_id), t)
+            status = services.live_status(live)
+        db.session.rollback()  # (a read: end its transaction)
+        result.update(remaining_seconds=timing.remaining_seconds(status, t),
+                      deadline=status.deadline.isoformat() if status.deadline else None,
+                      status=status.status)
     return result
 
 
 @socketio.on("question", namespace=EXAM)
-@acked
+@acked(login=False)
 def exam_question(data):
-    attempt = _live_attempt()
-    services.begin_if_due(attempt)
-    return {"ok": True, "question": services.question(attempt, int_field(data, "index"),
-                                                      current_locale())}
+    question = services.question(_joined_live(), int_field(data, "index"), current_locale(),
+                                 sid=request.sid)
+    return {"ok": True, "question": question}
 
 
 @socketio.on("answer", namespace=EXAM)
-@acked
+@acked(login=False)
 def exam_answer(data):
-    attempt = _live_attempt()
+    live = _joined_live()
     choice = data.get("choice")
     if choice is not None and not isinstance(choice, str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
-    result = services.record_answer(attempt, int_field(data, "index"), choice, int_field(data, "seq"))
-    notify_proctors(attempt.seat)
+    result = services.record_answer(live, int_field(data, "index"), choice,
+                                    int_field(data, "seq"), sid=request.sid)
+    _progress().answered(live.sitting_id, live.seat_id)
     return result
 
 
 @socketio.on("flag", namespace=EXAM)
-@acked
+@acked(login=False)
 def exam_flag(data):
-    attempt = _live_attempt()
-    return services.set_flag(attempt, int_field(data, "index"), bool(data.get("flagged")))
+    return services.set_flag(_joined_live(), int_field(data, "index"),
+                             bool(data.get("flagged")), sid=request.sid)
 
 
 @socketio.on("focus_lost", namespace=EXAM)

@@ -1,14 +1,19 @@
 """What a proctor sees of a sitting: one row per candidate, derived from what is stored."""
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from ..common.clock import now
-from ..extensions import db
+from ..extensions import db, socketio
 from . import timing
-from .models import AttemptAnswer, Seat, Sitting
+from .models import Attempt, AttemptAnswer, Seat, Sitting
+
+log = logging.getLogger(__name__)
 
 
 def candidate_state(seat: Seat) -> str:
@@ -60,3 +65,67 @@ def can_proctor(user, sitting: Sitting) -> bool:
     """Proctors and HR of the sitting's agency."""
     return bool(user and user.is_authenticated and user.agency_id == sitting.agency_id and
                 user.has_role("proctor", "hr_officer", "hr_approver"))
+
+
+def answered_counts(seat_ids) -> dict[int, int]:
+    """Answered questions per seat (seats without an attempt are left out)."""
+    return dict(db.session.execute(
+        select(Seat.id, func.count(AttemptAnswer.id)).join(Attempt, Attempt.seat_id == Seat.id)
+        .outerjoin(AttemptAnswer, and_(AttemptAnswer.attempt_id == Attempt.id,
+                                       AttemptAnswer.choice.is_not(None)))
+        .where(Seat.id.in_(list(seat_ids))).group_by(Seat.id)).all())
+
+
+class ProgressBatcher:
+    """Answer counts for the proctors' tables, told at most once per `interval` seconds.
+
+    Answers are the busiest event of a sitting (thousands of candidates, one every few
+    seconds each); a row per answer for every proctor would cost the server more than storing
+    the answer. Instead each process notes which seats answered and, every `interval`, counts
+    their answers in one query per sitting and sends one `progress` message per sitting with
+    `{rows: [{seat_id, answered}]}`. With `interval` 0 the count is sent at once, per answer.
+    One batcher per application (and per process: a forked worker starts its own).
+    """
+
+    def __init__(self, app, send, interval: float):
+        self.app, self.send, self.interval = app, send, interval
+        self.pending: dict[int, set[int]] = {}
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+
+    def answered(self, sitting_id: int, seat_id: int) -> None:
+        if not self.interval:
+            self.send(sitting_id, self.rows({seat_id}))
+            return
+        with self.lock:
+            self.pending.setdefault(sitting_id, set()).add(seat_id)
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                socketio.start_background_task(self._run)
+
+    def rows(self, seat_ids) -> list[dict]:
+        counts = answered_counts(seat_ids)
+        return [{"seat_id": seat_id, "answered": count} for seat_id, count in sorted(counts.items())]
+
+    def flush(self) -> int:
+        """Send what is pending; returns the number of rows sent."""
+        with self.lock:
+            batch, self.pending = self.pending, {}
+        sent = 0
+        for sitting_id, seat_ids in batch.items():
+            rows = self.rows(seat_ids)
+            self.send(sitting_id, rows)
+            sent += len(rows)
+        return sent
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(self.interval)
+            if not self.pending:
+                continue
+            with self.app.app_context():
+                try:
+                    self.flush()
+                except Exception:  # a database hiccup must not stop the proctors' updates
+                    log.exception("proctor progress not sent")
+                    db.session.rollback()

@@ -181,6 +181,15 @@
     upsert(row);
     if (!known) { refreshTargets(); }
   });
+  // Answer counts, batched by the server (at most one message per second per sitting).
+  socket.on("progress", function (data) {
+    ((data && data.rows) || []).forEach(function (part) {
+      var entry = rows[part.seat_id];
+      if (!entry) { return; }  // (a seat we do not show yet: the next watch brings it)
+      var row = Object.assign({}, entry.row, {answered: part.answered});
+      upsert(row, entry.receivedAt);  // the countdown keeps its reference time
+    });
+  });
   socket.on("sitting", function (data) {
     setStatus(data.status);
     watch();  // a start, pause or resume moves every clock: take fresh rows
