@@ -3,13 +3,9 @@ transport over loopback): disconnects, reconnects, re-sent answers, a second dev
 deadline, and the sweeper submitting for a candidate nobody is connected as."""
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-import requests
-import socketio as sio_client
 
 from app.common import clock
 from app.exams import jobs, services
@@ -17,60 +13,9 @@ from app.exams.models import Attempt, AttemptAnswer
 from app.extensions import db
 
 from . import exam_helpers as eh
+from .live_client import LiveClients, logged_in_cookie, wait_for
 
-
-def logged_in_cookie(base: str, email: str, password: str) -> str:
-    http = requests.Session()
-    r = http.post(f"{base}/accounts/login", data={"email": email, "password": password},
-                  allow_redirects=False, timeout=10)
-    assert r.status_code == 302, r.text[:300]
-    return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-
-
-class Candidate:
-    """A test-side client that keeps events it receives."""
-
-    def __init__(self, base: str, cookie: str):
-        self.base, self.cookie = base, cookie
-        self.client = sio_client.Client(reconnection=False)
-        self.received: list[tuple[str, dict]] = []
-        for name in ("superseded", "time_up", "time", "warning", "announcement", "started"):
-            self.client.on(name, self._keep(name), namespace="/exam")
-
-    def _keep(self, name):
-        def handler(data=None):
-            self.received.append((name, data))
-        return handler
-
-    def connect(self):
-        self.client.connect(self.base, namespaces=["/exam"], transports=["websocket"],
-                            headers={"Cookie": self.cookie}, wait_timeout=10)
-        return self
-
-    def call(self, event, data):
-        return self.client.call(event, data, namespace="/exam", timeout=10)
-
-    def events(self, name):
-        return [d for n, d in self.received if n == name]
-
-    def drop(self):
-        """The network goes away: no goodbye to the server. (The client library then waits
-        about 3 s for its reader thread; let it do that in the background.)"""
-        threading.Thread(target=self.client.eio.disconnect, kwargs={"abort": True},
-                         daemon=True).start()
-
-    def close(self):
-        if self.client.connected:
-            self.drop()
-
-
-def wait_for(predicate, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+EVENTS = ("superseded", "time_up", "time", "warning", "announcement", "started")
 
 
 @pytest.fixture
@@ -86,17 +31,10 @@ def running(db, make, live_server):
                 cookie=logged_in_cookie(live_server, cand.email, make.PASSWORD),
                 deadline=attempt.deadline)
     db.session.remove()
-    clients: list[Candidate] = []
-
-    def new_client():
-        c = Candidate(live_server, info["cookie"]).connect()
-        clients.append(c)
-        return c
-
-    info["new_client"] = new_client
+    clients = LiveClients(live_server, "/exam", EVENTS)
+    info["new_client"] = lambda: clients.open(info["cookie"])
     yield info
-    for c in clients:
-        c.close()
+    clients.close_all()
 
 
 def stored_answers(attempt_id):

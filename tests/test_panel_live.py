@@ -3,12 +3,7 @@ over loopback): a member's connection drops mid-scoring, a new one re-sends what
 arrived with the same seq, and every score is stored once; the chair hears progress live."""
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-import requests
-import socketio as sio_client
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
@@ -16,62 +11,10 @@ from app.extensions import db
 from app.interviews import scoring
 from app.interviews.models import CriterionScore, MemberSubmission
 
+from .live_client import LiveClients, logged_in_cookie, wait_for
 from .test_panel_scoring import build
 
-NS = "/panel"
-
-
-def logged_in_cookie(base: str, email: str, password: str) -> str:
-    http = requests.Session()
-    r = http.post(f"{base}/accounts/login", data={"email": email, "password": password},
-                  allow_redirects=False, timeout=10)
-    assert r.status_code == 302, r.text[:300]
-    return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-
-
-class Member:
-    """A test-side /panel client that keeps the events it receives."""
-
-    def __init__(self, base: str, cookie: str):
-        self.base, self.cookie = base, cookie
-        self.client = sio_client.Client(reconnection=False)
-        self.received: list[tuple[str, dict]] = []
-        for name in ("progress", "all_submitted", "finalized", "candidate_waiting"):
-            self.client.on(name, self._keep(name), namespace=NS)
-
-    def _keep(self, name):
-        def handler(data=None):
-            self.received.append((name, data))
-        return handler
-
-    def connect(self):
-        self.client.connect(self.base, namespaces=[NS], transports=["websocket"],
-                            headers={"Cookie": self.cookie}, wait_timeout=10)
-        return self
-
-    def call(self, event, data):
-        return self.client.call(event, data, namespace=NS, timeout=10)
-
-    def events(self, name):
-        return [d for n, d in self.received if n == name]
-
-    def drop(self):
-        """The network goes away without a goodbye (the library's reader then waits ~3 s)."""
-        threading.Thread(target=self.client.eio.disconnect, kwargs={"abort": True},
-                         daemon=True).start()
-
-    def close(self):
-        if self.client.connected:
-            self.drop()
-
-
-def wait_for(predicate, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+EVENTS = ("progress", "all_submitted", "finalized", "candidate_waiting")
 
 
 @pytest.fixture
@@ -82,17 +25,10 @@ def running(db, make, live_server):
                 member=logged_in_cookie(live_server, s.members[0].email, make.PASSWORD),
                 chair=logged_in_cookie(live_server, s.chair.email, make.PASSWORD))
     db.session.remove()
-    clients: list[Member] = []
-
-    def new_client(who: str):
-        c = Member(live_server, info[who]).connect()
-        clients.append(c)
-        return c
-
-    info["new_client"] = new_client
+    clients = LiveClients(live_server, "/panel", EVENTS)
+    info["new_client"] = lambda who: clients.open(info[who])
     yield info
-    for c in clients:
-        c.close()
+    clients.close_all()
 
 
 def stored(interview_id):

@@ -35,53 +35,50 @@ LINK_RE = re.compile(r"^https?://\S+$")
 CLOSED_STATES = ("finalized", "cancelled", "no_show")
 
 
-def _level(points: int, th: str, en: str) -> dict:
-    return {"points": points, "th": th, "en": en}
+def _criterion(code: str, title_th: str, title_en: str, levels: list[tuple[str, str]]) -> dict:
+    """A criterion of the default rubric: 20 points, and what 20, 15, 10 and 5 points mean
+    (levels: a (Thai, English) pair for each, best first)."""
+    return dict(code=code, title_th=title_th, title_en=title_en, max_points=Decimal("20"),
+                descriptors=[{"points": points, "th": th, "en": en}
+                             for points, (th, en) in zip((20, 15, 10, 5), levels, strict=True)])
 
 
 # The default rubric of the issue: five criteria of 20 points each, with what each level means.
 DEFAULT_CRITERIA = [
-    dict(code="knowledge", title_th="ความรู้ที่ใช้ในการปฏิบัติงาน", title_en="Knowledge for the job",
-         max_points=Decimal("20"), descriptors=[
-             _level(20, "อธิบายหลักการและการนำไปใช้ในงานของตำแหน่งได้ครบถ้วน ถูกต้อง พร้อมตัวอย่าง",
-                    "Explains the principles and their use in the position fully, with examples"),
-             _level(15, "อธิบายหลักการสำคัญได้ถูกต้อง", "Explains the main principles correctly"),
-             _level(10, "รู้หลักการบางส่วน ยังนำไปใช้ไม่ได้ชัดเจน",
-                    "Knows some principles, unclear how to apply them"),
-             _level(5, "ความรู้ไม่เพียงพอต่อการปฏิบัติงาน", "Knowledge insufficient for the job")]),
-    dict(code="experience", title_th="ประสบการณ์และผลงาน", title_en="Experience and achievements",
-         max_points=Decimal("20"), descriptors=[
-             _level(20, "มีผลงานที่เกี่ยวข้องโดยตรง วัดผลได้ และอธิบายบทบาทของตนได้ชัดเจน",
-                    "Directly relevant, measurable results; own role clearly explained"),
-             _level(15, "มีประสบการณ์ที่เกี่ยวข้องและผลงานที่อ้างอิงได้",
-                    "Relevant experience with results that can be checked"),
-             _level(10, "มีประสบการณ์ใกล้เคียงบางส่วน", "Some related experience"),
-             _level(5, "มีประสบการณ์น้อยหรือไม่เกี่ยวข้อง", "Little or unrelated experience")]),
-    dict(code="reasoning", title_th="การคิดวิเคราะห์และการใช้เหตุผล", title_en="Reasoning",
-         max_points=Decimal("20"), descriptors=[
-             _level(20, "วิเคราะห์ปัญหาเป็นระบบ เสนอทางเลือกพร้อมเหตุผลและผลกระทบ",
-                    "Analyses systematically; weighs options with reasons and consequences"),
-             _level(15, "วิเคราะห์ปัญหาได้และให้เหตุผลประกอบ", "Analyses the problem with reasons"),
-             _level(10, "ให้เหตุผลได้บางส่วน ยังขาดความเชื่อมโยง",
-                    "Partial reasoning, links missing"),
-             _level(5, "ไม่สามารถให้เหตุผลประกอบได้", "Cannot support answers with reasons")]),
-    dict(code="communication", title_th="การสื่อสาร", title_en="Communication",
-         max_points=Decimal("20"), descriptors=[
-             _level(20, "สื่อสารชัดเจน กระชับ ตรงประเด็น รับฟังและตอบคำถามได้ดี",
-                    "Clear, concise and to the point; listens and answers well"),
-             _level(15, "สื่อสารชัดเจนเป็นส่วนใหญ่", "Mostly clear"),
-             _level(10, "สื่อสารได้แต่วกวนหรือไม่ตรงประเด็นบางครั้ง",
-                    "Understandable but sometimes rambling or off the point"),
-             _level(5, "สื่อสารไม่ชัดเจน", "Unclear")]),
-    dict(code="ethics", title_th="ทัศนคติ คุณธรรม และจริยธรรม", title_en="Attitude and ethics",
-         max_points=Decimal("20"), descriptors=[
-             _level(20, "แสดงทัศนคติที่ดีต่องานบริการประชาชน ยึดมั่นความซื่อสัตย์และประโยชน์ส่วนรวม",
-                    "Service-minded; holds to integrity and the public interest"),
-             _level(15, "มีทัศนคติและหลักจริยธรรมที่เหมาะสม", "Suitable attitude and ethics"),
-             _level(10, "ทัศนคติหรือหลักจริยธรรมบางประการยังไม่ชัดเจน",
-                    "Some attitudes or ethical views unclear"),
-             _level(5, "ทัศนคติหรือหลักจริยธรรมไม่เหมาะสมกับการรับราชการ",
-                    "Attitude or ethics unsuited to public service")]),
+    _criterion("knowledge", "ความรู้ที่ใช้ในการปฏิบัติงาน", "Knowledge for the job", [
+        ("อธิบายหลักการและการนำไปใช้ในงานของตำแหน่งได้ครบถ้วน ถูกต้อง พร้อมตัวอย่าง",
+         "Explains the principles and their use in the position fully, with examples"),
+        ("อธิบายหลักการสำคัญได้ถูกต้อง", "Explains the main principles correctly"),
+        ("รู้หลักการบางส่วน ยังนำไปใช้ไม่ได้ชัดเจน",
+         "Knows some principles, unclear how to apply them"),
+        ("ความรู้ไม่เพียงพอต่อการปฏิบัติงาน", "Knowledge insufficient for the job")]),
+    _criterion("experience", "ประสบการณ์และผลงาน", "Experience and achievements", [
+        ("มีผลงานที่เกี่ยวข้องโดยตรง วัดผลได้ และอธิบายบทบาทของตนได้ชัดเจน",
+         "Directly relevant, measurable results; own role clearly explained"),
+        ("มีประสบการณ์ที่เกี่ยวข้องและผลงานที่อ้างอิงได้",
+         "Relevant experience with results that can be checked"),
+        ("มีประสบการณ์ใกล้เคียงบางส่วน", "Some related experience"),
+        ("มีประสบการณ์น้อยหรือไม่เกี่ยวข้อง", "Little or unrelated experience")]),
+    _criterion("reasoning", "การคิดวิเคราะห์และการใช้เหตุผล", "Reasoning", [
+        ("วิเคราะห์ปัญหาเป็นระบบ เสนอทางเลือกพร้อมเหตุผลและผลกระทบ",
+         "Analyses systematically; weighs options with reasons and consequences"),
+        ("วิเคราะห์ปัญหาได้และให้เหตุผลประกอบ", "Analyses the problem with reasons"),
+        ("ให้เหตุผลได้บางส่วน ยังขาดความเชื่อมโยง", "Partial reasoning, links missing"),
+        ("ไม่สามารถให้เหตุผลประกอบได้", "Cannot support answers with reasons")]),
+    _criterion("communication", "การสื่อสาร", "Communication", [
+        ("สื่อสารชัดเจน กระชับ ตรงประเด็น รับฟังและตอบคำถามได้ดี",
+         "Clear, concise and to the point; listens and answers well"),
+        ("สื่อสารชัดเจนเป็นส่วนใหญ่", "Mostly clear"),
+        ("สื่อสารได้แต่วกวนหรือไม่ตรงประเด็นบางครั้ง",
+         "Understandable but sometimes rambling or off the point"),
+        ("สื่อสารไม่ชัดเจน", "Unclear")]),
+    _criterion("ethics", "ทัศนคติ คุณธรรม และจริยธรรม", "Attitude and ethics", [
+        ("แสดงทัศนคติที่ดีต่องานบริการประชาชน ยึดมั่นความซื่อสัตย์และประโยชน์ส่วนรวม",
+         "Service-minded; holds to integrity and the public interest"),
+        ("มีทัศนคติและหลักจริยธรรมที่เหมาะสม", "Suitable attitude and ethics"),
+        ("ทัศนคติหรือหลักจริยธรรมบางประการยังไม่ชัดเจน", "Some attitudes or ethical views unclear"),
+        ("ทัศนคติหรือหลักจริยธรรมไม่เหมาะสมกับการรับราชการ",
+         "Attitude or ethics unsuited to public service")]),
 ]
 
 

@@ -2,51 +2,21 @@
  * (waiting room, questions, timer, submission). Implements the /exam protocol of
  * docs/realtime.md. Every text shown comes from the page's #exam-messages JSON (translated on the
  * server), so this file holds no language. Answers go to a localStorage outbox first and leave it
- * only when the server has acknowledged them after its commit. */
+ * only when the server has acknowledged them after its commit (the outbox and the connection are
+ * shared with panel.js: static/js/outbox.js, loaded before this file). */
 (function () {
   "use strict";
 
-  var SOCKET_OPTIONS = { transports: ["websocket", "polling"], tryAllTransports: true };
-  var ACK_TIMEOUT = 5000;
+  var live = window.BmaLive;
+  var SOCKET_OPTIONS = live.SOCKET_OPTIONS;
+  var ACK_TIMEOUT = live.ACK_TIMEOUT;
 
   // ---- small helpers ------------------------------------------------------------------------
 
-  function $(id) { return document.getElementById(id); }
-
-  function readJSON(id) {
-    var node = $(id);
-    if (!node) return {};
-    try { return JSON.parse(node.textContent); } catch (e) { return {}; }
-  }
-
-  var M = readJSON("exam-messages");
+  var $ = live.$, readJSON = live.readJSON, el = live.el;
 
   /* A translated message; "{name}" placeholders are filled from params. */
-  function t(key, params) {
-    var text = Object.prototype.hasOwnProperty.call(M, key) ? M[key] : key;
-    if (!params) return text;
-    return text.replace(/\{(\w+)\}/g, function (whole, name) {
-      return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
-    });
-  }
-
-  /* el("p", {class: "x", text: "..."}, [children]) */
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "text") node.textContent = value;
-      else if (name === "class") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child !== null && child !== undefined) {
-        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-      }
-    });
-    return node;
-  }
+  var t = live.translator(readJSON("exam-messages"));
 
   function median(values) {
     var sorted = values.slice().sort(function (a, b) { return a - b; });
@@ -83,17 +53,6 @@
         next();
       });
     })();
-  }
-
-  function storage() {
-    try {
-      var probe = "bma-exam:probe";
-      window.localStorage.setItem(probe, "1");
-      window.localStorage.removeItem(probe);
-      return window.localStorage;
-    } catch (e) {
-      return null;  // private mode or storage disabled: keep the outbox in memory only
-    }
   }
 
   // ---- the check-in page: system check --------------------------------------------------------
@@ -172,41 +131,24 @@
 
   function examPage(root) {
     var cfg = readJSON("exam-config");
-    var store = storage();
-    var KEY = "bma-exam:" + cfg.attempt_id + ":";
-    var memory = {};
+    // A superseded page no longer writes (the new one owns the outbox).
+    var store = live.keyedStore("bma-exam", cfg.attempt_id, function () { return !stopped; });
     var locale = cfg.locale === "en" ? "en-GB" : "th-TH";
-
-    function load(name, fallback) {
-      try {
-        var raw = store ? store.getItem(KEY + name) : memory[name];
-        return raw ? JSON.parse(raw) : fallback;
-      } catch (e) { return fallback; }
-    }
-
-    function save(name, value) {
-      if (stopped) return;  // a superseded page no longer writes (the new one owns the outbox)
-      var raw = JSON.stringify(value);
-      try { if (store) store.setItem(KEY + name, raw); else memory[name] = raw; } catch (e) {
-        memory[name] = raw;
-      }
-    }
 
     // What this page knows.
     var state = null;               // the server's state, kept up to date with local changes
     var current = 0;                // index of the question shown
     var questions = {};             // index -> question (text never changes during a test)
-    var outbox = load("outbox", []);  // [{index, choice, seq}] not yet acknowledged, in order
-    var counter = Number(load("seq", 0)) || 0;
-    var inflight = {};              // seq -> true while an answer waits for its ack
+    // Answers {index, choice, seq} not yet acknowledged, in order, at most one per question.
+    var outbox = new live.Outbox(store, function (entry) { return entry.index; });
     var saveState = {};             // index -> "saved" | "saving" | "offline"
     var offset = 0, synced = false; // server clock - device clock (ms)
     var deadlineMs = null;          // the server's deadline (ms since epoch, server clock)
     var frozenSeconds = null;       // remaining seconds while paused
-    var joined = false, everConnected = false, stopped = false, ended = false;
+    var joined = false, stopped = false, ended = false;
     var paused = false, timeUp = false, pauseReason = "";
     var lastRemaining = null, announced = {}, shownSeconds = null;
-    var flushTimer = null, stateTimer = null, syncTimer = null, clockTimer = null;
+    var stateTimer = null, syncTimer = null, clockTimer = null;
     var lastFocusLoss = 0, blurTimer = null, submitting = false;
 
     var views = {
@@ -345,61 +287,49 @@
       $("exam-loading").textContent = t("no_client");
       return;
     }
-    var socket = window.io("/exam", SOCKET_OPTIONS);
-
-    socket.on("connect", function () {
-      if (stopped) return;
-      if (everConnected) {
-        banner(t("reconnected"), "ok");
-        setTimeout(function () { if (socket.connected) banner(""); }, 4000);
-      } else {
-        banner("");
-      }
-      everConnected = true;
-      join();
-    });
-
-    socket.on("disconnect", function (reason) {
-      joined = false;
-      inflight = {};
-      if (stopped || ended) return;
-      if (reason === "io server disconnect") {
-        // The server closes a connection itself only when a newer one took over: never fight
-        // back by reconnecting (the `superseded` event may have been lost with the connection).
-        supersede();
-        return;
-      }
-      outbox.forEach(function (entry) { saveState[entry.index] = "offline"; });
-      renderSaveStatus();
-      renderPalette();
-      banner(t("offline"), "error");
-    });
-
-    socket.on("connect_error", function () {
-      if (stopped || ended) return;
-      if (!socket.active) banner(t("login_again"), "error");  // refused: the session has ended
-      else banner(everConnected ? t("offline") : t("cannot_connect"), "error");
-    });
-
-    function join() {
-      socket.timeout(10000).emit("join", { sitting_id: cfg.sitting_id }, function (err, ack) {
-        if (stopped) return;
-        if (err || !ack) {
-          if (socket.connected) setTimeout(join, 2000);
-          return;
+    var connection = live.connect("/exam", {
+      joinData: function () { return { sitting_id: cfg.sitting_id }; },
+      stopped: function () { return stopped; },
+      connected: function (again) {
+        if (again) {
+          banner(t("reconnected"), "ok");
+          setTimeout(function () { if (socket.connected) banner(""); }, 4000);
+        } else {
+          banner("");
         }
-        if (!ack.ok) {
-          if (ack.error === "retry") { setTimeout(join, 2000); return; }
-          $("exam-loading").textContent = ack.message || t("cannot_connect");
-          showView("loading");
-          return;
-        }
+      },
+      joined: function (s) {
         joined = true;
-        applyState(ack.state);
+        applyState(s);
         resync();
         flush();
-      });
-    }
+      },
+      refused: function (ack) {
+        $("exam-loading").textContent = ack.message || t("cannot_connect");
+        showView("loading");
+      },
+      disconnected: function (reason) {
+        joined = false;
+        outbox.connectionLost();
+        if (stopped || ended) return;
+        if (reason === "io server disconnect") {
+          // The server closes a connection itself only when a newer one took over: never fight
+          // back by reconnecting (the `superseded` event may have been lost with the connection).
+          supersede();
+          return;
+        }
+        outbox.entries.forEach(function (entry) { saveState[entry.index] = "offline"; });
+        renderSaveStatus();
+        renderPalette();
+        banner(t("offline"), "error");
+      },
+      connectFailed: function (why) {
+        if (stopped || ended) return;
+        if (why.refused) banner(t("login_again"), "error");  // the session has ended
+        else banner(why.again ? t("offline") : t("cannot_connect"), "error");
+      }
+    });
+    var socket = connection.socket, join = connection.join;
 
     /* Ask for the state again (a re-join; cheap and idempotent), at most every few seconds. */
     function refreshState() {
@@ -438,12 +368,6 @@
 
     // -- the state --
 
-    function maxSeq(seqs) {
-      var best = 0;
-      Object.keys(seqs || {}).forEach(function (k) { best = Math.max(best, Number(seqs[k]) || 0); });
-      return best;
-    }
-
     function applyState(s) {
       if (!s || stopped) return;
       var wasStatus = state ? state.status : null;
@@ -451,11 +375,8 @@
       state.answers = state.answers || {};
       state.flags = state.flags || [];
       // Local changes not yet acknowledged are newer than what the server has.
-      outbox.forEach(function (entry) { setLocalAnswer(entry.index, entry.choice); });
-      counter = Math.max(counter, maxSeq(s.seqs), outbox.reduce(function (m, e) {
-        return Math.max(m, e.seq);
-      }, 0));
-      save("seq", counter);
+      outbox.entries.forEach(function (entry) { setLocalAnswer(entry.index, entry.choice); });
+      outbox.noteSeqs(Object.keys(s.seqs || {}).map(function (k) { return s.seqs[k]; }));
       applyAccommodations(s.large_text, s.high_contrast);
       paused = s.sitting_status === "paused";
       setDeadline(s.deadline, s.server_time);
@@ -506,11 +427,7 @@
       ended = true;
       clearInterval(stateTimer);
       clearTimeout(syncTimer);
-      clearTimeout(flushTimer);
-      outbox = [];
-      if (store) {
-        try { store.removeItem(KEY + "outbox"); store.removeItem(KEY + "seq"); } catch (e) { /* */ }
-      }
+      outbox.forget();
       var result = $("exam-end-result");
       result.textContent = "";
       if (s.result) {
@@ -563,9 +480,7 @@
       if (flagged) state.flags.push(index);
     }
 
-    function pendingFor(index) {
-      return outbox.some(function (e) { return e.index === index; });
-    }
+    function pendingFor(index) { return outbox.pending(index) !== null; }
 
     function canAnswer() {
       return !!state && state.status === "in_progress" && !paused && !timeUp && !stopped &&
@@ -574,13 +489,8 @@
 
     function answer(index, choice) {
       if (!canAnswer()) { renderQuestion(); return; }
-      counter += 1;
-      save("seq", counter);
-      var entry = { index: index, choice: choice, seq: counter };
       // The outbox first: the answer survives a reload or a lost connection from here on.
-      outbox = outbox.filter(function (e) { return e.index !== index; });
-      outbox.push(entry);
-      save("outbox", outbox);
+      var entry = outbox.add({ index: index, choice: choice });
       setLocalAnswer(index, choice);
       saveState[index] = joined ? "saving" : "offline";
       renderSaveStatus();
@@ -588,18 +498,11 @@
       send(entry);
     }
 
-    function dropFromOutbox(seq) {
-      var before = outbox.length;
-      outbox = outbox.filter(function (e) { return e.seq !== seq; });
-      if (outbox.length !== before) save("outbox", outbox);
-    }
-
     function send(entry) {
-      if (!joined || stopped || ended || paused || inflight[entry.seq]) return;
-      inflight[entry.seq] = true;
+      if (!joined || stopped || ended || paused || !outbox.startSending(entry.seq)) return;
       socket.timeout(ACK_TIMEOUT).emit("answer",
         { index: entry.index, choice: entry.choice, seq: entry.seq }, function (err, ack) {
-          delete inflight[entry.seq];
+          outbox.doneSending(entry.seq);
           if (stopped) return;
           if (err || !ack) {  // no ack: not saved; it stays in the outbox and goes again
             saveState[entry.index] = joined ? "saving" : "offline";
@@ -608,8 +511,7 @@
             return;
           }
           if (ack.ok) {
-            dropFromOutbox(entry.seq);
-            if (ack.seq > counter) { counter = ack.seq; save("seq", counter); }
+            outbox.stored(entry.seq, ack.seq);
             if (!pendingFor(entry.index)) {
               if (ack.stale) {  // a newer answer was stored (another device): show that one
                 setLocalAnswer(ack.index, ack.choice);
@@ -624,13 +526,13 @@
           switch (ack.error) {
             case "time_up":
             case "submitted":
-              dropFromOutbox(entry.seq);
+              outbox.drop(entry.seq);
               delete saveState[entry.index];
               notice(t("answer_refused_closed"));
               refreshState();
               break;
             case "bad_answer":
-              dropFromOutbox(entry.seq);
+              outbox.drop(entry.seq);
               delete saveState[entry.index];
               notice(ack.message || t("answer_refused"));
               break;
@@ -652,9 +554,7 @@
     }
 
     function flush() {
-      clearTimeout(flushTimer);
-      flushTimer = null;
-      outbox.forEach(function (entry) {
+      outbox.flush(function (entry) {
         if (joined) saveState[entry.index] = "saving";
         send(entry);
       });
@@ -663,7 +563,7 @@
     }
 
     function scheduleFlush() {
-      if (!flushTimer) flushTimer = setTimeout(flush, 2000);
+      outbox.scheduleFlush(flush);
     }
 
     function toggleFlag(index) {
@@ -844,8 +744,8 @@
       if (node.textContent !== text) node.textContent = text;
       var unsaved = $("exam-unsaved");
       if (unsaved) {
-        unsaved.textContent = outbox.length ? t("unsaved_count", { count: outbox.length }) : "";
-        unsaved.hidden = !outbox.length;
+        unsaved.textContent = outbox.size() ? t("unsaved_count", { count: outbox.size() }) : "";
+        unsaved.hidden = !outbox.size();
       }
     }
 
@@ -960,7 +860,7 @@
       stopped = true;
       clearInterval(stateTimer);
       clearTimeout(syncTimer);
-      clearTimeout(flushTimer);
+      outbox.cancelFlush();
       clearInterval(clockTimer);
       socket.off();
       socket.disconnect();
@@ -999,7 +899,7 @@
       var total = itemCount(), answered = 0;
       for (var i = 0; i < total; i++) if (answerOf(i) !== null) answered += 1;
       return { total: total, answered: answered, unanswered: total - answered,
-        flagged: state ? state.flags.length : 0, unsaved: outbox.length };
+        flagged: state ? state.flags.length : 0, unsaved: outbox.size() };
     }
 
     function confirmText() {
@@ -1018,7 +918,7 @@
       var until = Date.now() + ms;
       flush();
       (function check() {
-        if (!outbox.length) return done(true);
+        if (!outbox.size()) return done(true);
         if (Date.now() > until || !joined) return done(false);
         setTimeout(check, 200);
       })();
@@ -1070,7 +970,7 @@
 
     // A tiny hook for browser tests.
     window.examClient = {
-      outboxSize: function () { return outbox.length; },
+      outboxSize: function () { return outbox.size(); },
       state: function () { return state ? JSON.parse(JSON.stringify(state)) : null; },
       connected: function () { return joined; }
     };

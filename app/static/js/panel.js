@@ -3,61 +3,20 @@
  * chair: progress, side by side, finalize, correct, substitutes). Every text shown comes from the
  * page's #panel-messages JSON (translated on the server), so this file holds no language. Scores
  * go to a localStorage outbox first and leave it only when the server acknowledged them after its
- * commit; unacknowledged ones are sent again, with the same seq, after a reconnect. */
+ * commit; unacknowledged ones are sent again, with the same seq, after a reconnect (the outbox
+ * and the connection are shared with exam.js: static/js/outbox.js, loaded before this file). */
 (function () {
   "use strict";
 
-  var SOCKET_OPTIONS = { transports: ["websocket", "polling"], tryAllTransports: true };
-  var ACK_TIMEOUT = 5000;
+  var live = window.BmaLive;
+  var SOCKET_OPTIONS = live.SOCKET_OPTIONS;
+  var ACK_TIMEOUT = live.ACK_TIMEOUT;
   var TYPING_DELAY = 600;
 
-  function $(id) { return document.getElementById(id); }
-
-  function readJSON(id) {
-    var node = $(id);
-    if (!node) return {};
-    try { return JSON.parse(node.textContent); } catch (e) { return {}; }
-  }
-
-  var M = readJSON("panel-messages");
-
-  function t(key, params) {
-    var text = Object.prototype.hasOwnProperty.call(M, key) ? M[key] : key;
-    if (!params) return text;
-    return text.replace(/\{(\w+)\}/g, function (whole, name) {
-      return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
-    });
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "text") node.textContent = value;
-      else if (name === "class") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child !== null && child !== undefined) {
-        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-      }
-    });
-    return node;
-  }
+  var $ = live.$, readJSON = live.readJSON, el = live.el;
+  var t = live.translator(readJSON("panel-messages"));
 
   function clear(node) { while (node && node.firstChild) node.removeChild(node.firstChild); }
-
-  function storage() {
-    try {
-      var probe = "bma-panel:probe";
-      window.localStorage.setItem(probe, "1");
-      window.localStorage.removeItem(probe);
-      return window.localStorage;
-    } catch (e) {
-      return null;
-    }
-  }
 
   function formatTime(iso, locale) {
     try {
@@ -126,33 +85,16 @@
 
   function scoringPage() {
     var cfg = readJSON("panel-config");
-    var store = storage();
-    var KEY = "bma-panel:" + cfg.interview_id + ":" + cfg.user_id + ":";
-    var memory = {};
+    var store = live.keyedStore("bma-panel", cfg.interview_id + ":" + cfg.user_id);
     var isChair = cfg.role === "chair";
 
-    function load(name, fallback) {
-      try {
-        var raw = store ? store.getItem(KEY + name) : memory[name];
-        return raw ? JSON.parse(raw) : fallback;
-      } catch (e) { return fallback; }
-    }
-
-    function save(name, value) {
-      var raw = JSON.stringify(value);
-      try { if (store) store.setItem(KEY + name, raw); else memory[name] = raw; } catch (e) {
-        memory[name] = raw;
-      }
-    }
-
     var state = null;
-    var outbox = load("outbox", []);   // [{criterion_id, points, seq}] not yet acknowledged
-    var counter = Number(load("seq", 0)) || 0;
-    var inflight = {};                 // seq -> true while waiting for its ack
+    // Scores {criterion_id, points, seq} not yet acknowledged, at most one per criterion.
+    var outbox = new live.Outbox(store, function (entry) { return entry.criterion_id; });
     var saveState = {};                // criterion id -> "saved" | "saving" | "offline" | "error"
     var errors = {};                   // criterion id -> message
     var typing = {};                   // criterion id -> timer
-    var joined = false, everConnected = false, flushTimer = null;
+    var joined = false;
 
     var inputs = Array.prototype.slice.call(document.querySelectorAll("input.panel-points"));
     var byId = {};
@@ -170,45 +112,33 @@
     function banner(text) { $("panel-connection").textContent = text || ""; }
 
     if (typeof window.io !== "function") { banner(t("no_client")); return; }
-    var socket = window.io("/panel", SOCKET_OPTIONS);
-
-    socket.on("connect", function () {
-      banner(everConnected ? t("reconnected") : t("connected"));
-      everConnected = true;
-      join();
+    var connection = live.connect("/panel", {
+      joinData: function () { return { interview_id: cfg.interview_id }; },
+      connected: function (again) { banner(again ? t("reconnected") : t("connected")); },
+      joined: function (s) {
+        joined = true;
+        applyState(s);
+        flush();
+      },
+      refused: function (ack) { notice(ack.message); },
+      disconnected: function () {
+        joined = false;
+        outbox.connectionLost();
+        outbox.entries.forEach(function (e) { saveState[e.criterion_id] = "offline"; });
+        renderSaveStatus();
+        banner(t("offline"));
+      },
+      connectFailed: function (why) {
+        banner(why.refused ? t("login_again") : why.again ? t("offline") : t("cannot_connect"));
+      }
     });
-
-    socket.on("disconnect", function () {
-      joined = false;
-      inflight = {};
-      outbox.forEach(function (e) { saveState[e.criterion_id] = "offline"; });
-      renderSaveStatus();
-      banner(t("offline"));
-    });
-
-    socket.on("connect_error", function () {
-      banner(socket.active ? (everConnected ? t("offline") : t("cannot_connect")) : t("login_again"));
-    });
+    var socket = connection.socket, join = connection.join;
 
     socket.on("progress", function (progress) {
       if (state && isChair) { state.progress = progress; renderChair(); }
     });
     socket.on("all_submitted", function () { say(t("all_submitted")); join(); });
     socket.on("finalized", function () { join(); });
-
-    function join() {
-      socket.timeout(10000).emit("join", { interview_id: cfg.interview_id }, function (err, ack) {
-        if (err || !ack) { if (socket.connected) setTimeout(join, 2000); return; }
-        if (!ack.ok) {
-          if (ack.error === "retry") { setTimeout(join, 2000); return; }
-          notice(ack.message);
-          return;
-        }
-        joined = true;
-        applyState(ack.state);
-        flush();
-      });
-    }
 
     // -- the state --
 
@@ -219,18 +149,15 @@
 
     function applyState(s) {
       state = s;
-      Object.keys(s.scores || {}).forEach(function (cid) {
-        counter = Math.max(counter, Number(s.scores[cid].seq) || 0);
-      });
-      outbox.forEach(function (e) { counter = Math.max(counter, e.seq); });
-      save("seq", counter);
+      outbox.noteSeqs(Object.keys(s.scores || {}).map(function (cid) {
+        return s.scores[cid].seq;
+      }));
       if (s.submitted || s.interview.finalized || (s.declaration && s.declaration.has_conflict)) {
-        outbox = [];  // nothing left to send: the server refuses scores from here on
-        save("outbox", outbox);
+        outbox.clear();  // nothing left to send: the server refuses scores from here on
       }
       inputs.forEach(function (input) {
         var cid = input.getAttribute("data-criterion");
-        var pending = pendingFor(cid);
+        var pending = outbox.pending(cid);
         if (pending) {
           input.value = pending.points === null ? "" : pending.points;
         } else if (document.activeElement !== input || !canScore()) {
@@ -353,12 +280,6 @@
 
     // -- scores --
 
-    function pendingFor(cid) {
-      var found = null;
-      outbox.forEach(function (e) { if (String(e.criterion_id) === String(cid)) found = e; });
-      return found;
-    }
-
     function valid(value, max) {
       if (value === null) return true;
       var n = Number(value);
@@ -366,7 +287,7 @@
     }
 
     function lastKnown(cid) {
-      var pending = pendingFor(cid);
+      var pending = outbox.pending(cid);
       if (pending) return pending.points;
       var stored = state && state.scores[cid];
       return stored ? stored.points : null;
@@ -386,34 +307,22 @@
       }
       if (points !== null) points = String(Number(points));
       if (points === lastKnown(cid) && saveState[cid] !== "error") return;
-      counter += 1;
-      save("seq", counter);
-      var entry = { criterion_id: Number(cid), points: points, seq: counter };
       // The outbox first: from here the score survives a reload or a lost connection.
-      outbox = outbox.filter(function (e) { return String(e.criterion_id) !== cid; });
-      outbox.push(entry);
-      save("outbox", outbox);
+      var entry = outbox.add({ criterion_id: Number(cid), points: points });
       saveState[cid] = joined ? "saving" : "offline";
       renderSaveStatus();
       renderTotal();
       send(entry);
     }
 
-    function dropFromOutbox(seq) {
-      var before = outbox.length;
-      outbox = outbox.filter(function (e) { return e.seq !== seq; });
-      if (outbox.length !== before) save("outbox", outbox);
-    }
-
     function send(entry) {
-      if (!joined || inflight[entry.seq]) return;
-      inflight[entry.seq] = true;
+      if (!joined || !outbox.startSending(entry.seq)) return;
       var cid = String(entry.criterion_id);
       socket.timeout(ACK_TIMEOUT).emit("score", {
         interview_id: cfg.interview_id, criterion_id: entry.criterion_id,
         points: entry.points, seq: entry.seq
       }, function (err, ack) {
-        delete inflight[entry.seq];
+        outbox.doneSending(entry.seq);
         if (err || !ack) {  // no ack: not stored; it stays in the outbox and goes again
           saveState[cid] = joined ? "saving" : "offline";
           renderSaveStatus();
@@ -421,10 +330,9 @@
           return;
         }
         if (ack.ok) {
-          dropFromOutbox(entry.seq);
-          if (ack.seq > counter) { counter = ack.seq; save("seq", counter); }
+          outbox.stored(entry.seq, ack.seq);
           state.scores[cid] = { points: ack.points, seq: ack.seq };
-          if (!pendingFor(cid)) {
+          if (!outbox.pending(cid)) {
             if (ack.stale && byId[cid]) {  // a newer score came from another device
               byId[cid].value = ack.points === null ? "" : ack.points;
               renderTotal();
@@ -436,7 +344,7 @@
           return;
         }
         if (ack.error === "retry") { scheduleFlush(); return; }
-        dropFromOutbox(entry.seq);
+        outbox.drop(entry.seq);
         errors[cid] = t("refused", { message: ack.message });
         saveState[cid] = "error";
         renderSaveStatus();
@@ -450,9 +358,7 @@
     }
 
     function flush() {
-      clearTimeout(flushTimer);
-      flushTimer = null;
-      outbox.forEach(function (entry) {
+      outbox.flush(function (entry) {
         if (joined) saveState[entry.criterion_id] = "saving";
         send(entry);
       });
@@ -460,7 +366,7 @@
     }
 
     function scheduleFlush() {
-      if (!flushTimer) flushTimer = setTimeout(flush, 2000);
+      outbox.scheduleFlush(flush);
     }
 
     inputs.forEach(function (input) {
@@ -502,7 +408,7 @@
     var submitDialog = $("panel-submit-dialog");
     $("panel-submit").addEventListener("click", function () {
       inputs.forEach(function (input) { clearTimeout(typing[input.getAttribute("data-criterion")]); score(input); });
-      if (outbox.length) { notice(t("unsaved_submit")); return; }
+      if (outbox.size()) { notice(t("unsaved_submit")); return; }
       var missing = inputs.filter(function (input) { return input.value.trim() === ""; }).length;
       if (missing) { notice(t("missing_submit", { count: missing })); return; }
       notice("");
@@ -641,7 +547,7 @@
     // For tests and for support staff looking at a member's screen.
     window.panelClient = {
       connected: function () { return socket.connected && joined; },
-      outboxSize: function () { return outbox.length; },
+      outboxSize: function () { return outbox.size(); },
       state: function () { return state; }
     };
   }
