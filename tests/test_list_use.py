@@ -2,6 +2,7 @@
 approved vacancies; and two agencies calling from one list never take the same candidate."""
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 from datetime import timedelta
@@ -10,18 +11,21 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.applications.models import Document
 from app.audit.models import AuditEntry
 from app.audit.services import entries_for, verify_chain
 from app.common import clock
+from app.common.clock import today_bangkok
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.extensions import db as _db
 from app.merit import list_use, offers
 from app.merit.models import (EntryStatus, ListStatus, ListUseRequest, MeritEntry, MeritList,
                               Offer, OfferStatus)
 from app.notifications.models import OutboxEmail
+from app.uploads import services as uploads
 
 from .conftest import IS_POSTGRES
-from .test_offers import owner_hr, page, published_list, statuses
+from .test_offers import owner_hr, page, pdf_bytes, published_list, statuses
 
 # ---- builders ---------------------------------------------------------------------------------
 
@@ -265,6 +269,52 @@ def test_calls_under_a_request_stay_within_its_approved_vacancies(app, make):
     assert [o.entry.rank for o in offers.call_next(
         ml, owner, 3, position_id=ml.round.position_id)] == [4, 5, 6]
     assert statuses(ml) == ["waived", "called", "called", "called", "called", "called"]
+
+
+def application_document(person, entry_, text: str) -> Document:
+    """A PDF the candidate attached to the application (the applying journey is elsewhere)."""
+    sf = uploads.store(pdf_bytes(text), f"{text}.pdf")
+    doc = Document(owner_id=person.id, application_id=entry_.application_id, kind="transcript",
+                   original_name=sf.original_name, stored_name=sf.stored_name,
+                   content_type=sf.content_type, size=sf.size, sha256=sf.sha256)
+    _db.session.add(doc)
+    _db.session.commit()
+    return doc
+
+
+def test_an_agency_that_called_a_candidate_downloads_their_application_documents(app, make):
+    ml = published_list(make, size=3)
+    req, hr = approved_request(make, ml, vacancies=2)
+    first, second = entry(ml, 1), entry(ml, 2)
+    transcript = application_document(first.candidate, first, "transcript-1")
+    other = application_document(second.candidate, second, "transcript-2")
+    c = make.client_for(app, hr)
+    outsider = make.client_for(app, make.hr(make.agency()))
+    # Not called yet: the documents are the owner agency's business only.
+    assert c.get(f"/documents/{transcript.id}").status_code == 403
+    assert make.client_for(app, owner_hr(make, ml)).get(
+        f"/documents/{transcript.id}").status_code == 200
+
+    [offer] = use_call(req, hr, 1, documents_required=["medical_certificate"])
+    resp = c.get(f"/documents/{transcript.id}")
+    assert resp.status_code == 200 and hashlib.sha256(resp.data).hexdigest() == transcript.sha256
+    assert c.get(f"/documents/{other.id}").status_code == 403  # rank 2 was not called
+    assert outsider.get(f"/documents/{transcript.id}").status_code == 403
+    # The candidate reports in: the calling agency sees the new file on its request's page.
+    offers.accept_offer(offer, first.candidate, today_bangkok() + timedelta(days=20),
+                        [offers.Upload("medical_certificate", pdf_bytes("ใบรับรองแพทย์"),
+                                       "ใบรับรองแพทย์.pdf")])
+    [medical] = offers.offer_documents(offer)
+    text = page(c.get(f"/hr/list-use/requests/{req.id}"))
+    assert "ใบรับรองแพทย์.pdf" in text and f"/documents/{medical.id}" in text
+    assert c.get(f"/documents/{medical.id}").status_code == 200
+    assert c.get(f"/documents/{transcript.id}").status_code == 200
+
+    # A waived offer no longer opens the candidate's file.
+    [offer2] = use_call(req, hr, 1)
+    assert c.get(f"/documents/{other.id}").status_code == 200
+    offers.waive_offer(offer2, second.candidate, "ไม่สะดวก")
+    assert c.get(f"/documents/{other.id}").status_code == 403
 
 
 # ---- two agencies, one list -------------------------------------------------------------------

@@ -169,9 +169,19 @@ def test_owner_calls_the_next_candidates_in_rank_order_and_they_see_the_offer(ap
     assert "17 March 2026, 23:59" in text and "rank 1" in text
     assert "Accept and report in" in text and "Waive the right" in text
     assert "Medical certificate" in text
+    # ... and their home page and "My applications" remind them, with a badge in the menu.
+    with clock.frozen_at(at + timedelta(days=1)):
+        for url in ("/", "/applications"):
+            text = page(cc.get(url))
+            assert "1 offer awaits your answer" in text and 'href="/offers"' in text
+            assert 'class="badge badge-warn">1<' in text
+    with clock.frozen_at(at + timedelta(days=20)):  # past the deadline: nothing to answer
+        assert "awaits your answer" not in page(cc.get("/"))
     # Someone further down the list has no offer.
     other = make.client_for(app, entry(ml, 5).candidate)
     assert "You have no offers yet." in page(other.get("/offers"))
+    assert "awaits your answer" not in page(other.get("/"))
+    assert "badge-warn" not in page(other.get("/applications"))
 
 
 def test_offer_pages_render_in_thai(app, make):

@@ -123,6 +123,47 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     assert audit_count(db, "stage_score.record") == before
 
 
+def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
+        app, db, make, monkeypatch):
+    """Another request commits the same score between our read and our insert: the retry runs
+    after a rollback to a savepoint, so what the caller changed before calling still commits."""
+    from sqlalchemy.orm import Session
+
+    agency, round_, (a1, *_rest) = round_with_applicants(db, make)
+    hr = make.hr(agency)
+    with Session(db.engine) as elsewhere:  # the other request's score, committed first
+        elsewhere.add(StageScore(application_id=a1.id, stage_kind="part_c",
+                                 score=Decimal("70"), max_score=Decimal("100"), passed=True,
+                                 source="interview"))
+        elsewhere.commit()
+    real_put = scores._put
+    attempts = []
+
+    def put_that_read_too_early(application, stage_kind, *args, **kwargs):
+        attempts.append(stage_kind)
+        if len(attempts) == 1:  # our read missed that row: insert it again, as a race would
+            db.session.add(StageScore(application_id=application.id, stage_kind=stage_kind,
+                                      score=Decimal("1"), max_score=Decimal("100"),
+                                      source="hr_entry"))
+            db.session.flush()
+        return real_put(application, stage_kind, *args, **kwargs)
+
+    monkeypatch.setattr(scores, "_put", put_that_read_too_early)
+    agency.name_en = "Renamed District Office"  # the caller's own change, not yet flushed
+    row = scores.record_stage_score(a1, "part_c", "85", source="hr_entry", actor=hr)
+
+    assert len(attempts) == 2
+    row_id, agency_id, app_id = row.id, agency.id, a1.id
+    db.session.remove()
+    from app.agencies.models import Agency
+    assert db.session.get(Agency, agency_id).name_en == "Renamed District Office"
+    stored = db.session.scalars(select(StageScore).where(
+        StageScore.application_id == app_id)).all()
+    assert [(s.id, s.stage_kind, s.score, s.source) for s in stored] == [
+        (row_id, "part_c", Decimal("85.00"), "hr_entry")]
+    assert audit_count(db, "stage_score.record") == 1
+
+
 def test_a_wrong_score_is_refused_next_to_the_field(app, db, make):
     agency, round_, (a1, *_rest) = round_with_applicants(db, make)
     c = make.client_for(app, make.hr(agency))

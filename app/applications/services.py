@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,13 @@ from ..recruitment.models import Accommodation, Mode, Round, RoundStatus, StageK
 from ..uploads import services as uploads
 from .models import (AccommodationRequest, AccommodationStatus, Application, ApplicationStatus,
                      Document, DocumentKind)
+
+# Asked with (application, agency_id=…): may HR of that agency, which does not run the round, see
+# the application's documents? Receivers answer True to grant; merit grants an agency that
+# called the candidate from a list (app/merit/offers.py). Capabilities that build on
+# applications answer here rather than being imported by it.
+signals = Namespace()
+agency_may_see_application = signals.signal("application-agency-may-see")
 
 ACTIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED)
 REVIEWABLE_ROUND_STATES = (RoundStatus.OPEN, RoundStatus.CLOSED)
@@ -349,9 +357,18 @@ def part_a_certificate(app_: Application):
 
 
 def can_view_document(viewer: User, doc: Document) -> bool:
+    """The owner, HR of the round's agency, and HR of another agency that a capability built on
+    applications vouches for (merit: an agency holding an offer for the application)."""
     if viewer.id == doc.owner_id:
         return True
-    return doc.application is not None and is_hr_of(viewer, doc.application.round.agency_id)
+    if doc.application is None:
+        return False
+    if is_hr_of(viewer, doc.application.round.agency_id):
+        return True
+    if viewer.agency_id is None or not is_hr_of(viewer, viewer.agency_id):
+        return False
+    return any(granted for _receiver, granted in
+               agency_may_see_application.send(doc.application, agency_id=viewer.agency_id))
 
 
 def pending_accommodations(app_: Application) -> int:

@@ -23,10 +23,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 
 from ..accounts.models import Role, User
-from ..applications.models import Document, DocumentKind
+from ..applications.models import Application, Document, DocumentKind
+from ..applications.services import agency_may_see_application
 from ..audit.services import record
 from ..common.clock import BANGKOK, now, today_bangkok
 from ..common.i18n import current_locale
@@ -110,6 +111,15 @@ def owner_agency_id(merit_list: MeritList) -> int:
 def is_hr_of(user: User | None, agency_id: int | None) -> bool:
     return (user is not None and agency_id is not None and user.has_role(*HR_ROLES)
             and user.agency_id == agency_id)
+
+
+@agency_may_see_application.connect
+def _calling_agency_sees_the_application(application: Application, *, agency_id: int) -> bool:
+    """An agency that called the candidate (e.g. through list use) sees the application's
+    documents while its offer is pending or accepted."""
+    return bool(db.session.scalar(select(exists().where(
+        Offer.entry_id == MeritEntry.id, MeritEntry.application_id == application.id,
+        Offer.agency_id == agency_id, Offer.status.in_(HOLDING)))))
 
 
 def _on_postgres() -> bool:

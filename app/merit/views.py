@@ -12,7 +12,7 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
-from . import bp, services
+from . import bp, list_use, offers, services
 from .forms import (CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
                     VerifyListForm)
 from .models import ListKind
@@ -59,6 +59,20 @@ def _render_lists(round_, form=None, status: int = 200):
                            ), status
 
 
+@bp.app_context_processor
+def _pending_offers() -> dict:
+    """`pending_offers()` for every page: the candidate's offers awaiting an answer (the menu
+    badge and the reminder on their home page), counted once per request and only if asked."""
+    def pending_offers() -> int:
+        cached = request.environ.get("bma.pending_offers")
+        if cached is None:
+            cached = request.environ["bma.pending_offers"] = (
+                offers.pending_offers_count(current_user) if current_user.is_authenticated
+                and current_user.has_role(Role.CANDIDATE) else 0)
+        return cached
+    return {"pending_offers": pending_offers}
+
+
 @bp.route("/hr/rounds/<int:round_id>/lists")
 @roles_required(*HR_ROLES)
 def hr_lists(round_id: int):
@@ -91,9 +105,13 @@ def _render_list(ml, status: int = 200, **forms):
              "correct_form": CorrectForm(formdata=None, prefix="correct"),
              "extend_form": ExtendForm(formdata=None, prefix="extend"),
              "cancel_form": ReasonForm(formdata=None, prefix="cancel"), **forms}
-    return render_template("merit/hr_list.html", ml=ml, q=q,
+    show_calls = ml.kind == ListKind.MERIT and ml.published_at is not None
+    pending = sum(1 for r in list_use.requests_for_list(ml)
+                  if r.status == list_use.PENDING) if show_calls else 0
+    return render_template("merit/hr_list.html", ml=ml, q=q, show_calls=show_calls,
+                           pending_requests=pending,
                            page=services.search_entries(ml, q, _page(), PER_PAGE),
-                           counts=services.entry_counts(ml), versions=services.versions_of(ml),
+                           counts=offers.list_usage(ml), versions=services.versions_of(ml),
                            people=services.people_of(ml), status_now=services.status_on(ml),
                            stages=services.score_columns(ml), **forms), status
 
@@ -193,7 +211,7 @@ def public_list(list_id: int):
     q = (form.q.data or "") if form.validate() else ""
     return render_template("merit/public_list.html", ml=ml, form=form, q=q,
                            page=services.search_entries(ml, q, _page(), PER_PAGE),
-                           counts=services.entry_counts(ml), status_now=services.status_on(ml),
+                           counts=offers.list_usage(ml), status_now=services.status_on(ml),
                            versions=[v for v in services.versions_of(ml) if v.published_at],
                            stages=services.score_columns(ml))
 

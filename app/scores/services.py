@@ -122,15 +122,16 @@ def record_stage_score(application: Application, stage_kind: str, score, *, sour
     A certificate (source "certificate") counts as passed and may carry no score.
     """
     passed = True if source == ScoreSource.CERTIFICATE else None
+    # A savepoint, not a rollback of the session, when the insert loses a race: the caller's
+    # own pending changes (e.g. a finalized interview) stay and commit with the score.
     try:
-        row, _outcome = _put(application, stage_kind, score, source=source,
-                             source_ref=source_ref, actor=actor, note=note, passed=passed)
-        db.session.commit()
+        with db.session.begin_nested():
+            row, _outcome = _put(application, stage_kind, score, source=source,
+                                 source_ref=source_ref, actor=actor, note=note, passed=passed)
     except IntegrityError:  # the same score recorded at the same moment elsewhere: try once more
-        db.session.rollback()
         row, _outcome = _put(application, stage_kind, score, source=source,
                              source_ref=source_ref, actor=actor, note=note, passed=passed)
-        db.session.commit()
+    db.session.commit()
     return row
 
 
