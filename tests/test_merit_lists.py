@@ -14,8 +14,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.common import national_id as nid
-from app.common.clock import frozen_at, now, today_bangkok
+from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
+from app.applications.models import Application
 from app.merit import ranking
 from app.merit import services as merit
 from app.merit.models import EntryStatus, MeritEntry, MeritList
@@ -159,6 +160,60 @@ def test_property_ties_follow_the_chain_and_decided_by_names_the_deciding_key(da
         assert e.decided_by == names[first_diff]
 
 
+def test_missing_scores_count_zero_and_sort_last_on_their_tie_break():
+    def person(number, b, c, passed=True):
+        sc = {"part_c": Decimal(c)}
+        if b != "absent":
+            sc["part_b"] = None if b is None else Decimal(b)
+        return C(number, sc, {"part_b": passed, "part_c": True})
+    entries = ranking.rank([
+        person("R-1", None, 100),  # a result without a score: total 100, no Part B
+        person("R-2", "absent", 100),  # no Part B at all: the same
+        person("R-3", 40, 60),  # 100, Part B 40
+        person("R-4", 0, 100),  # 100, Part B 0: above those without a Part B score
+        person("R-5", 90, 90, passed=False),
+    ], ["part_b", "part_c"], ["part_b"], required=["part_b"])
+    assert [(e.candidate.application_number, e.total, e.decided_by) for e in entries] == [
+        ("R-3", Decimal("100.00"), "part_b"), ("R-4", Decimal("100.00"), "part_b"),
+        ("R-1", Decimal("100.00"), "application_number"), ("R-2", Decimal("100.00"), "")]
+    # Not passing a stage, or having no result there, keeps a candidate off the list.
+    assert ranking.rank([C("R-9", {"part_b": Decimal(1)}, {})], ["part_b"]) == []
+
+
+number_st = st.builds(lambda head, digits: head + digits,
+                      st.sampled_from(["R1-", "R2-", "R10-", "X", "", "R1-0"]),
+                      st.text(alphabet="0123456789", max_size=4))
+
+
+@HYPO
+@given(st.lists(number_st, min_size=1, max_size=30, unique=True))
+def test_property_equal_scores_follow_the_application_number_key(numbers):
+    """Prefixes that differ, numbers without digits, "R1-007" beside "R1-7": the order is
+    number_key's, whichever way ranking turns the numbers into sort keys."""
+    people = [cand(n, 10, 10) for n in numbers]
+    entries = ranking.rank(people, ["part_b", "part_c"])
+    assert [e.candidate.application_number for e in entries] == \
+        sorted(numbers, key=ranking.number_key)
+    assert {e.decided_by for e in entries[:-1]} <= {"application_number"}
+
+
+def test_ranking_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    assert gc.isenabled()
+    ranking.rank([cand("A-1", 1, 1)], ["part_b"])
+    with pytest.raises(ValueError):
+        ranking.rank([cand("A-1", 1, 1), cand("A-1", 2, 2)], ["part_b"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with ranking.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller's pause is theirs to end
+    finally:
+        gc.enable()
+
+
 # ---- helpers for the workflow ------------------------------------------------------------
 
 def scored_round(db, make, spec, mode=Mode.COMPETITIVE_EXAM, agency=None):
@@ -188,6 +243,35 @@ def published_list(db, make, spec=((150, 150, 80), (150, 125, 70), (150, 170, 60
 
 
 # ---- generating --------------------------------------------------------------------------
+
+def test_loading_reads_scores_results_without_a_score_and_missing_results(app, db, make):
+    _agency, round_, (a1, a2, a3) = scored_round(db, make, [
+        (150, "150.25", 80), (100, 160, None), (None, None, None)])
+    scores.record_stage_score(a3, "part_a", None, source="certificate")  # passed, no score
+    loaded = {c.ref: c for c in merit.load_candidates(round_)}
+    assert set(loaded) == {(a.id, a.candidate_id) for a in (a1, a2, a3)}
+    c1, c2, c3 = (loaded[(a.id, a.candidate_id)] for a in (a1, a2, a3))
+    assert (c1.application_number, c1.track) == (a1.number, "general")
+    assert c1.scores == {"part_a": Decimal("150.00"), "part_b": Decimal("150.25"),
+                         "part_c": Decimal("80.00")}
+    assert str(c1.scores["part_b"]) == "150.25"
+    assert c1.passed == {"part_a": True, "part_b": True, "part_c": True}
+    assert c2.scores == {"part_a": Decimal("100.00"), "part_b": Decimal("160.00")}
+    assert c2.passed == {"part_a": False, "part_b": True}  # Part A pass mark is 120
+    assert (c3.scores, c3.passed) == ({"part_a": None}, {"part_a": True})
+
+
+def test_entries_name_the_candidate_of_their_application(app, db, make):
+    """merit_entries.candidate_id has no foreign key of its own (migration 0007): it is the
+    application's candidate, copied when the list is made."""
+    ml, _round, apps, _officer, _approver = published_list(db, make)
+    pairs = db.session.execute(
+        select(MeritEntry.candidate_id, Application.candidate_id)
+        .join(Application, Application.id == MeritEntry.application_id)
+        .where(MeritEntry.list_id == ml.id)).all()
+    assert len(pairs) == len(apps) and all(mine == theirs for mine, theirs in pairs)
+    assert {e.candidate.id for e in ml.entries} == {a.candidate_id for a in apps}
+
 
 def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, db, make):
     agency, round_, (a1, a2, a3, a4, a5) = scored_round(db, make, [
@@ -315,8 +399,12 @@ def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, mak
     db.session.expire_all()
     assert ml.status == "published" and len(ml.digest) == 64
     assert f"Digest: {ml.digest}" in body
-    assert ml.valid_until == date(today_bangkok().year + 2, today_bangkok().month,
-                                  today_bangkok().day) or ml.valid_until.month == 2
+    # Valid two years from the Bangkok day of publication (29 February ends on 28 February);
+    # taken from published_at, not from "today" later, which may be the next day near midnight.
+    published_on = ml.published_at.astimezone(BANGKOK).date()
+    assert ml.valid_until == (date(published_on.year + 2, 2, 28)
+                              if (published_on.month, published_on.day) == (2, 29)
+                              else published_on.replace(year=published_on.year + 2))
     assert (ml.prepared_by_id, ml.approved_by_id, ml.published_by_id) == (
         approver.id, other_approver.id, officer.id)
     assert "Prepared by" in body and "Approved by" in body

@@ -98,21 +98,28 @@ class MeritEntry(db.Model):
     __tablename__ = "merit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("merit_lists.id"), index=True)
+    # Queries by list use uq_merit_entries_list_rank (list_id leads it): no index of its own.
+    list_id: Mapped[int] = mapped_column(ForeignKey("merit_lists.id"))
     rank: Mapped[int] = mapped_column(Integer)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The application's candidate, copied when the list is generated (store_entries) so that
+    # "my places on lists" and offers find a person's entries by index. No foreign key: the
+    # application's own keys already guarantee it, and a second per-row check would cost
+    # PostgreSQL about as much again as the rest of storing a 100,000-entry list
+    # (docs/performance.md).
+    candidate_id: Mapped[int] = mapped_column(Integer, index=True)
     total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     # {"part_b": "150.00", "part_c": "80.00", ...} as ranked
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
     # Why this entry sits above the next one: "total", "part_b", "application_number", "" (last).
     decided_by: Mapped[str] = mapped_column(String(40), default="")
     # Use of the list (not part of the published content): who has been called, appointed, ...
-    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.AVAILABLE, index=True)
+    # Always read with the list or the entry id, so no index of its own.
+    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.AVAILABLE)
 
     merit_list: Mapped[MeritList] = relationship(back_populates="entries")
     application = relationship("Application")
-    candidate = relationship("User")
+    candidate = relationship("User", primaryjoin="foreign(MeritEntry.candidate_id) == User.id")
 
     __table_args__ = (
         UniqueConstraint("list_id", "rank", name="uq_merit_entries_list_rank"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -190,28 +191,52 @@ def load_candidates(round_: Round) -> list[ranking.Candidate]:
     `ref` is (application id, candidate id)."""
     kinds = [s.kind for s in round_.stages]
     # One row per application with one outer join per stage (each on the unique
-    # (application, stage) index), scores in whole cents: plain ints and no ORM loading —
-    # this is the hot path for 100,000 candidates.
+    # (application, stage) index), and per stage one integer: score in whole cents × 2 +
+    # passed (-2 + passed when the stage has a result but no score, NULL when it has none).
+    # Plain ints and no ORM loading: this is the hot path for 100,000 candidates.
     stmt = select(Application.id, Application.number, Application.candidate_id)
     for kind in kinds:
         score = aliased(StageScore)
         stmt = stmt.outerjoin(score, (score.application_id == Application.id)
                               & (score.stage_kind == kind)).add_columns(
-            cast(func.round(score.score * 100), Integer), cast(score.passed, Integer))
-    rows = db.session.connection().execute(stmt.where(
-        Application.round_id == round_.id,
-        Application.status == ApplicationStatus.APPROVED)).all()
+            func.coalesce(cast(func.round(score.score * 100), Integer) * 2, -2)
+            + cast(score.passed, Integer))
     track = track_of_round(round_)
+    score_in, passed_in = _ScoreCodes().__getitem__, _PassedCodes().__getitem__
+    new = ranking.Candidate._make
     out = []
-    for row in rows:
-        scores, passed = {}, {}
-        for i, kind in enumerate(kinds):
-            cents, ok = row[3 + 2 * i], row[4 + 2 * i]
-            if ok is not None:  # a score row exists (a certificate may carry no score)
-                scores[kind] = None if cents is None else Decimal(cents).scaleb(-2)
-                passed[kind] = bool(ok)
-        out.append(ranking.Candidate(row[1], scores, passed, track, (row[0], row[2])))
+    with ranking.gc_paused():
+        rows = db.session.connection().execute(stmt.where(
+            Application.round_id == round_.id,
+            Application.status == ApplicationStatus.APPROVED)).all()
+        for row in rows:
+            codes = row[3:]
+            if None in codes:  # a stage without a result: left out of both
+                present = [(k, c) for k, c in zip(kinds, codes) if c is not None]
+                scores = {k: score_in(c) for k, c in present}
+                passed = {k: passed_in(c) for k, c in present}
+            else:
+                scores = dict(zip(kinds, map(score_in, codes)))
+                passed = dict(zip(kinds, map(passed_in, codes)))
+            out.append(new((row[1], scores, passed, track, (row[0], row[2]))))
     return out
+
+
+class _ScoreCodes(dict):
+    """A stage's code in load_candidates -> its score (a two-decimal Decimal, shared by equal
+    scores) or None."""
+
+    def __missing__(self, code: int) -> Decimal | None:
+        value = self[code] = None if code < 0 else Decimal(code >> 1).scaleb(-2)
+        return value
+
+
+class _PassedCodes(dict):
+    """A stage's code in load_candidates -> passed."""
+
+    def __missing__(self, code: int) -> bool:
+        value = self[code] = bool(code & 1)
+        return value
 
 
 def rank_round(round_: Round, rules: Rules,
@@ -222,18 +247,35 @@ def rank_round(round_: Round, rules: Rules,
                         required=[s.kind for s in round_.stages])
 
 
-def merit_entry_rows(ranked: list[ranking.RankedEntry]) -> list[tuple]:
-    """Entry tuples (see store_entries) of ranked candidates. The scores' JSON is written
-    directly: stage codes are plain ASCII and every score is a two-decimal Decimal
-    (load_candidates), so this is what the JSON encoder would write, only faster."""
-    out = []
+def merit_entry_rows(ranked: list[ranking.RankedEntry]) -> Iterator[tuple]:
+    """Entry tuples (see store_entries) of ranked candidates, made as they are stored: on
+    PostgreSQL the server inserts the rows already sent while the next ones are made. The
+    scores' JSON is written directly: stage codes are plain ASCII and every score has two
+    decimals (load_candidates), so this is what the JSON encoder would write, only faster;
+    each distinct score and total is formatted once."""
+    fragment = _ScoreFragments().__getitem__
+    total_text = _TotalTexts().__getitem__
     for e in ranked:
-        scores = e.candidate.scores
-        body = ",".join(f'"{k}":null' if scores[k] is None else f'"{k}":"{scores[k]}"'
-                        for k in sorted(scores))
-        out.append((e.rank, e.candidate.ref[0], e.candidate.ref[1], str(e.total),
-                    "{" + body + "}", e.decided_by))
-    return out
+        c = e.candidate
+        yield (e.rank, c.ref[0], c.ref[1], total_text(e.total),
+               "{" + ",".join(map(fragment, sorted(c.scores.items()))) + "}", e.decided_by)
+
+
+class _ScoreFragments(dict):
+    """(stage code, score) -> its member of the scores' JSON object."""
+
+    def __missing__(self, item) -> str:
+        kind, score = item
+        text = self[item] = f'"{kind}":null' if score is None else f'"{kind}":"{score:.2f}"'
+        return text
+
+
+class _TotalTexts(dict):
+    """total -> its text with two decimals (equal totals share it)."""
+
+    def __missing__(self, total) -> str | None:
+        text = self[total] = _fmt(total)
+        return text
 
 
 def _seats_of_round(round_: Round) -> dict[int, tuple[str, str]]:
@@ -281,34 +323,45 @@ _ENTRY_COLUMNS = ("list_id", "rank", "application_id", "candidate_id", "total", 
                   "decided_by", "status")
 
 
-def store_entries(list_id: int, rows: list[tuple]) -> None:
+def store_entries(list_id: int, rows: Iterable[tuple]) -> int:
     """Bulk insert of a list's entries in the session's transaction, no ORM object and no
     per-row SQLAlchemy parameter processing: PostgreSQL gets COPY, SQLite one DB-API
-    executemany. `rows` are (rank, application_id, candidate_id, total as text or None,
-    scores as JSON text, decided_by)."""
-    if not rows:
-        return
+    executemany (the list and the status, the same for every row, written once into the
+    statement). `rows` are (rank, application_id, candidate_id, total as text or None,
+    scores as JSON text, decided_by); returns how many were stored."""
+    list_id = int(list_id)
     available = EntryStatus.AVAILABLE
-    tuples = [(list_id, *r, available) for r in rows]
     conn = db.session.connection()
+    dbapi = conn.connection.dbapi_connection
     columns = ", ".join(_ENTRY_COLUMNS)
-    if conn.dialect.name == "postgresql":
-        with conn.connection.dbapi_connection.cursor() as cur, \
-                cur.copy(f"COPY {MeritEntry.__tablename__} ({columns}) FROM STDIN") as copy:
-            for t in tuples:
-                copy.write_row(t)
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:  # room for the indexes being filled (the default page cache is 2 MB)
-        previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-        conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_STORE_CACHE_KIB}")
-    try:
-        conn.exec_driver_sql(f"INSERT INTO {MeritEntry.__tablename__} ({columns}) "
-                             f"VALUES ({', '.join([mark] * len(_ENTRY_COLUMNS))})", tuples)
-    finally:
-        if sqlite:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
+    with ranking.gc_paused():
+        if conn.dialect.name == "postgresql":
+            with dbapi.cursor() as cur, \
+                    cur.copy(f"COPY {MeritEntry.__tablename__} ({columns}) FROM STDIN") as copy:
+                write = copy.write_row
+                stored = 0
+                for r in rows:  # made while the server inserts the rows sent before
+                    write((list_id, *r, available))
+                    stored += 1
+            return stored
+        rows = list(rows)
+        if not rows:
+            return 0
+        sqlite = conn.dialect.name == "sqlite"
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        if sqlite:  # room for the indexes being filled (the default page cache is 2 MB)
+            previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_STORE_CACHE_KIB}")
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {MeritEntry.__tablename__} ({columns}) VALUES "
+                            f"({list_id}, {', '.join([mark] * (len(_ENTRY_COLUMNS) - 2))}, "
+                            f"'{available}')", rows)
+        finally:
+            cur.close()
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
+    return len(rows)
 
 
 def generate_list(round_: Round, actor, kind: str = ListKind.MERIT, track: str | None = None,
@@ -367,9 +420,9 @@ def _prepare(round_: Round, actor, kind: str, track: str, tie_break, pending: Me
         ml.ranking_parts, ml.tie_break = parts, chain
         ml.prepared_by_id, ml.prepared_at = actor.id, now()
         db.session.flush()
-        store_entries(ml.id, rows)
+        stored = store_entries(ml.id, rows)
         record("merit_list.prepare", ml, actor=actor, before=before,
-               after=_snapshot(ml) | {"entries": len(rows), "correction_reason": reason})
+               after=_snapshot(ml) | {"entries": stored, "correction_reason": reason})
         if supersedes is not None:
             record("merit_list.correct", supersedes, actor=actor,
                    after={"new_version": ml.version, "new_list": ml.id, "reason": reason})
