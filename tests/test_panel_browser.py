@@ -10,13 +10,23 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
+from app.common.clock import frozen_at
 from app.extensions import db
 from app.interviews.models import CriterionScore, Interview
 from app.scores.models import StageScore
 
-from .test_panel_scoring import build
+from .test_panel_scoring import bangkok_midday, build
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _midday():
+    """The chair's waiting list shows today's (Bangkok) interviews: at 00.02 in Bangkok an
+    interview that started five minutes ago is yesterday's. Pin the clock to midday (the live
+    server runs in this process, so it sees the same clock)."""
+    with frozen_at(bangkok_midday()):
+        yield
 
 
 def serious_violations(page) -> list[str]:

@@ -575,11 +575,15 @@ def test_the_chair_names_a_substitute_over_the_socket(app, make, s, db):
     assert call(sub, "join", iv)["state"]["role"] == "substitute"
 
 
+def bangkok_midday() -> datetime:
+    """Today at 12.00 in Bangkok. The panel's waiting list is per Bangkok day: tests that put an
+    interview a few minutes from "now" pin the clock here, so that it is on today's list whenever
+    the suite runs (not so at 00.02 in Bangkok for an interview that started five minutes ago)."""
+    return datetime.now(timezone.utc).replace(hour=5, minute=0, second=0, microsecond=0)
+
+
 def test_the_waiting_list_hears_of_a_check_in(app, make, db):
-    # The waiting list is per panel and Bangkok day: pin the clock to midday so that an
-    # interview ten minutes away is on the same day whenever the suite runs.
-    noon = datetime.now(timezone.utc).replace(hour=5, minute=0, second=0, microsecond=0)
-    with frozen_at(noon):
+    with frozen_at(bangkok_midday()):
         _waiting_list_hears_of_a_check_in(app, make)
 
 
