@@ -135,10 +135,7 @@ def exam_sync(data):
               "server_ms": int(t.timestamp() * 1000)}
     live = _joined.get(request.sid)
     if live is not None:
-        status = services.live_status(live)
-        if status.status == "not_started":
-            services.begin_if_due(db.session.get(Attempt, live.attempt_id), t)
-            status = services.live_status(live)
+        status = services.started_status(live, None, t)
         db.session.rollback()  # (a read: end its transaction)
         result.update(remaining_seconds=timing.remaining_seconds(status, t),
                       deadline=status.deadline.isoformat() if status.deadline else None,

@@ -334,8 +334,35 @@ def _store_answer_statement():
     return stmt
 
 
+def _hot_connection():
+    """The connection for the hot path's statements.
+
+    On PostgreSQL, when the session has nothing under way, each statement commits by itself
+    (autocommit): under READ COMMITTED every statement sees its own snapshot anyway, so a
+    transaction around "read the status, upsert the answer" only added a BEGIN and a COMMIT
+    round trip per event. The upsert is one atomic statement, committed before it returns, so
+    the acknowledgement still follows the commit. SQLite (in-process, one writer) keeps its
+    transaction; so does a session that already has work under way.
+    """
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.connection()
+
+
+def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
+    """The status, after starting the attempt if its sitting now allows (a window sitting may
+    open while the page waits)."""
+    status = _status_for(live, sid)
+    if status.status == "not_started":
+        db.session.rollback()  # (let go of the autocommit connection: starting is a transaction)
+        begin_if_due(db.session.get(Attempt, live.attempt_id), at)
+        status = _status_for(live, sid)
+    return status
+
+
 def live_status(live: Live) -> LiveStatus:
-    row = db.session.connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
+    row = _hot_connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
     return LiveStatus(row[0], row[1], row[2], row[3] or {}, row[4] or 0, row[5])
 
 
@@ -397,15 +424,12 @@ def question(attempt: Attempt | Live, index: int, locale: str = "th",
     """The question as the candidate sees it: never the key."""
     at = at or now()
     live = _live(attempt)
-    status = _status_for(live, sid)
-    if status.status == "not_started":  # a window sitting may open while the page waits
-        begin_if_due(db.session.get(Attempt, live.attempt_id), at)
-        status = _status_for(live, sid)
+    status = started_status(live, sid, at)
     _check_open(status, at)
     entry = _entry(live, index)
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
-    stem_th, stem_en, choices = db.session.connection().execute(
+    stem_th, stem_en, choices = _hot_connection().execute(
         _QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
     db.session.rollback()  # (nothing written: end the read transaction)
     by_id = {c["id"]: c for c in choices}
@@ -453,7 +477,7 @@ def record_answer(attempt: Attempt | Live, index: int, choice: str | None, seq: 
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise BadAnswer(_("Each answer needs a positive sequence number."), "seq")
-    connection = db.session.connection()
+    connection = _hot_connection()
     key = {"attempt_id": live.attempt_id, "index": index}
     stored = connection.execute(_store_answer_statement(),
                                 {**key, "choice": choice, "seq": seq, "answered_at": at}).first()
