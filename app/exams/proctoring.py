@@ -31,8 +31,7 @@ def candidate_row(seat: Seat, answered: int | None = None, at: datetime | None =
     at = at or now()
     attempt = seat.attempt
     if answered is None and attempt is not None:
-        answered = db.session.scalar(select(func.count()).select_from(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.choice.is_not(None)))
+        answered = answered_counts(Seat.id == seat.id).get(seat.id, 0)
     sitting = seat.sitting
     frozen = sitting.paused_at if sitting.status == "paused" and sitting.paused_at else at
     return {
@@ -52,13 +51,9 @@ def candidate_row(seat: Seat, answered: int | None = None, at: datetime | None =
 
 
 def candidate_rows(sitting: Sitting) -> list[dict]:
-    counts = dict(db.session.execute(
-        select(AttemptAnswer.attempt_id, func.count()).join(AttemptAnswer.attempt).join(Seat)
-        .where(Seat.sitting_id == sitting.id, AttemptAnswer.choice.is_not(None))
-        .group_by(AttemptAnswer.attempt_id)).all())
+    counts = answered_counts(Seat.sitting_id == sitting.id)
     at = now()
-    return [candidate_row(seat, counts.get(seat.attempt.id, 0) if seat.attempt else 0, at)
-            for seat in sitting.seats]
+    return [candidate_row(seat, counts.get(seat.id, 0), at) for seat in sitting.seats]
 
 
 def can_proctor(user, sitting: Sitting) -> bool:
@@ -67,13 +62,14 @@ def can_proctor(user, sitting: Sitting) -> bool:
                 user.has_role("proctor", "hr_officer", "hr_approver"))
 
 
-def answered_counts(seat_ids) -> dict[int, int]:
-    """Answered questions per seat (seats without an attempt are left out)."""
+def answered_counts(seats) -> dict[int, int]:
+    """Answered questions per seat among `seats` (a condition on Seat); seats without an
+    attempt are left out. The one count behind every row and every batch the proctors get."""
     return dict(db.session.execute(
         select(Seat.id, func.count(AttemptAnswer.id)).join(Attempt, Attempt.seat_id == Seat.id)
         .outerjoin(AttemptAnswer, and_(AttemptAnswer.attempt_id == Attempt.id,
                                        AttemptAnswer.choice.is_not(None)))
-        .where(Seat.id.in_(list(seat_ids))).group_by(Seat.id)).all())
+        .where(seats).group_by(Seat.id)).all())
 
 
 class ProgressBatcher:
@@ -104,7 +100,7 @@ class ProgressBatcher:
                 socketio.start_background_task(self._run)
 
     def rows(self, seat_ids) -> list[dict]:
-        counts = answered_counts(seat_ids)
+        counts = answered_counts(Seat.id.in_(list(seat_ids)))
         return [{"seat_id": seat_id, "answered": count} for seat_id, count in sorted(counts.items())]
 
     def flush(self) -> int:
