@@ -2,7 +2,7 @@
 
 Builds a started sitting (bench/scenario.py), joins K candidates through Flask-SocketIO's test
 client and has each fetch a question and answer it, R rounds. Prints the SQL statements and the
-CPU time per question+answer pair, and (with --profile) the top functions by cumulative time.
+CPU time per join and per question+answer pair, and (with --profile / --profile-join) the top functions by cumulative time.
 The network, Engine.IO and the load generator are not in these figures: bench/exam_load.py
 measures the whole thing.
 
@@ -27,7 +27,8 @@ def main() -> None:
     ap.add_argument("--database-url", default="")
     ap.add_argument("--candidates", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=30)
-    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="profile questions and answers")
+    ap.add_argument("--profile-join", action="store_true", help="profile the joins")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="exam-profile-")
     url = args.database_url or f"sqlite:///{tmp}/profile.db"
@@ -54,14 +55,26 @@ def main() -> None:
                      lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
 
     clients = []
+    join_prof = cProfile.Profile() if args.profile_join else None
+    statements[0] = 0
+    cpu0 = time.process_time()
     for cand in built.candidates:
         http = app.test_client()
         with http.session_transaction() as sess:
             sess.update({"_user_id": str(cand.user_id), "_fresh": True, "lang": "en"})
         sio = socketio.test_client(app, namespace="/exam", flask_test_client=http)
+        if join_prof:
+            join_prof.enable()
         ack = sio.emit("join", {"sitting_id": built.sitting_id}, namespace="/exam", callback=True)
+        if join_prof:
+            join_prof.disable()
         assert ack["ok"], ack
         clients.append((sio, cand))
+    joins = len(clients)
+    print(f"{url.split(':')[0]}: {joins} connect+join: {statements[0] / joins:.1f} SQL statements "
+          f"per join, {(time.process_time() - cpu0) / joins * 1000:.2f} ms CPU per connect+join")
+    if join_prof:
+        pstats.Stats(join_prof).sort_stats("cumulative").print_stats(35)
 
     def one_round(r: int) -> None:
         for sio, cand in clients:

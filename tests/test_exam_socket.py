@@ -171,15 +171,16 @@ def test_the_sweeper_submits_at_the_deadline_with_nobody_connected(app, make, se
     s = setup
     services.start_sitting(s["sitting"], s["hr"])
     services.begin_if_due(s["attempt"])
+    cand_id, sitting_id = s["cand"].id, s["sitting"].id
     cand = connect(app, make, s["cand"])
-    cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
+    cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)
     with frozen_at(s["attempt"].deadline - timedelta(minutes=4, seconds=30)):
         jobs.tick()
     assert events(cand, "warning") == [{"minutes_left": 5}]
     cand.disconnect(namespace="/exam")
     with frozen_at(s["attempt"].deadline + timedelta(seconds=1)):
         assert jobs.tick()["submitted"] == [s["attempt"].id]
-    attempt = services.attempt_of(s["cand"], s["sitting"].id)
+    attempt = services.attempt_for_join(cand_id, sitting_id)
     assert attempt.status == "submitted" and attempt.submitted_by == "deadline"
 
 

@@ -37,8 +37,11 @@ def proctor_room(sitting_id: int) -> str:
 
 
 def notify_proctors(seat: Seat) -> None:
-    socketio.emit("candidate", candidate_row(seat), to=proctor_room(seat.sitting_id),
-                  namespace=PROCTOR)
+    tell_proctors(seat.sitting_id, candidate_row(seat))
+
+
+def tell_proctors(sitting_id: int, row: dict) -> None:
+    socketio.emit("candidate", row, to=proctor_room(sitting_id), namespace=PROCTOR)
 
 
 def _send_progress(sitting_id: int, rows: list[dict]) -> None:
@@ -60,17 +63,22 @@ def _progress() -> ProgressBatcher:
 # Questions and answers use it instead of loading the user and the attempt for every event;
 # whether the connection is still the live one is checked in the database each time.
 _joined: dict[str, services.Live] = {}
+# The user each connection of this process logged in as, checked once when it connected (the
+# connection keeps the session it connected with): joining needs no user load of its own.
+_connected: dict[str, int] = {}
 
 
 @socketio.on("connect", namespace=EXAM)
 def exam_connect(auth=None):
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthorized")
+    _connected[request.sid] = current_user.id
 
 
 @socketio.on("disconnect", namespace=EXAM)
 def exam_disconnect(*_args):
     sid = request.sid
+    _connected.pop(sid, None)
     live = _joined.pop(sid, None)
     if live is None:
         return
@@ -80,10 +88,6 @@ def exam_disconnect(*_args):
     db.session.commit()
     if left:
         notify_proctors(db.session.get(Seat, live.seat_id))
-
-
-def _my_attempt(data: dict) -> Attempt:
-    return services.attempt_of(current_user, int_field(data, "sitting_id"))
 
 
 def _joined_live() -> services.Live:
@@ -102,21 +106,30 @@ def _live_attempt() -> Attempt:
 
 
 @socketio.on("join", namespace=EXAM)
-@acked
+@acked(login=False)
 def exam_join(data):
-    attempt = _my_attempt(data)
-    services.begin_if_due(attempt)
+    user_id = _connected.get(request.sid)
+    if user_id is None:
+        return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
+    sitting_id = int_field(data, "sitting_id")
+    attempt = services.attempt_for_join(user_id, sitting_id)
+    if attempt.status == "not_started":
+        services.begin_if_due(attempt)  # (commits when it starts: read everything again)
+        attempt = services.attempt_for_join(user_id, sitting_id)
     previous = attempt.live_sid
     attempt.live_sid, attempt.last_seen_at = request.sid, now()
+    # All that is sent is built before the commit, which would expire what was loaded.
+    live, state = services.Live.of(attempt), _state(attempt)
+    row = candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers))
     db.session.commit()
-    _joined[request.sid] = services.Live.of(attempt)
+    _joined[request.sid] = live
     if previous and previous != request.sid:
         socketio.emit("superseded", {}, to=previous, namespace=EXAM)
         disconnect(previous, namespace=EXAM)
-    join_room(attempt_room(attempt.id))
-    join_room(sitting_room(attempt.seat.sitting_id))
-    notify_proctors(attempt.seat)
-    return {"ok": True, "state": _state(attempt)}
+    join_room(attempt_room(live.attempt_id))
+    join_room(sitting_room(live.sitting_id))
+    tell_proctors(live.sitting_id, row)
+    return {"ok": True, "state": state}
 
 
 def _state(attempt: Attempt) -> dict:

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -206,11 +208,20 @@ def check_in(seat: Seat, user: User, *, national_id_last4: str, birth_date: date
 
 # ---- taking the test ----------------------------------------------------------------------
 
-def attempt_of(user: User, sitting_id: int) -> Attempt:
-    attempt = db.session.scalar(select(Attempt).join(Seat).where(
-        Seat.sitting_id == sitting_id, Seat.candidate_id == user.id))
+def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
+    """The candidate's attempt with all that joining reads (its seat, sitting, exam, name,
+    application number and answers) in two statements, instead of a lazy load for each."""
+    attempt = db.session.scalar(
+        select(Attempt).join(Attempt.seat)
+        .where(Seat.sitting_id == sitting_id, Seat.candidate_id == user_id)
+        .options(contains_eager(Attempt.seat).options(
+                     joinedload(Seat.sitting).joinedload(Sitting.exam),
+                     joinedload(Seat.candidate).noload(User.roles),
+                     joinedload(Seat.application)),
+                 selectinload(Attempt.answers)))
     if attempt is None:
         raise NotFound(_("You have not checked in to this sitting."))
+    set_committed_value(attempt.seat, "attempt", attempt)  # (the one-to-one's other side)
     return attempt
 
 
