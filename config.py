@@ -20,9 +20,14 @@ class Config:
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'bma_recruit.db'}"
     )
     # pool_pre_ping replaces connections that died (a PostgreSQL restart) before they are used.
+    # PostgreSQL: a fixed pool per process and no overflow by default. Connections beyond the
+    # pool would be opened and closed again under load (a new server process each time: a
+    # tenth of the worker's time in the load benchmark, docs/performance.md); at the limit a
+    # request waits up to DB_POOL_TIMEOUT seconds for a free one instead.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **(
-        {"pool_size": _env_int("DB_POOL_SIZE", 5), "max_overflow": _env_int("DB_MAX_OVERFLOW", 10)}
-        if os.environ.get("DB_POOL_SIZE") else {})}
+        {"pool_size": _env_int("DB_POOL_SIZE", 20), "max_overflow": _env_int("DB_MAX_OVERFLOW", 0),
+         "pool_timeout": _env_int("DB_POOL_TIMEOUT", 10)}
+        if SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {})}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Socket.IO message queue for several workers (issue 6); empty = single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")

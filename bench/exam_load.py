@@ -292,7 +292,7 @@ def start_servers(args, url: str, secret: str, tmp: Path, app_module: str) -> cl
     queue = args.message_queue if args.workers > 1 else ""
     extra = {"LOGIN_RATE_LIMIT": "100000 per minute", "WORKER_CONNECTIONS": "20000"}
     if args.db_pool_size:
-        extra.update(DB_POOL_SIZE=str(args.db_pool_size), DB_MAX_OVERFLOW=str(args.db_pool_size))
+        extra.update(DB_POOL_SIZE=str(args.db_pool_size))
     c = cluster.Cluster(url, tmp, workers=args.workers, nginx=args.workers > 1,
                         message_queue=queue, channel=f"bench-{secrets.token_hex(4)}",
                         config="production", secret=secret, app=app_module, extra_env=extra)

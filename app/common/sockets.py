@@ -8,6 +8,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..extensions import db
 from .errors import DomainError, ValidationFailed
@@ -35,7 +36,7 @@ def acked(handler=None, *, login: bool = True):
         except DomainError as err:
             db.session.rollback()
             return err.to_dict()
-        except DBAPIError:
+        except (DBAPIError, PoolTimeout):  # (PoolTimeout: every connection busy for too long)
             db.session.rollback()
             log.exception("database error in %s", handler.__name__)
             return {"ok": False, "error": "retry",
