@@ -11,9 +11,11 @@ What it does, all on loopback, bounded in time and count, stopping by itself:
 2. Serves the app as production does (deploy/gunicorn.conf.py: gunicorn, one gevent worker per
    process; FLASK_CONFIG=production), --workers processes, nginx with the shipped sticky
    configuration in front when there are several, Redis as the message queue then.
-3. A few candidates log in over HTTP (--real-logins, CSRF included) and their login time is
-   reported; the others use session cookies minted with the same secret (argon2id makes every
-   login ~50-100 ms of server CPU on purpose: thousands of them would measure the hash).
+3. A few candidates log in and check in over HTTP (--real-logins, CSRF included: the check-in
+   form's identity check, rules and system-check fields) and their login and check-in times
+   are reported; the others use session cookies minted with the same secret and seats checked
+   in when the sitting was built (argon2id makes every login ~50-100 ms of server CPU on
+   purpose: thousands of them would measure the hash).
 4. Ramps the number of connected candidates through --levels. At each level every candidate
    fetches a question and answers it every --pace seconds (staggered), over its own websocket
    (bench/sioclient.py: a light asyncio Socket.IO client; the generator's own CPU is reported).
@@ -262,10 +264,11 @@ async def ramp(run: Run, levels: list[int], deadline: float, log) -> list[dict]:
 # ---- the whole benchmark ------------------------------------------------------------------
 
 def prepare_database(args, tmp: Path, n: int):
-    from sqlalchemy import text
+    from sqlalchemy import select, text
 
     from app import create_app
     from app.extensions import db
+    from app.accounts.models import User
 
     if args.database == "postgresql":
         url = args.database_url
@@ -285,7 +288,11 @@ def prepare_database(args, tmp: Path, n: int):
         db.create_all()
         built = scenario.build(n, duration_minutes=240)
         cookies = [scenario.session_cookie(app, c.user_id) for c in built.candidates]
-    return app, url, secret, built, cookies
+        sampled = [c.user_id for c in built.candidates[:args.real_logins]]
+        id_digits = {uid: national_id[-4:] for uid, national_id in db.session.execute(
+            select(User.id, User.national_id).where(User.id.in_(sampled)))} if sampled else {}
+        db.session.remove()
+    return app, url, secret, built, cookies, id_digits
 
 
 def start_servers(args, url: str, secret: str, tmp: Path, app_module: str) -> cluster.Cluster:
@@ -299,14 +306,31 @@ def start_servers(args, url: str, secret: str, tmp: Path, app_module: str) -> cl
     return c.__enter__()
 
 
-def real_logins(args, port: int, built, cookies: list[str]) -> dict:
-    times = []
+def real_logins(args, port: int, built, cookies: list[str], id_digits: dict[int, str]) -> dict:
+    """The first --real-logins candidates log in and check in over HTTP as a browser does
+    (the forms' CSRF tokens, argon2id, identity check, rules, the system-check fields): the
+    check-in page confirms their seats again (checking in twice is allowed) and their answers
+    then go to the attempts the sitting was built with."""
+    logins, checkins = [], []
     for i, c in enumerate(built.candidates[:args.real_logins]):
+        jar: dict = {}
         t0 = time.perf_counter()
-        cookies[i] = cluster.http_login(port, c.email, scenario.PASSWORD)
-        times.append(time.perf_counter() - t0)
-    return {"real_logins": len(times), "login_p50_ms": ms(percentile(times, 50)),
-            "login_max_ms": ms(max(times)) if times else None}
+        cookies[i] = cluster.http_login(port, c.email, scenario.PASSWORD, jar)
+        t1 = time.perf_counter()
+        status = cluster.http_form(
+            port, f"/exams/sittings/{built.sitting_id}/check-in",
+            {"national_id_last4": id_digits[c.user_id], "birth_date": scenario.BIRTH.isoformat(),
+             "accept_rules": "y", "websocket_ok": "1", "rtt_ms": "1", "clock_offset_ms": "0"},
+            jar)
+        if status != 302:
+            raise RuntimeError(f"check-in of {c.email} answered {status}")
+        cookies[i] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        logins.append(t1 - t0)
+        checkins.append(time.perf_counter() - t1)
+    return {"real_logins": len(logins), "login_p50_ms": ms(percentile(logins, 50)),
+            "login_max_ms": ms(max(logins)) if logins else None,
+            "checkin_p50_ms": ms(percentile(checkins, 50)),
+            "checkin_max_ms": ms(max(checkins)) if checkins else None}
 
 
 async def bench_system(args, system: str, servers: cluster.Cluster, built, cookies,
@@ -374,13 +398,13 @@ def main(argv=None) -> int:
     report = {"args": {k: v for k, v in vars(args).items()}, "ulimit_n": soft}
     try:
         t0 = time.monotonic()
-        app, url, secret, built, cookies = prepare_database(args, tmp, max(args.levels))
+        app, url, secret, built, cookies, id_digits = prepare_database(args, tmp, max(args.levels))
         log(f"built a sitting of {len(built.candidates)} checked-in candidates in "
             f"{time.monotonic() - t0:.0f}s on {args.database}")
         servers = start_servers(args, url, secret, tmp / "app", "wsgi:app")
         try:
-            report["logins"] = real_logins(args, servers.front, built, cookies)
-            log(f"logins over HTTP: {report['logins']}")
+            report["logins"] = real_logins(args, servers.front, built, cookies, id_digits)
+            log(f"logins and check-ins over HTTP: {report['logins']}")
             result = asyncio.run(bench_system(args, "app", servers, built, cookies,
                                               deadline, log))
         finally:
