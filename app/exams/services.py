@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -328,7 +329,7 @@ _UPSERTS: dict[str, object] = {}
 def _store_answer_statement():
     """INSERT … ON CONFLICT (attempt, index) DO UPDATE … WHERE stored seq < new seq
     RETURNING choice, seq: no row comes back when the stored answer is as new or newer."""
-    dialect = db.session.get_bind().dialect.name
+    dialect = db.engine.dialect.name
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -348,17 +349,36 @@ def _store_answer_statement():
 def _hot_connection():
     """The connection for the hot path's statements.
 
-    On PostgreSQL, when the session has nothing under way, each statement commits by itself
-    (autocommit): under READ COMMITTED every statement sees its own snapshot anyway, so a
+    On PostgreSQL, when no session has work under way, the statements run on a connection of
+    their own in autocommit, kept for the rest of the event (`flask.g`) and given back when
+    it ends: under READ COMMITTED every statement sees its own snapshot anyway, so a
     transaction around "read the status, upsert the answer" only added a BEGIN and a COMMIT
-    round trip per event. The upsert is one atomic statement, committed before it returns, so
-    the acknowledgement still follows the commit. SQLite (in-process, one writer) keeps its
-    transaction; so does a session that already has work under way.
+    round trip, and an ORM session per event (its transaction and identity map) cost more
+    CPU than the statements. The upsert is one atomic statement, committed before it returns,
+    so the acknowledgement still follows the commit. SQLite (in-process, one writer) keeps
+    the session's transaction; so does a session that already has work under way.
     """
-    session = db.session()
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.connection()
+    connection = g.get("_hot_connection")
+    if connection is not None:
+        return connection
+    has_session = db.session.registry.has()
+    if has_session and db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+        return db.session.connection()
+    connection = g._hot_connection = db.engine.connect().execution_options(
+        isolation_level="AUTOCOMMIT")
+    return connection
+
+
+def _hot_done(commit: bool = False) -> None:
+    """End the hot path's work: give back its own connection (nothing to commit: each
+    statement committed itself), or end the session's transaction."""
+    connection = g.pop("_hot_connection", None)
+    if connection is not None:
+        connection.close()
+    elif commit:
+        db.session.commit()
+    else:
+        db.session.rollback()
 
 
 def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
@@ -366,7 +386,7 @@ def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
     open while the page waits)."""
     status = _status_for(live, sid)
     if status.status == "not_started":
-        db.session.rollback()  # (let go of the autocommit connection: starting is a transaction)
+        _hot_done()  # (let go of the autocommit connection: starting is a transaction)
         begin_if_due(db.session.get(Attempt, live.attempt_id), at)
         status = _status_for(live, sid)
     return status
@@ -442,7 +462,7 @@ def question(attempt: Attempt | Live, index: int, locale: str = "th",
     _open_section(live, status, entry["section"], at)
     stem_th, stem_en, choices = _hot_connection().execute(
         _QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
-    db.session.rollback()  # (nothing written: end the read transaction)
+    _hot_done()  # (nothing written)
     by_id = {c["id"]: c for c in choices}
     lang = "en" if locale == "en" and stem_en else "th" if stem_th else "en"
     labels = THAI_LABELS if lang == "th" else LATIN_LABELS
@@ -494,7 +514,7 @@ def record_answer(attempt: Attempt | Live, index: int, choice: str | None, seq: 
                                 {**key, "choice": choice, "seq": seq, "answered_at": at}).first()
     if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
         stored = connection.execute(_STORED_ANSWER, key).one()
-    db.session.commit()
+    _hot_done(commit=True)
     return {"ok": True, "index": index, "choice": stored.choice, "seq": stored.seq,
             "stale": stored.seq != seq}
 
