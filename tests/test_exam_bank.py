@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.common.clock import now
 from app.common.errors import NotAllowed, ValidationFailed
-from app.exams import bank
+from app.exams.bank_files import choice_labels, load_path
+from app.exams.bank_import import import_bank, items_for
 from app.exams.importers import Defaults, load_source
 from app.exams.models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 
@@ -45,7 +46,7 @@ def import_cli(runner, *args):
 
 # ---- validation ------------------------------------------------------------------------------
 def test_a_valid_bank_loads_with_both_languages_and_the_blueprint():
-    loaded = bank.load_path(VALID)
+    loaded = load_path(VALID)
 
     assert loaded.ok, error_lines(loaded)
     assert len(loaded.files) == 3
@@ -77,7 +78,7 @@ def test_a_valid_bank_loads_with_both_languages_and_the_blueprint():
     ("misc.yaml", "item an-040: explaination: unknown field"),
 ])
 def test_each_error_names_the_file_the_item_and_the_field(name, expected):
-    loaded = bank.load_path(INVALID / name)
+    loaded = load_path(INVALID / name)
 
     assert not loaded.ok and not loaded.items
     assert any(expected in line for line in error_lines(loaded)), error_lines(loaded)
@@ -85,7 +86,7 @@ def test_each_error_names_the_file_the_item_and_the_field(name, expected):
 
 
 def test_a_duplicate_id_across_two_files_names_both_files():
-    loaded = bank.load_path(INVALID / "duplicate")
+    loaded = load_path(INVALID / "duplicate")
 
     [error] = error_lines(loaded)
     assert error.startswith(f"{INVALID / 'duplicate' / 'second.yaml'}: item AN-001: id: ")
@@ -93,14 +94,14 @@ def test_a_duplicate_id_across_two_files_names_both_files():
 
 
 def test_a_yaml_syntax_error_names_the_file_and_line():
-    [error] = error_lines(bank.load_path(INVALID / "syntax_error.yaml"))
+    [error] = error_lines(load_path(INVALID / "syntax_error.yaml"))
 
     assert error.startswith(f"{INVALID / 'syntax_error.yaml'}: YAML syntax error at line 9")
     assert "starts at line 8" in error  # the flow mapping left open on line 8
 
 
 def test_a_blueprint_needs_enough_items_in_each_section_and_band():
-    errors = error_lines(bank.load_path(INVALID / "too_few"))
+    errors = error_lines(load_path(INVALID / "too_few"))
 
     where = f"{INVALID / 'too_few' / 'blueprint.yaml'}: blueprint small-exam: "
     assert errors == [
@@ -116,7 +117,7 @@ def test_a_blueprint_without_its_bank_and_with_bad_fields_is_reported(tmp_path):
         "duration_minutes: 0\nresults_policy: later\nsections:\n"
         "  - {code: a, title: {en: A}, draw: {easy: 1, tricky: 2}, time_limit_minutes: 9}\n",
         encoding="utf-8")
-    errors = "\n".join(error_lines(bank.load_path(tmp_path)))
+    errors = "\n".join(error_lines(load_path(tmp_path)))
 
     assert "blueprint lonely: title.th: required" in errors
     assert "blueprint lonely: duration_minutes: 0 must be a whole number from 1 to 600" in errors
@@ -127,7 +128,7 @@ def test_a_blueprint_without_its_bank_and_with_bad_fields_is_reported(tmp_path):
 def test_duplicate_keys_and_unknown_kinds_are_errors(tmp_path):
     (tmp_path / "a.yaml").write_text("kind: items\nbank: b\nbank: c\n", encoding="utf-8")
     (tmp_path / "b.yml").write_text("kind: questions\n", encoding="utf-8")
-    errors = error_lines(bank.load_path(tmp_path))
+    errors = error_lines(load_path(tmp_path))
 
     assert errors[0].startswith(f'{tmp_path / "a.yaml"}: YAML syntax error at line 3')
     assert 'duplicate key "bank"' in errors[0]
@@ -136,13 +137,13 @@ def test_duplicate_keys_and_unknown_kinds_are_errors(tmp_path):
 
 
 def test_choice_labels_follow_the_paper_language():
-    assert bank.choice_labels("th") == ["ก", "ข", "ค", "ง", "จ", "ฉ"]
-    assert bank.choice_labels("en") == ["A", "B", "C", "D", "E", "F"]
+    assert choice_labels("th") == ["ก", "ข", "ค", "ง", "จ", "ฉ"]
+    assert choice_labels("en") == ["A", "B", "C", "D", "E", "F"]
 
 
 # ---- import and versions ---------------------------------------------------------------------
 def test_import_creates_items_versions_and_the_exam_with_one_audit_entry(db):
-    report = bank.import_bank(bank.load_path(VALID), source="tests/valid")
+    report = import_bank(load_path(VALID), source="tests/valid")
 
     assert len(report.created) == 8 and not report.new_versions and not report.unchanged
     assert report.blueprints_created == ["test-exam"]
@@ -158,8 +159,7 @@ def test_import_creates_items_versions_and_the_exam_with_one_audit_entry(db):
     assert [s["code"] for s in exam.sections] == ["analytical", "thai_language"]
     assert exam.sections[0]["title"] == {"th": "ความสามารถในการคิดวิเคราะห์",
                                          "en": "Analytical reasoning"}
-    assert [i.code for i in bank.items_for("test-bank", "analytical", "easy")] == ["AN-001",
-                                                                                  "AN-002"]
+    assert [i.code for i in items_for("test-bank", "analytical", "easy")] == ["AN-001", "AN-002"]
     [entry] = db.session.scalars(select(AuditEntry)).all()
     assert entry.action == "bank.import" and entry.object_id == "test-bank"
     assert entry.after["items_created"] == 8 and entry.after["blueprints_created"] == 1
@@ -167,8 +167,8 @@ def test_import_creates_items_versions_and_the_exam_with_one_audit_entry(db):
 
 
 def test_reimporting_unchanged_files_changes_nothing(db):
-    bank.import_bank(bank.load_path(VALID))
-    report = bank.import_bank(bank.load_path(VALID))
+    import_bank(load_path(VALID))
+    report = import_bank(load_path(VALID))
 
     assert not report.created and not report.new_versions and len(report.unchanged) == 8
     assert report.blueprints_unchanged == ["test-exam"] and not report.blueprints_updated
@@ -186,7 +186,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_editing_text_or_key_adds_a_version_and_keeps_version_1(db, tmp_path):
     shutil.copytree(VALID, tmp_path / "bank")
     folder = tmp_path / "bank"
-    bank.import_bank(bank.load_path(folder))
+    import_bank(load_path(folder))
     v1 = versions_of(db, "AN-003")[0]
     v1_id, v1_hash = v1.id, v1.content_hash
 
@@ -195,7 +195,7 @@ def test_editing_text_or_key_adds_a_version_and_keeps_version_1(db, tmp_path):
     edit(folder / "analytical.yaml", "topic: number-series\n    difficulty: easy",
          "topic: doubling\n    difficulty: easy")                        # AN-001: classification
     edit(folder / "blueprint.yaml", "duration_minutes: 30", "duration_minutes: 40")
-    report = bank.import_bank(bank.load_path(folder))
+    report = import_bank(load_path(folder))
 
     assert report.new_versions == [("AN-003", 2), ("TH-003", 2)]
     assert report.reclassified == ["AN-001"] and report.blueprints_updated == ["test-exam"]
@@ -214,9 +214,9 @@ def test_editing_text_or_key_adds_a_version_and_keeps_version_1(db, tmp_path):
 
 
 def test_an_invalid_bank_imports_nothing(db):
-    loaded = bank.load_path(INVALID)
+    loaded = load_path(INVALID)
     with pytest.raises(ValidationFailed) as err:
-        bank.import_bank(loaded)
+        import_bank(loaded)
 
     assert "nothing was imported" in err.value.message
     assert count(db, ExamItem) == 0 and count(db, AuditEntry) == 0
@@ -225,7 +225,7 @@ def test_an_invalid_bank_imports_nothing(db):
 def test_a_blueprint_already_sat_cannot_change_and_nothing_else_is_written(db, make, tmp_path):
     shutil.copytree(VALID, tmp_path / "bank")
     folder = tmp_path / "bank"
-    bank.import_bank(bank.load_path(folder))
+    import_bank(load_path(folder))
     exam = db.session.scalar(select(Exam))
     agency, candidate = make.agency(), make.candidate()
     sitting = Sitting(exam=exam, agency_id=agency.id, title_th="รอบทดลอง",
@@ -238,7 +238,7 @@ def test_a_blueprint_already_sat_cannot_change_and_nothing_else_is_written(db, m
     edit(folder / "blueprint.yaml", "pass_percent: 60", "pass_percent: 50")
     edit(folder / "analytical.yaml", "How much do you pay?", "What is the price?")
     with pytest.raises(NotAllowed) as err:
-        bank.import_bank(bank.load_path(folder))
+        import_bank(load_path(folder))
 
     assert "test-exam has already been taken" in err.value.message
     assert float(db.session.scalar(select(Exam.pass_percent))) == 60

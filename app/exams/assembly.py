@@ -6,7 +6,7 @@ import random
 
 from flask_babel import gettext as _
 from ..common.errors import ValidationFailed
-from .bank import items_for
+from .bank_import import items_for
 from .models import Exam
 
 BANDS = ("easy", "medium", "hard")

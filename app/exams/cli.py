@@ -5,7 +5,9 @@ import click
 from flask.cli import AppGroup
 
 from ..common.errors import DomainError
-from . import bank
+from .bank_checks import BANDS
+from .bank_files import LoadedBank
+from .bank_import import import_bank
 from .importers import FORMATS, Defaults, detect_format, load_source
 
 bank_cli = AppGroup("bank", help="Exam bank tools: validate and import item and blueprint files.")
@@ -19,7 +21,7 @@ def _source_options(command):
                           ".xml/.zip qti, .gift/.txt gift)."),
         click.option("--bank", "bank_code", help="QTI/GIFT: the bank the items go into."),
         click.option("--section", help="QTI/GIFT: the section of the items."),
-        click.option("--difficulty", type=click.Choice(bank.BANDS),
+        click.option("--difficulty", type=click.Choice(BANDS),
                      help="QTI/GIFT: the difficulty band of the items (default: medium)."),
         click.option("--topic", help="QTI/GIFT: the topic (default: general; GIFT $CATEGORY: "
                                      "lines set it too)."),
@@ -29,7 +31,7 @@ def _source_options(command):
     return command
 
 
-def _load(path, fmt, bank_code, section, difficulty, topic) -> bank.LoadedBank:
+def _load(path, fmt, bank_code, section, difficulty, topic) -> LoadedBank:
     fmt = fmt or detect_format(path)
     given = {"--bank": bank_code, "--section": section, "--difficulty": difficulty,
              "--topic": topic}
@@ -49,7 +51,7 @@ def _load(path, fmt, bank_code, section, difficulty, topic) -> bank.LoadedBank:
     return load_source(path, fmt, defaults)
 
 
-def _echo_notes(loaded: bank.LoadedBank) -> None:
+def _echo_notes(loaded: LoadedBank) -> None:
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}")
     if loaded.skipped:
@@ -58,7 +60,7 @@ def _echo_notes(loaded: bank.LoadedBank) -> None:
             click.echo(f"  {skipped}")
 
 
-def _fail_on_errors(loaded: bank.LoadedBank, what: str) -> None:
+def _fail_on_errors(loaded: LoadedBank, what: str) -> None:
     if not loaded.errors:
         return
     for error in loaded.errors:
@@ -92,7 +94,7 @@ def import_command(path, fmt, bank_code, section, difficulty, topic):
         click.echo("Nothing to import.")
         return
     try:
-        report = bank.import_bank(loaded, source=str(path))
+        report = import_bank(loaded, source=str(path))
     except DomainError as err:
         click.echo(f"error: {err.message}")
         raise SystemExit(1) from None

@@ -169,9 +169,11 @@ DEMO_BANK = Path(__file__).resolve().parents[2] / "exam_bank" / "part_a"
 def _load_exam(users: dict, agency: Agency, hr: User) -> None:
     """The demo Part A bank and two sittings: one open for a window of 30 days (take it at any
     time), one synchronized that the proctor starts (check-in is open from the start)."""
-    from ..exams import bank, services as exams
+    from ..exams import services as exams
+    from ..exams.bank_files import load_path
+    from ..exams.bank_import import import_bank
 
-    bank.import_bank(bank.load_path(DEMO_BANK), actor=hr, source="demo")
+    import_bank(load_path(DEMO_BANK), actor=hr, source="demo")
     exam = db.session.scalar(select(Exam).where(Exam.code == "part-a-demo"))
     window = exams.create_sitting(
         hr, exam=exam, agency_id=agency.id, timing_mode="window",

@@ -1,9 +1,9 @@
 """Importers of other question formats (IMS QTI 2.1, Moodle GIFT) into the bank's item shape.
 
 Each importer turns a question into the same mapping an item file holds and passes it through
-`bank.item_from_dict`, so an imported item obeys every rule of FORMAT.md. Questions that are
-not single-answer multiple choice are not dropped silently: they are listed as skipped, with
-the reason.
+`bank_files.item_from_dict`, so an imported item obeys every rule of FORMAT.md. Questions that
+are not single-answer multiple choice are not dropped silently: they are listed as skipped,
+with the reason.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import bank as bank_
+from ..bank_checks import BANDS, BANK_CODE, SECTION_CODE, TOPIC_CODE, BankError, Checker
+from ..bank_files import LoadedBank, load_path
 
 FORMATS = ("yaml", "qti", "gift")
 THAI = re.compile(r"[\u0E00-\u0E7F]")
@@ -48,7 +49,7 @@ def load_source(path, fmt: str | None = None, defaults: Defaults | None = None):
     """Read PATH in the given format (guessed from the name when None) into a LoadedBank."""
     fmt = fmt or detect_format(path)
     if fmt == "yaml":
-        return bank_.load_path(path)
+        return load_path(path)
     if defaults is None:
         raise ValueError(f"{fmt} import needs a bank and a section")
     if fmt == "qti":
@@ -62,12 +63,12 @@ def load_source(path, fmt: str | None = None, defaults: Defaults | None = None):
 
 def check_defaults(defaults: Defaults, loaded) -> bool:
     """The options given for a QTI or GIFT import follow the same rules as an item file."""
-    check = bank_.Checker(loaded, "options")
+    check = Checker(loaded, "options")
     values = {"bank": defaults.bank, "section": defaults.section, "topic": defaults.topic}
-    check.code(values, "bank", bank_.BANK_CODE, prefix="--")
-    check.code(values, "section", bank_.SECTION_CODE, prefix="--")
-    check.code(values, "topic", bank_.TOPIC_CODE, prefix="--")
-    if defaults.difficulty not in bank_.BANDS:
+    check.code(values, "bank", BANK_CODE, prefix="--")
+    check.code(values, "section", SECTION_CODE, prefix="--")
+    check.code(values, "topic", TOPIC_CODE, prefix="--")
+    if defaults.difficulty not in BANDS:
         check.error("--difficulty", f'"{defaults.difficulty}" is not one of easy, medium, hard')
     return not check.count
 
@@ -123,13 +124,13 @@ def as_item(*, code: str, topic: str, difficulty: str, lang: str, stem: str, cho
     }
 
 
-def start_load(path, defaults: Defaults) -> tuple[bank_.LoadedBank, Path | None]:
+def start_load(path, defaults: Defaults) -> tuple[LoadedBank, Path | None]:
     """A fresh result and the path to read, or None (with the error recorded) if it cannot be."""
-    loaded = bank_.LoadedBank()
+    loaded = LoadedBank()
     if not check_defaults(defaults, loaded):
         return loaded, None
     root = Path(path)
     if not root.exists():
-        loaded.errors.append(bank_.BankError(str(path), "no such file or folder"))
+        loaded.errors.append(BankError(str(path), "no such file or folder"))
         return loaded, None
     return loaded, root

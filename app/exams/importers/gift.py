@@ -10,7 +10,8 @@ import html
 import re
 from pathlib import Path
 
-from .. import bank as bank_
+from ..bank_checks import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from ..bank_files import LoadedBank, Skipped, item_from_dict
 from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise, \
     topic_code
 
@@ -28,7 +29,7 @@ _BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
 ONLY_MC = "only single-answer multiple choice is imported"
 
 
-def load_gift(path, defaults: Defaults) -> bank_.LoadedBank:
+def load_gift(path, defaults: Defaults) -> LoadedBank:
     """Read a GIFT file, or every .gift/.txt file of a folder."""
     loaded, root = start_load(path, defaults)
     if root is None:
@@ -36,10 +37,10 @@ def load_gift(path, defaults: Defaults) -> bank_.LoadedBank:
     files = [root] if root.is_file() else sorted(
         p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".gift", ".txt"))
     if not files:
-        loaded.errors.append(bank_.BankError(str(path), "no .gift or .txt files here"))
+        loaded.errors.append(BankError(str(path), "no .gift or .txt files here"))
     for file in files:
         _read_file(file, defaults, loaded)
-    bank_.check_bank(loaded)
+    check_bank(loaded)
     return loaded
 
 
@@ -62,13 +63,13 @@ def _blocks(text: str):
         yield start, lines
 
 
-def _read_file(file: Path, defaults: Defaults, loaded: bank_.LoadedBank) -> None:
+def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
     name = str(file)
     loaded.files.append(name)
     try:
         content = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        loaded.errors.append(bank_.BankError(name, "not UTF-8 text; save the file as UTF-8"))
+        loaded.errors.append(BankError(name, "not UTF-8 text; save the file as UTF-8"))
         return
     topic, number = defaults.topic, 0
     for line, lines in _blocks(content):
@@ -94,23 +95,23 @@ def _clean(text: str, is_html: bool) -> str:
 
 
 def _read_question(name: str, line: int, number: int, text: str, topic: str,
-                   defaults: Defaults, loaded: bank_.LoadedBank) -> None:
+                   defaults: Defaults, loaded: LoadedBank) -> None:
     text = _ESCAPE.sub(lambda m: _ESCAPED[m.group(1)], text).strip()
     title = ""
     if text.startswith("::"):
         end = text.find("::", 2)
         if end < 0:
-            loaded.errors.append(bank_.BankError(name, 'the title is not closed with "::"',
-                                                 f"question {number}", line=line))
+            loaded.errors.append(BankError(name, 'the title is not closed with "::"',
+                                           f"question {number}", line=line))
             return
         title, text = text[2:end].translate(_RESTORE).strip(), text[end + 2:]
     ref = f'question "{title}"' if title else f"question {number}"
 
     def skip(reason: str) -> None:
-        loaded.skipped.append(bank_.Skipped(name, ref, reason, line))
+        loaded.skipped.append(Skipped(name, ref, reason, line))
 
     def error(message: str) -> None:
-        loaded.errors.append(bank_.BankError(name, message, ref, line=line))
+        loaded.errors.append(BankError(name, message, ref, line=line))
 
     tag = _FORMAT_TAG.match(text)
     is_html = bool(tag) and tag.group(1).lower() == "html"
@@ -155,9 +156,9 @@ def _read_question(name: str, line: int, number: int, text: str, topic: str,
         return skip(f"a short-answer question (only = answers); {ONLY_MC}")
     if len(right) != 1:
         return skip(f"{len(right)} answers marked right (=); {ONLY_MC}")
-    if not bank_.MIN_CHOICES <= len(parts) <= bank_.MAX_CHOICES:
-        return skip(f"has {len(parts)} choices; an item has {bank_.MIN_CHOICES} to "
-                    f"{bank_.MAX_CHOICES}")
+    if not MIN_CHOICES <= len(parts) <= MAX_CHOICES:
+        return skip(f"has {len(parts)} choices; an item has {MIN_CHOICES} to "
+                    f"{MAX_CHOICES}")
 
     choices = [_clean(answer, is_html) for _, answer, _ in parts]
     explanation = _clean(general, is_html) or _clean(parts[right[0]][2], is_html)
@@ -171,9 +172,9 @@ def _read_question(name: str, line: int, number: int, text: str, topic: str,
     raw = as_item(code=code, topic=topic, difficulty=defaults.difficulty,
                   lang=language_of(stem), stem=stem, choices=choices, key_index=right[0],
                   explanation=explanation)
-    item = bank_.item_from_dict(raw, loaded, file=name, bank=defaults.bank,
-                                section=defaults.section, position=number, line=line,
-                                source=f"gift {name} line {line}"
-                                       + (f" ::{title}::" if title else ""))
+    item = item_from_dict(raw, loaded, file=name, bank=defaults.bank,
+                          section=defaults.section, position=number, line=line,
+                          source=f"gift {name} line {line}"
+                                 + (f" ::{title}::" if title else ""))
     if item is not None:
         loaded.items.append(item)

@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .. import bank as bank_
+from ..bank_checks import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from ..bank_files import LoadedBank, Skipped, item_from_dict
 from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise
 
 _SPACES = re.compile(r"\s+")
@@ -34,7 +35,7 @@ def _find_all(root: ET.Element, name: str) -> list[ET.Element]:
     return [e for e in root.iter() if _local(e.tag) == name]
 
 
-def load_qti(path, defaults: Defaults) -> bank_.LoadedBank:
+def load_qti(path, defaults: Defaults) -> LoadedBank:
     """Read a QTI item file, a content package (.zip with imsmanifest.xml) or a folder of them."""
     loaded, root = start_load(path, defaults)
     if root is None:
@@ -47,7 +48,7 @@ def load_qti(path, defaults: Defaults) -> bank_.LoadedBank:
     else:
         files = [root]
     if not files:
-        loaded.errors.append(bank_.BankError(str(path), "no .xml or .zip files here"))
+        loaded.errors.append(BankError(str(path), "no .xml or .zip files here"))
     position = 0
     for file in files:
         if file.suffix.lower() == ".zip":
@@ -60,7 +61,7 @@ def load_qti(path, defaults: Defaults) -> bank_.LoadedBank:
             position += 1
             loaded.files.append(name)
             _read_item(name, read, defaults, position, loaded)
-    bank_.check_bank(loaded)
+    check_bank(loaded)
     return loaded
 
 
@@ -79,30 +80,30 @@ def _item_hrefs(manifest: ET.Element) -> list[str]:
     return hrefs
 
 
-def _parse_manifest(data: bytes, name: str, loaded: bank_.LoadedBank) -> list[str] | None:
+def _parse_manifest(data: bytes, name: str, loaded: LoadedBank) -> list[str] | None:
     try:
         manifest = ET.fromstring(data)
     except ET.ParseError as exc:
-        loaded.errors.append(bank_.BankError(name, f"XML syntax error: {exc}"))
+        loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
         return None
     hrefs = _item_hrefs(manifest)
     if not hrefs:
-        loaded.errors.append(bank_.BankError(name, "lists no QTI item resources "
-                                                   '(resource type="imsqti_item_xmlv2p1")'))
+        loaded.errors.append(BankError(name, "lists no QTI item resources "
+                                             '(resource type="imsqti_item_xmlv2p1")'))
     return hrefs
 
 
-def _package_members(file: Path, loaded: bank_.LoadedBank):
+def _package_members(file: Path, loaded: LoadedBank):
     name = str(file)
     try:
         package = zipfile.ZipFile(file)
     except zipfile.BadZipFile:
-        loaded.errors.append(bank_.BankError(name, "not a zip file"))
+        loaded.errors.append(BankError(name, "not a zip file"))
         return []
     with package:
         members = {info.filename: info for info in package.infolist()}
         if "imsmanifest.xml" not in members:
-            loaded.errors.append(bank_.BankError(
+            loaded.errors.append(BankError(
                 name, "not an IMS content package: no imsmanifest.xml at the top of the zip"))
             return []
         hrefs = _parse_manifest(package.read("imsmanifest.xml"), f"{name}!imsmanifest.xml",
@@ -111,50 +112,50 @@ def _package_members(file: Path, loaded: bank_.LoadedBank):
         for href in hrefs:
             info = members.get(href)
             if info is None:
-                loaded.errors.append(bank_.BankError(
+                loaded.errors.append(BankError(
                     f"{name}!imsmanifest.xml", f"lists {href}, which is not in the package"))
                 continue
             if info.file_size > MAX_MEMBER_BYTES:
-                loaded.errors.append(bank_.BankError(f"{name}!{href}", "larger than 5 MB"))
+                loaded.errors.append(BankError(f"{name}!{href}", "larger than 5 MB"))
                 continue
             data = package.read(info)
             sources.append((f"{name}!{href}", lambda data=data: data))
         return sources
 
 
-def _folder_package(manifest: Path, loaded: bank_.LoadedBank):
+def _folder_package(manifest: Path, loaded: LoadedBank):
     """An unzipped content package: a folder with imsmanifest.xml and its item files."""
     hrefs = _parse_manifest(manifest.read_bytes(), str(manifest), loaded) or []
     sources = []
     for href in hrefs:
         file = manifest.parent / href
         if not file.is_file():
-            loaded.errors.append(bank_.BankError(str(manifest),
-                                                 f"lists {href}, which is not in the folder"))
+            loaded.errors.append(BankError(str(manifest),
+                                           f"lists {href}, which is not in the folder"))
             continue
         sources.append((str(file), file.read_bytes))
     return sources
 
 
 def _read_item(name: str, read, defaults: Defaults, position: int,
-               loaded: bank_.LoadedBank) -> None:
+               loaded: LoadedBank) -> None:
     try:
         root = ET.fromstring(read())
     except ET.ParseError as exc:
-        loaded.errors.append(bank_.BankError(name, f"XML syntax error: {exc}"))
+        loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
         return
     if _local(root.tag) != "assessmentItem":
-        loaded.skipped.append(bank_.Skipped(name, f"<{_local(root.tag)}>",
-                                            "not a QTI 2.x assessmentItem"))
+        loaded.skipped.append(Skipped(name, f"<{_local(root.tag)}>",
+                                      "not a QTI 2.x assessmentItem"))
         return
     identifier = root.get("identifier", "")
     ref = f"item {identifier}" if identifier else "item"
 
     def skip(reason: str) -> None:
-        loaded.skipped.append(bank_.Skipped(name, ref, reason))
+        loaded.skipped.append(Skipped(name, ref, reason))
 
     def error(message: str) -> None:
-        loaded.errors.append(bank_.BankError(name, message, ref))
+        loaded.errors.append(BankError(name, message, ref))
 
     body = next((e for e in root if _local(e.tag) == "itemBody"), None)
     if body is None:
@@ -192,9 +193,9 @@ def _read_item(name: str, read, defaults: Defaults, position: int,
     if values[0] not in qti_ids:
         return error(f'correctResponse "{values[0]}" is not the identifier of a simpleChoice '
                      f"({', '.join(qti_ids)})")
-    if not bank_.MIN_CHOICES <= len(simple) <= bank_.MAX_CHOICES:
-        return skip(f"has {len(simple)} choices; an item has {bank_.MIN_CHOICES} to "
-                    f"{bank_.MAX_CHOICES}")
+    if not MIN_CHOICES <= len(simple) <= MAX_CHOICES:
+        return skip(f"has {len(simple)} choices; an item has {MIN_CHOICES} to "
+                    f"{MAX_CHOICES}")
 
     before: list[str] = []
     _text_until(body, interaction, before)
@@ -211,9 +212,9 @@ def _read_item(name: str, read, defaults: Defaults, position: int,
     raw = as_item(code=code, topic=defaults.topic, difficulty=defaults.difficulty, lang=lang,
                   stem=stem, choices=choices, key_index=qti_ids.index(values[0]),
                   fixed_order=any(c.get("fixed") == "true" for c in simple))
-    item = bank_.item_from_dict(raw, loaded, file=name, bank=defaults.bank,
-                                section=defaults.section, position=position,
-                                source=f"qti {name} {identifier}: {mapping}")
+    item = item_from_dict(raw, loaded, file=name, bank=defaults.bank,
+                          section=defaults.section, position=position,
+                          source=f"qti {name} {identifier}: {mapping}")
     if item is not None:
         loaded.items.append(item)
 

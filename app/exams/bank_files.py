@@ -1,0 +1,320 @@
+"""Reading bank files: YAML item and blueprint files into items, blueprints and errors.
+
+The YAML format is described in exam_bank/FORMAT.md. Reading never touches the database; it
+returns what it read and every error it found (bank_checks holds the rules), each naming the
+file, the item and the field, with the line. `item_from_dict` reads one item mapping; the QTI
+and GIFT importers build the same mapping, so every rule applies to them too.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from .bank_checks import (
+    BANDS, BANK_CODE, BLUEPRINT_FIELDS, DEFAULT_PASS_PERCENT, DEFAULT_POLICY, EXAM_CODE,
+    ITEM_FIELDS, ITEM_FILE_FIELDS, ITEM_ID, MAX_DURATION, POLICIES, SECTION_CODE, TITLE_MAX,
+    TOPIC_CODE, BankError, Checker, check_choices, check_sections, check_bank, line_of, shown)
+
+CHOICE_LABELS = {"th": ["ก", "ข", "ค", "ง", "จ", "ฉ"], "en": ["A", "B", "C", "D", "E", "F"]}
+SOURCE_MAX = 300  # ItemVersion.source
+
+
+# ---- what reading returns ------------------------------------------------------------------
+@dataclass
+class Skipped:
+    """A question an importer read but could not take (not single-answer multiple choice)."""
+
+    file: str
+    ref: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.file}: {self.ref}: {self.reason}{where}"
+
+
+@dataclass
+class BankItem:
+    """An item as read from a file, in the shape of the YAML format (both languages filled)."""
+
+    bank: str
+    code: str
+    section: str
+    topic: str
+    difficulty: str
+    stem: dict            # {"th": str, "en": str}
+    choices: list         # [{"id": "a", "th": str, "en": str}, ...]
+    key: str
+    fixed_order: bool = False
+    explanation: dict = field(default_factory=lambda: {"th": "", "en": ""})
+    file: str = ""
+    line: int | None = None
+    source: str = ""
+
+    @property
+    def content(self) -> dict:
+        """What a candidate sees and how it is scored: a change here is a new version."""
+        return {"stem": self.stem, "choices": self.choices, "key": self.key,
+                "fixed_order": self.fixed_order, "explanation": self.explanation}
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.content)
+
+
+@dataclass
+class Blueprint:
+    code: str
+    bank: str
+    title: dict
+    duration_minutes: int
+    pass_percent: Decimal
+    results_policy: str
+    shuffle_items: bool
+    shuffle_choices: bool
+    # [{"code", "title": {th, en}, "points_per_item", "time_limit_minutes", "draw": {band: n}}]
+    sections: list
+    file: str = ""
+    line: int | None = None
+    section_lines: dict = field(default_factory=dict)   # section code -> line, for errors
+
+    def exam_fields(self) -> dict:
+        return {"bank": self.bank, "title_th": self.title["th"], "title_en": self.title["en"],
+                "duration_minutes": self.duration_minutes, "pass_percent": self.pass_percent,
+                "results_policy": self.results_policy, "shuffle_items": self.shuffle_items,
+                "shuffle_choices": self.shuffle_choices, "sections": self.sections}
+
+
+@dataclass
+class LoadedBank:
+    items: list[BankItem] = field(default_factory=list)
+    blueprints: list[Blueprint] = field(default_factory=list)
+    errors: list[BankError] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def banks(self) -> list[str]:
+        return sorted({i.bank for i in self.items} | {b.bank for b in self.blueprints})
+
+
+def content_hash(content: dict) -> str:
+    """SHA-256 of canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def choice_labels(locale: str) -> list[str]:
+    """How choices are labelled on a paper: ก ข ค ง จ ฉ in Thai, A B C D E F in English."""
+    return list(CHOICE_LABELS["th" if locale == "th" else "en"])
+
+
+# ---- reading YAML --------------------------------------------------------------------------
+class _Map(dict):
+    """A YAML mapping that remembers its line and the line of each key, for error messages."""
+
+    line: int | None = None
+    lines: dict | None = None
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode):
+    data = _Map()
+    data.line = node.start_mark.line + 1
+    data.lines = {}
+    yield data
+    for key_node, _value in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            if key_node.value in data.lines:
+                # PyYAML would silently keep the last one; an author almost never means that.
+                raise yaml.constructor.ConstructorError(
+                    None, None, f'duplicate key "{key_node.value}"', key_node.start_mark)
+            data.lines[key_node.value] = key_node.start_mark.line + 1
+    data.update(loader.construct_mapping(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")
+                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+def load_path(path) -> LoadedBank:
+    """Read a YAML file or a folder of them (recursively) and check every rule of FORMAT.md."""
+    root = Path(path)
+    loaded = LoadedBank()
+    if not root.exists():
+        loaded.errors.append(BankError(str(path), "no such file or folder"))
+        return loaded
+    files = _yaml_files(root)
+    if not files:
+        loaded.errors.append(BankError(str(path), "no .yaml or .yml files here"))
+    for file in files:
+        _load_file(file, loaded)
+    check_bank(loaded)
+    return loaded
+
+
+def _load_file(file: Path, loaded: LoadedBank) -> None:
+    name = str(file)
+    loaded.files.append(name)
+    try:
+        doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
+    except UnicodeDecodeError:
+        loaded.errors.append(BankError(name, "not UTF-8 text; save the file as UTF-8"))
+        return
+    except yaml.MarkedYAMLError as exc:
+        loaded.errors.append(BankError(name, _yaml_problem(exc)))
+        return
+    except yaml.YAMLError as exc:
+        loaded.errors.append(BankError(name, f"YAML syntax error: {exc}"))
+        return
+    if doc is None:
+        loaded.errors.append(BankError(name, "the file is empty"))
+        return
+    if not isinstance(doc, dict):
+        loaded.errors.append(BankError(name, 'must be a mapping starting with "kind:"'))
+        return
+    kind = doc.get("kind")
+    if kind == "items":
+        _read_items_file(doc, name, loaded)
+    elif kind == "blueprint":
+        _read_blueprint(doc, name, loaded)
+    elif kind is None:
+        loaded.errors.append(BankError(name, 'required: "items" or "blueprint"', field="kind",
+                                       line=doc.line))
+    else:
+        loaded.errors.append(BankError(name, f'{shown(kind)} is not "items" or "blueprint"',
+                                       field="kind", line=doc.line))
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    message = f"YAML syntax error{where}: {exc.problem or exc.context}"
+    if exc.problem and exc.context:
+        started = exc.context_mark
+        if started is not None and (mark is None or started.line != mark.line):
+            message += f" ({exc.context} that starts at line {started.line + 1})"
+        else:
+            message += f" ({exc.context})"
+    return message
+
+
+# ---- items and blueprints ------------------------------------------------------------------
+def _read_items_file(doc: dict, file: str, loaded: LoadedBank) -> None:
+    check = Checker(loaded, file, line=doc.line)
+    check.unknown(doc, ITEM_FILE_FIELDS)
+    bank = check.code(doc, "bank", BANK_CODE)
+    section = check.code(doc, "section", SECTION_CODE)
+    items = doc.get("items")
+    if not isinstance(items, list) or not items:
+        check.error("items", "required: a list of at least one item")
+        return
+    for position, raw in enumerate(items, start=1):
+        item = item_from_dict(raw, loaded, file=file, bank=bank, section=section,
+                              position=position, source=file)
+        if item is not None and bank and section:
+            loaded.items.append(item)
+
+
+def item_from_dict(raw, loaded: LoadedBank, *, file: str, bank: str | None,
+                   section: str | None, position: int, source: str = "",
+                   line: int | None = None) -> BankItem | None:
+    """Check one item (a mapping in the YAML shape) and return it, or None with errors added.
+
+    The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
+    """
+    line = getattr(raw, "line", None) or line
+    ref = f"item #{position}"
+    if not isinstance(raw, dict):
+        Checker(loaded, file, ref, line).error("", "must be a mapping (id, topic, stem, ...)")
+        return None
+    if isinstance(raw.get("id"), str) and raw["id"]:
+        ref = f"item {raw['id']}"
+    check = Checker(loaded, file, ref, line)
+    check.unknown(raw, ITEM_FIELDS)
+    code = check.code(raw, "id", ITEM_ID)
+    own_section = check.code(raw, "section", SECTION_CODE, required=False)
+    topic = check.code(raw, "topic", TOPIC_CODE)
+    difficulty = raw.get("difficulty")
+    if difficulty is None:
+        check.error("difficulty", "required: easy, medium or hard")
+    elif difficulty not in BANDS:
+        check.error("difficulty", f"{shown(difficulty)} is not one of easy, medium, hard",
+                    line_of(raw, "difficulty"))
+    stem = check.texts(raw, "stem", required=True)
+    explanation = check.texts(raw, "explanation", required=False)
+    fixed_order = check.flag(raw, "fixed_order", False)
+    choices = check_choices(raw, check, stem)
+    key = raw.get("key")
+    if key is None:
+        check.error("key", "required: the id of the one correct choice")
+    elif choices is not None:
+        ids = [c["id"] for c in choices]
+        if key not in ids:
+            check.error("key", f"{shown(key)} is not one of the choice ids {', '.join(ids)}",
+                        line_of(raw, "key"))
+    if check.count:
+        return None
+    return BankItem(bank=bank or "", code=code, section=own_section or section or "",
+                    topic=topic, difficulty=difficulty, stem=stem, choices=choices, key=key,
+                    fixed_order=fixed_order, explanation=explanation, file=file, line=line,
+                    source=source[:SOURCE_MAX])
+
+
+def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
+    ref = f"blueprint {doc['code']}" if isinstance(doc.get("code"), str) else "blueprint"
+    check = Checker(loaded, file, ref, doc.line)
+    check.unknown(doc, BLUEPRINT_FIELDS)
+    code = check.code(doc, "code", EXAM_CODE)
+    bank = check.code(doc, "bank", BANK_CODE)
+    title = check.texts(doc, "title", required=True, max_len=TITLE_MAX)
+    if title is not None and not title["th"]:
+        check.error("title.th", "required: the Thai title of the exam", line_of(doc, "title"))
+    duration = doc.get("duration_minutes")
+    if duration is None:
+        check.error("duration_minutes", f"required: a whole number from 1 to {MAX_DURATION}")
+    else:
+        duration = check.whole(doc, "duration_minutes", 1, MAX_DURATION)
+    pass_percent = doc.get("pass_percent", DEFAULT_PASS_PERCENT)
+    if isinstance(pass_percent, bool) or not isinstance(pass_percent, (int, float)) \
+            or not 0 < pass_percent <= 100:
+        check.error("pass_percent", f"{shown(pass_percent)} must be a number above 0, at most 100",
+                    line_of(doc, "pass_percent"))
+        pass_percent = None
+    else:
+        pass_percent = Decimal(str(pass_percent)).quantize(Decimal("0.01"))
+    policy = doc.get("results_policy", DEFAULT_POLICY)
+    if policy not in POLICIES:
+        check.error("results_policy", f"{shown(policy)} is not one of immediate, after_publication",
+                    line_of(doc, "results_policy"))
+    shuffle_items = check.flag(doc, "shuffle_items", True)
+    shuffle_choices = check.flag(doc, "shuffle_choices", True)
+    sections = check_sections(doc, check, duration)
+    if check.count:
+        return
+    loaded.blueprints.append(Blueprint(
+        code=code, bank=bank, title=title, duration_minutes=duration, pass_percent=pass_percent,
+        results_policy=policy, shuffle_items=shuffle_items, shuffle_choices=shuffle_choices,
+        sections=sections, file=file, line=doc.line,
+        section_lines={s["code"]: getattr(raw, "line", None)
+                       for s, raw in zip(sections, doc["sections"])}))
