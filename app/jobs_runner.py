@@ -164,7 +164,7 @@ def _optional(*candidates: str) -> Callable | None:
 
 
 def _offer_expiry():
-    fn = _optional("app.merit.offers:expire_offers", "app.merit.services:expire_offers")
+    fn = _optional("app.merit.offers:expire_offers")
     return fn() if fn else "skipped (no merit offers module)"
 
 

@@ -39,7 +39,7 @@ from app.agencies.models import Agency  # noqa: E402
 from app.applications.models import Application  # noqa: E402
 from app.common.clock import now  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.merit import ranking, services  # noqa: E402
+from app.merit import digest, generation, ranking  # noqa: E402
 from app.merit.models import MeritEntry, MeritList  # noqa: E402
 from app.recruitment.models import Position, Round, RoundStage  # noqa: E402
 from app.scores.models import StageScore  # noqa: E402
@@ -132,9 +132,9 @@ class Clock:
 
 def one_run(round_: Round, hr: User) -> tuple[Clock, int]:
     clear_lists()
-    rules = services._rules_for(round_, None)
+    rules = generation._rules_for(round_, None)
     clock = Clock()
-    candidates = services.load_candidates(round_)
+    candidates = generation.load_candidates(round_)
     clock.lap("load")
     ranked = ranking.rank(candidates, rules.parts, rules.tie_break,
                           required=[s.kind for s in round_.stages])
@@ -144,18 +144,18 @@ def one_run(round_: Round, hr: User) -> tuple[Clock, int]:
                    prepared_by_id=hr.id)
     db.session.add(ml)
     db.session.flush()
-    services.store_entries(ml.id, services.merit_entry_rows(ranked))
+    generation.store_entries(ml.id, generation.merit_entry_rows(ranked))
     db.session.commit()
     clock.lap("store")
     clear_lists()
     clock.restart()
-    ml = services.generate_list(round_, hr)
+    ml = generation.generate_list(round_, hr)
     clock.lap("generate_list")
     clock.restart()
-    ml = services.generate_list(round_, hr)  # the draft again: its entries replaced
+    ml = generation.generate_list(round_, hr)  # the draft again: its entries replaced
     clock.lap("regenerate")
     ml.published_at = now()  # a draft is still mutable: digest it as if published
-    services.digest_of(ml)
+    digest.digest_of(ml)
     clock.lap("digest")
     db.session.rollback()
     return clock, len(ranked)

@@ -1,7 +1,8 @@
 """Official outputs of a published list: the announcement PDF, CSV and XLSX, and who gets them.
 
-The lists are made the way HR makes them (app/merit/services.py: generate, approve, publish,
-correct); the candidates, applications and stage scores behind them are inserted in bulk.
+The lists are made the way HR makes them (app/merit/generation.py and workflow.py: generate,
+approve, publish, correct); the candidates, applications and stage scores behind them are
+inserted in bulk.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from app.applications.models import Application, ApplicationStatus
 from app.common import clock
 from app.common import national_id as nid
 from app.extensions import db as _db
-from app.merit import services as lists
+from app.merit import generation, workflow
 from app.merit.announcement_pdf import grouped, render_announcement
 from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode
@@ -49,13 +50,13 @@ class Scene:
         self.national_ids = add_scored_candidates(self.round, n)
 
     def publish(self, kind: str = ListKind.MERIT, at: datetime = PUBLISHED_AT) -> MeritList:
-        draft = lists.generate_list(self.round, self.preparer, kind=kind)
+        draft = generation.generate_list(self.round, self.preparer, kind=kind)
         return self.approve_and_publish(draft, at)
 
     def approve_and_publish(self, draft: MeritList, at: datetime = PUBLISHED_AT) -> MeritList:
-        lists.approve(draft, self.approver)
+        workflow.approve(draft, self.approver)
         with clock.frozen_at(at):
-            return lists.publish(draft, self.approver)
+            return workflow.publish(draft, self.approver)
 
     def numbers_in_rank_order(self, merit_list: MeritList) -> list[str]:
         return list(_db.session.scalars(
@@ -218,7 +219,7 @@ def test_ties_show_why_the_higher_entry_ranks_first(make):
 def test_a_correction_says_which_version_it_replaces_and_why(client, make):
     scene = Scene(make, 5)
     first = scene.publish()
-    draft = lists.correct(first, scene.preparer, "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย")
+    draft = workflow.correct(first, scene.preparer, "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย")
     second = scene.approve_and_publish(draft, datetime(2026, 12, 8, 3, 0, tzinfo=timezone.utc))
 
     new_text = "\n".join(pdf_pages(client.get(f"/lists/{second.id}/announcement.pdf").data))
@@ -334,7 +335,7 @@ def test_xlsx_has_the_table_with_numbers_and_a_sheet_about_the_list(client, make
 # ---- who may download -------------------------------------------------------------------------
 def test_unpublished_lists_are_not_found_except_the_draft_pdf_for_the_agencys_hr(app, client, make):
     scene = Scene(make, 4)
-    draft = lists.generate_list(scene.round, scene.preparer)
+    draft = generation.generate_list(scene.round, scene.preparer)
     for url in (f"/lists/{draft.id}/announcement.pdf", f"/lists/{draft.id}.csv",
                 f"/lists/{draft.id}.xlsx", "/lists/999999.csv"):
         assert client.get(url).status_code == 404, url
@@ -347,7 +348,7 @@ def test_unpublished_lists_are_not_found_except_the_draft_pdf_for_the_agencys_hr
     assert_says(preview, "ร่าง — ยังไม่ได้ประกาศ", "ประกาศ ณ วันที่ .....")
     assert hr.get(f"/lists/{draft.id}.csv").status_code == 404  # only the PDF is previewed
 
-    lists.approve(draft, scene.approver)
+    workflow.approve(draft, scene.approver)
     assert client.get(f"/lists/{draft.id}/announcement.pdf").status_code == 404
     assert make.client_for(app, scene.approver).get(
         f"/lists/{draft.id}/announcement.pdf").status_code == 200
@@ -385,20 +386,20 @@ def test_the_announcement_follows_the_list_extended_then_cancelled(client, make)
     assert_says("\n".join(pdf_pages(client.get(url).data)), "บัญชีนี้มีอายุ 2 ปี")
 
     with clock.frozen_at(datetime(2027, 6, 1, 3, 0, tzinfo=timezone.utc)):
-        lists.extend(merit, scene.approver, "ยังมีตำแหน่งว่างที่ต้องบรรจุ", date(2029, 12, 1))
+        workflow.extend(merit, scene.approver, "ยังมีตำแหน่งว่างที่ต้องบรรจุ", date(2029, 12, 1))
     extended = "\n".join(pdf_pages(client.get(url).data))
     assert_says(extended, "ใช้ได้ตั้งแต่วันที่ 1 ธันวาคม 2569 ถึงวันที่ 1 ธันวาคม 2572",
                 "ได้ขยายอายุบัญชีแล้ว เนื่องจากยังมีตำแหน่งว่างที่ต้องบรรจุ")
 
-    lists.cancel(merit, scene.approver, "มีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
+    workflow.cancel(merit, scene.approver, "มีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
     response = client.get(url)  # a public record still, saying it is cancelled
     assert response.status_code == 200
     assert_says("\n".join(pdf_pages(response.data)), "บัญชีนี้ถูกยกเลิกแล้ว",
                 "เนื่องจากมีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
     assert csv_rows(client.get(f"/lists/{merit.id}.csv").data)[1][0].endswith("status=cancelled")
 
-    draft = lists.generate_list(scene.round, scene.preparer, kind=ListKind.ELIGIBLE)
-    lists.cancel(draft, scene.preparer, "จัดทำผิดรอบ")  # cancelled before it was published
+    draft = generation.generate_list(scene.round, scene.preparer, kind=ListKind.ELIGIBLE)
+    workflow.cancel(draft, scene.preparer, "จัดทำผิดรอบ")  # cancelled before it was published
     assert client.get(f"/lists/{draft.id}/announcement.pdf").status_code == 404
 
 

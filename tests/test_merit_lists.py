@@ -17,8 +17,7 @@ from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.applications.models import Application
-from app.merit import ranking
-from app.merit import services as merit
+from app.merit import digest, generation, public, ranking, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode
 from app.scores import services as scores
@@ -236,9 +235,9 @@ def team(make, agency):
 def published_list(db, make, spec=((150, 150, 80), (150, 125, 70), (150, 170, 60)), **kw):
     agency, round_, apps = scored_round(db, make, spec, **kw)
     officer, approver, _other = team(make, agency)
-    ml = merit.generate_list(round_, officer)
-    merit.approve(ml, approver)
-    merit.publish(ml, officer)
+    ml = generation.generate_list(round_, officer)
+    workflow.approve(ml, approver)
+    workflow.publish(ml, officer)
     return ml, round_, apps, officer, approver
 
 
@@ -248,7 +247,7 @@ def test_loading_reads_scores_results_without_a_score_and_missing_results(app, d
     _agency, round_, (a1, a2, a3) = scored_round(db, make, [
         (150, "150.25", 80), (100, 160, None), (None, None, None)])
     scores.record_stage_score(a3, "part_a", None, source="certificate")  # passed, no score
-    loaded = {c.ref: c for c in merit.load_candidates(round_)}
+    loaded = {c.ref: c for c in generation.load_candidates(round_)}
     assert set(loaded) == {(a.id, a.candidate_id) for a in (a1, a2, a3)}
     c1, c2, c3 = (loaded[(a.id, a.candidate_id)] for a in (a1, a2, a3))
     assert (c1.application_number, c1.track) == (a1.number, "general")
@@ -316,7 +315,7 @@ def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, 
 
     # Preparing again re-makes the same draft (no new version).
     scores.record_stage_score(a4, "part_a", 130, source="hr_entry")
-    ml2 = merit.generate_list(round_, officer)
+    ml2 = generation.generate_list(round_, officer)
     assert ml2.id == ml.id and ml2.version == 1
     assert db.session.scalar(select(func.count()).select_from(MeritEntry)) == 5
 
@@ -329,7 +328,7 @@ def test_a_tie_break_chain_naming_no_stage_of_the_round_is_refused(app, db, make
     assert resp.status_code == 422
     assert "The tie-break chain names part_x, which is not a stage of this round." \
         in page_text(resp)
-    ml = merit.generate_list(round_, make.hr(agency), tie_break="part_c,part_a")
+    ml = generation.generate_list(round_, make.hr(agency), tie_break="part_c,part_a")
     assert ml.tie_break == ["part_c", "part_a", "application_number"]
 
 
@@ -341,13 +340,13 @@ def test_a_tie_break_chain_naming_no_stage_of_the_round_is_refused(app, db, make
 def test_each_round_fills_the_list_of_its_track(app, db, make, mode, track, spec):
     agency, round_, apps = scored_round(db, make, spec, mode=mode)
     officer = make.hr(agency)
-    ml = merit.generate_list(round_, officer)
+    ml = generation.generate_list(round_, officer)
     assert ml.track == track
-    assert len(merit.search_entries(ml).rows) == 2
+    assert len(public.search_entries(ml).rows) == 2
     assert ml.title_th.startswith("บัญชีรายชื่อ")
     other = next(t for t in ("general", "disability") if t != track)
     with pytest.raises(ValidationFailed, match="fills the"):
-        merit.generate_list(round_, officer, track=other)
+        generation.generate_list(round_, officer, track=other)
 
 
 def test_the_eligible_and_called_to_part_c_lists(app, db, make):
@@ -355,15 +354,15 @@ def test_the_eligible_and_called_to_part_c_lists(app, db, make):
         (150, 150, None), (100, 150, None), (130, None, None)])
     exam_attempt(db, make, a1.candidate, round_=round_, application=a1)
     officer = make.hr(agency)
-    eligible = merit.generate_list(round_, officer, kind="eligible")
-    rows = merit.search_entries(eligible).rows
+    eligible = generation.generate_list(round_, officer, kind="eligible")
+    rows = public.search_entries(eligible).rows
     assert [r.application_number for r in rows] == [a1.number, a2.number, a3.number]
     assert rows[0].scores == {"room": "101", "seat": "A1"} and rows[1].scores == {}
     assert all(r.total is None for r in rows)
     assert eligible.ranking_parts == [] and eligible.tie_break == []
 
-    called = merit.generate_list(round_, officer, kind="passed_to_part_c")
-    rows = merit.search_entries(called).rows
+    called = generation.generate_list(round_, officer, kind="passed_to_part_c")
+    rows = public.search_entries(called).rows
     assert [r.application_number for r in rows] == [a1.number]  # a2 failed A, a3 has no B
     assert rows[0].scores == {"part_a": "150.00", "part_b": "150.00"}
     page = page_text(make.client_for(app, officer).get(f"/hr/lists/{eligible.id}"))
@@ -375,7 +374,7 @@ def test_the_eligible_and_called_to_part_c_lists(app, db, make):
 def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, make):
     agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70)])
     officer, approver, other_approver = team(make, agency)
-    ml = merit.generate_list(round_, approver)  # an approver prepares this time
+    ml = generation.generate_list(round_, approver)  # an approver prepares this time
     c_officer = make.client_for(app, officer)
     c_same = make.client_for(app, approver)
     c_second = make.client_for(app, other_approver)
@@ -410,17 +409,17 @@ def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, mak
     assert "Prepared by" in body and "Approved by" in body
     for action in ("merit_list.prepare", "merit_list.approve", "merit_list.publish"):
         assert audit_count(db, action) == 1
-    assert merit.usable(ml)
+    assert services.usable(ml)
 
 
 def test_approval_needs_hr_of_the_same_agency_and_the_database_enforces_two_persons(
         app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     officer, approver, _other = team(make, agency)
-    ml = merit.generate_list(round_, officer)
+    ml = generation.generate_list(round_, officer)
     outsider = make.hr(make.agency(), approver=True)
     with pytest.raises(Forbidden, match="another agency"):
-        merit.approve(ml, outsider)
+        workflow.approve(ml, outsider)
     assert make.client_for(app, outsider).get(f"/hr/lists/{ml.id}").status_code == 403
     assert make.client_for(app, outsider).post(f"/hr/lists/{ml.id}/approve").status_code == 403
     # Even a direct write cannot make the preparer the approver.
@@ -445,15 +444,15 @@ def test_a_published_list_cannot_be_changed(app, db, make):
                                                      application_id=apps[0].id,
                                                      candidate_id=apps[0].candidate_id))):
         change()
-        with pytest.raises(merit.ListImmutable, match="publish a correction instead"):
+        with pytest.raises(services.ListImmutable, match="publish a correction instead"):
             db.session.commit()
         db.session.rollback()
     # Its use status may change (offers), and preparing the list again is refused.
     entry.status = EntryStatus.CALLED
     db.session.commit()
     with pytest.raises(NotAllowed, match="make a correction instead"):
-        merit.generate_list(round_, officer)
-    assert merit.content_matches(ml)
+        generation.generate_list(round_, officer)
+    assert digest.content_matches(ml)
 
 
 # ---- validity ----------------------------------------------------------------------------
@@ -477,15 +476,15 @@ def test_extend_once_cancel_and_expiry(app, db, make):
     assert (ml.valid_until, ml.extended, ml.extension_reason) == (new_end, True,
                                                                   "ยังมีตำแหน่งว่าง")
     with pytest.raises(NotAllowed, match="already been extended once"):
-        merit.extend(ml, officer, "again", new_end + timedelta(days=10))
+        workflow.extend(ml, officer, "again", new_end + timedelta(days=10))
     assert audit_count(db, "merit_list.extend") == 1
-    assert merit.content_matches(ml)  # validity is not part of the hashed content
+    assert digest.content_matches(ml)  # validity is not part of the hashed content
 
-    assert merit.status_on(ml, new_end) == "valid"
-    assert merit.status_on(ml, new_end + timedelta(days=1)) == "expired"
-    assert not merit.usable(ml, new_end + timedelta(days=1))
+    assert services.status_on(ml, new_end) == "valid"
+    assert services.status_on(ml, new_end + timedelta(days=1)) == "expired"
+    assert not services.usable(ml, new_end + timedelta(days=1))
     with frozen_at(now() + timedelta(days=(new_end - today_bangkok()).days + 2)):
-        assert merit.status_on(ml) == "expired" and not merit.usable(ml)
+        assert services.status_on(ml) == "expired" and not services.usable(ml)
         page = page_text(make.client_for(app).get(f"/lists/{ml.id}"))
         assert "This list has expired and can no longer be used." in page
 
@@ -493,11 +492,11 @@ def test_extend_once_cancel_and_expiry(app, db, make):
                   follow_redirects=True)
     assert "Version 1 is cancelled" in page_text(resp)
     db.session.expire_all()
-    assert ml.status == "cancelled" and merit.status_on(ml) == "cancelled"
-    assert not merit.usable(ml)
+    assert ml.status == "cancelled" and services.status_on(ml) == "cancelled"
+    assert not services.usable(ml)
     assert audit_count(db, "merit_list.cancel") == 1
     with pytest.raises(NotAllowed):
-        merit.extend(ml, officer, "x", new_end + timedelta(days=1))
+        workflow.extend(ml, officer, "x", new_end + timedelta(days=1))
 
 
 def test_an_expired_list_cannot_be_extended(app, db, make):
@@ -505,17 +504,17 @@ def test_an_expired_list_cannot_be_extended(app, db, make):
     later = now() + timedelta(days=(ml.valid_until - today_bangkok()).days + 2)
     with frozen_at(later):
         with pytest.raises(NotAllowed, match="has expired"):
-            merit.extend(ml, officer, "late", ml.valid_until + timedelta(days=30))
+            workflow.extend(ml, officer, "late", ml.valid_until + timedelta(days=30))
 
 
 def test_only_merit_lists_are_usable(app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     officer, approver, _other = team(make, agency)
-    eligible = merit.generate_list(round_, officer, kind="eligible")
-    assert not merit.usable(eligible)  # a draft
-    merit.approve(eligible, approver)
-    merit.publish(eligible, officer)
-    assert merit.status_on(eligible) == "valid" and not merit.usable(eligible)
+    eligible = generation.generate_list(round_, officer, kind="eligible")
+    assert not services.usable(eligible)  # a draft
+    workflow.approve(eligible, approver)
+    workflow.publish(eligible, officer)
+    assert services.status_on(eligible) == "valid" and not services.usable(eligible)
 
 
 # ---- corrections -------------------------------------------------------------------------
@@ -523,7 +522,7 @@ def test_only_merit_lists_are_usable(app, db, make):
 def test_a_correction_supersedes_the_published_version(app, db, make):
     ml, round_, (a1, a2, a3), officer, approver = published_list(db, make)
     old_digest = ml.digest
-    ranks = {r.application_number: r.rank for r in merit.search_entries(ml).rows}
+    ranks = {r.application_number: r.rank for r in public.search_entries(ml).rows}
     assert ranks == {a3.number: 1, a1.number: 2, a2.number: 3}
     # a1 was appointed from version 1.
     db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
@@ -542,46 +541,46 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
     v2 = db.session.scalar(select(MeritList).where(MeritList.version == 2))
     assert (v2.status, v2.supersedes_id, v2.correction_reason) == ("draft", ml.id,
                                                                     "แก้คะแนนภาค ข")
-    assert merit.usable(ml)  # version 1 stays in force meanwhile
+    assert services.usable(ml)  # version 1 stays in force meanwhile
     with pytest.raises(NotAllowed, match="already being prepared"):
-        merit.correct(ml, officer, "again")
+        workflow.correct(ml, officer, "again")
 
     # An open offer on version 1 blocks the switch.
     db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
                                                 MeritEntry.application_id == a3.id)
                        .values(status=EntryStatus.CALLED))
     db.session.commit()
-    merit.approve(v2, approver)
+    workflow.approve(v2, approver)
     with pytest.raises(NotAllowed, match="open offer"):
-        merit.publish(v2, officer)
+        workflow.publish(v2, officer)
     db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
                                                 MeritEntry.application_id == a3.id)
                        .values(status=EntryStatus.AVAILABLE))
     db.session.commit()
 
-    merit.publish(v2, officer)
+    workflow.publish(v2, officer)
     db.session.expire_all()
-    assert ml.status == "superseded" and merit.status_on(ml) == "superseded"
-    assert not merit.usable(ml) and merit.usable(v2)
+    assert ml.status == "superseded" and services.status_on(ml) == "superseded"
+    assert not services.usable(ml) and services.usable(v2)
     assert v2.valid_until == ml.valid_until  # a correction does not live longer
     assert v2.digest != old_digest and ml.digest == old_digest
-    content = json.loads(merit.canonical_content(v2))
+    content = json.loads(digest.canonical_content(v2))
     assert content["supersedes"] == old_digest and content["version"] == 2
-    new_rows = {r.application_number: r for r in merit.search_entries(v2).rows}
+    new_rows = {r.application_number: r for r in public.search_entries(v2).rows}
     assert new_rows[a2.number].rank == 1 and new_rows[a2.number].total == Decimal("260.00")
     assert new_rows[a1.number].status == EntryStatus.APPOINTED  # carried over
     for action in ("merit_list.correct", "merit_list.supersede"):
         assert audit_count(db, action) == 1
 
     # The public sees both versions; the old one says it is superseded.
-    public = make.client_for(app)
-    body = page_text(public.get(f"/lists/{ml.id}"))
+    visitor = make.client_for(app)
+    body = page_text(visitor.get(f"/lists/{ml.id}"))
     assert "superseded by a correction" in body and f"/lists/{v2.id}" in body
-    body = page_text(public.get(f"/lists/{v2.id}"))
+    body = page_text(visitor.get(f"/lists/{v2.id}"))
     assert "Version 1" in body and f"/lists/{ml.id}" in body and "แก้คะแนนภาค ข" in body
-    listing = page_text(public.get("/lists"))
+    listing = page_text(visitor.get("/lists"))
     assert f"/lists/{v2.id}" in listing and f'href="/lists/{ml.id}"' not in listing
-    verdict = page_text(public.get(f"/verify/list/{old_digest}"))
+    verdict = page_text(visitor.get(f"/verify/list/{old_digest}"))
     assert "has been superseded by a correction" in verdict
     assert "See the version in force (version 2)" in verdict
 
@@ -592,9 +591,9 @@ def test_the_digest_is_sha256_of_the_documented_canonical_content(app, db, make)
     import hashlib
 
     ml, round_, apps, officer, approver = published_list(db, make)
-    raw = merit.canonical_content(ml)
-    assert hashlib.sha256(raw).hexdigest() == ml.digest == merit.digest_of(ml)
-    assert merit.canonical_content(ml) == raw  # stable across runs
+    raw = digest.canonical_content(ml)
+    assert hashlib.sha256(raw).hexdigest() == ml.digest == digest.digest_of(ml)
+    assert digest.canonical_content(ml) == raw  # stable across runs
     assert b", " not in raw and b'": ' not in raw  # no whitespace between tokens
     assert "ทดสอบ".encode() in raw  # Thai as UTF-8, not \u escapes
     data = json.loads(raw)
@@ -621,7 +620,7 @@ def test_the_digest_is_sha256_of_the_documented_canonical_content(app, db, make)
     # … and a tampered row no longer matches the published digest.
     db.session.execute(text("UPDATE merit_entries SET total = 1 WHERE list_id = :i AND rank = 1"),
                        {"i": ml.id})
-    assert not merit.content_matches(ml)
+    assert not digest.content_matches(ml)
     db.session.rollback()
 
 
@@ -633,12 +632,12 @@ def test_the_public_searches_a_published_list_and_never_sees_a_national_id(app, 
     apps[1].candidate.first_name_th, apps[1].candidate.last_name_th = "สมหญิง", "ใจดี"
     db.session.commit()
     officer, approver, _other = team(make, agency)
-    ml = merit.generate_list(round_, officer)
+    ml = generation.generate_list(round_, officer)
     public = make.client_for(app)
     assert public.get(f"/lists/{ml.id}").status_code == 404  # a draft is not public
     assert f"/lists/{ml.id}" not in page_text(public.get("/lists"))
-    merit.approve(ml, approver)
-    merit.publish(ml, officer)
+    workflow.approve(ml, approver)
+    workflow.publish(ml, officer)
 
     listing = page_text(public.get("/lists"))
     assert ml.title_en in listing and "valid" in listing
@@ -666,8 +665,8 @@ def test_the_counts_of_called_appointed_waived_and_remaining(app, db, make):
     for i, status in zip(ids, (EntryStatus.APPOINTED, EntryStatus.WAIVED)):
         db.session.execute(update(MeritEntry).where(MeritEntry.id == i).values(status=status))
     db.session.commit()
-    assert merit.entry_counts(ml) == {"total": 3, "called": 0, "appointed": 1, "waived": 1,
-                                      "remaining": 1}
+    assert public.entry_counts(ml) == {"total": 3, "called": 0, "appointed": 1, "waived": 1,
+                                       "remaining": 1}
 
 
 def test_the_verify_page_states(app, db, make):
@@ -683,24 +682,24 @@ def test_the_verify_page_states(app, db, make):
     assert form.status_code == 302 and form.headers["Location"].endswith(ml.digest)
     with frozen_at(now() + timedelta(days=(ml.valid_until - today_bangkok()).days + 2)):
         assert "genuine but has expired" in page_text(public.get(f"/verify/list/{ml.digest}"))
-        assert merit.verify(ml.digest).status == "expired"
-    merit.cancel(ml, officer, "ยกเลิกบัญชี")
+        assert digest.verify(ml.digest).status == "expired"
+    workflow.cancel(ml, officer, "ยกเลิกบัญชี")
     body = page_text(public.get(f"/verify/list/{ml.digest}"))
     assert "genuine but has been cancelled" in body and "ยกเลิกบัญชี" in body
-    assert merit.verify(ml.digest).status == "cancelled"
+    assert digest.verify(ml.digest).status == "cancelled"
 
 
 def test_a_candidate_sees_their_rank_once_published(app, db, make):
     agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 170, 80)])
     officer, approver, _other = team(make, agency)
-    ml = merit.generate_list(round_, officer)
-    assert merit.my_rankings(apps[0].candidate) == []  # not before publication
-    merit.approve(ml, approver)
-    merit.publish(ml, officer)
-    mine = merit.my_rankings(apps[0].candidate)
+    ml = generation.generate_list(round_, officer)
+    assert public.my_rankings(apps[0].candidate) == []  # not before publication
+    workflow.approve(ml, approver)
+    workflow.publish(ml, officer)
+    mine = public.my_rankings(apps[0].candidate)
     assert [(m.merit_list.id, m.entry.rank, m.size, m.status) for m in mine] == [
         (ml.id, 2, 2, "valid")]
-    assert [m.entry.rank for m in merit.rankings_of_application(apps[1])] == [1]
+    assert [m.entry.rank for m in public.rankings_of_application(apps[1])] == [1]
     # The candidate's application page shows it.
     page = make.client_for(app, apps[0].candidate).get(f"/applications/{apps[0].id}")
     html = page.get_data(as_text=True)
@@ -710,7 +709,7 @@ def test_a_candidate_sees_their_rank_once_published(app, db, make):
 
 def test_hr_pages_are_for_hr_of_the_agency(app, db, make):
     agency, round_, apps = scored_round(db, make, [(150, 150, 80)])
-    ml = merit.generate_list(round_, make.hr(agency))
+    ml = generation.generate_list(round_, make.hr(agency))
     candidate = make.client_for(app, apps[0].candidate)
     assert candidate.get(f"/hr/rounds/{round_.id}/lists").status_code == 403
     assert candidate.post(f"/hr/lists/{ml.id}/approve").status_code == 403

@@ -9,7 +9,7 @@ from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
-from ..merit import services as merit_services
+from ..merit import public as merit_public
 from ..common.national_id import formatted, masked
 from ..extensions import db
 from ..recruitment import eligibility
@@ -141,7 +141,7 @@ def _render_detail(app_, code: int = 200, **forms):
         can_add_documents=services.add_document_refusal(app_, current_user) is None,
         qualifications=_qualification_rows(app_.qualifications or {}),
         part_a_certificate=services.part_a_certificate(app_),
-        rankings=merit_services.rankings_of_application(app_),
+        rankings=merit_public.rankings_of_application(app_),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
         document_form=forms.get("document_form") or DocumentForm(formdata=None),
         approve_form=ApproveForm(formdata=None),

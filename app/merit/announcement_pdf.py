@@ -35,7 +35,7 @@ from .exports import (APPLICATION_NUMBER, TOTAL, Row, bangkok_date, columns_of, 
                       has_totals, is_public, join_th, level_th, number_text, part_th,
                       ranking_rule_th, rows_of, whole)
 from .models import ListKind, ListStatus, MeritList, Track
-from .services import DEFAULT_VALID_YEARS
+from .workflow import DEFAULT_VALID_YEARS
 
 ISSUER = "กรุงเทพมหานคร"
 PURPOSE = "เพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการ เป็นข้าราชการกรุงเทพมหานครสามัญ"

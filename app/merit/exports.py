@@ -40,8 +40,8 @@ from ..common.thai import format_date
 from ..extensions import db
 from ..recruitment.models import StageKind
 from ..recruitment.services import is_hr_of
+from .digest import canonical_dict, content_matches
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
-from .services import canonical_dict, content_matches
 
 PUBLIC_STATUSES = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
 PREVIEW_STATUSES = (ListStatus.DRAFT, ListStatus.APPROVED)
@@ -105,7 +105,7 @@ def rows_of(merit_list: MeritList) -> list[Row]:
             .join(User, User.id == MeritEntry.candidate_id)
             .where(MeritEntry.list_id == merit_list.id)
             .order_by(MeritEntry.rank))
-    # The name exactly as the canonical content has it (services.canonical_dict).
+    # The name exactly as the canonical content has it (digest.canonical_dict).
     return [Row(rank, number, f"{first} {last}", dict(scores or {}), to_decimal(total),
                 decided or "")
             for rank, number, first, last, scores, total, decided in db.session.execute(stmt)]

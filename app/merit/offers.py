@@ -37,9 +37,9 @@ from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
 from ..uploads import services as uploads
+from .labels import list_title as _list_title
 from .models import (EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer,
                      OfferStatus)
-from .services import list_title as _list_title
 from .services import usable  # H-LIST's rule: a published merit list within its validity
 
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)

@@ -12,7 +12,8 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
-from . import bp, list_use, offers, services
+from . import bp, generation, labels, list_use, offers, public, services, workflow
+from .digest import canonical_content, normalize_digest, verify
 from .forms import (CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
                     VerifyListForm)
 from .models import ListKind
@@ -20,14 +21,14 @@ from .models import ListKind
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 PER_PAGE = 100
 
-for _name, _helper in (("merit_status_label", services.list_status_label),
-                       ("merit_kind_label", services.list_kind_label),
-                       ("merit_track_label", services.track_label),
-                       ("merit_entry_status_label", services.entry_status_label),
-                       ("merit_decided_by_label", services.decided_by_label),
-                       ("merit_stage_label", services.stage_short_label),
-                       ("merit_tie_break_label", services.tie_break_label),
-                       ("merit_list_title", services.list_title),
+for _name, _helper in (("merit_status_label", labels.list_status_label),
+                       ("merit_kind_label", labels.list_kind_label),
+                       ("merit_track_label", labels.track_label),
+                       ("merit_entry_status_label", labels.entry_status_label),
+                       ("merit_decided_by_label", labels.decided_by_label),
+                       ("merit_stage_label", labels.stage_short_label),
+                       ("merit_tie_break_label", labels.tie_break_label),
+                       ("merit_list_title", labels.list_title),
                        ("merit_status_on", services.status_on)):
     bp.add_app_template_global(_helper, _name)
 
@@ -47,7 +48,7 @@ def _kinds(round_):
     if round_.stage("part_c") is not None:
         kinds.append(ListKind.PASSED_TO_PART_C)
     kinds.append(ListKind.MERIT)
-    return [(k, services.list_kind_label(k)) for k in kinds]
+    return [(k, labels.list_kind_label(k)) for k in kinds]
 
 
 def _render_lists(round_, form=None, status: int = 200):
@@ -55,7 +56,7 @@ def _render_lists(round_, form=None, status: int = 200):
     return render_template("merit/hr_lists.html", round=round_,
                            lists=services.lists_of_round(round_), form=form,
                            track=services.track_of_round(round_),
-                           default_tie_break=", ".join(services.default_tie_break(round_))
+                           default_tie_break=", ".join(generation.default_tie_break(round_))
                            ), status
 
 
@@ -87,8 +88,8 @@ def hr_generate(round_id: int):
     if not form.validate_on_submit():
         return _render_lists(round_, form, 422)
     try:
-        ml = services.generate_list(round_, _me(), kind=form.kind.data,
-                                    tie_break=form.tie_break.data or None)
+        ml = generation.generate_list(round_, _me(), kind=form.kind.data,
+                                      tie_break=form.tie_break.data or None)
     except DomainError as err:
         return _render_lists(round_, form, show_error(form, err))
     flash(_("Draft prepared: %(title)s, version %(v)s. A second HR approver must check and "
@@ -110,10 +111,10 @@ def _render_list(ml, status: int = 200, **forms):
                   if r.status == list_use.PENDING) if show_calls else 0
     return render_template("merit/hr_list.html", ml=ml, q=q, show_calls=show_calls,
                            pending_requests=pending,
-                           page=services.search_entries(ml, q, _page(), PER_PAGE),
+                           page=public.search_entries(ml, q, _page(), PER_PAGE),
                            counts=offers.list_usage(ml), versions=services.versions_of(ml),
-                           people=services.people_of(ml), status_now=services.status_on(ml),
-                           stages=services.score_columns(ml), **forms), status
+                           people=public.people_of(ml), status_now=services.status_on(ml),
+                           stages=public.score_columns(ml), **forms), status
 
 
 @bp.route("/hr/lists/<int:list_id>")
@@ -138,14 +139,14 @@ def _step(list_id: int, action, done_message):
 @bp.route("/hr/lists/<int:list_id>/approve", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_approve(list_id: int):
-    return _step(list_id, services.approve,
+    return _step(list_id, workflow.approve,
                  lambda ml: _("Version %(v)s approved. It can now be published.", v=ml.version))
 
 
 @bp.route("/hr/lists/<int:list_id>/publish", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_publish(list_id: int):
-    return _step(list_id, services.publish,
+    return _step(list_id, workflow.publish,
                  lambda ml: _("Version %(v)s is published. Digest: %(digest)s",
                               v=ml.version, digest=ml.digest))
 
@@ -158,7 +159,7 @@ def hr_correct(list_id: int):
     if not form.validate_on_submit():
         return _render_list(ml, 422, correct_form=form)
     try:
-        new = services.correct(ml, _me(), form.reason.data, tie_break=form.tie_break.data or None)
+        new = workflow.correct(ml, _me(), form.reason.data, tie_break=form.tie_break.data or None)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), correct_form=form)
     flash(_("Correction prepared as version %(v)s (draft). Version %(old)s stays in force until "
@@ -175,7 +176,7 @@ def hr_extend(list_id: int):
     if not form.validate_on_submit():
         return _render_list(ml, 422, extend_form=form)
     try:
-        services.extend(ml, _me(), form.reason.data, form.until.data)
+        workflow.extend(ml, _me(), form.reason.data, form.until.data)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), extend_form=form)
     flash(_("The list is extended until %(d)s.", d=ml.valid_until.isoformat()), "success")
@@ -190,7 +191,7 @@ def hr_cancel(list_id: int):
     if not form.validate_on_submit():
         return _render_list(ml, 422, cancel_form=form)
     try:
-        services.cancel(ml, _me(), form.reason.data)
+        workflow.cancel(ml, _me(), form.reason.data)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), cancel_form=form)
     flash(_("Version %(v)s is cancelled: it can no longer be used.", v=ml.version), "success")
@@ -201,26 +202,26 @@ def hr_cancel(list_id: int):
 
 @bp.route("/lists")
 def public_lists():
-    return render_template("merit/public_lists.html", lists=services.public_lists())
+    return render_template("merit/public_lists.html", lists=public.public_lists())
 
 
 @bp.route("/lists/<int:list_id>")
 def public_list(list_id: int):
-    ml = services.public_list(list_id)
+    ml = public.public_list(list_id)
     form = SearchForm(request.args)
     q = (form.q.data or "") if form.validate() else ""
     return render_template("merit/public_list.html", ml=ml, form=form, q=q,
-                           page=services.search_entries(ml, q, _page(), PER_PAGE),
+                           page=public.search_entries(ml, q, _page(), PER_PAGE),
                            counts=offers.list_usage(ml), status_now=services.status_on(ml),
                            versions=[v for v in services.versions_of(ml) if v.published_at],
-                           stages=services.score_columns(ml))
+                           stages=public.score_columns(ml))
 
 
 @bp.route("/lists/<int:list_id>/canonical.json")
 def canonical_json(list_id: int):
     """The exact bytes the digest is taken of: anyone can check them with sha256sum."""
-    ml = services.public_list(list_id)
-    return Response(services.canonical_content(ml), mimetype="application/json", headers={
+    ml = public.public_list(list_id)
+    return Response(canonical_content(ml), mimetype="application/json", headers={
         "Content-Disposition": f'inline; filename="list-{ml.id}-v{ml.version}.json"'})
 
 
@@ -229,14 +230,13 @@ def verify_list_form():
     form = VerifyListForm(formdata=request.args if request.args.get("digest") else None)
     if request.args.get("digest") and form.validate():
         return redirect(url_for("merit.verify_list",
-                                digest=services.normalize_digest(form.digest.data)
-                                or form.digest.data))
+                                digest=normalize_digest(form.digest.data) or form.digest.data))
     return render_template("merit/verify.html", form=form, result=None)
 
 
 @bp.route("/verify/list/<digest>")
 @limiter.limit("60 per minute")
 def verify_list(digest: str):
-    result = services.verify(digest)
+    result = verify(digest)
     return render_template("merit/verify.html", form=VerifyListForm(formdata=None),
                            result=result, digest=digest)

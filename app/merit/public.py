@@ -1,0 +1,146 @@
+"""Reading lists for the pages: the published lists and one of them for the public, a list's
+entries searched by application number or name (never the national ID; the HR page uses it
+too), its counts, its score columns and the people behind it, and a candidate's own places on
+the published lists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from ..accounts.models import User
+from ..applications.models import Application
+from ..common.errors import NotFound
+from ..extensions import db
+from ..recruitment.models import StageKind
+from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
+from .services import get_list, status_on
+
+
+def public_lists() -> list[MeritList]:
+    """Lists in force or cancelled after publication (superseded versions are reached from
+    their successor's version history)."""
+    return list(db.session.scalars(select(MeritList).where(
+        MeritList.published_at.is_not(None), MeritList.status != ListStatus.SUPERSEDED)
+        .order_by(MeritList.published_at.desc(), MeritList.id.desc())))
+
+
+def public_list(list_id: int) -> MeritList:
+    found = get_list(list_id)
+    if found.published_at is None:
+        raise NotFound(_("No such list."))
+    return found
+
+
+@dataclass
+class EntryRow:
+    rank: int
+    application_number: str
+    name_th: str
+    name_en: str
+    scores: dict
+    total: Decimal | None
+    decided_by: str
+    status: str
+    entry_id: int
+
+
+@dataclass
+class Page:
+    rows: list[EntryRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_entries(merit_list: MeritList, q: str = "", page: int = 1,
+                   per_page: int = 100) -> Page:
+    """Entries in rank order, filtered by application number or name (Thai or English);
+    never the national ID."""
+    stmt = (select(MeritEntry.rank, Application.number, User.first_name_th, User.last_name_th,
+                   User.first_name_en, User.last_name_en, MeritEntry.scores, MeritEntry.total,
+                   MeritEntry.decided_by, MeritEntry.status, MeritEntry.id)
+            .join(Application, Application.id == MeritEntry.application_id)
+            .join(User, User.id == MeritEntry.candidate_id)
+            .where(MeritEntry.list_id == merit_list.id))
+    q = (q or "").strip()
+    if q:
+        like = f"%{q}%"
+        name_th = User.first_name_th + " " + User.last_name_th
+        name_en = User.first_name_en + " " + User.last_name_en
+        stmt = stmt.where(or_(Application.number.ilike(like), name_th.ilike(like),
+                              name_en.ilike(like)))
+    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    rows = db.session.execute(stmt.order_by(MeritEntry.rank).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+    return Page([EntryRow(r[0], r[1], f"{r[2]} {r[3]}", f"{r[4]} {r[5]}".strip(), r[6] or {},
+                          r[7], r[8], r[9], r[10]) for r in rows], count, page, per_page)
+
+
+def entry_counts(merit_list: MeritList) -> dict[str, int]:
+    """How many entries have been called, appointed, waived (or lapsed) and remain."""
+    counts = dict(db.session.execute(
+        select(MeritEntry.status, func.count()).where(MeritEntry.list_id == merit_list.id)
+        .group_by(MeritEntry.status)).all())
+    return {"total": sum(counts.values()),
+            "called": counts.get(EntryStatus.CALLED, 0),
+            "appointed": counts.get(EntryStatus.APPOINTED, 0),
+            "waived": counts.get(EntryStatus.WAIVED, 0) + counts.get(EntryStatus.LAPSED, 0),
+            "remaining": counts.get(EntryStatus.AVAILABLE, 0)}
+
+
+@dataclass
+class MyRanking:
+    merit_list: MeritList
+    entry: MeritEntry
+    size: int  # entries on the list
+    status: str  # valid / expired / cancelled
+
+
+def my_rankings(user) -> list[MyRanking]:
+    """The candidate's place on each published list (current versions and cancelled ones)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    pairs = db.session.execute(
+        select(MeritList, MeritEntry).join(MeritEntry, MeritEntry.list_id == MeritList.id)
+        .where(MeritEntry.candidate_id == user.id, MeritList.published_at.is_not(None),
+               MeritList.status != ListStatus.SUPERSEDED)
+        .order_by(MeritList.published_at.desc())).all()
+    sizes = dict(db.session.execute(
+        select(MeritEntry.list_id, func.count()).where(
+            MeritEntry.list_id.in_([ml.id for ml, _e in pairs]))
+        .group_by(MeritEntry.list_id)).all()) if pairs else {}
+    return [MyRanking(ml, e, sizes.get(ml.id, 0), status_on(ml)) for ml, e in pairs]
+
+
+def rankings_of_application(application: Application) -> list[MyRanking]:
+    """The same, for one application (its page shows it)."""
+    return [r for r in my_rankings(application.candidate)
+            if r.entry.application_id == application.id]
+
+
+def people_of(merit_list: MeritList) -> dict[str, User | None]:
+    """Who prepared, approved and published the list (the two-person rule, shown)."""
+    get = lambda uid: db.session.get(User, uid) if uid else None  # noqa: E731
+    return {"prepared": get(merit_list.prepared_by_id),
+            "approved": get(merit_list.approved_by_id),
+            "published": get(merit_list.published_by_id)}
+
+
+def score_columns(merit_list: MeritList) -> list[str]:
+    """The stage scores an entry of this list shows, in stage order."""
+    if merit_list.kind == ListKind.ELIGIBLE:
+        return []
+    stages = [s.kind for s in merit_list.round.stages]
+    if merit_list.kind == ListKind.PASSED_TO_PART_C:
+        part_c = merit_list.round.stage(StageKind.PART_C)
+        return [s.kind for s in merit_list.round.stages if part_c is None or s.seq < part_c.seq]
+    return stages

@@ -1,0 +1,199 @@
+"""The two-person workflow of a prepared list: approve (a second HR approver of the agency),
+publish (the digest is fixed, validity starts, the corrected version is superseded), correct
+(the next version, prepared by generation._prepare), extend (once, with a reason) and cancel.
+Each step locks the list's row, checks who may act and on which status, and is audited.
+A list's validity on a given day is services.status_on; the periods are set here.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import Role
+from ..audit.services import record
+from ..common.clock import BANGKOK, now
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..extensions import db
+from .digest import digest_of
+from .generation import _prepare
+from .labels import list_status_label
+from .models import EntryStatus, ListStatus, MeritEntry, MeritList
+from .services import EXPIRED, PENDING, _need_hr, _snapshot, status_on, versions_of
+
+DEFAULT_VALID_YEARS = 2  # config MERIT_LIST_VALID_YEARS overrides
+MAX_EXTENSION_YEARS = 2  # config MERIT_LIST_MAX_EXTENSION_YEARS overrides
+
+
+def _lock(merit_list: MeritList) -> MeritList:
+    """Re-read the list's row for update (PostgreSQL row lock until commit), so two people
+    acting on the same list at once act one after the other on its current state."""
+    return db.session.scalars(select(MeritList).where(MeritList.id == merit_list.id)
+                              .with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def approve(merit_list: MeritList, approver) -> MeritList:
+    """The second pair of eyes: an HR approver of the agency other than the preparer."""
+    _need_hr(approver, merit_list.round)
+    merit_list = _lock(merit_list)
+    if not approver.has_role(Role.HR_APPROVER):
+        raise Forbidden(_("Only an HR approver can approve a list."))
+    if approver.id == merit_list.prepared_by_id:
+        raise Forbidden(_("You prepared this list, so you cannot approve it: a second HR "
+                          "approver must check and approve it (two-person rule)."))
+    if merit_list.status != ListStatus.DRAFT:
+        raise NotAllowed(_("Only a draft list can be approved."))
+    before = _snapshot(merit_list)
+    merit_list.status = ListStatus.APPROVED
+    merit_list.approved_by_id, merit_list.approved_at = approver.id, now()
+    record("merit_list.approve", merit_list, actor=approver, before=before,
+           after=_snapshot(merit_list))
+    db.session.commit()
+    return merit_list
+
+
+def _config(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default)) if has_app_context() else default
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February into a common year
+        return d.replace(year=d.year + years, day=28)
+
+
+def publish(merit_list: MeritList, actor) -> MeritList:
+    """Publish an approved list: fix its content with a digest, start its validity, and
+    supersede the version it corrects (which keeps that version's validity)."""
+    _need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    if merit_list.status != ListStatus.APPROVED:
+        raise NotAllowed(_("Only an approved list can be published."))
+    old = db.session.get(MeritList, merit_list.supersedes_id) if merit_list.supersedes_id else None
+    if old is not None and old.status != ListStatus.PUBLISHED:
+        raise NotAllowed(_("The version this correction replaces is no longer published."))
+    if old is not None:
+        _carry_use_over(old, merit_list)
+    before = _snapshot(merit_list)
+    at = now()
+    merit_list.status = ListStatus.PUBLISHED
+    merit_list.published_by_id, merit_list.published_at = actor.id, at
+    if old is not None:  # a correction does not make a list live longer
+        merit_list.valid_until, merit_list.extended = old.valid_until, old.extended
+        merit_list.extension_reason = old.extension_reason
+    else:
+        merit_list.valid_until = add_years(at.astimezone(BANGKOK).date(),
+                                           _config("MERIT_LIST_VALID_YEARS", DEFAULT_VALID_YEARS))
+    # Set the digest before anything is flushed: once flushed as published, the list is frozen.
+    with db.session.no_autoflush:
+        merit_list.digest = digest_of(merit_list)
+    record("merit_list.publish", merit_list, actor=actor, before=before,
+           after=_snapshot(merit_list))
+    if old is not None:
+        old_before = _snapshot(old)
+        old.status = ListStatus.SUPERSEDED
+        record("merit_list.supersede", old, actor=actor, before=old_before,
+               after=_snapshot(old) | {"superseded_by": merit_list.id,
+                                       "reason": merit_list.correction_reason})
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same digest cannot be published twice
+        db.session.rollback()
+        raise NotAllowed(_("This list could not be published just now; try again.")) from None
+    return merit_list
+
+
+def _carry_use_over(old: MeritList, new: MeritList) -> None:
+    """Appointed, waived and lapsed candidates keep that status in the corrected version;
+    open offers must be settled first (they point at the old version's entries)."""
+    called = db.session.scalar(select(func.count()).select_from(MeritEntry).where(
+        MeritEntry.list_id == old.id, MeritEntry.status == EntryStatus.CALLED))
+    if called:
+        raise NotAllowed(_("%(n)s candidates on the current version have an open offer: wait "
+                           "for their answer (or the deadline) before publishing the "
+                           "correction.", n=called))
+    used = dict(db.session.execute(select(MeritEntry.application_id, MeritEntry.status).where(
+        MeritEntry.list_id == old.id, MeritEntry.status != EntryStatus.AVAILABLE)).all())
+    if not used:
+        return
+    ids = db.session.execute(select(MeritEntry.id, MeritEntry.application_id).where(
+        MeritEntry.list_id == new.id, MeritEntry.application_id.in_(list(used)))).all()
+    if ids:
+        db.session.execute(update(MeritEntry), [{"id": i, "status": used[a]} for i, a in ids])
+
+
+def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritList:
+    """A new draft version of a published list from the current scores, with the reason.
+    It supersedes the published version once it is approved and published in turn."""
+    _need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the correction: it is printed with "
+                                 "the new version."), "reason")
+    if merit_list.status != ListStatus.PUBLISHED:
+        raise NotAllowed(_("Only the published version of a list can be corrected."))
+    versions = versions_of(merit_list)
+    pending = next((v for v in versions if v.status in PENDING), None)
+    if pending is not None:
+        raise NotAllowed(_("A correction is already being prepared (version %(v)s).",
+                           v=pending.version))
+    return _prepare(merit_list.round, actor, merit_list.kind, merit_list.track, tie_break,
+                    None, next_version=versions[-1].version + 1, supersedes=merit_list,
+                    reason=reason)
+
+
+def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
+    """Extend a valid published list once, with a reason."""
+    _need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the extension."), "reason")
+    if merit_list.status != ListStatus.PUBLISHED:
+        raise NotAllowed(_("Only a published list can be extended."))
+    if merit_list.extended:
+        raise NotAllowed(_("This list has already been extended once; it cannot be extended "
+                           "again."))
+    if status_on(merit_list) == EXPIRED:
+        raise NotAllowed(_("This list has expired; it can no longer be extended."))
+    if not isinstance(until, date) or until <= merit_list.valid_until:
+        raise ValidationFailed(_("The new end of validity must be after %(d)s.",
+                                 d=merit_list.valid_until.isoformat()), "until")
+    limit = add_years(merit_list.valid_until,
+                      _config("MERIT_LIST_MAX_EXTENSION_YEARS", MAX_EXTENSION_YEARS))
+    if until > limit:
+        raise ValidationFailed(_("A list can be extended until %(d)s at the latest.",
+                                 d=limit.isoformat()), "until")
+    before = _snapshot(merit_list)
+    merit_list.valid_until, merit_list.extended = until, True
+    merit_list.extension_reason = reason
+    record("merit_list.extend", merit_list, actor=actor, before=before,
+           after=_snapshot(merit_list) | {"reason": reason})
+    db.session.commit()
+    return merit_list
+
+
+def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
+    """Cancel a list (e.g. a new list for the same position is published) or a pending draft;
+    a cancelled list stays viewable and can no longer be used."""
+    _need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the cancellation."), "reason")
+    if merit_list.status not in (ListStatus.PUBLISHED, *PENDING):
+        raise NotAllowed(_("This list is %(status)s and cannot be cancelled.",
+                           status=list_status_label(merit_list.status)))
+    before = _snapshot(merit_list)
+    merit_list.status = ListStatus.CANCELLED
+    merit_list.cancelled_at, merit_list.cancel_reason = now(), reason
+    record("merit_list.cancel", merit_list, actor=actor, before=before,
+           after=_snapshot(merit_list) | {"reason": reason})
+    db.session.commit()
+    return merit_list
