@@ -333,7 +333,7 @@ def test_candidate_checks_in_on_the_day(scheduled):
     checked = _db.session.get(Interview, iv.id)
     assert checked.status == "checked_in" and checked.checked_in_at == start - timedelta(
         minutes=10)
-    from app.interviews.scheduling import waiting_candidates
+    from app.interviews.schedule import waiting_candidates
     assert waiting_candidates(scheduled["panel"], MONDAY) == [checked]
 
 

@@ -21,7 +21,7 @@ from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.extensions import db as _db
 from app.extensions import socketio
-from app.interviews import scheduling, scoring
+from app.interviews import booking, scoring
 from app.interviews.models import (CriterionScore, Interview, InterviewSlot, MemberSubmission,
                                    Panel, PanelMember, Rubric, RubricCriterion)
 from app.scores.models import StageScore
@@ -595,7 +595,7 @@ def _waiting_list_hears_of_a_check_in(app, make):
     outsider = connect(app, make, s.spare[0])
     assert call(outsider, "waiting", {"panel_id": s.panel.id})["error"] == "forbidden"
 
-    scheduling.check_in_for_interview(s.interview, s.candidate)  # the candidate's own page
+    booking.check_in_for_interview(s.interview, s.candidate)  # the candidate's own page
     heard = events(chair, "candidate_waiting")
     assert heard and heard[0]["interview_id"] == s.interview.id
     assert heard[0]["application_number"] == s.application.number

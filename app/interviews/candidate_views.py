@@ -14,7 +14,7 @@ from ..common.forms import show_error
 from ..common.thai import format_datetime
 from ..common.i18n import current_locale
 from ..extensions import db
-from . import bp, calendar, scheduling
+from . import booking, bp, calendar, schedule
 from .forms import ButtonForm, MoveForm, UnavailableForm
 from .models import Unavailability
 
@@ -30,16 +30,16 @@ def _need_button() -> None:
 
 def _render_mine(status: int = 200, unavailable_forms=None):
     me = _me()
-    waiting = scheduling.awaiting_schedule(me)
-    rows = scheduling.my_interviews(me)
+    waiting = booking.awaiting_schedule(me)
+    rows = booking.my_interviews(me)
     applications = waiting + [r.interview.application for r in rows
-                              if r.interview.status in scheduling.LIVE]
+                              if r.interview.status in booking.LIVE]
     forms = unavailable_forms or {}
     for a in applications:
         forms.setdefault(a.id, UnavailableForm(formdata=None, prefix=f"u{a.id}"))
     return render_template(
         "interviews/candidate_mine.html", rows=rows, waiting=waiting, applications=applications,
-        unavailable={a.id: scheduling.unavailabilities_of(a) for a in applications},
+        unavailable={a.id: booking.unavailabilities_of(a) for a in applications},
         unavailable_forms=forms, button=ButtonForm(formdata=None)), status
 
 
@@ -52,10 +52,10 @@ def mine():
 @bp.route("/interviews/<int:interview_id>/confirm", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def confirm(interview_id: int):
-    interview = scheduling.interview_for_candidate(interview_id, _me())
+    interview = booking.interview_for_candidate(interview_id, _me())
     _need_button()
     try:
-        scheduling.confirm_slot(interview, _me())
+        booking.confirm_slot(interview, _me())
     except DomainError as err:
         show_error(None, err)
         return redirect(url_for(".mine"))
@@ -65,20 +65,20 @@ def confirm(interview_id: int):
 
 
 def _slot_label(slot) -> str:
-    return scheduling.slot_label(slot, current_locale())
+    return schedule.slot_label(slot, current_locale())
 
 
 @bp.route("/interviews/<int:interview_id>/move", methods=["GET", "POST"])
 @roles_required(Role.CANDIDATE)
 def move(interview_id: int):
-    interview = scheduling.interview_for_candidate(interview_id, _me())
-    slots = scheduling.movable_slots(interview)
+    interview = booking.interview_for_candidate(interview_id, _me())
+    slots = booking.movable_slots(interview)
     form = MoveForm(slots=slots, label=_slot_label)
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                slot = scheduling.get_slot(form.slot_id.data)
-                scheduling.move_to_slot(interview, _me(), slot)
+                slot = schedule.get_slot(form.slot_id.data)
+                booking.move_to_slot(interview, _me(), slot)
             except DomainError as err:
                 code = show_error(form, err)
                 return _render_move(interview, form, code)
@@ -93,17 +93,17 @@ def _render_move(interview, form, status: int):
     # After a refusal the choice is offered again from what is free now.
     if status != 200:
         form.slot_id.choices = [(s.id, _slot_label(s))
-                                for s in scheduling.movable_slots(interview)]
+                                for s in booking.movable_slots(interview)]
     return render_template("interviews/candidate_move.html", interview=interview, form=form,
-                           can_move=scheduling.can_move(interview),
-                           deadline=scheduling.move_deadline(interview),
+                           can_move=booking.can_move(interview),
+                           deadline=booking.move_deadline(interview),
                            slot_label=_slot_label), status
 
 
 @bp.route("/interviews/<int:interview_id>/invitation.ics")
 @roles_required(Role.CANDIDATE)
 def ics(interview_id: int):
-    interview = scheduling.interview_for_candidate(interview_id, _me())
+    interview = booking.interview_for_candidate(interview_id, _me())
     return Response(calendar.candidate_ics(interview, _me()),
                     mimetype="text/calendar; charset=utf-8; method=REQUEST", headers={
                         "Content-Disposition":
@@ -114,10 +114,10 @@ def ics(interview_id: int):
 @bp.route("/interviews/<int:interview_id>/check-in", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def check_in(interview_id: int):
-    interview = scheduling.interview_for_candidate(interview_id, _me())
+    interview = booking.interview_for_candidate(interview_id, _me())
     _need_button()
     try:
-        scheduling.check_in_for_interview(interview, _me())
+        booking.check_in_for_interview(interview, _me())
     except DomainError as err:
         show_error(None, err)
         return redirect(url_for(".mine"))
@@ -136,7 +136,7 @@ def unavailable(app_id: int):
     if not form.validate_on_submit():
         return _render_mine(422, {application.id: form})
     try:
-        scheduling.declare_unavailable(application, _me(), **form.values())
+        booking.declare_unavailable(application, _me(), **form.values())
     except DomainError as err:
         return _render_mine(show_error(form, err), {application.id: form})
     flash(_("The time you cannot attend has been recorded."), "success")
@@ -150,6 +150,6 @@ def unavailable_withdraw(row_id: int):
     row = db.session.get(Unavailability, row_id)
     if row is None:
         abort(404)
-    scheduling.withdraw_unavailable(row, _me())
+    booking.withdraw_unavailable(row, _me())
     flash(_("The time has been removed."), "success")
     return redirect(url_for(".mine"))

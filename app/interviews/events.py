@@ -1,8 +1,9 @@
 """Socket.IO namespace /panel: live interview scoring and the panel's waiting list.
 
-Thin, like the /exam handlers: parse the payload, call a service of scoring.py, acknowledge
-after the commit (or `{ok: false, error, message}`), then tell the rooms. The protocol is
-documented in docs/realtime.md ("Namespace /panel").
+Thin, like the /exam handlers: parse the payload, call a service of scoring.py (or of
+panel_access.py: whose interview it is, the waiting list), acknowledge after the commit (or
+`{ok: false, error, message}`), then tell the rooms. The protocol is documented in
+docs/realtime.md ("Namespace /panel").
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from ..common.errors import ValidationFailed
 from ..common.i18n import current_locale
 from ..common.sockets import acked, int_field
 from ..extensions import db, socketio
-from . import scoring
-from .scheduling import candidate_checked_in
+from . import panel_access, scoring
+from .booking import candidate_checked_in
 from .models import Interview
 
 PANEL = "/panel"
@@ -36,7 +37,7 @@ def waiting_room(panel_id: int, day) -> str:
 
 
 def _interview(data: dict) -> Interview:
-    return scoring.interview_for(current_user, int_field(data, "interview_id"))
+    return panel_access.interview_for(current_user, int_field(data, "interview_id"))
 
 
 def _state(interview: Interview) -> dict:
@@ -60,7 +61,7 @@ def _notify_if_all_submitted(interview: Interview) -> None:
 def notify_checked_in(interview: Interview) -> None:
     """A candidate checked in: tell the panel's waiting list (called by the check-in view)."""
     day = interview.slot.starts_at.astimezone(BANGKOK).date()
-    socketio.emit("candidate_waiting", scoring.waiting_row(interview),
+    socketio.emit("candidate_waiting", panel_access.waiting_row(interview),
                   to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
 
 
@@ -171,9 +172,9 @@ def panel_substitute(data):
 @socketio.on("waiting", namespace=PANEL)
 @acked
 def panel_waiting(data):
-    panel = scoring.panel_for_waiting(current_user, int_field(data, "panel_id"))
+    panel = panel_access.panel_for_waiting(current_user, int_field(data, "panel_id"))
     day = now().astimezone(BANGKOK).date()
     join_room(waiting_room(panel.id, day))
     return {"ok": True, "panel_id": panel.id, "day": day.isoformat(),
-            "candidates": [scoring.waiting_row(iv)
-                           for iv in scoring.waiting_interviews(panel, day)]}
+            "candidates": [panel_access.waiting_row(iv)
+                           for iv in panel_access.waiting_interviews(panel, day)]}

@@ -14,20 +14,20 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
 from ..recruitment.services import accommodation_label, round_for_hr
-from . import bp, scheduling, services
+from . import bp, placement, schedule, services
 from .forms import (AutoScheduleForm, ButtonForm, CriterionForm, MemberForm, PanelForm,
                     SlotsForm)
 from .schedule_pdf import daily_schedule_pdf
 
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
-for _name, _helper in (("interview_status_label", scheduling.status_label),
-                       ("interview_mode_label", scheduling.mode_label),
-                       ("interview_slot_time", scheduling.slot_label),
+for _name, _helper in (("interview_status_label", schedule.status_label),
+                       ("interview_mode_label", schedule.mode_label),
+                       ("interview_slot_time", schedule.slot_label),
                        ("interview_slot_location", services.slot_location),
                        ("interview_slot_link", services.slot_link),
                        ("interview_slot_room", services.slot_room),
-                       ("interview_accommodations", scheduling.accommodation_kinds),
+                       ("interview_accommodations", placement.accommodation_kinds),
                        ("interview_accommodation_label", accommodation_label)):
     bp.add_app_template_global(_helper, _name)
 
@@ -61,12 +61,12 @@ def _render(round_, status: int = 200, panel_form=None, member_forms=None, crite
         slots_form = SlotsForm(panels=panels, formdata=None)
     return render_template(
         "interviews/hr_round.html", round=round_, panels=panels,
-        slots={p.id: scheduling.slots_of_panel(p) for p in panels},
-        days={p.id: scheduling.days_of_panel(p) for p in panels},
+        slots={p.id: schedule.slots_of_panel(p) for p in panels},
+        days={p.id: schedule.days_of_panel(p) for p in panels},
         problems={p.id: services.panel_problems(p) for p in panels},
         rubric=services.rubric_of(round_), rubric_locked=services.rubric_locked(round_),
         rubric_total=services.rubric_total(services.rubric_of(round_)),
-        interviews=scheduling.interviews_of_round(round_),
+        interviews=schedule.interviews_of_round(round_),
         panel_form=panel_form or PanelForm(formdata=None),
         member_forms=member_forms, edit_forms=edit_forms,
         criterion_form=criterion_form or CriterionForm(formdata=None),
@@ -209,7 +209,7 @@ def hr_slots_generate(round_id: int):
         return _render(round_, 422, slots_form=form)
     panel = _panel(round_, form.panel_id.data)
     try:
-        batch = scheduling.generate_slots(panel, _me(), **form.values())
+        batch = placement.generate_slots(panel, _me(), **form.values())
     except DomainError as err:
         return _render(round_, show_error(form, err), slots_form=form)
     message = _("%(n)s slots created for %(panel)s.", n=len(batch.created), panel=panel.name)
@@ -224,10 +224,10 @@ def hr_slots_generate(round_id: int):
 def hr_slot_cancel(round_id: int, slot_id: int):
     round_ = _round(round_id)
     _need_button()
-    slot = scheduling.get_slot(slot_id)
+    slot = schedule.get_slot(slot_id)
     _panel(round_, slot.panel_id)
     try:
-        scheduling.cancel_slot(slot, _me())
+        placement.cancel_slot(slot, _me())
     except DomainError as err:
         return _render(round_, show_error(None, err))
     return _done(round_, _("The slot has been cancelled."), f"#panel-{slot.panel_id}")
@@ -241,7 +241,7 @@ def hr_auto_schedule(round_id: int):
     if not form.validate_on_submit():
         return _render(round_, 422, auto_form=form)
     try:
-        report = scheduling.auto_schedule(
+        report = placement.auto_schedule(
             round_, _me(), accommodation_extra_minutes=form.accommodation_extra_minutes.data)
     except DomainError as err:
         return _render(round_, show_error(form, err), auto_form=form)

@@ -10,7 +10,7 @@ from ..common.auth import roles_required
 from ..common.i18n import current_locale
 from ..recruitment.eligibility import education_label
 from ..uploads import services as uploads
-from . import bp, scoring
+from . import bp, panel_access, scoring
 from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices
 from .score_sheet import render_score_sheet
 
@@ -18,19 +18,19 @@ from .score_sheet import render_score_sheet
 @bp.route("/panel")
 @roles_required(Role.PANEL)
 def panel_home():
-    panels_today = scoring.my_panels_today(current_user)
+    panels_today = panel_access.my_panels_today(current_user)
     config = {"panels": [p.id for p in panels_today],
               "interview_url": url_for(".panel_interview", interview_id=0)}
     return render_template("interviews/panel_home.html",
-                           groups=scoring.my_interviews(current_user),
+                           groups=panel_access.my_interviews(current_user),
                            panels_today=panels_today, panel_config=config,
-                           status_label=scoring.status_label, num=scoring.num)
+                           status_label=panel_access.status_label, num=scoring.num)
 
 
 @bp.route("/panel/interviews/<int:interview_id>")
 @roles_required(Role.PANEL)
 def panel_interview(interview_id: int):
-    interview = scoring.interview_for(current_user, interview_id)
+    interview = panel_access.interview_for(current_user, interview_id)
     role = scoring.role_of(interview, current_user)
     criteria = scoring.criteria_of(interview)
     app_ = interview.application
@@ -55,7 +55,7 @@ def panel_interview(interview_id: int):
             ("education", education_label(q.get("education_level"))),
             ("degree", q.get("degree_name")), ("field", q.get("field_of_study")),
             ("gpa", q.get("gpa"))) if v],
-        documents=app_.documents if scoring.can_view_candidate_documents(
+        documents=app_.documents if panel_access.can_view_candidate_documents(
             current_user, interview) else None,
         declaration_form=DeclarationForm(formdata=None),
         correction_form=CorrectionForm(formdata=None) if role == "chair" else None,
@@ -66,7 +66,7 @@ def panel_interview(interview_id: int):
 @login_required
 def panel_document(interview_id: int, doc_id: int):
     interview = scoring.get_interview(interview_id)
-    doc = scoring.candidate_document(interview, current_user, doc_id)
+    doc = panel_access.candidate_document(interview, current_user, doc_id)
     path = uploads.path_of(doc.stored_name)
     if not path.is_file():
         abort(404)
@@ -81,7 +81,7 @@ def panel_document(interview_id: int, doc_id: int):
 @login_required
 def panel_score_sheet(interview_id: int):
     interview = scoring.get_interview(interview_id)
-    if not scoring.can_view_score_sheet(current_user, interview):
+    if not panel_access.can_view_score_sheet(current_user, interview):
         abort(403)
     pdf = render_score_sheet(interview)
     response = make_response(pdf)

@@ -13,7 +13,7 @@ from ..common.clock import BANGKOK, now
 from ..documents.pdf import (BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, para, rule,
                              table, thai_date, thai_time)
 from ..recruitment.models import Accommodation
-from . import scheduling, services
+from . import placement, schedule, services
 from .models import Panel
 
 ACCOMMODATIONS_TH = {
@@ -63,7 +63,7 @@ def daily_schedule(panel: Panel, day: date) -> DailySchedule:
     """Every slot of the panel on that Bangkok day, booked or free, in time order."""
     members = sorted(panel.members, key=lambda m: (m.role != services.CHAIR, m.id))
     rows = []
-    for slot in scheduling.slots_of_panel(panel):
+    for slot in schedule.slots_of_panel(panel):
         if slot.starts_at.astimezone(BANGKOK).date() != day:
             continue
         iv = slot.interview
@@ -71,7 +71,7 @@ def daily_schedule(panel: Panel, day: date) -> DailySchedule:
             rows.append(Row(slot.starts_at, slot.ends_at, "", "(ว่าง)", _where(slot),
                             "—", ""))
             continue
-        kinds = scheduling.accommodation_kinds(iv.application)
+        kinds = placement.accommodation_kinds(iv.application)
         extra = ["ห้อง/ช่วงเวลาที่เข้าถึงได้"] if slot.accessible and kinds else []
         rows.append(Row(slot.starts_at, slot.ends_at, iv.application.number,
                         iv.application.candidate.full_name_th, _where(slot),

@@ -1,6 +1,6 @@
-"""Interview slots and bookings: HR generates slots, the round's passed candidates are placed
-automatically, candidates confirm, move (before a cut-off) and check in; invitations (.ics) go
-out through the outbox with every change.
+"""HR builds the interview schedule: generates a panel's slots, and places the round's
+candidates who passed the earlier stages into them automatically, queueing their invitations
+(invitations.py) in the same transaction.
 
 The placement rules live in `place_candidates`, a pure function over plain data, so that they
 can be property-tested; `auto_schedule` feeds it from the database and stores what it decides.
@@ -18,46 +18,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Hashable, Iterable, Sequence
 
-from blinker import Namespace
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User
 from ..applications.models import AccommodationStatus, Application, ApplicationStatus
 from ..audit.services import record
-from ..common.clock import BANGKOK, now, to_utc
-from ..common.thai import format_datetime
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.clock import now, to_utc
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..extensions import db
-from ..notifications.services import Attachment, queue_email
 from ..recruitment.models import Accommodation, Round, StageKind
 from ..scores.models import StageScore
-from . import calendar, services
+from . import services
+from .invitations import send_invitations
 from .models import Interview, InterviewSlot, Panel, PanelMember, Substitute, Unavailability
+from .schedule import SlotTaken, configured_extra_minutes, slots_of_panel
 
-DEFAULT_MOVE_CUTOFF_HOURS = 48
-DEFAULT_CHECKIN_OPENS_MINUTES = 30
-DEFAULT_EXTRA_MINUTES = 15
 MAX_SLOTS_PER_BATCH = 1000
 MAX_RANGE_DAYS = 92
-MAX_UNAVAILABLE_DAYS = 31
 ACCESSIBLE_KINDS = (Accommodation.SCREEN_READER, Accommodation.ASSISTANT)
 EFFECTIVE = (AccommodationStatus.APPROVED, AccommodationStatus.ADJUSTED)
-LIVE = ("scheduled", "confirmed")  # an interview the candidate may still confirm or move
-
-# Sent after a candidate checks in (committed): receivers get the interview. The live panel
-# page (events.py) connects to it to tell the panel who is waiting.
-signals = Namespace()
-candidate_checked_in = signals.signal("interview-candidate-checked-in")
-
-
-class SlotTaken(NotAllowed):
-    """Someone else holds the slot (even if they took it at the same instant)."""
-
-    code = "slot_taken"
 
 
 # ---- the pure core ------------------------------------------------------------------------
@@ -198,67 +178,7 @@ def slot_times(start_date: date, end_date: date, day_start: time, day_end: time,
     return out
 
 
-# ---- reading ------------------------------------------------------------------------------
-
-def _config(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
-
-
-def move_cutoff() -> timedelta:
-    return timedelta(hours=_config("INTERVIEW_MOVE_CUTOFF_HOURS", DEFAULT_MOVE_CUTOFF_HOURS))
-
-
-def checkin_opens_before() -> timedelta:
-    return timedelta(minutes=_config("INTERVIEW_CHECKIN_OPENS_MINUTES",
-                                     DEFAULT_CHECKIN_OPENS_MINUTES))
-
-
-def slots_of_panel(panel: Panel, include_cancelled: bool = False) -> list[InterviewSlot]:
-    stmt = select(InterviewSlot).where(InterviewSlot.panel_id == panel.id)
-    if not include_cancelled:
-        stmt = stmt.where(InterviewSlot.cancelled.is_(False))
-    return list(db.session.scalars(stmt.order_by(InterviewSlot.starts_at, InterviewSlot.id)))
-
-
-def interviews_of_round(round_: Round) -> list[Interview]:
-    return list(db.session.scalars(
-        select(Interview).join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .join(Panel, InterviewSlot.panel_id == Panel.id).where(Panel.round_id == round_.id)
-        .order_by(InterviewSlot.starts_at, Panel.id, Interview.id)))
-
-
-def interviews_of_candidate(user) -> list[Interview]:
-    return list(db.session.scalars(
-        select(Interview).join(Application, Interview.application_id == Application.id)
-        .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .where(Application.candidate_id == user.id).order_by(InterviewSlot.starts_at)))
-
-
-def interview_for_candidate(interview_id: int, user) -> Interview:
-    interview = services.get_interview(interview_id)
-    if interview.application.candidate_id != getattr(user, "id", None):
-        raise Forbidden(_("This is not your interview."))
-    return interview
-
-
-def days_of_panel(panel: Panel) -> list[date]:
-    """The Bangkok dates on which the panel has slots."""
-    return sorted({s.starts_at.astimezone(BANGKOK).date() for s in slots_of_panel(panel)})
-
-
-def interviews_of_panel_day(panel: Panel, day: date) -> list[Interview]:
-    start = to_utc(datetime.combine(day, time()))
-    return list(db.session.scalars(
-        select(Interview).join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .where(InterviewSlot.panel_id == panel.id, InterviewSlot.starts_at >= start,
-               InterviewSlot.starts_at < start + timedelta(days=1))
-        .order_by(InterviewSlot.starts_at, Interview.id)))
-
-
-def waiting_candidates(panel: Panel, day: date) -> list[Interview]:
-    """The panel's candidates of that (Bangkok) day who have checked in and wait, by slot time."""
-    return [iv for iv in interviews_of_panel_day(panel, day) if iv.status == "checked_in"]
-
+# ---- what the candidates need, what the members have ------------------------------------
 
 def accommodation_kinds(application: Application) -> list[str]:
     return [r.kind for r in application.accommodations if r.status in EFFECTIVE]
@@ -285,7 +205,7 @@ def candidate_spec(application: Application, standard: int, extra_minutes: int) 
         unavailable=unavailable)
 
 
-def _slot_spec(slot: InterviewSlot, member_ids: frozenset) -> SlotSpec:
+def slot_spec(slot: InterviewSlot, member_ids: frozenset) -> SlotSpec:
     return SlotSpec(id=slot.id, panel_id=slot.panel_id, starts_at=slot.starts_at,
                     ends_at=slot.ends_at, member_ids=member_ids, accessible=slot.accessible)
 
@@ -311,10 +231,6 @@ def member_busy_intervals(user_ids: Iterable[int]) -> dict[int, list[tuple]]:
     for uid, a, b in rows:
         busy[uid].append((a, b))
     return busy
-
-
-def is_free(slot: InterviewSlot) -> bool:
-    return not slot.cancelled and slot.interview is None
 
 
 # ---- HR: slots --------------------------------------------------------------------------
@@ -426,13 +342,6 @@ def cancel_slot(slot: InterviewSlot, actor) -> InterviewSlot:
     return slot
 
 
-def get_slot(slot_id: int) -> InterviewSlot:
-    slot = db.session.get(InterviewSlot, slot_id)
-    if slot is None:
-        raise NotFound(_("No such interview slot."))
-    return slot
-
-
 # ---- HR: automatic scheduling ------------------------------------------------------------
 
 @dataclass
@@ -484,7 +393,7 @@ def auto_schedule(round_: Round, actor,
     _need_hr(actor, round_)
     services._part_c(round_)
     extra = (accommodation_extra_minutes if accommodation_extra_minutes is not None
-             else _config("INTERVIEW_EXTRA_MINUTES", DEFAULT_EXTRA_MINUTES))
+             else configured_extra_minutes())
     if not 0 <= int(extra) <= 240:
         raise ValidationFailed(_("Extra minutes are from 0 to 240."),
                                "accommodation_extra_minutes")
@@ -513,7 +422,7 @@ def auto_schedule(round_: Round, actor,
     members = {p.id: frozenset(m.user_id for m in p.members) for p in panels}
     slots = {s.id: s for p in panels for s in slots_of_panel(p)
              if s.interview is None and s.starts_at > at}
-    slot_specs = [_slot_spec(s, members[s.panel_id]) for s in slots.values()]
+    slot_specs = [slot_spec(s, members[s.panel_id]) for s in slots.values()]
     busy = member_busy_intervals(set().union(*members.values()))
     placement = place_candidates(specs, slot_specs, busy)
     by_number = {a.number: a for a in to_place}
@@ -540,305 +449,3 @@ def auto_schedule(round_: Round, actor,
         db.session.rollback()
         raise SlotTaken(_("A slot was taken while the schedule was being made; run it again."))
     return report
-
-
-# ---- invitations ------------------------------------------------------------------------
-
-def _email(interview: Interview, recipient: User, *, as_member: bool) -> None:
-    ics = calendar.build_ics(calendar.invitation_for(interview, recipient, as_member=as_member))
-    slot = interview.slot
-    round_ = interview.application.round
-    locale = recipient.locale or "th"
-    with force_locale(locale):
-        when = format_datetime(slot.starts_at, locale)
-        where = services.slot_location(slot)
-        if as_member:
-            subject = _("Interview %(number)s on %(when)s", number=interview.application.number,
-                        when=when)
-            body = _("Panel %(panel)s interviews application %(number)s of round %(round)s on "
-                     "%(when)s (%(where)s). The invitation is attached.",
-                     panel=slot.panel.name, number=interview.application.number,
-                     round=round_.code, when=when, where=where)
-        else:
-            subject = _("Your Part C interview: %(when)s", when=when)
-            values = dict(round=round_.title(locale), when=when, where=where,
-                          cutoff=format_datetime(slot.starts_at - move_cutoff(), locale),
-                          url=calendar.link("interviews.mine"))
-            if interview.moves:
-                body = _("Your Part C interview for %(round)s has moved to %(when)s "
-                         "(%(where)s). You may change it until %(cutoff)s at %(url)s. The "
-                         "invitation is attached.", **values)
-            else:
-                body = _("Your Part C interview for %(round)s is on %(when)s (%(where)s). "
-                         "Confirm it, or move it until %(cutoff)s, at %(url)s. The invitation "
-                         "is attached.", **values)
-    who = f"member:{recipient.id}" if as_member else "candidate"
-    queue_email(to=recipient.email, subject=subject, body=body, user_id=recipient.id,
-                dedupe_key=f"interview:{interview.id}:v{interview.moves}:{who}",
-                attachments=[Attachment(calendar.filename_of(interview),
-                                        "text/calendar; method=REQUEST", ics.encode("utf-8"))])
-
-
-def send_invitations(interview: Interview) -> None:
-    """Queue the candidate's and each panel member's invitation for this version of the
-    interview (in the caller's transaction; the same version is never queued twice)."""
-    _email(interview, interview.application.candidate, as_member=False)
-    for m in interview.slot.panel.members:
-        _email(interview, m.user, as_member=True)
-
-
-# ---- candidates -------------------------------------------------------------------------
-
-def _need_owner(interview: Interview, user) -> None:
-    if interview.application.candidate_id != getattr(user, "id", None):
-        raise Forbidden(_("This is not your interview."))
-
-
-def confirm_slot(interview: Interview, user) -> Interview:
-    _need_owner(interview, user)
-    if interview.status == "confirmed":
-        return interview
-    if interview.status != "scheduled":
-        raise NotAllowed(_("This interview can no longer be confirmed."))
-    if interview.slot.starts_at <= now():
-        raise NotAllowed(_("The interview has already begun."))
-    interview.status, interview.confirmed_at = "confirmed", now()
-    record("interview.confirm", interview, actor=user,
-           after={"slot": interview.slot_id, "at": interview.confirmed_at})
-    db.session.commit()
-    return interview
-
-
-def move_deadline(interview: Interview) -> datetime:
-    return interview.slot.starts_at - move_cutoff()
-
-
-def can_move(interview: Interview) -> bool:
-    return interview.status in LIVE and now() < move_deadline(interview)
-
-
-def _needs_of(interview: Interview) -> CandidateSpec:
-    """The candidate's accommodations and unavailable times, as auto_schedule sees them."""
-    application = interview.application
-    return candidate_spec(application, standard_minutes(application.round),
-                          _config("INTERVIEW_EXTRA_MINUTES", DEFAULT_EXTRA_MINUTES))
-
-
-def _slot_refusal(interview: Interview, slot: InterviewSlot, spec: CandidateSpec):
-    """Why the candidate cannot move into `slot` (None when they can)."""
-    if slot.panel_id != interview.slot.panel_id:
-        return NotAllowed(_("You can move only to another slot of the same panel."), "slot_id")
-    if slot.cancelled:
-        return NotAllowed(_("This slot has been cancelled."), "slot_id")
-    if slot.id == interview.slot_id:
-        return NotAllowed(_("This is already your slot."), "slot_id")
-    if slot.starts_at - move_cutoff() <= now():
-        return NotAllowed(_("That slot is too soon: moves close %(hours)s hours before the "
-                            "interview.", hours=int(move_cutoff().total_seconds() // 3600)),
-                          "slot_id")
-    if not spec.fits(_slot_spec(slot, frozenset())):
-        return NotAllowed(_("That slot does not meet your approved accommodations."), "slot_id")
-    if any(services.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
-        return NotAllowed(_("That slot is no longer available."), "slot_id")
-    return None
-
-
-def movable_slots(interview: Interview) -> list[InterviewSlot]:
-    """The free slots of the same panel the candidate may move to now."""
-    if not can_move(interview):
-        return []
-    spec = _needs_of(interview)
-    return [s for s in slots_of_panel(interview.slot.panel)
-            if s.interview is None and _slot_refusal(interview, s, spec) is None]
-
-
-def move_to_slot(interview: Interview, user, slot: InterviewSlot) -> Interview:
-    """The candidate takes another free slot of the same panel, until the cut-off before both
-    the current and the new slot. Two candidates racing for one slot: the unique slot_id lets
-    exactly one in; the other gets SlotTaken."""
-    _need_owner(interview, user)
-    if interview.status not in LIVE:
-        raise NotAllowed(_("This interview can no longer be moved."))
-    if now() >= move_deadline(interview):
-        raise NotAllowed(_("Moves closed %(hours)s hours before your interview.",
-                           hours=int(move_cutoff().total_seconds() // 3600)))
-    if slot is None:
-        raise ValidationFailed(_("Choose a slot."), "slot_id")
-    refusal = _slot_refusal(interview, slot, _needs_of(interview))
-    if refusal:
-        raise refusal
-    if slot.interview is not None:
-        raise SlotTaken(_("Someone has just taken that slot; choose another."), "slot_id")
-    old_slot = interview.slot
-    old_slot_id, old_start = old_slot.id, old_slot.starts_at
-    at = now()
-    try:
-        changed = db.session.execute(
-            update(Interview).where(
-                Interview.id == interview.id, Interview.slot_id == old_slot_id,
-                Interview.status.in_(LIVE),
-                exists().where(InterviewSlot.id == slot.id, InterviewSlot.cancelled.is_(False)))
-            .values(slot_id=slot.id, moves=Interview.moves + 1, status="confirmed",
-                    confirmed_at=at)
-            .execution_options(synchronize_session=False)).rowcount
-        if not changed:
-            db.session.rollback()
-            raise NotAllowed(_("Your interview changed meanwhile; reload the page."))
-        for obj in (interview, old_slot, slot):
-            db.session.expire(obj)
-        record("interview.move", interview, actor=user, before={
-            "slot": old_slot_id, "starts_at": old_start}, after={
-            "slot": slot.id, "starts_at": slot.starts_at, "moves": interview.moves})
-        send_invitations(interview)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise SlotTaken(_("Someone has just taken that slot; choose another."),
-                        "slot_id") from None
-    return interview
-
-
-def declare_unavailable(application: Application, user, starts_at: datetime,
-                        ends_at: datetime, note: str = "") -> Unavailability:
-    """The candidate declares a time they cannot attend (aware datetimes)."""
-    if application.candidate_id != getattr(user, "id", None):
-        raise Forbidden(_("This is not your application."))
-    if application.status != ApplicationStatus.APPROVED:
-        raise NotAllowed(_("Only approved applications are scheduled for interviews."))
-    if starts_at is None or ends_at is None:
-        raise ValidationFailed(_("Give the start and end of the time."), "starts_at")
-    if ends_at <= starts_at:
-        raise ValidationFailed(_("The end must be after the start."), "ends_at")
-    if ends_at <= now():
-        raise ValidationFailed(_("That time is already past."), "ends_at")
-    if ends_at - starts_at > timedelta(days=MAX_UNAVAILABLE_DAYS):
-        raise ValidationFailed(_("Declare at most %(n)s days at a time.",
-                                 n=MAX_UNAVAILABLE_DAYS), "ends_at")
-    note = (note or "").strip()
-    if len(note) > 300:
-        raise ValidationFailed(_("The note is at most 300 characters."), "note")
-    row = Unavailability(application_id=application.id, starts_at=starts_at, ends_at=ends_at,
-                         note=note)
-    db.session.add(row)
-    db.session.flush()
-    record("interview.unavailable", row, actor=user, after={
-        "application": application.number, "starts_at": starts_at, "ends_at": ends_at,
-        "note": note})
-    db.session.commit()
-    return row
-
-
-def withdraw_unavailable(row: Unavailability, user) -> None:
-    application = db.session.get(Application, row.application_id)
-    if application is None or application.candidate_id != getattr(user, "id", None):
-        raise Forbidden(_("This is not your application."))
-    record("interview.unavailable_withdraw", row, actor=user, before={
-        "application": application.number, "starts_at": row.starts_at,
-        "ends_at": row.ends_at, "note": row.note})
-    db.session.delete(row)
-    db.session.commit()
-
-
-def unavailabilities_of(application: Application) -> list[Unavailability]:
-    return list(db.session.scalars(select(Unavailability).where(
-        Unavailability.application_id == application.id).order_by(Unavailability.starts_at)))
-
-
-def clashes_with_unavailability(interview: Interview) -> bool:
-    return any(overlaps(interview.slot.starts_at, interview.slot.ends_at, u.starts_at, u.ends_at)
-               for u in unavailabilities_of(interview.application))
-
-
-def checkin_window(interview: Interview) -> tuple[datetime, datetime]:
-    return interview.slot.starts_at - checkin_opens_before(), interview.slot.ends_at
-
-
-def can_check_in(interview: Interview) -> bool:
-    opens, closes = checkin_window(interview)
-    return interview.status in LIVE and opens <= now() < closes
-
-
-def check_in_for_interview(interview: Interview, user) -> Interview:
-    """On the day: from 30 minutes before the slot until its end, the candidate checks in and
-    the panel sees them waiting."""
-    _need_owner(interview, user)
-    if interview.status == "checked_in":
-        return interview
-    if interview.status not in LIVE:
-        raise NotAllowed(_("This interview is past check-in."))
-    opens, closes = checkin_window(interview)
-    at = now()
-    if at < opens:
-        raise NotAllowed(_("Check-in opens %(minutes)s minutes before your interview.",
-                           minutes=int(checkin_opens_before().total_seconds() // 60)))
-    if at >= closes:
-        raise NotAllowed(_("Your interview slot has ended."))
-    before = interview.status
-    interview.status, interview.checked_in_at = "checked_in", at
-    record("interview.check_in", interview, actor=user,
-           before={"status": before}, after={"status": "checked_in", "at": at})
-    db.session.commit()
-    candidate_checked_in.send(current_app._get_current_object(), interview=interview)
-    return interview
-
-
-STATUS_LABELS = {
-    "scheduled": lambda: _("Scheduled, not yet confirmed"),
-    "confirmed": lambda: _("Confirmed"),
-    "checked_in": lambda: _("Checked in, waiting"),
-    "scoring": lambda: _("Being interviewed"),
-    "finalized": lambda: _("Finished"),
-    "no_show": lambda: _("Did not attend"),
-    "cancelled": lambda: _("Cancelled"),
-}
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
-
-
-def slot_label(slot: InterviewSlot, locale: str = "th") -> str:
-    """"9 November 2026, 09:00–09:30" (Bangkok time)."""
-    end = slot.ends_at.astimezone(BANGKOK).strftime("%H:%M")
-    text = format_datetime(slot.starts_at, locale)
-    return f"{text[:-3]}–{end} น." if locale == "th" else f"{text}–{end}"
-
-
-def mode_label(mode: str) -> str:
-    return _("Online") if mode == services.ONLINE else _("On site")
-
-
-@dataclass
-class CandidateInterview:
-    """One interview as its candidate sees it: what they may do now."""
-
-    interview: Interview
-    can_confirm: bool
-    can_move: bool
-    move_deadline: datetime
-    can_check_in: bool
-    checkin_opens: datetime
-    clashes: bool  # the slot falls in a time the candidate declared unavailable
-
-
-def my_interviews(user) -> list[CandidateInterview]:
-    at = now()
-    rows = []
-    for iv in interviews_of_candidate(user):
-        opens, _closes = checkin_window(iv)
-        rows.append(CandidateInterview(
-            interview=iv, can_confirm=iv.status == "scheduled" and iv.slot.starts_at > at,
-            can_move=can_move(iv), move_deadline=move_deadline(iv),
-            can_check_in=can_check_in(iv), checkin_opens=opens,
-            clashes=iv.status in LIVE and clashes_with_unavailability(iv)))
-    return rows
-
-
-def awaiting_schedule(user) -> list[Application]:
-    """The candidate's approved applications to rounds with a Part C that have no interview
-    yet (they may declare unavailable times before being scheduled)."""
-    apps = db.session.scalars(select(Application).where(
-        Application.candidate_id == user.id, Application.status == ApplicationStatus.APPROVED,
-        ~exists().where(Interview.application_id == Application.id)))
-    return [a for a in apps if a.round.stage(StageKind.PART_C) is not None]
-
