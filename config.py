@@ -21,8 +21,8 @@ class Config:
     )
     # pool_pre_ping replaces connections that died (a PostgreSQL restart) before they are used.
     # PostgreSQL: a fixed pool per process and no overflow by default. Connections beyond the
-    # pool would be opened and closed again under load (a new server process each time: a
-    # tenth of the worker's time in the load benchmark, docs/performance.md); at the limit a
+    # pool would be opened and closed again under load (a new server process each time: 7 %
+    # of the worker's time in the load benchmark, docs/performance.md); at the limit a
     # request waits up to DB_POOL_TIMEOUT seconds for a free one instead.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **(
         {"pool_size": _env_int("DB_POOL_SIZE", 20), "max_overflow": _env_int("DB_MAX_OVERFLOW", 0),
