@@ -111,33 +111,15 @@ def exam_join(data):
     user_id = _connected.get(request.sid)
     if user_id is None:
         return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
-    sitting_id = int_field(data, "sitting_id")
-    attempt = services.attempt_for_join(user_id, sitting_id)
-    if attempt.status == "not_started":
-        services.begin_if_due(attempt)  # (commits when it starts: read everything again)
-        attempt = services.attempt_for_join(user_id, sitting_id)
-    previous = attempt.live_sid
-    attempt.live_sid, attempt.last_seen_at = request.sid, now()
-    # All that is sent is built before the commit, which would expire what was loaded.
-    live, state = services.Live.of(attempt), _state(attempt)
-    row = candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers))
-    db.session.commit()
-    _joined[request.sid] = live
-    if previous and previous != request.sid:
-        socketio.emit("superseded", {}, to=previous, namespace=EXAM)
-        disconnect(previous, namespace=EXAM)
+    joined = services.join(user_id, int_field(data, "sitting_id"), request.sid)
+    live = _joined[request.sid] = joined.live
+    if joined.previous_sid:
+        socketio.emit("superseded", {}, to=joined.previous_sid, namespace=EXAM)
+        disconnect(joined.previous_sid, namespace=EXAM)
     join_room(attempt_room(live.attempt_id))
     join_room(sitting_room(live.sitting_id))
-    tell_proctors(live.sitting_id, row)
-    return {"ok": True, "state": state}
-
-
-def _state(attempt: Attempt) -> dict:
-    state = services.attempt_state(attempt)
-    if services.results_visible(attempt):
-        state["result"] = {"score": str(attempt.score), "max_score": str(attempt.max_score),
-                           "passed": attempt.passed, "sections": attempt.section_scores}
-    return state
+    tell_proctors(live.sitting_id, joined.proctor_row)
+    return {"ok": True, "state": joined.state}
 
 
 @socketio.on("sync", namespace=EXAM)
@@ -199,7 +181,7 @@ def exam_submit(_data):
     attempt = _live_attempt()
     services.submit(attempt, "candidate", actor=current_user)
     notify_proctors(attempt.seat)
-    return {"ok": True, "state": _state(attempt)}
+    return {"ok": True, "state": services.page_state(attempt)}
 
 
 # ---- /proctor -------------------------------------------------------------------------------
@@ -323,6 +305,6 @@ def proctor_force_submit(data):
         raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
     attempt = services.submit(attempts[0], "proctor", actor=current_user,
                               reason=str(data.get("reason") or ""))
-    socketio.emit("time_up", _state(attempt), to=attempt_room(attempt.id), namespace=EXAM)
+    socketio.emit("time_up", services.page_state(attempt), to=attempt_room(attempt.id), namespace=EXAM)
     notify_proctors(attempt.seat)
     return {"ok": True}

@@ -30,6 +30,7 @@ from .assembly import assemble_form, section_layout
 from .errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
                      SectionClosed, TimeUp)
 from .models import (Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting)
+from .proctoring import candidate_row
 
 log = logging.getLogger(__name__)
 THAI_LABELS = ["ก", "ข", "ค", "ง", "จ", "ฉ"]
@@ -224,6 +225,44 @@ def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
         raise NotFound(_("You have not checked in to this sitting."))
     set_committed_value(attempt.seat, "attempt", attempt)  # (the one-to-one's other side)
     return attempt
+
+
+@dataclass(frozen=True)
+class Joined:
+    """What joining gives the connection: its attempt's fixed part, the page's state, the
+    proctors' row, and the connection it replaced (to be told and closed), if any."""
+    live: "Live"
+    state: dict
+    proctor_row: dict
+    previous_sid: str | None
+
+
+def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) -> Joined:
+    """Make `sid` the live connection of the candidate's attempt, starting it if its sitting
+    now allows. Everything sent back is built before the one commit, which would expire what
+    was loaded (docs/realtime.md)."""
+    at = at or now()
+    attempt = attempt_for_join(user_id, sitting_id)
+    if attempt.status == "not_started":
+        begin_if_due(attempt, at)  # (commits when it starts: read everything again)
+        attempt = attempt_for_join(user_id, sitting_id)
+    previous = attempt.live_sid
+    attempt.live_sid, attempt.last_seen_at = sid, at
+    joined = Joined(Live.of(attempt), page_state(attempt, at),
+                    candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers),
+                                  at),
+                    previous if previous != sid else None)
+    db.session.commit()
+    return joined
+
+
+def page_state(attempt: Attempt, at: datetime | None = None) -> dict:
+    """The attempt's state with its result once the candidate may see it."""
+    state = attempt_state(attempt, at)
+    if results_visible(attempt):
+        state["result"] = {"score": str(attempt.score), "max_score": str(attempt.max_score),
+                           "passed": attempt.passed, "sections": attempt.section_scores}
+    return state
 
 
 def begin_if_due(attempt: Attempt, at: datetime | None = None) -> Attempt:
