@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from flask import has_app_context
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.common import clock
 from app.extensions import db as _db
-from app.extensions import limiter
+from app.extensions import limiter, socketio
 
 from . import factories
 
@@ -74,24 +76,51 @@ def _clean(app):
     clock.set_now(None)
     _db.session.rollback()
     _db.session.remove()
-    tables = list(reversed(_db.metadata.sorted_tables))
-    with _db.engine.begin() as conn:
-        if IS_POSTGRES:
-            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(t.delete())
+    _wait_for_live_disconnects()
+    _empty_tables()
     limiter.reset()
     ctx.pop()
+
+
+def _wait_for_live_disconnects(timeout: float = 5.0) -> None:
+    """A live test's clients hang up as it ends, and the server runs each disconnect handler
+    (a transaction) in its own thread: wait for those to finish before emptying the tables,
+    or the handler and the TRUNCATE below can deadlock (seen in CI on PostgreSQL) and a late
+    handler could write into the next test. python-engineio marks a socket `closed` only once
+    its disconnect handler has returned."""
+    eio = getattr(socketio.server, "eio", None)
+    if eio is None:
+        return
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and any(not s.closed for s in list(eio.sockets.values())):
+        time.sleep(0.02)
+
+
+def _empty_tables(attempts: int = 5) -> None:
+    """Empty every table. On PostgreSQL, a TRUNCATE that still meets a live server's
+    transaction gives up after a short lock timeout (or loses a deadlock) and is retried."""
+    tables = list(reversed(_db.metadata.sorted_tables))
+    for attempt in range(attempts):
+        try:
+            with _db.engine.begin() as conn:
+                if IS_POSTGRES:
+                    conn.execute(text("SET LOCAL lock_timeout = '3s'"))
+                    conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)
+                                      + " RESTART IDENTITY CASCADE"))
+                else:
+                    for t in tables:
+                        conn.execute(t.delete())
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture(autouse=True)
 def _undo_socketio_test_client(app):
     """Flask-SocketIO's test client patches the server to deliver packets only to test clients;
     undo that after each test so real clients (test_exam_live.py) receive their packets."""
-    from app.extensions import socketio
-
     server = socketio.server
     saved = (server.async_handlers, server.eio.async_handlers)
     yield
