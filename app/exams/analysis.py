@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..common.i18n import labeller
 from ..extensions import db
 from .models import Attempt, ItemVersion, Seat, Sitting
 
@@ -32,8 +33,7 @@ FLAG_LABELS = {
 }
 
 
-def flag_label(flag: str) -> str:
-    return FLAG_LABELS[flag]() if flag in FLAG_LABELS else flag
+flag_label = labeller(FLAG_LABELS)
 
 
 # ---- pure statistics ---------------------------------------------------------------------

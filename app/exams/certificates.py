@@ -17,6 +17,7 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.i18n import labeller
 from ..documents.certificate import PartACertificate, render_part_a_certificate
 from ..extensions import db
 from .models import Attempt, Certificate, Seat, Sitting
@@ -142,8 +143,7 @@ STATUS_LABELS = {
 }
 
 
-def status_label(status: str) -> str:
-    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
+status_label = labeller(STATUS_LABELS)
 
 
 def status_of(cert: Certificate, on: datetime | None = None) -> str:

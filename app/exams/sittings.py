@@ -18,6 +18,7 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.i18n import labeller
 from ..extensions import db
 from ..recruitment.models import Accommodation, Round
 from ..recruitment.services import accommodation_label
@@ -102,16 +103,9 @@ TIMING_LABELS = {
 }
 
 
-def sitting_status_label(status: str) -> str:
-    return SITTING_STATUS_LABELS[status]() if status in SITTING_STATUS_LABELS else status
-
-
-def timing_label(mode: str) -> str:
-    return TIMING_LABELS[mode]() if mode in TIMING_LABELS else mode
-
-
-def state_label(state: str) -> str:
-    return STATE_LABELS[state]() if state in STATE_LABELS else state
+sitting_status_label = labeller(SITTING_STATUS_LABELS)
+timing_label = labeller(TIMING_LABELS)
+state_label = labeller(STATE_LABELS)
 
 
 def accommodation_names(seat: Seat) -> list[str]:

@@ -15,6 +15,7 @@ from ..applications.models import Document
 from ..applications.services import is_hr_of
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden, NotFound
+from ..common.i18n import labeller
 from ..extensions import db
 from . import schedule
 from .models import Interview, InterviewSlot, Panel, PanelMember, Substitute
@@ -136,5 +137,4 @@ STATUS_LABELS = {
 }
 
 
-def status_label(status: str) -> str:
-    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
+status_label = labeller(STATUS_LABELS)

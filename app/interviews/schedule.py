@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..common.clock import BANGKOK, to_utc
 from ..common.errors import NotAllowed, NotFound
 from ..common.thai import format_datetime
+from ..common.i18n import labeller
 from ..extensions import db
 from ..recruitment.models import Round
 from . import services
@@ -109,8 +110,7 @@ STATUS_LABELS = {
 }
 
 
-def status_label(status: str) -> str:
-    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
+status_label = labeller(STATUS_LABELS)
 
 
 def slot_label(slot: InterviewSlot, locale: str = "th") -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from ..common.i18n import labeller
 from ..recruitment.models import Mode, Round, StageKind
 from . import ranking
 from .models import EntryStatus, ListKind, ListStatus, MeritList, Track
@@ -52,8 +53,7 @@ _STAGE_SHORT = {
 }
 
 
-def stage_short_label(kind: str) -> str:
-    return _STAGE_SHORT[kind]() if kind in _STAGE_SHORT else kind
+stage_short_label = labeller(_STAGE_SHORT)
 
 
 def decided_by_label(key: str) -> str:
@@ -101,17 +101,7 @@ _ENTRY_STATUS = {
 }
 
 
-def list_status_label(status: str) -> str:
-    return _LIST_STATUS[status]() if status in _LIST_STATUS else status
-
-
-def list_kind_label(kind: str) -> str:
-    return _KIND[kind]() if kind in _KIND else kind
-
-
-def track_label(track: str) -> str:
-    return _TRACK[track]() if track in _TRACK else track
-
-
-def entry_status_label(status: str) -> str:
-    return _ENTRY_STATUS[status]() if status in _ENTRY_STATUS else status
+list_status_label = labeller(_LIST_STATUS)
+list_kind_label = labeller(_KIND)
+track_label = labeller(_TRACK)
+entry_status_label = labeller(_ENTRY_STATUS)

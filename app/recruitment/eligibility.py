@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import EducationLevel, EmploymentType
 from ..common.clock import BANGKOK
+from ..common.i18n import labeller
 from .models import Mode
 
 
@@ -128,8 +129,7 @@ EDUCATION_LABELS = {
 }
 
 
-def education_label(level: str | None) -> str:
-    return EDUCATION_LABELS[level]() if level in EDUCATION_LABELS else _("not given")
+education_label = labeller(EDUCATION_LABELS, default=lambda: _("not given"))
 
 
 def describe(c: Criterion | dict) -> str:

@@ -14,6 +14,7 @@ from ..applications.models import Application
 from ..audit.services import record
 from ..common.clock import now, to_utc
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.i18n import labeller
 from ..extensions import db
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
 
@@ -403,17 +404,7 @@ ACCOMMODATION_LABELS = {
 }
 
 
-def mode_label(mode: str) -> str:
-    return MODE_LABELS[mode]() if mode in MODE_LABELS else mode
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
-
-
-def stage_label(kind: str) -> str:
-    return STAGE_LABELS[kind]() if kind in STAGE_LABELS else kind
-
-
-def accommodation_label(kind: str) -> str:
-    return ACCOMMODATION_LABELS[kind]() if kind in ACCOMMODATION_LABELS else kind
+mode_label = labeller(MODE_LABELS)
+status_label = labeller(STATUS_LABELS)
+stage_label = labeller(STAGE_LABELS)
+accommodation_label = labeller(ACCOMMODATION_LABELS)

@@ -19,10 +19,16 @@ from .models import Mode, RoundStatus
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 # The label helpers, available to every template of the app.
-for _helper in (services.mode_label, services.status_label, services.stage_label,
-                services.accommodation_label, eligibility.describe, eligibility.education_label,
-                eligibility.is_eligible, eligibility.requirements, eligibility.describe_requirement):
-    bp.add_app_template_global(_helper)
+for _name, _helper in (("mode_label", services.mode_label),
+                       ("status_label", services.status_label),
+                       ("stage_label", services.stage_label),
+                       ("accommodation_label", services.accommodation_label),
+                       ("education_label", eligibility.education_label),
+                       ("describe", eligibility.describe),
+                       ("is_eligible", eligibility.is_eligible),
+                       ("requirements", eligibility.requirements),
+                       ("describe_requirement", eligibility.describe_requirement)):
+    bp.add_app_template_global(_helper, _name)
 
 
 @bp.app_template_global()

@@ -22,6 +22,7 @@ from ..applications.services import part_a_certificate
 from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import NotAllowed, ValidationFailed
+from ..common.i18n import labeller
 from ..exams.models import Attempt, Seat, Sitting
 from ..extensions import db
 from ..recruitment.models import Round, RoundStage, StageKind
@@ -380,5 +381,4 @@ SOURCE_LABELS = {
 }
 
 
-def source_label(source: str) -> str:
-    return SOURCE_LABELS[source]() if source in SOURCE_LABELS else source
+source_label = labeller(SOURCE_LABELS)
