@@ -118,6 +118,15 @@ def _empty_tables(attempts: int = 5) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _frozen_clock(request, _clean):
+    """A test module that sets FROZEN_AT runs each of its tests at that instant (_clean puts
+    the clock back afterwards)."""
+    at = getattr(request.module, "FROZEN_AT", None)
+    if at is not None:
+        clock.set_now(at)
+
+
+@pytest.fixture(autouse=True)
 def _undo_socketio_test_client(app):
     """Flask-SocketIO's test client patches the server to deliver packets only to test clients;
     undo that after each test so real clients (test_exam_live.py) receive their packets."""

@@ -18,12 +18,7 @@ from app.interviews.schedule import SlotTaken
 from .conftest import IS_POSTGRES
 from .interview_helpers import MONDAY, NOW, World, audits, local, outbox, scheduled_interviews
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    clock.set_now(NOW)
-    yield
-    clock.set_now(None)
+FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 # ---- candidates: confirm, move, unavailability, check-in -------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.common import clock
 from app.common.clock import BANGKOK
 from app.common.errors import Forbidden
 from app.interviews import booking, calendar, invitations
@@ -12,12 +11,7 @@ from app.interviews.schedule import SlotTaken
 
 from .interview_helpers import NOW, event_props, outbox, parse_ics, scheduled_interviews
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    clock.set_now(NOW)
-    yield
-    clock.set_now(None)
+FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 # ---- invitations -------------------------------------------------------------------------

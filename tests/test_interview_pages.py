@@ -23,12 +23,7 @@ UTC = timezone.utc
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 2 November 2026, 09:00 in Bangkok
 MONDAY = date(2026, 11, 9)
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    clock.set_now(NOW)
-    yield
-    clock.set_now(None)
+FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 def text(resp) -> str:

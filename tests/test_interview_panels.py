@@ -8,19 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.common import clock
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.interviews import calendar, services
 from app.interviews.models import CriterionScore, Interview, InterviewSlot
 
 from .interview_helpers import NOW, World, audits
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    clock.set_now(NOW)
-    yield
-    clock.set_now(None)
+FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 # ---- panels, members, rubric -------------------------------------------------------------

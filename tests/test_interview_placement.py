@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.common import clock
 from app.common.clock import BANGKOK
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.interviews import booking, placement, schedule, services
@@ -20,12 +19,7 @@ from app.interviews.placement import CandidateSpec, SlotSpec, place_candidates
 
 from .interview_helpers import MONDAY, NOW, UTC, World, audits, local
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    clock.set_now(NOW)
-    yield
-    clock.set_now(None)
+FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 # ---- slots ------------------------------------------------------------------------------

@@ -5,19 +5,11 @@ import shutil
 import subprocess
 from datetime import time
 
-import pytest
-
-from app.common import clock
 from app.interviews.schedule_pdf import daily_schedule, daily_schedule_pdf
 
 from .interview_helpers import MONDAY, NOW, World
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    clock.set_now(NOW)
-    yield
-    clock.set_now(None)
+FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 # ---- the daily schedule PDF --------------------------------------------------------------

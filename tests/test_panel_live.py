@@ -12,7 +12,7 @@ from app.interviews import scoring
 from app.interviews.models import CriterionScore, MemberSubmission
 
 from .live_client import LiveClients, logged_in_cookie, wait_for
-from .test_panel_scoring import build
+from .panel_helpers import build
 
 EVENTS = ("progress", "all_submitted", "finalized", "candidate_waiting")
 
