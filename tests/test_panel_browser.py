@@ -1,7 +1,8 @@
 """Live panel scoring in real browsers: two members score the same candidate at once in two
 browser contexts (one of them losing the connection for a moment) while the chair watches the
 waiting list and the progress in a third, sees the scores side by side once all have submitted,
-and finalizes. The pages pass axe-core with no serious or critical violation."""
+and finalizes. The pages pass axe-core with no serious or critical violation. A member HR names
+to preside in place of a recused chair is told on the open page and gets the chair's tools."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,12 +11,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.common.clock import frozen_at
 from app.extensions import db
+from app.interviews import events, scoring
 from app.interviews.models import CriterionScore, Interview
 from app.scores.models import StageScore
 
-from .test_panel_scoring import bangkok_midday, build
+from .panel_helpers import bangkok_midday, build
 
 pytestmark = pytest.mark.browser
 
@@ -156,3 +159,30 @@ def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browse
     stage = db.session.scalar(select(StageScore).where(StageScore.stage_kind == "part_c"))
     assert stage.score == Decimal("78.67") and stage.source_ref == f"interview:{iid}"
     assert stage.entered_by_id == ids["chair"]
+
+
+def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser, live_server,
+                                                                        make):
+    s = build(make, members=3)
+    a = s.members[0]
+    scoring.declare(s.interview, s.chair, True, "บุตรของผู้สมัคร")
+    iid, a_email, hr_id, a_id = s.interview.id, a.email, s.hr.id, a.id
+    db.session.remove()
+    ctx, pa = open_as(browser, live_server, a_email, make.PASSWORD, f"/panel/interviews/{iid}")
+    try:
+        assert pa.locator("#panel-chair").count() == 0
+        interview = db.session.get(Interview, iid)
+        scoring.name_acting_chair(interview, db.session.get(User, hr_id),
+                                  db.session.get(User, a_id))
+        events.notify_chair_changed(interview)
+        db.session.remove()
+        pa.wait_for_function(
+            "document.getElementById('panel-notice').textContent.length > 0")
+        assert "ประธาน" in pa.locator("#panel-notice").inner_text()
+        pa.reload()
+        pa.wait_for_function("window.panelClient && window.panelClient.connected()")
+        pa.wait_for_selector("#panel-chair")
+        assert "ทำหน้าที่ประธาน" in pa.locator("main").inner_text()
+        pa.wait_for_selector("#panel-progress li")  # the chair's live progress
+    finally:
+        ctx.close()

@@ -77,6 +77,13 @@ def _notify_called_in(interview: Interview) -> None:
                   to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
 
 
+def notify_chair_changed(interview: Interview) -> None:
+    """HR named who presides over this interview: the panel's open pages hear of it."""
+    socketio.emit("chair_changed", {"interview_id": interview.id,
+                                    "acting_chair_id": interview.acting_chair_id},
+                  to=interview_room(interview.id), namespace=PANEL)
+
+
 # ---- handlers ---------------------------------------------------------------------------------
 
 @socketio.on("connect", namespace=PANEL)
@@ -91,7 +98,7 @@ def panel_join(data):
     interview = _interview(data)
     state = _state(interview)
     join_room(interview_room(interview.id))
-    if state["role"] == "chair":
+    if state["chairs"]:
         join_room(chair_room(interview.id))
     return {"ok": True, "state": state}
 

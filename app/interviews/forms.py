@@ -60,6 +60,17 @@ class MemberForm(FlaskForm):
         self.user_id.choices = [(u.id, f"{u.full_name_th} · {u.email}") for u in users]
 
 
+class ActingChairForm(FlaskForm):
+    """HR names who presides over an interview whose chair declared a conflict."""
+    user_id = SelectField(_l("Presiding member"), coerce=int,
+                          validators=[InputRequired(message=_l("Choose the member who "
+                                                               "presides."))])
+
+    def __init__(self, users=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [(u.id, u.full_name_th) for u in users]
+
+
 class ButtonForm(FlaskForm):
     """A button that changes something (CSRF only)."""
 

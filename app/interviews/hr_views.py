@@ -1,5 +1,6 @@
 """HR's Part C pages of a round: panels and members, the rubric, slots, automatic scheduling
-with its report, the schedule and each panel's daily schedule PDF."""
+with its report, the schedule and each panel's daily schedule PDF, and the acting chair of an
+interview whose chair declared a conflict."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,9 +15,9 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
 from ..recruitment.services import accommodation_label, round_for_hr
-from . import bp, placement, schedule, services
-from .forms import (AutoScheduleForm, ButtonForm, CriterionForm, MemberForm, PanelForm,
-                    SlotsForm)
+from . import bp, events, placement, schedule, scoring, services
+from .forms import (ActingChairForm, AutoScheduleForm, ButtonForm, CriterionForm, MemberForm,
+                    PanelForm, SlotsForm)
 from .schedule_pdf import daily_schedule_pdf
 
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
@@ -26,6 +27,7 @@ for _name, _helper in (("interview_status_label", schedule.status_label),
                        ("interview_slot_time", schedule.slot_label),
                        ("interview_slot_location", services.slot_location),
                        ("interview_slot_link", services.slot_link),
+                       ("interview_chair_of", lambda iv: services.chair_of(services.panel_of(iv))),
                        ("interview_slot_room", services.slot_room),
                        ("interview_accommodations", placement.accommodation_kinds),
                        ("interview_accommodation_label", accommodation_label)):
@@ -48,8 +50,14 @@ def _panel(round_, panel_id: int):
 
 
 def _render(round_, status: int = 200, panel_form=None, member_forms=None, criterion_form=None,
-            slots_form=None, auto_form=None, edit_forms=None):
+            slots_form=None, auto_form=None, edit_forms=None, acting_forms=None):
     panels = services.panels_of_round(round_)
+    recusals = services.chair_recusals(round_)
+    acting_forms = acting_forms or {}
+    for iv in recusals:
+        acting_forms.setdefault(iv.id, ActingChairForm(
+            users=services.acting_chair_choices(iv), formdata=None, prefix=f"a{iv.id}",
+            data={"user_id": iv.acting_chair_id}))
     users = services.panel_users()
     member_forms = member_forms or {}
     edit_forms = edit_forms or {}
@@ -71,6 +79,7 @@ def _render(round_, status: int = 200, panel_form=None, member_forms=None, crite
         member_forms=member_forms, edit_forms=edit_forms,
         criterion_form=criterion_form or CriterionForm(formdata=None),
         slots_form=slots_form, auto_form=auto_form or AutoScheduleForm(formdata=None),
+        recusals=recusals, acting_forms=acting_forms,
         button=ButtonForm(formdata=None)), status
 
 
@@ -154,6 +163,31 @@ def hr_member_remove(round_id: int, panel_id: int, member_id: int):
     except DomainError as err:
         return _render(round_, show_error(None, err))
     return _done(round_, _("The member has left the panel."), f"#panel-{panel.id}")
+
+
+# ---- the acting chair of an interview whose chair declared a conflict -------------------
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/<int:interview_id>/acting-chair",
+          methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_acting_chair(round_id: int, interview_id: int):
+    round_ = _round(round_id)
+    interview = services.get_interview(interview_id)
+    if interview.application.round_id != round_.id:
+        abort(404)
+    form = ActingChairForm(users=services.acting_chair_choices(interview),
+                           prefix=f"a{interview.id}")
+    if not form.validate_on_submit():
+        return _render(round_, 422, acting_forms={interview.id: form})
+    user = db.session.get(User, form.user_id.data)
+    try:
+        scoring.name_acting_chair(interview, _me(), user)
+    except DomainError as err:
+        return _render(round_, show_error(form, err), acting_forms={interview.id: form})
+    events.notify_chair_changed(interview)
+    return _done(round_, _("%(name)s presides over the interview of %(number)s.",
+                           name=user.full_name_th, number=interview.application.number),
+                 "#acting-chairs")
 
 
 # ---- rubric -----------------------------------------------------------------------------

@@ -57,3 +57,19 @@ def send_invitations(interview: Interview) -> None:
     _email(interview, interview.application.candidate, as_member=False)
     for m in interview.slot.panel.members:
         _email(interview, m.user, as_member=True)
+
+
+def tell_acting_chair(interview: Interview, member: User) -> None:
+    """Queue the email telling a member that HR named them to preside over this interview in
+    place of the recused chair (in the caller's transaction; once per member and interview)."""
+    locale = member.locale or "th"
+    with force_locale(locale):
+        number = interview.application.number
+        subject = _("You preside over interview %(number)s", number=number)
+        body = _("The chair of panel %(panel)s declared a conflict of interest for application "
+                 "%(number)s. HR has named you to preside over this interview in the chair's "
+                 "place: once every scoring member has submitted, you finalize the Part C "
+                 "score at %(url)s.", panel=interview.slot.panel.name, number=number,
+                 url=calendar.link("interviews.panel_interview", interview_id=interview.id))
+    queue_email(to=member.email, subject=subject, body=body, user_id=member.id,
+                dedupe_key=f"interview:{interview.id}:acting-chair:{member.id}")

@@ -144,10 +144,14 @@ class Interview(db.Model):
     final_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))  # on the stage's scale
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the panel's chair declares a conflict for this candidate, HR names a scoring member
+    # to preside over this interview in the chair's place (services.name_acting_chair).
+    acting_chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     application = relationship("Application")
     slot: Mapped[InterviewSlot] = relationship(back_populates="interview")
+    acting_chair = relationship("User", foreign_keys=[acting_chair_id])
 
     __table_args__ = (
         CheckConstraint(

@@ -32,16 +32,18 @@ def panel_home():
 def panel_interview(interview_id: int):
     interview = panel_access.interview_for(current_user, interview_id)
     role = scoring.role_of(interview, current_user)
+    chairs = scoring.is_chair(interview, current_user)
     criteria = scoring.criteria_of(interview)
     app_ = interview.application
     q = app_.qualifications or {}
     substitute_form = None
-    if role == "chair":
+    if chairs:
         substitute_form = SubstituteForm(formdata=None)
         substitute_form.user_id.choices = substitute_choices(
             scoring.substitute_choices(interview))
     config = {
         "interview_id": interview.id, "user_id": current_user.id, "role": role,
+        "chairs": chairs,
         "locale": current_locale(),
         "criteria": [{"id": c.id, "max_points": scoring.num(c.max_points)} for c in criteria],
         "stage_max": scoring.num(scoring.part_c_max(interview)),
@@ -50,7 +52,8 @@ def panel_interview(interview_id: int):
     }
     return render_template(
         "interviews/panel_interview.html", interview=interview, app=app_, round=app_.round,
-        role=role, criteria=criteria, num=scoring.num, criterion_title=scoring.criterion_title,
+        role=role, chairs=chairs, acting_chair=chairs and role != "chair", criteria=criteria,
+        num=scoring.num, criterion_title=scoring.criterion_title,
         qualifications=[(k, v) for k, v in (
             ("education", education_label(q.get("education_level"))),
             ("degree", q.get("degree_name")), ("field", q.get("field_of_study")),
@@ -58,7 +61,7 @@ def panel_interview(interview_id: int):
         documents=app_.documents if panel_access.can_view_candidate_documents(
             current_user, interview) else None,
         declaration_form=DeclarationForm(formdata=None),
-        correction_form=CorrectionForm(formdata=None) if role == "chair" else None,
+        correction_form=CorrectionForm(formdata=None) if chairs else None,
         substitute_form=substitute_form, panel_config=config)
 
 

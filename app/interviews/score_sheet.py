@@ -63,11 +63,15 @@ def render_score_sheet(interview: Interview) -> bytes:
     if recused:
         story.append(para("กรรมการที่แจ้งว่ามีส่วนได้เสียกับผู้สมัครและไม่ได้ให้คะแนน: "
                           + ", ".join(r["name"] for r in recused), "label"))
+    if interview.acting_chair is not None:
+        story.append(para(f"ผู้ทำหน้าที่ประธานกรรมการสำหรับผู้สมัครรายนี้: "
+                          f"{interview.acting_chair.full_name_th} (ประธานกรรมการมีส่วนได้เสีย)",
+                          "label"))
     fixes = scoring.corrections(interview)
     if fixes:
         story.append(KeepTogether([para("การแก้ไขคะแนนหลังรับรองผล", "heading"),
                                    _corrections_table(fixes)]))
-    story += [Spacer(1, 6 * mm), _signatures(view)]
+    story += [Spacer(1, 6 * mm), _signatures(view, interview.acting_chair_id)]
     return build_pdf(story, title=TITLE, subject=f"{application.number} "
                      f"{application.candidate.full_name_th}",
                      footer_note=(f"{TITLE} · {application.number}" if finalized
@@ -164,11 +168,13 @@ def _corrections_table(fixes: list[dict]):
     return t
 
 
-def _signatures(view: dict):
+def _signatures(view: dict, acting_chair_id: int | None):
     """Two signature blocks a row: the chair first, as the members are listed."""
     blocks = [[para("ลงชื่อ ...............................................", "body_center"),
                para(f"({m['name']})", "body_center"),
-               para(ROLE_TH.get(m["role"], "กรรมการ"), "body_center"),
+               para(ROLE_TH.get(m["role"], "กรรมการ")
+                    + (" ทำหน้าที่ประธานกรรมการ" if m["user_id"] == acting_chair_id else ""),
+                    "body_center"),
                Spacer(1, 6 * mm)] for m in view["members"]]
     if len(blocks) % 2:
         blocks.append("")

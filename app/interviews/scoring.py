@@ -32,7 +32,9 @@ from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import current_locale
 from ..extensions import db
 from ..recruitment.models import StageKind
+from ..recruitment.services import is_hr_of
 from ..scores.services import record_stage_score
+from . import invitations
 from . import services as panels
 from .models import (ConflictDeclaration, CriterionScore, Interview, MemberSubmission, Panel,
                      Rubric, RubricCriterion)
@@ -461,6 +463,8 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
                       "final_score": num(interview.final_score),
                       "finalized": interview.status == "finalized"},
         "role": role,
+        "chairs": is_chair(interview, user),
+        "acting_chair": interview.acting_chair_id == user.id,
         "declaration": ({"has_conflict": declaration.has_conflict, "note": declaration.note}
                         if declaration else None),
         "scoring_member": user.id in ids,
@@ -474,7 +478,7 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
         "rubric_max": num(rubric_max(criteria)),
         **member_view(interview, user, locale),
     }
-    if role == "chair":
+    if state["chairs"]:
         state["progress"] = progress(interview)
         state["side_by_side"] = (side_by_side(interview, locale) if state["all_submitted"]
                                  else None)
@@ -486,16 +490,19 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
 # ---- the chair ----------------------------------------------------------------------------------
 
 def is_chair(interview: Interview, user) -> bool:
-    return role_of(interview, user) == "chair"
+    """Whether `user` presides over this interview: the panel's chair, or the acting chair HR
+    named because the chair declared a conflict for this candidate."""
+    user_id = getattr(user, "id", None)
+    return user_id is not None and panels.presiding_chair_id(interview) == user_id
 
 
 def require_chair(interview: Interview, user) -> None:
-    if not is_chair(interview, user):
-        raise Forbidden(_("Only the chair of the panel may do this."))
     declaration = declaration_of(interview, user)
     if declaration is not None and declaration.has_conflict:
         raise Recused(_("You declared a conflict of interest for this candidate: you cannot "
                         "decide their score."))
+    if not is_chair(interview, user):
+        raise Forbidden(_("Only the chair of the panel may do this."))
 
 
 def name_substitute(interview: Interview, chair, user) -> None:
@@ -504,6 +511,35 @@ def name_substitute(interview: Interview, chair, user) -> None:
     require_chair(interview, chair)
     panels.name_substitute(interview, chair, user)
     db.session.commit()
+
+
+def name_acting_chair(interview: Interview, actor, user: User | None) -> Interview:
+    """HR names the scoring member who presides over this interview in place of a chair who
+    declared a conflict for the candidate (or replaces an acting chair who can no longer act).
+    Audited; the member is told by email."""
+    _lock(interview)
+    if not is_hr_of(actor, interview.application.round):
+        raise Forbidden(_("This round belongs to another agency."))
+    _check_open(interview)
+    if not panels.chair_recused(interview):
+        raise NotAllowed(_("The chair has declared no conflict for this candidate: the chair "
+                           "presides."))
+    if user is None:
+        raise ValidationFailed(_("Choose the member who presides."), "user_id")
+    if user.id not in scoring_ids(interview):
+        raise NotAllowed(_("%(name)s does not score this candidate (not on the panel, or "
+                           "recused).", name=user.full_name_th), "user_id")
+    if interview.acting_chair_id == user.id:
+        raise NotAllowed(_("%(name)s already presides over this interview.",
+                           name=user.full_name_th), "user_id")
+    before = interview.acting_chair_id
+    interview.acting_chair_id = user.id
+    record("interview.acting_chair", interview, actor=actor, before={"acting_chair": before},
+           after={"acting_chair": user.id,
+                  "recused_chair": panels.chair_of(panel_of(interview)).id})
+    invitations.tell_acting_chair(interview, user)
+    db.session.commit()
+    return interview
 
 
 def substitute_choices(interview: Interview) -> list[User]:

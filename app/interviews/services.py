@@ -1,5 +1,6 @@
 """Part C panels and rubrics: who sits on a round's interview panels, what they score against,
-conflicts of interest declared per candidate, the quorum and the chair's substitutes.
+conflicts of interest declared per candidate, the quorum, the chair's substitutes, and the
+acting chair HR names when the chair is the one recused.
 
 Plain functions over the models; each change is audited in its own transaction and refusals are
 domain errors with a message the user can read. Live scoring (scoring.py) builds on
@@ -558,9 +559,8 @@ def name_substitute(interview: Interview, chair, user: User) -> Substitute:
     """The chair names a substitute for this interview (when recusals leave the panel short):
     a panel-role user, not already scoring, not conflicted, and free at that time."""
     panel = panel_of(interview)
-    m = membership(panel, chair)
-    if m is None or m.role != CHAIR:
-        raise Forbidden(_("Only the panel's chair names substitutes."))
+    if presiding_chair_id(interview) != getattr(chair, "id", None):
+        raise Forbidden(_("Only the chair presiding over this interview names substitutes."))
     if interview.status in CLOSED_STATES:
         raise NotAllowed(_("This interview is closed."))
     if user is None:
@@ -587,3 +587,44 @@ def name_substitute(interview: Interview, chair, user: User) -> Substitute:
     db.session.commit()
     return sub
 
+
+
+# ---- the acting chair ---------------------------------------------------------------------
+# A chair who declared a conflict for a candidate may not decide that candidate's score. As in
+# any Thai committee whose chair cannot act for a matter (พ.ร.บ.วิธีปฏิบัติราชการทางปกครอง
+# มาตรา 80), another member presides over it: HR of the round's agency records which scoring
+# member that is (scoring.name_acting_chair).
+
+def presiding_chair_id(interview: Interview) -> int | None:
+    """Who presides over this interview (finalizes, corrects, names substitutes): the acting
+    chair HR named for it, else the panel's chair."""
+    if interview.acting_chair_id is not None:
+        return interview.acting_chair_id
+    chair = chair_of(panel_of(interview))
+    return chair.id if chair else None
+
+
+def chair_recused(interview: Interview) -> bool:
+    chair = chair_of(panel_of(interview))
+    return chair is not None and chair.id in conflicted_user_ids(interview)
+
+
+def acting_chair_choices(interview: Interview) -> list[User]:
+    """The scoring members who could preside: everyone scoring this candidate (members and
+    substitutes without a declared conflict)."""
+    return scoring_members(interview)
+
+
+def chair_recusals(round_: Round) -> list[Interview]:
+    """The round's open interviews whose panel chair declared a conflict: each needs an acting
+    chair (or has one) before its score can be finalized."""
+    interviews = db.session.scalars(
+        select(Interview).join(InterviewSlot, InterviewSlot.id == Interview.slot_id)
+        .join(Panel, Panel.id == InterviewSlot.panel_id)
+        .join(PanelMember, (PanelMember.panel_id == Panel.id) & (PanelMember.role == CHAIR))
+        .join(ConflictDeclaration, (ConflictDeclaration.interview_id == Interview.id)
+              & (ConflictDeclaration.user_id == PanelMember.user_id)
+              & ConflictDeclaration.has_conflict.is_(True))
+        .where(Panel.round_id == round_.id, Interview.status.not_in(("cancelled", "no_show")))
+        .order_by(InterviewSlot.starts_at, Interview.id))
+    return list(interviews)

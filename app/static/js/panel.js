@@ -86,7 +86,7 @@
   function scoringPage() {
     var cfg = readJSON("panel-config");
     var store = live.keyedStore("bma-panel", cfg.interview_id + ":" + cfg.user_id);
-    var isChair = cfg.role === "chair";
+    var isChair = cfg.chairs;  // the panel's chair, or the acting chair for this candidate
 
     var state = null;
     // Scores {criterion_id, points, seq} not yet acknowledged, at most one per criterion.
@@ -139,6 +139,13 @@
     });
     socket.on("all_submitted", function () { say(t("all_submitted")); join(); });
     socket.on("finalized", function () { join(); });
+    // HR named who presides over this interview in place of a recused chair. The chair's tools
+    // are part of the page: the member named (or the one replaced) reloads it to get them.
+    socket.on("chair_changed", function (data) {
+      var mine = data.acting_chair_id === cfg.user_id;
+      if (mine !== isChair) { notice(mine ? t("you_preside") : t("you_no_longer_preside")); }
+      if (mine) { say(t("you_preside")); }
+    });
 
     // -- the state --
 
