@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
+import unicodedata
 import subprocess
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -17,8 +19,9 @@ from app.common import clock
 from app.common import national_id as nid
 from app.documents import (AdmissionTicket, PartACertificate, render_admission_ticket,
                            render_part_a_certificate)
-from app.documents.pdf import (FONT, break_points, fit_long_runs, qr_code, register_fonts,
-                               shaping_active, styles, thai_date, thai_datetime, thai_time)
+from app.documents.pdf import (FONT, break_points, build_pdf, fit_long_runs, glyph_text, para,
+                               qr_code, register_fonts, shaping_active, styles, thai_date,
+                               thai_datetime, thai_time)
 
 MASKED_ID = nid.masked(nid.complete("110170012345"))
 SITTING = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 09.00 in Bangkok, a Wednesday
@@ -92,10 +95,26 @@ def assert_sarabun_only(reader: PdfReader) -> None:
         assert embedded, f"{name} is not embedded"
 
 
-def assert_shaped(text: str) -> None:
-    # ReportLab gives the glyph variants HarfBuzz substitutes (the mai ek lifted above sara ii
-    # in ที่, ได้ ...) private-use code points; unshaped text never has them.
-    assert any(ord(ch) in _PRIVATE_USE for ch in text), "no HarfBuzz-substituted glyphs"
+def to_unicode_targets(reader: PdfReader) -> list[str]:
+    """What each glyph code of each embedded font reads as, from the fonts' ToUnicode maps."""
+    targets = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            cmap = font.get_object().get("/ToUnicode")
+            if cmap is not None:
+                data = cmap.get_object().get_data().decode("latin-1")
+                targets += re.findall(r"<[0-9A-F]{2}> <([0-9A-F]+)>", data)
+    return targets
+
+
+def assert_shaped(reader: PdfReader, text: str) -> None:
+    # HarfBuzz drew some marks with their variant glyphs (the mai ek raised above sara ii in
+    # ที่, but not in ต่อ): the same text is drawn by two glyphs. Unshaped text never is.
+    targets = to_unicode_targets(reader)
+    assert len(targets) > len(set(targets)), "no HarfBuzz-substituted glyphs"
+    # And every glyph says what it reads: copying, searching and screen readers get ที่, not
+    # ที plus a private-use code.
+    assert not [ch for ch in text if ord(ch) in _PRIVATE_USE]
 
 
 def test_admission_ticket_is_one_a4_page_of_shaped_sarabun():
@@ -114,7 +133,7 @@ def test_admission_ticket_is_one_a4_page_of_shaped_sarabun():
     assert "1 / 1" in text
     assert reader.metadata.title == "บัตรประจำตัวผู้สอบ 69-01-000123"
     assert_sarabun_only(reader)
-    assert_shaped(text)
+    assert_shaped(reader, text)
 
 
 def test_part_a_certificate_shows_score_dates_and_verification_code():
@@ -130,7 +149,7 @@ def test_part_a_certificate_shows_score_dates_and_verification_code():
     assert "2571" in text  # valid until
     assert "https://recruit.bangkok.go.th/verify/part-a/PA69-7Q2K-M4XD" in text.replace("\n", "")
     assert_sarabun_only(reader)
-    assert_shaped(text)
+    assert_shaped(reader, text)
 
 
 def test_certificate_without_expiry_and_with_whole_scores():
@@ -161,6 +180,28 @@ def test_long_lists_flow_onto_a_second_page_without_tofu():
     # Tofu would be a private-use code that HarfBuzz re-shaped to .notdef (glyph 0).
     face = pdfmetrics.getFont(FONT).face
     assert not [c for c, glyph in face.charToGlyph.items() if glyph == 0 and c in _PRIVATE_USE]
+
+
+def test_shaped_marks_copy_and_search_as_the_text_they_draw():
+    words = ["ที่นั่ง", "สิ่งนี้", "ใจซื่อ", "ก้ำกึ่ง", "ฤๅษี", "น้ำฝน", "ปั้น", "นาฬิกา", "ญี่ปุ่น",
+             "ฐิติ", "กฎ", "ปฏิทิน"]
+    reader, text = read(build_pdf([para(" ".join(words))], title="t"))
+    assert not [ch for ch in text if ord(ch) in _PRIVATE_USE]
+    # ำ comes out as its two glyphs' characters (ํ + า), which is its compatibility form.
+    flat = unicodedata.normalize("NFKC", text).replace(" ", "")
+    for word in words:
+        assert unicodedata.normalize("NFKC", word) in flat, word
+    assert "ที่นั่ง" in text  # no normalizing needed where there is no ำ
+
+
+def test_glyph_names_give_their_text_in_logical_order():
+    assert glyph_text("uni0E48.small") == "\u0e48"
+    assert glyph_text("uni0E31.narrow") == "\u0e31"
+    assert glyph_text("uni0E240E45") == "ฤๅ"
+    assert glyph_text("uni0E4D0E49") == "\u0e49\u0e4d"  # mai tho before the nikhahit of ำ
+    assert glyph_text("loChulathai.short") == "ฬ"  # นาฬิกา: ฬ shortened under sara i
+    assert glyph_text("f_i", {"f": "f", "i": "i"}.get) == "fi"
+    assert glyph_text(".notdef") is None and glyph_text("mystery.ss01") is None
 
 
 def test_thai_is_shaped_by_harfbuzz():

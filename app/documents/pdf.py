@@ -20,6 +20,7 @@ better points but is too heavy a dependency for the names and titles on our docu
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -31,7 +32,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, HRFlowable, PageTemplate,
@@ -75,6 +76,81 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(files / filename), shapable=True))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
                                   boldItalic=FONT_BOLD_ITALIC)
+
+
+# ---- copy, search and screen readers: the text behind shaped glyphs --------------------------
+# HarfBuzz draws some Thai with variant glyphs that have no Unicode code point of their own: the
+# mai ek raised over sara ii in ที่ ("uni0E48.small"), the ligature of nikhahit and mai tho in
+# ก้ำ ("uni0E4D0E49"), ฬ shortened under sara i in นาฬิกา ("loChulathai.short"). ReportLab gives
+# each such glyph a private-use code (U+E000…) and writes that code into the PDF's ToUnicode
+# map, so copying, searching or reading the document aloud loses the mark (ที่ reads as ที).
+# The glyphs' names say which characters they draw, so the map can say it too.
+_UNI_NAME = re.compile(r"^uni((?:[0-9A-F]{4})+)$")
+_THAI_LETTER_NAMES = {"yoYingthai": "\u0e0d", "doChadathai": "\u0e0e", "toPatakthai": "\u0e0f",
+                      "thoThanthai": "\u0e10", "loChulathai": "\u0e2c"}
+_TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b"
+_NIKHAHIT = "\u0e4d"
+
+
+def glyph_text(name: str, nominal=lambda part: None) -> str | None:
+    """The characters a glyph draws, from its name: `uniXXXX[YYYY…]`, a Thai letter's name, or
+    parts joined by "_", each with an optional ".variant" suffix; `nominal(part)` gives the
+    character of any other plain glyph name. In logical order (a tone mark before the nikhahit
+    of sara am, as in the compatibility form of ก้ำ). None when a part is unknown."""
+    text = ""
+    for part in name.split(".", 1)[0].split("_"):
+        m = _UNI_NAME.match(part)
+        if m:
+            hexes = m.group(1)
+            text += "".join(chr(int(hexes[i:i + 4], 16)) for i in range(0, len(hexes), 4))
+        elif part in _THAI_LETTER_NAMES:
+            text += _THAI_LETTER_NAMES[part]
+        elif part and (char := nominal(part)):
+            text += char
+        else:
+            return None
+    if len(text) == 2 and text[0] == _NIKHAHIT and text[1] in _TONE_MARKS:
+        text = text[1] + text[0]
+    return text
+
+
+def _private_use_texts(base_font_name: str) -> dict[int, str]:
+    """For the registered font behind a PDF subset name ("AAAAAA+Sarabun-Regular"), the text of
+    each private-use code ReportLab gave a shaped glyph."""
+    face_name = base_font_name.split("+", 1)[-1]
+    for name in _FONT_FILES:
+        font = pdfmetrics.getFont(name)
+        if (font.face.name + font.face.subfontNameX).decode("latin-1") != face_name:
+            continue
+        # ReportLab keeps glyph name -> private-use code in a private attribute.
+        codes = getattr(font, "_TTFont__hbUnis", None) or {}
+        if not codes:
+            return {}
+        hb_font = font.hbFont()
+
+        def nominal(part: str) -> str | None:
+            gid = hb_font.get_glyph_from_name(part)
+            chars = [c for c in font.face.glyphToChar.get(gid, ()) if not 0xE000 <= c <= 0xF8FF]
+            return chr(chars[0]) if gid is not None and chars else None
+
+        return {code: text for glyph, code in codes.items()
+                if (text := glyph_text(glyph, nominal)) is not None}
+    return {}
+
+
+def _to_unicode_cmap(base_font_name: str, subset) -> str:
+    cmap = _reportlab_to_unicode_cmap(base_font_name, subset)
+    texts = _private_use_texts(base_font_name)
+    for index, code in enumerate(subset):
+        if code in texts:
+            cmap = cmap.replace("<%02X> <%04X>\n" % (index, code),
+                                "<%02X> <%s>\n" % (index, texts[code].encode("utf-16-be").hex()
+                                                    .upper()), 1)
+    return cmap
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 def shaping_active() -> bool:
