@@ -1,7 +1,7 @@
 """HTTP views of applications: candidates apply, upload, withdraw; HR reviews; a small JSON API."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
-from ..uploads import services as uploads
+from ..uploads.responses import private_download
 from . import bp, services
 from .forms import (DOCUMENT_FIELDS, AccommodationDecisionForm, ApplyForm,
                     ApproveForm, DocumentForm, RejectForm, StatusFilterForm, WithdrawForm)
@@ -270,14 +270,7 @@ def document(doc_id: int):
     doc = db.session.get(Document, doc_id) or abort(404)
     if not services.can_view_document(current_user, doc):
         abort(403)
-    path = uploads.path_of(doc.stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=doc.content_type, as_attachment=True,
-                         download_name=doc.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(doc.stored_name, doc.content_type, doc.original_name)
 
 
 # ---- JSON API ---------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 the /panel socket), the candidate's documents and the score sheet PDF."""
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, send_file, url_for
+from flask import abort, make_response, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.i18n import current_locale
 from ..recruitment.eligibility import education_label
-from ..uploads import services as uploads
+from ..uploads.responses import private_download
 from . import bp, panel_access, scoring
 from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices
 from .score_sheet import render_score_sheet
@@ -70,14 +70,7 @@ def panel_interview(interview_id: int):
 def panel_document(interview_id: int, doc_id: int):
     interview = scoring.get_interview(interview_id)
     doc = panel_access.candidate_document(interview, current_user, doc_id)
-    path = uploads.path_of(doc.stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=doc.content_type, as_attachment=True,
-                         download_name=doc.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(doc.stored_name, doc.content_type, doc.original_name)
 
 
 @bp.route("/panel/interviews/<int:interview_id>/score-sheet.pdf")
