@@ -77,6 +77,13 @@ def _notify_called_in(interview: Interview) -> None:
                   to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
 
 
+def _announce_final_score(interview: Interview, *, corrected: bool) -> None:
+    socketio.emit("finalized", {"interview_id": interview.id,
+                                "final_score": scoring.num(interview.final_score),
+                                "corrected": corrected},
+                  to=interview_room(interview.id), namespace=PANEL)
+
+
 def notify_chair_changed(interview: Interview) -> None:
     """HR named who presides over this interview: the panel's open pages hear of it."""
     socketio.emit("chair_changed", {"interview_id": interview.id,
@@ -147,10 +154,7 @@ def panel_submit(data):
 def panel_finalize(data):
     interview = _interview(data)
     scoring.finalize(interview, current_user)
-    socketio.emit("finalized", {"interview_id": interview.id,
-                                "final_score": scoring.num(interview.final_score),
-                                "corrected": False},
-                  to=interview_room(interview.id), namespace=PANEL)
+    _announce_final_score(interview, corrected=False)
     return {"ok": True, "state": _state(interview)}
 
 
@@ -160,10 +164,7 @@ def panel_correct(data):
     interview = _interview(data)
     scoring.correct_final_score(interview, current_user, data.get("score"),
                                 str(data.get("reason") or ""))
-    socketio.emit("finalized", {"interview_id": interview.id,
-                                "final_score": scoring.num(interview.final_score),
-                                "corrected": True},
-                  to=interview_room(interview.id), namespace=PANEL)
+    _announce_final_score(interview, corrected=True)
     return {"ok": True, "state": _state(interview)}
 
 
