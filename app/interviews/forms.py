@@ -61,7 +61,8 @@ class MemberForm(FlaskForm):
 
 
 class ActingChairForm(FlaskForm):
-    """HR names who presides over an interview whose chair declared a conflict."""
+    """HR names who presides over an interview whose chair declared a conflict: one of the
+    candidate's scoring members (services.scoring_members)."""
     user_id = SelectField(_l("Presiding member"), coerce=int,
                           validators=[InputRequired(message=_l("Choose the member who "
                                                                "presides."))])

@@ -56,7 +56,7 @@ def _render(round_, status: int = 200, panel_form=None, member_forms=None, crite
     acting_forms = acting_forms or {}
     for iv in recusals:
         acting_forms.setdefault(iv.id, ActingChairForm(
-            users=services.acting_chair_choices(iv), formdata=None, prefix=f"a{iv.id}",
+            users=services.scoring_members(iv), formdata=None, prefix=f"a{iv.id}",
             data={"user_id": iv.acting_chair_id}))
     users = services.panel_users()
     member_forms = member_forms or {}
@@ -175,7 +175,7 @@ def hr_acting_chair(round_id: int, interview_id: int):
     interview = services.get_interview(interview_id)
     if interview.application.round_id != round_.id:
         abort(404)
-    form = ActingChairForm(users=services.acting_chair_choices(interview),
+    form = ActingChairForm(users=services.scoring_members(interview),
                            prefix=f"a{interview.id}")
     if not form.validate_on_submit():
         return _render(round_, 422, acting_forms={interview.id: form})

@@ -609,15 +609,10 @@ def chair_recused(interview: Interview) -> bool:
     return chair is not None and chair.id in conflicted_user_ids(interview)
 
 
-def acting_chair_choices(interview: Interview) -> list[User]:
-    """The scoring members who could preside: everyone scoring this candidate (members and
-    substitutes without a declared conflict)."""
-    return scoring_members(interview)
-
-
 def chair_recusals(round_: Round) -> list[Interview]:
-    """The round's open interviews whose panel chair declared a conflict: each needs an acting
-    chair (or has one) before its score can be finalized."""
+    """The round's interviews (not cancelled, not no-show) whose panel chair declared a
+    conflict: an open one needs an acting chair before its score can be finalized; a finalized
+    one shows who presided."""
     interviews = db.session.scalars(
         select(Interview).join(InterviewSlot, InterviewSlot.id == Interview.slot_id)
         .join(Panel, Panel.id == InterviewSlot.panel_id)
