@@ -52,7 +52,7 @@ def panel_interview(interview_id: int):
     }
     return render_template(
         "interviews/panel_interview.html", interview=interview, app=app_, round=app_.round,
-        role=role, chairs=chairs, acting_chair=chairs and role != "chair", criteria=criteria,
+        role=role, chairs=chairs, acting_chair=scoring.is_acting_chair(interview, current_user), criteria=criteria,
         num=scoring.num, criterion_title=scoring.criterion_title,
         qualifications=[(k, v) for k, v in (
             ("education", education_label(q.get("education_level"))),

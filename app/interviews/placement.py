@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from ..applications.models import AccommodationStatus, Application, ApplicationStatus
 from ..audit.services import record
 from ..common.clock import now, to_utc
-from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.errors import NotAllowed, ValidationFailed
 from ..extensions import db
 from ..recruitment.models import Accommodation, Round, StageKind
 from ..scores.models import StageScore
@@ -242,11 +242,6 @@ class SlotBatch:
     skipped_past: int = 0
 
 
-def _need_hr(actor, round_: Round) -> None:
-    if not services.is_hr_of(actor, round_):
-        raise Forbidden(_("This round belongs to another agency."))
-
-
 def generate_slots(panel: Panel, actor, start_date: date, end_date: date, day_start: time,
                    day_end: time, breaks: Sequence[tuple[time, time]] = (),
                    slot_minutes: int = 30, weekdays: Iterable[int] = (0, 1, 2, 3, 4),
@@ -255,7 +250,7 @@ def generate_slots(panel: Panel, actor, start_date: date, end_date: date, day_st
     """Slots of `slot_minutes` for the panel, every chosen weekday of the date range, between
     day_start and day_end (Bangkok time) outside the breaks; stored in UTC. Slots that would
     overlap the panel's existing slots, or start in the past, are skipped."""
-    _need_hr(actor, panel.round)
+    services.need_hr(actor, panel.round)
     mode = mode or panel.mode
     if mode not in (services.ONLINE, services.ONSITE):
         raise ValidationFailed(_("Choose online or on site."), "mode")
@@ -330,7 +325,7 @@ def generate_slots(panel: Panel, actor, start_date: date, end_date: date, day_st
 
 def cancel_slot(slot: InterviewSlot, actor) -> InterviewSlot:
     """HR withdraws a free slot."""
-    _need_hr(actor, slot.panel.round)
+    services.need_hr(actor, slot.panel.round)
     if slot.interview is not None:
         raise NotAllowed(_("A candidate holds this slot; it cannot be cancelled."))
     if slot.cancelled:
@@ -390,7 +385,7 @@ def auto_schedule(round_: Round, actor,
                   accommodation_extra_minutes: int | None = None) -> ScheduleReport:
     """Place every candidate who passed the earlier stages, in application-number order, into
     the free future slots of the round's panels; one transaction, invitations queued with it."""
-    _need_hr(actor, round_)
+    services.need_hr(actor, round_)
     services._part_c(round_)
     extra = (accommodation_extra_minutes if accommodation_extra_minutes is not None
              else configured_extra_minutes())

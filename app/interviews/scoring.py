@@ -32,7 +32,6 @@ from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import current_locale
 from ..extensions import db
 from ..recruitment.models import StageKind
-from ..recruitment.services import is_hr_of
 from ..scores.services import record_stage_score
 from . import invitations
 from . import services as panels
@@ -464,7 +463,7 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
                       "finalized": interview.status == "finalized"},
         "role": role,
         "chairs": is_chair(interview, user),
-        "acting_chair": interview.acting_chair_id == user.id,
+        "acting_chair": is_acting_chair(interview, user),
         "declaration": ({"has_conflict": declaration.has_conflict, "note": declaration.note}
                         if declaration else None),
         "scoring_member": user.id in ids,
@@ -496,6 +495,12 @@ def is_chair(interview: Interview, user) -> bool:
     return user_id is not None and panels.presiding_chair_id(interview) == user_id
 
 
+def is_acting_chair(interview: Interview, user) -> bool:
+    """Whether `user` presides over this interview in place of the recused panel chair."""
+    return interview.acting_chair_id is not None and interview.acting_chair_id == getattr(
+        user, "id", None)
+
+
 def require_chair(interview: Interview, user) -> None:
     declaration = declaration_of(interview, user)
     if declaration is not None and declaration.has_conflict:
@@ -518,8 +523,7 @@ def name_acting_chair(interview: Interview, actor, user: User | None) -> Intervi
     declared a conflict for the candidate (or replaces an acting chair who can no longer act).
     Audited; the member is told by email."""
     _lock(interview)
-    if not is_hr_of(actor, interview.application.round):
-        raise Forbidden(_("This round belongs to another agency."))
+    panels.need_hr(actor, interview.application.round)
     _check_open(interview)
     if not panels.chair_recused(interview):
         raise NotAllowed(_("The chair has declared no conflict for this candidate: the chair "

@@ -85,7 +85,8 @@ DEFAULT_CRITERIA = [
 
 # ---- who may ----------------------------------------------------------------------------
 
-def _need_hr(actor, round_: Round) -> None:
+def need_hr(actor, round_: Round) -> None:
+    """HR of the round's agency, or Forbidden."""
     if not is_hr_of(actor, round_):
         raise Forbidden(_("This round belongs to another agency."))
 
@@ -106,7 +107,7 @@ def get_panel(panel_id: int) -> Panel:
 
 def panel_for_hr(panel_id: int, user) -> Panel:
     panel = get_panel(panel_id)
-    _need_hr(user, panel.round)
+    need_hr(user, panel.round)
     return panel
 
 
@@ -231,7 +232,7 @@ def create_panel(round_: Round, actor, *, name: str, quorum: int = DEFAULT_QUORU
                  aggregate: str = MEAN, spread_threshold=DEFAULT_SPREAD, mode: str = ONLINE,
                  meeting_link: str = "", room: str = "") -> Panel:
     """A panel for the round's Part C, set up by HR of the round's agency."""
-    _need_hr(actor, round_)
+    need_hr(actor, round_)
     _part_c(round_)
     values = _clean_panel_values(name, quorum, aggregate, spread_threshold, mode, meeting_link,
                                  room)
@@ -254,7 +255,7 @@ def update_panel(panel: Panel, actor, *, name: str, quorum: int, aggregate: str,
                  spread_threshold, mode: str, meeting_link: str = "", room: str = "") -> Panel:
     """HR edits the panel; how scores combine (quorum, mean/median, spread) is fixed once any
     member has scored, so that no candidate is judged by rules changed halfway."""
-    _need_hr(actor, panel.round)
+    need_hr(actor, panel.round)
     values = _clean_panel_values(name, quorum, aggregate, spread_threshold, mode, meeting_link,
                                  room)
     before = _panel_snapshot(panel)
@@ -271,7 +272,7 @@ def update_panel(panel: Panel, actor, *, name: str, quorum: int, aggregate: str,
 
 def add_member(panel: Panel, actor, user: User, role: str = MEMBER) -> PanelMember:
     """Put a panel-role user on the panel; a panel has exactly one chair."""
-    _need_hr(actor, panel.round)
+    need_hr(actor, panel.round)
     if user is None:
         raise ValidationFailed(_("Choose the member."), "user_id")
     if role not in (CHAIR, MEMBER):
@@ -301,7 +302,7 @@ def add_member(panel: Panel, actor, user: User, role: str = MEMBER) -> PanelMemb
 
 def remove_member(panel: Panel, actor, member: PanelMember) -> None:
     """Take a member off the panel, unless they already declared or scored for a candidate."""
-    _need_hr(actor, panel.round)
+    need_hr(actor, panel.round)
     if member is None or member.panel_id != panel.id:
         raise NotFound(_("No such panel member."))
     acted = db.session.scalar(select(exists().where(
@@ -394,7 +395,7 @@ def _clean_criterion(spec: dict) -> dict:
 
 
 def _editable_rubric(round_: Round, actor) -> Rubric:
-    _need_hr(actor, round_)
+    need_hr(actor, round_)
     _part_c(round_)
     if rubric_locked(round_):
         raise NotAllowed(_("Members have started scoring: the rubric can no longer change."))
