@@ -12,6 +12,20 @@ def _env_int(name: str, default: int) -> int:
 
 
 DEV_SECRET_KEY = "dev-only-change-me"
+# Values that have been published somewhere (our own examples, common tutorials): a key anyone
+# can read signs anyone's session cookie, so production refuses them whatever their length.
+KNOWN_PLACEHOLDER_KEYS = frozenset({
+    DEV_SECRET_KEY, "change-me", "changeme", "change_me", "secret", "secret-key", "secretkey",
+    "test-secret", "dev", "development", "your-secret-key", "please-change-me", "replace-me",
+    "CHANGE-ME-to-a-long-random-value",
+})
+MIN_SECRET_KEY_BYTES = 32
+
+
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name, "")
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
 
 
 class Config:
@@ -43,12 +57,33 @@ class Config:
     # Whole request cap: a few documents at once plus the form itself.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 4 * 5 * 1024 * 1024 + 64 * 1024)
 
-    # Login protection: Flask-Limiter per client address, and a lock per account.
+    # Login protection (docs/security.md): Flask-Limiter counts FAILED log-ins only, per client
+    # address and per account + address, in growing windows (a backoff). There is no account
+    # lock: a stranger elsewhere can never keep the owner out.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
-    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute;300 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT",
+                                              "5 per minute;20 per hour;50 per day")
+    # Registration, "forgot password" and similar forms that send an email, per client address.
+    ACCOUNT_EMAIL_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_RATE_LIMIT",
+                                              "10 per minute;50 per hour")
+    # Links sent by email (docs/security.md): a password reset lives an hour and works once;
+    # an email confirmation lives two days.
+    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    EMAIL_VERIFY_MAX_AGE = _env_int("EMAIL_VERIFY_MAX_AGE", 2 * 86400)
+
+    # Sessions (checked on every request, app/accounts/sessions.py): ended after this long
+    # without a request, and this long after logging in whatever happens (ASVS 3.3.2).
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 8)
+
+    # Hosts this site answers to (Flask refuses any other Host header with a 400), and the
+    # base of every absolute link sent outside (emails, PDFs): never the client's Host.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # HSTS and the Secure cookie flag (production sets both; `make run` is plain http).
+    FORCE_HTTPS = False
 
     # Outgoing mail of the outbox (app/notifications); unset = written to the log only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -67,7 +102,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # The cookie's own life; the absolute and idle limits above are enforced server-side.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 8))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
 
@@ -79,6 +115,8 @@ class TestingConfig(Config):
     TESTING = True
     PROCTOR_PROGRESS_SECONDS = 0.0  # at once, so tests see each answer's count (batching: its own test)
     SECRET_KEY = "test-secret"
+    PUBLIC_BASE_URL = ""
+    TRUSTED_HOSTS = None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
@@ -90,11 +128,31 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_SAMESITE = "Strict"
     PREFERRED_URL_SCHEME = "https"
+    FORCE_HTTPS = True
 
     @classmethod
-    def check(cls) -> None:
-        if cls.SECRET_KEY == DEV_SECRET_KEY:  # (Config.SECRET_KEY is the same value: inherited)
-            raise RuntimeError("SECRET_KEY must be set in production")
+    def check(cls, settings) -> None:
+        """Refuse to start with settings that would make the deployment unsafe."""
+        check_secret_key(settings.get("SECRET_KEY"))
+        if not settings.get("PUBLIC_BASE_URL", "").startswith("https://"):
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production, e.g. "
+                               "https://recruit.bangkok.go.th (links in emails and PDFs)")
+        if not settings.get("TRUSTED_HOSTS"):
+            raise RuntimeError("TRUSTED_HOSTS must list the site's host names in production")
+
+
+def check_secret_key(key) -> None:
+    """A production SECRET_KEY: at least 32 bytes and none of the published placeholders."""
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not key:
+        raise RuntimeError("SECRET_KEY must be set in production (docs/security.md says how)")
+    if key.decode("utf-8", "replace").strip() in KNOWN_PLACEHOLDER_KEYS:
+        raise RuntimeError("SECRET_KEY is a published placeholder: generate a random one "
+                           "(docs/security.md)")
+    if len(key) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes "
+                           "(docs/security.md says how to make one)")
 
 
 config = {

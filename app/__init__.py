@@ -13,6 +13,7 @@ from config import BASE_DIR, config
 
 from .common.errors import DomainError
 from .common.sockets import SocketSessionInterface
+from .common.urls import safe_next
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 
@@ -24,10 +25,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         instance_path=str(BASE_DIR / "instance"),
     )
     cfg = config[config_name]
-    if hasattr(cfg, "check"):
-        cfg.check()
     app.config.from_object(cfg)
     app.config.update(overrides or {})
+    if hasattr(cfg, "check"):
+        cfg.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     app.session_interface = SocketSessionInterface()
 
@@ -68,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
                       async_mode=app.config["SOCKETIO_ASYNC_MODE"])
 
     from . import models  # noqa: F401  (registers every table on the metadata)
+    from .accounts import sessions
     from .accounts.models import User
 
     @login_manager.unauthorized_handler
@@ -77,11 +79,16 @@ def _init_extensions(app: Flask) -> None:
             return jsonify({"ok": False, "error": "unauthorized",
                             "message": "Log in first."}), 401
         flash(_("Please log in to see that page."), "warning")
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("accounts.login", next=safe_next(request.full_path.rstrip("?"))))
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def _load_user(login_id: str):
+        # "<id>:<session token>": a token the account no longer has is a session that ended.
+        parsed = sessions.parse_login_id(login_id)
+        if parsed is None:
+            return None
+        user = db.session.get(User, parsed[0])
+        return user if user is not None and sessions.token_matches(user, parsed[1]) else None
 
 
 def _register_blueprints(app: Flask) -> None:

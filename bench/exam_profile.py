@@ -37,11 +37,18 @@ def main() -> None:
 
     from sqlalchemy import event, text
 
+    import secrets
+
     from app import create_app
+    from app.accounts.models import User
+    from app.accounts.sessions import session_values
     from app.extensions import db, socketio
     from bench import scenario
 
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "profile",
+    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": url,
+                                    "SECRET_KEY": secrets.token_urlsafe(32),
+                                    "PUBLIC_BASE_URL": "https://bench.invalid",
+                                    "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
                                     "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
                                     "SESSION_COOKIE_SECURE": False})
     with app.app_context():
@@ -61,7 +68,7 @@ def main() -> None:
     for cand in built.candidates:
         http = app.test_client()
         with http.session_transaction() as sess:
-            sess.update({"_user_id": str(cand.user_id), "_fresh": True, "lang": "en"})
+            sess.update(session_values(db.session.get(User, cand.user_id)))
         sio = socketio.test_client(app, namespace="/exam", flask_test_client=http)
         if join_prof:
             join_prof.enable()

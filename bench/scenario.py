@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from app.accounts.models import Role, User, UserRole
 from app.accounts.services import hash_password
+from app.accounts.sessions import session_values
 from app.agencies.models import Agency
 from app.common import national_id as nid
 from app.common.clock import now
@@ -117,9 +118,10 @@ def build(n: int, *, duration_minutes: int = 180, per_band: int = 5, tag: str = 
 
 
 def session_cookie(app, user_id: int, lang: str = "en") -> str:
-    """The signed Flask session a login would give (Flask-Login's keys), as a Cookie header."""
+    """The signed Flask session a login would give (accounts.sessions), as a Cookie header."""
     serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": str(user_id), "_fresh": True, "lang": lang})
+    with app.app_context():
+        value = serializer.dumps(session_values(db.session.get(User, user_id), lang=lang))
     return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}"
 
 

@@ -46,7 +46,8 @@ def user(*roles: str, agency: Agency | None = None, email: str | None = None, **
              last_name_th=fields.pop("last_name_th", f"ผู้ใช้{n}"),
              first_name_en=fields.pop("first_name_en", "Test"),
              last_name_en=fields.pop("last_name_en", f"User{n}"),
-             agency_id=agency.id if agency else None, **fields)
+             agency_id=agency.id if agency else None,
+             email_verified_at=fields.pop("email_verified_at", now()), **fields)
     u.roles = [UserRole(role=r) for r in roles]
     db.session.add(u)
     db.session.commit()

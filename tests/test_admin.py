@@ -250,32 +250,33 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(client, db, admin
     assert audit_actions(db, "users", admin.id) == []
 
 
-def test_deactivation_stops_log_in_and_reactivation_clears_the_lock(app, client, db, make,
-                                                                     admin):
-    user = make.user(Role.PANEL, locked_until=now() + timedelta(minutes=10), failed_logins=0)
+def test_deactivation_stops_log_in_and_ends_sessions_then_reactivation(app, client, db, make,
+                                                                         admin):
+    user = make.user(Role.PANEL)
+    own = app.test_client()
+    make.login(own, user)
     response = client.post(f"/admin/users/{user.id}/deactivate", follow_redirects=True)
     assert "The account is deactivated." in page(response)
     assert "deactivated" in page(response)
     db.session.expire_all()
     assert not db.session.get(User, user.id).active
 
+    # The session the user had open ended with the deactivation.
+    assert own.get("/api/me").status_code == 401
     browser = app.test_client()
-    user.locked_until = None  # let the password check reach the "deactivated" rule
-    db.session.commit()
     response = browser.post("/accounts/login", data={"email": user.email,
                                                      "password": make.PASSWORD},
                             follow_redirects=True)
     assert "This account has been deactivated." in page(response)
     with browser.session_transaction() as sess:
         assert "_user_id" not in sess
-    user.locked_until = now() + timedelta(minutes=10)
-    db.session.commit()
 
     response = client.post(f"/admin/users/{user.id}/activate", follow_redirects=True)
     assert "The account is active again." in page(response)
     db.session.expire_all()
     user = db.session.get(User, user.id)
-    assert user.active and user.locked_until is None and user.failed_logins == 0
+    assert user.active
+    assert make.login(browser, user).status_code == 302
     assert audit_actions(db, "users", user.id) == ["user.active", "user.active"]
 
 

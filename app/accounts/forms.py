@@ -165,3 +165,19 @@ class ChangePasswordForm(FlaskForm):
     password_confirm = PasswordField(_l("Confirm the new password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=254), Email()],
+                       render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password],
+                             description=_l("At least %(n)s characters, mixing letters with digits or symbols.",
+                                            n=services.MIN_PASSWORD_LENGTH),
+                             render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField(_l("Confirm the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})

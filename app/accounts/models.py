@@ -1,11 +1,12 @@
 """Users, their roles and the candidate's qualifications profile."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String,
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Numeric, String,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,11 @@ class EmploymentType:
     INTERNAL = (BMA_TEMPORARY, BMA_PERMANENT)
 
 
+def new_session_token() -> str:
+    """A fresh value for User.session_token."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -72,8 +78,12 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's login id (app/accounts/sessions.py): a new value ends them all.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # When the owner proved the address (the link in the confirmation email); an unconfirmed
+    # account cannot log in. Accounts made by an administrator count as confirmed (the
+    # administrator vouches), as do the demo's and the test factories'.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(5), default="th")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
@@ -87,6 +97,13 @@ class User(UserMixin, db.Model):
     )
 
     __table_args__ = (CheckConstraint("length(national_id) = 13", name="national_id_length"),)
+
+    def get_id(self) -> str:  # Flask-Login: "<id>:<session token>", see sessions.py
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in

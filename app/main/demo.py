@@ -67,7 +67,8 @@ def load() -> list[tuple[str, str]]:
         user = User(email=email, password_hash=hash_password(DEMO_PASSWORD), first_name_th=fth,
                     last_name_th=lth, first_name_en=fen, last_name_en=len_,
                     agency_id=agencies[agency].id if agency else None,
-                    national_id=nid.complete(nid12) if nid12 else None)
+                    national_id=nid.complete(nid12) if nid12 else None,
+                    email_verified_at=now())  # demo accounts log in without the email step
         user.roles = [UserRole(role=r) for r in roles]
         if Role.CANDIDATE in roles:
             user.phone = "0812345678"

@@ -1,13 +1,14 @@
 """Home, language switch, webfont, health check."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user
 from fontpkg_sarabun import ROOT as SARABUN_ROOT
 from sqlalchemy import text
 
+from ..common.urls import safe_next
 from ..extensions import db
 from ..recruitment.services import list_open_rounds
 from . import bp
@@ -29,12 +30,19 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = code
-    target = request.args.get("next") or request.referrer or url_for("main.index")
-    # Only ever redirect within this site.
-    parsed = urlparse(target)
-    if parsed.netloc and parsed.netloc != request.host:
-        target = url_for("main.index")
-    return redirect(target)
+    # Only ever back to a page of this site (common/urls.safe_next); the Referer is a full URL,
+    # so only its path and query are kept, and only when it came from this host.
+    target = safe_next(request.args.get("next")) or _same_site_referrer()
+    return redirect(target or url_for("main.index"))
+
+
+def _same_site_referrer() -> str | None:
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 @bp.route("/fonts/<name>")
