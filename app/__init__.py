@@ -14,7 +14,29 @@ from config import BASE_DIR, config
 from .common.errors import DomainError
 from .common.sockets import SocketSessionInterface
 from .common.urls import safe_next
-from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
+
+# The Content Security Policy of every page (docs/security.md): our own scripts, styles, fonts
+# and Socket.IO only; no inline script (the few JSON data blocks are not executed), no frames.
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# No page needs the camera, the microphone or the rest (the exam check-in's system check tests
+# the connection and the clock only).
+PERMISSIONS_POLICY = {feature: "()" for feature in (
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth",
+    "display-capture", "interest-cohort")}
+# Pages and downloads a shared cache may keep: the rest can carry personal data (no-store).
+CACHEABLE_ENDPOINTS = {"static", "main.font"}
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -33,6 +55,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.session_interface = SocketSessionInterface()
 
     _init_extensions(app)
+    _init_security_headers(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_cli(app)
@@ -89,6 +112,29 @@ def _init_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, parsed[0])
         return user if user is not None and sessions.token_matches(user, parsed[1]) else None
+
+
+def _init_security_headers(app: Flask) -> None:
+    """flask-talisman sets CSP, frame-ancestors, nosniff, Referrer-Policy, Permissions-Policy
+    and, in production, HSTS. No redirect to https here: nginx does that (deploy/nginx), and
+    tests and `make run` are plain http on 127.0.0.1."""
+    talisman.init_app(
+        app, force_https=False, content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"], frame_options="DENY",
+        referrer_policy="same-origin", permissions_policy=PERMISSIONS_POLICY,
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        strict_transport_security_max_age=365 * 24 * 3600,
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"))
+
+    @app.after_request
+    def _no_store_by_default(response):
+        # Every page and download may show someone's personal data: no cache keeps it unless
+        # the view said otherwise (public lists: "public, max-age=300"; static files).
+        if request.endpoint not in CACHEABLE_ENDPOINTS and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -75,7 +75,8 @@ def add_scored_candidates(round_, n: int) -> list[str]:
              national_id=ids[i], first_name_th=FIRST_NAMES[i % len(FIRST_NAMES)],
              last_name_th=LAST_NAMES[i % len(LAST_NAMES)] + ("" if i < 7 else str(i)),
              first_name_en="Cand", last_name_en=f"Idate{i}", active=True, locale="th",
-             session_token=f"t{i}", created_at=clock.now()) for i in range(n)])
+             session_token=f"t{i}", email_verified_at=clock.now(), created_at=clock.now())
+        for i in range(n)])
     _db.session.execute(insert(UserRole), [dict(user_id=first_user + i, role=Role.CANDIDATE,
                                                 granted_at=clock.now()) for i in range(n)])
     first_app = (_db.session.scalar(select(Application.id).order_by(Application.id.desc())

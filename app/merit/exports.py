@@ -315,6 +315,41 @@ def file_stem(merit_list: MeritList) -> str:
     return f"{merit_list.round.code}-{merit_list.kind}-{merit_list.track}-v{merit_list.version}"
 
 
+# ---- spreadsheet cells: never a formula ---------------------------------------------------------
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A text cell a spreadsheet will not run (OWASP CSV injection): one that begins with
+    = + - @, a tab or a carriage return gets a leading apostrophe. Numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def canonical_line_json(content: dict) -> str:
+    """The canonical content as compact JSON for the CSV's "# canonical=" line, with commas and
+    formula starters inside strings written as \\u escapes: the same JSON to a parser, but a
+    spreadsheet splitting the line at commas never finds a cell that begins a formula."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    out, in_string, escaped, string_start = [], False, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            elif ch == "," or (string_start and ch in "=+-@"):
+                ch = f"\\u{ord(ch):04x}"
+            string_start = False
+        elif ch == '"':
+            in_string, string_start = True, True
+        out.append(ch)
+    return "".join(out)
+
+
 # ---- CSV ----------------------------------------------------------------------------------------
 def to_csv(merit_list: MeritList) -> bytes:
     """The list as CSV: UTF-8 with BOM, two leading "#" lines (digest, identity), a Thai and
@@ -327,8 +362,7 @@ def to_csv(merit_list: MeritList) -> bytes:
     out.write(f"# sha256={merit_list.digest or ''}\r\n")
     out.write(f"# list={merit_list.id} version={merit_list.version} kind={merit_list.kind} "
               f"track={merit_list.track} status={merit_list.status}\r\n")
-    out.write("# canonical=" + json.dumps(header_content, sort_keys=True, ensure_ascii=False,
-                                          separators=(",", ":")) + "\r\n")
+    out.write("# canonical=" + canonical_line_json(header_content) + "\r\n")
     writer = csv.writer(out, lineterminator="\r\n")
     header = ["ลำดับที่ / rank", "เลขประจำตัวสอบ / application_number", "ชื่อ-สกุล / name",
               *[f"{c.th} / {c.key}" for c in columns]]
@@ -337,12 +371,13 @@ def to_csv(merit_list: MeritList) -> bytes:
     header.append("อยู่ในลำดับที่ดีกว่าคนถัดไปเพราะ / decided_by")
     writer.writerow(header)
     for row in rows:
-        line = [row.rank, row.number, row.name_th, *[c.text(row) for c in columns]]
+        line = [row.rank, row.number, row.name_th,
+                *[c.text(row) if c.numeric else c.value(row) for c in columns]]
         if totals:
             line.append(number_text(row.total))
         line.append(f"{decided_by_th(row.decided_by)} ({decided_by_en(row.decided_by)})"
                     if row.decided_by else "")
-        writer.writerow(line)
+        writer.writerow([csv_cell(v) for v in line])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -397,12 +432,25 @@ def to_xlsx(merit_list: MeritList) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
     info.column_dimensions["A"].width = 36
     info.column_dimensions["B"].width = 90
+    for ws in (sheet, info):
+        _no_formulas(ws)
 
     book.properties.title = merit_list.title_th
     book.properties.creator = "BMA Recruit"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _no_formulas(sheet) -> None:
+    """Every text cell stays text (OWASP CSV injection, for XLSX): openpyxl would store a value
+    beginning with "=" as a formula; such cells are typed as strings and marked quotePrefix, so
+    Excel shows the text as written and does not turn it into a formula when it is edited."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _info_rows(merit_list: MeritList, count: int) -> list[tuple[str, object]]:
