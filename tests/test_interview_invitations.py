@@ -43,12 +43,12 @@ def test_ics_has_bangkok_time_stable_uid_and_sequence(db, make):
     assert member["UID"] == ev["UID"] and a.application.number in member["SUMMARY"][1]
 
 
-def test_fold_never_cuts_a_thai_character():
-    line = "SUMMARY:" + "สัมภาษณ์ภาคค" * 20
-    parts = calendar.fold(line)
-    assert all(len(p.encode()) <= 75 for p in parts)
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
-    assert calendar.escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+def test_long_thai_lines_are_folded_without_cutting_a_character(db, make):
+    w, (a, b) = scheduled_interviews(db, make)
+    w.panel.name = "คณะกรรมการสัมภาษณ์ภาคค" * 8
+    text = calendar.candidate_ics(a, a.application.candidate)
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert "คณะกรรมการสัมภาษณ์ภาคค" * 8 in event_props(text)["DESCRIPTION"][1].replace("\\n", "\n")
 
 
 def test_emails_are_queued_once_per_change_with_the_invitation(db, make):

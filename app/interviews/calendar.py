@@ -1,4 +1,4 @@
-"""iCalendar (.ics, RFC 5545/5546) invitations to an interview, written by hand.
+"""iCalendar (.ics, RFC 5545/5546) invitations to an interview, written with `icalendar`.
 
 One VEVENT per interview: its UID never changes and its SEQUENCE is the interview's number of
 moves, so a calendar updates the event in place when the slot moves. Times are local Bangkok
@@ -9,12 +9,13 @@ never the candidate's name or national ID.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress, vText
 
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden
@@ -25,20 +26,6 @@ TZID = "Asia/Bangkok"
 PRODID = "-//Bangkok Metropolitan Administration//BMA Recruit//TH"
 UID_DOMAIN = "recruit.bangkok.go.th"
 DEFAULT_FROM = "BMA Recruit <no-reply@recruit.bangkok.go.th>"
-VTIMEZONE = [
-    "BEGIN:VTIMEZONE",
-    f"TZID:{TZID}",
-    f"X-LIC-LOCATION:{TZID}",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0700",
-    "TZOFFSETTO:+0700",
-    "TZNAME:+07",
-    "DTSTART:19700101T000000",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-]
-
-
 @dataclass
 class Invitation:
     uid: str
@@ -55,67 +42,61 @@ class Invitation:
     cancelled: bool = False
 
 
-def escape_text(value: str) -> str:
-    """TEXT values: backslash, semicolon, comma and newline escaped."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+def _address(name: str, email: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = vText(name or email)
+    return address
 
 
-def _param(value: str) -> str:
-    """A parameter value (CN=...): quoted, without the characters a quoted value cannot hold."""
-    return '"' + value.replace('"', "'").replace("\n", " ") + '"'
-
-
-def fold(line: str) -> list[str]:
-    """Lines longer than 75 octets continue on lines starting with a space, never inside a
-    UTF-8 character (Thai takes three octets a character)."""
-    out, current, size = [], "", 0
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        limit = 75 if not out else 74  # a continuation line's leading space counts
-        if size + width > limit:
-            out.append(current)
-            current, size = "", 0
-        current += ch
-        size += width
-    out.append(current)
-    return [out[0]] + [" " + part for part in out[1:]]
-
-
-def _local(value: datetime) -> str:
-    return value.astimezone(BANGKOK).strftime("%Y%m%dT%H%M%S")
-
-
-def _utc(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def _timezone() -> Timezone:
+    """Asia/Bangkok as calendars need it: UTC+7 all year (no daylight saving since 1920)."""
+    tz = Timezone()
+    tz.add("tzid", TZID)
+    tz.add("x-lic-location", TZID)
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", timedelta(hours=7))
+    standard.add("tzoffsetto", timedelta(hours=7))
+    standard.add("tzname", "+07")
+    tz.add_component(standard)
+    return tz
 
 
 def build_ics(inv: Invitation) -> str:
-    """The VCALENDAR text (CRLF line ends) of one invitation."""
-    method = "CANCEL" if inv.cancelled else "REQUEST"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             f"METHOD:{method}", *VTIMEZONE, "BEGIN:VEVENT",
-             f"UID:{inv.uid}",
-             f"SEQUENCE:{inv.sequence}",
-             f"DTSTAMP:{_utc(inv.stamp or now())}",
-             f"DTSTART;TZID={TZID}:{_local(inv.starts_at)}",
-             f"DTEND;TZID={TZID}:{_local(inv.ends_at)}",
-             f"SUMMARY:{escape_text(inv.summary)}"]
+    """The VCALENDAR text (CRLF line ends) of one invitation, written by the icalendar library:
+    it escapes every TEXT value and parameter (a CR or LF typed into a panel's name or a room
+    stays inside its value) and folds long lines without cutting a UTF-8 character."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "CANCEL" if inv.cancelled else "REQUEST")
+    cal.add_component(_timezone())
+    event = Event()
+    event.add("uid", inv.uid)
+    event.add("sequence", inv.sequence)
+    event.add("dtstamp", (inv.stamp or now()).astimezone(timezone.utc))
+    event.add("dtstart", inv.starts_at.astimezone(BANGKOK))
+    event.add("dtend", inv.ends_at.astimezone(BANGKOK))
+    event.add("summary", inv.summary)
     if inv.location:
-        lines.append(f"LOCATION:{escape_text(inv.location)}")
+        event.add("location", inv.location)
     if inv.url:
-        lines.append(f"URL:{inv.url}")
+        event.add("url", inv.url)
     if inv.description:
-        lines.append(f"DESCRIPTION:{escape_text(inv.description)}")
+        event.add("description", inv.description)
     name, email = inv.organizer
     if email:
-        lines.append(f"ORGANIZER;CN={_param(name or email)}:mailto:{email}")
+        event.add("organizer", _address(name, email))
     for name, email in inv.attendees:
-        lines.append(f"ATTENDEE;CN={_param(name or email)};ROLE=REQ-PARTICIPANT;"
-                     f"PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{email}")
-    lines += [f"STATUS:{'CANCELLED' if inv.cancelled else 'CONFIRMED'}", "TRANSP:OPAQUE",
-              "END:VEVENT", "END:VCALENDAR"]
-    return "".join(part + "\r\n" for line in lines for part in fold(line))
+        attendee = _address(name, email)
+        attendee.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION",
+                                "RSVP": "FALSE"})
+        event.add("attendee", attendee)
+    event.add("status", "CANCELLED" if inv.cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    cal.add_component(event)
+    return cal.to_ical().decode("utf-8")
 
 
 # ---- invitations to an interview -----------------------------------------------------------
