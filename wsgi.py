@@ -13,7 +13,7 @@ if int(os.environ.get("PROXY_COUNT") or 0):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     hops = int(os.environ["PROXY_COUNT"])
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 if __name__ == "__main__":
     from app.exams import jobs

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, url_for
+from flask import Response
 from flask_login import current_user
 
+from ..common.urls import external_url, has_public_base_url
 from ..extensions import db, limiter
 from . import bp
 from .announcement_pdf import render_announcement
@@ -24,8 +25,9 @@ PUBLIC_CACHE = "public, max-age=300"
 
 
 def verify_url(digest: str) -> str:
-    """The public verify page of a list (/verify/list/<digest>), as an absolute URL."""
-    return url_for("merit.verify_list", digest=digest, _external=True)
+    """The public verify page of a list (/verify/list/<digest>), as an absolute URL on the
+    configured PUBLIC_BASE_URL: never the Host a client sent."""
+    return external_url("merit.verify_list", digest=digest)
 
 
 @functools.lru_cache(maxsize=32)
@@ -42,7 +44,8 @@ def export_pdf(list_id: int):
         pdf = _published_pdf(merit_list.id, merit_list.digest, merit_list.status,
                              merit_list.valid_until, merit_list.extended,
                              verify_url(merit_list.digest))
-        cache = PUBLIC_CACHE
+        # A shared cache may keep it only when its link cannot depend on the request's host.
+        cache = PUBLIC_CACHE if has_public_base_url() else "private, no-cache"
     else:  # HR's preview of a draft: watermarked, never cached
         pdf, cache = render_announcement(merit_list, None), "private, no-store"
     return Response(pdf, mimetype="application/pdf", headers={
