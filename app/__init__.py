@@ -7,6 +7,7 @@ import sqlite3
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import event
+from werkzeug.exceptions import SecurityError
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, config
@@ -175,6 +176,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     def _http_error(err):
         code = getattr(err, "code", 500) or 500
+        if isinstance(err, SecurityError):  # a Host outside TRUSTED_HOSTS: no page, no links
+            return "Bad request: unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
         if _wants_json():
             return jsonify({"ok": False, "error": getattr(err, "name", "error").lower()
                             .replace(" ", "_"), "message": getattr(err, "description", "")}), code
