@@ -190,6 +190,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
+    from .backup.cli import backup_cli
     from .exams.cli import bank_cli
     from .jobs_runner import jobs_cli
     from .main.cli import demo_cli
@@ -197,6 +198,7 @@ def _register_cli(app: Flask) -> None:
     from .notifications.cli import outbox_cli
 
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(outbox_cli)
