@@ -430,7 +430,8 @@ def test_every_page_carries_the_security_headers(client, make, path):
 def test_production_sends_hsts_over_https():
     app = create_app("production", {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://r.example",
                                     "TRUSTED_HOSTS": ["r.example"],
-                                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+                                    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                    "SQLALCHEMY_ENGINE_OPTIONS": {}})
     response = app.test_client().get("/fonts/nope.ttf", base_url="https://r.example")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
 
