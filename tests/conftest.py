@@ -187,6 +187,26 @@ def live_server(app):
     server.shutdown()
 
 
+# Every browser context reports Content-Security-Policy violations (the console message and
+# the page's securitypolicyviolation event); a browser test that caused one fails (issue 14).
+CSP_VIOLATIONS: list[str] = []
+_REPORT_CSP = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')
+                + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});
+"""
+
+
+def _watch_csp(context):
+    context.add_init_script(_REPORT_CSP)
+    context.on("console", lambda msg: CSP_VIOLATIONS.append(f"{msg.page.url if msg.page else ''}: "
+                                                            f"{msg.text}")
+               if msg.type == "error" and ("Content Security Policy" in msg.text
+                                           or msg.text.startswith("CSP violation")) else None)
+    return context
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -197,8 +217,21 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
+        new_context = b.new_context
+        b.new_context = lambda *a, **kw: _watch_csp(new_context(*a, **kw))
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """Fail a browser test whose pages broke the Content Security Policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    if "browser" in request.fixturenames and CSP_VIOLATIONS:
+        found = list(CSP_VIOLATIONS)
+        CSP_VIOLATIONS.clear()
+        pytest.fail("Content Security Policy violations in the browser:\n" + "\n".join(found))
 
 
 @pytest.fixture

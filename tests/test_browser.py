@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.applications.models import Application, Document
 from app.common import national_id as nid
 from app.extensions import db
+from app.notifications.models import OutboxEmail
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,14 @@ def _pdf() -> bytes:
 
 def _submit(page):
     page.locator("main form button[type=submit]").first.click()
+
+
+def _emailed_link(address: str, path: str) -> str:
+    """The path of the link to `path` in the newest email queued for `address`."""
+    db.session.remove()
+    mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == address)
+                             .order_by(OutboxEmail.id.desc()).limit(1))
+    return re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", mail.body_text).group(1)
 
 
 def _stored(number: str) -> Application | None:
@@ -59,7 +68,14 @@ def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
     page.fill("#password", "Browser-pass-2569")
     page.fill("#password_confirm", "Browser-pass-2569")
     _submit(page)
-    page.wait_for_url(re.compile(r"/rounds$"))
+    # Confirm the address through the emailed link, then log in.
+    page.get_by_role("heading", name="โปรดตรวจสอบอีเมลของท่าน").wait_for()
+    page.goto(_emailed_link("somying@example.com", "/accounts/verify/"))
+    page.get_by_text("ยืนยันที่อยู่อีเมลแล้ว").wait_for()
+    page.fill("#email", "somying@example.com")
+    page.fill("#password", "Browser-pass-2569")
+    _submit(page)
+    page.wait_for_url(re.compile(r"/$"))
 
     # Qualifications on the profile.
     page.goto("/accounts/profile")
@@ -123,3 +139,32 @@ def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "th"
     assert number in page.inner_text("main")
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(page, make):
+    user = make.candidate(email="forgetful@example.com")
+    user_id, old_hash = user.id, user.password_hash
+    db.session.remove()
+    page.goto("/accounts/login")
+    page.get_by_role("link", name="ลืมรหัสผ่าน?").click()
+    page.fill("#email", "forgetful@example.com")
+    _submit(page)
+    page.get_by_role("heading", name="โปรดตรวจสอบอีเมลของท่าน").wait_for()
+
+    link = _emailed_link("forgetful@example.com", "/accounts/reset/")
+    page.goto(link)
+    page.fill("#password", "Remembered-2569")
+    page.fill("#password_confirm", "Remembered-2569")
+    _submit(page)
+    page.get_by_text("เปลี่ยนรหัสผ่านแล้ว").wait_for()
+    page.fill("#email", "forgetful@example.com")
+    page.fill("#password", "Remembered-2569")
+    _submit(page)
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.get_by_role("button", name=re.compile("ออกจากระบบ")).count() == 1
+
+    # The link worked once.
+    page.goto(link)
+    assert page.get_by_role("heading", name="ลิงก์นี้ใช้ไม่ได้").is_visible()
+    db.session.remove()
+    assert db.session.get(type(user), user_id).password_hash != old_hash
