@@ -71,7 +71,8 @@ def build(n: int, *, duration_minutes: int = 180, per_band: int = 5, tag: str = 
     db.session.commit()
     hashed = hash_password(PASSWORD)
     proctor = User(email=f"proctor-{stamp}@bench.test", password_hash=hashed,
-                   first_name_th="ผู้คุมสอบ", last_name_th=stamp, agency_id=agency.id)
+                   first_name_th="ผู้คุมสอบ", last_name_th=stamp, agency_id=agency.id,
+                   email_verified_at=now())
     proctor.roles = [UserRole(role=Role.HR_OFFICER)]
     db.session.add(proctor)
     base = int(hashlib.sha256(stamp.encode()).hexdigest()[:7], 16) % 10**6
@@ -79,7 +80,8 @@ def build(n: int, *, duration_minutes: int = 180, per_band: int = 5, tag: str = 
     for i in range(n):
         u = User(email=f"cand{i}-{stamp}@bench.test", password_hash=hashed,
                  first_name_th="ผู้สมัคร", last_name_th=f"{i}",
-                 national_id=nid.complete(f"3{base:06d}{i:05d}"), birth_date=BIRTH, locale="en")
+                 national_id=nid.complete(f"3{base:06d}{i:05d}"), birth_date=BIRTH, locale="en",
+                 email_verified_at=now())
         u.roles = [UserRole(role=Role.CANDIDATE)]
         users.append(u)
     db.session.add_all(users)
