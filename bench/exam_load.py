@@ -299,7 +299,7 @@ def start_servers(args, url: str, secret: str, tmp: Path, app_module: str) -> cl
     queue = args.message_queue if args.workers > 1 else ""
     extra = {"LOGIN_RATE_LIMIT": "100000 per minute", "WORKER_CONNECTIONS": "20000",
              # production refuses to start without them (config.ProductionConfig.check)
-             "PUBLIC_BASE_URL": "https://bench.invalid", "TRUSTED_HOSTS": "127.0.0.1,localhost"}
+             "PUBLIC_BASE_URL": "https://bench.invalid", "TRUSTED_HOSTS": "recruit.example.go.th,127.0.0.1,localhost"}
     if args.db_pool_size:
         extra.update(DB_POOL_SIZE=str(args.db_pool_size))
     c = cluster.Cluster(url, tmp, workers=args.workers, nginx=args.workers > 1,

@@ -68,7 +68,8 @@ def main() -> None:
     for cand in built.candidates:
         http = app.test_client()
         with http.session_transaction() as sess:
-            sess.update(session_values(db.session.get(User, cand.user_id)))
+            with app.app_context():
+                sess.update(session_values(db.session.get(User, cand.user_id)))
         sio = socketio.test_client(app, namespace="/exam", flask_test_client=http)
         if join_prof:
             join_prof.enable()

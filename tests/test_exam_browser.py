@@ -51,7 +51,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
 
     # Check-in: the page measures the websocket before the candidate confirms who they are.
     page.goto(f"/exams/sittings/{sitting_id}/check-in")
-    page.wait_for_function("document.querySelector('input[name=websocket_ok]').value !== ''")
+    page.wait_for_function("() => document.querySelector('input[name=websocket_ok]').value !== ''")
     assert page.locator("input[name=websocket_ok]").input_value() in ("1", "true", "y", "yes")
     assert serious_violations(page) == []
     page.fill("#national_id_last4", last4)
@@ -74,12 +74,12 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
         page.click("#exam-prev")
         page.wait_for_selector("#exam-choice-b")
     page.click("label[for=exam-choice-b]")
-    page.wait_for_function("window.examClient.outboxSize() === 0")
+    page.wait_for_function("() => window.examClient.outboxSize() === 0")
     assert stored(attempt_id) == {0: "b"}
 
     # The connection goes; the candidate keeps answering.
     context.set_offline(True)
-    page.wait_for_function("!window.examClient.connected()")
+    page.wait_for_function("() => !window.examClient.connected()")
     for _ in range(2):
         page.click("#exam-next")
         page.wait_for_selector("#exam-choice-b")
@@ -88,7 +88,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
     assert stored(attempt_id) == {0: "b"}  # nothing unacknowledged reached the database
 
     context.set_offline(False)
-    page.wait_for_function("window.examClient.connected() && window.examClient.outboxSize() === 0",
+    page.wait_for_function("() => window.examClient.connected() && window.examClient.outboxSize() === 0",
                            timeout=30000)
     assert stored(attempt_id) == {0: "b", 1: "b", 2: "b"}
 
@@ -97,7 +97,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
         page.click("#exam-next")
         page.wait_for_selector("#exam-choice-b")
         page.click("label[for=exam-choice-b]")
-    page.wait_for_function("window.examClient.outboxSize() === 0")
+    page.wait_for_function("() => window.examClient.outboxSize() === 0")
     page.click("#exam-submit")
     page.click("#exam-submit-confirm")
     page.wait_for_selector("#exam-end:not([hidden])")

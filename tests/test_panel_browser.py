@@ -48,7 +48,7 @@ def open_as(browser, live_server, email, password, path):
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
     page.goto(path)
-    page.wait_for_function("window.panelClient && window.panelClient.connected()")
+    page.wait_for_function("() => window.panelClient && window.panelClient.connected()")
     return context, page
 
 
@@ -64,7 +64,7 @@ def give(page, criterion_id, points):
 
 
 def saved(page):
-    page.wait_for_function("window.panelClient.outboxSize() === 0")
+    page.wait_for_function("() => window.panelClient.outboxSize() === 0")
 
 
 def stored_points(interview_id):
@@ -117,12 +117,12 @@ def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browse
 
         # B's connection drops; B keeps scoring; the score waits on the device and goes later.
         b_ctx.set_offline(True)
-        pb.wait_for_function("!window.panelClient.connected()")
+        pb.wait_for_function("() => !window.panelClient.connected()")
         give(pb, c, "14.5")
         assert pb.evaluate("window.panelClient.outboxSize()") == 1
         assert (ids["b"], c) not in stored_points(iid)
         b_ctx.set_offline(False)
-        pb.wait_for_function("window.panelClient.connected() && "
+        pb.wait_for_function("() => window.panelClient.connected() && "
                              "window.panelClient.outboxSize() === 0", timeout=30000)
         assert stored_points(iid)[(ids["b"], c)] == Decimal("14.50")
         assert pb.locator(f"#status-{c}").get_attribute("class") == "panel-save panel-save-saved"
@@ -142,7 +142,7 @@ def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browse
         assert chair.locator("#panel-sbs tbody tr").count() == 3  # 2 criteria + total
         assert chair.locator("#panel-spread").get_attribute("class") == "panel-spread"
         assert serious_violations(chair) == []
-        chair.wait_for_function("!document.getElementById('panel-finalize').disabled")
+        chair.wait_for_function("() => !document.getElementById('panel-finalize').disabled")
         chair.click("#panel-finalize")
         chair.click("#panel-finalize-confirm")
         chair.wait_for_selector("#panel-final:not([hidden])")
@@ -180,7 +180,7 @@ def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser,
             "document.getElementById('panel-notice').textContent.length > 0")
         assert "ประธาน" in pa.locator("#panel-notice").inner_text()
         pa.reload()
-        pa.wait_for_function("window.panelClient && window.panelClient.connected()")
+        pa.wait_for_function("() => window.panelClient && window.panelClient.connected()")
         pa.wait_for_selector("#panel-chair")
         assert "ทำหน้าที่ประธาน" in pa.locator("main").inner_text()
         pa.wait_for_selector("#panel-progress li")  # the chair's live progress

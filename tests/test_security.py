@@ -222,7 +222,7 @@ def test_a_stranger_cannot_lock_the_owner_out(app, client, make):
                                                          "password": "wrong-pass-1"},
                                  environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 429  # the stranger is slowed down ...
-    assert "Too many attempts" in response.text
+    assert "มีการพยายามจากที่นี่มากเกินไป" in response.text  # "Too many attempts from here" (Thai)
     owner = app.test_client()  # ... the owner, from elsewhere, is not
     response = owner.post("/accounts/login", data={"email": user.email, "password": PASSWORD},
                           environ_base={"REMOTE_ADDR": "198.51.100.7"})
@@ -248,13 +248,17 @@ def test_unknown_and_known_accounts_get_the_same_answer_in_similar_time(app, mak
         return r, time.perf_counter() - t0
 
     timed("warm-up@example.com")
-    known = [timed(user.email) for _ in range(3)]
-    unknown = [timed(f"nobody{i}@example.com") for i in range(3)]
+    known, unknown = [], []
+    for i in range(4):  # interleaved, so both see the same load on the machine
+        known.append(timed(user.email))
+        unknown.append(timed(f"nobody{i}@example.com"))
     assert {r.status_code for r, _t in known + unknown} == {401}
     assert {re.search(r'role="alert"><p>(.*?)</p>', r.text).group(1) for r, _t in known + unknown} \
         == {"อีเมลหรือรหัสผ่านไม่ถูกต้อง"}  # (a Thai browser: the default language)
     k, u = statistics.median(t for _r, t in known), statistics.median(t for _r, t in unknown)
-    assert 0.5 < k / u < 2.0, (k, u)  # both verify an argon2 hash (a dummy one if unknown)
+    # Both verify an argon2 hash (a dummy one if unknown): before, an unknown email answered
+    # in a fraction of the time. Wide bounds: the suite shares two cores with other work.
+    assert 0.33 < k / u < 3.0, (k, u)
 
 
 # ---- registration without an oracle --------------------------------------------------------
