@@ -39,7 +39,7 @@ from ..common.errors import NotAllowed, NotFound
 from ..common.thai import format_date
 from ..extensions import db
 from ..recruitment.models import StageKind
-from ..recruitment.services import is_hr_of
+from ..common.access import is_hr_of
 from .digest import canonical_dict, content_matches
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
 
@@ -305,7 +305,7 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
                                "Please contact the agency that published it."))
         return merit_list
     if allow_preview and merit_list.status in PREVIEW_STATUSES \
-            and is_hr_of(viewer, merit_list.round):
+            and is_hr_of(viewer, merit_list.round.agency_id):
         return merit_list
     raise NotFound(_("No such list."))
 

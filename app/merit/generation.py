@@ -29,7 +29,7 @@ from ..scores.models import StageScore
 from . import ranking
 from .labels import _titles, track_label
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
-from .services import PENDING, _fmt, _need_hr, _snapshot, _versions, track_of_round
+from .services import PENDING, _fmt, need_hr, _snapshot, _versions, track_of_round
 
 # ---- rules of a merit list ---------------------------------------------------------------
 
@@ -255,7 +255,7 @@ def generate_list(round_: Round, actor, kind: str = ListKind.MERIT, track: str |
     A pending draft or approved version is regenerated in place (its approval is cleared);
     a published list is never touched: `correct` makes its next version.
     """
-    _need_hr(actor, round_)
+    need_hr(actor, round_)
     if kind not in ListKind.ALL:
         raise ValidationFailed(_("Unknown kind of list."), "kind")
     round_track = track_of_round(round_)

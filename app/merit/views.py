@@ -13,12 +13,12 @@ from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
 from . import bp, generation, labels, list_use, offers, public, services, workflow
+from ..common.access import HR_ROLES
 from .digest import canonical_content, normalize_digest, verify
 from .forms import (CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
                     VerifyListForm)
 from .models import ListKind
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 PER_PAGE = 100
 
 for _name, _helper in (("merit_status_label", labels.list_status_label),

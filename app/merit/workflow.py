@@ -22,7 +22,7 @@ from .digest import digest_of
 from .generation import _prepare
 from .labels import list_status_label
 from .models import EntryStatus, ListStatus, MeritEntry, MeritList
-from .services import EXPIRED, PENDING, _need_hr, _snapshot, status_on, versions_of
+from .services import EXPIRED, PENDING, need_hr, _snapshot, status_on, versions_of
 
 DEFAULT_VALID_YEARS = 2  # config MERIT_LIST_VALID_YEARS overrides
 MAX_EXTENSION_YEARS = 2  # config MERIT_LIST_MAX_EXTENSION_YEARS overrides
@@ -38,7 +38,7 @@ def _lock(merit_list: MeritList) -> MeritList:
 
 def approve(merit_list: MeritList, approver) -> MeritList:
     """The second pair of eyes: an HR approver of the agency other than the preparer."""
-    _need_hr(approver, merit_list.round)
+    need_hr(approver, merit_list.round)
     merit_list = _lock(merit_list)
     if not approver.has_role(Role.HR_APPROVER):
         raise Forbidden(_("Only an HR approver can approve a list."))
@@ -70,7 +70,7 @@ def add_years(d: date, years: int) -> date:
 def publish(merit_list: MeritList, actor) -> MeritList:
     """Publish an approved list: fix its content with a digest, start its validity, and
     supersede the version it corrects (which keeps that version's validity)."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     if merit_list.status != ListStatus.APPROVED:
         raise NotAllowed(_("Only an approved list can be published."))
@@ -130,7 +130,7 @@ def _carry_use_over(old: MeritList, new: MeritList) -> None:
 def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritList:
     """A new draft version of a published list from the current scores, with the reason.
     It supersedes the published version once it is approved and published in turn."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
@@ -150,7 +150,7 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
 
 def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     """Extend a valid published list once, with a reason."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
@@ -182,7 +182,7 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
 def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
     """Cancel a list (e.g. a new list for the same position is published) or a pending draft;
     a cancelled list stays viewable and can no longer be used."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:

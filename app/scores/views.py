@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
@@ -14,9 +13,9 @@ from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
 from .models import ScoreSource
 from . import bp, services
+from ..common.access import HR_ROLES
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 bp.add_app_template_global(services.source_label, "score_source_label")
 
