@@ -134,6 +134,10 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         contexts.append(ctx_b)
         open_merit_list_as_hr(pb, round_code)
         assert pb.url.endswith(list_path)
+        # The Part B scores were typed in by HR: B sees them and confirms before approving.
+        assert "Scores entered, imported or corrected by hand" in main_text(pb)
+        pb.get_by_label("I have seen every score entered, imported or corrected by hand "
+                        "listed above").check()
         pb.get_by_role("button", name="Approve this list").click()
         pb.wait_for_load_state()
         assert "Version 1 approved." in flashes(pb)

@@ -49,6 +49,9 @@ def round_with_applicants(db, make, n: int = 3, mode: str = Mode.COMPETITIVE_EXA
     agency = agency or make.agency()
     round_ = make.round_(agency, mode=mode, status=RoundStatus.IN_PROGRESS)
     apps = [approved_application(db, make, round_) for _i in range(n)]
+    # The applications are in and decided: the window closes (lists wait for it).
+    round_.opens_at, round_.closes_at = now() - timedelta(days=20), now() - timedelta(seconds=1)
+    db.session.commit()
     return agency, round_, apps
 
 

@@ -133,7 +133,9 @@ def usable(merit_list: MeritList, on: date | None = None) -> bool:
 # What may still change on a published list: its lifecycle (superseded, cancelled) and its
 # validity (one extension). Entries may change only their use status (offers).
 _LIST_MUTABLE_AFTER_PUBLICATION = {"status", "cancelled_at", "cancel_reason", "valid_until",
-                                   "extended", "extension_reason"}
+                                   "extended", "extension_reason", "cancelled_by_id",
+                                   "withdrawal_requested_by_id", "withdrawal_requested_at",
+                                   "withdrawal_reason"}
 _ALLOWED_TRANSITIONS = {ListStatus.PUBLISHED: {ListStatus.SUPERSEDED, ListStatus.CANCELLED}}
 
 

@@ -41,6 +41,7 @@ class StageScore(db.Model):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     application = relationship("Application")
+    entered_by = relationship("User")
 
     __table_args__ = (
         UniqueConstraint("application_id", "stage_kind", name="uq_stage_scores_app_stage"),

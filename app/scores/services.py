@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,13 @@ from ..recruitment.models import Round, RoundStage, StageKind
 from .models import ScoreCorrection, ScoreSource, StageScore
 
 CENT = Decimal("0.01")
+
+signals = Namespace()
+# Asked by the lists' gates (merit/readiness.py) for a stage produced elsewhere: a receiver
+# (the interviews for Part C) returns {"open": {application ids still being decided},
+# "absent": {application ids recorded absent}} for `round_` and `stage_kind`, so that scores
+# and lists need not know the capability that produces the stage.
+stage_progress = signals.signal("stage-progress")
 # Scores HR typed or imported are the HR's word: pulling Part A from the online test leaves
 # them as they are (HR corrects them by hand if the exam result should win).
 MANUAL_SOURCES = (ScoreSource.HR_ENTRY, ScoreSource.IMPORT, ScoreSource.CORRECTION)
@@ -231,7 +239,6 @@ class ScoreChange:
 def manual_changes(round_: Round, since=None) -> list[ScoreChange]:
     """Every score of the round entered or imported by HR, and every correction, oldest first
     (only those at or after `since` when given): what a list's approver must have seen."""
-    from ..accounts.models import User
     changes: list[ScoreChange] = []
     entries = db.session.execute(
         select(StageScore, Application.number).join(
@@ -242,16 +249,14 @@ def manual_changes(round_: Round, since=None) -> list[ScoreChange]:
         select(ScoreCorrection, Application.number).join(
             Application, Application.id == ScoreCorrection.application_id)
         .where(Application.round_id == round_.id)).all()
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
-        {s.entered_by_id for s, _n in entries} | {c.corrected_by_id for c, _n in corrections})))}
     for s, number in entries:
         changes.append(ScoreChange("entry" if s.source == ScoreSource.HR_ENTRY else "import",
                                    number, s.stage_kind, None, s.score,
-                                   users.get(s.entered_by_id), s.entered_at, s.note,
+                                   s.entered_by, s.entered_at, s.note,
                                    s.source_ref))
     for c, number in corrections:
         changes.append(ScoreChange("correction", number, c.stage_kind, c.score_before,
-                                   c.score_after, users.get(c.corrected_by_id), c.corrected_at,
+                                   c.score_after, c.corrected_by, c.corrected_at,
                                    c.reason, f"{c.source_before}:{c.source_ref_before}"))
     if since is not None:
         changes = [c for c in changes if c.at >= since]
