@@ -37,8 +37,12 @@ def test_no_list_while_the_window_is_open_and_hr_sees_why_in_words(app, db, make
         in page_text(resp)
     assert db.session.scalar(select(MeritList.id)) is None
 
-    th = make.client_for(app, make.hr(agency))
-    th.get("/lang/th")
+
+def test_the_refusal_says_why_in_thai(app, db, make):
+    agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
+    round_.closes_at = now() + timedelta(days=30)
+    db.session.commit()
+    th = make.client_for(app, make.hr(agency), lang="th")
     resp = th.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": ""})
     assert resp.status_code == 409 and "ยังจัดทำบัญชีนี้ไม่ได้" in page_text(resp)
 
