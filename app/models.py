@@ -2,13 +2,13 @@
 from .accounts.models import CandidateProfile, User, UserRole  # noqa: F401
 from .agencies.models import Agency  # noqa: F401
 from .applications.models import AccommodationRequest, Application, Document  # noqa: F401
-from .audit.models import AuditEntry  # noqa: F401
+from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
 from .recruitment.models import Position, Round, RoundStage  # noqa: F401
 from .exams.models import (Announcement, Attempt, AttemptAnswer, Certificate, Exam, ExamItem,  # noqa: F401
-                           ItemVersion, Seat, Sitting)
+                           ItemVersion, Seat, Sitting, SittingProctor)
 from .interviews.models import (ConflictDeclaration, CriterionScore, Interview,  # noqa: F401
                                 InterviewSlot, MemberSubmission, Panel, PanelMember, Rubric,
                                 RubricCriterion, Substitute, Unavailability)
 from .merit.models import ListUseRequest, MeritEntry, MeritList, Offer  # noqa: F401
 from .notifications.models import OutboxEmail  # noqa: F401
-from .scores.models import StageScore  # noqa: F401
+from .scores.models import ScoreCorrection, StageScore  # noqa: F401

@@ -28,10 +28,11 @@ from app.extensions import db as _db
 from app.merit import generation, workflow
 from app.merit.announcement_pdf import grouped, render_announcement
 from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
-from app.recruitment.models import Mode
+from app.recruitment.models import Mode, RoundStatus
 from app.scores.models import ScoreSource, StageScore
 
 PUBLISHED_AT = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # 1 ธันวาคม 2569, 10.00 Bangkok
+WINDOW = (datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc), datetime(2026, 10, 31, 9, 0, tzinfo=timezone.utc))
 FIRST_NAMES = ["สมชาย", "น้ำฝน", "ปิยะพงษ์", "กัญญ์ณัฏฐ์", "ศุภฤกษ์", "อัญชลี", "ธีรวัฒน์", "ฐิติมา"]
 LAST_NAMES = ["ใจดี", "ศรีสุข", "วงศ์ใหญ่", "ประเสริฐวงศ์ศักดิ์", "ทองคำ", "แก้วมณี", "บุญมา"]
 
@@ -46,7 +47,10 @@ class Scene:
         self.approver = make.hr(self.agency, approver=True)
         position = make.position(self.agency, title_th="นักวิชาการคอมพิวเตอร์",
                                  title_en="Computer Technical Officer")
+        # Applications closed before the lists are made (the lists' gates wait for it).
         self.round = make.round_(self.agency, mode=mode, position=position,
+                                 status=RoundStatus.IN_PROGRESS, opens_at=WINDOW[0],
+                                 closes_at=WINDOW[1],
                                  title_th="การสอบแข่งขันเพื่อบรรจุบุคคลเข้ารับราชการ ครั้งที่ 1/2569")
         self.national_ids = add_scored_candidates(self.round, n)
 
@@ -55,7 +59,7 @@ class Scene:
         return self.approve_and_publish(draft, at)
 
     def approve_and_publish(self, draft: MeritList, at: datetime = PUBLISHED_AT) -> MeritList:
-        workflow.approve(draft, self.approver)
+        workflow.approve(draft, self.approver, changes_seen=True)
         with clock.frozen_at(at):
             return workflow.publish(draft, self.approver)
 
@@ -219,11 +223,12 @@ def test_a_correction_says_which_version_it_replaces_and_why(client, make):
     scene = Scene(make, 5)
     first = scene.publish()
     draft = workflow.correct(first, scene.preparer, "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย")
+    assert draft.status == "draft"
     second = scene.approve_and_publish(draft, datetime(2026, 12, 8, 3, 0, tzinfo=timezone.utc))
 
     new_text = "\n".join(pdf_pages(client.get(f"/lists/{second.id}/announcement.pdf").data))
     assert_says(new_text, "(ฉบับแก้ไข ฉบับที่ 2)", "ใช้แทนประกาศฉบับที่ 1 ลงวันที่ 1 ธันวาคม 2569",
-                "เหตุผลการแก้ไข: แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย",
+                "เหตุผลการแก้ไข:", "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย",  # may wrap between
                 "ประกาศ ณ วันที่ 8 ธันวาคม พ.ศ. 2569")
 
     response = client.get(f"/lists/{first.id}/announcement.pdf")  # the old version stays
@@ -288,7 +293,8 @@ def test_csv_has_a_bom_the_digest_first_and_one_row_per_entry(client, make):
     content["entries"] = [
         {"rank": int(r[0]), "application_number": r[1], "name_th": r[2],
          "scores": {"part_a": r[3] or None, "part_b": r[4] or None, "part_c": r[5] or None},
-         "total": r[6] or None} for r in body]
+         "total": r[6] or None, "sources": json.loads(r[8])} for r in body]
+    assert body[0][8] == '{"part_a":"hr_entry","part_b":"hr_entry","part_c":"hr_entry"}'
     rebuilt = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert hashlib.sha256(rebuilt.encode()).hexdigest() == merit.digest
 
@@ -347,7 +353,7 @@ def test_unpublished_lists_are_not_found_except_the_draft_pdf_for_the_agencys_hr
     assert_says(preview, "ร่าง — ยังไม่ได้ประกาศ", "ประกาศ ณ วันที่ .....")
     assert hr.get(f"/lists/{draft.id}.csv").status_code == 404  # only the PDF is previewed
 
-    workflow.approve(draft, scene.approver)
+    workflow.approve(draft, scene.approver, changes_seen=True)
     assert client.get(f"/lists/{draft.id}/announcement.pdf").status_code == 404
     assert make.client_for(app, scene.approver).get(
         f"/lists/{draft.id}/announcement.pdf").status_code == 200
@@ -390,10 +396,11 @@ def test_the_announcement_follows_the_list_extended_then_cancelled(client, make)
     assert_says(extended, "ใช้ได้ตั้งแต่วันที่ 1 ธันวาคม 2569 ถึงวันที่ 1 ธันวาคม 2572",
                 "ได้ขยายอายุบัญชีแล้ว เนื่องจากยังมีตำแหน่งว่างที่ต้องบรรจุ")
 
-    workflow.cancel(merit, scene.approver, "มีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
-    response = client.get(url)  # a public record still, saying it is cancelled
+    workflow.request_withdrawal(merit, scene.preparer, "มีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
+    workflow.confirm_withdrawal(merit, scene.approver)
+    response = client.get(url)  # a public record still, saying it is withdrawn
     assert response.status_code == 200
-    assert_says("\n".join(pdf_pages(response.data)), "บัญชีนี้ถูกยกเลิกแล้ว",
+    assert_says("\n".join(pdf_pages(response.data)), "บัญชีนี้ถูกเพิกถอนแล้ว",
                 "เนื่องจากมีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
     assert csv_rows(client.get(f"/lists/{merit.id}.csv").data)[1][0].endswith("status=cancelled")
 

@@ -63,7 +63,7 @@ def facts(page) -> dict[str, str]:
 
 
 def rows(page) -> list[str]:
-    return page.locator("main table tbody tr").all_inner_texts()
+    return page.locator("main table:not(.score-changes) tbody tr").all_inner_texts()
 
 
 def open_merit_list_as_hr(page, round_code):
@@ -121,7 +121,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
                                                      ["3", numbers[2]]]
         assert "250.00" in table[0] and "higher total" in table[0]
         assert "230.00" in table[1] and "higher Part B score" in table[1]
-        assert failed_number not in main_text(pa)
+        assert not any(failed_number in r for r in table)  # failed: not on the list
         assert facts(pa)["Status"].lower().startswith("draft")
         # A cannot approve their own list: the refusal is shown and nothing moves.
         pa.get_by_role("button", name="Approve this list").click()
@@ -134,6 +134,10 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         contexts.append(ctx_b)
         open_merit_list_as_hr(pb, round_code)
         assert pb.url.endswith(list_path)
+        # The Part B scores were typed in by HR: B sees them and confirms before approving.
+        assert "Scores entered, imported or corrected by hand" in main_text(pb)
+        pb.get_by_label("I have seen every score entered, imported or corrected by hand "
+                        "listed above").check()
         pb.get_by_role("button", name="Approve this list").click()
         pb.wait_for_load_state()
         assert "Version 1 approved." in flashes(pb)

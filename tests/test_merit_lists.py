@@ -15,6 +15,7 @@ from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.applications.models import Application
+from app.exams.models import Sitting
 from app.merit import digest, generation, public, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode
@@ -45,7 +46,7 @@ def published_list(db, make, spec=((150, 150, 80), (150, 125, 70), (150, 170, 60
     agency, round_, apps = scored_round(db, make, spec, **kw)
     officer, approver, _other = team(make, agency)
     ml = generation.generate_list(round_, officer)
-    workflow.approve(ml, approver)
+    workflow.approve(ml, approver, changes_seen=True)
     workflow.publish(ml, officer)
     return ml, round_, apps, officer, approver
 
@@ -119,11 +120,12 @@ def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, 
     assert rows[0][4] == {"part_a": "150.00", "part_b": "170.00", "part_c": "80.00"}
     # The page says why in words.
     assert "higher total" in body and "higher Part B score" in body
-    assert "earlier application number" in body and a4.number not in body
+    entries = body[body.index("Entries ("):]
+    assert "earlier application number" in entries and a4.number not in entries
     assert audit_count(db, "merit_list.prepare") == 1
 
     # Preparing again re-makes the same draft (no new version).
-    scores.record_stage_score(a4, "part_a", 130, source="hr_entry")
+    scores.correct_stage_score(a4, "part_a", 130, actor=officer, reason="misread the sheet")
     ml2 = generation.generate_list(round_, officer)
     assert ml2.id == ml.id and ml2.version == 1
     assert db.session.scalar(select(func.count()).select_from(MeritEntry)) == 5
@@ -160,8 +162,11 @@ def test_each_round_fills_the_list_of_its_track(app, db, make, mode, track, spec
 
 def test_the_eligible_and_called_to_part_c_lists(app, db, make):
     agency, round_, (a1, a2, a3) = scored_round(db, make, [
-        (150, 150, None), (100, 150, None), (130, None, None)])
+        (150, 150, None), (100, 150, None), (130, 100, None)])  # a3 fails Part B
     exam_attempt(db, make, a1.candidate, round_=round_, application=a1)
+    db.session.execute(update(Sitting).where(Sitting.round_id == round_.id).values(
+        status="ended", results_published_at=now()))  # Part A over and published
+    db.session.commit()
     officer = make.hr(agency)
     eligible = generation.generate_list(round_, officer, kind="eligible")
     rows = public.search_entries(eligible).rows
@@ -200,7 +205,14 @@ def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, mak
     resp = c_officer.post(f"/hr/lists/{ml.id}/publish", follow_redirects=True)
     assert "Only an approved list can be published." in page_text(resp)
 
+    # The scores were typed in by HR: the approver sees them listed and must confirm it.
+    page = page_text(c_second.get(f"/hr/lists/{ml.id}"))
+    assert "Scores entered, imported or corrected by hand (6)" in page
     resp = c_second.post(f"/hr/lists/{ml.id}/approve", follow_redirects=True)
+    assert resp.status_code == 422
+    assert "6 scores behind this list were entered, imported or corrected by hand" in page_text(resp)
+    resp = c_second.post(f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"},
+                         follow_redirects=True)
     assert "Version 1 approved." in page_text(resp)
     resp = c_officer.post(f"/hr/lists/{ml.id}/publish", follow_redirects=True)
     body = page_text(resp)
@@ -228,7 +240,7 @@ def test_approval_needs_hr_of_the_same_agency_and_the_database_enforces_two_pers
     ml = generation.generate_list(round_, officer)
     outsider = make.hr(make.agency(), approver=True)
     with pytest.raises(Forbidden, match="another agency"):
-        workflow.approve(ml, outsider)
+        workflow.approve(ml, outsider, changes_seen=True)
     assert make.client_for(app, outsider).get(f"/hr/lists/{ml.id}").status_code == 403
     assert make.client_for(app, outsider).post(f"/hr/lists/{ml.id}/approve").status_code == 403
     # Even a direct write cannot make the preparer the approver.
@@ -297,13 +309,27 @@ def test_extend_once_cancel_and_expiry(app, db, make):
         page = page_text(make.client_for(app).get(f"/lists/{ml.id}"))
         assert "This list has expired and can no longer be used." in page
 
-    resp = c.post(f"/hr/lists/{ml.id}/cancel", data={"cancel-reason": "มีบัญชีใหม่"},
+    # One person cannot take a published list down: it is withdrawn by two.
+    resp = c.post(f"/hr/lists/{ml.id}/cancel", data={"cancel-reason": "มีบัญชีใหม่"})
+    assert resp.status_code == 409 and "withdrawn by two people" in page_text(resp)
+    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": ""})
+    assert resp.status_code == 422
+    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": "มีบัญชีใหม่"},
                   follow_redirects=True)
-    assert "Version 1 is cancelled" in page_text(resp)
+    assert "A second HR approver must confirm it" in page_text(resp)
+    db.session.expire_all()
+    assert ml.status == "published" and services.usable(ml)
+    resp = c.post(f"/hr/lists/{ml.id}/withdraw/confirm", follow_redirects=True)
+    assert "Only an HR approver can confirm a withdrawal." in page_text(resp)
+    resp = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/withdraw/confirm",
+                                               follow_redirects=True)
+    assert "Version 1 is withdrawn." in page_text(resp)
     db.session.expire_all()
     assert ml.status == "cancelled" and services.status_on(ml) == "cancelled"
+    assert (ml.withdrawal_requested_by_id, ml.cancelled_by_id) == (officer.id, approver.id)
     assert not services.usable(ml)
-    assert audit_count(db, "merit_list.cancel") == 1
+    assert audit_count(db, "merit_list.withdrawal_request") == 1
+    assert audit_count(db, "merit_list.withdraw") == 1
     with pytest.raises(NotAllowed):
         workflow.extend(ml, officer, "x", new_end + timedelta(days=1))
 
@@ -321,7 +347,7 @@ def test_only_merit_lists_are_usable(app, db, make):
     officer, approver, _other = team(make, agency)
     eligible = generation.generate_list(round_, officer, kind="eligible")
     assert not services.usable(eligible)  # a draft
-    workflow.approve(eligible, approver)
+    workflow.approve(eligible, approver, changes_seen=True)
     workflow.publish(eligible, officer)
     assert services.status_on(eligible) == "valid" and not services.usable(eligible)
 
@@ -340,7 +366,7 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
     db.session.commit()
 
     # A Part B score was keyed wrongly (125 for 190): HR fixes it, then corrects the list.
-    scores.record_stage_score(a2, "part_b", 190, source="hr_entry", actor=officer)
+    scores.correct_stage_score(a2, "part_b", 190, actor=officer, reason="keyed 125 for 190")
     c = make.client_for(app, officer)
     resp = c.post(f"/hr/lists/{ml.id}/correct", data={"correct-reason": ""})
     assert resp.status_code == 422
@@ -359,7 +385,7 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
                                                 MeritEntry.application_id == a3.id)
                        .values(status=EntryStatus.CALLED))
     db.session.commit()
-    workflow.approve(v2, approver)
+    workflow.approve(v2, approver, changes_seen=True)
     with pytest.raises(NotAllowed, match="open offer"):
         workflow.publish(v2, officer)
     db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
@@ -415,6 +441,8 @@ def test_the_digest_is_sha256_of_the_documented_canonical_content(app, db, make)
                                   "name_th": apps[2].candidate.full_name_th,
                                   "scores": {"part_a": "150.00", "part_b": "170.00",
                                              "part_c": "60.00"},
+                                  "sources": {"part_a": "hr_entry", "part_b": "hr_entry",
+                                              "part_c": "hr_entry"},
                                   "total": "230.00"}
     for entry in data["entries"]:
         assert "national_id" not in entry
@@ -445,7 +473,7 @@ def test_the_public_searches_a_published_list_and_never_sees_a_national_id(app, 
     public = make.client_for(app)
     assert public.get(f"/lists/{ml.id}").status_code == 404  # a draft is not public
     assert f"/lists/{ml.id}" not in page_text(public.get("/lists"))
-    workflow.approve(ml, approver)
+    workflow.approve(ml, approver, changes_seen=True)
     workflow.publish(ml, officer)
 
     listing = page_text(public.get("/lists"))
@@ -492,9 +520,11 @@ def test_the_verify_page_states(app, db, make):
     with frozen_at(now() + timedelta(days=(ml.valid_until - today_bangkok()).days + 2)):
         assert "genuine but has expired" in page_text(public.get(f"/verify/list/{ml.digest}"))
         assert digest.verify(ml.digest).status == "expired"
-    workflow.cancel(ml, officer, "ยกเลิกบัญชี")
+    workflow.request_withdrawal(ml, officer, "ยกเลิกบัญชี")
+    workflow.confirm_withdrawal(ml, approver)
     body = page_text(public.get(f"/verify/list/{ml.digest}"))
-    assert "genuine but has been cancelled" in body and "ยกเลิกบัญชี" in body
+    assert "genuine (the digest matches the content as published) but it was withdrawn" in body
+    assert "because: ยกเลิกบัญชี" in body and digest.content_matches(ml)
     assert digest.verify(ml.digest).status == "cancelled"
 
 
@@ -503,7 +533,7 @@ def test_a_candidate_sees_their_rank_once_published(app, db, make):
     officer, approver, _other = team(make, agency)
     ml = generation.generate_list(round_, officer)
     assert public.my_rankings(apps[0].candidate) == []  # not before publication
-    workflow.approve(ml, approver)
+    workflow.approve(ml, approver, changes_seen=True)
     workflow.publish(ml, officer)
     mine = public.my_rankings(apps[0].candidate)
     assert [(m.merit_list.id, m.entry.rank, m.size, m.status) for m in mine] == [

@@ -16,7 +16,7 @@ from app.common.errors import NotAllowed, ValidationFailed
 from app.exams.models import Attempt, Certificate, Exam, Seat, Sitting
 from app.recruitment.models import Mode, RoundStatus
 from app.scores import services as scores
-from app.scores.models import StageScore
+from app.scores.models import ScoreCorrection, StageScore
 
 # ---- helpers (also used by test_merit_lists.py) ------------------------------------------
 
@@ -49,6 +49,9 @@ def round_with_applicants(db, make, n: int = 3, mode: str = Mode.COMPETITIVE_EXA
     agency = agency or make.agency()
     round_ = make.round_(agency, mode=mode, status=RoundStatus.IN_PROGRESS)
     apps = [approved_application(db, make, round_) for _i in range(n)]
+    # The applications are in and decided: the window closes (lists wait for it).
+    round_.opens_at, round_.closes_at = now() - timedelta(days=20), now() - timedelta(seconds=1)
+    db.session.commit()
     return agency, round_, apps
 
 
@@ -102,16 +105,34 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     assert (row.score, row.max_score, row.passed, row.source, row.entered_by_id) == (
         Decimal("150.00"), Decimal("200.00"), True, "hr_entry", hr.id)
 
-    # Correct it below the pass mark (60% of 200 = 120): the audit keeps before and after.
-    c.post(f"/hr/rounds/{round_.id}/scores", data={
+    # Typing another score over it is refused, saying why: a recorded score changes only by a
+    # correction with a reason.
+    refused = c.post(f"/hr/rounds/{round_.id}/scores", data={
         "stage_kind": "part_b", "application_number": a1.number, "score": "119.99"})
+    assert refused.status_code == 422
+    assert (f"Application {a1.number} already has a score at this stage: 150.00 (Entered by HR). "
+            "It cannot be overwritten; changing it is a correction, with the reason."
+            in page_text(refused))
+    db.session.expire_all()
+    assert scores.scores_of(a1)["part_b"].score == Decimal("150.00")
+
+    # Correct it below the pass mark (60% of 200 = 120), with the reason: before and after kept.
+    resp = c.post(f"/hr/rounds/{round_.id}/scores", data={
+        "stage_kind": "part_b", "application_number": a1.number, "score": "119.99",
+        "reason": "page 3 counted twice"}, follow_redirects=True)
+    assert f"Score of {a1.number} corrected: 150.00 → 119.99." in page_text(resp)
     db.session.expire_all()
     row = scores.scores_of(a1)["part_b"]
     assert row.score == Decimal("119.99") and row.passed is False
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stage_score.record")
+    assert row.source == "correction" and row.note == "page 3 counted twice"
+    fix = db.session.scalars(select(ScoreCorrection)).one()
+    assert (fix.score_before, fix.score_after, fix.source_before, fix.reason,
+            fix.corrected_by_id) == (Decimal("150.00"), Decimal("119.99"), "hr_entry",
+                                     "page 3 counted twice", hr.id)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stage_score.correct")
                                .order_by(AuditEntry.seq.desc())).first()
     assert entry.before["score"] == "150.00" and entry.after["score"] == "119.99"
-    assert entry.actor_id == hr.id
+    assert entry.after["reason"] == "page 3 counted twice" and entry.actor_id == hr.id
     assert db.session.scalar(select(func.count()).select_from(StageScore)) == 1
 
     # Exactly the pass mark passes.
@@ -150,7 +171,7 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
 
     monkeypatch.setattr(scores, "_put", put_that_read_too_early)
     agency.name_en = "Renamed District Office"  # the caller's own change, not yet flushed
-    row = scores.record_stage_score(a1, "part_c", "85", source="hr_entry", actor=hr)
+    row = scores.record_stage_score(a1, "part_c", "85", source="interview", actor=hr)
 
     assert len(attempts) == 2
     row_id, agency_id, app_id = row.id, agency.id, a1.id
@@ -160,7 +181,7 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
     stored = db.session.scalars(select(StageScore).where(
         StageScore.application_id == app_id)).all()
     assert [(s.id, s.stage_kind, s.score, s.source) for s in stored] == [
-        (row_id, "part_c", Decimal("85.00"), "hr_entry")]
+        (row_id, "part_c", Decimal("85.00"), "interview")]
     assert audit_count(db, "stage_score.record") == 1
 
 
@@ -260,7 +281,14 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
 
     again = upload(c, round_, "part_b", f"application_number,score\n{a1.number},150\n"
                    f"{a2.number},121\n")
-    assert "2 scores imported: 0 new, 1 changed, 1 unchanged." in page_text(again)
+    # The same score again is no change; another score for a recorded one is refused, and
+    # nothing of the file is imported.
+    assert "Nothing was imported." in page_text(again)
+    assert (f"Line 3, column score: Application {a2.number} already has a score at this "
+            "stage: 99.50 (CSV import)." in page_text(again))
+    assert scores.scores_of(a2)["part_b"].score == Decimal("99.50")
+    same = upload(c, round_, "part_b", f"application_number,score\n{a1.number},150\n")
+    assert "1 scores imported: 0 new, 0 changed, 1 unchanged." in page_text(same)
 
 
 def test_an_import_for_a_stage_the_round_lacks_is_refused(app, db, make):

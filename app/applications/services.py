@@ -17,6 +17,7 @@ from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment.models import Accommodation, Mode, Round, RoundStatus, StageKind
 from ..uploads import services as uploads
+from ..common.access import is_hr_of
 from .models import (AccommodationRequest, AccommodationStatus, Application, ApplicationStatus,
                      Document, DocumentKind)
 
@@ -327,10 +328,6 @@ def get_application(app_id: int) -> Application:
     return app_
 
 
-def is_hr_of(viewer: User, agency_id: int) -> bool:
-    return viewer.has_role(Role.HR_OFFICER, Role.HR_APPROVER) and viewer.agency_id == agency_id
-
-
 def can_view_application(viewer: User, app_: Application) -> bool:
     return viewer.id == app_.candidate_id or is_hr_of(viewer, app_.round.agency_id)
 
@@ -341,7 +338,7 @@ def can_see_national_id(viewer: User | None, person: User) -> bool:
         return False
     if viewer.id == person.id:
         return True
-    if not viewer.has_role(Role.HR_OFFICER, Role.HR_APPROVER) or viewer.agency_id is None:
+    if not is_hr_of(viewer, viewer.agency_id):
         return False
     return bool(db.session.scalar(select(exists().where(
         Application.candidate_id == person.id, Application.round_id == Round.id,

@@ -17,11 +17,11 @@ from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
 from ..uploads.responses import private_download
 from . import bp, services
+from ..common.access import HR_ROLES, is_hr_of
 from .forms import (DOCUMENT_FIELDS, AccommodationDecisionForm, ApplyForm,
                     ApproveForm, DocumentForm, RejectForm, StatusFilterForm, WithdrawForm)
 from .models import AccommodationRequest, Document
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 
 # ---- template helpers -------------------------------------------------------------------
@@ -135,7 +135,7 @@ def _render_detail(app_, code: int = 200, **forms):
                 prefix=AccommodationDecisionForm.prefix_for(req.id), formdata=None)
     return render_template(
         "applications/detail.html", app=app_, round=app_.round, is_owner=is_owner,
-        is_hr=services.is_hr_of(current_user, app_.round.agency_id),
+        is_hr=is_hr_of(current_user, app_.round.agency_id),
         can_review=can_review,
         can_withdraw=services.withdraw_refusal(app_, current_user) is None,
         can_add_documents=services.add_document_refusal(app_, current_user) is None,

@@ -26,3 +26,20 @@ class AuditEntry(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(db.Model):
+    """The chain's head (seq, hash) recorded at a moment that matters (a list published or
+    withdrawn, `flask audit anchor`): verification checks the chain still reaches it unchanged.
+    An anchor is only as strong as the copies kept outside the database (printed on the
+    announcement, exported): docs/audit.md."""
+
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(40), default="")

@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..documents.certificate import PartACertificate, render_part_a_certificate
 from ..extensions import db
+from ..common.access import is_hr_of, need_hr_of, need_hr_of_sitting
 from .models import Attempt, Certificate, Seat, Sitting
 
 # No 0/O, 1/I: a code read aloud or typed from paper must not be ambiguous.
@@ -106,8 +107,7 @@ def issue_if_passed(attempt: Attempt) -> Certificate | None:
 
 def issue_for_sitting(sitting: Sitting, actor) -> list[Certificate]:
     """Certificates for every passed attempt of a Part A sitting (when HR publishes results)."""
-    if not (actor.has_role("hr_officer", "hr_approver") and actor.agency_id == sitting.agency_id):
-        raise Forbidden(_("This sitting belongs to another agency."))
+    need_hr_of_sitting(actor, sitting)
     if not sitting.exam.is_part_a:
         raise NotAllowed(_("Certificates are issued for Part A exams only."))
     attempts = db.session.scalars(select(Attempt).join(Seat).where(
@@ -174,8 +174,7 @@ def get_by_code(code: str) -> Certificate:
 def revoke(cert: Certificate, actor, reason: str) -> Certificate:
     """HR of the agency that held the exam withdraws a certificate, with a reason."""
     agency_id = cert.attempt.seat.sitting.agency_id
-    if not (actor.has_role("hr_officer", "hr_approver") and actor.agency_id == agency_id):
-        raise Forbidden(_("This certificate was issued by another agency."))
+    need_hr_of(actor, agency_id, _("This certificate was issued by another agency."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Give a reason: it is written to the audit log."), "reason")
     if cert.revoked_at is not None:
@@ -204,8 +203,7 @@ def can_download(user, cert: Certificate) -> bool:
         return False
     if user.id == cert.candidate_id:
         return True
-    return bool(user.has_role("hr_officer", "hr_approver")
-                and user.agency_id == cert.attempt.seat.sitting.agency_id)
+    return is_hr_of(user, cert.attempt.seat.sitting.agency_id)
 
 
 def sat_on(cert: Certificate) -> datetime:

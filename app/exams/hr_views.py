@@ -14,11 +14,11 @@ from ..common.i18n import current_locale
 from ..extensions import db, limiter
 from ..recruitment.models import Round
 from . import analysis, bp, certificates, proctoring, services, sittings, timing
+from ..common.access import HR_ROLES, is_hr_of
 from .hr_forms import (NO_ROUND, IssueCertificatesForm, SeatCandidateForm, SeatRoundForm,
                        SittingForm, VerifyForm)
 from .models import Exam
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 # Label helpers for the templates, named so as not to clash with other blueprints' globals.
 for _name, _helper in (("exam_state_label", sittings.state_label),
@@ -152,7 +152,7 @@ def proctor(sitting_id: int):
                            states={c: sittings.state_label(c) for c in sittings.LIVE_STATES},
                            statuses={c: sittings.sitting_status_label(c)
                                      for c in sittings.SITTING_STATUS_LABELS},
-                           is_hr=sittings.is_hr_of(current_user, sitting.agency_id))
+                           is_hr=is_hr_of(current_user, sitting.agency_id))
 
 
 # ---- HR: results -------------------------------------------------------------------------

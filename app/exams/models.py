@@ -252,3 +252,21 @@ class Certificate(db.Model):
 
     attempt: Mapped[Attempt] = relationship()
     candidate = relationship("User")
+
+
+class SittingProctor(db.Model):
+    """A proctor assigned to a sitting by HR of the sitting's agency: proctors act only on the
+    sittings they are assigned to (proctoring.can_proctor)."""
+
+    __tablename__ = "sitting_proctors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    user = relationship("User", foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("sitting_id", "user_id",
+                                       name="uq_sitting_proctors_sitting_user"),)

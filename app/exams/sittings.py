@@ -23,27 +23,17 @@ from ..extensions import db
 from ..recruitment.models import Accommodation, Round
 from ..recruitment.services import accommodation_label
 from . import services, timing
+from ..common.access import is_hr_of, need_hr_of_sitting
 from .certificates import valid_part_a_certificate
 from .assembly import assemble_form
 from .models import Exam, Seat, Sitting
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 DEFAULT_SEATS_PER_ROOM = 40
 MAX_SEATS_PER_ROOM = 500
 MAX_EXTRA_TIME_PERCENT = 200  # the seats table's own limit
 
 
 # ---- who may ----------------------------------------------------------------------------
-
-def is_hr_of(user, agency_id: int) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_role(*HR_ROLES)
-                and user.agency_id is not None and user.agency_id == agency_id)
-
-
-def _need_hr(user, agency_id: int) -> None:
-    if not is_hr_of(user, agency_id):
-        raise Forbidden(_("This sitting belongs to another agency."))
-
 
 def get_sitting(sitting_id: int) -> Sitting:
     sitting = db.session.get(Sitting, sitting_id)
@@ -54,7 +44,7 @@ def get_sitting(sitting_id: int) -> Sitting:
 
 def sitting_for_hr(sitting_id: int, user) -> Sitting:
     sitting = get_sitting(sitting_id)
-    _need_hr(user, sitting.agency_id)
+    need_hr_of_sitting(user, sitting)
     return sitting
 
 
@@ -128,8 +118,7 @@ def schedule_sitting(actor, round_: Round | None, exam: Exam, *, title_th: str,
                      title_en: str = "", window_ends_at: datetime | None = None,
                      late_entry_minutes: int = 30, checkin_opens_minutes: int = 60) -> Sitting:
     """A new sitting of `exam` for HR's own agency, optionally for one of its rounds."""
-    if not getattr(actor, "has_role", None) or not actor.has_role(*HR_ROLES) \
-            or actor.agency_id is None:
+    if not is_hr_of(actor, getattr(actor, "agency_id", None)):
         raise Forbidden(_("Only HR of an agency can schedule exam sittings."))
     if round_ is not None and round_.agency_id != actor.agency_id:
         raise Forbidden(_("This round belongs to another agency."))
@@ -214,7 +203,7 @@ def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
     Safe to run again (after more approvals): nobody is seated twice and places already given
     are kept. One audit entry for the whole run.
     """
-    _need_hr(actor, sitting.agency_id)
+    need_hr_of_sitting(actor, sitting)
     if sitting.round_id is None:
         raise NotAllowed(_("This sitting is not linked to a recruitment round."))
     if sitting.status == "ended":
@@ -278,7 +267,7 @@ def find_candidate(national_id: str) -> User:
 
 def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) -> Seat:
     """Seat one candidate in a Part A sitting that is not tied to a round."""
-    _need_hr(actor, sitting.agency_id)
+    need_hr_of_sitting(actor, sitting)
     if sitting.round_id is not None:
         raise NotAllowed(_("This sitting belongs to a recruitment round: seat the round's "
                            "approved applicants instead."))

@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("interviews", __name__)
 
 from . import candidate_views, hr_views, panel_views  # noqa: E402,F401  (register routes)
+from . import progress  # noqa: E402,F401  (answers the lists' gates about Part C)

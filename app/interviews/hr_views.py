@@ -9,18 +9,18 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
 from ..recruitment.services import accommodation_label, round_for_hr
 from . import bp, events, placement, schedule, scoring, services
+from ..common.access import HR_ROLES
 from .forms import (ActingChairForm, AutoScheduleForm, ButtonForm, CriterionForm, MemberForm,
                     PanelForm, SlotsForm)
 from .schedule_pdf import daily_schedule_pdf
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 for _name, _helper in (("interview_status_label", schedule.status_label),
                        ("interview_mode_label", schedule.mode_label),

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..applications.models import Document
-from ..applications.services import is_hr_of
+from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden, NotFound
 from ..common.i18n import labeller

@@ -20,7 +20,7 @@ from ..audit.services import record
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..recruitment.models import Round, StageKind
-from ..recruitment.services import is_hr_of
+from ..common.access import need_hr_of_round
 from .models import (ConflictDeclaration, CriterionScore, Interview, InterviewSlot,
                      MemberSubmission, Panel, PanelMember, Rubric, RubricCriterion, Substitute)
 
@@ -85,10 +85,8 @@ DEFAULT_CRITERIA = [
 
 # ---- who may ----------------------------------------------------------------------------
 
-def need_hr(actor, round_: Round) -> None:
-    """HR of the round's agency, or Forbidden."""
-    if not is_hr_of(actor, round_):
-        raise Forbidden(_("This round belongs to another agency."))
+# HR of the round's agency, or Forbidden: the one rule of app/common/access.py.
+need_hr = need_hr_of_round
 
 
 def _part_c(round_: Round):

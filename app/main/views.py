@@ -11,6 +11,7 @@ from sqlalchemy import text
 from ..common.urls import safe_next
 from ..extensions import db
 from ..recruitment.services import list_open_rounds
+from ..common.access import HR_ROLES
 from . import bp
 
 FONT_DIR = SARABUN_ROOT / "files"
@@ -20,7 +21,7 @@ SERVED_FONTS = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-Italic.ttf",
 
 @bp.route("/")
 def index():
-    if current_user.is_authenticated and current_user.has_role("hr_officer", "hr_approver"):
+    if current_user.is_authenticated and current_user.has_role(*HR_ROLES):
         return redirect(url_for("recruitment.hr_rounds"))
     return render_template("main/index.html", rounds=list_open_rounds()[:6])
 

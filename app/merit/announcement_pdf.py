@@ -34,7 +34,9 @@ from ..recruitment.models import Mode, StageKind
 from .exports import (APPLICATION_NUMBER, TOTAL, Row, bangkok_date, columns_of, full_total,
                       has_totals, is_public, join_th, level_th, number_text, part_th,
                       ranking_rule_th, rows_of, whole)
+from ..audit.services import anchors_for
 from .models import ListKind, ListStatus, MeritList, Track
+from .readiness import unmet_conditions
 from .workflow import DEFAULT_VALID_YEARS
 
 ISSUER = "กรุงเทพมหานคร"
@@ -86,7 +88,8 @@ def render_announcement(merit_list: MeritList, verify_url: str | None) -> bytes:
         *closing[:-1],
         # "จึงประกาศมาเพื่อทราบโดยทั่วกัน", the date and the signature stay on one page.
         KeepTogether([closing[-1], *_signature(merit_list, verify_url if published else None)]),
-        *(_verification_lines(merit_list.digest, verify_url) if published and verify_url else []),
+        *(_verification_lines(merit_list.digest, verify_url, _anchor_line(merit_list))
+          if published and verify_url else []),
     ]
     position = merit_list.round.position
     title = f"{words.issuer_line} เรื่อง {words.subject}"
@@ -122,6 +125,10 @@ class _Words:
         else:
             who = MERIT_WHO.get(round_.mode, "ผู้ผ่านการคัดเลือก")
             done = f"ได้ดำเนินการ{verb}เสร็จสิ้นแล้ว"
+        if unmet_conditions(round_, merit_list.kind):
+            # The round is not where this list needs it (a preview of a list prepared before
+            # the gates, or a round still running): say no more than is true.
+            done = "ได้ประมวลผลจากข้อมูลที่มีอยู่ ณ ขณะนี้ ซึ่งขั้นตอนยังดำเนินการไม่ครบถ้วน"
         return cls(issuer_line=f"ประกาศ{ISSUER}", subject=f"รายชื่อ{who}", verb=verb, done=done)
 
 
@@ -283,6 +290,12 @@ def _status_banner(merit_list: MeritList) -> list:
             if newer.published_at:
                 text += f" ประกาศเมื่อวันที่ {_day(newer.published_at)}"
         text += " โปรดใช้ฉบับปัจจุบัน"
+    elif merit_list.status == ListStatus.CANCELLED and merit_list.withdrawal_requested_by_id:
+        text = "บัญชีนี้ถูกเพิกถอนแล้ว"
+        if merit_list.cancelled_at:
+            text += f" เมื่อวันที่ {_day(merit_list.cancelled_at)}"
+        if merit_list.cancel_reason:
+            text += f" เนื่องจาก{merit_list.cancel_reason}"
     elif merit_list.status == ListStatus.CANCELLED:
         text = "บัญชีนี้ถูกยกเลิกแล้ว"
         if merit_list.cancelled_at:
@@ -472,13 +485,25 @@ def _signature(merit_list: MeritList, verify_url: str | None) -> list:
     return [Spacer(1, 3 * mm), para(on, s["sign"]), box]
 
 
-def _verification_lines(digest: str, verify_url: str) -> list:
+def _verification_lines(digest: str, verify_url: str, anchor_line: str = "") -> list:
     s = _styles()
     return [Spacer(1, 5 * mm),
             HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
             para(f"รหัสตรวจสอบ (SHA-256) {digest}", s["small"]),
             para(f"ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) "
-                 f"ได้ที่ {verify_url}", s["small"])]
+                 f"ได้ที่ {verify_url}", s["small"]),
+            *([para(anchor_line, s["small"])] if anchor_line else [])]
+
+
+def _anchor_line(merit_list: MeritList) -> str:
+    """The audit chain's head recorded when the list was published (docs/audit.md): a printed
+    copy the database cannot rewrite."""
+    found = next((a for a in anchors_for("merit_lists", merit_list.id)
+                  if a.reason == "merit_list.publish"), None)
+    if found is None:
+        return ""
+    return (f"จุดยึดบันทึกการตรวจสอบ (audit anchor) ณ การประกาศ: ลำดับที่ {found.seq} "
+            f"แฮช {found.hash}")
 
 
 # ---- the document and its footer ----------------------------------------------------------

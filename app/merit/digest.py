@@ -16,23 +16,24 @@ from ..accounts.models import User
 from ..applications.models import Application
 from ..common.clock import BANGKOK
 from ..extensions import db
-from .models import ListStatus, MeritEntry, MeritList
+from .models import CONTENT_FORMAT, CONTENT_FORMAT_1, ListStatus, MeritEntry, MeritList  # noqa: F401
 from .services import UNKNOWN, _fmt, status_on, versions_of
-
-CONTENT_FORMAT = "bma-recruit/merit-list/1"
 
 
 def canonical_dict(merit_list: MeritList) -> dict:
+    """Format 2 (lists prepared since score sources were kept) adds each entry's `sources`;
+    a list keeps the format it was published with, so its digest still verifies."""
+    fmt = merit_list.content_format or CONTENT_FORMAT_1
     rows = db.session.connection().execute(
         select(MeritEntry.rank, Application.number, User.first_name_th, User.last_name_th,
-               MeritEntry.scores, MeritEntry.total)
+               MeritEntry.scores, MeritEntry.total, MeritEntry.sources)
         .join(Application, Application.id == MeritEntry.application_id)
         .join(User, User.id == MeritEntry.candidate_id)
         .where(MeritEntry.list_id == merit_list.id).order_by(MeritEntry.rank)).all()
     published = merit_list.published_at
     old = db.session.get(MeritList, merit_list.supersedes_id) if merit_list.supersedes_id else None
     return {
-        "format": CONTENT_FORMAT,
+        "format": fmt,
         "agency": merit_list.round.agency.code,
         "round": merit_list.round.code,
         "kind": merit_list.kind,
@@ -44,11 +45,17 @@ def canonical_dict(merit_list: MeritList) -> dict:
         "published_on": published.astimezone(BANGKOK).date().isoformat() if published else None,
         "supersedes": old.digest if old is not None else None,
         "correction_reason": merit_list.correction_reason or "",
-        "entries": [{"rank": rank, "application_number": number,
-                     "name_th": f"{first} {last}", "scores": scores or {},
-                     "total": _fmt(total)}
-                    for rank, number, first, last, scores, total in rows],
+        "entries": [_entry(fmt, rank, number, first, last, scores, total, sources)
+                    for rank, number, first, last, scores, total, sources in rows],
     }
+
+
+def _entry(fmt, rank, number, first, last, scores, total, sources) -> dict:
+    entry = {"rank": rank, "application_number": number, "name_th": f"{first} {last}",
+             "scores": scores or {}, "total": _fmt(total)}
+    if fmt != CONTENT_FORMAT_1:
+        entry["sources"] = sources or {}
+    return entry
 
 
 def canonical_content(merit_list: MeritList) -> bytes:

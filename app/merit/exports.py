@@ -39,9 +39,9 @@ from ..common.errors import NotAllowed, NotFound
 from ..common.thai import format_date
 from ..extensions import db
 from ..recruitment.models import StageKind
-from ..recruitment.services import is_hr_of
+from ..common.access import is_hr_of
 from .digest import canonical_dict, content_matches
-from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
+from .models import CONTENT_FORMAT_1, ListKind, ListStatus, MeritEntry, MeritList, Track
 
 PUBLIC_STATUSES = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
 PREVIEW_STATUSES = (ListStatus.DRAFT, ListStatus.APPROVED)
@@ -109,6 +109,15 @@ def rows_of(merit_list: MeritList) -> list[Row]:
     return [Row(rank, number, f"{first} {last}", dict(scores or {}), to_decimal(total),
                 decided or "")
             for rank, number, first, last, scores, total, decided in db.session.execute(stmt)]
+
+
+def sources_by_rank(merit_list: MeritList) -> dict[int, dict] | None:
+    """Each entry's score sources by rank (None for a list of canonical format 1, which
+    published no sources)."""
+    if (merit_list.content_format or CONTENT_FORMAT_1) == CONTENT_FORMAT_1:
+        return None
+    return dict(db.session.execute(select(MeritEntry.rank, MeritEntry.sources)
+                                   .where(MeritEntry.list_id == merit_list.id)).all())
 
 
 def ranking_stages(merit_list: MeritList) -> list[tuple[str, Decimal]]:
@@ -305,7 +314,7 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
                                "Please contact the agency that published it."))
         return merit_list
     if allow_preview and merit_list.status in PREVIEW_STATUSES \
-            and is_hr_of(viewer, merit_list.round):
+            and is_hr_of(viewer, merit_list.round.agency_id):
         return merit_list
     raise NotFound(_("No such list."))
 
@@ -369,6 +378,9 @@ def to_csv(merit_list: MeritList) -> bytes:
     if totals:
         header.append("คะแนนรวม / total")
     header.append("อยู่ในลำดับที่ดีกว่าคนถัดไปเพราะ / decided_by")
+    sources = sources_by_rank(merit_list)
+    if sources is not None:  # format 2: each score's source is part of the content
+        header.append("ที่มาของคะแนน / sources")
     writer.writerow(header)
     for row in rows:
         line = [row.rank, row.number, row.name_th,
@@ -377,6 +389,9 @@ def to_csv(merit_list: MeritList) -> bytes:
             line.append(number_text(row.total))
         line.append(f"{decided_by_th(row.decided_by)} ({decided_by_en(row.decided_by)})"
                     if row.decided_by else "")
+        if sources is not None:
+            line.append(json.dumps(sources.get(row.rank) or {}, sort_keys=True,
+                                   ensure_ascii=False, separators=(",", ":")))
         writer.writerow([csv_cell(v) for v in line])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
@@ -27,6 +27,11 @@ class GenerateListForm(FlaskForm):
 
 class StepForm(FlaskForm):
     """A button that moves the list one step (approve, publish)."""
+
+
+class ApproveForm(FlaskForm):
+    changes_seen = BooleanField(_l("I have seen every score entered, imported or corrected by "
+                                   "hand listed above"))
 
 
 class ReasonForm(FlaskForm):

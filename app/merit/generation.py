@@ -26,10 +26,12 @@ from ..exams.models import Seat, Sitting
 from ..extensions import db
 from ..recruitment.models import Round, StageKind
 from ..scores.models import StageScore
+from ..scores.services import sources_of_round
 from . import ranking
 from .labels import _titles, track_label
-from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
-from .services import PENDING, _fmt, _need_hr, _snapshot, _versions, track_of_round
+from .models import CONTENT_FORMAT, EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
+from .readiness import require_ready
+from .services import PENDING, _fmt, need_hr, _snapshot, _versions, track_of_round
 
 # ---- rules of a merit list ---------------------------------------------------------------
 
@@ -204,16 +206,36 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=Tr
 
 SQLITE_STORE_CACHE_KIB = -65536  # negative: KiB, i.e. 64 MiB while storing entries
 _ENTRY_COLUMNS = ("list_id", "rank", "application_id", "candidate_id", "total", "scores",
-                  "decided_by", "status")
+                  "decided_by", "sources", "status")
 
 
-def store_entries(list_id: int, rows: Iterable[tuple]) -> int:
+def _with_sources(rows: Iterable[tuple], sources: dict[int, str] | None) -> Iterator[tuple]:
+    """Each row with its scores' sources (JSON text by application id; null without)."""
+    get = (sources or {}).get
+    for r in rows:
+        yield (*r, get(r[1]))
+
+
+def sources_json(round_: Round, kind: str) -> dict[int, str]:
+    """The sources of the scores an entry of `kind` carries, as JSON text by application id
+    (the eligible list carries no scores, so no sources)."""
+    if kind == ListKind.ELIGIBLE:
+        return {}
+    keep = set(stages_before_part_c(round_)) if kind == ListKind.PASSED_TO_PART_C else None
+    return {app_id: _json({k: v for k, v in by_stage.items() if keep is None or k in keep})
+            for app_id, by_stage in sources_of_round(round_).items()}
+
+
+def store_entries(list_id: int, rows: Iterable[tuple],
+                  sources: dict[int, str] | None = None) -> int:
     """Bulk insert of a list's entries in the session's transaction, no ORM object and no
     per-row SQLAlchemy parameter processing: PostgreSQL gets COPY, SQLite one DB-API
     executemany (the list and the status, the same for every row, written once into the
     statement). `rows` are (rank, application_id, candidate_id, total as text or None,
-    scores as JSON text, decided_by); returns how many were stored."""
+    scores as JSON text, decided_by); `sources` the JSON text of each application's score
+    sources (sources_json). Returns how many were stored."""
     list_id = int(list_id)
+    rows = _with_sources(rows, sources)
     available = EntryStatus.AVAILABLE
     conn = db.session.connection()
     dbapi = conn.connection.dbapi_connection
@@ -255,7 +277,7 @@ def generate_list(round_: Round, actor, kind: str = ListKind.MERIT, track: str |
     A pending draft or approved version is regenerated in place (its approval is cleared);
     a published list is never touched: `correct` makes its next version.
     """
-    _need_hr(actor, round_)
+    need_hr(actor, round_)
     if kind not in ListKind.ALL:
         raise ValidationFailed(_("Unknown kind of list."), "kind")
     round_track = track_of_round(round_)
@@ -269,6 +291,7 @@ def generate_list(round_: Round, actor, kind: str = ListKind.MERIT, track: str |
     if pending is None and published is not None:
         raise NotAllowed(_("Version %(v)s of this list is published and cannot change: "
                            "make a correction instead.", v=published.version))
+    require_ready(round_, kind)
     return _prepare(round_, actor, kind, track, tie_break, pending,
                     next_version=(versions[-1].version + 1) if versions else 1)
 
@@ -303,8 +326,9 @@ def _prepare(round_: Round, actor, kind: str, track: str, tie_break, pending: Me
         ml.title_th, ml.title_en = title_th, title_en
         ml.ranking_parts, ml.tie_break = parts, chain
         ml.prepared_by_id, ml.prepared_at = actor.id, now()
+        ml.content_format = CONTENT_FORMAT
         db.session.flush()
-        stored = store_entries(ml.id, rows)
+        stored = store_entries(ml.id, rows, sources_json(round_, kind))
         record("merit_list.prepare", ml, actor=actor, before=before,
                after=_snapshot(ml) | {"entries": stored, "correction_reason": reason})
         if supersedes is not None:

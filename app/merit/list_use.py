@@ -22,6 +22,7 @@ from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position, Round
 from . import offers
+from ..common.access import is_hr_of
 from .models import ListKind, ListStatus, ListUseRequest, MeritList
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -43,7 +44,7 @@ def _snapshot(req: ListUseRequest) -> dict:
 
 
 def _require_hr(actor: User) -> None:
-    if not actor.has_role(*offers.HR_ROLES) or actor.agency_id is None:
+    if not is_hr_of(actor, actor.agency_id):
         raise Forbidden(_("Only HR staff of an agency may do this."))
 
 
@@ -222,7 +223,7 @@ def request_for_requester(request_id: int, actor: User) -> ListUseRequest:
     req = db.session.get(ListUseRequest, request_id)
     if req is None:
         raise NotFound(_("No such request."))
-    if not offers.is_hr_of(actor, req.agency_id):
+    if not is_hr_of(actor, req.agency_id):
         raise Forbidden(_("This is another agency's request."))
     return req
 
@@ -231,7 +232,7 @@ def request_for_owner(request_id: int, actor: User) -> ListUseRequest:
     req = db.session.get(ListUseRequest, request_id)
     if req is None:
         raise NotFound(_("No such request."))
-    if not offers.is_hr_of(actor, offers.owner_agency_id(req.merit_list)):
+    if not is_hr_of(actor, offers.owner_agency_id(req.merit_list)):
         raise Forbidden(_("Only HR of the list's agency may decide on requests to use it."))
     return req
 

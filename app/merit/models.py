@@ -38,6 +38,10 @@ class ListKind:
     ALL = (ELIGIBLE, PASSED_TO_PART_C, MERIT)
 
 
+CONTENT_FORMAT_1 = "bma-recruit/merit-list/1"
+CONTENT_FORMAT = "bma-recruit/merit-list/2"  # entries carry each score's source
+
+
 class MeritList(db.Model):
     __tablename__ = "merit_lists"
 
@@ -68,6 +72,16 @@ class MeritList(db.Model):
     correction_reason: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Withdrawal of a published list: requested (with the reason) by one HR user, confirmed by
+    # a second; the confirmer is cancelled_by_id (database check: not the requester).
+    withdrawal_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The canonical content's format the digest was taken with (docs/merit-lists.md): lists
+    # published before score sources were hashed keep format 1 and stay verifiable.
+    content_format: Mapped[str] = mapped_column(String(40), default=CONTENT_FORMAT,
+                                                server_default=CONTENT_FORMAT_1)
 
     round = relationship("Round")
     entries: Mapped[list[MeritEntry]] = relationship(back_populates="merit_list",
@@ -82,6 +96,9 @@ class MeritList(db.Model):
         CheckConstraint("kind IN ('eligible','passed_to_part_c','merit')", name="kind_known"),
         CheckConstraint("approved_by_id IS NULL OR approved_by_id <> prepared_by_id",
                         name="two_person_rule"),
+        CheckConstraint("cancelled_by_id IS NULL OR withdrawal_requested_by_id IS NULL "
+                        "OR cancelled_by_id <> withdrawal_requested_by_id",
+                        name="withdrawal_two_person_rule"),
     )
 
 
@@ -111,6 +128,9 @@ class MeritEntry(db.Model):
     total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     # {"part_b": "150.00", "part_c": "80.00", ...} as ranked
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Where each score came from, as ranked: {"part_b": "import:csv:…", "part_c": "interview:12"}
+    # (format 2 of the canonical content; null on entries of lists made before it).
+    sources: Mapped[dict | None] = mapped_column(JSON)
     # Why this entry sits above the next one: "total", "part_b", "application_number", "" (last).
     decided_by: Mapped[str] = mapped_column(String(40), default="")
     # Use of the list (not part of the published content): who has been called, appointed, ...
@@ -162,7 +182,8 @@ class OfferStatus:
     ACCEPTED = "accepted"
     WAIVED = "waived"
     LAPSED = "lapsed"
-    ALL = (PENDING, ACCEPTED, WAIVED, LAPSED)
+    WITHDRAWN = "withdrawn"  # the list it came from was withdrawn before the candidate reported
+    ALL = (PENDING, ACCEPTED, WAIVED, LAPSED, WITHDRAWN)
 
 
 class Offer(db.Model):
@@ -190,5 +211,6 @@ class Offer(db.Model):
     position = relationship("Position")
 
     __table_args__ = (
-        CheckConstraint("status IN ('pending','accepted','waived','lapsed')", name="status_known"),
+        CheckConstraint("status IN ('pending','accepted','waived','lapsed','withdrawn')",
+                        name="status_known"),
     )

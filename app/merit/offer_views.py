@@ -17,10 +17,10 @@ from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..common.i18n import current_locale
 from . import bp, list_use, offers
+from ..common.access import HR_ROLES
 from .offer_forms import (CallNextForm, DecideUseForm, ListFilterForm, UseCallForm,
                           UseRequestForm, WaiveOfferForm, accept_form, accept_uploads)
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 for _name, _helper in (("offer_status_label", offers.status_label),
                        ("offer_entry_status_label", offers.entry_status_label),

@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..applications.models import Application, Document, DocumentKind
 from ..applications.services import agency_may_see_application
 from ..audit.services import record
@@ -37,12 +37,12 @@ from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
 from ..uploads import services as uploads
+from ..common.access import is_hr_of
 from .labels import list_title as _list_title
 from .models import (EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer,
                      OfferStatus)
 from .services import usable  # H-LIST's rule: a published merit list within its validity
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 REPORT_DAYS_DEFAULT = 15
 REPORT_DAYS_MAX = 90
 CALL_MAX = 100
@@ -108,11 +108,6 @@ def owner_agency_id(merit_list: MeritList) -> int:
     return merit_list.round.agency_id
 
 
-def is_hr_of(user: User | None, agency_id: int | None) -> bool:
-    return (user is not None and agency_id is not None and user.has_role(*HR_ROLES)
-            and user.agency_id == agency_id)
-
-
 @agency_may_see_application.connect
 def _calling_agency_sees_the_application(application: Application, *, agency_id: int) -> bool:
     """An agency that called the candidate (e.g. through list use) sees the application's
@@ -158,7 +153,7 @@ def remaining_vacancies(request: ListUseRequest) -> int:
 
 def _check_call(merit_list: MeritList, actor: User, n, position_id, report_days,
                 documents_required, list_use: ListUseRequest | None) -> tuple[Position, list]:
-    if not actor.has_role(*HR_ROLES) or actor.agency_id is None:
+    if not is_hr_of(actor, actor.agency_id):
         raise Forbidden(_("Only HR staff of an agency may call candidates."))
     if list_use is None:
         if actor.agency_id != owner_agency_id(merit_list):

@@ -24,10 +24,10 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..common.clock import today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound
+from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..recruitment.models import Mode, Round
-from ..recruitment.services import is_hr_of
+from ..common.access import need_hr_of_round
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
 
 VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = (
@@ -56,9 +56,8 @@ def track_of_round(round_: Round) -> str:
 
 # ---- access ------------------------------------------------------------------------------
 
-def _need_hr(user, round_: Round) -> None:
-    if not is_hr_of(user, round_):
-        raise Forbidden(_("This round belongs to another agency."))
+# HR of the round's agency, or Forbidden (app/common/access.py).
+need_hr = need_hr_of_round
 
 
 def get_list(list_id: int) -> MeritList:
@@ -70,7 +69,7 @@ def get_list(list_id: int) -> MeritList:
 
 def list_for_hr(list_id: int, user) -> MeritList:
     found = get_list(list_id)
-    _need_hr(user, found.round)
+    need_hr(user, found.round)
     return found
 
 
@@ -134,7 +133,9 @@ def usable(merit_list: MeritList, on: date | None = None) -> bool:
 # What may still change on a published list: its lifecycle (superseded, cancelled) and its
 # validity (one extension). Entries may change only their use status (offers).
 _LIST_MUTABLE_AFTER_PUBLICATION = {"status", "cancelled_at", "cancel_reason", "valid_until",
-                                   "extended", "extension_reason"}
+                                   "extended", "extension_reason", "cancelled_by_id",
+                                   "withdrawal_requested_by_id", "withdrawal_requested_at",
+                                   "withdrawal_reason"}
 _ALLOWED_TRANSITIONS = {ListStatus.PUBLISHED: {ListStatus.SUPERSEDED, ListStatus.CANCELLED}}
 
 

@@ -12,13 +12,13 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
-from . import bp, generation, labels, list_use, offers, public, services, workflow
+from . import bp, generation, labels, list_use, offers, public, readiness, services, workflow
+from ..common.access import HR_ROLES
 from .digest import canonical_content, normalize_digest, verify
-from .forms import (CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
+from .forms import (ApproveForm, CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
                     VerifyListForm)
 from .models import ListKind
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 PER_PAGE = 100
 
 for _name, _helper in (("merit_status_label", labels.list_status_label),
@@ -53,7 +53,8 @@ def _kinds(round_):
 
 def _render_lists(round_, form=None, status: int = 200):
     form = form or GenerateListForm(kinds=_kinds(round_), formdata=None, kind=ListKind.MERIT)
-    return render_template("merit/hr_lists.html", round=round_,
+    missing = {k: readiness.unmet_conditions(round_, k) for k, _label in _kinds(round_)}
+    return render_template("merit/hr_lists.html", round=round_, missing=missing,
                            lists=services.lists_of_round(round_), form=form,
                            track=services.track_of_round(round_),
                            default_tie_break=", ".join(generation.default_tie_break(round_))
@@ -103,6 +104,8 @@ def hr_generate(round_id: int):
 def _render_list(ml, status: int = 200, **forms):
     q = request.args.get("q", "")
     forms = {"step_form": StepForm(formdata=None),
+             "approve_form": ApproveForm(formdata=None, prefix="approve"),
+             "withdraw_form": ReasonForm(formdata=None, prefix="withdraw"),
              "correct_form": CorrectForm(formdata=None, prefix="correct"),
              "extend_form": ExtendForm(formdata=None, prefix="extend"),
              "cancel_form": ReasonForm(formdata=None, prefix="cancel"), **forms}
@@ -114,7 +117,10 @@ def _render_list(ml, status: int = 200, **forms):
                            page=public.search_entries(ml, q, _page(), PER_PAGE),
                            counts=offers.list_usage(ml), versions=services.versions_of(ml),
                            people=public.people_of(ml), status_now=services.status_on(ml),
-                           stages=public.score_columns(ml), **forms), status
+                           stages=public.score_columns(ml),
+                           changes=workflow.changes_behind(ml) if ml.published_at is None else [],
+                           missing=readiness.unmet_conditions(ml.round, ml.kind)
+                           if ml.published_at is None else [], **forms), status
 
 
 @bp.route("/hr/lists/<int:list_id>")
@@ -139,8 +145,16 @@ def _step(list_id: int, action, done_message):
 @bp.route("/hr/lists/<int:list_id>/approve", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_approve(list_id: int):
-    return _step(list_id, workflow.approve,
-                 lambda ml: _("Version %(v)s approved. It can now be published.", v=ml.version))
+    ml = services.list_for_hr(list_id, current_user)
+    form = ApproveForm(prefix="approve")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        workflow.approve(ml, _me(), changes_seen=bool(form.changes_seen.data))
+    except DomainError as err:
+        return _render_list(ml, show_error(form, err), approve_form=form)
+    flash(_("Version %(v)s approved. It can now be published.", v=ml.version), "success")
+    return redirect(url_for("merit.hr_list", list_id=ml.id))
 
 
 @bp.route("/hr/lists/<int:list_id>/publish", methods=["POST"])
@@ -196,6 +210,29 @@ def hr_cancel(list_id: int):
         return _render_list(ml, show_error(form, err), cancel_form=form)
     flash(_("Version %(v)s is cancelled: it can no longer be used.", v=ml.version), "success")
     return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+@bp.route("/hr/lists/<int:list_id>/withdraw", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_request_withdrawal(list_id: int):
+    ml = services.list_for_hr(list_id, current_user)
+    form = ReasonForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        return _render_list(ml, 422, withdraw_form=form)
+    try:
+        workflow.request_withdrawal(ml, _me(), form.reason.data)
+    except DomainError as err:
+        return _render_list(ml, show_error(form, err), withdraw_form=form)
+    flash(_("Withdrawal requested. A second HR approver must confirm it; until then the list "
+            "stays in force."), "success")
+    return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+@bp.route("/hr/lists/<int:list_id>/withdraw/confirm", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_confirm_withdrawal(list_id: int):
+    return _step(list_id, workflow.confirm_withdrawal,
+                 lambda ml: _("Version %(v)s is withdrawn.", v=ml.version))
 
 
 # ---- public ------------------------------------------------------------------------------

@@ -9,20 +9,24 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role
-from ..audit.services import record
+from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..extensions import db
+from ..notifications.services import queue_email
+from ..scores.services import ScoreChange, manual_changes
 from .digest import digest_of
 from .generation import _prepare
-from .labels import list_status_label
-from .models import EntryStatus, ListStatus, MeritEntry, MeritList
-from .services import EXPIRED, PENDING, _need_hr, _snapshot, status_on, versions_of
+from .labels import list_status_label, list_title
+from .models import EntryStatus, ListStatus, MeritEntry, MeritList, Offer, OfferStatus
+from .readiness import require_ready, stages_for
+from .services import EXPIRED, PENDING, need_hr, _snapshot, status_on, versions_of
 
 DEFAULT_VALID_YEARS = 2  # config MERIT_LIST_VALID_YEARS overrides
 MAX_EXTENSION_YEARS = 2  # config MERIT_LIST_MAX_EXTENSION_YEARS overrides
@@ -36,9 +40,27 @@ def _lock(merit_list: MeritList) -> MeritList:
                               .execution_options(populate_existing=True)).one()
 
 
-def approve(merit_list: MeritList, approver) -> MeritList:
-    """The second pair of eyes: an HR approver of the agency other than the preparer."""
-    _need_hr(approver, merit_list.round)
+def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
+    """Every score on which this list rests that HR entered, imported or corrected (rather
+    than taken from its source): what the approver must see before approving."""
+    kinds = set(stages_for(merit_list.round, merit_list.kind))
+    return [c for c in manual_changes(merit_list.round) if c.stage_kind in kinds]
+
+
+def _require_current(merit_list: MeritList) -> None:
+    """The round is (still) at the stage this list needs, and no score it rests on changed
+    since it was prepared."""
+    require_ready(merit_list.round, merit_list.kind)
+    later = [c for c in changes_behind(merit_list) if c.at > merit_list.prepared_at]
+    if later:
+        raise NotAllowed(_("%(n)s scores were entered or corrected after this version was "
+                           "prepared: prepare it again so that it shows them.", n=len(later)))
+
+
+def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> MeritList:
+    """The second pair of eyes: an HR approver of the agency other than the preparer, who has
+    seen every score entered, imported or corrected by hand behind the list."""
+    need_hr(approver, merit_list.round)
     merit_list = _lock(merit_list)
     if not approver.has_role(Role.HR_APPROVER):
         raise Forbidden(_("Only an HR approver can approve a list."))
@@ -47,11 +69,19 @@ def approve(merit_list: MeritList, approver) -> MeritList:
                           "approver must check and approve it (two-person rule)."))
     if merit_list.status != ListStatus.DRAFT:
         raise NotAllowed(_("Only a draft list can be approved."))
+    _require_current(merit_list)
+    changes = changes_behind(merit_list)
+    if changes and not changes_seen:
+        raise ValidationFailed(_("%(n)s scores behind this list were entered, imported or "
+                                 "corrected by hand: review them below and confirm that you "
+                                 "have seen them.", n=len(changes)), "changes_seen")
     before = _snapshot(merit_list)
     merit_list.status = ListStatus.APPROVED
     merit_list.approved_by_id, merit_list.approved_at = approver.id, now()
     record("merit_list.approve", merit_list, actor=approver, before=before,
-           after=_snapshot(merit_list))
+           after=_snapshot(merit_list) | {"manual_changes_seen": [
+               {"application": c.application_number, "stage": c.stage_kind, "kind": c.kind,
+                "before": c.before, "after": c.after, "at": c.at} for c in changes]})
     db.session.commit()
     return merit_list
 
@@ -70,10 +100,11 @@ def add_years(d: date, years: int) -> date:
 def publish(merit_list: MeritList, actor) -> MeritList:
     """Publish an approved list: fix its content with a digest, start its validity, and
     supersede the version it corrects (which keeps that version's validity)."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     if merit_list.status != ListStatus.APPROVED:
         raise NotAllowed(_("Only an approved list can be published."))
+    _require_current(merit_list)
     old = db.session.get(MeritList, merit_list.supersedes_id) if merit_list.supersedes_id else None
     if old is not None and old.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("The version this correction replaces is no longer published."))
@@ -100,6 +131,7 @@ def publish(merit_list: MeritList, actor) -> MeritList:
         record("merit_list.supersede", old, actor=actor, before=old_before,
                after=_snapshot(old) | {"superseded_by": merit_list.id,
                                        "reason": merit_list.correction_reason})
+    anchor("merit_list.publish", merit_list)  # the chain's head, printed on the announcement
     try:
         db.session.commit()
     except IntegrityError:  # the same digest cannot be published twice
@@ -130,7 +162,7 @@ def _carry_use_over(old: MeritList, new: MeritList) -> None:
 def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritList:
     """A new draft version of a published list from the current scores, with the reason.
     It supersedes the published version once it is approved and published in turn."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
@@ -143,6 +175,7 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
     if pending is not None:
         raise NotAllowed(_("A correction is already being prepared (version %(v)s).",
                            v=pending.version))
+    require_ready(merit_list.round, merit_list.kind)
     return _prepare(merit_list.round, actor, merit_list.kind, merit_list.track, tie_break,
                     None, next_version=versions[-1].version + 1, supersedes=merit_list,
                     reason=reason)
@@ -150,7 +183,7 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
 
 def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     """Extend a valid published list once, with a reason."""
-    _need_hr(actor, merit_list.round)
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
@@ -180,20 +213,106 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
 
 
 def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
-    """Cancel a list (e.g. a new list for the same position is published) or a pending draft;
-    a cancelled list stays viewable and can no longer be used."""
-    _need_hr(actor, merit_list.round)
+    """Cancel a pending draft (or approved version) with a reason. A published list is not
+    cancelled by one person: it is withdrawn by two (request_withdrawal, confirm_withdrawal)."""
+    need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give the reason for the cancellation."), "reason")
-    if merit_list.status not in (ListStatus.PUBLISHED, *PENDING):
+    if merit_list.status == ListStatus.PUBLISHED:
+        raise NotAllowed(_("A published list is withdrawn by two people: request the "
+                           "withdrawal with its reason, and a second HR approver confirms it."))
+    if merit_list.status not in PENDING:
         raise NotAllowed(_("This list is %(status)s and cannot be cancelled.",
                            status=list_status_label(merit_list.status)))
     before = _snapshot(merit_list)
     merit_list.status = ListStatus.CANCELLED
     merit_list.cancelled_at, merit_list.cancel_reason = now(), reason
+    merit_list.cancelled_by_id = actor.id
     record("merit_list.cancel", merit_list, actor=actor, before=before,
            after=_snapshot(merit_list) | {"reason": reason})
     db.session.commit()
     return merit_list
+
+
+# ---- withdrawal of a published list (two people) -----------------------------------------
+
+def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
+    """First step: an HR user of the agency asks, with the reason, that the published list
+    be withdrawn. Nothing changes for the public until a second person confirms."""
+    need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the withdrawal: it is published with "
+                                 "the list."), "reason")
+    if merit_list.status != ListStatus.PUBLISHED:
+        raise NotAllowed(_("Only a published list can be withdrawn."))
+    if merit_list.withdrawal_requested_by_id is not None:
+        raise NotAllowed(_("A withdrawal of this list is already waiting for confirmation."))
+    merit_list.withdrawal_requested_by_id = actor.id
+    merit_list.withdrawal_requested_at, merit_list.withdrawal_reason = now(), reason
+    record("merit_list.withdrawal_request", merit_list, actor=actor,
+           after=_snapshot(merit_list) | {"reason": reason})
+    db.session.commit()
+    return merit_list
+
+
+def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
+    """Second step: an HR approver of the agency other than the requester confirms. The list
+    is withdrawn (status cancelled, with the reason and the date); its digest still verifies
+    the content as published. Offers made from it: those awaiting the candidate's answer are
+    withdrawn and the candidate is told by email; candidates who already reported in keep
+    their appointment."""
+    need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
+        raise NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
+    if not actor.has_role(Role.HR_APPROVER):
+        raise Forbidden(_("Only an HR approver can confirm a withdrawal."))
+    if actor.id == merit_list.withdrawal_requested_by_id:
+        raise Forbidden(_("You requested this withdrawal, so you cannot confirm it: a second "
+                          "HR approver must (two-person rule)."))
+    before = _snapshot(merit_list)
+    at = now()
+    merit_list.status = ListStatus.CANCELLED
+    merit_list.cancelled_at, merit_list.cancelled_by_id = at, actor.id
+    merit_list.cancel_reason = merit_list.withdrawal_reason
+    withdrawn = _withdraw_open_offers(merit_list, actor, at)
+    record("merit_list.withdraw", merit_list, actor=actor, before=before,
+           after=_snapshot(merit_list) | {"reason": merit_list.withdrawal_reason,
+                                          "requested_by": merit_list.withdrawal_requested_by_id,
+                                          "offers_withdrawn": withdrawn})
+    anchor("merit_list.withdraw", merit_list)
+    db.session.commit()
+    return merit_list
+
+
+def _withdraw_open_offers(merit_list: MeritList, actor, at) -> list[int]:
+    offers = list(db.session.scalars(
+        select(Offer).join(MeritEntry, MeritEntry.id == Offer.entry_id)
+        .where(MeritEntry.list_id == merit_list.id, Offer.status == OfferStatus.PENDING)
+        .order_by(Offer.id)))
+    for offer in offers:
+        offer.status, offer.responded_at = OfferStatus.WITHDRAWN, at
+        offer.entry.status = EntryStatus.AVAILABLE
+        record("offer.withdraw", offer, actor=actor, after={
+            "status": OfferStatus.WITHDRAWN, "list_id": merit_list.id,
+            "reason": merit_list.withdrawal_reason})
+        _tell_offer_withdrawn(offer, merit_list)
+    return [o.id for o in offers]
+
+
+def _tell_offer_withdrawn(offer: Offer, merit_list: MeritList) -> None:
+    candidate = offer.entry.candidate
+    locale = candidate.locale if candidate.locale in ("th", "en") else "th"
+    with force_locale(locale):
+        subject = _("Your call to report in is withdrawn")
+        body = _("Dear %(name)s,\n\nThe list \"%(list)s\" you were called from has been "
+                 "withdrawn because: %(reason)s\n\nYour call to report in is therefore "
+                 "withdrawn; you need not report in. You will be told if a new list is "
+                 "published.\n", name=candidate.display_name(locale),
+                 list=list_title(merit_list, locale), reason=merit_list.withdrawal_reason)
+    queue_email(to=candidate.email, subject=subject, body=body,
+                dedupe_key=f"offer-withdrawn:{offer.id}", user_id=candidate.id)

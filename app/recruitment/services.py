@@ -13,9 +13,10 @@ from ..agencies.models import Agency
 from ..applications.models import Application
 from ..audit.services import record
 from ..common.clock import now, to_utc
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..extensions import db
+from ..common.access import is_hr_of, need_hr_of_round
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
 
 DEFAULT_PASS_PERCENT = Decimal("60")
@@ -345,17 +346,10 @@ def get_round(round_id: int) -> Round:
     return round_
 
 
-def is_hr_of(user, round_: Round) -> bool:
-    return (bool(getattr(user, "is_authenticated", False))
-            and user.has_role("hr_officer", "hr_approver")
-            and user.agency_id is not None and user.agency_id == round_.agency_id)
-
-
 def round_for_hr(round_id: int, user) -> Round:
     """The round, if `user` is HR of its agency."""
     round_ = get_round(round_id)
-    if not is_hr_of(user, round_):
-        raise Forbidden(_("This round belongs to another agency."))
+    need_hr_of_round(user, round_)
     return round_
 
 
@@ -370,7 +364,7 @@ def public_round(round_id: int) -> Round:
 def visible_round(round_id: int, user) -> Round:
     """The public announcement, or the preview of a draft for the HR of its agency."""
     round_ = get_round(round_id)
-    if round_.status == RoundStatus.DRAFT and not is_hr_of(user, round_):
+    if round_.status == RoundStatus.DRAFT and not is_hr_of(user, round_.agency_id):
         raise NotFound(_("No such recruitment round."))
     return round_
 

@@ -12,11 +12,11 @@ from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..common.i18n import current_locale
 from . import bp, eligibility, services
+from ..common.access import HR_ROLES, is_hr_of
 from .forms import (BrowseFilterForm, PositionForm, RoundForm, StatusForm, WindowForm,
                     bangkok_local)
 from .models import Mode, RoundStatus
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 # The label helpers, available to every template of the app.
 for _name, _helper in (("mode_label", services.mode_label),
@@ -89,7 +89,7 @@ def round_detail(round_id: int):
     round_ = services.visible_round(round_id, current_user)
     return render_template("recruitment/round_detail.html", round=round_,
                            mine=_candidate_view(round_),
-                           is_hr=services.is_hr_of(current_user, round_))
+                           is_hr=is_hr_of(current_user, round_.agency_id))
 
 
 # ---- HR: positions -----------------------------------------------------------------------

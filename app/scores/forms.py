@@ -20,7 +20,13 @@ class ScoreEntryForm(FlaskForm):
     score = StringField(_l("Score"), filters=[_strip], validators=[DataRequired(), Length(max=12)],
                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
     note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=2000)],
-                         description=_l("Optional: why the score was entered or changed."))
+                         description=_l("Optional: why the score was entered."))
+    reason = TextAreaField(_l("Reason for the correction"), filters=[_strip],
+                           validators=[Optional(), Length(max=2000)],
+                           description=_l("Required to change a score already recorded (from the "
+                                          "online test, the panel, a file or HR): the change is "
+                                          "a correction, kept with before and after and shown "
+                                          "to the list's approver."))
 
 
 class ScoreImportForm(FlaskForm):

@@ -3,6 +3,12 @@ pulling Part A from the online test (or a valid Part A certificate).
 
 Whatever produced a score (the online test, a certificate, a Part C panel, HR typing a paper
 Part B), it lands here on the stage's own scale, and the merit list is ranked from these rows.
+
+Provenance: each score keeps its source and a reference (attempt, interview, file). Once a score
+is recorded, plain entry and CSV import cannot change it: changing it is a correction
+(`correct_stage_score`) with a reason, kept in `score_corrections` with before and after and the
+source it had; the attempt or interview it came from is not rewritten. Only the source itself
+may refresh its score (the online test re-pulled, the panel correcting its finalized score).
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,12 +33,21 @@ from ..common.i18n import labeller
 from ..exams.models import Attempt, Seat, Sitting
 from ..extensions import db
 from ..recruitment.models import Round, RoundStage, StageKind
-from .models import ScoreSource, StageScore
+from .models import ScoreCorrection, ScoreSource, StageScore
 
 CENT = Decimal("0.01")
+
+signals = Namespace()
+# Asked by the lists' gates (merit/readiness.py) for a stage produced elsewhere: a receiver
+# (the interviews for Part C) returns {"open": {application ids still being decided},
+# "absent": {application ids recorded absent}} for `round_` and `stage_kind`, so that scores
+# and lists need not know the capability that produces the stage.
+stage_progress = signals.signal("stage-progress")
 # Scores HR typed or imported are the HR's word: pulling Part A from the online test leaves
 # them as they are (HR corrects them by hand if the exam result should win).
-MANUAL_SOURCES = (ScoreSource.HR_ENTRY, ScoreSource.IMPORT)
+MANUAL_SOURCES = (ScoreSource.HR_ENTRY, ScoreSource.IMPORT, ScoreSource.CORRECTION)
+# Sources that may refresh a score they produced themselves (see _may_replace).
+SYSTEM_SOURCES = (ScoreSource.EXAM, ScoreSource.CERTIFICATE, ScoreSource.INTERVIEW)
 MAX_IMPORT_ERRORS_SHOWN = 20
 
 
@@ -99,6 +115,8 @@ def _put(application: Application, stage_kind: str, score, *, source: str, sourc
     if row is not None and (row.score, row.max_score, row.passed, row.source, row.note) == (
             value, stage.max_score, passed, source, note):
         return row, "unchanged"  # the same result again (e.g. a file imported twice)
+    if row is not None and not _may_replace(row, source):
+        raise ScoreIsSourced(already_recorded_message(application, row))
     if row is None:
         row = StageScore(application_id=application.id, stage_kind=stage_kind)
         db.session.add(row)
@@ -113,6 +131,29 @@ def _put(application: Application, stage_kind: str, score, *, source: str, sourc
     record("stage_score.record", row, actor=actor, before=before,
            after=_snapshot(row) | {"application_number": application.number})
     return row, outcome
+
+
+class ScoreIsSourced(NotAllowed):
+    """The score is already recorded: only a correction, with a reason, may change it."""
+
+    code = "score_sourced"
+
+
+def _may_replace(row: StageScore, source: str) -> bool:
+    """The online test, a certificate and the panel may refresh what they produced (a re-pull,
+    the chair's own audited correction); nothing replaces a recorded score silently."""
+    return source in SYSTEM_SOURCES and row.source in SYSTEM_SOURCES
+
+
+def already_recorded_message(application: Application, row: StageScore) -> str:
+    return _("Application %(number)s already has a score at this stage: %(score)s (%(source)s). "
+             "It cannot be overwritten; changing it is a correction, with the reason.",
+             number=application.number, score=_fmt_score(row.score),
+             source=source_label(row.source))
+
+
+def _fmt_score(value) -> str:
+    return "-" if value is None else f"{Decimal(value):.2f}"
 
 
 def record_stage_score(application: Application, stage_kind: str, score, *, source: str,
@@ -134,6 +175,106 @@ def record_stage_score(application: Application, stage_kind: str, score, *, sour
                              source_ref=source_ref, actor=actor, note=note, passed=passed)
     db.session.commit()
     return row
+
+
+def correct_stage_score(application: Application, stage_kind: str, score, *, actor,
+                        reason: str) -> ScoreCorrection:
+    """Change a recorded score, with a reason: the correction (before, after, the source the
+    score had, who, when, why) is kept and audited; the score's source becomes the correction.
+    The exam attempt, interview or file it came from is left as it was. Commits."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the correction: it is kept with the score "
+                                 "and shown to the list's approver."), "reason")
+    stage = _stage_of(application.round, stage_kind)
+    row = db.session.scalar(select(StageScore).where(
+        StageScore.application_id == application.id, StageScore.stage_kind == stage_kind)
+        .with_for_update())
+    if row is None:
+        raise NotAllowed(_("Application %(number)s has no score at this stage yet: enter it "
+                           "instead.", number=application.number))
+    value = parse_score(score)
+    _check_score(stage, value)
+    if value == row.score:
+        raise ValidationFailed(_("That is already the score."), "score")
+    before = _snapshot(row)
+    correction = ScoreCorrection(
+        stage_score_id=row.id, application_id=application.id, stage_kind=stage_kind,
+        score_before=row.score, score_after=value, passed_before=row.passed,
+        passed_after=value >= stage.pass_score, source_before=row.source,
+        source_ref_before=row.source_ref, reason=reason, corrected_by_id=actor.id,
+        corrected_at=now())
+    db.session.add(correction)
+    db.session.flush()
+    row.score, row.max_score, row.passed = value, stage.max_score, correction.passed_after
+    row.source, row.source_ref = ScoreSource.CORRECTION, f"correction:{correction.id}"
+    row.note, row.entered_by_id, row.entered_at = reason, actor.id, correction.corrected_at
+    record("stage_score.correct", row, actor=actor, before=before,
+           after=_snapshot(row) | {"application_number": application.number,
+                                   "reason": reason, "correction": correction.id})
+    db.session.commit()
+    return correction
+
+
+def existing_score(application: Application, stage_kind: str) -> StageScore | None:
+    return db.session.scalar(select(StageScore).where(
+        StageScore.application_id == application.id, StageScore.stage_kind == stage_kind))
+
+
+@dataclass
+class ScoreChange:
+    """A score not taken from its source as it stands: HR's entry or import, or a correction."""
+
+    kind: str  # "entry" / "import" / "correction"
+    application_number: str
+    stage_kind: str
+    before: Decimal | None
+    after: Decimal | None
+    by: object  # User or None
+    at: object  # datetime
+    reason: str
+    ref: str
+
+
+def manual_changes(round_: Round, since=None) -> list[ScoreChange]:
+    """Every score of the round entered or imported by HR, and every correction, oldest first
+    (only those at or after `since` when given): what a list's approver must have seen."""
+    changes: list[ScoreChange] = []
+    entries = db.session.execute(
+        select(StageScore, Application.number).join(
+            Application, Application.id == StageScore.application_id)
+        .where(Application.round_id == round_.id,
+               StageScore.source.in_((ScoreSource.HR_ENTRY, ScoreSource.IMPORT)))).all()
+    corrections = db.session.execute(
+        select(ScoreCorrection, Application.number).join(
+            Application, Application.id == ScoreCorrection.application_id)
+        .where(Application.round_id == round_.id)).all()
+    for s, number in entries:
+        changes.append(ScoreChange("entry" if s.source == ScoreSource.HR_ENTRY else "import",
+                                   number, s.stage_kind, None, s.score,
+                                   s.entered_by, s.entered_at, s.note,
+                                   s.source_ref))
+    for c, number in corrections:
+        changes.append(ScoreChange("correction", number, c.stage_kind, c.score_before,
+                                   c.score_after, c.corrected_by, c.corrected_at,
+                                   c.reason, f"{c.source_before}:{c.source_ref_before}"))
+    if since is not None:
+        changes = [c for c in changes if c.at >= since]
+    return sorted(changes, key=lambda c: (c.at, c.application_number))
+
+
+def sources_of_round(round_: Round) -> dict[int, dict[str, str]]:
+    """Each application's score sources by stage: {application id: {"part_b": "import:csv:…"}}
+    (the source, then its reference when it has one), as a list's entries carry them."""
+    out: dict[int, dict[str, str]] = {}
+    rows = db.session.execute(
+        select(StageScore.application_id, StageScore.stage_kind, StageScore.source,
+               StageScore.source_ref)
+        .join(Application, Application.id == StageScore.application_id)
+        .where(Application.round_id == round_.id)).all()
+    for app_id, kind, source, ref in rows:
+        out.setdefault(app_id, {})[kind] = f"{source}:{ref}" if ref else source
+    return out
 
 
 def scores_of(application: Application) -> dict[str, StageScore]:
@@ -217,6 +358,7 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
     reader.fieldnames = header
     apps = {a.number: a for a in db.session.scalars(
         select(Application).where(Application.round_id == round_.id))}
+    existing = scores_of_round(round_, stage_kind)
     errors: list[str] = []
     rows: list[tuple[Application, Decimal, str]] = []
     seen: dict[str, int] = {}
@@ -251,6 +393,11 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
         except ValidationFailed as err:
             errors.append(_("Line %(line)s, column score: %(message)s", line=line,
                             message=err.message))
+            value = None
+        current = existing.get(app_.id) if app_ is not None else None
+        if current is not None and value is not None and current.score != value:
+            errors.append(_("Line %(line)s, column score: %(message)s", line=line,
+                            message=already_recorded_message(app_, current)))
             value = None
         if app_ is not None and value is not None:
             rows.append((app_, value, (record_.get("note") or "").strip()))
@@ -378,6 +525,7 @@ SOURCE_LABELS = {
     ScoreSource.INTERVIEW: lambda: _("Interview panel"),
     ScoreSource.HR_ENTRY: lambda: _("Entered by HR"),
     ScoreSource.IMPORT: lambda: _("CSV import"),
+    ScoreSource.CORRECTION: lambda: _("Corrected by HR"),
 }
 
 

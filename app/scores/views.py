@@ -6,17 +6,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.models import Role
 from ..common.auth import roles_required
-from ..common.errors import DomainError
+from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
 from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
 from .models import ScoreSource
 from . import bp, services
+from ..common.access import HR_ROLES
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 bp.add_app_template_global(services.source_label, "score_source_label")
 
@@ -60,6 +59,17 @@ def hr_enter_score(round_id: int):
         return _render(round_, stage_kind, 422, entry_form=form)
     try:
         app_ = services.find_application(round_, form.application_number.data)
+        current = services.existing_score(app_, stage_kind)
+        if current is not None and current.score != services.parse_score(form.score.data):
+            if not form.reason.data:  # refuse before anything changes, saying why
+                raise ValidationFailed(services.already_recorded_message(app_, current),
+                                       "reason")
+            correction = services.correct_stage_score(app_, stage_kind, form.score.data,
+                                                      actor=_me(), reason=form.reason.data)
+            flash(_("Score of %(number)s corrected: %(before)s → %(after)s. The correction and "
+                    "its reason are shown to the list's approver.", number=app_.number,
+                    before=correction.score_before, after=correction.score_after), "success")
+            return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind))
         row = services.record_stage_score(app_, stage_kind, form.score.data,
                                           source=ScoreSource.HR_ENTRY, actor=_me(),
                                           note=form.note.data or "")
