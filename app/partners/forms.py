@@ -33,7 +33,7 @@ class MemberForm(FlaskForm):
     email = StringField(_l("Email of the partner's account"), filters=[_strip],
                         description=_l("The person registers first; the account then acts for "
                                        "this organisation only."),
-                        validators=[DataRequired(), Email(), Length(max=254)])
+                        validators=[DataRequired(), Length(max=254)])
 
 
 class AgreementForm(FlaskForm):
