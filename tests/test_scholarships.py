@@ -156,3 +156,16 @@ def test_hr_of_another_agency_cannot_see_or_act_on_a_contract(app, db, make):
     assert other.get(f"/hr/scholarships/{contract.id}").status_code == 403
     assert other.post(f"/hr/scholarships/{contract.id}/departure",
                       data={"on": date.today().isoformat(), "reason": "x"}).status_code == 403
+
+
+def test_demo_data_has_a_partner_nomination_in_progress_and_a_scholar_near_graduation(app, db):
+    from app.main import demo
+    from app.partners.models import Nomination, NominationStatus
+
+    demo.load()
+    nomination = db.session.scalar(select(Nomination))
+    assert nomination.status == NominationStatus.INVITED and nomination.round.is_accepting()
+    contract = db.session.scalar(select(ScholarshipContract))
+    assert contract.status == ContractStatus.STUDYING
+    assert 0 < (contract.expected_graduation - today_bangkok()).days <= 90
+    assert services.send_reminders() == {"reminders": 1}  # HR hears of the graduation
