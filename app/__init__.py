@@ -150,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     from .scores import bp as scores_bp
     from .main import bp as main_bp
     from .recruitment import bp as recruitment_bp
+    from .partners import bp as partners_bp
+    from .scholarships import bp as scholarships_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
@@ -160,6 +162,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(interviews_bp)
     app.register_blueprint(merit_bp)
     app.register_blueprint(scores_bp)
+    app.register_blueprint(partners_bp)
+    app.register_blueprint(scholarships_bp)
 
 
 def _wants_json() -> bool:
@@ -196,6 +200,7 @@ def _register_cli(app: Flask) -> None:
     from .main.cli import demo_cli
     from .merit.cli import merit_cli
     from .notifications.cli import outbox_cli
+    from .scholarships.cli import scholarships_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
@@ -204,3 +209,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(merit_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(scholarships_cli)

@@ -6,7 +6,9 @@
   warnings (`app.exams.jobs.tick`);
 - `offer-expiry`, every minute: lapse merit-list offers past their reply date
   (`app.merit.offers.expire_offers`, skipped if that module is absent);
-- `outbox`, every 15 s: send the queued emails (`app.notifications.services.send_pending`).
+- `outbox`, every 15 s: send the queued emails (`app.notifications.services.send_pending`);
+- `scholarship-reminders`, every hour: remind HR of scholars graduating, obligations ending and
+  early departures (`app.scholarships.services.send_reminders`; each reminder is sent once).
 
 The web processes never run these. Only the holder of a lock runs them: on PostgreSQL a
 session-level advisory lock (`pg_try_advisory_lock`) on a connection of its own, on SQLite an
@@ -168,6 +170,11 @@ def _offer_expiry():
     return fn() if fn else "skipped (no merit offers module)"
 
 
+def _scholarship_reminders():
+    fn = _optional("app.scholarships.services:send_reminders")
+    return fn() if fn else "skipped (no scholarships module)"
+
+
 def _outbox():
     from .notifications.services import send_pending
 
@@ -255,7 +262,8 @@ def default_jobs(deadline_every: float = 1.0, offers_every: float = 60.0,
                  outbox_every: float = 15.0) -> list[Job]:
     return [Job("exam-deadlines", deadline_every, _exam_deadlines),
             Job("offer-expiry", offers_every, _offer_expiry),
-            Job("outbox", outbox_every, _outbox)]
+            Job("outbox", outbox_every, _outbox),
+            Job("scholarship-reminders", 3600.0, _scholarship_reminders)]
 
 
 # ---- command line -------------------------------------------------------------------------

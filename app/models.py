@@ -11,4 +11,7 @@ from .interviews.models import (ConflictDeclaration, CriterionScore, Interview, 
                                 RubricCriterion, Substitute, Unavailability)
 from .merit.models import ListUseRequest, MeritEntry, MeritList, Offer  # noqa: F401
 from .notifications.models import OutboxEmail  # noqa: F401
+from .partners.models import (Agreement, AgreementRound, Nomination, PartnerMember,  # noqa: F401
+                              PartnerOrganisation, agreement_positions)
+from .scholarships.models import PlacementRound, ScholarshipContract, ScholarshipReminder  # noqa: F401
 from .scores.models import ScoreCorrection, StageScore  # noqa: F401

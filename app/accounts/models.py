@@ -22,7 +22,10 @@ class Role:
     PANEL = "panel"
     PROCTOR = "proctor"
     ADMIN = "admin"
-    ALL = (CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN)
+    # A partner organisation's account (MOU channel): acts for its organisation only
+    # (app/partners).
+    PARTNER = "partner"
+    ALL = (CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN, PARTNER)
     # Roles that act for one agency and need user.agency_id.
     AGENCY_SCOPED = (HR_OFFICER, HR_APPROVER)
 
@@ -147,7 +150,8 @@ class UserRole(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
         CheckConstraint(
-            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin')",
+            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin',"
+            "'partner')",
             name="role_known",
         ),
     )

@@ -18,6 +18,7 @@ ROLE_LABELS = {
     Role.PANEL: _l("Interview panel member"),
     Role.PROCTOR: _l("Exam proctor"),
     Role.ADMIN: _l("Administrator"),
+    Role.PARTNER: _l("Partner organisation (MOU)"),
 }
 KIND_LABELS = {
     AgencyKind.OFFICE: _l("Office (สำนักงาน)"),

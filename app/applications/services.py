@@ -27,6 +27,10 @@ from .models import (AccommodationRequest, AccommodationStatus, Application, App
 # applications answer here rather than being imported by it.
 signals = Namespace()
 agency_may_see_application = signals.signal("application-agency-may-see")
+# Asked with (round, user=…) before anything is checked or stored: a capability that reserves
+# rounds for some people (partners' nominees, scholarship holders) answers with the refusal
+# (a DomainError) when `user` may not apply to that round, None otherwise.
+application_refusal = signals.signal("application-refusal")
 
 ACTIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED)
 REVIEWABLE_ROUND_STATES = (RoundStatus.OPEN, RoundStatus.CLOSED)
@@ -107,6 +111,9 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
         raise Forbidden(_("Only candidate accounts can apply."))
     if not round_.is_accepting():
         raise NotAllowed(_("This round is not accepting applications."))
+    for _receiver, refusal in application_refusal.send(round_, user=user):
+        if refusal is not None:
+            raise refusal
     previous = existing_application(round_, user)
     if previous is not None and previous.status != ApplicationStatus.WITHDRAWN:
         raise NotAllowed(_("You have already applied to this round (application %(number)s).",

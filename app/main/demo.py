@@ -16,7 +16,9 @@ from ..common.clock import now
 from ..exams.models import Exam
 from ..extensions import db
 from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
-from ..recruitment.services import _apply_mode_rules, default_stages, snapshot
+from ..partners import services as partners
+from ..recruitment.services import _apply_mode_rules, change_status, default_stages, snapshot
+from ..scholarships import services as scholarships
 
 DEMO_PASSWORD = "demo-pass-2569"
 
@@ -47,6 +49,13 @@ USERS = [
      "310050067890"),
     ("disabled@demo.bma.go.th", "ปิติ", "มีสุข", "Piti", "Meesuk", [Role.CANDIDATE], None,
      "150990011223"),
+    # The MOU and scholarship channels (_load_channels).
+    ("partner@demo.bma.go.th", "ศิริ", "ประสานงาน", "Siri", "Prasanngan", [Role.PARTNER], None,
+     None),
+    ("nominee@demo.bma.go.th", "ณัฐ", "แพทย์ดี", "Nat", "Phaetdee", [Role.CANDIDATE], None,
+     "110370045678"),
+    ("scholar@demo.bma.go.th", "กานดา", "พยาบาลใจ", "Kanda", "Phayabanjai", [Role.CANDIDATE], None,
+     "110470056789"),
 ]
 
 
@@ -161,7 +170,45 @@ def load() -> list[tuple[str, str]]:
         record("round.create", round_, actor=hr[agency], after=snapshot(round_) | {"demo": True})
     db.session.commit()
     _load_exam(users, agencies["CSC"], hr["CSC"])
+    _load_channels(users, hr["MSD"], positions["doctor"])
     return accounts
+
+
+def _load_channels(users: dict, hr: User, doctor: Position) -> None:
+    """One partner university with an agreement, a round under it and a nomination awaiting the
+    nominee's answer; one scholar whose graduation is six weeks away."""
+    org = partners.create_organisation(hr, name_th="มหาวิทยาลัยนวมินทราธิราช",
+                                       name_en="Navamindradhiraj University", kind="university")
+    today = now().date()
+    agreement = partners.create_agreement(hr, partners.AgreementInput(
+        number="กท 0602/MOU-2569-01", organisation_id=org.id,
+        title_th="ความร่วมมือผลิตแพทย์เพื่อโรงพยาบาลสังกัดกรุงเทพมหานคร",
+        title_en="Doctors for the BMA's hospitals", position_ids=[doctor.id], places_per_year=5,
+        valid_from=today - timedelta(days=60), valid_until=today + timedelta(days=3 * 365),
+        qualifications_th="แพทยศาสตรบัณฑิต และใบอนุญาตประกอบวิชาชีพเวชกรรม",
+        qualifications_en="Doctor of Medicine with a medical licence",
+        min_education_level=EducationLevel.BACHELOR))
+    partners.link_partner_account(org, "partner@demo.bma.go.th", hr)
+    round_ = partners.open_round(
+        agreement, hr, code="MSD-MOU-2569-01", position_id=doctor.id,
+        title_th="คัดเลือกแพทย์ตามบันทึกข้อตกลงกับมหาวิทยาลัยนวมินทราธิราช",
+        title_en="MOU selection: doctors from Navamindradhiraj University",
+        opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=20), vacancies=3)
+    change_status(round_, hr, RoundStatus.OPEN, "demo")
+    nominee = users["nominee@demo.bma.go.th"]
+    partners.nominate(round_, users["partner@demo.bma.go.th"], partners.NomineeInput(
+        national_id=nominee.national_id, email=nominee.email, first_name_th="ณัฐ",
+        last_name_th="แพทย์ดี", first_name_en="Nat", last_name_en="Phaetdee",
+        statement="บัณฑิตแพทย์ผลการเรียนดีเด่น"),
+        invitation_link=lambda token: f"/nominations/invitation/{token}")
+    scholar = users["scholar@demo.bma.go.th"]
+    scholarships.record_contract(hr, scholarships.ContractInput(
+        number="สพ 01/2566", national_id=scholar.national_id, email=scholar.email,
+        first_name_th="กานดา", last_name_th="พยาบาลใจ", first_name_en="Kanda",
+        last_name_en="Phayabanjai", field_of_study="พยาบาลศาสตร์",
+        degree="พยาบาลศาสตรบัณฑิต", institution="คณะพยาบาลศาสตร์เกื้อการุณย์",
+        study_start=today - timedelta(days=4 * 365 - 42),
+        expected_graduation=today + timedelta(days=42), years_funded=Decimal(4)))
 
 
 DEMO_BANK = Path(__file__).resolve().parents[2] / "exam_bank" / "part_a"
