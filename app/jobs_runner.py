@@ -258,6 +258,17 @@ def default_jobs(deadline_every: float = 1.0, offers_every: float = 60.0,
             Job("outbox", outbox_every, _outbox)]
 
 
+def start_in_process(app: Flask) -> Scheduler:
+    """The scheduler as a background task of a web process (JOBS_IN_WEB, `make run`): its
+    `time_up` and warnings then reach this process's candidates without a message queue. It
+    still takes the deployment's one lock, so a second such process only stands by."""
+    from .extensions import socketio
+
+    scheduler = Scheduler(app, default_jobs(), interval=1.0)
+    socketio.start_background_task(scheduler.run)
+    return scheduler
+
+
 # ---- command line -------------------------------------------------------------------------
 
 jobs_cli = AppGroup("jobs", help="The scheduler: deadlines, offer expiry, the email outbox.")
