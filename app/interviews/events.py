@@ -95,7 +95,9 @@ def notify_chair_changed(interview: Interview) -> None:
 
 @socketio.on("connect", namespace=PANEL)
 def panel_connect(auth=None):
-    if not current_user.is_authenticated or not current_user.has_role(Role.PANEL):
+    if not current_user.is_authenticated:  # (the same code on every namespace: realtime.md)
+        raise ConnectionRefusedError("unauthorized")
+    if not current_user.has_role(Role.PANEL):
         raise ConnectionRefusedError("forbidden")
 
 
