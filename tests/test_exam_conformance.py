@@ -385,23 +385,26 @@ def test_a_websocket_close_is_not_an_error_in_the_log(server, hall, make):
 def test_after_every_server_process_stops_for_30_s_the_time_is_given_back(server, hall, make):
     """The last test of the module: the outage is real (the process killed, 30 s, restarted)."""
     sitting, proctor, [(cand, seat, attempt)] = running_sitting(make)
+    sitting_id, seat_id, attempt_id = sitting.id, seat.id, attempt.id
     c, state = joined(hall, sitting, cand)
     before = state["deadline"]
+    cand_cookie, proctor_cookie = hall.cookie(cand), hall.cookie(proctor)
     assert wait_for(lambda: db.session.query(ServerHeartbeat).count() > 0, timeout=5)
     db.session.remove()
     c.drop()
     server.kill()  # every server process: no heartbeat, no sweeper
     time.sleep(OUTAGE_SECONDS)
     server.start()
-    back, state = joined(hall, sitting, cand)
+    back = hall.client(cand_cookie)
+    state = back.call("join", {"sitting_id": sitting_id})["state"]
     added = state["outage_seconds"]
     assert OUTAGE_SECONDS <= added <= OUTAGE_SECONDS + 15
     moved = (state["deadline"], before)
     db.session.remove()
-    fresh = db.session.get(Attempt, attempt.id)
+    fresh = db.session.get(Attempt, attempt_id)
     assert fresh.outage_seconds == added and fresh.status == "in_progress"
     assert db.session.query(AuditEntry).filter_by(action="attempt.outage_time_back").count() == 1
     assert moved[0] > moved[1]
-    p = hall.client(hall.cookie(proctor), "/proctor")
-    rows = p.call("watch", {"sitting_id": sitting.id})["candidates"]
-    assert [r["outage_seconds"] for r in rows if r["seat_id"] == seat.id] == [added]
+    p = hall.client(proctor_cookie, "/proctor")
+    rows = p.call("watch", {"sitting_id": sitting_id})["candidates"]
+    assert [r["outage_seconds"] for r in rows if r["seat_id"] == seat_id] == [added]

@@ -71,6 +71,9 @@
     tr.appendChild(el("td", {}, row.answered + " / " + row.item_count));
     var left = el("td", {"class": "time-left"}, mmss(timeLeft(entry)));
     tr.appendChild(left);
+    var lost = el("td", {"class": "time-lost"});
+    lostText(entry, lost);
+    tr.appendChild(lost);
     tr.appendChild(el("td", {}, row.focus_losses));
     tr.appendChild(el("td", {}, row.extra_time_percent ? "+" + row.extra_time_percent + "%" : t.none));
     var actions = el("td", {"class": "row-actions"});
@@ -83,10 +86,32 @@
         choose("force-target", row.seat_id, "force-reason");
       }));
     }
+    if (row.state === "in_progress" || row.state === "disconnected") {
+      actions.appendChild(document.createTextNode(" "));
+      actions.appendChild(actionButton(t.give_back, t.give_back_for + " " + row.name, function () {
+        choose("give-back-target", row.seat_id, "give-back-reason");
+      }));
+    }
     tr.appendChild(actions);
     entry.tr = tr;
     entry.timeCell = left;
+    entry.lostCell = lost;
     return tr;
+  }
+
+  /* Time lost on the candidate's side (counting while they are away) and time given back
+     for a server outage. */
+  function lostText(entry, cell) {
+    var row = entry.row, parts = [];
+    var elapsed = (Date.now() - entry.receivedAt) / 1000;
+    var lost = (row.lost_seconds || 0) + (row.state === "disconnected" && status === "started" ? elapsed : 0);
+    if (row.state === "disconnected" && row.disconnected_since) {
+      var since = new Date(row.disconnected_since);
+      parts.push(t.away_since.replace("{time}", since.toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "th-TH")));
+    }
+    if (lost >= 1) { parts.push(t.lost.replace("{time}", mmss(lost))); }
+    if (row.outage_seconds) { parts.push(t.outage.replace("{time}", mmss(row.outage_seconds))); }
+    cell.textContent = parts.length ? parts.join("; ") : t.none;
   }
 
   function upsert(row, receivedAt) {
@@ -116,6 +141,7 @@
   function refreshTargets() {
     fillTargets("extend-target", [{value: "all", text: t.all_candidates}]);
     fillTargets("force-target", [{value: "", text: t.choose_candidate}]);
+    fillTargets("give-back-target", [{value: "", text: t.choose_candidate}]);
   }
 
   function fillTargets(id, first) {
@@ -139,6 +165,7 @@
     order.forEach(function (seatId) {
       var entry = rows[seatId];
       if (entry && entry.timeCell) { entry.timeCell.textContent = mmss(timeLeft(entry)); }
+      if (entry && entry.lostCell && entry.row.state === "disconnected") { lostText(entry, entry.lostCell); }
     });
   }
 
@@ -288,6 +315,21 @@
       forceForm, function () {
         document.getElementById("force-reason").value = "";
         return t.ok_force + " " + name;
+      });
+  });
+
+  var giveBackForm = document.getElementById("give-back-form");
+  giveBackForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var target = document.getElementById("give-back-target").value;
+    if (!target) { say(t.need_candidate, true); document.getElementById("give-back-target").focus(); return; }
+    var reason = reasonOf("give-back-reason");
+    if (reason === null) { return; }
+    var name = rows[target] ? rows[target].row.name : "";
+    act("give_back", {sitting_id: sittingId, seat_id: Number(target), reason: reason},
+      giveBackForm, function (ack) {
+        document.getElementById("give-back-reason").value = "";
+        return t.ok_give_back + " " + mmss(ack.seconds) + " · " + name;
       });
   });
 
