@@ -166,3 +166,52 @@ def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen
     assert "หมดเวลา" in page.locator("#exam-end").inner_text()
     assert serious_violations(page) == []
     context.close()
+
+
+def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser, live_server,
+                                                                       make):
+    from .live_client import LiveClient, logged_in_cookie
+
+    eh.bank()
+    exam = eh.exam(duration=30)
+    sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
+    proctor = make.user("proctor", agency=sitting.agency)
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    from app.exams import services
+    services.start_sitting(sitting, hr)
+    services.begin_if_due(attempt)
+    sitting_id, seat_id, attempt_id, deadline = sitting.id, seat.id, attempt.id, attempt.deadline
+    cookie = logged_in_cookie(live_server, cand.email, make.PASSWORD)
+    proctor_email = proctor.email
+    db.session.remove()
+
+    candidate = LiveClient(live_server, cookie, "/exam", ("time",)).connect()
+    assert candidate.call("join", {"sitting_id": sitting_id})["ok"]
+    candidate.drop()  # the candidate's network goes
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", proctor_email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"/proctor/sittings/{sitting_id}")
+    row = page.locator(f"tr[data-seat-id='{seat_id}'] .time-lost")
+    # Away since …, and the time lost so far counting (tick by tick, between updates).
+    page.wait_for_function(
+        "sel => ((document.querySelector(sel) || {}).textContent || '').indexOf('เสียเวลา') >= 0",
+        arg=f"tr[data-seat-id='{seat_id}'] .time-lost")
+    assert "หลุดการเชื่อมต่อตั้งแต่" in row.inner_text()
+    assert serious_violations(page) == []
+    page.locator(f"tr[data-seat-id='{seat_id}'] button", has_text="คืนเวลา").click()
+    assert page.locator("#give-back-target").input_value() == str(seat_id)
+    page.fill("#give-back-reason", "สัญญาณ Wi-Fi ห้อง 101 ขัดข้อง")
+    page.locator("#give-back-form button[type=submit]").click()
+    page.wait_for_function("document.getElementById('action-result').textContent.indexOf('คืนเวลาแล้ว') >= 0")
+    db.session.remove()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.deadline > deadline and attempt.extension_seconds >= 1
+    context.close()

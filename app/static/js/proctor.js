@@ -1,12 +1,16 @@
 /* The proctor's live dashboard: follows one sitting over the /proctor Socket.IO namespace
    (docs/realtime.md), keeps the candidates table current, counts time down between updates,
-   and sends the proctor's actions, showing each acknowledgement in the aria-live region. */
+   and sends the proctor's actions, showing each acknowledgement in the aria-live region.
+   Reads its JSON, builds elements and fills translated texts with outbox.js's helpers
+   (window.BmaLive: load outbox.js first). */
 (function () {
   "use strict";
 
   var ACK_TIMEOUT_MS = 10000;
-  var cfg = JSON.parse(document.getElementById("proctor-config").textContent);
+  var live = window.BmaLive;
+  var cfg = live.readJSON("proctor-config");
   var t = cfg.strings;
+  var fill = live.translator(t);  // fill("lost", {time: "01:05"})
   var sittingId = cfg.sitting_id;
   var status = cfg.status;
   var rows = {};   // seat_id -> {row, receivedAt, tr}
@@ -19,11 +23,12 @@
 
   // ---- small helpers ---------------------------------------------------------------------
 
+  /* el(tag, attrs, text): BmaLive.el with the text as the third argument. */
   function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
+    var all = {};
+    Object.keys(attrs || {}).forEach(function (k) { all[k] = attrs[k]; });
+    if (text !== undefined && text !== null) { all.text = String(text); }
+    return live.el(tag, all);
   }
 
   function say(text, isError) {
@@ -107,10 +112,10 @@
     var lost = (row.lost_seconds || 0) + (row.state === "disconnected" && status === "started" ? elapsed : 0);
     if (row.state === "disconnected" && row.disconnected_since) {
       var since = new Date(row.disconnected_since);
-      parts.push(t.away_since.replace("{time}", since.toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "th-TH")));
+      parts.push(fill("away_since", {time: since.toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "th-TH")}));
     }
-    if (lost >= 1) { parts.push(t.lost.replace("{time}", mmss(lost))); }
-    if (row.outage_seconds) { parts.push(t.outage.replace("{time}", mmss(row.outage_seconds))); }
+    if (lost >= 1) { parts.push(fill("lost", {time: mmss(lost)})); }
+    if (row.outage_seconds) { parts.push(fill("outage", {time: mmss(row.outage_seconds)})); }
     cell.textContent = parts.length ? parts.join("; ") : t.none;
   }
 
@@ -183,7 +188,7 @@
 
   // ---- the connection ----------------------------------------------------------------------
 
-  var socket = io("/proctor");
+  var socket = io("/proctor", live.SOCKET_OPTIONS);
 
   function watch() {
     socket.timeout(ACK_TIMEOUT_MS).emit("watch", {sitting_id: sittingId}, function (err, ack) {
