@@ -30,7 +30,7 @@ demo: migrate
 # One web process that also runs the scheduler (JOBS_IN_WEB): with no message queue, the
 # deadline sweeper's time_up must come from the process the candidates are connected to.
 run: demo
-	@echo "Serving BMA Recruit on http://127.0.0.1:5000 (gunicorn, gevent)"
+	@echo "Serving BMA Recruit on http://127.0.0.1:$${PORT:-5000} (gunicorn, gevent)"
 	FLASK_CONFIG=$${FLASK_CONFIG:-local} JOBS_IN_WEB=1 PORT=$${PORT:-5000} \
 		$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 

@@ -296,6 +296,7 @@ def start_in_process(app: Flask) -> Scheduler:
     still takes the deployment's one lock, so a second such process only stands by."""
     from .extensions import socketio
 
+    _configure_logging()
     scheduler = Scheduler(app, default_jobs(), interval=1.0)
     socketio.start_background_task(scheduler.run)
     return scheduler
