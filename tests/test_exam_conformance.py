@@ -278,6 +278,62 @@ def test_a_new_device_continues_from_the_highest_seq_in_the_join_state(hall, mak
                                   "seq": nxt})["stale"] is False
 
 
+def test_a_connection_that_has_not_joined_is_not_the_live_one(hall, make):
+    sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make)
+    c = hall.client(hall.cookie(cand))
+    assert refused(c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": 1}),
+                   "not_found")
+    assert refused(c.call("question", {"index": 0}), "not_found")
+
+
+def test_sync_gives_the_server_clock_and_the_remaining_time(hall, make):
+    sitting, _proctor, [(cand, _seat, _attempt)] = running_sitting(make)
+    c, state = joined(hall, sitting, cand)
+    sent = int(time.time() * 1000)
+    ack = c.call("sync", {"client_time": sent})
+    assert ack["ok"] and ack["client_time"] == sent and ack["status"] == "in_progress"
+    assert abs(ack["server_ms"] - sent) < 5000 and ack["deadline"] == state["deadline"]
+    assert 0 <= state["remaining_seconds"] - ack["remaining_seconds"] <= 5
+    assert refused(c.call("sync", {"client_time": "now"}), "validation_failed")
+
+
+def test_a_question_never_carries_its_key_and_submit_returns_the_result(hall, make):
+    sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make)
+    c, _state = joined(hall, sitting, cand)
+    question = c.call("question", {"index": 0})["question"]
+    assert "key" not in question and [ch["id"] for ch in question["choices"]] == \
+        attempt.form[0]["choice_order"]
+    assert c.call("answer", {"index": 0, "choice": "b", "seq": 1})["ok"]  # (the key is b)
+    ack = c.call("submit", {})
+    assert ack["ok"] and ack["state"]["status"] == "submitted"
+    assert ack["state"]["result"]["score"] == "1.00"
+    assert refused(c.call("answer", {"index": 1, "choice": "b", "seq": 2}), "submitted")
+
+
+def test_extensions_announcements_and_warnings_reach_the_candidate(hall, make):
+    sitting, proctor, [(cand, seat, attempt)] = running_sitting(make)
+    c, state = joined(hall, sitting, cand)
+    p = hall.client(hall.cookie(proctor), "/proctor")
+    ack = p.call("extend", {"sitting_id": sitting.id, "seat_ids": [seat.id], "seconds": 120,
+                            "reason": "reader's accommodation"})
+    assert ack == {"ok": True, "changed": [seat.id]}
+    assert wait_for(lambda: c.events("time"))
+    assert c.events("time")[0]["reason"] == "extension" and c.events("time")[0]["seconds"] == 120
+    assert refused(p.call("extend", {"sitting_id": sitting.id, "seat_ids": "some",
+                                     "seconds": 60, "reason": "x"}), "validation_failed")
+    assert refused(p.call("extend", {"sitting_id": sitting.id, "seat_ids": "all",
+                                     "seconds": 10**6, "reason": "x"}), "validation_failed")
+    assert p.call("announce", {"sitting_id": sitting.id, "message": "ห้ามใช้เครื่องคิดเลข"})["ok"]
+    assert wait_for(lambda: c.events("announcement"))
+    assert c.events("announcement")[0]["message"] == "ห้ามใช้เครื่องคิดเลข"
+    # Under a minute left: the sweeper of this process sends the one-minute warning.
+    db.session.execute(update(Attempt).where(Attempt.id == attempt.id)
+                       .values(deadline=now() + timedelta(seconds=50)))
+    db.session.commit()
+    assert wait_for(lambda: c.events("warning"), timeout=10)
+    assert c.events("warning")[0] == {"minutes_left": 1}
+
+
 # ---- the start, the pause, the end -------------------------------------------------------------
 
 def test_a_window_candidate_waits_until_they_press_start(hall, make):
