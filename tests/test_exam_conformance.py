@@ -15,7 +15,7 @@ from sqlalchemy import update
 from app.audit.models import AuditEntry
 from app.common.clock import now
 from app.exams import services
-from app.exams.models import Attempt, AttemptAnswer, Seat, ServerHeartbeat, Sitting
+from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
 from app.extensions import db
 from bench import cluster
 
@@ -455,6 +455,8 @@ def test_after_every_server_process_stops_for_30_s_the_time_is_given_back(server
     state = back.call("join", {"sitting_id": sitting_id})["state"]
     added = state["outage_seconds"]
     assert OUTAGE_SECONDS <= added <= OUTAGE_SECONDS + 15
+    # (in the session's language: Thai, the default)
+    assert "เนื่องจากระบบใช้งานไม่ได้" in state["outage_notice"]
     moved = (state["deadline"], before)
     db.session.remove()
     fresh = db.session.get(Attempt, attempt_id)

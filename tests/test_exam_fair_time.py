@@ -119,6 +119,8 @@ def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam,
     assert "unavailable" in entry.after["reason"] and entry.after["seconds"] == 312
     state = services.join(cand.id, sitting.id, "sid-back", at=back).state
     assert state["outage_seconds"] == 312
+    assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was "
+                                      "unavailable.")
     assert outages.outage_notice(312) == "5 minutes 12 seconds were added because the system " \
                                          "was unavailable."
     assert candidate_row(waiting_seat, at=back)["outage_seconds"] == 0

@@ -24,16 +24,14 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
 from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
-from . import certificates, timing
+from . import certificates, outages, timing
 from .assembly import assemble_form, section_layout
 from .errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
                      SectionClosed, TimeUp)
 from .models import (Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting)
 from .proctoring import candidate_row
-
-# The largest `seq` (Number.MAX_SAFE_INTEGER: a JavaScript client counts exactly up to here).
-MAX_SEQ = 2**53 - 1
 
 log = logging.getLogger(__name__)
 THAI_LABELS = ["ก", "ข", "ค", "ง", "จ", "ฉ"]
@@ -365,6 +363,9 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
         "timing_mode": sitting.timing_mode,
         "can_start": attempt.status == "not_started" and can_start(sitting, at),
         "outage_seconds": attempt.outage_seconds,
+        # What to tell the candidate about it, in their language (null when nothing was added).
+        "outage_notice": outages.outage_notice(attempt.outage_seconds)
+        if attempt.outage_seconds else None,
         "server_time": at.isoformat(),
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
         "remaining_seconds": timing.remaining_seconds(attempt, frozen_at),
