@@ -1,11 +1,13 @@
-# BMA Recruit: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the suite.
+# BMA Recruit: `make run` serves the demo on http://127.0.0.1:5000 as production serves it
+# (gunicorn, one gevent worker, no reloader, no debugger); `make dev` serves it with Werkzeug's
+# reloader for development; `make test` runs the suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install migrate demo translations clean-db lint
+.PHONY: run dev test install migrate demo translations clean-db lint
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,9 +27,17 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load --if-empty
 
+# One web process that also runs the scheduler (JOBS_IN_WEB): with no message queue, the
+# deadline sweeper's time_up must come from the process the candidates are connected to.
 run: demo
-	@echo "Serving BMA Recruit on http://127.0.0.1:5000"
-	$(BIN)/python wsgi.py
+	@echo "Serving BMA Recruit on http://127.0.0.1:$${PORT:-5000} (gunicorn, gevent)"
+	FLASK_CONFIG=$${FLASK_CONFIG:-local} JOBS_IN_WEB=1 PORT=$${PORT:-5000} \
+		$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+# Development only: reloads on code changes (the jobs run in the reloader's child only).
+dev: demo
+	@echo "Serving BMA Recruit on http://127.0.0.1:5000 (development: reloader, debugger)"
+	FLASK_CONFIG=$${FLASK_CONFIG:-development} $(BIN)/python wsgi.py
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -50,6 +50,14 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
     # Proctors' tables get answer counts in batches, at most this often (0: one per answer).
     PROCTOR_PROGRESS_SECONDS = float(os.environ.get("PROCTOR_PROGRESS_SECONDS", "1.0"))
+    # Time the platform could not serve is given back (app/exams/outages.py): every web process
+    # writes a heartbeat this often, and a gap in the newest beat longer than the threshold
+    # (no live process, or no database) is an outage whose length the tests under way get back.
+    HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "5"))
+    OUTAGE_THRESHOLD_SECONDS = float(os.environ.get("OUTAGE_THRESHOLD_SECONDS", "15"))
+    # Run the scheduler (deadlines, offers, outbox) inside the web process: `make run` (one
+    # process, no message queue). Production runs it once, in `flask jobs run` (deploy/).
+    JOBS_IN_WEB = os.environ.get("JOBS_IN_WEB", "") in ("1", "true", "yes")
     # The Redis pub/sub channel: one per deployment sharing a Redis (and per test run).
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
@@ -155,8 +163,14 @@ def check_secret_key(key) -> None:
                            "(docs/security.md says how to make one)")
 
 
+class LocalConfig(Config):
+    """`make run`: served as in production (gunicorn, gevent, no debugger), on plain HTTP on
+    this machine, so without production's secure-only cookies."""
+
+
 config = {
     "development": DevelopmentConfig,
+    "local": LocalConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
     "default": DevelopmentConfig,

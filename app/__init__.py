@@ -89,8 +89,13 @@ def _init_extensions(app: Flask) -> None:
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     register_template_helpers(app)
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or None
+    from .common.sockets import MAX_MESSAGE_BYTES
+
+    # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
+    # with `too_large`, not cut off with the connection: docs/realtime.md.)
     socketio.init_app(app, message_queue=queue, channel=app.config["SOCKETIO_CHANNEL"],
-                      async_mode=app.config["SOCKETIO_ASYNC_MODE"])
+                      async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+                      max_http_buffer_size=MAX_MESSAGE_BYTES)
 
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .accounts import sessions

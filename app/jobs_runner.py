@@ -1,6 +1,6 @@
 """The scheduler: the periodic work of the platform, run EXACTLY ONCE per deployment.
 
-`flask jobs run` (or `python -m app.jobs_runner`) is one process that runs, in a loop:
+`flask jobs run` (or `python -m app.jobs_runner`) is one process whose APScheduler runs:
 
 - `exam-deadlines`, every second: auto-submit attempts at their deadline, send the minute
   warnings (`app.exams.jobs.tick`);
@@ -12,7 +12,7 @@
 
 The web processes never run these. Only the holder of a lock runs them: on PostgreSQL a
 session-level advisory lock (`pg_try_advisory_lock`) on a connection of its own, on SQLite an
-exclusive `flock` on a file beside the database. A second scheduler, started by mistake or as a
+exclusive lock (the `filelock` package) on a file beside the database. A second scheduler, started by mistake or as a
 standby on another host, waits for the lock and takes over when the first dies (the lock goes
 with its connection or process). If the lock connection is lost (PostgreSQL restarted) the
 scheduler stops running jobs until it holds the lock again. Each job is idempotent anyway
@@ -23,7 +23,6 @@ Its Socket.IO events (`time_up`, `warning`) reach candidates through the message
 """
 from __future__ import annotations
 
-import fcntl
 import importlib
 import logging
 import os
@@ -31,10 +30,12 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import click
+import filelock
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import create_engine, text
@@ -97,39 +98,31 @@ class PostgresLock:
 
 
 class FileLock:
-    """An exclusive flock on a file (SQLite: one host, several processes)."""
+    """An exclusive lock on a file (SQLite: one host, several processes), taken without
+    waiting; the operating system lets it go with the process, however it ends."""
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self.fd: int | None = None
+        self.lock = filelock.FileLock(self.path, timeout=0, thread_local=False)
 
     def describe(self) -> str:
         return f"file lock {self.path}"
 
     def acquire(self) -> bool:
-        if self.fd is not None:
+        if self.lock.is_locked:
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+            self.lock.acquire()
+        except filelock.Timeout:
             return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
         return True
 
     def held(self) -> bool:
-        return self.fd is not None
+        return self.lock.is_locked
 
     def release(self) -> None:
-        if self.fd is not None:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_UN)
-            finally:
-                os.close(self.fd)
-                self.fd = None
+        if self.lock.is_locked:
+            self.lock.release(force=True)
 
 
 def lock_for(app: Flask):
@@ -192,13 +185,32 @@ class Job:
     name: str
     every: float
     fn: Callable
-    next_at: float = 0.0
     runs: int = 0
     failures: int = 0
 
 
+def _apscheduler(app: Flask):
+    """APScheduler's scheduler for this process: greenlets in a gevent web process
+    (JOBS_IN_WEB under gunicorn), threads elsewhere. One run of a job at a time, and a run
+    missed while the previous one lasted is skipped, not queued (coalesce)."""
+    defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    if app.config.get("SOCKETIO_ASYNC_MODE") == "gevent":
+        from apscheduler.schedulers.gevent import GeventScheduler
+
+        return GeventScheduler(timezone=timezone.utc, job_defaults=defaults)
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    return BackgroundScheduler(timezone=timezone.utc, job_defaults=defaults)
+
+
 @dataclass
 class Scheduler:
+    """The jobs on APScheduler, run only while this process holds the deployment's lock.
+
+    The loop in `run` is the leader election: it alone touches the lock (a database
+    connection is not shared between threads), takes it when free, and pauses every job when
+    it is lost; the jobs themselves only look at `leading`.
+    """
     app: Flask
     jobs: list[Job] = field(default_factory=list)
     interval: float = 1.0
@@ -207,23 +219,21 @@ class Scheduler:
 
     def __post_init__(self):
         self.lock = lock_for(self.app)
+        self.leading = threading.Event()
 
-    def run_due(self) -> None:
-        at = time.monotonic()
-        for job in self.jobs:
-            if at < job.next_at:
-                continue
-            job.next_at = at + job.every
-            try:
-                with self.app.app_context():
-                    result = job.fn()
-                job.runs += 1
-                if _worth_logging(result):
-                    log.info("job %s: %s", job.name, result)
-            except Exception:  # a failing job (a database blip) must not stop the others
-                job.failures += 1
-                log.exception("job %s failed", job.name)
-                self._forget_session()
+    def _run_job(self, job: Job) -> None:
+        if not self.leading.is_set():
+            return
+        try:
+            with self.app.app_context():
+                result = job.fn()
+            job.runs += 1
+            if _worth_logging(result):
+                log.info("job %s: %s", job.name, result)
+        except Exception:  # a failing job (a database blip) must not stop the others
+            job.failures += 1
+            log.exception("job %s failed", job.name)
+            self._forget_session()
 
     def _forget_session(self):
         from .extensions import db
@@ -234,27 +244,49 @@ class Scheduler:
         except Exception:
             pass
 
+    def _lead(self, scheduler) -> None:
+        self.leading.set()
+        log.info("scheduler lock taken (%s); running jobs: %s", self.lock.describe(),
+                 ", ".join(f"{j.name} every {j.every:g}s" for j in self.jobs))
+        start = datetime.now(timezone.utc)
+        for job in self.jobs:  # each runs at once, then at its interval
+            scheduler.modify_job(job.name, next_run_time=start)
+
+    def _step_down(self, scheduler) -> None:
+        self.leading.clear()
+        for job in self.jobs:
+            scheduler.pause_job(job.name)
+
     def run(self, max_seconds: float | None = None) -> None:
         end = time.monotonic() + max_seconds if max_seconds else None
+        scheduler = _apscheduler(self.app)
+        for job in self.jobs:  # added paused: they start when the lock is ours
+            scheduler.add_job(self._run_job, "interval", seconds=job.every, args=[job],
+                              id=job.name, name=job.name, next_run_time=None)
+        scheduler.start()
         told_waiting = False
         try:
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
-                if not self.lock.held():
-                    if not self.lock.acquire():
+                if self.leading.is_set() and not self.lock.held():
+                    log.warning("scheduler lock lost; jobs paused until it is ours again")
+                    self._step_down(scheduler)
+                if not self.leading.is_set():
+                    if self.lock.acquire():
+                        told_waiting = False
+                        self._lead(scheduler)
+                    else:
                         if not told_waiting:
                             log.warning("another scheduler holds the %s; waiting (standby)",
                                         self.lock.describe())
                             told_waiting = True
-                        self.stop.wait(self.wait)
+                        self.stop.wait(self.wait if end is None else
+                                       max(0.0, min(self.wait, end - time.monotonic())))
                         continue
-                    told_waiting = False
-                    log.info("scheduler lock taken (%s); running jobs: %s", self.lock.describe(),
-                             ", ".join(f"{j.name} every {j.every:g}s" for j in self.jobs))
-                    for job in self.jobs:
-                        job.next_at = 0.0
-                self.run_due()
-                self.stop.wait(self.interval)
+                self.stop.wait(self.interval if end is None else
+                               max(0.0, min(self.interval, end - time.monotonic())))
         finally:
+            self.leading.clear()
+            scheduler.shutdown(wait=True)
             self.lock.release()
 
 
@@ -264,6 +296,18 @@ def default_jobs(deadline_every: float = 1.0, offers_every: float = 60.0,
             Job("offer-expiry", offers_every, _offer_expiry),
             Job("outbox", outbox_every, _outbox),
             Job("scholarship-reminders", 3600.0, _scholarship_reminders)]
+
+
+def start_in_process(app: Flask) -> Scheduler:
+    """The scheduler as a background task of a web process (JOBS_IN_WEB, `make run`): its
+    `time_up` and warnings then reach this process's candidates without a message queue. It
+    still takes the deployment's one lock, so a second such process only stands by."""
+    from .extensions import socketio
+
+    _configure_logging()
+    scheduler = Scheduler(app, default_jobs(), interval=1.0)
+    socketio.start_background_task(scheduler.run)
+    return scheduler
 
 
 # ---- command line -------------------------------------------------------------------------

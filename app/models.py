@@ -5,7 +5,7 @@ from .applications.models import AccommodationRequest, Application, Document  # 
 from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
 from .recruitment.models import Position, Round, RoundStage  # noqa: F401
 from .exams.models import (Announcement, Attempt, AttemptAnswer, Certificate, Exam, ExamItem,  # noqa: F401
-                           ItemVersion, Seat, Sitting, SittingProctor)
+                           ItemVersion, Outage, Seat, ServerHeartbeat, Sitting, SittingProctor)
 from .interviews.models import (ConflictDeclaration, CriterionScore, Interview,  # noqa: F401
                                 InterviewSlot, MemberSubmission, Panel, PanelMember, Rubric,
                                 RubricCriterion, Substitute, Unavailability)

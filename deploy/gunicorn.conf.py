@@ -4,10 +4,12 @@ One process = one gevent worker (Flask-SocketIO cannot balance Socket.IO session
 workers of one gunicorn master: its balancing is not sticky). Run about one such process per
 core, each on its own port (PORT, 8001, 8002, ...), behind nginx with sticky sessions, and share
 events between them through Redis (SOCKETIO_MESSAGE_QUEUE). See docs/deployment.md.
-The periodic jobs do NOT run here: one `flask jobs run` per deployment does them.
+The periodic jobs do NOT run here: one `flask jobs run` per deployment does them (except under
+`make run`, JOBS_IN_WEB=1: one process). Each worker writes a heartbeat (see post_worker_init).
 """
 import os
 import resource
+import sys
 
 # Before the app is imported (in the worker, after gevent's monkey patching): Flask-SocketIO
 # must use gevent here, while tests and `make run` keep threads (config.SOCKETIO_ASYNC_MODE).
@@ -38,3 +40,11 @@ def on_starting(server):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     server.log.info("open files limit %s (worker_connections %s)",
                     resource.getrlimit(resource.RLIMIT_NOFILE)[0], worker_connections)
+
+
+def post_worker_init(worker):
+    """Before the worker serves: its heartbeat (time lost to the server is given back first)
+    and, with JOBS_IN_WEB, the scheduler (wsgi.start_background)."""
+    module = sys.modules.get("wsgi")
+    if module is not None and hasattr(module, "start_background"):
+        module.start_background(module.app)

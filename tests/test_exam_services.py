@@ -143,8 +143,15 @@ def test_bad_answers_are_refused_with_a_reason(exam, make):
         services.record_answer(attempt, 99, "a", 1)
     with pytest.raises(BadAnswer):
         services.record_answer(attempt, 0, "z", 1)
-    with pytest.raises(BadAnswer):
-        services.record_answer(attempt, 0, "a", 0)
+    # The rule (docs/realtime.md): a payload of the wrong shape or range is validation_failed,
+    # one that does not fit this attempt's form or stored answers is bad_answer.
+    for seq in (0, 2**53, True):
+        with pytest.raises(ValidationFailed):
+            services.record_answer(attempt, 0, "a", seq)
+    assert services.record_answer(attempt, 0, "a", 2**53 - 1)["seq"] == 2**53 - 1
+    with pytest.raises(BadAnswer):  # the same seq with another choice: refused, not "stored"
+        services.record_answer(attempt, 0, "b", 2**53 - 1)
+    assert services.record_answer(attempt, 0, "a", 2**53 - 1)["stale"] is False
 
 
 def test_no_question_or_answer_before_the_start_or_after_the_deadline(exam, make):

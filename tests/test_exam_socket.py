@@ -151,7 +151,9 @@ def test_proctor_announces_extends_pauses_and_force_submits(app, make, setup, db
     assert proctor.emit("force_submit", {"sitting_id": sid, "seat_id": s["seat"].id,
                                          "reason": "candidate left the room"},
                         namespace="/proctor", callback=True) == {"ok": True}
-    assert events(cand, "time_up")[0]["status"] == "submitted"
+    forced = events(cand, "force_submitted")[0]
+    assert forced["reason"] == "candidate left the room"
+    assert forced["state"]["status"] == "submitted" and not events(cand, "time_up")
     actions = [e.action for e in entries_for("attempts", s["attempt"].id)]
     assert {"attempt.extend", "attempt.submit"} <= set(actions)
 

@@ -1,8 +1,16 @@
-"""What every Socket.IO handler shares: acks that carry refusals, and payload parsing."""
+"""What every Socket.IO handler shares: acks that carry refusals, and payload parsing.
+
+The payload rules of docs/realtime.md live here: an event's payload is a JSON object of at most
+MAX_EVENT_BYTES (`too_large` otherwise); every integer has a documented range and every flag is
+a boolean. A payload of the wrong shape (a field missing, of the wrong type or out of its range)
+is `validation_failed`, refused before any database work.
+"""
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import math
 
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
@@ -14,6 +22,40 @@ from ..extensions import db
 from .errors import DomainError, ValidationFailed
 
 log = logging.getLogger(__name__)
+
+# An event's payload, as JSON, may be this long (docs/realtime.md): the largest real payload (an
+# announcement of 2,000 Thai characters) is about 6 KB. Larger payloads are refused with
+# `too_large`; beyond the transport's own limit (MAX_MESSAGE_BYTES, engine.io's
+# max_http_buffer_size) the connection is closed instead, as no ack can be read.
+MAX_EVENT_BYTES = 16 * 1024
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+# The ranges of the protocol's integers.
+MAX_SEQ = 2**53 - 1  # a JavaScript number counts exactly up to here (Number.MAX_SAFE_INTEGER)
+MAX_ID = 2**31 - 1  # database ids (32-bit on PostgreSQL)
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+def _size(data) -> int:
+    try:
+        return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    except (TypeError, ValueError):  # (binary attachments: not part of the protocol)
+        return MAX_EVENT_BYTES + 1
+
+
+def check_payload(data) -> dict:
+    """The event's payload as a dict: missing is `{}`; anything but an object is refused."""
+    if data is None:
+        return {}
+    if _size(data) > MAX_EVENT_BYTES:
+        raise TooLarge(_("This message is too large (at most %(limit)s bytes).",
+                         limit=MAX_EVENT_BYTES))
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("The message must be a JSON object."))
+    return data
 
 
 def acked(handler=None, *, login: bool = True):
@@ -28,11 +70,11 @@ def acked(handler=None, *, login: bool = True):
 
     @functools.wraps(handler)
     def wrapper(*args):
-        data = args[0] if args else None
         try:
+            data = check_payload(args[0] if args else None)
             if login and not current_user.is_authenticated:
                 return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
-            return handler(data if isinstance(data, dict) else {})
+            return handler(data)
         except DomainError as err:
             db.session.rollback()
             return err.to_dict()
@@ -45,10 +87,54 @@ def acked(handler=None, *, login: bool = True):
     return wrapper
 
 
-def int_field(data: dict, name: str) -> int:
+def unknown_event(event: str, data=None) -> dict:
+    """The ack of an event the namespace does not have (a too large one says so first)."""
+    if data is not None and _size(data) > MAX_EVENT_BYTES:
+        return TooLarge(_("This message is too large (at most %(limit)s bytes).",
+                          limit=MAX_EVENT_BYTES)).to_dict()
+    return {"ok": False, "error": "unknown_event",
+            "message": _("Unknown event: %(event)s.", event=str(event)[:60])}
+
+
+def int_field(data: dict, name: str, low: int = -2**63, high: int = 2**63 - 1) -> int:
+    """A required whole number in [low, high] (by default what a 64-bit column holds): a JSON
+    boolean or 1.0 is not one. Pass the field's documented range."""
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationFailed(_("%(name)s must be a whole number.", name=name), name)
+    if not low <= value <= high:
+        raise ValidationFailed(_("%(name)s must be between %(low)s and %(high)s.", name=name,
+                                 low=low, high=high), name)
+    return value
+
+
+def bool_field(data: dict, name: str) -> bool:
+    """A required JSON boolean: "yes", 1 or null are refused."""
+    value = data.get(name)
+    if not isinstance(value, bool):
+        raise ValidationFailed(_("%(name)s must be true or false.", name=name), name)
+    return value
+
+
+def number_field(data: dict, name: str, low: float = 0, high: float = MAX_SEQ) -> float:
+    """A required finite JSON number in [low, high] (integers and decimals)."""
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        raise ValidationFailed(_("%(name)s must be a number.", name=name), name)
+    if not low <= value <= high:
+        raise ValidationFailed(_("%(name)s must be between %(low)s and %(high)s.", name=name,
+                                 low=low, high=high), name)
+    return value
+
+
+def text_field(data: dict, name: str, required: bool = True) -> str:
+    """A string field; missing is "" (services decide whether it may be empty)."""
+    value = data.get(name, "")
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("%(name)s must be text.", name=name), name)
     return value
 
 

@@ -15,13 +15,16 @@ from sqlalchemy import update
 from ..common.clock import now
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.i18n import current_locale
-from ..common.sockets import acked, int_field
+from ..common.sockets import (MAX_ID, MAX_SEQ, acked, bool_field, int_field, number_field,
+                              text_field, unknown_event)
 from ..extensions import db, socketio
 from . import services, timing
 from .models import Attempt, Seat, Sitting
 from .proctoring import ProgressBatcher, can_proctor, candidate_row, candidate_rows
 
 EXAM, PROCTOR = "/exam", "/proctor"
+# A question's index: 0 .. MAX_INDEX (a form never has more items; docs/realtime.md).
+MAX_INDEX = 9999
 
 
 def attempt_room(attempt_id: int) -> str:
@@ -75,6 +78,11 @@ def exam_connect(auth=None):
     _connected[request.sid] = current_user.id
 
 
+@socketio.on("*", namespace=EXAM)
+def exam_unknown(event, data=None, *_rest):
+    return unknown_event(event, data)
+
+
 @socketio.on("disconnect", namespace=EXAM)
 def exam_disconnect(*_args):
     sid = request.sid
@@ -111,7 +119,7 @@ def exam_join(data):
     user_id = _connected.get(request.sid)
     if user_id is None:
         return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
-    joined = services.join(user_id, int_field(data, "sitting_id"), request.sid)
+    joined = services.join(user_id, int_field(data, "sitting_id", 1, MAX_ID), request.sid)
     live = _joined[request.sid] = joined.live
     if joined.previous_sid:
         socketio.emit("superseded", {}, to=joined.previous_sid, namespace=EXAM)
@@ -125,36 +133,42 @@ def exam_join(data):
 @socketio.on("sync", namespace=EXAM)
 @acked(login=False)
 def exam_sync(data):
+    client_time = number_field(data, "client_time")
     t = now()
-    result = {"ok": True, "client_time": data.get("client_time"), "server_time": t.isoformat(),
+    result = {"ok": True, "client_time": client_time, "server_time": t.isoformat(),
               "server_ms": int(t.timestamp() * 1000)}
     live = _joined.get(request.sid)
     if live is not None:
         status = services.started_status(live, None, t)
-        db.session.rollback()  # (a read: end its transaction)
-        result.update(remaining_seconds=timing.remaining_seconds(status, t),
+        result.update(remaining_seconds=status.remaining_seconds(t),
                       deadline=status.deadline.isoformat() if status.deadline else None,
-                      status=status.status)
+                      status=status.status, sitting_status=status.sitting_status)
+        if status.status == "not_started":  # (the waiting room: may the start button work?)
+            result["can_start"] = services.can_start(db.session.get(Sitting, live.sitting_id), t)
+        db.session.rollback()  # (a read: end its transaction)
     return result
 
 
 @socketio.on("question", namespace=EXAM)
 @acked(login=False)
 def exam_question(data):
-    question = services.question(_joined_live(), int_field(data, "index"), current_locale(),
-                                 sid=request.sid)
+    index = int_field(data, "index", 0, MAX_INDEX)
+    question = services.question(_joined_live(), index, current_locale(), sid=request.sid)
     return {"ok": True, "question": question}
 
 
 @socketio.on("answer", namespace=EXAM)
 @acked(login=False)
 def exam_answer(data):
-    live = _joined_live()
-    choice = data.get("choice")
+    index, seq = int_field(data, "index", 0, MAX_INDEX), int_field(data, "seq", 1, MAX_SEQ)
+    if "choice" not in data:
+        raise ValidationFailed(_("Say which choice: a choice id, or null to clear the answer."),
+                               "choice")
+    choice = data["choice"]
     if choice is not None and not isinstance(choice, str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
-    result = services.record_answer(live, int_field(data, "index"), choice,
-                                    int_field(data, "seq"), sid=request.sid)
+    live = _joined_live()
+    result = services.record_answer(live, index, choice, seq, sid=request.sid)
     _progress().answered(live.sitting_id, live.seat_id)
     return result
 
@@ -162,8 +176,22 @@ def exam_answer(data):
 @socketio.on("flag", namespace=EXAM)
 @acked(login=False)
 def exam_flag(data):
-    return services.set_flag(_joined_live(), int_field(data, "index"),
-                             bool(data.get("flagged")), sid=request.sid)
+    index, flagged = int_field(data, "index", 0, MAX_INDEX), bool_field(data, "flagged")
+    return services.set_flag(_joined_live(), index, flagged, sid=request.sid)
+
+
+@socketio.on("start", namespace=EXAM)
+@acked
+def exam_start(_data):
+    """The candidate presses start in the waiting room (window sittings)."""
+    live = _joined_live()
+    attempt = services.start_attempt(live, request.sid)
+    state = services.page_state(attempt)
+    # Another device of the same candidate (superseded soon anyway) and the proctors hear it.
+    socketio.emit("started", state, to=attempt_room(live.attempt_id), namespace=EXAM,
+                  skip_sid=request.sid)
+    notify_proctors(attempt.seat)
+    return {"ok": True, "state": state}
 
 
 @socketio.on("focus_lost", namespace=EXAM)
@@ -188,13 +216,19 @@ def exam_submit(_data):
 
 @socketio.on("connect", namespace=PROCTOR)
 def proctor_connect(auth=None):
-    if not current_user.is_authenticated or not current_user.has_role(
-            "proctor", "hr_officer", "hr_approver"):
+    if not current_user.is_authenticated:  # (the same code as on /exam and /panel)
+        raise ConnectionRefusedError("unauthorized")
+    if not current_user.has_role("proctor", "hr_officer", "hr_approver"):
         raise ConnectionRefusedError("forbidden")
 
 
+@socketio.on("*", namespace=PROCTOR)
+def proctor_unknown(event, data=None, *_rest):
+    return unknown_event(event, data)
+
+
 def _sitting(data: dict) -> Sitting:
-    sitting = db.session.get(Sitting, int_field(data, "sitting_id"))
+    sitting = db.session.get(Sitting, int_field(data, "sitting_id", 1, MAX_ID))
     if sitting is None:
         raise NotFound(_("No such sitting."))
     if not can_proctor(current_user, sitting):
@@ -207,10 +241,14 @@ def _tell_proctors_status(sitting: Sitting) -> None:
                   namespace=PROCTOR)
 
 
-def _broadcast_time(attempt: Attempt, reason: str) -> None:
-    socketio.emit("time", {"remaining_seconds": timing.remaining_seconds(attempt, now()),
+def broadcast_time(attempt: Attempt, reason: str, seconds: int | None = None) -> None:
+    """Tell the candidate's page its time changed (`reason`: extension, given_back, outage)."""
+    at = now()
+    sitting = attempt.seat.sitting
+    stops = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
+    socketio.emit("time", {"remaining_seconds": timing.remaining_seconds(attempt, stops),
                            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
-                           "server_time": now().isoformat(), "reason": reason},
+                           "server_time": at.isoformat(), "reason": reason, "seconds": seconds},
                   to=attempt_room(attempt.id), namespace=EXAM)
 
 
@@ -244,13 +282,17 @@ def proctor_start(data):
 @acked
 def proctor_announce(data):
     sitting = _sitting(data)
-    item = services.announce(sitting, current_user, str(data.get("message") or ""))
+    item = services.announce(sitting, current_user, text_field(data, "message"))
     socketio.emit("announcement", {"message": item.message, "at": item.at.isoformat()},
                   to=sitting_room(sitting.id), namespace=EXAM)
     return {"ok": True}
 
 
 def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
+    if seat_ids != "all" and not (isinstance(seat_ids, list) and seat_ids and all(
+            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID
+            for i in seat_ids)):
+        raise ValidationFailed(_("seat_ids must be \"all\" or a list of seat ids."), "seat_ids")
     seats = sitting.seats if seat_ids == "all" else [
         s for s in sitting.seats if s.id in set(seat_ids or [])]
     if seat_ids != "all" and len(seats) != len(set(seat_ids or [])):
@@ -262,10 +304,12 @@ def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
 @acked
 def proctor_extend(data):
     sitting = _sitting(data)
+    seconds = int_field(data, "seconds", -3600, 4 * 3600)
+    reason = text_field(data, "reason")
     changed = services.extend_time(current_user, _attempts_of(sitting, data.get("seat_ids")),
-                                   int_field(data, "seconds"), str(data.get("reason") or ""))
+                                   seconds, reason)
     for attempt in changed:
-        _broadcast_time(attempt, "extension")
+        broadcast_time(attempt, "extension", seconds)
         notify_proctors(attempt.seat)
     return {"ok": True, "changed": [a.seat_id for a in changed]}
 
@@ -274,7 +318,7 @@ def proctor_extend(data):
 @acked
 def proctor_pause(data):
     sitting = _sitting(data)
-    reason = str(data.get("reason") or "")
+    reason = text_field(data, "reason")
     services.pause_sitting(sitting, current_user, reason)
     socketio.emit("paused", {"reason": reason}, to=sitting_room(sitting.id), namespace=EXAM)
     _tell_proctors_status(sitting)
@@ -285,7 +329,7 @@ def proctor_pause(data):
 @acked
 def proctor_resume(data):
     sitting = _sitting(data)
-    services.resume_sitting(sitting, current_user, str(data.get("reason") or ""))
+    services.resume_sitting(sitting, current_user, text_field(data, "reason"))
     for seat in sitting.seats:
         if seat.attempt is not None and seat.attempt.status == "in_progress":
             socketio.emit("resumed", {
@@ -299,12 +343,29 @@ def proctor_resume(data):
 @socketio.on("force_submit", namespace=PROCTOR)
 @acked
 def proctor_force_submit(data):
+    seat_id, reason = int_field(data, "seat_id", 1, MAX_ID), text_field(data, "reason")
     sitting = _sitting(data)
-    attempts = _attempts_of(sitting, [int_field(data, "seat_id")])
+    attempts = _attempts_of(sitting, [seat_id])
     if not attempts:
         raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
-    attempt = services.submit(attempts[0], "proctor", actor=current_user,
-                              reason=str(data.get("reason") or ""))
-    socketio.emit("time_up", services.page_state(attempt), to=attempt_room(attempt.id), namespace=EXAM)
+    attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
+    # Its own event, with the reason: not `time_up`, which says the time ran out.
+    socketio.emit("force_submitted", {"reason": reason, "state": services.page_state(attempt)},
+                  to=attempt_room(attempt.id), namespace=EXAM)
     notify_proctors(attempt.seat)
     return {"ok": True}
+
+
+@socketio.on("give_back", namespace=PROCTOR)
+@acked
+def proctor_give_back(data):
+    """One step: give a candidate back the time they lost disconnected, with a reason."""
+    seat_id, reason = int_field(data, "seat_id", 1, MAX_ID), text_field(data, "reason")
+    sitting = _sitting(data)
+    attempts = _attempts_of(sitting, [seat_id])
+    if not attempts:
+        raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
+    seconds = services.give_back_lost_time(current_user, attempts[0], reason)
+    broadcast_time(attempts[0], "given_back", seconds)
+    notify_proctors(attempts[0].seat)
+    return {"ok": True, "seat_id": seat_id, "seconds": seconds}

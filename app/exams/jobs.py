@@ -1,4 +1,5 @@
-"""Periodic work of the online test: submit attempts at their deadline, warn before it.
+"""Periodic work of the online test: submit attempts at their deadline, warn before it; and
+each web process's heartbeat, which gives back time lost to the server (`outages`).
 
 `tick()` is safe to run in several processes at once: submitting is idempotent (a conditional
 UPDATE claims each attempt once). Warnings are remembered per process, so with several
@@ -13,8 +14,8 @@ from sqlalchemy import select
 
 from ..common.clock import now
 from ..extensions import db, socketio
-from . import services, timing
-from .events import EXAM, attempt_room, notify_proctors
+from . import outages, services, timing
+from .events import EXAM, attempt_room, broadcast_time, notify_proctors
 from .models import Attempt, Seat, Sitting
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,12 @@ _warned: dict[int, set[int]] = {}
 def tick() -> dict:
     """One pass: auto-submit what is due, send the minute warnings. Needs an app context."""
     at = now()
+    if outages.serving_stale(at):
+        # No web process has beaten for longer than the threshold: candidates cannot be
+        # served, and an outage not yet given back may be under way. Submitting now would
+        # take time the platform owes them.
+        db.session.remove()
+        return {"submitted": [], "warned": 0, "held": True}
     submitted = services.submit_due(at)
     for attempt_id in submitted:
         attempt = db.session.get(Attempt, attempt_id)
@@ -49,15 +56,51 @@ def tick() -> dict:
     return {"submitted": submitted, "warned": warned}
 
 
-def run_forever(app, interval: float = 1.0) -> None:
+def heartbeat(kind: str = outages.WEB) -> outages.Beat:
+    """One beat of this process; tells the candidates given an outage's time back (those
+    connected: the database was away, not this process) and their proctors."""
+    result = outages.beat(kind)
+    for attempt_id in result.changed:
+        attempt = db.session.get(Attempt, attempt_id)
+        broadcast_time(attempt, "outage", result.outage.seconds)
+        notify_proctors(attempt.seat)
+    db.session.remove()
+    return result
+
+
+def beat_once(app) -> None:
+    """The first beat, before the process serves anyone (an outage is given back first)."""
+    try:
+        with app.app_context():
+            heartbeat()
+    except Exception:
+        log.warning("heartbeat failed (database unreachable?); retrying in the background",
+                    exc_info=True)
+
+
+def heartbeat_forever(app) -> None:
+    interval = float(app.config["HEARTBEAT_SECONDS"])
+    failing = False
     while True:
+        socketio.sleep(interval)
         try:
             with app.app_context():
-                tick()
-        except Exception:  # keep the scheduler alive through a database blip
-            log.exception("exam scheduler tick failed")
-        socketio.sleep(interval)
+                heartbeat()
+            if failing:
+                log.warning("heartbeat: the database is reachable again")
+            failing = False
+        except Exception:  # the database is away: the gap is measured when it is back
+            if not failing:
+                log.warning("heartbeat failed: the database is unreachable", exc_info=True)
+            failing = True
+            try:
+                with app.app_context():
+                    db.session.remove()
+            except Exception:
+                pass
 
 
-def start(app, interval: float = 1.0):
-    return socketio.start_background_task(run_forever, app, interval)
+def start_heartbeat(app):
+    """Beat now, then every HEARTBEAT_SECONDS, in a background task of this web process."""
+    beat_once(app)
+    return socketio.start_background_task(heartbeat_forever, app)

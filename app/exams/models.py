@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, Numeric,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -192,7 +192,12 @@ class Attempt(db.Model):
     section_started: Mapped[dict] = mapped_column(JSON, default=dict)
     # The one live connection of this attempt (a newer one supersedes it).
     live_sid: Mapped[str | None] = mapped_column(String(64))
+    # When the live connection last joined or left: with no live connection, "disconnected since".
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seconds the candidate lost while disconnected (their side) that no proctor gave back yet.
+    lost_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # Seconds given back automatically because the platform could not serve (app/exams/outages.py).
+    outage_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
     seat: Mapped[Seat] = relationship(back_populates="attempt")
     answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt",
@@ -215,7 +220,8 @@ class AttemptAnswer(db.Model):
     index: Mapped[int] = mapped_column(Integer)
     choice: Mapped[str | None] = mapped_column(String(4))  # None = answer cleared
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The client's counter, 1 .. 2**53-1 (docs/realtime.md): 64-bit, clients use Date.now().
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
@@ -224,6 +230,36 @@ class AttemptAnswer(db.Model):
         UniqueConstraint("attempt_id", "index", name="uq_attempt_answers_attempt_index"),
         CheckConstraint('"index" >= 0', name="index_non_negative"),
     )
+
+
+class ServerHeartbeat(db.Model):
+    """One row per serving process: it writes `beat_at` every HEARTBEAT_SECONDS while it can
+    reach the database. A gap in the newest beat is time the platform could not serve."""
+
+    __tablename__ = "server_heartbeats"
+
+    process: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid:started
+    kind: Mapped[str] = mapped_column(String(20), default="web")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+class Outage(db.Model):
+    """A time the platform could not serve (no live process, or no database) for longer than
+    OUTAGE_THRESHOLD_SECONDS; the attempts under way were given its length back, once."""
+
+    __tablename__ = "outages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The last beat before the gap: unique, so that several processes seeing the same gap
+    # give the time back once.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[int] = mapped_column(Integer)
+    attempts_changed: Mapped[int] = mapped_column(Integer, default=0)
+    detected_by: Mapped[str] = mapped_column(String(120), default="")
+
+    __table_args__ = (CheckConstraint("seconds > 0", name="seconds_positive"),)
 
 
 class Announcement(db.Model):

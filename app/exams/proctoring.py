@@ -33,14 +33,22 @@ def candidate_row(seat: Seat, answered: int | None = None, at: datetime | None =
     if answered is None and attempt is not None:
         answered = answered_counts(Seat.id == seat.id).get(seat.id, 0)
     sitting = seat.sitting
-    frozen = sitting.paused_at if sitting.status == "paused" and sitting.paused_at else at
+    frozen = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
+    state = candidate_state(seat)
     return {
         "seat_id": seat.id,
         "name": seat.candidate.full_name_th,
         "application_number": seat.application.number if seat.application else "",
         "room": seat.room,
         "seat": seat.seat_number,
-        "state": candidate_state(seat),
+        "state": state,
+        # Time lost on the candidate's side: since when they are away, and what nobody gave
+        # back yet (the proctor's one-step "give back"); time lost to the server comes back by
+        # itself (`outage_seconds`).
+        "disconnected_since": attempt.last_seen_at.isoformat()
+        if state == "disconnected" and attempt.last_seen_at else None,
+        "lost_seconds": timing.pending_lost_seconds(attempt, at) if attempt else 0,
+        "outage_seconds": attempt.outage_seconds if attempt else 0,
         "answered": answered or 0,
         "item_count": len(attempt.form) if attempt else 0,
         "remaining_seconds": timing.remaining_seconds(attempt, frozen) if attempt else None,

@@ -24,8 +24,9 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
 from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
-from . import certificates, timing
+from . import certificates, outages, timing
 from .assembly import assemble_form, section_layout
 from .errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
                      SectionClosed, TimeUp)
@@ -148,6 +149,32 @@ def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> li
     return changed
 
 
+def give_back_lost_time(actor, attempt: Attempt, reason: str,
+                        at: datetime | None = None) -> int:
+    """The proctor gives a candidate back the time they lost disconnected, in one step, with a
+    reason (audited). Returns the seconds given; a current disconnection counts up to now and
+    then starts counting again."""
+    at = at or now()
+    _need_reason(reason)
+    if attempt.status != "in_progress":
+        raise NotAllowed(_("Only a test under way can be given time back."))
+    seconds = timing.pending_lost_seconds(attempt, at)
+    if seconds <= 0:
+        raise NotAllowed(_("This candidate has lost no time to give back."))
+    before = {"deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds,
+              "lost_seconds": seconds}
+    attempt.extension_seconds += seconds
+    attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
+    attempt.lost_seconds = 0
+    if attempt.live_sid is None:
+        attempt.last_seen_at = at  # (the rest of this disconnection counts from now)
+    record("attempt.give_back", attempt, actor=actor, before=before, after={
+        "deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds,
+        "seconds": seconds, "reason": reason})
+    db.session.commit()
+    return seconds
+
+
 def announce(sitting: Sitting, actor, message: str) -> Announcement:
     if not (message or "").strip():
         raise ValidationFailed(_("The announcement is empty."), "message")
@@ -238,15 +265,22 @@ class Joined:
 
 
 def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) -> Joined:
-    """Make `sid` the live connection of the candidate's attempt, starting it if its sitting
-    now allows. Everything sent back is built before the one commit, which would expire what
-    was loaded (docs/realtime.md)."""
+    """Make `sid` the live connection of the candidate's attempt. A checked-in candidate waits
+    in the waiting room: a window sitting's attempt starts when they press start
+    (`start_attempt`), a synchronized one's when the proctor starts the sitting (joining after
+    that start begins it: its clock runs from the sitting's start anyway). Time spent
+    disconnected during the test is noted for the proctor (`lost_seconds`). Everything sent
+    back is built before the one commit, which would expire what was loaded."""
     at = at or now()
     attempt = attempt_for_join(user_id, sitting_id)
-    if attempt.status == "not_started":
+    if attempt.status == "not_started" and \
+            attempt.seat.sitting.timing_mode == timing.SYNCHRONIZED:
         begin_if_due(attempt, at)  # (commits when it starts: read everything again)
         attempt = attempt_for_join(user_id, sitting_id)
     previous = attempt.live_sid
+    if previous is None and attempt.status == "in_progress":
+        attempt.lost_seconds += timing.lost_seconds(attempt.last_seen_at, attempt.started_at,
+                                                    attempt.deadline, at)
     attempt.live_sid, attempt.last_seen_at = sid, at
     joined = Joined(Live.of(attempt), page_state(attempt, at),
                     candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers),
@@ -263,6 +297,35 @@ def page_state(attempt: Attempt, at: datetime | None = None) -> dict:
         state["result"] = {"score": str(attempt.score), "max_score": str(attempt.max_score),
                            "passed": attempt.passed, "sections": attempt.section_scores}
     return state
+
+
+def start_attempt(live: "Live", sid: str | None = None, at: datetime | None = None) -> Attempt:
+    """The candidate presses start in the waiting room. A window sitting's attempt starts now,
+    with its full time; a synchronized one only once the proctor started the sitting.
+    Starting an attempt already under way (another device pressed first) changes nothing."""
+    at = at or now()
+    _status_for(live, sid)
+    _hot_done()
+    attempt = db.session.get(Attempt, live.attempt_id)
+    if attempt.status != "not_started":
+        return attempt
+    sitting = attempt.seat.sitting
+    refusal = timing.start_refusal(sitting, at)
+    if refusal == "paused":
+        raise Paused(_("The sitting is paused by the proctor; your time is stopped."))
+    if refusal == "not_started":
+        raise NotStarted(_("The test begins when the proctor starts it.")
+                         if sitting.timing_mode == timing.SYNCHRONIZED else
+                         _("The test opens at %(time)s.", time=sitting.starts_at.astimezone(
+                             BANGKOK).strftime("%H:%M")))
+    if refusal is not None:
+        raise NotAllowed(_("Entry to this sitting has closed. Contact the proctor."))
+    return begin_if_due(attempt, at)
+
+
+def can_start(sitting: Sitting, at: datetime) -> bool:
+    """Whether pressing start would start the test now (the waiting room's button)."""
+    return timing.start_refusal(sitting, at) is None
 
 
 def begin_if_due(attempt: Attempt, at: datetime | None = None) -> Attempt:
@@ -291,12 +354,18 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
     """Everything the test page needs to (re)build itself; the same on every join."""
     at = at or now()
     sitting = attempt.seat.sitting
-    frozen_at = sitting.paused_at if sitting.status == "paused" else at
+    frozen_at = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
     answers = {a.index: a.choice for a in attempt.answers if a.choice is not None}
     return {
         "attempt_id": attempt.id,
         "status": attempt.status,
         "sitting_status": sitting.status,
+        "timing_mode": sitting.timing_mode,
+        "can_start": attempt.status == "not_started" and can_start(sitting, at),
+        "outage_seconds": attempt.outage_seconds,
+        # What to tell the candidate about it, in their language (null when nothing was added).
+        "outage_notice": outages.outage_notice(attempt.outage_seconds)
+        if attempt.outage_seconds else None,
         "server_time": at.isoformat(),
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
         "remaining_seconds": timing.remaining_seconds(attempt, frozen_at),
@@ -325,12 +394,14 @@ class Live:
     sitting_id: int
     form: tuple
     section_limits: dict  # section code -> minutes (None: the section has no limit of its own)
+    timing_mode: str = timing.SYNCHRONIZED
 
     @classmethod
     def of(cls, attempt: Attempt) -> "Live":
         seat = attempt.seat
         return cls(attempt.id, seat.id, seat.sitting_id, tuple(attempt.form),
-                   {s["code"]: s.get("time_limit_minutes") for s in seat.sitting.exam.sections})
+                   {s["code"]: s.get("time_limit_minutes") for s in seat.sitting.exam.sections},
+                   seat.sitting.timing_mode)
 
 
 @dataclass(frozen=True)
@@ -342,6 +413,14 @@ class LiveStatus:
     section_started: dict
     extra_time_percent: int
     sitting_status: str
+    paused_at: datetime | None = None
+
+    def remaining_seconds(self, at: datetime) -> int:
+        """As in the join state: during a pause the clock stands at the pause's start."""
+        if self.deadline is None:
+            return 0
+        stops = timing.clock_stops_at(self.sitting_status, self.paused_at, at)
+        return max(0, int((self.deadline - stops).total_seconds()))
 
 
 def _live(attempt: Attempt | Live) -> Live:
@@ -354,7 +433,8 @@ _ANSWERS, _VERSIONS = AttemptAnswer.__table__, ItemVersion.__table__
 # statement per event cost more than running it.
 _LIVE_STATUS = (
     select(_ATTEMPTS.c.status, _ATTEMPTS.c.deadline, _ATTEMPTS.c.live_sid,
-           _ATTEMPTS.c.section_started, _SEATS.c.extra_time_percent, _SITTINGS.c.status)
+           _ATTEMPTS.c.section_started, _SEATS.c.extra_time_percent, _SITTINGS.c.status,
+           _SITTINGS.c.paused_at)
     .select_from(_ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
                  .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id))
     .where(_ATTEMPTS.c.id == bindparam("attempt_id")))
@@ -421,10 +501,10 @@ def _hot_done(commit: bool = False) -> None:
 
 
 def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
-    """The status, after starting the attempt if its sitting now allows (a window sitting may
-    open while the page waits)."""
+    """The status, after starting a synchronized attempt whose sitting the proctor started
+    meanwhile (a window sitting's attempt starts only when the candidate presses start)."""
     status = _status_for(live, sid)
-    if status.status == "not_started":
+    if status.status == "not_started" and live.timing_mode == timing.SYNCHRONIZED:
         _hot_done()  # (let go of the autocommit connection: starting is a transaction)
         begin_if_due(db.session.get(Attempt, live.attempt_id), at)
         status = _status_for(live, sid)
@@ -433,7 +513,7 @@ def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
 
 def live_status(live: Live) -> LiveStatus:
     row = _hot_connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
-    return LiveStatus(row[0], row[1], row[2], row[3] or {}, row[4] or 0, row[5])
+    return LiveStatus(row[0], row[1], row[2], row[3] or {}, row[4] or 0, row[5], row[6])
 
 
 def _status_for(live: Live, sid: str | None) -> LiveStatus:
@@ -494,9 +574,9 @@ def question(attempt: Attempt | Live, index: int, locale: str = "th",
     """The question as the candidate sees it: never the key."""
     at = at or now()
     live = _live(attempt)
+    entry = _entry(live, index)
     status = started_status(live, sid, at)
     _check_open(status, at)
-    entry = _entry(live, index)
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
     stem_th, stem_en, choices = _hot_connection().execute(
@@ -539,20 +619,25 @@ def record_answer(attempt: Attempt | Live, index: int, choice: str | None, seq: 
     """
     at = at or now()
     live = _live(attempt)
-    status = _status_for(live, sid)
-    _check_open(status, at)
-    entry = _entry(live, index)
-    _check_section_open(live, status, entry["section"], at)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+        raise ValidationFailed(_("Each answer needs a sequence number from 1 to %(max)s.",
+                                 max=MAX_SEQ), "seq")
+    entry = _entry(live, index)  # (what the form says is checked before any database work)
     if choice is not None and choice not in entry["choice_order"]:
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise BadAnswer(_("Each answer needs a positive sequence number."), "seq")
+    status = _status_for(live, sid)
+    _check_open(status, at)
+    _check_section_open(live, status, entry["section"], at)
     connection = _hot_connection()
     key = {"attempt_id": live.attempt_id, "index": index}
     stored = connection.execute(_store_answer_statement(),
                                 {**key, "choice": choice, "seq": seq, "answered_at": at}).first()
     if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
         stored = connection.execute(_STORED_ANSWER, key).one()
+        if stored.seq == seq and stored.choice != choice:
+            _hot_done()
+            raise BadAnswer(_("This sequence number was already used for another answer to "
+                              "this question; send the answer with a new, higher one."), "seq")
     _hot_done(commit=True)
     return {"ok": True, "index": index, "choice": stored.choice, "seq": stored.seq,
             "stale": stored.seq != seq}
@@ -562,8 +647,8 @@ def set_flag(attempt: Attempt | Live, index: int, flagged: bool, at: datetime | 
              sid: str | None = None) -> dict:
     at = at or now()
     live = _live(attempt)
-    _check_open(_status_for(live, sid), at)
     _entry(live, index)
+    _check_open(_status_for(live, sid), at)
     db.session.execute(_upsert(
         {"attempt_id": live.attempt_id, "index": index, "choice": None, "seq": 0,
          "answered_at": at, "flagged": bool(flagged)},

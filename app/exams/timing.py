@@ -61,3 +61,29 @@ def remaining_seconds(attempt: Attempt, at: datetime) -> int:
     if attempt.deadline is None:
         return 0
     return max(0, int((attempt.deadline - at).total_seconds()))
+
+
+def clock_stops_at(sitting_status: str, paused_at: datetime | None, at: datetime) -> datetime:
+    """The moment the remaining time is counted from: during a pause the clock stands still at
+    the pause's start (join, sync, the proctors' rows and `time` all say the same)."""
+    return paused_at if sitting_status == "paused" and paused_at is not None else at
+
+
+def lost_seconds(disconnected_at: datetime | None, started_at: datetime | None,
+                 deadline: datetime | None, at: datetime) -> int:
+    """Seconds of the test a candidate spent disconnected, from `disconnected_at` until `at`:
+    only the part after their start and before their deadline counts."""
+    if disconnected_at is None or started_at is None:
+        return 0
+    begin = max(disconnected_at, started_at)
+    end = min(at, deadline) if deadline is not None else at
+    return max(0, int((end - begin).total_seconds()))
+
+
+def pending_lost_seconds(attempt: Attempt, at: datetime) -> int:
+    """Seconds the candidate lost on their side (disconnected) that nobody gave back yet: the
+    past disconnections, plus the current one while it lasts."""
+    lost = attempt.lost_seconds or 0
+    if attempt.status == "in_progress" and attempt.live_sid is None:
+        lost += lost_seconds(attempt.last_seen_at, attempt.started_at, attempt.deadline, at)
+    return lost

@@ -54,7 +54,8 @@ def check_in(sitting_id: int):
                           system_check=form.system_check())
     except DomainError as err:
         return _render_check_in(seat, form, show_error(form, err))
-    flash(_("You have checked in. Keep this page open: the test begins here."), "success")
+    flash(_("You have checked in. Your time has not started: the test begins in the waiting "
+            "room when you press Start (or when the proctor starts the sitting)."), "success")
     return redirect(url_for(".take", sitting_id=sitting_id))
 
 
@@ -79,7 +80,8 @@ def take(sitting_id: int):
         "urls": {"result": url_for(".result", sitting_id=sitting.id),
                  "sittings": url_for(".my_sittings")},
     }
-    return render_template("exams/take.html", seat=seat, sitting=sitting, exam_config=exam_config)
+    return render_template("exams/take.html", seat=seat, sitting=sitting, exam_config=exam_config,
+                           rules=candidate.rules())
 
 
 @bp.route("/exams/sittings/<int:sitting_id>/result")

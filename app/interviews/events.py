@@ -15,7 +15,7 @@ from ..accounts.models import Role, User
 from ..common.clock import BANGKOK, now
 from ..common.errors import ValidationFailed
 from ..common.i18n import current_locale
-from ..common.sockets import acked, int_field
+from ..common.sockets import acked, int_field, unknown_event
 from ..extensions import db, socketio
 from . import panel_access, scoring
 from .booking import candidate_checked_in
@@ -95,8 +95,15 @@ def notify_chair_changed(interview: Interview) -> None:
 
 @socketio.on("connect", namespace=PANEL)
 def panel_connect(auth=None):
-    if not current_user.is_authenticated or not current_user.has_role(Role.PANEL):
+    if not current_user.is_authenticated:  # (the same code on every namespace: realtime.md)
+        raise ConnectionRefusedError("unauthorized")
+    if not current_user.has_role(Role.PANEL):
         raise ConnectionRefusedError("forbidden")
+
+
+@socketio.on("*", namespace=PANEL)
+def panel_unknown(event, data=None, *_rest):
+    return unknown_event(event, data)
 
 
 @socketio.on("join", namespace=PANEL)

@@ -150,6 +150,7 @@
     var lastRemaining = null, announced = {}, shownSeconds = null;
     var stateTimer = null, syncTimer = null, clockTimer = null;
     var lastFocusLoss = 0, blurTimer = null, submitting = false;
+    var canStart = false, starting = false, endReason = "";
 
     var views = {
       loading: $("exam-loading"), waiting: $("exam-waiting"), test: $("exam-test"),
@@ -360,6 +361,11 @@
           var ack = summary.ack;
           if (state && ack.status && ack.status !== state.status) refreshState();
           else if (state && ack.deadline && !paused) setDeadline(ack.deadline);
+          if (state && state.status === "not_started" && ack.can_start !== undefined &&
+              ack.can_start !== canStart) {
+            state.can_start = ack.can_start;
+            showWaiting(state);
+          }
         }
         var waiting = state && state.status === "not_started";
         syncTimer = setTimeout(resync, waiting ? 5000 : 30000);
@@ -381,6 +387,7 @@
       paused = s.sitting_status === "paused";
       setDeadline(s.deadline, s.server_time);
       frozenSeconds = paused ? s.remaining_seconds : null;
+      showGivenBack(s.outage_seconds);
       if (s.status === "submitted") return showEnd(s);
       if (s.status === "not_started") return showWaiting(s);
       showTest(wasStatus !== "in_progress", wasStatus === "not_started");
@@ -396,13 +403,45 @@
       } else if (cfg.timing_mode === "synchronized" && s.sitting_status === "started") {
         text = t("entry_closed");
       } else if (cfg.timing_mode === "window") {
-        text = t("waiting_window", { time: formatClock(Date.parse(cfg.starts_at), false) });
+        text = s.can_start ? t("waiting_window_ready")
+          : t("waiting_window", { time: formatClock(Date.parse(cfg.starts_at), false) });
       } else {
         text = t("waiting_proctor");
       }
+      canStart = cfg.timing_mode === "window" && !!s.can_start && s.sitting_status !== "paused";
       $("exam-waiting-message").textContent = text;
+      var start = $("exam-start");
+      start.hidden = cfg.timing_mode !== "window";
+      start.disabled = !canStart || starting;
       showView("waiting");
       tick();
+    }
+
+    /* The candidate presses start (window sittings): the server starts the clock now. */
+    $("exam-start").addEventListener("click", function () {
+      if (!canStart || starting || stopped) return;
+      starting = true;
+      $("exam-start").disabled = true;
+      socket.timeout(ACK_TIMEOUT).emit("start", {}, function (err, ack) {
+        starting = false;
+        if (!err && ack && ack.ok) { applyState(ack.state); resync(); return; }
+        if (!err && ack && ack.message) notice(ack.message);
+        else notice(t("cannot_connect"));
+        if (state) showWaiting(state);
+      });
+    });
+
+    function duration(seconds) {
+      var m = Math.floor(seconds / 60), sec = seconds % 60;
+      return m ? t("duration_minutes", { minutes: m, seconds: sec }) : t("duration_seconds", { seconds: sec });
+    }
+
+    /* Time lost to the server comes back by itself: say so, as long as the test lasts. */
+    function showGivenBack(seconds) {
+      var box = $("exam-given-back");
+      if (!box) return;
+      box.hidden = !seconds;
+      if (seconds) box.textContent = t("outage_added", { time: duration(seconds) });
     }
 
     function showTest(justStarted, moveFocus) {
@@ -430,6 +469,7 @@
       outbox.forget();
       var result = $("exam-end-result");
       result.textContent = "";
+      if (endReason) result.appendChild(el("p", { class: "exam-end-reason", text: endReason }));
       if (s.result) {
         result.appendChild(el("p", { class: "exam-outcome " + (s.result.passed ? "exam-pass" : "exam-fail") }, [
           el("strong", { text: s.result.passed ? t("passed") : t("not_passed") }),
@@ -806,6 +846,12 @@
       shownSeconds = null;
       lastRemaining = null;
       tick();
+      if (data.reason === "outage" && state && data.seconds) {
+        state.outage_seconds = (state.outage_seconds || 0) + data.seconds;
+        showGivenBack(state.outage_seconds);
+      } else if (data.reason === "given_back" && data.seconds) {
+        notice(t("given_back", { time: duration(data.seconds) }));
+      }
       var left = remainingSeconds();
       if (left !== null) say(t("time_changed", { time: mmss(left) }));
     });
@@ -849,7 +895,14 @@
     });
 
     socket.on("time_up", function (s) {
+      endReason = t("ended_time_up");
       if (s && s.status === "submitted") applyState(s);
+      else refreshState();
+    });
+
+    socket.on("force_submitted", function (data) {
+      endReason = t("ended_by_proctor", { reason: (data && data.reason) || "" });
+      if (data && data.state && data.state.status === "submitted") applyState(data.state);
       else refreshState();
     });
 

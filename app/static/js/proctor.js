@@ -1,12 +1,16 @@
 /* The proctor's live dashboard: follows one sitting over the /proctor Socket.IO namespace
    (docs/realtime.md), keeps the candidates table current, counts time down between updates,
-   and sends the proctor's actions, showing each acknowledgement in the aria-live region. */
+   and sends the proctor's actions, showing each acknowledgement in the aria-live region.
+   Reads its JSON, builds elements and fills translated texts with outbox.js's helpers
+   (window.BmaLive: load outbox.js first). */
 (function () {
   "use strict";
 
   var ACK_TIMEOUT_MS = 10000;
-  var cfg = JSON.parse(document.getElementById("proctor-config").textContent);
+  var live = window.BmaLive;
+  var cfg = live.readJSON("proctor-config");
   var t = cfg.strings;
+  var fill = live.translator(t);  // fill("lost", {time: "01:05"})
   var sittingId = cfg.sitting_id;
   var status = cfg.status;
   var rows = {};   // seat_id -> {row, receivedAt, tr}
@@ -19,11 +23,12 @@
 
   // ---- small helpers ---------------------------------------------------------------------
 
+  /* el(tag, attrs, text): BmaLive.el with the text as the third argument. */
   function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
+    var all = {};
+    Object.keys(attrs || {}).forEach(function (k) { all[k] = attrs[k]; });
+    if (text !== undefined && text !== null) { all.text = String(text); }
+    return live.el(tag, all);
   }
 
   function say(text, isError) {
@@ -71,6 +76,9 @@
     tr.appendChild(el("td", {}, row.answered + " / " + row.item_count));
     var left = el("td", {"class": "time-left"}, mmss(timeLeft(entry)));
     tr.appendChild(left);
+    var lost = el("td", {"class": "time-lost"});
+    lostText(entry, lost);
+    tr.appendChild(lost);
     tr.appendChild(el("td", {}, row.focus_losses));
     tr.appendChild(el("td", {}, row.extra_time_percent ? "+" + row.extra_time_percent + "%" : t.none));
     var actions = el("td", {"class": "row-actions"});
@@ -83,10 +91,32 @@
         choose("force-target", row.seat_id, "force-reason");
       }));
     }
+    if (row.state === "in_progress" || row.state === "disconnected") {
+      actions.appendChild(document.createTextNode(" "));
+      actions.appendChild(actionButton(t.give_back, t.give_back_for + " " + row.name, function () {
+        choose("give-back-target", row.seat_id, "give-back-reason");
+      }));
+    }
     tr.appendChild(actions);
     entry.tr = tr;
     entry.timeCell = left;
+    entry.lostCell = lost;
     return tr;
+  }
+
+  /* Time lost on the candidate's side (counting while they are away) and time given back
+     for a server outage. */
+  function lostText(entry, cell) {
+    var row = entry.row, parts = [];
+    var elapsed = (Date.now() - entry.receivedAt) / 1000;
+    var lost = (row.lost_seconds || 0) + (row.state === "disconnected" && status === "started" ? elapsed : 0);
+    if (row.state === "disconnected" && row.disconnected_since) {
+      var since = new Date(row.disconnected_since);
+      parts.push(fill("away_since", {time: since.toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "th-TH")}));
+    }
+    if (lost >= 1) { parts.push(fill("lost", {time: mmss(lost)})); }
+    if (row.outage_seconds) { parts.push(fill("outage", {time: mmss(row.outage_seconds)})); }
+    cell.textContent = parts.length ? parts.join("; ") : t.none;
   }
 
   function upsert(row, receivedAt) {
@@ -116,6 +146,7 @@
   function refreshTargets() {
     fillTargets("extend-target", [{value: "all", text: t.all_candidates}]);
     fillTargets("force-target", [{value: "", text: t.choose_candidate}]);
+    fillTargets("give-back-target", [{value: "", text: t.choose_candidate}]);
   }
 
   function fillTargets(id, first) {
@@ -139,6 +170,7 @@
     order.forEach(function (seatId) {
       var entry = rows[seatId];
       if (entry && entry.timeCell) { entry.timeCell.textContent = mmss(timeLeft(entry)); }
+      if (entry && entry.lostCell && entry.row.state === "disconnected") { lostText(entry, entry.lostCell); }
     });
   }
 
@@ -156,7 +188,7 @@
 
   // ---- the connection ----------------------------------------------------------------------
 
-  var socket = io("/proctor");
+  var socket = io("/proctor", live.SOCKET_OPTIONS);
 
   function watch() {
     socket.timeout(ACK_TIMEOUT_MS).emit("watch", {sitting_id: sittingId}, function (err, ack) {
@@ -288,6 +320,21 @@
       forceForm, function () {
         document.getElementById("force-reason").value = "";
         return t.ok_force + " " + name;
+      });
+  });
+
+  var giveBackForm = document.getElementById("give-back-form");
+  giveBackForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var target = document.getElementById("give-back-target").value;
+    if (!target) { say(t.need_candidate, true); document.getElementById("give-back-target").focus(); return; }
+    var reason = reasonOf("give-back-reason");
+    if (reason === null) { return; }
+    var name = rows[target] ? rows[target].row.name : "";
+    act("give_back", {sitting_id: sittingId, seat_id: Number(target), reason: reason},
+      giveBackForm, function (ack) {
+        document.getElementById("give-back-reason").value = "";
+        return t.ok_give_back + " " + mmss(ack.seconds) + " · " + name;
       });
   });
 
