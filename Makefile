@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install migrate demo translations clean-db lint
+.PHONY: run test install migrate demo translations clean-db lint fmt extract
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint and format check (rules: [tool.ruff] in pyproject.toml); CI runs it before the tests.
+LINT_PATHS := app tests bench migrations config.py wsgi.py
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+# Apply ruff's safe fixes and the formatter (then `make lint` passes); review the diff.
+fmt: $(STAMP)
+	RUFF=$(BIN)/ruff tools/lint-fix.sh
 
 # Refresh the translation catalogue after adding text: extract, then merge into th/en.
 extract: $(STAMP)

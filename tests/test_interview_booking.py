@@ -62,7 +62,7 @@ def test_move_cut_off_is_configurable(app, db, make):
     clock.set_now(a.slot.starts_at - timedelta(hours=30))
     app.config["INTERVIEW_MOVE_CUTOFF_HOURS"] = 24
     try:
-        target = [s for s in booking.movable_slots(a)][0]
+        target = next(iter(booking.movable_slots(a)))
         booking.move_to_slot(a, a.application.candidate, target)
     finally:
         app.config.pop("INTERVIEW_MOVE_CUTOFF_HOURS")

@@ -1,6 +1,7 @@
 """Result lists and the merit list: generation per track (the ranking rules themselves are in
-test_merit_ranking.py), the two-person publishing workflow and its refusals, immutability, corrections that supersede,
-the digest, validity, and the public pages (search, no national ID, verification)."""
+test_merit_ranking.py), the two-person publishing workflow and its refusals, immutability,
+corrections that supersede, the digest, validity, and the public pages (search, no national ID,
+verification)."""
 from __future__ import annotations
 
 import json

@@ -186,7 +186,7 @@ def add_document(app_id: int):
             ip=_ip())
     except DomainError as err:
         if err.field in ("file", "kind"):
-            form[err.field].errors = list(form[err.field].errors) + [err.message]
+            form[err.field].errors = [*form[err.field].errors, err.message]
         else:
             show_error(form, err)
         return _render_detail(app_, err.status_code, document_form=form)

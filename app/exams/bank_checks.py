@@ -42,7 +42,7 @@ PATTERN_WORDS = {
 ITEM_FILE_FIELDS = ("kind", "bank", "section", "items")
 ITEM_FIELDS = ("id", "section", "topic", "difficulty", "stem", "choices", "key", "fixed_order",
                "explanation")
-CHOICE_FIELDS = ("id",) + LANGS
+CHOICE_FIELDS = ("id", *LANGS)
 BLUEPRINT_FIELDS = ("kind", "code", "bank", "title", "duration_minutes", "pass_percent",
                     "results_policy", "shuffle_items", "shuffle_choices", "sections")
 SECTION_FIELDS = ("code", "title", "points_per_item", "time_limit_minutes", "draw")

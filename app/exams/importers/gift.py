@@ -144,7 +144,7 @@ def _read_question(name: str, line: int, number: int, text: str, topic: str,
     if not marks or answers[:marks[0].start()].strip():
         return error("each answer must start with = (right) or ~ (wrong)")
     parts = []
-    for mark, following in zip(marks, marks[1:] + [None]):
+    for mark, following in zip(marks, [*marks[1:], None]):
         body = answers[mark.end():following.start() if following else len(answers)]
         answer, _, feedback = body.partition("#")
         parts.append((mark.group(), answer, feedback))
