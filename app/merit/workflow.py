@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Role
 from ..audit.services import record
 from ..common.clock import BANGKOK, now
+from ..common.dates import add_years
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..extensions import db
 from .digest import digest_of
@@ -58,13 +59,6 @@ def approve(merit_list: MeritList, approver) -> MeritList:
 
 def _config(name: str, default: int) -> int:
     return int(current_app.config.get(name, default)) if has_app_context() else default
-
-
-def add_years(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February into a common year
-        return d.replace(year=d.year + years, day=28)
 
 
 def publish(merit_list: MeritList, actor) -> MeritList:
