@@ -63,7 +63,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     register_template_helpers(app)
-    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or None
+    queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     socketio.init_app(app, message_queue=queue, channel=app.config["SOCKETIO_CHANNEL"],
                       async_mode=app.config["SOCKETIO_ASYNC_MODE"])
 

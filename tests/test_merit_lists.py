@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
+from app.common.dates import add_years
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.applications.models import Application
 from app.merit import digest, generation, public, services, workflow
@@ -315,6 +316,20 @@ def test_an_expired_list_cannot_be_extended(app, db, make):
     with frozen_at(later):
         with pytest.raises(NotAllowed, match="has expired"):
             workflow.extend(ml, officer, "late", ml.valid_until + timedelta(days=30))
+
+
+def test_the_validity_and_the_extension_limit_follow_the_configuration(app, db, make,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "MERIT_LIST_VALID_YEARS", 3)
+    monkeypatch.setitem(app.config, "MERIT_LIST_MAX_EXTENSION_YEARS", 1)
+    ml, *_rest, officer, _approver = published_list(db, make)
+    published_on = ml.published_at.astimezone(BANGKOK).date()
+    assert ml.valid_until == add_years(published_on, 3)
+    limit = add_years(ml.valid_until, 1)
+    with pytest.raises(ValidationFailed, match=f"until {limit.isoformat()} at the latest"):
+        workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit + timedelta(days=1))
+    workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit)
+    assert ml.valid_until == limit and ml.extended
 
 
 def test_only_merit_lists_are_usable(app, db, make):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
 
+from flask import current_app
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -36,7 +37,6 @@ from .exports import (APPLICATION_NUMBER, TOTAL, Row, bangkok_date, columns_of, 
                       has_totals, is_public, join_th, level_th, number_text, part_th,
                       ranking_rule_th, rows_of, whole)
 from .models import ListKind, ListStatus, MeritList, Track
-from .workflow import DEFAULT_VALID_YEARS
 
 ISSUER = "กรุงเทพมหานคร"
 PURPOSE = "เพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการ เป็นข้าราชการกรุงเทพมหานครสามัญ"
@@ -172,7 +172,7 @@ def _validity(merit_list: MeritList, words: _Words) -> str:
     published, until = bangkok_date(merit_list), merit_list.valid_until
     years = years_later(published, until)
     if published is None:  # a preview: the dates are fixed at publication
-        span = f"มีอายุ {DEFAULT_VALID_YEARS} ปี นับแต่วันประกาศ"
+        span = f"มีอายุ {current_app.config['MERIT_LIST_VALID_YEARS']} ปี นับแต่วันประกาศ"
     elif merit_list.supersedes_id:  # a correction keeps the validity of the list it corrects
         span = f"ใช้ได้ถึงวันที่ {_day(until)} ตามอายุของบัญชีฉบับเดิม" if until else ""
     elif years and not merit_list.extended:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +24,6 @@ from .generation import _prepare
 from .labels import list_status_label
 from .models import EntryStatus, ListStatus, MeritEntry, MeritList
 from .services import EXPIRED, PENDING, _need_hr, _snapshot, status_on, versions_of
-
-DEFAULT_VALID_YEARS = 2  # config MERIT_LIST_VALID_YEARS overrides
-MAX_EXTENSION_YEARS = 2  # config MERIT_LIST_MAX_EXTENSION_YEARS overrides
-
 
 def _lock(merit_list: MeritList) -> MeritList:
     """Re-read the list's row for update (PostgreSQL row lock until commit), so two people
@@ -57,10 +53,6 @@ def approve(merit_list: MeritList, approver) -> MeritList:
     return merit_list
 
 
-def _config(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default)) if has_app_context() else default
-
-
 def publish(merit_list: MeritList, actor) -> MeritList:
     """Publish an approved list: fix its content with a digest, start its validity, and
     supersede the version it corrects (which keeps that version's validity)."""
@@ -82,7 +74,7 @@ def publish(merit_list: MeritList, actor) -> MeritList:
         merit_list.extension_reason = old.extension_reason
     else:
         merit_list.valid_until = add_years(at.astimezone(BANGKOK).date(),
-                                           _config("MERIT_LIST_VALID_YEARS", DEFAULT_VALID_YEARS))
+                                           current_app.config["MERIT_LIST_VALID_YEARS"])
     # Set the digest before anything is flushed: once flushed as published, the list is frozen.
     with db.session.no_autoflush:
         merit_list.digest = digest_of(merit_list)
@@ -159,8 +151,7 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     if not isinstance(until, date) or until <= merit_list.valid_until:
         raise ValidationFailed(_("The new end of validity must be after %(d)s.",
                                  d=merit_list.valid_until.isoformat()), "until")
-    limit = add_years(merit_list.valid_until,
-                      _config("MERIT_LIST_MAX_EXTENSION_YEARS", MAX_EXTENSION_YEARS))
+    limit = add_years(merit_list.valid_until, current_app.config["MERIT_LIST_MAX_EXTENSION_YEARS"])
     if until > limit:
         raise ValidationFailed(_("A list can be extended until %(d)s at the latest.",
                                  d=limit.isoformat()), "until")
