@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install migrate demo translations clean-db lint fmt extract
+.PHONY: run test install migrate demo translations clean-db lint fmt extract schema lock
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ fmt: $(STAMP)
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+# Publish the exam bank format's JSON Schema (exam_bank/schema/) after changing app/exams/bank_format.py.
+schema: $(STAMP)
+	$(BIN)/flask bank schema exam_bank/schema
 
 clean-db:
 	rm -f instance/bma_recruit.db instance/bma_recruit.db-wal instance/bma_recruit.db-shm
