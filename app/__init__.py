@@ -33,6 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_template_globals(app)
     _register_error_handlers(app)
     _register_cli(app)
     return app
@@ -106,6 +107,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(interviews_bp)
     app.register_blueprint(merit_bp)
     app.register_blueprint(scores_bp)
+
+
+def _register_template_globals(app: Flask) -> None:
+    from . import templating
+
+    templating.register(app)
 
 
 def _wants_json() -> bool:

@@ -18,9 +18,6 @@ from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
-bp.add_app_template_global(services.source_label, "score_source_label")
-
-
 def _me():
     return current_user._get_current_object()
 
