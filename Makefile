@@ -7,12 +7,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run dev test install migrate demo translations clean-db lint
+.PHONY: run dev test install migrate demo translations clean-db lint fmt extract schema lock
 
-$(STAMP): pyproject.toml
+# pyproject.toml lists what the project needs (>= ranges); requirements.lock pins the exact
+# versions CI passed with, as pip constraints: `make lock` refreshes it after a change of
+# pyproject.toml or to take newer releases (then run the tests and commit both files).
+$(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP) translations
@@ -42,10 +45,38 @@ dev: demo
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Lint and format check (rules: [tool.ruff] in pyproject.toml); CI runs it before the tests.
+LINT_PATHS := app tests bench migrations config.py wsgi.py
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+# Apply ruff's safe fixes and the formatter (then `make lint` passes); review the diff.
+fmt: $(STAMP)
+	RUFF=$(BIN)/ruff tools/lint-fix.sh
+
 # Refresh the translation catalogue after adding text: extract, then merge into th/en.
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+# Publish the exam bank format's JSON Schema (exam_bank/schema/) after changing app/exams/bank_format.py.
+schema: $(STAMP)
+	$(BIN)/flask bank schema exam_bank/schema
+
+# Resolve pyproject.toml's dependencies (with the test extras) afresh in a clean venv and pin
+# every installed package, transitive ones included, in requirements.lock.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet '.[test]'
+	{ echo "# Exact versions for \`make install\` (pip constraints), from pyproject.toml by \`make lock\`."; \
+	  echo "# Python $$($(LOCK_VENV)/bin/python -c 'import platform; print(platform.python_version())'), $$(date -u +%F). Do not edit by hand."; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude bma-recruit; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
+	rm -rf $(LOCK_VENV) build
 
 clean-db:
 	rm -f instance/bma_recruit.db instance/bma_recruit.db-wal instance/bma_recruit.db-shm

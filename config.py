@@ -42,6 +42,8 @@ class Config:
         {"pool_size": _env_int("DB_POOL_SIZE", 20), "max_overflow": _env_int("DB_MAX_OVERFLOW", 0),
          "pool_timeout": _env_int("DB_POOL_TIMEOUT", 10)}
         if SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {})}
+    # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (wsgi.py).
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Socket.IO message queue for several workers (issue 6); empty = single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")
@@ -99,8 +101,24 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
-    if os.environ.get("MAIL_FROM"):
-        MAIL_FROM = os.environ["MAIL_FROM"]
+    # The sender of every email and the organizer of the interview invitations (.ics).
+    MAIL_FROM = os.environ.get("MAIL_FROM", "BMA Recruit <no-reply@recruit.bangkok.go.th>")
+
+    # Interviews (app/interviews/schedule.py): a candidate may move a booking until this many
+    # hours before it; check-in opens this many minutes before the slot; an approved extra-time
+    # accommodation adds this many minutes to the round's standard slot.
+    INTERVIEW_MOVE_CUTOFF_HOURS = _env_int("INTERVIEW_MOVE_CUTOFF_HOURS", 48)
+    INTERVIEW_CHECKIN_OPENS_MINUTES = _env_int("INTERVIEW_CHECKIN_OPENS_MINUTES", 30)
+    INTERVIEW_EXTRA_MINUTES = _env_int("INTERVIEW_EXTRA_MINUTES", 15)
+
+    # Merit lists (app/merit/workflow.py): valid this many years from publication; the one
+    # extension may reach at most this many years past the current end.
+    MERIT_LIST_VALID_YEARS = _env_int("MERIT_LIST_VALID_YEARS", 2)
+    MERIT_LIST_MAX_EXTENSION_YEARS = _env_int("MERIT_LIST_MAX_EXTENSION_YEARS", 2)
+
+    # The scheduler's leader lock on SQLite (flask jobs run); empty: `<database file>.jobs.lock`.
+    # PostgreSQL uses an advisory lock instead.
+    JOBS_LOCK_FILE = os.environ.get("JOBS_LOCK_FILE", "")
 
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"

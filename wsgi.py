@@ -12,12 +12,12 @@ from app.extensions import socketio
 
 app = create_app(os.environ.get("FLASK_CONFIG", "default"))
 
-if int(os.environ.get("PROXY_COUNT") or 0):
+if app.config["PROXY_COUNT"]:
     # Behind nginx: the client's address and scheme come from the proxy's headers (login rate
     # limits and the audit log need the real address). Only as many hops as there are proxies.
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    hops = int(os.environ["PROXY_COUNT"])
+    hops = app.config["PROXY_COUNT"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 

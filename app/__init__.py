@@ -58,6 +58,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _init_extensions(app)
     _init_security_headers(app)
     _register_blueprints(app)
+    _register_template_globals(app)
     _register_error_handlers(app)
     _register_cli(app)
     return app
@@ -88,7 +89,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     register_template_helpers(app)
-    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or None
+    queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     from .common.sockets import MAX_MESSAGE_BYTES
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
@@ -169,6 +170,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scores_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(scholarships_bp)
+
+
+def _register_template_globals(app: Flask) -> None:
+    from . import templating
+
+    templating.register(app)
 
 
 def _wants_json() -> bool:

@@ -129,7 +129,7 @@ def lock_for(app: Flask):
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "postgresql":
         return PostgresLock(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config.get("JOBS_LOCK_FILE"):
+    if app.config["JOBS_LOCK_FILE"]:
         return FileLock(app.config["JOBS_LOCK_FILE"])
     database = url.database
     if database and database != ":memory:":
@@ -334,7 +334,7 @@ def run_command(interval: float, offers_every: float, outbox_every: float,
 
     _configure_logging()
     app = current_app._get_current_object()
-    if not app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+    if not app.config["SOCKETIO_MESSAGE_QUEUE"]:
         log.warning("no SOCKETIO_MESSAGE_QUEUE: time-up and warning events will not reach "
                     "candidates connected to the web processes (they see them on reconnect)")
     scheduler = Scheduler(app, default_jobs(interval, offers_every, outbox_every),

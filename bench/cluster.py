@@ -95,12 +95,12 @@ def _die_with_parent() -> None:
 def _spawn(name: str, argv: list[str], env: dict, log_dir: Path, port: int | None = None) -> Proc:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
-    out = open(log, "ab")
     # Started from the main thread only: PR_SET_PDEATHSIG follows the thread that forked.
-    popen = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, start_new_session=True,
-                             preexec_fn=_die_with_parent)
-    out.close()
+    # The child keeps its own copy of the log's descriptor; ours closes with the block.
+    with open(log, "ab") as out:
+        popen = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True,
+                                 preexec_fn=_die_with_parent)
     return Proc(name, popen, log, port)
 
 

@@ -397,7 +397,7 @@ def main(argv=None) -> int:
     log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
 
     tmp = Path(tempfile.mkdtemp(prefix="exam_load_"))
-    report = {"args": {k: v for k, v in vars(args).items()}, "ulimit_n": soft}
+    report = {"args": dict(vars(args)), "ulimit_n": soft}
     try:
         t0 = time.monotonic()
         app, url, secret, built, cookies, id_digits = prepare_database(args, tmp, max(args.levels))

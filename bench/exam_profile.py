@@ -2,7 +2,8 @@
 
 Builds a started sitting (bench/scenario.py), joins K candidates through Flask-SocketIO's test
 client and has each fetch a question and answer it, R rounds. Prints the SQL statements and the
-CPU time per join and per question+answer pair, and (with --profile / --profile-join) the top functions by cumulative time.
+CPU time per join and per question+answer pair, and (with --profile / --profile-join) the top
+functions by cumulative time.
 The network, Engine.IO and the load generator are not in these figures: bench/exam_load.py
 measures the whole thing.
 

@@ -6,8 +6,8 @@ PostgreSQL database created on that server and dropped afterwards), seeds one co
 with N approved applications and their Part A/B/C scores (bulk inserts), then times, per run:
 loading the scores, ranking, storing the entries (making their rows + COPY on PostgreSQL, one
 executemany on SQLite, + commit), the whole generate_list service (load + rank + store + audit +
-commit), generating the same draft again (its entries deleted and stored anew), and the digest of the published content. Prints the median (p50) of the runs and rows
-per second.
+commit), generating the same draft again (its entries deleted and stored anew), and the digest
+of the published content. Prints the median (p50) of the runs and rows per second.
 
     .venv/bin/python bench/merit_rank.py                      # SQLite, N = 100,000
     .venv/bin/python bench/merit_rank.py --n 20000 --runs 5

@@ -4,6 +4,7 @@ in its own process, on its own scratch SQLite database; the load benchmark also 
 production server (gunicorn, gevent) and checks every acknowledged answer in the database."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,13 +28,31 @@ def run_bench(*args: str, timeout: float = 240) -> str:
     return done.stdout + done.stderr
 
 
-def test_the_load_benchmark_runs_and_loses_no_answer():
+# Acknowledgement outcomes a loaded machine may produce without anything being wrong: the
+# simulated page re-joins and re-sends, as the real one does. Any other code is a refusal.
+TRANSIENT = {"TimeoutError", "Disconnected", "OSError", "retry"}
+
+
+def test_the_load_benchmark_runs_and_loses_no_answer(tmp_path):
+    """Behaviour, not speed: every answer the server acknowledged is in the database, and it
+    refused none. Latency and throughput (the "ok" column, the knee) depend on the machine's
+    load and are left to docs/performance.md."""
+    report_file = tmp_path / "report.json"
     out = run_bench("bench/exam_load.py", "--database", "sqlite", "--levels", "30",
                     "--window", "3", "--pace", "1", "--closed-loop", "0", "--no-echo",
-                    "--real-logins", "2", "--max-minutes", "3")
-    assert "'real_logins': 2" in out and "'checkin_p50_ms'" in out
+                    "--real-logins", "2", "--max-minutes", "3", "--out", str(report_file))
+    report = json.loads(report_file.read_text())
+    assert report["logins"]["real_logins"] == 2, out[-2000:]
+    app = report["app"]
+    assert [level["candidates"] for level in app["levels"]] == [30], out[-2000:]
+    level = app["levels"][0]
+    assert level["added"] == 30 and level["connect_failed"] == 0, level
+    refusals = {k: n for k, n in level["error_kinds"].items()
+                if k not in TRANSIENT and not k.startswith("connect:")}
+    assert refusals == {}, level
+    assert app["acked_answers"] > 0, out[-2000:]
+    assert app["lost"] == 0 and app["lost_examples"] == [], app["lost_examples"]
     assert "LOST: 0" in out
-    assert "KNEE (largest N meeting p99 < target, no errors, no lost answers): 30" in out
 
 
 def test_the_profile_counts_statements_per_join_and_per_answer():

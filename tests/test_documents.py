@@ -167,7 +167,7 @@ def test_no_pass_certificate_below_the_pass_mark():
 
 def test_ticket_needs_timezone_aware_times():
     with pytest.raises(ValueError, match="timezone-aware"):
-        ticket(sitting_at=datetime(2026, 11, 25, 9, 0))
+        ticket(sitting_at=datetime(2026, 11, 25, 9, 0))  # noqa: DTZ001 (naive on purpose)
 
 
 def test_long_lists_flow_onto_a_second_page_without_tofu():
@@ -222,7 +222,7 @@ def test_buddhist_era_dates_and_bangkok_times():
         "วันพฤหัสบดีที่ 26 พฤศจิกายน 2569"
     assert thai_time(datetime(2026, 11, 25, 20, 5, tzinfo=timezone.utc)) == "03.05 น."
     with pytest.raises(ValueError):
-        thai_time(datetime(2026, 11, 25, 9, 0))
+        thai_time(datetime(2026, 11, 25, 9, 0))  # noqa: DTZ001 (naive on purpose)
 
 
 def test_long_thai_runs_break_between_syllables_not_inside_them():

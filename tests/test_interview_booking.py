@@ -57,15 +57,13 @@ def test_move_to_a_free_slot_of_the_same_panel_until_the_cut_off(db, make):
     assert audits(db, "interview.move") == 1
 
 
-def test_move_cut_off_is_configurable(app, db, make):
+def test_move_cut_off_is_configurable(app, db, make, monkeypatch):
     w, (a, b) = scheduled_interviews(db, make)
     clock.set_now(a.slot.starts_at - timedelta(hours=30))
-    app.config["INTERVIEW_MOVE_CUTOFF_HOURS"] = 24
-    try:
-        target = [s for s in booking.movable_slots(a)][0]
-        booking.move_to_slot(a, a.application.candidate, target)
-    finally:
-        app.config.pop("INTERVIEW_MOVE_CUTOFF_HOURS")
+    assert booking.movable_slots(a) == []  # 30 hours before: inside the default 48
+    monkeypatch.setitem(app.config, "INTERVIEW_MOVE_CUTOFF_HOURS", 24)
+    target = next(iter(booking.movable_slots(a)))
+    booking.move_to_slot(a, a.application.candidate, target)
     assert a.slot_id == target.id
 
 

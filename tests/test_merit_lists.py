@@ -1,6 +1,7 @@
 """Result lists and the merit list: generation per track (the ranking rules themselves are in
-test_merit_ranking.py), the two-person publishing workflow and its refusals, immutability, corrections that supersede,
-the digest, validity, and the public pages (search, no national ID, verification)."""
+test_merit_ranking.py), the two-person publishing workflow and its refusals, immutability,
+corrections that supersede, the digest, validity, and the public pages (search, no national ID,
+verification)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
+from app.common.dates import add_years
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.applications.models import Application
 from app.exams.models import Sitting
@@ -153,7 +155,7 @@ def test_each_round_fills_the_list_of_its_track(app, db, make, mode, track, spec
     officer = make.hr(agency)
     ml = generation.generate_list(round_, officer)
     assert ml.track == track
-    assert len(public.search_entries(ml).rows) == 2
+    assert len(public.search_entries(ml).items) == 2
     assert ml.title_th.startswith("บัญชีรายชื่อ")
     other = next(t for t in ("general", "disability") if t != track)
     with pytest.raises(ValidationFailed, match="fills the"):
@@ -169,14 +171,14 @@ def test_the_eligible_and_called_to_part_c_lists(app, db, make):
     db.session.commit()
     officer = make.hr(agency)
     eligible = generation.generate_list(round_, officer, kind="eligible")
-    rows = public.search_entries(eligible).rows
+    rows = public.search_entries(eligible).items
     assert [r.application_number for r in rows] == [a1.number, a2.number, a3.number]
     assert rows[0].scores == {"room": "101", "seat": "A1"} and rows[1].scores == {}
     assert all(r.total is None for r in rows)
     assert eligible.ranking_parts == [] and eligible.tie_break == []
 
     called = generation.generate_list(round_, officer, kind="passed_to_part_c")
-    rows = public.search_entries(called).rows
+    rows = public.search_entries(called).items
     assert [r.application_number for r in rows] == [a1.number]  # a2 failed A, a3 has no B
     assert rows[0].scores == {"part_a": "150.00", "part_b": "150.00"}
     page = page_text(make.client_for(app, officer).get(f"/hr/lists/{eligible.id}"))
@@ -342,6 +344,20 @@ def test_an_expired_list_cannot_be_extended(app, db, make):
             workflow.extend(ml, officer, "late", ml.valid_until + timedelta(days=30))
 
 
+def test_the_validity_and_the_extension_limit_follow_the_configuration(app, db, make,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "MERIT_LIST_VALID_YEARS", 3)
+    monkeypatch.setitem(app.config, "MERIT_LIST_MAX_EXTENSION_YEARS", 1)
+    ml, *_rest, officer, _approver = published_list(db, make)
+    published_on = ml.published_at.astimezone(BANGKOK).date()
+    assert ml.valid_until == add_years(published_on, 3)
+    limit = add_years(ml.valid_until, 1)
+    with pytest.raises(ValidationFailed, match=f"until {limit.isoformat()} at the latest"):
+        workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit + timedelta(days=1))
+    workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit)
+    assert ml.valid_until == limit and ml.extended
+
+
 def test_only_merit_lists_are_usable(app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     officer, approver, _other = team(make, agency)
@@ -357,7 +373,7 @@ def test_only_merit_lists_are_usable(app, db, make):
 def test_a_correction_supersedes_the_published_version(app, db, make):
     ml, round_, (a1, a2, a3), officer, approver = published_list(db, make)
     old_digest = ml.digest
-    ranks = {r.application_number: r.rank for r in public.search_entries(ml).rows}
+    ranks = {r.application_number: r.rank for r in public.search_entries(ml).items}
     assert ranks == {a3.number: 1, a1.number: 2, a2.number: 3}
     # a1 was appointed from version 1.
     db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
@@ -401,7 +417,7 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
     assert v2.digest != old_digest and ml.digest == old_digest
     content = json.loads(digest.canonical_content(v2))
     assert content["supersedes"] == old_digest and content["version"] == 2
-    new_rows = {r.application_number: r for r in public.search_entries(v2).rows}
+    new_rows = {r.application_number: r for r in public.search_entries(v2).items}
     assert new_rows[a2.number].rank == 1 and new_rows[a2.number].total == Decimal("260.00")
     assert new_rows[a1.number].status == EntryStatus.APPOINTED  # carried over
     for action in ("merit_list.correct", "merit_list.supersede"):
@@ -493,6 +509,31 @@ def test_the_public_searches_a_published_list_and_never_sees_a_national_id(app, 
     found = page_text(public.get(f"/lists/{ml.id}?q={apps[2].number}"))
     assert apps[2].number in found and apps[1].number not in found
     assert "0 found" in page_text(public.get(f"/lists/{ml.id}?q={apps[0].candidate.national_id}"))
+
+
+def test_the_public_list_pages_in_rank_order_and_a_search_keeps_its_total(app, db, make,
+                                                                         monkeypatch):
+    from app.merit import views as merit_views
+    monkeypatch.setattr(merit_views, "PER_PAGE", 2)
+    ml, _round, apps, *_people = published_list(db, make)
+    by_rank = [number for _rank, number in sorted(
+        (r.rank, r.application_number) for r in public.search_entries(ml).items)]
+    public_client = make.client_for(app)
+
+    first = page_text(public_client.get(f"/lists/{ml.id}"))
+    assert "3 names." in first and "Page 1 of 2" in first and 'rel="next"' in first
+    assert by_rank[0] in first and by_rank[1] in first and by_rank[2] not in first
+    second = page_text(public_client.get(f"/lists/{ml.id}?page=2"))
+    assert "Page 2 of 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    assert by_rank[2] in second and by_rank[0] not in second
+    beyond = public_client.get(f"/lists/{ml.id}?page=9")  # a stale link: no rows, no error
+    assert beyond.status_code == 200 and "3 names." in page_text(beyond)
+    assert not any(a.number in page_text(beyond) for a in apps)
+
+    found = public.search_entries(ml, apps[0].number, page=1, per_page=2)
+    assert found.total == 1 and found.pages == 1
+    assert [r.application_number for r in found.items] == [apps[0].number]
+    assert found.items[0].name_th == apps[0].candidate.full_name_th
 
 
 def test_the_counts_of_called_appointed_waived_and_remaining(app, db, make):

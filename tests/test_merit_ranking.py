@@ -5,6 +5,7 @@ note that says why each entry sits where it does."""
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -114,8 +115,10 @@ def test_property_permuting_the_input_does_not_change_the_list(data, rnd):
     people, weights, chain = data
     shuffled = list(people)
     rnd.shuffle(shuffled)
-    as_rows = lambda es: [(e.rank, e.candidate.application_number, e.total, e.decided_by)  # noqa
-                          for e in es]
+
+    def as_rows(es):
+        return [(e.rank, e.candidate.application_number, e.total, e.decided_by) for e in es]
+
     assert as_rows(ranking.rank(people, weights, chain)) == \
         as_rows(ranking.rank(shuffled, weights, chain))
 
@@ -128,7 +131,7 @@ def test_property_only_passers_are_listed_and_a_higher_total_never_ranks_lower(d
     passers = {c.application_number for c in people if all(c.passed.values())}
     assert {e.candidate.application_number for e in entries} == passers
     assert [e.rank for e in entries] == list(range(1, len(entries) + 1))
-    for upper, lower in zip(entries, entries[1:]):
+    for upper, lower in pairwise(entries):
         assert upper.total >= lower.total
 
 

@@ -30,7 +30,7 @@ def test_failures_are_retried_with_backoff_then_given_up(db):
     assert msg.status == "pending" and "smtp down" in msg.last_error
     assert send_pending(deliver=broken)["retry"] == 0  # not due yet
     t = now()
-    for i in range(MAX_ATTEMPTS):
+    for _ in range(MAX_ATTEMPTS):
         t += timedelta(hours=2)
         send_pending(deliver=broken, at=t)
     assert msg.status == "failed" and msg.attempts == MAX_ATTEMPTS

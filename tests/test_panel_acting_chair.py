@@ -69,8 +69,8 @@ def test_the_acting_chair_names_a_substitute_finalizes_and_corrects(s, db):
     sub = s.spare[0]
     scoring.name_acting_chair(s.interview, s.hr, a)
     assert scoring.is_chair(s.interview, a) and not scoring.is_chair(s.interview, s.chair)
-    entry = [e for e in entries_for("interviews", s.interview.id)
-             if e.action == "interview.acting_chair"][0]
+    entry = next(e for e in entries_for("interviews", s.interview.id)
+                 if e.action == "interview.acting_chair")
     assert entry.actor_id == s.hr.id and entry.before == {"acting_chair": None}
     assert entry.after == {"acting_chair": a.id, "recused_chair": s.chair.id}
     mails = outbox(db, f"interview:{s.interview.id}:acting-chair:")

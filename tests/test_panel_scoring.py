@@ -225,8 +225,8 @@ def test_finalize_scales_the_mean_to_the_stage_and_writes_the_part_c_score(s):
                                                                 Decimal("100.00"))
     assert stage.source == "interview" and stage.source_ref == f"interview:{interview.id}"
     assert stage.passed is True and stage.entered_by_id == chair_id
-    audit = [e for e in entries_for("interviews", interview.id)
-             if e.action == "interview.finalize"][0]
+    audit = next(e for e in entries_for("interviews", interview.id)
+                 if e.action == "interview.finalize")
     assert audit.after["final_score"] == "81.33" and audit.after["aggregate_method"] == "mean"
 
     # Locked: nobody scores, submits, or finalizes again.
@@ -273,8 +273,8 @@ def test_a_correction_needs_the_chair_and_a_reason_and_is_audited_before_and_aft
     assert interview.final_score == Decimal("70.50")
     stage = _db.session.scalar(select(StageScore))
     assert stage.score == Decimal("70.50") and "ตรวจกับแบบฟอร์มกระดาษ" in stage.note
-    entry = [e for e in entries_for("interviews", interview.id)
-             if e.action == "interview.correct_score"][0]
+    entry = next(e for e in entries_for("interviews", interview.id)
+                 if e.action == "interview.correct_score")
     assert entry.before == {"final_score": "60.00"} and entry.actor_id == chair_id
     assert entry.after["final_score"] == "70.50" and "ผิดช่อง" in entry.after["reason"]
     fixes = scoring.corrections(interview)
@@ -317,7 +317,7 @@ def test_the_scoring_page_shows_the_application_the_declaration_and_the_rubric(s
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Conflict of interest" in html and "Knowledge for the job" in html
-    assert 'id="points-%d"' % s.knowledge.id in html and 'step="0.5"' in html
+    assert f'id="points-{s.knowledge.id}"' in html and 'step="0.5"' in html
     assert "Full" in html and s.application.number in html
     assert 'id="panel-chair"' not in html  # chair tools only for the chair
     chair_html = make.client_for(app, s.chair).get(
@@ -443,7 +443,7 @@ def test_the_panel_scores_live_to_a_finalized_part_c_score(app, make, s, db):
     assert call(ma, "submit", iv)["state"]["submitted"] is True
     assert call(mb, "join", iv)["state"]["others"] is None
 
-    for sock, user, k, c in ((mb, b, 24, 14), (chair, s.chair, 26, 16)):
+    for sock, _user, k, c in ((mb, b, 24, 14), (chair, s.chair, 26, 16)):
         call(sock, "declare", {**iv, "has_conflict": False})
         call(sock, "score", {**iv, "criterion_id": s.knowledge.id, "points": k, "seq": 1})
         call(sock, "score", {**iv, "criterion_id": s.communication.id, "points": c, "seq": 2})

@@ -481,7 +481,7 @@ def search_users(q: str = "", role: str | None = None, page: int = 1,
 def count_users_by_role() -> dict[str, int]:
     rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role))
     counts = dict.fromkeys(Role.ALL, 0)
-    counts.update({role: n for role, n in rows})
+    counts.update(rows.all())  # (role, n) pairs (a Result has keys(): not a mapping)
     return counts
 
 

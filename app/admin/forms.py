@@ -68,7 +68,7 @@ class UserSearchForm(FlaskForm):
 
     q = StringField(_l("Email or name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), default="",
-                       choices=[SelectChoice("", _l("Any role"))] + ROLE_CHOICES)
+                       choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES])
 
 
 class UserCreateForm(FlaskForm):

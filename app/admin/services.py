@@ -21,7 +21,7 @@ def count_agencies() -> int:
 def count_rounds_by_status() -> dict[str, int]:
     rows = db.session.execute(select(Round.status, func.count()).group_by(Round.status))
     counts = dict.fromkeys(RoundStatus.ALL, 0)
-    counts.update({status: n for status, n in rows})
+    counts.update(rows.all())  # (status, n) pairs (a Result has keys(): not a mapping)
     return counts
 
 

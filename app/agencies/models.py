@@ -1,17 +1,19 @@
 """An agency hires: it owns positions, recruitment rounds and (later) merit lists."""
 from __future__ import annotations
 
+from enum import StrEnum, nonmember
+
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
 
-class AgencyKind:
+class AgencyKind(StrEnum):
     OFFICE = "office"  # สำนักงาน
     DEPARTMENT = "department"  # สำนัก
     DISTRICT = "district"  # สำนักงานเขต
-    ALL = (OFFICE, DEPARTMENT, DISTRICT)
+    ALL = nonmember((OFFICE, DEPARTMENT, DISTRICT))
 
 
 class Agency(db.Model):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum, nonmember
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,23 +12,23 @@ from ..common.types import UTCDateTime
 from ..extensions import db
 
 
-class ApplicationStatus:
+class ApplicationStatus(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
-    ALL = (SUBMITTED, APPROVED, REJECTED, WITHDRAWN)
+    ALL = nonmember((SUBMITTED, APPROVED, REJECTED, WITHDRAWN))
 
 
-class AccommodationStatus:
+class AccommodationStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     ADJUSTED = "adjusted"
     DENIED = "denied"
-    ALL = (REQUESTED, APPROVED, ADJUSTED, DENIED)
+    ALL = nonmember((REQUESTED, APPROVED, ADJUSTED, DENIED))
 
 
-class DocumentKind:
+class DocumentKind(StrEnum):
     ID_CARD = "id_card"
     TRANSCRIPT = "transcript"
     DEGREE = "degree"
@@ -35,7 +36,7 @@ class DocumentKind:
     SERVICE_RECORD = "service_record"
     PHOTO = "photo"
     OTHER = "other"
-    ALL = (ID_CARD, TRANSCRIPT, DEGREE, DISABILITY_CARD, SERVICE_RECORD, PHOTO, OTHER)
+    ALL = nonmember((ID_CARD, TRANSCRIPT, DEGREE, DISABILITY_CARD, SERVICE_RECORD, PHOTO, OTHER))
 
 
 class Application(db.Model):

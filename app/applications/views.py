@@ -10,7 +10,6 @@ from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
 from ..merit import public as merit_public
-from ..common.national_id import formatted, masked
 from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
@@ -24,17 +23,7 @@ from .models import AccommodationRequest, Document
 
 
 
-# ---- template helpers -------------------------------------------------------------------
-
-@bp.app_template_global()
-def national_id_of(person) -> str:
-    """The person's national ID in full for those allowed to see it, masked for everyone else."""
-    if person is None or not person.national_id:
-        return ""
-    if services.can_see_national_id(current_user, person):
-        return formatted(person.national_id)
-    return masked(person.national_id)
-
+# ---- template helpers of this blueprint's pages ----------------------------------------------
 
 @bp.context_processor
 def _labels():
@@ -186,7 +175,7 @@ def add_document(app_id: int):
             ip=_ip())
     except DomainError as err:
         if err.field in ("file", "kind"):
-            form[err.field].errors = list(form[err.field].errors) + [err.message]
+            form[err.field].errors = [*form[err.field].errors, err.message]
         else:
             show_error(form, err)
         return _render_detail(app_, err.status_code, document_form=form)

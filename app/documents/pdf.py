@@ -128,7 +128,7 @@ def _private_use_texts(base_font_name: str) -> dict[int, str]:
             return {}
         hb_font = font.hbFont()
 
-        def nominal(part: str) -> str | None:
+        def nominal(part: str, hb_font=hb_font, font=font) -> str | None:
             gid = hb_font.get_glyph_from_name(part)
             chars = [c for c in font.face.glyphToChar.get(gid, ()) if not 0xE000 <= c <= 0xF8FF]
             return chr(chars[0]) if gid is not None and chars else None
@@ -143,9 +143,8 @@ def _to_unicode_cmap(base_font_name: str, subset) -> str:
     texts = _private_use_texts(base_font_name)
     for index, code in enumerate(subset):
         if code in texts:
-            cmap = cmap.replace("<%02X> <%04X>\n" % (index, code),
-                                "<%02X> <%s>\n" % (index, texts[code].encode("utf-16-be").hex()
-                                                    .upper()), 1)
+            utf16 = texts[code].encode("utf-16-be").hex().upper()
+            cmap = cmap.replace(f"<{index:02X}> <{code:04X}>\n", f"<{index:02X}> <{utf16}>\n", 1)
     return cmap
 
 

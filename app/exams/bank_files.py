@@ -1,8 +1,8 @@
 """Reading bank files: YAML item and blueprint files into items, blueprints and errors.
 
 The YAML format is described in exam_bank/FORMAT.md. Reading never touches the database; it
-returns what it read and every error it found (bank_checks holds the rules), each naming the
-file, the item and the field, with the line. `item_from_dict` reads one item mapping; the QTI
+returns what it read and every error it found (bank_format holds the format and its rules),
+each naming the file, the item and the field, with the line. `item_from_dict` reads one item mapping; the QTI
 and GIFT importers build the same mapping, so every rule applies to them too.
 """
 from __future__ import annotations
@@ -15,10 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from .bank_checks import (
-    BANDS, BANK_CODE, BLUEPRINT_FIELDS, DEFAULT_PASS_PERCENT, DEFAULT_POLICY, EXAM_CODE,
-    ITEM_FIELDS, ITEM_FILE_FIELDS, ITEM_ID, MAX_DURATION, POLICIES, SECTION_CODE, TITLE_MAX,
-    TOPIC_CODE, BankError, Checker, check_choices, check_sections, check_bank, line_of, shown)
+from .bank_format import (
+    BANDS, DEFAULT_PASS_PERCENT, BankError, BlueprintFile, Item, ItemFileHead, Problem,
+    blueprint_rules, check_bank, item_rules, shown, validate)
 
 CHOICE_LABELS = {"th": ["ก", "ข", "ค", "ง", "จ", "ฉ"], "en": ["A", "B", "C", "D", "E", "F"]}
 SOURCE_MAX = 300  # ItemVersion.source
@@ -220,19 +219,20 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
 
 
 # ---- items and blueprints ------------------------------------------------------------------
+def _report(loaded: LoadedBank, file: str, ref: str, problems: list[Problem]) -> None:
+    loaded.errors.extend(BankError(file, p.message, ref, p.field, p.line) for p in problems)
+
+
 def _read_items_file(doc: dict, file: str, loaded: LoadedBank) -> None:
-    check = Checker(loaded, file, line=doc.line)
-    check.unknown(doc, ITEM_FILE_FIELDS)
-    bank = check.code(doc, "bank", BANK_CODE)
-    section = check.code(doc, "section", SECTION_CODE)
-    items = doc.get("items")
-    if not isinstance(items, list) or not items:
-        check.error("items", "required: a list of at least one item")
-        return
+    head, problems = validate(ItemFileHead, doc)
+    _report(loaded, file, "", problems)
+    bank = doc.get("bank") if isinstance(doc.get("bank"), str) else None
+    section = doc.get("section") if isinstance(doc.get("section"), str) else None
+    items = doc.get("items") if isinstance(doc.get("items"), list) else []
     for position, raw in enumerate(items, start=1):
         item = item_from_dict(raw, loaded, file=file, bank=bank, section=section,
                               position=position, source=file)
-        if item is not None and bank and section:
+        if item is not None and head is not None:
             loaded.items.append(item)
 
 
@@ -244,77 +244,47 @@ def item_from_dict(raw, loaded: LoadedBank, *, file: str, bank: str | None,
     The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
     """
     line = getattr(raw, "line", None) or line
-    ref = f"item #{position}"
-    if not isinstance(raw, dict):
-        Checker(loaded, file, ref, line).error("", "must be a mapping (id, topic, stem, ...)")
+    ref = f"item {raw['id']}" if isinstance(raw, dict) and isinstance(raw.get("id"), str) \
+        and raw["id"] else f"item #{position}"
+    item, problems = validate(Item, raw)
+    if isinstance(raw, dict):
+        problems += item_rules(raw, problems)
+    for p in problems:
+        p.line = p.line or line
+    _report(loaded, file, ref, problems)
+    if problems:
         return None
-    if isinstance(raw.get("id"), str) and raw["id"]:
-        ref = f"item {raw['id']}"
-    check = Checker(loaded, file, ref, line)
-    check.unknown(raw, ITEM_FIELDS)
-    code = check.code(raw, "id", ITEM_ID)
-    own_section = check.code(raw, "section", SECTION_CODE, required=False)
-    topic = check.code(raw, "topic", TOPIC_CODE)
-    difficulty = raw.get("difficulty")
-    if difficulty is None:
-        check.error("difficulty", "required: easy, medium or hard")
-    elif difficulty not in BANDS:
-        check.error("difficulty", f"{shown(difficulty)} is not one of easy, medium, hard",
-                    line_of(raw, "difficulty"))
-    stem = check.texts(raw, "stem", required=True)
-    explanation = check.texts(raw, "explanation", required=False)
-    fixed_order = check.flag(raw, "fixed_order", False)
-    choices = check_choices(raw, check, stem)
-    key = raw.get("key")
-    if key is None:
-        check.error("key", "required: the id of the one correct choice")
-    elif choices is not None:
-        ids = [c["id"] for c in choices]
-        if key not in ids:
-            check.error("key", f"{shown(key)} is not one of the choice ids {', '.join(ids)}",
-                        line_of(raw, "key"))
-    if check.count:
-        return None
-    return BankItem(bank=bank or "", code=code, section=own_section or section or "",
-                    topic=topic, difficulty=difficulty, stem=stem, choices=choices, key=key,
-                    fixed_order=fixed_order, explanation=explanation, file=file, line=line,
-                    source=source[:SOURCE_MAX])
+    return BankItem(bank=bank or "", code=item.id, section=item.section or section or "",
+                    topic=item.topic, difficulty=item.difficulty, stem=item.stem.both(),
+                    choices=[{"id": c.id, "th": c.th or "", "en": c.en or ""}
+                             for c in item.choices],
+                    key=item.key, fixed_order=item.fixed_order,
+                    explanation=item.explanation.both() if item.explanation
+                    else {"th": "", "en": ""},
+                    file=file, line=line, source=source[:SOURCE_MAX])
 
 
 def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
     ref = f"blueprint {doc['code']}" if isinstance(doc.get("code"), str) else "blueprint"
-    check = Checker(loaded, file, ref, doc.line)
-    check.unknown(doc, BLUEPRINT_FIELDS)
-    code = check.code(doc, "code", EXAM_CODE)
-    bank = check.code(doc, "bank", BANK_CODE)
-    title = check.texts(doc, "title", required=True, max_len=TITLE_MAX)
-    if title is not None and not title["th"]:
-        check.error("title.th", "required: the Thai title of the exam", line_of(doc, "title"))
-    duration = doc.get("duration_minutes")
-    if duration is None:
-        check.error("duration_minutes", f"required: a whole number from 1 to {MAX_DURATION}")
-    else:
-        duration = check.whole(doc, "duration_minutes", 1, MAX_DURATION)
-    pass_percent = doc.get("pass_percent", DEFAULT_PASS_PERCENT)
-    if isinstance(pass_percent, bool) or not isinstance(pass_percent, (int, float)) \
-            or not 0 < pass_percent <= 100:
-        check.error("pass_percent", f"{shown(pass_percent)} must be a number above 0, at most 100",
-                    line_of(doc, "pass_percent"))
-        pass_percent = None
-    else:
-        pass_percent = Decimal(str(pass_percent)).quantize(Decimal("0.01"))
-    policy = doc.get("results_policy", DEFAULT_POLICY)
-    if policy not in POLICIES:
-        check.error("results_policy", f"{shown(policy)} is not one of immediate, after_publication",
-                    line_of(doc, "results_policy"))
-    shuffle_items = check.flag(doc, "shuffle_items", True)
-    shuffle_choices = check.flag(doc, "shuffle_choices", True)
-    sections = check_sections(doc, check, duration)
-    if check.count:
+    bp, problems = validate(BlueprintFile, doc)
+    problems += blueprint_rules(doc, problems)
+    for p in problems:
+        p.line = p.line or doc.line
+    _report(loaded, file, ref, problems)
+    if problems:
         return
+    raw_sections = doc["sections"]
+    sections = [{"code": s.code, "title": s.title.both(),
+                 # as written (2 stays 2, 1.5 stays 1.5): it is stored with the exam
+                 "points_per_item": raw.get("points_per_item", 1),
+                 "time_limit_minutes": s.time_limit_minutes,
+                 "draw": {band: s.draw.get(band, 0) for band in BANDS}}
+                for s, raw in zip(bp.sections, raw_sections, strict=True)]
+    pass_percent = doc.get("pass_percent", DEFAULT_PASS_PERCENT)
     loaded.blueprints.append(Blueprint(
-        code=code, bank=bank, title=title, duration_minutes=duration, pass_percent=pass_percent,
-        results_policy=policy, shuffle_items=shuffle_items, shuffle_choices=shuffle_choices,
-        sections=sections, file=file, line=doc.line,
+        code=bp.code, bank=bp.bank, title=bp.title.both(), duration_minutes=bp.duration_minutes,
+        pass_percent=Decimal(str(pass_percent)).quantize(Decimal("0.01")),
+        results_policy=bp.results_policy, shuffle_items=bp.shuffle_items,
+        shuffle_choices=bp.shuffle_choices, sections=sections, file=file, line=doc.line,
         section_lines={s["code"]: getattr(raw, "line", None)
-                       for s, raw in zip(sections, doc["sections"])}))
+                       for s, raw in zip(sections, raw_sections, strict=True)}))

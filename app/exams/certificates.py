@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
+from ..common.dates import add_years
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..documents.certificate import PartACertificate, render_part_a_certificate
@@ -45,13 +46,6 @@ def normalize_code(code: str | None) -> str:
     return "-".join(raw[i:i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
 
 
-def _add_years(value: datetime, years: int) -> datetime:
-    try:
-        return value.replace(year=value.year + years)
-    except ValueError:  # 29 February into a common year
-        return value.replace(year=value.year + years, day=28)
-
-
 def certificate_of(attempt: Attempt) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
 
@@ -73,7 +67,7 @@ def issue_certificate(attempt: Attempt, valid_years: int = DEFAULT_VALID_YEARS,
         issued = now()
         cert = Certificate(code=new_code(), attempt_id=attempt.id,
                            candidate_id=attempt.seat.candidate_id, issued_at=issued,
-                           valid_until=_add_years(issued, valid_years))
+                           valid_until=add_years(issued, valid_years))
         db.session.add(cert)
         try:
             db.session.flush()

@@ -1,16 +1,20 @@
-"""`flask bank validate PATH` and `flask bank import PATH`: check and load exam bank files."""
+"""`flask bank validate PATH`, `flask bank import PATH` and `flask bank schema`: check and load
+exam bank files, publish the format's JSON Schema."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from ..common.errors import DomainError
-from .bank_checks import BANDS
+from .bank_format import BANDS, json_schemas
 from .bank_files import LoadedBank
 from .bank_import import import_bank
 from .importers import FORMATS, Defaults, detect_format, load_source
 
-bank_cli = AppGroup("bank", help="Exam bank tools: validate and import item and blueprint files.")
+bank_cli = AppGroup("bank", help="Exam bank tools: validate and import item and blueprint files, "
+                                 "publish their JSON Schema.")
 
 
 def _source_options(command):
@@ -111,3 +115,30 @@ def import_command(path, fmt, bank_code, section, difficulty, topic):
     click.echo(f"  blueprints: {len(report.blueprints_created)} created, "
                f"{len(report.blueprints_updated)} updated, "
                f"{len(report.blueprints_unchanged)} unchanged")
+
+
+SCHEMA_DIR = "exam_bank/schema"
+
+
+@bank_cli.command("schema")
+@click.argument("out_dir", default=SCHEMA_DIR, type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the files in OUT_DIR differ from the format.")
+def schema_command(out_dir, check):
+    """Write the JSON Schema of item and blueprint files (from app/exams/bank_format.py) to
+    OUT_DIR (default exam_bank/schema), for editors and other tools."""
+    out = Path(out_dir)
+    stale = []
+    for name, text in json_schemas().items():
+        path = out / name
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(str(path))
+        if not check:
+            out.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if check and stale:
+        click.echo(f"out of date: {', '.join(stale)}; run `flask bank schema {out_dir}`")
+        raise SystemExit(1)
+    click.echo(f"Wrote {', '.join(stale)}" if stale else f"Up to date: {out_dir}")

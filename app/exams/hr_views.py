@@ -20,25 +20,6 @@ from .hr_forms import (NO_ROUND, IssueCertificatesForm, SeatCandidateForm, SeatR
 from .models import Exam
 
 
-# Label helpers for the templates, named so as not to clash with other blueprints' globals.
-for _name, _helper in (("exam_state_label", sittings.state_label),
-                       ("exam_candidate_state", proctoring.candidate_state),
-                       ("sitting_status_label", sittings.sitting_status_label),
-                       ("timing_label", sittings.timing_label),
-                       ("seat_accommodations", sittings.accommodation_names),
-                       ("item_flag_label", analysis.flag_label),
-                       ("certificate_status_label", certificates.status_label)):
-    bp.add_app_template_global(_helper, _name)
-
-
-@bp.app_template_global("mmss")
-def mmss(seconds: int | None) -> str:
-    """Time left as the proctor's table shows it: 95:07 (minutes may pass 60)."""
-    if seconds is None:
-        return "—"
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
 def _me():
     return current_user._get_current_object()
 

@@ -25,7 +25,6 @@ from . import services
 TZID = "Asia/Bangkok"
 PRODID = "-//Bangkok Metropolitan Administration//BMA Recruit//TH"
 UID_DOMAIN = "recruit.bangkok.go.th"
-DEFAULT_FROM = "BMA Recruit <no-reply@recruit.bangkok.go.th>"
 @dataclass
 class Invitation:
     uid: str
@@ -106,13 +105,13 @@ def uid_of(interview: Interview) -> str:
 
 
 def _organizer() -> tuple[str, str]:
-    name, email = parseaddr(current_app.config.get("MAIL_FROM") or DEFAULT_FROM)
-    return name or "BMA Recruit", email or "no-reply@recruit.bangkok.go.th"
+    name, email = parseaddr(current_app.config["MAIL_FROM"])
+    return name or "BMA Recruit", email
 
 
 def link(endpoint: str, **values) -> str:
     """An absolute link when a request (or SERVER_NAME) says where the site is, else the path."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
+    if has_request_context() or current_app.config["SERVER_NAME"]:
         return url_for(endpoint, _external=True, **values)
     with current_app.test_request_context():
         return url_for(endpoint, **values)

@@ -14,24 +14,12 @@ from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
-from ..recruitment.services import accommodation_label, round_for_hr
+from ..recruitment.services import round_for_hr
 from . import bp, events, placement, schedule, scoring, services
 from ..common.access import HR_ROLES
 from .forms import (ActingChairForm, AutoScheduleForm, ButtonForm, CriterionForm, MemberForm,
                     PanelForm, SlotsForm)
 from .schedule_pdf import daily_schedule_pdf
-
-
-for _name, _helper in (("interview_status_label", schedule.status_label),
-                       ("interview_mode_label", schedule.mode_label),
-                       ("interview_slot_time", schedule.slot_label),
-                       ("interview_slot_location", services.slot_location),
-                       ("interview_slot_link", services.slot_link),
-                       ("interview_chair_of", lambda iv: services.chair_of(services.panel_of(iv))),
-                       ("interview_slot_room", services.slot_room),
-                       ("interview_accommodations", placement.accommodation_kinds),
-                       ("interview_accommodation_label", accommodation_label)):
-    bp.add_app_template_global(_helper, _name)
 
 
 def _me():

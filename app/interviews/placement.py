@@ -440,7 +440,7 @@ def auto_schedule(round_: Round, actor,
             "not_passed": len(report.not_passed), "already": len(report.already),
             "extra_minutes": int(extra), "standard_minutes": standard})
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as err:
         db.session.rollback()
-        raise SlotTaken(_("A slot was taken while the schedule was being made; run it again."))
+        raise SlotTaken(_("A slot was taken while the schedule was being made; run it again.")) from err
     return report

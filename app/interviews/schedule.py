@@ -23,36 +23,26 @@ from ..recruitment.models import Round
 from . import services
 from .models import Interview, InterviewSlot, Panel
 
-DEFAULT_MOVE_CUTOFF_HOURS = 48
-DEFAULT_CHECKIN_OPENS_MINUTES = 30
-DEFAULT_EXTRA_MINUTES = 15
-
-
 class SlotTaken(NotAllowed):
     """Someone else holds the slot (even if they took it at the same instant)."""
 
     code = "slot_taken"
 
 
-# ---- the configured times ---------------------------------------------------------------
-
-def _config(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
-
+# ---- the configured times (config.py: INTERVIEW_*) ---------------------------------------
 
 def move_cutoff() -> timedelta:
-    return timedelta(hours=_config("INTERVIEW_MOVE_CUTOFF_HOURS", DEFAULT_MOVE_CUTOFF_HOURS))
+    return timedelta(hours=current_app.config["INTERVIEW_MOVE_CUTOFF_HOURS"])
 
 
 def checkin_opens_before() -> timedelta:
-    return timedelta(minutes=_config("INTERVIEW_CHECKIN_OPENS_MINUTES",
-                                     DEFAULT_CHECKIN_OPENS_MINUTES))
+    return timedelta(minutes=current_app.config["INTERVIEW_CHECKIN_OPENS_MINUTES"])
 
 
 def configured_extra_minutes() -> int:
     """The minutes an approved extra-time accommodation adds to the round's standard slot
     (HR may give auto_schedule another number)."""
-    return _config("INTERVIEW_EXTRA_MINUTES", DEFAULT_EXTRA_MINUTES)
+    return current_app.config["INTERVIEW_EXTRA_MINUTES"]
 
 
 # ---- reading ----------------------------------------------------------------------------

@@ -19,6 +19,6 @@ def load_command(if_empty: bool):
             return
         raise click.ClickException("The database is not empty; demo data loads only into an empty one.")
     accounts = load()
-    click.echo("Demo data loaded. Accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo data loaded. Accounts (password for all: {DEMO_PASSWORD}):")
     for email, roles in accounts:
         click.echo(f"  {email:34} {roles}")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from io import BytesIO
 
+from flask import current_app
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -25,6 +26,7 @@ from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, HRFlowable,
                                 KeepTogether, PageTemplate, Spacer, Table, TableStyle)
 from sqlalchemy import select
 
+from ..common.dates import years_later
 from ..common.thai import MONTHS_TH, be_year
 from ..documents.pdf import (CONTENT_WIDTH, FONT, FONT_BOLD, INK, MARGIN_LEFT,
                              MARGIN_RIGHT, MARGIN_TOP, MUTED, PAGE_SIZE, RULE, para, qr_code,
@@ -37,7 +39,6 @@ from .exports import (APPLICATION_NUMBER, TOTAL, Row, bangkok_date, columns_of, 
 from ..audit.services import anchors_for
 from .models import ListKind, ListStatus, MeritList, Track
 from .readiness import unmet_conditions
-from .workflow import DEFAULT_VALID_YEARS
 
 ISSUER = "กรุงเทพมหานคร"
 PURPOSE = "เพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการ เป็นข้าราชการกรุงเทพมหานครสามัญ"
@@ -176,9 +177,9 @@ def _validity(merit_list: MeritList, words: _Words) -> str:
     if merit_list.kind != ListKind.MERIT:
         return ""
     published, until = bangkok_date(merit_list), merit_list.valid_until
-    years = _whole_years(published, until)
+    years = years_later(published, until)
     if published is None:  # a preview: the dates are fixed at publication
-        span = f"มีอายุ {DEFAULT_VALID_YEARS} ปี นับแต่วันประกาศ"
+        span = f"มีอายุ {current_app.config['MERIT_LIST_VALID_YEARS']} ปี นับแต่วันประกาศ"
     elif merit_list.supersedes_id:  # a correction keeps the validity of the list it corrects
         span = f"ใช้ได้ถึงวันที่ {_day(until)} ตามอายุของบัญชีฉบับเดิม" if until else ""
     elif years and not merit_list.extended:
@@ -209,20 +210,6 @@ def _version_note(merit_list: MeritList) -> str:
     if merit_list.correction_reason:
         text += f" เหตุผลการแก้ไข: {merit_list.correction_reason}"
     return text
-
-
-def _whole_years(start: date | None, end: date | None) -> int | None:
-    """N when `end` is N years after `start` (or the day before): "มีอายุ 2 ปี"."""
-    if not start or not end:
-        return None
-    for n in range(1, 11):
-        try:
-            anniversary = start.replace(year=start.year + n)
-        except ValueError:  # 29 February
-            anniversary = start.replace(year=start.year + n, day=28)
-        if end in (anniversary, anniversary - timedelta(days=1)):
-            return n
-    return None
 
 
 def _day(value: date | datetime) -> str:

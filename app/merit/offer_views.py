@@ -22,15 +22,6 @@ from .offer_forms import (CallNextForm, DecideUseForm, ListFilterForm, UseCallFo
                           UseRequestForm, WaiveOfferForm, accept_form, accept_uploads)
 
 
-for _name, _helper in (("offer_status_label", offers.status_label),
-                       ("offer_entry_status_label", offers.entry_status_label),
-                       ("offer_document_label", offers.document_label),
-                       ("offer_documents", offers.offer_documents),
-                       ("offer_list_title", offers.list_title),
-                       ("use_status_label", list_use.status_label)):
-    bp.add_app_template_global(_helper, _name)
-
-
 def _me():
     return current_user._get_current_object()
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..applications.models import Application
@@ -48,27 +50,14 @@ class EntryRow:
     entry_id: int
 
 
-@dataclass
-class Page:
-    rows: list[EntryRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def search_entries(merit_list: MeritList, q: str = "", page: int = 1,
-                   per_page: int = 100) -> Page:
+                   per_page: int = 100) -> Pagination:
     """Entries in rank order, filtered by application number or name (Thai or English);
-    never the national ID."""
-    stmt = (select(MeritEntry.rank, Application.number, User.first_name_th, User.last_name_th,
-                   User.first_name_en, User.last_name_en, MeritEntry.scores, MeritEntry.total,
-                   MeritEntry.decided_by, MeritEntry.status, MeritEntry.id)
+    never the national ID. A Flask-SQLAlchemy page whose items are EntryRows."""
+    stmt = (select(MeritEntry)
             .join(Application, Application.id == MeritEntry.application_id)
             .join(User, User.id == MeritEntry.candidate_id)
+            .options(contains_eager(MeritEntry.application), contains_eager(MeritEntry.candidate))
             .where(MeritEntry.list_id == merit_list.id))
     q = (q or "").strip()
     if q:
@@ -77,12 +66,16 @@ def search_entries(merit_list: MeritList, q: str = "", page: int = 1,
         name_en = User.first_name_en + " " + User.last_name_en
         stmt = stmt.where(or_(Application.number.ilike(like), name_th.ilike(like),
                               name_en.ilike(like)))
-    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(1, page)
-    rows = db.session.execute(stmt.order_by(MeritEntry.rank).limit(per_page)
-                              .offset((page - 1) * per_page)).all()
-    return Page([EntryRow(r[0], r[1], f"{r[2]} {r[3]}", f"{r[4]} {r[5]}".strip(), r[6] or {},
-                          r[7], r[8], r[9], r[10]) for r in rows], count, page, per_page)
+    found = db.paginate(stmt.order_by(MeritEntry.rank), page=max(1, page), per_page=per_page,
+                        error_out=False)
+    found.items = [_entry_row(e) for e in found.items]
+    return found
+
+
+def _entry_row(entry: MeritEntry) -> EntryRow:
+    return EntryRow(entry.rank, entry.application.number, entry.candidate.full_name_th,
+                    entry.candidate.full_name_en, entry.scores or {}, entry.total,
+                    entry.decided_by, entry.status, entry.id)
 
 
 def entry_counts(merit_list: MeritList) -> dict[str, int]:

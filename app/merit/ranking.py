@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
-from itertools import count, repeat
+from itertools import count, pairwise, repeat
 from operator import add, is_not, itemgetter, methodcaller, mul
 from typing import Any, NamedTuple
 
@@ -178,7 +178,7 @@ def _rank(candidates, ranking_parts, tie_break, required) -> list[RankedEntry]:
     order = _merit_order(totals, columns, [c.application_number for c in chosen])
     names = (TOTAL, *stage_keys)
     decided = []
-    for i, j in zip(order, order[1:]):
+    for i, j in pairwise(order):
         if totals[i] != totals[j]:
             decided.append(TOTAL)
             continue

@@ -184,9 +184,9 @@ def _guard_published(session, _flush_context, _instances):
             if changed & {"valid_until", "extended", "extension_reason"} \
                     and was != ListStatus.PUBLISHED:
                 _refuse()
-        elif isinstance(obj, MeritEntry):
-            if _changed(obj) - {"status"} and _frozen_list(session, _committed(obj, "list_id")):
-                _refuse()
+        elif (isinstance(obj, MeritEntry) and _changed(obj) - {"status"}
+                and _frozen_list(session, _committed(obj, "list_id"))):
+            _refuse()
     for obj in session.new:
         if isinstance(obj, MeritEntry) and _frozen_list(session, obj.list_id):
             _refuse()

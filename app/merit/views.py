@@ -21,18 +21,6 @@ from .models import ListKind
 
 PER_PAGE = 100
 
-for _name, _helper in (("merit_status_label", labels.list_status_label),
-                       ("merit_kind_label", labels.list_kind_label),
-                       ("merit_track_label", labels.track_label),
-                       ("merit_entry_status_label", labels.entry_status_label),
-                       ("merit_decided_by_label", labels.decided_by_label),
-                       ("merit_stage_label", labels.stage_short_label),
-                       ("merit_tie_break_label", labels.tie_break_label),
-                       ("merit_list_title", labels.list_title),
-                       ("merit_status_on", services.status_on)):
-    bp.add_app_template_global(_helper, _name)
-
-
 def _me():
     return current_user._get_current_object()
 
@@ -59,20 +47,6 @@ def _render_lists(round_, form=None, status: int = 200):
                            track=services.track_of_round(round_),
                            default_tie_break=", ".join(generation.default_tie_break(round_))
                            ), status
-
-
-@bp.app_context_processor
-def _pending_offers() -> dict:
-    """`pending_offers()` for every page: the candidate's offers awaiting an answer (the menu
-    badge and the reminder on their home page), counted once per request and only if asked."""
-    def pending_offers() -> int:
-        cached = request.environ.get("bma.pending_offers")
-        if cached is None:
-            cached = request.environ["bma.pending_offers"] = (
-                offers.pending_offers_count(current_user) if current_user.is_authenticated
-                and current_user.has_role(Role.CANDIDATE) else 0)
-        return cached
-    return {"pending_offers": pending_offers}
 
 
 @bp.route("/hr/rounds/<int:round_id>/lists")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Role
 from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
+from ..common.dates import add_years
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -27,10 +28,6 @@ from .labels import list_status_label, list_title
 from .models import EntryStatus, ListStatus, MeritEntry, MeritList, Offer, OfferStatus
 from .readiness import require_ready, stages_for
 from .services import EXPIRED, PENDING, need_hr, _snapshot, status_on, versions_of
-
-DEFAULT_VALID_YEARS = 2  # config MERIT_LIST_VALID_YEARS overrides
-MAX_EXTENSION_YEARS = 2  # config MERIT_LIST_MAX_EXTENSION_YEARS overrides
-
 
 def _lock(merit_list: MeritList) -> MeritList:
     """Re-read the list's row for update (PostgreSQL row lock until commit), so two people
@@ -86,17 +83,6 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
     return merit_list
 
 
-def _config(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default)) if has_app_context() else default
-
-
-def add_years(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February into a common year
-        return d.replace(year=d.year + years, day=28)
-
-
 def publish(merit_list: MeritList, actor) -> MeritList:
     """Publish an approved list: fix its content with a digest, start its validity, and
     supersede the version it corrects (which keeps that version's validity)."""
@@ -119,7 +105,7 @@ def publish(merit_list: MeritList, actor) -> MeritList:
         merit_list.extension_reason = old.extension_reason
     else:
         merit_list.valid_until = add_years(at.astimezone(BANGKOK).date(),
-                                           _config("MERIT_LIST_VALID_YEARS", DEFAULT_VALID_YEARS))
+                                           current_app.config["MERIT_LIST_VALID_YEARS"])
     # Set the digest before anything is flushed: once flushed as published, the list is frozen.
     with db.session.no_autoflush:
         merit_list.digest = digest_of(merit_list)
@@ -198,8 +184,7 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     if not isinstance(until, date) or until <= merit_list.valid_until:
         raise ValidationFailed(_("The new end of validity must be after %(d)s.",
                                  d=merit_list.valid_until.isoformat()), "until")
-    limit = add_years(merit_list.valid_until,
-                      _config("MERIT_LIST_MAX_EXTENSION_YEARS", MAX_EXTENSION_YEARS))
+    limit = add_years(merit_list.valid_until, current_app.config["MERIT_LIST_MAX_EXTENSION_YEARS"])
     if until > limit:
         raise ValidationFailed(_("A list can be extended until %(d)s at the latest.",
                                  d=limit.isoformat()), "until")

@@ -59,7 +59,7 @@ def _deliver(message: OutboxEmail) -> None:
     """SMTP when MAIL_SERVER is set; otherwise the message is written to the log (development)."""
     cfg = current_app.config
     email = EmailMessage()
-    email["From"] = cfg.get("MAIL_FROM", "BMA Recruit <no-reply@recruit.bangkok.go.th>")
+    email["From"] = cfg["MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email.set_content(message.body_text)
@@ -67,16 +67,16 @@ def _deliver(message: OutboxEmail) -> None:
         maintype, _, subtype = att["mimetype"].partition("/")
         email.add_attachment(base64.b64decode(att["content_b64"]), maintype=maintype,
                              subtype=subtype or "octet-stream", filename=att["filename"])
-    server = cfg.get("MAIL_SERVER")
+    server = cfg["MAIL_SERVER"]
     if not server:
         log.info("email (not sent: no MAIL_SERVER) to=%s subject=%s\n%s", message.to_address,
                  message.subject, message.body_text)
         return
-    with smtplib.SMTP(server, int(cfg.get("MAIL_PORT", 25)), timeout=20) as smtp:
-        if cfg.get("MAIL_USE_TLS"):
+    with smtplib.SMTP(server, cfg["MAIL_PORT"], timeout=20) as smtp:
+        if cfg["MAIL_USE_TLS"]:
             smtp.starttls()
-        if cfg.get("MAIL_USERNAME"):
-            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD", ""))
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         smtp.send_message(email)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum, nonmember
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint)
@@ -13,39 +14,39 @@ from ..common.types import UTCDateTime
 from ..extensions import db
 
 
-class Mode:
+class Mode(StrEnum):
     COMPETITIVE_EXAM = "competitive_exam"  # สอบแข่งขัน
     SELECTION_EXAM = "selection_exam"  # สอบคัดเลือก (internal)
     SELECTION = "selection"  # คัดเลือก
     SHORTAGE = "shortage"  # คัดเลือกในวุฒิที่ขาดแคลน
     DISABILITY = "disability"  # คัดเลือกคนพิการ
-    ALL = (COMPETITIVE_EXAM, SELECTION_EXAM, SELECTION, SHORTAGE, DISABILITY)
+    ALL = nonmember((COMPETITIVE_EXAM, SELECTION_EXAM, SELECTION, SHORTAGE, DISABILITY))
 
 
-class RoundStatus:
+class RoundStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
-    ALL = (DRAFT, OPEN, CLOSED, IN_PROGRESS, COMPLETED)
+    ALL = nonmember((DRAFT, OPEN, CLOSED, IN_PROGRESS, COMPLETED))
 
 
-class StageKind:
+class StageKind(StrEnum):
     PART_A = "part_a"
     PART_B = "part_b"
     PART_C = "part_c"
     QUALIFICATIONS = "qualifications"
-    ALL = (PART_A, PART_B, PART_C, QUALIFICATIONS)
+    ALL = nonmember((PART_A, PART_B, PART_C, QUALIFICATIONS))
 
 
-class Accommodation:
+class Accommodation(StrEnum):
     EXTRA_TIME = "extra_time"
     LARGE_TEXT = "large_text"
     HIGH_CONTRAST = "high_contrast"
     SCREEN_READER = "screen_reader"
     ASSISTANT = "assistant"
-    ALL = (EXTRA_TIME, LARGE_TEXT, HIGH_CONTRAST, SCREEN_READER, ASSISTANT)
+    ALL = nonmember((EXTRA_TIME, LARGE_TEXT, HIGH_CONTRAST, SCREEN_READER, ASSISTANT))
 
 
 class Position(db.Model):

@@ -47,7 +47,7 @@ CRITERIA_FIELDS = ("min_education_level", "fields_of_study", "min_gpa", "min_age
                    "min_service_years", "requires_disability_registration", "shortage_degrees")
 ROUND_FIELDS = ("code", "position_id", "mode", "title_th", "title_en", "description_th",
                 "description_en", "opens_at", "closes_at", "vacancies", "quota_percent",
-                "eligible_headcount", "accommodations_offered") + CRITERIA_FIELDS
+                "eligible_headcount", "accommodations_offered", *CRITERIA_FIELDS)
 
 
 @dataclass

@@ -18,26 +18,6 @@ from .forms import (BrowseFilterForm, PositionForm, RoundForm, StatusForm, Windo
 from .models import Mode, RoundStatus
 
 
-# The label helpers, available to every template of the app.
-for _name, _helper in (("mode_label", services.mode_label),
-                       ("status_label", services.status_label),
-                       ("stage_label", services.stage_label),
-                       ("accommodation_label", services.accommodation_label),
-                       ("education_label", eligibility.education_label),
-                       ("describe", eligibility.describe),
-                       ("is_eligible", eligibility.is_eligible),
-                       ("requirements", eligibility.requirements),
-                       ("describe_requirement", eligibility.describe_requirement)):
-    bp.add_app_template_global(_helper, _name)
-
-
-@bp.app_template_global()
-def localized(obj, name: str) -> str:
-    """obj.<name>_en for English readers when there is one, else obj.<name>_th."""
-    english = getattr(obj, f"{name}_en", "") or ""
-    return english if current_locale() == "en" and english else getattr(obj, f"{name}_th", "")
-
-
 def _hr_agency_id() -> int:
     if current_user.agency_id is None:
         abort(403)

@@ -448,7 +448,7 @@ def _round_attempts(round_: Round) -> dict[int, Attempt]:
         .where(Sitting.round_id == round_.id, Attempt.status == "submitted",
                Attempt.score.is_not(None), Attempt.max_score.is_not(None))
         .order_by(Attempt.submitted_at, Attempt.id)).all()
-    return {candidate_id: attempt for candidate_id, attempt in rows}
+    return dict(rows)  # candidate id -> attempt
 
 
 def sync_part_a_from_exams(round_: Round, actor) -> SyncResult:

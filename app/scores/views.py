@@ -17,9 +17,6 @@ from ..common.access import HR_ROLES
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 
 
-bp.add_app_template_global(services.source_label, "score_source_label")
-
-
 def _me():
     return current_user._get_current_object()
 

@@ -1,7 +1,7 @@
 """initial schema: accounts, agencies, rounds, applications, documents, audit
 
 Revision ID: 6fe45464dd09
-Revises: 
+Revises:
 Create Date: 2026-11-25 14:46:46.546844
 
 """

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bank_checks import BANDS, BANK_CODE, SECTION_CODE, TOPIC_CODE, BankError, Checker
+from ..bank_format import BankError, import_option_errors
 from ..bank_files import LoadedBank, load_path
 
 FORMATS = ("yaml", "qti", "gift")
@@ -63,14 +63,10 @@ def load_source(path, fmt: str | None = None, defaults: Defaults | None = None):
 
 def check_defaults(defaults: Defaults, loaded) -> bool:
     """The options given for a QTI or GIFT import follow the same rules as an item file."""
-    check = Checker(loaded, "options")
-    values = {"bank": defaults.bank, "section": defaults.section, "topic": defaults.topic}
-    check.code(values, "bank", BANK_CODE, prefix="--")
-    check.code(values, "section", SECTION_CODE, prefix="--")
-    check.code(values, "topic", TOPIC_CODE, prefix="--")
-    if defaults.difficulty not in BANDS:
-        check.error("--difficulty", f'"{defaults.difficulty}" is not one of easy, medium, hard')
-    return not check.count
+    errors = import_option_errors({"bank": defaults.bank, "section": defaults.section,
+                                   "topic": defaults.topic, "difficulty": defaults.difficulty})
+    loaded.errors.extend(errors)
+    return not errors
 
 
 def language_of(text: str, declared: str | None = None) -> str:

@@ -10,7 +10,7 @@ import html
 import re
 from pathlib import Path
 
-from ..bank_checks import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from ..bank_files import LoadedBank, Skipped, item_from_dict
 from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise, \
     topic_code
@@ -144,7 +144,7 @@ def _read_question(name: str, line: int, number: int, text: str, topic: str,
     if not marks or answers[:marks[0].start()].strip():
         return error("each answer must start with = (right) or ~ (wrong)")
     parts = []
-    for mark, following in zip(marks, marks[1:] + [None]):
+    for mark, following in zip(marks, [*marks[1:], None]):
         body = answers[mark.end():following.start() if following else len(answers)]
         answer, _, feedback = body.partition("#")
         parts.append((mark.group(), answer, feedback))

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from ..bank_checks import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from ..bank_files import LoadedBank, Skipped, item_from_dict
 from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise
 

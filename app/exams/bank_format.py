@@ -1,0 +1,475 @@
+"""The bank format (exam_bank/FORMAT.md) as pydantic models, and the errors that break it.
+
+The models say the shape of an item file and a blueprint file (fields, types, patterns,
+lengths, choices of words); they also publish it as JSON Schema (`flask bank schema`,
+exam_bank/schema/). Each field's description is the phrase an error uses ("must be <it>"), so
+the schema and the messages cannot drift apart. What a schema cannot say, relations between
+fields (the key is one of the choices, the choices have the stem's languages, a section's time
+limit fits the test), is checked by `item_rules` and `blueprint_rules`, and `check_bank` applies
+the rules across files (unique ids, blueprints the bank can fill). Every error names the file,
+the item or blueprint and the field, and the line when the file is YAML. Nothing here touches
+the database.
+"""
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic.fields import FieldInfo
+
+if TYPE_CHECKING:
+    from .bank_files import BankItem, Blueprint, LoadedBank
+
+LANGS = ("th", "en")
+BANDS = ("easy", "medium", "hard")
+POLICIES = ("immediate", "after_publication")
+MIN_CHOICES, MAX_CHOICES = 2, 6
+DEFAULT_PASS_PERCENT = 60
+DEFAULT_POLICY = "after_publication"
+MAX_DURATION = 600
+TITLE_MAX = 300
+
+
+# ---- the shapes ----------------------------------------------------------------------------
+def _code(pattern: str, longest: int | None, words: str):
+    """A code: a quoted string of `pattern`, at most `longest` characters (the column's length)."""
+    return Annotated[str, StringConstraints(pattern=f"^{pattern}$", max_length=longest),
+                     Field(description=words)]
+
+
+BankCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
+SectionCode = _code("[a-z0-9_]+", 40, "lower-case letters a-z, digits and _")
+TopicCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
+ItemId = _code("[A-Z0-9-]+", 40, "capital letters A-Z, digits and -")
+ChoiceId = _code("[a-z]", None, "one lower-case letter a-z")  # (the pattern's one letter)
+ExamCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
+Band = Annotated[Literal["easy", "medium", "hard"], Field(description="easy, medium, hard")]
+
+
+def _text(longest: int | None = None):
+    # YAML reads 010 as 8, 1.50 as 1.5 and yes as true: only quoted text is accepted (strict).
+    # An empty value (`th:`) is no text; spaces around a text are dropped.
+    return Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=longest),
+                     Field(default=None, description="text")]
+
+
+class _Format(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Texts(_Format):
+    """A mapping with th and/or en text, e.g. {th: "..."}."""
+
+    th: _text()
+    en: _text()
+
+    def both(self) -> dict:
+        return {"th": self.th or "", "en": self.en or ""}
+
+
+class Title(Texts):
+    """A mapping with th and/or en text of at most 300 characters, e.g. {th: "..."}."""
+
+    th: _text(TITLE_MAX)
+    en: _text(TITLE_MAX)
+
+
+class Choice(_Format):
+    """A mapping {id: a, th: ..., en: ...}."""
+
+    id: ChoiceId
+    th: _text()
+    en: _text()
+
+
+class Item(_Format):
+    """A mapping (id, topic, stem, ...)."""
+
+    # One question with exactly one correct choice (the key).
+
+    id: ItemId
+    section: SectionCode | None = Field(default=None, description=(
+        "lower-case letters a-z, digits and _ (overrides the file's section)"))
+    topic: TopicCode
+    difficulty: Band
+    stem: Texts = Field(description="a mapping with th and/or en text")
+    choices: list[Choice] = Field(min_length=MIN_CHOICES, max_length=MAX_CHOICES, description=(
+        f"a list of {MIN_CHOICES} to {MAX_CHOICES} choices"))
+    key: ChoiceId
+    fixed_order: bool = Field(default=False, description="true or false")
+    explanation: Texts | None = Field(default=None, description=(
+        "a mapping with th and/or en text (shown to HR only)"))
+
+
+class ItemFileHead(_Format):
+    """A file of items of one bank (kind: items); its items are read one by one (Item)."""
+
+    kind: Literal["items"]
+    bank: BankCode
+    section: SectionCode = Field(description=(
+        "lower-case letters a-z, digits and _ (the items' section)"))
+    items: list = Field(min_length=1, description="a list of at least one item")
+
+
+class ItemFile(ItemFileHead):
+    """A file of items of one bank (kind: items)."""
+
+    items: list[Item] = Field(min_length=1, description="a list of at least one item")
+
+
+class Section(_Format):
+    """A mapping (code, title, draw, ...)."""
+
+    code: SectionCode
+    title: Title = Field(description="a mapping with th and/or en text")
+    points_per_item: float = Field(default=1, gt=0, description="a number above 0")
+    time_limit_minutes: int | None = Field(default=None, ge=1, le=MAX_DURATION, description=(
+        "a whole number from 1 to duration_minutes"))
+    draw: dict[Band, Annotated[int, Field(ge=0)]] = Field(min_length=1, description=(
+        "items per band, e.g. {easy: 4, medium: 4, hard: 2}"))
+
+
+class BlueprintFile(_Format):
+    """How an exam is drawn from a bank (kind: blueprint)."""
+
+    kind: Literal["blueprint"]
+    code: ExamCode
+    bank: BankCode
+    title: Title = Field(description="a mapping with th (and en) text")
+    duration_minutes: int = Field(ge=1, le=MAX_DURATION, description=(
+        f"a whole number from 1 to {MAX_DURATION}"))
+    pass_percent: float = Field(default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=(
+        "a number above 0, at most 100"))
+    results_policy: Literal["immediate", "after_publication"] = Field(
+        default=DEFAULT_POLICY, description="immediate, after_publication")
+    shuffle_items: bool = Field(default=True, description="true or false")
+    shuffle_choices: bool = Field(default=True, description="true or false")
+    sections: list[Section] = Field(min_length=1, description="a list of at least one section")
+
+
+class ImportOptions(_Format):
+    """What a QTI or GIFT import is told on the command line (the same rules as a file)."""
+
+    bank: BankCode
+    section: SectionCode
+    topic: TopicCode
+    difficulty: Band
+
+
+SCHEMAS = {"items": ItemFile, "blueprint": BlueprintFile}
+
+
+def json_schemas() -> dict[str, str]:
+    """File name -> the published JSON Schema of each kind of file (exam_bank/schema/)."""
+    out = {}
+    for kind, model in SCHEMAS.items():
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  "$id": f"{kind}.schema.json", **model.model_json_schema()}
+        out[f"{kind}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return out
+
+
+# ---- errors --------------------------------------------------------------------------------
+@dataclass
+class BankError:
+    """One problem, e.g. `bank/a.yaml: item AN-007: key: "e" is not one of ... (line 57)`."""
+
+    file: str
+    message: str
+    ref: str = ""      # "item AN-007", "blueprint part-a-demo"
+    field: str = ""    # "key", "choices[b].th", "sections[analytical].draw.hard"
+    line: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file] + [p for p in (self.ref, self.field) if p] + [self.message]
+        text_ = ": ".join(parts)
+        return f"{text_} (line {self.line})" if self.line else text_
+
+
+def line_of(data, key=None) -> int | None:
+    """The line of `key` in a mapping read from YAML, else of the mapping (None if not YAML)."""
+    lines = getattr(data, "lines", None) or {}
+    return lines.get(key) or getattr(data, "line", None)
+
+
+def shown(value) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return str(value)
+
+
+@dataclass
+class Problem:
+    """An error within one document, before it is given its file and item: `where` is the path
+    in the document (("choices", 0, "en")), `field` its name for people ("choices[a].en")."""
+
+    where: tuple
+    field: str
+    message: str
+    line: int | None
+
+
+def validate(model: type[BaseModel], raw) -> tuple[BaseModel | None, list[Problem]]:
+    """The model read from `raw`, or None and the problems, in the words of FORMAT.md."""
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        return None, [_problem(model, raw, err) for err in exc.errors()]
+
+
+def _problem(model: type[BaseModel], raw, err: dict) -> Problem:
+    loc = tuple(p for p in err["loc"] if p != "[key]")
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    info, parent = _field_at(model, loc)
+    if info is None or (loc and isinstance(loc[-1], int)):  # the document, a list's element
+        words = (parent.__doc__ or "").strip().rstrip(".")
+        words = words[:1].lower() + words[1:]
+    else:
+        words = info.description or ""
+    in_draw = len(loc) >= 2 and loc[-2] == "draw"
+    if kind == "missing":
+        message = f"required: {words}" if words else "required"
+    elif kind == "extra_forbidden":
+        message = "unknown field (allowed: " + ", ".join(parent.model_fields) + ")"
+    elif kind == "literal_error" and in_draw and err["loc"][-1] == "[key]":
+        message = "unknown band (allowed: " + ", ".join(BANDS) + ")"
+    elif kind == "literal_error":
+        message = f"{shown(value)} is not one of {words}"
+    elif in_draw:
+        message = f"{shown(value)} must be a whole number, 0 or more"
+    elif kind == "string_too_long" and words == "text":
+        message = f"longer than {ctx['max_length']} characters"
+    elif kind == "string_too_long":
+        message = f"{shown(value)} is longer than {ctx['max_length']} characters"
+    elif kind == "string_type":
+        message = f"{shown(value)} must be {words} (put it in quotes)"
+    elif kind in ("too_short", "too_long") and isinstance(value, list):
+        message = f"must be {words} (it has {len(value)})"
+    elif kind in ("model_type", "dict_type", "list_type"):
+        message = f"must be {words}"
+    else:  # a wrong type or a number out of its range
+        message = f"{shown(value)} must be {words}"
+    return Problem(loc, _name(raw, loc), message, _line(raw, loc, kind == "missing"))
+
+
+def _field_at(model, loc) -> tuple[FieldInfo | None, type[BaseModel] | None]:
+    """The field at `loc` and the model that holds it; for a list's element, the list field
+    and the element's model; for an unknown field, the model that does not know it."""
+    info, holder, inside = None, model, model
+    for part in loc:
+        if isinstance(part, int):
+            holder = inside or holder
+            continue
+        if inside is None or part not in inside.model_fields:
+            holder = inside or holder  # a draw's band, or a field the model does not know
+            break
+        holder, info = inside, inside.model_fields[part]
+        inside = _model_in(info.annotation)
+    return info, holder
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The model an annotation holds: Texts, list[Choice], Texts | None, ..."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (list, typing.Union, types.UnionType, Annotated):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _name(raw, loc: tuple) -> str:
+    """("choices", 0, "en") -> "choices[a].en" (or "choices[#1].en" when it has no id)."""
+    out, node = "", raw
+    for part in loc:
+        if isinstance(part, int):
+            element = node[part] if isinstance(node, list) and part < len(node) else None
+            label = element.get("id") or element.get("code") if isinstance(element, dict) else None
+            out += f"[{label}]" if isinstance(label, str) and label else f"[#{part + 1}]"
+            node = element
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+def _line(raw, loc: tuple, missing: bool) -> int | None:
+    """The line of the innermost mapping key on the path (of the mapping itself if missing)."""
+    line, node = getattr(raw, "line", None), raw
+    for i, part in enumerate(loc):
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            line = getattr(node, "line", None) or line
+        elif isinstance(node, dict) and part in node:
+            if not (missing and i == len(loc) - 1):
+                line = line_of(node, part) or line
+            node = node[part]
+        else:
+            break
+    return line
+
+
+# ---- relations between fields --------------------------------------------------------------
+# These run on the parts of a document that are well formed even when others are not, so that
+# one reading reports every error (as an author fixing a file expects).
+def _sound(problems: list[Problem], *where) -> bool:
+    return not any(p.where[:len(where)] == where for p in problems)
+
+
+def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
+    """What the schema cannot say about an item: unique choice ids, the key among them, the
+    choices in the stem's languages and without two of the same text, a stem with text."""
+    out = []
+    raw_choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
+    seen = set()
+    for position, choice in enumerate(raw_choices):
+        cid = choice.get("id") if isinstance(choice, dict) else None
+        if isinstance(cid, str) and cid:
+            if cid in seen:
+                out.append(Problem(("choices", position, "id"), f"choices[{cid}].id",
+                                   f'duplicate choice id "{cid}"', getattr(choice, "line", None)))
+            seen.add(cid)
+    duplicates = bool(out)
+    stem = Texts.model_validate(raw["stem"]).both() if _sound(problems, "stem") else None
+    if stem is not None and not any(stem.values()):
+        out.append(Problem(("stem",), "stem", "needs text in th or en", line_of(raw, "stem")))
+        stem = None  # no languages to compare the choices with
+    if duplicates or not _sound(problems, "choices"):
+        return out
+    choices = [Choice.model_validate(c) for c in raw_choices]
+    choices = [{"id": c.id, "th": c.th or "", "en": c.en or ""} for c in choices]
+    ids, cline = [c["id"] for c in choices], line_of(raw, "choices")
+    if _sound(problems, "key") and raw["key"] not in ids:
+        out.append(Problem(("key",), "key", f"{shown(raw['key'])} is not one of the choice ids "
+                                            f"{', '.join(ids)}", line_of(raw, "key")))
+    if stem is None:
+        return out
+    for lang in LANGS:
+        language = "Thai" if lang == "th" else "English"
+        missing = [c["id"] for c in choices if stem[lang] and not c[lang]]
+        extra = [c["id"] for c in choices if c[lang] and not stem[lang]]
+        if missing:
+            out.append(Problem(("choices",), f"choices.{lang}", (
+                f"choice{'s' if len(missing) > 1 else ''} {', '.join(missing)} without {lang} "
+                f"text: the stem has {language} text, so every choice needs it too"), cline))
+        if extra:
+            out.append(Problem(("choices",), f"choices.{lang}", (
+                f"choice{'s' if len(extra) > 1 else ''} {', '.join(extra)} with {lang} text: "
+                f"the stem has no {language} text, so the choices may not have it"), cline))
+        if missing or extra:
+            continue
+        for text_, n in Counter(c[lang] for c in choices if c[lang]).items():
+            if n > 1:
+                dup = [c["id"] for c in choices if c[lang] == text_]
+                out.append(Problem(("choices",), f"choices.{lang}", (
+                    f"choices {', '.join(dup)} have the same text {shown(text_)}"), cline))
+    return out
+
+
+def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
+    """What the schema cannot say about a blueprint: a Thai title, section codes once, titles
+    with text, time limits within the test, and at least one item drawn per section."""
+    out = []
+    if _sound(problems, "title") and not Title.model_validate(raw["title"]).th:
+        out.append(Problem(("title", "th"), "title.th", "required: the Thai title of the exam",
+                           line_of(raw, "title")))
+    duration = raw["duration_minutes"] if _sound(problems, "duration_minutes") else MAX_DURATION
+    raw_sections = raw.get("sections") if isinstance(raw.get("sections"), list) else []
+    seen = set()
+    for position, section in enumerate(raw_sections):
+        if not isinstance(section, dict):
+            continue
+        line, at = getattr(section, "line", None), ("sections", position)
+        code = section["code"] if _sound(problems, *at, "code") else None
+        name = f"sections[{code}]" if code else f"sections[#{position + 1}]"
+        if code in seen:
+            out.append(Problem((*at, "code"), f"{name}.code", f'section "{code}" is listed twice',
+                               line))
+        seen.add(code)
+        if _sound(problems, *at, "title"):
+            title = Title.model_validate(section["title"])
+            if not title.th and not title.en:
+                out.append(Problem((*at, "title"), f"{name}.title", "needs text in th or en",
+                                   line))
+        limit = section.get("time_limit_minutes")
+        if _sound(problems, *at, "time_limit_minutes") and limit is not None and limit > duration:
+            out.append(Problem((*at, "time_limit_minutes"), f"{name}.time_limit_minutes",
+                               f"{limit} must be a whole number from 1 to {duration} "
+                               "(duration_minutes)", line_of(section, "time_limit_minutes")))
+        if _sound(problems, *at, "draw") and not sum(section["draw"].values()):
+            out.append(Problem((*at, "draw"), f"{name}.draw", "draws no items at all",
+                               line_of(section, "draw")))
+    return out
+
+
+def import_option_errors(values: dict) -> list[BankError]:
+    """The options of a QTI or GIFT import (bank, section, topic, difficulty), as errors."""
+    _options, problems = validate(ImportOptions, values)
+    return [BankError("options", p.message, "", f"--{p.field}") for p in problems]
+
+
+# ---- across files --------------------------------------------------------------------------
+def check_bank(loaded: LoadedBank) -> None:
+    """The rules across files: unique ids and codes, and blueprints the bank can fill."""
+    first: dict[tuple[str, str], BankItem] = {}
+    unique = []
+    for item in loaded.items:
+        other = first.get((item.bank, item.code))
+        if other is not None:
+            where = f"{other.file} at line {other.line}" if other.line else other.file
+            loaded.errors.append(BankError(
+                item.file, f'duplicate id in bank "{item.bank}", also in {where}',
+                f"item {item.code}", "id", item.line))
+            continue
+        first[(item.bank, item.code)] = item
+        unique.append(item)
+    loaded.items = unique
+
+    available = Counter((i.bank, i.section, i.difficulty) for i in loaded.items)
+    sections_of = {(i.bank, i.section) for i in loaded.items}
+    banks = {i.bank for i in loaded.items}
+    codes: dict[str, Blueprint] = {}
+    for bp in loaded.blueprints:
+        def error(field_: str, message: str, line: int | None = None, bp=bp) -> None:
+            loaded.errors.append(BankError(bp.file, message, f"blueprint {bp.code}", field_,
+                                           line or bp.line))
+
+        if bp.code in codes:
+            error("code", f"duplicate exam code, also in {codes[bp.code].file}")
+        codes.setdefault(bp.code, bp)
+        if bp.bank not in banks:
+            error("bank", f'no items of bank "{bp.bank}" in the files read')
+            continue
+        for section in bp.sections:
+            name = f"sections[{section['code']}]"
+            line = bp.section_lines.get(section["code"])
+            if (bp.bank, section["code"]) not in sections_of:
+                error(name, f'bank "{bp.bank}" has no items in section "{section["code"]}"', line)
+                continue
+            for band, needed in section["draw"].items():
+                have = available[(bp.bank, section["code"], band)]
+                if needed > have:
+                    error(f"{name}.draw.{band}", f"needs {needed} {band} items of section "
+                                                 f"{section['code']}, bank \"{bp.bank}\" has {have}",
+                          line)
+    sort_errors(loaded)
+
+
+def sort_errors(loaded: LoadedBank) -> None:
+    """Errors in the order of the files, then of the lines (cross-file ones come last otherwise)."""
+    order = {name: i for i, name in enumerate(loaded.files)}
+    loaded.errors.sort(key=lambda e: (order.get(e.file, -1), e.line or 0))
