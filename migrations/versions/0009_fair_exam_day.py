@@ -3,7 +3,7 @@ serving processes' heartbeats and the outages found in them (time given back), a
 attempt the seconds lost on the candidate's side and given back for outages.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 import app.common.types
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ log-ins are throttled by Flask-Limiter instead, so a stranger cannot lock the ow
 Existing accounts count as confirmed from their creation and get a random token each.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 import secrets
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.common.types
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 nominations; scholarship contracts, placement rounds reserved for scholars, reminders to HR.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ ROLES_AFTER = ("role IN ('candidate','hr_officer','hr_approver','panel','proctor
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
