@@ -1,4 +1,5 @@
 """Configuration classes, read from the environment with safe development defaults."""
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -14,11 +15,24 @@ def _env_int(name: str, default: int) -> int:
 DEV_SECRET_KEY = "dev-only-change-me"
 # Values that have been published somewhere (our own examples, common tutorials): a key anyone
 # can read signs anyone's session cookie, so production refuses them whatever their length.
-KNOWN_PLACEHOLDER_KEYS = frozenset({
-    DEV_SECRET_KEY, "change-me", "changeme", "change_me", "secret", "secret-key", "secretkey",
-    "test-secret", "dev", "development", "your-secret-key", "please-change-me", "replace-me",
-    "CHANGE-ME-to-a-long-random-value",
-})
+KNOWN_PLACEHOLDER_KEYS = frozenset(
+    {
+        DEV_SECRET_KEY,
+        "change-me",
+        "changeme",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secretkey",
+        "test-secret",
+        "dev",
+        "development",
+        "your-secret-key",
+        "please-change-me",
+        "replace-me",
+        "CHANGE-ME-to-a-long-random-value",
+    }
+)
 MIN_SECRET_KEY_BYTES = 32
 
 
@@ -38,10 +52,18 @@ class Config:
     # pool would be opened and closed again under load (a new server process each time: 7 %
     # of the worker's time in the load benchmark, docs/performance.md); at the limit a
     # request waits up to DB_POOL_TIMEOUT seconds for a free one instead.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **(
-        {"pool_size": _env_int("DB_POOL_SIZE", 20), "max_overflow": _env_int("DB_MAX_OVERFLOW", 0),
-         "pool_timeout": _env_int("DB_POOL_TIMEOUT", 10)}
-        if SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {})}
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        **(
+            {
+                "pool_size": _env_int("DB_POOL_SIZE", 20),
+                "max_overflow": _env_int("DB_MAX_OVERFLOW", 0),
+                "pool_timeout": _env_int("DB_POOL_TIMEOUT", 10),
+            }
+            if SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+            else {}
+        ),
+    }
     # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (wsgi.py).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -73,11 +95,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute;300 per hour")
-    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT",
-                                              "5 per minute;20 per hour;50 per day")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour;50 per day"
+    )
     # Registration, "forgot password" and similar forms that send an email, per client address.
-    ACCOUNT_EMAIL_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_RATE_LIMIT",
-                                              "10 per minute;50 per hour")
+    ACCOUNT_EMAIL_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_RATE_LIMIT", "10 per minute;50 per hour")
     # Links sent by email (docs/security.md): a password reset lives an hour and works once;
     # an email confirmation lives two days.
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
@@ -161,8 +183,10 @@ class ProductionConfig(Config):
         """Refuse to start with settings that would make the deployment unsafe."""
         check_secret_key(settings.get("SECRET_KEY"))
         if not settings.get("PUBLIC_BASE_URL", "").startswith("https://"):
-            raise RuntimeError("PUBLIC_BASE_URL must be set in production, e.g. "
-                               "https://recruit.bangkok.go.th (links in emails and PDFs)")
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production, e.g. "
+                "https://recruit.bangkok.go.th (links in emails and PDFs)"
+            )
         if not settings.get("TRUSTED_HOSTS"):
             raise RuntimeError("TRUSTED_HOSTS must list the site's host names in production")
 
@@ -174,11 +198,12 @@ def check_secret_key(key) -> None:
     if not key:
         raise RuntimeError("SECRET_KEY must be set in production (docs/security.md says how)")
     if key.decode("utf-8", "replace").strip() in KNOWN_PLACEHOLDER_KEYS:
-        raise RuntimeError("SECRET_KEY is a published placeholder: generate a random one "
-                           "(docs/security.md)")
+        raise RuntimeError("SECRET_KEY is a published placeholder: generate a random one (docs/security.md)")
     if len(key) < MIN_SECRET_KEY_BYTES:
-        raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes "
-                           "(docs/security.md says how to make one)")
+        raise RuntimeError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes "
+            "(docs/security.md says how to make one)"
+        )
 
 
 class LocalConfig(Config):

@@ -5,6 +5,7 @@ A serving process also runs, in the background, its heartbeat (time lost to the 
 back, app/exams/outages.py) and, with JOBS_IN_WEB (`make run`: one process), the scheduler;
 `start_background` does both, from gunicorn's post_worker_init hook or from `make dev`.
 """
+
 import os
 
 from app import create_app

@@ -1,4 +1,5 @@
 """BMA Recruit: the application factory."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,8 @@ import sqlite3
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import event
-from werkzeug.exceptions import SecurityError
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import SecurityError
 
 from config import BASE_DIR, config
 
@@ -33,9 +34,20 @@ CSP = {
 }
 # No page needs the camera, the microphone or the rest (the exam check-in's system check tests
 # the connection and the clock only).
-PERMISSIONS_POLICY = {feature: "()" for feature in (
-    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth",
-    "display-capture", "interest-cohort")}
+PERMISSIONS_POLICY = dict.fromkeys(
+    (
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "serial",
+        "bluetooth",
+        "display-capture",
+        "interest-cohort",
+    ),
+    "()",
+)
 # Pages and downloads a shared cache may keep: the rest can carry personal data (no-store).
 CACHEABLE_ENDPOINTS = {"static", "main.font"}
 
@@ -86,17 +98,24 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"],
+    )
     register_template_helpers(app)
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     from .common.sockets import MAX_MESSAGE_BYTES
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
     # with `too_large`, not cut off with the connection: docs/realtime.md.)
-    socketio.init_app(app, message_queue=queue, channel=app.config["SOCKETIO_CHANNEL"],
-                      async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-                      max_http_buffer_size=MAX_MESSAGE_BYTES)
+    socketio.init_app(
+        app,
+        message_queue=queue,
+        channel=app.config["SOCKETIO_CHANNEL"],
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
+    )
 
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .accounts import sessions
@@ -106,8 +125,7 @@ def _init_extensions(app: Flask) -> None:
     def _unauthorized():
         # API clients get a 401 they can act on; people get the login page.
         if _wants_json():
-            return jsonify({"ok": False, "error": "unauthorized",
-                            "message": "Log in first."}), 401
+            return jsonify({"ok": False, "error": "unauthorized", "message": "Log in first."}), 401
         flash(_("Please log in to see that page."), "warning")
         return redirect(url_for("accounts.login", next=safe_next(request.full_path.rstrip("?"))))
 
@@ -126,14 +144,19 @@ def _init_security_headers(app: Flask) -> None:
     and, in production, HSTS. No redirect to https here: nginx does that (deploy/nginx), and
     tests and `make run` are plain http on 127.0.0.1."""
     talisman.init_app(
-        app, force_https=False, content_security_policy=CSP,
-        content_security_policy_nonce_in=["script-src"], frame_options="DENY",
-        referrer_policy="same-origin", permissions_policy=PERMISSIONS_POLICY,
+        app,
+        force_https=False,
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        permissions_policy=PERMISSIONS_POLICY,
         strict_transport_security=app.config["FORCE_HTTPS"],
         strict_transport_security_max_age=365 * 24 * 3600,
         session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
         session_cookie_http_only=True,
-        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"))
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
+    )
 
     @app.after_request
     def _no_store_by_default(response):
@@ -145,19 +168,19 @@ def _init_security_headers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
-    from .interviews import events as panel_events  # noqa: F401
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
     from .exams import bp as exams_bp
+    from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .interviews import bp as interviews_bp
-    from .merit import bp as merit_bp
-    from .scores import bp as scores_bp
+    from .interviews import events as panel_events  # noqa: F401
     from .main import bp as main_bp
-    from .recruitment import bp as recruitment_bp
+    from .merit import bp as merit_bp
     from .partners import bp as partners_bp
+    from .recruitment import bp as recruitment_bp
     from .scholarships import bp as scholarships_bp
+    from .scores import bp as scores_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
@@ -187,18 +210,23 @@ def _register_error_handlers(app: Flask) -> None:
     def _domain_error(err: DomainError):
         if _wants_json():
             return jsonify(err.to_dict()), err.status_code
-        return render_template("errors/error.html", code=err.status_code,
-                               message=err.message), err.status_code
+        return render_template(
+            "errors/error.html", code=err.status_code, message=err.message
+        ), err.status_code
 
     def _http_error(err):
         code = getattr(err, "code", 500) or 500
         if isinstance(err, SecurityError):  # a Host outside TRUSTED_HOSTS: no page, no links
             return "Bad request: unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
         if _wants_json():
-            return jsonify({"ok": False, "error": getattr(err, "name", "error").lower()
-                            .replace(" ", "_"), "message": getattr(err, "description", "")}), code
-        return render_template("errors/error.html", code=code,
-                               message=getattr(err, "description", "")), code
+            return jsonify(
+                {
+                    "ok": False,
+                    "error": getattr(err, "name", "error").lower().replace(" ", "_"),
+                    "message": getattr(err, "description", ""),
+                }
+            ), code
+        return render_template("errors/error.html", code=code, message=getattr(err, "description", "")), code
 
     for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
         app.register_error_handler(code, _http_error)

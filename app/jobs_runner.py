@@ -10,17 +10,20 @@
 - `scholarship-reminders`, every hour: remind HR of scholars graduating, obligations ending and
   early departures (`app.scholarships.services.send_reminders`; each reminder is sent once).
 
-The web processes never run these. Only the holder of a lock runs them: on PostgreSQL a
-session-level advisory lock (`pg_try_advisory_lock`) on a connection of its own, on SQLite an
-exclusive lock (the `filelock` package) on a file beside the database. A second scheduler, started by mistake or as a
-standby on another host, waits for the lock and takes over when the first dies (the lock goes
-with its connection or process). If the lock connection is lost (PostgreSQL restarted) the
-scheduler stops running jobs until it holds the lock again. Each job is idempotent anyway
+Production runs them in `flask jobs run`, not in the web processes; `make run` and `make dev`
+(JOBS_IN_WEB) run them inside their one web process. Either way only the holder of a lock runs
+them: on PostgreSQL a session-level advisory lock (`pg_try_advisory_lock`) on a connection of
+its own, on SQLite an exclusive lock (the `filelock` package) on a file beside the database. A
+second scheduler, started by mistake or as a standby on another host, waits for the lock and
+takes over when the first dies (the lock goes with its connection or process). If the lock
+connection is lost (PostgreSQL restarted) the scheduler stops running jobs until it holds the
+lock again. Each job is idempotent anyway
 (conditional UPDATEs), so an overlap during a take-over cannot submit or send twice.
 
 Its Socket.IO events (`time_up`, `warning`) reach candidates through the message queue
 (SOCKETIO_MESSAGE_QUEUE): a scheduler without one can only reach its own (absent) clients.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -29,10 +32,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import click
 import filelock
@@ -49,6 +52,7 @@ LOCK_KEY = int.from_bytes(b"BMAJOBS", "big")
 
 # ---- the lock ---------------------------------------------------------------------------------
 
+
 class PostgresLock:
     """A session-level advisory lock on a dedicated connection (not from the app's pool)."""
 
@@ -63,8 +67,7 @@ class PostgresLock:
         self.release()
         try:
             self.conn = self.engine.connect()
-            got = bool(self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                         {"k": LOCK_KEY}).scalar())
+            got = bool(self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar())
         except Exception:
             log.warning("scheduler lock: database unreachable", exc_info=True)
             got = False
@@ -139,6 +142,7 @@ def lock_for(app: Flask):
 
 # ---- the jobs ---------------------------------------------------------------------------------
 
+
 def _exam_deadlines():
     from .exams import jobs
 
@@ -197,10 +201,10 @@ def _apscheduler(app: Flask):
     if app.config.get("SOCKETIO_ASYNC_MODE") == "gevent":
         from apscheduler.schedulers.gevent import GeventScheduler
 
-        return GeventScheduler(timezone=timezone.utc, job_defaults=defaults)
+        return GeventScheduler(timezone=UTC, job_defaults=defaults)
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    return BackgroundScheduler(timezone=timezone.utc, job_defaults=defaults)
+    return BackgroundScheduler(timezone=UTC, job_defaults=defaults)
 
 
 @dataclass
@@ -211,6 +215,7 @@ class Scheduler:
     connection is not shared between threads), takes it when free, and pauses every job when
     it is lost; the jobs themselves only look at `leading`.
     """
+
     app: Flask
     jobs: list[Job] = field(default_factory=list)
     interval: float = 1.0
@@ -246,9 +251,12 @@ class Scheduler:
 
     def _lead(self, scheduler) -> None:
         self.leading.set()
-        log.info("scheduler lock taken (%s); running jobs: %s", self.lock.describe(),
-                 ", ".join(f"{j.name} every {j.every:g}s" for j in self.jobs))
-        start = datetime.now(timezone.utc)
+        log.info(
+            "scheduler lock taken (%s); running jobs: %s",
+            self.lock.describe(),
+            ", ".join(f"{j.name} every {j.every:g}s" for j in self.jobs),
+        )
+        start = datetime.now(UTC)
         for job in self.jobs:  # each runs at once, then at its interval
             scheduler.modify_job(job.name, next_run_time=start)
 
@@ -261,8 +269,15 @@ class Scheduler:
         end = time.monotonic() + max_seconds if max_seconds else None
         scheduler = _apscheduler(self.app)
         for job in self.jobs:  # added paused: they start when the lock is ours
-            scheduler.add_job(self._run_job, "interval", seconds=job.every, args=[job],
-                              id=job.name, name=job.name, next_run_time=None)
+            scheduler.add_job(
+                self._run_job,
+                "interval",
+                seconds=job.every,
+                args=[job],
+                id=job.name,
+                name=job.name,
+                next_run_time=None,
+            )
         scheduler.start()
         told_waiting = False
         try:
@@ -276,26 +291,32 @@ class Scheduler:
                         self._lead(scheduler)
                     else:
                         if not told_waiting:
-                            log.warning("another scheduler holds the %s; waiting (standby)",
-                                        self.lock.describe())
+                            log.warning(
+                                "another scheduler holds the %s; waiting (standby)", self.lock.describe()
+                            )
                             told_waiting = True
-                        self.stop.wait(self.wait if end is None else
-                                       max(0.0, min(self.wait, end - time.monotonic())))
+                        self.stop.wait(
+                            self.wait if end is None else max(0.0, min(self.wait, end - time.monotonic()))
+                        )
                         continue
-                self.stop.wait(self.interval if end is None else
-                               max(0.0, min(self.interval, end - time.monotonic())))
+                self.stop.wait(
+                    self.interval if end is None else max(0.0, min(self.interval, end - time.monotonic()))
+                )
         finally:
             self.leading.clear()
             scheduler.shutdown(wait=True)
             self.lock.release()
 
 
-def default_jobs(deadline_every: float = 1.0, offers_every: float = 60.0,
-                 outbox_every: float = 15.0) -> list[Job]:
-    return [Job("exam-deadlines", deadline_every, _exam_deadlines),
-            Job("offer-expiry", offers_every, _offer_expiry),
-            Job("outbox", outbox_every, _outbox),
-            Job("scholarship-reminders", 3600.0, _scholarship_reminders)]
+def default_jobs(
+    deadline_every: float = 1.0, offers_every: float = 60.0, outbox_every: float = 15.0
+) -> list[Job]:
+    return [
+        Job("exam-deadlines", deadline_every, _exam_deadlines),
+        Job("offer-expiry", offers_every, _offer_expiry),
+        Job("outbox", outbox_every, _outbox),
+        Job("scholarship-reminders", 3600.0, _scholarship_reminders),
+    ]
 
 
 def start_in_process(app: Flask) -> Scheduler:
@@ -317,28 +338,33 @@ jobs_cli = AppGroup("jobs", help="The scheduler: deadlines, offer expiry, the em
 
 def _configure_logging():
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @jobs_cli.command("run")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between passes.")
 @click.option("--offers-every", default=60.0, show_default=True)
 @click.option("--outbox-every", default=15.0, show_default=True)
-@click.option("--max-seconds", type=float, default=None,
-              help="Stop after this long (tests, one-off runs); default: run until stopped.")
-def run_command(interval: float, offers_every: float, outbox_every: float,
-                max_seconds: float | None):
+@click.option(
+    "--max-seconds",
+    type=float,
+    default=None,
+    help="Stop after this long (tests, one-off runs); default: run until stopped.",
+)
+def run_command(interval: float, offers_every: float, outbox_every: float, max_seconds: float | None):
     """Run the periodic jobs; only one scheduler per deployment runs them at a time."""
     from flask import current_app
 
     _configure_logging()
     app = current_app._get_current_object()
     if not app.config["SOCKETIO_MESSAGE_QUEUE"]:
-        log.warning("no SOCKETIO_MESSAGE_QUEUE: time-up and warning events will not reach "
-                    "candidates connected to the web processes (they see them on reconnect)")
-    scheduler = Scheduler(app, default_jobs(interval, offers_every, outbox_every),
-                          interval=min(interval, 1.0))
+        log.warning(
+            "no SOCKETIO_MESSAGE_QUEUE: time-up and warning events will not reach "
+            "candidates connected to the web processes (they see them on reconnect)"
+        )
+    scheduler = Scheduler(
+        app, default_jobs(interval, offers_every, outbox_every), interval=min(interval, 1.0)
+    )
 
     def _stop(signum, _frame):
         log.info("scheduler stopping (signal %s)", signum)
@@ -352,8 +378,10 @@ def run_command(interval: float, offers_every: float, outbox_every: float,
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
-    click.echo("scheduler stopped: " + ", ".join(
-        f"{j.name} ran {j.runs} (failed {j.failures})" for j in scheduler.jobs))
+    click.echo(
+        "scheduler stopped: "
+        + ", ".join(f"{j.name} ran {j.runs} (failed {j.failures})" for j in scheduler.jobs)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -364,8 +392,11 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app(os.environ.get("FLASK_CONFIG", "default"))
     with app.app_context():
-        jobs_cli.main(args=["run", *(sys.argv[1:] if argv is None else argv)],
-                      prog_name="python -m app.jobs_runner", standalone_mode=True)
+        jobs_cli.main(
+            args=["run", *(sys.argv[1:] if argv is None else argv)],
+            prog_name="python -m app.jobs_runner",
+            standalone_mode=True,
+        )
 
 
 if __name__ == "__main__":

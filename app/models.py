@@ -1,17 +1,46 @@
 """Every capability's models, imported in one place so that metadata (and Alembic) sees them all."""
+
 from .accounts.models import CandidateProfile, User, UserRole  # noqa: F401
 from .agencies.models import Agency  # noqa: F401
 from .applications.models import AccommodationRequest, Application, Document  # noqa: F401
 from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
-from .recruitment.models import Position, Round, RoundStage  # noqa: F401
-from .exams.models import (Announcement, Attempt, AttemptAnswer, Certificate, Exam, ExamItem,  # noqa: F401
-                           ItemVersion, Outage, Seat, ServerHeartbeat, Sitting, SittingProctor)
-from .interviews.models import (ConflictDeclaration, CriterionScore, Interview,  # noqa: F401
-                                InterviewSlot, MemberSubmission, Panel, PanelMember, Rubric,
-                                RubricCriterion, Substitute, Unavailability)
+from .exams.models import (  # noqa: F401
+    Announcement,
+    Attempt,
+    AttemptAnswer,
+    Certificate,
+    Exam,
+    ExamItem,
+    ItemVersion,
+    Outage,
+    Seat,
+    ServerHeartbeat,
+    Sitting,
+    SittingProctor,
+)
+from .interviews.models import (  # noqa: F401
+    ConflictDeclaration,
+    CriterionScore,
+    Interview,
+    InterviewSlot,
+    MemberSubmission,
+    Panel,
+    PanelMember,
+    Rubric,
+    RubricCriterion,
+    Substitute,
+    Unavailability,
+)
 from .merit.models import ListUseRequest, MeritEntry, MeritList, Offer  # noqa: F401
 from .notifications.models import OutboxEmail  # noqa: F401
-from .partners.models import (Agreement, AgreementRound, Nomination, PartnerMember,  # noqa: F401
-                              PartnerOrganisation, agreement_positions)
+from .partners.models import (  # noqa: F401
+    Agreement,
+    AgreementRound,
+    Nomination,
+    PartnerMember,
+    PartnerOrganisation,
+    agreement_positions,
+)
+from .recruitment.models import Position, Round, RoundStage  # noqa: F401
 from .scholarships.models import PlacementRound, ScholarshipContract, ScholarshipReminder  # noqa: F401
 from .scores.models import ScoreCorrection, StageScore  # noqa: F401

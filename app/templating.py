@@ -6,6 +6,7 @@ one list shows what a template can use. Names carry their capability's prefix wh
 would clash (`merit_status_label`, `offer_status_label`, ...). Blueprint-local helpers (the
 admin and application pages' context processors) stay with their blueprint.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -61,8 +62,10 @@ def pending_offers() -> int:
     cached = request.environ.get("bma.pending_offers")
     if cached is None:
         cached = request.environ["bma.pending_offers"] = (
-            offers.pending_offers_count(current_user) if current_user.is_authenticated
-            and current_user.has_role(Role.CANDIDATE) else 0)
+            offers.pending_offers_count(current_user)
+            if current_user.is_authenticated and current_user.has_role(Role.CANDIDATE)
+            else 0
+        )
     return cached
 
 
@@ -134,7 +137,6 @@ def register(app: Flask) -> None:
     for capability, helpers in TEMPLATE_GLOBALS.items():
         for name, helper in helpers.items():
             if name in seen:  # two capabilities may not claim one name
-                raise RuntimeError(f"template global {name!r} of {capability} is also "
-                                   f"{seen[name]}'s")
+                raise RuntimeError(f"template global {name!r} of {capability} is also {seen[name]}'s")
             seen[name] = capability
             app.add_template_global(helper, name)

@@ -3,6 +3,7 @@ nginx in front of them with the shipped sticky-session configuration (deploy/ngi
 scheduler. Every process runs in its own process group, in the foreground (no daemons), with its
 log in a given folder, so a test or the benchmark can kill it (SIGKILL included) and clean up.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -98,33 +99,52 @@ def _spawn(name: str, argv: list[str], env: dict, log_dir: Path, port: int | Non
     # Started from the main thread only: PR_SET_PDEATHSIG follows the thread that forked.
     # The child keeps its own copy of the log's descriptor; ours closes with the block.
     with open(log, "ab") as out:
-        popen = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True,
-                                 preexec_fn=_die_with_parent)
+        popen = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
     return Proc(name, popen, log, port)
 
 
-def app_env(database_url: str, *, secret: str = "test-secret", config: str = "testing",
-            message_queue: str = "", channel: str = "", extra: dict | None = None) -> dict:
+def app_env(
+    database_url: str,
+    *,
+    secret: str = "test-secret",
+    config: str = "testing",
+    message_queue: str = "",
+    channel: str = "",
+    extra: dict | None = None,
+) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    env.update(FLASK_CONFIG=config, DATABASE_URL=database_url, SECRET_KEY=secret,
-               SOCKETIO_MESSAGE_QUEUE=message_queue, PYTHONUNBUFFERED="1")
+    env.update(
+        FLASK_CONFIG=config,
+        DATABASE_URL=database_url,
+        SECRET_KEY=secret,
+        SOCKETIO_MESSAGE_QUEUE=message_queue,
+        PYTHONUNBUFFERED="1",
+    )
     if channel:
         env["SOCKETIO_CHANNEL"] = channel
     env.update(extra or {})
     return env
 
 
-def start_web(name: str, port: int, env: dict, log_dir: Path, app: str = "wsgi:app",
-              python: str = sys.executable) -> Proc:
+def start_web(
+    name: str, port: int, env: dict, log_dir: Path, app: str = "wsgi:app", python: str = sys.executable
+) -> Proc:
     """One gunicorn process with one gevent worker, as deploy/ runs it."""
     gunicorn = str(Path(python).with_name("gunicorn"))
     env = dict(env, PORT=str(port), BMA_INSTANCE=name, SOCKETIO_ASYNC_MODE="gevent")
     return _spawn(name, [gunicorn, "-c", str(GUNICORN_CONF), app], env, log_dir, port)
 
 
-def start_scheduler(name: str, env: dict, log_dir: Path, *args: str,
-                    python: str = sys.executable) -> Proc:
+def start_scheduler(name: str, env: dict, log_dir: Path, *args: str, python: str = sys.executable) -> Proc:
     env = dict(env, BMA_INSTANCE=name, SOCKETIO_ASYNC_MODE="threading")
     return _spawn(name, [python, "-m", "app.jobs_runner", *args], env, log_dir)
 
@@ -195,24 +215,37 @@ def nginx_available() -> bool:
     return os.path.exists(NGINX)
 
 
-def start_nginx(port: int, upstream_ports: list[int], tmp: Path, connections: int = 8192,
-                access_log: bool = True) -> Proc:
+def start_nginx(
+    port: int, upstream_ports: list[int], tmp: Path, connections: int = 8192, access_log: bool = True
+) -> Proc:
     tmp.mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;"
-                        for p in upstream_ports)
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstream_ports)
     conf = NGINX_CONF.format(
-        tmp=tmp, repo=REPO, port=port, servers=servers, connections=connections,
+        tmp=tmp,
+        repo=REPO,
+        port=port,
+        servers=servers,
+        connections=connections,
         nofile=connections * 2 + 100,
         access=f"{tmp}/access.log" if access_log else "off",
-        user="user root root;" if os.geteuid() == 0 else "")
+        user="user root root;" if os.geteuid() == 0 else "",
+    )
     path = tmp / "nginx.conf"
     path.write_text(conf)
-    check = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(path), "-e",
-                            str(tmp / "error.log")], capture_output=True, text=True)
+    check = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp), "-c", str(path), "-e", str(tmp / "error.log")],
+        capture_output=True,
+        text=True,
+    )
     if check.returncode != 0:
         raise RuntimeError(f"nginx -t failed:\n{check.stderr}\n{conf}")
-    proc = _spawn("nginx", [NGINX, "-p", str(tmp), "-c", str(path), "-e",
-                            str(tmp / "error.log")], os.environ.copy(), tmp, port)
+    proc = _spawn(
+        "nginx",
+        [NGINX, "-p", str(tmp), "-c", str(path), "-e", str(tmp / "error.log")],
+        os.environ.copy(),
+        tmp,
+        port,
+    )
     end = time.monotonic() + 10
     while time.monotonic() < end:
         try:
@@ -307,14 +340,30 @@ class Cluster:
     """Web processes (and optionally nginx and schedulers) on free loopback ports; a context
     manager that kills every process it started, whatever happens."""
 
-    def __init__(self, database_url: str, tmp: Path, *, workers: int = 2, nginx: bool = True,
-                 message_queue: str = "redis://127.0.0.1:6379/0", channel: str = "",
-                 config: str = "testing", secret: str = "test-secret", app: str = "wsgi:app",
-                 extra_env: dict | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        tmp: Path,
+        *,
+        workers: int = 2,
+        nginx: bool = True,
+        message_queue: str = "redis://127.0.0.1:6379/0",
+        channel: str = "",
+        config: str = "testing",
+        secret: str = "test-secret",
+        app: str = "wsgi:app",
+        extra_env: dict | None = None,
+    ):
         self.tmp = Path(tmp)
         self.logs = self.tmp / "logs"
-        self.env = app_env(database_url, secret=secret, config=config,
-                           message_queue=message_queue, channel=channel, extra=extra_env)
+        self.env = app_env(
+            database_url,
+            secret=secret,
+            config=config,
+            message_queue=message_queue,
+            channel=channel,
+            extra=extra_env,
+        )
         self.app = app
         self.ports = [free_port() for _ in range(workers)]
         self.want_nginx = nginx
@@ -322,7 +371,7 @@ class Cluster:
         self.webs: dict[int, Proc] = {}
         self.procs: list[Proc] = []
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         try:
             for i, port in enumerate(self.ports):
                 self.start_web(port, f"w{i + 1}")

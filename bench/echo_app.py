@@ -3,6 +3,7 @@ the `/exam` namespace (join, question, answer) with acknowledgements of the same
 nothing else: no database, no session, no proctor notice. Served exactly like the real app
 (`gunicorn -c deploy/gunicorn.conf.py bench.echo_app:app`, same async mode and message queue),
 so (our answers/s) ÷ (echo answers/s) is the cost of our own code over the framework's."""
+
 import os
 
 from flask import Flask, jsonify
@@ -10,9 +11,12 @@ from flask_socketio import SocketIO
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "echo")
-socketio = SocketIO(app, async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
-                    message_queue=os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
-                    channel=os.environ.get("SOCKETIO_CHANNEL", "flask-socketio"))
+socketio = SocketIO(
+    app,
+    async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+    message_queue=os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+    channel=os.environ.get("SOCKETIO_CHANNEL", "flask-socketio"),
+)
 NS = "/exam"
 
 
@@ -28,17 +32,36 @@ def connect(auth=None):
 
 @socketio.on("join", namespace=NS)
 def join(data):
-    return {"ok": True, "state": {"status": "in_progress", "remaining_seconds": 3600,
-                                  "answers": {}, "seqs": {}, "sitting_id": data.get("sitting_id")}}
+    return {
+        "ok": True,
+        "state": {
+            "status": "in_progress",
+            "remaining_seconds": 3600,
+            "answers": {},
+            "seqs": {},
+            "sitting_id": data.get("sitting_id"),
+        },
+    }
 
 
 @socketio.on("question", namespace=NS)
 def question(data):
-    return {"ok": True, "question": {"index": data.get("index"), "stem": "echo",
-                                     "choices": [{"id": c, "label": c, "text": c} for c in "abcd"]}}
+    return {
+        "ok": True,
+        "question": {
+            "index": data.get("index"),
+            "stem": "echo",
+            "choices": [{"id": c, "label": c, "text": c} for c in "abcd"],
+        },
+    }
 
 
 @socketio.on("answer", namespace=NS)
 def answer(data):
-    return {"ok": True, "index": data.get("index"), "choice": data.get("choice"),
-            "seq": data.get("seq"), "stale": False}
+    return {
+        "ok": True,
+        "index": data.get("index"),
+        "choice": data.get("choice"),
+        "seq": data.get("seq"),
+        "stale": False,
+    }

@@ -10,6 +10,7 @@ measures the whole thing.
     .venv/bin/python bench/exam_profile.py                 # SQLite, 20 candidates x 30 answers
     .venv/bin/python bench/exam_profile.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_exam
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "profile-only")
 
-    from sqlalchemy import event, text
-
     import secrets
+
+    from sqlalchemy import event, text
 
     from app import create_app
     from app.accounts.models import User
@@ -46,12 +47,18 @@ def main() -> None:
     from app.extensions import db, socketio
     from bench import scenario
 
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": url,
-                                    "SECRET_KEY": secrets.token_urlsafe(32),
-                                    "PUBLIC_BASE_URL": "https://bench.invalid",
-                                    "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
-                                    "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                                    "SESSION_COOKIE_SECURE": False})
+    app = create_app(
+        "production",
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "PUBLIC_BASE_URL": "https://bench.invalid",
+            "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+        },
+    )
     with app.app_context():
         if url.startswith("postgresql"):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -59,8 +66,9 @@ def main() -> None:
         db.create_all()
         built = scenario.build(args.candidates)
         statements = [0]
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
+        event.listen(
+            db.engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1)
+        )
 
     clients = []
     join_prof = cProfile.Profile() if args.profile_join else None
@@ -68,9 +76,8 @@ def main() -> None:
     cpu0 = time.process_time()
     for cand in built.candidates:
         http = app.test_client()
-        with http.session_transaction() as sess:
-            with app.app_context():
-                sess.update(session_values(db.session.get(User, cand.user_id)))
+        with http.session_transaction() as sess, app.app_context():
+            sess.update(session_values(db.session.get(User, cand.user_id)))
         sio = socketio.test_client(app, namespace="/exam", flask_test_client=http)
         if join_prof:
             join_prof.enable()
@@ -80,8 +87,10 @@ def main() -> None:
         assert ack["ok"], ack
         clients.append((sio, cand))
     joins = len(clients)
-    print(f"{url.split(':')[0]}: {joins} connect+join: {statements[0] / joins:.1f} SQL statements "
-          f"per join, {(time.process_time() - cpu0) / joins * 1000:.2f} ms CPU per connect+join")
+    print(
+        f"{url.split(':')[0]}: {joins} connect+join: {statements[0] / joins:.1f} SQL statements "
+        f"per join, {(time.process_time() - cpu0) / joins * 1000:.2f} ms CPU per connect+join"
+    )
     if join_prof:
         pstats.Stats(join_prof).sort_stats("cumulative").print_stats(35)
 
@@ -90,8 +99,12 @@ def main() -> None:
             index = r % len(cand.choices)
             q = sio.emit("question", {"index": index}, namespace="/exam", callback=True)
             assert q["ok"], q
-            a = sio.emit("answer", {"index": index, "choice": cand.choices[index][r % 4],
-                                    "seq": r + 1}, namespace="/exam", callback=True)
+            a = sio.emit(
+                "answer",
+                {"index": index, "choice": cand.choices[index][r % 4], "seq": r + 1},
+                namespace="/exam",
+                callback=True,
+            )
             assert a["ok"] and not a["stale"], a
 
     one_round(0)  # warm-up
@@ -106,9 +119,11 @@ def main() -> None:
         prof.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     pairs = args.rounds * len(clients)
-    print(f"{url.split(':')[0]}: {pairs} question+answer pairs: "
-          f"{statements[0] / pairs:.1f} SQL statements per pair, "
-          f"{cpu / pairs * 1000:.2f} ms CPU per pair, {wall / pairs * 1000:.2f} ms wall per pair")
+    print(
+        f"{url.split(':')[0]}: {pairs} question+answer pairs: "
+        f"{statements[0] / pairs:.1f} SQL statements per pair, "
+        f"{cpu / pairs * 1000:.2f} ms CPU per pair, {wall / pairs * 1000:.2f} ms wall per pair"
+    )
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
 

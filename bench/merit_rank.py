@@ -14,6 +14,7 @@ of the published content. Prints the median (p50) of the runs and rows per secon
     .venv/bin/python bench/merit_rank.py \
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,20 +30,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlalchemy import create_engine, delete, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
-from app import create_app  # noqa: E402
-from app.accounts.models import User, UserRole  # noqa: E402
-from app.agencies.models import Agency  # noqa: E402
-from app.applications.models import Application  # noqa: E402
-from app.common.clock import now  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.merit import digest, generation, ranking  # noqa: E402
-from app.merit.models import MeritEntry, MeritList  # noqa: E402
-from app.recruitment.models import Position, Round, RoundStage  # noqa: E402
-from app.scores.models import StageScore  # noqa: E402
+from app import create_app
+from app.accounts.models import User, UserRole
+from app.agencies.models import Agency
+from app.applications.models import Application
+from app.common.clock import now
+from app.extensions import db
+from app.merit import digest, generation, ranking
+from app.merit.models import MeritEntry, MeritList
+from app.recruitment.models import Position, Round, RoundStage
+from app.scores.models import StageScore
 
 BATCH = 10_000
 
@@ -51,45 +52,86 @@ def seed(n: int, rng: random.Random) -> tuple[Round, User]:
     agency = Agency(code="BENCH", name_th="สำนักงานทดสอบ", name_en="Bench office")
     db.session.add(agency)
     db.session.flush()
-    hr = User(email="hr@bench.test", password_hash="x", first_name_th="เจ้าหน้าที่",
-              last_name_th="ทดสอบ", agency_id=agency.id)
+    hr = User(
+        email="hr@bench.test",
+        password_hash="x",
+        first_name_th="เจ้าหน้าที่",
+        last_name_th="ทดสอบ",
+        agency_id=agency.id,
+    )
     hr.roles = [UserRole(role="hr_officer")]
-    pos = Position(agency_id=agency.id, title_th="นักวิชาการ", title_en="Officer",
-                   level="ปฏิบัติการ")
+    pos = Position(agency_id=agency.id, title_th="นักวิชาการ", title_en="Officer", level="ปฏิบัติการ")
     db.session.add_all([hr, pos])
     db.session.flush()
-    round_ = Round(code="BENCH-2569", agency_id=agency.id, position_id=pos.id,
-                   mode="competitive_exam", status="in_progress", title_th="รอบทดสอบสมรรถนะ",
-                   title_en="Bench round", opens_at=now() - timedelta(days=60),
-                   closes_at=now() - timedelta(days=30))
+    round_ = Round(
+        code="BENCH-2569",
+        agency_id=agency.id,
+        position_id=pos.id,
+        mode="competitive_exam",
+        status="in_progress",
+        title_th="รอบทดสอบสมรรถนะ",
+        title_en="Bench round",
+        opens_at=now() - timedelta(days=60),
+        closes_at=now() - timedelta(days=30),
+    )
     for seq, (kind, max_score, ranked) in enumerate(
-            [("part_a", 200, False), ("part_b", 200, True), ("part_c", 100, True)], start=1):
-        round_.stages.append(RoundStage(kind=kind, seq=seq, max_score=Decimal(max_score),
-                                        counts_for_ranking=ranked))
+        [("part_a", 200, False), ("part_b", 200, True), ("part_c", 100, True)], start=1
+    ):
+        round_.stages.append(
+            RoundStage(kind=kind, seq=seq, max_score=Decimal(max_score), counts_for_ranking=ranked)
+        )
     db.session.add(round_)
     db.session.commit()
 
     first_user = db.session.execute(text("SELECT COALESCE(MAX(id), 0) FROM users")).scalar() + 1
-    first_app = db.session.execute(
-        text("SELECT COALESCE(MAX(id), 0) FROM applications")).scalar() + 1
+    first_app = db.session.execute(text("SELECT COALESCE(MAX(id), 0) FROM applications")).scalar() + 1
     for start in range(0, n, BATCH):
         idx = range(start, min(n, start + BATCH))
-        db.session.execute(insert(User), [
-            {"id": first_user + i, "email": f"c{i}@bench.test", "password_hash": "x",
-             "first_name_th": f"ผู้สมัคร{i}", "last_name_th": "ทดสอบ",
-             "first_name_en": f"Candidate{i}", "last_name_en": "Bench"} for i in idx])
-        db.session.execute(insert(Application), [
-            {"id": first_app + i, "number": f"BENCH-2569-{i + 1:05d}", "round_id": round_.id,
-             "candidate_id": first_user + i, "status": "approved", "qualifications": {},
-             "eligibility": []} for i in idx])
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "id": first_user + i,
+                    "email": f"c{i}@bench.test",
+                    "password_hash": "x",
+                    "first_name_th": f"ผู้สมัคร{i}",
+                    "last_name_th": "ทดสอบ",
+                    "first_name_en": f"Candidate{i}",
+                    "last_name_en": "Bench",
+                }
+                for i in idx
+            ],
+        )
+        db.session.execute(
+            insert(Application),
+            [
+                {
+                    "id": first_app + i,
+                    "number": f"BENCH-2569-{i + 1:05d}",
+                    "round_id": round_.id,
+                    "candidate_id": first_user + i,
+                    "status": "approved",
+                    "qualifications": {},
+                    "eligibility": [],
+                }
+                for i in idx
+            ],
+        )
         rows = []
         for i in idx:
             # Coarse scores (steps of 0.5) so that totals tie often and the chain is exercised.
             for kind, lo, hi in (("part_a", 240, 400), ("part_b", 240, 400), ("part_c", 120, 200)):
                 score = Decimal(rng.randint(lo, hi)) / 2
-                rows.append({"application_id": first_app + i, "stage_kind": kind,
-                             "score": score, "max_score": Decimal(hi // 2), "passed": True,
-                             "source": "import"})
+                rows.append(
+                    {
+                        "application_id": first_app + i,
+                        "stage_kind": kind,
+                        "score": score,
+                        "max_score": Decimal(hi // 2),
+                        "passed": True,
+                        "source": "import",
+                    }
+                )
         db.session.execute(insert(StageScore), rows)
     round_.application_seq = n
     db.session.commit()
@@ -136,12 +178,18 @@ def one_run(round_: Round, hr: User) -> tuple[Clock, int]:
     clock = Clock()
     candidates = generation.load_candidates(round_)
     clock.lap("load")
-    ranked = ranking.rank(candidates, rules.parts, rules.tie_break,
-                          required=[s.kind for s in round_.stages])
+    ranked = ranking.rank(candidates, rules.parts, rules.tie_break, required=[s.kind for s in round_.stages])
     clock.lap("rank")
-    ml = MeritList(round_id=round_.id, kind="merit", track="general", version=1,
-                   title_th="bench", ranking_parts=[], tie_break=list(rules.tie_break),
-                   prepared_by_id=hr.id)
+    ml = MeritList(
+        round_id=round_.id,
+        kind="merit",
+        track="general",
+        version=1,
+        title_th="bench",
+        ranking_parts=[],
+        tie_break=list(rules.tie_break),
+        prepared_by_id=hr.id,
+    )
     db.session.add(ml)
     db.session.flush()
     generation.store_entries(ml.id, generation.merit_entry_rows(ranked))
@@ -176,22 +224,23 @@ def run(label: str, url: str, n: int, runs: int, seed_value: int) -> None:
         db.create_all()
         t = time.perf_counter()
         round_, hr = seed(n, random.Random(seed_value))
-        print(f"[{label}] seeded {n:,} applications with 3 stage scores each in "
-              f"{time.perf_counter() - t:.1f} s")
+        print(
+            f"[{label}] seeded {n:,} applications with 3 stage scores each in {time.perf_counter() - t:.1f} s"
+        )
         results = [one_run(round_, hr) for _i in range(runs)]
         entries = results[0][1]
-        print(f"[{label}] {entries:,} entries; p50 of {runs} runs (wall = elapsed, cpu = this "
-              f"process; reference loop {_cpu_reference():.3f} s, load average "
-              f"{os.getloadavg()[0]:.1f}):")
+        print(
+            f"[{label}] {entries:,} entries; p50 of {runs} runs (wall = elapsed, cpu = this "
+            f"process; reference loop {_cpu_reference():.3f} s, load average "
+            f"{os.getloadavg()[0]:.1f}):"
+        )
         for phase in ("load", "rank", "store", "generate_list", "regenerate", "digest"):
             wall = statistics.median(c.wall[phase] for c, _n in results)
             cpu = statistics.median(c.cpu[phase] for c, _n in results)
-            print(f"  {phase:<14} wall {wall:7.3f} s  cpu {cpu:7.3f} s  "
-                  f"{entries / wall:10,.0f} rows/s")
+            print(f"  {phase:<14} wall {wall:7.3f} s  cpu {cpu:7.3f} s  {entries / wall:10,.0f} rows/s")
         wall = statistics.median(c.wall["rank"] + c.wall["store"] for c, _n in results)
         cpu = statistics.median(c.cpu["rank"] + c.cpu["store"] for c, _n in results)
-        print(f"  {'rank + store':<14} wall {wall:7.3f} s  cpu {cpu:7.3f} s  "
-              f"{entries / wall:10,.0f} rows/s")
+        print(f"  {'rank + store':<14} wall {wall:7.3f} s  cpu {cpu:7.3f} s  {entries / wall:10,.0f} rows/s")
         db.session.remove()
         db.engine.dispose()
 
@@ -206,8 +255,7 @@ def drop_database(admin, name: str, attempts: int = 10) -> None:
         except OperationalError:
             admin.dispose()
             if attempt == attempts - 1:
-                print(f"could not drop the scratch database {name}: drop it by hand",
-                      file=sys.stderr)
+                print(f"could not drop the scratch database {name}: drop it by hand", file=sys.stderr)
                 raise
             time.sleep(3)
         finally:
@@ -219,16 +267,18 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="scored candidates")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2569)
-    parser.add_argument("--postgres", metavar="URL",
-                        help="a PostgreSQL server URL (any database on it); a scratch database "
-                             "is created there and dropped afterwards")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server URL (any database on it); a scratch database "
+        "is created there and dropped afterwards",
+    )
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
 
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            run("sqlite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", args.n, args.runs,
-                args.seed)
+            run("sqlite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", args.n, args.runs, args.seed)
     if args.postgres:
         server = make_url(args.postgres)
         name = f"merit_bench_{os.getpid()}"
@@ -236,8 +286,13 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            run("postgresql", server.set(database=name).render_as_string(hide_password=False),
-                args.n, args.runs, args.seed)
+            run(
+                "postgresql",
+                server.set(database=name).render_as_string(hide_password=False),
+                args.n,
+                args.runs,
+                args.seed,
+            )
         finally:
             drop_database(admin, name)
 

@@ -11,6 +11,7 @@ server's pings. No polling, no binary packets.
 Wire format reminder: Engine.IO `0{open}` `2` ping `3` pong `4<socket.io packet>`; Socket.IO
 `0/ns,{auth}` connect, `2/ns,ID[event,data]` event, `3/ns,ID[data]` ack, `4/ns,{...}` refused.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,9 +22,8 @@ import os
 import random
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
-
 
 _TASKS: set[asyncio.Task] = set()  # strong references: a reader must not be collected mid-read
 
@@ -69,10 +69,10 @@ def _frame(opcode: int, payload: bytes) -> bytes:
 class SioConnection:
     """One websocket with one Socket.IO namespace."""
 
-    def __init__(self, host: str, port: int, namespace: str = "/exam", cookie: str = "",
-                 path: str = "/socket.io/"):
-        self.host, self.port, self.namespace, self.cookie, self.path = (
-            host, port, namespace, cookie, path)
+    def __init__(
+        self, host: str, port: int, namespace: str = "/exam", cookie: str = "", path: str = "/socket.io/"
+    ):
+        self.host, self.port, self.namespace, self.cookie, self.path = (host, port, namespace, cookie, path)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.pending: dict[int, asyncio.Future] = {}
@@ -89,10 +89,10 @@ class SioConnection:
     def on(self, event: str, handler: Callable) -> None:
         self.handlers[event] = handler
 
-    async def connect(self, timeout: float = 10.0) -> "SioConnection":
+    async def connect(self, timeout: float = 10.0) -> SioConnection:
         try:
             await asyncio.wait_for(self._connect(), timeout)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             self.abort()
             raise Disconnected(f"connect failed: {exc!r}") from exc
         except BaseException:
@@ -103,9 +103,14 @@ class SioConnection:
     async def _connect(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET {self.path}?EIO=4&transport=websocket HTTP/1.1",
-                 f"Host: {self.host}:{self.port}", "Upgrade: websocket", "Connection: Upgrade",
-                 f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        lines = [
+            f"GET {self.path}?EIO=4&transport=websocket HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+        ]
         if self.cookie:
             lines.append(f"Cookie: {self.cookie}")
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -251,10 +256,11 @@ class SioConnection:
 
 # ---- a simulated candidate --------------------------------------------------------------------
 
+
 @dataclass
 class Stats:
     connect_s: list[float] = field(default_factory=list)
-    ack_s: list[float] = field(default_factory=list)      # answer acks
+    ack_s: list[float] = field(default_factory=list)  # answer acks
     question_s: list[float] = field(default_factory=list)  # question fetches
     answers_acked: int = 0
     questions: int = 0
@@ -280,10 +286,21 @@ class SimCandidate:
     `seq` only grows. A refusal with `retry` keeps the answer and sends it again.
     """
 
-    def __init__(self, host: str, port: int, cookie: str, sitting_id: int, form: list[list[str]],
-                 stats: Stats, pace: float = 10.0, rng: random.Random | None = None,
-                 namespace: str = "/exam", answer_event: str = "answer", ack_timeout: float = 10.0,
-                 fetch_question: bool = True):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        cookie: str,
+        sitting_id: int,
+        form: list[list[str]],
+        stats: Stats,
+        pace: float = 10.0,
+        rng: random.Random | None = None,
+        namespace: str = "/exam",
+        answer_event: str = "answer",
+        ack_timeout: float = 10.0,
+        fetch_question: bool = True,
+    ):
         self.host, self.port, self.cookie, self.sitting_id = host, port, cookie, sitting_id
         self.form, self.stats, self.pace = form, stats, pace
         self.rng = rng or random.Random()
@@ -313,19 +330,28 @@ class SimCandidate:
             try:
                 await self._connect_and_join()
                 return
-            except (Disconnected, Refused, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, Disconnected, Refused, OSError) as exc:
                 self.stats.error(f"connect:{type(exc).__name__}")
                 await asyncio.sleep(backoff * (0.5 + self.rng.random()))
                 backoff = min(backoff * 2, 2.0)
 
     async def _connect_and_join(self) -> None:
         self.joined.clear()
-        cookie = self.cookie + (f"; bma_route={self.route}" if self.route and
-                                "bma_route=" not in self.cookie else "")
+        cookie = self.cookie + (
+            f"; bma_route={self.route}" if self.route and "bma_route=" not in self.cookie else ""
+        )
         t0 = time.perf_counter()
         conn = SioConnection(self.host, self.port, self.namespace, cookie)
-        for name in ("time", "announcement", "paused", "resumed", "time_up", "started",
-                     "warning", "superseded"):
+        for name in (
+            "time",
+            "announcement",
+            "paused",
+            "resumed",
+            "time_up",
+            "started",
+            "warning",
+            "superseded",
+        ):
             conn.on(name, self._keeper(name))
         conn.on("__disconnect__", self.joined.clear)
         await conn.connect(timeout=self.ack_timeout)
@@ -347,13 +373,15 @@ class SimCandidate:
     def _keeper(self, name):
         def keep(*args):
             self.events.append((name, args[0] if args else None))
+
         return keep
 
     # answering -------------------------------------------------------------------------------
     async def _send_answer(self, index: int, choice, seq: int) -> bool:
         t0 = time.perf_counter()
-        ack = await self.conn.call(self.answer_event, {"index": index, "choice": choice,
-                                                       "seq": seq}, timeout=self.ack_timeout)
+        ack = await self.conn.call(
+            self.answer_event, {"index": index, "choice": choice, "seq": seq}, timeout=self.ack_timeout
+        )
         if not ack.get("ok"):
             self.stats.error(ack.get("error") or "refused")
             if ack.get("error") == "retry":
@@ -388,8 +416,9 @@ class SimCandidate:
             await asyncio.sleep(0.2 + self.rng.random() * 0.3)
             raise Disconnected("retry later")  # handled like a lost ack: re-join, re-send
 
-    async def run(self, until: float, start_delay: float = 0.0, give_up: float = 30.0,
-                  stop: asyncio.Event | None = None) -> None:
+    async def run(
+        self, until: float, start_delay: float = 0.0, give_up: float = 30.0, stop: asyncio.Event | None = None
+    ) -> None:
         """Answer every `pace` seconds until the monotonic time `until` (or `stop`); then settle
         what is still unacknowledged (as the page does before it closes)."""
         await asyncio.sleep(start_delay)
@@ -407,7 +436,7 @@ class SimCandidate:
                 if next_at < now:  # fell behind (a long outage): do not burst
                     next_at = now + self.pace
                 await self.answer_one()
-            except (Disconnected, asyncio.TimeoutError, Refused, OSError) as exc:
+            except (TimeoutError, Disconnected, Refused, OSError) as exc:
                 self.stats.error(type(exc).__name__)
                 if self.conn is not None:
                     self.conn.abort()
@@ -423,7 +452,7 @@ class SimCandidate:
                         await self._send_answer(index, choice, seq)
                     if self.unacked:
                         await asyncio.sleep(0.3)
-            except (Disconnected, asyncio.TimeoutError, Refused, OSError):
+            except (TimeoutError, Disconnected, Refused, OSError):
                 if self.conn is not None:
                     self.conn.abort()
                 self.joined.clear()

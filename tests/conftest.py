@@ -1,4 +1,5 @@
 """Fixtures: the app on SQLite (default) or PostgreSQL (DATABASE_URL), a clean database per test."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,7 @@ def pytest_report_header(config):
 def app(tmp_path_factory):
     upload_dir = tmp_path_factory.mktemp("uploads")
     url = DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    application = create_app("testing", {"UPLOAD_DIR": str(upload_dir),
-                                         "SQLALCHEMY_DATABASE_URI": url})
+    application = create_app("testing", {"UPLOAD_DIR": str(upload_dir), "SQLALCHEMY_DATABASE_URI": url})
     # Tests keep one app context open (for factories and queries), and Flask reuses it for each
     # request, so `g` would carry Flask-Login's cached user from one client to the next.
     from flask import g, has_app_context, request_started
@@ -71,6 +71,7 @@ def _clean(app):
     ctx = app.app_context()
     ctx.push()
     from flask import g
+
     g.locale = "en"  # services called directly (no request) speak English in assertions
     yield
     clock.set_now(None)
@@ -105,8 +106,9 @@ def _empty_tables(attempts: int = 5) -> None:
             with _db.engine.begin() as conn:
                 if IS_POSTGRES:
                     conn.execute(text("SET LOCAL lock_timeout = '3s'"))
-                    conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)
-                                      + " RESTART IDENTITY CASCADE"))
+                    conn.execute(
+                        text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE")
+                    )
                 else:
                     for t in tables:
                         conn.execute(t.delete())
@@ -212,8 +214,14 @@ def _is_csp_violation(msg) -> bool:
 
 def _watch_csp(context):
     context.add_init_script(_REPORT_CSP)
-    context.on("console", lambda msg: CSP_VIOLATIONS.append(
-        f"{msg.page.url if msg.page else ''}: {msg.text}") if _is_csp_violation(msg) else None)
+    context.on(
+        "console",
+        lambda msg: (
+            CSP_VIOLATIONS.append(f"{msg.page.url if msg.page else ''}: {msg.text}")
+            if _is_csp_violation(msg)
+            else None
+        ),
+    )
     return context
 
 
@@ -224,9 +232,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         new_context = b.new_context
         b.new_context = lambda *a, **kw: _watch_csp(new_context(*a, **kw))
         yield b

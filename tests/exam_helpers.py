@@ -1,4 +1,5 @@
 """Build a small exam bank, exam and sitting in a few lines for the online-test tests."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,36 +18,49 @@ def bank(name: str = "t-bank", sections=("num", "law"), per_band: int = 3) -> No
             for i in range(per_band):
                 code = f"{section}-{band}-{i}".upper()
                 item = ExamItem(bank=name, code=code, section=section, topic="t", difficulty=band)
-                item.versions.append(ItemVersion(
-                    version=1, stem_th=f"คำถาม {code}", stem_en=f"Question {code}",
-                    choices=[{"id": c, "th": f"ตัวเลือก {c}", "en": f"choice {c}"}
-                             for c in "abcd"],
-                    key="b", content_hash=hashlib.sha256(code.encode()).hexdigest()))
+                item.versions.append(
+                    ItemVersion(
+                        version=1,
+                        stem_th=f"คำถาม {code}",
+                        stem_en=f"Question {code}",
+                        choices=[{"id": c, "th": f"ตัวเลือก {c}", "en": f"choice {c}"} for c in "abcd"],
+                        key="b",
+                        content_hash=hashlib.sha256(code.encode()).hexdigest(),
+                    )
+                )
                 db.session.add(item)
     db.session.commit()
 
 
-def exam(name: str = "t-bank", duration: int = 30, policy: str = "immediate",
-         draw=None, sections=("num", "law")) -> Exam:
+def exam(
+    name: str = "t-bank", duration: int = 30, policy: str = "immediate", draw=None, sections=("num", "law")
+) -> Exam:
     draw = draw or {"easy": 1, "medium": 1, "hard": 1}
-    e = Exam(code=f"exam-{name}", bank=name, title_th="ภาค ก ทดสอบ", title_en="Part A test",
-             duration_minutes=duration, results_policy=policy,
-             sections=[{"code": s, "title": {"th": s, "en": s}, "points_per_item": 1,
-                        "draw": draw} for s in sections])
+    e = Exam(
+        code=f"exam-{name}",
+        bank=name,
+        title_th="ภาค ก ทดสอบ",
+        title_en="Part A test",
+        duration_minutes=duration,
+        results_policy=policy,
+        sections=[
+            {"code": s, "title": {"th": s, "en": s}, "points_per_item": 1, "draw": draw} for s in sections
+        ],
+    )
     db.session.add(e)
     db.session.commit()
     return e
 
 
-def sitting(make, exam_: Exam, mode: str = "synchronized", starts_in=timedelta(minutes=10),
-            **kw):
+def sitting(make, exam_: Exam, mode: str = "synchronized", starts_in=timedelta(minutes=10), **kw):
     agency = make.agency()
     hr = make.hr(agency)
     starts = now() + starts_in
     if mode == "window":
         kw.setdefault("window_ends_at", starts + timedelta(hours=2))
-    s = services.create_sitting(hr, exam=exam_, agency_id=agency.id, title_th="รอบสอบทดสอบ",
-                                starts_at=starts, timing_mode=mode, **kw)
+    s = services.create_sitting(
+        hr, exam=exam_, agency_id=agency.id, title_th="รอบสอบทดสอบ", starts_at=starts, timing_mode=mode, **kw
+    )
     return s, hr
 
 
@@ -57,8 +71,14 @@ def seated(make, sitting_, **seat_kw):
 
 
 def check_in(cand, seat, at=None):
-    return services.check_in(seat, cand, national_id_last4=cand.national_id[-4:],
-                             birth_date=cand.birth_date, accept_rules=True, at=at)
+    return services.check_in(
+        seat,
+        cand,
+        national_id_last4=cand.national_id[-4:],
+        birth_date=cand.birth_date,
+        accept_rules=True,
+        at=at,
+    )
 
 
 BIRTH = date(1995, 1, 15)

@@ -1,4 +1,5 @@
 """Build users, agencies, positions and rounds in one line; log in as someone in one line."""
+
 from __future__ import annotations
 
 import itertools
@@ -30,8 +31,9 @@ def national_id() -> str:
     return nid.complete(f"1{next(_seq):011d}")
 
 
-def agency(code: str | None = None, name_th: str = "สำนักงานเขตทดสอบ",
-           name_en: str = "Test District Office") -> Agency:
+def agency(
+    code: str | None = None, name_th: str = "สำนักงานเขตทดสอบ", name_en: str = "Test District Office"
+) -> Agency:
     code = code or f"AG{next(_seq)}"
     a = Agency(code=code, name_th=f"{name_th} {code}", name_en=f"{name_en} {code}")
     db.session.add(a)
@@ -41,13 +43,17 @@ def agency(code: str | None = None, name_th: str = "สำนักงานเ�
 
 def user(*roles: str, agency: Agency | None = None, email: str | None = None, **fields) -> User:
     n = next(_seq)
-    u = User(email=email or f"user{n}@example.test", password_hash=_password_hash(),
-             first_name_th=fields.pop("first_name_th", "ทดสอบ"),
-             last_name_th=fields.pop("last_name_th", f"ผู้ใช้{n}"),
-             first_name_en=fields.pop("first_name_en", "Test"),
-             last_name_en=fields.pop("last_name_en", f"User{n}"),
-             agency_id=agency.id if agency else None,
-             email_verified_at=fields.pop("email_verified_at", now()), **fields)
+    u = User(
+        email=email or f"user{n}@example.test",
+        password_hash=_password_hash(),
+        first_name_th=fields.pop("first_name_th", "ทดสอบ"),
+        last_name_th=fields.pop("last_name_th", f"ผู้ใช้{n}"),
+        first_name_en=fields.pop("first_name_en", "Test"),
+        last_name_en=fields.pop("last_name_en", f"User{n}"),
+        agency_id=agency.id if agency else None,
+        email_verified_at=fields.pop("email_verified_at", now()),
+        **fields,
+    )
     u.roles = [UserRole(role=r) for r in roles]
     db.session.add(u)
     db.session.commit()
@@ -56,10 +62,19 @@ def user(*roles: str, agency: Agency | None = None, email: str | None = None, **
 
 def candidate(**profile) -> User:
     birth = profile.pop("birth_date", date(1995, 1, 15))
-    u = user(Role.CANDIDATE, national_id=profile.pop("national_id", None) or national_id(),
-             birth_date=birth, phone="0812345678", email=profile.pop("email", None))
-    defaults = dict(education_level=EducationLevel.BACHELOR, degree_name="วิศวกรรมศาสตรบัณฑิต",
-                    field_of_study="วิศวกรรมโยธา", gpa=Decimal("3.10"))
+    u = user(
+        Role.CANDIDATE,
+        national_id=profile.pop("national_id", None) or national_id(),
+        birth_date=birth,
+        phone="0812345678",
+        email=profile.pop("email", None),
+    )
+    defaults = dict(
+        education_level=EducationLevel.BACHELOR,
+        degree_name="วิศวกรรมศาสตรบัณฑิต",
+        field_of_study="วิศวกรรมโยธา",
+        gpa=Decimal("3.10"),
+    )
     defaults.update(profile)
     u.profile = CandidateProfile(**defaults)
     db.session.commit()
@@ -71,21 +86,27 @@ def hr(agency: Agency, *, approver: bool = False) -> User:
 
 
 def position(agency: Agency, title_th: str = "วิศวกรโยธา", title_en: str = "Civil Engineer") -> Position:
-    p = Position(agency_id=agency.id, title_th=title_th, title_en=title_en,
-                 level="ปฏิบัติการ / Operational")
+    p = Position(agency_id=agency.id, title_th=title_th, title_en=title_en, level="ปฏิบัติการ / Operational")
     db.session.add(p)
     db.session.commit()
     return p
 
 
-def round_(agency: Agency, mode: str = Mode.COMPETITIVE_EXAM, status: str = RoundStatus.OPEN,
-           **fields) -> Round:
+def round_(
+    agency: Agency, mode: str = Mode.COMPETITIVE_EXAM, status: str = RoundStatus.OPEN, **fields
+) -> Round:
     n = next(_seq)
     pos = fields.pop("position", None) or position(agency)
-    values = dict(code=f"R{n}-2569", position_id=pos.id, mode=mode,
-                  title_th=f"รอบทดสอบ {n}", title_en=f"Test round {n}",
-                  opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=10),
-                  vacancies=3)
+    values = dict(
+        code=f"R{n}-2569",
+        position_id=pos.id,
+        mode=mode,
+        title_th=f"รอบทดสอบ {n}",
+        title_en=f"Test round {n}",
+        opens_at=now() - timedelta(days=1),
+        closes_at=now() + timedelta(days=10),
+        vacancies=3,
+    )
     values.update(fields)
     if mode == Mode.SHORTAGE and not values.get("shortage_degrees"):
         values["shortage_degrees"] = ["แพทยศาสตรบัณฑิต"]
@@ -99,8 +120,9 @@ def round_(agency: Agency, mode: str = Mode.COMPETITIVE_EXAM, status: str = Roun
 
 
 def login(client, u: User, password: str = PASSWORD):
-    return client.post("/accounts/login", data={"email": u.email, "password": password},
-                       follow_redirects=False)
+    return client.post(
+        "/accounts/login", data={"email": u.email, "password": password}, follow_redirects=False
+    )
 
 
 def client_for(app, user: User | None = None, lang: str = "en"):

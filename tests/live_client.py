@@ -1,6 +1,7 @@
 """A real python-socketio client against the running test server (the `live_server` fixture,
 websocket transport over loopback), as the /exam and /panel live tests use it: it logs in over
 HTTP, keeps the events it receives, and can lose the network without a goodbye."""
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,12 @@ import socketio as sio_client
 def logged_in_cookie(base: str, email: str, password: str) -> str:
     """The Cookie header of a session logged in through the login form."""
     http = requests.Session()
-    r = http.post(f"{base}/accounts/login", data={"email": email, "password": password},
-                  allow_redirects=False, timeout=10)
+    r = http.post(
+        f"{base}/accounts/login",
+        data={"email": email, "password": password},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert r.status_code == 302, r.text[:300]
     return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
 
@@ -33,11 +38,17 @@ class LiveClient:
     def _keep(self, name):
         def handler(data=None):
             self.received.append((name, data))
+
         return handler
 
     def connect(self):
-        self.client.connect(self.base, namespaces=[self.namespace], transports=["websocket"],
-                            headers={"Cookie": self.cookie}, wait_timeout=10)
+        self.client.connect(
+            self.base,
+            namespaces=[self.namespace],
+            transports=["websocket"],
+            headers={"Cookie": self.cookie},
+            wait_timeout=10,
+        )
         return self
 
     def call(self, event, data):
@@ -49,8 +60,7 @@ class LiveClient:
     def drop(self):
         """The network goes away: no goodbye to the server. (The client library then waits
         about 3 s for its reader thread; let it do that in the background.)"""
-        threading.Thread(target=self.client.eio.disconnect, kwargs={"abort": True},
-                         daemon=True).start()
+        threading.Thread(target=self.client.eio.disconnect, kwargs={"abort": True}, daemon=True).start()
 
     def close(self):
         if self.client.connected:

@@ -1,5 +1,6 @@
 """Accounts journeys: register, log in (with throttling), profile, password, /api/me. The security
 findings of issue 14 (oracles, sessions, resets, lock-out abuse) are in test_security.py."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -10,9 +11,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import EducationLevel, EmploymentType, Role, User
 from app.audit.models import AuditEntry
-from app.notifications.models import OutboxEmail
 from app.common import national_id as nid
-from app.common.clock import frozen_at, now, set_now, today_bangkok
+from app.common.clock import today_bangkok
+from app.notifications.models import OutboxEmail
 
 from .factories import PASSWORD
 
@@ -21,8 +22,10 @@ NID = nid.complete("310170012345")
 
 def registration(**overrides) -> dict:
     data = {
-        "first_name_th": "สมหญิง", "last_name_th": "ใจดี",
-        "first_name_en": "Somying", "last_name_en": "Jaidee",
+        "first_name_th": "สมหญิง",
+        "last_name_th": "ใจดี",
+        "first_name_en": "Somying",
+        "last_name_en": "Jaidee",
         "national_id": nid.formatted(NID),  # typed with dashes
         "birth_date": "1996-04-02",
         "email": "Somying@Example.com",
@@ -44,6 +47,7 @@ def logged_in_email(client) -> str | None:
 
 
 # ---- registration ----------------------------------------------------------------------------
+
 
 def test_register_creates_an_unconfirmed_candidate_and_emails_the_link(client, db):
     page = client.get("/accounts/register")
@@ -82,21 +86,24 @@ def test_register_refuses_a_wrong_check_digit_next_to_the_field(client, db):
     assert user_count(db) == 0
 
 
-@pytest.mark.parametrize("password, message", [
-    ("short1", "The password must have at least 10 characters."),
-    ("onlyletterslong", "The password must mix letters with digits or symbols."),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short1", "The password must have at least 10 characters."),
+        ("onlyletterslong", "The password must mix letters with digits or symbols."),
+    ],
+)
 def test_register_refuses_a_weak_password(client, db, password, message):
-    response = client.post("/accounts/register",
-                           data=registration(password=password, password_confirm=password))
+    response = client.post(
+        "/accounts/register", data=registration(password=password, password_confirm=password)
+    )
     assert response.status_code == 422
     assert 'id="password-error"' in response.text and message in response.text
     assert user_count(db) == 0
 
 
 def test_register_refuses_a_confirmation_that_differs(client, db):
-    response = client.post("/accounts/register",
-                           data=registration(password_confirm="strong-pass-2027"))
+    response = client.post("/accounts/register", data=registration(password_confirm="strong-pass-2027"))
     assert response.status_code == 422
     assert 'id="password_confirm-error"' in response.text
     assert "The two passwords are not the same." in response.text
@@ -104,9 +111,15 @@ def test_register_refuses_a_confirmation_that_differs(client, db):
 
 
 def test_register_checks_email_phone_names_and_birth_date(client, db):
-    response = client.post("/accounts/register", data=registration(
-        email="not-an-email", phone="12345", first_name_th="Somying",
-        birth_date=(today_bangkok() + timedelta(days=30)).isoformat()))
+    response = client.post(
+        "/accounts/register",
+        data=registration(
+            email="not-an-email",
+            phone="12345",
+            first_name_th="Somying",
+            birth_date=(today_bangkok() + timedelta(days=30)).isoformat(),
+        ),
+    )
     assert response.status_code == 422
     assert 'id="email-error"' in response.text
     assert "Enter a Thai phone number of 9 or 10 digits" in response.text
@@ -143,6 +156,7 @@ def test_register_without_csrf_token_is_refused_when_csrf_is_on(app, client, db)
 
 # ---- login, lock-out, throttling, logout -------------------------------------------------------
 
+
 def test_login_success_redirects_home_and_failure_is_401(client, make):
     user = make.candidate()
     response = client.post("/accounts/login", data={"email": user.email, "password": "wrong-pass-1"})
@@ -150,8 +164,7 @@ def test_login_success_redirects_home_and_failure_is_401(client, make):
     assert "Wrong email or password." in response.text
     assert logged_in_email(client) is None
 
-    unknown = client.post("/accounts/login", data={"email": "nobody@example.com",
-                                                  "password": PASSWORD})
+    unknown = client.post("/accounts/login", data={"email": "nobody@example.com", "password": PASSWORD})
     assert unknown.status_code == 401 and "Wrong email or password." in unknown.text
 
     response = make.login(client, user)
@@ -166,14 +179,17 @@ def test_login_follows_a_same_site_next_only(client, make):
     page = client.get("/accounts/profile")
     assert page.status_code == 302 and "/accounts/login" in page.headers["Location"]
 
-    response = client.post("/accounts/login?next=/accounts/profile",
-                           data={"email": user.email, "password": PASSWORD, "next": "/accounts/profile"})
+    response = client.post(
+        "/accounts/login?next=/accounts/profile",
+        data={"email": user.email, "password": PASSWORD, "next": "/accounts/profile"},
+    )
     assert response.headers["Location"] == "/accounts/profile"
     client.post("/accounts/logout")
 
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"):
-        response = client.post("/accounts/login",
-                               data={"email": user.email, "password": PASSWORD, "next": evil})
+        response = client.post(
+            "/accounts/login", data={"email": user.email, "password": PASSWORD, "next": evil}
+        )
         assert response.status_code == 302 and response.headers["Location"] == "/", evil
         client.post("/accounts/logout")
 
@@ -191,8 +207,7 @@ def test_login_posts_are_rate_limited(app, client, make):
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     try:
         for _ in range(3):
-            response = client.post("/accounts/login",
-                                   data={"email": user.email, "password": "wrong-pass-1"})
+            response = client.post("/accounts/login", data={"email": user.email, "password": "wrong-pass-1"})
             assert response.status_code == 401
         response = make.login(client, user)
         assert response.status_code == 429
@@ -217,6 +232,7 @@ def test_logout_requires_post(client, make):
 
 # ---- profile and password ----------------------------------------------------------------------
 
+
 def test_profile_shows_the_owner_their_full_national_id(client, make):
     user = make.candidate(national_id=NID)
     assert client.get("/accounts/profile").status_code == 302  # login first
@@ -232,13 +248,21 @@ def test_profile_shows_the_owner_their_full_national_id(client, make):
 def test_profile_update_is_stored(client, db, make):
     user = make.candidate()
     make.login(client, user)
-    response = client.post("/accounts/profile", data={
-        "education_level": EducationLevel.MASTER, "degree_name": "วิทยาศาสตรมหาบัณฑิต",
-        "field_of_study": "วิทยาการคอมพิวเตอร์", "institution": "จุฬาลงกรณ์มหาวิทยาลัย",
-        "gpa": "3.75", "graduation_date": "2020-05-30",
-        "employment_type": EmploymentType.BMA_TEMPORARY, "bma_service_start": "2018-10-01",
-        "disability_card_no": "", "disability_type": "",
-    })
+    response = client.post(
+        "/accounts/profile",
+        data={
+            "education_level": EducationLevel.MASTER,
+            "degree_name": "วิทยาศาสตรมหาบัณฑิต",
+            "field_of_study": "วิทยาการคอมพิวเตอร์",
+            "institution": "จุฬาลงกรณ์มหาวิทยาลัย",
+            "gpa": "3.75",
+            "graduation_date": "2020-05-30",
+            "employment_type": EmploymentType.BMA_TEMPORARY,
+            "bma_service_start": "2018-10-01",
+            "disability_card_no": "",
+            "disability_type": "",
+        },
+    )
     assert response.status_code == 302
     assert "Your profile has been saved." in client.get("/accounts/profile").text
 
@@ -253,10 +277,21 @@ def test_profile_update_is_stored(client, db, make):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "profile.update"))
 
     # Blank choices and dates are stored as "not given" (a browser sends every field).
-    response = client.post("/accounts/profile", data={
-        "education_level": "", "degree_name": "", "field_of_study": "", "institution": "",
-        "gpa": "", "graduation_date": "", "employment_type": EmploymentType.NONE,
-        "bma_service_start": "", "disability_card_no": "", "disability_type": ""})
+    response = client.post(
+        "/accounts/profile",
+        data={
+            "education_level": "",
+            "degree_name": "",
+            "field_of_study": "",
+            "institution": "",
+            "gpa": "",
+            "graduation_date": "",
+            "employment_type": EmploymentType.NONE,
+            "bma_service_start": "",
+            "disability_card_no": "",
+            "disability_type": "",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     profile = db.session.get(User, user.id).profile
@@ -267,9 +302,14 @@ def test_profile_update_is_stored(client, db, make):
 def test_profile_refuses_a_gpa_out_of_range(client, db, make):
     user = make.candidate()
     make.login(client, user)
-    response = client.post("/accounts/profile", data={
-        "education_level": EducationLevel.BACHELOR, "gpa": "4.5",
-        "employment_type": EmploymentType.NONE})
+    response = client.post(
+        "/accounts/profile",
+        data={
+            "education_level": EducationLevel.BACHELOR,
+            "gpa": "4.5",
+            "employment_type": EmploymentType.NONE,
+        },
+    )
     assert response.status_code == 422
     assert 'id="gpa-error"' in response.text and "GPA is between 0.00 and 4.00." in response.text
     db.session.expire_all()
@@ -291,16 +331,22 @@ def test_change_password(client, db, make):
     make.login(client, user)
     assert client.get("/accounts/password").status_code == 200
 
-    response = client.post("/accounts/password", data={
-        "old_password": "not-my-password-1", "password": "new-secret-2026",
-        "password_confirm": "new-secret-2026"})
+    response = client.post(
+        "/accounts/password",
+        data={
+            "old_password": "not-my-password-1",
+            "password": "new-secret-2026",
+            "password_confirm": "new-secret-2026",
+        },
+    )
     assert response.status_code == 422
     assert 'id="old_password-error"' in response.text
     assert "The current password is wrong." in response.text
 
-    response = client.post("/accounts/password", data={
-        "old_password": PASSWORD, "password": "new-secret-2026",
-        "password_confirm": "new-secret-2026"})
+    response = client.post(
+        "/accounts/password",
+        data={"old_password": PASSWORD, "password": "new-secret-2026", "password_confirm": "new-secret-2026"},
+    )
     assert response.status_code == 302
     assert "Your password has been changed." in client.get("/accounts/profile").text
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.password"))
@@ -311,6 +357,7 @@ def test_change_password(client, db, make):
 
 
 # ---- API -----------------------------------------------------------------------------------------
+
 
 def test_api_me_is_401_json_then_the_user(client, make):
     response = client.get("/api/me")

@@ -1,8 +1,9 @@
 """Administration journeys: agencies, staff accounts and roles, the audit log and its chain."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -12,7 +13,7 @@ from app.agencies import services as agency_services
 from app.agencies.models import Agency
 from app.audit.models import AuditEntry
 from app.common import national_id as nid
-from app.common.clock import frozen_at, now
+from app.common.clock import frozen_at
 from app.common.errors import ValidationFailed
 
 STAFF_PASSWORD = "Initial-pass-2569"
@@ -36,10 +37,13 @@ def page(response) -> str:
 
 
 def audit_actions(db, object_type: str, object_id) -> list[str]:
-    return list(db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.object_type == object_type,
-                                        AuditEntry.object_id == str(object_id))
-        .order_by(AuditEntry.seq)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+            .order_by(AuditEntry.seq)
+        )
+    )
 
 
 def roles_of(db, user_id: int) -> set[str]:
@@ -48,24 +52,36 @@ def roles_of(db, user_id: int) -> set[str]:
 
 # ---- access ------------------------------------------------------------------------------
 
+
 def test_only_administrators_reach_any_admin_page(app, db, make):
     agency = make.agency()
     other = make.user(Role.PANEL)
-    gets = ["/admin/", "/admin/agencies", "/admin/agencies/new",
-            f"/admin/agencies/{agency.id}/edit", "/admin/users", f"/admin/users/{other.id}",
-            "/admin/users/new", "/admin/audit"]
-    posts = {"/admin/agencies/new": {"code": "X1", "name_th": "ก", "name_en": "X",
-                                     "kind": "office"},
-             f"/admin/agencies/{agency.id}/edit": {"code": "X2", "name_th": "ก", "name_en": "X",
-                                                   "kind": "office"},
-             "/admin/users/new": {"email": "x@bma.go.th", "first_name_th": "ก",
-                                  "last_name_th": "ข", "password": STAFF_PASSWORD},
-             f"/admin/users/{other.id}/roles": {"role": "admin"},
-             f"/admin/users/{other.id}/roles/panel/revoke": {},
-             f"/admin/users/{other.id}/agency": {"agency_id": agency.id},
-             f"/admin/users/{other.id}/deactivate": {},
-             f"/admin/users/{other.id}/activate": {},
-             "/admin/audit/verify": {}}
+    gets = [
+        "/admin/",
+        "/admin/agencies",
+        "/admin/agencies/new",
+        f"/admin/agencies/{agency.id}/edit",
+        "/admin/users",
+        f"/admin/users/{other.id}",
+        "/admin/users/new",
+        "/admin/audit",
+    ]
+    posts = {
+        "/admin/agencies/new": {"code": "X1", "name_th": "ก", "name_en": "X", "kind": "office"},
+        f"/admin/agencies/{agency.id}/edit": {"code": "X2", "name_th": "ก", "name_en": "X", "kind": "office"},
+        "/admin/users/new": {
+            "email": "x@bma.go.th",
+            "first_name_th": "ก",
+            "last_name_th": "ข",
+            "password": STAFF_PASSWORD,
+        },
+        f"/admin/users/{other.id}/roles": {"role": "admin"},
+        f"/admin/users/{other.id}/roles/panel/revoke": {},
+        f"/admin/users/{other.id}/agency": {"agency_id": agency.id},
+        f"/admin/users/{other.id}/deactivate": {},
+        f"/admin/users/{other.id}/activate": {},
+        "/admin/audit/verify": {},
+    }
     for intruder in (make.candidate(), make.hr(agency), make.hr(agency, approver=True)):
         client = app.test_client()
         log_in(client, make, intruder)
@@ -96,10 +112,19 @@ def test_dashboard_counts(client, make, admin):
 
 # ---- agencies ----------------------------------------------------------------------------
 
+
 def test_admin_creates_and_edits_an_agency(client, db, admin):
-    response = client.post("/admin/agencies/new", data={
-        "code": "DIST-PN", "name_th": "สำนักงานเขตพระนคร", "name_en": "Phra Nakhon District Office",
-        "kind": "district", "active": "y"}, follow_redirects=True)
+    response = client.post(
+        "/admin/agencies/new",
+        data={
+            "code": "DIST-PN",
+            "name_th": "สำนักงานเขตพระนคร",
+            "name_en": "Phra Nakhon District Office",
+            "kind": "district",
+            "active": "y",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "Agency DIST-PN created." in page(response) and "สำนักงานเขตพระนคร" in page(response)
     agency = db.session.scalar(select(Agency).where(Agency.code == "DIST-PN"))
@@ -110,23 +135,33 @@ def test_admin_creates_and_edits_an_agency(client, db, admin):
     assert entry.after["name_th"] == "สำนักงานเขตพระนคร"
 
     # The same code again (in any letter case) is refused and nothing is added.
-    response = client.post("/admin/agencies/new", data={
-        "code": "dist-pn", "name_th": "ซ้ำ", "name_en": "Duplicate", "kind": "office"})
+    response = client.post(
+        "/admin/agencies/new",
+        data={"code": "dist-pn", "name_th": "ซ้ำ", "name_en": "Duplicate", "kind": "office"},
+    )
     assert response.status_code == 422
     assert "Another agency already uses the code dist-pn." in page(response)
     assert db.session.scalar(select(Agency).where(Agency.name_th == "ซ้ำ")) is None
 
     # A missing English name is refused by the form.
-    response = client.post("/admin/agencies/new", data={
-        "code": "NEW1", "name_th": "ใหม่", "name_en": "", "kind": "office"})
+    response = client.post(
+        "/admin/agencies/new", data={"code": "NEW1", "name_th": "ใหม่", "name_en": "", "kind": "office"}
+    )
     assert response.status_code == 422 and "This field is required." in page(response)
 
     # Edit: a new English name, and the agency is made inactive (checkbox left unticked).
     form = page(client.get(f"/admin/agencies/{agency.id}/edit"))
     assert 'value="DIST-PN"' in form and "Edit agency DIST-PN" in form
-    response = client.post(f"/admin/agencies/{agency.id}/edit", data={
-        "code": "DIST-PN", "name_th": "สำนักงานเขตพระนคร", "name_en": "Phra Nakhon District",
-        "kind": "district"}, follow_redirects=True)
+    response = client.post(
+        f"/admin/agencies/{agency.id}/edit",
+        data={
+            "code": "DIST-PN",
+            "name_th": "สำนักงานเขตพระนคร",
+            "name_en": "Phra Nakhon District",
+            "kind": "district",
+        },
+        follow_redirects=True,
+    )
     assert "Agency DIST-PN saved." in page(response) and "inactive" in page(response)
     db.session.expire_all()
     agency = db.session.get(Agency, agency.id)
@@ -139,9 +174,16 @@ def test_admin_creates_and_edits_an_agency(client, db, admin):
 def test_editing_an_agency_to_another_agencys_code_is_refused(client, db, make, admin):
     make.agency("AG-ONE")
     second = make.agency("AG-TWO")
-    response = client.post(f"/admin/agencies/{second.id}/edit", data={
-        "code": "AG-ONE", "name_th": second.name_th, "name_en": second.name_en,
-        "kind": "department", "active": "y"})
+    response = client.post(
+        f"/admin/agencies/{second.id}/edit",
+        data={
+            "code": "AG-ONE",
+            "name_th": second.name_th,
+            "name_en": second.name_en,
+            "kind": "department",
+            "active": "y",
+        },
+    )
     assert response.status_code == 422
     assert "Another agency already uses the code AG-ONE." in page(response)
     db.session.expire_all()
@@ -159,10 +201,18 @@ def test_agency_service_refuses_empty_names(db, admin):
 
 # ---- users -------------------------------------------------------------------------------
 
+
 def staff_form(agency=None, **overrides) -> dict:
-    data = {"email": "somsak.hr@bma.go.th", "first_name_th": "สมศักดิ์", "last_name_th": "บุคคล",
-            "first_name_en": "Somsak", "last_name_en": "Bukkon", "password": STAFF_PASSWORD,
-            "agency_id": agency.id if agency else 0, "roles": ["hr_officer"]}
+    data = {
+        "email": "somsak.hr@bma.go.th",
+        "first_name_th": "สมศักดิ์",
+        "last_name_th": "บุคคล",
+        "first_name_en": "Somsak",
+        "last_name_en": "Bukkon",
+        "password": STAFF_PASSWORD,
+        "agency_id": agency.id if agency else 0,
+        "roles": ["hr_officer"],
+    }
     data.update(overrides)
     return data
 
@@ -190,8 +240,7 @@ def test_an_hr_account_without_an_agency_is_refused(client, db, admin):
 
 
 def test_a_weak_initial_password_is_refused(client, db, make, admin):
-    response = client.post("/admin/users/new",
-                           data=staff_form(make.agency(), password="short"))
+    response = client.post("/admin/users/new", data=staff_form(make.agency(), password="short"))
     assert response.status_code == 422
     assert "The password must have at least 10 characters." in page(response)
     assert db.session.scalar(select(User).where(User.email == "somsak.hr@bma.go.th")) is None
@@ -210,11 +259,13 @@ def test_admin_sets_the_agency_then_grants_and_revokes_roles(client, db, make, a
     agency = make.agency("DIST-DS")
     user = make.user(Role.PANEL)
 
-    response = client.post(f"/admin/users/{user.id}/agency", data={"agency_id": agency.id},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{user.id}/agency", data={"agency_id": agency.id}, follow_redirects=True
+    )
     assert "Agency saved." in page(response)
-    response = client.post(f"/admin/users/{user.id}/roles", data={"role": "hr_approver"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{user.id}/roles", data={"role": "hr_approver"}, follow_redirects=True
+    )
     assert "Role granted: HR approver." in page(response)
     assert roles_of(db, user.id) == {Role.PANEL, Role.HR_APPROVER}
 
@@ -250,8 +301,7 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(client, db, admin
     assert audit_actions(db, "users", admin.id) == []
 
 
-def test_deactivation_stops_log_in_and_ends_sessions_then_reactivation(app, client, db, make,
-                                                                         admin):
+def test_deactivation_stops_log_in_and_ends_sessions_then_reactivation(app, client, db, make, admin):
     user = make.user(Role.PANEL)
     own = app.test_client()
     make.login(own, user)
@@ -264,9 +314,9 @@ def test_deactivation_stops_log_in_and_ends_sessions_then_reactivation(app, clie
     # The session the user had open ended with the deactivation.
     assert own.get("/api/me").status_code == 401
     browser = app.test_client()
-    response = browser.post("/accounts/login", data={"email": user.email,
-                                                     "password": make.PASSWORD},
-                            follow_redirects=True)
+    response = browser.post(
+        "/accounts/login", data={"email": user.email, "password": make.PASSWORD}, follow_redirects=True
+    )
     assert "This account has been deactivated." in page(response)
     with browser.session_transaction() as sess:
         assert "_user_id" not in sess
@@ -282,10 +332,21 @@ def test_deactivation_stops_log_in_and_ends_sessions_then_reactivation(app, clie
 
 def test_user_search_by_thai_name_email_and_role(client, make, admin):
     agency = make.agency()
-    make.user(Role.CANDIDATE, email="somying@example.com", first_name_th="สมหญิง",
-              last_name_th="รักงาน", first_name_en="Somying", last_name_en="Rakngan")
-    make.user(Role.HR_OFFICER, agency=agency, email="prasert@example.com",
-              first_name_th="ประเสริฐ", last_name_th="ดีมาก")
+    make.user(
+        Role.CANDIDATE,
+        email="somying@example.com",
+        first_name_th="สมหญิง",
+        last_name_th="รักงาน",
+        first_name_en="Somying",
+        last_name_en="Rakngan",
+    )
+    make.user(
+        Role.HR_OFFICER,
+        agency=agency,
+        email="prasert@example.com",
+        first_name_th="ประเสริฐ",
+        last_name_th="ดีมาก",
+    )
 
     body = page(client.get("/admin/users", query_string={"q": "สมหญิง"}))
     assert "somying@example.com" in body and "prasert@example.com" not in body
@@ -323,10 +384,18 @@ def test_admin_sees_the_national_id_masked(client, make, admin):
 
 # ---- audit log ---------------------------------------------------------------------------
 
+
 def test_audit_log_lists_filters_and_verifies_the_chain(client, db, make, admin):
-    client.post("/admin/agencies/new", data={"code": "AUD1", "name_th": "หน่วยตรวจ",
-                                             "name_en": "Audit Unit", "kind": "office",
-                                             "active": "y"})
+    client.post(
+        "/admin/agencies/new",
+        data={
+            "code": "AUD1",
+            "name_th": "หน่วยตรวจ",
+            "name_en": "Audit Unit",
+            "kind": "office",
+            "active": "y",
+        },
+    )
     user = make.user(Role.PANEL)
     client.post(f"/admin/users/{user.id}/roles", data={"role": "proctor"})
     client.post(f"/admin/users/{user.id}/roles/proctor/revoke")
@@ -354,10 +423,17 @@ def test_audit_log_lists_filters_and_verifies_the_chain(client, db, make, admin)
 
 def test_a_thai_session_reads_audit_times_in_the_buddhist_era(client_th, make):
     log_in(client_th, make, make.user(Role.ADMIN))
-    with frozen_at(datetime(2026, 11, 25, 2, 30, tzinfo=timezone.utc)):
-        client_th.post("/admin/agencies/new", data={"code": "TH1", "name_th": "สำนักไทย",
-                                                     "name_en": "Thai Unit", "kind": "department",
-                                                     "active": "y"})
+    with frozen_at(datetime(2026, 11, 25, 2, 30, tzinfo=UTC)):
+        client_th.post(
+            "/admin/agencies/new",
+            data={
+                "code": "TH1",
+                "name_th": "สำนักไทย",
+                "name_en": "Thai Unit",
+                "kind": "department",
+                "active": "y",
+            },
+        )
     body = page(client_th.get("/admin/audit"))
     assert '<html lang="th">' in body
     assert "25 พ.ย. 2569 09:30 น." in body and "agency.create" in body

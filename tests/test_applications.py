@@ -1,4 +1,5 @@
 """Applying to a round, documents, withdrawing, HR review and accommodations, as users do it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,7 @@ def apply_form(**extra) -> dict:
 
 
 def post_apply(c, round_, **data):
-    return c.post(f"/rounds/{round_.id}/apply", data=apply_form(**data),
-                  content_type="multipart/form-data")
+    return c.post(f"/rounds/{round_.id}/apply", data=apply_form(**data), content_type="multipart/form-data")
 
 
 def stored_files(app) -> set[str]:
@@ -81,8 +81,7 @@ def open_round(make, agency):
 # ---- the candidate's journey ------------------------------------------------------------
 
 
-def test_candidate_applies_with_documents_and_hr_of_the_agency_sees_them(app, db, make,
-                                                                       agency, open_round):
+def test_candidate_applies_with_documents_and_hr_of_the_agency_sees_them(app, db, make, agency, open_round):
     cand = make.candidate()
     client = browser(app, make, cand)
     before_files = stored_files(app)
@@ -97,9 +96,12 @@ def test_candidate_applies_with_documents_and_hr_of_the_agency_sees_them(app, db
     assert "Expected for this round." in html
 
     pdf, png = pdf_bytes(), image_bytes("PNG")
-    resp = post_apply(client, open_round,
-                      doc_transcript=[(io.BytesIO(pdf), "ใบแสดงผลการเรียน.pdf")],
-                      doc_id_card=[(io.BytesIO(png), "id card.png")])
+    resp = post_apply(
+        client,
+        open_round,
+        doc_transcript=[(io.BytesIO(pdf), "ใบแสดงผลการเรียน.pdf")],
+        doc_id_card=[(io.BytesIO(png), "id card.png")],
+    )
     assert resp.status_code == 302
     app_ = db.session.scalar(select(Application))
     assert app_.number == f"{open_round.code}-00001"
@@ -113,8 +115,10 @@ def test_candidate_applies_with_documents_and_hr_of_the_agency_sees_them(app, db
     assert "ใบแสดงผลการเรียน.pdf" in html and "id card.png" in html
 
     docs = db.session.scalars(select(Document).order_by(Document.kind)).all()
-    assert [(d.kind, d.content_type) for d in docs] == [("id_card", "image/png"),
-                                                        ("transcript", "application/pdf")]
+    assert [(d.kind, d.content_type) for d in docs] == [
+        ("id_card", "image/png"),
+        ("transcript", "application/pdf"),
+    ]
     static_dir = Path(app.static_folder).resolve()
     for d, data in zip(docs, (png, pdf), strict=True):
         assert re.fullmatch(r"[0-9a-f]{32}\.(pdf|png)", d.stored_name)
@@ -160,8 +164,7 @@ def test_candidate_applies_with_documents_and_hr_of_the_agency_sees_them(app, db
     assert stranger_hr.get(f"/hr/rounds/{open_round.id}/applications").status_code == 403
 
 
-def test_national_id_is_masked_for_anyone_but_the_owner_and_hr_it_applied_to(app, make, agency,
-                                                                           open_round):
+def test_national_id_is_masked_for_anyone_but_the_owner_and_hr_it_applied_to(app, make, agency, open_round):
     national_id_of = app.jinja_env.globals["national_id_of"]  # the template helper
     cand = make.candidate()
     admin = make.user(Role.ADMIN)
@@ -169,8 +172,7 @@ def test_national_id_is_masked_for_anyone_but_the_owner_and_hr_it_applied_to(app
     c = browser(app, make, cand)
     assert post_apply(c, open_round).status_code == 302
     masked, full = nid.masked(cand.national_id), nid.formatted(cand.national_id)
-    for viewer, expected in ((admin, masked), (hr_elsewhere, masked), (hr_here, full),
-                             (cand, full)):
+    for viewer, expected in ((admin, masked), (hr_elsewhere, masked), (hr_here, full), (cand, full)):
         with app.test_request_context():
             login_user(viewer)
             assert national_id_of(cand) == expected
@@ -198,8 +200,7 @@ def test_ineligible_candidate_is_told_why_and_nothing_is_stored(app, db, make, a
 
 def test_declaration_is_required(app, db, make, open_round):
     client = browser(app, make, make.candidate())
-    resp = client.post(f"/rounds/{open_round.id}/apply", data={},
-                       content_type="multipart/form-data")
+    resp = client.post(f"/rounds/{open_round.id}/apply", data={}, content_type="multipart/form-data")
     assert resp.status_code == 422
     assert "You must certify that the information is true." in page(resp)
     assert count(db, Application) == 0
@@ -237,16 +238,21 @@ def test_applying_after_closing_is_refused(app, db, make, agency):
     assert client.get(f"/rounds/{draft.id}/apply").status_code == 404
 
 
-@pytest.mark.parametrize("files", [
-    {"doc_transcript": [(io.BytesIO(b"just some text, honest"), "x.pdf")]},
-    {"doc_id_card": [(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 50), "id.png")]},
-    {"doc_transcript": [(io.BytesIO(b"%PDF-1.4\n" + b"garbage " * 50), "broken.pdf")]},
-    # a good file first, then a bad one: the good one must not be left behind either
-    {"doc_transcript": [(io.BytesIO(pdf_bytes()), "good.pdf")],
-     "doc_other": [(io.BytesIO(b"GIF89a" + b"\x00" * 40), "sneaky.png")]},
-], ids=["text-as-pdf", "png-header-garbage", "pdf-header-garbage", "good-then-bad"])
-def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_stored(app, db, make,
-                                                                         open_round, files):
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"doc_transcript": [(io.BytesIO(b"just some text, honest"), "x.pdf")]},
+        {"doc_id_card": [(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 50), "id.png")]},
+        {"doc_transcript": [(io.BytesIO(b"%PDF-1.4\n" + b"garbage " * 50), "broken.pdf")]},
+        # a good file first, then a bad one: the good one must not be left behind either
+        {
+            "doc_transcript": [(io.BytesIO(pdf_bytes()), "good.pdf")],
+            "doc_other": [(io.BytesIO(b"GIF89a" + b"\x00" * 40), "sneaky.png")],
+        },
+    ],
+    ids=["text-as-pdf", "png-header-garbage", "pdf-header-garbage", "good-then-bad"],
+)
+def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_stored(app, db, make, open_round, files):
     client = browser(app, make, make.candidate())
     before = stored_files(app)
     resp = post_apply(client, open_round, **files)
@@ -274,8 +280,7 @@ def test_withdraw_then_apply_again_keeps_the_number(app, db, make, open_round):
     client = browser(app, make, cand)
     post_apply(client, open_round)
     app_ = db.session.scalar(select(Application))
-    resp = client.post(f"/applications/{app_.id}/withdraw", data={"reason": "ติดธุระ"},
-                       follow_redirects=True)
+    resp = client.post(f"/applications/{app_.id}/withdraw", data={"reason": "ติดธุระ"}, follow_redirects=True)
     assert resp.status_code == 200
     assert f"Application {app_.number} has been withdrawn." in page(resp)
     db.session.refresh(app_)
@@ -312,17 +317,22 @@ def test_candidate_adds_a_document_later(app, db, make, open_round):
     post_apply(client, open_round)
     app_ = db.session.scalar(select(Application))
     jpeg = image_bytes("JPEG")
-    resp = client.post(f"/applications/{app_.id}/documents",
-                       data={"kind": "degree", "file": (io.BytesIO(jpeg), "degree.jpg")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        f"/applications/{app_.id}/documents",
+        data={"kind": "degree", "file": (io.BytesIO(jpeg), "degree.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "degree.jpg has been added to the application." in page(resp)
     doc = db.session.scalar(select(Document))
     assert (doc.kind, doc.content_type, doc.size) == ("degree", "image/jpeg", len(jpeg))
     assert entries_for("documents", doc.id)[0].action == "document.upload"
 
-    resp = client.post(f"/applications/{app_.id}/documents",
-                       data={"kind": "degree", "file": (io.BytesIO(b"MZ\x90\x00"), "x.jpg")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/applications/{app_.id}/documents",
+        data={"kind": "degree", "file": (io.BytesIO(b"MZ\x90\x00"), "x.jpg")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422 and "x.jpg is not a PDF, JPEG or PNG file." in page(resp)
     assert count(db, Document) == 1
 
@@ -331,8 +341,7 @@ def test_candidate_adds_a_document_later(app, db, make, open_round):
 
 
 def test_disability_track_with_an_accommodation_adjusted_by_hr(app, db, make, agency):
-    round_ = make.round_(agency, mode=Mode.DISABILITY,
-                         accommodations_offered=["extra_time", "large_text"])
+    round_ = make.round_(agency, mode=Mode.DISABILITY, accommodations_offered=["extra_time", "large_text"])
     without_card = browser(app, make, make.candidate())
     html = page(without_card.get(f"/rounds/{round_.id}/apply"))
     assert "A disability registration card" in html and "cannot apply" in html
@@ -347,14 +356,21 @@ def test_disability_track_with_an_accommodation_adjusted_by_hr(app, db, make, ag
 
     resp = post_apply(client, round_, disability_card_no="1-2345-67890", disability_type="")
     assert resp.status_code == 422 and "Enter the type of disability." in page(resp)
-    resp = post_apply(client, round_, disability_card_no="1-2345-67890",
-                      disability_type="visual", screen_reader="y")
+    resp = post_apply(
+        client, round_, disability_card_no="1-2345-67890", disability_type="visual", screen_reader="y"
+    )
     assert resp.status_code == 422
     assert "This round does not offer that accommodation." in page(resp)
     assert count(db, Application) == 0
 
-    resp = post_apply(client, round_, disability_card_no="1-2345-67890",
-                      disability_type="visual", extra_time="50", large_text="y")
+    resp = post_apply(
+        client,
+        round_,
+        disability_card_no="1-2345-67890",
+        disability_type="visual",
+        extra_time="50",
+        large_text="y",
+    )
     assert resp.status_code == 302
     app_ = db.session.scalar(select(Application))
     assert (app_.disability_type, app_.disability_card_no) == ("visual", "1-2345-67890")
@@ -367,13 +383,19 @@ def test_disability_track_with_an_accommodation_adjusted_by_hr(app, db, make, ag
     assert "Accommodations awaiting decision" in listing
     req = reqs["extra_time"]
     prefix = f"acc{req.id}-"
-    resp = hr.post(f"/accommodations/{req.id}/decide",
-                   data={prefix + "status": "denied", prefix + "note": ""})
+    resp = hr.post(
+        f"/accommodations/{req.id}/decide", data={prefix + "status": "denied", prefix + "note": ""}
+    )
     assert resp.status_code == 422 and "Give the reason for denying" in page(resp)
-    resp = hr.post(f"/accommodations/{req.id}/decide",
-                   data={prefix + "status": "adjusted", prefix + "approved_value": "25",
-                         prefix + "note": "25% is the standard for this test"},
-                   follow_redirects=True)
+    resp = hr.post(
+        f"/accommodations/{req.id}/decide",
+        data={
+            prefix + "status": "adjusted",
+            prefix + "approved_value": "25",
+            prefix + "note": "25% is the standard for this test",
+        },
+        follow_redirects=True,
+    )
     assert resp.status_code == 200 and "The decision on Extra time has been saved." in page(resp)
     db.session.expire_all()
     req = db.session.get(AccommodationRequest, req.id)
@@ -388,15 +410,16 @@ def test_disability_track_with_an_accommodation_adjusted_by_hr(app, db, make, ag
     assert "25% is the standard for this test" in html
 
     # the candidate cannot decide on their own accommodation
-    assert client.post(f"/accommodations/{req.id}/decide",
-                       data={prefix + "status": "approved"}).status_code == 403
+    assert (
+        client.post(f"/accommodations/{req.id}/decide", data={prefix + "status": "approved"}).status_code
+        == 403
+    )
 
 
 # ---- HR review --------------------------------------------------------------------------
 
 
-def test_hr_approves_one_application_and_rejects_another_with_a_reason(app, db, make, agency,
-                                                                      open_round):
+def test_hr_approves_one_application_and_rejects_another_with_a_reason(app, db, make, agency, open_round):
     alice, bob = make.candidate(), make.candidate()
     ca, cb = browser(app, make, alice), browser(app, make, bob)
     post_apply(ca, open_round)
@@ -419,8 +442,11 @@ def test_hr_approves_one_application_and_rejects_another_with_a_reason(app, db, 
     assert "Give the reason for rejecting the application." in page(resp)
     db.session.expire_all()
     assert db.session.get(Application, app_b.id).status == "submitted"
-    resp = hr.post(f"/applications/{app_b.id}/reject",
-                   data={"reason": "The transcript is missing."}, follow_redirects=True)
+    resp = hr.post(
+        f"/applications/{app_b.id}/reject",
+        data={"reason": "The transcript is missing."},
+        follow_redirects=True,
+    )
     assert resp.status_code == 200
 
     db.session.expire_all()
@@ -442,31 +468,41 @@ def test_hr_approves_one_application_and_rejects_another_with_a_reason(app, db, 
 
 
 def test_json_api_apply_and_list(app, db, make, agency):
-    round_ = make.round_(agency, mode=Mode.DISABILITY,
-                         accommodations_offered=["extra_time", "large_text"])
+    round_ = make.round_(agency, mode=Mode.DISABILITY, accommodations_offered=["extra_time", "large_text"])
     url = f"/api/rounds/{round_.id}/applications"
     resp = browser(app, make).post(url, json={})
     assert resp.status_code == 401 and resp.json["ok"] is False
 
     cand = make.candidate(disability_card_no="DC-778899")
     client = browser(app, make, cand)
-    resp = client.post(url, json={"disability_type": "hearing",
-                                  "accommodations": {"screen_reader": True}})
+    resp = client.post(url, json={"disability_type": "hearing", "accommodations": {"screen_reader": True}})
     assert resp.status_code == 422
-    assert resp.json == {"ok": False, "error": "validation_failed", "field": "accommodations",
-                         "message": "This round does not offer that accommodation."}
+    assert resp.json == {
+        "ok": False,
+        "error": "validation_failed",
+        "field": "accommodations",
+        "message": "This round does not offer that accommodation.",
+    }
     resp = client.post(url, json={"disability_card_no": "DC-778899"})
     assert resp.status_code == 422 and resp.json["field"] == "disability_type"
 
-    resp = client.post(url, json={"disability_type": "hearing", "disability_card_no": "DC-778899",
-                                  "accommodations": {"extra_time": 30, "large_text": True}})
+    resp = client.post(
+        url,
+        json={
+            "disability_type": "hearing",
+            "disability_card_no": "DC-778899",
+            "accommodations": {"extra_time": 30, "large_text": True},
+        },
+    )
     assert resp.status_code == 201
     body = resp.json
     assert body["ok"] is True and body["status"] == "submitted"
     assert body["number"] == f"{round_.code}-00001"
     stored = db.session.get(Application, body["id"])
     assert {r.kind: r.requested_value for r in stored.accommodations} == {
-        "extra_time": 30, "large_text": None}
+        "extra_time": 30,
+        "large_text": None,
+    }
 
     resp = client.post(url, json={"disability_type": "hearing"})
     assert resp.status_code == 409 and resp.json["error"] == "not_allowed"

@@ -2,6 +2,7 @@
 (SQLite always; PostgreSQL when this run uses it, into <database>_restore), and the restored
 platform passes `flask audit verify` with every application, answer, published list and
 uploaded document present."""
+
 from __future__ import annotations
 
 import io
@@ -48,10 +49,12 @@ def fresh_url(tmp_path):
 
 def flask_cli(url: str, uploads: Path, *args: str) -> subprocess.CompletedProcess:
     """`flask …` in its own process, as an operator runs it on the restored host."""
-    env = dict(os.environ, DATABASE_URL=url, UPLOAD_DIR=str(uploads), FLASK_APP="wsgi.py",
-               FLASK_CONFIG="testing")
-    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ, DATABASE_URL=url, UPLOAD_DIR=str(uploads), FLASK_APP="wsgi.py", FLASK_CONFIG="testing"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def build_platform(app, db, make) -> dict:
@@ -61,8 +64,7 @@ def build_platform(app, db, make) -> dict:
     round_ = make.round_(make.agency())
     cand = make.candidate()
     client = make.client_for(app, cand)
-    assert post_apply(client, round_, doc_transcript=[(io.BytesIO(pdf_bytes()), "t.pdf")]) \
-        .status_code == 302
+    assert post_apply(client, round_, doc_transcript=[(io.BytesIO(pdf_bytes()), "t.pdf")]).status_code == 302
     eh.bank()
     sitting, hr = eh.sitting(make, eh.exam(), starts_in=timedelta(minutes=1))
     taker, seat = eh.seated(make, sitting)
@@ -75,14 +77,16 @@ def build_platform(app, db, make) -> dict:
     return {
         "applications": db.session.scalar(select(func.count()).select_from(Application)),
         "answers": db.session.scalar(select(func.count()).select_from(AttemptAnswer)),
-        "published": db.session.scalar(select(func.count()).select_from(MeritList)
-                                       .where(MeritList.status == ListStatus.PUBLISHED)),
+        "published": db.session.scalar(
+            select(func.count()).select_from(MeritList).where(MeritList.status == ListStatus.PUBLISHED)
+        ),
         "documents": [d.stored_name for d in db.session.scalars(select(Document))],
     }
 
 
-def test_a_backup_restores_into_a_fresh_database_and_passes_the_audit(app, db, make, runner,
-                                                                      tmp_path, fresh_url):
+def test_a_backup_restores_into_a_fresh_database_and_passes_the_audit(
+    app, db, make, runner, tmp_path, fresh_url
+):
     expected = build_platform(app, db, make)
     assert expected["applications"] >= 4 and expected["answers"] == 3
     assert expected["published"] == 1 and expected["documents"]
@@ -104,15 +108,18 @@ def test_a_backup_restores_into_a_fresh_database_and_passes_the_audit(app, db, m
     try:
         with engine.connect() as conn:
             count = lambda table, where="": conn.scalar(  # noqa: E731
-                text(f"SELECT count(*) FROM {table} {where}"))
+                text(f"SELECT count(*) FROM {table} {where}")
+            )
             assert count("applications") == expected["applications"]
             assert count("attempt_answers") == expected["answers"]
             assert count("merit_lists", "WHERE status = 'published'") == expected["published"]
     finally:
         engine.dispose()
     assert {p.name for p in uploads.iterdir()} >= set(expected["documents"])
-    assert all((uploads / name).read_bytes() == (Path(app.config["UPLOAD_DIR"]) / name)
-               .read_bytes() for name in expected["documents"])
+    assert all(
+        (uploads / name).read_bytes() == (Path(app.config["UPLOAD_DIR"]) / name).read_bytes()
+        for name in expected["documents"]
+    )
 
     # Restoring again, over the restored database, is refused: never mixed into live data.
     again = flask_cli(fresh_url, uploads, "backup", "restore", str(folder))

@@ -1,6 +1,7 @@
 """The main journey in a real browser (Chromium via Playwright), in Thai and in English:
 a candidate registers, fills in qualifications, applies with a document and sees the
 application listed; HR of the agency approves it; the candidate sees the decision."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,9 @@ def _submit(page):
 def _emailed_link(address: str, path: str) -> str:
     """The path of the link to `path` in the newest email queued for `address`."""
     db.session.remove()
-    mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == address)
-                             .order_by(OutboxEmail.id.desc()).limit(1))
+    mail = db.session.scalar(
+        select(OutboxEmail).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id.desc()).limit(1)
+    )
     return re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", mail.body_text).group(1)
 
 
@@ -46,9 +48,13 @@ def _stored(number: str) -> Application | None:
 def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
     agency = make.agency("BRW")
     hr = make.hr(agency)
-    round_ = make.round_(agency, code="BRW-2569-01", min_education_level="bachelor",
-                         fields_of_study=["วิศวกรรมโยธา"],
-                         accommodations_offered=["extra_time", "large_text"])
+    round_ = make.round_(
+        agency,
+        code="BRW-2569-01",
+        min_education_level="bachelor",
+        fields_of_study=["วิศวกรรมโยธา"],
+        accommodations_offered=["extra_time", "large_text"],
+    )
     round_id, round_code = round_.id, round_.code
     hr_email = hr.email
     national_id = nid.complete("310120045678")
@@ -91,8 +97,10 @@ def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
     page.locator(f"a[href$='/rounds/{round_id}/apply']").click()
     page.wait_for_url(re.compile(rf"/rounds/{round_id}/apply$"))
     page.check("#large_text")
-    page.set_input_files("#doc_transcript", files=[{
-        "name": "ใบแสดงผลการเรียน.pdf", "mimeType": "application/pdf", "buffer": _pdf()}])
+    page.set_input_files(
+        "#doc_transcript",
+        files=[{"name": "ใบแสดงผลการเรียน.pdf", "mimeType": "application/pdf", "buffer": _pdf()}],
+    )
     page.check("#declaration")
     _submit(page)
     number = f"{round_code}-00001"
@@ -101,8 +109,10 @@ def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
 
     stored = _stored(number)
     assert stored is not None and stored.status == "submitted"
-    assert [d.original_name for d in db.session.scalars(
-        select(Document).where(Document.application_id == stored.id))] == ["ใบแสดงผลการเรียน.pdf"]
+    assert [
+        d.original_name
+        for d in db.session.scalars(select(Document).where(Document.application_id == stored.id))
+    ] == ["ใบแสดงผลการเรียน.pdf"]
 
     page.goto("/applications")
     assert number in page.inner_text("main")

@@ -1,6 +1,7 @@
 """The MOU channel in real browsers: the partner nominates (the second nomination beyond the
 agreement's places is refused on the page), the nominee accepts with consent and submits the
 application; the partner's and nominee's pages pass axe-core."""
+
 from __future__ import annotations
 
 import re

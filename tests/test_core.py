@@ -1,5 +1,6 @@
 """The shared building blocks: national ID check digit, Buddhist Era dates, audit chain, quota."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -32,7 +33,7 @@ def test_buddhist_era_dates():
     assert format_date(d, "th") == "25 พฤศจิกายน 2569"
     assert format_date(d, "en") == "25 November 2026"
     # 20:00 UTC is already the next day in Bangkok
-    dt = datetime(2026, 11, 25, 20, 0, tzinfo=timezone.utc)
+    dt = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
     assert format_datetime(dt, "th", short=True) == "26 พ.ย. 2569 03:00 น."
 
 

@@ -1,8 +1,9 @@
 """Calendar arithmetic (app/common/dates.py): validity periods N years on, 29 February included,
 and the "valid for N years" reading of a list's dates on its announcement."""
+
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +27,7 @@ def test_a_datetime_keeps_its_time_and_time_zone():
     later = add_years(issued, 2)
     assert later == datetime(2026, 2, 28, 23, 30, tzinfo=BANGKOK) and later.tzinfo is BANGKOK
     utc = datetime(2026, 12, 6, 1, 2, 3, tzinfo=UTC)
-    assert add_years(utc, 2) == datetime(2028, 12, 6, 1, 2, 3, tzinfo=timezone.utc)
+    assert add_years(utc, 2) == datetime(2028, 12, 6, 1, 2, 3, tzinfo=UTC)
 
 
 @settings(max_examples=300, deadline=None)

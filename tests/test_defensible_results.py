@@ -1,28 +1,27 @@
 """Results that stand up to an appeal (issue 12): lists wait for the round's stages, a recorded
 score changes only by a correction the approver sees, a published list is withdrawn by two
 people, and the audit chain is checked against its anchors."""
+
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 from sqlalchemy import delete, select, text, update
 
-from app.audit.cli import audit_cli
 from app.audit.models import AuditAnchor, AuditEntry
 from app.audit.services import _digest, anchor, verify_chain
 from app.common.clock import now
 from app.merit import digest, generation, offers, workflow
-from app.merit.models import MeritEntry, MeritList, Offer, OfferStatus
+from app.merit.models import MeritList, Offer, OfferStatus
 from app.notifications.models import OutboxEmail
 from app.scores import services as scores
 
 from .test_merit_lists import scored_round, team
 from .test_scores import audit_count, page_text
 
-
 # ---- lifecycle gates ----------------------------------------------------------------------
+
 
 def test_no_list_while_the_window_is_open_and_hr_sees_why_in_words(app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
@@ -33,8 +32,7 @@ def test_no_list_while_the_window_is_open_and_hr_sees_why_in_words(app, db, make
     assert "the application window is still open until" in page
     resp = c.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": ""})
     assert resp.status_code == 409
-    assert "This list cannot be produced yet: the application window is still open" \
-        in page_text(resp)
+    assert "This list cannot be produced yet: the application window is still open" in page_text(resp)
     assert db.session.scalar(select(MeritList.id)) is None
 
 
@@ -48,8 +46,9 @@ def test_the_refusal_says_why_in_thai(app, db, make):
 
 
 def test_the_merit_list_waits_for_every_stage_of_every_candidate(app, db, make):
-    agency, round_, (a1, a2, a3) = scored_round(db, make, [
-        (150, 150, 80), (150, 150, None), (150, None, None)])
+    agency, round_, (a1, a2, a3) = scored_round(
+        db, make, [(150, 150, 80), (150, 150, None), (150, None, None)]
+    )
     c = make.client_for(app, make.hr(agency))
     resp = c.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": ""})
     assert resp.status_code == 409
@@ -65,7 +64,8 @@ def test_approval_and_publication_check_the_gates_again(app, db, make):
     # A score corrected after the draft was prepared: the draft no longer shows it.
     scores.correct_stage_score(a1, "part_c", 90, actor=officer, reason="panel sheet misread")
     resp = make.client_for(app, approver).post(
-        f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"}, follow_redirects=True)
+        f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"}, follow_redirects=True
+    )
     assert "scores were entered or corrected after this version was prepared" in page_text(resp)
     db.session.expire_all()
     assert ml.status == "draft"
@@ -73,21 +73,32 @@ def test_approval_and_publication_check_the_gates_again(app, db, make):
 
 # ---- provenance: a correction reaches the approver and the canonical content ---------------
 
+
 def test_a_correction_shows_on_the_approvers_page_and_in_the_canonical_content(app, db, make):
     agency, round_, (a1, a2) = scored_round(db, make, [(150, 150, 55), (150, 160, 70)])
     officer, approver, _other = team(make, agency)
     # The panel's finalized Part C of a1 (55): plain entry cannot replace it.
-    db.session.execute(update(scores.StageScore).where(
-        scores.StageScore.application_id == a1.id, scores.StageScore.stage_kind == "part_c")
-        .values(source="interview", source_ref="interview:7"))
+    db.session.execute(
+        update(scores.StageScore)
+        .where(scores.StageScore.application_id == a1.id, scores.StageScore.stage_kind == "part_c")
+        .values(source="interview", source_ref="interview:7")
+    )
     db.session.commit()
     c = make.client_for(app, officer)
-    refused = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_c", "application_number": a1.number, "score": "100"})
+    refused = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={"stage_kind": "part_c", "application_number": a1.number, "score": "100"},
+    )
     assert refused.status_code == 422 and "(Interview panel)" in page_text(refused)
-    c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_c", "application_number": a1.number, "score": "100",
-        "reason": "appeal upheld by the committee"})
+    c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={
+            "stage_kind": "part_c",
+            "application_number": a1.number,
+            "score": "100",
+            "reason": "appeal upheld by the committee",
+        },
+    )
     ml = generation.generate_list(round_, officer)
 
     page = page_text(make.client_for(app, approver).get(f"/hr/lists/{ml.id}"))
@@ -97,11 +108,18 @@ def test_a_correction_shows_on_the_approvers_page_and_in_the_canonical_content(a
     with_no_tick = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/approve")
     assert with_no_tick.status_code == 422
     workflow.approve(ml, approver, changes_seen=True)
-    seen = db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "merit_list.approve")).one().after["manual_changes_seen"]
-    assert {"application": a1.number, "stage": "part_c", "kind": "correction",
-            "before": "55.00", "after": "100.00"}.items() <= next(
-        s for s in seen if s["kind"] == "correction").items()
+    seen = (
+        db.session.scalars(select(AuditEntry).where(AuditEntry.action == "merit_list.approve"))
+        .one()
+        .after["manual_changes_seen"]
+    )
+    assert {
+        "application": a1.number,
+        "stage": "part_c",
+        "kind": "correction",
+        "before": "55.00",
+        "after": "100.00",
+    }.items() <= next(s for s in seen if s["kind"] == "correction").items()
     workflow.publish(ml, officer)
 
     content = json.loads(digest.canonical_content(ml))
@@ -129,9 +147,9 @@ def test_a_list_of_format_1_still_verifies(app, db, make):
 
 # ---- withdrawal ---------------------------------------------------------------------------
 
+
 def test_withdrawal_by_two_people_withdraws_open_offers_and_keeps_appointments(app, db, make):
-    agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70),
-                                                   (150, 170, 60)])
+    agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70), (150, 170, 60)])
     officer, approver, other = team(make, agency)
     ml = generation.generate_list(round_, officer)
     workflow.approve(ml, approver, changes_seen=True)
@@ -155,8 +173,9 @@ def test_withdrawal_by_two_people_withdraws_open_offers_and_keeps_appointments(a
     assert ml.status == "cancelled" and ml.cancelled_by_id == other.id
     assert db.session.get(Offer, pending.id).status == OfferStatus.WITHDRAWN
     assert db.session.get(Offer, accepted.id).status == OfferStatus.ACCEPTED
-    mail = db.session.scalars(select(OutboxEmail).where(
-        OutboxEmail.dedupe_key == f"offer-withdrawn:{pending.id}")).one()
+    mail = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.dedupe_key == f"offer-withdrawn:{pending.id}")
+    ).one()
     assert "คะแนนภาค ข ผิดทั้งรอบ" in mail.body_text
     public = make.client_for(app)
     body = page_text(public.get(f"/verify/list/{ml.digest}"))
@@ -164,25 +183,29 @@ def test_withdrawal_by_two_people_withdraws_open_offers_and_keeps_appointments(a
     assert "This list was withdrawn on" in page_text(public.get(f"/lists/{ml.id}"))
     assert digest.content_matches(ml)
     assert audit_count(db, "offer.withdraw") == 1
-    anchors = db.session.scalars(select(AuditAnchor).where(
-        AuditAnchor.object_id == str(ml.id))).all()
+    anchors = db.session.scalars(select(AuditAnchor).where(AuditAnchor.object_id == str(ml.id))).all()
     assert [a.reason for a in anchors] == ["merit_list.publish", "merit_list.withdraw"]
 
 
 def test_the_database_refuses_a_withdrawal_confirmed_by_its_requester(app, db, make):
     import pytest
     from sqlalchemy.exc import IntegrityError
+
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     officer, approver, _other = team(make, agency)
     ml = generation.generate_list(round_, officer)
     with pytest.raises(IntegrityError):
-        db.session.execute(update(MeritList).where(MeritList.id == ml.id).values(
-            withdrawal_requested_by_id=approver.id, cancelled_by_id=approver.id))
+        db.session.execute(
+            update(MeritList)
+            .where(MeritList.id == ml.id)
+            .values(withdrawal_requested_by_id=approver.id, cancelled_by_id=approver.id)
+        )
         db.session.flush()
     db.session.rollback()
 
 
 # ---- audit anchoring ----------------------------------------------------------------------
+
 
 def _drop_audit_triggers(db):
     """The attacker with database rights: the append-only triggers are gone (tests build the
@@ -199,6 +222,7 @@ def _some_entries(db, make, n=5):
     for _i in range(n):
         make.hr(agency)
     from app.audit.services import record
+
     for i in range(n):
         record("test.step", object_type="test", object_id=i, after={"i": i})
     db.session.commit()

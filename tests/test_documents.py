@@ -1,12 +1,13 @@
 """PDF documents: the admission ticket and the Part A certificate, rendered with Thai data."""
+
 from __future__ import annotations
 
 import io
 import re
 import shutil
-import unicodedata
 import subprocess
-from datetime import date, datetime, timezone
+import unicodedata
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,14 +18,30 @@ from reportlab.pdfbase.ttfonts import shapeStr
 
 from app.common import clock
 from app.common import national_id as nid
-from app.documents import (AdmissionTicket, PartACertificate, render_admission_ticket,
-                           render_part_a_certificate)
-from app.documents.pdf import (FONT, break_points, build_pdf, fit_long_runs, glyph_text, para,
-                               qr_code, register_fonts, shaping_active, styles, thai_date,
-                               thai_datetime, thai_time)
+from app.documents import (
+    AdmissionTicket,
+    PartACertificate,
+    render_admission_ticket,
+    render_part_a_certificate,
+)
+from app.documents.pdf import (
+    FONT,
+    break_points,
+    build_pdf,
+    fit_long_runs,
+    glyph_text,
+    para,
+    qr_code,
+    register_fonts,
+    shaping_active,
+    styles,
+    thai_date,
+    thai_datetime,
+    thai_time,
+)
 
 MASKED_ID = nid.masked(nid.complete("110170012345"))
-SITTING = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 09.00 in Bangkok, a Wednesday
+SITTING = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 09.00 in Bangkok, a Wednesday
 _PRIVATE_USE = range(0xE000, 0xF900)
 
 
@@ -34,18 +51,19 @@ def ticket(**overrides) -> AdmissionTicket:
         candidate_name_th="นางสาวน้ำฝน ใจงาม",
         candidate_name_en="Miss Namfon Jaingam",
         national_id_masked=MASKED_ID,
-        round_title="การสอบแข่งขันเพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการเป็นข้าราชการ"
-                    "กรุงเทพมหานครสามัญ ครั้งที่ 1/2569",
+        round_title="การสอบแข่งขันเพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการเป็นข้าราชการกรุงเทพมหานครสามัญ ครั้งที่ 1/2569",
         agency_name="สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร",
         exam_title="ภาคความรู้ความสามารถทั่วไป (ภาค ก)",
         sitting_at=SITTING,
         room="ห้อง 301 อาคารศาลาว่าการกรุงเทพมหานคร 2 (ดินแดง)",
         seat="A-017",
-        check_in_opens_at=datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc),
+        check_in_opens_at=datetime(2026, 11, 25, 1, 0, tzinfo=UTC),
         verify_url="https://recruit.bangkok.go.th/verify/ticket/69-01-000123?code=Q7XK2M9P",
-        rules=["แต่งกายสุภาพเรียบร้อย และนำบัตรประจำตัวประชาชนมาแสดงต่อกรรมการคุมสอบทุกครั้ง",
-               "ผู้สมัครที่ได้รับการคัดเลือกต้องปฏิบัติหน้าที่ตามที่กรุงเทพมหานครกำหนด",
-               "ห้ามนำโทรศัพท์มือถือ นาฬิกาอัจฉริยะ หรืออุปกรณ์สื่อสารทุกชนิดเข้าห้องสอบ"],
+        rules=[
+            "แต่งกายสุภาพเรียบร้อย และนำบัตรประจำตัวประชาชนมาแสดงต่อกรรมการคุมสอบทุกครั้ง",
+            "ผู้สมัครที่ได้รับการคัดเลือกต้องปฏิบัติหน้าที่ตามที่กรุงเทพมหานครกำหนด",
+            "ห้ามนำโทรศัพท์มือถือ นาฬิกาอัจฉริยะ หรืออุปกรณ์สื่อสารทุกชนิดเข้าห้องสอบ",
+        ],
         accommodations=["ขยายเวลาสอบเพิ่มขึ้นร้อยละ 25"],
     )
     values.update(overrides)
@@ -118,7 +136,7 @@ def assert_shaped(reader: PdfReader, text: str) -> None:
 
 
 def test_admission_ticket_is_one_a4_page_of_shaped_sarabun():
-    with clock.frozen_at(datetime(2026, 11, 18, 3, 15, tzinfo=timezone.utc)):
+    with clock.frozen_at(datetime(2026, 11, 18, 3, 15, tzinfo=UTC)):
         pdf = render_admission_ticket(ticket())
     reader, text = read(pdf)
 
@@ -171,8 +189,7 @@ def test_ticket_needs_timezone_aware_times():
 
 
 def test_long_lists_flow_onto_a_second_page_without_tofu():
-    many = [f"ข้อปฏิบัติที่ {n} ผู้เข้าสอบต้องปฏิบัติหน้าที่ตามที่กรุงเทพมหานครกำหนดทุกประการ"
-            for n in range(1, 41)]
+    many = [f"ข้อปฏิบัติที่ {n} ผู้เข้าสอบต้องปฏิบัติหน้าที่ตามที่กรุงเทพมหานครกำหนดทุกประการ" for n in range(1, 41)]
     reader, text = read(render_admission_ticket(ticket(rules=many)))
 
     assert len(reader.pages) == 2
@@ -183,8 +200,7 @@ def test_long_lists_flow_onto_a_second_page_without_tofu():
 
 
 def test_shaped_marks_copy_and_search_as_the_text_they_draw():
-    words = ["ที่นั่ง", "สิ่งนี้", "ใจซื่อ", "ก้ำกึ่ง", "ฤๅษี", "น้ำฝน", "ปั้น", "นาฬิกา", "ญี่ปุ่น",
-             "ฐิติ", "กฎ", "ปฏิทิน"]
+    words = ["ที่นั่ง", "สิ่งนี้", "ใจซื่อ", "ก้ำกึ่ง", "ฤๅษี", "น้ำฝน", "ปั้น", "นาฬิกา", "ญี่ปุ่น", "ฐิติ", "กฎ", "ปฏิทิน"]
     reader, text = read(build_pdf([para(" ".join(words))], title="t"))
     assert not [ch for ch in text if ord(ch) in _PRIVATE_USE]
     # ำ comes out as its two glyphs' characters (ํ + า), which is its compatibility form.
@@ -218,27 +234,25 @@ def test_buddhist_era_dates_and_bangkok_times():
     assert thai_datetime(SITTING) == "วันพุธที่ 25 พฤศจิกายน 2569 เวลา 09.00 น."
     assert thai_date(date(2026, 12, 1)) == "1 ธันวาคม 2569"
     # 20:00 UTC is already the next morning in Bangkok
-    assert thai_date(datetime(2026, 11, 25, 20, 0, tzinfo=timezone.utc), weekday=True) == \
-        "วันพฤหัสบดีที่ 26 พฤศจิกายน 2569"
-    assert thai_time(datetime(2026, 11, 25, 20, 5, tzinfo=timezone.utc)) == "03.05 น."
+    assert thai_date(datetime(2026, 11, 25, 20, 0, tzinfo=UTC), weekday=True) == "วันพฤหัสบดีที่ 26 พฤศจิกายน 2569"
+    assert thai_time(datetime(2026, 11, 25, 20, 5, tzinfo=UTC)) == "03.05 น."
     with pytest.raises(ValueError):
         thai_time(datetime(2026, 11, 25, 9, 0))  # noqa: DTZ001 (naive on purpose)
 
 
 def test_long_thai_runs_break_between_syllables_not_inside_them():
     register_fonts()
-    title = ("การสอบแข่งขันเพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการเป็นข้าราชการ"
-             "กรุงเทพมหานครสามัญ ครั้งที่ 1/2569")
+    title = "การสอบแข่งขันเพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการเป็นข้าราชการกรุงเทพมหานครสามัญ ครั้งที่ 1/2569"
     # Runs that fit are left for ReportLab to break at the spaces.
     assert fit_long_runs(title, FONT, 12, 460) == title
     lines = fit_long_runs(title, FONT, 12, 150).split("\n")
     assert "".join(lines) == title
-    assert lines[:3] == ["การสอบแข่งขันเพื่อบรรจุและ", "แต่งตั้งบุคคลเข้ารับราชการ",
-                         "เป็นข้าราชการ"]
+    assert lines[:3] == ["การสอบแข่งขันเพื่อบรรจุและ", "แต่งตั้งบุคคลเข้ารับราชการ", "เป็นข้าราชการ"]
     for line in lines:
         assert pdfmetrics.stringWidth(line.split(" ")[0], FONT, 12) <= 150
-        assert line[0] not in ("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a"
-                               "\u0e4b\u0e4cะาำ")
+        assert line[0] not in (
+            "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4cะาำ"
+        )
         assert line[-1] not in "เแโใไ"
     # never inside a cluster, nor inside a word we keep whole
     points = break_points("นางสาวน้ำฝนกรุงเทพมหานคร")
@@ -254,16 +268,32 @@ def test_qr_code_carries_the_url():
     assert code.width == code.height
 
 
-@pytest.mark.parametrize("render", [lambda: render_admission_ticket(ticket()),
-                                    lambda: render_part_a_certificate(certificate())],
-                         ids=["admission_ticket", "part_a_certificate"])
+@pytest.mark.parametrize(
+    "render",
+    [lambda: render_admission_ticket(ticket()), lambda: render_part_a_certificate(certificate())],
+    ids=["admission_ticket", "part_a_certificate"],
+)
 def test_page_one_renders_to_a_png(render, tmp_path):
     pdftoppm = shutil.which("pdftoppm")
     if not pdftoppm:
         pytest.skip("pdftoppm (poppler-utils) is not installed: cannot rasterise the PDF")
     (tmp_path / "doc.pdf").write_bytes(render())
-    subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(tmp_path / "doc.pdf"),
-                    str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "doc.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
     png = next(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 0
     image = Image.open(png).convert("L")

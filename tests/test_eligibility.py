@@ -1,8 +1,9 @@
 """Eligibility: the rules themselves (eligibility.check, without the database) and how a
 candidate is told, in words, which criteria of a round they meet."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from app.recruitment.eligibility import Qualifications
 from app.recruitment.models import Mode, RoundStatus
 
 # 10:00 in Bangkok on 1 June 2026; the factories' windows are relative to it.
-NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
@@ -27,9 +28,15 @@ def english(app):
 
 # ---- eligibility as the candidate sees it -------------------------------------------------
 
+
 def test_eligible_candidate_sees_every_criterion_met_and_can_apply(client, make):
-    r = make.round_(make.agency(), min_education_level=EducationLevel.BACHELOR,
-                    min_gpa=Decimal("2.50"), min_age=18, max_age=35)
+    r = make.round_(
+        make.agency(),
+        min_education_level=EducationLevel.BACHELOR,
+        min_gpa=Decimal("2.50"),
+        min_age=18,
+        max_age=35,
+    )
     make.login(client, make.candidate(birth_date=date(1995, 1, 15), gpa=Decimal("3.10")))
     text = client.get(f"/rounds/{r.id}").text
     assert "Check my eligibility" in text
@@ -45,27 +52,38 @@ INELIGIBLE = {
     "education too low": (
         dict(min_education_level=EducationLevel.BACHELOR),
         dict(education_level=EducationLevel.UPPER_SECONDARY),
-        "Education: at least Bachelor&#39;s degree (yours: Upper secondary (M.6))"),
+        "Education: at least Bachelor&#39;s degree (yours: Upper secondary (M.6))",
+    ),
     "GPA too low": (
-        dict(min_gpa=Decimal("3.00")), dict(gpa=Decimal("2.75")),
-        "GPA at least 3.00 (yours: 2.75)"),
+        dict(min_gpa=Decimal("3.00")),
+        dict(gpa=Decimal("2.75")),
+        "GPA at least 3.00 (yours: 2.75)",
+    ),
     "too old": (
-        dict(min_age=18, max_age=35), dict(birth_date=date(1980, 5, 1)),
-        "Age 18–35 years on the closing date (yours: 46)"),
+        dict(min_age=18, max_age=35),
+        dict(birth_date=date(1980, 5, 1)),
+        "Age 18–35 years on the closing date (yours: 46)",
+    ),
     "internal round, not an employee": (
-        dict(mode=Mode.SELECTION_EXAM), dict(employment_type=EmploymentType.NONE),
-        "A BMA temporary or permanent employee (internal round)"),
+        dict(mode=Mode.SELECTION_EXAM),
+        dict(employment_type=EmploymentType.NONE),
+        "A BMA temporary or permanent employee (internal round)",
+    ),
     "internal round, too few years": (
         dict(mode=Mode.SELECTION_EXAM),
         dict(employment_type=EmploymentType.BMA_PERMANENT, bma_service_start=date(2023, 1, 1)),
-        "At least 5 years of BMA service on the closing date (yours: 3)"),
+        "At least 5 years of BMA service on the closing date (yours: 3)",
+    ),
     "disability track without a card": (
-        dict(mode=Mode.DISABILITY), dict(disability_card_no=""),
-        "A disability registration card (บัตรประจำตัวคนพิการ)"),
+        dict(mode=Mode.DISABILITY),
+        dict(disability_card_no=""),
+        "A disability registration card (บัตรประจำตัวคนพิการ)",
+    ),
     "shortage track without a listed degree": (
         dict(mode=Mode.SHORTAGE, shortage_degrees=["แพทยศาสตรบัณฑิต"]),
         dict(degree_name="วิศวกรรมศาสตรบัณฑิต"),
-        "A degree on the round&#39;s shortage list: แพทยศาสตรบัณฑิต (yours: วิศวกรรมศาสตรบัณฑิต)"),
+        "A degree on the round&#39;s shortage list: แพทยศาสตรบัณฑิต (yours: วิศวกรรมศาสตรบัณฑิต)",
+    ),
 }
 
 
@@ -108,11 +126,11 @@ def test_staff_are_not_offered_the_eligibility_check(client, make):
 
 # ---- eligibility rules themselves --------------------------------------------------------
 
+
 class _R:
     """A round as eligibility.check sees it, without the database."""
 
-    def __init__(self, mode=Mode.COMPETITIVE_EXAM, closes_at=datetime(2026, 6, 30, 9, 30,
-                                                                   tzinfo=timezone.utc), **kw):
+    def __init__(self, mode=Mode.COMPETITIVE_EXAM, closes_at=datetime(2026, 6, 30, 9, 30, tzinfo=UTC), **kw):
         self.mode, self.closes_at = mode, closes_at
         self.min_education_level = kw.get("min_education_level")
         self.fields_of_study = kw.get("fields_of_study", [])
@@ -124,9 +142,13 @@ class _R:
 
 
 def _q(**kw) -> Qualifications:
-    base = dict(birth_date=date(1995, 1, 15), education_level=EducationLevel.BACHELOR,
-                field_of_study="วิศวกรรมโยธา", degree_name="วิศวกรรมศาสตรบัณฑิต",
-                gpa=Decimal("3.10"))
+    base = dict(
+        birth_date=date(1995, 1, 15),
+        education_level=EducationLevel.BACHELOR,
+        field_of_study="วิศวกรรมโยธา",
+        degree_name="วิศวกรรมศาสตรบัณฑิต",
+        gpa=Decimal("3.10"),
+    )
     base.update(kw)
     return Qualifications(**base)
 
@@ -143,20 +165,18 @@ def test_no_criteria_means_everyone_is_eligible():
 def test_education_is_ordered_and_missing_education_fails(english):
     r = _R(min_education_level=EducationLevel.HIGH_VOCATIONAL)
     assert eligibility.is_eligible(eligibility.check(r, _q(education_level=EducationLevel.MASTER)))
-    assert eligibility.is_eligible(
-        eligibility.check(r, _q(education_level=EducationLevel.HIGH_VOCATIONAL)))
-    assert not eligibility.is_eligible(
-        eligibility.check(r, _q(education_level=EducationLevel.VOCATIONAL)))
+    assert eligibility.is_eligible(eligibility.check(r, _q(education_level=EducationLevel.HIGH_VOCATIONAL)))
+    assert not eligibility.is_eligible(eligibility.check(r, _q(education_level=EducationLevel.VOCATIONAL)))
     missing = eligibility.check(r, _q(education_level=None))[0]
     assert not missing.met
     assert eligibility.describe(missing) == (
-        "Education: at least High vocational certificate (yours: not given)")
+        "Education: at least High vocational certificate (yours: not given)"
+    )
 
 
 def test_field_of_study_ignores_case_and_spacing():
     r = _R(fields_of_study=["Civil  Engineering", "วิศวกรรมโยธา"])
-    assert _by_code(eligibility.check(r, _q(field_of_study=" civil engineering ")))[
-        "field_of_study"].met
+    assert _by_code(eligibility.check(r, _q(field_of_study=" civil engineering ")))["field_of_study"].met
     assert not _by_code(eligibility.check(r, _q(field_of_study="Law")))["field_of_study"].met
 
 
@@ -170,13 +190,13 @@ def test_gpa_boundary_and_missing_gpa(english):
 
 def test_age_is_counted_on_the_closing_date_in_bangkok(english):
     # Closes 30 June 2026 23:30 in Bangkok (16:30 UTC): a birthday that day counts.
-    r = _R(max_age=35, closes_at=datetime(2026, 6, 30, 16, 30, tzinfo=timezone.utc))
+    r = _R(max_age=35, closes_at=datetime(2026, 6, 30, 16, 30, tzinfo=UTC))
     turns_36_that_day = _q(birth_date=date(1990, 6, 30))
     turns_36_next_day = _q(birth_date=date(1990, 7, 1))
     assert not eligibility.check(r, turns_36_that_day)[0].met
     assert eligibility.check(r, turns_36_next_day)[0].met
     # 17:30 UTC is already 1 July in Bangkok
-    r_late = _R(max_age=35, closes_at=datetime(2026, 6, 30, 17, 30, tzinfo=timezone.utc))
+    r_late = _R(max_age=35, closes_at=datetime(2026, 6, 30, 17, 30, tzinfo=UTC))
     assert not eligibility.check(r_late, turns_36_next_day)[0].met
     young = eligibility.check(_R(min_age=18), _q(birth_date=date(2010, 1, 1)))[0]
     assert not young.met
@@ -193,8 +213,7 @@ def test_internal_rounds_need_an_employee_with_enough_service():
     res = _by_code(eligibility.check(r, short))
     assert res["internal_employee"].met and not res["service_years"].met
     assert res["service_years"].actual == 4
-    civil_servant = _q(employment_type=EmploymentType.BMA_CIVIL_SERVANT,
-                       bma_service_start=date(2000, 1, 1))
+    civil_servant = _q(employment_type=EmploymentType.BMA_CIVIL_SERVANT, bma_service_start=date(2000, 1, 1))
     res = _by_code(eligibility.check(r, civil_servant))
     assert not res["internal_employee"].met and not res["service_years"].met
     # a selection exam without an explicit figure still asks for 5 years

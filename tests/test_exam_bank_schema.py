@@ -1,6 +1,7 @@
 """The bank format's published JSON Schema (exam_bank/schema/, from app/exams/bank_format.py):
 kept up to date by `flask bank schema`, and accepting what `flask bank validate` accepts, so an
 editor or another tool can check a file the way the platform does."""
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,16 @@ def published(kind: str) -> Draft202012Validator:
 
 def schema_errors(path: Path) -> list[str]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in published(doc["kind"]).iter_errors(doc)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in published(doc["kind"]).iter_errors(doc)
+    ]
 
 
 def test_the_published_schema_is_the_format_of_the_code(runner):
     for name, text in json_schemas().items():
-        assert (PUBLISHED / name).read_text(encoding="utf-8") == text, \
+        assert (PUBLISHED / name).read_text(encoding="utf-8") == text, (
             f"exam_bank/schema/{name} is out of date: run `flask bank schema`"
+        )
     result = runner.invoke(args=["bank", "schema", "--check"])
     assert result.exit_code == 0 and result.output.strip() == "Up to date: exam_bank/schema"
 
@@ -49,8 +52,11 @@ def test_the_command_writes_the_schema_and_check_names_a_stale_file(runner, tmp_
     assert (out / "items.schema.json").read_text(encoding="utf-8") == "{}"  # --check writes nothing
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "exam_bank" / "part_a").glob("*.yaml"))
-                         + sorted((DATA / "valid").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "exam_bank" / "part_a").glob("*.yaml")) + sorted((DATA / "valid").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
 def test_every_file_the_validator_accepts_the_schema_accepts(path):
     assert load_path(path.parent).ok
     assert schema_errors(path) == []

@@ -3,6 +3,7 @@
 come back and see every answer saved; submit and get the result and the certificate. Time
 given back for a server outage is shown, and time up ends the test on its own screen. The
 check-in, waiting room and test pages pass axe-core with no serious or critical violation."""
+
 from __future__ import annotations
 
 import re
@@ -24,14 +25,19 @@ pytestmark = pytest.mark.browser
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def stored(attempt_id: int) -> dict[int, str]:
     db.session.remove()
-    return {a.index: a.choice for a in db.session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id))}
+    return {
+        a.index: a.choice
+        for a in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id))
+    }
 
 
 def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_server, make):
@@ -39,8 +45,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
     exam = eh.exam(duration=30)
     sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
     cand, seat = eh.seated(make, sitting)
-    email, last4, birth, sitting_id = cand.email, cand.national_id[-4:], cand.birth_date, \
-        sitting.id
+    email, last4, birth, sitting_id = cand.email, cand.national_id[-4:], cand.birth_date, sitting.id
     db.session.remove()
 
     context = browser.new_context(base_url=live_server, locale="th-TH")
@@ -101,8 +106,9 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
     assert stored(attempt_id) == {0: "b"}  # nothing unacknowledged reached the database
 
     context.set_offline(False)
-    page.wait_for_function("() => window.examClient.connected() && window.examClient.outboxSize() === 0",
-                           timeout=30000)
+    page.wait_for_function(
+        "() => window.examClient.connected() && window.examClient.outboxSize() === 0", timeout=30000
+    )
     assert stored(attempt_id) == {0: "b", 1: "b", 2: "b"}
 
     # The rest, then submit: the result shows at once (immediate policy) with the certificate.
@@ -125,8 +131,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
     context.close()
 
 
-def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen(
-        browser, live_server, make):
+def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen(browser, live_server, make):
     eh.bank()
     exam = eh.exam(duration=30)
     sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
@@ -168,8 +173,7 @@ def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen
     context.close()
 
 
-def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser, live_server,
-                                                                       make):
+def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser, live_server, make):
     from .live_client import LiveClient, logged_in_cookie
 
     eh.bank()
@@ -179,6 +183,7 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
     from app.exams import services
+
     services.start_sitting(sitting, hr)
     services.begin_if_due(attempt)
     sitting_id, seat_id, attempt_id, deadline = sitting.id, seat.id, attempt.id, attempt.deadline
@@ -203,7 +208,8 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     # Away since …, and the time lost so far counting (tick by tick, between updates).
     page.wait_for_function(
         "sel => ((document.querySelector(sel) || {}).textContent || '').indexOf('เสียเวลา') >= 0",
-        arg=f"tr[data-seat-id='{seat_id}'] .time-lost")
+        arg=f"tr[data-seat-id='{seat_id}'] .time-lost",
+    )
     assert "หลุดการเชื่อมต่อตั้งแต่" in row.inner_text()
     assert serious_violations(page) == []
     page.locator(f"tr[data-seat-id='{seat_id}'] button", has_text="คืนเวลา").click()

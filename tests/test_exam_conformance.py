@@ -3,6 +3,7 @@ python-socketio client against one gunicorn process with a gevent worker, served
 `make run` serves it (deploy/gunicorn.conf.py, JOBS_IN_WEB=1: the deadline sweeper runs in the
 process the candidates are connected to). One test per promise of the document; the server is
 shared by the module, and the last test stops it for 30 s (a real outage) and restarts it."""
+
 from __future__ import annotations
 
 import time
@@ -22,14 +23,27 @@ from bench import cluster
 from . import exam_helpers as eh
 from .live_client import LiveClient, logged_in_cookie, wait_for
 
-EXAM_EVENTS = ("superseded", "time_up", "time", "warning", "announcement", "started", "paused",
-               "resumed", "force_submitted")
+EXAM_EVENTS = (
+    "superseded",
+    "time_up",
+    "time",
+    "warning",
+    "announcement",
+    "started",
+    "paused",
+    "resumed",
+    "force_submitted",
+)
 PROCTOR_EVENTS = ("candidate", "progress", "sitting")
 OUTAGE_SECONDS = 30
 # The server's heartbeat and outage threshold, lowered so that the outage test is quick to
 # detect (the outage itself is real and as long as the issue asks).
-SERVER_ENV = {"JOBS_IN_WEB": "1", "HEARTBEAT_SECONDS": "1", "OUTAGE_THRESHOLD_SECONDS": "5",
-              "PROCTOR_PROGRESS_SECONDS": "0"}
+SERVER_ENV = {
+    "JOBS_IN_WEB": "1",
+    "HEARTBEAT_SECONDS": "1",
+    "OUTAGE_THRESHOLD_SECONDS": "5",
+    "PROCTOR_PROGRESS_SECONDS": "0",
+}
 
 
 class Server:
@@ -119,8 +133,11 @@ def joined(hall, sitting, cand) -> tuple[LiveClient, dict]:
 
 def stored(attempt_id: int) -> dict:
     db.session.remove()
-    return {a.index: (a.choice, a.seq) for a in db.session.query(AttemptAnswer).filter_by(
-        attempt_id=attempt_id) if a.seq}
+    return {
+        a.index: (a.choice, a.seq)
+        for a in db.session.query(AttemptAnswer).filter_by(attempt_id=attempt_id)
+        if a.seq
+    }
 
 
 def choice_of(attempt, index: int, pos: int = 0) -> str:
@@ -133,15 +150,14 @@ def refused(ack: dict, code: str) -> bool:
 
 # ---- connecting ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("namespace", ["/exam", "/proctor", "/panel"])
-def test_a_connection_without_a_login_is_refused_unauthorized_on_every_namespace(server,
-                                                                                namespace):
+def test_a_connection_without_a_login_is_refused_unauthorized_on_every_namespace(server, namespace):
     refusals = []
     client = sio_client.Client(reconnection=False)
     client.on("connect_error", lambda data: refusals.append(data), namespace=namespace)
     with pytest.raises(sio_client.exceptions.ConnectionError):
-        client.connect(server.base, namespaces=[namespace], transports=["websocket"],
-                       wait_timeout=10)
+        client.connect(server.base, namespaces=[namespace], transports=["websocket"], wait_timeout=10)
     assert wait_for(lambda: refusals) and refusals[0] == {"message": "unauthorized"}
     client.disconnect()
 
@@ -152,13 +168,19 @@ def test_a_candidate_on_the_proctor_namespace_is_forbidden(server, hall, make, d
     client = sio_client.Client(reconnection=False)
     client.on("connect_error", lambda data: refusals.append(data), namespace="/proctor")
     with pytest.raises(sio_client.exceptions.ConnectionError):
-        client.connect(server.base, namespaces=["/proctor"], transports=["websocket"],
-                       headers={"Cookie": hall.cookie(cand)}, wait_timeout=10)
+        client.connect(
+            server.base,
+            namespaces=["/proctor"],
+            transports=["websocket"],
+            headers={"Cookie": hall.cookie(cand)},
+            wait_timeout=10,
+        )
     assert wait_for(lambda: refusals) and refusals[0] == {"message": "forbidden"}
     client.disconnect()
 
 
 # ---- every event is acknowledged ----------------------------------------------------------------
+
 
 def test_unknown_events_and_non_objects_are_acknowledged_with_a_code(hall, make):
     sitting, proctor, [(cand, _seat, _a)] = running_sitting(make)
@@ -182,13 +204,29 @@ def test_an_oversized_payload_is_refused_too_large_and_the_connection_stays(hall
 
 # ---- integers, booleans, choices ------------------------------------------------------------------
 
-@pytest.mark.parametrize("field,value", [
-    ("seq", 0), ("seq", -1), ("seq", 2**53), ("seq", 2**63), ("seq", 2**64), ("seq", 1.5),
-    ("seq", True), ("seq", "7"), ("seq", None),
-    ("index", -1), ("index", 10000), ("index", 2**63), ("index", True), ("index", 0.0),
-])
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("seq", 0),
+        ("seq", -1),
+        ("seq", 2**53),
+        ("seq", 2**63),
+        ("seq", 2**64),
+        ("seq", 1.5),
+        ("seq", True),
+        ("seq", "7"),
+        ("seq", None),
+        ("index", -1),
+        ("index", 10000),
+        ("index", 2**63),
+        ("index", True),
+        ("index", 0.0),
+    ],
+)
 def test_out_of_range_or_mistyped_integers_are_validation_failed_and_nothing_is_stored(
-        hall, make, field, value):
+    hall, make, field, value
+):
     sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make)
     c, _state = joined(hall, sitting, cand)
     payload = {"index": 0, "choice": choice_of(attempt, 0), "seq": 1, field: value}
@@ -209,12 +247,10 @@ def test_a_seq_from_date_now_is_stored_as_is(hall, make):
     c, _state = joined(hall, sitting, cand)
     seq = int(time.time() * 1000)  # beyond 2**31: a 64-bit column
     ack = c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": seq})
-    assert ack == {"ok": True, "index": 0, "choice": choice_of(attempt, 0), "seq": seq,
-                   "stale": False}
+    assert ack == {"ok": True, "index": 0, "choice": choice_of(attempt, 0), "seq": seq, "stale": False}
     top = 2**53 - 1
     assert c.call("answer", {"index": 1, "choice": choice_of(attempt, 1), "seq": top})["ok"]
-    assert stored(attempt.id) == {0: (choice_of(attempt, 0), seq),
-                                  1: (choice_of(attempt, 1), top)}
+    assert stored(attempt.id) == {0: (choice_of(attempt, 0), seq), 1: (choice_of(attempt, 1), top)}
 
 
 def test_what_does_not_fit_the_form_is_bad_answer(hall, make):
@@ -236,7 +272,12 @@ def test_choice_is_required_and_an_explicit_null_clears(hall, make):
     assert refused(ack, "validation_failed") and ack["field"] == "choice"
     assert stored(attempt.id) == {0: (choice_of(attempt, 0), 1)}
     assert c.call("answer", {"index": 0, "choice": None, "seq": 3}) == {
-        "ok": True, "index": 0, "choice": None, "seq": 3, "stale": False}
+        "ok": True,
+        "index": 0,
+        "choice": None,
+        "seq": 3,
+        "stale": False,
+    }
     assert stored(attempt.id) == {0: (None, 3)}
 
 
@@ -245,8 +286,7 @@ def test_flagged_must_be_a_boolean(hall, make, value):
     sitting, _proctor, [(cand, _seat, _attempt)] = running_sitting(make)
     c, _state = joined(hall, sitting, cand)
     assert refused(c.call("flag", {"index": 0, "flagged": value}), "validation_failed")
-    assert c.call("flag", {"index": 0, "flagged": True}) == {"ok": True, "index": 0,
-                                                             "flagged": True}
+    assert c.call("flag", {"index": 0, "flagged": True}) == {"ok": True, "index": 0, "flagged": True}
 
 
 def test_resending_is_safe_and_a_reused_seq_with_another_choice_is_refused(hall, make):
@@ -267,22 +307,21 @@ def test_a_new_device_continues_from_the_highest_seq_in_the_join_state(hall, mak
     sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make)
     first, _state = joined(hall, sitting, cand)
     for seq, index in ((3, 0), (9, 1)):
-        assert first.call("answer", {"index": index, "choice": choice_of(attempt, index),
-                                     "seq": seq})["ok"]
+        assert first.call("answer", {"index": index, "choice": choice_of(attempt, index), "seq": seq})["ok"]
     second, state = joined(hall, sitting, cand)
     assert wait_for(lambda: first.events("superseded"))
     assert state["seqs"] == {"0": 3, "1": 9}
     assert state["answers"] == {"0": choice_of(attempt, 0), "1": choice_of(attempt, 1)}
     nxt = max(state["seqs"].values()) + 1
-    assert second.call("answer", {"index": 0, "choice": choice_of(attempt, 0, 2),
-                                  "seq": nxt})["stale"] is False
+    assert (
+        second.call("answer", {"index": 0, "choice": choice_of(attempt, 0, 2), "seq": nxt})["stale"] is False
+    )
 
 
 def test_a_connection_that_has_not_joined_is_not_the_live_one(hall, make):
     sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make)
     c = hall.client(hall.cookie(cand))
-    assert refused(c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": 1}),
-                   "not_found")
+    assert refused(c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": 1}), "not_found")
     assert refused(c.call("question", {"index": 0}), "not_found")
 
 
@@ -301,8 +340,9 @@ def test_a_question_never_carries_its_key_and_submit_returns_the_result(hall, ma
     sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make)
     c, _state = joined(hall, sitting, cand)
     question = c.call("question", {"index": 0})["question"]
-    assert "key" not in question and [ch["id"] for ch in question["choices"]] == \
-        attempt.form[0]["choice_order"]
+    assert (
+        "key" not in question and [ch["id"] for ch in question["choices"]] == attempt.form[0]["choice_order"]
+    )
     assert c.call("answer", {"index": 0, "choice": "b", "seq": 1})["ok"]  # (the key is b)
     ack = c.call("submit", {})
     assert ack["ok"] and ack["state"]["status"] == "submitted"
@@ -314,27 +354,35 @@ def test_extensions_announcements_and_warnings_reach_the_candidate(hall, make):
     sitting, proctor, [(cand, seat, attempt)] = running_sitting(make)
     c, state = joined(hall, sitting, cand)
     p = hall.client(hall.cookie(proctor), "/proctor")
-    ack = p.call("extend", {"sitting_id": sitting.id, "seat_ids": [seat.id], "seconds": 120,
-                            "reason": "reader's accommodation"})
+    ack = p.call(
+        "extend",
+        {"sitting_id": sitting.id, "seat_ids": [seat.id], "seconds": 120, "reason": "reader's accommodation"},
+    )
     assert ack == {"ok": True, "changed": [seat.id]}
     assert wait_for(lambda: c.events("time"))
     assert c.events("time")[0]["reason"] == "extension" and c.events("time")[0]["seconds"] == 120
-    assert refused(p.call("extend", {"sitting_id": sitting.id, "seat_ids": "some",
-                                     "seconds": 60, "reason": "x"}), "validation_failed")
-    assert refused(p.call("extend", {"sitting_id": sitting.id, "seat_ids": "all",
-                                     "seconds": 10**6, "reason": "x"}), "validation_failed")
+    assert refused(
+        p.call("extend", {"sitting_id": sitting.id, "seat_ids": "some", "seconds": 60, "reason": "x"}),
+        "validation_failed",
+    )
+    assert refused(
+        p.call("extend", {"sitting_id": sitting.id, "seat_ids": "all", "seconds": 10**6, "reason": "x"}),
+        "validation_failed",
+    )
     assert p.call("announce", {"sitting_id": sitting.id, "message": "ห้ามใช้เครื่องคิดเลข"})["ok"]
     assert wait_for(lambda: c.events("announcement"))
     assert c.events("announcement")[0]["message"] == "ห้ามใช้เครื่องคิดเลข"
     # Under a minute left: the sweeper of this process sends the one-minute warning.
-    db.session.execute(update(Attempt).where(Attempt.id == attempt.id)
-                       .values(deadline=now() + timedelta(seconds=50)))
+    db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id).values(deadline=now() + timedelta(seconds=50))
+    )
     db.session.commit()
     assert wait_for(lambda: c.events("warning"), timeout=10)
     assert c.events("warning")[0] == {"minutes_left": 1}
 
 
 # ---- the start, the pause, the end -------------------------------------------------------------
+
 
 def test_a_window_candidate_waits_until_they_press_start(hall, make):
     sitting, _proctor, [(cand, _seat, attempt)] = running_sitting(make, mode="window")
@@ -373,16 +421,16 @@ def test_sync_and_join_agree_while_the_sitting_is_paused(hall, make):
     again = c.call("sync", {"client_time": 0})["remaining_seconds"]
     rejoin = c.call("join", {"sitting_id": sitting.id})["state"]
     assert first == again == rejoin["remaining_seconds"] and rejoin["sitting_status"] == "paused"
-    assert refused(c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": 1}),
-                   "paused")
+    assert refused(c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": 1}), "paused")
 
 
 def test_a_forced_submission_is_its_own_event_with_its_reason(hall, make):
     sitting, proctor, [(cand, seat, _attempt)] = running_sitting(make)
     c, _state = joined(hall, sitting, cand)
     p = hall.client(hall.cookie(proctor), "/proctor")
-    assert p.call("force_submit", {"sitting_id": sitting.id, "seat_id": seat.id,
-                                   "reason": "left the room"}) == {"ok": True}
+    assert p.call(
+        "force_submit", {"sitting_id": sitting.id, "seat_id": seat.id, "reason": "left the room"}
+    ) == {"ok": True}
     assert wait_for(lambda: c.events("force_submitted"))
     event = c.events("force_submitted")[0]
     assert event["reason"] == "left the room" and event["state"]["status"] == "submitted"
@@ -395,12 +443,18 @@ def test_time_up_reaches_every_connected_candidate_and_the_proctor(hall, make):
     p = hall.client(hall.cookie(proctor), "/proctor")
     assert p.call("watch", {"sitting_id": sitting.id})["ok"]
     # The deadline comes in two seconds: the sweeper of this very process submits them.
-    db.session.execute(update(Attempt).where(Attempt.id.in_([a.id for _c, _s, a in seats]))
-                       .values(deadline=now() + timedelta(seconds=2)))
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id.in_([a.id for _c, _s, a in seats]))
+        .values(deadline=now() + timedelta(seconds=2))
+    )
     db.session.commit()
     assert wait_for(lambda: all(c.events("time_up") for c in clients), timeout=15)
     assert all(c.events("time_up")[0]["status"] == "submitted" for c in clients)
-    submitted = lambda: {r["seat_id"] for r in p.events("candidate") if r["state"] == "submitted"}
+
+    def submitted():
+        return {r["seat_id"] for r in p.events("candidate") if r["state"] == "submitted"}
+
     assert wait_for(lambda: len(submitted()) == 12, timeout=10)
 
 
@@ -410,14 +464,19 @@ def test_the_proctor_sees_a_disconnected_candidate_and_gives_the_time_back(hall,
     p = hall.client(hall.cookie(proctor), "/proctor")
     assert p.call("watch", {"sitting_id": sitting.id})["ok"]
     c.drop()
-    away = lambda: [r for r in p.events("candidate") if r["state"] == "disconnected"]
+
+    def away():
+        return [r for r in p.events("candidate") if r["state"] == "disconnected"]
+
     assert wait_for(away, timeout=10) and away()[-1]["disconnected_since"]
     time.sleep(1.1)  # (a second lost, at least)
     back, _state = joined(hall, sitting, cand)
-    assert refused(p.call("give_back", {"sitting_id": sitting.id, "seat_id": seat.id,
-                                        "reason": ""}), "validation_failed")
-    ack = p.call("give_back", {"sitting_id": sitting.id, "seat_id": seat.id,
-                               "reason": "Wi-Fi of room 101 failed"})
+    assert refused(
+        p.call("give_back", {"sitting_id": sitting.id, "seat_id": seat.id, "reason": ""}), "validation_failed"
+    )
+    ack = p.call(
+        "give_back", {"sitting_id": sitting.id, "seat_id": seat.id, "reason": "Wi-Fi of room 101 failed"}
+    )
     assert ack["ok"] and ack["seconds"] >= 1
     assert wait_for(lambda: back.events("time"))
     told = back.events("time")[0]

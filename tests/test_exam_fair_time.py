@@ -2,6 +2,7 @@
 (window) or the proctor starts the sitting (synchronized), never at check-in; time lost on the
 candidate's side is shown and given back by the proctor with a reason; time lost to the server
 (a gap in the web processes' heartbeats) is given back by itself, once."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -90,7 +91,7 @@ def test_the_proctor_sees_time_lost_disconnected_and_gives_it_back_with_a_reason
         services.give_back_lost_time(hr, attempt, " ")
     assert services.give_back_lost_time(hr, attempt, "network of room 101 failed") == 95
     assert attempt.deadline == deadline + timedelta(seconds=95) and attempt.lost_seconds == 0
-    entry = [e for e in entries_for("attempts", attempt.id) if e.action == "attempt.give_back"][0]
+    entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.give_back")
     assert entry.after["reason"] == "network of room 101 failed" and entry.after["seconds"] == 95
     with pytest.raises(NotAllowed):  # nothing left to give back
         services.give_back_lost_time(hr, attempt, "again")
@@ -114,15 +115,12 @@ def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam,
     attempt = db.session.get(Attempt, attempt.id)
     assert attempt.deadline == deadline + timedelta(seconds=312) and attempt.outage_seconds == 312
     assert db.session.query(Outage).count() == 1
-    entry = [e for e in entries_for("attempts", attempt.id)
-             if e.action == "attempt.outage_time_back"][0]
+    entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.outage_time_back")
     assert "unavailable" in entry.after["reason"] and entry.after["seconds"] == 312
     state = services.join(cand.id, sitting.id, "sid-back", at=back).state
     assert state["outage_seconds"] == 312
-    assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was "
-                                      "unavailable.")
-    assert outages.outage_notice(312) == "5 minutes 12 seconds were added because the system " \
-                                         "was unavailable."
+    assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was unavailable.")
+    assert outages.outage_notice(312) == "5 minutes 12 seconds were added because the system was unavailable."
     assert candidate_row(waiting_seat, at=back)["outage_seconds"] == 0
 
 

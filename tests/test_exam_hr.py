@@ -1,5 +1,6 @@
 """HR and proctors around the online test: scheduling, seating, the live dashboard page,
 results with item analysis, and Part A certificates (issue, verify, revoke, PDF)."""
+
 from __future__ import annotations
 
 import csv
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # ---- helpers ---------------------------------------------------------------------------
 
+
 def visitor(app, make, user=None):
     return make.client_for(app, user)
 
@@ -41,8 +43,7 @@ def text(resp) -> str:
 
 
 def audit_count(db, action: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == action))
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
 
 
 def bangkok_local(dt: datetime) -> str:
@@ -50,10 +51,17 @@ def bangkok_local(dt: datetime) -> str:
 
 
 def sitting_form(exam, **overrides) -> dict:
-    data = {"exam_id": exam.id, "round_id": 0, "title_th": "สอบภาค ก รอบเช้า",
-            "title_en": "Part A morning sitting", "timing_mode": "synchronized",
-            "starts_at": bangkok_local(now() + timedelta(days=3)), "window_ends_at": "",
-            "late_entry_minutes": 30, "checkin_opens_minutes": 60}
+    data = {
+        "exam_id": exam.id,
+        "round_id": 0,
+        "title_th": "สอบภาค ก รอบเช้า",
+        "title_en": "Part A morning sitting",
+        "timing_mode": "synchronized",
+        "starts_at": bangkok_local(now() + timedelta(days=3)),
+        "window_ends_at": "",
+        "late_entry_minutes": 30,
+        "checkin_opens_minutes": 60,
+    }
     data.update(overrides)
     return data
 
@@ -71,6 +79,7 @@ def agency(make):
 
 # ---- scheduling ------------------------------------------------------------------------
 
+
 def test_hr_schedules_a_sitting_for_a_round_of_the_agency(app, db, make, exam, agency):
     hr = make.hr(agency)
     round_ = make.round_(agency)
@@ -79,11 +88,15 @@ def test_hr_schedules_a_sitting_for_a_round_of_the_agency(app, db, make, exam, a
     assert page.status_code == 200
     assert "Part A test" in text(page) and round_.code in text(page)
 
-    starts = (now() + timedelta(days=3)).astimezone(BANGKOK).replace(hour=9, minute=0, second=0,
-                                                                     microsecond=0)
-    resp = c.post("/hr/sittings/new", data=sitting_form(
-        exam, round_id=round_.id, starts_at=starts.strftime("%Y-%m-%dT%H:%M"),
-        late_entry_minutes=15))
+    starts = (
+        (now() + timedelta(days=3)).astimezone(BANGKOK).replace(hour=9, minute=0, second=0, microsecond=0)
+    )
+    resp = c.post(
+        "/hr/sittings/new",
+        data=sitting_form(
+            exam, round_id=round_.id, starts_at=starts.strftime("%Y-%m-%dT%H:%M"), late_entry_minutes=15
+        ),
+    )
     assert resp.status_code == 302
     sitting = db.session.scalar(select(Sitting))
     assert resp.headers["Location"].endswith(f"/hr/sittings/{sitting.id}")
@@ -105,8 +118,9 @@ def test_scheduling_mistakes_are_shown_next_to_the_field_with_422(app, db, make,
     assert window.status_code == 422
     assert "A window sitting needs an end after its start." in text(window)
 
-    past = c.post("/hr/sittings/new", data=sitting_form(
-        exam, starts_at=bangkok_local(now() - timedelta(hours=1))))
+    past = c.post(
+        "/hr/sittings/new", data=sitting_form(exam, starts_at=bangkok_local(now() - timedelta(hours=1)))
+    )
     assert past.status_code == 422 and "The start must be in the future." in text(past)
 
     no_title = c.post("/hr/sittings/new", data=sitting_form(exam, title_th=""))
@@ -120,8 +134,7 @@ def test_scheduling_mistakes_are_shown_next_to_the_field_with_422(app, db, make,
 def test_an_exam_whose_bank_is_too_small_cannot_be_scheduled(app, db, make, agency):
     eh.bank(name="tiny", per_band=1)
     tiny = eh.exam(name="tiny", draw={"easy": 2})
-    resp = visitor(app, make, make.hr(agency)).post("/hr/sittings/new",
-                                                    data=sitting_form(tiny))
+    resp = visitor(app, make, make.hr(agency)).post("/hr/sittings/new", data=sitting_form(tiny))
     assert resp.status_code == 422
     assert "The bank has 1 easy items in section num; the exam needs 2." in text(resp)
     assert db.session.scalar(select(func.count()).select_from(Sitting)) == 0
@@ -129,8 +142,9 @@ def test_an_exam_whose_bank_is_too_small_cannot_be_scheduled(app, db, make, agen
 
 def test_only_hr_of_the_agency_schedules_and_sees_sittings(app, db, make, exam, agency):
     hr = make.hr(agency)
-    sitting = sittings.schedule_sitting(hr, None, exam, title_th="รอบสอบ",
-                                        starts_at=now() + timedelta(days=1))
+    sitting = sittings.schedule_sitting(
+        hr, None, exam, title_th="รอบสอบ", starts_at=now() + timedelta(days=1)
+    )
     other_hr = make.hr(make.agency())
     for user in (make.candidate(), make.user("proctor", agency=agency)):
         c = visitor(app, make, user)
@@ -146,13 +160,15 @@ def test_only_hr_of_the_agency_schedules_and_sees_sittings(app, db, make, exam, 
     refused = c.post("/hr/sittings/new", data=sitting_form(exam, round_id=foreign_round.id))
     assert refused.status_code == 422 and "Not a valid choice" in text(refused)
     with pytest.raises(Forbidden):  # HR cannot schedule for a round of another agency
-        sittings.schedule_sitting(other_hr, make.round_(agency), exam, title_th="x",
-                                  starts_at=now() + timedelta(days=1))
+        sittings.schedule_sitting(
+            other_hr, make.round_(agency), exam, title_th="x", starts_at=now() + timedelta(days=1)
+        )
     assert db.session.scalar(select(func.count()).select_from(Sitting)) == 1
     assert visitor(app, make).get("/hr/sittings").status_code == 302  # to the login page
 
 
 # ---- seating ---------------------------------------------------------------------------
+
 
 def _applicant(round_, make, hr, *, approve=True, **accommodations):
     cand = make.candidate()
@@ -162,29 +178,37 @@ def _applicant(round_, make, hr, *, approve=True, **accommodations):
     return cand, app_
 
 
-def test_hr_seats_the_rounds_approved_candidates_with_their_accommodations(app, db, make, exam,
-                                                                         agency):
+def test_hr_seats_the_rounds_approved_candidates_with_their_accommodations(app, db, make, exam, agency):
     hr = make.hr(agency)
-    round_ = make.round_(agency, accommodations_offered=["extra_time", "large_text",
-                                                         "high_contrast", "assistant"])
+    round_ = make.round_(
+        agency, accommodations_offered=["extra_time", "large_text", "high_contrast", "assistant"]
+    )
     first, app1 = _applicant(round_, make, hr, extra_time=50, large_text=True, assistant=True)
     for req in app1.accommodations:  # HR gives 25% instead of the 50% asked, and the rest
         applications.decide_accommodation(
-            req, hr, AccommodationStatus.ADJUSTED if req.kind == "extra_time"
-            else AccommodationStatus.APPROVED, approved_value=25)
+            req,
+            hr,
+            AccommodationStatus.ADJUSTED if req.kind == "extra_time" else AccommodationStatus.APPROVED,
+            approved_value=25,
+        )
     second, app2 = _applicant(round_, make, hr, high_contrast=True)
-    applications.decide_accommodation(app2.accommodations[0], hr, AccommodationStatus.DENIED,
-                                      note="ไม่มีเอกสารรับรอง")
+    applications.decide_accommodation(
+        app2.accommodations[0], hr, AccommodationStatus.DENIED, note="ไม่มีเอกสารรับรอง"
+    )
     rejected, app3 = _applicant(round_, make, hr, approve=False)
     applications.reject(app3, hr, "คุณสมบัติไม่ครบ")
     third, app4 = _applicant(round_, make, hr)
     waiting, app5 = _applicant(round_, make, hr, approve=False)  # not yet decided
-    sitting = sittings.schedule_sitting(hr, round_, exam, title_th="ภาค ก",
-                                        starts_at=now() + timedelta(days=1))
+    sitting = sittings.schedule_sitting(
+        hr, round_, exam, title_th="ภาค ก", starts_at=now() + timedelta(days=1)
+    )
     c = visitor(app, make, hr)
 
-    resp = c.post(f"/hr/sittings/{sitting.id}/seat-round",
-                  data={"room_prefix": "R", "seats_per_room": 2}, follow_redirects=True)
+    resp = c.post(
+        f"/hr/sittings/{sitting.id}/seat-round",
+        data={"room_prefix": "R", "seats_per_room": 2},
+        follow_redirects=True,
+    )
     page = text(resp)
     assert "3 candidates seated in 2 rooms (0 were already seated)." in page
     seats = {s.candidate_id: s for s in db.session.scalars(select(Seat))}
@@ -202,8 +226,11 @@ def test_hr_seats_the_rounds_approved_candidates_with_their_accommodations(app, 
     assert entry.after["seated"] == 3 and entry.after["rooms"] == {"R1": 2, "R2": 1}
     assert entry.after["extra_time"] == 1 and entry.after["large_text"] == 1
 
-    again = c.post(f"/hr/sittings/{sitting.id}/seat-round",
-                   data={"room_prefix": "R", "seats_per_room": 2}, follow_redirects=True)
+    again = c.post(
+        f"/hr/sittings/{sitting.id}/seat-round",
+        data={"room_prefix": "R", "seats_per_room": 2},
+        follow_redirects=True,
+    )
     assert "Nobody new to seat" in text(again)
     assert db.session.scalar(select(func.count()).select_from(Seat)) == 3
 
@@ -218,40 +245,53 @@ def test_hr_seats_the_rounds_approved_candidates_with_their_accommodations(app, 
 def test_seating_refusals(app, db, make, exam, agency):
     hr = make.hr(agency)
     round_ = make.round_(agency)
-    sitting = sittings.schedule_sitting(hr, round_, exam, title_th="ภาค ก",
-                                        starts_at=now() + timedelta(days=1))
+    sitting = sittings.schedule_sitting(
+        hr, round_, exam, title_th="ภาค ก", starts_at=now() + timedelta(days=1)
+    )
     c = visitor(app, make, hr)
     bad = c.post(f"/hr/sittings/{sitting.id}/seat-round", data={"seats_per_room": 0})
     assert bad.status_code == 422 and "From 1 to 500." in text(bad)
     with pytest.raises(Forbidden):
         sittings.seat_round_candidates(sitting, make.hr(make.agency()))
     outsider = visitor(app, make, make.hr(make.agency()))
-    assert outsider.post(f"/hr/sittings/{sitting.id}/seat-round",
-                         data={"seats_per_room": 40}).status_code == 403
+    assert (
+        outsider.post(f"/hr/sittings/{sitting.id}/seat-round", data={"seats_per_room": 40}).status_code == 403
+    )
     # One-by-one seating is for sittings without a round.
-    resp = c.post(f"/hr/sittings/{sitting.id}/seats",
-                  data={"national_id": make.candidate().national_id, "room": "1", "seat": "1"})
+    resp = c.post(
+        f"/hr/sittings/{sitting.id}/seats",
+        data={"national_id": make.candidate().national_id, "room": "1", "seat": "1"},
+    )
     assert resp.status_code == 409 and "seat the round" in text(resp)
 
 
 def test_hr_seats_candidates_one_by_one_in_a_part_a_only_sitting(app, db, make, exam, agency):
     hr = make.hr(agency)
-    sitting = sittings.schedule_sitting(hr, None, exam, title_th="ภาค ก เปิด",
-                                        starts_at=now() + timedelta(days=1))
+    sitting = sittings.schedule_sitting(
+        hr, None, exam, title_th="ภาค ก เปิด", starts_at=now() + timedelta(days=1)
+    )
     cand, other = make.candidate(), make.candidate()
     c = visitor(app, make, hr)
-    ok = c.post(f"/hr/sittings/{sitting.id}/seats", follow_redirects=True,
-                data={"national_id": nid.formatted(cand.national_id), "room": "301",
-                      "seat": "A-1"})
+    ok = c.post(
+        f"/hr/sittings/{sitting.id}/seats",
+        follow_redirects=True,
+        data={"national_id": nid.formatted(cand.national_id), "room": "301", "seat": "A-1"},
+    )
     assert f"{cand.full_name_th} has been seated in room 301, seat A-1." in text(ok)
-    twice = c.post(f"/hr/sittings/{sitting.id}/seats",
-                   data={"national_id": cand.national_id, "room": "301", "seat": "A-2"})
+    twice = c.post(
+        f"/hr/sittings/{sitting.id}/seats",
+        data={"national_id": cand.national_id, "room": "301", "seat": "A-2"},
+    )
     assert twice.status_code == 409 and "already has a seat" in text(twice)
-    taken = c.post(f"/hr/sittings/{sitting.id}/seats",
-                   data={"national_id": other.national_id, "room": "301", "seat": "A-1"})
+    taken = c.post(
+        f"/hr/sittings/{sitting.id}/seats",
+        data={"national_id": other.national_id, "room": "301", "seat": "A-1"},
+    )
     assert taken.status_code == 422 and "Seat A-1 in room 301 is taken." in text(taken)
-    nobody = c.post(f"/hr/sittings/{sitting.id}/seats",
-                    data={"national_id": "1234567890123", "room": "301", "seat": "A-3"})
+    nobody = c.post(
+        f"/hr/sittings/{sitting.id}/seats",
+        data={"national_id": "1234567890123", "room": "301", "seat": "A-3"},
+    )
     assert nobody.status_code == 422 and "valid 13-digit national ID" in text(nobody)
     assert [s.candidate_id for s in db.session.scalars(select(Seat))] == [cand.id]
     assert audit_count(db, "seat.assign") == 1
@@ -259,10 +299,12 @@ def test_hr_seats_candidates_one_by_one_in_a_part_a_only_sitting(app, db, make, 
 
 # ---- the proctor dashboard -----------------------------------------------------------------
 
+
 def test_proctor_dashboard_access_and_its_accessible_offline_page(app, db, make, exam, agency):
     hr = make.hr(agency)
-    sitting = sittings.schedule_sitting(hr, None, exam, title_th="ภาค ก",
-                                        title_en="Part A hall", starts_at=now() + timedelta(days=1))
+    sitting = sittings.schedule_sitting(
+        hr, None, exam, title_th="ภาค ก", title_en="Part A hall", starts_at=now() + timedelta(days=1)
+    )
     cand, seat = eh.seated(make, sitting, extra_time_percent=25)
     url = f"/proctor/sittings/{sitting.id}"
 
@@ -275,19 +317,25 @@ def test_proctor_dashboard_access_and_its_accessible_offline_page(app, db, make,
     assert cand.full_name_th in page and "Not checked in" in page and "+25%" in page
     assert 'aria-live="polite"' in page and '<th scope="col">Time left</th>' in page
     assert '<th scope="row">' in page
-    for label in ("Start the sitting", "Pause the sitting", "Resume the sitting",
-                  "Send the announcement", "Change the time", "Submit this candidate's test now"):
+    for label in (
+        "Start the sitting",
+        "Pause the sitting",
+        "Resume the sitting",
+        "Send the announcement",
+        "Change the time",
+        "Submit this candidate's test now",
+    ):
         assert label in page
-    blob = re.search(r'<script type="application/json" id="proctor-config">(.*?)</script>',
-                     page, re.S).group(1)
+    blob = re.search(r'<script type="application/json" id="proctor-config">(.*?)</script>', page, re.S).group(
+        1
+    )
     cfg = json.loads(blob)
     assert cfg["sitting_id"] == sitting.id and cfg["status"] == "scheduled"
     assert cfg["strings"]["need_reason"] == "Give a reason: it is written to the audit log."
     assert cfg["states"]["disconnected"] == "Disconnected"
 
     assert visitor(app, make, hr).get(url).status_code == 200
-    assert visitor(app, make, make.user("proctor", agency=make.agency())).get(url).status_code \
-        == 403
+    assert visitor(app, make, make.user("proctor", agency=make.agency())).get(url).status_code == 403
     assert visitor(app, make, cand).get(url).status_code == 403
     assert visitor(app, make).get(url).status_code == 302
     assert visitor(app, make, hr).get("/proctor/sittings/999999").status_code == 404
@@ -297,12 +345,14 @@ def test_proctor_js_parses():
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    done = subprocess.run([node, "--check", str(ROOT / "app/static/js/proctor.js")],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [node, "--check", str(ROOT / "app/static/js/proctor.js")], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
 
 
 # ---- item analysis: pure functions, checked by hand ----------------------------------------
+
 
 def test_item_statistics_on_a_hand_computed_example():
     info = ItemInfo(version_id=1, key="b", choices=["a", "b", "c", "d"])
@@ -311,15 +361,15 @@ def test_item_statistics_on_a_hand_computed_example():
     # Sxy = 1.28+.48-.12-.72+1.68 = 2.6; Sxx = 1.2; Syy = 22.8; r = 2.6/sqrt(27.36) = 0.49707.
     stats = item_statistics(info, [("b", 10), ("b", 8), ("a", 6), ("b", 5), (None, 3)])
     assert stats.n == 5 and stats.facility == pytest.approx(0.6)
-    assert stats.discrimination == pytest.approx(2.6 / math.sqrt(27.36)) == pytest.approx(0.4971,
-                                                                                          abs=1e-4)
+    assert stats.discrimination == pytest.approx(2.6 / math.sqrt(27.36)) == pytest.approx(0.4971, abs=1e-4)
     assert stats.choice_counts == {"a": 1, "b": 3, "c": 0, "d": 0} and stats.omitted == 1
     assert stats.flags == [] and not stats.review
 
     # Worth 2 points: the rest scores are 8,6,6,3,3 -> means .6, 5.2; deviations 2.8,.8,.8,-2.2,
     # -2.2; Sxy = 1.12+.32-.48-.88+1.32 = 1.4; Syy = 7.84+.64+.64+4.84+4.84 = 18.8.
-    two = item_statistics(ItemInfo(1, "b", ["a", "b", "c", "d"], points=2),
-                          [("b", 10), ("b", 8), ("a", 6), ("b", 5), (None, 3)])
+    two = item_statistics(
+        ItemInfo(1, "b", ["a", "b", "c", "d"], points=2), [("b", 10), ("b", 8), ("a", 6), ("b", 5), (None, 3)]
+    )
     assert two.discrimination == pytest.approx(1.4 / math.sqrt(1.2 * 18.8))
 
 
@@ -341,10 +391,12 @@ def test_item_flags_and_edge_cases():
 
 
 def test_analyse_items_counts_each_item_over_the_forms_that_had_it():
-    items = {1: ItemInfo(1, "a", ["a", "b"]), 2: ItemInfo(2, "b", ["a", "b"]),
-             3: ItemInfo(3, "a", ["a", "b"])}
-    stats = analyse_items([({1: "a", 2: "b"}, 2), ({1: "b", 3: None}, 0), ({1: "a", 2: "a"}, 1)],
-                          items)
+    items = {
+        1: ItemInfo(1, "a", ["a", "b"]),
+        2: ItemInfo(2, "b", ["a", "b"]),
+        3: ItemInfo(3, "a", ["a", "b"]),
+    }
+    stats = analyse_items([({1: "a", 2: "b"}, 2), ({1: "b", 3: None}, 0), ({1: "a", 2: "a"}, 1)], items)
     by_id = {s.info.version_id: s for s in stats}
     assert [s.n for s in stats] == [3, 2, 1]
     assert by_id[1].facility == pytest.approx(2 / 3)
@@ -355,10 +407,15 @@ def test_analyse_items_counts_each_item_over_the_forms_that_had_it():
 
 # Key "b" everywhere (exam_helpers). Totals: A 6, B 3, C 2, D 0 of 6.
 PLAN = {
-    "A": {"NUM-EASY-0": "b", "NUM-MEDIUM-0": "b", "NUM-HARD-0": "b", "LAW-EASY-0": "b",
-          "LAW-MEDIUM-0": "b", "LAW-HARD-0": "b"},
-    "B": {"NUM-EASY-0": "b", "NUM-MEDIUM-0": "b", "NUM-HARD-0": "a", "LAW-EASY-0": "b",
-          "LAW-MEDIUM-0": "c"},
+    "A": {
+        "NUM-EASY-0": "b",
+        "NUM-MEDIUM-0": "b",
+        "NUM-HARD-0": "b",
+        "LAW-EASY-0": "b",
+        "LAW-MEDIUM-0": "b",
+        "LAW-HARD-0": "b",
+    },
+    "B": {"NUM-EASY-0": "b", "NUM-MEDIUM-0": "b", "NUM-HARD-0": "a", "LAW-EASY-0": "b", "LAW-MEDIUM-0": "c"},
     "C": {"NUM-EASY-0": "b", "NUM-MEDIUM-0": "a", "NUM-HARD-0": "a", "LAW-EASY-0": "b"},
     "D": {"NUM-EASY-0": "a"},
 }
@@ -376,8 +433,9 @@ def _sit_the_exam(db, make, exam, with_absentee=True):
     services.start_sitting(sitting, hr)
     for name, (cand, attempt) in people.items():
         services.begin_if_due(attempt)
-        codes = {q["version_id"]: db.session.get(ItemVersion, q["version_id"]).item.code
-                 for q in attempt.form}
+        codes = {
+            q["version_id"]: db.session.get(ItemVersion, q["version_id"]).item.code for q in attempt.form
+        }
         for seq, (index, q) in enumerate(enumerate(attempt.form), start=1):
             choice = PLAN[name].get(codes[q["version_id"]])
             if choice is not None:
@@ -406,7 +464,7 @@ def test_results_and_item_analysis_match_the_hand_computed_values(app, db, make,
     assert "Item analysis" in page and "NUM-EASY-0" in page
     assert "0.62" in page and "0.80" in page and "0.75" in page
     assert "6.00 / 6.00" in page and "100.00%" in page and "Absent" in page
-    assert page.count('badge-pass') == 1 and page.count('badge-fail') == 3
+    assert page.count("badge-pass") == 1 and page.count("badge-fail") == 3
     # Passed 1 of 4 submitted; the mean is (6+3+2+0)/4 = 2.75.
     assert "2.75 / 6.00" in page
 
@@ -425,8 +483,10 @@ def test_results_csv_has_a_bom_and_thai_names(app, db, make, exam):
     assert "ทดสอบ" in a_row[1] and a_row[4:8] == ["submitted", "6.00", "6.00", "100.00"]
     assert a_row[-2] == "pass" and by_name[people["B"][0].full_name_th][-2] == "fail"
     assert len(rows) == 6  # header, four submitted, one absent
-    assert visitor(app, make, make.hr(make.agency())).get(
-        f"/hr/sittings/{sitting.id}/results.csv").status_code == 403
+    assert (
+        visitor(app, make, make.hr(make.agency())).get(f"/hr/sittings/{sitting.id}/results.csv").status_code
+        == 403
+    )
 
 
 # ---- certificates ----------------------------------------------------------------------------
@@ -477,8 +537,7 @@ def test_an_immediate_results_exam_issues_at_submission_via_the_hook(app, db, ma
     assert certificates.issue_if_passed(people["B"][1]) is None  # failed
 
 
-def test_hr_issues_the_certificates_when_publishing_and_the_public_verifies(app, db, make,
-                                                                           exam):
+def test_hr_issues_the_certificates_when_publishing_and_the_public_verifies(app, db, make, exam):
     sitting, hr, people = _sit_the_exam(db, make, exam, with_absentee=False)
     c = visitor(app, make, hr)
     resp = c.post(f"/hr/sittings/{sitting.id}/publish", follow_redirects=True)
@@ -500,8 +559,7 @@ def test_hr_issues_the_certificates_when_publishing_and_the_public_verifies(app,
 
     assert "No certificate has the code" in text(public.get("/verify/ABCD-EFGH-JKLM"))
     typed = public.get("/verify", query_string={"code": cert.code.lower()})
-    assert typed.status_code == 302 and typed.headers["Location"].endswith(
-        f"/verify/{cert.code.lower()}")
+    assert typed.status_code == 302 and typed.headers["Location"].endswith(f"/verify/{cert.code.lower()}")
     with frozen_at(cert.valid_until + timedelta(days=1)):
         assert "has expired" in text(public.get(f"/verify/{cert.code}"))
     certificates.revoke(cert, hr, "ทุจริตในการสอบ")
@@ -537,14 +595,17 @@ def test_the_pdf_carries_the_verify_address(app, db, make, exam):
 
 # ---- the dashboard in a real browser ---------------------------------------------------------
 
+
 @pytest.mark.browser
-def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(browser, live_server, db,
-                                                                   make, exam, agency):
+def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(
+    browser, live_server, db, make, exam, agency
+):
     from playwright.sync_api import expect
 
     hr = make.hr(agency)
-    sitting = sittings.schedule_sitting(hr, None, exam, title_th="ภาค ก",
-                                        starts_at=now() + timedelta(minutes=5))
+    sitting = sittings.schedule_sitting(
+        hr, None, exam, title_th="ภาค ก", starts_at=now() + timedelta(minutes=5)
+    )
     cand, seat = eh.seated(make, sitting)
     eh.check_in(cand, seat)
     sitting_id, seat_id, hr_email, name = sitting.id, seat.id, hr.email, cand.full_name_th
@@ -609,7 +670,6 @@ def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(browser, liv
     assert attempt.extension_seconds >= 300
 
 
-
 def test_a_valid_part_a_certificate_exempts_from_a_later_rounds_part_a(app, db, make, exam):
     """Passing Part A once satisfies the Part A stage of later rounds while it is valid."""
     from app.applications.models import Application, ApplicationStatus
@@ -619,16 +679,21 @@ def test_a_valid_part_a_certificate_exempts_from_a_later_rounds_part_a(app, db, 
     holder, passed_attempt = people["A"]
     cert = certificates.issue_certificate(passed_attempt)
     later = make.round_(sitting.agency)  # a competitive round: it has a Part A stage
-    app_ = Application(round_id=later.id, candidate_id=holder.id, number=f"{later.code}-00001",
-                       status=ApplicationStatus.APPROVED)
+    app_ = Application(
+        round_id=later.id,
+        candidate_id=holder.id,
+        number=f"{later.code}-00001",
+        status=ApplicationStatus.APPROVED,
+    )
     db.session.add(app_)
     db.session.commit()
     assert part_a_certificate(app_).id == cert.id
     page = visitor(app, make, holder).get(f"/applications/{app_.id}").get_data(as_text=True)
     assert cert.code in page and "No Part A exam is needed" in page
 
-    part_a = sittings.schedule_sitting(hr, later, exam, title_th="ภาค ก รอบถัดไป",
-                                       starts_at=now() + timedelta(days=3))
+    part_a = sittings.schedule_sitting(
+        hr, later, exam, title_th="ภาค ก รอบถัดไป", starts_at=now() + timedelta(days=3)
+    )
     result = sittings.seat_round_candidates(part_a, hr)
     assert result.exempt == 1 and result.seated == 0  # no seat needed
     certificates.revoke(cert, hr, "ตรวจพบการทุจริต")

@@ -1,6 +1,7 @@
 """The /exam protocol with a real python-socketio client against a running server (websocket
 transport over loopback): disconnects, reconnects, re-sent answers, a second device, the
 deadline, and the sweeper submitting for a candidate nobody is connected as."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,9 +28,13 @@ def running(db, make, live_server):
     attempt = eh.check_in(cand, seat)
     services.start_sitting(sitting, hr)
     services.begin_if_due(attempt)
-    info = dict(sitting_id=sitting.id, attempt_id=attempt.id, form=attempt.form,
-                cookie=logged_in_cookie(live_server, cand.email, make.PASSWORD),
-                deadline=attempt.deadline)
+    info = dict(
+        sitting_id=sitting.id,
+        attempt_id=attempt.id,
+        form=attempt.form,
+        cookie=logged_in_cookie(live_server, cand.email, make.PASSWORD),
+        deadline=attempt.deadline,
+    )
     db.session.remove()
     clients = LiveClients(live_server, "/exam", EVENTS)
     info["new_client"] = lambda: clients.open(info["cookie"])
@@ -39,8 +44,9 @@ def running(db, make, live_server):
 
 def stored_answers(attempt_id):
     db.session.remove()
-    return {a.index: (a.choice, a.seq) for a in db.session.query(AttemptAnswer).filter_by(
-        attempt_id=attempt_id)}
+    return {
+        a.index: (a.choice, a.seq) for a in db.session.query(AttemptAnswer).filter_by(attempt_id=attempt_id)
+    }
 
 
 def test_disconnect_reconnect_and_resend_stores_each_answer_once(running):
@@ -62,8 +68,7 @@ def test_disconnect_reconnect_and_resend_stores_each_answer_once(running):
     assert 0 < state["remaining_seconds"] <= 30 * 60
     for i, seq in ((2, 3), (3, 4), (4, 5)):
         assert second.call("answer", {"index": i, "choice": choices[i], "seq": seq})["ok"]
-    assert stored_answers(running["attempt_id"]) == {
-        i: (choices[i], i + 1) for i in range(5)}
+    assert stored_answers(running["attempt_id"]) == {i: (choices[i], i + 1) for i in range(5)}
 
 
 def test_a_second_device_takes_over_and_the_first_is_told(running):
@@ -73,8 +78,9 @@ def test_a_second_device_takes_over_and_the_first_is_told(running):
     assert second.call("join", {"sitting_id": running["sitting_id"]})["ok"]
     assert wait_for(lambda: first.events("superseded"))
     assert wait_for(lambda: not first.client.connected)
-    assert second.call("answer", {"index": 0, "choice": running["form"][0]["choice_order"][1],
-                                  "seq": 1})["ok"]
+    assert second.call("answer", {"index": 0, "choice": running["form"][0]["choice_order"][1], "seq": 1})[
+        "ok"
+    ]
 
 
 def test_answer_after_the_deadline_is_refused_and_nothing_stored(running):
@@ -82,8 +88,7 @@ def test_answer_after_the_deadline_is_refused_and_nothing_stored(running):
     c.call("join", {"sitting_id": running["sitting_id"]})
     clock.set_now(running["deadline"] + timedelta(seconds=1))
     try:
-        ack = c.call("answer", {"index": 0, "choice": running["form"][0]["choice_order"][0],
-                                "seq": 1})
+        ack = c.call("answer", {"index": 0, "choice": running["form"][0]["choice_order"][0], "seq": 1})
     finally:
         clock.set_now(None)
     assert ack["ok"] is False and ack["error"] == "time_up"

@@ -1,5 +1,6 @@
 """The candidate's pages of the online test: my exams, the admission ticket, check-in, the test
 page shell and the result, through the HTTP client (and the socket client for the system check)."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,14 @@ def fresh(model, id_):
 
 
 def check_in_form(cand, **over):
-    data = {"national_id_last4": cand.national_id[-4:], "birth_date": cand.birth_date.isoformat(),
-            "accept_rules": "y", "websocket_ok": "1", "rtt_ms": "42", "clock_offset_ms": "-120"}
+    data = {
+        "national_id_last4": cand.national_id[-4:],
+        "birth_date": cand.birth_date.isoformat(),
+        "accept_rules": "y",
+        "websocket_ok": "1",
+        "rtt_ms": "42",
+        "clock_offset_ms": "-120",
+    }
     data.update(over)
     return data
 
@@ -58,6 +65,7 @@ def html(resp) -> str:
 
 
 # ---- my exams -------------------------------------------------------------------------------
+
 
 def test_my_exams_lists_only_the_candidates_own_seats(client, make, setup):
     s = setup
@@ -109,6 +117,7 @@ def test_my_exams_in_thai(client_th, make, setup):
 
 # ---- the admission ticket -------------------------------------------------------------------
 
+
 def test_the_admission_ticket_is_a_pdf_for_its_owner_only(client, make, setup, app):
     s = setup
     login(client, make, s["cand"])
@@ -128,8 +137,9 @@ def test_the_ticket_carries_the_masked_id_and_the_accommodations(setup):
 
     s = setup
     ticket = candidate.admission_ticket(s["seat"], "https://example.test/check-in")
-    assert ticket.national_id_masked.startswith("X-XXXX-XXXX") and \
-        ticket.national_id_masked.endswith(s["cand"].national_id[-1])
+    assert ticket.national_id_masked.startswith("X-XXXX-XXXX") and ticket.national_id_masked.endswith(
+        s["cand"].national_id[-1]
+    )
     assert s["cand"].national_id not in ticket.national_id_masked
     assert ticket.application_number == "-" and ticket.room == "101" and ticket.seat == "A1"
     assert any("25" in line for line in ticket.accommodations) and len(ticket.accommodations) == 2
@@ -137,6 +147,7 @@ def test_the_ticket_carries_the_masked_id_and_the_accommodations(setup):
 
 
 # ---- check-in -------------------------------------------------------------------------------
+
 
 def test_check_in_shows_the_rules_and_the_system_check(client, make, setup):
     page = html(login(client, make, setup["cand"]).get(url(setup["sitting"], "check-in")))
@@ -149,19 +160,16 @@ def test_check_in_with_wrong_digits_is_refused_and_changes_nothing(client, make,
     s = setup
     login(client, make, s["cand"])
     wrong = "0000" if not s["cand"].national_id.endswith("0000") else "1111"
-    resp = client.post(url(s["sitting"], "check-in"),
-                       data=check_in_form(s["cand"], national_id_last4=wrong))
+    resp = client.post(url(s["sitting"], "check-in"), data=check_in_form(s["cand"], national_id_last4=wrong))
     assert resp.status_code == 422
     assert "do not match our records" in html(resp)
     seat = fresh(Seat, s["seat"].id)
     assert seat.checked_in_at is None and seat.attempt is None
     assert [e.action for e in entries_for("seats", seat.id)][-1] == "seat.checkin_failed"
 
-    resp = client.post(url(s["sitting"], "check-in"),
-                       data=check_in_form(s["cand"], national_id_last4="12a4"))
+    resp = client.post(url(s["sitting"], "check-in"), data=check_in_form(s["cand"], national_id_last4="12a4"))
     assert resp.status_code == 422 and "Enter exactly four digits." in html(resp)
-    resp = client.post(url(s["sitting"], "check-in"),
-                       data=check_in_form(s["cand"], accept_rules=""))
+    resp = client.post(url(s["sitting"], "check-in"), data=check_in_form(s["cand"], accept_rules=""))
     assert resp.status_code == 422 and "You must accept the exam rules" in html(resp)
     assert fresh(Seat, s["seat"].id).attempt is None
 
@@ -193,8 +201,9 @@ def test_check_in_builds_the_form_and_leads_to_the_test(client, make, setup):
 def test_someone_elses_check_in_is_forbidden(client, make, setup):
     login(client, make, make.candidate())
     assert client.get(url(setup["sitting"], "check-in")).status_code == 403
-    assert client.post(url(setup["sitting"], "check-in"),
-                       data=check_in_form(setup["cand"])).status_code == 403
+    assert (
+        client.post(url(setup["sitting"], "check-in"), data=check_in_form(setup["cand"])).status_code == 403
+    )
     assert fresh(Seat, setup["seat"].id).checked_in_at is None
 
 
@@ -208,6 +217,7 @@ def test_the_system_check_can_sync_before_joining(app, make, setup):
 
 
 # ---- the test page --------------------------------------------------------------------------
+
 
 def test_the_test_page_needs_check_in(client, make, setup):
     s = setup
@@ -231,20 +241,46 @@ def test_the_test_page_is_a_shell_for_exam_js(client, make, setup):
     # Every message exam.js asks for is in the page, translated by the server.
     messages = json.loads(re.search(r'id="exam-messages">(.*?)</script>', page, re.S).group(1))
     used = set(re.findall(r'(?<![\w.])t\("(\w+)"', EXAM_JS.read_text()))
-    syscheck = {"checking", "ws_ok", "polling_ok", "rtt", "rtt_good", "rtt_fair", "rtt_slow",
-                "clock_same", "clock_off", "failed"}
+    syscheck = {
+        "checking",
+        "ws_ok",
+        "polling_ok",
+        "rtt",
+        "rtt_good",
+        "rtt_fair",
+        "rtt_slow",
+        "clock_same",
+        "clock_off",
+        "failed",
+    }
     assert used - syscheck <= set(messages), used - syscheck - set(messages)
     assert messages["waiting_proctor"] == "The test begins when the proctor starts it."
-    for landmark in ("exam-waiting", "exam-timer", "exam-palette-list", "exam-submit-dialog",
-                     "exam-stopped", 'aria-live="assertive"'):
+    for landmark in (
+        "exam-waiting",
+        "exam-timer",
+        "exam-palette-list",
+        "exam-submit-dialog",
+        "exam-stopped",
+        'aria-live="assertive"',
+    ):
         assert landmark in page
 
 
 def test_the_check_in_page_has_every_system_check_message(client, make, setup):
     page = html(login(client, make, setup["cand"]).get(url(setup["sitting"], "check-in")))
     messages = json.loads(re.search(r'id="exam-messages">(.*?)</script>', page, re.S).group(1))
-    assert {"checking", "ws_ok", "polling_ok", "rtt", "rtt_good", "rtt_fair", "rtt_slow",
-            "clock_same", "clock_off", "failed"} <= set(messages)
+    assert {
+        "checking",
+        "ws_ok",
+        "polling_ok",
+        "rtt",
+        "rtt_good",
+        "rtt_fair",
+        "rtt_slow",
+        "clock_same",
+        "clock_off",
+        "failed",
+    } <= set(messages)
 
 
 def test_someone_elses_test_page_is_forbidden(client, make, setup):
@@ -257,12 +293,12 @@ def test_exam_js_is_valid_javascript():
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    result = subprocess.run([node, "--check", str(EXAM_JS)], capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run([node, "--check", str(EXAM_JS)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
 
 
 # ---- the result -----------------------------------------------------------------------------
+
 
 def _sit_and_submit(s, right: int):
     attempt = eh.check_in(s["cand"], s["seat"])

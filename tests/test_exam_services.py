@@ -1,4 +1,5 @@
 """The rules of the online test as plain functions: forms, timing, answers, scoring."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -6,14 +7,21 @@ from datetime import timedelta
 
 import pytest
 
+from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.exams import services, timing
 from app.exams.assembly import assemble_form
-from app.exams.errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
-                              SectionClosed, TimeUp)
+from app.exams.errors import (
+    AlreadySubmitted,
+    BadAnswer,
+    CheckInRefused,
+    NotStarted,
+    Paused,
+    SectionClosed,
+    TimeUp,
+)
 from app.exams.models import ExamItem, ItemVersion
-from app.audit.services import entries_for
 
 from . import exam_helpers as eh
 
@@ -29,7 +37,8 @@ def test_every_form_draws_the_same_count_per_section_and_band(exam, db):
     forms = [assemble_form(exam, seed) for seed in range(20)]
     for form in forms:
         assert Counter(bands[q["version_id"]] for q in form) == Counter(
-            {(s, b): 1 for s in ("num", "law") for b in ("easy", "medium", "hard")})
+            {(s, b): 1 for s in ("num", "law") for b in ("easy", "medium", "hard")}
+        )
         assert [q["section"] for q in form] == ["num"] * 3 + ["law"] * 3  # sections stay in order
     # shuffled: not every form is the same, and choices are shuffled too
     assert len({tuple(q["version_id"] for q in f) for f in forms}) > 1
@@ -59,11 +68,15 @@ def test_check_in_confirms_identity_and_rules(exam, make):
     s, _hr = eh.sitting(make, exam)
     cand, seat = eh.seated(make, s)
     with pytest.raises(CheckInRefused, match="do not match"):
-        services.check_in(seat, cand, national_id_last4="0000", birth_date=cand.birth_date,
-                          accept_rules=True)
+        services.check_in(seat, cand, national_id_last4="0000", birth_date=cand.birth_date, accept_rules=True)
     with pytest.raises(CheckInRefused, match="accept the exam rules"):
-        services.check_in(seat, cand, national_id_last4=cand.national_id[-4:],
-                          birth_date=cand.birth_date, accept_rules=False)
+        services.check_in(
+            seat,
+            cand,
+            national_id_last4=cand.national_id[-4:],
+            birth_date=cand.birth_date,
+            accept_rules=False,
+        )
     other = make.candidate()
     with pytest.raises(Forbidden):
         eh.check_in(other, seat)
@@ -181,8 +194,7 @@ def test_pause_stops_the_clock_and_resume_gives_the_time_back(exam, make):
     with frozen_at(t + timedelta(minutes=3)):
         with pytest.raises(Paused):
             services.record_answer(attempt, 0, "a", 1)
-        assert services.attempt_state(attempt)["remaining_seconds"] == \
-            int((deadline - t).total_seconds())
+        assert services.attempt_state(attempt)["remaining_seconds"] == int((deadline - t).total_seconds())
         assert services.resume_sitting(s, hr) == 180
     assert attempt.deadline == deadline + timedelta(minutes=3)
 
@@ -238,8 +250,15 @@ def test_a_used_version_keeps_its_key_after_the_item_changes(exam, make, db):
     # the bank is edited afterwards: a new version with another key
     for item in db.session.query(ExamItem):
         old = item.current_version
-        item.versions.append(ItemVersion(version=2, stem_th=old.stem_th, choices=old.choices,
-                                         key="c", content_hash="x" + old.content_hash[1:]))
+        item.versions.append(
+            ItemVersion(
+                version=2,
+                stem_th=old.stem_th,
+                choices=old.choices,
+                key="c",
+                content_hash="x" + old.content_hash[1:],
+            )
+        )
     db.session.commit()
     services.submit(attempt, "candidate")
     assert attempt.score == 6  # scored against the versions the candidate saw

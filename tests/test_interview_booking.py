@@ -1,6 +1,7 @@
 """The candidate's bookings (booking.py): confirming, moving before the cut-off (and two
 candidates racing for one slot on PostgreSQL), respecting accommodations, declaring unavailable
 times, and checking in on the day."""
+
 from __future__ import annotations
 
 import threading
@@ -22,6 +23,7 @@ FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_cloc
 
 
 # ---- candidates: confirm, move, unavailability, check-in -------------------------------------
+
 
 def test_confirm_only_own_interview(db, make):
     w, (a, b) = scheduled_interviews(db, make)
@@ -91,10 +93,8 @@ def test_unavailability_is_the_candidates_own_and_sensible(db, make):
         booking.declare_unavailable(a, a.candidate, local(MONDAY, 10), local(MONDAY, 9))
     assert err.value.field == "ends_at"
     with pytest.raises(ValidationFailed):
-        booking.declare_unavailable(a, a.candidate, NOW - timedelta(days=2),
-                                    NOW - timedelta(days=1))
-    row = booking.declare_unavailable(a, a.candidate, local(MONDAY, 9), local(MONDAY, 10),
-                                      "ธุระ")
+        booking.declare_unavailable(a, a.candidate, NOW - timedelta(days=2), NOW - timedelta(days=1))
+    row = booking.declare_unavailable(a, a.candidate, local(MONDAY, 9), local(MONDAY, 10), "ธุระ")
     assert booking.unavailabilities_of(a) == [row]
     booking.withdraw_unavailable(row, a.candidate)
     assert booking.unavailabilities_of(a) == []
@@ -119,8 +119,7 @@ def test_check_in_from_thirty_minutes_before_until_the_end(app, db, make):
             booking.check_in_for_interview(a, b.application.candidate)
         clock.set_now(a.slot.starts_at - timedelta(minutes=30))
         booking.check_in_for_interview(a, me)
-        assert (a.status, a.checked_in_at) == ("checked_in", a.slot.starts_at -
-                                               timedelta(minutes=30))
+        assert (a.status, a.checked_in_at) == ("checked_in", a.slot.starts_at - timedelta(minutes=30))
         assert schedule.waiting_candidates(w.panel, MONDAY) == [a]
         assert schedule.waiting_candidates(w.panel, MONDAY + timedelta(days=1)) == []
         clock.set_now(b.slot.ends_at)
@@ -134,8 +133,12 @@ def test_check_in_from_thirty_minutes_before_until_the_end(app, db, make):
 
 # ---- concurrency (PostgreSQL) ------------------------------------------------------------
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="the same-instant race needs PostgreSQL's row "
-                    "locks and concurrent writers; SQLite serializes every writer")
+
+@pytest.mark.skipif(
+    not IS_POSTGRES,
+    reason="the same-instant race needs PostgreSQL's row "
+    "locks and concurrent writers; SQLite serializes every writer",
+)
 def test_two_candidates_racing_for_one_slot_exactly_one_wins(app, db, make):
     w, (a, b) = scheduled_interviews(db, make)
     target_id = booking.movable_slots(a)[-1].id
@@ -147,6 +150,7 @@ def test_two_candidates_racing_for_one_slot_exactly_one_wins(app, db, make):
     def race(interview_id, user_id):
         from app.accounts.models import User
         from app.extensions import db as _db
+
         with app.app_context():
             clock.set_now(NOW)
             iv = _db.session.get(Interview, interview_id)

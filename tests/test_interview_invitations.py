@@ -1,5 +1,6 @@
 """Invitations to an interview: the .ics (calendar.py) and the emails queued with it
 (invitations.py), once per version of the interview, none for a move that fails."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,6 +16,7 @@ FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_cloc
 
 
 # ---- invitations -------------------------------------------------------------------------
+
 
 def test_ics_has_bangkok_time_stable_uid_and_sequence(db, make):
     w, (a, b) = scheduled_interviews(db, make)
@@ -59,9 +61,9 @@ def test_emails_are_queued_once_per_change_with_the_invitation(db, make):
     mine = [m for m in mails if m.to_address == a.application.candidate.email]
     assert [m.dedupe_key for m in mine] == [f"interview:{a.id}:v0:candidate"]
     att = mine[0].attachments[0]
-    assert att["filename"] == f"interview-{a.id}.ics" and att["mimetype"].startswith(
-        "text/calendar")
+    assert att["filename"] == f"interview-{a.id}.ics" and att["mimetype"].startswith("text/calendar")
     import base64
+
     assert "SEQUENCE:0" in base64.b64decode(att["content_b64"]).decode()
     # scheduling again queues nothing; a move queues the next version once
     w.schedule()
@@ -69,9 +71,9 @@ def test_emails_are_queued_once_per_change_with_the_invitation(db, make):
     assert len(outbox(db)) == 8
     booking.move_to_slot(a, a.application.candidate, booking.movable_slots(a)[0])
     new = [m for m in outbox(db) if ":v1:" in m.dedupe_key]
-    assert len(new) == 4 and {m.dedupe_key for m in new} == {
-        f"interview:{a.id}:v1:candidate"} | {f"interview:{a.id}:v1:member:{u.id}"
-                                             for u in w.members}
+    assert len(new) == 4 and {m.dedupe_key for m in new} == {f"interview:{a.id}:v1:candidate"} | {
+        f"interview:{a.id}:v1:member:{u.id}" for u in w.members
+    }
     # emails go out in the recipient's language (Thai by default): "ได้เลื่อน" = "has been moved"
     assert "ได้เลื่อน" in next(m for m in new if m.dedupe_key.endswith("candidate")).body_text
 

@@ -1,9 +1,10 @@
 """The Part C scheduling journeys through the HTTP client: HR sets up panels, rubric and slots,
 schedules the round and downloads the daily PDF; candidates confirm, move, declare times they
 cannot attend, download their invitation and check in — and the refusals on the way."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,13 +14,19 @@ from app.applications.models import Application
 from app.common import clock
 from app.common.clock import BANGKOK
 from app.extensions import db as _db
-from app.interviews.models import (Interview, InterviewSlot, Panel, PanelMember, RubricCriterion,
-                                   Unavailability)
+from app.interviews.models import (
+    Interview,
+    InterviewSlot,
+    Panel,
+    PanelMember,
+    RubricCriterion,
+    Unavailability,
+)
 from app.notifications.models import OutboxEmail
 from app.recruitment.models import Mode, RoundStatus
 from app.scores.models import StageScore
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 2 November 2026, 09:00 in Bangkok
 MONDAY = date(2026, 11, 9)
 
@@ -33,25 +40,44 @@ def text(resp) -> str:
 def approved(make, round_, passed: bool = True) -> Application:
     cand = make.candidate()
     round_.application_seq += 1
-    app_ = Application(number=f"{round_.code}-{round_.application_seq:05d}",
-                       round_id=round_.id, candidate_id=cand.id, status="approved")
+    app_ = Application(
+        number=f"{round_.code}-{round_.application_seq:05d}",
+        round_id=round_.id,
+        candidate_id=cand.id,
+        status="approved",
+    )
     _db.session.add(app_)
     _db.session.flush()
     for stage in round_.stages:
         if stage.kind != "part_c":
-            _db.session.add(StageScore(application_id=app_.id, stage_kind=stage.kind,
-                                       score=stage.max_score, max_score=stage.max_score,
-                                       passed=passed, source="hr_entry"))
+            _db.session.add(
+                StageScore(
+                    application_id=app_.id,
+                    stage_kind=stage.kind,
+                    score=stage.max_score,
+                    max_score=stage.max_score,
+                    passed=passed,
+                    source="hr_entry",
+                )
+            )
     _db.session.commit()
     return app_
 
 
 def slot_form(panel_id: int, **over) -> dict:
-    data = {"panel_id": panel_id, "start_date": MONDAY.isoformat(),
-            "end_date": (MONDAY + timedelta(days=1)).isoformat(), "day_start": "09:00",
-            "day_end": "11:00", "breaks": "10:00-10:15", "slot_minutes": 30,
-            "weekdays": ["0", "1", "2", "3", "4"], "mode": "online", "meeting_link": "",
-            "room": ""}
+    data = {
+        "panel_id": panel_id,
+        "start_date": MONDAY.isoformat(),
+        "end_date": (MONDAY + timedelta(days=1)).isoformat(),
+        "day_start": "09:00",
+        "day_end": "11:00",
+        "breaks": "10:00-10:15",
+        "slot_minutes": 30,
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "mode": "online",
+        "meeting_link": "",
+        "room": "",
+    }
     data.update(over)
     return data
 
@@ -63,28 +89,37 @@ def office(app, make):
     hr = make.hr(agency)
     round_ = make.round_(agency, mode=Mode.SELECTION, status=RoundStatus.IN_PROGRESS)
     apps = [approved(make, round_) for _ in range(3)]
-    judges = [make.user(Role.PANEL, first_name_th="กรรมการ", last_name_th=f"คนที่{i}")
-              for i in range(1, 4)]
-    return dict(agency=agency, hr=hr, round=round_, apps=apps, judges=judges,
-                client=make.client_for(app, hr))
+    judges = [make.user(Role.PANEL, first_name_th="กรรมการ", last_name_th=f"คนที่{i}") for i in range(1, 4)]
+    return dict(agency=agency, hr=hr, round=round_, apps=apps, judges=judges, client=make.client_for(app, hr))
 
 
 def _set_up(office) -> Panel:
     c, r = office["client"], office["round"]
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/panels", data={
-        "name": "คณะกรรมการสัมภาษณ์ชุดที่ 1", "quorum": 3, "aggregate": "mean",
-        "spread_threshold": "15", "mode": "online",
-        "meeting_link": "https://meet.example.test/p1", "room": ""})
+    resp = c.post(
+        f"/hr/rounds/{r.id}/interviews/panels",
+        data={
+            "name": "คณะกรรมการสัมภาษณ์ชุดที่ 1",
+            "quorum": 3,
+            "aggregate": "mean",
+            "spread_threshold": "15",
+            "mode": "online",
+            "meeting_link": "https://meet.example.test/p1",
+            "room": "",
+        },
+    )
     assert resp.status_code == 302
     panel = _db.session.scalar(select(Panel).where(Panel.round_id == r.id))
     for i, judge in enumerate(office["judges"]):
-        resp = c.post(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/members", data={
-            f"m{panel.id}-user_id": judge.id, f"m{panel.id}-role": "chair" if i == 0 else "member"})
+        resp = c.post(
+            f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/members",
+            data={f"m{panel.id}-user_id": judge.id, f"m{panel.id}-role": "chair" if i == 0 else "member"},
+        )
         assert resp.status_code == 302
     return panel
 
 
 # ---- HR ---------------------------------------------------------------------------------
+
 
 def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
     c, r, apps = office["client"], office["round"], office["apps"]
@@ -95,13 +130,19 @@ def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
     page = text(c.get(f"/hr/rounds/{r.id}/interviews"))
     assert "คณะกรรมการสัมภาษณ์ชุดที่ 1" in page and "กรรมการ คนที่1" in page
     assert panel.quorum == 3 and len(panel.members) == 3
-    assert _db.session.scalar(select(PanelMember.user_id).where(
-        PanelMember.panel_id == panel.id, PanelMember.role == "chair")) == office["judges"][0].id
+    assert (
+        _db.session.scalar(
+            select(PanelMember.user_id).where(PanelMember.panel_id == panel.id, PanelMember.role == "chair")
+        )
+        == office["judges"][0].id
+    )
 
     # a second chair is refused, next to the field
     extra = make.user(Role.PANEL)
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/members",
-                  data={f"m{panel.id}-user_id": extra.id, f"m{panel.id}-role": "chair"})
+    resp = c.post(
+        f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/members",
+        data={f"m{panel.id}-user_id": extra.id, f"m{panel.id}-role": "chair"},
+    )
     assert resp.status_code == 409 and "The panel already has a chair." in text(resp)
 
     # the standard rubric, then a criterion with a bad code
@@ -109,19 +150,27 @@ def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
     page = text(c.get(f"/hr/rounds/{r.id}/interviews"))
     assert "ความรู้ที่ใช้ในการปฏิบัติงาน" in page or "Knowledge for the job" in page
     assert len(_db.session.scalars(select(RubricCriterion)).all()) == 5
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/rubric/criteria", data={
-        "code": "Bad Code", "title_th": "ภาวะผู้นำ", "max_points": "10", "descriptors": ""})
+    resp = c.post(
+        f"/hr/rounds/{r.id}/interviews/rubric/criteria",
+        data={"code": "Bad Code", "title_th": "ภาวะผู้นำ", "max_points": "10", "descriptors": ""},
+    )
     assert resp.status_code == 422 and "lower-case letters" in text(resp)
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/rubric/criteria", data={
-        "code": "leadership", "title_th": "ภาวะผู้นำ", "title_en": "Leadership",
-        "max_points": "10", "descriptors": "10 | นำทีมได้ดี | Leads well\n5 | พอใช้ | Fair"})
+    resp = c.post(
+        f"/hr/rounds/{r.id}/interviews/rubric/criteria",
+        data={
+            "code": "leadership",
+            "title_th": "ภาวะผู้นำ",
+            "title_en": "Leadership",
+            "max_points": "10",
+            "descriptors": "10 | นำทีมได้ดี | Leads well\n5 | พอใช้ | Fair",
+        },
+    )
     assert resp.status_code == 302
     lead = _db.session.scalar(select(RubricCriterion).where(RubricCriterion.code == "leadership"))
     assert lead.descriptors[0] == {"points": 10, "th": "นำทีมได้ดี", "en": "Leads well"}
 
     # slots: a bad break is refused; then two days of 09:00-11:00 with a break
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/slots",
-                  data=slot_form(panel.id, breaks="noon"))
+    resp = c.post(f"/hr/rounds/{r.id}/interviews/slots", data=slot_form(panel.id, breaks="noon"))
     assert resp.status_code == 422 and "Write each break as 12:00-13:00." in text(resp)
     resp = c.post(f"/hr/rounds/{r.id}/interviews/slots", data=slot_form(panel.id))
     assert resp.status_code == 302
@@ -134,15 +183,16 @@ def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
 
     # automatic scheduling shows its report; a candidate who failed is named
     failed = approved(make, r, passed=False)
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule",
-                  data={"accommodation_extra_minutes": 15})
+    resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule", data={"accommodation_extra_minutes": 15})
     body = text(resp)
     assert resp.status_code == 200 and "3 candidates placed, 0 could not be placed." in body
     assert all(a.number in body for a in apps) and failed.number in body
     ivs = _db.session.scalars(select(Interview).order_by(Interview.id)).all()
     assert [iv.application_id for iv in ivs] == [a.id for a in apps]
-    assert _db.session.scalar(select(OutboxEmail).where(
-        OutboxEmail.to_address == apps[0].candidate.email)) is not None
+    assert (
+        _db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == apps[0].candidate.email))
+        is not None
+    )
 
     # the schedule table and the daily PDF
     page = text(c.get(f"/hr/rounds/{r.id}/interviews"))
@@ -150,8 +200,7 @@ def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
     pdf = c.get(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/schedule-{MONDAY}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    assert c.get(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/schedule-x.pdf"
-                 ).status_code == 404
+    assert c.get(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/schedule-x.pdf").status_code == 404
 
     # once a candidate is booked in it, a slot cannot be cancelled; a free one can
     resp = c.post(f"/hr/rounds/{r.id}/interviews/slots/{ivs[0].slot_id}/cancel")
@@ -164,10 +213,11 @@ def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
 def test_unplaced_candidates_are_reported_with_the_reason(office):
     c, r = office["client"], office["round"]
     panel = _set_up(office)
-    c.post(f"/hr/rounds/{r.id}/interviews/slots", data=slot_form(
-        panel.id, end_date=MONDAY.isoformat(), day_end="10:00", breaks=""))
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule",
-                  data={"accommodation_extra_minutes": 15})
+    c.post(
+        f"/hr/rounds/{r.id}/interviews/slots",
+        data=slot_form(panel.id, end_date=MONDAY.isoformat(), day_end="10:00", breaks=""),
+    )
+    resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule", data={"accommodation_extra_minutes": 15})
     body = text(resp)
     assert "2 candidates placed, 1 could not be placed." in body
     assert office["apps"][2].number in body and "No free slot is left." in body
@@ -175,13 +225,21 @@ def test_unplaced_candidates_are_reported_with_the_reason(office):
 
 def test_panel_not_ready_is_refused_with_the_problem(office):
     c, r = office["client"], office["round"]
-    c.post(f"/hr/rounds/{r.id}/interviews/panels", data={
-        "name": "ชุดที่ 2", "quorum": 3, "aggregate": "mean", "spread_threshold": "15",
-        "mode": "onsite", "meeting_link": "", "room": "ห้อง 301"})
+    c.post(
+        f"/hr/rounds/{r.id}/interviews/panels",
+        data={
+            "name": "ชุดที่ 2",
+            "quorum": 3,
+            "aggregate": "mean",
+            "spread_threshold": "15",
+            "mode": "onsite",
+            "meeting_link": "",
+            "room": "ห้อง 301",
+        },
+    )
     page = text(c.get(f"/hr/rounds/{r.id}/interviews"))
     assert "The panel has no chair." in page
-    resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule",
-                  data={"accommodation_extra_minutes": 15})
+    resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule", data={"accommodation_extra_minutes": 15})
     assert resp.status_code == 409 and "is not ready" in text(resp)
 
 
@@ -190,32 +248,44 @@ def test_other_agency_and_candidates_are_refused(app, office, make):
     panel = _set_up(office)
     stranger = make.client_for(app, make.hr(make.agency()))
     assert stranger.get(f"/hr/rounds/{r.id}/interviews").status_code == 403
-    assert stranger.post(f"/hr/rounds/{r.id}/interviews/panels",
-                         data={"name": "x", "quorum": 3, "aggregate": "mean",
-                               "spread_threshold": 15, "mode": "online"}).status_code == 403
-    assert stranger.post(f"/hr/rounds/{r.id}/interviews/slots",
-                         data=slot_form(panel.id)).status_code == 403
-    assert stranger.get(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/schedule-"
-                        f"{MONDAY}.pdf").status_code == 403
+    assert (
+        stranger.post(
+            f"/hr/rounds/{r.id}/interviews/panels",
+            data={"name": "x", "quorum": 3, "aggregate": "mean", "spread_threshold": 15, "mode": "online"},
+        ).status_code
+        == 403
+    )
+    assert stranger.post(f"/hr/rounds/{r.id}/interviews/slots", data=slot_form(panel.id)).status_code == 403
+    assert (
+        stranger.get(f"/hr/rounds/{r.id}/interviews/panels/{panel.id}/schedule-{MONDAY}.pdf").status_code
+        == 403
+    )
     assert _db.session.scalar(select(InterviewSlot)) is None
     cand = make.client_for(app, office["apps"][0].candidate)
     assert cand.get(f"/hr/rounds/{r.id}/interviews").status_code == 403
     # a panel of one round is not reachable through another round of the same agency
     other_round = make.round_(office["agency"], mode=Mode.SELECTION)
-    assert office["client"].post(
-        f"/hr/rounds/{other_round.id}/interviews/panels/{panel.id}/members",
-        data={f"m{panel.id}-user_id": make.user(Role.PANEL).id}).status_code == 404
+    assert (
+        office["client"]
+        .post(
+            f"/hr/rounds/{other_round.id}/interviews/panels/{panel.id}/members",
+            data={f"m{panel.id}-user_id": make.user(Role.PANEL).id},
+        )
+        .status_code
+        == 404
+    )
 
 
 # ---- candidates -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def scheduled(app, office, make):
     panel = _set_up(office)
-    office["client"].post(f"/hr/rounds/{office['round'].id}/interviews/slots",
-                          data=slot_form(panel.id))
-    office["client"].post(f"/hr/rounds/{office['round'].id}/interviews/auto-schedule",
-                          data={"accommodation_extra_minutes": 15})
+    office["client"].post(f"/hr/rounds/{office['round'].id}/interviews/slots", data=slot_form(panel.id))
+    office["client"].post(
+        f"/hr/rounds/{office['round'].id}/interviews/auto-schedule", data={"accommodation_extra_minutes": 15}
+    )
     ivs = _db.session.scalars(select(Interview).order_by(Interview.id)).all()
     clients = [make.client_for(app, a.candidate) for a in office["apps"]]
     return dict(office, panel=panel, ivs=ivs, clients=clients)
@@ -252,8 +322,9 @@ def test_candidate_moves_to_a_free_slot_until_the_cut_off(scheduled):
     iv, theirs = scheduled["ivs"][0], scheduled["ivs"][1]
     page = me.get(f"/interviews/{iv.id}/move")
     assert page.status_code == 200
-    free = _db.session.scalars(select(InterviewSlot).where(
-        ~InterviewSlot.interview.has()).order_by(InterviewSlot.starts_at)).all()
+    free = _db.session.scalars(
+        select(InterviewSlot).where(~InterviewSlot.interview.has()).order_by(InterviewSlot.starts_at)
+    ).all()
     assert len(free) == 3
     assert "10 November 2026, 09:00–09:30" in text(page)
 
@@ -263,13 +334,16 @@ def test_candidate_moves_to_a_free_slot_until_the_cut_off(scheduled):
     resp = me.post(f"/interviews/{iv.id}/move", data={})
     assert resp.status_code == 422 and "Choose a slot." in text(resp)
 
-    resp = me.post(f"/interviews/{iv.id}/move", data={"slot_id": free[-1].id},
-                   follow_redirects=True)
+    resp = me.post(f"/interviews/{iv.id}/move", data={"slot_id": free[-1].id}, follow_redirects=True)
     assert "Your interview has moved to" in text(resp)
     moved = _db.session.get(Interview, iv.id)
     assert moved.slot_id == free[-1].id and moved.moves == 1 and moved.status == "confirmed"
-    assert _db.session.scalar(select(OutboxEmail).where(
-        OutboxEmail.dedupe_key == f"interview:{iv.id}:v1:candidate")) is not None
+    assert (
+        _db.session.scalar(
+            select(OutboxEmail).where(OutboxEmail.dedupe_key == f"interview:{iv.id}:v1:candidate")
+        )
+        is not None
+    )
 
     # within 48 hours of the interview: no more moves
     clock.set_now(moved.slot.starts_at - timedelta(hours=47))
@@ -285,21 +359,33 @@ def test_candidate_declares_times_they_cannot_attend(app, scheduled, make):
     me = scheduled["clients"][0]
     app_ = scheduled["apps"][0]
     prefix = f"u{app_.id}-"
-    resp = me.post(f"/interviews/applications/{app_.id}/unavailable", data={
-        prefix + "starts_at": "2026-11-09T12:00", prefix + "ends_at": "2026-11-09T08:00"})
+    resp = me.post(
+        f"/interviews/applications/{app_.id}/unavailable",
+        data={prefix + "starts_at": "2026-11-09T12:00", prefix + "ends_at": "2026-11-09T08:00"},
+    )
     assert resp.status_code == 422 and "The end must be after the start." in text(resp)
-    resp = me.post(f"/interviews/applications/{app_.id}/unavailable", data={
-        prefix + "starts_at": "2026-11-09T08:00", prefix + "ends_at": "2026-11-09T12:00",
-        prefix + "note": "ติดธุระ"}, follow_redirects=True)
+    resp = me.post(
+        f"/interviews/applications/{app_.id}/unavailable",
+        data={
+            prefix + "starts_at": "2026-11-09T08:00",
+            prefix + "ends_at": "2026-11-09T12:00",
+            prefix + "note": "ติดธุระ",
+        },
+        follow_redirects=True,
+    )
     assert "has been recorded" in text(resp)
     row = _db.session.scalar(select(Unavailability))
     assert row.starts_at == datetime(2026, 11, 9, 1, 0, tzinfo=UTC)  # 08:00 Bangkok
     # it clashes with the interview already set: the page says so
     assert "falls in a time you declared" in text(resp)
     other = scheduled["clients"][1]
-    assert other.post(f"/interviews/applications/{app_.id}/unavailable", data={
-        prefix + "starts_at": "2026-11-09T08:00", prefix + "ends_at": "2026-11-09T12:00"}
-    ).status_code == 403
+    assert (
+        other.post(
+            f"/interviews/applications/{app_.id}/unavailable",
+            data={prefix + "starts_at": "2026-11-09T08:00", prefix + "ends_at": "2026-11-09T12:00"},
+        ).status_code
+        == 403
+    )
     assert other.post(f"/interviews/unavailable/{row.id}/withdraw").status_code == 403
     assert me.post(f"/interviews/unavailable/{row.id}/withdraw").status_code == 302
     assert _db.session.scalar(select(Unavailability)) is None
@@ -326,9 +412,9 @@ def test_candidate_checks_in_on_the_day(scheduled):
     resp = me.post(f"/interviews/{iv.id}/check-in", follow_redirects=True)
     assert "You have checked in." in text(resp)
     checked = _db.session.get(Interview, iv.id)
-    assert checked.status == "checked_in" and checked.checked_in_at == start - timedelta(
-        minutes=10)
+    assert checked.status == "checked_in" and checked.checked_in_at == start - timedelta(minutes=10)
     from app.interviews.schedule import waiting_candidates
+
     assert waiting_candidates(scheduled["panel"], MONDAY) == [checked]
 
 

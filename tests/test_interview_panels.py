@@ -1,5 +1,6 @@
 """Part C panels (services.py): panels, members and the rubric; conflicts of interest, the
 quorum and the chair's substitutes (who may be busy on another panel)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -19,10 +20,10 @@ FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_cloc
 
 # ---- panels, members, rubric -------------------------------------------------------------
 
+
 def test_panel_is_created_by_hr_of_the_round_with_defaults_and_audit(db, make):
     w = World(make, n=0)
-    assert (w.panel.quorum, w.panel.aggregate, w.panel.spread_threshold) == (3, "mean",
-                                                                             Decimal("15.00"))
+    assert (w.panel.quorum, w.panel.aggregate, w.panel.spread_threshold) == (3, "mean", Decimal("15.00"))
     assert services.chair_of(w.panel) == w.chair
     assert services.panel_problems(w.panel) == []
     assert audits(db, "panel.create") == 1 and audits(db, "panel.add_member") == 3
@@ -70,19 +71,30 @@ def test_members_need_the_panel_role_and_one_chair_only(db, make):
 def test_default_rubric_has_five_thai_criteria_of_twenty_and_locks_once_scored(db, make):
     w = World(make, n=1)
     rubric = services.use_default_rubric(w.round, w.hr)
-    assert [c.code for c in rubric.criteria] == ["knowledge", "experience", "reasoning",
-                                                 "communication", "ethics"]
-    assert all(c.max_points == Decimal("20") and c.title_th and c.descriptors
-               for c in rubric.criteria)
+    assert [c.code for c in rubric.criteria] == [
+        "knowledge",
+        "experience",
+        "reasoning",
+        "communication",
+        "ethics",
+    ]
+    assert all(c.max_points == Decimal("20") and c.title_th and c.descriptors for c in rubric.criteria)
     assert rubric.criteria[0].title_th == "ความรู้ที่ใช้ในการปฏิบัติงาน"
     assert services.rubric_total(rubric) == Decimal("100")
-    services.add_criterion(w.round, w.hr, code="leadership", title_th="ภาวะผู้นำ",
-                           max_points="10", descriptors=[{"points": 10, "th": "ดีมาก"}])
+    services.add_criterion(
+        w.round,
+        w.hr,
+        code="leadership",
+        title_th="ภาวะผู้นำ",
+        max_points="10",
+        descriptors=[{"points": 10, "th": "ดีมาก"}],
+    )
     with pytest.raises(ValidationFailed):
         services.add_criterion(w.round, w.hr, code="leadership", title_th="ซ้ำ", max_points=5)
     with pytest.raises(ValidationFailed) as err:
-        services.add_criterion(w.round, w.hr, code="x", title_th="x", max_points=5,
-                               descriptors=[{"points": 9, "th": "เกิน"}])
+        services.add_criterion(
+            w.round, w.hr, code="x", title_th="x", max_points=5, descriptors=[{"points": 9, "th": "เกิน"}]
+        )
     assert err.value.field == "descriptors"
     services.remove_criterion(w.round, w.hr, rubric.criteria[-1].id)
     assert len(services.rubric_of(w.round).criteria) == 5
@@ -90,19 +102,24 @@ def test_default_rubric_has_five_thai_criteria_of_twenty_and_locks_once_scored(d
     w.slots()
     w.schedule()
     iv = db.session.scalar(select(Interview))
-    db.session.add(CriterionScore(interview_id=iv.id, user_id=w.chair.id,
-                                  criterion_id=rubric.criteria[0].id, points=Decimal("10")))
+    db.session.add(
+        CriterionScore(
+            interview_id=iv.id, user_id=w.chair.id, criterion_id=rubric.criteria[0].id, points=Decimal("10")
+        )
+    )
     db.session.commit()
     assert services.rubric_locked(w.round)
     with pytest.raises(NotAllowed):
         services.use_default_rubric(w.round, w.hr)
     with pytest.raises(NotAllowed):  # nor the way scores combine
-        services.update_panel(w.panel, w.hr, name="x", quorum=2, aggregate="mean",
-                              spread_threshold=15, mode="online")
+        services.update_panel(
+            w.panel, w.hr, name="x", quorum=2, aggregate="mean", spread_threshold=15, mode="online"
+        )
     assert audits(db, "rubric.set") == 1 and audits(db, "rubric.add_criterion") == 1
 
 
 # ---- conflicts, quorum, substitutes ------------------------------------------------------
+
 
 def _one_interview(db, make, **kw):
     w = World(make, n=1, **kw)
@@ -158,8 +175,9 @@ def test_substitute_busy_on_another_panel_at_that_time_is_refused(db, make):
     w.slots(panel=other)
     w.applicant()
     w.schedule()
-    other_iv = db.session.scalar(select(Interview).join(InterviewSlot).where(
-        InterviewSlot.panel_id == other.id))
+    other_iv = db.session.scalar(
+        select(Interview).join(InterviewSlot).where(InterviewSlot.panel_id == other.id)
+    )
     assert other_iv.slot.starts_at == iv.slot.starts_at
     with pytest.raises(NotAllowed) as err:
         services.name_substitute(iv, w.chair, busy)

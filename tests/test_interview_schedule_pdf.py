@@ -1,4 +1,5 @@
 """The daily interview schedule of a panel (schedule_pdf.py), in Thai."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,6 +15,7 @@ FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_cloc
 
 # ---- the daily schedule PDF --------------------------------------------------------------
 
+
 def test_daily_schedule_pdf_lists_the_panel_day_in_thai(db, make, tmp_path):
     w = World(make, n=2)
     w.applicant(extra_time="approved")
@@ -27,12 +29,27 @@ def test_daily_schedule_pdf_lists_the_panel_day_in_thai(db, make, tmp_path):
     assert data.members[0][0] == "ประธานกรรมการ"
     pdf = daily_schedule_pdf(w.panel, MONDAY)
     assert pdf.startswith(b"%PDF")
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
+
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "2569" in text and w.apps[0].number in text.replace("\n", "")
     if shutil.which("pdftoppm"):  # it renders (the PNG was looked at while writing this)
         (tmp_path / "s.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1",
-                        str(tmp_path / "s.pdf"), str(tmp_path / "s")], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "40",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(tmp_path / "s.pdf"),
+                str(tmp_path / "s"),
+            ],
+            check=True,
+        )
         assert list(tmp_path.glob("s*.png"))

@@ -1,5 +1,6 @@
 """List use across agencies (การขอใช้บัญชี): browse, request, approve or reject, call within the
 approved vacancies; and two agencies calling from one list never take the same candidate."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,15 @@ from app.common.clock import today_bangkok
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.extensions import db as _db
 from app.merit import list_use, offers
-from app.merit.models import (EntryStatus, ListStatus, ListUseRequest, MeritEntry, MeritList,
-                              Offer, OfferStatus)
+from app.merit.models import (
+    EntryStatus,
+    ListStatus,
+    ListUseRequest,
+    MeritEntry,
+    MeritList,
+    Offer,
+    OfferStatus,
+)
 from app.notifications.models import OutboxEmail
 from app.uploads import services as uploads
 
@@ -44,13 +52,13 @@ def approved_request(make, ml, vacancies=3):
 
 
 def use_call(req, hr, n=1, **kw):
-    return offers.call_next(req.merit_list, hr, n, position_id=req.position_id, list_use=req,
-                            **kw)
+    return offers.call_next(req.merit_list, hr, n, position_id=req.position_id, list_use=req, **kw)
 
 
 def no_entry_offered_twice() -> None:
-    twice = _db.session.execute(select(Offer.entry_id, func.count(Offer.id))
-                                .group_by(Offer.entry_id).having(func.count(Offer.id) > 1)).all()
+    twice = _db.session.execute(
+        select(Offer.entry_id, func.count(Offer.id)).group_by(Offer.entry_id).having(func.count(Offer.id) > 1)
+    ).all()
     assert twice == []
 
 
@@ -61,14 +69,22 @@ def test_hr_of_another_agency_browses_the_usable_lists_with_filters(app, make):
     civil = published_list(make, size=2)
     civil.round.position.qualifications_th = "ปริญญาตรี สาขาวิศวกรรมโยธา"
     computer_agency = make.agency()
-    computer = published_list(make, computer_agency, size=2, position=make.position(
-        computer_agency, title_th="นักวิชาการคอมพิวเตอร์", title_en="Computer Technical Officer"))
+    computer = published_list(
+        make,
+        computer_agency,
+        size=2,
+        position=make.position(
+            computer_agency, title_th="นักวิชาการคอมพิวเตอร์", title_en="Computer Technical Officer"
+        ),
+    )
     computer.round.position.qualifications_th = "ปริญญาตรี สาขาวิทยาการคอมพิวเตอร์"
     _db.session.commit()
-    hidden = [published_list(make, size=1, valid_days=-1),
-              published_list(make, size=1, status=ListStatus.DRAFT),
-              published_list(make, size=1, status=ListStatus.CANCELLED),
-              published_list(make, size=1, status=ListStatus.SUPERSEDED)]
+    hidden = [
+        published_list(make, size=1, valid_days=-1),
+        published_list(make, size=1, status=ListStatus.DRAFT),
+        published_list(make, size=1, status=ListStatus.CANCELLED),
+        published_list(make, size=1, status=ListStatus.SUPERSEDED),
+    ]
     _agency, hr, _pos = other_agency(make)
     c = make.client_for(app, hr)
 
@@ -106,14 +122,20 @@ def test_another_agency_requests_the_owner_approves_and_it_calls_in_rank_order(a
     c = make.client_for(app, hr)
     resp = c.get(f"/hr/list-use/lists/{ml.id}/request")
     assert resp.status_code == 200 and ml.title_en in page(resp)
-    resp = c.post(f"/hr/list-use/lists/{ml.id}/request", data={
-        "position_id": str(position.id), "vacancies": "2",
-        "justification": "เขตขาดวิศวกรโยธา 2 อัตรา"}, follow_redirects=True)
+    resp = c.post(
+        f"/hr/list-use/lists/{ml.id}/request",
+        data={"position_id": str(position.id), "vacancies": "2", "justification": "เขตขาดวิศวกรโยธา 2 อัตรา"},
+        follow_redirects=True,
+    )
     text = page(resp)
     assert "Your request has been sent to" in text and "Awaiting decision" in text
     req = _db.session.scalar(select(ListUseRequest))
     assert (req.status, req.agency_id, req.position_id, req.vacancies) == (
-        "pending", agency.id, position.id, 2)
+        "pending",
+        agency.id,
+        position.id,
+        2,
+    )
     assert [a.action for a in entries_for("list_use_requests", req.id)] == ["list_use.request"]
     # Not approved yet: no calling.
     with pytest.raises(NotAllowed):
@@ -124,8 +146,11 @@ def test_another_agency_requests_the_owner_approves_and_it_calls_in_rank_order(a
     text = page(oc.get(f"/hr/lists/{ml.id}/offers"))
     assert "Requests from other agencies to use this list" in text
     assert "เขตขาดวิศวกรโยธา 2 อัตรา" in text and agency.name_en in text
-    resp = oc.post(f"/hr/list-use/requests/{req.id}/decide",
-                   data={f"decide{req.id}-approve": "Approve"}, follow_redirects=True)
+    resp = oc.post(
+        f"/hr/list-use/requests/{req.id}/decide",
+        data={f"decide{req.id}-approve": "Approve"},
+        follow_redirects=True,
+    )
     assert f"The request of {agency.name_en} has been approved." in page(resp)
     _db.session.refresh(req)
     assert req.status == "approved" and req.decided_by_id == owner.id
@@ -134,15 +159,16 @@ def test_another_agency_requests_the_owner_approves_and_it_calls_in_rank_order(a
 
     text = page(c.get(f"/hr/list-use/requests/{req.id}"))
     assert "2 of the approved vacancies have no pending or accepted offer yet." in text
-    resp = c.post(f"/hr/list-use/requests/{req.id}/call", data={
-        "n": "1", "report_days": "10", "documents_required": ["id_card"]},
-        follow_redirects=True)
+    resp = c.post(
+        f"/hr/list-use/requests/{req.id}/call",
+        data={"n": "1", "report_days": "10", "documents_required": ["id_card"]},
+        follow_redirects=True,
+    )
     text = page(resp)
     assert "1 candidate has been called." in text
     [offer] = _db.session.scalars(select(Offer))
     assert offer.entry.rank == 2  # rank 1 was no longer available
-    assert (offer.agency_id, offer.position_id, offer.list_use_id) == (agency.id, position.id,
-                                                                       req.id)
+    assert (offer.agency_id, offer.position_id, offer.list_use_id) == (agency.id, position.id, req.id)
     assert "1 of the approved vacancies" in text
     # The candidate sees the calling agency; the owner sees who called whom.
     ct = page(make.client_for(app, offer.entry.candidate).get("/offers"))
@@ -151,14 +177,15 @@ def test_another_agency_requests_the_owner_approves_and_it_calls_in_rank_order(a
     assert agency.name_en in ot and offer.entry.candidate.display_name("en") in ot
     assert offers.list_usage(ml)["remaining"] == 2
     assert [a.action for a in entries_for("list_use_requests", req.id)] == [
-        "list_use.request", "list_use.approve"]
+        "list_use.request",
+        "list_use.approve",
+    ]
     # The requester's page lists its requests with their status.
     assert "Approved" in page(c.get("/hr/list-use"))
 
 
 def entry(ml, rank):
-    return _db.session.scalar(select(MeritEntry).where(MeritEntry.list_id == ml.id,
-                                                       MeritEntry.rank == rank))
+    return _db.session.scalar(select(MeritEntry).where(MeritEntry.list_id == ml.id, MeritEntry.rank == rank))
 
 
 def test_the_owner_rejects_with_a_reason(app, make):
@@ -172,23 +199,29 @@ def test_the_owner_rejects_with_a_reason(app, make):
     assert "Give the reason for rejecting the request." in page(resp)
     _db.session.refresh(req)
     assert req.status == "pending"
-    resp = oc.post(url, data={f"decide{req.id}-reject": "Reject",
-                              f"decide{req.id}-reason": "ตำแหน่งไม่เทียบเท่า"},
-                   follow_redirects=True)
+    resp = oc.post(
+        url,
+        data={f"decide{req.id}-reject": "Reject", f"decide{req.id}-reason": "ตำแหน่งไม่เทียบเท่า"},
+        follow_redirects=True,
+    )
     assert f"The request of {agency.name_en} has been rejected." in page(resp)
     _db.session.refresh(req)
     assert req.status == "rejected" and req.decision_reason == "ตำแหน่งไม่เทียบเท่า"
     text = page(make.client_for(app, hr).get("/hr/list-use"))
     assert "Rejected" in text and "ตำแหน่งไม่เทียบเท่า" in text
-    assert _db.session.scalar(select(OutboxEmail.dedupe_key).where(
-        OutboxEmail.user_id == hr.id)) == f"list-use:{req.id}:rejected"
+    assert (
+        _db.session.scalar(select(OutboxEmail.dedupe_key).where(OutboxEmail.user_id == hr.id))
+        == f"list-use:{req.id}:rejected"
+    )
     # Decided once: no second decision, and no calling under a rejected request.
     resp = oc.post(url, data={f"decide{req.id}-approve": "Approve"})
     assert resp.status_code == 409 and "already been decided" in page(resp)
     with pytest.raises(NotAllowed):
         use_call(req, hr)
     assert [a.action for a in entries_for("list_use_requests", req.id)] == [
-        "list_use.request", "list_use.reject"]
+        "list_use.request",
+        "list_use.reject",
+    ]
 
 
 def test_request_and_decision_refusals(app, make):
@@ -233,11 +266,13 @@ def test_request_and_decision_refusals(app, make):
     # Only the owner's HR decides.
     for stranger in (hr, make.hr(make.agency())):
         resp = make.client_for(app, stranger).post(
-            f"/hr/list-use/requests/{req.id}/decide", data={f"decide{req.id}-approve": "1"})
+            f"/hr/list-use/requests/{req.id}/decide", data={f"decide{req.id}-approve": "1"}
+        )
         assert resp.status_code == 403
     # Another agency cannot see the request's page; the requester can.
-    assert make.client_for(app, make.hr(make.agency())).get(
-        f"/hr/list-use/requests/{req.id}").status_code == 403
+    assert (
+        make.client_for(app, make.hr(make.agency())).get(f"/hr/list-use/requests/{req.id}").status_code == 403
+    )
     assert c.get(f"/hr/list-use/requests/{req.id}").status_code == 200
 
 
@@ -266,17 +301,27 @@ def test_calls_under_a_request_stay_within_its_approved_vacancies(app, make):
         offers.call_next(ml, hr2, 1, position_id=make.position(hr2.agency).id, list_use=req2)
     # The owner itself is not limited by the requests' vacancies.
     owner = owner_hr(make, ml)
-    assert [o.entry.rank for o in offers.call_next(
-        ml, owner, 3, position_id=ml.round.position_id)] == [4, 5, 6]
+    assert [o.entry.rank for o in offers.call_next(ml, owner, 3, position_id=ml.round.position_id)] == [
+        4,
+        5,
+        6,
+    ]
     assert statuses(ml) == ["waived", "called", "called", "called", "called", "called"]
 
 
 def application_document(person, entry_, text: str) -> Document:
     """A PDF the candidate attached to the application (the applying journey is elsewhere)."""
     sf = uploads.store(pdf_bytes(text), f"{text}.pdf")
-    doc = Document(owner_id=person.id, application_id=entry_.application_id, kind="transcript",
-                   original_name=sf.original_name, stored_name=sf.stored_name,
-                   content_type=sf.content_type, size=sf.size, sha256=sf.sha256)
+    doc = Document(
+        owner_id=person.id,
+        application_id=entry_.application_id,
+        kind="transcript",
+        original_name=sf.original_name,
+        stored_name=sf.stored_name,
+        content_type=sf.content_type,
+        size=sf.size,
+        sha256=sf.sha256,
+    )
     _db.session.add(doc)
     _db.session.commit()
     return doc
@@ -292,8 +337,7 @@ def test_an_agency_that_called_a_candidate_downloads_their_application_documents
     outsider = make.client_for(app, make.hr(make.agency()))
     # Not called yet: the documents are the owner agency's business only.
     assert c.get(f"/documents/{transcript.id}").status_code == 403
-    assert make.client_for(app, owner_hr(make, ml)).get(
-        f"/documents/{transcript.id}").status_code == 200
+    assert make.client_for(app, owner_hr(make, ml)).get(f"/documents/{transcript.id}").status_code == 200
 
     [offer] = use_call(req, hr, 1, documents_required=["medical_certificate"])
     resp = c.get(f"/documents/{transcript.id}")
@@ -301,9 +345,12 @@ def test_an_agency_that_called_a_candidate_downloads_their_application_documents
     assert c.get(f"/documents/{other.id}").status_code == 403  # rank 2 was not called
     assert outsider.get(f"/documents/{transcript.id}").status_code == 403
     # The candidate reports in: the calling agency sees the new file on its request's page.
-    offers.accept_offer(offer, first.candidate, today_bangkok() + timedelta(days=20),
-                        [offers.Upload("medical_certificate", pdf_bytes("ใบรับรองแพทย์"),
-                                       "ใบรับรองแพทย์.pdf")])
+    offers.accept_offer(
+        offer,
+        first.candidate,
+        today_bangkok() + timedelta(days=20),
+        [offers.Upload("medical_certificate", pdf_bytes("ใบรับรองแพทย์"), "ใบรับรองแพทย์.pdf")],
+    )
     [medical] = offers.offer_documents(offer)
     text = page(c.get(f"/hr/list-use/requests/{req.id}"))
     assert "ใบรับรองแพทย์.pdf" in text and f"/documents/{medical.id}" in text
@@ -349,22 +396,24 @@ def test_two_agencies_taking_turns_never_take_the_same_candidate(make):
     assert offers.list_usage(ml)["pending"] == 40
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason=(
-    "the concurrent-call test needs PostgreSQL (row locks, real concurrent transactions): run "
-    "with DATABASE_URL=postgresql+psycopg://... ; SQLite serializes all writers"))
+@pytest.mark.skipif(
+    not IS_POSTGRES,
+    reason=(
+        "the concurrent-call test needs PostgreSQL (row locks, real concurrent transactions): run "
+        "with DATABASE_URL=postgresql+psycopg://... ; SQLite serializes all writers"
+    ),
+)
 def test_two_agencies_calling_at_the_same_instant_never_take_the_same_candidate(app, make):
     ml = published_list(make, size=40)
     owner = owner_hr(make, ml)
     req, user = approved_request(make, ml, vacancies=40)
-    ids = {"list": ml.id, "position": ml.round.position_id, "req": req.id,
-           "req_position": req.position_id}
+    ids = {"list": ml.id, "position": ml.round.position_id, "req": req.id, "req_position": req.position_id}
     rounds = 20
     barrier = threading.Barrier(2)
     taken: dict[str, list[list[int]]] = {"owner": [], "user": []}
     errors: list[BaseException] = []
 
-    def agency_calls(name: str, user_id: int, use_id: int | None, position_id: int, n: int,
-                     rounds: int):
+    def agency_calls(name: str, user_id: int, use_id: int | None, position_id: int, n: int, rounds: int):
         with app.app_context():  # its own session and connection, as another process would
             try:
                 for _round in range(rounds):
@@ -373,8 +422,7 @@ def test_two_agencies_calling_at_the_same_instant_never_take_the_same_candidate(
                     merit_list = _db.session.get(MeritList, ids["list"])
                     actor = _db.session.get(User, user_id)
                     use = _db.session.get(ListUseRequest, use_id) if use_id else None
-                    made = offers.call_next(merit_list, actor, n, position_id=position_id,
-                                            list_use=use)
+                    made = offers.call_next(merit_list, actor, n, position_id=position_id, list_use=use)
                     taken[name].append([o.entry.rank for o in made])
             except BaseException as exc:  # report it in the main thread
                 errors.append(exc)
@@ -383,10 +431,12 @@ def test_two_agencies_calling_at_the_same_instant_never_take_the_same_candidate(
                 _db.session.remove()
 
     def run(n: int, rounds: int):
-        threads = [threading.Thread(target=agency_calls, args=(
-                       "owner", owner.id, None, ids["position"], n, rounds)),
-                   threading.Thread(target=agency_calls, args=(
-                       "user", user.id, ids["req"], ids["req_position"], n, rounds))]
+        threads = [
+            threading.Thread(target=agency_calls, args=("owner", owner.id, None, ids["position"], n, rounds)),
+            threading.Thread(
+                target=agency_calls, args=("user", user.id, ids["req"], ids["req_position"], n, rounds)
+            ),
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -402,15 +452,22 @@ def test_two_agencies_calling_at_the_same_instant_never_take_the_same_candidate(
     no_entry_offered_twice()
     assert _db.session.scalar(select(func.count(Offer.id))) == 40
     assert statuses(ml) == ["called"] * 40
-    owner_offers = _db.session.scalar(select(func.count(Offer.id)).where(
-        Offer.list_use_id.is_(None)))
-    assert owner_offers == sum(len(r) for r in taken["owner"]) == 40 - sum(
-        len(r) for r in taken["user"])
-    assert _db.session.scalar(select(func.count(OutboxEmail.id)).where(
-        OutboxEmail.dedupe_key.like("offer:%"))) == 40
+    owner_offers = _db.session.scalar(select(func.count(Offer.id)).where(Offer.list_use_id.is_(None)))
+    assert owner_offers == sum(len(r) for r in taken["owner"]) == 40 - sum(len(r) for r in taken["user"])
+    assert (
+        _db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.dedupe_key.like("offer:%")))
+        == 40
+    )
     assert verify_chain().ok
-    assert offers.list_usage(ml) == {"total": 40, "called": 40, "pending": 40, "appointed": 0,
-                                     "waived": 0, "lapsed": 0, "remaining": 0}
+    assert offers.list_usage(ml) == {
+        "total": 40,
+        "called": 40,
+        "pending": 40,
+        "appointed": 0,
+        "waived": 0,
+        "lapsed": 0,
+        "remaining": 0,
+    }
 
     # A second list, bigger calls (3 at a time) racing until it is empty and beyond: the
     # last calls find fewer than asked, then none.
@@ -430,8 +487,7 @@ def test_two_agencies_calling_at_the_same_instant_never_take_the_same_candidate(
 
     # Two cron runs of expire-offers at once lapse each offer exactly once.
     counts: list[dict] = []
-    clock.set_now(max(o.report_by for o in _db.session.scalars(select(Offer)))
-                  + timedelta(minutes=1))
+    clock.set_now(max(o.report_by for o in _db.session.scalars(select(Offer))) + timedelta(minutes=1))
 
     def cron():
         with app.app_context():
@@ -453,8 +509,6 @@ def test_two_agencies_calling_at_the_same_instant_never_take_the_same_candidate(
     assert not errors, errors
     assert sum(c["lapsed"] for c in counts) == 80
     _db.session.expire_all()
-    assert _db.session.scalar(select(func.count(Offer.id)).where(
-        Offer.status == OfferStatus.LAPSED)) == 80
-    lapses = _db.session.scalar(select(func.count(AuditEntry.id)).where(
-        AuditEntry.action == "offer.lapse"))
+    assert _db.session.scalar(select(func.count(Offer.id)).where(Offer.status == OfferStatus.LAPSED)) == 80
+    lapses = _db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "offer.lapse"))
     assert lapses == 80 and verify_chain().ok

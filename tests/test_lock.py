@@ -1,5 +1,6 @@
 """The lock file (requirements.lock, `make lock`) pins every dependency pyproject.toml names, so
 `make install` on a fresh machine installs the versions CI passed with."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,7 @@ def requirement_name(spec: str) -> str:
 def test_the_lock_pins_exactly_every_dependency_of_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     needed = {requirement_name(s) for s in project["dependencies"]}
-    needed |= {requirement_name(s) for group in project["optional-dependencies"].values()
-               for s in group}
+    needed |= {requirement_name(s) for group in project["optional-dependencies"].values() for s in group}
     pinned = {}
     for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):

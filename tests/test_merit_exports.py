@@ -4,6 +4,7 @@ The lists are made the way HR makes them (app/merit/generation.py and workflow.p
 approve, publish, correct); the candidates, applications and stage scores behind them are
 inserted in bulk.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,7 @@ import io
 import json
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -31,8 +32,8 @@ from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode, RoundStatus
 from app.scores.models import ScoreSource, StageScore
 
-PUBLISHED_AT = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # 1 ธันวาคม 2569, 10.00 Bangkok
-WINDOW = (datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc), datetime(2026, 10, 31, 9, 0, tzinfo=timezone.utc))
+PUBLISHED_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 1 ธันวาคม 2569, 10.00 Bangkok
+WINDOW = (datetime(2026, 10, 1, 2, 0, tzinfo=UTC), datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
 FIRST_NAMES = ["สมชาย", "น้ำฝน", "ปิยะพงษ์", "กัญญ์ณัฏฐ์", "ศุภฤกษ์", "อัญชลี", "ธีรวัฒน์", "ฐิติมา"]
 LAST_NAMES = ["ใจดี", "ศรีสุข", "วงศ์ใหญ่", "ประเสริฐวงศ์ศักดิ์", "ทองคำ", "แก้วมณี", "บุญมา"]
 
@@ -45,13 +46,19 @@ class Scene:
         self.agency = make.agency(name_th="สำนักงานเขตบางรัก")
         self.preparer = make.hr(self.agency)
         self.approver = make.hr(self.agency, approver=True)
-        position = make.position(self.agency, title_th="นักวิชาการคอมพิวเตอร์",
-                                 title_en="Computer Technical Officer")
+        position = make.position(
+            self.agency, title_th="นักวิชาการคอมพิวเตอร์", title_en="Computer Technical Officer"
+        )
         # Applications closed before the lists are made (the lists' gates wait for it).
-        self.round = make.round_(self.agency, mode=mode, position=position,
-                                 status=RoundStatus.IN_PROGRESS, opens_at=WINDOW[0],
-                                 closes_at=WINDOW[1],
-                                 title_th="การสอบแข่งขันเพื่อบรรจุบุคคลเข้ารับราชการ ครั้งที่ 1/2569")
+        self.round = make.round_(
+            self.agency,
+            mode=mode,
+            position=position,
+            status=RoundStatus.IN_PROGRESS,
+            opens_at=WINDOW[0],
+            closes_at=WINDOW[1],
+            title_th="การสอบแข่งขันเพื่อบรรจุบุคคลเข้ารับราชการ ครั้งที่ 1/2569",
+        )
         self.national_ids = add_scored_candidates(self.round, n)
 
     def publish(self, kind: str = ListKind.MERIT, at: datetime = PUBLISHED_AT) -> MeritList:
@@ -64,9 +71,14 @@ class Scene:
             return workflow.publish(draft, self.approver)
 
     def numbers_in_rank_order(self, merit_list: MeritList) -> list[str]:
-        return list(_db.session.scalars(
-            select(Application.number).join(MeritEntry, MeritEntry.application_id == Application.id)
-            .where(MeritEntry.list_id == merit_list.id).order_by(MeritEntry.rank)))
+        return list(
+            _db.session.scalars(
+                select(Application.number)
+                .join(MeritEntry, MeritEntry.application_id == Application.id)
+                .where(MeritEntry.list_id == merit_list.id)
+                .order_by(MeritEntry.rank)
+            )
+        )
 
 
 def add_scored_candidates(round_, n: int) -> list[str]:
@@ -74,32 +86,71 @@ def add_scored_candidates(round_, n: int) -> list[str]:
     repeat so that ties are broken by Part B and by application number. Returns their IDs."""
     first_user = (_db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1)) or 0) + 1
     ids = [nid.complete(f"3{round_.id:03d}{i:08d}") for i in range(n)]
-    _db.session.execute(insert(User), [
-        dict(id=first_user + i, email=f"c{round_.id}-{i}@example.test", password_hash="x",
-             national_id=ids[i], first_name_th=FIRST_NAMES[i % len(FIRST_NAMES)],
-             last_name_th=LAST_NAMES[i % len(LAST_NAMES)] + ("" if i < 7 else str(i)),
-             first_name_en="Cand", last_name_en=f"Idate{i}", active=True, locale="th",
-             session_token=f"t{i}", email_verified_at=clock.now(), created_at=clock.now())
-        for i in range(n)])
-    _db.session.execute(insert(UserRole), [dict(user_id=first_user + i, role=Role.CANDIDATE,
-                                                granted_at=clock.now()) for i in range(n)])
-    first_app = (_db.session.scalar(select(Application.id).order_by(Application.id.desc())
-                                    .limit(1)) or 0) + 1
-    _db.session.execute(insert(Application), [
-        dict(id=first_app + i, number=f"{round_.code}-{i + 1:05d}", round_id=round_.id,
-             candidate_id=first_user + i, status=ApplicationStatus.APPROVED, qualifications={},
-             eligibility=[], submitted_at=clock.now()) for i in range(n)])
+    _db.session.execute(
+        insert(User),
+        [
+            dict(
+                id=first_user + i,
+                email=f"c{round_.id}-{i}@example.test",
+                password_hash="x",
+                national_id=ids[i],
+                first_name_th=FIRST_NAMES[i % len(FIRST_NAMES)],
+                last_name_th=LAST_NAMES[i % len(LAST_NAMES)] + ("" if i < 7 else str(i)),
+                first_name_en="Cand",
+                last_name_en=f"Idate{i}",
+                active=True,
+                locale="th",
+                session_token=f"t{i}",
+                email_verified_at=clock.now(),
+                created_at=clock.now(),
+            )
+            for i in range(n)
+        ],
+    )
+    _db.session.execute(
+        insert(UserRole),
+        [dict(user_id=first_user + i, role=Role.CANDIDATE, granted_at=clock.now()) for i in range(n)],
+    )
+    first_app = (_db.session.scalar(select(Application.id).order_by(Application.id.desc()).limit(1)) or 0) + 1
+    _db.session.execute(
+        insert(Application),
+        [
+            dict(
+                id=first_app + i,
+                number=f"{round_.code}-{i + 1:05d}",
+                round_id=round_.id,
+                candidate_id=first_user + i,
+                status=ApplicationStatus.APPROVED,
+                qualifications={},
+                eligibility=[],
+                submitted_at=clock.now(),
+            )
+            for i in range(n)
+        ],
+    )
     scores = []
     for i in range(n):
         # Four candidates in a row share a total (Part B decides between them); every 40th
         # repeats someone's scores exactly (the application number decides).
         a, b = i % 4, (i // 4) % 10
-        value = {"part_a": 150, "part_b": 110 + 10 * a + b, "part_c": 80 - 10 * a + b,
-                 "qualifications": 70 + b}
-        scores.extend(dict(application_id=first_app + i, stage_kind=stage.kind,
-                           score=Decimal(value[stage.kind]), max_score=stage.max_score,
-                           passed=True, source=ScoreSource.HR_ENTRY, entered_at=clock.now())
-                      for stage in round_.stages)
+        value = {
+            "part_a": 150,
+            "part_b": 110 + 10 * a + b,
+            "part_c": 80 - 10 * a + b,
+            "qualifications": 70 + b,
+        }
+        scores.extend(
+            dict(
+                application_id=first_app + i,
+                stage_kind=stage.kind,
+                score=Decimal(value[stage.kind]),
+                max_score=stage.max_score,
+                passed=True,
+                source=ScoreSource.HR_ENTRY,
+                entered_at=clock.now(),
+            )
+            for stage in round_.stages
+        )
     _db.session.execute(insert(StageScore), scores)
     if _db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
         for table in ("users", "applications"):
@@ -116,8 +167,10 @@ def pdf_pages(pdf: bytes) -> list[str]:
     """The text of each page as a reader copying it gets it: every glyph, shaped variants
     included, reads as its characters (no private-use codes)."""
     assert pdf.startswith(b"%PDF-")
-    pages = [page.extract_text().replace("\u00a0", " ")  # no-break spaces
-             for page in PdfReader(io.BytesIO(pdf)).pages]
+    pages = [
+        page.extract_text().replace("\u00a0", " ")  # no-break spaces
+        for page in PdfReader(io.BytesIO(pdf)).pages
+    ]
     assert not [p for p in pages if _PRIVATE_USE.search(p)], "a glyph reads as a private-use code"
     return pages
 
@@ -165,21 +218,33 @@ def test_the_public_downloads_the_announcement_of_a_published_merit_list(client,
     assert "inline" in response.headers["Content-Disposition"]
     pages = pdf_pages(response.data)
     whole = "\n".join(pages)
-    assert_says(whole, "ประกาศกรุงเทพมหานคร", "เรื่อง รายชื่อผู้สอบแข่งขันได้",
-                "ตำแหน่งนักวิชาการคอมพิวเตอร์ ระดับปฏิบัติการ", "สังกัดสำนักงานเขตบางรัก",
-                "การสอบแข่งขันเพื่อบรรจุบุคคลเข้ารับราชการ ครั้งที่ 1/2569")
+    assert_says(
+        whole,
+        "ประกาศกรุงเทพมหานคร",
+        "เรื่อง รายชื่อผู้สอบแข่งขันได้",
+        "ตำแหน่งนักวิชาการคอมพิวเตอร์ ระดับปฏิบัติการ",
+        "สังกัดสำนักงานเขตบางรัก",
+        "การสอบแข่งขันเพื่อบรรจุบุคคลเข้ารับราชการ ครั้งที่ 1/2569",
+    )
     assert_in_order(whole, numbers)
     assert merit.digest in whole.replace("\n", "")
     assert grouped(merit.digest) in pages[0]  # the footer of the first page
-    assert_says(whole, "ประกาศ ณ วันที่ 1 ธันวาคม พ.ศ. 2569",
-                "บัญชีนี้มีอายุ 2 ปี นับแต่วันประกาศ คือตั้งแต่วันที่ 1 ธันวาคม 2569 "
-                "ถึงวันที่ 1 ธันวาคม 2571", "ปลัดกรุงเทพมหานคร", f"หน้า 1 / {len(pages)}")
+    assert_says(
+        whole,
+        "ประกาศ ณ วันที่ 1 ธันวาคม พ.ศ. 2569",
+        "บัญชีนี้มีอายุ 2 ปี นับแต่วันประกาศ คือตั้งแต่วันที่ 1 ธันวาคม 2569 ถึงวันที่ 1 ธันวาคม 2571",
+        "ปลัดกรุงเทพมหานคร",
+        f"หน้า 1 / {len(pages)}",
+    )
     assert f"/verify/list/{merit.digest}" in whole.replace("\n", "")
     assert_no_national_id(whole, scene.national_ids)
     # The rule and the tie-break chain are printed in words.
-    assert_says(whole, "เรียงลำดับจากผู้ได้คะแนนรวมภาค ข และภาค ค สูงสุดลงมา "
-                "กรณีคะแนนรวมเท่ากัน ให้ผู้ได้คะแนนภาค ข สูงกว่าอยู่ในลำดับที่ดีกว่า "
-                "หากยังเท่ากันอีก ให้ผู้มีเลขประจำตัวสอบน้อยกว่าอยู่ในลำดับที่ดีกว่า")
+    assert_says(
+        whole,
+        "เรียงลำดับจากผู้ได้คะแนนรวมภาค ข และภาค ค สูงสุดลงมา "
+        "กรณีคะแนนรวมเท่ากัน ให้ผู้ได้คะแนนภาค ข สูงกว่าอยู่ในลำดับที่ดีกว่า "
+        "หากยังเท่ากันอีก ให้ผู้มีเลขประจำตัวสอบน้อยกว่าอยู่ในลำดับที่ดีกว่า",
+    )
 
 
 def test_a_long_list_repeats_the_table_header_and_numbers_every_page(make, app):
@@ -194,8 +259,17 @@ def test_a_long_list_repeats_the_table_header_and_numbers_every_page(make, app):
         assert_says(page, f"หน้า {n} / {len(pages)}")
         assert grouped(merit.digest) in page  # the digest in every footer
     for page in pages[:-1]:  # every page that holds part of the table starts it with its header
-        assert_says(page, "ลำดับที่", "เลขประจำตัวสอบ", "ชื่อ - สกุล", "คะแนน",
-                    "ภาค ข (เต็ม 200)", "ภาค ค (เต็ม 100)", "รวม (เต็ม 300)", "หมายเหตุ")
+        assert_says(
+            page,
+            "ลำดับที่",
+            "เลขประจำตัวสอบ",
+            "ชื่อ - สกุล",
+            "คะแนน",
+            "ภาค ข (เต็ม 200)",
+            "ภาค ค (เต็ม 100)",
+            "รวม (เต็ม 300)",
+            "หมายเหตุ",
+        )
     assert_in_order("\n".join(pages), numbers)
     assert_says("\n".join(pages), "รวมทั้งสิ้น 140 ราย")
 
@@ -208,7 +282,7 @@ def test_ties_show_why_the_higher_entry_ranks_first(make):
 
     def line_of(entry) -> str:  # the row's cells: from its number to the next row's
         start = whole.index(numbers[entry.rank - 1])
-        return whole[start:whole.index(numbers[entry.rank], start)]
+        return whole[start : whole.index(numbers[entry.rank], start)]
 
     by_part_b = next(e for e in merit.entries if e.decided_by == "part_b")
     by_number = next(e for e in merit.entries if e.decided_by == "application_number")
@@ -224,12 +298,17 @@ def test_a_correction_says_which_version_it_replaces_and_why(client, make):
     first = scene.publish()
     draft = workflow.correct(first, scene.preparer, "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย")
     assert draft.status == "draft"
-    second = scene.approve_and_publish(draft, datetime(2026, 12, 8, 3, 0, tzinfo=timezone.utc))
+    second = scene.approve_and_publish(draft, datetime(2026, 12, 8, 3, 0, tzinfo=UTC))
 
     new_text = "\n".join(pdf_pages(client.get(f"/lists/{second.id}/announcement.pdf").data))
-    assert_says(new_text, "(ฉบับแก้ไข ฉบับที่ 2)", "ใช้แทนประกาศฉบับที่ 1 ลงวันที่ 1 ธันวาคม 2569",
-                "เหตุผลการแก้ไข:", "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย",  # may wrap between
-                "ประกาศ ณ วันที่ 8 ธันวาคม พ.ศ. 2569")
+    assert_says(
+        new_text,
+        "(ฉบับแก้ไข ฉบับที่ 2)",
+        "ใช้แทนประกาศฉบับที่ 1 ลงวันที่ 1 ธันวาคม 2569",
+        "เหตุผลการแก้ไข:",
+        "แก้ไขคะแนนภาค ค ของผู้สมัครหนึ่งราย",  # may wrap between
+        "ประกาศ ณ วันที่ 8 ธันวาคม พ.ศ. 2569",
+    )
 
     response = client.get(f"/lists/{first.id}/announcement.pdf")  # the old version stays
     assert response.status_code == 200
@@ -246,8 +325,12 @@ def test_disability_list_and_the_lists_before_the_merit_list_have_their_own_titl
     scene = Scene(make, 4)
     called = scene.publish(ListKind.PASSED_TO_PART_C)
     text_ = "\n".join(pdf_pages(render_announcement(called, "https://e.test/v")))
-    assert_says(text_, "เรื่อง รายชื่อผู้ผ่านการสอบภาค ก และภาค ข และมีสิทธิ์เข้ารับการประเมินภาค ค",
-                "ภาค ก (เต็ม 200)", "ภาค ข (เต็ม 200)")  # the scores that got them there
+    assert_says(
+        text_,
+        "เรื่อง รายชื่อผู้ผ่านการสอบภาค ก และภาค ข และมีสิทธิ์เข้ารับการประเมินภาค ค",
+        "ภาค ก (เต็ม 200)",
+        "ภาค ข (เต็ม 200)",
+    )  # the scores that got them there
 
     eligible = scene.publish(ListKind.ELIGIBLE)
     text_ = "\n".join(pdf_pages(render_announcement(eligible, "https://e.test/v")))
@@ -274,10 +357,13 @@ def test_csv_has_a_bom_the_digest_first_and_one_row_per_entry(client, make):
     assert lines[2].startswith("# canonical={")
     rows = list(csv.reader(io.StringIO("\r\n".join(lines[3:]))))
     header = rows[0]
-    assert header[:3] == ["ลำดับที่ / rank", "เลขประจำตัวสอบ / application_number",
-                          "ชื่อ-สกุล / name"]
-    assert header[3:7] == ["คะแนนภาค ก / part_a", "คะแนนภาค ข / part_b", "คะแนนภาค ค / part_c",
-                           "คะแนนรวม / total"]
+    assert header[:3] == ["ลำดับที่ / rank", "เลขประจำตัวสอบ / application_number", "ชื่อ-สกุล / name"]
+    assert header[3:7] == [
+        "คะแนนภาค ก / part_a",
+        "คะแนนภาค ข / part_b",
+        "คะแนนภาค ค / part_c",
+        "คะแนนรวม / total",
+    ]
     body = rows[1:]
     assert [r[1] for r in body] == numbers
     assert [int(r[0]) for r in body] == list(range(1, 13))
@@ -291,9 +377,16 @@ def test_csv_has_a_bom_the_digest_first_and_one_row_per_entry(client, make):
     # The digest can be rebuilt from the CSV alone (docs/merit-lists.md).
     content = json.loads(lines[2].removeprefix("# canonical="))
     content["entries"] = [
-        {"rank": int(r[0]), "application_number": r[1], "name_th": r[2],
-         "scores": {"part_a": r[3] or None, "part_b": r[4] or None, "part_c": r[5] or None},
-         "total": r[6] or None, "sources": json.loads(r[8])} for r in body]
+        {
+            "rank": int(r[0]),
+            "application_number": r[1],
+            "name_th": r[2],
+            "scores": {"part_a": r[3] or None, "part_b": r[4] or None, "part_c": r[5] or None},
+            "total": r[6] or None,
+            "sources": json.loads(r[8]),
+        }
+        for r in body
+    ]
     assert body[0][8] == '{"part_a":"hr_entry","part_b":"hr_entry","part_c":"hr_entry"}'
     rebuilt = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert hashlib.sha256(rebuilt.encode()).hexdigest() == merit.digest
@@ -313,8 +406,15 @@ def test_xlsx_has_the_table_with_numbers_and_a_sheet_about_the_list(client, make
     table = book["บัญชี"]
     assert table.freeze_panes == "A2"
     rows = list(table.iter_rows(values_only=True))
-    assert rows[0][:7] == ("ลำดับที่", "เลขประจำตัวสอบ", "ชื่อ-สกุล", "คะแนนภาค ก", "คะแนนภาค ข",
-                           "คะแนนภาค ค", "คะแนนรวม")
+    assert rows[0][:7] == (
+        "ลำดับที่",
+        "เลขประจำตัวสอบ",
+        "ชื่อ-สกุล",
+        "คะแนนภาค ก",
+        "คะแนนภาค ข",
+        "คะแนนภาค ค",
+        "คะแนนรวม",
+    )
     assert [r[1] for r in rows[1:]] == numbers
     assert [r[0] for r in rows[1:]] == list(range(1, 13))
     for cell in table[2][3:7]:  # the scores and the total are numbers, not text
@@ -332,8 +432,9 @@ def test_xlsx_has_the_table_with_numbers_and_a_sheet_about_the_list(client, make
     assert "ภาค ข สูงกว่า" in info["เกณฑ์การจัดลำดับ / ranking rule"]
     assert info["Ranking rule"].startswith("Ranked by the total of Part B and Part C")
     assert scene.round.code in info["การสรรหา / round"]
-    every_cell = " ".join(str(v) for sheet in book for r in sheet.iter_rows(values_only=True)
-                          for v in r if v is not None)
+    every_cell = " ".join(
+        str(v) for sheet in book for r in sheet.iter_rows(values_only=True) for v in r if v is not None
+    )
     assert_no_national_id(every_cell, scene.national_ids)
 
 
@@ -341,8 +442,12 @@ def test_xlsx_has_the_table_with_numbers_and_a_sheet_about_the_list(client, make
 def test_unpublished_lists_are_not_found_except_the_draft_pdf_for_the_agencys_hr(app, client, make):
     scene = Scene(make, 4)
     draft = generation.generate_list(scene.round, scene.preparer)
-    for url in (f"/lists/{draft.id}/announcement.pdf", f"/lists/{draft.id}.csv",
-                f"/lists/{draft.id}.xlsx", "/lists/999999.csv"):
+    for url in (
+        f"/lists/{draft.id}/announcement.pdf",
+        f"/lists/{draft.id}.csv",
+        f"/lists/{draft.id}.xlsx",
+        "/lists/999999.csv",
+    ):
         assert client.get(url).status_code == 404, url
 
     hr = make.client_for(app, scene.preparer)
@@ -355,30 +460,31 @@ def test_unpublished_lists_are_not_found_except_the_draft_pdf_for_the_agencys_hr
 
     workflow.approve(draft, scene.approver, changes_seen=True)
     assert client.get(f"/lists/{draft.id}/announcement.pdf").status_code == 404
-    assert make.client_for(app, scene.approver).get(
-        f"/lists/{draft.id}/announcement.pdf").status_code == 200
+    assert make.client_for(app, scene.approver).get(f"/lists/{draft.id}/announcement.pdf").status_code == 200
 
     other_hr = make.client_for(app, make.hr(make.agency()))
     assert other_hr.get(f"/lists/{draft.id}/announcement.pdf").status_code == 404
-    candidate = _db.session.get(User, _db.session.scalar(
-        select(MeritEntry.candidate_id).where(MeritEntry.list_id == draft.id).limit(1)))
+    candidate = _db.session.get(
+        User,
+        _db.session.scalar(select(MeritEntry.candidate_id).where(MeritEntry.list_id == draft.id).limit(1)),
+    )
     candidate.password_hash = scene.preparer.password_hash
     _db.session.commit()
-    assert make.client_for(app, candidate).get(
-        f"/lists/{draft.id}/announcement.pdf").status_code == 404
+    assert make.client_for(app, candidate).get(f"/lists/{draft.id}/announcement.pdf").status_code == 404
 
 
 def test_a_list_whose_stored_content_no_longer_matches_its_digest_is_refused(client, make):
     scene = Scene(make, 3)
     merit = scene.publish()
     # Someone edits the database behind the application's back.
-    _db.session.execute(update(MeritEntry).where(MeritEntry.list_id == merit.id,
-                                                 MeritEntry.rank == 1)
-                        .values(total=Decimal("1.00")))
+    _db.session.execute(
+        update(MeritEntry)
+        .where(MeritEntry.list_id == merit.id, MeritEntry.rank == 1)
+        .values(total=Decimal("1.00"))
+    )
     _db.session.commit()
 
-    for url in (f"/lists/{merit.id}/announcement.pdf", f"/lists/{merit.id}.csv",
-                f"/lists/{merit.id}.xlsx"):
+    for url in (f"/lists/{merit.id}/announcement.pdf", f"/lists/{merit.id}.csv", f"/lists/{merit.id}.xlsx"):
         response = client.get(url)
         assert response.status_code == 409
         assert b"does not match its published digest" in response.data
@@ -390,18 +496,22 @@ def test_the_announcement_follows_the_list_extended_then_cancelled(client, make)
     url = f"/lists/{merit.id}/announcement.pdf"
     assert_says("\n".join(pdf_pages(client.get(url).data)), "บัญชีนี้มีอายุ 2 ปี")
 
-    with clock.frozen_at(datetime(2027, 6, 1, 3, 0, tzinfo=timezone.utc)):
+    with clock.frozen_at(datetime(2027, 6, 1, 3, 0, tzinfo=UTC)):
         workflow.extend(merit, scene.approver, "ยังมีตำแหน่งว่างที่ต้องบรรจุ", date(2029, 12, 1))
     extended = "\n".join(pdf_pages(client.get(url).data))
-    assert_says(extended, "ใช้ได้ตั้งแต่วันที่ 1 ธันวาคม 2569 ถึงวันที่ 1 ธันวาคม 2572",
-                "ได้ขยายอายุบัญชีแล้ว เนื่องจากยังมีตำแหน่งว่างที่ต้องบรรจุ")
+    assert_says(
+        extended,
+        "ใช้ได้ตั้งแต่วันที่ 1 ธันวาคม 2569 ถึงวันที่ 1 ธันวาคม 2572",
+        "ได้ขยายอายุบัญชีแล้ว เนื่องจากยังมีตำแหน่งว่างที่ต้องบรรจุ",
+    )
 
     workflow.request_withdrawal(merit, scene.preparer, "มีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
     workflow.confirm_withdrawal(merit, scene.approver)
     response = client.get(url)  # a public record still, saying it is withdrawn
     assert response.status_code == 200
-    assert_says("\n".join(pdf_pages(response.data)), "บัญชีนี้ถูกเพิกถอนแล้ว",
-                "เนื่องจากมีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน")
+    assert_says(
+        "\n".join(pdf_pages(response.data)), "บัญชีนี้ถูกเพิกถอนแล้ว", "เนื่องจากมีการประกาศบัญชีใหม่สำหรับตำแหน่งเดียวกัน"
+    )
     assert csv_rows(client.get(f"/lists/{merit.id}.csv").data)[1][0].endswith("status=cancelled")
 
     draft = generation.generate_list(scene.round, scene.preparer, kind=ListKind.ELIGIBLE)

@@ -3,6 +3,7 @@ final merit list from the round's pages, a second HR approves and publishes it (
 own approval is refused), the public searches it and verifies its digest, another agency asks to
 use it, is approved and calls the next candidate, and that candidate reports in online. The
 list's counts follow, and the public list page passes axe-core."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,11 @@ pytestmark = pytest.mark.browser
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def open_context(browser, live_server, email=None, password=None, english=True):
@@ -75,15 +79,19 @@ def open_merit_list_as_hr(page, round_code):
     page.wait_for_url(re.compile(r"/hr/lists/\d+$"))
 
 
-def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_server, make,
-                                                               tmp_path):
+def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_server, make, tmp_path):
     agency1 = make.agency()
-    _agency, round_, (a1, a2, a3, a4) = scored_round(db, make, [
-        (150, 150, 80),  # 230
-        (150, 160, 70),  # 230, higher Part B: above a1
-        (150, 170, 80),  # 250: first
-        (100, 190, 90),  # failed Part A: not listed
-    ], agency=agency1)
+    _agency, round_, (a1, a2, a3, a4) = scored_round(
+        db,
+        make,
+        [
+            (150, 150, 80),  # 230
+            (150, 160, 70),  # 230, higher Part B: above a1
+            (150, 170, 80),  # 250: first
+            (100, 190, 90),  # failed Part A: not listed
+        ],
+        agency=agency1,
+    )
     # A may prepare and approve lists, but not approve what they prepared themselves.
     hr_a = make.user(Role.HR_OFFICER, Role.HR_APPROVER, agency=agency1)
     hr_b = make.hr(agency1, approver=True)
@@ -117,8 +125,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         list_id = int(list_path.rsplit("/", 1)[1])
         assert "Draft prepared" in flashes(pa) and "second HR approver" in flashes(pa)
         table = rows(pa)
-        assert [r.split("\t")[:2] for r in table] == [["1", numbers[0]], ["2", numbers[1]],
-                                                     ["3", numbers[2]]]
+        assert [r.split("\t")[:2] for r in table] == [["1", numbers[0]], ["2", numbers[1]], ["3", numbers[2]]]
         assert "250.00" in table[0] and "higher total" in table[0]
         assert "230.00" in table[1] and "higher Part B score" in table[1]
         assert not any(failed_number in r for r in table)  # failed: not on the list
@@ -136,8 +143,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         assert pb.url.endswith(list_path)
         # The Part B scores were typed in by HR: B sees them and confirms before approving.
         assert "Scores entered, imported or corrected by hand" in main_text(pb)
-        pb.get_by_label("I have seen every score entered, imported or corrected by hand "
-                        "listed above").check()
+        pb.get_by_label("I have seen every score entered, imported or corrected by hand listed above").check()
         pb.get_by_role("button", name="Approve this list").click()
         pb.wait_for_load_state()
         assert "Version 1 approved." in flashes(pb)
@@ -184,8 +190,10 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         pc.locator("header").get_by_role("link", name="List use").click()
         row = pc.locator("main table tbody tr", has_text=round_title)
         row.get_by_role("link", name="Request to use").click()
-        pc.select_option("#position_id", pc.locator(
-            "#position_id option", has_text="District Civil Engineer").get_attribute("value"))
+        pc.select_option(
+            "#position_id",
+            pc.locator("#position_id option", has_text="District Civil Engineer").get_attribute("value"),
+        )
         pc.fill("#vacancies", "1")
         pc.fill("#justification", "The district lacks a civil engineer for its drainage works.")
         pc.get_by_role("button", name="Send the request").click()
@@ -205,8 +213,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         pc.locator("header").get_by_role("link", name="List use").click()
         mine = pc.locator("main table tbody tr", has_text="Approved")
         mine.get_by_role("link", name="Call candidates").click()
-        assert "1 of the approved vacancies have no pending or accepted offer yet." \
-            in main_text(pc)
+        assert "1 of the approved vacancies have no pending or accepted offer yet." in main_text(pc)
         for doc in ("id_card", "degree"):  # ask for the medical certificate only
             pc.uncheck(f"input[name=documents_required][value={doc}]")
         pc.check("input[name=documents_required][value=medical_certificate]")
@@ -245,9 +252,14 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         # The public list page counts the call and the appointment.
         pp.goto(f"/lists/{list_id}")
         counts = facts(pp)
-        assert (counts["On the list"], counts["Called"], counts["Awaiting reply"],
-                counts["Appointed"], counts["Waived or lapsed"], counts["Remaining"]) == (
-            "3", "1", "0", "1", "0", "2")
+        assert (
+            counts["On the list"],
+            counts["Called"],
+            counts["Awaiting reply"],
+            counts["Appointed"],
+            counts["Waived or lapsed"],
+            counts["Remaining"],
+        ) == ("3", "1", "0", "1", "0", "2")
     finally:
         for context in contexts:
             context.close()

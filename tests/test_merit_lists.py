@@ -2,6 +2,7 @@
 test_merit_ranking.py), the two-person publishing workflow and its refusals, immutability,
 corrections that supersede, the digest, validity, and the public pages (search, no national ID,
 verification)."""
+
 from __future__ import annotations
 
 import json
@@ -12,11 +13,11 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from app.applications.models import Application
 from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
 from app.common.dates import add_years
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
-from app.applications.models import Application
 from app.exams.models import Sitting
 from app.merit import digest, generation, public, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
@@ -26,6 +27,7 @@ from app.scores import services as scores
 from .test_scores import audit_count, exam_attempt, page_text, round_with_applicants
 
 # ---- helpers for the workflow ------------------------------------------------------------
+
 
 def scored_round(db, make, spec, mode=Mode.COMPETITIVE_EXAM, agency=None):
     """A round whose approved applicants have the given (Part A, Part B, Part C) scores
@@ -55,16 +57,17 @@ def published_list(db, make, spec=((150, 150, 80), (150, 125, 70), (150, 170, 60
 
 # ---- generating --------------------------------------------------------------------------
 
+
 def test_loading_reads_scores_results_without_a_score_and_missing_results(app, db, make):
-    _agency, round_, (a1, a2, a3) = scored_round(db, make, [
-        (150, "150.25", 80), (100, 160, None), (None, None, None)])
+    _agency, round_, (a1, a2, a3) = scored_round(
+        db, make, [(150, "150.25", 80), (100, 160, None), (None, None, None)]
+    )
     scores.record_stage_score(a3, "part_a", None, source="certificate")  # passed, no score
     loaded = {c.ref: c for c in generation.load_candidates(round_)}
     assert set(loaded) == {(a.id, a.candidate_id) for a in (a1, a2, a3)}
     c1, c2, c3 = (loaded[(a.id, a.candidate_id)] for a in (a1, a2, a3))
     assert (c1.application_number, c1.track) == (a1.number, "general")
-    assert c1.scores == {"part_a": Decimal("150.00"), "part_b": Decimal("150.25"),
-                         "part_c": Decimal("80.00")}
+    assert c1.scores == {"part_a": Decimal("150.00"), "part_b": Decimal("150.25"), "part_c": Decimal("80.00")}
     assert str(c1.scores["part_b"]) == "150.25"
     assert c1.passed == {"part_a": True, "part_b": True, "part_c": True}
     assert c2.scores == {"part_a": Decimal("100.00"), "part_b": Decimal("160.00")}
@@ -79,40 +82,57 @@ def test_entries_name_the_candidate_of_their_application(app, db, make):
     pairs = db.session.execute(
         select(MeritEntry.candidate_id, Application.candidate_id)
         .join(Application, Application.id == MeritEntry.application_id)
-        .where(MeritEntry.list_id == ml.id)).all()
+        .where(MeritEntry.list_id == ml.id)
+    ).all()
     assert len(pairs) == len(apps) and all(mine == theirs for mine, theirs in pairs)
     assert {e.candidate.id for e in ml.entries} == {a.candidate_id for a in apps}
 
 
 def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, db, make):
-    agency, round_, (a1, a2, a3, a4, a5) = scored_round(db, make, [
-        (150, 150, 80),  # 230
-        (150, 160, 70),  # 230, higher Part B: above a1
-        (150, 170, 80),  # 250
-        (100, 190, 90),  # failed Part A (pass 120): not listed
-        (150, 150, 80),  # 230, same Part B as a1, later number
-    ])
+    agency, round_, (a1, a2, a3, a4, a5) = scored_round(
+        db,
+        make,
+        [
+            (150, 150, 80),  # 230
+            (150, 160, 70),  # 230, higher Part B: above a1
+            (150, 170, 80),  # 250
+            (100, 190, 90),  # failed Part A (pass 120): not listed
+            (150, 150, 80),  # 230, same Part B as a1, later number
+        ],
+    )
     officer = make.hr(agency)
     c = make.client_for(app, officer)
     page = c.get(f"/hr/rounds/{round_.id}/lists")
     assert page.status_code == 200 and "Prepare a list" in page_text(page)
     assert "Default for this round: part_b, application_number" in page_text(page)
 
-    resp = c.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": ""},
-                  follow_redirects=True)
+    resp = c.post(
+        f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": ""}, follow_redirects=True
+    )
     body = page_text(resp)
     assert resp.status_code == 200
     assert "Draft prepared" in body and "a second HR approver" in body
     ml = db.session.scalars(select(MeritList)).one()
     assert (ml.kind, ml.track, ml.version, ml.status, ml.prepared_by_id) == (
-        "merit", "general", 1, "draft", officer.id)
-    assert ml.ranking_parts == [{"stage": "part_b", "weight": "1.00"},
-                                {"stage": "part_c", "weight": "1.00"}]
+        "merit",
+        "general",
+        1,
+        "draft",
+        officer.id,
+    )
+    assert ml.ranking_parts == [{"stage": "part_b", "weight": "1.00"}, {"stage": "part_c", "weight": "1.00"}]
     assert ml.tie_break == ["part_b", "application_number"]
-    rows = db.session.execute(select(MeritEntry.rank, MeritEntry.application_id,
-                                     MeritEntry.total, MeritEntry.decided_by, MeritEntry.scores)
-                              .where(MeritEntry.list_id == ml.id)
-                              .order_by(MeritEntry.rank)).all()
+    rows = db.session.execute(
+        select(
+            MeritEntry.rank,
+            MeritEntry.application_id,
+            MeritEntry.total,
+            MeritEntry.decided_by,
+            MeritEntry.scores,
+        )
+        .where(MeritEntry.list_id == ml.id)
+        .order_by(MeritEntry.rank)
+    ).all()
     assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
         (1, a3.id, Decimal("250.00"), "total"),
         (2, a2.id, Decimal("230.00"), "part_b"),
@@ -122,7 +142,7 @@ def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, 
     assert rows[0][4] == {"part_a": "150.00", "part_b": "170.00", "part_c": "80.00"}
     # The page says why in words.
     assert "higher total" in body and "higher Part B score" in body
-    entries = body[body.index("Entries ("):]
+    entries = body[body.index("Entries (") :]
     assert "earlier application number" in entries and a4.number not in entries
     assert audit_count(db, "merit_list.prepare") == 1
 
@@ -136,20 +156,22 @@ def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, 
 def test_a_tie_break_chain_naming_no_stage_of_the_round_is_refused(app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     c = make.client_for(app, make.hr(agency))
-    resp = c.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit",
-                                                         "tie_break": "part_x, part_b"})
+    resp = c.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": "part_x, part_b"})
     assert resp.status_code == 422
-    assert "The tie-break chain names part_x, which is not a stage of this round." \
-        in page_text(resp)
+    assert "The tie-break chain names part_x, which is not a stage of this round." in page_text(resp)
     ml = generation.generate_list(round_, make.hr(agency), tie_break="part_c,part_a")
     assert ml.tie_break == ["part_c", "part_a", "application_number"]
 
 
-@pytest.mark.parametrize("mode, track, spec", [
-    (Mode.COMPETITIVE_EXAM, "general", [(150, 150, 80), (150, 160, 90)]),
-    (Mode.SELECTION_EXAM, "general", [(150, 80), (160, 90)]),
-    (Mode.DISABILITY, "disability", [(150, 80), (160, 90)]),
-    (Mode.SHORTAGE, "shortage", [(80, 80), (90, 90)])])
+@pytest.mark.parametrize(
+    "mode, track, spec",
+    [
+        (Mode.COMPETITIVE_EXAM, "general", [(150, 150, 80), (150, 160, 90)]),
+        (Mode.SELECTION_EXAM, "general", [(150, 80), (160, 90)]),
+        (Mode.DISABILITY, "disability", [(150, 80), (160, 90)]),
+        (Mode.SHORTAGE, "shortage", [(80, 80), (90, 90)]),
+    ],
+)
 def test_each_round_fills_the_list_of_its_track(app, db, make, mode, track, spec):
     agency, round_, apps = scored_round(db, make, spec, mode=mode)
     officer = make.hr(agency)
@@ -163,11 +185,15 @@ def test_each_round_fills_the_list_of_its_track(app, db, make, mode, track, spec
 
 
 def test_the_eligible_and_called_to_part_c_lists(app, db, make):
-    agency, round_, (a1, a2, a3) = scored_round(db, make, [
-        (150, 150, None), (100, 150, None), (130, 100, None)])  # a3 fails Part B
+    agency, round_, (a1, a2, a3) = scored_round(
+        db, make, [(150, 150, None), (100, 150, None), (130, 100, None)]
+    )  # a3 fails Part B
     exam_attempt(db, make, a1.candidate, round_=round_, application=a1)
-    db.session.execute(update(Sitting).where(Sitting.round_id == round_.id).values(
-        status="ended", results_published_at=now()))  # Part A over and published
+    db.session.execute(
+        update(Sitting)
+        .where(Sitting.round_id == round_.id)
+        .values(status="ended", results_published_at=now())
+    )  # Part A over and published
     db.session.commit()
     officer = make.hr(agency)
     eligible = generation.generate_list(round_, officer, kind="eligible")
@@ -186,6 +212,7 @@ def test_the_eligible_and_called_to_part_c_lists(app, db, make):
 
 
 # ---- the two-person rule and the workflow ------------------------------------------------
+
 
 def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, make):
     agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70)])
@@ -213,8 +240,9 @@ def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, mak
     resp = c_second.post(f"/hr/lists/{ml.id}/approve", follow_redirects=True)
     assert resp.status_code == 422
     assert "6 scores behind this list were entered, imported or corrected by hand" in page_text(resp)
-    resp = c_second.post(f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"},
-                         follow_redirects=True)
+    resp = c_second.post(
+        f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"}, follow_redirects=True
+    )
     assert "Version 1 approved." in page_text(resp)
     resp = c_officer.post(f"/hr/lists/{ml.id}/publish", follow_redirects=True)
     body = page_text(resp)
@@ -224,19 +252,23 @@ def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, mak
     # Valid two years from the Bangkok day of publication (29 February ends on 28 February);
     # taken from published_at, not from "today" later, which may be the next day near midnight.
     published_on = ml.published_at.astimezone(BANGKOK).date()
-    assert ml.valid_until == (date(published_on.year + 2, 2, 28)
-                              if (published_on.month, published_on.day) == (2, 29)
-                              else published_on.replace(year=published_on.year + 2))
+    assert ml.valid_until == (
+        date(published_on.year + 2, 2, 28)
+        if (published_on.month, published_on.day) == (2, 29)
+        else published_on.replace(year=published_on.year + 2)
+    )
     assert (ml.prepared_by_id, ml.approved_by_id, ml.published_by_id) == (
-        approver.id, other_approver.id, officer.id)
+        approver.id,
+        other_approver.id,
+        officer.id,
+    )
     assert "Prepared by" in body and "Approved by" in body
     for action in ("merit_list.prepare", "merit_list.approve", "merit_list.publish"):
         assert audit_count(db, action) == 1
     assert services.usable(ml)
 
 
-def test_approval_needs_hr_of_the_same_agency_and_the_database_enforces_two_persons(
-        app, db, make):
+def test_approval_needs_hr_of_the_same_agency_and_the_database_enforces_two_persons(app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     officer, approver, _other = team(make, agency)
     ml = generation.generate_list(round_, officer)
@@ -247,8 +279,7 @@ def test_approval_needs_hr_of_the_same_agency_and_the_database_enforces_two_pers
     assert make.client_for(app, outsider).post(f"/hr/lists/{ml.id}/approve").status_code == 403
     # Even a direct write cannot make the preparer the approver.
     with pytest.raises(IntegrityError):
-        db.session.execute(update(MeritList).where(MeritList.id == ml.id)
-                           .values(approved_by_id=officer.id))
+        db.session.execute(update(MeritList).where(MeritList.id == ml.id).values(approved_by_id=officer.id))
         db.session.flush()
     db.session.rollback()
 
@@ -257,15 +288,17 @@ def test_a_published_list_cannot_be_changed(app, db, make):
     ml, round_, apps, officer, approver = published_list(db, make)
     entry = db.session.scalars(select(MeritEntry).where(MeritEntry.list_id == ml.id)).first()
 
-    for change in (lambda: setattr(entry, "total", Decimal("999")),
-                   lambda: setattr(entry, "rank", 99),
-                   lambda: setattr(ml, "title_th", "แก้ไข"),
-                   lambda: setattr(ml, "digest", "0" * 64),
-                   lambda: setattr(ml, "status", "draft"),
-                   lambda: db.session.delete(entry),
-                   lambda: db.session.add(MeritEntry(list_id=ml.id, rank=99,
-                                                     application_id=apps[0].id,
-                                                     candidate_id=apps[0].candidate_id))):
+    for change in (
+        lambda: setattr(entry, "total", Decimal("999")),
+        lambda: setattr(entry, "rank", 99),
+        lambda: setattr(ml, "title_th", "แก้ไข"),
+        lambda: setattr(ml, "digest", "0" * 64),
+        lambda: setattr(ml, "status", "draft"),
+        lambda: db.session.delete(entry),
+        lambda: db.session.add(
+            MeritEntry(list_id=ml.id, rank=99, application_id=apps[0].id, candidate_id=apps[0].candidate_id)
+        ),
+    ):
         change()
         with pytest.raises(services.ListImmutable, match="publish a correction instead"):
             db.session.commit()
@@ -280,24 +313,27 @@ def test_a_published_list_cannot_be_changed(app, db, make):
 
 # ---- validity ----------------------------------------------------------------------------
 
+
 def test_extend_once_cancel_and_expiry(app, db, make):
     ml, round_, apps, officer, approver = published_list(db, make)
     c = make.client_for(app, officer)
     first_end = ml.valid_until
-    resp = c.post(f"/hr/lists/{ml.id}/extend", data={"extend-until": "",
-                                                    "extend-reason": ""})
+    resp = c.post(f"/hr/lists/{ml.id}/extend", data={"extend-until": "", "extend-reason": ""})
     assert resp.status_code == 422
-    too_far = c.post(f"/hr/lists/{ml.id}/extend", data={
-        "extend-until": (first_end + timedelta(days=3 * 366)).isoformat(), "extend-reason": "x"})
+    too_far = c.post(
+        f"/hr/lists/{ml.id}/extend",
+        data={"extend-until": (first_end + timedelta(days=3 * 366)).isoformat(), "extend-reason": "x"},
+    )
     assert too_far.status_code == 422 and "can be extended until" in page_text(too_far)
     new_end = first_end + timedelta(days=365)
-    resp = c.post(f"/hr/lists/{ml.id}/extend", data={"extend-until": new_end.isoformat(),
-                                                     "extend-reason": "ยังมีตำแหน่งว่าง"},
-                  follow_redirects=True)
+    resp = c.post(
+        f"/hr/lists/{ml.id}/extend",
+        data={"extend-until": new_end.isoformat(), "extend-reason": "ยังมีตำแหน่งว่าง"},
+        follow_redirects=True,
+    )
     assert f"The list is extended until {new_end.isoformat()}." in page_text(resp)
     db.session.expire_all()
-    assert (ml.valid_until, ml.extended, ml.extension_reason) == (new_end, True,
-                                                                  "ยังมีตำแหน่งว่าง")
+    assert (ml.valid_until, ml.extended, ml.extension_reason) == (new_end, True, "ยังมีตำแหน่งว่าง")
     with pytest.raises(NotAllowed, match="already been extended once"):
         workflow.extend(ml, officer, "again", new_end + timedelta(days=10))
     assert audit_count(db, "merit_list.extend") == 1
@@ -316,15 +352,13 @@ def test_extend_once_cancel_and_expiry(app, db, make):
     assert resp.status_code == 409 and "withdrawn by two people" in page_text(resp)
     resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": ""})
     assert resp.status_code == 422
-    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": "มีบัญชีใหม่"},
-                  follow_redirects=True)
+    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": "มีบัญชีใหม่"}, follow_redirects=True)
     assert "A second HR approver must confirm it" in page_text(resp)
     db.session.expire_all()
     assert ml.status == "published" and services.usable(ml)
     resp = c.post(f"/hr/lists/{ml.id}/withdraw/confirm", follow_redirects=True)
     assert "Only an HR approver can confirm a withdrawal." in page_text(resp)
-    resp = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/withdraw/confirm",
-                                               follow_redirects=True)
+    resp = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/withdraw/confirm", follow_redirects=True)
     assert "Version 1 is withdrawn." in page_text(resp)
     db.session.expire_all()
     assert ml.status == "cancelled" and services.status_on(ml) == "cancelled"
@@ -339,13 +373,11 @@ def test_extend_once_cancel_and_expiry(app, db, make):
 def test_an_expired_list_cannot_be_extended(app, db, make):
     ml, *_rest, officer, _approver = published_list(db, make)
     later = now() + timedelta(days=(ml.valid_until - today_bangkok()).days + 2)
-    with frozen_at(later):
-        with pytest.raises(NotAllowed, match="has expired"):
-            workflow.extend(ml, officer, "late", ml.valid_until + timedelta(days=30))
+    with frozen_at(later), pytest.raises(NotAllowed, match="has expired"):
+        workflow.extend(ml, officer, "late", ml.valid_until + timedelta(days=30))
 
 
-def test_the_validity_and_the_extension_limit_follow_the_configuration(app, db, make,
-                                                                     monkeypatch):
+def test_the_validity_and_the_extension_limit_follow_the_configuration(app, db, make, monkeypatch):
     monkeypatch.setitem(app.config, "MERIT_LIST_VALID_YEARS", 3)
     monkeypatch.setitem(app.config, "MERIT_LIST_MAX_EXTENSION_YEARS", 1)
     ml, *_rest, officer, _approver = published_list(db, make)
@@ -370,15 +402,18 @@ def test_only_merit_lists_are_usable(app, db, make):
 
 # ---- corrections -------------------------------------------------------------------------
 
+
 def test_a_correction_supersedes_the_published_version(app, db, make):
     ml, round_, (a1, a2, a3), officer, approver = published_list(db, make)
     old_digest = ml.digest
     ranks = {r.application_number: r.rank for r in public.search_entries(ml).items}
     assert ranks == {a3.number: 1, a1.number: 2, a2.number: 3}
     # a1 was appointed from version 1.
-    db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
-                                                MeritEntry.application_id == a1.id)
-                       .values(status=EntryStatus.APPOINTED))
+    db.session.execute(
+        update(MeritEntry)
+        .where(MeritEntry.list_id == ml.id, MeritEntry.application_id == a1.id)
+        .values(status=EntryStatus.APPOINTED)
+    )
     db.session.commit()
 
     # A Part B score was keyed wrongly (125 for 190): HR fixes it, then corrects the list.
@@ -386,27 +421,31 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
     c = make.client_for(app, officer)
     resp = c.post(f"/hr/lists/{ml.id}/correct", data={"correct-reason": ""})
     assert resp.status_code == 422
-    resp = c.post(f"/hr/lists/{ml.id}/correct", data={"correct-reason": "แก้คะแนนภาค ข"},
-                  follow_redirects=True)
+    resp = c.post(
+        f"/hr/lists/{ml.id}/correct", data={"correct-reason": "แก้คะแนนภาค ข"}, follow_redirects=True
+    )
     assert "Correction prepared as version 2 (draft)" in page_text(resp)
     v2 = db.session.scalar(select(MeritList).where(MeritList.version == 2))
-    assert (v2.status, v2.supersedes_id, v2.correction_reason) == ("draft", ml.id,
-                                                                    "แก้คะแนนภาค ข")
+    assert (v2.status, v2.supersedes_id, v2.correction_reason) == ("draft", ml.id, "แก้คะแนนภาค ข")
     assert services.usable(ml)  # version 1 stays in force meanwhile
     with pytest.raises(NotAllowed, match="already being prepared"):
         workflow.correct(ml, officer, "again")
 
     # An open offer on version 1 blocks the switch.
-    db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
-                                                MeritEntry.application_id == a3.id)
-                       .values(status=EntryStatus.CALLED))
+    db.session.execute(
+        update(MeritEntry)
+        .where(MeritEntry.list_id == ml.id, MeritEntry.application_id == a3.id)
+        .values(status=EntryStatus.CALLED)
+    )
     db.session.commit()
     workflow.approve(v2, approver, changes_seen=True)
     with pytest.raises(NotAllowed, match="open offer"):
         workflow.publish(v2, officer)
-    db.session.execute(update(MeritEntry).where(MeritEntry.list_id == ml.id,
-                                                MeritEntry.application_id == a3.id)
-                       .values(status=EntryStatus.AVAILABLE))
+    db.session.execute(
+        update(MeritEntry)
+        .where(MeritEntry.list_id == ml.id, MeritEntry.application_id == a3.id)
+        .values(status=EntryStatus.AVAILABLE)
+    )
     db.session.commit()
 
     workflow.publish(v2, officer)
@@ -438,6 +477,7 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
 
 # ---- the digest --------------------------------------------------------------------------
 
+
 def test_the_digest_is_sha256_of_the_documented_canonical_content(app, db, make):
     import hashlib
 
@@ -449,17 +489,30 @@ def test_the_digest_is_sha256_of_the_documented_canonical_content(app, db, make)
     assert "ทดสอบ".encode() in raw  # Thai as UTF-8, not \u escapes
     data = json.loads(raw)
     assert list(data) == sorted(data)
-    assert set(data) == {"format", "agency", "round", "kind", "track", "version", "title_th",
-                         "ranking_parts", "tie_break", "published_on", "supersedes",
-                         "correction_reason", "entries"}
+    assert set(data) == {
+        "format",
+        "agency",
+        "round",
+        "kind",
+        "track",
+        "version",
+        "title_th",
+        "ranking_parts",
+        "tie_break",
+        "published_on",
+        "supersedes",
+        "correction_reason",
+        "entries",
+    }
     assert data["round"] == round_.code and data["tie_break"] == ["part_b", "application_number"]
-    assert data["entries"][0] == {"rank": 1, "application_number": apps[2].number,
-                                  "name_th": apps[2].candidate.full_name_th,
-                                  "scores": {"part_a": "150.00", "part_b": "170.00",
-                                             "part_c": "60.00"},
-                                  "sources": {"part_a": "hr_entry", "part_b": "hr_entry",
-                                              "part_c": "hr_entry"},
-                                  "total": "230.00"}
+    assert data["entries"][0] == {
+        "rank": 1,
+        "application_number": apps[2].number,
+        "name_th": apps[2].candidate.full_name_th,
+        "scores": {"part_a": "150.00", "part_b": "170.00", "part_c": "60.00"},
+        "sources": {"part_a": "hr_entry", "part_b": "hr_entry", "part_c": "hr_entry"},
+        "total": "230.00",
+    }
     for entry in data["entries"]:
         assert "national_id" not in entry
     # The public can download the hashed bytes and check them with sha256sum.
@@ -467,21 +520,21 @@ def test_the_digest_is_sha256_of_the_documented_canonical_content(app, db, make)
     assert served.status_code == 200 and hashlib.sha256(served.data).hexdigest() == ml.digest
     # Any change of content changes the digest.
     data["entries"][0]["total"] = "230.01"
-    changed = json.dumps(data, sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":")).encode()
+    changed = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     assert hashlib.sha256(changed).hexdigest() != ml.digest
     # … and a tampered row no longer matches the published digest.
-    db.session.execute(text("UPDATE merit_entries SET total = 1 WHERE list_id = :i AND rank = 1"),
-                       {"i": ml.id})
+    db.session.execute(
+        text("UPDATE merit_entries SET total = 1 WHERE list_id = :i AND rank = 1"), {"i": ml.id}
+    )
     assert not digest.content_matches(ml)
     db.session.rollback()
 
 
 # ---- public pages ------------------------------------------------------------------------
 
+
 def test_the_public_searches_a_published_list_and_never_sees_a_national_id(app, db, make):
-    agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70),
-                                                   (150, 170, 60)])
+    agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70), (150, 170, 60)])
     apps[1].candidate.first_name_th, apps[1].candidate.last_name_th = "สมหญิง", "ใจดี"
     db.session.commit()
     officer, approver, _other = team(make, agency)
@@ -511,13 +564,15 @@ def test_the_public_searches_a_published_list_and_never_sees_a_national_id(app, 
     assert "0 found" in page_text(public.get(f"/lists/{ml.id}?q={apps[0].candidate.national_id}"))
 
 
-def test_the_public_list_pages_in_rank_order_and_a_search_keeps_its_total(app, db, make,
-                                                                         monkeypatch):
+def test_the_public_list_pages_in_rank_order_and_a_search_keeps_its_total(app, db, make, monkeypatch):
     from app.merit import views as merit_views
+
     monkeypatch.setattr(merit_views, "PER_PAGE", 2)
     ml, _round, apps, *_people = published_list(db, make)
-    by_rank = [number for _rank, number in sorted(
-        (r.rank, r.application_number) for r in public.search_entries(ml).items)]
+    by_rank = [
+        number
+        for _rank, number in sorted((r.rank, r.application_number) for r in public.search_entries(ml).items)
+    ]
     public_client = make.client_for(app)
 
     first = page_text(public_client.get(f"/lists/{ml.id}"))
@@ -538,13 +593,13 @@ def test_the_public_list_pages_in_rank_order_and_a_search_keeps_its_total(app, d
 
 def test_the_counts_of_called_appointed_waived_and_remaining(app, db, make):
     ml, *_rest = published_list(db, make)
-    ids = list(db.session.scalars(select(MeritEntry.id).where(MeritEntry.list_id == ml.id)
-                                  .order_by(MeritEntry.rank)))
+    ids = list(
+        db.session.scalars(select(MeritEntry.id).where(MeritEntry.list_id == ml.id).order_by(MeritEntry.rank))
+    )
     for i, status in zip(ids, (EntryStatus.APPOINTED, EntryStatus.WAIVED)):
         db.session.execute(update(MeritEntry).where(MeritEntry.id == i).values(status=status))
     db.session.commit()
-    assert public.entry_counts(ml) == {"total": 3, "called": 0, "appointed": 1, "waived": 1,
-                                       "remaining": 1}
+    assert public.entry_counts(ml) == {"total": 3, "called": 0, "appointed": 1, "waived": 1, "remaining": 1}
 
 
 def test_the_verify_page_states(app, db, make):
@@ -577,8 +632,7 @@ def test_a_candidate_sees_their_rank_once_published(app, db, make):
     workflow.approve(ml, approver, changes_seen=True)
     workflow.publish(ml, officer)
     mine = public.my_rankings(apps[0].candidate)
-    assert [(m.merit_list.id, m.entry.rank, m.size, m.status) for m in mine] == [
-        (ml.id, 2, 2, "valid")]
+    assert [(m.merit_list.id, m.entry.rank, m.size, m.status) for m in mine] == [(ml.id, 2, 2, "valid")]
     assert [m.entry.rank for m in public.rankings_of_application(apps[1])] == [1]
     # The candidate's application page shows it.
     page = make.client_for(app, apps[0].candidate).get(f"/applications/{apps[0].id}")

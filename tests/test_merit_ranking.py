@@ -2,6 +2,7 @@
 does not depend on the input's order, that a higher total never ranks below a lower one, and
 that ties follow the round's tie-break chain exactly; plus the chain's normalisation and the
 note that says why each entry sits where it does."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,7 +14,6 @@ from hypothesis import strategies as st
 
 from app.merit import ranking
 
-
 # ---- ranking: pure functions -------------------------------------------------------------
 
 C = ranking.Candidate
@@ -23,17 +23,20 @@ def cand(number, b, c, passed=True, a=None):
     sc = {"part_b": Decimal(b), "part_c": Decimal(c)}
     if a is not None:
         sc["part_a"] = Decimal(a)
-    return C(number, sc, {k: passed for k in sc})
+    return C(number, sc, dict.fromkeys(sc, passed))
 
 
 def test_ranking_orders_by_total_then_part_b_then_application_number():
-    entries = ranking.rank([
-        cand("R1-00004", 100, 50),  # 150, Part B 100
-        cand("R1-00002", 90, 60),  # 150, Part B 90
-        cand("R1-00003", 100, 50),  # 150, Part B 100, later number than …04? no: earlier
-        cand("R1-00001", 150, 50),  # 200
-        cand("R1-00005", 190, 10, passed=False),  # failed a stage: not listed
-    ], ["part_b", "part_c"])
+    entries = ranking.rank(
+        [
+            cand("R1-00004", 100, 50),  # 150, Part B 100
+            cand("R1-00002", 90, 60),  # 150, Part B 90
+            cand("R1-00003", 100, 50),  # 150, Part B 100, later number than …04? no: earlier
+            cand("R1-00001", 150, 50),  # 200
+            cand("R1-00005", 190, 10, passed=False),  # failed a stage: not listed
+        ],
+        ["part_b", "part_c"],
+    )
     assert [(e.rank, e.candidate.application_number, e.total, e.decided_by) for e in entries] == [
         (1, "R1-00001", Decimal("200.00"), "total"),
         (2, "R1-00003", Decimal("150.00"), "application_number"),
@@ -51,16 +54,19 @@ def test_ranking_uses_weights_and_a_configurable_chain():
     flat = [cand("A-1", 100, 80), cand("A-2", 120, 60), cand("A-3", 90, 90)]
     entries = ranking.rank(flat, ["part_b", "part_c"], ["part_c", "application_number"])
     assert [(e.candidate.application_number, e.decided_by) for e in entries] == [
-        ("A-3", "part_c"), ("A-1", "part_c"), ("A-2", "")]
+        ("A-3", "part_c"),
+        ("A-1", "part_c"),
+        ("A-2", ""),
+    ]
 
 
 def test_application_numbers_compare_as_numbers_and_the_chain_always_ends_unique():
-    entries = ranking.rank([cand("R1-100000", 10, 10), cand("R1-99999", 10, 10)],
-                           ["part_b", "part_c"], ["part_b"])
+    entries = ranking.rank(
+        [cand("R1-100000", 10, 10), cand("R1-99999", 10, 10)], ["part_b", "part_c"], ["part_b"]
+    )
     assert [e.candidate.application_number for e in entries] == ["R1-99999", "R1-100000"]
     assert entries[0].decided_by == "application_number"
-    assert ranking.normalize_chain(["total", "part_b", "part_b"]) == ("part_b",
-                                                                      "application_number")
+    assert ranking.normalize_chain(["total", "part_b", "part_b"]) == ("part_b", "application_number")
     assert ranking.normalize_chain(["application_number", "part_b"]) == ("application_number",)
     with pytest.raises(ValueError):
         ranking.rank([cand("X", 1, 1), cand("X", 2, 2)], ["part_b"])
@@ -83,16 +89,34 @@ candidate_st = st.tuples(score_st, score_st, score_st, st.booleans(), st.boolean
 @st.composite
 def fields(draw):
     rows = draw(st.lists(candidate_st, min_size=0, max_size=40))
-    numbers = draw(st.lists(st.integers(min_value=1, max_value=200_000), min_size=len(rows),
-                            max_size=len(rows), unique=True))
-    people = [C(f"R1-{n:05d}", {"part_a": a, "part_b": b, "part_c": c},
-                {"part_a": True, "part_b": pb, "part_c": pc})
-              for n, (a, b, c, pb, pc) in zip(numbers, rows)]
-    weights = draw(st.sampled_from([{"part_b": 1, "part_c": 1}, {"part_b": 1, "part_c": 2},
-                                    {"part_b": Decimal("0.5"), "part_c": 1}]))
-    chain = draw(st.sampled_from([["part_b", "application_number"],
-                                  ["part_c", "part_a", "application_number"],
-                                  ["application_number"], ["part_a"]]))
+    numbers = draw(
+        st.lists(
+            st.integers(min_value=1, max_value=200_000), min_size=len(rows), max_size=len(rows), unique=True
+        )
+    )
+    people = [
+        C(
+            f"R1-{n:05d}",
+            {"part_a": a, "part_b": b, "part_c": c},
+            {"part_a": True, "part_b": pb, "part_c": pc},
+        )
+        for n, (a, b, c, pb, pc) in zip(numbers, rows)
+    ]
+    weights = draw(
+        st.sampled_from(
+            [{"part_b": 1, "part_c": 1}, {"part_b": 1, "part_c": 2}, {"part_b": Decimal("0.5"), "part_c": 1}]
+        )
+    )
+    chain = draw(
+        st.sampled_from(
+            [
+                ["part_b", "application_number"],
+                ["part_c", "part_a", "application_number"],
+                ["application_number"],
+                ["part_a"],
+            ]
+        )
+    )
     return people, weights, chain
 
 
@@ -100,13 +124,11 @@ def reference_key(c, weights, chain):
     total = sum(Decimal(str(w)) * c.scores[k] for k, w in weights.items())
     key = [-total]
     for k in ranking.normalize_chain(chain):
-        key.append(int(c.application_number.split("-")[1]) if k == "application_number"
-                   else -c.scores[k])
+        key.append(int(c.application_number.split("-")[1]) if k == "application_number" else -c.scores[k])
     return key
 
 
-HYPO = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+HYPO = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @HYPO
@@ -119,8 +141,7 @@ def test_property_permuting_the_input_does_not_change_the_list(data, rnd):
     def as_rows(es):
         return [(e.rank, e.candidate.application_number, e.total, e.decided_by) for e in es]
 
-    assert as_rows(ranking.rank(people, weights, chain)) == \
-        as_rows(ranking.rank(shuffled, weights, chain))
+    assert as_rows(ranking.rank(people, weights, chain)) == as_rows(ranking.rank(shuffled, weights, chain))
 
 
 @HYPO
@@ -157,23 +178,34 @@ def test_missing_scores_count_zero_and_sort_last_on_their_tie_break():
         if b != "absent":
             sc["part_b"] = None if b is None else Decimal(b)
         return C(number, sc, {"part_b": passed, "part_c": True})
-    entries = ranking.rank([
-        person("R-1", None, 100),  # a result without a score: total 100, no Part B
-        person("R-2", "absent", 100),  # no Part B at all: the same
-        person("R-3", 40, 60),  # 100, Part B 40
-        person("R-4", 0, 100),  # 100, Part B 0: above those without a Part B score
-        person("R-5", 90, 90, passed=False),
-    ], ["part_b", "part_c"], ["part_b"], required=["part_b"])
+
+    entries = ranking.rank(
+        [
+            person("R-1", None, 100),  # a result without a score: total 100, no Part B
+            person("R-2", "absent", 100),  # no Part B at all: the same
+            person("R-3", 40, 60),  # 100, Part B 40
+            person("R-4", 0, 100),  # 100, Part B 0: above those without a Part B score
+            person("R-5", 90, 90, passed=False),
+        ],
+        ["part_b", "part_c"],
+        ["part_b"],
+        required=["part_b"],
+    )
     assert [(e.candidate.application_number, e.total, e.decided_by) for e in entries] == [
-        ("R-3", Decimal("100.00"), "part_b"), ("R-4", Decimal("100.00"), "part_b"),
-        ("R-1", Decimal("100.00"), "application_number"), ("R-2", Decimal("100.00"), "")]
+        ("R-3", Decimal("100.00"), "part_b"),
+        ("R-4", Decimal("100.00"), "part_b"),
+        ("R-1", Decimal("100.00"), "application_number"),
+        ("R-2", Decimal("100.00"), ""),
+    ]
     # Not passing a stage, or having no result there, keeps a candidate off the list.
     assert ranking.rank([C("R-9", {"part_b": Decimal(1)}, {})], ["part_b"]) == []
 
 
-number_st = st.builds(lambda head, digits: head + digits,
-                      st.sampled_from(["R1-", "R2-", "R10-", "X", "", "R1-0"]),
-                      st.text(alphabet="0123456789", max_size=4))
+number_st = st.builds(
+    lambda head, digits: head + digits,
+    st.sampled_from(["R1-", "R2-", "R10-", "X", "", "R1-0"]),
+    st.text(alphabet="0123456789", max_size=4),
+)
 
 
 @HYPO
@@ -183,8 +215,7 @@ def test_property_equal_scores_follow_the_application_number_key(numbers):
     number_key's, whichever way ranking turns the numbers into sort keys."""
     people = [cand(n, 10, 10) for n in numbers]
     entries = ranking.rank(people, ["part_b", "part_c"])
-    assert [e.candidate.application_number for e in entries] == \
-        sorted(numbers, key=ranking.number_key)
+    assert [e.candidate.application_number for e in entries] == sorted(numbers, key=ranking.number_key)
     assert {e.decided_by for e in entries[:-1]} <= {"application_number"}
 
 

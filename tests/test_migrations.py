@@ -1,12 +1,13 @@
 """The Alembic migrations build exactly the schema the models describe, on this run's database."""
+
 from __future__ import annotations
 
-import pytest
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -42,8 +43,14 @@ def flask_db(url: str, *args: str) -> None:
     """Run `flask db …` in its own process, as an operator would (and so that no second app
     instance rebinds this process's Socket.IO server)."""
     env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi.py")
-    result = subprocess.run([sys.executable, "-m", "flask", "db", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "db", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -57,15 +64,16 @@ def test_migrations_match_models_and_run_both_ways(migrated_url):
         assert diff == [], f"models and migrations disagree; run `flask db migrate`: {diff}"
         # The audit log refuses changes in a migrated database.
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO audit_log (seq, at, action, object_type, object_id, ip, prev_hash, hash)"
-                " VALUES (1, CURRENT_TIMESTAMP, 'x', 't', '1', '', 'p', 'h')"))
-        with pytest.raises(Exception, match="append-only"):
-            with engine.begin() as conn:
-                conn.execute(text("UPDATE audit_log SET action = 'y'"))
-        with pytest.raises(Exception, match="append-only"):
-            with engine.begin() as conn:
-                conn.execute(text("DELETE FROM audit_log"))
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (seq, at, action, object_type, object_id, ip, prev_hash, hash)"
+                    " VALUES (1, CURRENT_TIMESTAMP, 'x', 't', '1', '', 'p', 'h')"
+                )
+            )
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text("UPDATE audit_log SET action = 'y'"))
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log"))
     finally:
         engine.dispose()
     flask_db(migrated_url, "downgrade", "base")

@@ -4,6 +4,7 @@ front with the shipped cookie-sticky configuration, and the single scheduler. A 
 one process and the proctor on the other see each other's events; when a process is killed its
 candidates come back through nginx on the other without losing an answer; the periodic jobs run
 once, in whichever scheduler holds the lock."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +22,7 @@ from app.extensions import db
 from app.jobs_runner import FileLock, PostgresLock, lock_for
 from bench import cluster, scenario
 from bench.sioclient import SimCandidate, SioConnection, Stats
+
 from .conftest import run_async
 
 pytestmark = pytest.mark.slow
@@ -40,8 +42,12 @@ def _need_services():
 def running(app, tmp_path):
     """Two web processes + nginx on the test database, a Redis channel of this test only."""
     _need_services()
-    with cluster.Cluster(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path,
-                         message_queue=REDIS_URL, channel=f"bma-test-{uuid.uuid4().hex}") as c:
+    with cluster.Cluster(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        tmp_path,
+        message_queue=REDIS_URL,
+        channel=f"bma-test-{uuid.uuid4().hex}",
+    ) as c:
         try:
             yield c
         except BaseException:
@@ -91,34 +97,53 @@ def test_events_cross_processes_and_a_killed_process_loses_no_answer(app, runnin
 
     async def journey():
         stats = Stats()
-        proctor = Proctor(running.front, scenario.session_cookie(app, built.proctor_id)
-                          + f"; bma_route={routes[w2]}")
+        proctor = Proctor(
+            running.front, scenario.session_cookie(app, built.proctor_id) + f"; bma_route={routes[w2]}"
+        )
         watched = await proctor.connect(built.sitting_id)
         assert watched["ok"] and len(watched["candidates"]) == 4
         # Every candidate's browser carries the route cookie of process 1.
-        cands = [SimCandidate("127.0.0.1", running.front,
-                              scenario.session_cookie(app, c.user_id) + f"; bma_route={routes[w1]}",
-                              built.sitting_id, c.choices, stats, pace=0.25, ack_timeout=5)
-                 for c in built.candidates]
+        cands = [
+            SimCandidate(
+                "127.0.0.1",
+                running.front,
+                scenario.session_cookie(app, c.user_id) + f"; bma_route={routes[w1]}",
+                built.sitting_id,
+                c.choices,
+                stats,
+                pace=0.25,
+                ack_timeout=5,
+            )
+            for c in built.candidates
+        ]
         main = cands[0]
         await main.ensure_joined(time.monotonic() + 15)
         before = main.states[-1]
         assert before["status"] == "in_progress" and before["remaining_seconds"] > 50 * 60
 
         # candidate status: process 1 -> Redis -> the proctor on process 2
-        assert await until(lambda: any(r["state"] == "in_progress"
-                                       for r in proctor.rows_of(first.seat_id)))
+        assert await until(lambda: any(r["state"] == "in_progress" for r in proctor.rows_of(first.seat_id)))
         await main.answer_one()
         assert await until(lambda: any(r["answered"] == 1 for r in proctor.rows_of(first.seat_id)))
 
         # announcement and extension: process 2 -> Redis -> the candidate on process 1
-        assert (await proctor.conn.call("announce", {"sitting_id": built.sitting_id,
-                                                     "message": "Ten minutes of calm"}))["ok"]
-        assert await until(lambda: any(n == "announcement" and d["message"] == "Ten minutes of calm"
-                                       for n, d in main.events))
-        ext = await proctor.conn.call("extend", {"sitting_id": built.sitting_id,
-                                                 "seat_ids": [first.seat_id], "seconds": 300,
-                                                 "reason": "fire alarm"})
+        assert (
+            await proctor.conn.call(
+                "announce", {"sitting_id": built.sitting_id, "message": "Ten minutes of calm"}
+            )
+        )["ok"]
+        assert await until(
+            lambda: any(n == "announcement" and d["message"] == "Ten minutes of calm" for n, d in main.events)
+        )
+        ext = await proctor.conn.call(
+            "extend",
+            {
+                "sitting_id": built.sitting_id,
+                "seat_ids": [first.seat_id],
+                "seconds": 300,
+                "reason": "fire alarm",
+            },
+        )
         assert ext["ok"] and ext["changed"] == [first.seat_id]
         assert await until(lambda: any(n == "time" for n, _ in main.events))
         told = next(d for n, d in main.events if n == "time")
@@ -127,8 +152,9 @@ def test_events_cross_processes_and_a_killed_process_loses_no_answer(app, runnin
 
         # Everyone answers four times a second; process 1 dies in the middle of it.
         stop_at = time.monotonic() + 6
-        tasks = [asyncio.create_task(c.run(stop_at, start_delay=0.05 * i, give_up=20))
-                 for i, c in enumerate(cands)]
+        tasks = [
+            asyncio.create_task(c.run(stop_at, start_delay=0.05 * i, give_up=20)) for i, c in enumerate(cands)
+        ]
         await asyncio.sleep(2)
         assert all(c.stats.answers_acked for c in cands)
         running.webs[w1].kill()  # SIGKILL to gunicorn's master and worker
@@ -155,8 +181,7 @@ def test_events_cross_processes_and_a_killed_process_loses_no_answer(app, runnin
     assert scenario.lost_answers(acked_all) == []
     # The answer given offline was re-sent after the move and stored once.
     assert acked_all[(first.attempt_id, 5)] == (first.choices[5][2], 10_000)
-    assert scenario.stored_answers([first.attempt_id])[(first.attempt_id, 5)] == (
-        first.choices[5][2], 10_000)
+    assert scenario.stored_answers([first.attempt_id])[(first.attempt_id, 5)] == (first.choices[5][2], 10_000)
 
 
 def wait_log(proc, text: str, timeout: float = 20.0) -> bool:
@@ -171,8 +196,7 @@ def wait_log(proc, text: str, timeout: float = 20.0) -> bool:
 
 def _submits(attempt_id: int) -> int:
     db.session.remove()
-    return db.session.query(AuditEntry).filter_by(action="attempt.submit",
-                                                object_id=str(attempt_id)).count()
+    return db.session.query(AuditEntry).filter_by(action="attempt.submit", object_id=str(attempt_id)).count()
 
 
 def test_the_jobs_run_once_in_the_scheduler_that_holds_the_lock(app, running):
@@ -186,9 +210,14 @@ def test_the_jobs_run_once_in_the_scheduler_that_holds_the_lock(app, running):
     assert wait_log(second, "waiting (standby)")
 
     async def journey():
-        cand = SimCandidate("127.0.0.1", running.front,
-                            scenario.session_cookie(app, a.user_id) + f"; bma_route={routes[w1]}",
-                            built.sitting_id, a.choices, Stats())
+        cand = SimCandidate(
+            "127.0.0.1",
+            running.front,
+            scenario.session_cookie(app, a.user_id) + f"; bma_route={routes[w1]}",
+            built.sitting_id,
+            a.choices,
+            Stats(),
+        )
         await cand.ensure_joined(time.monotonic() + 15)
         # The deadline of candidate A comes in two seconds.
         db.session.get(Attempt, a.attempt_id).deadline = now() + timedelta(seconds=2)
@@ -227,8 +256,9 @@ def test_flask_jobs_run_runs_each_job_and_stops(app, runner):
 
 def test_a_second_lock_holder_is_refused_until_the_first_lets_go(app):
     one, two = lock_for(app), lock_for(app)
-    assert isinstance(one, PostgresLock if app.config["SQLALCHEMY_DATABASE_URI"].startswith(
-        "postgresql") else FileLock)
+    assert isinstance(
+        one, PostgresLock if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else FileLock
+    )
     try:
         assert one.acquire() and one.held()
         assert not two.acquire()

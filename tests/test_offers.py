@@ -1,11 +1,12 @@
 """Calling candidates from a published merit list and their online reporting-in (รายงานตัว),
 as HR and candidates do it: call the next N, accept with documents, waive, lapse, expire-offers."""
+
 from __future__ import annotations
 
 import hashlib
 import html as html_lib
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,42 +22,67 @@ from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.extensions import db as _db
 from app.merit import offers
 from app.merit.cli import merit_cli
-from app.merit.models import (EntryStatus, ListKind, ListStatus, MeritEntry, MeritList, Offer,
-                              OfferStatus)
+from app.merit.models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList, Offer, OfferStatus
 from app.notifications.models import OutboxEmail
 from app.recruitment.models import RoundStatus
 
 # ---- builders ---------------------------------------------------------------------------------
 
 
-def published_list(make, agency=None, size: int = 5, *, candidates=None,
-                   status: str = ListStatus.PUBLISHED, kind: str = ListKind.MERIT,
-                   valid_days: int = 730, position=None) -> MeritList:
+def published_list(
+    make,
+    agency=None,
+    size: int = 5,
+    *,
+    candidates=None,
+    status: str = ListStatus.PUBLISHED,
+    kind: str = ListKind.MERIT,
+    valid_days: int = 730,
+    position=None,
+) -> MeritList:
     """A published merit list of `size` entries ranked 1..size (built directly with the
     models, as H-LIST's publishing would leave it)."""
     agency = agency or make.agency()
     fields = {"position": position} if position is not None else {}
     round_ = make.round_(agency, status=RoundStatus.COMPLETED, **fields)
     preparer, approver = make.hr(agency), make.hr(agency, approver=True)
-    ml = MeritList(round_id=round_.id, kind=kind, track="general", version=1,
-                   status=ListStatus.DRAFT, title_th=f"บัญชีผู้สอบแข่งขันได้ {round_.code}",
-                   title_en=f"Merit list {round_.code}", ranking_parts=["part_b", "part_c"],
-                   tie_break=["total", "part_b", "application_number"],
-                   prepared_by_id=preparer.id)
+    ml = MeritList(
+        round_id=round_.id,
+        kind=kind,
+        track="general",
+        version=1,
+        status=ListStatus.DRAFT,
+        title_th=f"บัญชีผู้สอบแข่งขันได้ {round_.code}",
+        title_en=f"Merit list {round_.code}",
+        ranking_parts=["part_b", "part_c"],
+        tie_break=["total", "part_b", "application_number"],
+        prepared_by_id=preparer.id,
+    )
     _db.session.add(ml)
     _db.session.flush()
     people = list(candidates or [])
     while len(people) < size:
         people.append(make.candidate())
     for rank, person in enumerate(people[:size], start=1):
-        app_ = Application(number=f"{round_.code}-{rank:05d}", round_id=round_.id,
-                           candidate_id=person.id, status=ApplicationStatus.APPROVED)
+        app_ = Application(
+            number=f"{round_.code}-{rank:05d}",
+            round_id=round_.id,
+            candidate_id=person.id,
+            status=ApplicationStatus.APPROVED,
+        )
         _db.session.add(app_)
         _db.session.flush()
-        _db.session.add(MeritEntry(list_id=ml.id, rank=rank, application_id=app_.id,
-                                   candidate_id=person.id, total=Decimal(300 - rank),
-                                   scores={"part_b": str(200 - rank), "part_c": "100.00"},
-                                   decided_by="total"))
+        _db.session.add(
+            MeritEntry(
+                list_id=ml.id,
+                rank=rank,
+                application_id=app_.id,
+                candidate_id=person.id,
+                total=Decimal(300 - rank),
+                scores={"part_b": str(200 - rank), "part_c": "100.00"},
+                decided_by="total",
+            )
+        )
     _db.session.commit()
     _db.session.refresh(ml)
     code = round_.code
@@ -90,18 +116,23 @@ def page(resp) -> str:
 
 
 def entry(ml: MeritList, rank: int) -> MeritEntry:
-    return _db.session.scalar(select(MeritEntry).where(MeritEntry.list_id == ml.id,
-                                                       MeritEntry.rank == rank))
+    return _db.session.scalar(select(MeritEntry).where(MeritEntry.list_id == ml.id, MeritEntry.rank == rank))
 
 
 def statuses(ml: MeritList) -> list[str]:
-    return list(_db.session.scalars(select(MeritEntry.status).where(MeritEntry.list_id == ml.id)
-                                    .order_by(MeritEntry.rank)))
+    return list(
+        _db.session.scalars(
+            select(MeritEntry.status).where(MeritEntry.list_id == ml.id).order_by(MeritEntry.rank)
+        )
+    )
 
 
 def offer_emails() -> list[OutboxEmail]:
-    return list(_db.session.scalars(select(OutboxEmail).where(
-        OutboxEmail.dedupe_key.like("offer:%")).order_by(OutboxEmail.id)))
+    return list(
+        _db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.dedupe_key.like("offer:%")).order_by(OutboxEmail.id)
+        )
+    )
 
 
 def call(ml, hr, n=1, **kw):
@@ -127,15 +158,22 @@ def test_owner_calls_the_next_candidates_in_rank_order_and_they_see_the_offer(ap
     hr = owner_hr(make, ml)
     first = entry(ml, 1).candidate
     c = make.client_for(app, hr)
-    at = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)  # 10:00 in Bangkok
+    at = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
     with clock.frozen_at(at):
         resp = c.get(f"/hr/lists/{ml.id}/offers")
         assert resp.status_code == 200
         text = page(resp)
         assert "Call the next candidates" in text and "Merit list" in text
-        resp = c.post(f"/hr/lists/{ml.id}/offers/call", data={
-            "n": "2", "position_id": str(ml.round.position_id), "report_days": "15",
-            "documents_required": ["id_card", "medical_certificate"]}, follow_redirects=True)
+        resp = c.post(
+            f"/hr/lists/{ml.id}/offers/call",
+            data={
+                "n": "2",
+                "position_id": str(ml.round.position_id),
+                "report_days": "15",
+                "documents_required": ["id_card", "medical_certificate"],
+            },
+            follow_redirects=True,
+        )
     text = page(resp)
     assert resp.status_code == 200 and "2 candidates have been called." in text
     assert statuses(ml) == ["called", "called", "available", "available", "available"]
@@ -149,8 +187,15 @@ def test_owner_calls_the_next_candidates_in_rank_order_and_they_see_the_offer(ap
     assert o1.report_by.astimezone(BANGKOK) == datetime(2026, 3, 17, 23, 59, 59, tzinfo=BANGKOK)
     # The usage counts on the page.
     assert "Awaiting reply" in text and first.display_name("en") in text
-    assert offers.list_usage(ml) == {"total": 5, "called": 2, "pending": 2, "appointed": 0,
-                                     "waived": 0, "lapsed": 0, "remaining": 3}
+    assert offers.list_usage(ml) == {
+        "total": 5,
+        "called": 2,
+        "pending": 2,
+        "appointed": 0,
+        "waived": 0,
+        "lapsed": 0,
+        "remaining": 3,
+    }
 
     emails = offer_emails()
     assert [e.dedupe_key for e in emails] == [f"offer:{o.id}" for o in made]
@@ -187,7 +232,7 @@ def test_owner_calls_the_next_candidates_in_rank_order_and_they_see_the_offer(ap
 def test_offer_pages_render_in_thai(app, make):
     ml = published_list(make, size=2)
     hr = owner_hr(make, ml)
-    with clock.frozen_at(datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)):
+    with clock.frozen_at(datetime(2026, 3, 2, 3, 0, tzinfo=UTC)):
         [offer] = call(ml, hr, 1)
         th = make.client_for(app, offer.entry.candidate, lang="th")
         resp = th.get("/offers")
@@ -213,8 +258,12 @@ def test_fewer_available_than_asked_calls_what_there_is_and_says_so(app, make):
     ml = published_list(make, size=2)
     hr = owner_hr(make, ml)
     c = make.client_for(app, hr)
-    form = {"n": "5", "position_id": str(ml.round.position_id), "report_days": "10",
-            "documents_required": ["id_card"]}
+    form = {
+        "n": "5",
+        "position_id": str(ml.round.position_id),
+        "report_days": "10",
+        "documents_required": ["id_card"],
+    }
     resp = c.post(f"/hr/lists/{ml.id}/offers/call", data=form, follow_redirects=True)
     assert "Only 2 of the 5 candidates asked for could be called" in page(resp)
     assert _db.session.scalar(select(func.count(Offer.id))) == 2
@@ -231,8 +280,7 @@ def test_calling_refusals(app, make):
     # Another agency's HR may neither see nor call the list directly.
     sc = make.client_for(app, stranger)
     assert sc.get(f"/hr/lists/{ml.id}/offers").status_code == 403
-    resp = sc.post(f"/hr/lists/{ml.id}/offers/call", data={"n": "1", "position_id": "1",
-                                                           "report_days": "15"})
+    resp = sc.post(f"/hr/lists/{ml.id}/offers/call", data={"n": "1", "position_id": "1", "report_days": "15"})
     assert resp.status_code == 403
     with pytest.raises(Forbidden):
         call(ml, stranger, 1, position_id=make.position(stranger.agency).id)
@@ -241,11 +289,15 @@ def test_calling_refusals(app, make):
     assert cand.get(f"/hr/lists/{ml.id}/offers").status_code == 403
     # Bad input: the message shows next to the field.
     c = make.client_for(app, hr)
-    resp = c.post(f"/hr/lists/{ml.id}/offers/call", data={
-        "n": "0", "position_id": str(ml.round.position_id), "report_days": "15"})
+    resp = c.post(
+        f"/hr/lists/{ml.id}/offers/call",
+        data={"n": "0", "position_id": str(ml.round.position_id), "report_days": "15"},
+    )
     assert resp.status_code == 422 and "From 1 to 100." in page(resp)
-    resp = c.post(f"/hr/lists/{ml.id}/offers/call", data={
-        "n": "1", "position_id": str(ml.round.position_id), "report_days": "400"})
+    resp = c.post(
+        f"/hr/lists/{ml.id}/offers/call",
+        data={"n": "1", "position_id": str(ml.round.position_id), "report_days": "400"},
+    )
     assert resp.status_code == 422 and "From 1 to 90 days." in page(resp)
     with pytest.raises(Forbidden) as err:  # a position of another agency
         call(ml, hr, 1, position_id=make.position(make.agency()).id)
@@ -258,13 +310,16 @@ def test_calling_refusals(app, make):
     expired = published_list(make, size=1, valid_days=-1)
     resp = make.client_for(app, owner_hr(make, expired)).post(
         f"/hr/lists/{expired.id}/offers/call",
-        data={"n": "1", "position_id": str(expired.round.position_id), "report_days": "15"})
+        data={"n": "1", "position_id": str(expired.round.position_id), "report_days": "15"},
+    )
     assert resp.status_code == 409
     assert "This list can no longer be used" in page(resp)
-    for bad in (published_list(make, size=1, status=ListStatus.CANCELLED),
-                published_list(make, size=1, status=ListStatus.DRAFT),
-                published_list(make, size=1, status=ListStatus.SUPERSEDED),
-                published_list(make, size=1, kind=ListKind.ELIGIBLE)):
+    for bad in (
+        published_list(make, size=1, status=ListStatus.CANCELLED),
+        published_list(make, size=1, status=ListStatus.DRAFT),
+        published_list(make, size=1, status=ListStatus.SUPERSEDED),
+        published_list(make, size=1, kind=ListKind.ELIGIBLE),
+    ):
         with pytest.raises(NotAllowed):
             call(bad, owner_hr(make, bad), 1)
     assert _db.session.scalar(select(func.count(Offer.id))) == 0
@@ -282,10 +337,14 @@ def test_candidate_accepts_with_a_real_pdf_and_is_appointed(app, make):
     c = make.client_for(app, person)
     start = today_bangkok() + timedelta(days=30)
     pdf = pdf_bytes("ใบรับรองแพทย์")
-    data = accept_data(offer, start, {"id_card": (pdf_bytes("ID"), "บัตรประชาชน.pdf"),
-                                      "medical_certificate": (pdf, "ใบรับรองแพทย์.pdf")})
-    resp = c.post(f"/offers/{offer.id}/accept", data=data, content_type="multipart/form-data",
-                  follow_redirects=True)
+    data = accept_data(
+        offer,
+        start,
+        {"id_card": (pdf_bytes("ID"), "บัตรประชาชน.pdf"), "medical_certificate": (pdf, "ใบรับรองแพทย์.pdf")},
+    )
+    resp = c.post(
+        f"/offers/{offer.id}/accept", data=data, content_type="multipart/form-data", follow_redirects=True
+    )
     text = page(resp)
     assert resp.status_code == 200 and "You have reported in for Civil Engineer" in text
     assert "Accepted" in text and "Accept and report in" not in text
@@ -296,10 +355,11 @@ def test_candidate_accepts_with_a_real_pdf_and_is_appointed(app, make):
     assert entry(other_list, 1).status == EntryStatus.AVAILABLE
 
     docs = list(_db.session.scalars(select(Document).order_by(Document.id)))
-    assert [(d.kind, d.original_name) for d in docs] == [("id_card", "บัตรประชาชน.pdf"),
-                                                         ("other", "ใบรับรองแพทย์.pdf")]
-    assert all(d.application_id == entry(ml, 1).application_id and d.owner_id == person.id
-               for d in docs)
+    assert [(d.kind, d.original_name) for d in docs] == [
+        ("id_card", "บัตรประชาชน.pdf"),
+        ("other", "ใบรับรองแพทย์.pdf"),
+    ]
+    assert all(d.application_id == entry(ml, 1).application_id and d.owner_id == person.id for d in docs)
     assert docs[1].content_type == "application/pdf"
     assert docs[1].sha256 == hashlib.sha256(pdf).hexdigest()
     stored = Path(app.config["UPLOAD_DIR"]) / docs[1].stored_name
@@ -308,8 +368,7 @@ def test_candidate_accepts_with_a_real_pdf_and_is_appointed(app, make):
     audit = entries_for("offers", offer.id)
     assert [a.action for a in audit] == ["offer.call", "offer.accept"]
     assert audit[-1].actor_id == person.id
-    assert [d["requirement"] for d in audit[-1].after["documents"]] == ["id_card",
-                                                                         "medical_certificate"]
+    assert [d["requirement"] for d in audit[-1].after["documents"]] == ["id_card", "medical_certificate"]
     # HR sees the reply, the start date and the files, and the usage counts.
     resp = make.client_for(app, hr).get(f"/hr/lists/{ml.id}/offers")
     text = page(resp)
@@ -330,18 +389,20 @@ def test_accepting_refusals_keep_the_offer_open_and_store_nothing(app, make):
     start = today_bangkok() + timedelta(days=10)
     p = f"accept{offer.id}-"
 
-    resp = c.post(url, data=accept_data(offer, start, {"id_card": None}),
-                  content_type="multipart/form-data")
+    resp = c.post(url, data=accept_data(offer, start, {"id_card": None}), content_type="multipart/form-data")
     assert resp.status_code == 422
     assert "Upload the document asked for: Degree certificate." in page(resp)
 
-    resp = c.post(url, data=accept_data(offer, start, {
-        "id_card": (b"just text, honest", "id.pdf"), "degree": None}),
-        content_type="multipart/form-data")
+    resp = c.post(
+        url,
+        data=accept_data(offer, start, {"id_card": (b"just text, honest", "id.pdf"), "degree": None}),
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422 and "id.pdf is not a PDF, JPEG or PNG file." in page(resp)
 
-    resp = c.post(url, data=accept_data(offer, today_bangkok() - timedelta(days=1)),
-                  content_type="multipart/form-data")
+    resp = c.post(
+        url, data=accept_data(offer, today_bangkok() - timedelta(days=1)), content_type="multipart/form-data"
+    )
     assert resp.status_code == 422 and "The start date cannot be in the past." in page(resp)
 
     resp = c.post(url, data={p + "start_date": ""}, content_type="multipart/form-data")
@@ -351,8 +412,9 @@ def test_accepting_refusals_keep_the_offer_open_and_store_nothing(app, make):
     intruder = make.client_for(app, make.candidate())
     resp = intruder.post(url, data=accept_data(offer, start), content_type="multipart/form-data")
     assert resp.status_code == 403
-    assert intruder.post(f"/offers/{offer.id}/waive",
-                         data={f"waive{offer.id}-reason": "x"}).status_code == 403
+    assert (
+        intruder.post(f"/offers/{offer.id}/waive", data={f"waive{offer.id}-reason": "x"}).status_code == 403
+    )
     assert make.client_for(app, owner_hr(make, ml)).get("/offers").status_code == 403
 
     _db.session.refresh(offer)
@@ -362,8 +424,9 @@ def test_accepting_refusals_keep_the_offer_open_and_store_nothing(app, make):
 
     # After the deadline nothing can be answered any more.
     with clock.frozen_at(offer.report_by + timedelta(seconds=1)):
-        resp = c.post(url, data=accept_data(offer, start + timedelta(days=30)),
-                      content_type="multipart/form-data")
+        resp = c.post(
+            url, data=accept_data(offer, start + timedelta(days=30)), content_type="multipart/form-data"
+        )
         assert resp.status_code == 409 and "The reporting-in deadline has passed." in page(resp)
         assert "The deadline has passed; the offer will lapse." in page(c.get("/offers"))
 
@@ -377,8 +440,7 @@ def test_candidate_waives_and_hr_calls_the_next_when_it_asks(app, make):
     field = f"waive{offer.id}-reason"
     resp = c.post(f"/offers/{offer.id}/waive", data={field: "  "})
     assert resp.status_code == 422 and "Give a reason." in page(resp)
-    resp = c.post(f"/offers/{offer.id}/waive", data={field: "ได้งานที่อื่นแล้ว"},
-                  follow_redirects=True)
+    resp = c.post(f"/offers/{offer.id}/waive", data={field: "ได้งานที่อื่นแล้ว"}, follow_redirects=True)
     text = page(resp)
     assert "You have waived the offer for Civil Engineer." in text and "ได้งานที่อื่นแล้ว" in text
     _db.session.refresh(offer)
@@ -395,7 +457,7 @@ def test_candidate_waives_and_hr_calls_the_next_when_it_asks(app, make):
 def test_expire_offers_lapses_missed_deadlines_once(app, make):
     ml = published_list(make, size=4)
     hr = owner_hr(make, ml)
-    t0 = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
     with clock.frozen_at(t0):
         short = call(ml, hr, 1, report_days=3)[0]
         long_ = call(ml, hr, 1, report_days=20)[0]
@@ -427,8 +489,10 @@ def test_expire_offers_cli_is_safe_to_run_again_and_again(runner, make):
     assert first.exit_code == 0 and "lapsed 2" in first.output
     assert again.exit_code == 0 and "lapsed 0" in again.output
     assert statuses(ml) == ["lapsed", "lapsed", "available"]
-    assert _db.session.scalar(select(func.count()).select_from(Offer)
-                              .where(Offer.status == OfferStatus.LAPSED)) == 2
+    assert (
+        _db.session.scalar(select(func.count()).select_from(Offer).where(Offer.status == OfferStatus.LAPSED))
+        == 2
+    )
     assert verify_chain().ok
 
 

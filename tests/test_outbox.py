@@ -1,4 +1,5 @@
 """The email outbox: queued with the change, sent once, retried on failure."""
+
 from datetime import timedelta
 
 from app.common.clock import now
@@ -7,8 +8,13 @@ from app.notifications.services import MAX_ATTEMPTS, Attachment, queue_email, se
 
 
 def test_queue_is_idempotent_and_sending_happens_once(db):
-    queue_email(to="a@example.com", subject="เชิญสัมภาษณ์", body="...", dedupe_key="k1",
-                attachments=[Attachment("invite.ics", "text/calendar", b"BEGIN:VCALENDAR")])
+    queue_email(
+        to="a@example.com",
+        subject="เชิญสัมภาษณ์",
+        body="...",
+        dedupe_key="k1",
+        attachments=[Attachment("invite.ics", "text/calendar", b"BEGIN:VCALENDAR")],
+    )
     queue_email(to="a@example.com", subject="again", body="...", dedupe_key="k1")
     db.session.commit()
     assert db.session.query(OutboxEmail).count() == 1

@@ -2,6 +2,7 @@
 agency names one of the scoring members to preside over that interview (finalize, correct,
 name substitutes) in the chair's place. The service and its refusals, the audit and the email,
 HR's page, the acting chair's scoring page and /panel state, and the score sheet."""
+
 from __future__ import annotations
 
 import io
@@ -69,8 +70,7 @@ def test_the_acting_chair_names_a_substitute_finalizes_and_corrects(s, db):
     sub = s.spare[0]
     scoring.name_acting_chair(s.interview, s.hr, a)
     assert scoring.is_chair(s.interview, a) and not scoring.is_chair(s.interview, s.chair)
-    entry = next(e for e in entries_for("interviews", s.interview.id)
-                 if e.action == "interview.acting_chair")
+    entry = next(e for e in entries_for("interviews", s.interview.id) if e.action == "interview.acting_chair")
     assert entry.actor_id == s.hr.id and entry.before == {"acting_chair": None}
     assert entry.after == {"acting_chair": a.id, "recused_chair": s.chair.id}
     mails = outbox(db, f"interview:{s.interview.id}:acting-chair:")
@@ -81,8 +81,8 @@ def test_the_acting_chair_names_a_substitute_finalizes_and_corrects(s, db):
     # Two scoring members are short of the quorum of three: the acting chair names a substitute.
     refused(scoring.Forbidden, scoring.name_substitute, s.interview, b, sub)
     scoring.name_substitute(s.interview, a, sub)
-    score_and_submit(s, a, "25", "15")    # 40
-    score_and_submit(s, b, "20", "10")    # 30
+    score_and_submit(s, a, "25", "15")  # 40
+    score_and_submit(s, b, "20", "10")  # 30
     score_and_submit(s, sub, "24", "14")  # 38
     refused(scoring.Recused, scoring.finalize, s.interview, s.chair)
     scoring.finalize(s.interview, a)
@@ -106,12 +106,12 @@ def test_hr_replaces_an_acting_chair_who_then_declares_a_conflict(s, db):
     refused(scoring.Recused, scoring.finalize, s.interview, a)
     scoring.name_acting_chair(s.interview, s.hr, b)
     assert scoring.is_chair(s.interview, b) and not scoring.is_chair(s.interview, a)
-    entry = [e for e in entries_for("interviews", s.interview.id)
-             if e.action == "interview.acting_chair"][-1]
+    entry = [e for e in entries_for("interviews", s.interview.id) if e.action == "interview.acting_chair"][-1]
     assert entry.before == {"acting_chair": a.id} and entry.after["acting_chair"] == b.id
 
 
 # ---- pages, /panel, score sheet ------------------------------------------------------------
+
 
 def test_hr_names_the_acting_chair_on_the_rounds_interview_page(s, make, app):
     a, b = s.members
@@ -120,10 +120,13 @@ def test_hr_names_the_acting_chair_on_the_rounds_interview_page(s, make, app):
     html = hr.get(url).get_data(as_text=True)
     assert 'id="acting-chairs"' in html and s.chair.full_name_th in html
     assert "none yet: the score cannot be finalized" in html
-    member = socketio.test_client(app, namespace="/panel",
-                                  flask_test_client=make.client_for(app, a))
-    assert member.emit("join", {"interview_id": s.interview.id}, namespace="/panel",
-                       callback=True)["state"]["chairs"] is False
+    member = socketio.test_client(app, namespace="/panel", flask_test_client=make.client_for(app, a))
+    assert (
+        member.emit("join", {"interview_id": s.interview.id}, namespace="/panel", callback=True)["state"][
+            "chairs"
+        ]
+        is False
+    )
     post = f"/hr/rounds/{s.round.id}/interviews/{s.interview.id}/acting-chair"
     bad = hr.post(post, data={f"a{s.interview.id}-user_id": str(s.spare[0].id)})
     assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
@@ -146,12 +149,12 @@ def test_the_acting_chairs_page_and_live_state_carry_the_chairs_tools(s, make, a
     html = page.get_data(as_text=True)
     assert 'id="panel-chair"' in html and "acting chair for this candidate" in html
     assert '"chairs": true' in html
-    chair_html = make.client_for(app, s.chair).get(
-        f"/panel/interviews/{s.interview.id}").get_data(as_text=True)
+    chair_html = (
+        make.client_for(app, s.chair).get(f"/panel/interviews/{s.interview.id}").get_data(as_text=True)
+    )
     assert 'id="panel-chair"' not in chair_html
 
-    sock = socketio.test_client(app, namespace="/panel",
-                                flask_test_client=make.client_for(app, a))
+    sock = socketio.test_client(app, namespace="/panel", flask_test_client=make.client_for(app, a))
     ack = sock.emit("join", {"interview_id": s.interview.id}, namespace="/panel", callback=True)
     state = ack["state"]
     assert state["chairs"] is True and state["acting_chair"] is True and state["role"] == "member"

@@ -3,6 +3,7 @@ browser contexts (one of them losing the connection for a moment) while the chai
 waiting list and the progress in a third, sees the scores side by side once all have submitted,
 and finalizes. The pages pass axe-core with no serious or critical violation. A member HR names
 to preside in place of a recused chair is told on the open page and gets the chair's tools."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -34,8 +35,11 @@ def _midday():
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def open_as(browser, live_server, email, password, path):
@@ -69,12 +73,13 @@ def saved(page):
 
 def stored_points(interview_id):
     db.session.remove()
-    return {(r.user_id, r.criterion_id): r.points for r in db.session.scalars(
-        select(CriterionScore).where(CriterionScore.interview_id == interview_id))}
+    return {
+        (r.user_id, r.criterion_id): r.points
+        for r in db.session.scalars(select(CriterionScore).where(CriterionScore.interview_id == interview_id))
+    }
 
 
-def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browser, live_server,
-                                                                          make):
+def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browser, live_server, make):
     s = build(make)  # the candidate has checked in
     a, b = s.members
     iid, k, c, panel_id = s.interview.id, s.knowledge.id, s.communication.id, s.panel.id
@@ -122,8 +127,9 @@ def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browse
         assert pb.evaluate("window.panelClient.outboxSize()") == 1
         assert (ids["b"], c) not in stored_points(iid)
         b_ctx.set_offline(False)
-        pb.wait_for_function("() => window.panelClient.connected() && "
-                             "window.panelClient.outboxSize() === 0", timeout=30000)
+        pb.wait_for_function(
+            "() => window.panelClient.connected() && window.panelClient.outboxSize() === 0", timeout=30000
+        )
         assert stored_points(iid)[(ids["b"], c)] == Decimal("14.50")
         assert pb.locator(f"#status-{c}").get_attribute("class") == "panel-save panel-save-saved"
 
@@ -161,8 +167,7 @@ def test_two_members_score_at_once_while_the_chair_watches_then_finalizes(browse
     assert stage.entered_by_id == ids["chair"]
 
 
-def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser, live_server,
-                                                                        make):
+def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser, live_server, make):
     s = build(make, members=3)
     a = s.members[0]
     scoring.declare(s.interview, s.chair, True, "บุตรของผู้สมัคร")
@@ -172,12 +177,10 @@ def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser,
     try:
         assert pa.locator("#panel-chair").count() == 0
         interview = db.session.get(Interview, iid)
-        scoring.name_acting_chair(interview, db.session.get(User, hr_id),
-                                  db.session.get(User, a_id))
+        scoring.name_acting_chair(interview, db.session.get(User, hr_id), db.session.get(User, a_id))
         events.notify_chair_changed(interview)
         db.session.remove()
-        pa.wait_for_function(
-            "document.getElementById('panel-notice').textContent.length > 0")
+        pa.wait_for_function("document.getElementById('panel-notice').textContent.length > 0")
         assert "ประธาน" in pa.locator("#panel-notice").inner_text()
         pa.reload()
         pa.wait_for_function("() => window.panelClient && window.panelClient.connected()")

@@ -1,6 +1,7 @@
 """The /panel protocol with a real python-socketio client against the running server (websocket
 over loopback): a member's connection drops mid-scoring, a new one re-sends what may not have
 arrived with the same seq, and every score is stored once; the chair hears progress live."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,10 +21,13 @@ EVENTS = ("progress", "all_submitted", "finalized", "candidate_waiting")
 @pytest.fixture
 def running(db, make, live_server):
     s = build(make)
-    info = dict(interview_id=s.interview.id, criteria=[c.id for c in s.criteria],
-                member_id=s.members[0].id,
-                member=logged_in_cookie(live_server, s.members[0].email, make.PASSWORD),
-                chair=logged_in_cookie(live_server, s.chair.email, make.PASSWORD))
+    info = dict(
+        interview_id=s.interview.id,
+        criteria=[c.id for c in s.criteria],
+        member_id=s.members[0].id,
+        member=logged_in_cookie(live_server, s.members[0].email, make.PASSWORD),
+        chair=logged_in_cookie(live_server, s.chair.email, make.PASSWORD),
+    )
     db.session.remove()
     clients = LiveClients(live_server, "/panel", EVENTS)
     info["new_client"] = lambda who: clients.open(info[who])
@@ -33,14 +37,22 @@ def running(db, make, live_server):
 
 def stored(interview_id):
     db.session.remove()
-    return {(r.user_id, r.criterion_id): (str(r.points), r.seq) for r in db.session.scalars(
-        select(CriterionScore).where(CriterionScore.interview_id == interview_id))}
+    return {
+        (r.user_id, r.criterion_id): (str(r.points), r.seq)
+        for r in db.session.scalars(select(CriterionScore).where(CriterionScore.interview_id == interview_id))
+    }
 
 
 def score_entries(interview_id) -> int:
-    return len(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "interviews", AuditEntry.object_id == str(interview_id),
-        AuditEntry.action == "interview.score")).all())
+    return len(
+        db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.object_type == "interviews",
+                AuditEntry.object_id == str(interview_id),
+                AuditEntry.action == "interview.score",
+            )
+        ).all()
+    )
 
 
 def test_a_dropped_member_reconnects_and_resends_and_each_score_is_stored_once(running):
@@ -53,10 +65,10 @@ def test_a_dropped_member_reconnects_and_resends_and_each_score_is_stored_once(r
     assert first.call("join", iv)["state"]["declaration"] is None
     assert first.call("declare", {**iv, "has_conflict": False})["ok"]
     ack = first.call("score", {**iv, "criterion_id": knowledge, "points": "22.5", "seq": 1})
-    assert ack == {"ok": True, "criterion_id": knowledge, "points": "22.5", "seq": 1,
-                   "stale": False}
-    assert wait_for(lambda: any(m["state"] == "scoring" for p in chair.events("progress")
-                                for m in p["members"]))
+    assert ack == {"ok": True, "criterion_id": knowledge, "points": "22.5", "seq": 1, "stale": False}
+    assert wait_for(
+        lambda: any(m["state"] == "scoring" for p in chair.events("progress") for m in p["members"])
+    )
     first.drop()  # the member's wifi drops: the change to 24 (seq 2) never got its ack
 
     # The page kept seq 2 (knowledge 24) and seq 3 (communication 16) in localStorage. After
@@ -65,27 +77,27 @@ def test_a_dropped_member_reconnects_and_resends_and_each_score_is_stored_once(r
     second = running["new_client"]("member")
     state = second.call("join", iv)["state"]
     assert state["scores"] == {str(knowledge): {"points": "22.5", "seq": 1}}
-    assert second.call("score", {**iv, "criterion_id": knowledge, "points": "24",
-                                 "seq": 2})["stale"] is False
-    assert second.call("score", {**iv, "criterion_id": communication, "points": 16,
-                                 "seq": 3})["ok"]
+    assert second.call("score", {**iv, "criterion_id": knowledge, "points": "24", "seq": 2})["stale"] is False
+    assert second.call("score", {**iv, "criterion_id": communication, "points": 16, "seq": 3})["ok"]
     again = second.call("score", {**iv, "criterion_id": knowledge, "points": "24", "seq": 2})
-    assert again == {"ok": True, "criterion_id": knowledge, "points": "24", "seq": 2,
-                     "stale": False}
+    assert again == {"ok": True, "criterion_id": knowledge, "points": "24", "seq": 2, "stale": False}
     late = second.call("score", {**iv, "criterion_id": knowledge, "points": "22.5", "seq": 1})
     assert late["stale"] is True and late["points"] == "24"  # an old packet loses
 
     member = running["member_id"]
-    assert stored(running["interview_id"]) == {(member, knowledge): ("24.00", 2),
-                                               (member, communication): ("16.00", 3)}
+    assert stored(running["interview_id"]) == {
+        (member, knowledge): ("24.00", 2),
+        (member, communication): ("16.00", 3),
+    }
     assert score_entries(running["interview_id"]) == 3  # 22.5, then 24, then 16: no repeats
 
     done = second.call("submit", iv)
     assert done["ok"] and done["state"]["submitted"] and done["state"]["total"] == "40"
     db.session.remove()
     assert db.session.scalar(select(MemberSubmission.total)) == 40
-    assert wait_for(lambda: any(m["state"] == "submitted" for p in chair.events("progress")
-                                for m in p["members"]))
+    assert wait_for(
+        lambda: any(m["state"] == "submitted" for p in chair.events("progress") for m in p["members"])
+    )
 
 
 def test_a_member_refused_after_submitting_even_from_a_stale_device(running, make):

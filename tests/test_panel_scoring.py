@@ -2,6 +2,7 @@
 substitutes, idempotent scores, finalization and its scaling, audited corrections, refusals),
 the panel's pages and documents, the score sheet PDF, and the /panel Socket.IO flow through
 Flask-SocketIO's test client."""
+
 from __future__ import annotations
 
 import io
@@ -44,17 +45,16 @@ def s(db, make):
 
 # ---- services: declaring, scoring, independence ------------------------------------------------
 
+
 def test_a_member_declares_before_scoring_and_a_conflict_recuses(s, make):
     a, b = s.members
-    err = refused(scoring.DeclareFirst, scoring.record_score, s.interview, a, s.knowledge.id,
-                  "20", 1)
+    err = refused(scoring.DeclareFirst, scoring.record_score, s.interview, a, s.knowledge.id, "20", 1)
     assert "conflict of interest" in err.message and err.code == "declare_first"
     assert _db.session.query(CriterionScore).count() == 0
 
     scoring.declare(s.interview, a, False)
     ack = scoring.record_score(s.interview, a, s.knowledge.id, "20.5", 1)
-    assert ack == {"ok": True, "criterion_id": s.knowledge.id, "points": "20.5", "seq": 1,
-                   "stale": False}
+    assert ack == {"ok": True, "criterion_id": s.knowledge.id, "points": "20.5", "seq": 1, "stale": False}
     assert _db.session.get(Interview, s.interview.id).status == "scoring"  # left the waiting list
 
     scoring.declare(s.interview, b, True, "ผู้สมัครเป็นญาติ (my cousin)")
@@ -66,8 +66,7 @@ def test_a_member_declares_before_scoring_and_a_conflict_recuses(s, make):
     assert progress["quorum"] == {"required": 3, "scoring": 2, "met": False}
 
     outsider = s.spare[0]
-    err = refused(scoring.NotAMember, scoring.record_score, s.interview, outsider,
-                  s.knowledge.id, "10", 1)
+    err = refused(scoring.NotAMember, scoring.record_score, s.interview, outsider, s.knowledge.id, "10", 1)
     assert err.status_code == 403
 
 
@@ -79,8 +78,10 @@ def test_the_chair_sees_progress_but_never_points_and_members_see_others_only_at
     rows = {m["user_id"]: m for m in progress["members"]}
     assert rows[a.id]["state"] == "scoring" and (rows[a.id]["scored"], rows[a.id]["of"]) == (1, 2)
     assert rows[b.id]["state"] == "not_started" and rows[b.id]["declared"] is False
-    assert all(set(m) == {"user_id", "name", "role", "declared", "state", "scored", "of"}
-               for m in progress["members"])  # no points, no totals
+    assert all(
+        set(m) == {"user_id", "name", "role", "declared", "state", "scored", "of"}
+        for m in progress["members"]
+    )  # no points, no totals
     chair_state = scoring.state_for(s.interview, s.chair, "en")
     assert chair_state["side_by_side"] is None and chair_state["others"] is None
     assert chair_state["scores"] == {} and chair_state["total"] is None
@@ -94,8 +95,10 @@ def test_the_chair_sees_progress_but_never_points_and_members_see_others_only_at
     assert scoring.member_view(s.interview, b)["others"] is None  # the chair has not submitted
     b_state = scoring.state_for(s.interview, b, "en")
     assert b_state["others"] is None and "side_by_side" not in b_state
-    assert b_state["scores"] == {str(s.knowledge.id): {"points": "20", "seq": 1},
-                                 str(s.communication.id): {"points": "10", "seq": 2}}
+    assert b_state["scores"] == {
+        str(s.knowledge.id): {"points": "20", "seq": 1},
+        str(s.communication.id): {"points": "10", "seq": 2},
+    }
 
     score_and_submit(s, s.chair, "25", "15")
     b_view = scoring.member_view(s.interview, b)
@@ -111,8 +114,7 @@ def test_scores_are_idempotent_by_seq_and_every_change_is_audited(s):
     scoring.declare(s.interview, a, False)
     assert scoring.record_score(s.interview, a, s.knowledge.id, "10", 3)["stale"] is False
     again = scoring.record_score(s.interview, a, s.knowledge.id, "10", 3)  # a re-send
-    assert again == {"ok": True, "criterion_id": s.knowledge.id, "points": "10", "seq": 3,
-                     "stale": False}
+    assert again == {"ok": True, "criterion_id": s.knowledge.id, "points": "10", "seq": 3, "stale": False}
     older = scoring.record_score(s.interview, a, s.knowledge.id, "5", 2)  # late, out of order
     assert older["stale"] is True and older["points"] == "10" and older["seq"] == 3
     newer = scoring.record_score(s.interview, a, s.knowledge.id, 12.5, 4)
@@ -121,22 +123,30 @@ def test_scores_are_idempotent_by_seq_and_every_change_is_audited(s):
     assert cleared["points"] is None
     rows = _db.session.scalars(select(CriterionScore)).all()
     assert len(rows) == 1 and rows[0].points is None and rows[0].seq == 5
-    changes = [e for e in entries_for("interviews", s.interview.id)
-               if e.action == "interview.score"]
+    changes = [e for e in entries_for("interviews", s.interview.id) if e.action == "interview.score"]
     assert [(e.before["points"], e.after["points"]) for e in changes] == [
-        (None, "10.00"), ("10.00", "12.50"), ("12.50", None)]
+        (None, "10.00"),
+        ("10.00", "12.50"),
+        ("12.50", None),
+    ]
     assert all(e.actor_id == a.id for e in changes)
 
 
-@pytest.mark.parametrize("points, message", [
-    ("31", "go from 0 to 30"), (-1, "go from 0 to 30"), ("10.25", "steps of 0.5"),
-    ("abc", "must be a number"), (True, "must be a number"), ("NaN", "must be a number"),
-])
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        ("31", "go from 0 to 30"),
+        (-1, "go from 0 to 30"),
+        ("10.25", "steps of 0.5"),
+        ("abc", "must be a number"),
+        (True, "must be a number"),
+        ("NaN", "must be a number"),
+    ],
+)
 def test_points_out_of_range_or_off_the_half_point_steps_are_refused(s, points, message):
     a = s.members[0]
     scoring.declare(s.interview, a, False)
-    err = refused(scoring.BadScore, scoring.record_score, s.interview, a, s.knowledge.id,
-                  points, 1)
+    err = refused(scoring.BadScore, scoring.record_score, s.interview, a, s.knowledge.id, points, 1)
     assert message in err.message and err.code == "bad_score"
     assert _db.session.query(CriterionScore).count() == 0
 
@@ -144,14 +154,19 @@ def test_points_out_of_range_or_off_the_half_point_steps_are_refused(s, points, 
 def test_other_refusals_bad_seq_unknown_criterion_and_too_early(s, make):
     a = s.members[0]
     scoring.declare(s.interview, a, False)
-    assert refused(scoring.BadScore, scoring.record_score, s.interview, a, s.knowledge.id,
-                   "1", 0).field == "seq"
+    assert (
+        refused(scoring.BadScore, scoring.record_score, s.interview, a, s.knowledge.id, "1", 0).field == "seq"
+    )
     other = build(make)
-    assert refused(scoring.BadScore, scoring.record_score, s.interview, a,
-                   other.knowledge.id, "1", 1).field == "criterion_id"
+    assert (
+        refused(scoring.BadScore, scoring.record_score, s.interview, a, other.knowledge.id, "1", 1).field
+        == "criterion_id"
+    )
     with frozen_at(s.slot.starts_at - timedelta(minutes=20)):
-        assert refused(scoring.NotOpen, scoring.record_score, s.interview, a,
-                       s.knowledge.id, "1", 1).code == "not_open"
+        assert (
+            refused(scoring.NotOpen, scoring.record_score, s.interview, a, s.knowledge.id, "1", 1).code
+            == "not_open"
+        )
     s.interview.status = "no_show"
     _db.session.commit()
     refused(scoring.NotAllowed, scoring.record_score, s.interview, a, s.knowledge.id, "1", 1)
@@ -168,15 +183,18 @@ def test_submitting_needs_every_criterion_then_scores_are_locked(s):
     assert first == {"ok": True, "submitted": True, "total": "42.5", "all_submitted": False}
     assert scoring.submit_scores(s.interview, a)["total"] == "42.5"  # idempotent
     assert _db.session.query(MemberSubmission).count() == 1
-    err = refused(scoring.AlreadySubmitted, scoring.record_score, s.interview, a,
-                  s.knowledge.id, "30", 3)
+    err = refused(scoring.AlreadySubmitted, scoring.record_score, s.interview, a, s.knowledge.id, "30", 3)
     assert err.code == "submitted"
     refused(scoring.AlreadySubmitted, scoring.declare, s.interview, a, True, "late")
-    assert [e.after["total"] for e in entries_for("interviews", s.interview.id)
-            if e.action == "interview.submit_scores"] == ["42.50"]
+    assert [
+        e.after["total"]
+        for e in entries_for("interviews", s.interview.id)
+        if e.action == "interview.submit_scores"
+    ] == ["42.50"]
 
 
 # ---- quorum, substitutes, finalization --------------------------------------------------------
+
 
 def test_a_recusal_breaks_the_quorum_until_the_chair_names_a_substitute(s):
     a, b = s.members
@@ -204,9 +222,9 @@ def test_a_recusal_breaks_the_quorum_until_the_chair_names_a_substitute(s):
 def test_finalize_scales_the_mean_to_the_stage_and_writes_the_part_c_score(s):
     a, b = s.members
     score_and_submit(s, s.chair, "25", "15.5")  # 40.5
-    score_and_submit(s, a, "26", "15")           # 41
+    score_and_submit(s, a, "26", "15")  # 41
     refused(scoring.NotReady, scoring.finalize, s.interview, s.chair)
-    score_and_submit(s, b, "24", "16.5")         # 40.5
+    score_and_submit(s, b, "24", "16.5")  # 40.5
     view = scoring.side_by_side(s.interview, "en")
     assert [m["total"] for m in view["members"]] == ["40.5", "41", "40.5"]
     assert view["aggregate"] == "40.67" and view["spread"] == "0.5"
@@ -221,12 +239,10 @@ def test_finalize_scales_the_mean_to_the_stage_and_writes_the_part_c_score(s):
     assert interview.status == "finalized" and interview.final_score == Decimal("81.33")
     assert interview.finalized_by_id == chair_id and interview.finalized_at is not None
     stage = _db.session.scalar(select(StageScore))
-    assert (stage.stage_kind, stage.score, stage.max_score) == ("part_c", Decimal("81.33"),
-                                                                Decimal("100.00"))
+    assert (stage.stage_kind, stage.score, stage.max_score) == ("part_c", Decimal("81.33"), Decimal("100.00"))
     assert stage.source == "interview" and stage.source_ref == f"interview:{interview.id}"
     assert stage.passed is True and stage.entered_by_id == chair_id
-    audit = next(e for e in entries_for("interviews", interview.id)
-                 if e.action == "interview.finalize")
+    audit = next(e for e in entries_for("interviews", interview.id) if e.action == "interview.finalize")
     assert audit.after["final_score"] == "81.33" and audit.after["aggregate_method"] == "mean"
 
     # Locked: nobody scores, submits, or finalizes again.
@@ -239,9 +255,9 @@ def test_finalize_scales_the_mean_to_the_stage_and_writes_the_part_c_score(s):
 def test_median_panels_and_the_spread_flag(db, make):
     s = build(make, aggregate="median", spread="10")
     a, b = s.members
-    score_and_submit(s, s.chair, "10", "10")   # 20
-    score_and_submit(s, a, "25", "15")         # 40
-    score_and_submit(s, b, "28", "18")         # 46
+    score_and_submit(s, s.chair, "10", "10")  # 20
+    score_and_submit(s, a, "25", "15")  # 40
+    score_and_submit(s, b, "28", "18")  # 46
     view = scoring.side_by_side(s.interview)
     assert view["aggregate_method"] == "median" and view["aggregate"] == "40"
     assert view["spread"] == "26" and view["spread_flag"] is True
@@ -259,27 +275,36 @@ def test_a_correction_needs_the_chair_and_a_reason_and_is_audited_before_and_aft
     assert s.interview.final_score == Decimal("60.00")
 
     refused(scoring.Forbidden, scoring.correct_final_score, s.interview, a, "70", "typo")
-    assert refused(scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair,
-                   "70", "  ").field == "reason"
-    assert refused(scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair,
-                   "101", "typo").field == "score"
-    assert refused(scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair,
-                   "70.123", "typo").field == "score"
-    scoring.correct_final_score(s.interview, s.chair, "70.5",
-                                "กรรมการคนที่ 2 บันทึกคะแนนผิดช่อง ตรวจกับแบบฟอร์มกระดาษแล้ว")
+    assert (
+        refused(scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair, "70", "  ").field
+        == "reason"
+    )
+    assert (
+        refused(
+            scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair, "101", "typo"
+        ).field
+        == "score"
+    )
+    assert (
+        refused(
+            scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair, "70.123", "typo"
+        ).field
+        == "score"
+    )
+    scoring.correct_final_score(
+        s.interview, s.chair, "70.5", "กรรมการคนที่ 2 บันทึกคะแนนผิดช่อง ตรวจกับแบบฟอร์มกระดาษแล้ว"
+    )
     iid, chair_id, chair_name = s.interview.id, s.chair.id, s.chair.full_name_th
     _db.session.expire_all()
     interview = _db.session.get(Interview, iid)
     assert interview.final_score == Decimal("70.50")
     stage = _db.session.scalar(select(StageScore))
     assert stage.score == Decimal("70.50") and "ตรวจกับแบบฟอร์มกระดาษ" in stage.note
-    entry = next(e for e in entries_for("interviews", interview.id)
-                 if e.action == "interview.correct_score")
+    entry = next(e for e in entries_for("interviews", interview.id) if e.action == "interview.correct_score")
     assert entry.before == {"final_score": "60.00"} and entry.actor_id == chair_id
     assert entry.after["final_score"] == "70.50" and "ผิดช่อง" in entry.after["reason"]
     fixes = scoring.corrections(interview)
-    assert [(f["before"], f["after"], f["by"]) for f in fixes] == [
-        ("60", "70.5", chair_name)]
+    assert [(f["before"], f["after"], f["by"]) for f in fixes] == [("60", "70.5", chair_name)]
 
 
 def test_a_recused_chair_cannot_finalize(db, make):
@@ -292,6 +317,7 @@ def test_a_recused_chair_cannot_finalize(db, make):
 
 
 # ---- pages, documents, score sheet ----------------------------------------------------------
+
 
 def test_my_interviews_lists_today_and_upcoming_for_panel_members_only(s, make, app):
     a = s.members[0]
@@ -306,8 +332,7 @@ def test_my_interviews_lists_today_and_upcoming_for_panel_members_only(s, make, 
     assert s.candidate.full_name_th in today and s.application.number in today
     assert later.application.number in upcoming and later.application.number not in today
     assert f'id="waiting-{s.panel.id}"' in html  # the live waiting list of today's panel
-    assert s.application.number not in make.client_for(app, s.spare[0]).get("/panel").get_data(
-        as_text=True)
+    assert s.application.number not in make.client_for(app, s.spare[0]).get("/panel").get_data(as_text=True)
     assert make.client_for(app, s.candidate).get("/panel").status_code == 403
     assert make.client_for(app, s.hr).get("/panel").status_code == 403
 
@@ -320,25 +345,38 @@ def test_the_scoring_page_shows_the_application_the_declaration_and_the_rubric(s
     assert f'id="points-{s.knowledge.id}"' in html and 'step="0.5"' in html
     assert "Full" in html and s.application.number in html
     assert 'id="panel-chair"' not in html  # chair tools only for the chair
-    chair_html = make.client_for(app, s.chair).get(
-        f"/panel/interviews/{s.interview.id}").get_data(as_text=True)
+    chair_html = (
+        make.client_for(app, s.chair).get(f"/panel/interviews/{s.interview.id}").get_data(as_text=True)
+    )
     assert 'id="panel-chair"' in chair_html and s.spare[0].full_name_th in chair_html
-    assert make.client_for(app, s.spare[0]).get(
-        f"/panel/interviews/{s.interview.id}").status_code == 403
+    assert make.client_for(app, s.spare[0]).get(f"/panel/interviews/{s.interview.id}").status_code == 403
     assert make.client_for(app, s.spare[0]).get("/panel/interviews/999999").status_code == 404
 
 
 def test_panel_members_see_the_candidates_documents_unless_recused(s, make, app):
     a, b = s.members
     stored = uploads.store(png_bytes(), "ปริญญาบัตร.png")
-    doc = Document(owner_id=s.candidate.id, application_id=s.application.id, kind="degree",
-                   original_name=stored.original_name, stored_name=stored.stored_name,
-                   content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
+    doc = Document(
+        owner_id=s.candidate.id,
+        application_id=s.application.id,
+        kind="degree",
+        original_name=stored.original_name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
     other = build(make)
-    stranger_doc = Document(owner_id=other.candidate.id, application_id=other.application.id,
-                            kind="degree", original_name="x.png",
-                            stored_name=uploads.store(png_bytes(), "x.png").stored_name,
-                            content_type="image/png", size=10, sha256="0" * 64)
+    stranger_doc = Document(
+        owner_id=other.candidate.id,
+        application_id=other.application.id,
+        kind="degree",
+        original_name="x.png",
+        stored_name=uploads.store(png_bytes(), "x.png").stored_name,
+        content_type="image/png",
+        size=10,
+        sha256="0" * 64,
+    )
     _db.session.add_all([doc, stranger_doc])
     _db.session.commit()
     url = f"/panel/interviews/{s.interview.id}/documents/{doc.id}"
@@ -349,8 +387,12 @@ def test_panel_members_see_the_candidates_documents_unless_recused(s, make, app)
     assert got.headers["Cache-Control"] == "private, no-store"
     assert make.client_for(app, s.hr).get(url).status_code == 200
     assert make.client_for(app, s.spare[0]).get(url).status_code == 403
-    assert make.client_for(app, a).get(
-        f"/panel/interviews/{s.interview.id}/documents/{stranger_doc.id}").status_code == 404
+    assert (
+        make.client_for(app, a)
+        .get(f"/panel/interviews/{s.interview.id}/documents/{stranger_doc.id}")
+        .status_code
+        == 404
+    )
 
     scoring.declare(s.interview, b, True, "คู่สมรสของผู้สมัคร")
     assert make.client_for(app, b).get(url).status_code == 403
@@ -379,6 +421,7 @@ def test_the_score_sheet_after_everyone_submitted_for_the_panel_and_hr(s, make, 
 
 
 # ---- the /panel socket ----------------------------------------------------------------------
+
 
 def connect(app, make, user):
     return socketio.test_client(app, namespace=NS, flask_test_client=make.client_for(app, user))
@@ -420,12 +463,10 @@ def test_the_panel_scores_live_to_a_finalized_part_c_score(app, make, s, db):
     bad = call(ma, "declare", {**iv, "has_conflict": "no"})
     assert bad["ok"] is False and bad["error"] == "validation_failed"
     declared = call(ma, "declare", {**iv, "has_conflict": False, "note": ""})
-    assert declared["ok"] and declared["state"]["declaration"] == {"has_conflict": False,
-                                                                   "note": ""}
+    assert declared["ok"] and declared["state"]["declaration"] == {"has_conflict": False, "note": ""}
     chair.get_received(NS)
     ack = call(ma, "score", {**iv, "criterion_id": s.knowledge.id, "points": 27.5, "seq": 1})
-    assert ack == {"ok": True, "criterion_id": s.knowledge.id, "points": "27.5", "seq": 1,
-                   "stale": False}
+    assert ack == {"ok": True, "criterion_id": s.knowledge.id, "points": "27.5", "seq": 1, "stale": False}
     db.session.remove()
     assert db.session.scalar(select(CriterionScore.points)) == Decimal("27.50")  # before the ack
     progress = events(chair, "progress")
@@ -461,8 +502,11 @@ def test_the_panel_scores_live_to_a_finalized_part_c_score(app, make, s, db):
     assert call(ma, "finalize", iv)["error"] == "forbidden"
     final = call(chair, "finalize", iv)
     assert final["ok"] and final["state"]["interview"]["final_score"] == "81.67"
-    assert events(mb, "finalized")[-1] == {"interview_id": s.interview.id,
-                                           "final_score": "81.67", "corrected": False}
+    assert events(mb, "finalized")[-1] == {
+        "interview_id": s.interview.id,
+        "final_score": "81.67",
+        "corrected": False,
+    }
     no_reason = call(chair, "correct", {**iv, "score": "85", "reason": ""})
     assert no_reason["ok"] is False and no_reason["error"] == "validation_failed"
     fixed = call(chair, "correct", {**iv, "score": "85", "reason": "แก้ไขตามมติที่ประชุม"})
@@ -479,8 +523,7 @@ def test_the_chair_names_a_substitute_over_the_socket(app, make, s, db):
     call(mb, "declare", {**iv, "has_conflict": True, "note": "อดีตผู้ใต้บังคับบัญชา"})
     chair = connect(app, make, s.chair)
     assert call(chair, "join", iv)["state"]["progress"]["quorum"]["met"] is False
-    assert call(connect(app, make, a), "substitute",
-                {**iv, "user_id": s.spare[0].id})["error"] == "forbidden"
+    assert call(connect(app, make, a), "substitute", {**iv, "user_id": s.spare[0].id})["error"] == "forbidden"
     named = call(chair, "substitute", {**iv, "user_id": s.spare[0].id})
     assert named["ok"] and named["state"]["progress"]["quorum"]["met"] is True
     sub = connect(app, make, s.spare[0])
@@ -504,21 +547,24 @@ def _waiting_list_hears_of_a_check_in(app, make):
     heard = events(chair, "candidate_waiting")
     assert heard and heard[0]["interview_id"] == s.interview.id
     assert heard[0]["application_number"] == s.application.number
-    assert call(chair, "waiting", {"panel_id": s.panel.id})["candidates"][0][
-        "name"] == s.candidate.full_name_th
+    assert (
+        call(chair, "waiting", {"panel_id": s.panel.id})["candidates"][0]["name"] == s.candidate.full_name_th
+    )
 
     member = connect(app, make, s.members[0])
     call(member, "join", {"interview_id": s.interview.id})
     call(member, "declare", {"interview_id": s.interview.id, "has_conflict": False})
     chair.get_received(NS)
-    call(member, "score", {"interview_id": s.interview.id, "criterion_id": s.knowledge.id,
-                           "points": 10, "seq": 1})
-    assert events(chair, "candidate_left") == [{"interview_id": s.interview.id,
-                                                "panel_id": s.panel.id}]
-
+    call(
+        member,
+        "score",
+        {"interview_id": s.interview.id, "criterion_id": s.knowledge.id, "points": 10, "seq": 1},
+    )
+    assert events(chair, "candidate_left") == [{"interview_id": s.interview.id, "panel_id": s.panel.id}]
 
 
 # ---- concurrency (PostgreSQL: several connections at the same instant) -----------------------
+
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serializes writers itself")
 def test_simultaneous_scores_and_submits_of_one_member_end_consistent(app, s):
@@ -541,19 +587,29 @@ def test_simultaneous_scores_and_submits_of_one_member_end_consistent(app, s):
                     return fn(interview, user, *args)
                 finally:
                     _db.session.remove()
+
         return run
 
-    sends = [(k, "10", 1), (k, "12", 2), (k, "12", 2), (k, "11", 1), (c, "5", 3), (c, "6", 4),
-             (c, "6", 4), (k, "14", 5)]
+    sends = [
+        (k, "10", 1),
+        (k, "12", 2),
+        (k, "12", 2),
+        (k, "11", 1),
+        (c, "5", 3),
+        (c, "6", 4),
+        (c, "6", 4),
+        (k, "14", 5),
+    ]
     score = in_own_session(lambda iv, u, cid, pts, seq: scoring.record_score(iv, u, cid, pts, seq))
     with ThreadPoolExecutor(8) as pool:
         acks = list(pool.map(lambda args: score(*args), sends))
     assert all(ack["ok"] for ack in acks)
-    stored = {r.criterion_id: (r.points, r.seq) for r in _db.session.scalars(
-        select(CriterionScore).where(CriterionScore.interview_id == iid))}
+    stored = {
+        r.criterion_id: (r.points, r.seq)
+        for r in _db.session.scalars(select(CriterionScore).where(CriterionScore.interview_id == iid))
+    }
     assert stored == {k: (Decimal("14.00"), 5), c: (Decimal("6.00"), 4)}
-    changes = [e.after["seq"] for e in entries_for("interviews", iid)
-               if e.action == "interview.score"]
+    changes = [e.after["seq"] for e in entries_for("interviews", iid) if e.action == "interview.score"]
     assert len(changes) == len(set(changes))  # a repeat is never audited twice
 
     submit = in_own_session(lambda iv, u: scoring.submit_scores(iv, u))

@@ -1,8 +1,9 @@
 """Recruitment: browsing announcements, HR's positions and rounds, the JSON API. (Eligibility
 is in test_eligibility.py.)"""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,18 +17,25 @@ from app.recruitment.models import Accommodation, Mode, Position, Round, RoundSt
 from app.recruitment.services import default_stages
 
 # 10:00 in Bangkok on 1 June 2026; the factories' windows are relative to it.
-NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_clock)
 
 
 # ---- helpers -----------------------------------------------------------------------------
 
+
 def stage_rows(mode: str) -> dict:
     """The stage rows of the round form, filled as the mode's standard stages."""
     data = {}
     for spec in default_stages(mode):
-        data.update({f"{spec.kind}-included": "y", f"{spec.kind}-max_score": str(spec.max_score),
-                     f"{spec.kind}-weight": "1", f"{spec.kind}-pass_percent": "60"})
+        data.update(
+            {
+                f"{spec.kind}-included": "y",
+                f"{spec.kind}-max_score": str(spec.max_score),
+                f"{spec.kind}-weight": "1",
+                f"{spec.kind}-pass_percent": "60",
+            }
+        )
         if spec.counts_for_ranking:
             data[f"{spec.kind}-counts_for_ranking"] = "y"
     return data
@@ -36,13 +44,25 @@ def stage_rows(mode: str) -> dict:
 def round_form(position: Position, mode: str = Mode.COMPETITIVE_EXAM, **fields) -> dict:
     """What HR types into the round form (Bangkok local times)."""
     data = {
-        "code": f"NEW-{mode[:6].upper()}", "position_id": str(position.id), "mode": mode,
-        "title_th": "ประกาศรับสมัครทดสอบ", "title_en": "Test announcement",
-        "description_th": "รายละเอียด", "description_en": "Details",
-        "opens_at": "2026-06-10T09:00", "closes_at": "2026-06-30T16:30", "vacancies": "5",
-        "quota_percent": "4", "eligible_headcount": "", "min_education_level": "bachelor",
-        "fields_of_study": "", "min_gpa": "", "min_age": "18", "max_age": "35",
-        "min_service_years": "", "shortage_degrees": "",
+        "code": f"NEW-{mode[:6].upper()}",
+        "position_id": str(position.id),
+        "mode": mode,
+        "title_th": "ประกาศรับสมัครทดสอบ",
+        "title_en": "Test announcement",
+        "description_th": "รายละเอียด",
+        "description_en": "Details",
+        "opens_at": "2026-06-10T09:00",
+        "closes_at": "2026-06-30T16:30",
+        "vacancies": "5",
+        "quota_percent": "4",
+        "eligible_headcount": "",
+        "min_education_level": "bachelor",
+        "fields_of_study": "",
+        "min_gpa": "",
+        "min_age": "18",
+        "max_age": "35",
+        "min_service_years": "",
+        "shortage_degrees": "",
     }
     data.update(stage_rows(fields.pop("stages_mode", mode)))
     data.update(fields)
@@ -65,6 +85,7 @@ def hr_setup(make):
 
 # ---- public browsing ---------------------------------------------------------------------
 
+
 def test_browse_lists_open_rounds_of_every_agency_but_not_drafts_or_closed(client, make):
     east = make.agency(name_en="Bang Kapi District Office")
     west = make.agency(name_en="Thon Buri District Office")
@@ -73,17 +94,18 @@ def test_browse_lists_open_rounds_of_every_agency_but_not_drafts_or_closed(clien
     make.round_(east, status=RoundStatus.DRAFT, title_en="Secret draft")
     make.round_(east, status=RoundStatus.CLOSED, title_en="Closed round")
     make.round_(west, status=RoundStatus.IN_PROGRESS, title_en="Round in progress")
-    make.round_(east, title_en="Opens next week", opens_at=NOW + timedelta(days=7),
-                closes_at=NOW + timedelta(days=20))
-    make.round_(west, title_en="Window over", opens_at=NOW - timedelta(days=20),
-                closes_at=NOW - timedelta(hours=1))
+    make.round_(
+        east, title_en="Opens next week", opens_at=NOW + timedelta(days=7), closes_at=NOW + timedelta(days=20)
+    )
+    make.round_(
+        west, title_en="Window over", opens_at=NOW - timedelta(days=20), closes_at=NOW - timedelta(hours=1)
+    )
 
     page = client.get("/rounds")
     assert page.status_code == 200
     text = page.text
     assert "Open east engineer" in text and "Open west doctor" in text
-    for hidden in ("Secret draft", "Closed round", "Round in progress", "Opens next week",
-                   "Window over"):
+    for hidden in ("Secret draft", "Closed round", "Round in progress", "Opens next week", "Window over"):
         assert hidden not in text
     assert "2 rounds are accepting applications." in text
     # a card: agency, position and level, mode in words, vacancies, closing date in Bangkok time
@@ -126,10 +148,17 @@ def test_browse_in_thai_shows_buddhist_era_dates(client_th, make):
 
 def test_announcement_shows_criteria_stages_and_accommodations(client, make):
     agency = make.agency()
-    r = make.round_(agency, title_en="Civil engineer 2569", description_en="Report at City Hall.",
-                    min_education_level=EducationLevel.BACHELOR, fields_of_study=["วิศวกรรมโยธา"],
-                    min_gpa=Decimal("2.50"), min_age=18, max_age=35,
-                    accommodations_offered=[Accommodation.EXTRA_TIME])
+    r = make.round_(
+        agency,
+        title_en="Civil engineer 2569",
+        description_en="Report at City Hall.",
+        min_education_level=EducationLevel.BACHELOR,
+        fields_of_study=["วิศวกรรมโยธา"],
+        min_gpa=Decimal("2.50"),
+        min_age=18,
+        max_age=35,
+        accommodations_offered=[Accommodation.EXTRA_TIME],
+    )
     page = client.get(f"/rounds/{r.id}")
     assert page.status_code == 200
     text = page.text
@@ -169,15 +198,23 @@ def test_drafts_and_unknown_rounds_are_not_found_for_the_public(client, make):
 
 # ---- HR: positions -----------------------------------------------------------------------
 
+
 def test_hr_creates_a_position_of_its_agency(client, make, db):
     agency, hr, _ = hr_setup(make)
     other = make.agency()
     make.position(other, title_th="ตำแหน่งหน่วยงานอื่น", title_en="Other agency's job")
     make.login(client, hr)
-    resp = client.post("/hr/positions", data={
-        "title_th": "นักวิชาการคอมพิวเตอร์", "title_en": "Computer Technical Officer",
-        "level": "ปฏิบัติการ / Operational", "qualifications_th": "ปริญญาตรีวิทยาการคอมพิวเตอร์",
-        "qualifications_en": "Bachelor in computer science"}, follow_redirects=True)
+    resp = client.post(
+        "/hr/positions",
+        data={
+            "title_th": "นักวิชาการคอมพิวเตอร์",
+            "title_en": "Computer Technical Officer",
+            "level": "ปฏิบัติการ / Operational",
+            "qualifications_th": "ปริญญาตรีวิทยาการคอมพิวเตอร์",
+            "qualifications_en": "Bachelor in computer science",
+        },
+        follow_redirects=True,
+    )
     assert resp.status_code == 200
     assert "The position นักวิชาการคอมพิวเตอร์ has been created." in resp.text
     assert "Computer Technical Officer" in resp.text and "Bachelor in computer science" in resp.text
@@ -201,8 +238,11 @@ def test_position_needs_a_thai_title_and_a_level(client, make, db):
 # ---- HR: creating rounds -----------------------------------------------------------------
 
 EXPECTED_STAGES = {
-    Mode.COMPETITIVE_EXAM: [(StageKind.PART_A, 200, False), (StageKind.PART_B, 200, True),
-                            (StageKind.PART_C, 100, True)],
+    Mode.COMPETITIVE_EXAM: [
+        (StageKind.PART_A, 200, False),
+        (StageKind.PART_B, 200, True),
+        (StageKind.PART_C, 100, True),
+    ],
     Mode.SELECTION_EXAM: [(StageKind.PART_B, 200, True), (StageKind.PART_C, 100, True)],
     Mode.SELECTION: [(StageKind.QUALIFICATIONS, 100, True), (StageKind.PART_C, 100, True)],
     Mode.SHORTAGE: [(StageKind.QUALIFICATIONS, 100, True), (StageKind.PART_C, 100, True)],
@@ -233,8 +273,8 @@ def test_hr_creates_a_draft_round_of_every_mode_with_its_standard_stages(client,
     assert r.created_by_id == hr.id
     assert (r.title_th, r.title_en) == ("ประกาศรับสมัครทดสอบ", "Test announcement")
     # typed in Bangkok time, stored in UTC
-    assert r.opens_at == datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)
-    assert r.closes_at == datetime(2026, 6, 30, 9, 30, tzinfo=timezone.utc)
+    assert r.opens_at == datetime(2026, 6, 10, 2, 0, tzinfo=UTC)
+    assert r.closes_at == datetime(2026, 6, 30, 9, 30, tzinfo=UTC)
     assert (r.min_education_level, r.min_age, r.max_age) == ("bachelor", 18, 35)
     assert [(k, int(m), rank) for k, m, rank, _ in stages_of(r)] == EXPECTED_STAGES[mode]
     assert all(p == Decimal("60") for *_, p in stages_of(r))
@@ -286,37 +326,61 @@ def test_new_round_form_starts_from_the_standard_stages_of_the_chosen_mode(clien
 def test_hr_sets_its_own_stages_row_by_row(client, make, db):
     _, hr, pos = hr_setup(make)
     make.login(client, hr)
-    data = round_form(pos, Mode.SELECTION, **{
-        "part_c-max_score": "50", "part_c-weight": "2", "part_c-pass_percent": "70",
-        "part_b-included": "y", "part_b-max_score": "150", "part_b-pass_percent": "",
-    })
+    data = round_form(
+        pos,
+        Mode.SELECTION,
+        **{
+            "part_c-max_score": "50",
+            "part_c-weight": "2",
+            "part_c-pass_percent": "70",
+            "part_b-included": "y",
+            "part_b-max_score": "150",
+            "part_b-pass_percent": "",
+        },
+    )
     resp = client.post("/hr/rounds/new", data=data)
     assert resp.status_code == 302
     r = db.session.scalar(select(Round).where(Round.code == data["code"]))
-    assert [(s.kind, s.seq, s.max_score, s.weight, s.pass_percent, s.counts_for_ranking)
-            for s in r.stages] == [
+    assert [
+        (s.kind, s.seq, s.max_score, s.weight, s.pass_percent, s.counts_for_ranking) for s in r.stages
+    ] == [
         ("part_b", 1, Decimal("150"), Decimal("1"), Decimal("60"), False),
         ("part_c", 2, Decimal("50"), Decimal("2"), Decimal("70"), True),
         ("qualifications", 3, Decimal("100"), Decimal("1"), Decimal("60"), True),
     ]
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"closes_at": "2026-06-05T09:00"}, "Applications must close after they open."),
-    ({"min_age": "40", "max_age": "30"}, "The minimum age is above the maximum age."),
-    ({"min_gpa": "4.5"}, "GPA is between 0.00 and 4.00."),
-    ({"mode": Mode.SHORTAGE, "stages_mode": Mode.SHORTAGE, "shortage_degrees": ""},
-     "A shortage round needs its list of shortage degrees."),
-    ({"mode": Mode.SHORTAGE, "stages_mode": Mode.COMPETITIVE_EXAM,
-      "shortage_degrees": "แพทยศาสตรบัณฑิต"}, "A shortage-qualification round has no Part A."),
-    ({"part_a-included": None, "part_b-included": None, "part_c-included": None},
-     "A round needs at least one stage."),
-    ({"part_b-counts_for_ranking": None, "part_c-counts_for_ranking": None},
-     "At least one stage must count for the ranking."),
-    ({"part_b-max_score": "0"}, "Above zero, please."),
-    ({"vacancies": ""}, "Give the number of vacancies (0 or more)."),
-    ({"opens_at": "not a date"}, "Not a valid datetime value."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"closes_at": "2026-06-05T09:00"}, "Applications must close after they open."),
+        ({"min_age": "40", "max_age": "30"}, "The minimum age is above the maximum age."),
+        ({"min_gpa": "4.5"}, "GPA is between 0.00 and 4.00."),
+        (
+            {"mode": Mode.SHORTAGE, "stages_mode": Mode.SHORTAGE, "shortage_degrees": ""},
+            "A shortage round needs its list of shortage degrees.",
+        ),
+        (
+            {
+                "mode": Mode.SHORTAGE,
+                "stages_mode": Mode.COMPETITIVE_EXAM,
+                "shortage_degrees": "แพทยศาสตรบัณฑิต",
+            },
+            "A shortage-qualification round has no Part A.",
+        ),
+        (
+            {"part_a-included": None, "part_b-included": None, "part_c-included": None},
+            "A round needs at least one stage.",
+        ),
+        (
+            {"part_b-counts_for_ranking": None, "part_c-counts_for_ranking": None},
+            "At least one stage must count for the ranking.",
+        ),
+        ({"part_b-max_score": "0"}, "Above zero, please."),
+        ({"vacancies": ""}, "Give the number of vacancies (0 or more)."),
+        ({"opens_at": "not a date"}, "Not a valid datetime value."),
+    ],
+)
 def test_round_form_refuses_bad_input_and_saves_nothing(client, make, db, fields, message):
     _, hr, pos = hr_setup(make)
     make.login(client, hr)
@@ -342,6 +406,7 @@ def test_round_codes_are_unique_and_positions_must_be_the_agencys(client, make, 
 
 # ---- HR: the life of a round -------------------------------------------------------------
 
+
 def test_hr_edits_a_draft_opens_it_and_criteria_freeze(client, make, db):
     agency, hr, pos = hr_setup(make)
     make.login(client, hr)
@@ -353,22 +418,31 @@ def test_hr_edits_a_draft_opens_it_and_criteria_freeze(client, make, db):
     form_page = client.get(f"/hr/rounds/{rid}/edit").text
     assert 'value="2026-06-10T09:00"' in form_page and 'value="LIFE-01"' in form_page
 
-    edited = round_form(pos, code="LIFE-01", title_en="Edited title", min_gpa="2.75",
-                        vacancies="8", closes_at="2026-07-15T16:30")
+    edited = round_form(
+        pos,
+        code="LIFE-01",
+        title_en="Edited title",
+        min_gpa="2.75",
+        vacancies="8",
+        closes_at="2026-07-15T16:30",
+    )
     resp = client.post(f"/hr/rounds/{rid}/edit", data=edited, follow_redirects=True)
     assert resp.status_code == 200 and "The round LIFE-01 has been saved." in resp.text
     db.session.expire_all()
     r = db.session.get(Round, rid)
     assert (r.title_en, r.min_gpa, r.vacancies) == ("Edited title", Decimal("2.75"), 8)
-    assert r.closes_at == datetime(2026, 7, 15, 9, 30, tzinfo=timezone.utc)
+    assert r.closes_at == datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
     update = entries_for("rounds", rid)[-1]
     assert update.action == "round.update"
     assert update.before["title_en"] == "Test announcement"
     assert update.after["title_en"] == "Edited title"
 
     # open it
-    resp = client.post(f"/hr/rounds/{rid}/status",
-                       data={"status": "open", "note": "Announcement signed"}, follow_redirects=True)
+    resp = client.post(
+        f"/hr/rounds/{rid}/status",
+        data={"status": "open", "note": "Announcement signed"},
+        follow_redirects=True,
+    )
     assert "The round is now open." in resp.text
     db.session.expire_all()
     assert db.session.get(Round, rid).status == RoundStatus.OPEN
@@ -379,8 +453,9 @@ def test_hr_edits_a_draft_opens_it_and_criteria_freeze(client, make, db):
 
     # once open, the criteria cannot change
     entries_before = len(entries_for("rounds", rid))
-    frozen = client.post(f"/hr/rounds/{rid}/edit",
-                         data=round_form(pos, code="LIFE-01", title_en="Sneaky", min_gpa="3.50"))
+    frozen = client.post(
+        f"/hr/rounds/{rid}/edit", data=round_form(pos, code="LIFE-01", title_en="Sneaky", min_gpa="3.50")
+    )
     assert frozen.status_code == 409
     assert "criteria are frozen once open" in frozen.text
     db.session.expire_all()
@@ -392,32 +467,39 @@ def test_hr_edits_a_draft_opens_it_and_criteria_freeze(client, make, db):
     assert "Edit the round" not in shown.text
 
     # the closing date can still move, with a reason
-    moved = client.post(f"/hr/rounds/{rid}/window",
-                        data={"closes_at": "2026-07-31T16:30", "reason": "Few applicants"},
-                        follow_redirects=True)
+    moved = client.post(
+        f"/hr/rounds/{rid}/window",
+        data={"closes_at": "2026-07-31T16:30", "reason": "Few applicants"},
+        follow_redirects=True,
+    )
     assert "The closing date has been moved." in moved.text
     db.session.expire_all()
-    assert db.session.get(Round, rid).closes_at == datetime(2026, 7, 31, 9, 30, tzinfo=timezone.utc)
+    assert db.session.get(Round, rid).closes_at == datetime(2026, 7, 31, 9, 30, tzinfo=UTC)
     window = entries_for("rounds", rid)[-1]
     assert window.action == "round.window" and window.after["reason"] == "Few applicants"
-    no_reason = client.post(f"/hr/rounds/{rid}/window",
-                            data={"closes_at": "2026-08-31T16:30", "reason": ""})
+    no_reason = client.post(f"/hr/rounds/{rid}/window", data={"closes_at": "2026-08-31T16:30", "reason": ""})
     assert no_reason.status_code == 422 and "This field is required." in no_reason.text
-    before_opening = client.post(f"/hr/rounds/{rid}/window",
-                                 data={"closes_at": "2026-06-01T09:00", "reason": "Oops"})
+    before_opening = client.post(
+        f"/hr/rounds/{rid}/window", data={"closes_at": "2026-06-01T09:00", "reason": "Oops"}
+    )
     assert before_opening.status_code == 422
     assert "Applications must close after they open." in before_opening.text
 
     # close, start, complete
-    for status, words in (("closed", "closed"), ("in_progress", "in progress"),
-                          ("completed", "completed")):
-        resp = client.post(f"/hr/rounds/{rid}/status", data={"status": status},
-                           follow_redirects=True)
+    for status, words in (("closed", "closed"), ("in_progress", "in progress"), ("completed", "completed")):
+        resp = client.post(f"/hr/rounds/{rid}/status", data={"status": status}, follow_redirects=True)
         assert f"The round is now {words}." in resp.text
         db.session.expire_all()
         assert db.session.get(Round, rid).status == status
-    assert audit_actions(rid) == ["round.create", "round.update", "round.status", "round.window",
-                                  "round.status", "round.status", "round.status"]
+    assert audit_actions(rid) == [
+        "round.create",
+        "round.update",
+        "round.status",
+        "round.window",
+        "round.status",
+        "round.status",
+        "round.status",
+    ]
     done = client.get(f"/hr/rounds/{rid}").text
     assert "Change the status" not in done and "Move the closing date" not in done
 
@@ -443,26 +525,31 @@ def test_illegal_transitions_are_refused(client, make, db):
 
 def test_a_round_whose_window_ended_cannot_open_until_the_date_moves(client, make, db):
     agency, hr, _ = hr_setup(make)
-    late = make.round_(agency, status=RoundStatus.CLOSED, opens_at=NOW - timedelta(days=30),
-                       closes_at=NOW - timedelta(days=1))
+    late = make.round_(
+        agency,
+        status=RoundStatus.CLOSED,
+        opens_at=NOW - timedelta(days=30),
+        closes_at=NOW - timedelta(days=1),
+    )
     make.login(client, hr)
     page = client.get(f"/hr/rounds/{late.id}").text
     assert "Reopen applications" in page and "Start the selection" in page
     resp = client.post(f"/hr/rounds/{late.id}/status", data={"status": "open"})
     assert resp.status_code == 409 and "move its end date first" in resp.text
-    client.post(f"/hr/rounds/{late.id}/window",
-                data={"closes_at": "2026-06-20T16:30", "reason": "Reopened by order"})
-    resp = client.post(f"/hr/rounds/{late.id}/status", data={"status": "open"},
-                       follow_redirects=True)
+    client.post(
+        f"/hr/rounds/{late.id}/window", data={"closes_at": "2026-06-20T16:30", "reason": "Reopened by order"}
+    )
+    resp = client.post(f"/hr/rounds/{late.id}/status", data={"status": "open"}, follow_redirects=True)
     assert "The round is now open." in resp.text
     assert "Accepting applications" in client.get(f"/rounds/{late.id}").text
     # an open round cannot be given a closing date in the past: closing it is the way
-    past = client.post(f"/hr/rounds/{late.id}/window",
-                       data={"closes_at": "2026-05-31T09:00", "reason": "Stop now"})
+    past = client.post(
+        f"/hr/rounds/{late.id}/window", data={"closes_at": "2026-05-31T09:00", "reason": "Stop now"}
+    )
     assert past.status_code == 422
     assert "An open round must close in the future; to stop applications now, close the round." in past.text
     db.session.expire_all()
-    assert db.session.get(Round, late.id).closes_at == datetime(2026, 6, 20, 9, 30, tzinfo=timezone.utc)
+    assert db.session.get(Round, late.id).closes_at == datetime(2026, 6, 20, 9, 30, tzinfo=UTC)
 
 
 def test_hr_round_list_shows_only_its_agency_with_application_counts(client, make, db):
@@ -472,8 +559,9 @@ def test_hr_round_list_shows_only_its_agency_with_application_counts(client, mak
     make.round_(make.agency(), code="THEIRS-01")
     for i, status in enumerate(["submitted", "submitted", "approved", "withdrawn"]):
         cand = make.candidate()
-        db.session.add(Application(number=f"MINE-01-{i:05d}", round_id=mine.id,
-                                   candidate_id=cand.id, status=status))
+        db.session.add(
+            Application(number=f"MINE-01-{i:05d}", round_id=mine.id, candidate_id=cand.id, status=status)
+        )
     db.session.commit()
     make.login(client, hr)
     text = client.get("/hr/rounds").text
@@ -491,11 +579,19 @@ def test_hr_of_another_agency_is_refused(client, make, db):
     assert client.get(f"/hr/rounds/{r.id}").status_code == 403
     assert "This round belongs to another agency." in client.get(f"/hr/rounds/{r.id}").text
     assert client.get(f"/hr/rounds/{r.id}/edit").status_code == 403
-    assert client.post(f"/hr/rounds/{r.id}/edit",
-                       data=round_form(pos, code="OWN-01", title_en="Hijacked")).status_code == 403
+    assert (
+        client.post(
+            f"/hr/rounds/{r.id}/edit", data=round_form(pos, code="OWN-01", title_en="Hijacked")
+        ).status_code
+        == 403
+    )
     assert client.post(f"/hr/rounds/{r.id}/status", data={"status": "open"}).status_code == 403
-    assert client.post(f"/hr/rounds/{r.id}/window",
-                       data={"closes_at": "2026-09-01T09:00", "reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/hr/rounds/{r.id}/window", data={"closes_at": "2026-09-01T09:00", "reason": "x"}
+        ).status_code
+        == 403
+    )
     assert "OWN-01" not in client.get("/hr/rounds").text
     assert client.get(f"/rounds/{r.id}").status_code == 404  # no preview of others' drafts
     db.session.expire_all()
@@ -512,14 +608,20 @@ def test_candidates_and_anonymous_visitors_cannot_use_hr_pages(client, make):
         resp = client.get(url)
         assert resp.status_code == 302 and "/accounts/login" in resp.headers["Location"]
     make.login(client, make.candidate())
-    for url in ("/hr/rounds", "/hr/positions", "/hr/rounds/new", f"/hr/rounds/{r.id}",
-                f"/hr/rounds/{r.id}/edit"):
+    for url in (
+        "/hr/rounds",
+        "/hr/positions",
+        "/hr/rounds/new",
+        f"/hr/rounds/{r.id}",
+        f"/hr/rounds/{r.id}/edit",
+    ):
         assert client.get(url).status_code == 403
     assert client.post(f"/hr/rounds/{r.id}/status", data={"status": "closed"}).status_code == 403
     assert client.post("/hr/positions", data={"title_th": "x", "level": "y"}).status_code == 403
 
 
 # ---- JSON API ----------------------------------------------------------------------------
+
 
 def test_api_lists_open_rounds(client, make):
     agency = make.agency(code="BKP", name_en="Bang Kapi")
@@ -539,21 +641,26 @@ def test_api_lists_open_rounds(client, make):
 
 def test_api_round_detail_has_stages_and_criteria_and_hides_drafts(client, make):
     agency = make.agency()
-    r = make.round_(agency, mode=Mode.SELECTION_EXAM, eligible_headcount=100,
-                    min_education_level=EducationLevel.HIGH_VOCATIONAL, min_age=18)
+    r = make.round_(
+        agency,
+        mode=Mode.SELECTION_EXAM,
+        eligible_headcount=100,
+        min_education_level=EducationLevel.HIGH_VOCATIONAL,
+        min_age=18,
+    )
     draft = make.round_(agency, status=RoundStatus.DRAFT)
     data = client.get(f"/api/rounds/{r.id}").get_json()["round"]
     assert data["vacancies"] == 4 and data["quota_percent"] == 4.0
     assert data["criteria"]["min_education_level"] == "high_vocational"
     assert data["criteria"]["min_service_years"] == 5 and data["criteria"]["min_age"] == 18
-    assert [(s["kind"], s["max_score"], s["pass_percent"], s["pass_score"], s["counts_for_ranking"])
-            for s in data["stages"]] == [("part_b", 200.0, 60.0, 120.0, True),
-                                         ("part_c", 100.0, 60.0, 60.0, True)]
+    assert [
+        (s["kind"], s["max_score"], s["pass_percent"], s["pass_score"], s["counts_for_ranking"])
+        for s in data["stages"]
+    ] == [("part_b", 200.0, 60.0, 120.0, True), ("part_c", 100.0, 60.0, 60.0, True)]
     assert data["position"]["title_en"] == "Civil Engineer"
     missing = client.get(f"/api/rounds/{draft.id}")
     assert missing.status_code == 404
-    assert missing.get_json() == {"ok": False, "error": "not_found",
-                                  "message": "No such recruitment round."}
+    assert missing.get_json() == {"ok": False, "error": "not_found", "message": "No such recruitment round."}
     assert client.get("/api/rounds/424242").status_code == 404
 
 
@@ -567,10 +674,20 @@ def test_api_eligibility_for_the_logged_in_candidate(client, make):
     data = client.get(f"/api/rounds/{r.id}/eligibility").get_json()
     assert data["eligible"] is False
     assert data["criteria"] == [
-        {"code": "min_gpa", "met": False, "required": "3.00", "actual": "2.80",
-         "text": "GPA at least 3.00 (yours: 2.80)"},
-        {"code": "age", "met": True, "required": [18, 35], "actual": 31,
-         "text": "Age 18–35 years on the closing date (yours: 31)"},
+        {
+            "code": "min_gpa",
+            "met": False,
+            "required": "3.00",
+            "actual": "2.80",
+            "text": "GPA at least 3.00 (yours: 2.80)",
+        },
+        {
+            "code": "age",
+            "met": True,
+            "required": [18, 35],
+            "actual": 31,
+            "text": "Age 18–35 years on the closing date (yours: 31)",
+        },
     ]
     assert client.get(f"/api/rounds/{draft.id}/eligibility").status_code == 404
     client.post("/accounts/logout")
@@ -586,8 +703,7 @@ def test_hr_and_candidate_pages_render_in_thai(client_th, make):
     agency, hr, pos = hr_setup(make)
     r = make.round_(agency, mode=Mode.DISABILITY, position=pos, title_th="คัดเลือกคนพิการ")
     make.login(client_th, hr)
-    for url in ("/hr/rounds", "/hr/positions", "/hr/rounds/new", f"/hr/rounds/{r.id}",
-                f"/rounds/{r.id}"):
+    for url in ("/hr/rounds", "/hr/positions", "/hr/rounds/new", f"/hr/rounds/{r.id}", f"/rounds/{r.id}"):
         resp = client_th.get(url)
         assert resp.status_code == 200, url
         assert '<html lang="th">' in resp.text

@@ -1,5 +1,6 @@
 """Stage scores as HR records them: by hand, from a CSV file, and pulled from the online Part A
 test (or a valid Part A certificate); what is stored and audited, and what is refused."""
+
 from __future__ import annotations
 
 import io
@@ -26,20 +27,26 @@ def page_text(resp) -> str:
 
 
 def audit_count(db, action: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == action))
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
 
 
-def approved_application(db, make, round_, candidate=None, status=ApplicationStatus.APPROVED,
-                         **names) -> Application:
+def approved_application(
+    db, make, round_, candidate=None, status=ApplicationStatus.APPROVED, **names
+) -> Application:
     """An application as it stands after HR approved it (the applying journey is tested in
     test_applications.py)."""
     cand = candidate or make.candidate()
     for k, v in names.items():
         setattr(cand, k, v)
     round_.application_seq += 1
-    app_ = Application(number=f"{round_.code}-{round_.application_seq:05d}", round_id=round_.id,
-                       candidate_id=cand.id, status=status, qualifications={}, eligibility=[])
+    app_ = Application(
+        number=f"{round_.code}-{round_.application_seq:05d}",
+        round_id=round_.id,
+        candidate_id=cand.id,
+        status=status,
+        qualifications={},
+        eligibility=[],
+    )
     db.session.add(app_)
     db.session.commit()
     return app_
@@ -55,35 +62,51 @@ def round_with_applicants(db, make, n: int = 3, mode: str = Mode.COMPETITIVE_EXA
     return agency, round_, apps
 
 
-def exam_attempt(db, make, candidate, *, round_=None, score="30", max_score="40",
-                 application=None, agency=None):
+def exam_attempt(
+    db, make, candidate, *, round_=None, score="30", max_score="40", application=None, agency=None
+):
     """A submitted online Part A attempt (the test-taking journey is in the exam tests)."""
     exam = db.session.scalar(select(Exam).where(Exam.code == "exam-scores"))
     if exam is None:
-        exam = Exam(code="exam-scores", bank="b", title_th="ภาค ก", duration_minutes=60,
-                    sections=[])
+        exam = Exam(code="exam-scores", bank="b", title_th="ภาค ก", duration_minutes=60, sections=[])
         db.session.add(exam)
     agency_id = round_.agency_id if round_ else (agency or make.agency()).id
-    sitting = Sitting(exam=exam, round_id=round_.id if round_ else None, agency_id=agency_id,
-                      title_th="สอบภาค ก", timing_mode="synchronized",
-                      starts_at=now() - timedelta(days=3))
+    sitting = Sitting(
+        exam=exam,
+        round_id=round_.id if round_ else None,
+        agency_id=agency_id,
+        title_th="สอบภาค ก",
+        timing_mode="synchronized",
+        starts_at=now() - timedelta(days=3),
+    )
     db.session.add(sitting)
     db.session.flush()
-    seat = Seat(sitting_id=sitting.id, candidate_id=candidate.id,
-                application_id=application.id if application else None, room="101",
-                seat_number="A1")
+    seat = Seat(
+        sitting_id=sitting.id,
+        candidate_id=candidate.id,
+        application_id=application.id if application else None,
+        room="101",
+        seat_number="A1",
+    )
     db.session.add(seat)
     db.session.flush()
-    attempt = Attempt(seat_id=seat.id, form_seed=1, form=[], status="submitted",
-                      submitted_at=now() - timedelta(days=3), score=Decimal(score),
-                      max_score=Decimal(max_score),
-                      passed=Decimal(score) >= Decimal(max_score) * Decimal("0.6"))
+    attempt = Attempt(
+        seat_id=seat.id,
+        form_seed=1,
+        form=[],
+        status="submitted",
+        submitted_at=now() - timedelta(days=3),
+        score=Decimal(score),
+        max_score=Decimal(max_score),
+        passed=Decimal(score) >= Decimal(max_score) * Decimal("0.6"),
+    )
     db.session.add(attempt)
     db.session.commit()
     return attempt
 
 
 # ---- entering one score ------------------------------------------------------------------
+
 
 def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make):
     agency, round_, (a1, a2, _a3) = round_with_applicants(db, make)
@@ -95,42 +118,69 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     body = page_text(page)
     assert "Stage scores" in body and a1.number in body and "No score yet" in body
 
-    resp = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_b", "application_number": a1.number, "score": "150",
-        "note": "paper Part B"}, follow_redirects=True)
+    resp = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={
+            "stage_kind": "part_b",
+            "application_number": a1.number,
+            "score": "150",
+            "note": "paper Part B",
+        },
+        follow_redirects=True,
+    )
     body = page_text(resp)
     assert resp.status_code == 200
     assert f"Score of {a1.number} recorded: 150.00 / 200.00 (pass)" in body
     row = scores.scores_of(a1)["part_b"]
     assert (row.score, row.max_score, row.passed, row.source, row.entered_by_id) == (
-        Decimal("150.00"), Decimal("200.00"), True, "hr_entry", hr.id)
+        Decimal("150.00"),
+        Decimal("200.00"),
+        True,
+        "hr_entry",
+        hr.id,
+    )
 
     # Typing another score over it is refused, saying why: a recorded score changes only by a
     # correction with a reason.
-    refused = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_b", "application_number": a1.number, "score": "119.99"})
+    refused = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={"stage_kind": "part_b", "application_number": a1.number, "score": "119.99"},
+    )
     assert refused.status_code == 422
-    assert (f"Application {a1.number} already has a score at this stage: 150.00 (Entered by HR). "
-            "It cannot be overwritten; changing it is a correction, with the reason."
-            in page_text(refused))
+    assert (
+        f"Application {a1.number} already has a score at this stage: 150.00 (Entered by HR). "
+        "It cannot be overwritten; changing it is a correction, with the reason." in page_text(refused)
+    )
     db.session.expire_all()
     assert scores.scores_of(a1)["part_b"].score == Decimal("150.00")
 
     # Correct it below the pass mark (60% of 200 = 120), with the reason: before and after kept.
-    resp = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_b", "application_number": a1.number, "score": "119.99",
-        "reason": "page 3 counted twice"}, follow_redirects=True)
+    resp = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={
+            "stage_kind": "part_b",
+            "application_number": a1.number,
+            "score": "119.99",
+            "reason": "page 3 counted twice",
+        },
+        follow_redirects=True,
+    )
     assert f"Score of {a1.number} corrected: 150.00 → 119.99." in page_text(resp)
     db.session.expire_all()
     row = scores.scores_of(a1)["part_b"]
     assert row.score == Decimal("119.99") and row.passed is False
     assert row.source == "correction" and row.note == "page 3 counted twice"
     fix = db.session.scalars(select(ScoreCorrection)).one()
-    assert (fix.score_before, fix.score_after, fix.source_before, fix.reason,
-            fix.corrected_by_id) == (Decimal("150.00"), Decimal("119.99"), "hr_entry",
-                                     "page 3 counted twice", hr.id)
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stage_score.correct")
-                               .order_by(AuditEntry.seq.desc())).first()
+    assert (fix.score_before, fix.score_after, fix.source_before, fix.reason, fix.corrected_by_id) == (
+        Decimal("150.00"),
+        Decimal("119.99"),
+        "hr_entry",
+        "page 3 counted twice",
+        hr.id,
+    )
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "stage_score.correct").order_by(AuditEntry.seq.desc())
+    ).first()
     assert entry.before["score"] == "150.00" and entry.after["score"] == "119.99"
     assert entry.after["reason"] == "page 3 counted twice" and entry.actor_id == hr.id
     assert db.session.scalar(select(func.count()).select_from(StageScore)) == 1
@@ -144,8 +194,7 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     assert audit_count(db, "stage_score.record") == before
 
 
-def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
-        app, db, make, monkeypatch):
+def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(app, db, make, monkeypatch):
     """Another request commits the same score between our read and our insert: the retry runs
     after a rollback to a savepoint, so what the caller changed before calling still commits."""
     from sqlalchemy.orm import Session
@@ -153,9 +202,16 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
     agency, round_, (a1, *_rest) = round_with_applicants(db, make)
     hr = make.hr(agency)
     with Session(db.engine) as elsewhere:  # the other request's score, committed first
-        elsewhere.add(StageScore(application_id=a1.id, stage_kind="part_c",
-                                 score=Decimal("70"), max_score=Decimal("100"), passed=True,
-                                 source="interview"))
+        elsewhere.add(
+            StageScore(
+                application_id=a1.id,
+                stage_kind="part_c",
+                score=Decimal("70"),
+                max_score=Decimal("100"),
+                passed=True,
+                source="interview",
+            )
+        )
         elsewhere.commit()
     real_put = scores._put
     attempts = []
@@ -163,9 +219,15 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
     def put_that_read_too_early(application, stage_kind, *args, **kwargs):
         attempts.append(stage_kind)
         if len(attempts) == 1:  # our read missed that row: insert it again, as a race would
-            db.session.add(StageScore(application_id=application.id, stage_kind=stage_kind,
-                                      score=Decimal("1"), max_score=Decimal("100"),
-                                      source="hr_entry"))
+            db.session.add(
+                StageScore(
+                    application_id=application.id,
+                    stage_kind=stage_kind,
+                    score=Decimal("1"),
+                    max_score=Decimal("100"),
+                    source="hr_entry",
+                )
+            )
             db.session.flush()
         return real_put(application, stage_kind, *args, **kwargs)
 
@@ -177,26 +239,33 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(
     row_id, agency_id, app_id = row.id, agency.id, a1.id
     db.session.remove()
     from app.agencies.models import Agency
+
     assert db.session.get(Agency, agency_id).name_en == "Renamed District Office"
-    stored = db.session.scalars(select(StageScore).where(
-        StageScore.application_id == app_id)).all()
+    stored = db.session.scalars(select(StageScore).where(StageScore.application_id == app_id)).all()
     assert [(s.id, s.stage_kind, s.score, s.source) for s in stored] == [
-        (row_id, "part_c", Decimal("85.00"), "interview")]
+        (row_id, "part_c", Decimal("85.00"), "interview")
+    ]
     assert audit_count(db, "stage_score.record") == 1
 
 
 def test_a_wrong_score_is_refused_next_to_the_field(app, db, make):
     agency, round_, (a1, *_rest) = round_with_applicants(db, make)
     c = make.client_for(app, make.hr(agency))
-    over = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_c", "application_number": a1.number, "score": "101"})
+    over = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={"stage_kind": "part_c", "application_number": a1.number, "score": "101"},
+    )
     assert over.status_code == 422
     assert "The score must be between 0 and 100.00." in page_text(over)
-    text = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_c", "application_number": a1.number, "score": "eighty"})
+    text = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={"stage_kind": "part_c", "application_number": a1.number, "score": "eighty"},
+    )
     assert text.status_code == 422 and "The score must be a number" in page_text(text)
-    unknown = c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_c", "application_number": "NOPE-1", "score": "80"})
+    unknown = c.post(
+        f"/hr/rounds/{round_.id}/scores",
+        data={"stage_kind": "part_c", "application_number": "NOPE-1", "score": "80"},
+    )
     assert unknown.status_code == 422
     assert "No application NOPE-1 in this round." in page_text(unknown)
     assert db.session.scalar(select(func.count()).select_from(StageScore)) == 0
@@ -228,9 +297,13 @@ def test_only_hr_of_the_rounds_agency_sees_and_enters_scores(app, db, make):
     other_hr = make.hr(make.agency())
     c = make.client_for(app, other_hr)
     assert c.get(f"/hr/rounds/{round_.id}/scores").status_code == 403
-    assert c.post(f"/hr/rounds/{round_.id}/scores", data={
-        "stage_kind": "part_b", "application_number": a1.number, "score": "150"}
-    ).status_code == 403
+    assert (
+        c.post(
+            f"/hr/rounds/{round_.id}/scores",
+            data={"stage_kind": "part_b", "application_number": a1.number, "score": "150"},
+        ).status_code
+        == 403
+    )
     cand = make.client_for(app, a1.candidate)
     assert cand.get(f"/hr/rounds/{round_.id}/scores").status_code == 403
     assert make.client_for(app).get(f"/hr/rounds/{round_.id}/scores").status_code == 302
@@ -239,10 +312,14 @@ def test_only_hr_of_the_rounds_agency_sees_and_enters_scores(app, db, make):
 
 # ---- CSV import --------------------------------------------------------------------------
 
+
 def upload(c, round_, stage, text: str, name="scores.csv"):
-    return c.post(f"/hr/rounds/{round_.id}/scores/import",
-                  data={"stage_kind": stage, "file": (io.BytesIO(text.encode("utf-8")), name)},
-                  content_type="multipart/form-data", follow_redirects=True)
+    return c.post(
+        f"/hr/rounds/{round_.id}/scores/import",
+        data={"stage_kind": stage, "file": (io.BytesIO(text.encode("utf-8")), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
@@ -250,12 +327,17 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
     hr = make.hr(agency)
     c = make.client_for(app, hr)
 
-    bad = upload(c, round_, "part_b", "application_number,score\n"
-                 f"{a1.number},150\n"
-                 f"{a2.number},abc\n"
-                 "R9-2569-00009,100\n"
-                 f"{a3.number},250\n"
-                 f"{a1.number},140\n")
+    bad = upload(
+        c,
+        round_,
+        "part_b",
+        "application_number,score\n"
+        f"{a1.number},150\n"
+        f"{a2.number},abc\n"
+        "R9-2569-00009,100\n"
+        f"{a3.number},250\n"
+        f"{a1.number},140\n",
+    )
     body = page_text(bad)
     assert bad.status_code == 422
     assert "Nothing was imported." in body
@@ -269,8 +351,13 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
     assert header.status_code == 422 and "missing: application_number, score" in page_text(header)
 
     # A spreadsheet's "CSV UTF-8" starts with a byte order mark; a note column is optional.
-    good = upload(c, round_, "part_b", "\ufeffapplication_number,score,note\n"
-                  f"{a1.number},150,\n{a2.number}, 99.5 ,absent half the paper\n\n")
+    good = upload(
+        c,
+        round_,
+        "part_b",
+        "\ufeffapplication_number,score,note\n"
+        f"{a1.number},150,\n{a2.number}, 99.5 ,absent half the paper\n\n",
+    )
     assert "2 scores imported: 2 new, 0 changed, 0 unchanged." in page_text(good)
     got = {s.application_id: s for s in db.session.scalars(select(StageScore))}
     assert got[a1.id].score == Decimal("150.00") and got[a1.id].source == "import"
@@ -279,13 +366,14 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
     assert audit_count(db, "stage_score.import") == 1
     assert audit_count(db, "stage_score.record") == 2
 
-    again = upload(c, round_, "part_b", f"application_number,score\n{a1.number},150\n"
-                   f"{a2.number},121\n")
+    again = upload(c, round_, "part_b", f"application_number,score\n{a1.number},150\n{a2.number},121\n")
     # The same score again is no change; another score for a recorded one is refused, and
     # nothing of the file is imported.
     assert "Nothing was imported." in page_text(again)
-    assert (f"Line 3, column score: Application {a2.number} already has a score at this "
-            "stage: 99.50 (CSV import)." in page_text(again))
+    assert (
+        f"Line 3, column score: Application {a2.number} already has a score at this "
+        "stage: 99.50 (CSV import)." in page_text(again)
+    )
     assert scores.scores_of(a2)["part_b"].score == Decimal("99.50")
     same = upload(c, round_, "part_b", f"application_number,score\n{a1.number},150\n")
     assert "1 scores imported: 0 new, 0 changed, 1 unchanged." in page_text(same)
@@ -294,11 +382,13 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
 def test_an_import_for_a_stage_the_round_lacks_is_refused(app, db, make):
     agency, round_, (a1,) = round_with_applicants(db, make, n=1, mode=Mode.SELECTION_EXAM)
     with pytest.raises(ValidationFailed, match="no stage part_a"):
-        scores.import_scores_csv(round_, "part_a", f"application_number,score\n{a1.number},1\n",
-                                 make.hr(agency))
+        scores.import_scores_csv(
+            round_, "part_a", f"application_number,score\n{a1.number},1\n", make.hr(agency)
+        )
 
 
 # ---- Part A from the online test ---------------------------------------------------------
+
 
 def test_hr_pulls_part_a_from_the_online_test_and_certificates(app, db, make):
     agency, round_, (sat, holder, manual, absent) = round_with_applicants(db, make, n=4)
@@ -307,9 +397,13 @@ def test_hr_pulls_part_a_from_the_online_test_and_certificates(app, db, make):
     attempt = exam_attempt(db, make, sat.candidate, round_=round_, application=sat)
     # One holds a Part A certificate from an earlier sitting (no round), valid at closing.
     old = exam_attempt(db, make, holder.candidate, score="36", agency=agency)
-    cert = Certificate(code="ABCD-EFGH-JKLM", attempt_id=old.id, candidate_id=holder.candidate_id,
-                       issued_at=now() - timedelta(days=30),
-                       valid_until=now() + timedelta(days=700))
+    cert = Certificate(
+        code="ABCD-EFGH-JKLM",
+        attempt_id=old.id,
+        candidate_id=holder.candidate_id,
+        issued_at=now() - timedelta(days=30),
+        valid_until=now() + timedelta(days=700),
+    )
     db.session.add(cert)
     db.session.commit()
     # One has a score HR typed (a paper Part A elsewhere): it is kept.
@@ -325,12 +419,21 @@ def test_hr_pulls_part_a_from_the_online_test_and_certificates(app, db, make):
     assert f"1 scores entered by HR were kept as they are: {manual.number}." in body
     assert f"neither a submitted test nor a valid Part A certificate: {absent.number}." in body
 
-    got = {s.application_id: s for s in db.session.scalars(
-        select(StageScore).where(StageScore.stage_kind == "part_a"))}
-    assert (got[sat.id].score, got[sat.id].source, got[sat.id].source_ref, got[sat.id].passed) \
-        == (Decimal("150.00"), "exam", f"attempt:{attempt.id}", True)
+    got = {
+        s.application_id: s
+        for s in db.session.scalars(select(StageScore).where(StageScore.stage_kind == "part_a"))
+    }
+    assert (got[sat.id].score, got[sat.id].source, got[sat.id].source_ref, got[sat.id].passed) == (
+        Decimal("150.00"),
+        "exam",
+        f"attempt:{attempt.id}",
+        True,
+    )
     assert (got[holder.id].score, got[holder.id].source, got[holder.id].passed) == (
-        Decimal("180.00"), "certificate", True)
+        Decimal("180.00"),
+        "certificate",
+        True,
+    )
     assert got[holder.id].source_ref == "certificate:ABCD-EFGH-JKLM"
     assert got[manual.id].score == Decimal("130.00") and got[manual.id].source == "hr_entry"
     assert absent.id not in got

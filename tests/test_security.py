@@ -3,15 +3,15 @@ sessions that outlive logout, lock-out abuse and account oracles, formula and he
 missing security headers, uploads served under their own extension, a client-chosen host in
 public documents. Plus the password-reset and email-confirmation journeys through the views
 (test_browser.py walks them in Chromium)."""
+
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import re
 import statistics
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -45,8 +45,11 @@ def me(client) -> str | None:
 
 
 def mails_to(address: str) -> list[OutboxEmail]:
-    return list(_db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == address)
-                                    .order_by(OutboxEmail.id)))
+    return list(
+        _db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id)
+        )
+    )
 
 
 def link_in(mail: OutboxEmail, path: str) -> str:
@@ -58,41 +61,68 @@ def link_in(mail: OutboxEmail, path: str) -> str:
 
 # ---- secrets ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", ["change-me", "x", "dev-only-change-me", "", "short-but-random-123"])
 def test_production_refuses_a_weak_or_published_secret_key(key):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app("production", {"SECRET_KEY": key, "PUBLIC_BASE_URL": "https://r.example",
-                                  "TRUSTED_HOSTS": ["r.example"]})
+        create_app(
+            "production",
+            {"SECRET_KEY": key, "PUBLIC_BASE_URL": "https://r.example", "TRUSTED_HOSTS": ["r.example"]},
+        )
 
 
 def test_production_starts_with_a_long_random_key_and_needs_its_host_settings():
-    create_app("production", {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://r.example",
-                              "TRUSTED_HOSTS": ["r.example"]})
+    create_app(
+        "production",
+        {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://r.example", "TRUSTED_HOSTS": ["r.example"]},
+    )
     with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
-        create_app("production", {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "",
-                                  "TRUSTED_HOSTS": ["r.example"]})
+        create_app(
+            "production", {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "", "TRUSTED_HOSTS": ["r.example"]}
+        )
     with pytest.raises(RuntimeError, match="TRUSTED_HOSTS"):
-        create_app("production", {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://r.example",
-                                  "TRUSTED_HOSTS": None})
+        create_app(
+            "production",
+            {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://r.example", "TRUSTED_HOSTS": None},
+        )
 
 
 def test_the_shipped_env_example_would_not_start():
     from pathlib import Path
-    env = dict(line.split("=", 1) for line in
-               (Path(__file__).parents[1] / "deploy" / "env.example").read_text().splitlines()
-               if line and not line.startswith("#") and "=" in line)
+
+    env = dict(
+        line.split("=", 1)
+        for line in (Path(__file__).parents[1] / "deploy" / "env.example").read_text().splitlines()
+        if line and not line.startswith("#") and "=" in line
+    )
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app("production", {"SECRET_KEY": env["SECRET_KEY"],
-                                  "PUBLIC_BASE_URL": env["PUBLIC_BASE_URL"],
-                                  "TRUSTED_HOSTS": env["TRUSTED_HOSTS"].split(",")})
+        create_app(
+            "production",
+            {
+                "SECRET_KEY": env["SECRET_KEY"],
+                "PUBLIC_BASE_URL": env["PUBLIC_BASE_URL"],
+                "TRUSTED_HOSTS": env["TRUSTED_HOSTS"].split(","),
+            },
+        )
 
 
 # ---- redirects -------------------------------------------------------------------------------
 
-EVIL_NEXT = ["https:evil.example/phish", "https://evil.example/", "//evil.example/", "/\\evil.example",
-             "\\\\evil.example", "/%2F%2Fevil.example", "/%2f%5cevil.example", "%2F%2Fevil.example",
-             "/%252F%252Fevil.example", "javascript:alert(1)", "http:/evil.example",
-             "/\tevil", " //evil.example"]
+EVIL_NEXT = [
+    "https:evil.example/phish",
+    "https://evil.example/",
+    "//evil.example/",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/%2F%2Fevil.example",
+    "/%2f%5cevil.example",
+    "%2F%2Fevil.example",
+    "/%252F%252Fevil.example",
+    "javascript:alert(1)",
+    "http:/evil.example",
+    "/\tevil",
+    " //evil.example",
+]
 
 
 @pytest.mark.parametrize("target", EVIL_NEXT)
@@ -105,17 +135,20 @@ def test_the_language_switch_never_redirects_off_site(client, target):
 
 def test_the_language_switch_returns_to_a_page_of_this_site(client):
     response = client.get("/lang/th", query_string={"next": "/rounds?q=วิศวกร"})
-    assert response.headers["Location"] == "/rounds?q=%E0%B8%A7%E0%B8%B4%E0%B8%A8%E0%B8%A7%E0%B8%81%E0%B8%A3" \
+    assert (
+        response.headers["Location"] == "/rounds?q=%E0%B8%A7%E0%B8%B4%E0%B8%A8%E0%B8%A7%E0%B8%81%E0%B8%A3"
         or response.headers["Location"] == "/rounds?q=วิศวกร"
+    )
     referred = client.get("/lang/en", headers={"Referer": "https://evil.example/x"})
     assert referred.headers["Location"] == "/"
 
 
 def test_login_cannot_be_chained_into_an_off_site_redirect(client, make):
     user = make.candidate()
-    response = client.post("/accounts/login", data={
-        "email": user.email, "password": PASSWORD,
-        "next": "/lang/th?next=http:evil.example/phish"})
+    response = client.post(
+        "/accounts/login",
+        data={"email": user.email, "password": PASSWORD, "next": "/lang/th?next=http:evil.example/phish"},
+    )
     assert response.status_code == 302
     hop = client.get(response.headers["Location"])
     assert hop.status_code == 302 and hop.headers["Location"] == "/"
@@ -128,6 +161,7 @@ def test_safe_next_keeps_ordinary_paths():
 
 
 # ---- sessions --------------------------------------------------------------------------------
+
 
 def saved_cookie(client) -> str:
     with client.session_transaction() as sess:
@@ -157,8 +191,10 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app, clien
     make.login(client, user)
     elsewhere = app.test_client()
     make.login(elsewhere, user)
-    response = client.post("/accounts/password", data={
-        "old_password": PASSWORD, "password": "new-secret-2026", "password_confirm": "new-secret-2026"})
+    response = client.post(
+        "/accounts/password",
+        data={"old_password": PASSWORD, "password": "new-secret-2026", "password_confirm": "new-secret-2026"},
+    )
     assert response.status_code == 302
     assert me(client) == user.email
     assert me(elsewhere) is None
@@ -184,8 +220,7 @@ def test_sign_out_everywhere(app, client, make):
     assert me(client) is None and me(other) is None
 
 
-def test_sessions_end_after_idle_and_absolute_limits_however_often_renewed(app, client, make,
-                                                                          monkeypatch):
+def test_sessions_end_after_idle_and_absolute_limits_however_often_renewed(app, client, make, monkeypatch):
     user = make.candidate()
     start = time.time()
     monkeypatch.setattr(sessions, "wall_time", lambda: start)
@@ -214,18 +249,24 @@ def test_the_session_cookie_does_not_renew_itself_past_its_absolute_limit(app):
 
 # ---- login throttling without lock-out --------------------------------------------------------
 
+
 def test_a_stranger_cannot_lock_the_owner_out(app, client, make):
     user = make.candidate()
     stranger = app.test_client()
     for _ in range(12):
-        response = stranger.post("/accounts/login", data={"email": user.email,
-                                                         "password": "wrong-pass-1"},
-                                 environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        response = stranger.post(
+            "/accounts/login",
+            data={"email": user.email, "password": "wrong-pass-1"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
     assert response.status_code == 429  # the stranger is slowed down ...
     assert "มีการพยายามจากที่นี่มากเกินไป" in response.text  # "Too many attempts from here" (Thai)
     owner = app.test_client()  # ... the owner, from elsewhere, is not
-    response = owner.post("/accounts/login", data={"email": user.email, "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    response = owner.post(
+        "/accounts/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
     assert response.status_code == 302 and me(owner) == user.email
 
 
@@ -243,8 +284,11 @@ def test_unknown_and_known_accounts_get_the_same_answer_in_similar_time(app, mak
 
     def timed(email):
         t0 = time.perf_counter()
-        r = c.post("/accounts/login", data={"email": email, "password": "wrong-pass-1"},
-                   environ_base={"REMOTE_ADDR": f"192.0.2.{len(email)}"})
+        r = c.post(
+            "/accounts/login",
+            data={"email": email, "password": "wrong-pass-1"},
+            environ_base={"REMOTE_ADDR": f"192.0.2.{len(email)}"},
+        )
         return r, time.perf_counter() - t0
 
     timed("warm-up@example.com")
@@ -253,8 +297,9 @@ def test_unknown_and_known_accounts_get_the_same_answer_in_similar_time(app, mak
         known.append(timed(user.email))
         unknown.append(timed(f"nobody{i}@example.com"))
     assert {r.status_code for r, _t in known + unknown} == {401}
-    assert {re.search(r'role="alert"><p>(.*?)</p>', r.text).group(1) for r, _t in known + unknown} \
-        == {"อีเมลหรือรหัสผ่านไม่ถูกต้อง"}  # (a Thai browser: the default language)
+    assert {re.search(r'role="alert"><p>(.*?)</p>', r.text).group(1) for r, _t in known + unknown} == {
+        "อีเมลหรือรหัสผ่านไม่ถูกต้อง"
+    }  # (a Thai browser: the default language)
     k, u = statistics.median(t for _r, t in known), statistics.median(t for _r, t in unknown)
     # Both verify an argon2 hash (a dummy one if unknown): before, an unknown email answered
     # in a fraction of the time. Wide bounds: the suite shares two cores with other work.
@@ -263,11 +308,20 @@ def test_unknown_and_known_accounts_get_the_same_answer_in_similar_time(app, mak
 
 # ---- registration without an oracle --------------------------------------------------------
 
+
 def registration(**overrides) -> dict:
-    data = {"first_name_th": "สมหญิง", "last_name_th": "ใจดี", "first_name_en": "Somying",
-            "last_name_en": "Jaidee", "national_id": nid.complete("310170012345"),
-            "birth_date": "1996-04-02", "email": "new@example.com", "phone": "0812345678",
-            "password": "strong-pass-2026", "password_confirm": "strong-pass-2026"}
+    data = {
+        "first_name_th": "สมหญิง",
+        "last_name_th": "ใจดี",
+        "first_name_en": "Somying",
+        "last_name_en": "Jaidee",
+        "national_id": nid.complete("310170012345"),
+        "birth_date": "1996-04-02",
+        "email": "new@example.com",
+        "phone": "0812345678",
+        "password": "strong-pass-2026",
+        "password_confirm": "strong-pass-2026",
+    }
     data.update(overrides)
     return data
 
@@ -278,14 +332,16 @@ def visible(response) -> str:
     return text.replace("taken@example.com", "EMAIL").replace("new@example.com", "EMAIL")
 
 
-def test_registration_answers_the_same_whether_the_email_or_national_id_is_taken(client, db,
-                                                                                   make):
+def test_registration_answers_the_same_whether_the_email_or_national_id_is_taken(client, db, make):
     owner = make.candidate(email="taken@example.com", national_id=nid.complete("310170054321"))
     fresh = client.post("/accounts/register", data=registration())
-    taken_email = client.post("/accounts/register", data=registration(
-        email="taken@example.com", national_id=nid.complete("310170011111")))
-    taken_id = client.post("/accounts/register", data=registration(
-        email="new@example.com", national_id=owner.national_id))
+    taken_email = client.post(
+        "/accounts/register",
+        data=registration(email="taken@example.com", national_id=nid.complete("310170011111")),
+    )
+    taken_id = client.post(
+        "/accounts/register", data=registration(email="new@example.com", national_id=owner.national_id)
+    )
     assert fresh.status_code == taken_email.status_code == taken_id.status_code == 200
     assert visible(fresh) == visible(taken_email) == visible(taken_id)
     assert "already exists" not in fresh.text + taken_email.text + taken_id.text
@@ -301,8 +357,9 @@ def test_email_verification_journey(client, db):
     user = db.session.scalar(select(User).where(User.email == "new@example.com"))
     # Before confirming: no log-in (so no application), and a fresh link is sent.
     before = len(mails_to("new@example.com"))
-    refused = client.post("/accounts/login", data={"email": "new@example.com",
-                                                   "password": "strong-pass-2026"})
+    refused = client.post(
+        "/accounts/login", data={"email": "new@example.com", "password": "strong-pass-2026"}
+    )
     assert refused.status_code == 401 and "Confirm your email address first" in refused.text
     assert me(client) is None and len(mails_to("new@example.com")) == before + 1
 
@@ -314,8 +371,7 @@ def test_email_verification_journey(client, db):
     db.session.refresh(user)
     assert user.email_verified_at is not None
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.email_verified"))
-    ok = client.post("/accounts/login", data={"email": "new@example.com",
-                                              "password": "strong-pass-2026"})
+    ok = client.post("/accounts/login", data={"email": "new@example.com", "password": "strong-pass-2026"})
     assert ok.status_code == 302 and me(client) == "new@example.com"
 
 
@@ -329,6 +385,7 @@ def test_a_confirmation_link_expires(client, db):
 
 # ---- password reset -------------------------------------------------------------------------
 
+
 def test_password_reset_journey_single_use_and_every_session_ends(app, client, db, make):
     user = make.candidate(email="owner@example.com")
     old_session = make.client_for(app, user)
@@ -338,16 +395,16 @@ def test_password_reset_journey_single_use_and_every_session_ends(app, client, d
     known = client.post("/accounts/forgot", data={"email": "Owner@example.com"})
     unknown = client.post("/accounts/forgot", data={"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 200
-    assert visible(known).replace("owner@example.com", "EMAIL") == \
-        visible(unknown).replace("nobody@example.com", "EMAIL")
+    assert visible(known).replace("owner@example.com", "EMAIL") == visible(unknown).replace(
+        "nobody@example.com", "EMAIL"
+    )
     link = link_in(mails_to("owner@example.com")[-1], "/accounts/reset/")
     assert "/accounts/reset/" not in mails_to("nobody@example.com")[-1].body_text
 
     assert client.get(link).status_code == 200
     weak = client.post(link, data={"password": "short", "password_confirm": "short"})
     assert weak.status_code == 422
-    response = client.post(link, data={"password": "brand-new-2026",
-                                       "password_confirm": "brand-new-2026"})
+    response = client.post(link, data={"password": "brand-new-2026", "password_confirm": "brand-new-2026"})
     assert response.status_code == 302
     assert me(old_session) is None  # the session opened before the reset has ended
     assert make.login(client, user, "brand-new-2026").status_code == 302
@@ -355,8 +412,12 @@ def test_password_reset_journey_single_use_and_every_session_ends(app, client, d
     # The link worked once.
     again = client.get(link)
     assert again.status_code == 400 and "already been used" in again.text
-    assert client.post(link, data={"password": "other-pass-2026",
-                                   "password_confirm": "other-pass-2026"}).status_code == 400
+    assert (
+        client.post(
+            link, data={"password": "other-pass-2026", "password_confirm": "other-pass-2026"}
+        ).status_code
+        == 400
+    )
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.password_reset"))
     assert any("password was changed" in m.subject for m in mails_to("owner@example.com"))
 
@@ -379,7 +440,7 @@ def test_public_csv_and_xlsx_hold_no_live_formula(client, make):
     scene = Scene(make, 4)
     first = scene.publish()
     draft = workflow.correct(first, scene.preparer, FORMULA)
-    second = scene.approve_and_publish(draft, datetime(2026, 12, 8, 3, 0, tzinfo=timezone.utc))
+    second = scene.approve_and_publish(draft, datetime(2026, 12, 8, 3, 0, tzinfo=UTC))
 
     book = load_workbook(io.BytesIO(client.get(f"/lists/{second.id}.xlsx").data))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
@@ -393,10 +454,12 @@ def test_public_csv_and_xlsx_hold_no_live_formula(client, make):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     canonical = body.split("\r\n")[2]
     import json
+
     assert json.loads(canonical.removeprefix("# canonical="))["correction_reason"] == FORMULA
 
 
 # ---- .ics --------------------------------------------------------------------------------
+
 
 def test_a_carriage_return_in_a_panel_name_cannot_add_a_line_to_the_ics(db, make):
     with clock.frozen_at(INTERVIEW_DAY):
@@ -406,13 +469,15 @@ def test_a_carriage_return_in_a_panel_name_cannot_add_a_line_to_the_ics(db, make
         text = calendar.candidate_ics(a, a.application.candidate)
     names = [name for name, _p, _v in parse_ics(text)]
     assert "X-EVIL" not in names and "spy@evil.example" not in "".join(
-        v for n, _p, v in parse_ics(text) if n == "ATTENDEE")
+        v for n, _p, v in parse_ics(text) if n == "ATTENDEE"
+    )
     assert names.count("BEGIN") == 4  # VCALENDAR, VTIMEZONE, STANDARD, VEVENT: no VALARM
     assert "\r" not in text.replace("\r\n", "")
     assert "Panel 1" in event_props(text)["DESCRIPTION"][1]
 
 
 # ---- headers ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/", "/accounts/login", "/accounts/profile", "/api/me"])
 def test_every_page_carries_the_security_headers(client, make, path):
@@ -432,15 +497,22 @@ def test_every_page_carries_the_security_headers(client, make, path):
 
 
 def test_production_sends_hsts_over_https():
-    app = create_app("production", {"SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://r.example",
-                                    "TRUSTED_HOSTS": ["r.example"],
-                                    "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                                    "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    app = create_app(
+        "production",
+        {
+            "SECRET_KEY": STRONG_KEY,
+            "PUBLIC_BASE_URL": "https://r.example",
+            "TRUSTED_HOSTS": ["r.example"],
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+        },
+    )
     response = app.test_client().get("/fonts/nope.ttf", base_url="https://r.example")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
 
 
 # ---- uploads and hosts -------------------------------------------------------------------------
+
 
 def test_an_upload_is_served_with_the_extension_of_its_detected_type(app, db, make):
     round_ = make.round_(make.agency())
@@ -473,11 +545,11 @@ def test_the_public_announcement_never_carries_a_client_chosen_host(app, client,
     assert "public" not in response.headers["Cache-Control"]
     app.config["PUBLIC_BASE_URL"] = "https://recruit.example.go.th"
     try:
-        response = client.get(url, headers={"Host": "evil.example",
-                                            "X-Forwarded-Host": "evil.example"})
+        response = client.get(url, headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
         assert response.headers["Cache-Control"].startswith("public")
         assert b"evil.example" not in response.data
         from .test_merit_exports import pdf_pages
+
         text = "".join(pdf_pages(response.data)).replace("\n", "")
         assert "recruit.example.go.th/verify/list/" in text
     finally:

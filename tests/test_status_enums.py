@@ -1,5 +1,6 @@
 """The status and kind codes of recruitment, agencies and applications are `enum.StrEnum`s: each
 member is the stored string, so columns, JSON, forms and templates see the same text as before."""
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,22 @@ from app.agencies.models import AgencyKind
 from app.applications.models import AccommodationStatus, ApplicationStatus, DocumentKind
 from app.recruitment.models import Accommodation, Mode, RoundStatus, StageKind
 
-ENUMS = (Mode, RoundStatus, StageKind, Accommodation, AgencyKind, ApplicationStatus,
-         AccommodationStatus, DocumentKind)
+ENUMS = (
+    Mode,
+    RoundStatus,
+    StageKind,
+    Accommodation,
+    AgencyKind,
+    ApplicationStatus,
+    AccommodationStatus,
+    DocumentKind,
+)
 
 
 @pytest.mark.parametrize("enum", ENUMS, ids=lambda e: e.__name__)
 def test_members_are_their_stored_strings_and_all_lists_them_in_order(enum):
     assert issubclass(enum, StrEnum)
-    assert enum.ALL == tuple(m.value for m in enum)  # ALL is not a member itself
+    assert tuple(m.value for m in enum) == enum.ALL  # ALL is not a member itself
     for member in enum:
         assert member == member.value and str(member) == member.value
         assert f"{member}" == member.value and json.dumps(member) == json.dumps(member.value)
@@ -32,14 +41,16 @@ def test_a_round_stores_and_shows_the_plain_codes(app, db, make):
     round_ = make.round_(agency, mode=Mode.SELECTION_EXAM, status=RoundStatus.OPEN)
     round_.accommodations_offered = [Accommodation.EXTRA_TIME, Accommodation.LARGE_TEXT]
     db.session.commit()
-    stored = db.session.execute(text("SELECT mode, status, accommodations_offered FROM rounds "
-                                     "WHERE id = :i"), {"i": round_.id}).one()
+    stored = db.session.execute(
+        text("SELECT mode, status, accommodations_offered FROM rounds WHERE id = :i"), {"i": round_.id}
+    ).one()
     assert (stored.mode, stored.status) == ("selection_exam", "open")
     offered = stored.accommodations_offered
-    assert (json.loads(offered) if isinstance(offered, str) else offered) == [
-        "extra_time", "large_text"]
+    assert (json.loads(offered) if isinstance(offered, str) else offered) == ["extra_time", "large_text"]
     assert agency.kind in AgencyKind.ALL
     db.session.expire_all()
     assert round_.mode == Mode.SELECTION_EXAM and round_.mode in Mode.ALL
-    assert render_template_string("{{ m }}|{{ s }}", m=Mode.SELECTION_EXAM,
-                                  s=RoundStatus.OPEN) == "selection_exam|open"
+    assert (
+        render_template_string("{{ m }}|{{ s }}", m=Mode.SELECTION_EXAM, s=RoundStatus.OPEN)
+        == "selection_exam|open"
+    )

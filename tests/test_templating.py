@@ -1,5 +1,6 @@
 """The helpers templates call are registered in one place (app/templating.py) by the factory,
 not as a side effect of importing a views module."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,11 @@ def test_the_factory_registers_every_helper_of_the_one_list(app):
 
 def test_no_module_registers_template_globals_by_being_imported():
     pattern = re.compile(r"app_template_global|app_context_processor|app_template_filter")
-    offenders = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "app").rglob("*.py"))
-                 if pattern.search(p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in sorted((ROOT / "app").rglob("*.py"))
+        if pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -29,8 +33,13 @@ def test_every_capability_prefixed_helper_a_template_calls_is_registered(app):
     used, macros = set(), set()
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
-        used |= set(re.findall(r"\b((?:merit|offer|use|interview|exam|sitting|score|item|"
-                               r"certificate)_[a-z_]+)\(", text))
+        used |= set(
+            re.findall(
+                r"\b((?:merit|offer|use|interview|exam|sitting|score|item|"
+                r"certificate)_[a-z_]+)\(",
+                text,
+            )
+        )
         macros |= set(re.findall(r"{%-?\s*macro\s+([a-z_]+)\(", text))
     assert used, "the scan found no helper at all: the pattern is wrong"
     missing = sorted(name for name in used - macros if name not in app.jinja_env.globals)

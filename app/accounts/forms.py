@@ -1,4 +1,5 @@
 """Forms of the accounts capability: registration, login, the candidate profile, password change."""
+
 from __future__ import annotations
 
 import re
@@ -6,11 +7,27 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DecimalField, EmailField, HiddenField, PasswordField, SelectField,
-                     StringField, TelField)
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
-                                ValidationError)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..common import national_id as nid
 from ..common.errors import ValidationFailed
@@ -52,52 +69,102 @@ def strong_password(form, field) -> None:
 
 
 class RegistrationForm(FlaskForm):
-    first_name_th = StringField(_l("First name (Thai)"), filters=[_strip], validators=[
-        DataRequired(), Length(max=100),
-        Regexp(THAI_NAME, message=_l("Write the name in Thai letters."))])
-    last_name_th = StringField(_l("Last name (Thai)"), filters=[_strip], validators=[
-        DataRequired(), Length(max=100),
-        Regexp(THAI_NAME, message=_l("Write the name in Thai letters."))])
-    first_name_en = StringField(_l("First name (English)"), filters=[_strip], validators=[
-        DataRequired(), Length(max=100),
-        Regexp(LATIN_NAME, message=_l("Write the name in English letters."))])
-    last_name_en = StringField(_l("Last name (English)"), filters=[_strip], validators=[
-        DataRequired(), Length(max=100),
-        Regexp(LATIN_NAME, message=_l("Write the name in English letters."))])
-    national_id = StringField(_l("National ID number"), filters=[_strip],
-                              description=_l("13 digits; dashes and spaces are accepted."),
-                              validators=[DataRequired(), Length(max=20), valid_national_id],
-                              render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    birth_date = DateField(_l("Birth date"), validators=[DataRequired()],
-                           render_kw={"autocomplete": "bday"})
-    email = EmailField(_l("Email"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=254), Email()],
-                       render_kw={"autocomplete": "email"})
-    phone = TelField(_l("Phone"), filters=[_strip, _compact_phone],
-                     description=_l("For example 0812345678 or +66812345678."),
-                     validators=[DataRequired(), thai_phone], render_kw={"autocomplete": "tel"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), strong_password],
-                             description=_l("At least %(n)s characters, mixing letters with digits or symbols.",
-                                            n=services.MIN_PASSWORD_LENGTH),
-                             render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField(_l("Confirm the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"})
+    first_name_th = StringField(
+        _l("First name (Thai)"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(max=100),
+            Regexp(THAI_NAME, message=_l("Write the name in Thai letters.")),
+        ],
+    )
+    last_name_th = StringField(
+        _l("Last name (Thai)"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(max=100),
+            Regexp(THAI_NAME, message=_l("Write the name in Thai letters.")),
+        ],
+    )
+    first_name_en = StringField(
+        _l("First name (English)"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(max=100),
+            Regexp(LATIN_NAME, message=_l("Write the name in English letters.")),
+        ],
+    )
+    last_name_en = StringField(
+        _l("Last name (English)"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(max=100),
+            Regexp(LATIN_NAME, message=_l("Write the name in English letters.")),
+        ],
+    )
+    national_id = StringField(
+        _l("National ID number"),
+        filters=[_strip],
+        description=_l("13 digits; dashes and spaces are accepted."),
+        validators=[DataRequired(), Length(max=20), valid_national_id],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    birth_date = DateField(_l("Birth date"), validators=[DataRequired()], render_kw={"autocomplete": "bday"})
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254), Email()],
+        render_kw={"autocomplete": "email"},
+    )
+    phone = TelField(
+        _l("Phone"),
+        filters=[_strip, _compact_phone],
+        description=_l("For example 0812345678 or +66812345678."),
+        validators=[DataRequired(), thai_phone],
+        render_kw={"autocomplete": "tel"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), strong_password],
+        description=_l(
+            "At least %(n)s characters, mixing letters with digits or symbols.",
+            n=services.MIN_PASSWORD_LENGTH,
+        ),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        _l("Confirm the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
     def registration(self) -> services.Registration:
         return services.Registration(
-            email=self.email.data, password=self.password.data,
+            email=self.email.data,
+            password=self.password.data,
             national_id=nid.normalize(self.national_id.data),
-            first_name_th=self.first_name_th.data, last_name_th=self.last_name_th.data,
-            first_name_en=self.first_name_en.data, last_name_en=self.last_name_en.data,
-            birth_date=self.birth_date.data, phone=self.phone.data)
+            first_name_th=self.first_name_th.data,
+            last_name_th=self.last_name_th.data,
+            first_name_en=self.first_name_en.data,
+            last_name_en=self.last_name_en.data,
+            birth_date=self.birth_date.data,
+            phone=self.phone.data,
+        )
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     next = HiddenField()
 
 
@@ -111,33 +178,47 @@ EMPLOYMENT_LABELS = {
 
 class ProfileForm(FlaskForm):
     education_level = SelectField(_l("Highest education"), validators=[Optional()])
-    degree_name = StringField(_l("Degree"), filters=[_strip],
-                              description=_l("As written on the certificate, e.g. วิศวกรรมศาสตรบัณฑิต."),
-                              validators=[Optional(), Length(max=200)])
-    field_of_study = StringField(_l("Field of study"), filters=[_strip],
-                                 validators=[Optional(), Length(max=200)])
-    institution = StringField(_l("Institution"), filters=[_strip],
-                              validators=[Optional(), Length(max=200)])
-    gpa = DecimalField(_l("GPA"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=4, message=_l("GPA is between 0.00 and 4.00."))],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "4"})
+    degree_name = StringField(
+        _l("Degree"),
+        filters=[_strip],
+        description=_l("As written on the certificate, e.g. วิศวกรรมศาสตรบัณฑิต."),
+        validators=[Optional(), Length(max=200)],
+    )
+    field_of_study = StringField(
+        _l("Field of study"), filters=[_strip], validators=[Optional(), Length(max=200)]
+    )
+    institution = StringField(_l("Institution"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    gpa = DecimalField(
+        _l("GPA"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=4, message=_l("GPA is between 0.00 and 4.00."))],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "4"},
+    )
     graduation_date = DateField(_l("Graduation date"), validators=[Optional()])
-    employment_type = SelectField(_l("Employment with the BMA"),
-                                  choices=[SelectChoice(k, label)
-                                           for k, label in EMPLOYMENT_LABELS.items()],
-                                  default=EmploymentType.NONE, validators=[DataRequired()])
-    bma_service_start = DateField(_l("BMA service start date"), validators=[Optional()],
-                                  description=_l("For BMA employees: the first day of service."))
-    disability_card_no = StringField(_l("Disability card number"), filters=[_strip],
-                                     validators=[Optional(), Length(max=30)])
-    disability_type = StringField(_l("Type of disability"), filters=[_strip],
-                                  validators=[Optional(), Length(max=50)])
+    employment_type = SelectField(
+        _l("Employment with the BMA"),
+        choices=[SelectChoice(k, label) for k, label in EMPLOYMENT_LABELS.items()],
+        default=EmploymentType.NONE,
+        validators=[DataRequired()],
+    )
+    bma_service_start = DateField(
+        _l("BMA service start date"),
+        validators=[Optional()],
+        description=_l("For BMA employees: the first day of service."),
+    )
+    disability_card_no = StringField(
+        _l("Disability card number"), filters=[_strip], validators=[Optional(), Length(max=30)]
+    )
+    disability_type = StringField(
+        _l("Type of disability"), filters=[_strip], validators=[Optional(), Length(max=50)]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Labels are built per request so that they follow the reader's language.
         self.education_level.choices = [SelectChoice("", _l("— not given —"))] + [
-            SelectChoice(level, eligibility.education_label(level)) for level in EducationLevel.ORDER]
+            SelectChoice(level, eligibility.education_label(level)) for level in EducationLevel.ORDER
+        ]
 
     def values(self) -> dict:
         """What services.update_profile expects: None for a blank choice or date."""
@@ -156,28 +237,46 @@ class ProfileForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    old_password = PasswordField(_l("Current password"), validators=[DataRequired()],
-                                 render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password],
-                             description=_l("At least %(n)s characters, mixing letters with digits or symbols.",
-                                            n=services.MIN_PASSWORD_LENGTH),
-                             render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField(_l("Confirm the new password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"})
+    old_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), strong_password],
+        description=_l(
+            "At least %(n)s characters, mixing letters with digits or symbols.",
+            n=services.MIN_PASSWORD_LENGTH,
+        ),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        _l("Confirm the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=254), Email()],
-                       render_kw={"autocomplete": "email"})
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254), Email()],
+        render_kw={"autocomplete": "email"},
+    )
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password],
-                             description=_l("At least %(n)s characters, mixing letters with digits or symbols.",
-                                            n=services.MIN_PASSWORD_LENGTH),
-                             render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField(_l("Confirm the new password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), strong_password],
+        description=_l(
+            "At least %(n)s characters, mixing letters with digits or symbols.",
+            n=services.MIN_PASSWORD_LENGTH,
+        ),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        _l("Confirm the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )

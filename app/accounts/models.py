@@ -1,4 +1,5 @@
 """Users, their roles and the candidate's qualifications profile."""
+
 from __future__ import annotations
 
 import secrets
@@ -6,8 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Numeric, String,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -40,11 +40,17 @@ class EducationLevel:
     BACHELOR = "bachelor"
     MASTER = "master"
     DOCTORATE = "doctorate"
-    ORDER = (LOWER_SECONDARY, UPPER_SECONDARY, VOCATIONAL, HIGH_VOCATIONAL, BACHELOR, MASTER,
-             DOCTORATE)
+    ORDER = (LOWER_SECONDARY, UPPER_SECONDARY, VOCATIONAL, HIGH_VOCATIONAL, BACHELOR, MASTER, DOCTORATE)
     # ปวช. counts as equivalent to ม.6 ("ม.6 หรือเทียบเท่า"), so the two share a rank.
-    RANK = {LOWER_SECONDARY: 0, UPPER_SECONDARY: 1, VOCATIONAL: 1, HIGH_VOCATIONAL: 2,
-            BACHELOR: 3, MASTER: 4, DOCTORATE: 5}
+    RANK = {
+        LOWER_SECONDARY: 0,
+        UPPER_SECONDARY: 1,
+        VOCATIONAL: 1,
+        HIGH_VOCATIONAL: 2,
+        BACHELOR: 3,
+        MASTER: 4,
+        DOCTORATE: 5,
+    }
 
     @classmethod
     def rank(cls, level: str | None) -> int:
@@ -92,7 +98,9 @@ class User(UserMixin, db.Model):
 
     agency = relationship("Agency")
     roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         foreign_keys="UserRole.user_id",
     )
     profile: Mapped[CandidateProfile | None] = relationship(
@@ -150,8 +158,7 @@ class UserRole(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
         CheckConstraint(
-            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin',"
-            "'partner')",
+            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin','partner')",
             name="role_known",
         ),
     )

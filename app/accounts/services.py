@@ -1,6 +1,7 @@
 """Accounts: registration with email confirmation, password checks and resets, roles, the
 candidate profile. Every change to who may act (password, roles, agency, deactivation) ends
 the account's sessions (sessions.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -37,11 +38,11 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(_("The password must have at least %(n)s characters.",
-                                 n=MIN_PASSWORD_LENGTH), "password")
+        raise ValidationFailed(
+            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password"
+        )
     if password.isdigit() or password.isalpha():
-        raise ValidationFailed(_("The password must mix letters with digits or symbols."),
-                               "password")
+        raise ValidationFailed(_("The password must mix letters with digits or symbols."), "password")
 
 
 def find_by_email(email: str) -> User | None:
@@ -68,10 +69,16 @@ def _both_languages(render: Callable[[], str]) -> str:
     return "\n\n— — —\n\n".join(parts)
 
 
-def _queue(to: str, subject: Callable[[], str], body: Callable[[], str], key: str,
-           user_id: int | None = None) -> None:
-    queue_email(to=to, subject=_both_languages(subject).replace("\n\n— — —\n\n", " / "),
-                body=_both_languages(body), dedupe_key=key[:120], user_id=user_id)
+def _queue(
+    to: str, subject: Callable[[], str], body: Callable[[], str], key: str, user_id: int | None = None
+) -> None:
+    queue_email(
+        to=to,
+        subject=_both_languages(subject).replace("\n\n— — —\n\n", " / "),
+        body=_both_languages(body),
+        dedupe_key=key[:120],
+        user_id=user_id,
+    )
 
 
 def _key(kind: str, *parts) -> str:
@@ -83,13 +90,21 @@ def send_verification_email(user: User, links: Links) -> None:
     """Queue a link that confirms `user`'s address (the caller commits)."""
     link = links.verify(tokens.verification_token(user))
     hours = current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600
-    _queue(user.email, lambda: _("BMA Recruit: confirm your email address"),
-           lambda: _("Hello %(name)s,\n\nTo finish creating your BMA Recruit account, confirm "
-                     "your email address by opening this link within %(hours)s hours:\n\n"
-                     "%(link)s\n\nIf you did not create an account, ignore this email: without "
-                     "the confirmation the account cannot be used.",
-                     name=user.first_name_th, hours=hours, link=link),
-           _key("verify", user.id), user.id)
+    _queue(
+        user.email,
+        lambda: _("BMA Recruit: confirm your email address"),
+        lambda: _(
+            "Hello %(name)s,\n\nTo finish creating your BMA Recruit account, confirm "
+            "your email address by opening this link within %(hours)s hours:\n\n"
+            "%(link)s\n\nIf you did not create an account, ignore this email: without "
+            "the confirmation the account cannot be used.",
+            name=user.first_name_th,
+            hours=hours,
+            link=link,
+        ),
+        _key("verify", user.id),
+        user.id,
+    )
 
 
 @dataclass
@@ -114,8 +129,7 @@ def register_candidate(reg: Registration, links: Links, ip: str = "") -> User | 
     """
     national_id = nid.normalize(reg.national_id)
     if not nid.is_valid(national_id):
-        raise ValidationFailed(_("This is not a valid Thai national ID number (check digit)."),
-                               "national_id")
+        raise ValidationFailed(_("This is not a valid Thai national ID number (check digit)."), "national_id")
     check_password_strength(reg.password)
     if reg.birth_date >= today_bangkok():
         raise ValidationFailed(_("The birth date must be in the past."), "birth_date")
@@ -127,11 +141,17 @@ def register_candidate(reg: Registration, links: Links, ip: str = "") -> User | 
     if by_id is not None or by_email is not None:
         _refuse_registration(email, national_id, by_email, by_id, links, ip)
         return None
-    user = User(email=email, password_hash=password_hash,
-                national_id=national_id, first_name_th=reg.first_name_th.strip(),
-                last_name_th=reg.last_name_th.strip(), first_name_en=reg.first_name_en.strip(),
-                last_name_en=reg.last_name_en.strip(), birth_date=reg.birth_date,
-                phone=reg.phone.strip())
+    user = User(
+        email=email,
+        password_hash=password_hash,
+        national_id=national_id,
+        first_name_th=reg.first_name_th.strip(),
+        last_name_th=reg.last_name_th.strip(),
+        first_name_en=reg.first_name_en.strip(),
+        last_name_en=reg.last_name_en.strip(),
+        birth_date=reg.birth_date,
+        phone=reg.phone.strip(),
+    )
     user.roles.append(UserRole(role=Role.CANDIDATE))
     user.profile = CandidateProfile()
     db.session.add(user)
@@ -142,47 +162,82 @@ def register_candidate(reg: Registration, links: Links, ip: str = "") -> User | 
         by_id = db.session.scalar(select(User).where(User.national_id == national_id))
         _refuse_registration(email, national_id, find_by_email(email), by_id, links, ip)
         return None
-    record("user.register", user, actor=user, ip=ip,
-           after={"email": user.email, "national_id": nid.masked(national_id)})
+    record(
+        "user.register",
+        user,
+        actor=user,
+        ip=ip,
+        after={"email": user.email, "national_id": nid.masked(national_id)},
+    )
     send_verification_email(user, links)
     db.session.commit()
     return user
 
 
-def _refuse_registration(email: str, national_id: str, by_email: User | None,
-                         by_id: User | None, links: Links, ip: str) -> None:
+def _refuse_registration(
+    email: str, national_id: str, by_email: User | None, by_id: User | None, links: Links, ip: str
+) -> None:
     """Tell the owners (never the form) that someone tried to register with their details."""
     when = format_datetime(now(), "d MMM yyyy HH:mm")
     if by_email is not None:
-        _queue(by_email.email, lambda: _("BMA Recruit: someone tried to register with your email"),
-               lambda: _("Someone asked on %(when)s to create a new BMA Recruit account with this "
-                         "email address, which already has an account.\n\nIf it was you: log in "
-                         "at %(login)s, or if you have forgotten the password, set a new one at "
-                         "%(forgot)s.\n\nIf it was not you, you need do nothing: no account was "
-                         "created and your account is unchanged.",
-                         when=when, login=links.login, forgot=links.forgot),
-               _key("register-taken", by_email.id), by_email.id)
+        _queue(
+            by_email.email,
+            lambda: _("BMA Recruit: someone tried to register with your email"),
+            lambda: _(
+                "Someone asked on %(when)s to create a new BMA Recruit account with this "
+                "email address, which already has an account.\n\nIf it was you: log in "
+                "at %(login)s, or if you have forgotten the password, set a new one at "
+                "%(forgot)s.\n\nIf it was not you, you need do nothing: no account was "
+                "created and your account is unchanged.",
+                when=when,
+                login=links.login,
+                forgot=links.forgot,
+            ),
+            _key("register-taken", by_email.id),
+            by_email.id,
+        )
     if by_id is not None and by_id is not by_email:
-        _queue(by_id.email, lambda: _("BMA Recruit: someone tried to register with your national ID"),
-               lambda: _("Someone asked on %(when)s to create a new BMA Recruit account with your "
-                         "national ID number (%(nid)s) and another email address. Your national "
-                         "ID can have only one account, so none was created.\n\nIf it was you, "
-                         "log in with this email address at %(login)s (or set a new password at "
-                         "%(forgot)s). If it was not you, please tell the agency that runs your "
-                         "recruitment round.", when=when, nid=nid.masked(national_id),
-                         login=links.login, forgot=links.forgot),
-               _key("register-nid", by_id.id), by_id.id)
+        _queue(
+            by_id.email,
+            lambda: _("BMA Recruit: someone tried to register with your national ID"),
+            lambda: _(
+                "Someone asked on %(when)s to create a new BMA Recruit account with your "
+                "national ID number (%(nid)s) and another email address. Your national "
+                "ID can have only one account, so none was created.\n\nIf it was you, "
+                "log in with this email address at %(login)s (or set a new password at "
+                "%(forgot)s). If it was not you, please tell the agency that runs your "
+                "recruitment round.",
+                when=when,
+                nid=nid.masked(national_id),
+                login=links.login,
+                forgot=links.forgot,
+            ),
+            _key("register-nid", by_id.id),
+            by_id.id,
+        )
     if by_email is None:
         # The address typed in the form gets an answer too, one that names no one's details.
-        _queue(email, lambda: _("BMA Recruit: your registration was not completed"),
-               lambda: _("We could not create a BMA Recruit account with the details you gave. "
-                         "If you already have an account, log in at %(login)s or set a new "
-                         "password at %(forgot)s. Otherwise, please contact the agency that runs "
-                         "your recruitment round.", login=links.login, forgot=links.forgot),
-               _key("register-refused", email))
-    record("user.register_refused", object_type="user", object_id=(by_email or by_id).id,
-           actor=None, ip=ip, after={"email_taken": by_email is not None,
-                                     "national_id_taken": by_id is not None})
+        _queue(
+            email,
+            lambda: _("BMA Recruit: your registration was not completed"),
+            lambda: _(
+                "We could not create a BMA Recruit account with the details you gave. "
+                "If you already have an account, log in at %(login)s or set a new "
+                "password at %(forgot)s. Otherwise, please contact the agency that runs "
+                "your recruitment round.",
+                login=links.login,
+                forgot=links.forgot,
+            ),
+            _key("register-refused", email),
+        )
+    record(
+        "user.register_refused",
+        object_type="user",
+        object_id=(by_email or by_id).id,
+        actor=None,
+        ip=ip,
+        after={"email_taken": by_email is not None, "national_id_taken": by_id is not None},
+    )
     db.session.commit()
 
 
@@ -219,8 +274,7 @@ def authenticate(email: str, password: str, links: Links | None = None, ip: str 
         if user is None:  # (cannot happen: nobody knows the dummy's password)
             raise VerifyMismatchError()
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        log.info("failed login for %s from %s", "a known account" if user else "an unknown email",
-                 ip)
+        log.info("failed login for %s from %s", "a known account" if user else "an unknown email", ip)
         raise LoginFailed(_("Wrong email or password.")) from None
     if not user.active:
         raise LoginFailed(_("This account has been deactivated."))
@@ -228,8 +282,9 @@ def authenticate(email: str, password: str, links: Links | None = None, ip: str 
         if links is not None:
             send_verification_email(user, links)
             db.session.commit()
-        raise EmailNotVerified(_("Confirm your email address first: we have sent you a new "
-                                 "link. Open it, then log in."))
+        raise EmailNotVerified(
+            _("Confirm your email address first: we have sent you a new link. Open it, then log in.")
+        )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
@@ -251,11 +306,13 @@ def change_password(user: User, old: str, new: str, ip: str = "") -> None:
 
 # ---- email confirmation and password reset ------------------------------------------------
 
+
 def _link_error(err: tokens.TokenInvalid) -> ValidationFailed:
     if err.expired:
         return ValidationFailed(_("This link has expired. Ask for a new one."), "token")
-    return ValidationFailed(_("This link is not valid, or it has already been used. Ask for a "
-                              "new one."), "token")
+    return ValidationFailed(
+        _("This link is not valid, or it has already been used. Ask for a new one."), "token"
+    )
 
 
 def verify_email(token: str, ip: str = "") -> User:
@@ -283,18 +340,32 @@ def request_password_reset(email: str, links: Links) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     if user is not None and user.active:
         link = links.reset(tokens.reset_token(user))
-        _queue(user.email, lambda: _("BMA Recruit: set a new password"),
-               lambda: _("Someone (we hope you) asked to set a new password for your BMA Recruit "
-                         "account. Open this link within %(minutes)s minutes to choose one; it "
-                         "works once:\n\n%(link)s\n\nIf you did not ask, ignore this email: your "
-                         "password stays as it is.", minutes=minutes, link=link),
-               _key("reset", user.id), user.id)
+        _queue(
+            user.email,
+            lambda: _("BMA Recruit: set a new password"),
+            lambda: _(
+                "Someone (we hope you) asked to set a new password for your BMA Recruit "
+                "account. Open this link within %(minutes)s minutes to choose one; it "
+                "works once:\n\n%(link)s\n\nIf you did not ask, ignore this email: your "
+                "password stays as it is.",
+                minutes=minutes,
+                link=link,
+            ),
+            _key("reset", user.id),
+            user.id,
+        )
     else:
-        _queue(email, lambda: _("BMA Recruit: set a new password"),
-               lambda: _("Someone asked to set a new password for a BMA Recruit account with this "
-                         "email address, but no active account uses it. If you meant to create "
-                         "one, register at %(login)s.", login=links.login),
-               _key("reset-none", email))
+        _queue(
+            email,
+            lambda: _("BMA Recruit: set a new password"),
+            lambda: _(
+                "Someone asked to set a new password for a BMA Recruit account with this "
+                "email address, but no active account uses it. If you meant to create "
+                "one, register at %(login)s.",
+                login=links.login,
+            ),
+            _key("reset-none", email),
+        )
     db.session.commit()
 
 
@@ -305,8 +376,11 @@ def check_reset_token(token: str) -> User:
     except tokens.TokenInvalid as err:
         raise _link_error(err) from None
     user = db.session.get(User, user_id)
-    if user is None or not user.active or \
-            not secrets.compare_digest(fingerprint, tokens.password_fingerprint(user.password_hash)):
+    if (
+        user is None
+        or not user.active
+        or not secrets.compare_digest(fingerprint, tokens.password_fingerprint(user.password_hash))
+    ):
         raise _link_error(tokens.TokenInvalid())
     return user
 
@@ -321,19 +395,34 @@ def reset_password(token: str, new: str, ip: str = "") -> User:
         user.email_verified_at = now()
     record("user.password_reset", user, actor=user, ip=ip)
     sessions.end_all_sessions(user, actor=user, reason="password_reset", ip=ip, audit=False)
-    _queue(user.email, lambda: _("BMA Recruit: your password was changed"),
-           lambda: _("The password of your BMA Recruit account was changed through a reset link "
-                     "on %(when)s. If this was not you, ask for a new reset link at once and "
-                     "tell the agency that runs your recruitment round.",
-                     when=format_datetime(now(), "d MMM yyyy HH:mm")),
-           _key("reset-done", user.id), user.id)
+    _queue(
+        user.email,
+        lambda: _("BMA Recruit: your password was changed"),
+        lambda: _(
+            "The password of your BMA Recruit account was changed through a reset link "
+            "on %(when)s. If this was not you, ask for a new reset link at once and "
+            "tell the agency that runs your recruitment round.",
+            when=format_datetime(now(), "d MMM yyyy HH:mm"),
+        ),
+        _key("reset-done", user.id),
+        user.id,
+    )
     db.session.commit()
     return user
 
 
-PROFILE_FIELDS = ("education_level", "degree_name", "field_of_study", "institution", "gpa",
-                  "graduation_date", "employment_type", "bma_service_start", "disability_card_no",
-                  "disability_type")
+PROFILE_FIELDS = (
+    "education_level",
+    "degree_name",
+    "field_of_study",
+    "institution",
+    "gpa",
+    "graduation_date",
+    "employment_type",
+    "bma_service_start",
+    "disability_card_no",
+    "disability_type",
+)
 NULLABLE_PROFILE_FIELDS = {"education_level", "gpa", "graduation_date", "bma_service_start"}
 
 
@@ -355,29 +444,53 @@ def update_profile(user: User, values: dict) -> CandidateProfile:
         profile.employment_type = EmploymentType.NONE
     db.session.add(profile)
     db.session.flush()
-    record("profile.update", profile, actor=user, before=before,
-           after={f: getattr(profile, f) for f in PROFILE_FIELDS})
+    record(
+        "profile.update",
+        profile,
+        actor=user,
+        before=before,
+        after={f: getattr(profile, f) for f in PROFILE_FIELDS},
+    )
     db.session.commit()
     return profile
 
 
 # ---- administration ----------------------------------------------------------------------
 
-def create_staff_user(actor, *, email: str, password: str, first_name_th: str, last_name_th: str,
-                      first_name_en: str = "", last_name_en: str = "", roles: list[str],
-                      agency_id: int | None = None, national_id: str | None = None) -> User:
+
+def create_staff_user(
+    actor,
+    *,
+    email: str,
+    password: str,
+    first_name_th: str,
+    last_name_th: str,
+    first_name_en: str = "",
+    last_name_en: str = "",
+    roles: list[str],
+    agency_id: int | None = None,
+    national_id: str | None = None,
+) -> User:
     if find_by_email(email):
         raise ValidationFailed(_("An account with this email already exists."), "email")
     if national_id:
         national_id = nid.normalize(national_id)
         if not nid.is_valid(national_id):
-            raise ValidationFailed(_("This is not a valid Thai national ID number (check digit)."),
-                                   "national_id")
+            raise ValidationFailed(
+                _("This is not a valid Thai national ID number (check digit)."), "national_id"
+            )
     check_password_strength(password)
-    user = User(email=email.strip().lower(), password_hash=hash_password(password),
-                national_id=national_id or None, first_name_th=first_name_th,
-                last_name_th=last_name_th, first_name_en=first_name_en,
-                last_name_en=last_name_en, agency_id=agency_id, email_verified_at=now())
+    user = User(
+        email=email.strip().lower(),
+        password_hash=hash_password(password),
+        national_id=national_id or None,
+        first_name_th=first_name_th,
+        last_name_th=last_name_th,
+        first_name_en=first_name_en,
+        last_name_en=last_name_en,
+        agency_id=agency_id,
+        email_verified_at=now(),
+    )
     db.session.add(user)
     db.session.flush()
     record("user.create", user, actor=actor, after={"email": user.email, "agency_id": agency_id})
@@ -421,8 +534,7 @@ def revoke_role(user: User, role: str, actor) -> None:
 
 def set_agency(user: User, agency_id: int | None, actor) -> None:
     if agency_id is None and user.has_role(*Role.AGENCY_SCOPED):
-        raise ValidationFailed(_("Remove the user's HR roles before removing the agency."),
-                               "agency_id")
+        raise ValidationFailed(_("Remove the user's HR roles before removing the agency."), "agency_id")
     before = {"agency_id": user.agency_id}
     user.agency_id = agency_id
     record("user.agency", user, actor=actor, before=before, after={"agency_id": agency_id})
@@ -460,19 +572,28 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def search_users(q: str = "", role: str | None = None, page: int = 1,
-                 per_page: int = USERS_PER_PAGE):
+def search_users(q: str = "", role: str | None = None, page: int = 1, per_page: int = USERS_PER_PAGE):
     """Users whose email or name (Thai or English, first, last or both) contains `q`; a page."""
     stmt = select(User).options(selectinload(User.agency)).order_by(User.id.desc())
     q = (q or "").strip()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(*(
-            column.ilike(pattern, escape="\\") for column in (
-                User.email, User.first_name_th, User.last_name_th, User.first_name_en,
-                User.last_name_en, User.first_name_th + " " + User.last_name_th,
-                User.first_name_en + " " + User.last_name_en)
-        )))
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        User.email,
+                        User.first_name_th,
+                        User.last_name_th,
+                        User.first_name_en,
+                        User.last_name_en,
+                        User.first_name_th + " " + User.last_name_th,
+                        User.first_name_en + " " + User.last_name_en,
+                    )
+                )
+            )
+        )
     if role:
         stmt = stmt.where(User.roles.any(UserRole.role == role))
     return db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False)

@@ -6,8 +6,10 @@ everywhere", a password change or reset, a role or agency change, deactivation) 
 every session of the account at once, including cookies saved earlier: nothing has to be
 remembered per session. Idle and absolute limits are checked on each request against two
 times (real time, `wall_time`) the login writes into the signed session (`auth_at`,
-`seen_at`), so renewing the cookie never extends a session past its absolute limit. docs/security.md explains the choice.
+`seen_at`), so renewing the cookie never extends a session past its absolute limit.
+docs/security.md explains the choice.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -69,7 +71,7 @@ def session_values(user, lang: str = "en") -> dict:
 
 
 def expiry_reason(values, *, idle: timedelta, absolute: timedelta) -> str | None:
-    """"idle" or "absolute" when this session has outlived a limit (or carries no times at
+    """ "idle" or "absolute" when this session has outlived a limit (or carries no times at
     all: made before these limits existed), else None."""
     t = wall_time()
     auth_at, seen_at = values.get(AUTH_AT), values.get(SEEN_AT)

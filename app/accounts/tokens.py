@@ -6,6 +6,7 @@ expiry follows the same "now" as the rest of the platform (and tests can move it
 link carries a fingerprint of the password hash it was issued against: once the password has
 changed the link no longer verifies, which makes it single-use without storing anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,7 @@ def read_verification_token(token: str) -> tuple[int, str]:
 
 
 def reset_token(user) -> str:
-    return _serializer(RESET_SALT).dumps({"u": user.id,
-                                          "p": password_fingerprint(user.password_hash)})
+    return _serializer(RESET_SALT).dumps({"u": user.id, "p": password_fingerprint(user.password_hash)})
 
 
 def read_reset_token(token: str) -> tuple[int, str]:

@@ -2,12 +2,12 @@
 password, the candidate's profile, /api/me. The session checks of every request live here too
 (before_app_request): a session whose account token changed, or that outlived its idle or
 absolute limit, ends."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (abort, current_app, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -17,8 +17,14 @@ from ..common.forms import show_error
 from ..common.urls import external_url, safe_next
 from ..extensions import limiter
 from . import bp, services, sessions
-from .forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                    RegistrationForm, ResetPasswordForm)
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
 from .models import Role
 
 
@@ -30,7 +36,9 @@ def _links() -> services.Links:
     return services.Links(
         verify=lambda token: external_url("accounts.verify_email", token=token),
         reset=lambda token: external_url("accounts.reset_password", token=token),
-        login=external_url("accounts.login"), forgot=external_url("accounts.forgot_password"))
+        login=external_url("accounts.login"),
+        forgot=external_url("accounts.forgot_password"),
+    )
 
 
 def _start_session(user) -> None:
@@ -46,6 +54,7 @@ def _start_session(user) -> None:
 
 # ---- throttling: failed log-ins only, never a lock ----------------------------------------
 
+
 def _failed(response) -> bool:
     return response.status_code == 401
 
@@ -56,8 +65,10 @@ def _account_and_address() -> str:
 
 
 def _too_many_attempts() -> str:
-    return _("Too many attempts from here. Wait a few minutes and try again, or set a new "
-             "password with \u201cForgot your password?\u201d.")
+    return _(
+        "Too many attempts from here. Wait a few minutes and try again, or set a new "
+        "password with \u201cForgot your password?\u201d."
+    )
 
 
 @bp.before_app_request
@@ -70,17 +81,22 @@ def _check_session():
         session.pop(sessions.SEEN_AT, None)
         return None
     cfg = current_app.config
-    reason = sessions.expiry_reason(session, idle=timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
-                                    absolute=timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]))
+    reason = sessions.expiry_reason(
+        session,
+        idle=timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]),
+    )
     if reason is None:
         session[sessions.SEEN_AT] = sessions.stamp({})[sessions.SEEN_AT]
         return None
     logout_user()
     session.pop(sessions.AUTH_AT, None)
     session.pop(sessions.SEEN_AT, None)
-    message = (_("You were away for a while, so you have been logged out. Please log in again.")
-               if reason == "idle" else
-               _("Your session has reached its time limit. Please log in again."))
+    message = (
+        _("You were away for a while, so you have been logged out. Please log in again.")
+        if reason == "idle"
+        else _("Your session has reached its time limit. Please log in again.")
+    )
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": False, "error": "session_expired", "message": message}), 401
     flash(message, "warning")
@@ -89,8 +105,9 @@ def _check_session():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["ACCOUNT_EMAIL_RATE_LIMIT"], methods=["POST"],
-               error_message=_too_many_attempts)
+@limiter.limit(
+    lambda: current_app.config["ACCOUNT_EMAIL_RATE_LIMIT"], methods=["POST"], error_message=_too_many_attempts
+)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -102,8 +119,9 @@ def register():
             show_error(form, err)
         else:
             # The same page whether the account was made or the email / national ID is taken.
-            return render_template("accounts/check_email.html", email=form.email.data.lower(),
-                                   purpose="register")
+            return render_template(
+                "accounts/check_email.html", email=form.email.data.lower(), purpose="register"
+            )
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -119,11 +137,19 @@ def verify_email(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-               deduct_when=_failed, error_message=_too_many_attempts)
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_account_and_address, deduct_when=_failed,
-               error_message=_too_many_attempts)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=_too_many_attempts,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_account_and_address,
+    deduct_when=_failed,
+    error_message=_too_many_attempts,
+)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -132,8 +158,7 @@ def login():
             return redirect(form.next.data or url_for("main.index"))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, _links(),
-                                         ip=_client_ip())
+            user = services.authenticate(form.email.data, form.password.data, _links(), ip=_client_ip())
         except services.LoginFailed as err:
             return render_template("accounts/login.html", form=form, failure=err.message), 401
         _start_session(user)
@@ -166,14 +191,14 @@ def sign_out_everywhere():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["ACCOUNT_EMAIL_RATE_LIMIT"], methods=["POST"],
-               error_message=_too_many_attempts)
+@limiter.limit(
+    lambda: current_app.config["ACCOUNT_EMAIL_RATE_LIMIT"], methods=["POST"], error_message=_too_many_attempts
+)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, _links())
-        return render_template("accounts/check_email.html", email=form.email.data.lower(),
-                               purpose="reset")
+        return render_template("accounts/check_email.html", email=form.email.data.lower(), purpose="reset")
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/forgot.html", form=form), status
 
@@ -225,14 +250,12 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            services.change_password(user, form.old_password.data, form.password.data,
-                                     ip=_client_ip())
+            services.change_password(user, form.old_password.data, form.password.data, ip=_client_ip())
         except DomainError as err:
             show_error(form, err)
         else:
             _start_session(user)  # every other session has ended; this one goes on
-            flash(_("Your password has been changed. Your other sessions have been signed out."),
-                  "success")
+            flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form), status
@@ -241,20 +264,23 @@ def change_password():
 def api_me():
     """Who is logged in, for scripts and pages; 401 JSON (not a redirect) when nobody is."""
     if not current_user.is_authenticated:
-        return jsonify({"ok": False, "error": "unauthorized",
-                        "message": _("Log in to use this service.")}), 401
+        return jsonify(
+            {"ok": False, "error": "unauthorized", "message": _("Log in to use this service.")}
+        ), 401
     user = current_user
-    return jsonify({
-        "ok": True,
-        "id": user.id,
-        "email": user.email,
-        "first_name_th": user.first_name_th,
-        "last_name_th": user.last_name_th,
-        "first_name_en": user.first_name_en,
-        "last_name_en": user.last_name_en,
-        "roles": sorted(user.role_names),
-        "national_id": nid.masked(user.national_id) or None,
-    })
+    return jsonify(
+        {
+            "ok": True,
+            "id": user.id,
+            "email": user.email,
+            "first_name_th": user.first_name_th,
+            "last_name_th": user.last_name_th,
+            "first_name_en": user.first_name_en,
+            "last_name_en": user.last_name_en,
+            "roles": sorted(user.role_names),
+            "national_id": nid.masked(user.national_id) or None,
+        }
+    )
 
 
 # The blueprint lives under /accounts; its API route sits beside the other /api/... routes.

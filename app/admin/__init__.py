@@ -1,6 +1,7 @@
 """Admin capability."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import views  # noqa: F401  (registers the routes on bp)

@@ -1,10 +1,18 @@
 """Administration forms: agencies, staff accounts and their roles, the audit log filter."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -33,8 +41,10 @@ NO_AGENCY = 0  # the select's value for "no agency" (a SelectField cannot coerce
 
 def agency_choices(agencies, locale: str) -> list[SelectChoice]:
     return [SelectChoice(NO_AGENCY, _l("— no agency —"))] + [
-        SelectChoice(a.id, f"{a.code} · {a.name(locale)}" if a.active
-                     else f"{a.code} · {a.name(locale)} ({_l('inactive')})")
+        SelectChoice(
+            a.id,
+            f"{a.code} · {a.name(locale)}" if a.active else f"{a.code} · {a.name(locale)} ({_l('inactive')})",
+        )
         for a in agencies
     ]
 
@@ -57,8 +67,11 @@ class AgencyForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     name_th = StringField(_l("Name in Thai"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), default=AgencyKind.DEPARTMENT,
-                       choices=[SelectChoice(k, KIND_LABELS[k]) for k in AgencyKind.ALL])
+    kind = SelectField(
+        _l("Kind"),
+        default=AgencyKind.DEPARTMENT,
+        choices=[SelectChoice(k, KIND_LABELS[k]) for k in AgencyKind.ALL],
+    )
     active = BooleanField(_l("Active (can own positions and rounds)"), default=True)
 
 
@@ -67,8 +80,7 @@ class UserSearchForm(FlaskForm):
         csrf = False  # a GET search: nothing changes
 
     q = StringField(_l("Email or name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), default="",
-                       choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES])
+    role = SelectField(_l("Role"), default="", choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES])
 
 
 class UserCreateForm(FlaskForm):
@@ -78,9 +90,13 @@ class UserCreateForm(FlaskForm):
     first_name_en = StringField(_l("First name (English)"), validators=NAME_OPTIONAL)
     last_name_en = StringField(_l("Last name (English)"), validators=NAME_OPTIONAL)
     password = PasswordField(
-        _l("Initial password"), validators=[DataRequired()],
-        description=_l("At least 10 characters, mixing letters with digits or symbols. "
-                       "Give it to the person privately; they should change it."))
+        _l("Initial password"),
+        validators=[DataRequired()],
+        description=_l(
+            "At least 10 characters, mixing letters with digits or symbols. "
+            "Give it to the person privately; they should change it."
+        ),
+    )
     agency_id = SelectField(_l("Agency"), coerce=int, default=NO_AGENCY)
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
 
@@ -101,6 +117,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: nothing changes
 
-    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=60)],
-                         description=_l('For example "role." or "user.create".'))
+    action = StringField(
+        _l("Action starts with"),
+        validators=[Optional(), Length(max=60)],
+        description=_l('For example "role." or "user.create".'),
+    )
     object_type = SelectField(_l("Object type"), default="")

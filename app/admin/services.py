@@ -1,4 +1,5 @@
 """Read-only queries behind the administration pages: dashboard counts and the audit log."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,9 @@ def _actors_of(entries: list[AuditEntry]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def audit_page(action_prefix: str = "", object_type: str = "", page: int = 1,
-               per_page: int = AUDIT_PER_PAGE) -> AuditPage:
+def audit_page(
+    action_prefix: str = "", object_type: str = "", page: int = 1, per_page: int = AUDIT_PER_PAGE
+) -> AuditPage:
     """Newest first; `action_prefix` "role." matches role.grant and role.revoke."""
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc())
     prefix = (action_prefix or "").strip()
@@ -63,15 +65,21 @@ def audit_page(action_prefix: str = "", object_type: str = "", page: int = 1,
 
 
 def audit_object_types() -> list[str]:
-    return list(db.session.scalars(
-        select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))
+    return list(
+        db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type))
+    )
 
 
-def recent_entries_about(object_type: str, object_id,
-                         limit: int = 20) -> tuple[list[AuditEntry], dict[int, User]]:
+def recent_entries_about(
+    object_type: str, object_id, limit: int = 20
+) -> tuple[list[AuditEntry], dict[int, User]]:
     """The latest entries about one object (e.g. a user's account), newest first."""
-    entries = list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_type == object_type,
-                                 AuditEntry.object_id == str(object_id))
-        .order_by(AuditEntry.seq.desc()).limit(limit)))
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+            .order_by(AuditEntry.seq.desc())
+            .limit(limit)
+        )
+    )
     return entries, _actors_of(entries)

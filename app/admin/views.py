@@ -1,4 +1,5 @@
 """Administration: agencies, staff accounts and roles, the audit log. Administrators only."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,20 @@ from ..common.i18n import current_locale
 from ..recruitment.services import status_label
 from . import bp
 from . import services as queries
-from .forms import (KIND_LABELS, ROLE_LABELS, AgencyForm, AuditFilterForm, ConfirmForm,
-                    GrantRoleForm, UserAgencyForm, UserCreateForm, UserSearchForm,
-                    agency_choices, agency_id_or_none, any_choice)
+from .forms import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    AgencyForm,
+    AuditFilterForm,
+    ConfirmForm,
+    GrantRoleForm,
+    UserAgencyForm,
+    UserCreateForm,
+    UserSearchForm,
+    agency_choices,
+    agency_id_or_none,
+    any_choice,
+)
 
 
 @bp.before_request
@@ -36,8 +48,9 @@ def _labels():
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
         "status_label": status_label,
         # Compact, readable JSON (Thai stays Thai); Jinja escapes it.
-        "compact_json": lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True,
-                                                 separators=(",", ":")),
+        "compact_json": lambda value: json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        ),
     }
 
 
@@ -50,6 +63,7 @@ def _expired():
 
 
 # ---- dashboard ---------------------------------------------------------------------------
+
 
 @bp.route("/")
 @roles_required(Role.ADMIN)
@@ -66,6 +80,7 @@ def index():
 
 # ---- agencies ----------------------------------------------------------------------------
 
+
 @bp.route("/agencies")
 @roles_required(Role.ADMIN)
 def agencies_list():
@@ -73,8 +88,13 @@ def agencies_list():
 
 
 def _agency_values(form: AgencyForm) -> dict:
-    return {"code": form.code.data, "name_th": form.name_th.data, "name_en": form.name_en.data,
-            "kind": form.kind.data, "active": form.active.data}
+    return {
+        "code": form.code.data,
+        "name_th": form.name_th.data,
+        "name_en": form.name_en.data,
+        "kind": form.kind.data,
+        "active": form.active.data,
+    }
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
@@ -84,8 +104,9 @@ def agency_new():
     status = 200
     if form.validate_on_submit():
         try:
-            agency = agencies.create_agency(current_user, ip=request.remote_addr or "",
-                                            **_agency_values(form))
+            agency = agencies.create_agency(
+                current_user, ip=request.remote_addr or "", **_agency_values(form)
+            )
         except DomainError as err:
             status = show_error(form, err)
         else:
@@ -104,8 +125,7 @@ def agency_edit(agency_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            agencies.update_agency(agency, current_user, ip=request.remote_addr or "",
-                                   **_agency_values(form))
+            agencies.update_agency(agency, current_user, ip=request.remote_addr or "", **_agency_values(form))
         except DomainError as err:
             status = show_error(form, err)
         else:
@@ -118,6 +138,7 @@ def agency_edit(agency_id: int):
 
 # ---- users -------------------------------------------------------------------------------
 
+
 @bp.route("/users")
 @roles_required(Role.ADMIN)
 def users():
@@ -125,8 +146,7 @@ def users():
     role = form.role.data if form.role.data in Role.ALL else None
     q = (form.q.data or "").strip()
     pagination = accounts.search_users(q, role, _page())
-    return render_template("admin/users.html", form=form, pagination=pagination, q=q,
-                           role=role or "")
+    return render_template("admin/users.html", form=form, pagination=pagination, q=q, role=role or "")
 
 
 def _render_user(user, status: int = 200, **bound_forms):
@@ -140,8 +160,9 @@ def _render_user(user, status: int = 200, **bound_forms):
     forms.update(bound_forms)
     forms["agency_form"].agency_id.choices = agency_choices(all_agencies, current_locale())
     entries, actors = queries.recent_entries_about("users", user.id)
-    return render_template("admin/user_detail.html", user=user, entries=entries, actors=actors,
-                           **forms), status
+    return render_template(
+        "admin/user_detail.html", user=user, entries=entries, actors=actors, **forms
+    ), status
 
 
 @bp.route("/users/<int:user_id>")
@@ -207,8 +228,7 @@ def _set_active(user_id: int, active: bool):
         accounts.set_active(user, active, current_user)
     except DomainError as err:
         return _render_user(user, show_error(None, err))
-    flash(_("The account is active again.") if active else _("The account is deactivated."),
-          "success")
+    flash(_("The account is active again.") if active else _("The account is deactivated."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -228,18 +248,21 @@ def user_deactivate(user_id: int):
 @roles_required(Role.ADMIN)
 def user_new():
     form = UserCreateForm()
-    form.agency_id.choices = agency_choices(agencies.list_agencies(active_only=True),
-                                            current_locale())
+    form.agency_id.choices = agency_choices(agencies.list_agencies(active_only=True), current_locale())
     status = 200
     if form.validate_on_submit():
         try:
             user = accounts.create_staff_user(
-                current_user, email=form.email.data, password=form.password.data,
+                current_user,
+                email=form.email.data,
+                password=form.password.data,
                 first_name_th=form.first_name_th.data.strip(),
                 last_name_th=form.last_name_th.data.strip(),
                 first_name_en=(form.first_name_en.data or "").strip(),
                 last_name_en=(form.last_name_en.data or "").strip(),
-                roles=form.roles.data or [], agency_id=agency_id_or_none(form.agency_id.data))
+                roles=form.roles.data or [],
+                agency_id=agency_id_or_none(form.agency_id.data),
+            )
         except DomainError as err:
             status = show_error(form, err, aliases={"role": "roles"})
         else:
@@ -252,6 +275,7 @@ def user_new():
 
 # ---- audit log ---------------------------------------------------------------------------
 
+
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
 def audit():
@@ -261,8 +285,14 @@ def audit():
     object_type = form.object_type.data if form.object_type.data in object_types else ""
     action = (form.action.data or "").strip()
     page = queries.audit_page(action, object_type, _page())
-    return render_template("admin/audit.html", form=form, page=page, action=action,
-                           object_type=object_type, verify_form=ConfirmForm(formdata=None))
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        action=action,
+        object_type=object_type,
+        verify_form=ConfirmForm(formdata=None),
+    )
 
 
 @bp.route("/audit/verify", methods=["POST"])
@@ -276,8 +306,17 @@ def audit_verify():
         flash(_("Audit chain intact: %(n)s entries checked.", n=report.checked), "success")
     else:
         e = report.first_broken
-        flash(_("Audit chain BROKEN at entry seq %(seq)s (%(action)s, %(type)s %(id)s): "
+        flash(
+            _(
+                "Audit chain BROKEN at entry seq %(seq)s (%(action)s, %(type)s %(id)s): "
                 "%(reason)s. The %(n)s entries before it are intact.",
-                seq=e.seq, action=e.action, type=e.object_type, id=e.object_id,
-                reason=report.reason, n=report.checked), "error")
+                seq=e.seq,
+                action=e.action,
+                type=e.object_type,
+                id=e.object_id,
+                reason=report.reason,
+                n=report.checked,
+            ),
+            "error",
+        )
     return redirect(url_for("admin.audit"))

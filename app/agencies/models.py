@@ -1,4 +1,5 @@
 """An agency hires: it owns positions, recruitment rounds and (later) merit lists."""
+
 from __future__ import annotations
 
 from enum import StrEnum, nonmember

@@ -1,4 +1,5 @@
 """Agencies: creating and editing the units that hire (administrators only)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -31,8 +32,12 @@ def get_agency(agency_id: int) -> Agency:
 
 
 def _clean(code: str, name_th: str, name_en: str, kind: str) -> dict:
-    values = {"code": (code or "").strip(), "name_th": (name_th or "").strip(),
-              "name_en": (name_en or "").strip(), "kind": kind}
+    values = {
+        "code": (code or "").strip(),
+        "name_th": (name_th or "").strip(),
+        "name_en": (name_en or "").strip(),
+        "kind": kind,
+    }
     if not values["code"]:
         raise ValidationFailed(_("An agency code is required."), "code")
     if not values["name_th"]:
@@ -48,12 +53,19 @@ def _check_code_free(code: str, agency_id: int | None = None) -> None:
     # Case-insensitive: "ag01" and "AG01" would be the same agency to a reader.
     other = db.session.scalar(select(Agency).where(func.lower(Agency.code) == code.lower()))
     if other is not None and other.id != agency_id:
-        raise ValidationFailed(_("Another agency already uses the code %(code)s.", code=code),
-                               "code")
+        raise ValidationFailed(_("Another agency already uses the code %(code)s.", code=code), "code")
 
 
-def create_agency(actor, *, code: str, name_th: str, name_en: str,
-                  kind: str = AgencyKind.DEPARTMENT, active: bool = True, ip: str = "") -> Agency:
+def create_agency(
+    actor,
+    *,
+    code: str,
+    name_th: str,
+    name_en: str,
+    kind: str = AgencyKind.DEPARTMENT,
+    active: bool = True,
+    ip: str = "",
+) -> Agency:
     values = _clean(code, name_th, name_en, kind)
     _check_code_free(values["code"])
     agency = Agency(active=bool(active), **values)
@@ -64,8 +76,9 @@ def create_agency(actor, *, code: str, name_th: str, name_en: str,
     return agency
 
 
-def update_agency(agency: Agency, actor, *, code: str, name_th: str, name_en: str, kind: str,
-                  active: bool, ip: str = "") -> Agency:
+def update_agency(
+    agency: Agency, actor, *, code: str, name_th: str, name_en: str, kind: str, active: bool, ip: str = ""
+) -> Agency:
     values = _clean(code, name_th, name_en, kind)
     values["active"] = bool(active)
     _check_code_free(values["code"], agency.id)
@@ -75,7 +88,6 @@ def update_agency(agency: Agency, actor, *, code: str, name_th: str, name_en: st
         return agency
     for f, v in changed.items():
         setattr(agency, f, v)
-    record("agency.update", agency, actor=actor, ip=ip,
-           before={f: before[f] for f in changed}, after=changed)
+    record("agency.update", agency, actor=actor, ip=ip, before={f: before[f] for f in changed}, after=changed)
     db.session.commit()
     return agency

@@ -1,11 +1,20 @@
 """Forms of the applications capability: applying, documents, withdrawing and HR review."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice, SelectField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import AccommodationStatus, ApplicationStatus, DocumentKind
@@ -19,14 +28,18 @@ DOCUMENT_FIELDS = {kind: f"doc_{kind}" for kind in DocumentKind.ALL}
 
 class ApplyForm(FlaskForm):
     disability_type = StringField(_l("Type of disability"), validators=[Length(max=50)])
-    disability_card_no = StringField(_l("Disability registration card number"),
-                                     validators=[Length(max=30)])
+    disability_card_no = StringField(_l("Disability registration card number"), validators=[Length(max=30)])
 
     extra_time = IntegerField(
         _l("Extra time (percent of the test's duration)"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_EXTRA_TIME_PERCENT,
-                                            message=_l("Enter a whole percentage from 1 to 100."))],
-        description=_l("For example 50 for half as much time again. Leave empty if not needed."))
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=MAX_EXTRA_TIME_PERCENT, message=_l("Enter a whole percentage from 1 to 100.")
+            ),
+        ],
+        description=_l("For example 50 for half as much time again. Leave empty if not needed."),
+    )
     large_text = BooleanField(_l("Large text"))
     high_contrast = BooleanField(_l("High contrast"))
     screen_reader = BooleanField(_l("Screen reader"))
@@ -42,7 +55,8 @@ class ApplyForm(FlaskForm):
 
     declaration = BooleanField(
         _l("I certify that the information I have given is true."),
-        validators=[DataRequired(message=_l("You must certify that the information is true."))])
+        validators=[DataRequired(message=_l("You must certify that the information is true."))],
+    )
     submit = SubmitField(_l("Submit application"))
 
     def accommodations(self) -> dict:
@@ -59,8 +73,9 @@ class ApplyForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     kind = SelectField(_l("Type of document"), choices=[])
-    file = FileField(_l("File (PDF, JPEG or PNG)"),
-                     validators=[FileRequired(message=_l("Choose a file to upload."))])
+    file = FileField(
+        _l("File (PDF, JPEG or PNG)"), validators=[FileRequired(message=_l("Choose a file to upload."))]
+    )
     submit = SubmitField(_l("Upload document"))
 
     def __init__(self, *args, **kwargs):
@@ -80,25 +95,34 @@ class ApproveForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for rejecting"),
-        validators=[DataRequired(message=_l("Give the reason for rejecting the application.")),
-                    Length(max=2000)],
-        description=_l("The candidate will see this reason."))
+        validators=[
+            DataRequired(message=_l("Give the reason for rejecting the application.")),
+            Length(max=2000),
+        ],
+        description=_l("The candidate will see this reason."),
+    )
     submit = SubmitField(_l("Reject application"))
 
 
 class AccommodationDecisionForm(FlaskForm):
     """One per request on the page, so each gets a prefix (`acc<id>-`) to keep ids unique."""
 
-    status = RadioField(_l("Decision"), choices=[
-        SelectChoice(AccommodationStatus.APPROVED, _l("Approve as requested")),
-        SelectChoice(AccommodationStatus.ADJUSTED, _l("Approve with an adjusted value")),
-        SelectChoice(AccommodationStatus.DENIED, _l("Deny")),
-    ], validators=[DataRequired(message=_l("Choose approve, adjust or deny."))])
+    status = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice(AccommodationStatus.APPROVED, _l("Approve as requested")),
+            SelectChoice(AccommodationStatus.ADJUSTED, _l("Approve with an adjusted value")),
+            SelectChoice(AccommodationStatus.DENIED, _l("Deny")),
+        ],
+        validators=[DataRequired(message=_l("Choose approve, adjust or deny."))],
+    )
     approved_value = IntegerField(
         _l("Adjusted extra time (percent)"),
-        validators=[Optional(), NumberRange(min=0, max=MAX_EXTRA_TIME_PERCENT)])
-    note = TextAreaField(_l("Note or reason"), validators=[Length(max=1000)],
-                         description=_l("Required when denying."))
+        validators=[Optional(), NumberRange(min=0, max=MAX_EXTRA_TIME_PERCENT)],
+    )
+    note = TextAreaField(
+        _l("Note or reason"), validators=[Length(max=1000)], description=_l("Required when denying.")
+    )
     submit = SubmitField(_l("Save decision"))
 
     @staticmethod
@@ -118,4 +142,5 @@ class StatusFilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [SelectChoice("", _l("All"))] + [
-            SelectChoice(s, status_label(s)) for s in ApplicationStatus.ALL]
+            SelectChoice(s, status_label(s)) for s in ApplicationStatus.ALL
+        ]

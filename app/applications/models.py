@@ -1,4 +1,5 @@
 """Applications to recruitment rounds, their accommodation requests and documents."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,8 +72,7 @@ class Application(db.Model):
 
     __table_args__ = (
         UniqueConstraint("round_id", "candidate_id", name="uq_applications_round_candidate"),
-        CheckConstraint("status IN ('submitted','approved','rejected','withdrawn')",
-                        name="status_known"),
+        CheckConstraint("status IN ('submitted','approved','rejected','withdrawn')", name="status_known"),
     )
 
 
@@ -80,9 +80,7 @@ class AccommodationRequest(db.Model):
     __tablename__ = "accommodation_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     # Only extra time has a value: a percentage of the test's duration.
     requested_value: Mapped[int | None] = mapped_column(Integer)
@@ -100,10 +98,12 @@ class AccommodationRequest(db.Model):
             "kind IN ('extra_time','large_text','high_contrast','screen_reader','assistant')",
             name="kind_known",
         ),
-        CheckConstraint("requested_value IS NULL OR (requested_value BETWEEN 0 AND 200)",
-                        name="requested_value_range"),
-        CheckConstraint("approved_value IS NULL OR (approved_value BETWEEN 0 AND 200)",
-                        name="approved_value_range"),
+        CheckConstraint(
+            "requested_value IS NULL OR (requested_value BETWEEN 0 AND 200)", name="requested_value_range"
+        ),
+        CheckConstraint(
+            "approved_value IS NULL OR (approved_value BETWEEN 0 AND 200)", name="approved_value_range"
+        ),
     )
 
     @property
@@ -131,6 +131,7 @@ class Document(db.Model):
     application: Mapped[Application | None] = relationship(back_populates="documents")
 
     __table_args__ = (
-        CheckConstraint("content_type IN ('application/pdf','image/jpeg','image/png')",
-                        name="content_type_allowed"),
+        CheckConstraint(
+            "content_type IN ('application/pdf','image/jpeg','image/png')", name="content_type_allowed"
+        ),
     )

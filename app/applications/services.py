@@ -1,4 +1,5 @@
 """Applying to a round, withdrawing, HR review, accommodations, documents and who may see what."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import EmploymentType, Role, User
 from ..audit.services import record
+from ..common.access import is_hr_of
 from ..common.clock import now
 from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..exams.certificates import valid_part_a_certificate
@@ -17,9 +19,14 @@ from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment.models import Accommodation, Mode, Round, RoundStatus, StageKind
 from ..uploads import services as uploads
-from ..common.access import is_hr_of
-from .models import (AccommodationRequest, AccommodationStatus, Application, ApplicationStatus,
-                     Document, DocumentKind)
+from .models import (
+    AccommodationRequest,
+    AccommodationStatus,
+    Application,
+    ApplicationStatus,
+    Document,
+    DocumentKind,
+)
 
 # Asked with (application, agency_id=…): may HR of that agency, which does not run the round, see
 # the application's documents? Receivers answer True to grant; merit grants an agency that
@@ -55,8 +62,13 @@ class Upload:
 
 
 def _snapshot(app: Application) -> dict:
-    return {"number": app.number, "status": app.status, "round_id": app.round_id,
-            "candidate_id": app.candidate_id, "rejection_reason": app.rejection_reason}
+    return {
+        "number": app.number,
+        "status": app.status,
+        "round_id": app.round_id,
+        "candidate_id": app.candidate_id,
+        "rejection_reason": app.rejection_reason,
+    }
 
 
 def check_eligibility(round_: Round, user: User) -> list[eligibility.Criterion]:
@@ -64,14 +76,16 @@ def check_eligibility(round_: Round, user: User) -> list[eligibility.Criterion]:
 
 
 def existing_application(round_: Round, user: User) -> Application | None:
-    return db.session.scalar(select(Application).where(
-        Application.round_id == round_.id, Application.candidate_id == user.id))
+    return db.session.scalar(
+        select(Application).where(Application.round_id == round_.id, Application.candidate_id == user.id)
+    )
 
 
 def _next_number(round_: Round) -> str:
     # Atomic on both databases: the row lock (PostgreSQL) or the write lock (SQLite) serializes it.
     seq = db.session.execute(
-        update(Round).where(Round.id == round_.id)
+        update(Round)
+        .where(Round.id == round_.id)
         # updated_at kept as is: a new application is not an edit of the round
         .values(application_seq=Round.application_seq + 1, updated_at=Round.updated_at)
         .returning(Round.application_seq)
@@ -87,8 +101,7 @@ def _accommodation_requests(round_: Round, requested: dict[str, int | bool | Non
         if kind not in Accommodation.ALL:
             raise ValidationFailed(_("Unknown accommodation: %(name)s", name=kind), "accommodations")
         if kind not in (round_.accommodations_offered or []):
-            raise ValidationFailed(_("This round does not offer that accommodation."),
-                                   "accommodations")
+            raise ValidationFailed(_("This round does not offer that accommodation."), "accommodations")
         amount = None
         if kind == Accommodation.EXTRA_TIME:
             try:
@@ -96,15 +109,24 @@ def _accommodation_requests(round_: Round, requested: dict[str, int | bool | Non
             except (TypeError, ValueError):
                 raise ValidationFailed(_("Extra time is a whole percentage."), "extra_time") from None
             if not 1 <= amount <= MAX_EXTRA_TIME_PERCENT:
-                raise ValidationFailed(_("Extra time must be between 1 and %(max)s percent.",
-                                         max=MAX_EXTRA_TIME_PERCENT), "extra_time")
+                raise ValidationFailed(
+                    _("Extra time must be between 1 and %(max)s percent.", max=MAX_EXTRA_TIME_PERCENT),
+                    "extra_time",
+                )
         out.append(AccommodationRequest(kind=kind, requested_value=amount))
     return out
 
 
-def apply(round_: Round, user: User, *, disability_type: str = "", disability_card_no: str = "",
-          accommodations: dict | None = None, uploads_: list[Upload] | None = None,
-          ip: str = "") -> Application:
+def apply(
+    round_: Round,
+    user: User,
+    *,
+    disability_type: str = "",
+    disability_card_no: str = "",
+    accommodations: dict | None = None,
+    uploads_: list[Upload] | None = None,
+    ip: str = "",
+) -> Application:
     """Submit an application. Everything is checked first; nothing is half-saved."""
     disability_type, disability_card_no = disability_type or "", disability_card_no or ""
     if not user.has_role(Role.CANDIDATE):
@@ -116,19 +138,19 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
             raise refusal
     previous = existing_application(round_, user)
     if previous is not None and previous.status != ApplicationStatus.WITHDRAWN:
-        raise NotAllowed(_("You have already applied to this round (application %(number)s).",
-                           number=previous.number))
+        raise NotAllowed(
+            _("You have already applied to this round (application %(number)s).", number=previous.number)
+        )
     results = check_eligibility(round_, user)
     unmet = [c for c in results if not c.met]
     if unmet:
         raise NotEligible(unmet)
     profile = user.profile
     if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
-        disability_card_no = (disability_card_no or (profile.disability_card_no if profile else ""))
-        disability_type = (disability_type or (profile.disability_type if profile else ""))
+        disability_card_no = disability_card_no or (profile.disability_card_no if profile else "")
+        disability_type = disability_type or (profile.disability_type if profile else "")
         if not disability_card_no.strip():
-            raise ValidationFailed(_("Enter your disability registration card number."),
-                                   "disability_card_no")
+            raise ValidationFailed(_("Enter your disability registration card number."), "disability_card_no")
         if not disability_type.strip():
             raise ValidationFailed(_("Enter the type of disability."), "disability_type")
     requests = _accommodation_requests(round_, accommodations or {})
@@ -151,8 +173,9 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
             db.session.flush()
         else:
             before = None
-            app_ = Application(round_id=round_.id, candidate_id=user.id,
-                               number=_next_number(round_), submitted_at=now())
+            app_ = Application(
+                round_id=round_.id, candidate_id=user.id, number=_next_number(round_), submitted_at=now()
+            )
             db.session.add(app_)
         app_.qualifications = quals.to_dict()
         app_.eligibility = [c.to_dict() for c in results]
@@ -163,9 +186,18 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
         db.session.flush()
         for kind, sf in stored:
             db.session.add(_document(user, app_, kind, sf))
-        record("application.submit", app_, actor=user, before=before, after=_snapshot(app_) | {
-            "accommodations": {r.kind: r.requested_value for r in requests},
-            "documents": [sf.original_name for _k, sf in stored]}, ip=ip)
+        record(
+            "application.submit",
+            app_,
+            actor=user,
+            before=before,
+            after=_snapshot(app_)
+            | {
+                "accommodations": {r.kind: r.requested_value for r in requests},
+                "documents": [sf.original_name for _k, sf in stored],
+            },
+            ip=ip,
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -181,9 +213,16 @@ def apply(round_: Round, user: User, *, disability_type: str = "", disability_ca
 
 
 def _document(user: User, app_: Application | None, kind: str, sf: uploads.StoredFile) -> Document:
-    return Document(owner_id=user.id, application_id=app_.id if app_ else None, kind=kind,
-                    original_name=sf.original_name, stored_name=sf.stored_name,
-                    content_type=sf.content_type, size=sf.size, sha256=sf.sha256)
+    return Document(
+        owner_id=user.id,
+        application_id=app_.id if app_ else None,
+        kind=kind,
+        original_name=sf.original_name,
+        stored_name=sf.stored_name,
+        content_type=sf.content_type,
+        size=sf.size,
+        sha256=sf.sha256,
+    )
 
 
 def add_document_refusal(app_: Application, user: User) -> DomainError | None:
@@ -206,9 +245,19 @@ def add_document(app_: Application, user: User, upload: Upload, ip: str = "") ->
         doc = _document(user, app_, upload.kind, sf)
         db.session.add(doc)
         db.session.flush()
-        record("document.upload", doc, actor=user, ip=ip, after={
-            "application": app_.number, "kind": doc.kind, "name": doc.original_name,
-            "sha256": doc.sha256, "size": doc.size})
+        record(
+            "document.upload",
+            doc,
+            actor=user,
+            ip=ip,
+            after={
+                "application": app_.number,
+                "kind": doc.kind,
+                "name": doc.original_name,
+                "sha256": doc.sha256,
+                "size": doc.size,
+            },
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -235,8 +284,14 @@ def withdraw(app_: Application, user: User, reason: str = "", ip: str = "") -> A
     before = _snapshot(app_)
     app_.status = ApplicationStatus.WITHDRAWN
     app_.withdrawn_at = now()
-    record("application.withdraw", app_, actor=user, before=before,
-           after=_snapshot(app_) | {"reason": (reason or "").strip()}, ip=ip)
+    record(
+        "application.withdraw",
+        app_,
+        actor=user,
+        before=before,
+        after=_snapshot(app_) | {"reason": (reason or "").strip()},
+        ip=ip,
+    )
     db.session.commit()
     return app_
 
@@ -282,13 +337,17 @@ def reject(app_: Application, reviewer: User, reason: str, ip: str = "") -> Appl
     return app_
 
 
-def decide_accommodation(req: AccommodationRequest, reviewer: User, status: str,
-                         approved_value: int | None = None, note: str = "",
-                         ip: str = "") -> AccommodationRequest:
+def decide_accommodation(
+    req: AccommodationRequest,
+    reviewer: User,
+    status: str,
+    approved_value: int | None = None,
+    note: str = "",
+    ip: str = "",
+) -> AccommodationRequest:
     """HR approves, adjusts (e.g. 25% extra time instead of 50%) or denies a request."""
     _check_reviewer(req.application, reviewer)
-    if status not in (AccommodationStatus.APPROVED, AccommodationStatus.ADJUSTED,
-                      AccommodationStatus.DENIED):
+    if status not in (AccommodationStatus.APPROVED, AccommodationStatus.ADJUSTED, AccommodationStatus.DENIED):
         raise ValidationFailed(_("Choose approve, adjust or deny."), "status")
     if status == AccommodationStatus.DENIED and not (note or "").strip():
         raise ValidationFailed(_("Give the reason for denying the accommodation."), "note")
@@ -301,24 +360,43 @@ def decide_accommodation(req: AccommodationRequest, reviewer: User, status: str,
         except (TypeError, ValueError):
             value = None
         if value is None or not 0 <= value <= MAX_EXTRA_TIME_PERCENT:
-            raise ValidationFailed(_("Extra time must be between 0 and %(max)s percent.",
-                                     max=MAX_EXTRA_TIME_PERCENT), "approved_value")
+            raise ValidationFailed(
+                _("Extra time must be between 0 and %(max)s percent.", max=MAX_EXTRA_TIME_PERCENT),
+                "approved_value",
+            )
     before = {"status": req.status, "approved_value": req.approved_value, "note": req.note}
     req.approved_value = value
     req.status, req.note = status, note
     req.decided_by_id, req.decided_at = reviewer.id, now()
-    record("accommodation.decide", req, actor=reviewer, before=before, ip=ip, after={
-        "application": req.application.number, "kind": req.kind, "status": status,
-        "approved_value": req.approved_value, "note": req.note})
+    record(
+        "accommodation.decide",
+        req,
+        actor=reviewer,
+        before=before,
+        ip=ip,
+        after={
+            "application": req.application.number,
+            "kind": req.kind,
+            "status": status,
+            "approved_value": req.approved_value,
+            "note": req.note,
+        },
+    )
     db.session.commit()
     return req
 
 
 # ---- reading -----------------------------------------------------------------------------
 
+
 def applications_of(user: User) -> list[Application]:
-    return list(db.session.scalars(select(Application).where(Application.candidate_id == user.id)
-                                   .order_by(Application.submitted_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.candidate_id == user.id)
+            .order_by(Application.submitted_at.desc())
+        )
+    )
 
 
 def applications_of_round(round_: Round, status: str | None = None) -> list[Application]:
@@ -347,9 +425,17 @@ def can_see_national_id(viewer: User | None, person: User) -> bool:
         return True
     if not is_hr_of(viewer, viewer.agency_id):
         return False
-    return bool(db.session.scalar(select(exists().where(
-        Application.candidate_id == person.id, Application.round_id == Round.id,
-        Round.agency_id == viewer.agency_id))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Application.candidate_id == person.id,
+                    Application.round_id == Round.id,
+                    Round.agency_id == viewer.agency_id,
+                )
+            )
+        )
+    )
 
 
 def part_a_certificate(app_: Application):
@@ -371,8 +457,10 @@ def can_view_document(viewer: User, doc: Document) -> bool:
         return True
     if viewer.agency_id is None or not is_hr_of(viewer, viewer.agency_id):
         return False
-    return any(granted for _receiver, granted in
-               agency_may_see_application.send(doc.application, agency_id=viewer.agency_id))
+    return any(
+        granted
+        for _receiver, granted in agency_may_see_application.send(doc.application, agency_id=viewer.agency_id)
+    )
 
 
 def pending_accommodations(app_: Application) -> int:

@@ -1,4 +1,5 @@
 """HTTP views of applications: candidates apply, upload, withdraw; HR reviews; a small JSON API."""
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -6,24 +7,31 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
+from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
-from ..merit import public as merit_public
 from ..extensions import db
+from ..merit import public as merit_public
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
 from ..uploads.responses import private_download
 from . import bp, services
-from ..common.access import HR_ROLES, is_hr_of
-from .forms import (DOCUMENT_FIELDS, AccommodationDecisionForm, ApplyForm,
-                    ApproveForm, DocumentForm, RejectForm, StatusFilterForm, WithdrawForm)
+from .forms import (
+    DOCUMENT_FIELDS,
+    AccommodationDecisionForm,
+    ApplyForm,
+    ApproveForm,
+    DocumentForm,
+    RejectForm,
+    StatusFilterForm,
+    WithdrawForm,
+)
 from .models import AccommodationRequest, Document
 
-
-
 # ---- template helpers of this blueprint's pages ----------------------------------------------
+
 
 @bp.context_processor
 def _labels():
@@ -44,6 +52,7 @@ def _ip() -> str:
 
 # ---- candidate: apply -------------------------------------------------------------------
 
+
 def _render_apply(round_, form, code: int = 200):
     results = services.check_eligibility(round_, current_user)
     existing = services.existing_application(round_, current_user)
@@ -51,14 +60,21 @@ def _render_apply(round_, form, code: int = 200):
     offered = [k for k in Accommodation.ALL if k in (round_.accommodations_offered or [])]
     expected = services.expected_documents(round_)
     return render_template(
-        "applications/apply.html", round=round_, form=form, criteria=results,
-        eligible=eligibility.is_eligible(results), accepting=round_.is_accepting(),
-        existing=active, offered=offered,
+        "applications/apply.html",
+        round=round_,
+        form=form,
+        criteria=results,
+        eligible=eligibility.is_eligible(results),
+        accepting=round_.is_accepting(),
+        existing=active,
+        offered=offered,
         disability=round_.mode == Mode.DISABILITY or round_.requires_disability_registration,
         expected=expected,
-        document_fields=[(kind, form[name], kind in expected)
-                         for kind, name in DOCUMENT_FIELDS.items()
-                         if kind in expected or kind in ("photo", "other")],
+        document_fields=[
+            (kind, form[name], kind in expected)
+            for kind, name in DOCUMENT_FIELDS.items()
+            if kind in expected or kind in ("photo", "other")
+        ],
     ), code
 
 
@@ -73,28 +89,34 @@ def apply(round_id: int):
     if not form.validate_on_submit():
         return _render_apply(round_, form, 422 if request.method == "POST" else 200)
     try:
-        files = [services.Upload(kind, storage.read(), storage.filename)
-                 for kind, storage in form.files()]
+        files = [services.Upload(kind, storage.read(), storage.filename) for kind, storage in form.files()]
         app_ = services.apply(
-            round_, current_user, disability_type=form.disability_type.data or "",
+            round_,
+            current_user,
+            disability_type=form.disability_type.data or "",
             disability_card_no=form.disability_card_no.data or "",
-            accommodations=form.accommodations(), uploads_=files, ip=_ip())
+            accommodations=form.accommodations(),
+            uploads_=files,
+            ip=_ip(),
+        )
     except DomainError as err:
         show_error(form, err)
         return _render_apply(round_, form, err.status_code)
-    flash(_("Your application has been submitted. Your application number is %(number)s.",
-            number=app_.number), "success")
+    flash(
+        _("Your application has been submitted. Your application number is %(number)s.", number=app_.number),
+        "success",
+    )
     return redirect(url_for(".detail", app_id=app_.id))
 
 
 @bp.route("/applications")
 @roles_required(Role.CANDIDATE)
 def mine():
-    return render_template("applications/mine.html",
-                           applications=services.applications_of(current_user))
+    return render_template("applications/mine.html", applications=services.applications_of(current_user))
 
 
 # ---- one application --------------------------------------------------------------------
+
 
 def _viewable(app_id: int):
     app_ = services.get_application(app_id)
@@ -121,9 +143,13 @@ def _render_detail(app_, code: int = 200, **forms):
     if can_review:
         for req in app_.accommodations:
             decision_forms[req.id] = forms.get(f"decision_{req.id}") or AccommodationDecisionForm(
-                prefix=AccommodationDecisionForm.prefix_for(req.id), formdata=None)
+                prefix=AccommodationDecisionForm.prefix_for(req.id), formdata=None
+            )
     return render_template(
-        "applications/detail.html", app=app_, round=app_.round, is_owner=is_owner,
+        "applications/detail.html",
+        app=app_,
+        round=app_.round,
+        is_owner=is_owner,
         is_hr=is_hr_of(current_user, app_.round.agency_id),
         can_review=can_review,
         can_withdraw=services.withdraw_refusal(app_, current_user) is None,
@@ -170,9 +196,11 @@ def add_document(app_id: int):
         return _render_detail(app_, 422, document_form=form)
     try:
         doc = services.add_document(
-            app_, current_user,
+            app_,
+            current_user,
             services.Upload(form.kind.data, form.file.data.read(), form.file.data.filename),
-            ip=_ip())
+            ip=_ip(),
+        )
     except DomainError as err:
         if err.field in ("file", "kind"):
             form[err.field].errors = [*form[err.field].errors, err.message]
@@ -184,6 +212,7 @@ def add_document(app_id: int):
 
 
 # ---- HR review --------------------------------------------------------------------------
+
 
 @bp.route("/applications/<int:app_id>/approve", methods=["POST"])
 @roles_required(*HR_ROLES)
@@ -227,14 +256,21 @@ def decide_accommodation(req_id: int):
     if not form.validate_on_submit():
         return _render_detail(app_, 422, **forms)
     try:
-        services.decide_accommodation(req, current_user, form.status.data,
-                                      approved_value=form.approved_value.data,
-                                      note=form.note.data or "", ip=_ip())
+        services.decide_accommodation(
+            req,
+            current_user,
+            form.status.data,
+            approved_value=form.approved_value.data,
+            note=form.note.data or "",
+            ip=_ip(),
+        )
     except DomainError as err:
         show_error(form, err)
         return _render_detail(app_, err.status_code, **forms)
-    flash(_("The decision on %(kind)s has been saved.",
-            kind=recruitment.accommodation_label(req.kind)), "success")
+    flash(
+        _("The decision on %(kind)s has been saved.", kind=recruitment.accommodation_label(req.kind)),
+        "success",
+    )
     return redirect(url_for(".detail", app_id=app_.id) + "#accommodations")
 
 
@@ -245,13 +281,17 @@ def hr_list(round_id: int):
     form = StatusFilterForm(formdata=request.args)
     status = form.status.data if form.validate() and form.status.data else None
     applications = services.applications_of_round(round_, status)
-    return render_template("applications/hr_list.html", round=round_, form=form,
-                           applications=applications,
-                           pending={a.id: services.pending_accommodations(a)
-                                    for a in applications})
+    return render_template(
+        "applications/hr_list.html",
+        round=round_,
+        form=form,
+        applications=applications,
+        pending={a.id: services.pending_accommodations(a) for a in applications},
+    )
 
 
 # ---- documents --------------------------------------------------------------------------
+
 
 @bp.route("/documents/<int:doc_id>")
 @login_required
@@ -264,6 +304,7 @@ def document(doc_id: int):
 
 # ---- JSON API ---------------------------------------------------------------------------
 
+
 def _api_login_required():
     if not current_user.is_authenticated:
         return jsonify(ok=False, error="unauthorized", message=_("Log in first.")), 401
@@ -271,15 +312,29 @@ def _api_login_required():
 
 
 def _application_json(app_) -> dict:
-    return {"id": app_.id, "number": app_.number, "status": app_.status,
-            "status_label": services.status_label(app_.status),
-            "round": {"id": app_.round_id, "code": app_.round.code,
-                      "title_th": app_.round.title_th, "title_en": app_.round.title_en},
-            "submitted_at": app_.submitted_at.isoformat() if app_.submitted_at else None,
-            "rejection_reason": app_.rejection_reason,
-            "accommodations": [{"kind": r.kind, "requested_value": r.requested_value,
-                                "status": r.status, "approved_value": r.approved_value}
-                               for r in app_.accommodations]}
+    return {
+        "id": app_.id,
+        "number": app_.number,
+        "status": app_.status,
+        "status_label": services.status_label(app_.status),
+        "round": {
+            "id": app_.round_id,
+            "code": app_.round.code,
+            "title_th": app_.round.title_th,
+            "title_en": app_.round.title_en,
+        },
+        "submitted_at": app_.submitted_at.isoformat() if app_.submitted_at else None,
+        "rejection_reason": app_.rejection_reason,
+        "accommodations": [
+            {
+                "kind": r.kind,
+                "requested_value": r.requested_value,
+                "status": r.status,
+                "approved_value": r.approved_value,
+            }
+            for r in app_.accommodations
+        ],
+    }
 
 
 @bp.route("/api/rounds/<int:round_id>/applications", methods=["POST"])
@@ -292,13 +347,16 @@ def api_apply(round_id: int):
         return jsonify(ok=False, error="bad_request", message=_("Send a JSON object.")), 400
     accommodations = body.get("accommodations") or {}
     if not isinstance(accommodations, dict):
-        raise ValidationFailed(_("Accommodations are an object of {kind: value}."),
-                               "accommodations")
+        raise ValidationFailed(_("Accommodations are an object of {kind: value}."), "accommodations")
     round_ = recruitment.public_round(round_id)
-    app_ = services.apply(round_, current_user,
-                          disability_type=str(body.get("disability_type") or ""),
-                          disability_card_no=str(body.get("disability_card_no") or ""),
-                          accommodations=accommodations, ip=_ip())
+    app_ = services.apply(
+        round_,
+        current_user,
+        disability_type=str(body.get("disability_type") or ""),
+        disability_card_no=str(body.get("disability_card_no") or ""),
+        accommodations=accommodations,
+        ip=_ip(),
+    )
     return jsonify(ok=True, id=app_.id, number=app_.number, status=app_.status), 201
 
 
@@ -307,5 +365,6 @@ def api_mine():
     refusal = _api_login_required()
     if refusal:
         return refusal
-    return jsonify(ok=True, applications=[_application_json(a)
-                                          for a in services.applications_of(current_user)])
+    return jsonify(
+        ok=True, applications=[_application_json(a) for a in services.applications_of(current_user)]
+    )

@@ -1,4 +1,5 @@
 """The append-only audit log: each entry holds the hash of the one before it."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -7,6 +7,7 @@ withdrawn, `flask audit anchor`); verification recomputes the chain and checks i
 every anchor with the same hash, so a deleted tail or a re-hashed rewrite before an anchor shows.
 What this proves and what it does not: docs/audit.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,9 +54,17 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record(action: str, obj=None, *, actor=None, before: dict | None = None,
-           after: dict | None = None, object_type: str | None = None,
-           object_id: str | int | None = None, ip: str = "") -> AuditEntry:
+def record(
+    action: str,
+    obj=None,
+    *,
+    actor=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    ip: str = "",
+) -> AuditEntry:
     """Append an entry to the chain in the current transaction (the caller commits)."""
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
@@ -103,13 +112,15 @@ class ChainReport:
 
 def head() -> tuple[int, str]:
     """The chain's last (seq, hash); (0, GENESIS) when empty."""
-    last = db.session.execute(select(AuditEntry.seq, AuditEntry.hash)
-                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    last = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
     return (last.seq, last.hash) if last else (0, GENESIS)
 
 
-def anchor(reason: str, obj=None, *, object_type: str | None = None,
-           object_id: str | int | None = None) -> AuditAnchor:
+def anchor(
+    reason: str, obj=None, *, object_type: str | None = None, object_id: str | int | None = None
+) -> AuditAnchor:
     """Record the chain's head now (in the current transaction, after the entries it
     follows; the caller commits). Print or export it: an anchor kept only in this database
     can be rewritten with it (docs/audit.md)."""
@@ -120,26 +131,34 @@ def anchor(reason: str, obj=None, *, object_type: str | None = None,
     seq, hash_ = head()
     if obj is not None:
         object_type, object_id = object_type or obj.__tablename__, obj.id
-    found = AuditAnchor(seq=seq, hash=hash_, at=now(), reason=(reason or "")[:200],
-                        object_type=object_type or "",
-                        object_id=str(object_id if object_id is not None else ""))
+    found = AuditAnchor(
+        seq=seq,
+        hash=hash_,
+        at=now(),
+        reason=(reason or "")[:200],
+        object_type=object_type or "",
+        object_id=str(object_id if object_id is not None else ""),
+    )
     session.add(found)
     session.flush()
     return found
 
 
 def anchors_for(object_type: str, object_id) -> list[AuditAnchor]:
-    return list(db.session.scalars(select(AuditAnchor).where(
-        AuditAnchor.object_type == object_type, AuditAnchor.object_id == str(object_id))
-        .order_by(AuditAnchor.seq, AuditAnchor.id)))
+    return list(
+        db.session.scalars(
+            select(AuditAnchor)
+            .where(AuditAnchor.object_type == object_type, AuditAnchor.object_id == str(object_id))
+            .order_by(AuditAnchor.seq, AuditAnchor.id)
+        )
+    )
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
     """Recompute every hash in order and report the first entry that does not match; then
     check every anchor: the chain must reach its seq (else it was truncated) with its hash
     (else it was rewritten and re-hashed before it)."""
-    anchors = list(db.session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq,
-                                                                    AuditAnchor.id)))
+    anchors = list(db.session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq, AuditAnchor.id)))
     wanted: dict[int, list[AuditAnchor]] = {}
     for a in anchors:
         wanted.setdefault(a.seq, []).append(a)
@@ -147,29 +166,43 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     last_seq, last_good_anchor, anchors_checked = 0, 0, 0
     while True:
         entries = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq)
-            .limit(batch)
+            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not entries:
             break
         for entry in entries:
             if entry.seq != expected_seq:
-                return ChainReport(checked, entry, f"expected seq {expected_seq}, found {entry.seq}",
-                                   anchors_checked, last_seq=last_seq)
+                return ChainReport(
+                    checked,
+                    entry,
+                    f"expected seq {expected_seq}, found {entry.seq}",
+                    anchors_checked,
+                    last_seq=last_seq,
+                )
             if entry.prev_hash != prev_hash:
-                return ChainReport(checked, entry, "prev_hash does not match the previous entry",
-                                   anchors_checked, last_seq=last_seq)
+                return ChainReport(
+                    checked,
+                    entry,
+                    "prev_hash does not match the previous entry",
+                    anchors_checked,
+                    last_seq=last_seq,
+                )
             if _digest(entry) != entry.hash:
-                return ChainReport(checked, entry, "content does not match its hash",
-                                   anchors_checked, last_seq=last_seq)
+                return ChainReport(
+                    checked, entry, "content does not match its hash", anchors_checked, last_seq=last_seq
+                )
             for a in wanted.get(entry.seq, ()):
                 if a.hash != entry.hash:
                     return ChainReport(
-                        checked, entry,
+                        checked,
+                        entry,
                         f"hash differs from anchor #{a.id} recorded {a.at.isoformat()} "
                         f"({a.reason}): an entry after seq {last_good_anchor} and up to seq "
                         f"{entry.seq} was rewritten and the chain re-hashed",
-                        anchors_checked, anchor=a, last_seq=entry.seq)
+                        anchors_checked,
+                        anchor=a,
+                        last_seq=entry.seq,
+                    )
                 anchors_checked += 1
                 last_good_anchor = entry.seq
             prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
@@ -177,17 +210,24 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     beyond = [a for a in anchors if a.seq > last_seq]
     if beyond:
         a = beyond[0]
-        return ChainReport(checked, None,
-                           f"the chain ends at seq {last_seq} but anchor #{a.id} recorded "
-                           f"{a.at.isoformat()} ({a.reason}) saw it reach seq {a.seq}: entries "
-                           f"{last_seq + 1}..{a.seq} (at least) were deleted",
-                           anchors_checked, anchor=a, last_seq=last_seq)
+        return ChainReport(
+            checked,
+            None,
+            f"the chain ends at seq {last_seq} but anchor #{a.id} recorded "
+            f"{a.at.isoformat()} ({a.reason}) saw it reach seq {a.seq}: entries "
+            f"{last_seq + 1}..{a.seq} (at least) were deleted",
+            anchors_checked,
+            anchor=a,
+            last_seq=last_seq,
+        )
     return ChainReport(checked, anchors_checked=anchors_checked, last_seq=last_seq)
 
 
 def entries_for(object_type: str, object_id) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_type == object_type,
-                                 AuditEntry.object_id == str(object_id))
-        .order_by(AuditEntry.seq)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+            .order_by(AuditEntry.seq)
+        )
+    )

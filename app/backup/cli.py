@@ -1,4 +1,5 @@
 """`flask backup create DIR` and `flask backup restore DIR` (docs/deployment.md, "Backups")."""
+
 import click
 from flask.cli import AppGroup
 
@@ -15,9 +16,11 @@ def create_command(folder):
         report = create_backup(folder)
     except BackupError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"backup of the {report.database} database written to {report.folder}: "
-               f"{sum(report.counts.values())} rows in {len(report.counts)} tables, "
-               f"{report.uploads} uploaded files")
+    click.echo(
+        f"backup of the {report.database} database written to {report.folder}: "
+        f"{sum(report.counts.values())} rows in {len(report.counts)} tables, "
+        f"{report.uploads} uploaded files"
+    )
 
 
 @backup_cli.command("restore")
@@ -28,5 +31,7 @@ def restore_command(folder):
         report = restore_backup(folder)
     except BackupError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"restored {sum(report.counts.values())} rows and {report.uploads} uploaded "
-               f"files from {report.folder}; now run `flask audit verify`")
+    click.echo(
+        f"restored {sum(report.counts.values())} rows and {report.uploads} uploaded "
+        f"files from {report.folder}; now run `flask audit verify`"
+    )

@@ -6,6 +6,7 @@ stored document), and `manifest.json` (when, from which kind of database, each f
 and the row counts of the tables, which a restore checks against). Restoring refuses a
 database that already holds the platform's tables: a backup is restored into a fresh one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,10 @@ def _sha256(path: Path) -> str:
 
 
 def table_counts() -> dict[str, int]:
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
 
 
 def _run(argv: list[str]) -> None:
@@ -93,8 +96,16 @@ def create_backup(folder: str | Path) -> Report:
             source.close()
         files, kind = [SQLITE_FILE], "sqlite"
     elif url.get_backend_name() == "postgresql":
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-              f"--file={folder / PG_FILE}", f"--dbname={_libpq_url(url)}"])
+        _run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={folder / PG_FILE}",
+                f"--dbname={_libpq_url(url)}",
+            ]
+        )
         files, kind = [PG_FILE], "postgresql"
     else:
         raise BackupError(f"no backup method for {url.get_backend_name()}")
@@ -104,9 +115,14 @@ def create_backup(folder: str | Path) -> Report:
         for path in stored:
             tar.add(path, arcname=path.name)
     files.append(UPLOADS_FILE)
-    manifest = {"format": FORMAT, "created_at": now().isoformat(), "database": kind,
-                "files": {name: _sha256(folder / name) for name in files},
-                "counts": counts, "uploads": len(stored)}
+    manifest = {
+        "format": FORMAT,
+        "created_at": now().isoformat(),
+        "database": kind,
+        "files": {name: _sha256(folder / name) for name in files},
+        "counts": counts,
+        "uploads": len(stored),
+    }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return Report(folder, kind, counts, len(stored))
 
@@ -129,12 +145,14 @@ def restore_backup(folder: str | Path) -> Report:
     url = _url()
     kind = url.get_backend_name()
     if kind != manifest["database"]:
-        raise BackupError(f"this backup is of a {manifest['database']} database; "
-                          f"DATABASE_URL points at {kind}")
+        raise BackupError(
+            f"this backup is of a {manifest['database']} database; DATABASE_URL points at {kind}"
+        )
     db.session.remove()
     if inspect(db.engine).has_table("users"):
-        raise BackupError("the target database already has the platform's tables: restore "
-                          "into a new, empty database")
+        raise BackupError(
+            "the target database already has the platform's tables: restore into a new, empty database"
+        )
     db.engine.dispose()
     if kind == "sqlite":
         source = sqlite3.connect(folder / SQLITE_FILE)
@@ -145,8 +163,16 @@ def restore_backup(folder: str | Path) -> Report:
             target.close()
             source.close()
     else:
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-              f"--dbname={_libpq_url(url)}", str(folder / PG_FILE)])
+        _run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                f"--dbname={_libpq_url(url)}",
+                str(folder / PG_FILE),
+            ]
+        )
     uploads = Path(current_app.config["UPLOAD_DIR"])
     uploads.mkdir(parents=True, exist_ok=True)
     with tarfile.open(folder / UPLOADS_FILE, "r:gz") as tar:
@@ -157,4 +183,3 @@ def restore_backup(folder: str | Path) -> Report:
     if wrong:
         raise BackupError(f"restored row counts differ from the backup's: {wrong}")
     return Report(folder, kind, counts, manifest["uploads"])
-

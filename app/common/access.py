@@ -4,6 +4,7 @@ HR (an `hr_officer` or `hr_approver`) acts only for its own agency; administrato
 and get no exception. Services call `need_hr_of` (a domain error the views and socket handlers
 turn into 403 / `ok: false`), views pass `HR_ROLES` to `roles_required`.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -18,9 +19,14 @@ HR_ROLES = (HR_OFFICER, HR_APPROVER)
 
 def is_hr_of(user, agency_id: int | None) -> bool:
     """Is `user` a logged-in HR user of agency `agency_id`?"""
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and agency_id is not None and user.agency_id is not None
-                and user.agency_id == agency_id and user.has_role(*HR_ROLES))
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and agency_id is not None
+        and user.agency_id is not None
+        and user.agency_id == agency_id
+        and user.has_role(*HR_ROLES)
+    )
 
 
 def need_hr_of(user, agency_id: int | None, message: str | None = None) -> None:

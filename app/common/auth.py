@@ -1,4 +1,5 @@
 """Access rules shared by the blueprints: role checks and agency scoping."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -1,8 +1,9 @@
 """The one source of "now" (UTC, timezone-aware); tests may pin it with `frozen_at`."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -10,7 +11,7 @@ _frozen: datetime | None = None
 
 
 def now() -> datetime:
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def today_bangkok() -> date:
@@ -38,4 +39,4 @@ def to_utc(value: datetime) -> datetime:
     """Naive values are read as Bangkok local time (what people type into forms)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=BANGKOK)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)

@@ -6,6 +6,7 @@ February 2024 with 1 year of validity ends on 28 February 2025, never on 1 March
 years between a birth date and a day, `recruitment.eligibility.full_years`) follow the other
 convention on purpose: someone born on 29 February turns a year older on 1 March in a common year.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -2,6 +2,7 @@
 
 Views turn them into a flash message or an HTTP 4xx; socket handlers into `{ok: false}`.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Turning a service's refusal into what the person filling the form sees."""
+
 from __future__ import annotations
 
 from flask import flash

@@ -1,4 +1,5 @@
 """Language choice (Thai first, English second) and the template helpers that format for it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -50,13 +51,16 @@ def register_template_helpers(app) -> None:
         return {"locale": current_locale()}
 
 
-def labeller(table: Mapping[str, Callable[[], str]],
-             default: Callable[[], str] | None = None) -> Callable[[str | None], str]:
+def labeller(
+    table: Mapping[str, Callable[[], str]], default: Callable[[], str] | None = None
+) -> Callable[[str | None], str]:
     """The label function of a set of stored codes: `table` maps each code to a callable that
     gives its label in the current language (`lambda: _("…")`, translated when called, not at
     import). A code not in the table is shown as stored, or as `default()` when given."""
+
     def label(code: str | None) -> str:
         if code in table:
             return table[code]()
         return default() if default else code
+
     return label

@@ -1,4 +1,5 @@
 """Thai national ID numbers: 13 digits, the last a check digit."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ MAX_EVENT_BYTES (`too_large` otherwise); every integer has a documented range an
 a boolean. A payload of the wrong shape (a field missing, of the wrong type or out of its range)
 is `validation_failed`, refused before any database work.
 """
+
 from __future__ import annotations
 
 import functools
@@ -51,8 +52,7 @@ def check_payload(data) -> dict:
     if data is None:
         return {}
     if _size(data) > MAX_EVENT_BYTES:
-        raise TooLarge(_("This message is too large (at most %(limit)s bytes).",
-                         limit=MAX_EVENT_BYTES))
+        raise TooLarge(_("This message is too large (at most %(limit)s bytes).", limit=MAX_EVENT_BYTES))
     if not isinstance(data, dict):
         raise ValidationFailed(_("The message must be a JSON object."))
     return data
@@ -81,8 +81,11 @@ def acked(handler=None, *, login: bool = True):
         except (DBAPIError, PoolTimeout):  # (PoolTimeout: every connection busy for too long)
             db.session.rollback()
             log.exception("database error in %s", handler.__name__)
-            return {"ok": False, "error": "retry",
-                    "message": _("The server could not save this just now; it will be sent again.")}
+            return {
+                "ok": False,
+                "error": "retry",
+                "message": _("The server could not save this just now; it will be sent again."),
+            }
 
     return wrapper
 
@@ -90,21 +93,26 @@ def acked(handler=None, *, login: bool = True):
 def unknown_event(event: str, data=None) -> dict:
     """The ack of an event the namespace does not have (a too large one says so first)."""
     if data is not None and _size(data) > MAX_EVENT_BYTES:
-        return TooLarge(_("This message is too large (at most %(limit)s bytes).",
-                          limit=MAX_EVENT_BYTES)).to_dict()
-    return {"ok": False, "error": "unknown_event",
-            "message": _("Unknown event: %(event)s.", event=str(event)[:60])}
+        return TooLarge(
+            _("This message is too large (at most %(limit)s bytes).", limit=MAX_EVENT_BYTES)
+        ).to_dict()
+    return {
+        "ok": False,
+        "error": "unknown_event",
+        "message": _("Unknown event: %(event)s.", event=str(event)[:60]),
+    }
 
 
-def int_field(data: dict, name: str, low: int = -2**63, high: int = 2**63 - 1) -> int:
+def int_field(data: dict, name: str, low: int = -(2**63), high: int = 2**63 - 1) -> int:
     """A required whole number in [low, high] (by default what a 64-bit column holds): a JSON
     boolean or 1.0 is not one. Pass the field's documented range."""
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationFailed(_("%(name)s must be a whole number.", name=name), name)
     if not low <= value <= high:
-        raise ValidationFailed(_("%(name)s must be between %(low)s and %(high)s.", name=name,
-                                 low=low, high=high), name)
+        raise ValidationFailed(
+            _("%(name)s must be between %(low)s and %(high)s.", name=name, low=low, high=high), name
+        )
     return value
 
 
@@ -119,12 +127,16 @@ def bool_field(data: dict, name: str) -> bool:
 def number_field(data: dict, name: str, low: float = 0, high: float = MAX_SEQ) -> float:
     """A required finite JSON number in [low, high] (integers and decimals)."""
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-            isinstance(value, float) and not math.isfinite(value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
         raise ValidationFailed(_("%(name)s must be a number.", name=name), name)
     if not low <= value <= high:
-        raise ValidationFailed(_("%(name)s must be between %(low)s and %(high)s.", name=name,
-                                 low=low, high=high), name)
+        raise ValidationFailed(
+            _("%(name)s must be between %(low)s and %(high)s.", name=name, low=low, high=high), name
+        )
     return value
 
 

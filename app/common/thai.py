@@ -1,4 +1,5 @@
 """Thai display conventions: Buddhist Era dates and Thai month names, Bangkok time."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,16 +7,46 @@ from datetime import date, datetime
 from .clock import BANGKOK
 
 MONTHS_TH = [
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
 ]
 MONTHS_TH_SHORT = [
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 ]
 MONTHS_EN = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 BE_OFFSET = 543
 
@@ -25,7 +56,7 @@ def be_year(d: date) -> int:
 
 
 def format_date(value: date | datetime | None, locale: str = "th", short: bool = False) -> str:
-    """"25 พฤศจิกายน 2569" in Thai, "25 November 2026" in English."""
+    """ "25 พฤศจิกายน 2569" in Thai, "25 November 2026" in English."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -43,4 +74,8 @@ def format_datetime(value: datetime | None, locale: str = "th", short: bool = Fa
         return ""
     local = value.astimezone(BANGKOK) if value.tzinfo else value
     time = local.strftime("%H:%M")
-    return f"{format_date(local, locale, short)} {time} น." if locale == "th" else f"{format_date(local, locale, short)}, {time}"
+    return (
+        f"{format_date(local, locale, short)} {time} น."
+        if locale == "th"
+        else f"{format_date(local, locale, short)}, {time}"
+    )

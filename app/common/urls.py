@@ -5,6 +5,7 @@ only a path on this site, never another host however the URL is spelt. `external
 the links that leave the site (emails, the announcement PDF's verification link) from the
 configured PUBLIC_BASE_URL, never from the Host header a client chose.
 """
+
 from __future__ import annotations
 
 import re

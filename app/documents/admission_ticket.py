@@ -1,4 +1,5 @@
 """The admission ticket (บัตรประจำตัวผู้สอบ) a candidate prints and brings to the exam room."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +10,20 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table
 
 from ..common.clock import BANGKOK, now
-from .pdf import (BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, numbered, para, qr_code, rule,
-                  table, thai_date, thai_datetime, thai_time)
+from .pdf import (
+    BMA_GREEN,
+    CONTENT_WIDTH,
+    build_pdf,
+    field_table,
+    numbered,
+    para,
+    qr_code,
+    rule,
+    table,
+    thai_date,
+    thai_datetime,
+    thai_time,
+)
 
 
 @dataclass(frozen=True)
@@ -46,14 +59,16 @@ def render_admission_ticket(data: AdmissionTicket) -> bytes:
         rule(space=6),
         _identity_box(data),
         Spacer(1, 5 * mm),
-        field_table([
-            ("เลขประจำตัวประชาชน", data.national_id_masked),
-            ("วิชาที่สอบ", data.exam_title),
-            ("วันและเวลาสอบ", thai_datetime(data.sitting_at)),
-            ("ห้องสอบ", data.room),
-            ("เลขที่นั่งสอบ", data.seat),
-            ("เปิดให้รายงานตัว", _check_in_text(data)),
-        ]),
+        field_table(
+            [
+                ("เลขประจำตัวประชาชน", data.national_id_masked),
+                ("วิชาที่สอบ", data.exam_title),
+                ("วันและเวลาสอบ", thai_datetime(data.sitting_at)),
+                ("ห้องสอบ", data.room),
+                ("เลขที่นั่งสอบ", data.seat),
+                ("เปิดให้รายงานตัว", _check_in_text(data)),
+            ]
+        ),
     ]
     if data.accommodations:
         story += [para("การอำนวยความสะดวกในการสอบ", "heading"), numbered(data.accommodations)]
@@ -62,10 +77,13 @@ def render_admission_ticket(data: AdmissionTicket) -> bytes:
     story += [Spacer(1, 8 * mm), KeepTogether(_signature(data))]
     printed = now().astimezone(BANGKOK)
     return build_pdf(
-        story, title=f"บัตรประจำตัวผู้สอบ {data.application_number}", subject=data.round_title,
+        story,
+        title=f"บัตรประจำตัวผู้สอบ {data.application_number}",
+        subject=data.round_title,
         # The number on every page, in case a second page gets separated from the first.
         footer_note=f"BMA Recruit · เลขประจำตัวสอบ {data.application_number} · "
-                    f"พิมพ์เมื่อ {thai_date(printed)} {thai_time(printed)}")
+        f"พิมพ์เมื่อ {thai_date(printed)} {thai_time(printed)}",
+    )
 
 
 def _check_in_text(data: AdmissionTicket) -> str:
@@ -86,20 +104,30 @@ def _identity_box(data: AdmissionTicket) -> Table:
         para(data.candidate_name_en, "body"),
     ]
     right = [qr_code(data.verify_url, qr_size), para("สแกนเพื่อตรวจสอบบัตร", "small_center")]
-    return table([[left, right]], [CONTENT_WIDTH - qr_size - 8 * mm, qr_size + 8 * mm], [
-        ("BOX", (0, 0), (-1, -1), 1.2, BMA_GREEN),
-        ("BACKGROUND", (0, 0), (0, 0), colors.HexColor("#f1f7f1")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (0, 0), 5 * mm),
-        ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("ALIGN", (1, 0), (1, 0), "CENTER"),
-    ])
+    return table(
+        [[left, right]],
+        [CONTENT_WIDTH - qr_size - 8 * mm, qr_size + 8 * mm],
+        [
+            ("BOX", (0, 0), (-1, -1), 1.2, BMA_GREEN),
+            ("BACKGROUND", (0, 0), (0, 0), colors.HexColor("#f1f7f1")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (0, 0), 5 * mm),
+            ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("ALIGN", (1, 0), (1, 0), "CENTER"),
+        ],
+    )
 
 
 def _signature(data: AdmissionTicket) -> list:
-    sign = [para("ลงชื่อ ......................................................... ผู้เข้าสอบ",
-                 "body_center"),
-            para(f"({data.candidate_name_th})", "body_center")]
-    return [table([[Spacer(1, 1), sign]], [CONTENT_WIDTH - 95 * mm, 95 * mm],
-                  [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])]
+    sign = [
+        para("ลงชื่อ ......................................................... ผู้เข้าสอบ", "body_center"),
+        para(f"({data.candidate_name_th})", "body_center"),
+    ]
+    return [
+        table(
+            [[Spacer(1, 1), sign]],
+            [CONTENT_WIDTH - 95 * mm, 95 * mm],
+            [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)],
+        )
+    ]

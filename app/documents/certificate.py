@@ -1,4 +1,5 @@
 """The Part A pass certificate (หนังสือรับรองผลการสอบผ่านภาค ก), reusable for later rounds."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table
 
 from ..common.thai import MONTHS_TH, be_year
-from .pdf import (BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, para, qr_code, rule, table,
-                  thai_date)
+from .pdf import BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, para, qr_code, rule, table, thai_date
 
 ISSUING_OFFICE = "สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร"
 TITLE = "หนังสือรับรองผลการสอบผ่านภาคความรู้ความสามารถทั่วไป (ภาค ก)"
@@ -34,7 +34,8 @@ class PartACertificate:
     @property
     def percent(self) -> Decimal:
         return (Decimal(str(self.score)) * 100 / Decimal(str(self.total))).quantize(
-            Decimal("0.01"), ROUND_HALF_UP)
+            Decimal("0.01"), ROUND_HALF_UP
+        )
 
     @property
     def pass_score(self) -> Decimal:
@@ -55,10 +56,8 @@ def render_part_a_certificate(data: PartACertificate) -> bytes:
     details = [
         ("การสอบ", data.exam_title),
         ("วันที่สอบ", thai_date(data.sat_on, weekday=True)),
-        ("คะแนนที่ได้",
-         f"{_number(data.score)} จากคะแนนเต็ม {_number(data.total)} คะแนน (ร้อยละ {data.percent})"),
-        ("เกณฑ์การผ่าน", f"ร้อยละ {_number(data.pass_percent)} ของคะแนนเต็ม "
-                         f"({_number(data.pass_score)} คะแนน)"),
+        ("คะแนนที่ได้", f"{_number(data.score)} จากคะแนนเต็ม {_number(data.total)} คะแนน (ร้อยละ {data.percent})"),
+        ("เกณฑ์การผ่าน", f"ร้อยละ {_number(data.pass_percent)} ของคะแนนเต็ม ({_number(data.pass_score)} คะแนน)"),
         ("ผลการสอบ", "ผ่าน"),
     ]
     if data.valid_until:
@@ -76,21 +75,30 @@ def render_part_a_certificate(data: PartACertificate) -> bytes:
         para(data.candidate_name_th, "name_center"),
         para(f"เลขประจำตัวประชาชน {data.national_id_masked}", "body_center"),
         Spacer(1, 2 * mm),
-        para("ได้เข้าสอบและสอบผ่านภาคความรู้ความสามารถทั่วไป (ภาค ก) ของกรุงเทพมหานคร "
-             "โดยมีรายละเอียดดังนี้", "body_center"),
+        para(
+            "ได้เข้าสอบและสอบผ่านภาคความรู้ความสามารถทั่วไป (ภาค ก) ของกรุงเทพมหานคร โดยมีรายละเอียดดังนี้", "body_center"
+        ),
         Spacer(1, 4 * mm),
         _centered(field_table(details, label_width=34 * mm, width=150 * mm)),
         Spacer(1, 8 * mm),
         para(f"ให้ไว้ ณ วันที่ {_formal_date(data.issued_on)}", "body_center"),
         Spacer(1, 10 * mm),
-        KeepTogether([para(ISSUING_OFFICE, "body_center"),
-                      para("เอกสารอิเล็กทรอนิกส์ ตรวจสอบความถูกต้องได้ด้วยรหัสตรวจสอบด้านล่าง",
-                           "small_center")]),
+        KeepTogether(
+            [
+                para(ISSUING_OFFICE, "body_center"),
+                para("เอกสารอิเล็กทรอนิกส์ ตรวจสอบความถูกต้องได้ด้วยรหัสตรวจสอบด้านล่าง", "small_center"),
+            ]
+        ),
         Spacer(1, 12 * mm),
         _verification_box(data),
     ]
-    return build_pdf(story, title=TITLE, subject=data.candidate_name_th, page_border=True,
-                     footer_note=f"รหัสตรวจสอบ {data.verification_code}")
+    return build_pdf(
+        story,
+        title=TITLE,
+        subject=data.candidate_name_th,
+        page_border=True,
+        footer_note=f"รหัสตรวจสอบ {data.verification_code}",
+    )
 
 
 def _number(value: Decimal | int | float) -> str:
@@ -100,7 +108,7 @@ def _number(value: Decimal | int | float) -> str:
 
 
 def _formal_date(value: date) -> str:
-    """"1 ธันวาคม พ.ศ. 2569": the era written out, as at the foot of an official letter."""
+    """ "1 ธันวาคม พ.ศ. 2569": the era written out, as at the foot of an official letter."""
     return f"{value.day} {MONTHS_TH[value.month - 1]} พ.ศ. {be_year(value)}"
 
 
@@ -118,11 +126,14 @@ def _verification_box(data: PartACertificate) -> Table:
         para(f"รหัสตรวจสอบ  {data.verification_code}", "code"),
         para(data.verify_url, "small"),
     ]
-    return table([[qr_code(data.verify_url, qr_size), text]],
-                 [qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm], [
-        ("BOX", (0, 0), (-1, -1), 0.8, BMA_GREEN),
-        ("BACKGROUND", (1, 0), (1, 0), colors.HexColor("#f1f7f1")),  # the QR code stays on white
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
-    ])
+    return table(
+        [[qr_code(data.verify_url, qr_size), text]],
+        [qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm],
+        [
+            ("BOX", (0, 0), (-1, -1), 0.8, BMA_GREEN),
+            ("BACKGROUND", (1, 0), (1, 0), colors.HexColor("#f1f7f1")),  # the QR code stays on white
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
+        ],
+    )

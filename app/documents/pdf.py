@@ -17,6 +17,7 @@ a run that cannot fit on a line, never inside a character cluster and preferably
 syllable surely starts (see `break_points`). A real word segmenter (PyThaiNLP, ICU) would pick
 better points but is too heavy a dependency for the names and titles on our documents.
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,8 +36,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, HRFlowable, PageTemplate,
-                                Paragraph, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    HRFlowable,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 
 from ..common.clock import BANGKOK
 from ..common.thai import format_date
@@ -74,8 +83,9 @@ def register_fonts() -> None:
     files = fontpkg_sarabun.ROOT / "files"
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(files / filename), shapable=True))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
-                                  boldItalic=FONT_BOLD_ITALIC)
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD_ITALIC
+    )
 
 
 # ---- copy, search and screen readers: the text behind shaped glyphs --------------------------
@@ -86,8 +96,13 @@ def register_fonts() -> None:
 # map, so copying, searching or reading the document aloud loses the mark (ที่ reads as ที).
 # The glyphs' names say which characters they draw, so the map can say it too.
 _UNI_NAME = re.compile(r"^uni((?:[0-9A-F]{4})+)$")
-_THAI_LETTER_NAMES = {"yoYingthai": "\u0e0d", "doChadathai": "\u0e0e", "toPatakthai": "\u0e0f",
-                      "thoThanthai": "\u0e10", "loChulathai": "\u0e2c"}
+_THAI_LETTER_NAMES = {
+    "yoYingthai": "\u0e0d",
+    "doChadathai": "\u0e0e",
+    "toPatakthai": "\u0e0f",
+    "thoThanthai": "\u0e10",
+    "loChulathai": "\u0e2c",
+}
 _TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b"
 _NIKHAHIT = "\u0e4d"
 
@@ -102,7 +117,7 @@ def glyph_text(name: str, nominal=lambda part: None) -> str | None:
         m = _UNI_NAME.match(part)
         if m:
             hexes = m.group(1)
-            text += "".join(chr(int(hexes[i:i + 4], 16)) for i in range(0, len(hexes), 4))
+            text += "".join(chr(int(hexes[i : i + 4], 16)) for i in range(0, len(hexes), 4))
         elif part in _THAI_LETTER_NAMES:
             text += _THAI_LETTER_NAMES[part]
         elif part and (char := nominal(part)):
@@ -133,8 +148,9 @@ def _private_use_texts(base_font_name: str) -> dict[int, str]:
             chars = [c for c in font.face.glyphToChar.get(gid, ()) if not 0xE000 <= c <= 0xF8FF]
             return chr(chars[0]) if gid is not None and chars else None
 
-        return {code: text for glyph, code in codes.items()
-                if (text := glyph_text(glyph, nominal)) is not None}
+        return {
+            code: text for glyph, code in codes.items() if (text := glyph_text(glyph, nominal)) is not None
+        }
     return {}
 
 
@@ -172,11 +188,13 @@ def styles() -> dict[str, ParagraphStyle]:
     centred variants."""
     register_fonts()
     s = {
-        "title": _style("title", fontName=FONT_BOLD, fontSize=20, alignment=TA_CENTER,
-                        textColor=BMA_GREEN, spaceAfter=2),
+        "title": _style(
+            "title", fontName=FONT_BOLD, fontSize=20, alignment=TA_CENTER, textColor=BMA_GREEN, spaceAfter=2
+        ),
         "subtitle": _style("subtitle", fontName=FONT_BOLD, fontSize=14, alignment=TA_CENTER),
-        "heading": _style("heading", fontName=FONT_BOLD, fontSize=13, spaceBefore=8, spaceAfter=3,
-                          textColor=BMA_GREEN),
+        "heading": _style(
+            "heading", fontName=FONT_BOLD, fontSize=13, spaceBefore=8, spaceAfter=3, textColor=BMA_GREEN
+        ),
         "body": _style("body"),
         "label": _style("label", fontSize=11, textColor=MUTED),
         "small": _style("small", fontSize=9, textColor=MUTED),
@@ -197,8 +215,18 @@ _FOLLOWING_VOWELS = frozenset("ะาำๅ")
 _LEADING_VOWELS = frozenset("เแโใไ")
 _SYLLABLE_ENDS = frozenset("ะำ์ๆ")  # nothing of the syllable can follow these
 # Words on our documents that must never be torn, and whose edges are good places to break.
-KEEP_WHOLE = ("กรุงเทพมหานคร", "ข้าราชการ", "คณะกรรมการ", "สำนักงาน", "ความสามารถ", "ความรู้",
-              "ผู้สมัคร", "ผู้เข้าสอบ", "ตำแหน่ง", "ปฏิบัติ")
+KEEP_WHOLE = (
+    "กรุงเทพมหานคร",
+    "ข้าราชการ",
+    "คณะกรรมการ",
+    "สำนักงาน",
+    "ความสามารถ",
+    "ความรู้",
+    "ผู้สมัคร",
+    "ผู้เข้าสอบ",
+    "ตำแหน่ง",
+    "ปฏิบัติ",
+)
 
 
 def _is_thai(ch: str) -> bool:
@@ -225,18 +253,27 @@ def break_points(run: str) -> dict[int, bool]:
         ch, prev = run[i], run[i - 1]
         if ch in _COMBINING or ch in _FOLLOWING_VOWELS or prev in _LEADING_VOWELS or i in inside:
             continue
-        points[i] = (ch in _LEADING_VOWELS or prev in _SYLLABLE_ENDS or i in edges
-                     or _is_thai(ch) != _is_thai(prev) or ch in "/?&")  # "/?&": inside URLs
+        points[i] = (
+            ch in _LEADING_VOWELS
+            or prev in _SYLLABLE_ENDS
+            or i in edges
+            or _is_thai(ch) != _is_thai(prev)
+            or ch in "/?&"
+        )  # "/?&": inside URLs
     return points
 
 
 def _cut(run: str, font_name: str, font_size: float, limit: float) -> int:
     """Where to break a run too wide for `limit`: the last good point that fills at least half
     the line, else the last point that fits; 0 if not even one cluster fits."""
-    fitting = [(i, good) for i, good in sorted(break_points(run).items())
-               if pdfmetrics.stringWidth(run[:i], font_name, font_size) <= limit]
-    good = [i for i, ok in fitting
-            if ok and pdfmetrics.stringWidth(run[:i], font_name, font_size) >= limit / 2]
+    fitting = [
+        (i, good)
+        for i, good in sorted(break_points(run).items())
+        if pdfmetrics.stringWidth(run[:i], font_name, font_size) <= limit
+    ]
+    good = [
+        i for i, ok in fitting if ok and pdfmetrics.stringWidth(run[:i], font_name, font_size) >= limit / 2
+    ]
     return good[-1] if good else (fitting[-1][0] if fitting else 0)
 
 
@@ -285,8 +322,9 @@ class ThaiParagraph(Paragraph):
             self._fitted_for = availWidth
             st = self.style
             usable = availWidth - st.leftIndent - st.rightIndent - max(st.firstLineIndent, 0)
-            Paragraph.__init__(self, _markup(fit_long_runs(self._plain, st.fontName, st.fontSize,
-                                                           usable)), st)
+            Paragraph.__init__(
+                self, _markup(fit_long_runs(self._plain, st.fontName, st.fontSize, usable)), st
+            )
         return super().wrap(availWidth, availHeight)
 
 
@@ -303,19 +341,19 @@ def _bangkok(value: datetime) -> datetime:
 
 
 def thai_date(value: date | datetime, weekday: bool = False) -> str:
-    """"25 พฤศจิกายน 2569", or with the weekday "วันพุธที่ 25 พฤศจิกายน 2569" (Bangkok date)."""
+    """ "25 พฤศจิกายน 2569", or with the weekday "วันพุธที่ 25 พฤศจิกายน 2569" (Bangkok date)."""
     day = _bangkok(value).date() if isinstance(value, datetime) else value
     text = format_date(day, "th")
     return f"วัน{WEEKDAYS_TH[day.weekday()]}ที่ {text}" if weekday else text
 
 
 def thai_time(value: datetime) -> str:
-    """"09.00 น." in Bangkok time, the way Thai official documents write the time."""
+    """ "09.00 น." in Bangkok time, the way Thai official documents write the time."""
     return _bangkok(value).strftime("%H.%M น.")
 
 
 def thai_datetime(value: datetime) -> str:
-    """"วันพุธที่ 25 พฤศจิกายน 2569 เวลา 09.00 น."."""
+    """ "วันพุธที่ 25 พฤศจิกายน 2569 เวลา 09.00 น."."""
     return f"{thai_date(value, weekday=True)} เวลา {thai_time(value)}"
 
 
@@ -331,8 +369,7 @@ def qr_code(url: str, size: float = 32 * mm) -> QrCode:
 
 def rule(color=BMA_GREEN, thickness: float = 1.2, space: float = 4) -> HRFlowable:
     """A full-width horizontal line."""
-    return HRFlowable(width="100%", thickness=thickness, color=color, spaceBefore=space,
-                      spaceAfter=space)
+    return HRFlowable(width="100%", thickness=thickness, color=color, spaceBefore=space, spaceAfter=space)
 
 
 def table(rows: list[list], col_widths: list[float], commands: list[tuple]) -> Table:
@@ -342,30 +379,38 @@ def table(rows: list[list], col_widths: list[float], commands: list[tuple]) -> T
     return t
 
 
-def field_table(rows: list[tuple[str, str | Flowable]], label_width: float = 48 * mm,
-                width: float = CONTENT_WIDTH) -> Table:
+def field_table(
+    rows: list[tuple[str, str | Flowable]], label_width: float = 48 * mm, width: float = CONTENT_WIDTH
+) -> Table:
     """Label/value rows ("ห้องสอบ" | "301"), values as text or any flowable, lightly ruled."""
-    data = [[para(label, "label"), para(value) if isinstance(value, str) else value]
-            for label, value in rows]
-    return table(data, [label_width, width - label_width], [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -2), 0.3, colors.HexColor("#c8c8c8")),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (0, -1), 4),  # the smaller label then shares the value's baseline
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-    ])
+    data = [[para(label, "label"), para(value) if isinstance(value, str) else value] for label, value in rows]
+    return table(
+        data,
+        [label_width, width - label_width],
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -2), 0.3, colors.HexColor("#c8c8c8")),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (0, -1), 4),  # the smaller label then shares the value's baseline
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ],
+    )
 
 
 def numbered(items: list[str], style: str = "body", width: float = CONTENT_WIDTH) -> Table:
     """A numbered list ("1." "2." ...) whose wrapped lines stay indented under their text."""
     data = [[para(f"{n}.", style), para(item, style)] for n, item in enumerate(items, start=1)]
-    return table(data, [8 * mm, width - 8 * mm], [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-    ])
+    return table(
+        data,
+        [8 * mm, width - 8 * mm],
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ],
+    )
 
 
 # ---- the document ---------------------------------------------------------------------------
@@ -404,23 +449,46 @@ class _NumberedCanvas(Canvas):
         self.restoreState()
 
 
-def build_pdf(story: list, *, title: str, subject: str = "", footer_note: str = "",
-              page_border: bool = False) -> bytes:
+def build_pdf(
+    story: list, *, title: str, subject: str = "", footer_note: str = "", page_border: bool = False
+) -> bytes:
     """Lay `story` out on A4 pages with the standard margins and footer; return the PDF bytes."""
     register_fonts()
     buffer = BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
-        topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title, subject=subject,
-        author="กรุงเทพมหานคร", creator="BMA Recruit", lang="th-TH",
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN_LEFT,
+        rightMargin=MARGIN_RIGHT,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=title,
+        subject=subject,
+        author="กรุงเทพมหานคร",
+        creator="BMA Recruit",
+        lang="th-TH",
         # Sarabun from the start, so no page refers to ReportLab's default Helvetica.
-        initialFontName=FONT, initialFontSize=12, initialLeading=18)
+        initialFontName=FONT,
+        initialFontSize=12,
+        initialLeading=18,
+    )
     # No frame padding, so CONTENT_WIDTH is exactly the width flowables get.
-    frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, CONTENT_WIDTH,
-                  PAGE_SIZE[1] - MARGIN_TOP - MARGIN_BOTTOM, id="content",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    template = (PageTemplate("bordered", frames=[frame], onPage=_draw_page_border) if page_border
-                else PageTemplate("plain", frames=[frame]))
+    frame = Frame(
+        MARGIN_LEFT,
+        MARGIN_BOTTOM,
+        CONTENT_WIDTH,
+        PAGE_SIZE[1] - MARGIN_TOP - MARGIN_BOTTOM,
+        id="content",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    template = (
+        PageTemplate("bordered", frames=[frame], onPage=_draw_page_border)
+        if page_border
+        else PageTemplate("plain", frames=[frame])
+    )
     doc.addPageTemplates([template])
     doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, footer_note=footer_note))
     return buffer.getvalue()

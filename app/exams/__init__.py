@@ -1,4 +1,5 @@
 """Exams: the item bank, blueprints, sittings, check-in, the Part A online test and its scoring."""
+
 from flask import Blueprint, g
 
 bp = Blueprint("exams", __name__)
@@ -12,4 +13,5 @@ def _give_back_hot_connections(state) -> None:
 
     state.app.teardown_appcontext(lambda _exc: _hot_done() if "_hot_connection" in g else None)
 
-from . import hr_views, views  # noqa: E402,F401  (register the routes on bp)
+
+from . import hr_views, views  # noqa: F401  (register the routes on bp)

@@ -3,6 +3,7 @@
 The statistics are pure functions of (answers, total) pairs; the queries below feed them from
 the submitted attempts of a sitting.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,6 +38,7 @@ flag_label = labeller(FLAG_LABELS)
 
 
 # ---- pure statistics ---------------------------------------------------------------------
+
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """Pearson's r; None when there are fewer than two pairs or either side does not vary."""
@@ -88,7 +90,7 @@ def item_statistics(info: ItemInfo, responses: Iterable[tuple[str | None, float]
     the item does not correlate with itself.
     """
     responses = list(responses)
-    counts = {c: 0 for c in info.choices}
+    counts = dict.fromkeys(info.choices, 0)
     omitted = 0
     scores, rests = [], []
     for choice, total in responses:
@@ -114,12 +116,20 @@ def item_statistics(info: ItemInfo, responses: Iterable[tuple[str | None, float]
         # No spread to correlate with although the facility looks fine: the item (or the test)
         # tells candidates apart by nothing. Everyone right or wrong is flagged above already.
         flags.append(LOW_DISCRIMINATION)
-    return ItemStats(info=info, n=n, facility=facility, discrimination=discrimination,
-                     choice_counts=counts, omitted=omitted, flags=flags)
+    return ItemStats(
+        info=info,
+        n=n,
+        facility=facility,
+        discrimination=discrimination,
+        choice_counts=counts,
+        omitted=omitted,
+        flags=flags,
+    )
 
 
-def analyse_items(responses: Iterable[tuple[dict[int, str | None], float]],
-                  items: dict[int, ItemInfo]) -> list[ItemStats]:
+def analyse_items(
+    responses: Iterable[tuple[dict[int, str | None], float]], items: dict[int, ItemInfo]
+) -> list[ItemStats]:
     """Every item over every candidate: `responses` are (answers by version id, total score).
 
     A candidate's answers hold every item of their form (None = omitted); candidates who did
@@ -134,6 +144,7 @@ def analyse_items(responses: Iterable[tuple[dict[int, str | None], float]],
 
 
 # ---- from the database -------------------------------------------------------------------
+
 
 @dataclass
 class ResultRow:
@@ -171,29 +182,48 @@ class Summary:
 
 
 def _seats(sitting: Sitting) -> list[Seat]:
-    return list(db.session.scalars(
-        select(Seat).where(Seat.sitting_id == sitting.id)
-        .options(selectinload(Seat.attempt).selectinload(Attempt.answers),
-                 selectinload(Seat.candidate), selectinload(Seat.application))))
+    return list(
+        db.session.scalars(
+            select(Seat)
+            .where(Seat.sitting_id == sitting.id)
+            .options(
+                selectinload(Seat.attempt).selectinload(Attempt.answers),
+                selectinload(Seat.candidate),
+                selectinload(Seat.application),
+            )
+        )
+    )
 
 
 def result_rows(sitting: Sitting) -> list[ResultRow]:
     """One row per seat, in application-number order (then room and seat)."""
     rows = [ResultRow(seat, seat.attempt) for seat in _seats(sitting)]
-    rows.sort(key=lambda r: (r.seat.application.number if r.seat.application else "",
-                             r.seat.room, r.seat.seat_number.zfill(6), r.seat.id))
+    rows.sort(
+        key=lambda r: (
+            r.seat.application.number if r.seat.application else "",
+            r.seat.room,
+            r.seat.seat_number.zfill(6),
+            r.seat.id,
+        )
+    )
     return rows
 
 
 def summary(rows: list[ResultRow]) -> Summary:
     done = [r.attempt for r in rows if r.submitted]
     scores = [a.score for a in done if a.score is not None]
-    mean = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP) \
-        if scores else None
-    return Summary(seated=len(rows), submitted=len(done), passed=sum(1 for a in done if a.passed),
-                   mean=mean, highest=max(scores) if scores else None,
-                   lowest=min(scores) if scores else None,
-                   max_score=done[0].max_score if done else None)
+    mean = (
+        (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP) if scores else None
+    )
+    return Summary(
+        seated=len(rows),
+        submitted=len(done),
+        passed=sum(1 for a in done if a.passed),
+        mean=mean,
+        highest=max(scores) if scores else None,
+        lowest=min(scores) if scores else None,
+        max_score=done[0].max_score if done else None,
+    )
 
 
 def section_codes(sitting: Sitting) -> list[dict]:
@@ -207,24 +237,37 @@ def item_analysis(sitting: Sitting) -> list[ItemStats]:
     version_ids = {q["version_id"] for a in attempts for q in a.form}
     if not version_ids:
         return []
-    versions = {v.id: v for v in db.session.scalars(
-        select(ItemVersion).where(ItemVersion.id.in_(version_ids))
-        .options(selectinload(ItemVersion.item)))}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(ItemVersion).where(ItemVersion.id.in_(version_ids)).options(selectinload(ItemVersion.item))
+        )
+    }
     section_of = {q["version_id"]: q["section"] for a in attempts for q in a.form}
     order = [s["code"] for s in sitting.exam.sections]
     items: dict[int, ItemInfo] = {}
-    for vid in sorted(version_ids, key=lambda v: (
+    for vid in sorted(
+        version_ids,
+        key=lambda v: (
             order.index(section_of[v]) if section_of[v] in order else len(order),
-            versions[v].item.code, versions[v].version)):
+            versions[v].item.code,
+            versions[v].version,
+        ),
+    ):
         v = versions[vid]
-        items[vid] = ItemInfo(version_id=vid, key=v.key, choices=[c["id"] for c in v.choices],
-                              points=points.get(section_of[vid], 1.0), code=v.item.code,
-                              section=section_of[vid], version=v.version)
+        items[vid] = ItemInfo(
+            version_id=vid,
+            key=v.key,
+            choices=[c["id"] for c in v.choices],
+            points=points.get(section_of[vid], 1.0),
+            code=v.item.code,
+            section=section_of[vid],
+            version=v.version,
+        )
     responses = []
     for a in attempts:
         given = {ans.index: ans.choice for ans in a.answers}
-        responses.append(({q["version_id"]: given.get(i) for i, q in enumerate(a.form)},
-                          float(a.score or 0)))
+        responses.append(({q["version_id"]: given.get(i) for i, q in enumerate(a.form)}, float(a.score or 0)))
     return analyse_items(responses, items)
 
 
@@ -234,21 +277,38 @@ def results_csv(sitting: Sitting, certs: dict | None = None) -> str:
     sections = section_codes(sitting)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Application number"), _("Name"), _("Room"), _("Seat"), _("State"),
-                     _("Score"), _("Maximum"), _("Percent")]
-                    + [_("Section %(code)s", code=s["code"]) for s in sections]
-                    + [_("Result"), _("Certificate")])
+    writer.writerow(
+        [
+            _("Application number"),
+            _("Name"),
+            _("Room"),
+            _("Seat"),
+            _("State"),
+            _("Score"),
+            _("Maximum"),
+            _("Percent"),
+        ]
+        + [_("Section %(code)s", code=s["code"]) for s in sections]
+        + [_("Result"), _("Certificate")]
+    )
     for row in result_rows(sitting):
         a, seat = row.attempt, row.seat
         done = row.submitted
         per_section = (a.section_scores or {}) if done else {}
         cert = certs.get(a.id) if a is not None else None
-        writer.writerow([
-            seat.application.number if seat.application else "", seat.candidate.full_name_th,
-            seat.room, seat.seat_number, row.state,
-            a.score if done else "", a.max_score if done else "",
-            row.percent if row.percent is not None else "",
-            *[per_section.get(s["code"], {}).get("score", "") for s in sections],
-            ("pass" if a.passed else "fail") if done else "",
-            cert.code if cert else ""])
+        writer.writerow(
+            [
+                seat.application.number if seat.application else "",
+                seat.candidate.full_name_th,
+                seat.room,
+                seat.seat_number,
+                row.state,
+                a.score if done else "",
+                a.max_score if done else "",
+                row.percent if row.percent is not None else "",
+                *[per_section.get(s["code"], {}).get("score", "") for s in sections],
+                ("pass" if a.passed else "fail") if done else "",
+                cert.code if cert else "",
+            ]
+        )
     return out.getvalue()

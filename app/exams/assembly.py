@@ -1,10 +1,12 @@
 """Building a candidate's form from the exam blueprint: the same count per section and
 difficulty band for everyone, items and choices shuffled from a stored seed."""
+
 from __future__ import annotations
 
 import random
 
 from flask_babel import gettext as _
+
 from ..common.errors import ValidationFailed
 from .bank_import import items_for
 from .models import Exam
@@ -25,9 +27,16 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
                 continue
             pool = items_for(exam.bank, section["code"], band)
             if len(pool) < want:
-                raise ValidationFailed(_(
-                    "The bank has %(have)s %(band)s items in section %(section)s; the exam needs "
-                    "%(want)s.", have=len(pool), band=BAND_LABELS[band](), section=section["code"], want=want))
+                raise ValidationFailed(
+                    _(
+                        "The bank has %(have)s %(band)s items in section %(section)s; the exam needs "
+                        "%(want)s.",
+                        have=len(pool),
+                        band=BAND_LABELS[band](),
+                        section=section["code"],
+                        want=want,
+                    )
+                )
             drawn.extend(rng.sample(pool, want))
         if exam.shuffle_items:
             rng.shuffle(drawn)
@@ -36,8 +45,7 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
             order = [c["id"] for c in version.choices]
             if exam.shuffle_choices and not version.fixed_order:
                 rng.shuffle(order)
-            form.append({"version_id": version.id, "section": section["code"],
-                         "choice_order": order})
+            form.append({"version_id": version.id, "section": section["code"], "choice_order": order})
     return form
 
 
@@ -46,8 +54,14 @@ def section_layout(exam: Exam, form: list[dict]) -> list[dict]:
     layout = []
     for section in exam.sections:
         indices = [i for i, q in enumerate(form) if q["section"] == section["code"]]
-        layout.append({"code": section["code"], "title": section.get("title", {}),
-                       "start": indices[0] if indices else len(form), "count": len(indices),
-                       "points_per_item": section.get("points_per_item", 1),
-                       "time_limit_minutes": section.get("time_limit_minutes")})
+        layout.append(
+            {
+                "code": section["code"],
+                "title": section.get("title", {}),
+                "start": indices[0] if indices else len(form),
+                "count": len(indices),
+                "points_per_item": section.get("points_per_item", 1),
+                "time_limit_minutes": section.get("time_limit_minutes"),
+            }
+        )
     return layout

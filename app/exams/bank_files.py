@@ -5,6 +5,7 @@ returns what it read and every error it found (bank_format holds the format and 
 each naming the file, the item and the field, with the line. `item_from_dict` reads one item mapping; the QTI
 and GIFT importers build the same mapping, so every rule applies to them too.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,19 @@ from pathlib import Path
 import yaml
 
 from .bank_format import (
-    BANDS, DEFAULT_PASS_PERCENT, BankError, BlueprintFile, Item, ItemFileHead, Problem,
-    blueprint_rules, check_bank, item_rules, shown, validate)
+    BANDS,
+    DEFAULT_PASS_PERCENT,
+    BankError,
+    BlueprintFile,
+    Item,
+    ItemFileHead,
+    Problem,
+    blueprint_rules,
+    check_bank,
+    item_rules,
+    shown,
+    validate,
+)
 
 CHOICE_LABELS = {"th": ["ก", "ข", "ค", "ง", "จ", "ฉ"], "en": ["A", "B", "C", "D", "E", "F"]}
 SOURCE_MAX = 300  # ItemVersion.source
@@ -47,8 +59,8 @@ class BankItem:
     section: str
     topic: str
     difficulty: str
-    stem: dict            # {"th": str, "en": str}
-    choices: list         # [{"id": "a", "th": str, "en": str}, ...]
+    stem: dict  # {"th": str, "en": str}
+    choices: list  # [{"id": "a", "th": str, "en": str}, ...]
     key: str
     fixed_order: bool = False
     explanation: dict = field(default_factory=lambda: {"th": "", "en": ""})
@@ -59,8 +71,13 @@ class BankItem:
     @property
     def content(self) -> dict:
         """What a candidate sees and how it is scored: a change here is a new version."""
-        return {"stem": self.stem, "choices": self.choices, "key": self.key,
-                "fixed_order": self.fixed_order, "explanation": self.explanation}
+        return {
+            "stem": self.stem,
+            "choices": self.choices,
+            "key": self.key,
+            "fixed_order": self.fixed_order,
+            "explanation": self.explanation,
+        }
 
     @property
     def content_hash(self) -> str:
@@ -81,13 +98,20 @@ class Blueprint:
     sections: list
     file: str = ""
     line: int | None = None
-    section_lines: dict = field(default_factory=dict)   # section code -> line, for errors
+    section_lines: dict = field(default_factory=dict)  # section code -> line, for errors
 
     def exam_fields(self) -> dict:
-        return {"bank": self.bank, "title_th": self.title["th"], "title_en": self.title["en"],
-                "duration_minutes": self.duration_minutes, "pass_percent": self.pass_percent,
-                "results_policy": self.results_policy, "shuffle_items": self.shuffle_items,
-                "shuffle_choices": self.shuffle_choices, "sections": self.sections}
+        return {
+            "bank": self.bank,
+            "title_th": self.title["th"],
+            "title_en": self.title["en"],
+            "duration_minutes": self.duration_minutes,
+            "pass_percent": self.pass_percent,
+            "results_policy": self.results_policy,
+            "shuffle_items": self.shuffle_items,
+            "shuffle_choices": self.shuffle_choices,
+            "sections": self.sections,
+        }
 
 
 @dataclass
@@ -141,7 +165,8 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
             if key_node.value in data.lines:
                 # PyYAML would silently keep the last one; an author almost never means that.
                 raise yaml.constructor.ConstructorError(
-                    None, None, f'duplicate key "{key_node.value}"', key_node.start_mark)
+                    None, None, f'duplicate key "{key_node.value}"', key_node.start_mark
+                )
             data.lines[key_node.value] = key_node.start_mark.line + 1
     data.update(loader.construct_mapping(node))
 
@@ -152,8 +177,13 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 def _yaml_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix in (".yaml", ".yml")
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
 
 
 def load_path(path) -> LoadedBank:
@@ -176,7 +206,7 @@ def _load_file(file: Path, loaded: LoadedBank) -> None:
     name = str(file)
     loaded.files.append(name)
     try:
-        doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
+        doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
     except UnicodeDecodeError:
         loaded.errors.append(BankError(name, "not UTF-8 text; save the file as UTF-8"))
         return
@@ -198,11 +228,11 @@ def _load_file(file: Path, loaded: LoadedBank) -> None:
     elif kind == "blueprint":
         _read_blueprint(doc, name, loaded)
     elif kind is None:
-        loaded.errors.append(BankError(name, 'required: "items" or "blueprint"', field="kind",
-                                       line=doc.line))
+        loaded.errors.append(BankError(name, 'required: "items" or "blueprint"', field="kind", line=doc.line))
     else:
-        loaded.errors.append(BankError(name, f'{shown(kind)} is not "items" or "blueprint"',
-                                       field="kind", line=doc.line))
+        loaded.errors.append(
+            BankError(name, f'{shown(kind)} is not "items" or "blueprint"', field="kind", line=doc.line)
+        )
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
@@ -230,22 +260,34 @@ def _read_items_file(doc: dict, file: str, loaded: LoadedBank) -> None:
     section = doc.get("section") if isinstance(doc.get("section"), str) else None
     items = doc.get("items") if isinstance(doc.get("items"), list) else []
     for position, raw in enumerate(items, start=1):
-        item = item_from_dict(raw, loaded, file=file, bank=bank, section=section,
-                              position=position, source=file)
+        item = item_from_dict(
+            raw, loaded, file=file, bank=bank, section=section, position=position, source=file
+        )
         if item is not None and head is not None:
             loaded.items.append(item)
 
 
-def item_from_dict(raw, loaded: LoadedBank, *, file: str, bank: str | None,
-                   section: str | None, position: int, source: str = "",
-                   line: int | None = None) -> BankItem | None:
+def item_from_dict(
+    raw,
+    loaded: LoadedBank,
+    *,
+    file: str,
+    bank: str | None,
+    section: str | None,
+    position: int,
+    source: str = "",
+    line: int | None = None,
+) -> BankItem | None:
     """Check one item (a mapping in the YAML shape) and return it, or None with errors added.
 
     The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
     """
     line = getattr(raw, "line", None) or line
-    ref = f"item {raw['id']}" if isinstance(raw, dict) and isinstance(raw.get("id"), str) \
-        and raw["id"] else f"item #{position}"
+    ref = (
+        f"item {raw['id']}"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]
+        else f"item #{position}"
+    )
     item, problems = validate(Item, raw)
     if isinstance(raw, dict):
         problems += item_rules(raw, problems)
@@ -254,14 +296,21 @@ def item_from_dict(raw, loaded: LoadedBank, *, file: str, bank: str | None,
     _report(loaded, file, ref, problems)
     if problems:
         return None
-    return BankItem(bank=bank or "", code=item.id, section=item.section or section or "",
-                    topic=item.topic, difficulty=item.difficulty, stem=item.stem.both(),
-                    choices=[{"id": c.id, "th": c.th or "", "en": c.en or ""}
-                             for c in item.choices],
-                    key=item.key, fixed_order=item.fixed_order,
-                    explanation=item.explanation.both() if item.explanation
-                    else {"th": "", "en": ""},
-                    file=file, line=line, source=source[:SOURCE_MAX])
+    return BankItem(
+        bank=bank or "",
+        code=item.id,
+        section=item.section or section or "",
+        topic=item.topic,
+        difficulty=item.difficulty,
+        stem=item.stem.both(),
+        choices=[{"id": c.id, "th": c.th or "", "en": c.en or ""} for c in item.choices],
+        key=item.key,
+        fixed_order=item.fixed_order,
+        explanation=item.explanation.both() if item.explanation else {"th": "", "en": ""},
+        file=file,
+        line=line,
+        source=source[:SOURCE_MAX],
+    )
 
 
 def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
@@ -274,17 +323,33 @@ def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
     if problems:
         return
     raw_sections = doc["sections"]
-    sections = [{"code": s.code, "title": s.title.both(),
-                 # as written (2 stays 2, 1.5 stays 1.5): it is stored with the exam
-                 "points_per_item": raw.get("points_per_item", 1),
-                 "time_limit_minutes": s.time_limit_minutes,
-                 "draw": {band: s.draw.get(band, 0) for band in BANDS}}
-                for s, raw in zip(bp.sections, raw_sections, strict=True)]
+    sections = [
+        {
+            "code": s.code,
+            "title": s.title.both(),
+            # as written (2 stays 2, 1.5 stays 1.5): it is stored with the exam
+            "points_per_item": raw.get("points_per_item", 1),
+            "time_limit_minutes": s.time_limit_minutes,
+            "draw": {band: s.draw.get(band, 0) for band in BANDS},
+        }
+        for s, raw in zip(bp.sections, raw_sections, strict=True)
+    ]
     pass_percent = doc.get("pass_percent", DEFAULT_PASS_PERCENT)
-    loaded.blueprints.append(Blueprint(
-        code=bp.code, bank=bp.bank, title=bp.title.both(), duration_minutes=bp.duration_minutes,
-        pass_percent=Decimal(str(pass_percent)).quantize(Decimal("0.01")),
-        results_policy=bp.results_policy, shuffle_items=bp.shuffle_items,
-        shuffle_choices=bp.shuffle_choices, sections=sections, file=file, line=doc.line,
-        section_lines={s["code"]: getattr(raw, "line", None)
-                       for s, raw in zip(sections, raw_sections, strict=True)}))
+    loaded.blueprints.append(
+        Blueprint(
+            code=bp.code,
+            bank=bp.bank,
+            title=bp.title.both(),
+            duration_minutes=bp.duration_minutes,
+            pass_percent=Decimal(str(pass_percent)).quantize(Decimal("0.01")),
+            results_policy=bp.results_policy,
+            shuffle_items=bp.shuffle_items,
+            shuffle_choices=bp.shuffle_choices,
+            sections=sections,
+            file=file,
+            line=doc.line,
+            section_lines={
+                s["code"]: getattr(raw, "line", None) for s, raw in zip(sections, raw_sections, strict=True)
+            },
+        )
+    )

@@ -10,6 +10,7 @@ the rules across files (unique ids, blueprints the bank can fill). Every error n
 the item or blueprint and the field, and the line when the file is YAML. Nothing here touches
 the database.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,9 @@ TITLE_MAX = 300
 # ---- the shapes ----------------------------------------------------------------------------
 def _code(pattern: str, longest: int | None, words: str):
     """A code: a quoted string of `pattern`, at most `longest` characters (the column's length)."""
-    return Annotated[str, StringConstraints(pattern=f"^{pattern}$", max_length=longest),
-                     Field(description=words)]
+    return Annotated[
+        str, StringConstraints(pattern=f"^{pattern}$", max_length=longest), Field(description=words)
+    ]
 
 
 BankCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
@@ -54,8 +56,11 @@ Band = Annotated[Literal["easy", "medium", "hard"], Field(description="easy, med
 def _text(longest: int | None = None):
     # YAML reads 010 as 8, 1.50 as 1.5 and yes as true: only quoted text is accepted (strict).
     # An empty value (`th:`) is no text; spaces around a text are dropped.
-    return Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=longest),
-                     Field(default=None, description="text")]
+    return Annotated[
+        str | None,
+        StringConstraints(strip_whitespace=True, max_length=longest),
+        Field(default=None, description="text"),
+    ]
 
 
 class _Format(BaseModel):
@@ -93,17 +98,22 @@ class Item(_Format):
     # One question with exactly one correct choice (the key).
 
     id: ItemId
-    section: SectionCode | None = Field(default=None, description=(
-        "lower-case letters a-z, digits and _ (overrides the file's section)"))
+    section: SectionCode | None = Field(
+        default=None, description=("lower-case letters a-z, digits and _ (overrides the file's section)")
+    )
     topic: TopicCode
     difficulty: Band
     stem: Texts = Field(description="a mapping with th and/or en text")
-    choices: list[Choice] = Field(min_length=MIN_CHOICES, max_length=MAX_CHOICES, description=(
-        f"a list of {MIN_CHOICES} to {MAX_CHOICES} choices"))
+    choices: list[Choice] = Field(
+        min_length=MIN_CHOICES,
+        max_length=MAX_CHOICES,
+        description=(f"a list of {MIN_CHOICES} to {MAX_CHOICES} choices"),
+    )
     key: ChoiceId
     fixed_order: bool = Field(default=False, description="true or false")
-    explanation: Texts | None = Field(default=None, description=(
-        "a mapping with th and/or en text (shown to HR only)"))
+    explanation: Texts | None = Field(
+        default=None, description=("a mapping with th and/or en text (shown to HR only)")
+    )
 
 
 class ItemFileHead(_Format):
@@ -111,8 +121,7 @@ class ItemFileHead(_Format):
 
     kind: Literal["items"]
     bank: BankCode
-    section: SectionCode = Field(description=(
-        "lower-case letters a-z, digits and _ (the items' section)"))
+    section: SectionCode = Field(description=("lower-case letters a-z, digits and _ (the items' section)"))
     items: list = Field(min_length=1, description="a list of at least one item")
 
 
@@ -128,10 +137,12 @@ class Section(_Format):
     code: SectionCode
     title: Title = Field(description="a mapping with th and/or en text")
     points_per_item: float = Field(default=1, gt=0, description="a number above 0")
-    time_limit_minutes: int | None = Field(default=None, ge=1, le=MAX_DURATION, description=(
-        "a whole number from 1 to duration_minutes"))
-    draw: dict[Band, Annotated[int, Field(ge=0)]] = Field(min_length=1, description=(
-        "items per band, e.g. {easy: 4, medium: 4, hard: 2}"))
+    time_limit_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_DURATION, description=("a whole number from 1 to duration_minutes")
+    )
+    draw: dict[Band, Annotated[int, Field(ge=0)]] = Field(
+        min_length=1, description=("items per band, e.g. {easy: 4, medium: 4, hard: 2}")
+    )
 
 
 class BlueprintFile(_Format):
@@ -141,12 +152,15 @@ class BlueprintFile(_Format):
     code: ExamCode
     bank: BankCode
     title: Title = Field(description="a mapping with th (and en) text")
-    duration_minutes: int = Field(ge=1, le=MAX_DURATION, description=(
-        f"a whole number from 1 to {MAX_DURATION}"))
-    pass_percent: float = Field(default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=(
-        "a number above 0, at most 100"))
+    duration_minutes: int = Field(
+        ge=1, le=MAX_DURATION, description=(f"a whole number from 1 to {MAX_DURATION}")
+    )
+    pass_percent: float = Field(
+        default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=("a number above 0, at most 100")
+    )
     results_policy: Literal["immediate", "after_publication"] = Field(
-        default=DEFAULT_POLICY, description="immediate, after_publication")
+        default=DEFAULT_POLICY, description="immediate, after_publication"
+    )
     shuffle_items: bool = Field(default=True, description="true or false")
     shuffle_choices: bool = Field(default=True, description="true or false")
     sections: list[Section] = Field(min_length=1, description="a list of at least one section")
@@ -168,8 +182,11 @@ def json_schemas() -> dict[str, str]:
     """File name -> the published JSON Schema of each kind of file (exam_bank/schema/)."""
     out = {}
     for kind, model in SCHEMAS.items():
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-                  "$id": f"{kind}.schema.json", **model.model_json_schema()}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"{kind}.schema.json",
+            **model.model_json_schema(),
+        }
         out[f"{kind}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     return out
 
@@ -181,8 +198,8 @@ class BankError:
 
     file: str
     message: str
-    ref: str = ""      # "item AN-007", "blueprint part-a-demo"
-    field: str = ""    # "key", "choices[b].th", "sections[analytical].draw.hard"
+    ref: str = ""  # "item AN-007", "blueprint part-a-demo"
+    field: str = ""  # "key", "choices[b].th", "sections[analytical].draw.hard"
     line: int | None = None
 
     def __str__(self) -> str:
@@ -327,7 +344,7 @@ def _line(raw, loc: tuple, missing: bool) -> int | None:
 # These run on the parts of a document that are well formed even when others are not, so that
 # one reading reports every error (as an author fixing a file expects).
 def _sound(problems: list[Problem], *where) -> bool:
-    return not any(p.where[:len(where)] == where for p in problems)
+    return not any(p.where[: len(where)] == where for p in problems)
 
 
 def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
@@ -340,8 +357,14 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
         cid = choice.get("id") if isinstance(choice, dict) else None
         if isinstance(cid, str) and cid:
             if cid in seen:
-                out.append(Problem(("choices", position, "id"), f"choices[{cid}].id",
-                                   f'duplicate choice id "{cid}"', getattr(choice, "line", None)))
+                out.append(
+                    Problem(
+                        ("choices", position, "id"),
+                        f"choices[{cid}].id",
+                        f'duplicate choice id "{cid}"',
+                        getattr(choice, "line", None),
+                    )
+                )
             seen.add(cid)
     duplicates = bool(out)
     stem = Texts.model_validate(raw["stem"]).both() if _sound(problems, "stem") else None
@@ -354,8 +377,14 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     choices = [{"id": c.id, "th": c.th or "", "en": c.en or ""} for c in choices]
     ids, cline = [c["id"] for c in choices], line_of(raw, "choices")
     if _sound(problems, "key") and raw["key"] not in ids:
-        out.append(Problem(("key",), "key", f"{shown(raw['key'])} is not one of the choice ids "
-                                            f"{', '.join(ids)}", line_of(raw, "key")))
+        out.append(
+            Problem(
+                ("key",),
+                "key",
+                f"{shown(raw['key'])} is not one of the choice ids {', '.join(ids)}",
+                line_of(raw, "key"),
+            )
+        )
     if stem is None:
         return out
     for lang in LANGS:
@@ -363,20 +392,42 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
         missing = [c["id"] for c in choices if stem[lang] and not c[lang]]
         extra = [c["id"] for c in choices if c[lang] and not stem[lang]]
         if missing:
-            out.append(Problem(("choices",), f"choices.{lang}", (
-                f"choice{'s' if len(missing) > 1 else ''} {', '.join(missing)} without {lang} "
-                f"text: the stem has {language} text, so every choice needs it too"), cline))
+            out.append(
+                Problem(
+                    ("choices",),
+                    f"choices.{lang}",
+                    (
+                        f"choice{'s' if len(missing) > 1 else ''} {', '.join(missing)} without {lang} "
+                        f"text: the stem has {language} text, so every choice needs it too"
+                    ),
+                    cline,
+                )
+            )
         if extra:
-            out.append(Problem(("choices",), f"choices.{lang}", (
-                f"choice{'s' if len(extra) > 1 else ''} {', '.join(extra)} with {lang} text: "
-                f"the stem has no {language} text, so the choices may not have it"), cline))
+            out.append(
+                Problem(
+                    ("choices",),
+                    f"choices.{lang}",
+                    (
+                        f"choice{'s' if len(extra) > 1 else ''} {', '.join(extra)} with {lang} text: "
+                        f"the stem has no {language} text, so the choices may not have it"
+                    ),
+                    cline,
+                )
+            )
         if missing or extra:
             continue
         for text_, n in Counter(c[lang] for c in choices if c[lang]).items():
             if n > 1:
                 dup = [c["id"] for c in choices if c[lang] == text_]
-                out.append(Problem(("choices",), f"choices.{lang}", (
-                    f"choices {', '.join(dup)} have the same text {shown(text_)}"), cline))
+                out.append(
+                    Problem(
+                        ("choices",),
+                        f"choices.{lang}",
+                        (f"choices {', '.join(dup)} have the same text {shown(text_)}"),
+                        cline,
+                    )
+                )
     return out
 
 
@@ -385,8 +436,11 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     with text, time limits within the test, and at least one item drawn per section."""
     out = []
     if _sound(problems, "title") and not Title.model_validate(raw["title"]).th:
-        out.append(Problem(("title", "th"), "title.th", "required: the Thai title of the exam",
-                           line_of(raw, "title")))
+        out.append(
+            Problem(
+                ("title", "th"), "title.th", "required: the Thai title of the exam", line_of(raw, "title")
+            )
+        )
     duration = raw["duration_minutes"] if _sound(problems, "duration_minutes") else MAX_DURATION
     raw_sections = raw.get("sections") if isinstance(raw.get("sections"), list) else []
     seen = set()
@@ -397,22 +451,26 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
         code = section["code"] if _sound(problems, *at, "code") else None
         name = f"sections[{code}]" if code else f"sections[#{position + 1}]"
         if code in seen:
-            out.append(Problem((*at, "code"), f"{name}.code", f'section "{code}" is listed twice',
-                               line))
+            out.append(Problem((*at, "code"), f"{name}.code", f'section "{code}" is listed twice', line))
         seen.add(code)
         if _sound(problems, *at, "title"):
             title = Title.model_validate(section["title"])
             if not title.th and not title.en:
-                out.append(Problem((*at, "title"), f"{name}.title", "needs text in th or en",
-                                   line))
+                out.append(Problem((*at, "title"), f"{name}.title", "needs text in th or en", line))
         limit = section.get("time_limit_minutes")
         if _sound(problems, *at, "time_limit_minutes") and limit is not None and limit > duration:
-            out.append(Problem((*at, "time_limit_minutes"), f"{name}.time_limit_minutes",
-                               f"{limit} must be a whole number from 1 to {duration} "
-                               "(duration_minutes)", line_of(section, "time_limit_minutes")))
+            out.append(
+                Problem(
+                    (*at, "time_limit_minutes"),
+                    f"{name}.time_limit_minutes",
+                    f"{limit} must be a whole number from 1 to {duration} (duration_minutes)",
+                    line_of(section, "time_limit_minutes"),
+                )
+            )
         if _sound(problems, *at, "draw") and not sum(section["draw"].values()):
-            out.append(Problem((*at, "draw"), f"{name}.draw", "draws no items at all",
-                               line_of(section, "draw")))
+            out.append(
+                Problem((*at, "draw"), f"{name}.draw", "draws no items at all", line_of(section, "draw"))
+            )
     return out
 
 
@@ -431,9 +489,15 @@ def check_bank(loaded: LoadedBank) -> None:
         other = first.get((item.bank, item.code))
         if other is not None:
             where = f"{other.file} at line {other.line}" if other.line else other.file
-            loaded.errors.append(BankError(
-                item.file, f'duplicate id in bank "{item.bank}", also in {where}',
-                f"item {item.code}", "id", item.line))
+            loaded.errors.append(
+                BankError(
+                    item.file,
+                    f'duplicate id in bank "{item.bank}", also in {where}',
+                    f"item {item.code}",
+                    "id",
+                    item.line,
+                )
+            )
             continue
         first[(item.bank, item.code)] = item
         unique.append(item)
@@ -444,9 +508,9 @@ def check_bank(loaded: LoadedBank) -> None:
     banks = {i.bank for i in loaded.items}
     codes: dict[str, Blueprint] = {}
     for bp in loaded.blueprints:
+
         def error(field_: str, message: str, line: int | None = None, bp=bp) -> None:
-            loaded.errors.append(BankError(bp.file, message, f"blueprint {bp.code}", field_,
-                                           line or bp.line))
+            loaded.errors.append(BankError(bp.file, message, f"blueprint {bp.code}", field_, line or bp.line))
 
         if bp.code in codes:
             error("code", f"duplicate exam code, also in {codes[bp.code].file}")
@@ -463,9 +527,12 @@ def check_bank(loaded: LoadedBank) -> None:
             for band, needed in section["draw"].items():
                 have = available[(bp.bank, section["code"], band)]
                 if needed > have:
-                    error(f"{name}.draw.{band}", f"needs {needed} {band} items of section "
-                                                 f"{section['code']}, bank \"{bp.bank}\" has {have}",
-                          line)
+                    error(
+                        f"{name}.draw.{band}",
+                        f"needs {needed} {band} items of section "
+                        f'{section["code"]}, bank "{bp.bank}" has {have}',
+                        line,
+                    )
     sort_errors(loaded)
 
 

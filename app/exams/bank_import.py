@@ -4,6 +4,7 @@
 in place, a changed item gets a new version, so past attempts keep what they showed. A
 blueprint becomes an exam, updated only while nobody has taken it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,29 +23,32 @@ from .models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 
 @dataclass
 class ImportReport:
-    created: list[str] = field(default_factory=list)              # item codes
+    created: list[str] = field(default_factory=list)  # item codes
     new_versions: list[tuple[str, int]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    reclassified: list[str] = field(default_factory=list)         # section/topic/difficulty
+    reclassified: list[str] = field(default_factory=list)  # section/topic/difficulty
     blueprints_created: list[str] = field(default_factory=list)
     blueprints_updated: list[str] = field(default_factory=list)
     blueprints_unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
     def counts(self) -> dict:
-        return {"items_created": len(self.created), "versions_added": len(self.new_versions),
-                "unchanged": len(self.unchanged), "reclassified": len(self.reclassified),
-                "blueprints_created": len(self.blueprints_created),
-                "blueprints_updated": len(self.blueprints_updated),
-                "blueprints_unchanged": len(self.blueprints_unchanged),
-                "skipped": len(self.skipped)}
+        return {
+            "items_created": len(self.created),
+            "versions_added": len(self.new_versions),
+            "unchanged": len(self.unchanged),
+            "reclassified": len(self.reclassified),
+            "blueprints_created": len(self.blueprints_created),
+            "blueprints_updated": len(self.blueprints_updated),
+            "blueprints_unchanged": len(self.blueprints_unchanged),
+            "skipped": len(self.skipped),
+        }
 
 
 def import_bank(loaded: LoadedBank, actor=None, source: str = "") -> ImportReport:
     """Write a checked bank in one transaction; nothing is written if it has any error."""
     if loaded.errors:
-        raise ValidationFailed(_("The bank has %(n)d errors; nothing was imported.",
-                                 n=len(loaded.errors)))
+        raise ValidationFailed(_("The bank has %(n)d errors; nothing was imported.", n=len(loaded.errors)))
     report = ImportReport(skipped=list(loaded.skipped))
     try:
         if db.session.get_bind().dialect.name == "postgresql":
@@ -53,9 +57,13 @@ def import_bank(loaded: LoadedBank, actor=None, source: str = "") -> ImportRepor
         _import_items(loaded.items, report)
         _import_blueprints(loaded.blueprints, report)
         banks = loaded.banks
-        record("bank.import", actor=actor, object_type="exam_bank",
-               object_id=banks[0][:40] if len(banks) == 1 else "",
-               after={"banks": banks, "source": source, **report.counts()})
+        record(
+            "bank.import",
+            actor=actor,
+            object_type="exam_bank",
+            object_id=banks[0][:40] if len(banks) == 1 else "",
+            after={"banks": banks, "source": source, **report.counts()},
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -66,15 +74,22 @@ def import_bank(loaded: LoadedBank, actor=None, source: str = "") -> ImportRepor
 def _import_items(items: list[BankItem], report: ImportReport) -> None:
     existing: dict[tuple[str, str], ExamItem] = {}
     for bank in sorted({i.bank for i in items}):
-        for row in db.session.scalars(select(ExamItem).where(ExamItem.bank == bank)
-                                      .options(selectinload(ExamItem.versions))):
+        for row in db.session.scalars(
+            select(ExamItem).where(ExamItem.bank == bank).options(selectinload(ExamItem.versions))
+        ):
             existing[(row.bank, row.code)] = row
     for item in items:
         row = existing.get((item.bank, item.code))
         digest = item.content_hash
         if row is None:
-            row = ExamItem(bank=item.bank, code=item.code, section=item.section,
-                           topic=item.topic, difficulty=item.difficulty, active=True)
+            row = ExamItem(
+                bank=item.bank,
+                code=item.code,
+                section=item.section,
+                topic=item.topic,
+                difficulty=item.difficulty,
+                active=True,
+            )
             db.session.add(row)
             row.versions.append(_version(item, 1, digest))
             report.created.append(item.code)
@@ -94,11 +109,18 @@ def _import_items(items: list[BankItem], report: ImportReport) -> None:
 
 
 def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
-    return ItemVersion(version=number, stem_th=item.stem["th"], stem_en=item.stem["en"],
-                       choices=[dict(c) for c in item.choices], key=item.key,
-                       fixed_order=item.fixed_order, explanation_th=item.explanation["th"],
-                       explanation_en=item.explanation["en"], content_hash=digest,
-                       source=item.source[:SOURCE_MAX])
+    return ItemVersion(
+        version=number,
+        stem_th=item.stem["th"],
+        stem_en=item.stem["en"],
+        choices=[dict(c) for c in item.choices],
+        key=item.key,
+        fixed_order=item.fixed_order,
+        explanation_th=item.explanation["th"],
+        explanation_en=item.explanation["en"],
+        content_hash=digest,
+        source=item.source[:SOURCE_MAX],
+    )
 
 
 def _import_blueprints(blueprints: list[Blueprint], report: ImportReport) -> None:
@@ -114,8 +136,13 @@ def _import_blueprints(blueprints: list[Blueprint], report: ImportReport) -> Non
             continue
         if _has_attempts(exam):
             # Scores already given were computed with the old sections, points and pass mark.
-            raise NotAllowed(_("Exam %(code)s has already been taken, so its blueprint cannot "
-                               "change; give the new blueprint a new code.", code=bp.code))
+            raise NotAllowed(
+                _(
+                    "Exam %(code)s has already been taken, so its blueprint cannot "
+                    "change; give the new blueprint a new code.",
+                    code=bp.code,
+                )
+            )
         for k, v in wanted.items():
             setattr(exam, k, v)
         report.blueprints_updated.append(bp.code)
@@ -129,16 +156,31 @@ def _same(stored, wanted) -> bool:
 
 
 def _has_attempts(exam: Exam) -> bool:
-    return db.session.scalar(
-        select(Attempt.id).join(Seat, Attempt.seat_id == Seat.id)
-        .join(Sitting, Seat.sitting_id == Sitting.id).where(Sitting.exam_id == exam.id).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Attempt.id)
+            .join(Seat, Attempt.seat_id == Seat.id)
+            .join(Sitting, Seat.sitting_id == Sitting.id)
+            .where(Sitting.exam_id == exam.id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # ---- what a form draws ---------------------------------------------------------------------
 def items_for(bank: str, section: str, difficulty: str) -> list[ExamItem]:
     """The active items a form may draw for one section and difficulty band."""
-    return list(db.session.scalars(
-        select(ExamItem).where(ExamItem.bank == bank, ExamItem.section == section,
-                               ExamItem.difficulty == difficulty, ExamItem.active.is_(True))
-        .options(selectinload(ExamItem.versions)).order_by(ExamItem.code)))
+    return list(
+        db.session.scalars(
+            select(ExamItem)
+            .where(
+                ExamItem.bank == bank,
+                ExamItem.section == section,
+                ExamItem.difficulty == difficulty,
+                ExamItem.active.is_(True),
+            )
+            .options(selectinload(ExamItem.versions))
+            .order_by(ExamItem.code)
+        )
+    )

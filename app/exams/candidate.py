@@ -1,5 +1,6 @@
 """What the candidate pages of the online test read: their seats, where each stands, the rules and
 the admission ticket's data. Plain functions over the models; no state changes here."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,22 +23,34 @@ from .models import Attempt, Seat, Sitting
 # The exam rules a candidate accepts at check-in: (English msgid for the page, Thai for the
 # admission ticket, which is a Thai-only document). Keep the two columns saying the same thing.
 RULES = [
-    (_l("Sit the test with your own account only."),
-     "เข้าสอบด้วยบัญชีของตนเองเท่านั้น ห้ามให้ผู้อื่นเข้าสอบแทน"),
-    (_l("Check in before the start with the last four digits of your national ID and your "
-        "birth date."),
-     "รายงานตัวก่อนเวลาสอบด้วยเลขประจำตัวประชาชน 4 หลักท้ายและวันเดือนปีเกิด"),
-    (_l("Do not open other windows or tabs during the test: leaving the test page is recorded "
-        "and reported to the proctor."),
-     "ห้ามเปิดหน้าต่างหรือแท็บอื่นระหว่างสอบ ระบบจะบันทึกการออกจากหน้าสอบและแจ้งกรรมการคุมสอบ"),
-    (_l("Do not use notes, books, other devices or help from anyone."),
-     "ห้ามใช้เอกสาร ตำรา อุปกรณ์อื่น หรือขอความช่วยเหลือจากผู้อื่น"),
-    (_l("Open the test on one device only: opening it elsewhere stops this page."),
-     "เปิดหน้าสอบได้เพียงอุปกรณ์เดียว หากเปิดที่อื่น หน้าเดิมจะหยุดบันทึกคำตอบ"),
-    (_l("The server's clock counts: when the time is up the test is submitted automatically."),
-     "ระบบใช้เวลาของเซิร์ฟเวอร์ เมื่อหมดเวลา ระบบจะส่งคำตอบให้อัตโนมัติ"),
-    (_l("Follow the proctor's announcements; copying or sharing the questions is forbidden."),
-     "ปฏิบัติตามประกาศของกรรมการคุมสอบ ห้ามคัดลอกหรือเผยแพร่ข้อสอบ"),
+    (_l("Sit the test with your own account only."), "เข้าสอบด้วยบัญชีของตนเองเท่านั้น ห้ามให้ผู้อื่นเข้าสอบแทน"),
+    (
+        _l("Check in before the start with the last four digits of your national ID and your birth date."),
+        "รายงานตัวก่อนเวลาสอบด้วยเลขประจำตัวประชาชน 4 หลักท้ายและวันเดือนปีเกิด",
+    ),
+    (
+        _l(
+            "Do not open other windows or tabs during the test: leaving the test page is recorded "
+            "and reported to the proctor."
+        ),
+        "ห้ามเปิดหน้าต่างหรือแท็บอื่นระหว่างสอบ ระบบจะบันทึกการออกจากหน้าสอบและแจ้งกรรมการคุมสอบ",
+    ),
+    (
+        _l("Do not use notes, books, other devices or help from anyone."),
+        "ห้ามใช้เอกสาร ตำรา อุปกรณ์อื่น หรือขอความช่วยเหลือจากผู้อื่น",
+    ),
+    (
+        _l("Open the test on one device only: opening it elsewhere stops this page."),
+        "เปิดหน้าสอบได้เพียงอุปกรณ์เดียว หากเปิดที่อื่น หน้าเดิมจะหยุดบันทึกคำตอบ",
+    ),
+    (
+        _l("The server's clock counts: when the time is up the test is submitted automatically."),
+        "ระบบใช้เวลาของเซิร์ฟเวอร์ เมื่อหมดเวลา ระบบจะส่งคำตอบให้อัตโนมัติ",
+    ),
+    (
+        _l("Follow the proctor's announcements; copying or sharing the questions is forbidden."),
+        "ปฏิบัติตามประกาศของกรรมการคุมสอบ ห้ามคัดลอกหรือเผยแพร่ข้อสอบ",
+    ),
 ]
 
 
@@ -52,13 +65,22 @@ def rules_th() -> list[str]:
 
 # ---- the candidate's seats ------------------------------------------------------------------
 
+
 def seats_of(user) -> list[Seat]:
     """Every seat of the candidate, soonest sitting first."""
-    return list(db.session.scalars(
-        select(Seat).join(Sitting).where(Seat.candidate_id == user.id)
-        .options(selectinload(Seat.sitting).selectinload(Sitting.exam),
-                 selectinload(Seat.attempt), selectinload(Seat.application))
-        .order_by(Sitting.starts_at, Seat.id)))
+    return list(
+        db.session.scalars(
+            select(Seat)
+            .join(Sitting)
+            .where(Seat.candidate_id == user.id)
+            .options(
+                selectinload(Seat.sitting).selectinload(Sitting.exam),
+                selectinload(Seat.attempt),
+                selectinload(Seat.application),
+            )
+            .order_by(Sitting.starts_at, Seat.id)
+        )
+    )
 
 
 def seat_of(user, sitting_id: int) -> Seat:
@@ -66,8 +88,7 @@ def seat_of(user, sitting_id: int) -> Seat:
     sitting = db.session.get(Sitting, sitting_id)
     if sitting is None:
         raise NotFound(_("There is no such sitting."))
-    seat = db.session.scalar(select(Seat).where(Seat.sitting_id == sitting_id,
-                                                Seat.candidate_id == user.id))
+    seat = db.session.scalar(select(Seat).where(Seat.sitting_id == sitting_id, Seat.candidate_id == user.id))
     if seat is None:
         raise Forbidden(_("You have no seat in this sitting."))
     return seat
@@ -75,7 +96,13 @@ def seat_of(user, sitting_id: int) -> Seat:
 
 # Where a seat stands, for the candidate: one of these codes.
 NOT_OPEN, CHECK_IN, CLOSED, CHECKED_IN, IN_PROGRESS, SUBMITTED = (
-    "not_open", "check_in", "closed", "checked_in", "in_progress", "submitted")
+    "not_open",
+    "check_in",
+    "closed",
+    "checked_in",
+    "in_progress",
+    "submitted",
+)
 
 
 def checkin_closed(sitting: Sitting, at: datetime) -> bool:
@@ -120,12 +147,14 @@ def sitting_rows(user, at: datetime | None = None) -> list[SittingRow]:
     rows = []
     for seat in seats_of(user):
         attempt = seat.attempt
-        rows.append(SittingRow(seat, seat_status(seat, at),
-                               attempt is not None and services.results_visible(attempt)))
+        rows.append(
+            SittingRow(seat, seat_status(seat, at), attempt is not None and services.results_visible(attempt))
+        )
     return rows
 
 
 # ---- the result ---------------------------------------------------------------------------
+
 
 def points(value) -> str:
     """A score as people write it: 12, 12.5 (not 12.00)."""
@@ -144,14 +173,21 @@ def result_sections(attempt: Attempt, locale: str) -> list[dict]:
     for section in exam.sections:
         got = scores.get(section["code"], {})
         title = section.get("title", {})
-        rows.append({"code": section["code"],
-                     "title": title.get(locale) or title.get("th") or section["code"],
-                     "score": points(got.get("score", 0)), "max": points(got.get("max", 0)),
-                     "correct": got.get("correct", 0), "items": got.get("items", 0)})
+        rows.append(
+            {
+                "code": section["code"],
+                "title": title.get(locale) or title.get("th") or section["code"],
+                "score": points(got.get("score", 0)),
+                "max": points(got.get("max", 0)),
+                "correct": got.get("correct", 0),
+                "items": got.get("items", 0),
+            }
+        )
     return rows
 
 
 # ---- the admission ticket -------------------------------------------------------------------
+
 
 def accommodations_th(seat: Seat) -> list[str]:
     items = []

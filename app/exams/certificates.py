@@ -3,6 +3,7 @@
 A certificate counts for later rounds while it is valid (not expired, not revoked), so a round's
 Part A can be treated as satisfied with `valid_part_a_certificate`.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -15,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common import national_id as nid
+from ..common.access import is_hr_of, need_hr_of, need_hr_of_sitting
 from ..common.clock import BANGKOK, now
 from ..common.dates import add_years
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..documents.certificate import PartACertificate, render_part_a_certificate
 from ..extensions import db
-from ..common.access import is_hr_of, need_hr_of, need_hr_of_sitting
 from .models import Attempt, Certificate, Seat, Sitting
 
 # No 0/O, 1/I: a code read aloud or typed from paper must not be ambiguous.
@@ -35,7 +36,7 @@ VALID, EXPIRED, REVOKED, UNKNOWN = "valid", "expired", "revoked", "unknown"
 
 def new_code() -> str:
     raw = "".join(secrets.choice(ALPHABET) for _i in range(CODE_LENGTH))
-    return "-".join(raw[i:i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
 
 
 def normalize_code(code: str | None) -> str:
@@ -43,15 +44,14 @@ def normalize_code(code: str | None) -> str:
     raw = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     if len(raw) != CODE_LENGTH or any(ch not in ALPHABET for ch in raw):
         return ""
-    return "-".join(raw[i:i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
 
 
 def certificate_of(attempt: Attempt) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
 
 
-def issue_certificate(attempt: Attempt, valid_years: int = DEFAULT_VALID_YEARS,
-                      actor=None) -> Certificate:
+def issue_certificate(attempt: Attempt, valid_years: int = DEFAULT_VALID_YEARS, actor=None) -> Certificate:
     """The certificate of a submitted, passed Part A attempt; the same one if issued before."""
     exam = attempt.seat.sitting.exam
     if attempt.status != "submitted" or not attempt.passed:
@@ -65,9 +65,13 @@ def issue_certificate(attempt: Attempt, valid_years: int = DEFAULT_VALID_YEARS,
         return existing
     for _try in range(5):
         issued = now()
-        cert = Certificate(code=new_code(), attempt_id=attempt.id,
-                           candidate_id=attempt.seat.candidate_id, issued_at=issued,
-                           valid_until=add_years(issued, valid_years))
+        cert = Certificate(
+            code=new_code(),
+            attempt_id=attempt.id,
+            candidate_id=attempt.seat.candidate_id,
+            issued_at=issued,
+            valid_until=add_years(issued, valid_years),
+        )
         db.session.add(cert)
         try:
             db.session.flush()
@@ -77,10 +81,20 @@ def issue_certificate(attempt: Attempt, valid_years: int = DEFAULT_VALID_YEARS,
             if existing is not None:
                 return existing
             continue
-        record("certificate.issue", cert, actor=actor, after={
-            "code": cert.code, "attempt": attempt.id, "candidate": cert.candidate_id,
-            "exam": exam.code, "score": attempt.score, "max": attempt.max_score,
-            "valid_until": cert.valid_until})
+        record(
+            "certificate.issue",
+            cert,
+            actor=actor,
+            after={
+                "code": cert.code,
+                "attempt": attempt.id,
+                "candidate": cert.candidate_id,
+                "exam": exam.code,
+                "score": attempt.score,
+                "max": attempt.max_score,
+                "valid_until": cert.valid_until,
+            },
+        )
         db.session.commit()
         return cert
     raise NotAllowed(_("The certificate could not be issued just now; try again."))
@@ -93,8 +107,12 @@ def issue_if_passed(attempt: Attempt) -> Certificate | None:
     with `issue_for_sitting` when the results are published.
     """
     sitting = attempt.seat.sitting
-    if attempt.status != "submitted" or not attempt.passed or not sitting.exam.is_part_a \
-            or (sitting.exam.results_policy != "immediate" and sitting.results_published_at is None):
+    if (
+        attempt.status != "submitted"
+        or not attempt.passed
+        or not sitting.exam.is_part_a
+        or (sitting.exam.results_policy != "immediate" and sitting.results_published_at is None)
+    ):
         return None
     return issue_certificate(attempt)
 
@@ -104,16 +122,23 @@ def issue_for_sitting(sitting: Sitting, actor) -> list[Certificate]:
     need_hr_of_sitting(actor, sitting)
     if not sitting.exam.is_part_a:
         raise NotAllowed(_("Certificates are issued for Part A exams only."))
-    attempts = db.session.scalars(select(Attempt).join(Seat).where(
-        Seat.sitting_id == sitting.id, Attempt.status == "submitted",
-        Attempt.passed.is_(True)).order_by(Attempt.id))
+    attempts = db.session.scalars(
+        select(Attempt)
+        .join(Seat)
+        .where(Seat.sitting_id == sitting.id, Attempt.status == "submitted", Attempt.passed.is_(True))
+        .order_by(Attempt.id)
+    )
     return [issue_certificate(a, actor=actor) for a in list(attempts)]
 
 
 def certificates_of_sitting(sitting: Sitting) -> dict[int, Certificate]:
     """Certificates by attempt id."""
-    return {c.attempt_id: c for c in db.session.scalars(
-        select(Certificate).join(Attempt).join(Seat).where(Seat.sitting_id == sitting.id))}
+    return {
+        c.attempt_id: c
+        for c in db.session.scalars(
+            select(Certificate).join(Attempt).join(Seat).where(Seat.sitting_id == sitting.id)
+        )
+    }
 
 
 @dataclass
@@ -128,6 +153,7 @@ class Verification:
     @property
     def sat_on(self) -> datetime | None:
         return sat_on(self.certificate) if self.certificate else None
+
 
 STATUS_LABELS = {
     VALID: lambda: _("Valid"),
@@ -151,8 +177,9 @@ def status_of(cert: Certificate, on: datetime | None = None) -> str:
 
 def verify(code: str | None, on: datetime | None = None) -> Verification:
     normalized = normalize_code(code)
-    cert = db.session.scalar(select(Certificate).where(Certificate.code == normalized)) \
-        if normalized else None
+    cert = (
+        db.session.scalar(select(Certificate).where(Certificate.code == normalized)) if normalized else None
+    )
     if cert is None:
         return Verification(UNKNOWN)
     return Verification(status_of(cert, on), cert)
@@ -174,8 +201,7 @@ def revoke(cert: Certificate, actor, reason: str) -> Certificate:
     if cert.revoked_at is not None:
         raise NotAllowed(_("This certificate has already been revoked."))
     cert.revoked_at, cert.revoked_reason = now(), reason.strip()
-    record("certificate.revoke", cert, actor=actor, after={
-        "code": cert.code, "reason": cert.revoked_reason})
+    record("certificate.revoke", cert, actor=actor, after={"code": cert.code, "reason": cert.revoked_reason})
     db.session.commit()
     return cert
 
@@ -184,11 +210,16 @@ def valid_part_a_certificate(user, on: datetime | None = None) -> Certificate | 
     """The newest certificate of `user` valid on `on`: Part A counts as passed for a round."""
     on = on or now()
     return db.session.scalar(
-        select(Certificate).where(
-            Certificate.candidate_id == user.id, Certificate.revoked_at.is_(None),
+        select(Certificate)
+        .where(
+            Certificate.candidate_id == user.id,
+            Certificate.revoked_at.is_(None),
             Certificate.issued_at <= on,
-            or_(Certificate.valid_until.is_(None), Certificate.valid_until > on))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1))
+            or_(Certificate.valid_until.is_(None), Certificate.valid_until > on),
+        )
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    )
 
 
 def can_download(user, cert: Certificate) -> bool:
@@ -211,15 +242,18 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     attempt = cert.attempt
     exam = attempt.seat.sitting.exam
     holder = cert.candidate
-    return render_part_a_certificate(PartACertificate(
-        candidate_name_th=holder.full_name_th,
-        national_id_masked=nid.masked(holder.national_id),
-        exam_title=exam.title_th,
-        sat_on=sat_on(cert),
-        score=attempt.score,
-        total=attempt.max_score,
-        issued_on=cert.issued_at.astimezone(BANGKOK).date(),
-        verification_code=cert.code,
-        verify_url=verify_url,
-        pass_percent=exam.pass_percent,
-        valid_until=cert.valid_until.astimezone(BANGKOK).date() if cert.valid_until else None))
+    return render_part_a_certificate(
+        PartACertificate(
+            candidate_name_th=holder.full_name_th,
+            national_id_masked=nid.masked(holder.national_id),
+            exam_title=exam.title_th,
+            sat_on=sat_on(cert),
+            score=attempt.score,
+            total=attempt.max_score,
+            issued_on=cert.issued_at.astimezone(BANGKOK).date(),
+            verification_code=cert.code,
+            verify_url=verify_url,
+            pass_percent=exam.pass_percent,
+            valid_until=cert.valid_until.astimezone(BANGKOK).date() if cert.valid_until else None,
+        )
+    )

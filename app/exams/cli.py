@@ -1,5 +1,6 @@
 """`flask bank validate PATH`, `flask bank import PATH` and `flask bank schema`: check and load
 exam bank files, publish the format's JSON Schema."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,27 +9,36 @@ import click
 from flask.cli import AppGroup
 
 from ..common.errors import DomainError
-from .bank_format import BANDS, json_schemas
 from .bank_files import LoadedBank
+from .bank_format import BANDS, json_schemas
 from .bank_import import import_bank
 from .importers import FORMATS, Defaults, detect_format, load_source
 
-bank_cli = AppGroup("bank", help="Exam bank tools: validate and import item and blueprint files, "
-                                 "publish their JSON Schema.")
+bank_cli = AppGroup(
+    "bank", help="Exam bank tools: validate and import item and blueprint files, publish their JSON Schema."
+)
 
 
 def _source_options(command):
     options = [
         click.argument("path", type=click.Path(exists=True)),
-        click.option("--format", "fmt", type=click.Choice(FORMATS),
-                     help="Format of PATH (default: from its name: folders and .yaml are yaml, "
-                          ".xml/.zip qti, .gift/.txt gift)."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            help="Format of PATH (default: from its name: folders and .yaml are yaml, "
+            ".xml/.zip qti, .gift/.txt gift).",
+        ),
         click.option("--bank", "bank_code", help="QTI/GIFT: the bank the items go into."),
         click.option("--section", help="QTI/GIFT: the section of the items."),
-        click.option("--difficulty", type=click.Choice(BANDS),
-                     help="QTI/GIFT: the difficulty band of the items (default: medium)."),
-        click.option("--topic", help="QTI/GIFT: the topic (default: general; GIFT $CATEGORY: "
-                                     "lines set it too)."),
+        click.option(
+            "--difficulty",
+            type=click.Choice(BANDS),
+            help="QTI/GIFT: the difficulty band of the items (default: medium).",
+        ),
+        click.option(
+            "--topic", help="QTI/GIFT: the topic (default: general; GIFT $CATEGORY: lines set it too)."
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -37,13 +47,13 @@ def _source_options(command):
 
 def _load(path, fmt, bank_code, section, difficulty, topic) -> LoadedBank:
     fmt = fmt or detect_format(path)
-    given = {"--bank": bank_code, "--section": section, "--difficulty": difficulty,
-             "--topic": topic}
+    given = {"--bank": bank_code, "--section": section, "--difficulty": difficulty, "--topic": topic}
     if fmt == "yaml":
         extra = [name for name, value in given.items() if value]
         if extra:
-            raise click.UsageError(f"{', '.join(extra)} apply to QTI and GIFT only; a YAML file "
-                                   "says its own bank and section")
+            raise click.UsageError(
+                f"{', '.join(extra)} apply to QTI and GIFT only; a YAML file says its own bank and section"
+            )
         return load_source(path, "yaml")
     if not bank_code or not section:
         raise click.UsageError(f"a {fmt.upper()} import needs --bank and --section")
@@ -82,9 +92,11 @@ def validate_command(path, fmt, bank_code, section, difficulty, topic):
     _fail_on_errors(loaded, "the bank is not valid")
     files = len(loaded.files)
     items = len(loaded.items)
-    click.echo(f"OK: {items} item{'s' if items != 1 else ''} in {files} "
-               f"file{'s' if files != 1 else ''}, "
-               f"{len(loaded.blueprints)} blueprint{'s' if len(loaded.blueprints) != 1 else ''}")
+    click.echo(
+        f"OK: {items} item{'s' if items != 1 else ''} in {files} "
+        f"file{'s' if files != 1 else ''}, "
+        f"{len(loaded.blueprints)} blueprint{'s' if len(loaded.blueprints) != 1 else ''}"
+    )
 
 
 @bank_cli.command("import")
@@ -103,18 +115,20 @@ def import_command(path, fmt, bank_code, section, difficulty, topic):
         click.echo(f"error: {err.message}")
         raise SystemExit(1) from None
     click.echo(f"Imported {path} into bank {', '.join(loaded.banks)}:")
-    click.echo(f"  items: {len(report.created)} created, {len(report.new_versions)} new "
-               f"versions, {len(report.unchanged)} unchanged, {len(report.reclassified)} "
-               "reclassified")
+    click.echo(
+        f"  items: {len(report.created)} created, {len(report.new_versions)} new "
+        f"versions, {len(report.unchanged)} unchanged, {len(report.reclassified)} "
+        "reclassified"
+    )
     if report.new_versions:
-        click.echo("  new versions: " + ", ".join(f"{code} v{n}"
-                                                  for code, n in report.new_versions))
+        click.echo("  new versions: " + ", ".join(f"{code} v{n}" for code, n in report.new_versions))
     if report.reclassified:
-        click.echo("  reclassified (section, topic or difficulty): "
-                   + ", ".join(report.reclassified))
-    click.echo(f"  blueprints: {len(report.blueprints_created)} created, "
-               f"{len(report.blueprints_updated)} updated, "
-               f"{len(report.blueprints_unchanged)} unchanged")
+        click.echo("  reclassified (section, topic or difficulty): " + ", ".join(report.reclassified))
+    click.echo(
+        f"  blueprints: {len(report.blueprints_created)} created, "
+        f"{len(report.blueprints_updated)} updated, "
+        f"{len(report.blueprints_unchanged)} unchanged"
+    )
 
 
 SCHEMA_DIR = "exam_bank/schema"
@@ -122,8 +136,9 @@ SCHEMA_DIR = "exam_bank/schema"
 
 @bank_cli.command("schema")
 @click.argument("out_dir", default=SCHEMA_DIR, type=click.Path(file_okay=False))
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 if the files in OUT_DIR differ from the format.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if the files in OUT_DIR differ from the format."
+)
 def schema_command(out_dir, check):
     """Write the JSON Schema of item and blueprint files (from app/exams/bank_format.py) to
     OUT_DIR (default exam_bank/schema), for editors and other tools."""

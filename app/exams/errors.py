@@ -1,4 +1,5 @@
 """Domain errors of the online test, each with a code the client can act on."""
+
 from ..common.errors import DomainError, NotAllowed
 
 

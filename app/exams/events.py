@@ -3,8 +3,8 @@
 Thin: each handler parses the payload, calls a service, and acknowledges with the result or
 with `{ok: false, error, message}`. The protocol is documented in docs/realtime.md.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -15,8 +15,16 @@ from sqlalchemy import update
 from ..common.clock import now
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.i18n import current_locale
-from ..common.sockets import (MAX_ID, MAX_SEQ, acked, bool_field, int_field, number_field,
-                              text_field, unknown_event)
+from ..common.sockets import (
+    MAX_ID,
+    MAX_SEQ,
+    acked,
+    bool_field,
+    int_field,
+    number_field,
+    text_field,
+    unknown_event,
+)
 from ..extensions import db, socketio
 from . import services, timing
 from .models import Attempt, Seat, Sitting
@@ -56,7 +64,8 @@ def _progress() -> ProgressBatcher:
     batcher = app.extensions.get("exam_progress")
     if batcher is None:
         batcher = app.extensions["exam_progress"] = ProgressBatcher(
-            app, _send_progress, app.config["PROCTOR_PROGRESS_SECONDS"])
+            app, _send_progress, app.config["PROCTOR_PROGRESS_SECONDS"]
+        )
     return batcher
 
 
@@ -90,9 +99,11 @@ def exam_disconnect(*_args):
     live = _joined.pop(sid, None)
     if live is None:
         return
-    left = db.session.execute(update(Attempt).where(
-        Attempt.id == live.attempt_id, Attempt.live_sid == sid).values(
-        live_sid=None, last_seen_at=now())).rowcount
+    left = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == live.attempt_id, Attempt.live_sid == sid)
+        .values(live_sid=None, last_seen_at=now())
+    ).rowcount
     db.session.commit()
     if left:
         notify_proctors(db.session.get(Seat, live.seat_id))
@@ -135,14 +146,21 @@ def exam_join(data):
 def exam_sync(data):
     client_time = number_field(data, "client_time")
     t = now()
-    result = {"ok": True, "client_time": client_time, "server_time": t.isoformat(),
-              "server_ms": int(t.timestamp() * 1000)}
+    result = {
+        "ok": True,
+        "client_time": client_time,
+        "server_time": t.isoformat(),
+        "server_ms": int(t.timestamp() * 1000),
+    }
     live = _joined.get(request.sid)
     if live is not None:
         status = services.started_status(live, None, t)
-        result.update(remaining_seconds=status.remaining_seconds(t),
-                      deadline=status.deadline.isoformat() if status.deadline else None,
-                      status=status.status, sitting_status=status.sitting_status)
+        result.update(
+            remaining_seconds=status.remaining_seconds(t),
+            deadline=status.deadline.isoformat() if status.deadline else None,
+            status=status.status,
+            sitting_status=status.sitting_status,
+        )
         if status.status == "not_started":  # (the waiting room: may the start button work?)
             result["can_start"] = services.can_start(db.session.get(Sitting, live.sitting_id), t)
         db.session.rollback()  # (a read: end its transaction)
@@ -162,8 +180,7 @@ def exam_question(data):
 def exam_answer(data):
     index, seq = int_field(data, "index", 0, MAX_INDEX), int_field(data, "seq", 1, MAX_SEQ)
     if "choice" not in data:
-        raise ValidationFailed(_("Say which choice: a choice id, or null to clear the answer."),
-                               "choice")
+        raise ValidationFailed(_("Say which choice: a choice id, or null to clear the answer."), "choice")
     choice = data["choice"]
     if choice is not None and not isinstance(choice, str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
@@ -188,8 +205,7 @@ def exam_start(_data):
     attempt = services.start_attempt(live, request.sid)
     state = services.page_state(attempt)
     # Another device of the same candidate (superseded soon anyway) and the proctors hear it.
-    socketio.emit("started", state, to=attempt_room(live.attempt_id), namespace=EXAM,
-                  skip_sid=request.sid)
+    socketio.emit("started", state, to=attempt_room(live.attempt_id), namespace=EXAM, skip_sid=request.sid)
     notify_proctors(attempt.seat)
     return {"ok": True, "state": state}
 
@@ -214,6 +230,7 @@ def exam_submit(_data):
 
 # ---- /proctor -------------------------------------------------------------------------------
 
+
 @socketio.on("connect", namespace=PROCTOR)
 def proctor_connect(auth=None):
     if not current_user.is_authenticated:  # (the same code as on /exam and /panel)
@@ -237,8 +254,7 @@ def _sitting(data: dict) -> Sitting:
 
 
 def _tell_proctors_status(sitting: Sitting) -> None:
-    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id),
-                  namespace=PROCTOR)
+    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id), namespace=PROCTOR)
 
 
 def broadcast_time(attempt: Attempt, reason: str, seconds: int | None = None) -> None:
@@ -246,10 +262,18 @@ def broadcast_time(attempt: Attempt, reason: str, seconds: int | None = None) ->
     at = now()
     sitting = attempt.seat.sitting
     stops = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
-    socketio.emit("time", {"remaining_seconds": timing.remaining_seconds(attempt, stops),
-                           "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
-                           "server_time": at.isoformat(), "reason": reason, "seconds": seconds},
-                  to=attempt_room(attempt.id), namespace=EXAM)
+    socketio.emit(
+        "time",
+        {
+            "remaining_seconds": timing.remaining_seconds(attempt, stops),
+            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+            "server_time": at.isoformat(),
+            "reason": reason,
+            "seconds": seconds,
+        },
+        to=attempt_room(attempt.id),
+        namespace=EXAM,
+    )
 
 
 @socketio.on("watch", namespace=PROCTOR)
@@ -257,11 +281,16 @@ def broadcast_time(attempt: Attempt, reason: str, seconds: int | None = None) ->
 def proctor_watch(data):
     sitting = _sitting(data)
     join_room(proctor_room(sitting.id))
-    return {"ok": True, "sitting": {"id": sitting.id, "status": sitting.status,
-                                    "timing_mode": sitting.timing_mode,
-                                    "started_at": sitting.started_at.isoformat()
-                                    if sitting.started_at else None},
-            "candidates": candidate_rows(sitting)}
+    return {
+        "ok": True,
+        "sitting": {
+            "id": sitting.id,
+            "status": sitting.status,
+            "timing_mode": sitting.timing_mode,
+            "started_at": sitting.started_at.isoformat() if sitting.started_at else None,
+        },
+        "candidates": candidate_rows(sitting),
+    }
 
 
 @socketio.on("start", namespace=PROCTOR)
@@ -272,8 +301,12 @@ def proctor_start(data):
     for seat in sitting.seats:
         if seat.attempt is not None:
             services.begin_if_due(seat.attempt)
-            socketio.emit("started", services.attempt_state(seat.attempt),
-                          to=attempt_room(seat.attempt.id), namespace=EXAM)
+            socketio.emit(
+                "started",
+                services.attempt_state(seat.attempt),
+                to=attempt_room(seat.attempt.id),
+                namespace=EXAM,
+            )
     _tell_proctors_status(sitting)
     return {"ok": True}
 
@@ -283,18 +316,23 @@ def proctor_start(data):
 def proctor_announce(data):
     sitting = _sitting(data)
     item = services.announce(sitting, current_user, text_field(data, "message"))
-    socketio.emit("announcement", {"message": item.message, "at": item.at.isoformat()},
-                  to=sitting_room(sitting.id), namespace=EXAM)
+    socketio.emit(
+        "announcement",
+        {"message": item.message, "at": item.at.isoformat()},
+        to=sitting_room(sitting.id),
+        namespace=EXAM,
+    )
     return {"ok": True}
 
 
 def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
-    if seat_ids != "all" and not (isinstance(seat_ids, list) and seat_ids and all(
-            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID
-            for i in seat_ids)):
-        raise ValidationFailed(_("seat_ids must be \"all\" or a list of seat ids."), "seat_ids")
-    seats = sitting.seats if seat_ids == "all" else [
-        s for s in sitting.seats if s.id in set(seat_ids or [])]
+    if seat_ids != "all" and not (
+        isinstance(seat_ids, list)
+        and seat_ids
+        and all(isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in seat_ids)
+    ):
+        raise ValidationFailed(_('seat_ids must be "all" or a list of seat ids.'), "seat_ids")
+    seats = sitting.seats if seat_ids == "all" else [s for s in sitting.seats if s.id in set(seat_ids or [])]
     if seat_ids != "all" and len(seats) != len(set(seat_ids or [])):
         raise ValidationFailed(_("Unknown seat in this sitting."), "seat_ids")
     return [s.attempt for s in seats if s.attempt is not None]
@@ -306,8 +344,7 @@ def proctor_extend(data):
     sitting = _sitting(data)
     seconds = int_field(data, "seconds", -3600, 4 * 3600)
     reason = text_field(data, "reason")
-    changed = services.extend_time(current_user, _attempts_of(sitting, data.get("seat_ids")),
-                                   seconds, reason)
+    changed = services.extend_time(current_user, _attempts_of(sitting, data.get("seat_ids")), seconds, reason)
     for attempt in changed:
         broadcast_time(attempt, "extension", seconds)
         notify_proctors(attempt.seat)
@@ -332,10 +369,15 @@ def proctor_resume(data):
     services.resume_sitting(sitting, current_user, text_field(data, "reason"))
     for seat in sitting.seats:
         if seat.attempt is not None and seat.attempt.status == "in_progress":
-            socketio.emit("resumed", {
-                "remaining_seconds": timing.remaining_seconds(seat.attempt, now()),
-                "deadline": seat.attempt.deadline.isoformat()},
-                to=attempt_room(seat.attempt.id), namespace=EXAM)
+            socketio.emit(
+                "resumed",
+                {
+                    "remaining_seconds": timing.remaining_seconds(seat.attempt, now()),
+                    "deadline": seat.attempt.deadline.isoformat(),
+                },
+                to=attempt_room(seat.attempt.id),
+                namespace=EXAM,
+            )
     _tell_proctors_status(sitting)
     return {"ok": True}
 
@@ -350,8 +392,12 @@ def proctor_force_submit(data):
         raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
     attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
     # Its own event, with the reason: not `time_up`, which says the time ran out.
-    socketio.emit("force_submitted", {"reason": reason, "state": services.page_state(attempt)},
-                  to=attempt_room(attempt.id), namespace=EXAM)
+    socketio.emit(
+        "force_submitted",
+        {"reason": reason, "state": services.page_state(attempt)},
+        to=attempt_room(attempt.id),
+        namespace=EXAM,
+    )
     notify_proctors(attempt.seat)
     return {"ok": True}
 

@@ -1,4 +1,5 @@
 """Forms of the candidate pages of the online test."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -20,18 +21,21 @@ def _number(value: str | None) -> float | None:
 class CheckInForm(FlaskForm):
     national_id_last4 = StringField(
         _l("Last four digits of your national ID"),
-        validators=[InputRequired(message=_l("Enter the last four digits of your national ID.")),
-                    Regexp(r"^\d{4}$", message=_l("Enter exactly four digits."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4,
-                   "pattern": r"\d{4}"})
+        validators=[
+            InputRequired(message=_l("Enter the last four digits of your national ID.")),
+            Regexp(r"^\d{4}$", message=_l("Enter exactly four digits.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4, "pattern": r"\d{4}"},
+    )
     birth_date = DateField(
         _l("Birth date"),
         validators=[InputRequired(message=_l("Enter your birth date."))],
-        description=_l("As in your profile (day, month and year of the Christian Era in the "
-                       "date picker)."))
+        description=_l("As in your profile (day, month and year of the Christian Era in the date picker)."),
+    )
     accept_rules = BooleanField(
         _l("I have read the exam rules above and I accept them."),
-        validators=[DataRequired(message=_l("You must accept the exam rules to check in."))])
+        validators=[DataRequired(message=_l("You must accept the exam rules to check in."))],
+    )
     # Filled in by the system check in the browser (static/js/exam.js).
     websocket_ok = HiddenField(default="")
     rtt_ms = HiddenField(default="")
@@ -39,6 +43,8 @@ class CheckInForm(FlaskForm):
     submit = SubmitField(_l("Check in"))
 
     def system_check(self) -> SystemCheck:
-        return SystemCheck(websocket_ok=self.websocket_ok.data == "1",
-                           rtt_ms=_number(self.rtt_ms.data),
-                           clock_offset_ms=_number(self.clock_offset_ms.data))
+        return SystemCheck(
+            websocket_ok=self.websocket_ok.data == "1",
+            rtt_ms=_number(self.rtt_ms.data),
+            clock_offset_ms=_number(self.clock_offset_ms.data),
+        )

@@ -1,4 +1,5 @@
 """Forms of HR's exam pages: scheduling a sitting, seating candidates, verifying a certificate."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -19,42 +20,50 @@ def _strip(value):
 
 class SittingForm(FlaskForm):
     exam_id = SelectField(_l("Exam"), coerce=int, validators=[InputRequired()])
-    round_id = SelectField(_l("Recruitment round"), coerce=int, default=NO_ROUND,
-                           description=_l("Leave empty for a Part A sitting open to any "
-                                          "candidate you seat yourself."))
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=300)])
-    timing_mode = SelectField(_l("Timing"), default=timing.SYNCHRONIZED, validators=[
-        DataRequired()])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_LOCAL,
-                                   description=_l("Bangkok time."), validators=[InputRequired()])
+    round_id = SelectField(
+        _l("Recruitment round"),
+        coerce=int,
+        default=NO_ROUND,
+        description=_l("Leave empty for a Part A sitting open to any candidate you seat yourself."),
+    )
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    timing_mode = SelectField(_l("Timing"), default=timing.SYNCHRONIZED, validators=[DataRequired()])
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
+    )
     window_ends_at = DateTimeLocalField(
-        _l("Window ends"), format=DATETIME_LOCAL, validators=[Optional()],
-        description=_l("Window timing only: the last moment a candidate may begin (Bangkok "
-                       "time)."))
+        _l("Window ends"),
+        format=DATETIME_LOCAL,
+        validators=[Optional()],
+        description=_l("Window timing only: the last moment a candidate may begin (Bangkok time)."),
+    )
     late_entry_minutes = IntegerField(
-        _l("Late entry (minutes)"), default=30,
-        description=_l("Synchronized timing: how long after the start a candidate may still "
-                       "begin, without extra time."),
-        validators=[InputRequired(), NumberRange(min=0, max=240,
-                                                 message=_l("From 0 to 240 minutes."))],
-        render_kw={"inputmode": "numeric", "min": "0", "max": "240"})
+        _l("Late entry (minutes)"),
+        default=30,
+        description=_l(
+            "Synchronized timing: how long after the start a candidate may still begin, without extra time."
+        ),
+        validators=[InputRequired(), NumberRange(min=0, max=240, message=_l("From 0 to 240 minutes."))],
+        render_kw={"inputmode": "numeric", "min": "0", "max": "240"},
+    )
     checkin_opens_minutes = IntegerField(
-        _l("Check-in opens (minutes before the start)"), default=60,
-        validators=[InputRequired(), NumberRange(min=0, max=1440,
-                                                 message=_l("From 0 to 1,440 minutes."))],
-        render_kw={"inputmode": "numeric", "min": "0", "max": "1440"})
+        _l("Check-in opens (minutes before the start)"),
+        default=60,
+        validators=[InputRequired(), NumberRange(min=0, max=1440, message=_l("From 0 to 1,440 minutes."))],
+        render_kw={"inputmode": "numeric", "min": "0", "max": "1440"},
+    )
 
     def __init__(self, exams=(), rounds=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.exam_id.choices = [(e.id, f"{e.code} · {e.title(locale)}") for e in exams]
         self.round_id.choices = [(NO_ROUND, _l("— no round (Part A only) —"))] + [
-            (r.id, f"{r.code} · {r.title(locale)}") for r in rounds]
+            (r.id, f"{r.code} · {r.title(locale)}") for r in rounds
+        ]
         self.timing_mode.choices = [
             (timing.SYNCHRONIZED, _l("Synchronized: everyone starts when the proctor starts")),
-            (timing.WINDOW, _l("Window: each candidate starts within a time window"))]
+            (timing.WINDOW, _l("Window: each candidate starts within a time window")),
+        ]
 
     def values(self) -> dict:
         """Keyword arguments of sittings.schedule_sitting (times made UTC)."""
@@ -63,28 +72,34 @@ class SittingForm(FlaskForm):
             "title_en": self.title_en.data or "",
             "timing_mode": self.timing_mode.data,
             "starts_at": to_utc(self.starts_at.data) if self.starts_at.data else None,
-            "window_ends_at": (to_utc(self.window_ends_at.data)
-                               if self.window_ends_at.data else None),
+            "window_ends_at": (to_utc(self.window_ends_at.data) if self.window_ends_at.data else None),
             "late_entry_minutes": self.late_entry_minutes.data,
             "checkin_opens_minutes": self.checkin_opens_minutes.data,
         }
 
 
 class SeatRoundForm(FlaskForm):
-    room_prefix = StringField(_l("Room name prefix"), filters=[_strip],
-                              description=_l("Rooms are named prefix + 1, 2, 3…; for example "
-                                             "\"B2-\" gives B2-1, B2-2."),
-                              validators=[Optional(), Length(max=30)])
+    room_prefix = StringField(
+        _l("Room name prefix"),
+        filters=[_strip],
+        description=_l('Rooms are named prefix + 1, 2, 3…; for example "B2-" gives B2-1, B2-2.'),
+        validators=[Optional(), Length(max=30)],
+    )
     seats_per_room = IntegerField(
-        _l("Seats per room"), default=40,
+        _l("Seats per room"),
+        default=40,
         validators=[InputRequired(), NumberRange(min=1, max=500, message=_l("From 1 to 500."))],
-        render_kw={"inputmode": "numeric", "min": "1", "max": "500"})
+        render_kw={"inputmode": "numeric", "min": "1", "max": "500"},
+    )
 
 
 class SeatCandidateForm(FlaskForm):
-    national_id = StringField(_l("Candidate's national ID"), filters=[_strip],
-                              validators=[DataRequired(), Length(max=20)],
-                              render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    national_id = StringField(
+        _l("Candidate's national ID"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
     room = StringField(_l("Room"), filters=[_strip], validators=[DataRequired(), Length(max=40)])
     seat = StringField(_l("Seat"), filters=[_strip], validators=[DataRequired(), Length(max=20)])
 
@@ -99,8 +114,10 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Verification code"), filters=[_strip],
-                       description=_l("12 letters and digits, for example ABCD-EFGH-JKLM."),
-                       validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                  "spellcheck": "false"})
+    code = StringField(
+        _l("Verification code"),
+        filters=[_strip],
+        description=_l("12 letters and digits, for example ABCD-EFGH-JKLM."),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )

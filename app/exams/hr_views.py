@@ -1,5 +1,6 @@
 """HR and proctor pages of the online test: sittings, seating, the live dashboard, results,
 and the public verification of Part A certificates."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -7,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
+from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
@@ -14,9 +16,14 @@ from ..common.i18n import current_locale
 from ..extensions import db, limiter
 from ..recruitment.models import Round
 from . import analysis, bp, certificates, proctoring, services, sittings, timing
-from ..common.access import HR_ROLES, is_hr_of
-from .hr_forms import (NO_ROUND, IssueCertificatesForm, SeatCandidateForm, SeatRoundForm,
-                       SittingForm, VerifyForm)
+from .hr_forms import (
+    NO_ROUND,
+    IssueCertificatesForm,
+    SeatCandidateForm,
+    SeatRoundForm,
+    SittingForm,
+    VerifyForm,
+)
 from .models import Exam
 
 
@@ -26,13 +33,15 @@ def _me():
 
 # ---- HR: sittings ------------------------------------------------------------------------
 
+
 @bp.route("/hr/sittings")
 @roles_required(*HR_ROLES)
 def hr_sittings():
     if current_user.agency_id is None:
         abort(403)
-    return render_template("exams/hr_sittings.html",
-                           sittings=sittings.sittings_of_agency(current_user.agency_id))
+    return render_template(
+        "exams/hr_sittings.html", sittings=sittings.sittings_of_agency(current_user.agency_id)
+    )
 
 
 @bp.route("/hr/sittings/new", methods=["GET", "POST"])
@@ -41,21 +50,21 @@ def hr_sitting_new():
     if current_user.agency_id is None:
         abort(403)
     locale = current_locale()
-    form = SittingForm(exams=sittings.exams_for_scheduling(),
-                       rounds=sittings.rounds_for_scheduling(current_user.agency_id),
-                       locale=locale)
+    form = SittingForm(
+        exams=sittings.exams_for_scheduling(),
+        rounds=sittings.rounds_for_scheduling(current_user.agency_id),
+        locale=locale,
+    )
     if request.method == "GET" and request.args.get("round_id", "").isdigit():
         form.round_id.data = int(request.args["round_id"])
     if form.validate_on_submit():
         exam = db.session.get(Exam, form.exam_id.data)
-        round_ = db.session.get(Round, form.round_id.data) \
-            if form.round_id.data != NO_ROUND else None
+        round_ = db.session.get(Round, form.round_id.data) if form.round_id.data != NO_ROUND else None
         try:
             sitting = sittings.schedule_sitting(_me(), round_, exam, **form.values())
         except DomainError as err:
             return _render_new(form, show_error(form, err))
-        flash(_("The sitting %(title)s has been scheduled.", title=sitting.title(locale)),
-              "success")
+        flash(_("The sitting %(title)s has been scheduled.", title=sitting.title(locale)), "success")
         return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
     return _render_new(form, 422 if request.method == "POST" else 200)
 
@@ -66,11 +75,14 @@ def _render_new(form, status: int):
 
 def _render_sitting(sitting, seat_form=None, one_form=None, status: int = 200):
     return render_template(
-        "exams/hr_sitting.html", sitting=sitting, seats=sittings.seats_of(sitting),
+        "exams/hr_sitting.html",
+        sitting=sitting,
+        seats=sittings.seats_of(sitting),
         seat_form=seat_form or SeatRoundForm(formdata=None),
         one_form=one_form or SeatCandidateForm(formdata=None),
         checkin_opens=timing.checkin_opens_at(sitting),
-        entry_closes=timing.entry_closes_at(sitting)), status
+        entry_closes=timing.entry_closes_at(sitting),
+    ), status
 
 
 @bp.route("/hr/sittings/<int:sitting_id>")
@@ -87,17 +99,26 @@ def hr_seat_round(sitting_id: int):
     if not form.validate_on_submit():
         return _render_sitting(sitting, seat_form=form, status=422)
     try:
-        result = sittings.seat_round_candidates(sitting, _me(), form.room_prefix.data or "",
-                                                form.seats_per_room.data)
+        result = sittings.seat_round_candidates(
+            sitting, _me(), form.room_prefix.data or "", form.seats_per_room.data
+        )
     except DomainError as err:
         return _render_sitting(sitting, seat_form=form, status=show_error(form, err))
     if result.seated:
-        flash(_("%(n)s candidates seated in %(rooms)s rooms (%(already)s were already seated).",
-                n=result.seated, rooms=len(result.rooms), already=result.already_seated),
-              "success")
+        flash(
+            _(
+                "%(n)s candidates seated in %(rooms)s rooms (%(already)s were already seated).",
+                n=result.seated,
+                rooms=len(result.rooms),
+                already=result.already_seated,
+            ),
+            "success",
+        )
     if result.exempt:
-        flash(_("%(n)s applicants hold a valid Part A certificate and need no seat.",
-                n=result.exempt), "success")
+        flash(
+            _("%(n)s applicants hold a valid Part A certificate and need no seat.", n=result.exempt),
+            "success",
+        )
     if not result.seated and not result.exempt:
         flash(_("Nobody new to seat: every approved applicant already has a seat."), "warning")
     return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
@@ -115,12 +136,20 @@ def hr_seat_candidate(sitting_id: int):
         sittings.seat_candidate(sitting, _me(), user, form.room.data, form.seat.data)
     except DomainError as err:
         return _render_sitting(sitting, one_form=form, status=show_error(form, err))
-    flash(_("%(name)s has been seated in room %(room)s, seat %(seat)s.",
-            name=user.full_name_th, room=form.room.data, seat=form.seat.data), "success")
+    flash(
+        _(
+            "%(name)s has been seated in room %(room)s, seat %(seat)s.",
+            name=user.full_name_th,
+            room=form.room.data,
+            seat=form.seat.data,
+        ),
+        "success",
+    )
     return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
 
 
 # ---- proctor dashboard -------------------------------------------------------------------
+
 
 @bp.route("/proctor/sittings/<int:sitting_id>")
 @login_required
@@ -128,15 +157,18 @@ def proctor(sitting_id: int):
     sitting = sittings.get_sitting(sitting_id)
     if not proctoring.can_proctor(current_user, sitting):
         abort(403)
-    return render_template("exams/proctor_sitting.html", sitting=sitting,
-                           rows=proctoring.candidate_rows(sitting),
-                           states={c: sittings.state_label(c) for c in sittings.LIVE_STATES},
-                           statuses={c: sittings.sitting_status_label(c)
-                                     for c in sittings.SITTING_STATUS_LABELS},
-                           is_hr=is_hr_of(current_user, sitting.agency_id))
+    return render_template(
+        "exams/proctor_sitting.html",
+        sitting=sitting,
+        rows=proctoring.candidate_rows(sitting),
+        states={c: sittings.state_label(c) for c in sittings.LIVE_STATES},
+        statuses={c: sittings.sitting_status_label(c) for c in sittings.SITTING_STATUS_LABELS},
+        is_hr=is_hr_of(current_user, sitting.agency_id),
+    )
 
 
 # ---- HR: results -------------------------------------------------------------------------
+
 
 @bp.route("/hr/sittings/<int:sitting_id>/results")
 @roles_required(*HR_ROLES)
@@ -144,10 +176,15 @@ def hr_results(sitting_id: int):
     sitting = sittings.sitting_for_hr(sitting_id, current_user)
     rows = analysis.result_rows(sitting)
     return render_template(
-        "exams/hr_results.html", sitting=sitting, rows=rows, summary=analysis.summary(rows),
-        sections=analysis.section_codes(sitting), items=analysis.item_analysis(sitting),
+        "exams/hr_results.html",
+        sitting=sitting,
+        rows=rows,
+        summary=analysis.summary(rows),
+        sections=analysis.section_codes(sitting),
+        items=analysis.item_analysis(sitting),
         certs=certificates.certificates_of_sitting(sitting),
-        issue_form=IssueCertificatesForm(formdata=None))
+        issue_form=IssueCertificatesForm(formdata=None),
+    )
 
 
 @bp.route("/hr/sittings/<int:sitting_id>/results.csv")
@@ -156,8 +193,11 @@ def hr_results_csv(sitting_id: int):
     sitting = sittings.sitting_for_hr(sitting_id, current_user)
     body = analysis.results_csv(sitting, certificates.certificates_of_sitting(sitting))
     # The byte order mark makes Excel read the file as UTF-8 (Thai names intact).
-    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="sitting-{sitting.id}-results.csv"'})
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="sitting-{sitting.id}-results.csv"'},
+    )
 
 
 @bp.route("/hr/sittings/<int:sitting_id>/publish", methods=["POST"])
@@ -173,12 +213,12 @@ def hr_publish_results(sitting_id: int):
     except DomainError as err:
         show_error(None, err)
     else:
-        flash(_("The results are published; %(n)s pass certificates are issued.", n=len(issued)),
-              "success")
+        flash(_("The results are published; %(n)s pass certificates are issued.", n=len(issued)), "success")
     return redirect(url_for("exams.hr_results", sitting_id=sitting.id))
 
 
 # ---- certificates ------------------------------------------------------------------------
+
 
 @bp.route("/verify")
 def verify_form():
@@ -192,8 +232,7 @@ def verify_form():
 @limiter.limit("60 per minute")
 def verify(code: str):
     result = certificates.verify(code)
-    return render_template("exams/verify.html", form=VerifyForm(formdata=None), result=result,
-                           code=code)
+    return render_template("exams/verify.html", form=VerifyForm(formdata=None), result=result, code=code)
 
 
 @bp.route("/exams/certificates/<code>.pdf")
@@ -205,16 +244,21 @@ def certificate_pdf(code: str):
     if cert.revoked_at is not None:
         abort(409, _("This certificate has been revoked."))
     pdf = certificates.render_pdf(cert, url_for("exams.verify", code=cert.code, _external=True))
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="part-a-certificate-{cert.code}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="part-a-certificate-{cert.code}.pdf"'},
+    )
 
 
 # ---- proctors: their agency's sittings -------------------------------------------------------
+
 
 @bp.route("/proctor/sittings")
 @roles_required(Role.PROCTOR, *HR_ROLES)
 def proctor_sittings():
     if current_user.agency_id is None:
         abort(403)
-    return render_template("exams/proctor_sittings.html",
-                           sittings=sittings.sittings_of_agency(current_user.agency_id))
+    return render_template(
+        "exams/proctor_sittings.html", sittings=sittings.sittings_of_agency(current_user.agency_id)
+    )

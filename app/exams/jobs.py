@@ -5,6 +5,7 @@ each web process's heartbeat, which gives back time lost to the server (`outages
 UPDATE claims each attempt once). Warnings are remembered per process, so with several
 schedulers a warning could be sent twice; deployment runs one scheduler (docs/deployment.md).
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,21 +36,28 @@ def tick() -> dict:
     submitted = services.submit_due(at)
     for attempt_id in submitted:
         attempt = db.session.get(Attempt, attempt_id)
-        socketio.emit("time_up", services.attempt_state(attempt), to=attempt_room(attempt_id),
-                      namespace=EXAM)
+        socketio.emit("time_up", services.attempt_state(attempt), to=attempt_room(attempt_id), namespace=EXAM)
         notify_proctors(attempt.seat)
         _warned.pop(attempt_id, None)
     warned = 0
-    soon = db.session.scalars(select(Attempt).join(Seat).join(Sitting).where(
-        Attempt.status == "in_progress", Sitting.status.not_in(("paused", "ended")),
-        Attempt.deadline <= at + timedelta(minutes=max(WARN_AT_MINUTES), seconds=1)))
+    soon = db.session.scalars(
+        select(Attempt)
+        .join(Seat)
+        .join(Sitting)
+        .where(
+            Attempt.status == "in_progress",
+            Sitting.status.not_in(("paused", "ended")),
+            Attempt.deadline <= at + timedelta(minutes=max(WARN_AT_MINUTES), seconds=1),
+        )
+    )
     for attempt in soon:
         left = timing.remaining_seconds(attempt, at)
         crossed = [m for m in WARN_AT_MINUTES if left <= m * 60]
         sent = _warned.setdefault(attempt.id, set())
         if crossed and min(crossed) not in sent:
-            socketio.emit("warning", {"minutes_left": min(crossed)},
-                          to=attempt_room(attempt.id), namespace=EXAM)
+            socketio.emit(
+                "warning", {"minutes_left": min(crossed)}, to=attempt_room(attempt.id), namespace=EXAM
+            )
             sent.update(crossed)
             warned += 1
     db.session.remove()
@@ -74,8 +82,7 @@ def beat_once(app) -> None:
         with app.app_context():
             heartbeat()
     except Exception:
-        log.warning("heartbeat failed (database unreachable?); retrying in the background",
-                    exc_info=True)
+        log.warning("heartbeat failed (database unreachable?); retrying in the background", exc_info=True)
 
 
 def heartbeat_forever(app) -> None:

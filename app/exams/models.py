@@ -1,11 +1,22 @@
 """Exam bank items (versioned), exam blueprints, sittings, seats, attempts and answers."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, Numeric,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -26,8 +37,7 @@ class ExamItem(db.Model):
     difficulty: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    versions: Mapped[list[ItemVersion]] = relationship(
-        back_populates="item", order_by="ItemVersion.version")
+    versions: Mapped[list[ItemVersion]] = relationship(back_populates="item", order_by="ItemVersion.version")
 
     @property
     def current_version(self) -> ItemVersion | None:
@@ -200,13 +210,13 @@ class Attempt(db.Model):
     outage_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
     seat: Mapped[Seat] = relationship(back_populates="attempt")
-    answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt",
-                                                        order_by="AttemptAnswer.index")
+    answers: Mapped[list[AttemptAnswer]] = relationship(
+        back_populates="attempt", order_by="AttemptAnswer.index"
+    )
 
     __table_args__ = (
         CheckConstraint("status IN ('not_started','in_progress','submitted')", name="status_known"),
-        CheckConstraint("submitted_by IN ('','candidate','deadline','proctor')",
-                        name="submitted_by_known"),
+        CheckConstraint("submitted_by IN ('','candidate','deadline','proctor')", name="submitted_by_known"),
     )
 
 
@@ -304,5 +314,4 @@ class SittingProctor(db.Model):
 
     user = relationship("User", foreign_keys=[user_id])
 
-    __table_args__ = (UniqueConstraint("sitting_id", "user_id",
-                                       name="uq_sitting_proctors_sitting_user"),)
+    __table_args__ = (UniqueConstraint("sitting_id", "user_id", name="uq_sitting_proctors_sitting_user"),)

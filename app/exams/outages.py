@@ -7,6 +7,7 @@ row, whose unique start makes it happen once however many processes see the same
 deadline sweeper holds while the newest beat is stale (`serving_stale`), so nobody is submitted
 for time the platform could not serve before it was given back.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,7 @@ def _threshold() -> float:
 
 
 def newest_beat() -> datetime | None:
-    return db.session.scalar(select(func.max(ServerHeartbeat.beat_at)).where(
-        ServerHeartbeat.kind == WEB))
+    return db.session.scalar(select(func.max(ServerHeartbeat.beat_at)).where(ServerHeartbeat.kind == WEB))
 
 
 def serving_stale(at: datetime | None = None) -> bool:
@@ -78,11 +78,15 @@ def beat(kind: str = WEB, at: datetime | None = None) -> Beat:
             db.session.rollback()
     values = {"process": process_key(), "kind": kind, "started_at": at, "beat_at": at}
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(ServerHeartbeat).values(**values).on_conflict_do_update(
-        index_elements=["process"], set_={"beat_at": at}))
+    db.session.execute(
+        insert(ServerHeartbeat)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["process"], set_={"beat_at": at})
+    )
     # Rows of processes gone for a day are of no use for finding gaps.
-    db.session.execute(ServerHeartbeat.__table__.delete().where(
-        ServerHeartbeat.beat_at < at - timedelta(days=1)))
+    db.session.execute(
+        ServerHeartbeat.__table__.delete().where(ServerHeartbeat.beat_at < at - timedelta(days=1))
+    )
     db.session.commit()
     return result
 
@@ -92,55 +96,101 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
     way during it by its length, audited; once (the outage's start is unique). Commits."""
     seconds = int((at - last_beat).total_seconds())
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    outage_id = db.session.execute(insert(Outage).values(
-        started_at=last_beat, ended_at=at, seconds=seconds, attempts_changed=0,
-        detected_by=process_key()).on_conflict_do_nothing(
-        index_elements=["started_at"]).returning(Outage.id)).scalar()
+    outage_id = db.session.execute(
+        insert(Outage)
+        .values(
+            started_at=last_beat, ended_at=at, seconds=seconds, attempts_changed=0, detected_by=process_key()
+        )
+        .on_conflict_do_nothing(index_elements=["started_at"])
+        .returning(Outage.id)
+    ).scalar()
     if outage_id is None:
         db.session.rollback()
         return Beat()
     outage = db.session.get(Outage, outage_id)
-    reason = (f"the system was unavailable from {last_beat.isoformat()} to {at.isoformat()} "
-              f"({seconds} s)")
-    record("platform.outage", outage, actor=None, after={
-        "started_at": last_beat, "ended_at": at, "seconds": seconds})
+    reason = f"the system was unavailable from {last_beat.isoformat()} to {at.isoformat()} ({seconds} s)"
+    record(
+        "platform.outage",
+        outage,
+        actor=None,
+        after={"started_at": last_beat, "ended_at": at, "seconds": seconds},
+    )
     # Tests under way when it began: started before it, time left then, not paused (a pause
     # stops the clock anyway and its resume gives the whole pause back).
-    attempts = list(db.session.scalars(
-        select(Attempt).join(Seat).join(Sitting).where(
-            Attempt.status == "in_progress", Attempt.started_at <= last_beat,
-            Attempt.deadline > last_beat, Sitting.status != "paused")))
+    attempts = list(
+        db.session.scalars(
+            select(Attempt)
+            .join(Seat)
+            .join(Sitting)
+            .where(
+                Attempt.status == "in_progress",
+                Attempt.started_at <= last_beat,
+                Attempt.deadline > last_beat,
+                Sitting.status != "paused",
+            )
+        )
+    )
     for attempt in attempts:
         before = {"deadline": attempt.deadline, "outage_seconds": attempt.outage_seconds}
         attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
         attempt.outage_seconds = (attempt.outage_seconds or 0) + seconds
-        record("attempt.outage_time_back", attempt, actor=None, before=before, after={
-            "deadline": attempt.deadline, "outage_seconds": attempt.outage_seconds,
-            "seconds": seconds, "outage": outage.id, "reason": reason})
+        record(
+            "attempt.outage_time_back",
+            attempt,
+            actor=None,
+            before=before,
+            after={
+                "deadline": attempt.deadline,
+                "outage_seconds": attempt.outage_seconds,
+                "seconds": seconds,
+                "outage": outage.id,
+                "reason": reason,
+            },
+        )
     # Entry is moved too: a late entrant of a synchronized sitting (whose clock runs from the
     # sitting's start) and a window sitting's last starters lost the same time.
-    sittings = db.session.scalars(select(Sitting).where(
-        Sitting.status == "started", or_(
-            (Sitting.timing_mode == timing.SYNCHRONIZED) & (Sitting.started_at <= last_beat),
-            (Sitting.timing_mode == timing.WINDOW) & (Sitting.window_ends_at > last_beat))))
+    sittings = db.session.scalars(
+        select(Sitting).where(
+            Sitting.status == "started",
+            or_(
+                (Sitting.timing_mode == timing.SYNCHRONIZED) & (Sitting.started_at <= last_beat),
+                (Sitting.timing_mode == timing.WINDOW) & (Sitting.window_ends_at > last_beat),
+            ),
+        )
+    )
     for sitting in sittings:
         before = {"started_at": sitting.started_at, "window_ends_at": sitting.window_ends_at}
         if sitting.timing_mode == timing.SYNCHRONIZED:
             sitting.started_at = sitting.started_at + timedelta(seconds=seconds)
         else:
             sitting.window_ends_at = sitting.window_ends_at + timedelta(seconds=seconds)
-        record("sitting.outage_time_back", sitting, actor=None, before=before, after={
-            "started_at": sitting.started_at, "window_ends_at": sitting.window_ends_at,
-            "seconds": seconds, "outage": outage.id, "reason": reason})
+        record(
+            "sitting.outage_time_back",
+            sitting,
+            actor=None,
+            before=before,
+            after={
+                "started_at": sitting.started_at,
+                "window_ends_at": sitting.window_ends_at,
+                "seconds": seconds,
+                "outage": outage.id,
+                "reason": reason,
+            },
+        )
     outage.attempts_changed = len(attempts)
     db.session.commit()
-    log.warning("outage of %s s found (%s to %s): %s tests under way given the time back",
-                seconds, last_beat.isoformat(), at.isoformat(), len(attempts))
+    log.warning(
+        "outage of %s s found (%s to %s): %s tests under way given the time back",
+        seconds,
+        last_beat.isoformat(),
+        at.isoformat(),
+        len(attempts),
+    )
     return Beat(outage, [a.id for a in attempts])
 
 
 def describe(seconds: int) -> str:
-    """"5 minutes 12 seconds" in the user's language."""
+    """ "5 minutes 12 seconds" in the user's language."""
     minutes, secs = divmod(int(seconds), 60)
     parts = []
     if minutes:
@@ -151,5 +201,4 @@ def describe(seconds: int) -> str:
 
 
 def outage_notice(seconds: int) -> str:
-    return _("%(time)s were added because the system was unavailable.",
-             time=describe(seconds))
+    return _("%(time)s were added because the system was unavailable.", time=describe(seconds))

@@ -1,4 +1,5 @@
 """What a proctor sees of a sitting: one row per candidate, derived from what is stored."""
+
 from __future__ import annotations
 
 import logging
@@ -46,7 +47,8 @@ def candidate_row(seat: Seat, answered: int | None = None, at: datetime | None =
         # back yet (the proctor's one-step "give back"); time lost to the server comes back by
         # itself (`outage_seconds`).
         "disconnected_since": attempt.last_seen_at.isoformat()
-        if state == "disconnected" and attempt.last_seen_at else None,
+        if state == "disconnected" and attempt.last_seen_at
+        else None,
         "lost_seconds": timing.pending_lost_seconds(attempt, at) if attempt else 0,
         "outage_seconds": attempt.outage_seconds if attempt else 0,
         "answered": answered or 0,
@@ -66,18 +68,28 @@ def candidate_rows(sitting: Sitting) -> list[dict]:
 
 def can_proctor(user, sitting: Sitting) -> bool:
     """Proctors and HR of the sitting's agency."""
-    return bool(user and user.is_authenticated and user.agency_id == sitting.agency_id and
-                user.has_role("proctor", "hr_officer", "hr_approver"))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.agency_id == sitting.agency_id
+        and user.has_role("proctor", "hr_officer", "hr_approver")
+    )
 
 
 def answered_counts(seats) -> dict[int, int]:
     """Answered questions per seat among `seats` (a condition on Seat); seats without an
     attempt are left out. The one count behind every row and every batch the proctors get."""
-    return dict(db.session.execute(
-        select(Seat.id, func.count(AttemptAnswer.id)).join(Attempt, Attempt.seat_id == Seat.id)
-        .outerjoin(AttemptAnswer, and_(AttemptAnswer.attempt_id == Attempt.id,
-                                       AttemptAnswer.choice.is_not(None)))
-        .where(seats).group_by(Seat.id)).all())
+    return dict(
+        db.session.execute(
+            select(Seat.id, func.count(AttemptAnswer.id))
+            .join(Attempt, Attempt.seat_id == Seat.id)
+            .outerjoin(
+                AttemptAnswer, and_(AttemptAnswer.attempt_id == Attempt.id, AttemptAnswer.choice.is_not(None))
+            )
+            .where(seats)
+            .group_by(Seat.id)
+        ).all()
+    )
 
 
 class ProgressBatcher:

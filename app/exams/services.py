@@ -3,6 +3,7 @@
 Every function takes plain values and model objects, commits its own transaction, and raises a
 domain error with a reason the client can show. Answers are acknowledged only after commit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,10 +15,10 @@ from decimal import Decimal
 from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..audit.services import record
@@ -28,9 +29,8 @@ from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/rea
 from ..extensions import db
 from . import certificates, outages, timing
 from .assembly import assemble_form, section_layout
-from .errors import (AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused,
-                     SectionClosed, TimeUp)
-from .models import (Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting)
+from .errors import AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused, SectionClosed, TimeUp
+from .models import Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting
 from .proctoring import candidate_row
 
 log = logging.getLogger(__name__)
@@ -40,40 +40,92 @@ LATIN_LABELS = ["A", "B", "C", "D", "E", "F"]
 
 # ---- sittings -----------------------------------------------------------------------------
 
-def create_sitting(actor, *, exam: Exam, agency_id: int, title_th: str, starts_at: datetime,
-                   timing_mode: str = timing.SYNCHRONIZED, round_id: int | None = None,
-                   title_en: str = "", window_ends_at: datetime | None = None,
-                   late_entry_minutes: int = 30, checkin_opens_minutes: int = 60) -> Sitting:
+
+def create_sitting(
+    actor,
+    *,
+    exam: Exam,
+    agency_id: int,
+    title_th: str,
+    starts_at: datetime,
+    timing_mode: str = timing.SYNCHRONIZED,
+    round_id: int | None = None,
+    title_en: str = "",
+    window_ends_at: datetime | None = None,
+    late_entry_minutes: int = 30,
+    checkin_opens_minutes: int = 60,
+) -> Sitting:
     if timing_mode not in (timing.SYNCHRONIZED, timing.WINDOW):
         raise ValidationFailed(_("Choose synchronized or window timing."), "timing_mode")
     if timing_mode == timing.WINDOW and (window_ends_at is None or window_ends_at <= starts_at):
         raise ValidationFailed(_("A window sitting needs an end after its start."), "window_ends_at")
-    sitting = Sitting(exam_id=exam.id, agency_id=agency_id, round_id=round_id, title_th=title_th,
-                      title_en=title_en, timing_mode=timing_mode, starts_at=starts_at,
-                      window_ends_at=window_ends_at, late_entry_minutes=late_entry_minutes,
-                      checkin_opens_minutes=checkin_opens_minutes,
-                      created_by_id=getattr(actor, "id", None))
+    sitting = Sitting(
+        exam_id=exam.id,
+        agency_id=agency_id,
+        round_id=round_id,
+        title_th=title_th,
+        title_en=title_en,
+        timing_mode=timing_mode,
+        starts_at=starts_at,
+        window_ends_at=window_ends_at,
+        late_entry_minutes=late_entry_minutes,
+        checkin_opens_minutes=checkin_opens_minutes,
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(sitting)
     db.session.flush()
-    record("sitting.create", sitting, actor=actor, after={
-        "exam": exam.code, "timing_mode": timing_mode, "starts_at": starts_at,
-        "window_ends_at": window_ends_at, "late_entry_minutes": late_entry_minutes})
+    record(
+        "sitting.create",
+        sitting,
+        actor=actor,
+        after={
+            "exam": exam.code,
+            "timing_mode": timing_mode,
+            "starts_at": starts_at,
+            "window_ends_at": window_ends_at,
+            "late_entry_minutes": late_entry_minutes,
+        },
+    )
     db.session.commit()
     return sitting
 
 
-def add_seat(sitting: Sitting, candidate: User, *, room: str = "", seat_number: str = "",
-             application_id: int | None = None, extra_time_percent: int = 0,
-             large_text: bool = False, high_contrast: bool = False, actor=None) -> Seat:
-    seat = Seat(sitting_id=sitting.id, candidate_id=candidate.id, room=room,
-                seat_number=seat_number, application_id=application_id,
-                extra_time_percent=extra_time_percent, large_text=large_text,
-                high_contrast=high_contrast)
+def add_seat(
+    sitting: Sitting,
+    candidate: User,
+    *,
+    room: str = "",
+    seat_number: str = "",
+    application_id: int | None = None,
+    extra_time_percent: int = 0,
+    large_text: bool = False,
+    high_contrast: bool = False,
+    actor=None,
+) -> Seat:
+    seat = Seat(
+        sitting_id=sitting.id,
+        candidate_id=candidate.id,
+        room=room,
+        seat_number=seat_number,
+        application_id=application_id,
+        extra_time_percent=extra_time_percent,
+        large_text=large_text,
+        high_contrast=high_contrast,
+    )
     db.session.add(seat)
     db.session.flush()
-    record("seat.assign", seat, actor=actor, after={
-        "sitting": sitting.id, "candidate": candidate.id, "room": room, "seat": seat_number,
-        "extra_time_percent": extra_time_percent})
+    record(
+        "seat.assign",
+        seat,
+        actor=actor,
+        after={
+            "sitting": sitting.id,
+            "candidate": candidate.id,
+            "room": room,
+            "seat": seat_number,
+            "extra_time_percent": extra_time_percent,
+        },
+    )
     db.session.commit()
     return seat
 
@@ -117,9 +169,11 @@ def resume_sitting(sitting: Sitting, actor, reason: str = "") -> int:
 
 
 def _attempts_in_progress(sitting: Sitting) -> list[Attempt]:
-    return list(db.session.scalars(
-        select(Attempt).join(Seat).where(Seat.sitting_id == sitting.id,
-                                         Attempt.status == "in_progress")))
+    return list(
+        db.session.scalars(
+            select(Attempt).join(Seat).where(Seat.sitting_id == sitting.id, Attempt.status == "in_progress")
+        )
+    )
 
 
 def _need_reason(reason: str) -> None:
@@ -131,8 +185,7 @@ def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> li
     """Add (or with a negative value remove) time for some candidates, with a reason."""
     _need_reason(reason)
     if not -3600 <= seconds <= 4 * 3600 or seconds == 0:
-        raise ValidationFailed(_("An extension is a non-zero number of seconds up to four hours."),
-                               "seconds")
+        raise ValidationFailed(_("An extension is a non-zero number of seconds up to four hours."), "seconds")
     changed = []
     for attempt in attempts:
         if attempt.status == "submitted":
@@ -141,16 +194,24 @@ def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> li
         attempt.extension_seconds += seconds
         if attempt.deadline is not None:
             attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
-        record("attempt.extend", attempt, actor=actor, before=before, after={
-            "deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds,
-            "seconds": seconds, "reason": reason})
+        record(
+            "attempt.extend",
+            attempt,
+            actor=actor,
+            before=before,
+            after={
+                "deadline": attempt.deadline,
+                "extension_seconds": attempt.extension_seconds,
+                "seconds": seconds,
+                "reason": reason,
+            },
+        )
         changed.append(attempt)
     db.session.commit()
     return changed
 
 
-def give_back_lost_time(actor, attempt: Attempt, reason: str,
-                        at: datetime | None = None) -> int:
+def give_back_lost_time(actor, attempt: Attempt, reason: str, at: datetime | None = None) -> int:
     """The proctor gives a candidate back the time they lost disconnected, in one step, with a
     reason (audited). Returns the seconds given; a current disconnection counts up to now and
     then starts counting again."""
@@ -161,16 +222,28 @@ def give_back_lost_time(actor, attempt: Attempt, reason: str,
     seconds = timing.pending_lost_seconds(attempt, at)
     if seconds <= 0:
         raise NotAllowed(_("This candidate has lost no time to give back."))
-    before = {"deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds,
-              "lost_seconds": seconds}
+    before = {
+        "deadline": attempt.deadline,
+        "extension_seconds": attempt.extension_seconds,
+        "lost_seconds": seconds,
+    }
     attempt.extension_seconds += seconds
     attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
     attempt.lost_seconds = 0
     if attempt.live_sid is None:
         attempt.last_seen_at = at  # (the rest of this disconnection counts from now)
-    record("attempt.give_back", attempt, actor=actor, before=before, after={
-        "deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds,
-        "seconds": seconds, "reason": reason})
+    record(
+        "attempt.give_back",
+        attempt,
+        actor=actor,
+        before=before,
+        after={
+            "deadline": attempt.deadline,
+            "extension_seconds": attempt.extension_seconds,
+            "seconds": seconds,
+            "reason": reason,
+        },
+    )
     db.session.commit()
     return seconds
 
@@ -178,17 +251,18 @@ def give_back_lost_time(actor, attempt: Attempt, reason: str,
 def announce(sitting: Sitting, actor, message: str) -> Announcement:
     if not (message or "").strip():
         raise ValidationFailed(_("The announcement is empty."), "message")
-    item = Announcement(sitting_id=sitting.id, message=message.strip()[:2000],
-                        author_id=getattr(actor, "id", None), at=now())
+    item = Announcement(
+        sitting_id=sitting.id, message=message.strip()[:2000], author_id=getattr(actor, "id", None), at=now()
+    )
     db.session.add(item)
     db.session.flush()
-    record("sitting.announce", item, actor=actor, after={"sitting": sitting.id,
-                                                         "message": item.message})
+    record("sitting.announce", item, actor=actor, after={"sitting": sitting.id, "message": item.message})
     db.session.commit()
     return item
 
 
 # ---- check-in ------------------------------------------------------------------------------
+
 
 @dataclass
 class SystemCheck:
@@ -197,26 +271,42 @@ class SystemCheck:
     clock_offset_ms: float | None = None
 
 
-def check_in(seat: Seat, user: User, *, national_id_last4: str, birth_date: date,
-             accept_rules: bool, system_check: SystemCheck | None = None,
-             at: datetime | None = None) -> Attempt:
+def check_in(
+    seat: Seat,
+    user: User,
+    *,
+    national_id_last4: str,
+    birth_date: date,
+    accept_rules: bool,
+    system_check: SystemCheck | None = None,
+    at: datetime | None = None,
+) -> Attempt:
     """Confirm identity and the rules; build the candidate's form. Checking in again is fine."""
     at = at or now()
     sitting = seat.sitting
     if seat.candidate_id != user.id:
         raise Forbidden(_("This seat belongs to another candidate."))
     if at < timing.checkin_opens_at(sitting):
-        raise CheckInRefused(_("Check-in opens at %(time)s.", time=timing.checkin_opens_at(
-            sitting).astimezone(BANGKOK).strftime("%H:%M")))
+        raise CheckInRefused(
+            _(
+                "Check-in opens at %(time)s.",
+                time=timing.checkin_opens_at(sitting).astimezone(BANGKOK).strftime("%H:%M"),
+            )
+        )
     if sitting.status == "ended" or timing.start_refusal(sitting, at) == "entry_closed":
         raise CheckInRefused(_("Entry to this sitting has closed."))
     digits = nid.normalize(user.national_id or "")
-    if len(national_id_last4 or "") != 4 or not digits.endswith(national_id_last4) or \
-            user.birth_date != birth_date:
+    if (
+        len(national_id_last4 or "") != 4
+        or not digits.endswith(national_id_last4)
+        or user.birth_date != birth_date
+    ):
         record("seat.checkin_failed", seat, actor=user, after={"at": at})
         db.session.commit()
-        raise CheckInRefused(_("The last four digits of the national ID or the birth date do not "
-                               "match our records."), "national_id_last4")
+        raise CheckInRefused(
+            _("The last four digits of the national ID or the birth date do not match our records."),
+            "national_id_last4",
+        )
     if not accept_rules:
         raise CheckInRefused(_("You must accept the exam rules to check in."), "accept_rules")
     if seat.checked_in_at is None:
@@ -226,8 +316,7 @@ def check_in(seat: Seat, user: User, *, national_id_last4: str, birth_date: date
     attempt = seat.attempt
     if attempt is None:
         seed = secrets.randbelow(2**31 - 1)
-        attempt = Attempt(seat_id=seat.id, form_seed=seed,
-                          form=assemble_form(sitting.exam, seed))
+        attempt = Attempt(seat_id=seat.id, form_seed=seed, form=assemble_form(sitting.exam, seed))
         db.session.add(attempt)
     db.session.flush()
     record("seat.checkin", seat, actor=user, after={"at": at, "system_check": seat.system_check})
@@ -237,17 +326,23 @@ def check_in(seat: Seat, user: User, *, national_id_last4: str, birth_date: date
 
 # ---- taking the test ----------------------------------------------------------------------
 
+
 def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
     """The candidate's attempt with all that joining reads (its seat, sitting, exam, name,
     application number and answers) in two statements, instead of a lazy load for each."""
     attempt = db.session.scalar(
-        select(Attempt).join(Attempt.seat)
+        select(Attempt)
+        .join(Attempt.seat)
         .where(Seat.sitting_id == sitting_id, Seat.candidate_id == user_id)
-        .options(contains_eager(Attempt.seat).options(
-                     joinedload(Seat.sitting).joinedload(Sitting.exam),
-                     joinedload(Seat.candidate).noload(User.roles),
-                     joinedload(Seat.application)),
-                 selectinload(Attempt.answers)))
+        .options(
+            contains_eager(Attempt.seat).options(
+                joinedload(Seat.sitting).joinedload(Sitting.exam),
+                joinedload(Seat.candidate).noload(User.roles),
+                joinedload(Seat.application),
+            ),
+            selectinload(Attempt.answers),
+        )
+    )
     if attempt is None:
         raise NotFound(_("You have not checked in to this sitting."))
     set_committed_value(attempt.seat, "attempt", attempt)  # (the one-to-one's other side)
@@ -258,7 +353,8 @@ def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
 class Joined:
     """What joining gives the connection: its attempt's fixed part, the page's state, the
     proctors' row, and the connection it replaced (to be told and closed), if any."""
-    live: "Live"
+
+    live: Live
     state: dict
     proctor_row: dict
     previous_sid: str | None
@@ -273,19 +369,21 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     back is built before the one commit, which would expire what was loaded."""
     at = at or now()
     attempt = attempt_for_join(user_id, sitting_id)
-    if attempt.status == "not_started" and \
-            attempt.seat.sitting.timing_mode == timing.SYNCHRONIZED:
+    if attempt.status == "not_started" and attempt.seat.sitting.timing_mode == timing.SYNCHRONIZED:
         begin_if_due(attempt, at)  # (commits when it starts: read everything again)
         attempt = attempt_for_join(user_id, sitting_id)
     previous = attempt.live_sid
     if previous is None and attempt.status == "in_progress":
-        attempt.lost_seconds += timing.lost_seconds(attempt.last_seen_at, attempt.started_at,
-                                                    attempt.deadline, at)
+        attempt.lost_seconds += timing.lost_seconds(
+            attempt.last_seen_at, attempt.started_at, attempt.deadline, at
+        )
     attempt.live_sid, attempt.last_seen_at = sid, at
-    joined = Joined(Live.of(attempt), page_state(attempt, at),
-                    candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers),
-                                  at),
-                    previous if previous != sid else None)
+    joined = Joined(
+        Live.of(attempt),
+        page_state(attempt, at),
+        candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers), at),
+        previous if previous != sid else None,
+    )
     db.session.commit()
     return joined
 
@@ -294,12 +392,16 @@ def page_state(attempt: Attempt, at: datetime | None = None) -> dict:
     """The attempt's state with its result once the candidate may see it."""
     state = attempt_state(attempt, at)
     if results_visible(attempt):
-        state["result"] = {"score": str(attempt.score), "max_score": str(attempt.max_score),
-                           "passed": attempt.passed, "sections": attempt.section_scores}
+        state["result"] = {
+            "score": str(attempt.score),
+            "max_score": str(attempt.max_score),
+            "passed": attempt.passed,
+            "sections": attempt.section_scores,
+        }
     return state
 
 
-def start_attempt(live: "Live", sid: str | None = None, at: datetime | None = None) -> Attempt:
+def start_attempt(live: Live, sid: str | None = None, at: datetime | None = None) -> Attempt:
     """The candidate presses start in the waiting room. A window sitting's attempt starts now,
     with its full time; a synchronized one only once the proctor started the sitting.
     Starting an attempt already under way (another device pressed first) changes nothing."""
@@ -314,10 +416,13 @@ def start_attempt(live: "Live", sid: str | None = None, at: datetime | None = No
     if refusal == "paused":
         raise Paused(_("The sitting is paused by the proctor; your time is stopped."))
     if refusal == "not_started":
-        raise NotStarted(_("The test begins when the proctor starts it.")
-                         if sitting.timing_mode == timing.SYNCHRONIZED else
-                         _("The test opens at %(time)s.", time=sitting.starts_at.astimezone(
-                             BANGKOK).strftime("%H:%M")))
+        raise NotStarted(
+            _("The test begins when the proctor starts it.")
+            if sitting.timing_mode == timing.SYNCHRONIZED
+            else _(
+                "The test opens at %(time)s.", time=sitting.starts_at.astimezone(BANGKOK).strftime("%H:%M")
+            )
+        )
     if refusal is not None:
         raise NotAllowed(_("Entry to this sitting has closed. Contact the proctor."))
     return begin_if_due(attempt, at)
@@ -337,15 +442,23 @@ def begin_if_due(attempt: Attempt, at: datetime | None = None) -> Attempt:
     if timing.start_refusal(seat.sitting, at) is not None:
         return attempt
     started = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "not_started")
-        .values(status="in_progress", started_at=at,
-                deadline=timing.deadline_for(seat.sitting, seat.sitting.exam, seat, attempt, at))
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "not_started")
+        .values(
+            status="in_progress",
+            started_at=at,
+            deadline=timing.deadline_for(seat.sitting, seat.sitting.exam, seat, attempt, at),
+        )
     ).rowcount
     if started:
         db.session.flush()
         db.session.refresh(attempt)
-        record("attempt.start", attempt, actor=seat.candidate_id,
-               after={"started_at": at, "deadline": attempt.deadline})
+        record(
+            "attempt.start",
+            attempt,
+            actor=seat.candidate_id,
+            after={"started_at": at, "deadline": attempt.deadline},
+        )
     db.session.commit()
     return attempt
 
@@ -364,13 +477,14 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
         "can_start": attempt.status == "not_started" and can_start(sitting, at),
         "outage_seconds": attempt.outage_seconds,
         # What to tell the candidate about it, in their language (null when nothing was added).
-        "outage_notice": outages.outage_notice(attempt.outage_seconds)
-        if attempt.outage_seconds else None,
+        "outage_notice": outages.outage_notice(attempt.outage_seconds) if attempt.outage_seconds else None,
         "server_time": at.isoformat(),
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
         "remaining_seconds": timing.remaining_seconds(attempt, frozen_at),
-        "sections": [dict(sec, closes_at=_iso(section_closes_at(attempt, sec["code"])))
-                     for sec in section_layout(sitting.exam, attempt.form)],
+        "sections": [
+            dict(sec, closes_at=_iso(section_closes_at(attempt, sec["code"])))
+            for sec in section_layout(sitting.exam, attempt.form)
+        ],
         "item_count": len(attempt.form),
         "answers": {str(i): c for i, c in answers.items()},
         "seqs": {str(a.index): a.seq for a in attempt.answers},
@@ -386,9 +500,11 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
 # what cannot change once the test is under way (the form, the sections' limits) is read once
 # when the connection joins (`Live.of`). No ORM objects are loaded per event.
 
+
 @dataclass(frozen=True)
 class Live:
     """What stays fixed about an attempt once it is built: its form and its sections' limits."""
+
     attempt_id: int
     seat_id: int
     sitting_id: int
@@ -397,16 +513,22 @@ class Live:
     timing_mode: str = timing.SYNCHRONIZED
 
     @classmethod
-    def of(cls, attempt: Attempt) -> "Live":
+    def of(cls, attempt: Attempt) -> Live:
         seat = attempt.seat
-        return cls(attempt.id, seat.id, seat.sitting_id, tuple(attempt.form),
-                   {s["code"]: s.get("time_limit_minutes") for s in seat.sitting.exam.sections},
-                   seat.sitting.timing_mode)
+        return cls(
+            attempt.id,
+            seat.id,
+            seat.sitting_id,
+            tuple(attempt.form),
+            {s["code"]: s.get("time_limit_minutes") for s in seat.sitting.exam.sections},
+            seat.sitting.timing_mode,
+        )
 
 
 @dataclass(frozen=True)
 class LiveStatus:
     """What can change while a candidate answers, read fresh for every question and answer."""
+
     status: str
     deadline: datetime | None
     live_sid: str | None
@@ -432,16 +554,28 @@ _ANSWERS, _VERSIONS = AttemptAnswer.__table__, ItemVersion.__table__
 # The hot path's statements, built once (Core, bound parameters): building and caching a
 # statement per event cost more than running it.
 _LIVE_STATUS = (
-    select(_ATTEMPTS.c.status, _ATTEMPTS.c.deadline, _ATTEMPTS.c.live_sid,
-           _ATTEMPTS.c.section_started, _SEATS.c.extra_time_percent, _SITTINGS.c.status,
-           _SITTINGS.c.paused_at)
-    .select_from(_ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
-                 .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id))
-    .where(_ATTEMPTS.c.id == bindparam("attempt_id")))
+    select(
+        _ATTEMPTS.c.status,
+        _ATTEMPTS.c.deadline,
+        _ATTEMPTS.c.live_sid,
+        _ATTEMPTS.c.section_started,
+        _SEATS.c.extra_time_percent,
+        _SITTINGS.c.status,
+        _SITTINGS.c.paused_at,
+    )
+    .select_from(
+        _ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id).join(
+            _SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id
+        )
+    )
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+)
 _QUESTION_TEXT = select(_VERSIONS.c.stem_th, _VERSIONS.c.stem_en, _VERSIONS.c.choices).where(
-    _VERSIONS.c.id == bindparam("version_id"))
+    _VERSIONS.c.id == bindparam("version_id")
+)
 _STORED_ANSWER = select(_ANSWERS.c.choice, _ANSWERS.c.seq).where(
-    _ANSWERS.c.attempt_id == bindparam("attempt_id"), _ANSWERS.c.index == bindparam("index"))
+    _ANSWERS.c.attempt_id == bindparam("attempt_id"), _ANSWERS.c.index == bindparam("index")
+)
 _UPSERTS: dict[str, object] = {}
 
 
@@ -453,13 +587,20 @@ def _store_answer_statement():
     if stmt is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         ins = insert(_ANSWERS).values(
-            attempt_id=bindparam("attempt_id"), index=bindparam("index"),
-            choice=bindparam("choice"), seq=bindparam("seq"),
-            answered_at=bindparam("answered_at"), flagged=False)
+            attempt_id=bindparam("attempt_id"),
+            index=bindparam("index"),
+            choice=bindparam("choice"),
+            seq=bindparam("seq"),
+            answered_at=bindparam("answered_at"),
+            flagged=False,
+        )
         stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
             index_elements=["attempt_id", "index"],
-            set_={"choice": ins.excluded.choice, "seq": ins.excluded.seq,
-                  "answered_at": ins.excluded.answered_at},
+            set_={
+                "choice": ins.excluded.choice,
+                "seq": ins.excluded.seq,
+                "answered_at": ins.excluded.answered_at,
+            },
             where=_ANSWERS.c.seq < ins.excluded.seq,
         ).returning(_ANSWERS.c.choice, _ANSWERS.c.seq)
     return stmt
@@ -481,10 +622,9 @@ def _hot_connection():
     if connection is not None:
         return connection
     has_session = db.session.registry.has()
-    if has_session and db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+    if (has_session and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
         return db.session.connection()
-    connection = g._hot_connection = db.engine.connect().execution_options(
-        isolation_level="AUTOCOMMIT")
+    connection = g._hot_connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     return connection
 
 
@@ -546,13 +686,17 @@ def _closes_at(limit_minutes, started: str | None, extra_time_percent: int) -> d
 
 def section_closes_at(attempt: Attempt, code: str) -> datetime | None:
     section = next(s for s in attempt.seat.sitting.exam.sections if s["code"] == code)
-    return _closes_at(section.get("time_limit_minutes"), (attempt.section_started or {}).get(code),
-                      attempt.seat.extra_time_percent)
+    return _closes_at(
+        section.get("time_limit_minutes"),
+        (attempt.section_started or {}).get(code),
+        attempt.seat.extra_time_percent,
+    )
 
 
 def _check_section_open(live: Live, status: LiveStatus, code: str, at: datetime) -> None:
-    closes = _closes_at(live.section_limits.get(code), status.section_started.get(code),
-                        status.extra_time_percent)
+    closes = _closes_at(
+        live.section_limits.get(code), status.section_started.get(code), status.extra_time_percent
+    )
     if closes is not None and at >= closes:
         raise SectionClosed(_("The time for this section is over."))
 
@@ -560,8 +704,11 @@ def _check_section_open(live: Live, status: LiveStatus, code: str, at: datetime)
 def _open_section(live: Live, status: LiveStatus, code: str, at: datetime) -> None:
     if not live.section_limits.get(code) or code in status.section_started:
         return
-    db.session.execute(update(Attempt).where(Attempt.id == live.attempt_id).values(
-        section_started={**status.section_started, code: at.isoformat()}))
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == live.attempt_id)
+        .values(section_started={**status.section_started, code: at.isoformat()})
+    )
     db.session.commit()
 
 
@@ -569,8 +716,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def question(attempt: Attempt | Live, index: int, locale: str = "th",
-             at: datetime | None = None, sid: str | None = None) -> dict:
+def question(
+    attempt: Attempt | Live,
+    index: int,
+    locale: str = "th",
+    at: datetime | None = None,
+    sid: str | None = None,
+) -> dict:
     """The question as the candidate sees it: never the key."""
     at = at or now()
     live = _live(attempt)
@@ -579,8 +731,9 @@ def question(attempt: Attempt | Live, index: int, locale: str = "th",
     _check_open(status, at)
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
-    stem_th, stem_en, choices = _hot_connection().execute(
-        _QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
+    stem_th, stem_en, choices = (
+        _hot_connection().execute(_QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
+    )
     _hot_done()  # (nothing written)
     by_id = {c["id"]: c for c in choices}
     lang = "en" if locale == "en" and stem_en else "th" if stem_th else "en"
@@ -590,9 +743,14 @@ def question(attempt: Attempt | Live, index: int, locale: str = "th",
         "section": entry["section"],
         "lang": lang,
         "stem": stem_th if lang == "th" else stem_en,
-        "choices": [{"id": cid, "label": labels[pos], "text": by_id[cid].get(lang) or
-                     by_id[cid].get("th") or by_id[cid].get("en", "")}
-                    for pos, cid in enumerate(entry["choice_order"])],
+        "choices": [
+            {
+                "id": cid,
+                "label": labels[pos],
+                "text": by_id[cid].get(lang) or by_id[cid].get("th") or by_id[cid].get("en", ""),
+            }
+            for pos, cid in enumerate(entry["choice_order"])
+        ],
     }
 
 
@@ -606,12 +764,17 @@ def _upsert(values: dict, set_: dict, where=None):
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(AttemptAnswer).values(**values)
-    return stmt.on_conflict_do_update(index_elements=["attempt_id", "index"], set_=set_,
-                                      where=where)
+    return stmt.on_conflict_do_update(index_elements=["attempt_id", "index"], set_=set_, where=where)
 
 
-def record_answer(attempt: Attempt | Live, index: int, choice: str | None, seq: int,
-                  at: datetime | None = None, sid: str | None = None) -> dict:
+def record_answer(
+    attempt: Attempt | Live,
+    index: int,
+    choice: str | None,
+    seq: int,
+    at: datetime | None = None,
+    sid: str | None = None,
+) -> dict:
     """Store an answer; a higher `seq` replaces a lower one, a repeat changes nothing.
 
     Returns what is stored after the commit: the caller acknowledges only that. With `sid`,
@@ -620,8 +783,9 @@ def record_answer(attempt: Attempt | Live, index: int, choice: str | None, seq: 
     at = at or now()
     live = _live(attempt)
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
-        raise ValidationFailed(_("Each answer needs a sequence number from 1 to %(max)s.",
-                                 max=MAX_SEQ), "seq")
+        raise ValidationFailed(
+            _("Each answer needs a sequence number from 1 to %(max)s.", max=MAX_SEQ), "seq"
+        )
     entry = _entry(live, index)  # (what the form says is checked before any database work)
     if choice is not None and choice not in entry["choice_order"]:
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
@@ -630,36 +794,58 @@ def record_answer(attempt: Attempt | Live, index: int, choice: str | None, seq: 
     _check_section_open(live, status, entry["section"], at)
     connection = _hot_connection()
     key = {"attempt_id": live.attempt_id, "index": index}
-    stored = connection.execute(_store_answer_statement(),
-                                {**key, "choice": choice, "seq": seq, "answered_at": at}).first()
+    stored = connection.execute(
+        _store_answer_statement(), {**key, "choice": choice, "seq": seq, "answered_at": at}
+    ).first()
     if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
         stored = connection.execute(_STORED_ANSWER, key).one()
         if stored.seq == seq and stored.choice != choice:
             _hot_done()
-            raise BadAnswer(_("This sequence number was already used for another answer to "
-                              "this question; send the answer with a new, higher one."), "seq")
+            raise BadAnswer(
+                _(
+                    "This sequence number was already used for another answer to "
+                    "this question; send the answer with a new, higher one."
+                ),
+                "seq",
+            )
     _hot_done(commit=True)
-    return {"ok": True, "index": index, "choice": stored.choice, "seq": stored.seq,
-            "stale": stored.seq != seq}
+    return {
+        "ok": True,
+        "index": index,
+        "choice": stored.choice,
+        "seq": stored.seq,
+        "stale": stored.seq != seq,
+    }
 
 
-def set_flag(attempt: Attempt | Live, index: int, flagged: bool, at: datetime | None = None,
-             sid: str | None = None) -> dict:
+def set_flag(
+    attempt: Attempt | Live, index: int, flagged: bool, at: datetime | None = None, sid: str | None = None
+) -> dict:
     at = at or now()
     live = _live(attempt)
     _entry(live, index)
     _check_open(_status_for(live, sid), at)
-    db.session.execute(_upsert(
-        {"attempt_id": live.attempt_id, "index": index, "choice": None, "seq": 0,
-         "answered_at": at, "flagged": bool(flagged)},
-        {"flagged": bool(flagged)}))
+    db.session.execute(
+        _upsert(
+            {
+                "attempt_id": live.attempt_id,
+                "index": index,
+                "choice": None,
+                "seq": 0,
+                "answered_at": at,
+                "flagged": bool(flagged),
+            },
+            {"flagged": bool(flagged)},
+        )
+    )
     db.session.commit()
     return {"ok": True, "index": index, "flagged": bool(flagged)}
 
 
 def note_focus_loss(attempt: Attempt) -> int:
-    db.session.execute(update(Attempt).where(Attempt.id == attempt.id)
-                       .values(focus_losses=Attempt.focus_losses + 1))
+    db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id).values(focus_losses=Attempt.focus_losses + 1)
+    )
     db.session.commit()
     db.session.refresh(attempt)
     return attempt.focus_losses
@@ -667,15 +853,21 @@ def note_focus_loss(attempt: Attempt) -> int:
 
 # ---- submitting and scoring -----------------------------------------------------------------
 
+
 def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
     """Points per section and in total, from the versions the candidate actually saw."""
     exam = attempt.seat.sitting.exam
     points = {s["code"]: Decimal(str(s.get("points_per_item", 1))) for s in exam.sections}
-    versions = {v.id: v for v in db.session.scalars(select(ItemVersion).where(
-        ItemVersion.id.in_([q["version_id"] for q in attempt.form])))}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(ItemVersion).where(ItemVersion.id.in_([q["version_id"] for q in attempt.form]))
+        )
+    }
     given = {a.index: a.choice for a in attempt.answers}
-    sections = {s["code"]: {"score": Decimal(0), "max": Decimal(0), "correct": 0, "items": 0}
-                for s in exam.sections}
+    sections = {
+        s["code"]: {"score": Decimal(0), "max": Decimal(0), "correct": 0, "items": 0} for s in exam.sections
+    }
     for index, entry in enumerate(attempt.form):
         sec = sections[entry["section"]]
         sec["max"] += points[entry["section"]]
@@ -685,12 +877,14 @@ def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
             sec["correct"] += 1
     total = sum((s["score"] for s in sections.values()), Decimal(0))
     maximum = sum((s["max"] for s in sections.values()), Decimal(0))
-    return total, maximum, {k: {**v, "score": str(v["score"]), "max": str(v["max"])}
-                            for k, v in sections.items()}
+    return (
+        total,
+        maximum,
+        {k: {**v, "score": str(v["score"]), "max": str(v["max"])} for k, v in sections.items()},
+    )
 
 
-def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
-           reason: str = "") -> Attempt:
+def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None, reason: str = "") -> Attempt:
     """Close the attempt and score it; idempotent (a second submit changes nothing)."""
     at = at or now()
     if by == "proctor":
@@ -701,8 +895,10 @@ def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
         raise NotStarted(_("The test has not started yet."))
     finished = at if attempt.deadline is None or by == "proctor" else min(at, attempt.deadline)
     claimed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status != "submitted")
-        .values(status="submitted", submitted_at=finished, submitted_by=by)).rowcount
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status != "submitted")
+        .values(status="submitted", submitted_at=finished, submitted_by=by)
+    ).rowcount
     if not claimed:  # someone else (the deadline sweeper, another device) got there first
         db.session.rollback()
         db.session.refresh(attempt)
@@ -713,10 +909,19 @@ def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
     exam = attempt.seat.sitting.exam
     attempt.score, attempt.max_score, attempt.section_scores = total, maximum, sections
     attempt.passed = maximum > 0 and total * 100 >= maximum * exam.pass_percent
-    record("attempt.submit", attempt, actor=actor if actor is not None else
-           (attempt.seat.candidate_id if by == "candidate" else None), after={
-               "by": by, "submitted_at": finished, "score": total, "max": maximum,
-               "passed": attempt.passed, "reason": reason})
+    record(
+        "attempt.submit",
+        attempt,
+        actor=actor if actor is not None else (attempt.seat.candidate_id if by == "candidate" else None),
+        after={
+            "by": by,
+            "submitted_at": finished,
+            "score": total,
+            "max": maximum,
+            "passed": attempt.passed,
+            "reason": reason,
+        },
+    )
     db.session.commit()
     try:
         certificates.issue_if_passed(attempt)
@@ -729,8 +934,14 @@ def submit(attempt: Attempt, by: str, actor=None, at: datetime | None = None,
 def submit_due(at: datetime | None = None) -> list[int]:
     """Submit every attempt whose deadline has passed, connected or not; safe to repeat."""
     at = at or now()
-    due = list(db.session.scalars(select(Attempt).join(Seat).join(Sitting).where(
-        Attempt.status == "in_progress", Attempt.deadline <= at, Sitting.status != "paused")))
+    due = list(
+        db.session.scalars(
+            select(Attempt)
+            .join(Seat)
+            .join(Sitting)
+            .where(Attempt.status == "in_progress", Attempt.deadline <= at, Sitting.status != "paused")
+        )
+    )
     for attempt in due:
         submit(attempt, "deadline", at=at)
     return [a.id for a in due]
@@ -740,20 +951,25 @@ def results_visible(attempt: Attempt) -> bool:
     """At once under the "immediate" policy, else once HR has published the sitting's results."""
     sitting = attempt.seat.sitting
     return attempt.status == "submitted" and (
-        sitting.exam.results_policy == "immediate" or sitting.results_published_at is not None)
+        sitting.exam.results_policy == "immediate" or sitting.results_published_at is not None
+    )
 
 
 def publish_results(sitting: Sitting, actor) -> Sitting:
     """HR releases the results (and with them the pass certificates) to the candidates."""
     if sitting.results_published_at is not None:
         raise NotAllowed(_("The results of this sitting are already published."))
-    pending = db.session.scalar(select(Attempt.id).join(Seat).where(
-        Seat.sitting_id == sitting.id, Attempt.status == "in_progress").limit(1))
+    pending = db.session.scalar(
+        select(Attempt.id)
+        .join(Seat)
+        .where(Seat.sitting_id == sitting.id, Attempt.status == "in_progress")
+        .limit(1)
+    )
     if pending is not None:
-        raise NotAllowed(_("Some candidates are still taking the test; publish when all have "
-                           "submitted."))
+        raise NotAllowed(_("Some candidates are still taking the test; publish when all have submitted."))
     sitting.results_published_at, sitting.results_published_by_id = now(), actor.id
-    record("sitting.publish_results", sitting, actor=actor,
-           after={"published_at": sitting.results_published_at})
+    record(
+        "sitting.publish_results", sitting, actor=actor, after={"published_at": sitting.results_published_at}
+    )
     db.session.commit()
     return sitting

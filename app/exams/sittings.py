@@ -3,6 +3,7 @@
 The sitting itself is created by services.create_sitting; this module adds who may do it (HR of
 the agency) and seats a round's approved applicants with the accommodations HR approved.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from ..accounts.models import Role, User
 from ..applications.models import Application, ApplicationStatus
 from ..audit.services import record
 from ..common import national_id as nid
+from ..common.access import is_hr_of, need_hr_of_sitting
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
@@ -23,9 +25,8 @@ from ..extensions import db
 from ..recruitment.models import Accommodation, Round
 from ..recruitment.services import accommodation_label
 from . import services, timing
-from ..common.access import is_hr_of, need_hr_of_sitting
-from .certificates import valid_part_a_certificate
 from .assembly import assemble_form
+from .certificates import valid_part_a_certificate
 from .models import Exam, Seat, Sitting
 
 DEFAULT_SEATS_PER_ROOM = 40
@@ -34,6 +35,7 @@ MAX_EXTRA_TIME_PERCENT = 200  # the seats table's own limit
 
 
 # ---- who may ----------------------------------------------------------------------------
+
 
 def get_sitting(sitting_id: int) -> Sitting:
     sitting = db.session.get(Sitting, sitting_id)
@@ -49,8 +51,13 @@ def sitting_for_hr(sitting_id: int, user) -> Sitting:
 
 
 def sittings_of_agency(agency_id: int) -> list[Sitting]:
-    return list(db.session.scalars(select(Sitting).where(Sitting.agency_id == agency_id)
-                                   .order_by(Sitting.starts_at.desc(), Sitting.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Sitting)
+            .where(Sitting.agency_id == agency_id)
+            .order_by(Sitting.starts_at.desc(), Sitting.id.desc())
+        )
+    )
 
 
 def exams_for_scheduling() -> list[Exam]:
@@ -58,8 +65,13 @@ def exams_for_scheduling() -> list[Exam]:
 
 
 def rounds_for_scheduling(agency_id: int) -> list[Round]:
-    return list(db.session.scalars(select(Round).where(Round.agency_id == agency_id)
-                                   .order_by(Round.created_at.desc(), Round.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Round)
+            .where(Round.agency_id == agency_id)
+            .order_by(Round.created_at.desc(), Round.id.desc())
+        )
+    )
 
 
 def seats_of(sitting: Sitting) -> list[Seat]:
@@ -113,10 +125,20 @@ def accommodation_names(seat: Seat) -> list[str]:
 
 # ---- scheduling -------------------------------------------------------------------------
 
-def schedule_sitting(actor, round_: Round | None, exam: Exam, *, title_th: str,
-                     starts_at: datetime, timing_mode: str = timing.SYNCHRONIZED,
-                     title_en: str = "", window_ends_at: datetime | None = None,
-                     late_entry_minutes: int = 30, checkin_opens_minutes: int = 60) -> Sitting:
+
+def schedule_sitting(
+    actor,
+    round_: Round | None,
+    exam: Exam,
+    *,
+    title_th: str,
+    starts_at: datetime,
+    timing_mode: str = timing.SYNCHRONIZED,
+    title_en: str = "",
+    window_ends_at: datetime | None = None,
+    late_entry_minutes: int = 30,
+    checkin_opens_minutes: int = 60,
+) -> Sitting:
     """A new sitting of `exam` for HR's own agency, optionally for one of its rounds."""
     if not is_hr_of(actor, getattr(actor, "agency_id", None)):
         raise Forbidden(_("Only HR of an agency can schedule exam sittings."))
@@ -137,17 +159,26 @@ def schedule_sitting(actor, round_: Round | None, exam: Exam, *, title_th: str,
     if late_entry_minutes is None or not 0 <= late_entry_minutes <= 240:
         raise ValidationFailed(_("Late entry is from 0 to 240 minutes."), "late_entry_minutes")
     if checkin_opens_minutes is None or not 0 <= checkin_opens_minutes <= 24 * 60:
-        raise ValidationFailed(_("Check-in opens from 0 to 1,440 minutes before the start."),
-                               "checkin_opens_minutes")
+        raise ValidationFailed(
+            _("Check-in opens from 0 to 1,440 minutes before the start."), "checkin_opens_minutes"
+        )
     return services.create_sitting(
-        actor, exam=exam, agency_id=actor.agency_id, round_id=round_.id if round_ else None,
-        title_th=title_th.strip(), title_en=(title_en or "").strip(), starts_at=starts_at,
+        actor,
+        exam=exam,
+        agency_id=actor.agency_id,
+        round_id=round_.id if round_ else None,
+        title_th=title_th.strip(),
+        title_en=(title_en or "").strip(),
+        starts_at=starts_at,
         timing_mode=timing_mode,
         window_ends_at=window_ends_at if timing_mode == timing.WINDOW else None,
-        late_entry_minutes=late_entry_minutes, checkin_opens_minutes=checkin_opens_minutes)
+        late_entry_minutes=late_entry_minutes,
+        checkin_opens_minutes=checkin_opens_minutes,
+    )
 
 
 # ---- seating ----------------------------------------------------------------------------
+
 
 @dataclass
 class SeatingResult:
@@ -181,8 +212,11 @@ def other_accommodations(application: Application | None) -> list[str]:
     """Approved accommodations the seat cannot hold (screen reader, assistant): for the room."""
     if application is None:
         return []
-    return [r.kind for r in application.accommodations if r.effective and r.kind in (
-        Accommodation.SCREEN_READER, Accommodation.ASSISTANT)]
+    return [
+        r.kind
+        for r in application.accommodations
+        if r.effective and r.kind in (Accommodation.SCREEN_READER, Accommodation.ASSISTANT)
+    ]
 
 
 def _free_places(taken: set[tuple[str, str]], prefix: str, per_room: int):
@@ -196,8 +230,9 @@ def _free_places(taken: set[tuple[str, str]], prefix: str, per_room: int):
         room_no += 1
 
 
-def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
-                          seats_per_room: int = DEFAULT_SEATS_PER_ROOM) -> SeatingResult:
+def seat_round_candidates(
+    sitting: Sitting, actor, room_prefix: str = "", seats_per_room: int = DEFAULT_SEATS_PER_ROOM
+) -> SeatingResult:
     """Seat every approved applicant of the sitting's round not yet seated, in number order.
 
     Safe to run again (after more approvals): nobody is seated twice and places already given
@@ -212,15 +247,19 @@ def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
     if len(room_prefix) > 30:
         raise ValidationFailed(_("The room prefix is at most 30 characters."), "room_prefix")
     if not isinstance(seats_per_room, int) or not 1 <= seats_per_room <= MAX_SEATS_PER_ROOM:
-        raise ValidationFailed(_("Seats per room is from 1 to %(max)s.", max=MAX_SEATS_PER_ROOM),
-                               "seats_per_room")
+        raise ValidationFailed(
+            _("Seats per room is from 1 to %(max)s.", max=MAX_SEATS_PER_ROOM), "seats_per_room"
+        )
     seats = list(db.session.scalars(select(Seat).where(Seat.sitting_id == sitting.id)))
     seated_ids = {s.candidate_id for s in seats}
     taken = {(s.room, s.seat_number) for s in seats}
-    applications = list(db.session.scalars(
-        select(Application).where(Application.round_id == sitting.round_id,
-                                  Application.status == ApplicationStatus.APPROVED)
-        .order_by(Application.number)))
+    applications = list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.round_id == sitting.round_id, Application.status == ApplicationStatus.APPROVED)
+            .order_by(Application.number)
+        )
+    )
     result = SeatingResult()
     places = _free_places(taken, room_prefix, seats_per_room)
     for app_ in applications:
@@ -232,8 +271,16 @@ def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
             continue
         room, seat_number = next(places)
         acc = approved_accommodations(app_)
-        db.session.add(Seat(sitting_id=sitting.id, candidate_id=app_.candidate_id,
-                            application_id=app_.id, room=room, seat_number=seat_number, **acc))
+        db.session.add(
+            Seat(
+                sitting_id=sitting.id,
+                candidate_id=app_.candidate_id,
+                application_id=app_.id,
+                room=room,
+                seat_number=seat_number,
+                **acc,
+            )
+        )
         result.seated += 1
         result.rooms[room] = result.rooms.get(room, 0) + 1
         result.extra_time += acc["extra_time_percent"] > 0
@@ -245,12 +292,22 @@ def seat_round_candidates(sitting: Sitting, actor, room_prefix: str = "",
         except IntegrityError:  # another HR officer seated the same people at the same moment
             db.session.rollback()
             raise NotAllowed(_("Someone else is seating this sitting now; try again.")) from None
-        record("sitting.seat", sitting, actor=actor, after={
-            "round": sitting.round_id, "seated": result.seated,
-            "already_seated": result.already_seated, "exempt": result.exempt,
-            "rooms": result.rooms,
-            "seats_per_room": seats_per_room, "extra_time": result.extra_time,
-            "large_text": result.large_text, "high_contrast": result.high_contrast})
+        record(
+            "sitting.seat",
+            sitting,
+            actor=actor,
+            after={
+                "round": sitting.round_id,
+                "seated": result.seated,
+                "already_seated": result.already_seated,
+                "exempt": result.exempt,
+                "rooms": result.rooms,
+                "seats_per_room": seats_per_room,
+                "extra_time": result.extra_time,
+                "large_text": result.large_text,
+                "high_contrast": result.high_contrast,
+            },
+        )
     db.session.commit()
     return result
 
@@ -269,8 +326,9 @@ def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) ->
     """Seat one candidate in a Part A sitting that is not tied to a round."""
     need_hr_of_sitting(actor, sitting)
     if sitting.round_id is not None:
-        raise NotAllowed(_("This sitting belongs to a recruitment round: seat the round's "
-                           "approved applicants instead."))
+        raise NotAllowed(
+            _("This sitting belongs to a recruitment round: seat the round's approved applicants instead.")
+        )
     if sitting.status == "ended":
         raise NotAllowed(_("This sitting has ended."))
     room, seat = (room or "").strip(), (seat or "").strip()
@@ -282,8 +340,7 @@ def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) ->
     if any(s.candidate_id == user.id for s in existing):
         raise NotAllowed(_("This candidate already has a seat in this sitting."))
     if any(s.room == room and s.seat_number == seat for s in existing):
-        raise ValidationFailed(_("Seat %(seat)s in room %(room)s is taken.", seat=seat,
-                                 room=room), "seat")
+        raise ValidationFailed(_("Seat %(seat)s in room %(room)s is taken.", seat=seat, room=room), "seat")
     try:
         return services.add_seat(sitting, user, room=room, seat_number=seat, actor=actor)
     except IntegrityError:

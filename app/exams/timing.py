@@ -3,6 +3,7 @@
 Pure functions of the sitting, the exam and the seat; "now" is passed in. The server's clock is
 the only clock: deadlines are stored, and clients are told the remaining seconds.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -49,8 +50,9 @@ def start_refusal(sitting: Sitting, at: datetime) -> str | None:
     return None
 
 
-def deadline_for(sitting: Sitting, exam: Exam, seat: Seat, attempt: Attempt,
-                 started_at: datetime) -> datetime:
+def deadline_for(
+    sitting: Sitting, exam: Exam, seat: Seat, attempt: Attempt, started_at: datetime
+) -> datetime:
     """Synchronized: from the sitting's start, so a late candidate gets no extra time.
     Window: from the candidate's own start. Both add approved extra time and extensions."""
     origin = sitting.started_at if sitting.timing_mode == SYNCHRONIZED else started_at
@@ -69,8 +71,9 @@ def clock_stops_at(sitting_status: str, paused_at: datetime | None, at: datetime
     return paused_at if sitting_status == "paused" and paused_at is not None else at
 
 
-def lost_seconds(disconnected_at: datetime | None, started_at: datetime | None,
-                 deadline: datetime | None, at: datetime) -> int:
+def lost_seconds(
+    disconnected_at: datetime | None, started_at: datetime | None, deadline: datetime | None, at: datetime
+) -> int:
     """Seconds of the test a candidate spent disconnected, from `disconnected_at` until `at`:
     only the part after their start and before their deadline counts."""
     if disconnected_at is None or started_at is None:

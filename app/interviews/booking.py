@@ -3,6 +3,7 @@ They confirm the slot they were placed in, move to another free slot of the same
 the cut-off (a new invitation goes out), declare times they cannot attend, and check in on the
 day, from shortly before the slot until its end, which puts them on the panel's waiting list.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,8 +25,7 @@ from . import services
 from .invitations import send_invitations
 from .models import Interview, InterviewSlot, Unavailability
 from .placement import CandidateSpec, candidate_spec, overlaps, slot_spec, standard_minutes
-from .schedule import (SlotTaken, checkin_opens_before, configured_extra_minutes,
-                       move_cutoff, slots_of_panel)
+from .schedule import SlotTaken, checkin_opens_before, configured_extra_minutes, move_cutoff, slots_of_panel
 
 MAX_UNAVAILABLE_DAYS = 31
 LIVE = ("scheduled", "confirmed")  # an interview the candidate may still confirm or move
@@ -38,11 +38,17 @@ candidate_checked_in = signals.signal("interview-candidate-checked-in")
 
 # ---- the candidate's interviews, confirming ---------------------------------------------
 
+
 def interviews_of_candidate(user) -> list[Interview]:
-    return list(db.session.scalars(
-        select(Interview).join(Application, Interview.application_id == Application.id)
-        .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .where(Application.candidate_id == user.id).order_by(InterviewSlot.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Interview)
+            .join(Application, Interview.application_id == Application.id)
+            .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
+            .where(Application.candidate_id == user.id)
+            .order_by(InterviewSlot.starts_at)
+        )
+    )
 
 
 def interview_for_candidate(interview_id: int, user) -> Interview:
@@ -66,13 +72,18 @@ def confirm_slot(interview: Interview, user) -> Interview:
     if interview.slot.starts_at <= now():
         raise NotAllowed(_("The interview has already begun."))
     interview.status, interview.confirmed_at = "confirmed", now()
-    record("interview.confirm", interview, actor=user,
-           after={"slot": interview.slot_id, "at": interview.confirmed_at})
+    record(
+        "interview.confirm",
+        interview,
+        actor=user,
+        after={"slot": interview.slot_id, "at": interview.confirmed_at},
+    )
     db.session.commit()
     return interview
 
 
 # ---- moving -----------------------------------------------------------------------------
+
 
 def move_deadline(interview: Interview) -> datetime:
     return interview.slot.starts_at - move_cutoff()
@@ -85,8 +96,7 @@ def can_move(interview: Interview) -> bool:
 def _needs_of(interview: Interview) -> CandidateSpec:
     """The candidate's accommodations and unavailable times, as auto_schedule sees them."""
     application = interview.application
-    return candidate_spec(application, standard_minutes(application.round),
-                          configured_extra_minutes())
+    return candidate_spec(application, standard_minutes(application.round), configured_extra_minutes())
 
 
 def _slot_refusal(interview: Interview, slot: InterviewSlot, spec: CandidateSpec):
@@ -98,9 +108,13 @@ def _slot_refusal(interview: Interview, slot: InterviewSlot, spec: CandidateSpec
     if slot.id == interview.slot_id:
         return NotAllowed(_("This is already your slot."), "slot_id")
     if slot.starts_at - move_cutoff() <= now():
-        return NotAllowed(_("That slot is too soon: moves close %(hours)s hours before the "
-                            "interview.", hours=int(move_cutoff().total_seconds() // 3600)),
-                          "slot_id")
+        return NotAllowed(
+            _(
+                "That slot is too soon: moves close %(hours)s hours before the interview.",
+                hours=int(move_cutoff().total_seconds() // 3600),
+            ),
+            "slot_id",
+        )
     if not spec.fits(slot_spec(slot, frozenset())):
         return NotAllowed(_("That slot does not meet your approved accommodations."), "slot_id")
     if any(services.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
@@ -113,8 +127,11 @@ def movable_slots(interview: Interview) -> list[InterviewSlot]:
     if not can_move(interview):
         return []
     spec = _needs_of(interview)
-    return [s for s in slots_of_panel(interview.slot.panel)
-            if s.interview is None and _slot_refusal(interview, s, spec) is None]
+    return [
+        s
+        for s in slots_of_panel(interview.slot.panel)
+        if s.interview is None and _slot_refusal(interview, s, spec) is None
+    ]
 
 
 def move_to_slot(interview: Interview, user, slot: InterviewSlot) -> Interview:
@@ -125,8 +142,12 @@ def move_to_slot(interview: Interview, user, slot: InterviewSlot) -> Interview:
     if interview.status not in LIVE:
         raise NotAllowed(_("This interview can no longer be moved."))
     if now() >= move_deadline(interview):
-        raise NotAllowed(_("Moves closed %(hours)s hours before your interview.",
-                           hours=int(move_cutoff().total_seconds() // 3600)))
+        raise NotAllowed(
+            _(
+                "Moves closed %(hours)s hours before your interview.",
+                hours=int(move_cutoff().total_seconds() // 3600),
+            )
+        )
     if slot is None:
         raise ValidationFailed(_("Choose a slot."), "slot_id")
     refusal = _slot_refusal(interview, slot, _needs_of(interview))
@@ -139,34 +160,42 @@ def move_to_slot(interview: Interview, user, slot: InterviewSlot) -> Interview:
     at = now()
     try:
         changed = db.session.execute(
-            update(Interview).where(
-                Interview.id == interview.id, Interview.slot_id == old_slot_id,
+            update(Interview)
+            .where(
+                Interview.id == interview.id,
+                Interview.slot_id == old_slot_id,
                 Interview.status.in_(LIVE),
-                exists().where(InterviewSlot.id == slot.id, InterviewSlot.cancelled.is_(False)))
-            .values(slot_id=slot.id, moves=Interview.moves + 1, status="confirmed",
-                    confirmed_at=at)
-            .execution_options(synchronize_session=False)).rowcount
+                exists().where(InterviewSlot.id == slot.id, InterviewSlot.cancelled.is_(False)),
+            )
+            .values(slot_id=slot.id, moves=Interview.moves + 1, status="confirmed", confirmed_at=at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not changed:
             db.session.rollback()
             raise NotAllowed(_("Your interview changed meanwhile; reload the page."))
         for obj in (interview, old_slot, slot):
             db.session.expire(obj)
-        record("interview.move", interview, actor=user, before={
-            "slot": old_slot_id, "starts_at": old_start}, after={
-            "slot": slot.id, "starts_at": slot.starts_at, "moves": interview.moves})
+        record(
+            "interview.move",
+            interview,
+            actor=user,
+            before={"slot": old_slot_id, "starts_at": old_start},
+            after={"slot": slot.id, "starts_at": slot.starts_at, "moves": interview.moves},
+        )
         send_invitations(interview)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise SlotTaken(_("Someone has just taken that slot; choose another."),
-                        "slot_id") from None
+        raise SlotTaken(_("Someone has just taken that slot; choose another."), "slot_id") from None
     return interview
 
 
 # ---- times the candidate cannot attend --------------------------------------------------
 
-def declare_unavailable(application: Application, user, starts_at: datetime,
-                        ends_at: datetime, note: str = "") -> Unavailability:
+
+def declare_unavailable(
+    application: Application, user, starts_at: datetime, ends_at: datetime, note: str = ""
+) -> Unavailability:
     """The candidate declares a time they cannot attend (aware datetimes)."""
     if application.candidate_id != getattr(user, "id", None):
         raise Forbidden(_("This is not your application."))
@@ -179,18 +208,19 @@ def declare_unavailable(application: Application, user, starts_at: datetime,
     if ends_at <= now():
         raise ValidationFailed(_("That time is already past."), "ends_at")
     if ends_at - starts_at > timedelta(days=MAX_UNAVAILABLE_DAYS):
-        raise ValidationFailed(_("Declare at most %(n)s days at a time.",
-                                 n=MAX_UNAVAILABLE_DAYS), "ends_at")
+        raise ValidationFailed(_("Declare at most %(n)s days at a time.", n=MAX_UNAVAILABLE_DAYS), "ends_at")
     note = (note or "").strip()
     if len(note) > 300:
         raise ValidationFailed(_("The note is at most 300 characters."), "note")
-    row = Unavailability(application_id=application.id, starts_at=starts_at, ends_at=ends_at,
-                         note=note)
+    row = Unavailability(application_id=application.id, starts_at=starts_at, ends_at=ends_at, note=note)
     db.session.add(row)
     db.session.flush()
-    record("interview.unavailable", row, actor=user, after={
-        "application": application.number, "starts_at": starts_at, "ends_at": ends_at,
-        "note": note})
+    record(
+        "interview.unavailable",
+        row,
+        actor=user,
+        after={"application": application.number, "starts_at": starts_at, "ends_at": ends_at, "note": note},
+    )
     db.session.commit()
     return row
 
@@ -199,24 +229,40 @@ def withdraw_unavailable(row: Unavailability, user) -> None:
     application = db.session.get(Application, row.application_id)
     if application is None or application.candidate_id != getattr(user, "id", None):
         raise Forbidden(_("This is not your application."))
-    record("interview.unavailable_withdraw", row, actor=user, before={
-        "application": application.number, "starts_at": row.starts_at,
-        "ends_at": row.ends_at, "note": row.note})
+    record(
+        "interview.unavailable_withdraw",
+        row,
+        actor=user,
+        before={
+            "application": application.number,
+            "starts_at": row.starts_at,
+            "ends_at": row.ends_at,
+            "note": row.note,
+        },
+    )
     db.session.delete(row)
     db.session.commit()
 
 
 def unavailabilities_of(application: Application) -> list[Unavailability]:
-    return list(db.session.scalars(select(Unavailability).where(
-        Unavailability.application_id == application.id).order_by(Unavailability.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Unavailability)
+            .where(Unavailability.application_id == application.id)
+            .order_by(Unavailability.starts_at)
+        )
+    )
 
 
 def clashes_with_unavailability(interview: Interview) -> bool:
-    return any(overlaps(interview.slot.starts_at, interview.slot.ends_at, u.starts_at, u.ends_at)
-               for u in unavailabilities_of(interview.application))
+    return any(
+        overlaps(interview.slot.starts_at, interview.slot.ends_at, u.starts_at, u.ends_at)
+        for u in unavailabilities_of(interview.application)
+    )
 
 
 # ---- check-in ---------------------------------------------------------------------------
+
 
 def checkin_window(interview: Interview) -> tuple[datetime, datetime]:
     return interview.slot.starts_at - checkin_opens_before(), interview.slot.ends_at
@@ -238,20 +284,30 @@ def check_in_for_interview(interview: Interview, user) -> Interview:
     opens, closes = checkin_window(interview)
     at = now()
     if at < opens:
-        raise NotAllowed(_("Check-in opens %(minutes)s minutes before your interview.",
-                           minutes=int(checkin_opens_before().total_seconds() // 60)))
+        raise NotAllowed(
+            _(
+                "Check-in opens %(minutes)s minutes before your interview.",
+                minutes=int(checkin_opens_before().total_seconds() // 60),
+            )
+        )
     if at >= closes:
         raise NotAllowed(_("Your interview slot has ended."))
     before = interview.status
     interview.status, interview.checked_in_at = "checked_in", at
-    record("interview.check_in", interview, actor=user,
-           before={"status": before}, after={"status": "checked_in", "at": at})
+    record(
+        "interview.check_in",
+        interview,
+        actor=user,
+        before={"status": before},
+        after={"status": "checked_in", "at": at},
+    )
     db.session.commit()
     candidate_checked_in.send(current_app._get_current_object(), interview=interview)
     return interview
 
 
 # ---- the candidate's page ---------------------------------------------------------------
+
 
 @dataclass
 class CandidateInterview:
@@ -271,18 +327,28 @@ def my_interviews(user) -> list[CandidateInterview]:
     rows = []
     for iv in interviews_of_candidate(user):
         opens, _closes = checkin_window(iv)
-        rows.append(CandidateInterview(
-            interview=iv, can_confirm=iv.status == "scheduled" and iv.slot.starts_at > at,
-            can_move=can_move(iv), move_deadline=move_deadline(iv),
-            can_check_in=can_check_in(iv), checkin_opens=opens,
-            clashes=iv.status in LIVE and clashes_with_unavailability(iv)))
+        rows.append(
+            CandidateInterview(
+                interview=iv,
+                can_confirm=iv.status == "scheduled" and iv.slot.starts_at > at,
+                can_move=can_move(iv),
+                move_deadline=move_deadline(iv),
+                can_check_in=can_check_in(iv),
+                checkin_opens=opens,
+                clashes=iv.status in LIVE and clashes_with_unavailability(iv),
+            )
+        )
     return rows
 
 
 def awaiting_schedule(user) -> list[Application]:
     """The candidate's approved applications to rounds with a Part C that have no interview
     yet (they may declare unavailable times before being scheduled)."""
-    apps = db.session.scalars(select(Application).where(
-        Application.candidate_id == user.id, Application.status == ApplicationStatus.APPROVED,
-        ~exists().where(Interview.application_id == Application.id)))
+    apps = db.session.scalars(
+        select(Application).where(
+            Application.candidate_id == user.id,
+            Application.status == ApplicationStatus.APPROVED,
+            ~exists().where(Interview.application_id == Application.id),
+        )
+    )
     return [a for a in apps if a.round.stage(StageKind.PART_C) is not None]

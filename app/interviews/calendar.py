@@ -6,10 +6,11 @@ time with TZID=Asia/Bangkok and the VTIMEZONE that defines it (UTC+7, no dayligh
 Calendars are often synced to outside services, so an event carries the application number,
 never the candidate's name or national ID.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app, has_request_context, url_for
@@ -19,12 +20,14 @@ from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress, 
 
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden
-from .models import Interview
 from . import services
+from .models import Interview
 
 TZID = "Asia/Bangkok"
 PRODID = "-//Bangkok Metropolitan Administration//BMA Recruit//TH"
 UID_DOMAIN = "recruit.bangkok.go.th"
+
+
 @dataclass
 class Invitation:
     uid: str
@@ -53,7 +56,7 @@ def _timezone() -> Timezone:
     tz.add("tzid", TZID)
     tz.add("x-lic-location", TZID)
     standard = TimezoneStandard()
-    standard.add("dtstart", datetime(1970, 1, 1))
+    standard.add("dtstart", datetime(1970, 1, 1))  # noqa: DTZ001  (VTIMEZONE rules are in local time by definition)
     standard.add("tzoffsetfrom", timedelta(hours=7))
     standard.add("tzoffsetto", timedelta(hours=7))
     standard.add("tzname", "+07")
@@ -74,7 +77,7 @@ def build_ics(inv: Invitation) -> str:
     event = Event()
     event.add("uid", inv.uid)
     event.add("sequence", inv.sequence)
-    event.add("dtstamp", (inv.stamp or now()).astimezone(timezone.utc))
+    event.add("dtstamp", (inv.stamp or now()).astimezone(UTC))
     event.add("dtstart", inv.starts_at.astimezone(BANGKOK))
     event.add("dtend", inv.ends_at.astimezone(BANGKOK))
     event.add("summary", inv.summary)
@@ -89,8 +92,7 @@ def build_ics(inv: Invitation) -> str:
         event.add("organizer", _address(name, email))
     for name, email in inv.attendees:
         attendee = _address(name, email)
-        attendee.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION",
-                                "RSVP": "FALSE"})
+        attendee.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
         event.add("attendee", attendee)
     event.add("status", "CANCELLED" if inv.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
@@ -99,6 +101,7 @@ def build_ics(inv: Invitation) -> str:
 
 
 # ---- invitations to an interview -----------------------------------------------------------
+
 
 def uid_of(interview: Interview) -> str:
     return f"interview-{interview.id}@{UID_DOMAIN}"
@@ -124,25 +127,36 @@ def invitation_for(interview: Interview, recipient, *, as_member: bool) -> Invit
     locale = getattr(recipient, "locale", None) or "th"
     with force_locale(locale):
         mode = _("Online interview") if slot.mode == services.ONLINE else _("On-site interview")
-        summary = (_("Part C interview, application %(number)s", number=interview.application
-                     .number) if as_member else
-                   _("Part C interview: %(round)s", round=round_.title(locale)))
-        parts = [f"{round_.code} · {round_.title(locale)}",
-                 _("Application number: %(number)s", number=interview.application.number),
-                 _("Panel: %(name)s", name=slot.panel.name), mode]
+        summary = (
+            _("Part C interview, application %(number)s", number=interview.application.number)
+            if as_member
+            else _("Part C interview: %(round)s", round=round_.title(locale))
+        )
+        parts = [
+            f"{round_.code} · {round_.title(locale)}",
+            _("Application number: %(number)s", number=interview.application.number),
+            _("Panel: %(name)s", name=slot.panel.name),
+            mode,
+        ]
         if services.slot_link(slot):
             parts.append(_("Meeting link: %(link)s", link=services.slot_link(slot)))
         if services.slot_room(slot):
             parts.append(_("Room: %(room)s", room=services.slot_room(slot)))
         if not as_member:
-            parts.append(_("Confirm, move or check in at %(url)s",
-                           url=link("interviews.mine")))
-    return Invitation(uid=uid_of(interview), sequence=interview.moves, starts_at=slot.starts_at,
-                      ends_at=slot.ends_at, summary=summary,
-                      location=services.slot_location(slot), url=services.slot_link(slot),
-                      description="\n".join(parts), organizer=_organizer(),
-                      attendees=[(recipient.display_name(locale), recipient.email)],
-                      cancelled=interview.status == "cancelled")
+            parts.append(_("Confirm, move or check in at %(url)s", url=link("interviews.mine")))
+    return Invitation(
+        uid=uid_of(interview),
+        sequence=interview.moves,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        summary=summary,
+        location=services.slot_location(slot),
+        url=services.slot_link(slot),
+        description="\n".join(parts),
+        organizer=_organizer(),
+        attendees=[(recipient.display_name(locale), recipient.email)],
+        cancelled=interview.status == "cancelled",
+    )
 
 
 def candidate_ics(interview: Interview, user) -> str:

@@ -1,5 +1,6 @@
 """The candidate's interview pages: my interviews (confirm, move before the cut-off, check in on
 the day, download the invitation) and the times I cannot attend."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -11,8 +12,8 @@ from ..applications.services import get_application
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
-from ..common.thai import format_datetime
 from ..common.i18n import current_locale
+from ..common.thai import format_datetime
 from ..extensions import db
 from . import booking, bp, calendar, schedule
 from .forms import ButtonForm, MoveForm, UnavailableForm
@@ -32,15 +33,19 @@ def _render_mine(status: int = 200, unavailable_forms=None):
     me = _me()
     waiting = booking.awaiting_schedule(me)
     rows = booking.my_interviews(me)
-    applications = waiting + [r.interview.application for r in rows
-                              if r.interview.status in booking.LIVE]
+    applications = waiting + [r.interview.application for r in rows if r.interview.status in booking.LIVE]
     forms = unavailable_forms or {}
     for a in applications:
         forms.setdefault(a.id, UnavailableForm(formdata=None, prefix=f"u{a.id}"))
     return render_template(
-        "interviews/candidate_mine.html", rows=rows, waiting=waiting, applications=applications,
+        "interviews/candidate_mine.html",
+        rows=rows,
+        waiting=waiting,
+        applications=applications,
         unavailable={a.id: booking.unavailabilities_of(a) for a in applications},
-        unavailable_forms=forms, button=ButtonForm(formdata=None)), status
+        unavailable_forms=forms,
+        button=ButtonForm(formdata=None),
+    ), status
 
 
 @bp.route("/interviews")
@@ -59,8 +64,13 @@ def confirm(interview_id: int):
     except DomainError as err:
         show_error(None, err)
         return redirect(url_for(".mine"))
-    flash(_("Your interview on %(when)s is confirmed.",
-            when=format_datetime(interview.slot.starts_at, current_locale())), "success")
+    flash(
+        _(
+            "Your interview on %(when)s is confirmed.",
+            when=format_datetime(interview.slot.starts_at, current_locale()),
+        ),
+        "success",
+    )
     return redirect(url_for(".mine"))
 
 
@@ -82,8 +92,13 @@ def move(interview_id: int):
             except DomainError as err:
                 code = show_error(form, err)
                 return _render_move(interview, form, code)
-            flash(_("Your interview has moved to %(when)s. A new invitation is on its way.",
-                    when=_slot_label(slot)), "success")
+            flash(
+                _(
+                    "Your interview has moved to %(when)s. A new invitation is on its way.",
+                    when=_slot_label(slot),
+                ),
+                "success",
+            )
             return redirect(url_for(".mine"))
         return _render_move(interview, form, 422)
     return _render_move(interview, form, 200)
@@ -92,23 +107,29 @@ def move(interview_id: int):
 def _render_move(interview, form, status: int):
     # After a refusal the choice is offered again from what is free now.
     if status != 200:
-        form.slot_id.choices = [(s.id, _slot_label(s))
-                                for s in booking.movable_slots(interview)]
-    return render_template("interviews/candidate_move.html", interview=interview, form=form,
-                           can_move=booking.can_move(interview),
-                           deadline=booking.move_deadline(interview),
-                           slot_label=_slot_label), status
+        form.slot_id.choices = [(s.id, _slot_label(s)) for s in booking.movable_slots(interview)]
+    return render_template(
+        "interviews/candidate_move.html",
+        interview=interview,
+        form=form,
+        can_move=booking.can_move(interview),
+        deadline=booking.move_deadline(interview),
+        slot_label=_slot_label,
+    ), status
 
 
 @bp.route("/interviews/<int:interview_id>/invitation.ics")
 @roles_required(Role.CANDIDATE)
 def ics(interview_id: int):
     interview = booking.interview_for_candidate(interview_id, _me())
-    return Response(calendar.candidate_ics(interview, _me()),
-                    mimetype="text/calendar; charset=utf-8; method=REQUEST", headers={
-                        "Content-Disposition":
-                            f'attachment; filename="{calendar.filename_of(interview)}"',
-                        "Cache-Control": "private, no-store"})
+    return Response(
+        calendar.candidate_ics(interview, _me()),
+        mimetype="text/calendar; charset=utf-8; method=REQUEST",
+        headers={
+            "Content-Disposition": f'attachment; filename="{calendar.filename_of(interview)}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.route("/interviews/<int:interview_id>/check-in", methods=["POST"])
@@ -121,8 +142,7 @@ def check_in(interview_id: int):
     except DomainError as err:
         show_error(None, err)
         return redirect(url_for(".mine"))
-    flash(_("You have checked in. The panel sees that you are waiting; join at your time."),
-          "success")
+    flash(_("You have checked in. The panel sees that you are waiting; join at your time."), "success")
     return redirect(url_for(".mine"))
 
 

@@ -5,6 +5,7 @@ panel_access.py: whose interview it is, the waiting list), acknowledge after the
 `{ok: false, error, message}`), then tell the rooms. The protocol is documented in
 docs/realtime.md ("Namespace /panel").
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -46,23 +47,28 @@ def _state(interview: Interview) -> dict:
 
 # ---- telling the rooms ----------------------------------------------------------------------
 
+
 def notify_progress(interview: Interview) -> None:
     """The chair's live view of who has started and who has submitted (never the points)."""
-    socketio.emit("progress", scoring.progress(interview), to=chair_room(interview.id),
-                  namespace=PANEL)
+    socketio.emit("progress", scoring.progress(interview), to=chair_room(interview.id), namespace=PANEL)
 
 
 def _notify_if_all_submitted(interview: Interview) -> None:
     if scoring.all_submitted(interview):
-        socketio.emit("all_submitted", {"interview_id": interview.id},
-                      to=interview_room(interview.id), namespace=PANEL)
+        socketio.emit(
+            "all_submitted", {"interview_id": interview.id}, to=interview_room(interview.id), namespace=PANEL
+        )
 
 
 def notify_checked_in(interview: Interview) -> None:
     """A candidate checked in: tell the panel's waiting list (called by the check-in view)."""
     day = interview.slot.starts_at.astimezone(BANGKOK).date()
-    socketio.emit("candidate_waiting", panel_access.waiting_row(interview),
-                  to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
+    socketio.emit(
+        "candidate_waiting",
+        panel_access.waiting_row(interview),
+        to=waiting_room(interview.slot.panel_id, day),
+        namespace=PANEL,
+    )
 
 
 @candidate_checked_in.connect
@@ -72,26 +78,39 @@ def _on_checked_in(_sender, interview: Interview, **_extra) -> None:
 
 def _notify_called_in(interview: Interview) -> None:
     day = interview.slot.starts_at.astimezone(BANGKOK).date()
-    socketio.emit("candidate_left", {"interview_id": interview.id,
-                                     "panel_id": interview.slot.panel_id},
-                  to=waiting_room(interview.slot.panel_id, day), namespace=PANEL)
+    socketio.emit(
+        "candidate_left",
+        {"interview_id": interview.id, "panel_id": interview.slot.panel_id},
+        to=waiting_room(interview.slot.panel_id, day),
+        namespace=PANEL,
+    )
 
 
 def _announce_final_score(interview: Interview, *, corrected: bool) -> None:
-    socketio.emit("finalized", {"interview_id": interview.id,
-                                "final_score": scoring.num(interview.final_score),
-                                "corrected": corrected},
-                  to=interview_room(interview.id), namespace=PANEL)
+    socketio.emit(
+        "finalized",
+        {
+            "interview_id": interview.id,
+            "final_score": scoring.num(interview.final_score),
+            "corrected": corrected,
+        },
+        to=interview_room(interview.id),
+        namespace=PANEL,
+    )
 
 
 def notify_chair_changed(interview: Interview) -> None:
     """HR named who presides over this interview: the panel's open pages hear of it."""
-    socketio.emit("chair_changed", {"interview_id": interview.id,
-                                    "acting_chair_id": interview.acting_chair_id},
-                  to=interview_room(interview.id), namespace=PANEL)
+    socketio.emit(
+        "chair_changed",
+        {"interview_id": interview.id, "acting_chair_id": interview.acting_chair_id},
+        to=interview_room(interview.id),
+        namespace=PANEL,
+    )
 
 
 # ---- handlers ---------------------------------------------------------------------------------
+
 
 @socketio.on("connect", namespace=PANEL)
 def panel_connect(auth=None):
@@ -137,8 +156,9 @@ def panel_score(data):
     if "points" not in data:
         raise scoring.BadScore(_("Send the points (null clears them)."), "points")
     was = interview.status
-    result = scoring.record_score(interview, current_user, int_field(data, "criterion_id"),
-                                  data["points"], int_field(data, "seq"))
+    result = scoring.record_score(
+        interview, current_user, int_field(data, "criterion_id"), data["points"], int_field(data, "seq")
+    )
     if not result["stale"]:
         notify_progress(interview)
     if was == "checked_in" and interview.status == "scoring":
@@ -169,8 +189,7 @@ def panel_finalize(data):
 @acked
 def panel_correct(data):
     interview = _interview(data)
-    scoring.correct_final_score(interview, current_user, data.get("score"),
-                                str(data.get("reason") or ""))
+    scoring.correct_final_score(interview, current_user, data.get("score"), str(data.get("reason") or ""))
     _announce_final_score(interview, corrected=True)
     return {"ok": True, "state": _state(interview)}
 
@@ -190,6 +209,9 @@ def panel_waiting(data):
     panel = panel_access.panel_for_waiting(current_user, int_field(data, "panel_id"))
     day = now().astimezone(BANGKOK).date()
     join_room(waiting_room(panel.id, day))
-    return {"ok": True, "panel_id": panel.id, "day": day.isoformat(),
-            "candidates": [panel_access.waiting_row(iv)
-                           for iv in panel_access.waiting_interviews(panel, day)]}
+    return {
+        "ok": True,
+        "panel_id": panel.id,
+        "day": day.isoformat(),
+        "candidates": [panel_access.waiting_row(iv) for iv in panel_access.waiting_interviews(panel, day)],
+    }

@@ -1,5 +1,6 @@
 """Forms of HR's interview pages (panels, members, rubric, slots, automatic scheduling) and of
 the candidate's (confirm, move, unavailable times, check-in)."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,21 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField,
-                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField,
-                     TimeField, ValidationError, widgets)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..common.clock import to_utc
@@ -27,33 +40,51 @@ def _mode_choices():
 
 
 class PanelForm(FlaskForm):
-    name = StringField(_l("Panel name"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=200)])
-    quorum = IntegerField(_l("Quorum (scoring members)"), default=3,
-                          validators=[InputRequired(), NumberRange(min=1, max=15)],
-                          render_kw={"inputmode": "numeric", "min": "1", "max": "15"})
-    aggregate = SelectField(_l("Part C score from the members' totals"), default="mean",
-                            choices=[("mean", _l("Mean")), ("median", _l("Median"))])
+    name = StringField(_l("Panel name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    quorum = IntegerField(
+        _l("Quorum (scoring members)"),
+        default=3,
+        validators=[InputRequired(), NumberRange(min=1, max=15)],
+        render_kw={"inputmode": "numeric", "min": "1", "max": "15"},
+    )
+    aggregate = SelectField(
+        _l("Part C score from the members' totals"),
+        default="mean",
+        choices=[("mean", _l("Mean")), ("median", _l("Median"))],
+    )
     spread_threshold = DecimalField(
-        _l("Spread threshold (points)"), default=15, places=2,
+        _l("Spread threshold (points)"),
+        default=15,
+        places=2,
         description=_l("The chair is warned when members' totals differ by more than this."),
-        validators=[InputRequired(), NumberRange(min=0, max=1000)])
+        validators=[InputRequired(), NumberRange(min=0, max=1000)],
+    )
     mode = SelectField(_l("Mode"), default="online", choices=_mode_choices())
-    meeting_link = StringField(_l("Meeting link"), filters=[_strip],
-                               description=_l("Online: the panel's link (a slot may have its "
-                                              "own)."), validators=[Optional(), Length(max=500)])
+    meeting_link = StringField(
+        _l("Meeting link"),
+        filters=[_strip],
+        description=_l("Online: the panel's link (a slot may have its own)."),
+        validators=[Optional(), Length(max=500)],
+    )
     room = StringField(_l("Room"), filters=[_strip], validators=[Optional(), Length(max=200)])
 
     def values(self) -> dict:
-        return dict(name=self.name.data, quorum=self.quorum.data, aggregate=self.aggregate.data,
-                    spread_threshold=self.spread_threshold.data, mode=self.mode.data,
-                    meeting_link=self.meeting_link.data or "", room=self.room.data or "")
+        return dict(
+            name=self.name.data,
+            quorum=self.quorum.data,
+            aggregate=self.aggregate.data,
+            spread_threshold=self.spread_threshold.data,
+            mode=self.mode.data,
+            meeting_link=self.meeting_link.data or "",
+            room=self.room.data or "",
+        )
 
 
 class MemberForm(FlaskForm):
     user_id = SelectField(_l("Member"), coerce=int, validators=[InputRequired()])
-    role = SelectField(_l("Role"), default="member",
-                       choices=[("member", _l("Member")), ("chair", _l("Chair"))])
+    role = SelectField(
+        _l("Role"), default="member", choices=[("member", _l("Member")), ("chair", _l("Chair"))]
+    )
 
     def __init__(self, users=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,9 +94,12 @@ class MemberForm(FlaskForm):
 class ActingChairForm(FlaskForm):
     """HR names who presides over an interview whose chair declared a conflict: one of the
     candidate's scoring members (services.scoring_members)."""
-    user_id = SelectField(_l("Presiding member"), coerce=int,
-                          validators=[InputRequired(message=_l("Choose the member who "
-                                                               "presides."))])
+
+    user_id = SelectField(
+        _l("Presiding member"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose the member who presides."))],
+    )
 
     def __init__(self, users=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,18 +111,23 @@ class ButtonForm(FlaskForm):
 
 
 class CriterionForm(FlaskForm):
-    code = StringField(_l("Code"), filters=[_strip],
-                       description=_l("Lower-case letters, digits and _, e.g. leadership."),
-                       validators=[DataRequired(), Length(max=40)])
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=200)])
-    max_points = DecimalField(_l("Maximum points"), places=2,
-                              validators=[InputRequired(), NumberRange(min=0.01, max=1000)])
+    code = StringField(
+        _l("Code"),
+        filters=[_strip],
+        description=_l("Lower-case letters, digits and _, e.g. leadership."),
+        validators=[DataRequired(), Length(max=40)],
+    )
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    max_points = DecimalField(
+        _l("Maximum points"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=1000)]
+    )
     descriptors = TextAreaField(
-        _l("Levels"), filters=[_strip], validators=[Optional(), Length(max=5000)],
-        description=_l("One level a line: points | Thai description | English description."))
+        _l("Levels"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=5000)],
+        description=_l("One level a line: points | Thai description | English description."),
+    )
 
     def levels(self) -> list[dict]:
         out = []
@@ -96,14 +135,23 @@ class CriterionForm(FlaskForm):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.split("|")]
-            out.append({"points": parts[0], "th": parts[1] if len(parts) > 1 else "",
-                        "en": parts[2] if len(parts) > 2 else ""})
+            out.append(
+                {
+                    "points": parts[0],
+                    "th": parts[1] if len(parts) > 1 else "",
+                    "en": parts[2] if len(parts) > 2 else "",
+                }
+            )
         return out
 
     def values(self) -> dict:
-        return dict(code=self.code.data, title_th=self.title_th.data,
-                    title_en=self.title_en.data or "", max_points=self.max_points.data,
-                    descriptors=self.levels())
+        return dict(
+            code=self.code.data,
+            title_th=self.title_th.data,
+            title_en=self.title_en.data or "",
+            max_points=self.max_points.data,
+            descriptors=self.levels(),
+        )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -111,34 +159,58 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-WEEKDAY_CHOICES = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")),
-                   (3, _l("Thursday")), (4, _l("Friday")), (5, _l("Saturday")),
-                   (6, _l("Sunday"))]
+WEEKDAY_CHOICES = [
+    (0, _l("Monday")),
+    (1, _l("Tuesday")),
+    (2, _l("Wednesday")),
+    (3, _l("Thursday")),
+    (4, _l("Friday")),
+    (5, _l("Saturday")),
+    (6, _l("Sunday")),
+]
 
 
 class SlotsForm(FlaskForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
     start_date = DateField(_l("First day"), validators=[InputRequired()])
     end_date = DateField(_l("Last day"), validators=[InputRequired()])
-    day_start = TimeField(_l("Day starts"), default=time(9), validators=[InputRequired()],
-                          description=_l("Bangkok time."))
+    day_start = TimeField(
+        _l("Day starts"), default=time(9), validators=[InputRequired()], description=_l("Bangkok time.")
+    )
     day_end = TimeField(_l("Day ends"), default=time(16), validators=[InputRequired()])
-    breaks = StringField(_l("Breaks"), filters=[_strip], default="12:00-13:00",
-                         description=_l("Comma-separated, e.g. 10:30-10:45, 12:00-13:00."),
-                         validators=[Optional(), Length(max=300)])
-    slot_minutes = IntegerField(_l("Slot length (minutes)"), default=30,
-                                validators=[InputRequired(), NumberRange(min=5, max=480)],
-                                render_kw={"inputmode": "numeric", "min": "5", "max": "480"})
-    weekdays = MultiCheckboxField(_l("Weekdays"), coerce=int, choices=WEEKDAY_CHOICES,
-                                  default=[0, 1, 2, 3, 4],
-                                  render_kw={"class": "checkbox-list"})
+    breaks = StringField(
+        _l("Breaks"),
+        filters=[_strip],
+        default="12:00-13:00",
+        description=_l("Comma-separated, e.g. 10:30-10:45, 12:00-13:00."),
+        validators=[Optional(), Length(max=300)],
+    )
+    slot_minutes = IntegerField(
+        _l("Slot length (minutes)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(min=5, max=480)],
+        render_kw={"inputmode": "numeric", "min": "5", "max": "480"},
+    )
+    weekdays = MultiCheckboxField(
+        _l("Weekdays"),
+        coerce=int,
+        choices=WEEKDAY_CHOICES,
+        default=[0, 1, 2, 3, 4],
+        render_kw={"class": "checkbox-list"},
+    )
     mode = SelectField(_l("Mode"), choices=_mode_choices())
-    meeting_link = StringField(_l("Meeting link for these slots"), filters=[_strip],
-                               description=_l("Empty: the panel's link."),
-                               validators=[Optional(), Length(max=500)])
-    room = StringField(_l("Room for these slots"), filters=[_strip],
-                       description=_l("Empty: the panel's room."),
-                       validators=[Optional(), Length(max=200)])
+    meeting_link = StringField(
+        _l("Meeting link for these slots"),
+        filters=[_strip],
+        description=_l("Empty: the panel's link."),
+        validators=[Optional(), Length(max=500)],
+    )
+    room = StringField(
+        _l("Room for these slots"),
+        filters=[_strip],
+        description=_l("Empty: the panel's room."),
+        validators=[Optional(), Length(max=200)],
+    )
     accessible = BooleanField(_l("Accessible (for approved screen reader or assistant)"))
 
     def __init__(self, panels=(), *args, **kwargs):
@@ -162,25 +234,33 @@ class SlotsForm(FlaskForm):
         return out
 
     def values(self) -> dict:
-        return dict(start_date=self.start_date.data, end_date=self.end_date.data,
-                    day_start=self.day_start.data, day_end=self.day_end.data,
-                    breaks=self.break_times(), slot_minutes=self.slot_minutes.data,
-                    weekdays=self.weekdays.data or [], mode=self.mode.data,
-                    meeting_link=self.meeting_link.data or "", room=self.room.data or "",
-                    accessible=bool(self.accessible.data))
+        return dict(
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            day_start=self.day_start.data,
+            day_end=self.day_end.data,
+            breaks=self.break_times(),
+            slot_minutes=self.slot_minutes.data,
+            weekdays=self.weekdays.data or [],
+            mode=self.mode.data,
+            meeting_link=self.meeting_link.data or "",
+            room=self.room.data or "",
+            accessible=bool(self.accessible.data),
+        )
 
 
 class AutoScheduleForm(FlaskForm):
     accommodation_extra_minutes = IntegerField(
-        _l("Extra minutes for approved extra time"), default=15,
+        _l("Extra minutes for approved extra time"),
+        default=15,
         description=_l("Such candidates need a slot this much longer than the standard one."),
         validators=[InputRequired(), NumberRange(min=0, max=240)],
-        render_kw={"inputmode": "numeric", "min": "0", "max": "240"})
+        render_kw={"inputmode": "numeric", "min": "0", "max": "240"},
+    )
 
 
 class MoveForm(FlaskForm):
-    slot_id = RadioField(_l("New time"), coerce=int, validators=[InputRequired(
-        message=_l("Choose a slot."))])
+    slot_id = RadioField(_l("New time"), coerce=int, validators=[InputRequired(message=_l("Choose a slot."))])
 
     def __init__(self, slots=(), label=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,13 +269,15 @@ class MoveForm(FlaskForm):
 
 
 class UnavailableForm(FlaskForm):
-    starts_at = DateTimeLocalField(_l("From"), format=DATETIME_LOCAL,
-                                   description=_l("Bangkok time."), validators=[InputRequired()])
-    ends_at = DateTimeLocalField(_l("Until"), format=DATETIME_LOCAL,
-                                 validators=[InputRequired()])
-    note = StringField(_l("Note (optional)"), filters=[_strip],
-                       validators=[Optional(), Length(max=300)])
+    starts_at = DateTimeLocalField(
+        _l("From"), format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
+    )
+    ends_at = DateTimeLocalField(_l("Until"), format=DATETIME_LOCAL, validators=[InputRequired()])
+    note = StringField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), Length(max=300)])
 
     def values(self) -> dict:
-        return dict(starts_at=to_utc(self.starts_at.data), ends_at=to_utc(self.ends_at.data),
-                    note=self.note.data or "")
+        return dict(
+            starts_at=to_utc(self.starts_at.data),
+            ends_at=to_utc(self.ends_at.data),
+            note=self.note.data or "",
+        )

@@ -1,6 +1,7 @@
 """HR's Part C pages of a round: panels and members, the rubric, slots, automatic scheduling
 with its report, the schedule and each panel's daily schedule PDF, and the acting chair of an
 interview whose chair declared a conflict."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,15 +11,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import User
+from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
 from ..recruitment.services import round_for_hr
 from . import bp, events, placement, schedule, scoring, services
-from ..common.access import HR_ROLES
-from .forms import (ActingChairForm, AutoScheduleForm, ButtonForm, CriterionForm, MemberForm,
-                    PanelForm, SlotsForm)
+from .forms import (
+    ActingChairForm,
+    AutoScheduleForm,
+    ButtonForm,
+    CriterionForm,
+    MemberForm,
+    PanelForm,
+    SlotsForm,
+)
 from .schedule_pdf import daily_schedule_pdf
 
 
@@ -37,38 +45,59 @@ def _panel(round_, panel_id: int):
     return panel
 
 
-def _render(round_, status: int = 200, panel_form=None, member_forms=None, criterion_form=None,
-            slots_form=None, auto_form=None, edit_forms=None, acting_forms=None):
+def _render(
+    round_,
+    status: int = 200,
+    panel_form=None,
+    member_forms=None,
+    criterion_form=None,
+    slots_form=None,
+    auto_form=None,
+    edit_forms=None,
+    acting_forms=None,
+):
     panels = services.panels_of_round(round_)
     recusals = services.chair_recusals(round_)
     acting_forms = acting_forms or {}
     for iv in recusals:
-        acting_forms.setdefault(iv.id, ActingChairForm(
-            users=services.scoring_members(iv), formdata=None, prefix=f"a{iv.id}",
-            data={"user_id": iv.acting_chair_id}))
+        acting_forms.setdefault(
+            iv.id,
+            ActingChairForm(
+                users=services.scoring_members(iv),
+                formdata=None,
+                prefix=f"a{iv.id}",
+                data={"user_id": iv.acting_chair_id},
+            ),
+        )
     users = services.panel_users()
     member_forms = member_forms or {}
     edit_forms = edit_forms or {}
     for p in panels:
-        member_forms.setdefault(p.id, MemberForm(users=users, formdata=None,
-                                                 prefix=f"m{p.id}"))
+        member_forms.setdefault(p.id, MemberForm(users=users, formdata=None, prefix=f"m{p.id}"))
         edit_forms.setdefault(p.id, PanelForm(obj=p, formdata=None, prefix=f"p{p.id}"))
     if slots_form is None:
         slots_form = SlotsForm(panels=panels, formdata=None)
     return render_template(
-        "interviews/hr_round.html", round=round_, panels=panels,
+        "interviews/hr_round.html",
+        round=round_,
+        panels=panels,
         slots={p.id: schedule.slots_of_panel(p) for p in panels},
         days={p.id: schedule.days_of_panel(p) for p in panels},
         problems={p.id: services.panel_problems(p) for p in panels},
-        rubric=services.rubric_of(round_), rubric_locked=services.rubric_locked(round_),
+        rubric=services.rubric_of(round_),
+        rubric_locked=services.rubric_locked(round_),
         rubric_total=services.rubric_total(services.rubric_of(round_)),
         interviews=schedule.interviews_of_round(round_),
         panel_form=panel_form or PanelForm(formdata=None),
-        member_forms=member_forms, edit_forms=edit_forms,
+        member_forms=member_forms,
+        edit_forms=edit_forms,
         criterion_form=criterion_form or CriterionForm(formdata=None),
-        slots_form=slots_form, auto_form=auto_form or AutoScheduleForm(formdata=None),
-        recusals=recusals, acting_forms=acting_forms,
-        button=ButtonForm(formdata=None)), status
+        slots_form=slots_form,
+        auto_form=auto_form or AutoScheduleForm(formdata=None),
+        recusals=recusals,
+        acting_forms=acting_forms,
+        button=ButtonForm(formdata=None),
+    ), status
 
 
 @bp.route("/hr/rounds/<int:round_id>/interviews")
@@ -89,6 +118,7 @@ def _done(round_, message: str, anchor: str = ""):
 
 # ---- panels and members ------------------------------------------------------------------
 
+
 @bp.route("/hr/rounds/<int:round_id>/interviews/panels", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_panel_new(round_id: int):
@@ -100,8 +130,7 @@ def hr_panel_new(round_id: int):
         panel = services.create_panel(round_, _me(), **form.values())
     except DomainError as err:
         return _render(round_, show_error(form, err), panel_form=form)
-    return _done(round_, _("The panel %(name)s has been set up.", name=panel.name),
-                 f"#panel-{panel.id}")
+    return _done(round_, _("The panel %(name)s has been set up.", name=panel.name), f"#panel-{panel.id}")
 
 
 @bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>", methods=["POST"])
@@ -116,12 +145,10 @@ def hr_panel_edit(round_id: int, panel_id: int):
         services.update_panel(panel, _me(), **form.values())
     except DomainError as err:
         return _render(round_, show_error(form, err), edit_forms={panel.id: form})
-    return _done(round_, _("The panel %(name)s has been saved.", name=panel.name),
-                 f"#panel-{panel.id}")
+    return _done(round_, _("The panel %(name)s has been saved.", name=panel.name), f"#panel-{panel.id}")
 
 
-@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/members",
-          methods=["POST"])
+@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/members", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_member_add(round_id: int, panel_id: int):
     round_ = _round(round_id)
@@ -134,12 +161,13 @@ def hr_member_add(round_id: int, panel_id: int):
         services.add_member(panel, _me(), user, form.role.data)
     except DomainError as err:
         return _render(round_, show_error(form, err), member_forms={panel.id: form})
-    return _done(round_, _("%(name)s has joined the panel.", name=user.full_name_th),
-                 f"#panel-{panel.id}")
+    return _done(round_, _("%(name)s has joined the panel.", name=user.full_name_th), f"#panel-{panel.id}")
 
 
-@bp.route("/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/members/"
-          "<int:member_id>/remove", methods=["POST"])
+@bp.route(
+    "/hr/rounds/<int:round_id>/interviews/panels/<int:panel_id>/members/<int:member_id>/remove",
+    methods=["POST"],
+)
 @roles_required(*HR_ROLES)
 def hr_member_remove(round_id: int, panel_id: int, member_id: int):
     round_ = _round(round_id)
@@ -155,16 +183,15 @@ def hr_member_remove(round_id: int, panel_id: int, member_id: int):
 
 # ---- the acting chair of an interview whose chair declared a conflict -------------------
 
-@bp.route("/hr/rounds/<int:round_id>/interviews/<int:interview_id>/acting-chair",
-          methods=["POST"])
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/<int:interview_id>/acting-chair", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_acting_chair(round_id: int, interview_id: int):
     round_ = _round(round_id)
     interview = services.get_interview(interview_id)
     if interview.application.round_id != round_.id:
         abort(404)
-    form = ActingChairForm(users=services.scoring_members(interview),
-                           prefix=f"a{interview.id}")
+    form = ActingChairForm(users=services.scoring_members(interview), prefix=f"a{interview.id}")
     if not form.validate_on_submit():
         return _render(round_, 422, acting_forms={interview.id: form})
     user = db.session.get(User, form.user_id.data)
@@ -173,12 +200,19 @@ def hr_acting_chair(round_id: int, interview_id: int):
     except DomainError as err:
         return _render(round_, show_error(form, err), acting_forms={interview.id: form})
     events.notify_chair_changed(interview)
-    return _done(round_, _("%(name)s presides over the interview of %(number)s.",
-                           name=user.full_name_th, number=interview.application.number),
-                 "#acting-chairs")
+    return _done(
+        round_,
+        _(
+            "%(name)s presides over the interview of %(number)s.",
+            name=user.full_name_th,
+            number=interview.application.number,
+        ),
+        "#acting-chairs",
+    )
 
 
 # ---- rubric -----------------------------------------------------------------------------
+
 
 @bp.route("/hr/rounds/<int:round_id>/interviews/rubric/default", methods=["POST"])
 @roles_required(*HR_ROLES)
@@ -206,8 +240,7 @@ def hr_criterion_add(round_id: int):
     return _done(round_, _("The criterion has been added."), "#rubric")
 
 
-@bp.route("/hr/rounds/<int:round_id>/interviews/rubric/criteria/<int:criterion_id>/remove",
-          methods=["POST"])
+@bp.route("/hr/rounds/<int:round_id>/interviews/rubric/criteria/<int:criterion_id>/remove", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_criterion_remove(round_id: int, criterion_id: int):
     round_ = _round(round_id)
@@ -220,6 +253,7 @@ def hr_criterion_remove(round_id: int, criterion_id: int):
 
 
 # ---- slots and scheduling ------------------------------------------------------------------
+
 
 @bp.route("/hr/rounds/<int:round_id>/interviews/slots", methods=["POST"])
 @roles_required(*HR_ROLES)
@@ -236,8 +270,11 @@ def hr_slots_generate(round_id: int):
         return _render(round_, show_error(form, err), slots_form=form)
     message = _("%(n)s slots created for %(panel)s.", n=len(batch.created), panel=panel.name)
     if batch.skipped_overlap or batch.skipped_past:
-        message += " " + _("Skipped: %(overlap)s overlapping the panel's slots, %(past)s in the "
-                           "past.", overlap=batch.skipped_overlap, past=batch.skipped_past)
+        message += " " + _(
+            "Skipped: %(overlap)s overlapping the panel's slots, %(past)s in the past.",
+            overlap=batch.skipped_overlap,
+            past=batch.skipped_past,
+        )
     return _done(round_, message, f"#panel-{panel.id}")
 
 
@@ -264,7 +301,8 @@ def hr_auto_schedule(round_id: int):
         return _render(round_, 422, auto_form=form)
     try:
         report = placement.auto_schedule(
-            round_, _me(), accommodation_extra_minutes=form.accommodation_extra_minutes.data)
+            round_, _me(), accommodation_extra_minutes=form.accommodation_extra_minutes.data
+        )
     except DomainError as err:
         return _render(round_, show_error(form, err), auto_form=form)
     # The report is the answer to this action (it can be long): shown here, not redirected.
@@ -281,6 +319,11 @@ def hr_schedule_pdf(round_id: int, panel_id: int, day: str):
     except ValueError:
         abort(404)
     pdf = daily_schedule_pdf(panel, on)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="interviews-panel-{panel.id}-{on}.pdf"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="interviews-panel-{panel.id}-{on}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )

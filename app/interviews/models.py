@@ -1,12 +1,22 @@
 """Panels and their members, rubrics, interview slots and bookings, conflicts of interest,
 members' scores and the finalized Part C score."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -31,8 +41,7 @@ class Panel(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     round = relationship("Round")
-    members: Mapped[list[PanelMember]] = relationship(back_populates="panel",
-                                                      order_by="PanelMember.id")
+    members: Mapped[list[PanelMember]] = relationship(back_populates="panel", order_by="PanelMember.id")
 
     __table_args__ = (
         CheckConstraint("quorum >= 1", name="quorum_positive"),
@@ -66,7 +75,8 @@ class Rubric(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     criteria: Mapped[list[RubricCriterion]] = relationship(
-        back_populates="rubric", order_by="RubricCriterion.seq", cascade="all, delete-orphan")
+        back_populates="rubric", order_by="RubricCriterion.seq", cascade="all, delete-orphan"
+    )
 
 
 class RubricCriterion(db.Model):
@@ -155,8 +165,9 @@ class Interview(db.Model):
 
     __table_args__ = (
         CheckConstraint(
-            "status IN ('scheduled','confirmed','checked_in','scoring','finalized','no_show',"
-            "'cancelled')", name="status_known"),
+            "status IN ('scheduled','confirmed','checked_in','scoring','finalized','no_show','cancelled')",
+            name="status_known",
+        ),
     )
 
 
@@ -172,9 +183,7 @@ class ConflictDeclaration(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    __table_args__ = (
-        UniqueConstraint("interview_id", "user_id", name="uq_conflict_declarations_iv_user"),
-    )
+    __table_args__ = (UniqueConstraint("interview_id", "user_id", name="uq_conflict_declarations_iv_user"),)
 
 
 class Substitute(db.Model):
@@ -188,8 +197,7 @@ class Substitute(db.Model):
     named_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    __table_args__ = (UniqueConstraint("interview_id", "user_id",
-                                       name="uq_interview_substitutes_iv_user"),)
+    __table_args__ = (UniqueConstraint("interview_id", "user_id", name="uq_interview_substitutes_iv_user"),)
 
 
 class CriterionScore(db.Model):
@@ -206,8 +214,9 @@ class CriterionScore(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (
-        UniqueConstraint("interview_id", "user_id", "criterion_id",
-                         name="uq_criterion_scores_iv_user_criterion"),
+        UniqueConstraint(
+            "interview_id", "user_id", "criterion_id", name="uq_criterion_scores_iv_user_criterion"
+        ),
     )
 
 
@@ -222,5 +231,4 @@ class MemberSubmission(db.Model):
     total: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    __table_args__ = (UniqueConstraint("interview_id", "user_id",
-                                       name="uq_member_submissions_iv_user"),)
+    __table_args__ = (UniqueConstraint("interview_id", "user_id", name="uq_member_submissions_iv_user"),)

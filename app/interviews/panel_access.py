@@ -4,6 +4,7 @@ the round's agency), the interview behind a page or a /panel event, my interview
 panels, each panel's waiting list, and the words for an interview's status on the panel's
 pages. The scoring itself is in scoring.py.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -21,8 +22,8 @@ from . import schedule
 from .models import Interview, InterviewSlot, Panel, PanelMember, Substitute
 from .scoring import declaration_of, get_interview, role_of
 
-
 # ---- documents and pages ----------------------------------------------------------------
+
 
 def can_view_candidate_documents(user, interview: Interview) -> bool:
     """The panel (chair, members, substitutes) of the candidate's interview — except a member
@@ -49,8 +50,7 @@ def candidate_document(interview: Interview, user, doc_id: int) -> Document:
 def can_view_score_sheet(user, interview: Interview) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return (is_hr_of(user, interview.application.round.agency_id)
-            or role_of(interview, user) is not None)
+    return is_hr_of(user, interview.application.round.agency_id) or role_of(interview, user) is not None
 
 
 def interview_for(user, interview_id: int) -> Interview:
@@ -62,6 +62,7 @@ def interview_for(user, interview_id: int) -> Interview:
 
 
 # ---- my interviews, today's panels, the waiting list -------------------------------------
+
 
 def day_bounds(day) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=BANGKOK)
@@ -75,13 +76,18 @@ def my_interviews(user, at: datetime | None = None) -> dict[str, list[Interview]
     start, end = day_bounds(today)
     panel_ids = select(PanelMember.panel_id).where(PanelMember.user_id == user.id)
     named = select(Substitute.interview_id).where(Substitute.user_id == user.id)
-    interviews = list(db.session.scalars(
-        select(Interview).join(InterviewSlot, InterviewSlot.id == Interview.slot_id)
-        .where(or_(InterviewSlot.panel_id.in_(panel_ids), Interview.id.in_(named)),
-               Interview.status != "cancelled",
-               or_(InterviewSlot.starts_at >= start,
-                   Interview.status.not_in(("finalized", "no_show"))))
-        .order_by(InterviewSlot.starts_at)))
+    interviews = list(
+        db.session.scalars(
+            select(Interview)
+            .join(InterviewSlot, InterviewSlot.id == Interview.slot_id)
+            .where(
+                or_(InterviewSlot.panel_id.in_(panel_ids), Interview.id.in_(named)),
+                Interview.status != "cancelled",
+                or_(InterviewSlot.starts_at >= start, Interview.status.not_in(("finalized", "no_show"))),
+            )
+            .order_by(InterviewSlot.starts_at)
+        )
+    )
     groups: dict[str, list[Interview]] = {"earlier": [], "today": [], "upcoming": []}
     for iv in interviews:
         starts = iv.slot.starts_at
@@ -92,20 +98,30 @@ def my_interviews(user, at: datetime | None = None) -> dict[str, list[Interview]
 def my_panels_today(user, at: datetime | None = None) -> list[Panel]:
     """The panels `user` sits on that interview someone today (for the live waiting list)."""
     start, end = day_bounds((at or now()).astimezone(BANGKOK).date())
-    return list(db.session.scalars(
-        select(Panel).join(PanelMember, PanelMember.panel_id == Panel.id)
-        .where(PanelMember.user_id == user.id,
-               Panel.id.in_(select(InterviewSlot.panel_id).where(
-                   InterviewSlot.starts_at >= start, InterviewSlot.starts_at < end)))
-        .order_by(Panel.id)))
+    return list(
+        db.session.scalars(
+            select(Panel)
+            .join(PanelMember, PanelMember.panel_id == Panel.id)
+            .where(
+                PanelMember.user_id == user.id,
+                Panel.id.in_(
+                    select(InterviewSlot.panel_id).where(
+                        InterviewSlot.starts_at >= start, InterviewSlot.starts_at < end
+                    )
+                ),
+            )
+            .order_by(Panel.id)
+        )
+    )
 
 
 def panel_for_waiting(user, panel_id: int) -> Panel:
     panel = db.session.get(Panel, panel_id)
     if panel is None:
         raise NotFound(_("No such panel."))
-    if not db.session.scalar(select(PanelMember.id).where(
-            PanelMember.panel_id == panel.id, PanelMember.user_id == user.id)):
+    if not db.session.scalar(
+        select(PanelMember.id).where(PanelMember.panel_id == panel.id, PanelMember.user_id == user.id)
+    ):
         raise Forbidden(_("You are not on this panel."))
     return panel
 
@@ -117,11 +133,14 @@ def waiting_interviews(panel: Panel, day) -> list[Interview]:
 
 def waiting_row(interview: Interview) -> dict:
     app_ = interview.application
-    return {"interview_id": interview.id, "panel_id": interview.slot.panel_id,
-            "name": app_.candidate.full_name_th, "application_number": app_.number,
-            "starts_at": interview.slot.starts_at.isoformat(),
-            "checked_in_at": interview.checked_in_at.isoformat()
-            if interview.checked_in_at else None}
+    return {
+        "interview_id": interview.id,
+        "panel_id": interview.slot.panel_id,
+        "name": app_.candidate.full_name_th,
+        "application_number": app_.number,
+        "starts_at": interview.slot.starts_at.isoformat(),
+        "checked_in_at": interview.checked_in_at.isoformat() if interview.checked_in_at else None,
+    }
 
 
 # ---- words for the codes ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Panel members' pages: my interviews, the live scoring page (driven by static/js/panel.js over
 the /panel socket), the candidate's documents and the score sheet PDF."""
+
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, url_for
@@ -19,12 +20,18 @@ from .score_sheet import render_score_sheet
 @roles_required(Role.PANEL)
 def panel_home():
     panels_today = panel_access.my_panels_today(current_user)
-    config = {"panels": [p.id for p in panels_today],
-              "interview_url": url_for(".panel_interview", interview_id=0)}
-    return render_template("interviews/panel_home.html",
-                           groups=panel_access.my_interviews(current_user),
-                           panels_today=panels_today, panel_config=config,
-                           status_label=panel_access.status_label, num=scoring.num)
+    config = {
+        "panels": [p.id for p in panels_today],
+        "interview_url": url_for(".panel_interview", interview_id=0),
+    }
+    return render_template(
+        "interviews/panel_home.html",
+        groups=panel_access.my_interviews(current_user),
+        panels_today=panels_today,
+        panel_config=config,
+        status_label=panel_access.status_label,
+        num=scoring.num,
+    )
 
 
 @bp.route("/panel/interviews/<int:interview_id>")
@@ -39,30 +46,49 @@ def panel_interview(interview_id: int):
     substitute_form = None
     if chairs:
         substitute_form = SubstituteForm(formdata=None)
-        substitute_form.user_id.choices = substitute_choices(
-            scoring.substitute_choices(interview))
+        substitute_form.user_id.choices = substitute_choices(scoring.substitute_choices(interview))
     config = {
-        "interview_id": interview.id, "user_id": current_user.id, "role": role,
+        "interview_id": interview.id,
+        "user_id": current_user.id,
+        "role": role,
         "chairs": chairs,
         "locale": current_locale(),
         "criteria": [{"id": c.id, "max_points": scoring.num(c.max_points)} for c in criteria],
         "stage_max": scoring.num(scoring.part_c_max(interview)),
-        "urls": {"score_sheet": url_for(".panel_score_sheet", interview_id=interview.id),
-                 "home": url_for(".panel_home")},
+        "urls": {
+            "score_sheet": url_for(".panel_score_sheet", interview_id=interview.id),
+            "home": url_for(".panel_home"),
+        },
     }
     return render_template(
-        "interviews/panel_interview.html", interview=interview, app=app_, round=app_.round,
-        role=role, chairs=chairs, acting_chair=scoring.is_acting_chair(interview, current_user), criteria=criteria,
-        num=scoring.num, criterion_title=scoring.criterion_title,
-        qualifications=[(k, v) for k, v in (
-            ("education", education_label(q.get("education_level"))),
-            ("degree", q.get("degree_name")), ("field", q.get("field_of_study")),
-            ("gpa", q.get("gpa"))) if v],
-        documents=app_.documents if panel_access.can_view_candidate_documents(
-            current_user, interview) else None,
+        "interviews/panel_interview.html",
+        interview=interview,
+        app=app_,
+        round=app_.round,
+        role=role,
+        chairs=chairs,
+        acting_chair=scoring.is_acting_chair(interview, current_user),
+        criteria=criteria,
+        num=scoring.num,
+        criterion_title=scoring.criterion_title,
+        qualifications=[
+            (k, v)
+            for k, v in (
+                ("education", education_label(q.get("education_level"))),
+                ("degree", q.get("degree_name")),
+                ("field", q.get("field_of_study")),
+                ("gpa", q.get("gpa")),
+            )
+            if v
+        ],
+        documents=app_.documents
+        if panel_access.can_view_candidate_documents(current_user, interview)
+        else None,
         declaration_form=DeclarationForm(formdata=None),
         correction_form=CorrectionForm(formdata=None) if chairs else None,
-        substitute_form=substitute_form, panel_config=config)
+        substitute_form=substitute_form,
+        panel_config=config,
+    )
 
 
 @bp.route("/panel/interviews/<int:interview_id>/documents/<int:doc_id>")
@@ -83,6 +109,7 @@ def panel_score_sheet(interview_id: int):
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (
-        f'inline; filename="score-sheet-{interview.application.number}.pdf"')
+        f'inline; filename="score-sheet-{interview.application.number}.pdf"'
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,6 +1,7 @@
 """What the interviews tell the lists' gates about Part C (scores.stage_progress): which
 applications' interviews are still open (scheduled, confirmed, checked in, being scored) and
 which candidates were recorded as no-show."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,6 +23,6 @@ def part_c_progress(round_, *, stage_kind: str) -> dict | None:
     rows = db.session.execute(
         select(Interview.application_id, Interview.status)
         .join(Application, Application.id == Interview.application_id)
-        .where(Application.round_id == round_.id)).all()
-    return {"open": {a for a, s in rows if s in OPEN},
-            "absent": {a for a, s in rows if s == "no_show"}}
+        .where(Application.round_id == round_.id)
+    ).all()
+    return {"open": {a for a, s in rows if s in OPEN}, "absent": {a for a, s in rows if s == "no_show"}}

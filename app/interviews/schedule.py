@@ -6,6 +6,7 @@ for an interview's status, a slot's time and its mode.
 HR builds the schedule in placement.py, candidates act on their bookings in booking.py, and
 invitations.py tells everyone of each change; all three read from here.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -16,12 +17,13 @@ from sqlalchemy import select
 
 from ..common.clock import BANGKOK, to_utc
 from ..common.errors import NotAllowed, NotFound
-from ..common.thai import format_datetime
 from ..common.i18n import labeller
+from ..common.thai import format_datetime
 from ..extensions import db
 from ..recruitment.models import Round
 from . import services
 from .models import Interview, InterviewSlot, Panel
+
 
 class SlotTaken(NotAllowed):
     """Someone else holds the slot (even if they took it at the same instant)."""
@@ -30,6 +32,7 @@ class SlotTaken(NotAllowed):
 
 
 # ---- the configured times (config.py: INTERVIEW_*) ---------------------------------------
+
 
 def move_cutoff() -> timedelta:
     return timedelta(hours=current_app.config["INTERVIEW_MOVE_CUTOFF_HOURS"])
@@ -47,6 +50,7 @@ def configured_extra_minutes() -> int:
 
 # ---- reading ----------------------------------------------------------------------------
 
+
 def slots_of_panel(panel: Panel, include_cancelled: bool = False) -> list[InterviewSlot]:
     stmt = select(InterviewSlot).where(InterviewSlot.panel_id == panel.id)
     if not include_cancelled:
@@ -62,10 +66,15 @@ def get_slot(slot_id: int) -> InterviewSlot:
 
 
 def interviews_of_round(round_: Round) -> list[Interview]:
-    return list(db.session.scalars(
-        select(Interview).join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .join(Panel, InterviewSlot.panel_id == Panel.id).where(Panel.round_id == round_.id)
-        .order_by(InterviewSlot.starts_at, Panel.id, Interview.id)))
+    return list(
+        db.session.scalars(
+            select(Interview)
+            .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
+            .join(Panel, InterviewSlot.panel_id == Panel.id)
+            .where(Panel.round_id == round_.id)
+            .order_by(InterviewSlot.starts_at, Panel.id, Interview.id)
+        )
+    )
 
 
 def days_of_panel(panel: Panel) -> list[date]:
@@ -75,11 +84,18 @@ def days_of_panel(panel: Panel) -> list[date]:
 
 def interviews_of_panel_day(panel: Panel, day: date) -> list[Interview]:
     start = to_utc(datetime.combine(day, time()))
-    return list(db.session.scalars(
-        select(Interview).join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .where(InterviewSlot.panel_id == panel.id, InterviewSlot.starts_at >= start,
-               InterviewSlot.starts_at < start + timedelta(days=1))
-        .order_by(InterviewSlot.starts_at, Interview.id)))
+    return list(
+        db.session.scalars(
+            select(Interview)
+            .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
+            .where(
+                InterviewSlot.panel_id == panel.id,
+                InterviewSlot.starts_at >= start,
+                InterviewSlot.starts_at < start + timedelta(days=1),
+            )
+            .order_by(InterviewSlot.starts_at, Interview.id)
+        )
+    )
 
 
 def waiting_candidates(panel: Panel, day: date) -> list[Interview]:
@@ -104,7 +120,7 @@ status_label = labeller(STATUS_LABELS)
 
 
 def slot_label(slot: InterviewSlot, locale: str = "th") -> str:
-    """"9 November 2026, 09:00–09:30" (Bangkok time)."""
+    """ "9 November 2026, 09:00–09:30" (Bangkok time)."""
     end = slot.ends_at.astimezone(BANGKOK).strftime("%H:%M")
     text = format_datetime(slot.starts_at, locale)
     return f"{text[:-3]}–{end} น." if locale == "th" else f"{text}–{end}"

@@ -1,5 +1,6 @@
 """The daily interview schedule of a panel (กำหนดการสัมภาษณ์ ภาค ค), a Thai A4 PDF for the panel's
 table: the date in the Buddhist Era, the panel and its members, and each slot's candidate."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,8 +11,17 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from ..common.clock import BANGKOK, now
-from ..documents.pdf import (BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, para, rule,
-                             table, thai_date, thai_time)
+from ..documents.pdf import (
+    BMA_GREEN,
+    CONTENT_WIDTH,
+    build_pdf,
+    field_table,
+    para,
+    rule,
+    table,
+    thai_date,
+    thai_time,
+)
 from ..recruitment.models import Accommodation
 from . import placement, schedule, services
 from .models import Panel
@@ -24,8 +34,12 @@ ACCOMMODATIONS_TH = {
     Accommodation.ASSISTANT: "ผู้ช่วย",
 }
 STATUS_TH = {
-    "scheduled": "รอยืนยัน", "confirmed": "ยืนยันแล้ว", "checked_in": "รายงานตัวแล้ว",
-    "scoring": "กำลังให้คะแนน", "finalized": "สรุปคะแนนแล้ว", "no_show": "ไม่มา",
+    "scheduled": "รอยืนยัน",
+    "confirmed": "ยืนยันแล้ว",
+    "checked_in": "รายงานตัวแล้ว",
+    "scoring": "กำลังให้คะแนน",
+    "finalized": "สรุปคะแนนแล้ว",
+    "no_show": "ไม่มา",
     "cancelled": "ยกเลิก",
 }
 ROLE_TH = {services.CHAIR: "ประธานกรรมการ", services.MEMBER: "กรรมการ"}
@@ -68,21 +82,31 @@ def daily_schedule(panel: Panel, day: date) -> DailySchedule:
             continue
         iv = slot.interview
         if iv is None:
-            rows.append(Row(slot.starts_at, slot.ends_at, "", "(ว่าง)", _where(slot),
-                            "—", ""))
+            rows.append(Row(slot.starts_at, slot.ends_at, "", "(ว่าง)", _where(slot), "—", ""))
             continue
         kinds = placement.accommodation_kinds(iv.application)
         extra = ["ห้อง/ช่วงเวลาที่เข้าถึงได้"] if slot.accessible and kinds else []
-        rows.append(Row(slot.starts_at, slot.ends_at, iv.application.number,
-                        iv.application.candidate.full_name_th, _where(slot),
-                        ", ".join([ACCOMMODATIONS_TH.get(k, k) for k in kinds] + extra) or "—",
-                        STATUS_TH.get(iv.status, iv.status)))
+        rows.append(
+            Row(
+                slot.starts_at,
+                slot.ends_at,
+                iv.application.number,
+                iv.application.candidate.full_name_th,
+                _where(slot),
+                ", ".join([ACCOMMODATIONS_TH.get(k, k) for k in kinds] + extra) or "—",
+                STATUS_TH.get(iv.status, iv.status),
+            )
+        )
     round_ = panel.round
     return DailySchedule(
-        round_title=round_.title_th, round_code=round_.code,
-        agency_name=round_.agency.name_th if round_.agency else "", panel_name=panel.name,
-        day=day, members=[(ROLE_TH.get(m.role, m.role), m.user.full_name_th) for m in members],
-        rows=rows)
+        round_title=round_.title_th,
+        round_code=round_.code,
+        agency_name=round_.agency.name_th if round_.agency else "",
+        panel_name=panel.name,
+        day=day,
+        members=[(ROLE_TH.get(m.role, m.role), m.user.full_name_th) for m in members],
+        rows=rows,
+    )
 
 
 def render_daily_schedule(data: DailySchedule) -> bytes:
@@ -92,21 +116,29 @@ def render_daily_schedule(data: DailySchedule) -> bytes:
         para(f"{data.round_code} {data.round_title}", "body_center"),
         para(data.agency_name, "body_center"),
         rule(space=6),
-        field_table([
-            ("คณะกรรมการ", data.panel_name),
-            ("วันที่", thai_date(data.day, weekday=True)),
-            ("กรรมการ", "\n".join(f"{name} ({role})" for role, name in data.members) or "—"),
-        ], label_width=30 * mm),
+        field_table(
+            [
+                ("คณะกรรมการ", data.panel_name),
+                ("วันที่", thai_date(data.day, weekday=True)),
+                ("กรรมการ", "\n".join(f"{name} ({role})" for role, name in data.members) or "—"),
+            ],
+            label_width=30 * mm,
+        ),
         Spacer(1, 4 * mm),
     ]
-    header = ["เวลา", "เลขที่สมัคร", "ชื่อ–สกุล", "รูปแบบ / สถานที่", "การอำนวย\nความสะดวก",
-              "สถานะ"]
+    header = ["เวลา", "เลขที่สมัคร", "ชื่อ–สกุล", "รูปแบบ / สถานที่", "การอำนวย\nความสะดวก", "สถานะ"]
     body = [[para(h, "body_bold") for h in header]]
     for r in data.rows:
-        body.append([para(f"{thai_time(r.starts_at)}\n– {thai_time(r.ends_at)}"),
-                     para(r.application_number or "—"), para(r.candidate_name),
-                     para(r.where, "small"), para(r.accommodations, "small"),
-                     para(r.status, "small")])
+        body.append(
+            [
+                para(f"{thai_time(r.starts_at)}\n– {thai_time(r.ends_at)}"),
+                para(r.application_number or "—"),
+                para(r.candidate_name),
+                para(r.where, "small"),
+                para(r.accommodations, "small"),
+                para(r.status, "small"),
+            ]
+        )
     if not data.rows:
         body.append([para("ไม่มีช่วงเวลาสัมภาษณ์ในวันนี้"), "", "", "", "", ""])
     widths = [21 * mm, 40 * mm, 32 * mm, 30 * mm, 25 * mm]
@@ -125,10 +157,12 @@ def render_daily_schedule(data: DailySchedule) -> bytes:
     t.repeatRows = 1
     story.append(t)
     printed = now().astimezone(BANGKOK)
-    return build_pdf(story, title=f"กำหนดการสัมภาษณ์ {data.panel_name} {thai_date(data.day)}",
-                     subject=data.round_title,
-                     footer_note=f"BMA Recruit · {data.round_code} · พิมพ์เมื่อ "
-                                 f"{thai_date(printed)} {thai_time(printed)}")
+    return build_pdf(
+        story,
+        title=f"กำหนดการสัมภาษณ์ {data.panel_name} {thai_date(data.day)}",
+        subject=data.round_title,
+        footer_note=f"BMA Recruit · {data.round_code} · พิมพ์เมื่อ {thai_date(printed)} {thai_time(printed)}",
+    )
 
 
 def daily_schedule_pdf(panel: Panel, day: date) -> bytes:

@@ -12,6 +12,7 @@ Every function that changes something takes the interview's lock (PostgreSQL adv
 released at commit), re-reads what it decides on, audits, and commits before returning: the
 caller acknowledges only what is committed.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -35,8 +36,15 @@ from ..recruitment.models import StageKind
 from ..scores.services import record_stage_score
 from . import invitations
 from . import services as panels
-from .models import (ConflictDeclaration, CriterionScore, Interview, MemberSubmission, Panel,
-                     Rubric, RubricCriterion)
+from .models import (
+    ConflictDeclaration,
+    CriterionScore,
+    Interview,
+    MemberSubmission,
+    Panel,
+    Rubric,
+    RubricCriterion,
+)
 
 POINT_STEP = Decimal("0.5")
 CENT = Decimal("0.01")
@@ -47,6 +55,7 @@ CLOSED_STATUSES = ("cancelled", "no_show")
 
 
 # ---- errors, each with a code the page acts on ------------------------------------------------
+
 
 class NotAMember(Forbidden):
     code = "forbidden"
@@ -88,6 +97,7 @@ class NotReady(NotAllowed):
 
 # ---- small helpers ------------------------------------------------------------------------------
 
+
 def num(value: Decimal | int | None) -> str | None:
     """Points as the protocol and pages write them: "7.5", "10", "23.33"."""
     if value is None:
@@ -104,8 +114,9 @@ def _lock(interview: Interview) -> None:
     """Serialize every change to one interview's scoring (scores, submissions, finalization) and
     re-read it: concurrent members and devices then decide on what is really stored."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('panel-scoring'), :id)"),
-                           {"id": interview.id})
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('panel-scoring'), :id)"), {"id": interview.id}
+        )
     db.session.refresh(interview)
 
 
@@ -118,8 +129,7 @@ def panel_of(interview: Interview) -> Panel:
 
 
 def criteria_of(interview: Interview) -> list[RubricCriterion]:
-    rubric = db.session.scalar(select(Rubric).where(
-        Rubric.round_id == interview.application.round_id))
+    rubric = db.session.scalar(select(Rubric).where(Rubric.round_id == interview.application.round_id))
     return list(rubric.criteria) if rubric else []
 
 
@@ -139,9 +149,11 @@ def role_of(interview: Interview, user) -> str | None:
 
 
 def declaration_of(interview: Interview, user) -> ConflictDeclaration | None:
-    return db.session.scalar(select(ConflictDeclaration).where(
-        ConflictDeclaration.interview_id == interview.id,
-        ConflictDeclaration.user_id == user.id).execution_options(populate_existing=True))
+    return db.session.scalar(
+        select(ConflictDeclaration)
+        .where(ConflictDeclaration.interview_id == interview.id, ConflictDeclaration.user_id == user.id)
+        .execution_options(populate_existing=True)
+    )
 
 
 def scoring_ids(interview: Interview) -> list[int]:
@@ -155,9 +167,14 @@ def _users(ids) -> dict[int, User]:
 
 
 def _submissions(interview: Interview) -> dict[int, MemberSubmission]:
-    return {s.user_id: s for s in db.session.scalars(
-        select(MemberSubmission).where(MemberSubmission.interview_id == interview.id)
-        .execution_options(populate_existing=True))}
+    return {
+        s.user_id: s
+        for s in db.session.scalars(
+            select(MemberSubmission)
+            .where(MemberSubmission.interview_id == interview.id)
+            .execution_options(populate_existing=True)
+        )
+    }
 
 
 def _scores(interview: Interview, user_id: int | None = None) -> list[CriterionScore]:
@@ -175,8 +192,7 @@ def all_submitted(interview: Interview) -> bool:
 
 def _check_open(interview: Interview) -> None:
     if interview.status == "finalized":
-        raise Finalized(_("The Part C score of this candidate has been finalized: scores are "
-                          "locked."))
+        raise Finalized(_("The Part C score of this candidate has been finalized: scores are locked."))
     if interview.status in CLOSED_STATUSES:
         raise NotAllowed(_("This interview was cancelled or the candidate did not attend."))
 
@@ -187,13 +203,13 @@ def _check_scorer(interview: Interview, user) -> None:
         raise NotAMember(_("You are not on the panel for this interview."))
     declaration = declaration_of(interview, user)
     if declaration is not None and declaration.has_conflict:
-        raise Recused(_("You declared a conflict of interest for this candidate, so you do not "
-                        "score them."))
+        raise Recused(_("You declared a conflict of interest for this candidate, so you do not score them."))
     if user.id not in scoring_ids(interview):
         raise Recused(_("You are not a scoring member for this interview."))
     if declaration is None:
-        raise DeclareFirst(_("Declare whether you have a conflict of interest with this "
-                             "candidate before scoring."))
+        raise DeclareFirst(
+            _("Declare whether you have a conflict of interest with this candidate before scoring.")
+        )
 
 
 def _criterion(interview: Interview, criterion_id) -> RubricCriterion:
@@ -216,9 +232,14 @@ def parse_points(raw, criterion: RubricCriterion) -> Decimal | None:
     if not value.is_finite():
         raise BadScore(_("Points must be a number."), "points")
     if value < 0 or value > criterion.max_points:
-        raise BadScore(_("Points for “%(criterion)s” go from 0 to %(max)s.",
-                         criterion=criterion_title(criterion, current_locale()),
-                         max=num(criterion.max_points)), "points")
+        raise BadScore(
+            _(
+                "Points for “%(criterion)s” go from 0 to %(max)s.",
+                criterion=criterion_title(criterion, current_locale()),
+                max=num(criterion.max_points),
+            ),
+            "points",
+        )
     if value % POINT_STEP and value != criterion.max_points:
         raise BadScore(_("Points go in steps of 0.5."), "points")
     return _q(value)
@@ -226,11 +247,17 @@ def parse_points(raw, criterion: RubricCriterion) -> Decimal | None:
 
 def _upsert(values: dict, set_: dict, where):
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(CriterionScore).values(**values).on_conflict_do_update(
-        index_elements=["interview_id", "user_id", "criterion_id"], set_=set_, where=where)
+    return (
+        insert(CriterionScore)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["interview_id", "user_id", "criterion_id"], set_=set_, where=where
+        )
+    )
 
 
 # ---- members: declaring, scoring, submitting ----------------------------------------------------
+
 
 def declare(interview: Interview, user, has_conflict: bool, note: str = "") -> None:
     """A member's conflict-of-interest declaration for this candidate (before scoring them)."""
@@ -238,15 +265,17 @@ def declare(interview: Interview, user, has_conflict: bool, note: str = "") -> N
     _check_open(interview)
     if role_of(interview, user) is None:
         raise NotAMember(_("You are not on the panel for this interview."))
-    if db.session.scalar(select(MemberSubmission.id).where(
-            MemberSubmission.interview_id == interview.id, MemberSubmission.user_id == user.id)):
+    if db.session.scalar(
+        select(MemberSubmission.id).where(
+            MemberSubmission.interview_id == interview.id, MemberSubmission.user_id == user.id
+        )
+    ):
         raise AlreadySubmitted(_("You have already submitted your scores for this candidate."))
     panels.declare_conflict(interview, user, bool(has_conflict), (note or "").strip())
     db.session.commit()
 
 
-def record_score(interview: Interview, user, criterion_id, points, seq,
-                 at: datetime | None = None) -> dict:
+def record_score(interview: Interview, user, criterion_id, points, seq, at: datetime | None = None) -> dict:
     """Store a member's points on one criterion; a higher `seq` replaces a lower one.
 
     Returns what is stored after the commit (the caller acknowledges only that): `stale` when
@@ -260,38 +289,68 @@ def record_score(interview: Interview, user, criterion_id, points, seq,
     _check_scorer(interview, user)
     if at < interview.slot.starts_at - OPENS_BEFORE:
         raise NotOpen(_("Scoring opens when the interview begins."))
-    if db.session.scalar(select(MemberSubmission.id).where(
-            MemberSubmission.interview_id == interview.id, MemberSubmission.user_id == user.id)):
-        raise AlreadySubmitted(_("You have already submitted your scores for this candidate: "
-                                 "they no longer change."))
+    if db.session.scalar(
+        select(MemberSubmission.id).where(
+            MemberSubmission.interview_id == interview.id, MemberSubmission.user_id == user.id
+        )
+    ):
+        raise AlreadySubmitted(
+            _("You have already submitted your scores for this candidate: they no longer change.")
+        )
     criterion = _criterion(interview, criterion_id)
     value = parse_points(points, criterion)
-    key = (CriterionScore.interview_id == interview.id, CriterionScore.user_id == user.id,
-           CriterionScore.criterion_id == criterion.id)
-    before = db.session.execute(select(CriterionScore.points, CriterionScore.seq)
-                                .where(*key)).first()
+    key = (
+        CriterionScore.interview_id == interview.id,
+        CriterionScore.user_id == user.id,
+        CriterionScore.criterion_id == criterion.id,
+    )
+    before = db.session.execute(select(CriterionScore.points, CriterionScore.seq).where(*key)).first()
     table = CriterionScore.__table__
-    db.session.execute(_upsert(
-        {"interview_id": interview.id, "user_id": user.id, "criterion_id": criterion.id,
-         "points": value, "seq": seq, "updated_at": at},
-        {"points": value, "seq": seq, "updated_at": at}, where=table.c.seq < seq))
-    stored = db.session.execute(select(CriterionScore.points, CriterionScore.seq)
-                                .where(*key)).one()
+    db.session.execute(
+        _upsert(
+            {
+                "interview_id": interview.id,
+                "user_id": user.id,
+                "criterion_id": criterion.id,
+                "points": value,
+                "seq": seq,
+                "updated_at": at,
+            },
+            {"points": value, "seq": seq, "updated_at": at},
+            where=table.c.seq < seq,
+        )
+    )
+    stored = db.session.execute(select(CriterionScore.points, CriterionScore.seq).where(*key)).one()
     # (rowcount is no help here: drivers differ on an ON CONFLICT update skipped by its WHERE)
     if stored.seq == seq and (before is None or before.seq < seq):
-        record("interview.score", object_type="interviews", object_id=interview.id, actor=user,
-               before={"criterion": criterion.code,
-                       "points": before.points if before else None,
-                       "seq": before.seq if before else None},
-               after={"criterion": criterion.code, "points": value, "seq": seq})
+        record(
+            "interview.score",
+            object_type="interviews",
+            object_id=interview.id,
+            actor=user,
+            before={
+                "criterion": criterion.code,
+                "points": before.points if before else None,
+                "seq": before.seq if before else None,
+            },
+            after={"criterion": criterion.code, "points": value, "seq": seq},
+        )
         # The interview is under way: it leaves the waiting list.
-        db.session.execute(update(Interview).where(
-            Interview.id == interview.id,
-            Interview.status.in_(("scheduled", "confirmed", "checked_in")))
-            .values(status="scoring"))
+        db.session.execute(
+            update(Interview)
+            .where(
+                Interview.id == interview.id, Interview.status.in_(("scheduled", "confirmed", "checked_in"))
+            )
+            .values(status="scoring")
+        )
     db.session.commit()
-    return {"ok": True, "criterion_id": criterion.id, "points": num(stored.points),
-            "seq": stored.seq, "stale": stored.seq != seq}
+    return {
+        "ok": True,
+        "criterion_id": criterion.id,
+        "points": num(stored.points),
+        "seq": stored.seq,
+        "stale": stored.seq != seq,
+    }
 
 
 def submit_scores(interview: Interview, user, at: datetime | None = None) -> dict:
@@ -306,12 +365,14 @@ def submit_scores(interview: Interview, user, at: datetime | None = None) -> dic
         given = {s.criterion_id: s.points for s in _scores(interview, user.id)}
         missing = [c for c in criteria if given.get(c.id) is None]
         if missing or not criteria:
-            raise Incomplete(_("Score every criterion before submitting. Not scored yet: "
-                               "%(names)s.", names=", ".join(
-                                   criterion_title(c, current_locale()) for c in missing)))
+            raise Incomplete(
+                _(
+                    "Score every criterion before submitting. Not scored yet: %(names)s.",
+                    names=", ".join(criterion_title(c, current_locale()) for c in missing),
+                )
+            )
         total = _q(sum((given[c.id] for c in criteria), Decimal(0)))
-        existing = MemberSubmission(interview_id=interview.id, user_id=user.id, total=total,
-                                    submitted_at=at)
+        existing = MemberSubmission(interview_id=interview.id, user_id=user.id, total=total, submitted_at=at)
         db.session.add(existing)
         try:
             db.session.flush()
@@ -319,15 +380,24 @@ def submit_scores(interview: Interview, user, at: datetime | None = None) -> dic
             db.session.rollback()
             existing = _submissions(interview)[user.id]
         else:
-            record("interview.submit_scores", object_type="interviews", object_id=interview.id,
-                   actor=user, after={"total": total, "points": {
-                       c.code: given[c.id] for c in criteria}})
+            record(
+                "interview.submit_scores",
+                object_type="interviews",
+                object_id=interview.id,
+                actor=user,
+                after={"total": total, "points": {c.code: given[c.id] for c in criteria}},
+            )
     db.session.commit()
-    return {"ok": True, "submitted": True, "total": num(existing.total),
-            "all_submitted": all_submitted(interview)}
+    return {
+        "ok": True,
+        "submitted": True,
+        "total": num(existing.total),
+        "all_submitted": all_submitted(interview),
+    }
 
 
 # ---- what each person sees ------------------------------------------------------------------------
+
 
 def progress(interview: Interview) -> dict:
     """For the chair: where each scoring member is — never their points. (Names are people's
@@ -339,26 +409,42 @@ def progress(interview: Interview) -> dict:
     for s in _scores(interview):
         if s.points is not None:
             scored[s.user_id] = scored.get(s.user_id, 0) + 1
-    declared = {d.user_id: d for d in db.session.scalars(select(ConflictDeclaration).where(
-        ConflictDeclaration.interview_id == interview.id))}
+    declared = {
+        d.user_id: d
+        for d in db.session.scalars(
+            select(ConflictDeclaration).where(ConflictDeclaration.interview_id == interview.id)
+        )
+    }
     recused = [d.user_id for d in declared.values() if d.has_conflict]
     users = _users(ids + recused)
     roles = {m.user_id: m.role for m in panel_of(interview).members}
     rows = []
     for uid in ids:
         n = scored.get(uid, 0)
-        state = ("submitted" if uid in submitted else "scoring" if n else "not_started")
-        rows.append({"user_id": uid, "name": users[uid].full_name_th,
-                     "role": roles.get(uid, "substitute"), "declared": uid in declared,
-                     "state": state, "scored": min(n, len(criteria)), "of": len(criteria)})
+        state = "submitted" if uid in submitted else "scoring" if n else "not_started"
+        rows.append(
+            {
+                "user_id": uid,
+                "name": users[uid].full_name_th,
+                "role": roles.get(uid, "substitute"),
+                "declared": uid in declared,
+                "state": state,
+                "scored": min(n, len(criteria)),
+                "of": len(criteria),
+            }
+        )
     quorum = panel_of(interview).quorum
-    return {"interview_id": interview.id, "members": rows,
-            "recused": [{"user_id": uid, "name": users[uid].full_name_th,
-                         "role": roles.get(uid, "substitute")} for uid in recused],
-            "quorum": {"required": quorum, "scoring": len(ids),
-                       "met": bool(panels.quorum_met(interview))},
-            "all_submitted": bool(ids) and all(uid in submitted for uid in ids),
-            "finalized": interview.status == "finalized"}
+    return {
+        "interview_id": interview.id,
+        "members": rows,
+        "recused": [
+            {"user_id": uid, "name": users[uid].full_name_th, "role": roles.get(uid, "substitute")}
+            for uid in recused
+        ],
+        "quorum": {"required": quorum, "scoring": len(ids), "met": bool(panels.quorum_met(interview))},
+        "all_submitted": bool(ids) and all(uid in submitted for uid in ids),
+        "finalized": interview.status == "finalized",
+    }
 
 
 def _aggregate(totals: list[Decimal], how: str) -> Decimal:
@@ -380,8 +466,7 @@ def side_by_side(interview: Interview, locale: str = "th") -> dict:
     """Every scoring member's points per criterion and total, the aggregate, the spread and
     its flag, and the Part C score it makes — only once every scoring member has submitted."""
     if not all_submitted(interview):
-        raise NotReady(_("The scores are shown side by side once every scoring member has "
-                         "submitted."))
+        raise NotReady(_("The scores are shown side by side once every scoring member has submitted."))
     criteria = criteria_of(interview)
     ids = scoring_ids(interview)
     users = _users(ids)
@@ -390,10 +475,16 @@ def side_by_side(interview: Interview, locale: str = "th") -> dict:
     for s in _scores(interview):
         points.setdefault(s.user_id, {})[s.criterion_id] = s.points
     roles = {m.user_id: m.role for m in panel_of(interview).members}
-    members = [{"user_id": uid, "name": users[uid].full_name_th,
-                "role": roles.get(uid, "substitute"),
-                "points": {str(c.id): num(points.get(uid, {}).get(c.id)) for c in criteria},
-                "total": num(submitted[uid].total)} for uid in ids]
+    members = [
+        {
+            "user_id": uid,
+            "name": users[uid].full_name_th,
+            "role": roles.get(uid, "substitute"),
+            "points": {str(c.id): num(points.get(uid, {}).get(c.id)) for c in criteria},
+            "total": num(submitted[uid].total),
+        }
+        for uid in ids
+    ]
     totals = [submitted[uid].total for uid in ids]
     panel = panel_of(interview)
     aggregate = _aggregate(totals, panel.aggregate)
@@ -406,8 +497,10 @@ def side_by_side(interview: Interview, locale: str = "th") -> dict:
         per_criterion[str(c.id)] = num(max(given) - min(given))
     return {
         "interview_id": interview.id,
-        "criteria": [{"id": c.id, "code": c.code, "title": criterion_title(c, locale),
-                      "max_points": num(c.max_points)} for c in criteria],
+        "criteria": [
+            {"id": c.id, "code": c.code, "title": criterion_title(c, locale), "max_points": num(c.max_points)}
+            for c in criteria
+        ],
         "members": members,
         "criterion_spread": per_criterion,
         "aggregate_method": panel.aggregate,
@@ -432,15 +525,17 @@ def scaled(aggregate: Decimal, maximum: Decimal, stage_max: Decimal) -> Decimal:
 
 def member_view(interview: Interview, user, locale: str = "th") -> dict:
     """A member's own scores; the other members' only once every scoring member submitted."""
-    own = {str(s.criterion_id): {"points": num(s.points), "seq": s.seq}
-           for s in _scores(interview, user.id)}
+    own = {str(s.criterion_id): {"points": num(s.points), "seq": s.seq} for s in _scores(interview, user.id)}
     mine = _submissions(interview).get(user.id)
-    view = {"scores": own, "submitted": mine is not None,
-            "total": num(mine.total) if mine else None,
-            "all_submitted": all_submitted(interview), "others": None}
+    view = {
+        "scores": own,
+        "submitted": mine is not None,
+        "total": num(mine.total) if mine else None,
+        "all_submitted": all_submitted(interview),
+        "others": None,
+    }
     if view["all_submitted"]:
-        view["others"] = [m for m in side_by_side(interview, locale)["members"]
-                          if m["user_id"] != user.id]
+        view["others"] = [m for m in side_by_side(interview, locale)["members"] if m["user_id"] != user.id]
     return view
 
 
@@ -455,38 +550,51 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
     app_ = interview.application
     slot = interview.slot
     state = {
-        "interview": {"id": interview.id, "status": interview.status,
-                      "candidate": app_.candidate.full_name_th,
-                      "application_number": app_.number,
-                      "starts_at": slot.starts_at.isoformat(), "ends_at": slot.ends_at.isoformat(),
-                      "final_score": num(interview.final_score),
-                      "finalized": interview.status == "finalized"},
+        "interview": {
+            "id": interview.id,
+            "status": interview.status,
+            "candidate": app_.candidate.full_name_th,
+            "application_number": app_.number,
+            "starts_at": slot.starts_at.isoformat(),
+            "ends_at": slot.ends_at.isoformat(),
+            "final_score": num(interview.final_score),
+            "finalized": interview.status == "finalized",
+        },
         "role": role,
         "chairs": is_chair(interview, user),
         "acting_chair": is_acting_chair(interview, user),
-        "declaration": ({"has_conflict": declaration.has_conflict, "note": declaration.note}
-                        if declaration else None),
+        "declaration": (
+            {"has_conflict": declaration.has_conflict, "note": declaration.note} if declaration else None
+        ),
         "scoring_member": user.id in ids,
-        "criteria": [{"id": c.id, "code": c.code, "title": criterion_title(c, locale),
-                      "max_points": num(c.max_points),
-                      "descriptors": [{"points": d.get("points"),
-                                       "text": (d.get("en") if locale == "en" and d.get("en")
-                                                else d.get("th", ""))}
-                                      for d in (c.descriptors or [])]}
-                     for c in criteria],
+        "criteria": [
+            {
+                "id": c.id,
+                "code": c.code,
+                "title": criterion_title(c, locale),
+                "max_points": num(c.max_points),
+                "descriptors": [
+                    {
+                        "points": d.get("points"),
+                        "text": (d.get("en") if locale == "en" and d.get("en") else d.get("th", "")),
+                    }
+                    for d in (c.descriptors or [])
+                ],
+            }
+            for c in criteria
+        ],
         "rubric_max": num(rubric_max(criteria)),
         **member_view(interview, user, locale),
     }
     if state["chairs"]:
         state["progress"] = progress(interview)
-        state["side_by_side"] = (side_by_side(interview, locale) if state["all_submitted"]
-                                 else None)
-        state["corrections"] = [{k: v for k, v in c.items() if k != "at_dt"}
-                                for c in corrections(interview)]
+        state["side_by_side"] = side_by_side(interview, locale) if state["all_submitted"] else None
+        state["corrections"] = [{k: v for k, v in c.items() if k != "at_dt"} for c in corrections(interview)]
     return state
 
 
 # ---- the chair ----------------------------------------------------------------------------------
+
 
 def is_chair(interview: Interview, user) -> bool:
     """Whether `user` presides over this interview: the panel's chair, or the acting chair HR
@@ -497,15 +605,15 @@ def is_chair(interview: Interview, user) -> bool:
 
 def is_acting_chair(interview: Interview, user) -> bool:
     """Whether `user` presides over this interview in place of the recused panel chair."""
-    return interview.acting_chair_id is not None and interview.acting_chair_id == getattr(
-        user, "id", None)
+    return interview.acting_chair_id is not None and interview.acting_chair_id == getattr(user, "id", None)
 
 
 def require_chair(interview: Interview, user) -> None:
     declaration = declaration_of(interview, user)
     if declaration is not None and declaration.has_conflict:
-        raise Recused(_("You declared a conflict of interest for this candidate: you cannot "
-                        "decide their score."))
+        raise Recused(
+            _("You declared a conflict of interest for this candidate: you cannot decide their score.")
+        )
     if not is_chair(interview, user):
         raise Forbidden(_("Only the chair of the panel may do this."))
 
@@ -526,21 +634,30 @@ def name_acting_chair(interview: Interview, actor, user: User | None) -> Intervi
     panels.need_hr(actor, interview.application.round)
     _check_open(interview)
     if not panels.chair_recused(interview):
-        raise NotAllowed(_("The chair has declared no conflict for this candidate: the chair "
-                           "presides."))
+        raise NotAllowed(_("The chair has declared no conflict for this candidate: the chair presides."))
     if user is None:
         raise ValidationFailed(_("Choose the member who presides."), "user_id")
     if user.id not in scoring_ids(interview):
-        raise NotAllowed(_("%(name)s does not score this candidate (not on the panel, or "
-                           "recused).", name=user.full_name_th), "user_id")
+        raise NotAllowed(
+            _(
+                "%(name)s does not score this candidate (not on the panel, or recused).",
+                name=user.full_name_th,
+            ),
+            "user_id",
+        )
     if interview.acting_chair_id == user.id:
-        raise NotAllowed(_("%(name)s already presides over this interview.",
-                           name=user.full_name_th), "user_id")
+        raise NotAllowed(
+            _("%(name)s already presides over this interview.", name=user.full_name_th), "user_id"
+        )
     before = interview.acting_chair_id
     interview.acting_chair_id = user.id
-    record("interview.acting_chair", interview, actor=actor, before={"acting_chair": before},
-           after={"acting_chair": user.id,
-                  "recused_chair": panels.chair_of(panel_of(interview)).id})
+    record(
+        "interview.acting_chair",
+        interview,
+        actor=actor,
+        before={"acting_chair": before},
+        after={"acting_chair": user.id, "recused_chair": panels.chair_of(panel_of(interview)).id},
+    )
     invitations.tell_acting_chair(interview, user)
     db.session.commit()
     return interview
@@ -549,9 +666,13 @@ def name_acting_chair(interview: Interview, actor, user: User | None) -> Intervi
 def substitute_choices(interview: Interview) -> list[User]:
     """Users with the panel role who could stand in: not on this panel nor named already."""
     conflicted = panels.conflicted_user_ids(interview)
-    return [u for u in panels.panel_users()
-            if panels.panel_role(interview, u) is None and u.id not in conflicted
-            and u.id != interview.application.candidate_id]
+    return [
+        u
+        for u in panels.panel_users()
+        if panels.panel_role(interview, u) is None
+        and u.id not in conflicted
+        and u.id != interview.application.candidate_id
+    ]
 
 
 def finalize(interview: Interview, chair, at: datetime | None = None) -> Interview:
@@ -564,14 +685,17 @@ def finalize(interview: Interview, chair, at: datetime | None = None) -> Intervi
     _check_open(interview)
     require_chair(interview, chair)
     if not panels.quorum_met(interview):
-        raise NotReady(_("The panel has no quorum for this candidate: name a substitute "
-                         "first."))
+        raise NotReady(_("The panel has no quorum for this candidate: name a substitute first."))
     ids = scoring_ids(interview)
     pending = [uid for uid in ids if uid not in _submissions(interview)]
     if pending or not ids:
         users = _users(pending)
-        raise NotReady(_("Not every scoring member has submitted yet: %(names)s.",
-                         names=", ".join(users[uid].full_name_th for uid in pending)))
+        raise NotReady(
+            _(
+                "Not every scoring member has submitted yet: %(names)s.",
+                names=", ".join(users[uid].full_name_th for uid in pending),
+            )
+        )
     view = side_by_side(interview)
     score = Decimal(view["part_c_score"])
     before = {"status": interview.status, "final_score": interview.final_score}
@@ -579,20 +703,38 @@ def finalize(interview: Interview, chair, at: datetime | None = None) -> Intervi
     interview.finalized_at = at
     interview.finalized_by_id = chair.id
     interview.status = "finalized"
-    record("interview.finalize", interview, actor=chair, before=before, after={
-        "status": "finalized", "final_score": score, "aggregate": view["aggregate"],
-        "aggregate_method": view["aggregate_method"], "rubric_max": view["rubric_max"],
-        "stage_max": view["stage_max"], "spread": view["spread"],
-        "spread_flag": view["spread_flag"],
-        "totals": {str(m["user_id"]): m["total"] for m in view["members"]}})
-    record_stage_score(interview.application, StageKind.PART_C, score, source="interview",
-                       source_ref=f"interview:{interview.id}", actor=chair)
+    record(
+        "interview.finalize",
+        interview,
+        actor=chair,
+        before=before,
+        after={
+            "status": "finalized",
+            "final_score": score,
+            "aggregate": view["aggregate"],
+            "aggregate_method": view["aggregate_method"],
+            "rubric_max": view["rubric_max"],
+            "stage_max": view["stage_max"],
+            "spread": view["spread"],
+            "spread_flag": view["spread_flag"],
+            "totals": {str(m["user_id"]): m["total"] for m in view["members"]},
+        },
+    )
+    record_stage_score(
+        interview.application,
+        StageKind.PART_C,
+        score,
+        source="interview",
+        source_ref=f"interview:{interview.id}",
+        actor=chair,
+    )
     db.session.commit()
     return interview
 
 
-def correct_final_score(interview: Interview, chair, new_score, reason: str,
-                        at: datetime | None = None) -> Interview:
+def correct_final_score(
+    interview: Interview, chair, new_score, reason: str, at: datetime | None = None
+) -> Interview:
     """Change a finalized Part C score: the chair only, with a reason, audited before/after."""
     _lock(interview)
     if interview.status != "finalized":
@@ -609,8 +751,7 @@ def correct_final_score(interview: Interview, chair, new_score, reason: str,
     if value is None or not value.is_finite() or isinstance(new_score, bool):
         raise ValidationFailed(_("The score must be a number."), "score")
     if value < 0 or value > stage_max:
-        raise ValidationFailed(_("The score goes from 0 to %(max)s.", max=num(stage_max)),
-                               "score")
+        raise ValidationFailed(_("The score goes from 0 to %(max)s.", max=num(stage_max)), "score")
     if value != _q(value):
         raise ValidationFailed(_("The score has at most 2 decimal places."), "score")
     value = _q(value)
@@ -618,25 +759,51 @@ def correct_final_score(interview: Interview, chair, new_score, reason: str,
         raise ValidationFailed(_("That is already the score."), "score")
     before = interview.final_score
     interview.final_score = value
-    record("interview.correct_score", interview, actor=chair,
-           before={"final_score": before}, after={"final_score": value, "reason": reason})
-    record_stage_score(interview.application, StageKind.PART_C, value, source="interview",
-                       source_ref=f"interview:{interview.id}", actor=chair, note=reason)
+    record(
+        "interview.correct_score",
+        interview,
+        actor=chair,
+        before={"final_score": before},
+        after={"final_score": value, "reason": reason},
+    )
+    record_stage_score(
+        interview.application,
+        StageKind.PART_C,
+        value,
+        source="interview",
+        source_ref=f"interview:{interview.id}",
+        actor=chair,
+        note=reason,
+    )
     db.session.commit()
     return interview
 
 
 def corrections(interview: Interview) -> list[dict]:
     """The corrections of a finalized score, oldest first, from the audit log."""
-    entries = list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "interviews", AuditEntry.object_id == str(interview.id),
-        AuditEntry.action == "interview.correct_score").order_by(AuditEntry.seq)))
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == "interviews",
+                AuditEntry.object_id == str(interview.id),
+                AuditEntry.action == "interview.correct_score",
+            )
+            .order_by(AuditEntry.seq)
+        )
+    )
     users = _users({e.actor_id for e in entries if e.actor_id})
-    return [{"at": e.at.isoformat(), "at_dt": e.at,
-             "by": users[e.actor_id].full_name_th if e.actor_id in users else "",
-             "before": _num_text((e.before or {}).get("final_score")),
-             "after": _num_text((e.after or {}).get("final_score")),
-             "reason": (e.after or {}).get("reason", "")} for e in entries]
+    return [
+        {
+            "at": e.at.isoformat(),
+            "at_dt": e.at,
+            "by": users[e.actor_id].full_name_th if e.actor_id in users else "",
+            "before": _num_text((e.before or {}).get("final_score")),
+            "after": _num_text((e.after or {}).get("final_score")),
+            "reason": (e.after or {}).get("reason", ""),
+        }
+        for e in entries
+    ]
 
 
 def _num_text(value: str | None) -> str | None:

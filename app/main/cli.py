@@ -1,4 +1,5 @@
 """`flask demo load`: seed an empty database with demo agencies, rounds and accounts."""
+
 import click
 from flask.cli import AppGroup
 
@@ -12,8 +13,10 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def load_command(if_empty: bool):
     if not is_empty():
         if if_empty:
-            click.echo("Database already has data; demo not loaded again. Demo accounts "
-                       f"(password for all: {DEMO_PASSWORD}, unless changed):")
+            click.echo(
+                "Database already has data; demo not loaded again. Demo accounts "
+                f"(password for all: {DEMO_PASSWORD}, unless changed):"
+            )
             for email, *_rest, roles, _agency, _nid in USERS:
                 click.echo(f"  {email:34} {', '.join(roles)}")
             return

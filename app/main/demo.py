@@ -1,4 +1,5 @@
 """Demo data: the agencies of the BMA sandbox, one open round of every mode, one user per role."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,16 +16,20 @@ from ..common import national_id as nid
 from ..common.clock import now
 from ..exams.models import Exam
 from ..extensions import db
-from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
 from ..partners import services as partners
+from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
 from ..recruitment.services import _apply_mode_rules, change_status, default_stages, snapshot
 from ..scholarships import services as scholarships
 
 DEMO_PASSWORD = "demo-pass-2569"
 
 AGENCIES = [
-    ("CSC", "สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร", "Office of the BMA Civil Service Commission",
-     AgencyKind.OFFICE),
+    (
+        "CSC",
+        "สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร",
+        "Office of the BMA Civil Service Commission",
+        AgencyKind.OFFICE,
+    ),
     ("BKN", "สำนักงานเขตบางเขน", "Bang Khen District Office", AgencyKind.DISTRICT),
     ("KTY", "สำนักงานเขตคลองเตย", "Khlong Toei District Office", AgencyKind.DISTRICT),
     ("PCR", "สำนักงานเขตภาษีเจริญ", "Phasi Charoen District Office", AgencyKind.DISTRICT),
@@ -34,28 +39,47 @@ AGENCIES = [
 
 # (email, Thai first/last, English first/last, roles, agency code, 12 digits of the national ID)
 USERS = [
-    ("admin@demo.bma.go.th", "ผู้ดูแล", "ระบบ", "System", "Administrator", [Role.ADMIN], None,
-     None),
+    ("admin@demo.bma.go.th", "ผู้ดูแล", "ระบบ", "System", "Administrator", [Role.ADMIN], None, None),
     ("hr.csc@demo.bma.go.th", "สมศรี", "ใจดี", "Somsri", "Jaidee", [Role.HR_OFFICER], "CSC", None),
-    ("approver.csc@demo.bma.go.th", "ประเสริฐ", "มั่นคง", "Prasert", "Mankong", [Role.HR_APPROVER],
-     "CSC", None),
+    ("approver.csc@demo.bma.go.th", "ประเสริฐ", "มั่นคง", "Prasert", "Mankong", [Role.HR_APPROVER], "CSC", None),
     ("hr.bkn@demo.bma.go.th", "วิไล", "รักงาน", "Wilai", "Rakngan", [Role.HR_OFFICER], "BKN", None),
     ("hr.msd@demo.bma.go.th", "ธนา", "สุขใจ", "Thana", "Sukjai", [Role.HR_OFFICER], "MSD", None),
     ("panel@demo.bma.go.th", "กมล", "ยุติธรรม", "Kamol", "Yuttitham", [Role.PANEL], "CSC", None),
     ("proctor@demo.bma.go.th", "อรุณ", "เฝ้าระวัง", "Arun", "Faorawang", [Role.PROCTOR], "CSC", None),
-    ("candidate@demo.bma.go.th", "สมชาย", "เรียนดี", "Somchai", "Riandee", [Role.CANDIDATE], None,
-     "110170012345"),
-    ("employee@demo.bma.go.th", "มานี", "ขยันยิ่ง", "Manee", "Khayanying", [Role.CANDIDATE], None,
-     "310050067890"),
-    ("disabled@demo.bma.go.th", "ปิติ", "มีสุข", "Piti", "Meesuk", [Role.CANDIDATE], None,
-     "150990011223"),
+    (
+        "candidate@demo.bma.go.th",
+        "สมชาย",
+        "เรียนดี",
+        "Somchai",
+        "Riandee",
+        [Role.CANDIDATE],
+        None,
+        "110170012345",
+    ),
+    (
+        "employee@demo.bma.go.th",
+        "มานี",
+        "ขยันยิ่ง",
+        "Manee",
+        "Khayanying",
+        [Role.CANDIDATE],
+        None,
+        "310050067890",
+    ),
+    ("disabled@demo.bma.go.th", "ปิติ", "มีสุข", "Piti", "Meesuk", [Role.CANDIDATE], None, "150990011223"),
     # The MOU and scholarship channels (_load_channels).
-    ("partner@demo.bma.go.th", "ศิริ", "ประสานงาน", "Siri", "Prasanngan", [Role.PARTNER], None,
-     None),
-    ("nominee@demo.bma.go.th", "ณัฐ", "แพทย์ดี", "Nat", "Phaetdee", [Role.CANDIDATE], None,
-     "110370045678"),
-    ("scholar@demo.bma.go.th", "กานดา", "พยาบาลใจ", "Kanda", "Phayabanjai", [Role.CANDIDATE], None,
-     "110470056789"),
+    ("partner@demo.bma.go.th", "ศิริ", "ประสานงาน", "Siri", "Prasanngan", [Role.PARTNER], None, None),
+    ("nominee@demo.bma.go.th", "ณัฐ", "แพทย์ดี", "Nat", "Phaetdee", [Role.CANDIDATE], None, "110370045678"),
+    (
+        "scholar@demo.bma.go.th",
+        "กานดา",
+        "พยาบาลใจ",
+        "Kanda",
+        "Phayabanjai",
+        [Role.CANDIDATE],
+        None,
+        "110470056789",
+    ),
 ]
 
 
@@ -73,19 +97,29 @@ def load() -> list[tuple[str, str]]:
 
     accounts = []
     for email, fth, lth, fen, len_, roles, agency, nid12 in USERS:
-        user = User(email=email, password_hash=hash_password(DEMO_PASSWORD), first_name_th=fth,
-                    last_name_th=lth, first_name_en=fen, last_name_en=len_,
-                    agency_id=agencies[agency].id if agency else None,
-                    national_id=nid.complete(nid12) if nid12 else None,
-                    email_verified_at=now())  # demo accounts log in without the email step
+        user = User(
+            email=email,
+            password_hash=hash_password(DEMO_PASSWORD),
+            first_name_th=fth,
+            last_name_th=lth,
+            first_name_en=fen,
+            last_name_en=len_,
+            agency_id=agencies[agency].id if agency else None,
+            national_id=nid.complete(nid12) if nid12 else None,
+            email_verified_at=now(),
+        )  # demo accounts log in without the email step
         user.roles = [UserRole(role=r) for r in roles]
         if Role.CANDIDATE in roles:
             user.phone = "0812345678"
             user.birth_date = date(1996, 5, 14)
             user.profile = CandidateProfile(
-                education_level=EducationLevel.BACHELOR, degree_name="วิศวกรรมศาสตรบัณฑิต",
-                field_of_study="วิศวกรรมโยธา", institution="จุฬาลงกรณ์มหาวิทยาลัย",
-                gpa=Decimal("3.21"), graduation_date=date(2018, 5, 30))
+                education_level=EducationLevel.BACHELOR,
+                degree_name="วิศวกรรมศาสตรบัณฑิต",
+                field_of_study="วิศวกรรมโยธา",
+                institution="จุฬาลงกรณ์มหาวิทยาลัย",
+                gpa=Decimal("3.21"),
+                graduation_date=date(2018, 5, 30),
+            )
         db.session.add(user)
         accounts.append((email, ", ".join(roles)))
     db.session.flush()
@@ -105,64 +139,117 @@ def load() -> list[tuple[str, str]]:
 
     hr = {u.agency.code: u for u in users.values() if u.has_role(Role.HR_OFFICER)}
     positions = {
-        "civil_eng": Position(agency_id=agencies["CSC"].id, title_th="นายช่างโยธา",
-                              title_en="Civil Works Technician", level="ปฏิบัติงาน / Practitioner",
-                              qualifications_th="ปวส. หรือเทียบเท่า สาขาช่างก่อสร้าง ช่างโยธา",
-                              qualifications_en="High vocational certificate in construction"),
-        "engineer": Position(agency_id=agencies["CSC"].id, title_th="วิศวกรโยธา",
-                             title_en="Civil Engineer", level="ปฏิบัติการ / Operational",
-                             qualifications_th="ปริญญาตรีทางวิศวกรรมโยธา และใบอนุญาต กว.",
-                             qualifications_en="Bachelor in civil engineering with a licence"),
-        "admin_off": Position(agency_id=agencies["BKN"].id, title_th="นักจัดการงานทั่วไป",
-                              title_en="General Administration Officer",
-                              level="ปฏิบัติการ / Operational",
-                              qualifications_th="ปริญญาตรีทุกสาขา",
-                              qualifications_en="A bachelor's degree in any field"),
-        "doctor": Position(agency_id=agencies["MSD"].id, title_th="นายแพทย์",
-                           title_en="Medical Doctor", level="ปฏิบัติการ / Operational",
-                           qualifications_th="แพทยศาสตรบัณฑิต และใบอนุญาตประกอบวิชาชีพเวชกรรม",
-                           qualifications_en="Doctor of Medicine with a medical licence"),
-        "clerk": Position(agency_id=agencies["MSD"].id, title_th="เจ้าพนักงานธุรการ",
-                          title_en="Administrative Clerk", level="ปฏิบัติงาน / Practitioner",
-                          qualifications_th="ปวส. หรือเทียบเท่าทุกสาขา",
-                          qualifications_en="High vocational certificate, any field"),
+        "civil_eng": Position(
+            agency_id=agencies["CSC"].id,
+            title_th="นายช่างโยธา",
+            title_en="Civil Works Technician",
+            level="ปฏิบัติงาน / Practitioner",
+            qualifications_th="ปวส. หรือเทียบเท่า สาขาช่างก่อสร้าง ช่างโยธา",
+            qualifications_en="High vocational certificate in construction",
+        ),
+        "engineer": Position(
+            agency_id=agencies["CSC"].id,
+            title_th="วิศวกรโยธา",
+            title_en="Civil Engineer",
+            level="ปฏิบัติการ / Operational",
+            qualifications_th="ปริญญาตรีทางวิศวกรรมโยธา และใบอนุญาต กว.",
+            qualifications_en="Bachelor in civil engineering with a licence",
+        ),
+        "admin_off": Position(
+            agency_id=agencies["BKN"].id,
+            title_th="นักจัดการงานทั่วไป",
+            title_en="General Administration Officer",
+            level="ปฏิบัติการ / Operational",
+            qualifications_th="ปริญญาตรีทุกสาขา",
+            qualifications_en="A bachelor's degree in any field",
+        ),
+        "doctor": Position(
+            agency_id=agencies["MSD"].id,
+            title_th="นายแพทย์",
+            title_en="Medical Doctor",
+            level="ปฏิบัติการ / Operational",
+            qualifications_th="แพทยศาสตรบัณฑิต และใบอนุญาตประกอบวิชาชีพเวชกรรม",
+            qualifications_en="Doctor of Medicine with a medical licence",
+        ),
+        "clerk": Position(
+            agency_id=agencies["MSD"].id,
+            title_th="เจ้าพนักงานธุรการ",
+            title_en="Administrative Clerk",
+            level="ปฏิบัติงาน / Practitioner",
+            qualifications_th="ปวส. หรือเทียบเท่าทุกสาขา",
+            qualifications_en="High vocational certificate, any field",
+        ),
     }
     db.session.add_all(positions.values())
     db.session.flush()
 
     start, end = now() - timedelta(days=3), now() + timedelta(days=27)
     rounds = [
-        dict(code="CSC-2569-01", agency="CSC", position="engineer", mode=Mode.COMPETITIVE_EXAM,
-             title_th="สอบแข่งขันเพื่อบรรจุและแต่งตั้งเป็นข้าราชการกรุงเทพมหานครสามัญ ตำแหน่งวิศวกรโยธา",
-             title_en="Competitive exam: Civil Engineer", vacancies=12,
-             min_education_level=EducationLevel.BACHELOR, fields_of_study=["วิศวกรรมโยธา"],
-             min_age=18, max_age=60, accommodations_offered=[Accommodation.EXTRA_TIME,
-                                                            Accommodation.LARGE_TEXT]),
-        dict(code="CSC-2569-02", agency="CSC", position="civil_eng", mode=Mode.SELECTION_EXAM,
-             title_th="สอบคัดเลือกลูกจ้างกรุงเทพมหานครเพื่อบรรจุเป็นข้าราชการ ตำแหน่งนายช่างโยธา",
-             title_en="Internal selection exam: Civil Works Technician",
-             min_education_level=EducationLevel.HIGH_VOCATIONAL, eligible_headcount=250,
-             quota_percent=Decimal("4")),
-        dict(code="BKN-2569-01", agency="BKN", position="admin_off", mode=Mode.SELECTION,
-             title_th="คัดเลือกบุคคลเพื่อบรรจุ ตำแหน่งนักจัดการงานทั่วไป สำนักงานเขตบางเขน",
-             title_en="Selection: General Administration Officer, Bang Khen", vacancies=2,
-             min_education_level=EducationLevel.BACHELOR, min_gpa=Decimal("2.50")),
-        dict(code="MSD-2569-01", agency="MSD", position="doctor", mode=Mode.SHORTAGE,
-             title_th="คัดเลือกบุคคลในวุฒิที่ขาดแคลน ตำแหน่งนายแพทย์",
-             title_en="Shortage-qualification selection: Medical Doctor", vacancies=20,
-             min_education_level=EducationLevel.BACHELOR,
-             shortage_degrees=["แพทยศาสตรบัณฑิต", "Doctor of Medicine"]),
-        dict(code="MSD-2569-02", agency="MSD", position="clerk", mode=Mode.DISABILITY,
-             title_th="คัดเลือกคนพิการเพื่อบรรจุ ตำแหน่งเจ้าพนักงานธุรการ",
-             title_en="Selection of persons with disabilities: Administrative Clerk", vacancies=3,
-             min_education_level=EducationLevel.HIGH_VOCATIONAL),
+        dict(
+            code="CSC-2569-01",
+            agency="CSC",
+            position="engineer",
+            mode=Mode.COMPETITIVE_EXAM,
+            title_th="สอบแข่งขันเพื่อบรรจุและแต่งตั้งเป็นข้าราชการกรุงเทพมหานครสามัญ ตำแหน่งวิศวกรโยธา",
+            title_en="Competitive exam: Civil Engineer",
+            vacancies=12,
+            min_education_level=EducationLevel.BACHELOR,
+            fields_of_study=["วิศวกรรมโยธา"],
+            min_age=18,
+            max_age=60,
+            accommodations_offered=[Accommodation.EXTRA_TIME, Accommodation.LARGE_TEXT],
+        ),
+        dict(
+            code="CSC-2569-02",
+            agency="CSC",
+            position="civil_eng",
+            mode=Mode.SELECTION_EXAM,
+            title_th="สอบคัดเลือกลูกจ้างกรุงเทพมหานครเพื่อบรรจุเป็นข้าราชการ ตำแหน่งนายช่างโยธา",
+            title_en="Internal selection exam: Civil Works Technician",
+            min_education_level=EducationLevel.HIGH_VOCATIONAL,
+            eligible_headcount=250,
+            quota_percent=Decimal("4"),
+        ),
+        dict(
+            code="BKN-2569-01",
+            agency="BKN",
+            position="admin_off",
+            mode=Mode.SELECTION,
+            title_th="คัดเลือกบุคคลเพื่อบรรจุ ตำแหน่งนักจัดการงานทั่วไป สำนักงานเขตบางเขน",
+            title_en="Selection: General Administration Officer, Bang Khen",
+            vacancies=2,
+            min_education_level=EducationLevel.BACHELOR,
+            min_gpa=Decimal("2.50"),
+        ),
+        dict(
+            code="MSD-2569-01",
+            agency="MSD",
+            position="doctor",
+            mode=Mode.SHORTAGE,
+            title_th="คัดเลือกบุคคลในวุฒิที่ขาดแคลน ตำแหน่งนายแพทย์",
+            title_en="Shortage-qualification selection: Medical Doctor",
+            vacancies=20,
+            min_education_level=EducationLevel.BACHELOR,
+            shortage_degrees=["แพทยศาสตรบัณฑิต", "Doctor of Medicine"],
+        ),
+        dict(
+            code="MSD-2569-02",
+            agency="MSD",
+            position="clerk",
+            mode=Mode.DISABILITY,
+            title_th="คัดเลือกคนพิการเพื่อบรรจุ ตำแหน่งเจ้าพนักงานธุรการ",
+            title_en="Selection of persons with disabilities: Administrative Clerk",
+            vacancies=3,
+            min_education_level=EducationLevel.HIGH_VOCATIONAL,
+        ),
     ]
     for spec in rounds:
         agency, position = spec.pop("agency"), spec.pop("position")
         values = dict(spec, opens_at=start, closes_at=end, position_id=positions[position].id)
         _apply_mode_rules(values)
-        round_ = Round(agency_id=agencies[agency].id, status=RoundStatus.OPEN,
-                       created_by_id=hr[agency].id, **values)
+        round_ = Round(
+            agency_id=agencies[agency].id, status=RoundStatus.OPEN, created_by_id=hr[agency].id, **values
+        )
         for seq, stage in enumerate(default_stages(values["mode"]), start=1):
             round_.stages.append(RoundStage(seq=seq, **stage.__dict__))
         db.session.add(round_)
@@ -177,38 +264,73 @@ def load() -> list[tuple[str, str]]:
 def _load_channels(users: dict, hr: User, doctor: Position) -> None:
     """One partner university with an agreement, a round under it and a nomination awaiting the
     nominee's answer; one scholar whose graduation is six weeks away."""
-    org = partners.create_organisation(hr, name_th="มหาวิทยาลัยนวมินทราธิราช",
-                                       name_en="Navamindradhiraj University", kind="university")
+    org = partners.create_organisation(
+        hr, name_th="มหาวิทยาลัยนวมินทราธิราช", name_en="Navamindradhiraj University", kind="university"
+    )
     today = now().date()
-    agreement = partners.create_agreement(hr, partners.AgreementInput(
-        number="กท 0602/MOU-2569-01", organisation_id=org.id,
-        title_th="ความร่วมมือผลิตแพทย์เพื่อโรงพยาบาลสังกัดกรุงเทพมหานคร",
-        title_en="Doctors for the BMA's hospitals", position_ids=[doctor.id], places_per_year=5,
-        valid_from=today - timedelta(days=60), valid_until=today + timedelta(days=3 * 365),
-        qualifications_th="แพทยศาสตรบัณฑิต และใบอนุญาตประกอบวิชาชีพเวชกรรม",
-        qualifications_en="Doctor of Medicine with a medical licence",
-        min_education_level=EducationLevel.BACHELOR))
+    agreement = partners.create_agreement(
+        hr,
+        partners.AgreementInput(
+            number="กท 0602/MOU-2569-01",
+            organisation_id=org.id,
+            title_th="ความร่วมมือผลิตแพทย์เพื่อโรงพยาบาลสังกัดกรุงเทพมหานคร",
+            title_en="Doctors for the BMA's hospitals",
+            position_ids=[doctor.id],
+            places_per_year=5,
+            valid_from=today - timedelta(days=60),
+            valid_until=today + timedelta(days=3 * 365),
+            qualifications_th="แพทยศาสตรบัณฑิต และใบอนุญาตประกอบวิชาชีพเวชกรรม",
+            qualifications_en="Doctor of Medicine with a medical licence",
+            min_education_level=EducationLevel.BACHELOR,
+        ),
+    )
     partners.link_partner_account(org, "partner@demo.bma.go.th", hr)
     round_ = partners.open_round(
-        agreement, hr, code="MSD-MOU-2569-01", position_id=doctor.id,
+        agreement,
+        hr,
+        code="MSD-MOU-2569-01",
+        position_id=doctor.id,
         title_th="คัดเลือกแพทย์ตามบันทึกข้อตกลงกับมหาวิทยาลัยนวมินทราธิราช",
         title_en="MOU selection: doctors from Navamindradhiraj University",
-        opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=20), vacancies=3)
+        opens_at=now() - timedelta(days=1),
+        closes_at=now() + timedelta(days=20),
+        vacancies=3,
+    )
     change_status(round_, hr, RoundStatus.OPEN, "demo")
     nominee = users["nominee@demo.bma.go.th"]
-    partners.nominate(round_, users["partner@demo.bma.go.th"], partners.NomineeInput(
-        national_id=nominee.national_id, email=nominee.email, first_name_th="ณัฐ",
-        last_name_th="แพทย์ดี", first_name_en="Nat", last_name_en="Phaetdee",
-        statement="บัณฑิตแพทย์ผลการเรียนดีเด่น"),
-        invitation_link=lambda token: f"/nominations/invitation/{token}")
+    partners.nominate(
+        round_,
+        users["partner@demo.bma.go.th"],
+        partners.NomineeInput(
+            national_id=nominee.national_id,
+            email=nominee.email,
+            first_name_th="ณัฐ",
+            last_name_th="แพทย์ดี",
+            first_name_en="Nat",
+            last_name_en="Phaetdee",
+            statement="บัณฑิตแพทย์ผลการเรียนดีเด่น",
+        ),
+        invitation_link=lambda token: f"/nominations/invitation/{token}",
+    )
     scholar = users["scholar@demo.bma.go.th"]
-    scholarships.record_contract(hr, scholarships.ContractInput(
-        number="สพ 01/2566", national_id=scholar.national_id, email=scholar.email,
-        first_name_th="กานดา", last_name_th="พยาบาลใจ", first_name_en="Kanda",
-        last_name_en="Phayabanjai", field_of_study="พยาบาลศาสตร์",
-        degree="พยาบาลศาสตรบัณฑิต", institution="คณะพยาบาลศาสตร์เกื้อการุณย์",
-        study_start=today - timedelta(days=4 * 365 - 42),
-        expected_graduation=today + timedelta(days=42), years_funded=Decimal(4)))
+    scholarships.record_contract(
+        hr,
+        scholarships.ContractInput(
+            number="สพ 01/2566",
+            national_id=scholar.national_id,
+            email=scholar.email,
+            first_name_th="กานดา",
+            last_name_th="พยาบาลใจ",
+            first_name_en="Kanda",
+            last_name_en="Phayabanjai",
+            field_of_study="พยาบาลศาสตร์",
+            degree="พยาบาลศาสตรบัณฑิต",
+            institution="คณะพยาบาลศาสตร์เกื้อการุณย์",
+            study_start=today - timedelta(days=4 * 365 - 42),
+            expected_graduation=today + timedelta(days=42),
+            years_funded=Decimal(4),
+        ),
+    )
 
 
 DEMO_BANK = Path(__file__).resolve().parents[2] / "exam_bank" / "part_a"
@@ -224,19 +346,39 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
     import_bank(load_path(DEMO_BANK), actor=hr, source="demo")
     exam = db.session.scalar(select(Exam).where(Exam.code == "part-a-demo"))
     window = exams.create_sitting(
-        hr, exam=exam, agency_id=agency.id, timing_mode="window",
+        hr,
+        exam=exam,
+        agency_id=agency.id,
+        timing_mode="window",
         title_th="สอบภาค ก ออนไลน์ (ฉบับทดลอง) — สอบได้ตลอดช่วงเวลา",
         title_en="Online Part A test (demo), take it any time in the window",
-        starts_at=now() - timedelta(hours=1), window_ends_at=now() + timedelta(days=30))
+        starts_at=now() - timedelta(hours=1),
+        window_ends_at=now() + timedelta(days=30),
+    )
     synced = exams.create_sitting(
-        hr, exam=exam, agency_id=agency.id, timing_mode="synchronized",
+        hr,
+        exam=exam,
+        agency_id=agency.id,
+        timing_mode="synchronized",
         title_th="สอบภาค ก ออนไลน์ (ฉบับทดลอง) — เริ่มพร้อมกันเมื่อกรรมการคุมสอบกดเริ่ม",
         title_en="Online Part A test (demo), starts when the proctor starts it",
-        starts_at=now() + timedelta(minutes=30), late_entry_minutes=24 * 60,
-        checkin_opens_minutes=24 * 60)
-    seats = [("candidate@demo.bma.go.th", 0, False), ("employee@demo.bma.go.th", 0, False),
-             ("disabled@demo.bma.go.th", 25, True)]
+        starts_at=now() + timedelta(minutes=30),
+        late_entry_minutes=24 * 60,
+        checkin_opens_minutes=24 * 60,
+    )
+    seats = [
+        ("candidate@demo.bma.go.th", 0, False),
+        ("employee@demo.bma.go.th", 0, False),
+        ("disabled@demo.bma.go.th", 25, True),
+    ]
     for sitting, room in ((window, "ONLINE-1"), (synced, "ONLINE-2")):
         for number, (email, extra, large) in enumerate(seats, start=1):
-            exams.add_seat(sitting, users[email], room=room, seat_number=f"{number:03d}",
-                           extra_time_percent=extra, large_text=large, actor=hr)
+            exams.add_seat(
+                sitting,
+                users[email],
+                room=room,
+                seat_number=f"{number:03d}",
+                extra_time_percent=extra,
+                large_text=large,
+                actor=hr,
+            )

@@ -1,22 +1,38 @@
 """Home, language switch, webfont, health check."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from fontpkg_sarabun import ROOT as SARABUN_ROOT
 from sqlalchemy import text
 
+from ..common.access import HR_ROLES
 from ..common.urls import safe_next
 from ..extensions import db
 from ..recruitment.services import list_open_rounds
-from ..common.access import HR_ROLES
 from . import bp
 
 FONT_DIR = SARABUN_ROOT / "files"
-SERVED_FONTS = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-Italic.ttf",
-                "Sarabun-SemiBold.ttf", "Sarabun-Light.ttf"}
+SERVED_FONTS = {
+    "Sarabun-Regular.ttf",
+    "Sarabun-Bold.ttf",
+    "Sarabun-Italic.ttf",
+    "Sarabun-SemiBold.ttf",
+    "Sarabun-Light.ttf",
+}
 
 
 @bp.route("/")

@@ -8,6 +8,7 @@ first page and on every page.
 The table is drawn with plain strings (numbers) and single shaped lines (names), not a Paragraph
 per cell: a 1,000-entry list then renders in about a second instead of many.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,21 +23,58 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, HRFlowable,
-                                KeepTogether, PageTemplate, Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    HRFlowable,
+    KeepTogether,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from sqlalchemy import select
 
+from ..audit.services import anchors_for
 from ..common.dates import years_later
 from ..common.thai import MONTHS_TH, be_year
-from ..documents.pdf import (CONTENT_WIDTH, FONT, FONT_BOLD, INK, MARGIN_LEFT,
-                             MARGIN_RIGHT, MARGIN_TOP, MUTED, PAGE_SIZE, RULE, para, qr_code,
-                             register_fonts, styles, thai_date)
+from ..documents.pdf import (
+    CONTENT_WIDTH,
+    FONT,
+    FONT_BOLD,
+    INK,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    MARGIN_TOP,
+    MUTED,
+    PAGE_SIZE,
+    RULE,
+    para,
+    qr_code,
+    register_fonts,
+    styles,
+    thai_date,
+)
 from ..extensions import db
 from ..recruitment.models import Mode, StageKind
-from .exports import (APPLICATION_NUMBER, TOTAL, Row, bangkok_date, columns_of, full_total,
-                      has_totals, is_public, join_th, level_th, number_text, part_th,
-                      ranking_rule_th, rows_of, whole)
-from ..audit.services import anchors_for
+from .exports import (
+    APPLICATION_NUMBER,
+    TOTAL,
+    Row,
+    bangkok_date,
+    columns_of,
+    full_total,
+    has_totals,
+    is_public,
+    join_th,
+    level_th,
+    number_text,
+    part_th,
+    ranking_rule_th,
+    rows_of,
+    whole,
+)
 from .models import ListKind, ListStatus, MeritList, Track
 from .readiness import unmet_conditions
 
@@ -48,12 +86,15 @@ SIGNATORY_ON_BEHALF = "ปฏิบัติราชการแทนผู้
 DRAFT_MARK = "ร่าง — ยังไม่ได้ประกาศ"
 NBSP = "\u00a0"
 
-MODE_VERB = {Mode.COMPETITIVE_EXAM: "สอบแข่งขัน", Mode.SELECTION_EXAM: "สอบคัดเลือก",
-             Mode.SELECTION: "คัดเลือก", Mode.SHORTAGE: "คัดเลือกผู้มีวุฒิที่ขาดแคลน",
-             Mode.DISABILITY: "คัดเลือกคนพิการ"}
+MODE_VERB = {
+    Mode.COMPETITIVE_EXAM: "สอบแข่งขัน",
+    Mode.SELECTION_EXAM: "สอบคัดเลือก",
+    Mode.SELECTION: "คัดเลือก",
+    Mode.SHORTAGE: "คัดเลือกผู้มีวุฒิที่ขาดแคลน",
+    Mode.DISABILITY: "คัดเลือกคนพิการ",
+}
 MERIT_WHO = {Mode.COMPETITIVE_EXAM: "ผู้สอบแข่งขันได้", Mode.SELECTION_EXAM: "ผู้สอบคัดเลือกได้"}
-TRACK_NOTE = {Track.DISABILITY: "บัญชีสำหรับคนพิการ",
-              Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน"}
+TRACK_NOTE = {Track.DISABILITY: "บัญชีสำหรับคนพิการ", Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน"}
 
 BOTTOM_MARGIN = 30 * mm  # room for the footer's QR code, digest and page number
 FOOTER_QR = 17 * mm
@@ -89,17 +130,21 @@ def render_announcement(merit_list: MeritList, verify_url: str | None) -> bytes:
         *closing[:-1],
         # "จึงประกาศมาเพื่อทราบโดยทั่วกัน", the date and the signature stay on one page.
         KeepTogether([closing[-1], *_signature(merit_list, verify_url if published else None)]),
-        *(_verification_lines(merit_list.digest, verify_url, _anchor_line(merit_list))
-          if published and verify_url else []),
+        *(
+            _verification_lines(merit_list.digest, verify_url, _anchor_line(merit_list))
+            if published and verify_url
+            else []
+        ),
     ]
     position = merit_list.round.position
     title = f"{words.issuer_line} เรื่อง {words.subject}"
-    footer = _Footer(short_title=f"{title} ตำแหน่ง{position.title_th}"
-                                 + (f" (ฉบับที่ {merit_list.version})"
-                                    if merit_list.version > 1 else ""),
-                     digest=merit_list.digest if published else None,
-                     verify_url=verify_url if published else None,
-                     watermark=_watermark(merit_list))
+    footer = _Footer(
+        short_title=f"{title} ตำแหน่ง{position.title_th}"
+        + (f" (ฉบับที่ {merit_list.version})" if merit_list.version > 1 else ""),
+        digest=merit_list.digest if published else None,
+        verify_url=verify_url if published else None,
+        watermark=_watermark(merit_list),
+    )
     return _build(story, footer, title=title, subject=merit_list.title_th)
 
 
@@ -134,7 +179,7 @@ class _Words:
 
 
 def _stages_before_part_c(round_) -> str:
-    """"การสอบภาค ก และภาค ข", "การประเมินคุณสมบัติ": what a candidate passed to reach Part C."""
+    """ "การสอบภาค ก และภาค ข", "การประเมินคุณสมบัติ": what a candidate passed to reach Part C."""
     kinds = []
     for stage in sorted(round_.stages, key=lambda s: s.seq):
         if stage.kind == StageKind.PART_C:
@@ -142,7 +187,8 @@ def _stages_before_part_c(round_) -> str:
         kinds.append(stage.kind)
     exams = [part_th(k) for k in kinds if k in (StageKind.PART_A, StageKind.PART_B)]
     phrases = (["การประเมินคุณสมบัติ"] if StageKind.QUALIFICATIONS in kinds else []) + (
-        [f"การสอบ{join_th(exams)}"] if exams else [])
+        [f"การสอบ{join_th(exams)}"] if exams else []
+    )
     return join_th(phrases) if phrases else "การประเมินขั้นก่อนหน้า"
 
 
@@ -150,18 +196,19 @@ def _opening(merit_list: MeritList, words: _Words) -> str:
     round_ = merit_list.round
     position = round_.position
     track = f" ({TRACK_NOTE[merit_list.track]})" if merit_list.track in TRACK_NOTE else ""
-    return (f"ตามที่{ISSUER}ได้ประกาศรับสมัคร{words.verb}{PURPOSE} ตำแหน่ง{position.title_th} "
-            f"ระดับ{level_th(position.level)} สังกัด{round_.agency.name_th} "
-            f"({round_.title_th} รหัส {round_.code}) โดยเปิดรับสมัครตั้งแต่วันที่ "
-            f"{_day(round_.opens_at)} ถึงวันที่ {_day(round_.closes_at)} นั้น "
-            f"บัดนี้ {words.done} จึงประกาศ{words.subject}{track} ตามลำดับที่ ดังต่อไปนี้")
+    return (
+        f"ตามที่{ISSUER}ได้ประกาศรับสมัคร{words.verb}{PURPOSE} ตำแหน่ง{position.title_th} "
+        f"ระดับ{level_th(position.level)} สังกัด{round_.agency.name_th} "
+        f"({round_.title_th} รหัส {round_.code}) โดยเปิดรับสมัครตั้งแต่วันที่ "
+        f"{_day(round_.opens_at)} ถึงวันที่ {_day(round_.closes_at)} นั้น "
+        f"บัดนี้ {words.done} จึงประกาศ{words.subject}{track} ตามลำดับที่ ดังต่อไปนี้"
+    )
 
 
 def _closing(merit_list: MeritList, words: _Words, count: int) -> list[str]:
     texts = [f"รวมทั้งสิ้น {count:,} ราย"]
     if merit_list.kind == ListKind.MERIT:
-        texts.append(f"{ISSUER}จะเรียกผู้มีรายชื่อมารายงานตัว เพื่อบรรจุและแต่งตั้งตามลำดับที่"
-                     "ในบัญชี ตามจำนวนตำแหน่งว่างที่จะบรรจุ")
+        texts.append(f"{ISSUER}จะเรียกผู้มีรายชื่อมารายงานตัว เพื่อบรรจุและแต่งตั้งตามลำดับที่ในบัญชี ตามจำนวนตำแหน่งว่างที่จะบรรจุ")
     validity = _validity(merit_list, words)
     if validity:
         texts.append(validity)
@@ -172,7 +219,7 @@ def _closing(merit_list: MeritList, words: _Words, count: int) -> list[str]:
 
 
 def _validity(merit_list: MeritList, words: _Words) -> str:
-    """"บัญชีนี้มีอายุ 2 ปี นับแต่วันประกาศ คือตั้งแต่วันที่ … ถึงวันที่ …" (merit lists only: the
+    """ "บัญชีนี้มีอายุ 2 ปี นับแต่วันประกาศ คือตั้งแต่วันที่ … ถึงวันที่ …" (merit lists only: the
     other lists are not used for appointments)."""
     if merit_list.kind != ListKind.MERIT:
         return ""
@@ -183,23 +230,19 @@ def _validity(merit_list: MeritList, words: _Words) -> str:
     elif merit_list.supersedes_id:  # a correction keeps the validity of the list it corrects
         span = f"ใช้ได้ถึงวันที่ {_day(until)} ตามอายุของบัญชีฉบับเดิม" if until else ""
     elif years and not merit_list.extended:
-        span = (f"มีอายุ {years} ปี นับแต่วันประกาศ คือตั้งแต่วันที่ {_day(published)} "
-                f"ถึงวันที่ {_day(until)}")
+        span = f"มีอายุ {years} ปี นับแต่วันประกาศ คือตั้งแต่วันที่ {_day(published)} ถึงวันที่ {_day(until)}"
     else:
-        span = (f"ใช้ได้ตั้งแต่วันที่ {_day(published)} ถึงวันที่ {_day(until)}"
-                if until else "")
+        span = f"ใช้ได้ตั้งแต่วันที่ {_day(published)} ถึงวันที่ {_day(until)}" if until else ""
     if not span:
         return ""
-    text = (f"บัญชีนี้{span} แต่ถ้ามีการ{words.verb}ในตำแหน่งเดียวกันนี้อีก และได้ประกาศ"
-            "บัญชีใหม่แล้ว บัญชีนี้เป็นอันยกเลิก")
+    text = f"บัญชีนี้{span} แต่ถ้ามีการ{words.verb}ในตำแหน่งเดียวกันนี้อีก และได้ประกาศบัญชีใหม่แล้ว บัญชีนี้เป็นอันยกเลิก"
     if merit_list.extended:
         text += f" ทั้งนี้ ได้ขยายอายุบัญชีแล้ว เนื่องจาก{merit_list.extension_reason}"
     return text
 
 
 def _version_note(merit_list: MeritList) -> str:
-    previous = (db.session.get(MeritList, merit_list.supersedes_id)
-                if merit_list.supersedes_id else None)
+    previous = db.session.get(MeritList, merit_list.supersedes_id) if merit_list.supersedes_id else None
     text = f"ประกาศนี้เป็นฉบับแก้ไข (ฉบับที่ {merit_list.version})"
     if previous is not None:
         text += f" ใช้แทนประกาศฉบับที่ {previous.version}"
@@ -213,12 +256,12 @@ def _version_note(merit_list: MeritList) -> str:
 
 
 def _day(value: date | datetime) -> str:
-    """"1 ธันวาคม 2569" with no-break spaces: a date is never split across two lines."""
+    """ "1 ธันวาคม 2569" with no-break spaces: a date is never split across two lines."""
     return thai_date(value).replace(" ", NBSP)
 
 
 def formal_date(value: date) -> str:
-    """"1 ธันวาคม พ.ศ. 2569": the era written out, as at the foot of an announcement."""
+    """ "1 ธันวาคม พ.ศ. 2569": the era written out, as at the foot of an announcement."""
     return f"{value.day} {MONTHS_TH[value.month - 1]} พ.ศ. {be_year(value)}"
 
 
@@ -237,12 +280,16 @@ def _styles() -> dict:
         "subject": _style("ann_subject", fontName=FONT_BOLD, fontSize=15, alignment=TA_CENTER),
         "center": _style("ann_center", fontSize=13, alignment=TA_CENTER),
         "indent": _style("ann_indent", fontSize=13, firstLineIndent=20 * mm, spaceAfter=2),
-        "th": _style("ann_th", fontName=FONT_BOLD, fontSize=10, alignment=TA_CENTER,
-                     leading=13.5),
+        "th": _style("ann_th", fontName=FONT_BOLD, fontSize=10, alignment=TA_CENTER, leading=13.5),
         "table_note": _style("ann_table_note", fontSize=10, textColor=MUTED),
         "sign": _style("ann_sign", fontSize=13, alignment=TA_CENTER),
-        "banner": _style("ann_banner", fontName=FONT_BOLD, fontSize=13, alignment=TA_CENTER,
-                         textColor=colors.HexColor("#8a1c1c")),
+        "banner": _style(
+            "ann_banner",
+            fontName=FONT_BOLD,
+            fontSize=13,
+            alignment=TA_CENTER,
+            textColor=colors.HexColor("#8a1c1c"),
+        ),
         "small": _style("ann_small", fontSize=10, textColor=MUTED),
         "qr_caption": _style("ann_qr_caption", fontSize=9, textColor=MUTED),
     }
@@ -253,24 +300,28 @@ def _heading(merit_list: MeritList, words: _Words) -> list:
     round_ = merit_list.round
     position = round_.position
     s = _styles()
-    lines = [para(words.issuer_line, s["issuer"]),
-             para(f"เรื่อง {words.subject}", s["subject"]),
-             para(f"ตำแหน่ง{position.title_th} ระดับ{level_th(position.level)}", s["subject"]),
-             para(f"สังกัด{round_.agency.name_th}", s["center"]),
-             para(round_.title_th, s["center"])]
+    lines = [
+        para(words.issuer_line, s["issuer"]),
+        para(f"เรื่อง {words.subject}", s["subject"]),
+        para(f"ตำแหน่ง{position.title_th} ระดับ{level_th(position.level)}", s["subject"]),
+        para(f"สังกัด{round_.agency.name_th}", s["center"]),
+        para(round_.title_th, s["center"]),
+    ]
     if merit_list.track in TRACK_NOTE:
         lines.append(para(f"({TRACK_NOTE[merit_list.track]})", s["subject"]))
     if merit_list.version > 1:
         lines.append(para(f"(ฉบับแก้ไข ฉบับที่ {merit_list.version})", s["center"]))
-    lines.append(HRFlowable(width=40 * mm, thickness=0.8, color=INK, spaceBefore=4,
-                            spaceAfter=8))
+    lines.append(HRFlowable(width=40 * mm, thickness=0.8, color=INK, spaceBefore=4, spaceAfter=8))
     return lines
 
 
 def _status_banner(merit_list: MeritList) -> list:
     if merit_list.status == ListStatus.SUPERSEDED:
-        newer = db.session.scalar(select(MeritList).where(MeritList.supersedes_id == merit_list.id)
-                                  .order_by(MeritList.version.desc()))
+        newer = db.session.scalar(
+            select(MeritList)
+            .where(MeritList.supersedes_id == merit_list.id)
+            .order_by(MeritList.version.desc())
+        )
         text = "บัญชีฉบับนี้ถูกแทนที่แล้ว"
         if newer is not None:
             text += f" โดยฉบับที่ {newer.version}"
@@ -293,16 +344,24 @@ def _status_banner(merit_list: MeritList) -> list:
         text = f"{DRAFT_MARK} เอกสารนี้ใช้ตรวจทานภายในเท่านั้น ไม่ใช่ประกาศทางราชการ"
     else:
         return []
-    box = _plain_table([[para(text, _styles()["banner"])]], [CONTENT_WIDTH], [
-        ("BOX", (0, 0), (-1, -1), 1, colors.HexColor("#8a1c1c")),
-        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fbeaea"))])
+    box = _plain_table(
+        [[para(text, _styles()["banner"])]],
+        [CONTENT_WIDTH],
+        [
+            ("BOX", (0, 0), (-1, -1), 1, colors.HexColor("#8a1c1c")),
+            ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fbeaea")),
+        ],
+    )
     return [box, Spacer(1, 4 * mm)]
 
 
 def _watermark(merit_list: MeritList) -> str:
-    return {ListStatus.DRAFT: DRAFT_MARK, ListStatus.APPROVED: DRAFT_MARK,
-            ListStatus.SUPERSEDED: "ฉบับที่ถูกแทนที่แล้ว",
-            ListStatus.CANCELLED: "บัญชีที่ยกเลิกแล้ว"}.get(merit_list.status, "")
+    return {
+        ListStatus.DRAFT: DRAFT_MARK,
+        ListStatus.APPROVED: DRAFT_MARK,
+        ListStatus.SUPERSEDED: "ฉบับที่ถูกแทนที่แล้ว",
+        ListStatus.CANCELLED: "บัญชีที่ยกเลิกแล้ว",
+    }.get(merit_list.status, "")
 
 
 def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
@@ -313,16 +372,16 @@ def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
     note = any(row.decided_by not in ("", TOTAL) for row in rows)
     s = _styles()
 
-    number_width = max([30 * mm] + [pdfmetrics.stringWidth(r.number, FONT, TABLE_FONT_SIZE)
-                                    + 2 * CELL_PADDING + 1 for r in rows])
+    number_width = max(
+        [30 * mm]
+        + [pdfmetrics.stringWidth(r.number, FONT, TABLE_FONT_SIZE) + 2 * CELL_PADDING + 1 for r in rows]
+    )
     # (top header, bottom header, width); a top of None joins the "คะแนน" group.
-    heads = [("ลำดับที่", "", 15 * mm), ("เลขประจำตัวสอบ", "", number_width),
-             ("ชื่อ - สกุล", "", 0)]
+    heads = [("ลำดับที่", "", 15 * mm), ("เลขประจำตัวสอบ", "", number_width), ("ชื่อ - สกุล", "", 0)]
     for c in columns:
         if c.numeric:
             label = c.th.removeprefix("คะแนน")
-            heads.append((None, label + (f"\n(เต็ม {whole(c.max_score)})" if c.max_score else ""),
-                          17 * mm))
+            heads.append((None, label + (f"\n(เต็ม {whole(c.max_score)})" if c.max_score else ""), 17 * mm))
         else:
             heads.append((c.th, "", 22 * mm))
     if totals:
@@ -335,21 +394,29 @@ def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
     grouped_cols = [i for i, (top, _b, _w) in enumerate(heads) if top is None]
 
     if grouped_cols:  # two header rows: "คะแนน" over the scores, the others span both rows
-        data = [[para("คะแนน", s["th"]) if i == grouped_cols[0] else
-                 "" if top is None else para(top, s["th"])
-                 for i, (top, _b, _w) in enumerate(heads)],
-                ["" if top is not None else para(bottom, s["th"]) for top, bottom, _w in heads]]
-        commands = [("SPAN", (grouped_cols[0], 0), (grouped_cols[-1], 0)),
-                    *[("SPAN", (i, 0), (i, 1)) for i, (top, _b, _w) in enumerate(heads)
-                      if top is not None]]
+        data = [
+            [
+                para("คะแนน", s["th"]) if i == grouped_cols[0] else "" if top is None else para(top, s["th"])
+                for i, (top, _b, _w) in enumerate(heads)
+            ],
+            ["" if top is not None else para(bottom, s["th"]) for top, bottom, _w in heads],
+        ]
+        commands = [
+            ("SPAN", (grouped_cols[0], 0), (grouped_cols[-1], 0)),
+            *[("SPAN", (i, 0), (i, 1)) for i, (top, _b, _w) in enumerate(heads) if top is not None],
+        ]
     else:
         data, commands = [[para(top, s["th"]) for top, _b, _w in heads]], []
     header_rows = len(data)
 
     name_room = widths[2] - 2 * CELL_PADDING
     for row in rows:
-        line = [str(row.rank), row.number, _text_cell(row.name_th, name_room),
-                *[c.text(row) for c in columns]]
+        line = [
+            str(row.rank),
+            row.number,
+            _text_cell(row.name_th, name_room),
+            *[c.text(row) for c in columns],
+        ]
         if totals:
             line.append(number_text(row.total))
         if note:
@@ -376,8 +443,11 @@ def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
         ("LEFTPADDING", (0, body), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, body), (-1, -1), CELL_PADDING),
         ("ALIGN", (0, body), (1, -1), "CENTER"),
-        *[("ALIGN", (first + i, body), (first + i, -1), "CENTER")
-          for i, c in enumerate(columns) if not c.numeric],
+        *[
+            ("ALIGN", (first + i, body), (first + i, -1), "CENTER")
+            for i, c in enumerate(columns)
+            if not c.numeric
+        ],
         *[("ALIGN", (col, body), (col, -1), "RIGHT") for col in numbers],
     ]
     if totals:
@@ -390,10 +460,16 @@ def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
     table = _plain_table(data, widths, commands, repeat_rows=header_rows, heights=heights)
     if not note:
         return [table]
-    return [table, Spacer(1, 1.5 * mm),
-            para("หมายเหตุ: กรณีคะแนนรวมเท่ากับผู้อยู่ในลำดับถัดไป "
-                 "ระบุเกณฑ์ที่ตัดสินให้อยู่ในลำดับที่ดีกว่า "
-                 "คือ คะแนนภาคที่ระบุสูงกว่า หรือเลขประจำตัวสอบน้อยกว่า", s["table_note"])]
+    return [
+        table,
+        Spacer(1, 1.5 * mm),
+        para(
+            "หมายเหตุ: กรณีคะแนนรวมเท่ากับผู้อยู่ในลำดับถัดไป "
+            "ระบุเกณฑ์ที่ตัดสินให้อยู่ในลำดับที่ดีกว่า "
+            "คือ คะแนนภาคที่ระบุสูงกว่า หรือเลขประจำตัวสอบน้อยกว่า",
+            s["table_note"],
+        ),
+    ]
 
 
 def _row_height(cells: list, widths: list[float]) -> float:
@@ -457,40 +533,52 @@ def _signature(merit_list: MeritList, verify_url: str | None) -> list:
     code to the verify page (a list not yet published has none)."""
     s = _styles()
     published = bangkok_date(merit_list)
-    on = (f"ประกาศ ณ วันที่ {formal_date(published)}" if published
-          else "ประกาศ ณ วันที่ ............................................")
-    block = [Spacer(1, 12 * mm),
-             para("(ลงชื่อ) ..................................................", s["sign"]),
-             para("(..................................................)", s["sign"]),
-             para(SIGNATORY_TITLE, s["sign"]), para(SIGNATORY_ON_BEHALF, s["sign"])]
-    left = ([qr_code(verify_url, SIGN_QR), para("สแกนเพื่อตรวจสอบประกาศนี้", s["qr_caption"])]
-            if verify_url else "")
-    box = _plain_table([[left, block]], [CONTENT_WIDTH * 0.35, CONTENT_WIDTH * 0.65], [
-        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (0, 0), 0),
-    ])
+    on = (
+        f"ประกาศ ณ วันที่ {formal_date(published)}"
+        if published
+        else "ประกาศ ณ วันที่ ............................................"
+    )
+    block = [
+        Spacer(1, 12 * mm),
+        para("(ลงชื่อ) ..................................................", s["sign"]),
+        para("(..................................................)", s["sign"]),
+        para(SIGNATORY_TITLE, s["sign"]),
+        para(SIGNATORY_ON_BEHALF, s["sign"]),
+    ]
+    left = (
+        [qr_code(verify_url, SIGN_QR), para("สแกนเพื่อตรวจสอบประกาศนี้", s["qr_caption"])] if verify_url else ""
+    )
+    box = _plain_table(
+        [[left, block]],
+        [CONTENT_WIDTH * 0.35, CONTENT_WIDTH * 0.65],
+        [
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("LEFTPADDING", (0, 0), (0, 0), 0),
+        ],
+    )
     return [Spacer(1, 3 * mm), para(on, s["sign"]), box]
 
 
 def _verification_lines(digest: str, verify_url: str, anchor_line: str = "") -> list:
     s = _styles()
-    return [Spacer(1, 5 * mm),
-            HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
-            para(f"รหัสตรวจสอบ (SHA-256) {digest}", s["small"]),
-            para(f"ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) "
-                 f"ได้ที่ {verify_url}", s["small"]),
-            *([para(anchor_line, s["small"])] if anchor_line else [])]
+    return [
+        Spacer(1, 5 * mm),
+        HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
+        para(f"รหัสตรวจสอบ (SHA-256) {digest}", s["small"]),
+        para(f"ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) ได้ที่ {verify_url}", s["small"]),
+        *([para(anchor_line, s["small"])] if anchor_line else []),
+    ]
 
 
 def _anchor_line(merit_list: MeritList) -> str:
     """The audit chain's head recorded when the list was published (docs/audit.md): a printed
     copy the database cannot rewrite."""
-    found = next((a for a in anchors_for("merit_lists", merit_list.id)
-                  if a.reason == "merit_list.publish"), None)
+    found = next(
+        (a for a in anchors_for("merit_lists", merit_list.id) if a.reason == "merit_list.publish"), None
+    )
     if found is None:
         return ""
-    return (f"จุดยึดบันทึกการตรวจสอบ (audit anchor) ณ การประกาศ: ลำดับที่ {found.seq} "
-            f"แฮช {found.hash}")
+    return f"จุดยึดบันทึกการตรวจสอบ (audit anchor) ณ การประกาศ: ลำดับที่ {found.seq} แฮช {found.hash}"
 
 
 # ---- the document and its footer ----------------------------------------------------------
@@ -503,8 +591,8 @@ class _Footer:
 
 
 def grouped(digest: str, size: int = 8) -> str:
-    """"3f2a9b1c 0d4e…": the digest in groups a reader can compare by eye."""
-    return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
+    """ "3f2a9b1c 0d4e…": the digest in groups a reader can compare by eye."""
+    return " ".join(digest[i : i + size] for i in range(0, len(digest), size))
 
 
 _QR_FORM = "VerifyQR"
@@ -523,7 +611,7 @@ class _AnnouncementCanvas(Canvas):
             qr_code(footer.verify_url, FOOTER_QR).drawOn(self, 0, 0)
             self.endForm()
 
-    def showPage(self):  # noqa: N802  (ReportLab's name)
+    def showPage(self):
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -573,8 +661,7 @@ class _AnnouncementCanvas(Canvas):
             self.setFont(FONT, 8.5)
             self.drawString(x, top - 9.5 * mm, f"SHA-256  {grouped(f.digest)}", shaping=True)
             self.setFont(FONT, 8)
-            self.drawString(x, top - 13.5 * mm,
-                            "สแกนคิวอาร์โค้ดเพื่อตรวจสอบรายชื่อและสถานะของบัญชีนี้", shaping=True)
+            self.drawString(x, top - 13.5 * mm, "สแกนคิวอาร์โค้ดเพื่อตรวจสอบรายชื่อและสถานะของบัญชีนี้", shaping=True)
         else:
             self.setFillColor(colors.HexColor("#8a1c1c"))
             self.setFont(FONT_BOLD, 9)
@@ -595,13 +682,32 @@ def _build(story: list, footer: _Footer, *, title: str, subject: str) -> bytes:
     register_fonts()
     buffer = BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
-        topMargin=MARGIN_TOP, bottomMargin=BOTTOM_MARGIN, title=title, subject=subject,
-        author=ISSUER, creator="BMA Recruit", lang="th-TH",
-        initialFontName=FONT, initialFontSize=12, initialLeading=18)
-    frame = Frame(MARGIN_LEFT, BOTTOM_MARGIN, CONTENT_WIDTH,
-                  PAGE_SIZE[1] - MARGIN_TOP - BOTTOM_MARGIN, id="content",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN_LEFT,
+        rightMargin=MARGIN_RIGHT,
+        topMargin=MARGIN_TOP,
+        bottomMargin=BOTTOM_MARGIN,
+        title=title,
+        subject=subject,
+        author=ISSUER,
+        creator="BMA Recruit",
+        lang="th-TH",
+        initialFontName=FONT,
+        initialFontSize=12,
+        initialLeading=18,
+    )
+    frame = Frame(
+        MARGIN_LEFT,
+        BOTTOM_MARGIN,
+        CONTENT_WIDTH,
+        PAGE_SIZE[1] - MARGIN_TOP - BOTTOM_MARGIN,
+        id="content",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate("announcement", frames=[frame])])
     doc.build(story, canvasmaker=functools.partial(_AnnouncementCanvas, footer=footer))
     return buffer.getvalue()

@@ -2,6 +2,7 @@
 
 Safe to run from cron as often as you like: an offer lapses once, whoever gets there first.
 """
+
 import click
 from flask.cli import AppGroup
 

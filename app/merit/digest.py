@@ -3,6 +3,7 @@ bytes, docs/merit-lists.md), its SHA-256 digest (set at publication by workflow.
 checking that the stored content still matches it, and verifying a digest someone holds
 (valid / expired / superseded, with the version in force / cancelled / unknown).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,12 +25,25 @@ def canonical_dict(merit_list: MeritList) -> dict:
     """Format 2 (lists prepared since score sources were kept) adds each entry's `sources`;
     a list keeps the format it was published with, so its digest still verifies."""
     fmt = merit_list.content_format or CONTENT_FORMAT_1
-    rows = db.session.connection().execute(
-        select(MeritEntry.rank, Application.number, User.first_name_th, User.last_name_th,
-               MeritEntry.scores, MeritEntry.total, MeritEntry.sources)
-        .join(Application, Application.id == MeritEntry.application_id)
-        .join(User, User.id == MeritEntry.candidate_id)
-        .where(MeritEntry.list_id == merit_list.id).order_by(MeritEntry.rank)).all()
+    rows = (
+        db.session.connection()
+        .execute(
+            select(
+                MeritEntry.rank,
+                Application.number,
+                User.first_name_th,
+                User.last_name_th,
+                MeritEntry.scores,
+                MeritEntry.total,
+                MeritEntry.sources,
+            )
+            .join(Application, Application.id == MeritEntry.application_id)
+            .join(User, User.id == MeritEntry.candidate_id)
+            .where(MeritEntry.list_id == merit_list.id)
+            .order_by(MeritEntry.rank)
+        )
+        .all()
+    )
     published = merit_list.published_at
     old = db.session.get(MeritList, merit_list.supersedes_id) if merit_list.supersedes_id else None
     return {
@@ -45,14 +59,21 @@ def canonical_dict(merit_list: MeritList) -> dict:
         "published_on": published.astimezone(BANGKOK).date().isoformat() if published else None,
         "supersedes": old.digest if old is not None else None,
         "correction_reason": merit_list.correction_reason or "",
-        "entries": [_entry(fmt, rank, number, first, last, scores, total, sources)
-                    for rank, number, first, last, scores, total, sources in rows],
+        "entries": [
+            _entry(fmt, rank, number, first, last, scores, total, sources)
+            for rank, number, first, last, scores, total, sources in rows
+        ],
     }
 
 
 def _entry(fmt, rank, number, first, last, scores, total, sources) -> dict:
-    entry = {"rank": rank, "application_number": number, "name_th": f"{first} {last}",
-             "scores": scores or {}, "total": _fmt(total)}
+    entry = {
+        "rank": rank,
+        "application_number": number,
+        "name_th": f"{first} {last}",
+        "scores": scores or {},
+        "total": _fmt(total),
+    }
     if fmt != CONTENT_FORMAT_1:
         entry["sources"] = sources or {}
     return entry
@@ -61,8 +82,9 @@ def _entry(fmt, rank, number, first, last, scores, total, sources) -> dict:
 def canonical_content(merit_list: MeritList) -> bytes:
     """The bytes the digest is taken of (docs/merit-lists.md): JSON, keys sorted, no
     whitespace, UTF-8 (Thai as is)."""
-    return json.dumps(canonical_dict(merit_list), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        canonical_dict(merit_list), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def digest_of(merit_list: MeritList) -> str:
@@ -88,12 +110,10 @@ def normalize_digest(value: str | None) -> str:
 
 def verify(digest: str | None, on: date | None = None) -> Verification:
     digest = normalize_digest(digest)
-    found = db.session.scalar(select(MeritList).where(MeritList.digest == digest)) \
-        if digest else None
+    found = db.session.scalar(select(MeritList).where(MeritList.digest == digest)) if digest else None
     if found is None or found.published_at is None:
         return Verification(UNKNOWN)
     current = None
     if found.status == ListStatus.SUPERSEDED:
-        current = next((v for v in reversed(versions_of(found))
-                        if v.status == ListStatus.PUBLISHED), None)
+        current = next((v for v in reversed(versions_of(found)) if v.status == ListStatus.PUBLISHED), None)
     return Verification(status_on(found, on), found, current)

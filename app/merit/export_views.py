@@ -6,6 +6,7 @@ watermarked "ร่าง — ยังไม่ได้ประกาศ". Th
 content is fixed by the digest, so only its status (superseded, cancelled) and validity
 (extended) can change what it shows, and those are part of the cache key.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,8 +32,7 @@ def verify_url(digest: str) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _published_pdf(list_id: int, digest: str, status: str, valid_until, extended: bool,
-                   url: str) -> bytes:
+def _published_pdf(list_id: int, digest: str, status: str, valid_until, extended: bool, url: str) -> bytes:
     return render_announcement(db.session.get(MeritList, list_id), url)
 
 
@@ -41,31 +41,51 @@ def _published_pdf(list_id: int, digest: str, status: str, valid_until, extended
 def export_pdf(list_id: int):
     merit_list = list_for_download(list_id, current_user, allow_preview=True)
     if is_public(merit_list):
-        pdf = _published_pdf(merit_list.id, merit_list.digest, merit_list.status,
-                             merit_list.valid_until, merit_list.extended,
-                             verify_url(merit_list.digest))
+        pdf = _published_pdf(
+            merit_list.id,
+            merit_list.digest,
+            merit_list.status,
+            merit_list.valid_until,
+            merit_list.extended,
+            verify_url(merit_list.digest),
+        )
         # A shared cache may keep it only when its link cannot depend on the request's host.
         cache = PUBLIC_CACHE if has_public_base_url() else "private, no-cache"
     else:  # HR's preview of a draft: watermarked, never cached
         pdf, cache = render_announcement(merit_list, None), "private, no-store"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{file_stem(merit_list)}.pdf"',
-        "Cache-Control": cache})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{file_stem(merit_list)}.pdf"',
+            "Cache-Control": cache,
+        },
+    )
 
 
 @bp.route("/lists/<int:list_id>.csv")
 @limiter.limit("60 per minute")
 def export_csv(list_id: int):
     merit_list = list_for_download(list_id)
-    return Response(to_csv(merit_list), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.csv"',
-        "Cache-Control": PUBLIC_CACHE})
+    return Response(
+        to_csv(merit_list),
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.csv"',
+            "Cache-Control": PUBLIC_CACHE,
+        },
+    )
 
 
 @bp.route("/lists/<int:list_id>.xlsx")
 @limiter.limit("60 per minute")
 def export_xlsx(list_id: int):
     merit_list = list_for_download(list_id)
-    return Response(to_xlsx(merit_list), mimetype=XLSX_MIMETYPE, headers={
-        "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.xlsx"',
-        "Cache-Control": PUBLIC_CACHE})
+    return Response(
+        to_xlsx(merit_list),
+        mimetype=XLSX_MIMETYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.xlsx"',
+            "Cache-Control": PUBLIC_CACHE,
+        },
+    )

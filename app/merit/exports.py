@@ -17,6 +17,7 @@ and seat); with the third line the canonical content, and so the digest, can be 
 CSV alone (a blank cell is null). The PDF shows the ranking parts only.
 No output carries a national ID: rows are read column by column, never as whole user rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,12 +35,12 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..applications.models import Application
+from ..common.access import is_hr_of
 from ..common.clock import BANGKOK
 from ..common.errors import NotAllowed, NotFound
 from ..common.thai import format_date
 from ..extensions import db
 from ..recruitment.models import StageKind
-from ..common.access import is_hr_of
 from .digest import canonical_dict, content_matches
 from .models import CONTENT_FORMAT_1, ListKind, ListStatus, MeritEntry, MeritList, Track
 
@@ -48,24 +49,47 @@ PREVIEW_STATUSES = (ListStatus.DRAFT, ListStatus.APPROVED)
 TOTAL = "total"
 APPLICATION_NUMBER = "application_number"
 
-PART_TH = {StageKind.PART_A: "ภาค ก", StageKind.PART_B: "ภาค ข", StageKind.PART_C: "ภาค ค",
-           StageKind.QUALIFICATIONS: "การประเมินคุณสมบัติ"}
-PART_EN = {StageKind.PART_A: "Part A", StageKind.PART_B: "Part B", StageKind.PART_C: "Part C",
-           StageKind.QUALIFICATIONS: "qualifications review"}
+PART_TH = {
+    StageKind.PART_A: "ภาค ก",
+    StageKind.PART_B: "ภาค ข",
+    StageKind.PART_C: "ภาค ค",
+    StageKind.QUALIFICATIONS: "การประเมินคุณสมบัติ",
+}
+PART_EN = {
+    StageKind.PART_A: "Part A",
+    StageKind.PART_B: "Part B",
+    StageKind.PART_C: "Part C",
+    StageKind.QUALIFICATIONS: "qualifications review",
+}
 # What an eligible-to-sit list carries instead of scores: where each candidate sits.
 SEATING = {"room": ("ห้องสอบ", "room"), "seat": ("เลขที่นั่งสอบ", "seat")}
-TRACK_TH = {Track.GENERAL: "บัญชีทั่วไป", Track.DISABILITY: "บัญชีสำหรับคนพิการ",
-            Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน"}
-TRACK_EN = {Track.GENERAL: "general", Track.DISABILITY: "persons with disabilities",
-            Track.SHORTAGE: "shortage qualifications"}
-KIND_TH = {ListKind.MERIT: "บัญชีผู้สอบแข่งขันได้ / ผู้ได้รับการคัดเลือก",
-           ListKind.ELIGIBLE: "รายชื่อผู้มีสิทธิ์สอบ / เข้ารับการประเมิน",
-           ListKind.PASSED_TO_PART_C: "รายชื่อผู้มีสิทธิ์เข้ารับการประเมินภาค ค"}
-KIND_EN = {ListKind.MERIT: "merit list", ListKind.ELIGIBLE: "eligible to sit",
-           ListKind.PASSED_TO_PART_C: "passed to Part C"}
-STATUS_TH = {ListStatus.DRAFT: "ร่าง", ListStatus.APPROVED: "อนุมัติแล้ว รอประกาศ",
-             ListStatus.PUBLISHED: "ประกาศแล้ว", ListStatus.SUPERSEDED: "ถูกแทนที่ด้วยฉบับใหม่",
-             ListStatus.CANCELLED: "ยกเลิก"}
+TRACK_TH = {
+    Track.GENERAL: "บัญชีทั่วไป",
+    Track.DISABILITY: "บัญชีสำหรับคนพิการ",
+    Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน",
+}
+TRACK_EN = {
+    Track.GENERAL: "general",
+    Track.DISABILITY: "persons with disabilities",
+    Track.SHORTAGE: "shortage qualifications",
+}
+KIND_TH = {
+    ListKind.MERIT: "บัญชีผู้สอบแข่งขันได้ / ผู้ได้รับการคัดเลือก",
+    ListKind.ELIGIBLE: "รายชื่อผู้มีสิทธิ์สอบ / เข้ารับการประเมิน",
+    ListKind.PASSED_TO_PART_C: "รายชื่อผู้มีสิทธิ์เข้ารับการประเมินภาค ค",
+}
+KIND_EN = {
+    ListKind.MERIT: "merit list",
+    ListKind.ELIGIBLE: "eligible to sit",
+    ListKind.PASSED_TO_PART_C: "passed to Part C",
+}
+STATUS_TH = {
+    ListStatus.DRAFT: "ร่าง",
+    ListStatus.APPROVED: "อนุมัติแล้ว รอประกาศ",
+    ListStatus.PUBLISHED: "ประกาศแล้ว",
+    ListStatus.SUPERSEDED: "ถูกแทนที่ด้วยฉบับใหม่",
+    ListStatus.CANCELLED: "ยกเลิก",
+}
 
 
 # ---- the rows and columns of a list -----------------------------------------------------------
@@ -99,16 +123,26 @@ class Column:
 
 def rows_of(merit_list: MeritList) -> list[Row]:
     """The entries in rank order, with only what is published (never the national ID)."""
-    stmt = (select(MeritEntry.rank, Application.number, User.first_name_th, User.last_name_th,
-                   MeritEntry.scores, MeritEntry.total, MeritEntry.decided_by)
-            .join(Application, Application.id == MeritEntry.application_id)
-            .join(User, User.id == MeritEntry.candidate_id)
-            .where(MeritEntry.list_id == merit_list.id)
-            .order_by(MeritEntry.rank))
+    stmt = (
+        select(
+            MeritEntry.rank,
+            Application.number,
+            User.first_name_th,
+            User.last_name_th,
+            MeritEntry.scores,
+            MeritEntry.total,
+            MeritEntry.decided_by,
+        )
+        .join(Application, Application.id == MeritEntry.application_id)
+        .join(User, User.id == MeritEntry.candidate_id)
+        .where(MeritEntry.list_id == merit_list.id)
+        .order_by(MeritEntry.rank)
+    )
     # The name exactly as the canonical content has it (digest.canonical_dict).
-    return [Row(rank, number, f"{first} {last}", dict(scores or {}), to_decimal(total),
-                decided or "")
-            for rank, number, first, last, scores, total, decided in db.session.execute(stmt)]
+    return [
+        Row(rank, number, f"{first} {last}", dict(scores or {}), to_decimal(total), decided or "")
+        for rank, number, first, last, scores, total, decided in db.session.execute(stmt)
+    ]
 
 
 def sources_by_rank(merit_list: MeritList) -> dict[int, dict] | None:
@@ -116,8 +150,11 @@ def sources_by_rank(merit_list: MeritList) -> dict[int, dict] | None:
     published no sources)."""
     if (merit_list.content_format or CONTENT_FORMAT_1) == CONTENT_FORMAT_1:
         return None
-    return dict(db.session.execute(select(MeritEntry.rank, MeritEntry.sources)
-                                   .where(MeritEntry.list_id == merit_list.id)).all())
+    return dict(
+        db.session.execute(
+            select(MeritEntry.rank, MeritEntry.sources).where(MeritEntry.list_id == merit_list.id)
+        ).all()
+    )
 
 
 def ranking_stages(merit_list: MeritList) -> list[tuple[str, Decimal]]:
@@ -142,8 +179,7 @@ def columns_of(merit_list: MeritList, rows: list[Row], every_score: bool = False
     if merit_list.kind == ListKind.MERIT and merit_list.ranking_parts and not every_score:
         keys = [k for k, _w in ranking_stages(merit_list)]
     else:
-        keys = [k for k in StageKind.ALL if k in seen] + [k for k in seen
-                                                          if k not in StageKind.ALL]
+        keys = [k for k in StageKind.ALL if k in seen] + [k for k in seen if k not in StageKind.ALL]
     columns = []
     for key in keys:
         if key in SEATING:
@@ -151,8 +187,15 @@ def columns_of(merit_list: MeritList, rows: list[Row], every_score: bool = False
         else:
             numeric = all(_is_number(row.values.get(key)) for row in rows)
             stage = stages.get(key)
-            columns.append(Column(key, f"คะแนน{part_th(key)}", f"{part_en(key)} score",
-                                  numeric, stage.max_score if stage else None))
+            columns.append(
+                Column(
+                    key,
+                    f"คะแนน{part_th(key)}",
+                    f"{part_en(key)} score",
+                    numeric,
+                    stage.max_score if stage else None,
+                )
+            )
     return columns
 
 
@@ -202,7 +245,7 @@ def part_en(part: str) -> str:
 
 
 def join_th(items: list[str]) -> str:
-    """"ภาค ก ภาค ข และภาค ค": Thai lists put และ before the last item only."""
+    """ "ภาค ก ภาค ข และภาค ค": Thai lists put และ before the last item only."""
     return items[0] if len(items) == 1 else " ".join(items[:-1]) + " และ" + items[-1]
 
 
@@ -232,8 +275,9 @@ def ranking_rule_th(merit_list: MeritList) -> str:
         text = f"เรียงลำดับจากผู้ได้คะแนน{part_th(parts[0][0])} สูงสุดลงมา"
         tie = f"กรณีคะแนน{part_th(parts[0][0])} เท่ากัน"
     else:
-        text = (f"เรียงลำดับจากผู้ได้คะแนนรวม{join_th([part_th(k) for k, _w in parts])}"
-                f"{_weights_th(parts)} สูงสุดลงมา")
+        text = (
+            f"เรียงลำดับจากผู้ได้คะแนนรวม{join_th([part_th(k) for k, _w in parts])}{_weights_th(parts)} สูงสุดลงมา"
+        )
         tie = "กรณีคะแนนรวมเท่ากัน"
     for n, key in enumerate(_tie_chain(merit_list)):
         text += f" {tie if n == 0 else 'หากยังเท่ากันอีก'} ให้{_better_th(key)}อยู่ในลำดับที่ดีกว่า"
@@ -259,8 +303,9 @@ def _better_th(key: str) -> str:
 
 
 def _better_en(key: str) -> str:
-    return ("the earlier application number" if key == APPLICATION_NUMBER
-            else f"the higher {part_en(key)} score")
+    return (
+        "the earlier application number" if key == APPLICATION_NUMBER else f"the higher {part_en(key)} score"
+    )
 
 
 def decided_by_th(key: str) -> str:
@@ -310,17 +355,24 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
         raise NotFound(_("No such list."))
     if is_public(merit_list):
         if not content_matches(merit_list):
-            raise NotAllowed(_("This list's content does not match its published digest. "
-                               "Please contact the agency that published it."))
+            raise NotAllowed(
+                _(
+                    "This list's content does not match its published digest. "
+                    "Please contact the agency that published it."
+                )
+            )
         return merit_list
-    if allow_preview and merit_list.status in PREVIEW_STATUSES \
-            and is_hr_of(viewer, merit_list.round.agency_id):
+    if (
+        allow_preview
+        and merit_list.status in PREVIEW_STATUSES
+        and is_hr_of(viewer, merit_list.round.agency_id)
+    ):
         return merit_list
     raise NotFound(_("No such list."))
 
 
 def file_stem(merit_list: MeritList) -> str:
-    """"R12-2569-merit-general-v2": the download's file name without extension."""
+    """ "R12-2569-merit-general-v2": the download's file name without extension."""
     return f"{merit_list.round.code}-{merit_list.kind}-{merit_list.track}-v{merit_list.version}"
 
 
@@ -369,12 +421,18 @@ def to_csv(merit_list: MeritList) -> bytes:
     header_content = {k: v for k, v in canonical_dict(merit_list).items() if k != "entries"}
     out = io.StringIO()
     out.write(f"# sha256={merit_list.digest or ''}\r\n")
-    out.write(f"# list={merit_list.id} version={merit_list.version} kind={merit_list.kind} "
-              f"track={merit_list.track} status={merit_list.status}\r\n")
+    out.write(
+        f"# list={merit_list.id} version={merit_list.version} kind={merit_list.kind} "
+        f"track={merit_list.track} status={merit_list.status}\r\n"
+    )
     out.write("# canonical=" + canonical_line_json(header_content) + "\r\n")
     writer = csv.writer(out, lineterminator="\r\n")
-    header = ["ลำดับที่ / rank", "เลขประจำตัวสอบ / application_number", "ชื่อ-สกุล / name",
-              *[f"{c.th} / {c.key}" for c in columns]]
+    header = [
+        "ลำดับที่ / rank",
+        "เลขประจำตัวสอบ / application_number",
+        "ชื่อ-สกุล / name",
+        *[f"{c.th} / {c.key}" for c in columns],
+    ]
     if totals:
         header.append("คะแนนรวม / total")
     header.append("อยู่ในลำดับที่ดีกว่าคนถัดไปเพราะ / decided_by")
@@ -383,15 +441,23 @@ def to_csv(merit_list: MeritList) -> bytes:
         header.append("ที่มาของคะแนน / sources")
     writer.writerow(header)
     for row in rows:
-        line = [row.rank, row.number, row.name_th,
-                *[c.text(row) if c.numeric else c.value(row) for c in columns]]
+        line = [
+            row.rank,
+            row.number,
+            row.name_th,
+            *[c.text(row) if c.numeric else c.value(row) for c in columns],
+        ]
         if totals:
             line.append(number_text(row.total))
-        line.append(f"{decided_by_th(row.decided_by)} ({decided_by_en(row.decided_by)})"
-                    if row.decided_by else "")
+        line.append(
+            f"{decided_by_th(row.decided_by)} ({decided_by_en(row.decided_by)})" if row.decided_by else ""
+        )
         if sources is not None:
-            line.append(json.dumps(sources.get(row.rank) or {}, sort_keys=True,
-                                   ensure_ascii=False, separators=(",", ":")))
+            line.append(
+                json.dumps(
+                    sources.get(row.rank) or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+                )
+            )
         writer.writerow([csv_cell(v) for v in line])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
@@ -420,8 +486,16 @@ def to_xlsx(merit_list: MeritList) -> bytes:
     widths.append(30)
     sheet.append(header)
     for row in rows:
-        sheet.append([row.rank, row.number, row.name_th, *[c.value(row) for c in columns],
-                      *([row.total] if totals else []), decided_by_th(row.decided_by)])
+        sheet.append(
+            [
+                row.rank,
+                row.number,
+                row.name_th,
+                *[c.value(row) for c in columns],
+                *([row.total] if totals else []),
+                decided_by_th(row.decided_by),
+            ]
+        )
     for cell in sheet[1]:
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
@@ -473,8 +547,7 @@ def _info_rows(merit_list: MeritList, count: int) -> list[tuple[str, object]]:
     rows = [
         ("บัญชี / list", merit_list.title_th),
         ("การสรรหา / round", f"{round_.title_th} ({round_.code})"),
-        ("ตำแหน่ง / position",
-         f"{round_.position.title_th} ระดับ{level_th(round_.position.level)}"),
+        ("ตำแหน่ง / position", f"{round_.position.title_th} ระดับ{level_th(round_.position.level)}"),
         ("หน่วยงาน / agency", round_.agency.name_th),
         ("ประเภทรายชื่อ / kind", f"{KIND_TH[merit_list.kind]} ({KIND_EN[merit_list.kind]})"),
         ("ประเภทบัญชี / track", f"{TRACK_TH[merit_list.track]} ({TRACK_EN[merit_list.track]})"),
@@ -496,5 +569,5 @@ def _info_rows(merit_list: MeritList, count: int) -> list[tuple[str, object]]:
 
 
 def _dates(value: date | None) -> str:
-    """"1 ธันวาคม 2569 (2026-12-01)": the Thai date for people, ISO for machines."""
+    """ "1 ธันวาคม 2569 (2026-12-01)": the Thai date for people, ISO for machines."""
     return f"{format_date(value, 'th')} ({value.isoformat()})" if value else ""

@@ -1,4 +1,5 @@
 """Forms of the merit-list pages: preparing a list, the workflow steps, searching, verifying."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,11 +15,16 @@ def _strip(value):
 class GenerateListForm(FlaskForm):
     kind = SelectField(_l("List"), validators=[DataRequired()])
     tie_break = StringField(
-        _l("Tie-break chain"), filters=[_strip], validators=[Optional(), Length(max=200)],
-        description=_l("Merit list only. After the total, in order, separated by commas: stage "
-                       "codes (higher score first) and application_number (earlier first). "
-                       "Leave empty for the default."),
-        render_kw={"autocomplete": "off", "spellcheck": "false"})
+        _l("Tie-break chain"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Merit list only. After the total, in order, separated by commas: stage "
+            "codes (higher score first) and application_number (earlier first). "
+            "Leave empty for the default."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
 
     def __init__(self, kinds=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,20 +36,22 @@ class StepForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    changes_seen = BooleanField(_l("I have seen every score entered, imported or corrected by "
-                                   "hand listed above"))
+    changes_seen = BooleanField(
+        _l("I have seen every score entered, imported or corrected by hand listed above")
+    )
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=2000)])
 
 
 class CorrectForm(ReasonForm):
-    tie_break = StringField(_l("Tie-break chain"), filters=[_strip],
-                            validators=[Optional(), Length(max=200)],
-                            description=_l("Leave empty to keep the chain of the current "
-                                           "version."))
+    tie_break = StringField(
+        _l("Tie-break chain"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=200)],
+        description=_l("Leave empty to keep the chain of the current version."),
+    )
 
 
 class ExtendForm(ReasonForm):
@@ -56,15 +64,19 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Application number or name"), filters=[_strip],
-                    validators=[Optional(), Length(max=100)])
+    q = StringField(
+        _l("Application number or name"), filters=[_strip], validators=[Optional(), Length(max=100)]
+    )
 
 
 class VerifyListForm(FlaskForm):
     class Meta:
         csrf = False
 
-    digest = StringField(_l("Digest (SHA-256)"), filters=[_strip],
-                         description=_l("The 64 letters and digits printed on the list."),
-                         validators=[DataRequired(), Length(max=80)],
-                         render_kw={"autocomplete": "off", "spellcheck": "false"})
+    digest = StringField(
+        _l("Digest (SHA-256)"),
+        filters=[_strip],
+        description=_l("The 64 letters and digits printed on the list."),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

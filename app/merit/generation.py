@@ -6,6 +6,7 @@ makes the next version of a published list (workflow.correct).
 This is the hot path for 100,000 candidates (bench/merit_rank.py, docs/performance.md): plain
 rows and tuples, no ORM objects for the candidates or the entries.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,10 @@ from . import ranking
 from .labels import _titles, track_label
 from .models import CONTENT_FORMAT, EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .readiness import require_ready
-from .services import PENDING, _fmt, need_hr, _snapshot, _versions, track_of_round
+from .services import PENDING, _fmt, _snapshot, _versions, need_hr, track_of_round
 
 # ---- rules of a merit list ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -52,25 +54,35 @@ def default_tie_break(round_: Round) -> list[str]:
 
 
 def _rules_for(round_: Round, tie_break) -> Rules:
-    parts = tuple((s.kind, Decimal(s.weight).quantize(ranking.CENT))
-                  for s in round_.stages if s.counts_for_ranking)
+    parts = tuple(
+        (s.kind, Decimal(s.weight).quantize(ranking.CENT)) for s in round_.stages if s.counts_for_ranking
+    )
     if not parts:
-        raise ValidationFailed(_("No stage of this round counts for ranking: mark at least "
-                                 "one stage as a ranking part."), "ranking_parts")
+        raise ValidationFailed(
+            _("No stage of this round counts for ranking: mark at least one stage as a ranking part."),
+            "ranking_parts",
+        )
     if isinstance(tie_break, str):
         tie_break = [k.strip() for k in tie_break.replace(";", ",").split(",") if k.strip()]
     chain = ranking.normalize_chain(tie_break or default_tie_break(round_))
     kinds = {s.kind for s in round_.stages}
     unknown = [k for k in chain if k != ranking.APPLICATION_NUMBER and k not in kinds]
     if unknown:
-        raise ValidationFailed(_("The tie-break chain names %(keys)s, which is not a stage of "
-                                 "this round. Use stage codes (%(stages)s) and "
-                                 "application_number.", keys=", ".join(unknown),
-                                 stages=", ".join(sorted(kinds))), "tie_break")
+        raise ValidationFailed(
+            _(
+                "The tie-break chain names %(keys)s, which is not a stage of "
+                "this round. Use stage codes (%(stages)s) and "
+                "application_number.",
+                keys=", ".join(unknown),
+                stages=", ".join(sorted(kinds)),
+            ),
+            "tie_break",
+        )
     return Rules(parts, chain)
 
 
 # ---- generating --------------------------------------------------------------------------
+
 
 def load_candidates(round_: Round) -> list[ranking.Candidate]:
     """Every approved application of the round with its stage scores (plain data).
@@ -83,18 +95,25 @@ def load_candidates(round_: Round) -> list[ranking.Candidate]:
     stmt = select(Application.id, Application.number, Application.candidate_id)
     for kind in kinds:
         score = aliased(StageScore)
-        stmt = stmt.outerjoin(score, (score.application_id == Application.id)
-                              & (score.stage_kind == kind)).add_columns(
-            func.coalesce(cast(func.round(score.score * 100), Integer) * 2, -2)
-            + cast(score.passed, Integer))
+        stmt = stmt.outerjoin(
+            score, (score.application_id == Application.id) & (score.stage_kind == kind)
+        ).add_columns(
+            func.coalesce(cast(func.round(score.score * 100), Integer) * 2, -2) + cast(score.passed, Integer)
+        )
     track = track_of_round(round_)
     score_in, passed_in = _ScoreCodes().__getitem__, _PassedCodes().__getitem__
     new = ranking.Candidate._make
     out = []
     with ranking.gc_paused():
-        rows = db.session.connection().execute(stmt.where(
-            Application.round_id == round_.id,
-            Application.status == ApplicationStatus.APPROVED)).all()
+        rows = (
+            db.session.connection()
+            .execute(
+                stmt.where(
+                    Application.round_id == round_.id, Application.status == ApplicationStatus.APPROVED
+                )
+            )
+            .all()
+        )
         for row in rows:
             codes = row[3:]
             if None in codes:  # a stage without a result: left out of both
@@ -125,12 +144,12 @@ class _PassedCodes(dict):
         return value
 
 
-def rank_round(round_: Round, rules: Rules,
-               candidates: list[ranking.Candidate] | None = None) -> list[ranking.RankedEntry]:
+def rank_round(
+    round_: Round, rules: Rules, candidates: list[ranking.Candidate] | None = None
+) -> list[ranking.RankedEntry]:
     """The merit order of the round: passed every stage of the round, ranked by `rules`."""
     candidates = load_candidates(round_) if candidates is None else candidates
-    return ranking.rank(candidates, rules.parts, rules.tie_break,
-                        required=[s.kind for s in round_.stages])
+    return ranking.rank(candidates, rules.parts, rules.tie_break, required=[s.kind for s in round_.stages])
 
 
 def merit_entry_rows(ranked: list[ranking.RankedEntry]) -> Iterator[tuple]:
@@ -143,8 +162,14 @@ def merit_entry_rows(ranked: list[ranking.RankedEntry]) -> Iterator[tuple]:
     total_text = _TotalTexts().__getitem__
     for e in ranked:
         c = e.candidate
-        yield (e.rank, c.ref[0], c.ref[1], total_text(e.total),
-               "{" + ",".join(map(fragment, sorted(c.scores.items()))) + "}", e.decided_by)
+        yield (
+            e.rank,
+            c.ref[0],
+            c.ref[1],
+            total_text(e.total),
+            "{" + ",".join(map(fragment, sorted(c.scores.items()))) + "}",
+            e.decided_by,
+        )
 
 
 class _ScoreFragments(dict):
@@ -167,8 +192,11 @@ class _TotalTexts(dict):
 def _seats_of_round(round_: Round) -> dict[int, tuple[str, str]]:
     """(room, seat) of each candidate seated in a sitting of the round (the latest sitting)."""
     rows = db.session.execute(
-        select(Seat.candidate_id, Seat.room, Seat.seat_number).join(Sitting)
-        .where(Sitting.round_id == round_.id).order_by(Sitting.starts_at, Seat.id)).all()
+        select(Seat.candidate_id, Seat.room, Seat.seat_number)
+        .join(Sitting)
+        .where(Sitting.round_id == round_.id)
+        .order_by(Sitting.starts_at, Seat.id)
+    ).all()
     return {cand: (room, seat) for cand, room, seat in rows}
 
 
@@ -182,8 +210,9 @@ def _eligible_rows(round_: Round) -> list[tuple]:
     for i, c in enumerate(_by_number(load_candidates(round_)), start=1):
         app_id, cand_id = c.ref
         room, seat = seats.get(cand_id, ("", ""))
-        rows.append((i, app_id, cand_id, None,
-                     _json({"room": room, "seat": seat} if seat or room else {}), ""))
+        rows.append(
+            (i, app_id, cand_id, None, _json({"room": room, "seat": seat} if seat or room else {}), "")
+        )
     return rows
 
 
@@ -197,16 +226,27 @@ def stages_before_part_c(round_: Round) -> list[str]:
 def _passed_to_part_c_rows(round_: Round) -> list[tuple]:
     before = stages_before_part_c(round_)
     chosen = [c for c in load_candidates(round_) if ranking.passes(c, before)]
-    return [(i, c.ref[0], c.ref[1], None, _json({k: _fmt(c.scores.get(k)) for k in before}), "")
-            for i, c in enumerate(_by_number(chosen), start=1)]
+    return [
+        (i, c.ref[0], c.ref[1], None, _json({k: _fmt(c.scores.get(k)) for k in before}), "")
+        for i, c in enumerate(_by_number(chosen), start=1)
+    ]
 
 
 # The stored form of an entry's scores: compact JSON, keys sorted, Thai as is.
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 SQLITE_STORE_CACHE_KIB = -65536  # negative: KiB, i.e. 64 MiB while storing entries
-_ENTRY_COLUMNS = ("list_id", "rank", "application_id", "candidate_id", "total", "scores",
-                  "decided_by", "sources", "status")
+_ENTRY_COLUMNS = (
+    "list_id",
+    "rank",
+    "application_id",
+    "candidate_id",
+    "total",
+    "scores",
+    "decided_by",
+    "sources",
+    "status",
+)
 
 
 def _with_sources(rows: Iterable[tuple], sources: dict[int, str] | None) -> Iterator[tuple]:
@@ -222,12 +262,13 @@ def sources_json(round_: Round, kind: str) -> dict[int, str]:
     if kind == ListKind.ELIGIBLE:
         return {}
     keep = set(stages_before_part_c(round_)) if kind == ListKind.PASSED_TO_PART_C else None
-    return {app_id: _json({k: v for k, v in by_stage.items() if keep is None or k in keep})
-            for app_id, by_stage in sources_of_round(round_).items()}
+    return {
+        app_id: _json({k: v for k, v in by_stage.items() if keep is None or k in keep})
+        for app_id, by_stage in sources_of_round(round_).items()
+    }
 
 
-def store_entries(list_id: int, rows: Iterable[tuple],
-                  sources: dict[int, str] | None = None) -> int:
+def store_entries(list_id: int, rows: Iterable[tuple], sources: dict[int, str] | None = None) -> int:
     """Bulk insert of a list's entries in the session's transaction, no ORM object and no
     per-row SQLAlchemy parameter processing: PostgreSQL gets COPY, SQLite one DB-API
     executemany (the list and the status, the same for every row, written once into the
@@ -242,8 +283,10 @@ def store_entries(list_id: int, rows: Iterable[tuple],
     columns = ", ".join(_ENTRY_COLUMNS)
     with ranking.gc_paused():
         if conn.dialect.name == "postgresql":
-            with dbapi.cursor() as cur, \
-                    cur.copy(f"COPY {MeritEntry.__tablename__} ({columns}) FROM STDIN") as copy:
+            with (
+                dbapi.cursor() as cur,
+                cur.copy(f"COPY {MeritEntry.__tablename__} ({columns}) FROM STDIN") as copy,
+            ):
                 write = copy.write_row
                 stored = 0
                 for r in rows:  # made while the server inserts the rows sent before
@@ -260,9 +303,12 @@ def store_entries(list_id: int, rows: Iterable[tuple],
             conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_STORE_CACHE_KIB}")
         cur = dbapi.cursor()
         try:
-            cur.executemany(f"INSERT INTO {MeritEntry.__tablename__} ({columns}) VALUES "
-                            f"({list_id}, {', '.join([mark] * (len(_ENTRY_COLUMNS) - 2))}, "
-                            f"'{available}')", rows)
+            cur.executemany(
+                f"INSERT INTO {MeritEntry.__tablename__} ({columns}) VALUES "
+                f"({list_id}, {', '.join([mark] * (len(_ENTRY_COLUMNS) - 2))}, "
+                f"'{available}')",
+                rows,
+            )
         finally:
             cur.close()
             if sqlite:
@@ -270,8 +316,9 @@ def store_entries(list_id: int, rows: Iterable[tuple],
     return len(rows)
 
 
-def generate_list(round_: Round, actor, kind: str = ListKind.MERIT, track: str | None = None,
-                  tie_break=None) -> MeritList:
+def generate_list(
+    round_: Round, actor, kind: str = ListKind.MERIT, track: str | None = None, tie_break=None
+) -> MeritList:
     """Prepare (or re-prepare) the draft of one list of the round from the current scores.
 
     A pending draft or approved version is regenerated in place (its approval is cleared);
@@ -283,32 +330,60 @@ def generate_list(round_: Round, actor, kind: str = ListKind.MERIT, track: str |
     round_track = track_of_round(round_)
     track = track or round_track
     if track != round_track:
-        raise ValidationFailed(_("This round fills the %(track)s track only.",
-                                 track=track_label(round_track)), "track")
+        raise ValidationFailed(
+            _("This round fills the %(track)s track only.", track=track_label(round_track)), "track"
+        )
     versions = _versions(round_.id, kind, track)
     pending = next((v for v in versions if v.status in PENDING), None)
     published = next((v for v in versions if v.status == ListStatus.PUBLISHED), None)
     if pending is None and published is not None:
-        raise NotAllowed(_("Version %(v)s of this list is published and cannot change: "
-                           "make a correction instead.", v=published.version))
+        raise NotAllowed(
+            _(
+                "Version %(v)s of this list is published and cannot change: make a correction instead.",
+                v=published.version,
+            )
+        )
     require_ready(round_, kind)
-    return _prepare(round_, actor, kind, track, tie_break, pending,
-                    next_version=(versions[-1].version + 1) if versions else 1)
+    return _prepare(
+        round_,
+        actor,
+        kind,
+        track,
+        tie_break,
+        pending,
+        next_version=(versions[-1].version + 1) if versions else 1,
+    )
 
 
-def _prepare(round_: Round, actor, kind: str, track: str, tie_break, pending: MeritList | None,
-             next_version: int, supersedes: MeritList | None = None,
-             reason: str = "") -> MeritList:
+def _prepare(
+    round_: Round,
+    actor,
+    kind: str,
+    track: str,
+    tie_break,
+    pending: MeritList | None,
+    next_version: int,
+    supersedes: MeritList | None = None,
+    reason: str = "",
+) -> MeritList:
     if kind == ListKind.MERIT:
-        rules = _rules_for(round_, tie_break if tie_break is not None else (
-            pending.tie_break if pending is not None else
-            supersedes.tie_break if supersedes is not None else None))
+        rules = _rules_for(
+            round_,
+            tie_break
+            if tie_break is not None
+            else (
+                pending.tie_break
+                if pending is not None
+                else supersedes.tie_break
+                if supersedes is not None
+                else None
+            ),
+        )
         rows = merit_entry_rows(rank_round(round_, rules))
         parts = [{"stage": k, "weight": f"{w:.2f}"} for k, w in rules.parts]
         chain = list(rules.tie_break)
     else:
-        rows = _eligible_rows(round_) if kind == ListKind.ELIGIBLE else \
-            _passed_to_part_c_rows(round_)
+        rows = _eligible_rows(round_) if kind == ListKind.ELIGIBLE else _passed_to_part_c_rows(round_)
         parts, chain = [], []
     title_th, title_en = _titles(round_, kind, track)
     before = _snapshot(pending) if pending is not None else None
@@ -318,10 +393,15 @@ def _prepare(round_: Round, actor, kind: str, track: str, tie_break, pending: Me
             db.session.execute(delete(MeritEntry).where(MeritEntry.list_id == ml.id))
             ml.status, ml.approved_by_id, ml.approved_at = ListStatus.DRAFT, None, None
         else:
-            ml = MeritList(round_id=round_.id, kind=kind, track=track, version=next_version,
-                           status=ListStatus.DRAFT,
-                           supersedes_id=supersedes.id if supersedes else None,
-                           correction_reason=reason)
+            ml = MeritList(
+                round_id=round_.id,
+                kind=kind,
+                track=track,
+                version=next_version,
+                status=ListStatus.DRAFT,
+                supersedes_id=supersedes.id if supersedes else None,
+                correction_reason=reason,
+            )
             db.session.add(ml)
         ml.title_th, ml.title_en = title_th, title_en
         ml.ranking_parts, ml.tie_break = parts, chain
@@ -329,11 +409,20 @@ def _prepare(round_: Round, actor, kind: str, track: str, tie_break, pending: Me
         ml.content_format = CONTENT_FORMAT
         db.session.flush()
         stored = store_entries(ml.id, rows, sources_json(round_, kind))
-        record("merit_list.prepare", ml, actor=actor, before=before,
-               after=_snapshot(ml) | {"entries": stored, "correction_reason": reason})
+        record(
+            "merit_list.prepare",
+            ml,
+            actor=actor,
+            before=before,
+            after=_snapshot(ml) | {"entries": stored, "correction_reason": reason},
+        )
         if supersedes is not None:
-            record("merit_list.correct", supersedes, actor=actor,
-                   after={"new_version": ml.version, "new_list": ml.id, "reason": reason})
+            record(
+                "merit_list.correct",
+                supersedes,
+                actor=actor,
+                after={"new_version": ml.version, "new_list": ml.id, "reason": reason},
+            )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -2,6 +2,7 @@
 English, by the round's mode, the kind of list and its track) and the words for list statuses,
 kinds, tracks, entry statuses, stages and the tie-break keys (the pages' template globals,
 app/merit/views.py)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -21,22 +22,24 @@ _MERIT_TITLE = {
 _SELECTED = ("บัญชีรายชื่อผู้ได้รับการคัดเลือก", "List of selected candidates")
 _KIND_TITLE = {
     ListKind.ELIGIBLE: ("ประกาศรายชื่อผู้มีสิทธิ์เข้ารับการสอบ", "Applicants eligible to sit"),
-    ListKind.PASSED_TO_PART_C: ("ประกาศรายชื่อผู้มีสิทธิ์เข้ารับการประเมินภาค ค",
-                                "Candidates called to Part C"),
+    ListKind.PASSED_TO_PART_C: ("ประกาศรายชื่อผู้มีสิทธิ์เข้ารับการประเมินภาค ค", "Candidates called to Part C"),
 }
-_TRACK_SUFFIX = {Track.DISABILITY: (" (คนพิการ)", " (persons with disabilities)"),
-                 Track.SHORTAGE: (" (วุฒิที่ขาดแคลน)", " (shortage qualifications)"),
-                 Track.GENERAL: ("", "")}
+_TRACK_SUFFIX = {
+    Track.DISABILITY: (" (คนพิการ)", " (persons with disabilities)"),
+    Track.SHORTAGE: (" (วุฒิที่ขาดแคลน)", " (shortage qualifications)"),
+    Track.GENERAL: ("", ""),
+}
 
 
 def _titles(round_: Round, kind: str, track: str) -> tuple[str, str]:
     """The (Thai, English) title a list of the round is prepared with (generation._prepare)."""
-    th, en = (_MERIT_TITLE.get(round_.mode, _SELECTED) if kind == ListKind.MERIT
-              else _KIND_TITLE[kind])
+    th, en = _MERIT_TITLE.get(round_.mode, _SELECTED) if kind == ListKind.MERIT else _KIND_TITLE[kind]
     sth, sen = _TRACK_SUFFIX[track]
     pos = round_.position
-    return (f"{th}{sth} ตำแหน่ง{pos.title_th} ({round_.title_th})",
-            f"{en}{sen}: {pos.title_en or pos.title_th} ({round_.title_en or round_.title_th})")
+    return (
+        f"{th}{sth} ตำแหน่ง{pos.title_th} ({round_.title_th})",
+        f"{en}{sen}: {pos.title_en or pos.title_th} ({round_.title_en or round_.title_th})",
+    )
 
 
 def list_title(merit_list: MeritList, locale: str = "th") -> str:

@@ -6,6 +6,7 @@ is required to reject). Once approved, the requesting agency calls candidates th
 `offers.call_next(..., list_use=request)`, in rank order from those still available, never more
 at a time than the approved vacancies not yet held by a pending or accepted offer.
 """
+
 from __future__ import annotations
 
 from flask_babel import force_locale
@@ -15,6 +16,7 @@ from sqlalchemy import or_, select, update
 from ..accounts.models import User
 from ..agencies.models import Agency
 from ..audit.services import record
+from ..common.access import is_hr_of
 from ..common.clock import now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.thai import format_date
@@ -22,7 +24,6 @@ from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position, Round
 from . import offers
-from ..common.access import is_hr_of
 from .models import ListKind, ListStatus, ListUseRequest, MeritList
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -31,16 +32,21 @@ JUSTIFICATION_MAX = 2000
 
 
 def status_label(status: str) -> str:
-    labels = {PENDING: _("Awaiting decision"), APPROVED: _("Approved"),
-              REJECTED: _("Rejected")}
+    labels = {PENDING: _("Awaiting decision"), APPROVED: _("Approved"), REJECTED: _("Rejected")}
     return labels.get(status, status)
 
 
 def _snapshot(req: ListUseRequest) -> dict:
-    return {"list_id": req.list_id, "agency_id": req.agency_id, "position_id": req.position_id,
-            "vacancies": req.vacancies, "justification": req.justification,
-            "status": req.status, "decided_by_id": req.decided_by_id,
-            "decision_reason": req.decision_reason}
+    return {
+        "list_id": req.list_id,
+        "agency_id": req.agency_id,
+        "position_id": req.position_id,
+        "vacancies": req.vacancies,
+        "justification": req.justification,
+        "status": req.status,
+        "decided_by_id": req.decided_by_id,
+        "decision_reason": req.decision_reason,
+    }
 
 
 def _require_hr(actor: User) -> None:
@@ -50,28 +56,47 @@ def _require_hr(actor: User) -> None:
 
 # ---- browsing -------------------------------------------------------------------------------
 
-def browse_usable_lists(*, position: str = "", qualification: str = "",
-                        agency_id: int | None = None,
-                        exclude_agency_id: int | None = None) -> list[MeritList]:
+
+def browse_usable_lists(
+    *,
+    position: str = "",
+    qualification: str = "",
+    agency_id: int | None = None,
+    exclude_agency_id: int | None = None,
+) -> list[MeritList]:
     """Published, valid final merit lists, filtered by position title or level, by the
     position's qualifications, and by owner agency; newest first."""
-    query = (select(MeritList).join(Round, MeritList.round_id == Round.id)
-             .join(Position, Round.position_id == Position.id)
-             .where(MeritList.status == ListStatus.PUBLISHED, MeritList.kind == ListKind.MERIT,
-                    MeritList.published_at.is_not(None), MeritList.cancelled_at.is_(None),
-                    MeritList.valid_until >= today_bangkok()))
+    query = (
+        select(MeritList)
+        .join(Round, MeritList.round_id == Round.id)
+        .join(Position, Round.position_id == Position.id)
+        .where(
+            MeritList.status == ListStatus.PUBLISHED,
+            MeritList.kind == ListKind.MERIT,
+            MeritList.published_at.is_not(None),
+            MeritList.cancelled_at.is_(None),
+            MeritList.valid_until >= today_bangkok(),
+        )
+    )
     position = (position or "").strip()
     if position:
-        query = query.where(or_(Position.title_th.icontains(position, autoescape=True),
-                                Position.title_en.icontains(position, autoescape=True),
-                                Position.level.icontains(position, autoescape=True),
-                                MeritList.title_th.icontains(position, autoescape=True),
-                                MeritList.title_en.icontains(position, autoescape=True)))
+        query = query.where(
+            or_(
+                Position.title_th.icontains(position, autoescape=True),
+                Position.title_en.icontains(position, autoescape=True),
+                Position.level.icontains(position, autoescape=True),
+                MeritList.title_th.icontains(position, autoescape=True),
+                MeritList.title_en.icontains(position, autoescape=True),
+            )
+        )
     qualification = (qualification or "").strip()
     if qualification:
-        query = query.where(or_(
-            Position.qualifications_th.icontains(qualification, autoescape=True),
-            Position.qualifications_en.icontains(qualification, autoescape=True)))
+        query = query.where(
+            or_(
+                Position.qualifications_th.icontains(qualification, autoescape=True),
+                Position.qualifications_en.icontains(qualification, autoescape=True),
+            )
+        )
     if agency_id:
         query = query.where(Round.agency_id == agency_id)
     if exclude_agency_id:
@@ -85,8 +110,7 @@ def owner_agencies() -> list[Agency]:
     ids = {offers.owner_agency_id(ml) for ml in browse_usable_lists()}
     if not ids:
         return []
-    return list(db.session.scalars(select(Agency).where(Agency.id.in_(ids))
-                                   .order_by(Agency.name_th)))
+    return list(db.session.scalars(select(Agency).where(Agency.id.in_(ids)).order_by(Agency.name_th)))
 
 
 def usable_list(list_id: int) -> MeritList:
@@ -98,40 +122,61 @@ def usable_list(list_id: int) -> MeritList:
 
 # ---- requesting and deciding ------------------------------------------------------------------
 
-def request_list_use(merit_list: MeritList, actor: User, position_id: int | None,
-                     vacancies: int | None, justification: str, ip: str = "") -> ListUseRequest:
+
+def request_list_use(
+    merit_list: MeritList,
+    actor: User,
+    position_id: int | None,
+    vacancies: int | None,
+    justification: str,
+    ip: str = "",
+) -> ListUseRequest:
     """HR of another agency asks to use the list for one of its positions."""
     _require_hr(actor)
     if actor.agency_id == offers.owner_agency_id(merit_list):
         raise NotAllowed(_("This is your own agency's list: call candidates from it directly."))
     if merit_list.kind != ListKind.MERIT or not offers.usable(merit_list):
-        raise NotAllowed(_("This list can no longer be used: it is not published, has expired, "
-                           "was superseded or was cancelled."))
+        raise NotAllowed(
+            _(
+                "This list can no longer be used: it is not published, has expired, "
+                "was superseded or was cancelled."
+            )
+        )
     position = db.session.get(Position, position_id) if position_id else None
     if position is None:
         raise ValidationFailed(_("Choose the position to fill."), "position_id")
     if position.agency_id != actor.agency_id:
         raise Forbidden(_("The position must belong to your agency."), "position_id")
     if not isinstance(vacancies, int) or not 1 <= vacancies <= VACANCIES_MAX:
-        raise ValidationFailed(_("Enter from 1 to %(max)s vacancies.", max=VACANCIES_MAX),
-                               "vacancies")
+        raise ValidationFailed(_("Enter from 1 to %(max)s vacancies.", max=VACANCIES_MAX), "vacancies")
     justification = (justification or "").strip()
     if not justification:
         raise ValidationFailed(_("Explain why your agency needs this list."), "justification")
     if len(justification) > JUSTIFICATION_MAX:
-        raise ValidationFailed(_("Keep the justification under 2,000 characters."),
-                               "justification")
-    duplicate = db.session.scalar(select(ListUseRequest.id).where(
-        ListUseRequest.list_id == merit_list.id, ListUseRequest.agency_id == actor.agency_id,
-        ListUseRequest.position_id == position.id, ListUseRequest.status == PENDING))
+        raise ValidationFailed(_("Keep the justification under 2,000 characters."), "justification")
+    duplicate = db.session.scalar(
+        select(ListUseRequest.id).where(
+            ListUseRequest.list_id == merit_list.id,
+            ListUseRequest.agency_id == actor.agency_id,
+            ListUseRequest.position_id == position.id,
+            ListUseRequest.status == PENDING,
+        )
+    )
     if duplicate:
-        raise NotAllowed(_("Your agency already has a request for this list and position "
-                           "awaiting a decision."))
+        raise NotAllowed(
+            _("Your agency already has a request for this list and position awaiting a decision.")
+        )
     try:
-        req = ListUseRequest(list_id=merit_list.id, agency_id=actor.agency_id,
-                             position_id=position.id, vacancies=vacancies,
-                             justification=justification, status=PENDING,
-                             requested_by_id=actor.id, requested_at=now())
+        req = ListUseRequest(
+            list_id=merit_list.id,
+            agency_id=actor.agency_id,
+            position_id=position.id,
+            vacancies=vacancies,
+            justification=justification,
+            status=PENDING,
+            requested_by_id=actor.id,
+            requested_at=now(),
+        )
         db.session.add(req)
         db.session.flush()
         record("list_use.request", req, actor=actor, ip=ip, after=_snapshot(req))
@@ -142,8 +187,9 @@ def request_list_use(merit_list: MeritList, actor: User, position_id: int | None
     return req
 
 
-def decide_list_use(request: ListUseRequest, owner_actor: User, approve: bool, reason: str = "",
-                    ip: str = "") -> ListUseRequest:
+def decide_list_use(
+    request: ListUseRequest, owner_actor: User, approve: bool, reason: str = "", ip: str = ""
+) -> ListUseRequest:
     """HR of the list's agency approves or rejects (with a reason) a pending request."""
     _require_hr(owner_actor)
     merit_list = request.merit_list
@@ -157,24 +203,34 @@ def decide_list_use(request: ListUseRequest, owner_actor: User, approve: bool, r
     if len(reason) > JUSTIFICATION_MAX:
         raise ValidationFailed(_("Keep the reason under 2,000 characters."), "reason")
     if approve and not offers.usable(merit_list):
-        raise NotAllowed(_("This list can no longer be used: it is not published, has expired, "
-                           "was superseded or was cancelled."))
+        raise NotAllowed(
+            _(
+                "This list can no longer be used: it is not published, has expired, "
+                "was superseded or was cancelled."
+            )
+        )
     status = APPROVED if approve else REJECTED
     try:
         before = _snapshot(request)
         at = now()
         moved = db.session.execute(
-            update(ListUseRequest).where(ListUseRequest.id == request.id,
-                                         ListUseRequest.status == PENDING)
-            .values(status=status, decided_by_id=owner_actor.id, decided_at=at,
-                    decision_reason=reason)
-            .execution_options(synchronize_session=False)).rowcount
+            update(ListUseRequest)
+            .where(ListUseRequest.id == request.id, ListUseRequest.status == PENDING)
+            .values(status=status, decided_by_id=owner_actor.id, decided_at=at, decision_reason=reason)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if moved != 1:
             raise NotAllowed(_("This request has already been decided."))
         db.session.refresh(request)
         _queue_decision_email(request)
-        record("list_use.approve" if approve else "list_use.reject", request,
-               actor=owner_actor, ip=ip, before=before, after=_snapshot(request))
+        record(
+            "list_use.approve" if approve else "list_use.reject",
+            request,
+            actor=owner_actor,
+            ip=ip,
+            before=before,
+            after=_snapshot(request),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -191,32 +247,54 @@ def _queue_decision_email(req: ListUseRequest) -> None:
         list_title = offers.list_title(req.merit_list, locale)
         if req.status == APPROVED:
             subject = _("Your request to use a list was approved")
-            body = _("The request of %(date)s to use the list \"%(list)s\" for %(vacancies)s "
-                     "vacancies (%(position)s) was approved. You may now call candidates.",
-                     date=format_date(req.requested_at, locale), list=list_title,
-                     vacancies=req.vacancies, position=req.position.title(locale))
+            body = _(
+                'The request of %(date)s to use the list "%(list)s" for %(vacancies)s '
+                "vacancies (%(position)s) was approved. You may now call candidates.",
+                date=format_date(req.requested_at, locale),
+                list=list_title,
+                vacancies=req.vacancies,
+                position=req.position.title(locale),
+            )
         else:
             subject = _("Your request to use a list was rejected")
-            body = _("The request of %(date)s to use the list \"%(list)s\" for %(position)s "
-                     "was rejected. Reason: %(reason)s",
-                     date=format_date(req.requested_at, locale), list=list_title,
-                     position=req.position.title(locale), reason=req.decision_reason)
-    queue_email(to=requester.email, subject=subject, body=body,
-                dedupe_key=f"list-use:{req.id}:{req.status}", user_id=requester.id)
+            body = _(
+                'The request of %(date)s to use the list "%(list)s" for %(position)s '
+                "was rejected. Reason: %(reason)s",
+                date=format_date(req.requested_at, locale),
+                list=list_title,
+                position=req.position.title(locale),
+                reason=req.decision_reason,
+            )
+    queue_email(
+        to=requester.email,
+        subject=subject,
+        body=body,
+        dedupe_key=f"list-use:{req.id}:{req.status}",
+        user_id=requester.id,
+    )
 
 
 # ---- what each side sees ----------------------------------------------------------------------
 
+
 def requests_for_list(merit_list: MeritList) -> list[ListUseRequest]:
-    return list(db.session.scalars(
-        select(ListUseRequest).where(ListUseRequest.list_id == merit_list.id)
-        .order_by(ListUseRequest.requested_at.desc(), ListUseRequest.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ListUseRequest)
+            .where(ListUseRequest.list_id == merit_list.id)
+            .order_by(ListUseRequest.requested_at.desc(), ListUseRequest.id.desc())
+        )
+    )
 
 
 def requests_of_agency(agency_id: int) -> list[ListUseRequest]:
-    return list(db.session.scalars(
-        select(ListUseRequest).where(ListUseRequest.agency_id == agency_id)
-        .order_by(ListUseRequest.requested_at.desc(), ListUseRequest.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ListUseRequest)
+            .where(ListUseRequest.agency_id == agency_id)
+            .order_by(ListUseRequest.requested_at.desc(), ListUseRequest.id.desc())
+        )
+    )
 
 
 def request_for_requester(request_id: int, actor: User) -> ListUseRequest:
@@ -238,6 +316,4 @@ def request_for_owner(request_id: int, actor: User) -> ListUseRequest:
 
 
 def can_call(req: ListUseRequest) -> bool:
-    return req.status == APPROVED and offers.usable(req.merit_list) \
-        and offers.remaining_vacancies(req) > 0
-
+    return req.status == APPROVED and offers.usable(req.merit_list) and offers.remaining_vacancies(req) > 0

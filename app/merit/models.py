@@ -1,11 +1,22 @@
 """Merit lists (บัญชีผู้สอบแข่งขันได้), their entries, offers to candidates and list-use requests."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -80,25 +91,28 @@ class MeritList(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The canonical content's format the digest was taken with (docs/merit-lists.md): lists
     # published before score sources were hashed keep format 1 and stay verifiable.
-    content_format: Mapped[str] = mapped_column(String(40), default=CONTENT_FORMAT,
-                                                server_default=CONTENT_FORMAT_1)
+    content_format: Mapped[str] = mapped_column(
+        String(40), default=CONTENT_FORMAT, server_default=CONTENT_FORMAT_1
+    )
 
     round = relationship("Round")
-    entries: Mapped[list[MeritEntry]] = relationship(back_populates="merit_list",
-                                                     order_by="MeritEntry.rank")
+    entries: Mapped[list[MeritEntry]] = relationship(back_populates="merit_list", order_by="MeritEntry.rank")
 
     __table_args__ = (
-        UniqueConstraint("round_id", "kind", "track", "version",
-                         name="uq_merit_lists_round_kind_track_version"),
-        CheckConstraint("status IN ('draft','approved','published','superseded','cancelled')",
-                        name="status_known"),
+        UniqueConstraint(
+            "round_id", "kind", "track", "version", name="uq_merit_lists_round_kind_track_version"
+        ),
+        CheckConstraint(
+            "status IN ('draft','approved','published','superseded','cancelled')", name="status_known"
+        ),
         CheckConstraint("track IN ('general','disability','shortage')", name="track_known"),
         CheckConstraint("kind IN ('eligible','passed_to_part_c','merit')", name="kind_known"),
-        CheckConstraint("approved_by_id IS NULL OR approved_by_id <> prepared_by_id",
-                        name="two_person_rule"),
-        CheckConstraint("cancelled_by_id IS NULL OR withdrawal_requested_by_id IS NULL "
-                        "OR cancelled_by_id <> withdrawal_requested_by_id",
-                        name="withdrawal_two_person_rule"),
+        CheckConstraint("approved_by_id IS NULL OR approved_by_id <> prepared_by_id", name="two_person_rule"),
+        CheckConstraint(
+            "cancelled_by_id IS NULL OR withdrawal_requested_by_id IS NULL "
+            "OR cancelled_by_id <> withdrawal_requested_by_id",
+            name="withdrawal_two_person_rule",
+        ),
     )
 
 
@@ -144,8 +158,9 @@ class MeritEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("list_id", "rank", name="uq_merit_entries_list_rank"),
         UniqueConstraint("list_id", "application_id", name="uq_merit_entries_list_application"),
-        CheckConstraint("status IN ('available','called','appointed','waived','lapsed')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('available','called','appointed','waived','lapsed')", name="status_known"
+        ),
     )
 
 
@@ -211,6 +226,7 @@ class Offer(db.Model):
     position = relationship("Position")
 
     __table_args__ = (
-        CheckConstraint("status IN ('pending','accepted','waived','lapsed','withdrawn')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('pending','accepted','waived','lapsed','withdrawn')", name="status_known"
+        ),
     )

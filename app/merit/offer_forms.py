@@ -1,11 +1,19 @@
 """Forms of calling candidates, reporting-in and list use across agencies."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,24 +40,29 @@ class MultiCheckboxField(SelectMultipleField):
 
 class _CallFields(FlaskForm):
     n = IntegerField(
-        _l("Number of candidates to call"), default=1,
-        validators=[InputRequired(), NumberRange(min=1, max=offers.CALL_MAX,
-                                                 message=_l("From 1 to 100."))],
-        render_kw={"inputmode": "numeric", "min": "1", "max": str(offers.CALL_MAX)})
+        _l("Number of candidates to call"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=1, max=offers.CALL_MAX, message=_l("From 1 to 100."))],
+        render_kw={"inputmode": "numeric", "min": "1", "max": str(offers.CALL_MAX)},
+    )
     report_days = IntegerField(
-        _l("Days to report in"), default=offers.REPORT_DAYS_DEFAULT,
+        _l("Days to report in"),
+        default=offers.REPORT_DAYS_DEFAULT,
         description=_l("The deadline is the end of that day, Bangkok time."),
-        validators=[InputRequired(), NumberRange(min=1, max=offers.REPORT_DAYS_MAX,
-                                                 message=_l("From 1 to 90 days."))],
-        render_kw={"inputmode": "numeric", "min": "1", "max": str(offers.REPORT_DAYS_MAX)})
-    documents_required = MultiCheckboxField(_l("Documents the candidate must upload"),
-                                            default=list(offers.DEFAULT_DOCUMENTS))
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=offers.REPORT_DAYS_MAX, message=_l("From 1 to 90 days.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": "1", "max": str(offers.REPORT_DAYS_MAX)},
+    )
+    documents_required = MultiCheckboxField(
+        _l("Documents the candidate must upload"), default=list(offers.DEFAULT_DOCUMENTS)
+    )
     submit = SubmitField(_l("Call candidates"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.documents_required.choices = [(k, offers.document_label(k))
-                                           for k in offers.REPORT_DOCUMENTS]
+        self.documents_required.choices = [(k, offers.document_label(k)) for k in offers.REPORT_DOCUMENTS]
 
 
 class CallNextForm(_CallFields):
@@ -75,9 +88,13 @@ def accept_form(offer, *args, **kwargs) -> FlaskForm:
         submit = SubmitField(_l("Accept and report in"))
 
     for key in offer.documents_required:
-        setattr(AcceptOfferForm, f"doc_{key}",
-                MultipleFileField(offers.document_label(key), validators=[Marked()],
-                                  description=_l("PDF, JPEG or PNG.")))
+        setattr(
+            AcceptOfferForm,
+            f"doc_{key}",
+            MultipleFileField(
+                offers.document_label(key), validators=[Marked()], description=_l("PDF, JPEG or PNG.")
+            ),
+        )
     kwargs.setdefault("prefix", f"accept{offer.id}")
     return AcceptOfferForm(*args, **kwargs)
 
@@ -93,9 +110,11 @@ def accept_uploads(form, offer) -> list[offers.Upload]:
 
 
 class WaiveOfferForm(FlaskForm):
-    reason = TextAreaField(_l("Why are you waiving the right?"), filters=[_strip],
-                           validators=[DataRequired(message=_l("Give a reason.")),
-                                       Length(max=1000)])
+    reason = TextAreaField(
+        _l("Why are you waiving the right?"),
+        filters=[_strip],
+        validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)],
+    )
     submit = SubmitField(_l("Waive the right"))
 
     @classmethod
@@ -105,8 +124,11 @@ class WaiveOfferForm(FlaskForm):
 
 
 class DecideUseForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (required to reject)"), filters=[_strip],
-                           validators=[Length(max=list_use.JUSTIFICATION_MAX)])
+    reason = TextAreaField(
+        _l("Reason (required to reject)"),
+        filters=[_strip],
+        validators=[Length(max=list_use.JUSTIFICATION_MAX)],
+    )
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 
@@ -120,31 +142,39 @@ class ListFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
-    position = StringField(_l("Position or level"), filters=[_strip],
-                           validators=[Optional(), Length(max=200)])
-    qualification = StringField(_l("Qualification"), filters=[_strip],
-                                validators=[Optional(), Length(max=200)])
+    position = StringField(
+        _l("Position or level"), filters=[_strip], validators=[Optional(), Length(max=200)]
+    )
+    qualification = StringField(
+        _l("Qualification"), filters=[_strip], validators=[Optional(), Length(max=200)]
+    )
     agency_id = SelectField(_l("Agency"), coerce=int, default=0, validators=[Optional()])
     submit = SubmitField(_l("Search"))
 
     def __init__(self, agencies=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.agency_id.choices = [(0, _l("Any agency"))] + [(a.id, a.name(locale))
-                                                           for a in agencies]
+        self.agency_id.choices = [(0, _l("Any agency"))] + [(a.id, a.name(locale)) for a in agencies]
 
 
 class UseRequestForm(FlaskForm):
-    position_id = SelectField(_l("Your position to fill"), coerce=int,
-                              validators=[InputRequired()])
+    position_id = SelectField(_l("Your position to fill"), coerce=int, validators=[InputRequired()])
     vacancies = IntegerField(
-        _l("Number of vacancies"), default=1,
-        validators=[InputRequired(), NumberRange(min=1, max=list_use.VACANCIES_MAX,
-                                                 message=_l("From 1 to 500."))],
-        render_kw={"inputmode": "numeric", "min": "1"})
-    justification = TextAreaField(_l("Justification"), filters=[_strip],
-                                  validators=[DataRequired(message=_l("Explain why your agency "
-                                                                      "needs this list.")),
-                                              Length(max=list_use.JUSTIFICATION_MAX)])
+        _l("Number of vacancies"),
+        default=1,
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=list_use.VACANCIES_MAX, message=_l("From 1 to 500.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": "1"},
+    )
+    justification = TextAreaField(
+        _l("Justification"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Explain why your agency needs this list.")),
+            Length(max=list_use.JUSTIFICATION_MAX),
+        ],
+    )
     submit = SubmitField(_l("Send the request"))
 
     def __init__(self, positions=(), locale: str = "th", *args, **kwargs):

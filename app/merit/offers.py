@@ -15,10 +15,11 @@ An appointed candidate leaves the list the offer came from. Their entries in oth
 as they are: that is the default rule ("unaffected unless the round's rule says otherwise"), and
 rounds have no other rule today.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import has_request_context, url_for
 from flask_babel import force_locale
@@ -29,18 +30,17 @@ from ..accounts.models import User
 from ..applications.models import Application, Document, DocumentKind
 from ..applications.services import agency_may_see_application
 from ..audit.services import record
+from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
-from ..common.i18n import current_locale
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.i18n import current_locale
 from ..common.thai import format_datetime
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
 from ..uploads import services as uploads
-from ..common.access import is_hr_of
 from .labels import list_title as _list_title
-from .models import (EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer,
-                     OfferStatus)
+from .models import EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer, OfferStatus
 from .services import usable  # H-LIST's rule: a published merit list within its validity
 
 REPORT_DAYS_DEFAULT = 15
@@ -77,8 +77,12 @@ def document_label(key: str) -> str:
 
 
 def status_label(status: str) -> str:
-    labels = {OfferStatus.PENDING: _("Awaiting reply"), OfferStatus.ACCEPTED: _("Accepted"),
-              OfferStatus.WAIVED: _("Waived"), OfferStatus.LAPSED: _("Lapsed")}
+    labels = {
+        OfferStatus.PENDING: _("Awaiting reply"),
+        OfferStatus.ACCEPTED: _("Accepted"),
+        OfferStatus.WAIVED: _("Waived"),
+        OfferStatus.LAPSED: _("Lapsed"),
+    }
     return labels.get(status, status)
 
 
@@ -87,9 +91,13 @@ def list_title(merit_list: MeritList, locale: str | None = None) -> str:
 
 
 def entry_status_label(status: str) -> str:
-    labels = {EntryStatus.AVAILABLE: _("Available"), EntryStatus.CALLED: _("Called"),
-              EntryStatus.APPOINTED: _("Appointed"), EntryStatus.WAIVED: _("Waived"),
-              EntryStatus.LAPSED: _("Lapsed")}
+    labels = {
+        EntryStatus.AVAILABLE: _("Available"),
+        EntryStatus.CALLED: _("Called"),
+        EntryStatus.APPOINTED: _("Appointed"),
+        EntryStatus.WAIVED: _("Waived"),
+        EntryStatus.LAPSED: _("Lapsed"),
+    }
     return labels.get(status, status)
 
 
@@ -104,6 +112,7 @@ class Upload:
 
 # ---- rules shared with list use ---------------------------------------------------------------
 
+
 def owner_agency_id(merit_list: MeritList) -> int:
     return merit_list.round.agency_id
 
@@ -112,9 +121,18 @@ def owner_agency_id(merit_list: MeritList) -> int:
 def _calling_agency_sees_the_application(application: Application, *, agency_id: int) -> bool:
     """An agency that called the candidate (e.g. through list use) sees the application's
     documents while its offer is pending or accepted."""
-    return bool(db.session.scalar(select(exists().where(
-        Offer.entry_id == MeritEntry.id, MeritEntry.application_id == application.id,
-        Offer.agency_id == agency_id, Offer.status.in_(HOLDING)))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Offer.entry_id == MeritEntry.id,
+                    MeritEntry.application_id == application.id,
+                    Offer.agency_id == agency_id,
+                    Offer.status.in_(HOLDING),
+                )
+            )
+        )
+    )
 
 
 def _on_postgres() -> bool:
@@ -122,43 +140,71 @@ def _on_postgres() -> bool:
 
 
 def _list_snapshot(merit_list: MeritList) -> dict:
-    return {"list_id": merit_list.id, "round_id": merit_list.round_id,
-            "track": merit_list.track, "version": merit_list.version}
+    return {
+        "list_id": merit_list.id,
+        "round_id": merit_list.round_id,
+        "track": merit_list.track,
+        "version": merit_list.version,
+    }
 
 
 def _offer_snapshot(offer: Offer) -> dict:
-    return {"status": offer.status, "entry_id": offer.entry_id, "rank": offer.entry.rank,
-            "entry_status": offer.entry.status, "agency_id": offer.agency_id,
-            "position_id": offer.position_id, "list_use_id": offer.list_use_id,
-            "report_by": offer.report_by, "start_date": offer.start_date,
-            "responded_at": offer.responded_at, "note": offer.note}
+    return {
+        "status": offer.status,
+        "entry_id": offer.entry_id,
+        "rank": offer.entry.rank,
+        "entry_status": offer.entry.status,
+        "agency_id": offer.agency_id,
+        "position_id": offer.position_id,
+        "list_use_id": offer.list_use_id,
+        "report_by": offer.report_by,
+        "start_date": offer.start_date,
+        "responded_at": offer.responded_at,
+        "note": offer.note,
+    }
 
 
 # ---- calling ----------------------------------------------------------------------------------
 
+
 def report_deadline(report_days: int, at: datetime | None = None) -> datetime:
     """The end (23:59:59 Bangkok) of the day `report_days` days after today, in UTC."""
     day = (at or now()).astimezone(BANGKOK).date() + timedelta(days=report_days)
-    return datetime.combine(day, time(23, 59, 59), tzinfo=BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=BANGKOK).astimezone(UTC)
 
 
 def remaining_vacancies(request: ListUseRequest) -> int:
     """Approved vacancies not yet held by a pending or accepted offer under the request."""
     if request.status != "approved":
         return 0
-    held = db.session.scalar(select(func.count(Offer.id)).where(
-        Offer.list_use_id == request.id, Offer.status.in_(HOLDING))) or 0
+    held = (
+        db.session.scalar(
+            select(func.count(Offer.id)).where(Offer.list_use_id == request.id, Offer.status.in_(HOLDING))
+        )
+        or 0
+    )
     return max(0, request.vacancies - held)
 
 
-def _check_call(merit_list: MeritList, actor: User, n, position_id, report_days,
-                documents_required, list_use: ListUseRequest | None) -> tuple[Position, list]:
+def _check_call(
+    merit_list: MeritList,
+    actor: User,
+    n,
+    position_id,
+    report_days,
+    documents_required,
+    list_use: ListUseRequest | None,
+) -> tuple[Position, list]:
     if not is_hr_of(actor, actor.agency_id):
         raise Forbidden(_("Only HR staff of an agency may call candidates."))
     if list_use is None:
         if actor.agency_id != owner_agency_id(merit_list):
-            raise Forbidden(_("Only the list's agency may call from it directly; other agencies "
-                              "request to use the list first."))
+            raise Forbidden(
+                _(
+                    "Only the list's agency may call from it directly; other agencies "
+                    "request to use the list first."
+                )
+            )
     else:
         if list_use.list_id != merit_list.id or list_use.agency_id != actor.agency_id:
             raise Forbidden(_("This list-use request is not your agency's request for this list."))
@@ -167,27 +213,33 @@ def _check_call(merit_list: MeritList, actor: User, n, position_id, report_days,
     if merit_list.kind != ListKind.MERIT:
         raise NotAllowed(_("Candidates are called only from a final merit list."))
     if not usable(merit_list):
-        raise NotAllowed(_("This list can no longer be used: it is not published, has expired, "
-                           "was superseded or was cancelled."))
+        raise NotAllowed(
+            _(
+                "This list can no longer be used: it is not published, has expired, "
+                "was superseded or was cancelled."
+            )
+        )
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= CALL_MAX:
-        raise ValidationFailed(_("Call from 1 to %(max)s candidates at a time.", max=CALL_MAX),
-                               "n")
+        raise ValidationFailed(_("Call from 1 to %(max)s candidates at a time.", max=CALL_MAX), "n")
     if not isinstance(report_days, int) or not 1 <= report_days <= REPORT_DAYS_MAX:
-        raise ValidationFailed(_("The reporting-in period must be from 1 to %(max)s days.",
-                                 max=REPORT_DAYS_MAX), "report_days")
+        raise ValidationFailed(
+            _("The reporting-in period must be from 1 to %(max)s days.", max=REPORT_DAYS_MAX), "report_days"
+        )
     documents = list(dict.fromkeys(documents_required))
     unknown = [d for d in documents if d not in REPORT_DOCUMENTS]
     if unknown:
-        raise ValidationFailed(_("Unknown document: %(name)s.", name=", ".join(unknown)),
-                               "documents_required")
+        raise ValidationFailed(
+            _("Unknown document: %(name)s.", name=", ".join(unknown)), "documents_required"
+        )
     position = db.session.get(Position, position_id) if position_id else None
     if position is None:
         raise ValidationFailed(_("Choose the position to fill."), "position_id")
     if position.agency_id != actor.agency_id:
         raise Forbidden(_("The position must belong to your agency."), "position_id")
     if list_use is not None and position.id != list_use.position_id:
-        raise ValidationFailed(_("Calls under a list-use request fill the position it was "
-                                 "approved for."), "position_id")
+        raise ValidationFailed(
+            _("Calls under a list-use request fill the position it was approved for."), "position_id"
+        )
     return position, documents
 
 
@@ -196,10 +248,12 @@ def _claim(merit_list: MeritList, n: int) -> list[int]:
     won: list[int] = []
     tried: list[int] = []
     while len(won) < n:
-        query = (select(MeritEntry.id)
-                 .where(MeritEntry.list_id == merit_list.id,
-                        MeritEntry.status == EntryStatus.AVAILABLE)
-                 .order_by(MeritEntry.rank).limit(n - len(won)))
+        query = (
+            select(MeritEntry.id)
+            .where(MeritEntry.list_id == merit_list.id, MeritEntry.status == EntryStatus.AVAILABLE)
+            .order_by(MeritEntry.rank)
+            .limit(n - len(won))
+        )
         if tried:
             query = query.where(MeritEntry.id.notin_(tried))
         if _on_postgres():
@@ -220,52 +274,91 @@ def _claim(merit_list: MeritList, n: int) -> list[int]:
     return won
 
 
-def call_next(merit_list: MeritList, actor: User, n: int, *, position_id: int,
-              report_days: int = REPORT_DAYS_DEFAULT,
-              documents_required: list[str] | tuple[str, ...] = DEFAULT_DOCUMENTS,
-              list_use: ListUseRequest | None = None, ip: str = "") -> list[Offer]:
+def call_next(
+    merit_list: MeritList,
+    actor: User,
+    n: int,
+    *,
+    position_id: int,
+    report_days: int = REPORT_DAYS_DEFAULT,
+    documents_required: list[str] | tuple[str, ...] = DEFAULT_DOCUMENTS,
+    list_use: ListUseRequest | None = None,
+    ip: str = "",
+) -> list[Offer]:
     """Call the next `n` available candidates of the list, in rank order, for `position_id`.
 
     Returns the offers made, which are fewer than `n` when fewer entries were available (the
     caller says so). One transaction: claims, offers, emails and audit entries commit together.
     """
-    position, documents = _check_call(merit_list, actor, n, position_id, report_days,
-                                      documents_required, list_use)
+    position, documents = _check_call(
+        merit_list, actor, n, position_id, report_days, documents_required, list_use
+    )
     try:
         if list_use is not None:
             if _on_postgres():  # serialize callers under one request so vacancies hold
-                db.session.execute(select(ListUseRequest.id)
-                                   .where(ListUseRequest.id == list_use.id).with_for_update())
+                db.session.execute(
+                    select(ListUseRequest.id).where(ListUseRequest.id == list_use.id).with_for_update()
+                )
             left = remaining_vacancies(list_use)
             if left == 0:
-                raise NotAllowed(_("Every approved vacancy of this request already has a "
-                                   "pending or accepted offer."))
+                raise NotAllowed(
+                    _("Every approved vacancy of this request already has a pending or accepted offer.")
+                )
             if n > left:
-                raise ValidationFailed(_("Only %(left)s approved vacancies remain under this "
-                                         "request.", left=left), "n")
+                raise ValidationFailed(
+                    _("Only %(left)s approved vacancies remain under this request.", left=left), "n"
+                )
         won = _claim(merit_list, n)
         at = now()
         deadline = report_deadline(report_days, at)
         offers: list[Offer] = []
-        entries = db.session.scalars(
-            select(MeritEntry).where(MeritEntry.id.in_(won)).order_by(MeritEntry.rank)
-            .execution_options(populate_existing=True)).all() if won else []
+        entries = (
+            db.session.scalars(
+                select(MeritEntry)
+                .where(MeritEntry.id.in_(won))
+                .order_by(MeritEntry.rank)
+                .execution_options(populate_existing=True)
+            ).all()
+            if won
+            else []
+        )
         for entry in entries:
-            offer = Offer(entry_id=entry.id, agency_id=actor.agency_id, position_id=position.id,
-                          list_use_id=list_use.id if list_use else None,
-                          status=OfferStatus.PENDING, called_by_id=actor.id, called_at=at,
-                          report_by=deadline, documents_required=documents)
+            offer = Offer(
+                entry_id=entry.id,
+                agency_id=actor.agency_id,
+                position_id=position.id,
+                list_use_id=list_use.id if list_use else None,
+                status=OfferStatus.PENDING,
+                called_by_id=actor.id,
+                called_at=at,
+                report_by=deadline,
+                documents_required=documents,
+            )
             db.session.add(offer)
             db.session.flush()
             _queue_offer_email(offer, entry, merit_list, position)
-            record("offer.call", offer, actor=actor, ip=ip,
-                   after=_offer_snapshot(offer) | _list_snapshot(merit_list)
-                   | {"candidate_id": entry.candidate_id, "requested": n})
+            record(
+                "offer.call",
+                offer,
+                actor=actor,
+                ip=ip,
+                after=_offer_snapshot(offer)
+                | _list_snapshot(merit_list)
+                | {"candidate_id": entry.candidate_id, "requested": n},
+            )
             offers.append(offer)
         if len(offers) < n:
-            record("merit_list.call_short", merit_list, actor=actor, ip=ip,
-                   after={"requested": n, "called": len(offers),
-                          "list_use_id": list_use.id if list_use else None})
+            record(
+                "merit_list.call_short",
+                merit_list,
+                actor=actor,
+                ip=ip,
+                after={
+                    "requested": n,
+                    "called": len(offers),
+                    "list_use_id": list_use.id if list_use else None,
+                },
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -279,32 +372,37 @@ def _offers_link() -> str:
     return "/offers"
 
 
-def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList,
-                       position: Position) -> None:
+def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList, position: Position) -> None:
     candidate = entry.candidate
     locale = candidate.locale if candidate.locale in ("th", "en") else "th"
     with force_locale(locale):
         agency = offer.agency.name(locale) if offer.agency else ""
         title = position.title(locale)
-        subject = _("You are called to report in: %(position)s, %(agency)s",
-                    position=title, agency=agency)
-        docs = "\n".join(f"- {document_label(d)}" for d in offer.documents_required) \
-            or _("(none)")
+        subject = _("You are called to report in: %(position)s, %(agency)s", position=title, agency=agency)
+        docs = "\n".join(f"- {document_label(d)}" for d in offer.documents_required) or _("(none)")
         body = _(
             "Dear %(name)s,\n\n"
-            "%(agency)s calls you from the list \"%(list)s\" (rank %(rank)s) to be appointed "
+            '%(agency)s calls you from the list "%(list)s" (rank %(rank)s) to be appointed '
             "as %(position)s.\n\n"
             "Report in online by %(deadline)s: accept the offer, upload these documents and "
             "confirm your start date, or waive the right.\n%(docs)s\n\n"
             "If you do not answer by the deadline the offer lapses.\n\n%(link)s\n",
-            name=candidate.display_name(locale), agency=agency,
-            list=list_title(merit_list, locale), rank=entry.rank, position=title,
-            deadline=format_datetime(offer.report_by, locale), docs=docs, link=_offers_link())
-    queue_email(to=candidate.email, subject=subject, body=body, dedupe_key=f"offer:{offer.id}",
-                user_id=candidate.id)
+            name=candidate.display_name(locale),
+            agency=agency,
+            list=list_title(merit_list, locale),
+            rank=entry.rank,
+            position=title,
+            deadline=format_datetime(offer.report_by, locale),
+            docs=docs,
+            link=_offers_link(),
+        )
+    queue_email(
+        to=candidate.email, subject=subject, body=body, dedupe_key=f"offer:{offer.id}", user_id=candidate.id
+    )
 
 
 # ---- the candidate reports in -----------------------------------------------------------------
+
 
 def offer_for_candidate(offer_id: int, candidate: User) -> Offer:
     offer = db.session.get(Offer, offer_id)
@@ -316,18 +414,30 @@ def offer_for_candidate(offer_id: int, candidate: User) -> Offer:
 
 
 def offers_of_candidate(candidate: User) -> list[Offer]:
-    return list(db.session.scalars(
-        select(Offer).join(MeritEntry, Offer.entry_id == MeritEntry.id)
-        .where(MeritEntry.candidate_id == candidate.id)
-        .order_by(Offer.called_at.desc(), Offer.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .join(MeritEntry, Offer.entry_id == MeritEntry.id)
+            .where(MeritEntry.candidate_id == candidate.id)
+            .order_by(Offer.called_at.desc(), Offer.id.desc())
+        )
+    )
 
 
 def pending_offers_count(candidate: User) -> int:
     """For a dashboard badge: offers awaiting the candidate's answer."""
-    return db.session.scalar(
-        select(func.count(Offer.id)).join(MeritEntry, Offer.entry_id == MeritEntry.id)
-        .where(MeritEntry.candidate_id == candidate.id, Offer.status == OfferStatus.PENDING,
-               Offer.report_by >= now())) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Offer.id))
+            .join(MeritEntry, Offer.entry_id == MeritEntry.id)
+            .where(
+                MeritEntry.candidate_id == candidate.id,
+                Offer.status == OfferStatus.PENDING,
+                Offer.report_by >= now(),
+            )
+        )
+        or 0
+    )
 
 
 def can_respond(offer: Offer, at: datetime | None = None) -> bool:
@@ -348,21 +458,26 @@ def _check_response(offer: Offer, candidate: User) -> datetime:
 def _settle(offer: Offer, status: str, entry_status: str, at: datetime, **values) -> None:
     """Move a pending offer and its called entry on; refuses if someone else moved it first."""
     moved = db.session.execute(
-        update(Offer).where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
         .values(status=status, responded_at=at, **values)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if moved != 1:
         raise NotAllowed(_("This offer has already been answered or has lapsed."))
     db.session.execute(
-        update(MeritEntry).where(MeritEntry.id == offer.entry_id,
-                                 MeritEntry.status == EntryStatus.CALLED)
-        .values(status=entry_status).execution_options(synchronize_session=False))
+        update(MeritEntry)
+        .where(MeritEntry.id == offer.entry_id, MeritEntry.status == EntryStatus.CALLED)
+        .values(status=entry_status)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(offer)
     db.session.refresh(offer.entry)
 
 
-def accept_offer(offer: Offer, candidate: User, start_date: date | None,
-                 uploads_: list[Upload], ip: str = "") -> Offer:
+def accept_offer(
+    offer: Offer, candidate: User, start_date: date | None, uploads_: list[Upload], ip: str = ""
+) -> Offer:
     """Report in: the documents the offer asks for, a start date; the entry is appointed."""
     at = _check_response(offer, candidate)
     if start_date is None:
@@ -374,13 +489,14 @@ def accept_offer(offer: Offer, candidate: User, start_date: date | None,
         raise ValidationFailed(_("The start date must be within a year."), "start_date")
     for up in uploads_:
         if up.kind not in offer.documents_required:
-            raise ValidationFailed(_("This offer does not ask for that document."),
-                                   f"doc_{up.kind}")
+            raise ValidationFailed(_("This offer does not ask for that document."), f"doc_{up.kind}")
     given = {up.kind for up in uploads_ if up.data or up.filename}
     for kind in offer.documents_required:
         if kind not in given:
-            raise ValidationFailed(_("Upload the document asked for: %(document)s.",
-                                     document=document_label(kind)), f"doc_{kind}")
+            raise ValidationFailed(
+                _("Upload the document asked for: %(document)s.", document=document_label(kind)),
+                f"doc_{kind}",
+            )
     stored: list[tuple[str, uploads.StoredFile]] = []
     try:
         for up in uploads_:
@@ -392,17 +508,34 @@ def accept_offer(offer: Offer, candidate: User, start_date: date | None,
         _settle(offer, OfferStatus.ACCEPTED, EntryStatus.APPOINTED, at, start_date=start_date)
         documents = []
         for kind, sf in stored:
-            doc = Document(owner_id=candidate.id, application_id=offer.entry.application_id,
-                           kind=REPORT_DOCUMENTS[kind], original_name=sf.original_name,
-                           stored_name=sf.stored_name, content_type=sf.content_type,
-                           size=sf.size, sha256=sf.sha256, uploaded_at=at)
+            doc = Document(
+                owner_id=candidate.id,
+                application_id=offer.entry.application_id,
+                kind=REPORT_DOCUMENTS[kind],
+                original_name=sf.original_name,
+                stored_name=sf.stored_name,
+                content_type=sf.content_type,
+                size=sf.size,
+                sha256=sf.sha256,
+                uploaded_at=at,
+            )
             db.session.add(doc)
             documents.append((kind, doc))
         db.session.flush()
-        record("offer.accept", offer, actor=candidate, ip=ip, before=before,
-               after=_offer_snapshot(offer) | {"documents": [
-                   {"requirement": kind, "document_id": d.id, "name": d.original_name,
-                    "sha256": d.sha256} for kind, d in documents]})
+        record(
+            "offer.accept",
+            offer,
+            actor=candidate,
+            ip=ip,
+            before=before,
+            after=_offer_snapshot(offer)
+            | {
+                "documents": [
+                    {"requirement": kind, "document_id": d.id, "name": d.original_name, "sha256": d.sha256}
+                    for kind, d in documents
+                ]
+            },
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -416,10 +549,17 @@ def offer_documents(offer: Offer) -> list[Document]:
     """The documents uploaded when the offer was accepted (stored with its reply's time)."""
     if offer.status != OfferStatus.ACCEPTED or offer.responded_at is None:
         return []
-    return list(db.session.scalars(select(Document).where(
-        Document.application_id == offer.entry.application_id,
-        Document.owner_id == offer.entry.candidate_id,
-        Document.uploaded_at == offer.responded_at).order_by(Document.id)))
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(
+                Document.application_id == offer.entry.application_id,
+                Document.owner_id == offer.entry.candidate_id,
+                Document.uploaded_at == offer.responded_at,
+            )
+            .order_by(Document.id)
+        )
+    )
 
 
 def waive_offer(offer: Offer, candidate: User, reason: str, ip: str = "") -> Offer:
@@ -433,8 +573,7 @@ def waive_offer(offer: Offer, candidate: User, reason: str, ip: str = "") -> Off
     try:
         before = _offer_snapshot(offer)
         _settle(offer, OfferStatus.WAIVED, EntryStatus.WAIVED, at, note=reason)
-        record("offer.waive", offer, actor=candidate, ip=ip, before=before,
-               after=_offer_snapshot(offer))
+        record("offer.waive", offer, actor=candidate, ip=ip, before=before, after=_offer_snapshot(offer))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -446,27 +585,31 @@ def expire_offers(at: datetime | None = None) -> dict:
     """Lapse the pending offers whose deadline has passed. Idempotent; safe to run at once
     from several processes (each offer lapses once, whoever gets there first)."""
     at = at or now()
-    due = db.session.scalars(select(Offer.id).where(
-        Offer.status == OfferStatus.PENDING, Offer.report_by < at).order_by(Offer.id)).all()
+    due = db.session.scalars(
+        select(Offer.id).where(Offer.status == OfferStatus.PENDING, Offer.report_by < at).order_by(Offer.id)
+    ).all()
     counts = {"lapsed": 0, "skipped": 0}
     try:
         for offer_id in due:
             moved = db.session.execute(
-                update(Offer).where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING)
+                update(Offer)
+                .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING)
                 .values(status=OfferStatus.LAPSED, responded_at=at)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False)
+            ).rowcount
             if moved != 1:
                 counts["skipped"] += 1
                 continue
             offer = db.session.get(Offer, offer_id)
             db.session.refresh(offer)
             db.session.execute(
-                update(MeritEntry).where(MeritEntry.id == offer.entry_id,
-                                         MeritEntry.status == EntryStatus.CALLED)
-                .values(status=EntryStatus.LAPSED).execution_options(synchronize_session=False))
+                update(MeritEntry)
+                .where(MeritEntry.id == offer.entry_id, MeritEntry.status == EntryStatus.CALLED)
+                .values(status=EntryStatus.LAPSED)
+                .execution_options(synchronize_session=False)
+            )
             db.session.refresh(offer.entry)
-            record("offer.lapse", offer, before={"status": OfferStatus.PENDING},
-                   after=_offer_snapshot(offer))
+            record("offer.lapse", offer, before={"status": OfferStatus.PENDING}, after=_offer_snapshot(offer))
             counts["lapsed"] += 1
         db.session.commit()
     except Exception:
@@ -477,19 +620,28 @@ def expire_offers(at: datetime | None = None) -> dict:
 
 # ---- what HR sees ---------------------------------------------------------------------------
 
+
 def list_usage(merit_list: MeritList) -> dict:
     """How the list has been used: entries by status, plus `called` (ever called) and
     `remaining` (still available)."""
-    rows = dict(db.session.execute(
-        select(MeritEntry.status, func.count(MeritEntry.id))
-        .where(MeritEntry.list_id == merit_list.id).group_by(MeritEntry.status)).all())
+    rows = dict(
+        db.session.execute(
+            select(MeritEntry.status, func.count(MeritEntry.id))
+            .where(MeritEntry.list_id == merit_list.id)
+            .group_by(MeritEntry.status)
+        ).all()
+    )
     total = sum(rows.values())
     remaining = rows.get(EntryStatus.AVAILABLE, 0)
-    return {"total": total, "called": total - remaining,
-            "pending": rows.get(EntryStatus.CALLED, 0),
-            "appointed": rows.get(EntryStatus.APPOINTED, 0),
-            "waived": rows.get(EntryStatus.WAIVED, 0),
-            "lapsed": rows.get(EntryStatus.LAPSED, 0), "remaining": remaining}
+    return {
+        "total": total,
+        "called": total - remaining,
+        "pending": rows.get(EntryStatus.CALLED, 0),
+        "appointed": rows.get(EntryStatus.APPOINTED, 0),
+        "waived": rows.get(EntryStatus.WAIVED, 0),
+        "lapsed": rows.get(EntryStatus.LAPSED, 0),
+        "remaining": remaining,
+    }
 
 
 def list_for_owner(list_id: int, actor: User) -> MeritList:
@@ -502,8 +654,11 @@ def list_for_owner(list_id: int, actor: User) -> MeritList:
 
 
 def offers_of_list(merit_list: MeritList, list_use: ListUseRequest | None = None) -> list[Offer]:
-    query = (select(Offer).join(MeritEntry, Offer.entry_id == MeritEntry.id)
-             .where(MeritEntry.list_id == merit_list.id))
+    query = (
+        select(Offer)
+        .join(MeritEntry, Offer.entry_id == MeritEntry.id)
+        .where(MeritEntry.list_id == merit_list.id)
+    )
     if list_use is not None:
         query = query.where(Offer.list_use_id == list_use.id)
     return list(db.session.scalars(query.order_by(Offer.called_at.desc(), MeritEntry.rank)))
@@ -511,12 +666,19 @@ def offers_of_list(merit_list: MeritList, list_use: ListUseRequest | None = None
 
 def next_available(merit_list: MeritList, limit: int = 5) -> list[MeritEntry]:
     """The next entries a call would take, for HR to see before calling."""
-    return list(db.session.scalars(
-        select(MeritEntry).where(MeritEntry.list_id == merit_list.id,
-                                 MeritEntry.status == EntryStatus.AVAILABLE)
-        .order_by(MeritEntry.rank).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(MeritEntry)
+            .where(MeritEntry.list_id == merit_list.id, MeritEntry.status == EntryStatus.AVAILABLE)
+            .order_by(MeritEntry.rank)
+            .limit(limit)
+        )
+    )
 
 
 def positions_of_agency(agency_id: int) -> list[Position]:
-    return list(db.session.scalars(select(Position).where(Position.agency_id == agency_id)
-                                   .order_by(Position.title_th, Position.id)))
+    return list(
+        db.session.scalars(
+            select(Position).where(Position.agency_id == agency_id).order_by(Position.title_th, Position.id)
+        )
+    )

@@ -3,6 +3,7 @@ entries searched by application number or name (never the national ID; the HR pa
 too), its counts, its score columns and the people behind it, and a candidate's own places on
 the published lists.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,13 @@ from .services import get_list, status_on
 def public_lists() -> list[MeritList]:
     """Lists in force or cancelled after publication (superseded versions are reached from
     their successor's version history)."""
-    return list(db.session.scalars(select(MeritList).where(
-        MeritList.published_at.is_not(None), MeritList.status != ListStatus.SUPERSEDED)
-        .order_by(MeritList.published_at.desc(), MeritList.id.desc())))
+    return list(
+        db.session.scalars(
+            select(MeritList)
+            .where(MeritList.published_at.is_not(None), MeritList.status != ListStatus.SUPERSEDED)
+            .order_by(MeritList.published_at.desc(), MeritList.id.desc())
+        )
+    )
 
 
 def public_list(list_id: int) -> MeritList:
@@ -50,44 +55,57 @@ class EntryRow:
     entry_id: int
 
 
-def search_entries(merit_list: MeritList, q: str = "", page: int = 1,
-                   per_page: int = 100) -> Pagination:
+def search_entries(merit_list: MeritList, q: str = "", page: int = 1, per_page: int = 100) -> Pagination:
     """Entries in rank order, filtered by application number or name (Thai or English);
     never the national ID. A Flask-SQLAlchemy page whose items are EntryRows."""
-    stmt = (select(MeritEntry)
-            .join(Application, Application.id == MeritEntry.application_id)
-            .join(User, User.id == MeritEntry.candidate_id)
-            .options(contains_eager(MeritEntry.application), contains_eager(MeritEntry.candidate))
-            .where(MeritEntry.list_id == merit_list.id))
+    stmt = (
+        select(MeritEntry)
+        .join(Application, Application.id == MeritEntry.application_id)
+        .join(User, User.id == MeritEntry.candidate_id)
+        .options(contains_eager(MeritEntry.application), contains_eager(MeritEntry.candidate))
+        .where(MeritEntry.list_id == merit_list.id)
+    )
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
         name_th = User.first_name_th + " " + User.last_name_th
         name_en = User.first_name_en + " " + User.last_name_en
-        stmt = stmt.where(or_(Application.number.ilike(like), name_th.ilike(like),
-                              name_en.ilike(like)))
-    found = db.paginate(stmt.order_by(MeritEntry.rank), page=max(1, page), per_page=per_page,
-                        error_out=False)
+        stmt = stmt.where(or_(Application.number.ilike(like), name_th.ilike(like), name_en.ilike(like)))
+    found = db.paginate(stmt.order_by(MeritEntry.rank), page=max(1, page), per_page=per_page, error_out=False)
     found.items = [_entry_row(e) for e in found.items]
     return found
 
 
 def _entry_row(entry: MeritEntry) -> EntryRow:
-    return EntryRow(entry.rank, entry.application.number, entry.candidate.full_name_th,
-                    entry.candidate.full_name_en, entry.scores or {}, entry.total,
-                    entry.decided_by, entry.status, entry.id)
+    return EntryRow(
+        entry.rank,
+        entry.application.number,
+        entry.candidate.full_name_th,
+        entry.candidate.full_name_en,
+        entry.scores or {},
+        entry.total,
+        entry.decided_by,
+        entry.status,
+        entry.id,
+    )
 
 
 def entry_counts(merit_list: MeritList) -> dict[str, int]:
     """How many entries have been called, appointed, waived (or lapsed) and remain."""
-    counts = dict(db.session.execute(
-        select(MeritEntry.status, func.count()).where(MeritEntry.list_id == merit_list.id)
-        .group_by(MeritEntry.status)).all())
-    return {"total": sum(counts.values()),
-            "called": counts.get(EntryStatus.CALLED, 0),
-            "appointed": counts.get(EntryStatus.APPOINTED, 0),
-            "waived": counts.get(EntryStatus.WAIVED, 0) + counts.get(EntryStatus.LAPSED, 0),
-            "remaining": counts.get(EntryStatus.AVAILABLE, 0)}
+    counts = dict(
+        db.session.execute(
+            select(MeritEntry.status, func.count())
+            .where(MeritEntry.list_id == merit_list.id)
+            .group_by(MeritEntry.status)
+        ).all()
+    )
+    return {
+        "total": sum(counts.values()),
+        "called": counts.get(EntryStatus.CALLED, 0),
+        "appointed": counts.get(EntryStatus.APPOINTED, 0),
+        "waived": counts.get(EntryStatus.WAIVED, 0) + counts.get(EntryStatus.LAPSED, 0),
+        "remaining": counts.get(EntryStatus.AVAILABLE, 0),
+    }
 
 
 @dataclass
@@ -103,29 +121,42 @@ def my_rankings(user) -> list[MyRanking]:
     if not getattr(user, "is_authenticated", False):
         return []
     pairs = db.session.execute(
-        select(MeritList, MeritEntry).join(MeritEntry, MeritEntry.list_id == MeritList.id)
-        .where(MeritEntry.candidate_id == user.id, MeritList.published_at.is_not(None),
-               MeritList.status != ListStatus.SUPERSEDED)
-        .order_by(MeritList.published_at.desc())).all()
-    sizes = dict(db.session.execute(
-        select(MeritEntry.list_id, func.count()).where(
-            MeritEntry.list_id.in_([ml.id for ml, _e in pairs]))
-        .group_by(MeritEntry.list_id)).all()) if pairs else {}
+        select(MeritList, MeritEntry)
+        .join(MeritEntry, MeritEntry.list_id == MeritList.id)
+        .where(
+            MeritEntry.candidate_id == user.id,
+            MeritList.published_at.is_not(None),
+            MeritList.status != ListStatus.SUPERSEDED,
+        )
+        .order_by(MeritList.published_at.desc())
+    ).all()
+    sizes = (
+        dict(
+            db.session.execute(
+                select(MeritEntry.list_id, func.count())
+                .where(MeritEntry.list_id.in_([ml.id for ml, _e in pairs]))
+                .group_by(MeritEntry.list_id)
+            ).all()
+        )
+        if pairs
+        else {}
+    )
     return [MyRanking(ml, e, sizes.get(ml.id, 0), status_on(ml)) for ml, e in pairs]
 
 
 def rankings_of_application(application: Application) -> list[MyRanking]:
     """The same, for one application (its page shows it)."""
-    return [r for r in my_rankings(application.candidate)
-            if r.entry.application_id == application.id]
+    return [r for r in my_rankings(application.candidate) if r.entry.application_id == application.id]
 
 
 def people_of(merit_list: MeritList) -> dict[str, User | None]:
     """Who prepared, approved and published the list (the two-person rule, shown)."""
     get = lambda uid: db.session.get(User, uid) if uid else None  # noqa: E731
-    return {"prepared": get(merit_list.prepared_by_id),
-            "approved": get(merit_list.approved_by_id),
-            "published": get(merit_list.published_by_id)}
+    return {
+        "prepared": get(merit_list.prepared_by_id),
+        "approved": get(merit_list.approved_by_id),
+        "published": get(merit_list.published_by_id),
+    }
 
 
 def score_columns(merit_list: MeritList) -> list[str]:

@@ -10,6 +10,7 @@ put it above the next one.
 Scores count to the cent and weights to the hundredth (the database's precision); the
 arithmetic is done in integers so that 100,000 candidates rank in a fraction of a second.
 """
+
 from __future__ import annotations
 
 import gc
@@ -88,7 +89,7 @@ def normalize_chain(tie_break: Iterable[str] | None) -> tuple[str, ...]:
     """The tie-break chain after the total: duplicates and a leading "total" dropped, and
     "application_number" appended when missing (it is what makes the order total)."""
     chain: list[str] = []
-    for key in (tie_break if tie_break is not None else DEFAULT_TIE_BREAK):
+    for key in tie_break if tie_break is not None else DEFAULT_TIE_BREAK:
         if key == TOTAL or key in chain:
             continue
         chain.append(key)
@@ -135,8 +136,12 @@ def gc_paused():
         gc.enable()
 
 
-def rank(candidates: Iterable[Candidate], ranking_parts, tie_break: Iterable[str] | None = None,
-         required: Iterable[str] | None = None) -> list[RankedEntry]:
+def rank(
+    candidates: Iterable[Candidate],
+    ranking_parts,
+    tie_break: Iterable[str] | None = None,
+    required: Iterable[str] | None = None,
+) -> list[RankedEntry]:
     """The merit order of the candidates who passed every `required` stage (default: the
     ranking parts). See the module docstring for the rules.
 
@@ -190,13 +195,21 @@ def _rank(candidates, ranking_parts, tie_break, required) -> list[RankedEntry]:
             decided.append(APPLICATION_NUMBER)
     decided.append("")
     as_decimal = _DecimalTable()  # total in cents -> Decimal, shared by equal totals
-    return list(map(_new_entry, repeat(RankedEntry), zip(
-        count(1), map(chosen.__getitem__, order),
-        map(as_decimal.__getitem__, map(totals.__getitem__, order)), decided)))
+    return list(
+        map(
+            _new_entry,
+            repeat(RankedEntry),
+            zip(
+                count(1),
+                map(chosen.__getitem__, order),
+                map(as_decimal.__getitem__, map(totals.__getitem__, order)),
+                decided,
+            ),
+        )
+    )
 
 
-def _merit_order(totals: list[int], columns: list[list[int | None]],
-                 numbers: list[str]) -> list[int]:
+def _merit_order(totals: list[int], columns: list[list[int | None]], numbers: list[str]) -> list[int]:
     """Indexes in merit order: total highest first, then each column highest first (None
     last), then the application number (`number_key`). Each index gets one integer whose
     digits, in mixed radix, are those keys made ascending, then the index itself."""
@@ -210,8 +223,7 @@ def _merit_order(totals: list[int], columns: list[list[int | None]],
         top = max(present, default=0)
         missing = top - min(present, default=0) + 1  # after every score
         radix = missing + 1
-        packed = [p * radix + (missing if v is None else top - v)
-                  for p, v in zip(packed, column)]
+        packed = [p * radix + (missing if v is None else top - v) for p, v in zip(packed, column)]
     span = max(ids) + 1
     packed = [(p * span + i) * n for p, i in zip(packed, ids)]
     return [p % n for p in sorted(map(add, packed, range(n)))]

@@ -14,6 +14,7 @@ workflow.py (approve, publish, correct, extend, cancel), digest.py (canonical co
 verification), public.py (reading a list for the pages, candidates' places), labels.py (titles
 and labels). Canonical content and digest: docs/merit-lists.md.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,15 +24,14 @@ from flask_babel import gettext as _
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from ..common.access import need_hr_of_round
 from ..common.clock import today_bangkok
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..recruitment.models import Mode, Round
-from ..common.access import need_hr_of_round
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
 
-VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = (
-    "valid", "expired", "superseded", "cancelled", "unknown")
+VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = ("valid", "expired", "superseded", "cancelled", "unknown")
 # Statuses whose content is fixed (the list was published).
 FROZEN = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
 PENDING = (ListStatus.DRAFT, ListStatus.APPROVED)
@@ -42,6 +42,7 @@ class ListImmutable(NotAllowed):
 
 
 # ---- tracks ------------------------------------------------------------------------------
+
 
 def track_of_round(round_: Round) -> str:
     """A round has one track, from its mode: disability rounds fill the disability track,
@@ -74,15 +75,23 @@ def list_for_hr(list_id: int, user) -> MeritList:
 
 
 def lists_of_round(round_: Round) -> list[MeritList]:
-    return list(db.session.scalars(select(MeritList).where(MeritList.round_id == round_.id)
-                                   .order_by(MeritList.kind, MeritList.track,
-                                             MeritList.version.desc())))
+    return list(
+        db.session.scalars(
+            select(MeritList)
+            .where(MeritList.round_id == round_.id)
+            .order_by(MeritList.kind, MeritList.track, MeritList.version.desc())
+        )
+    )
 
 
 def _versions(round_id: int, kind: str, track: str) -> list[MeritList]:
-    return list(db.session.scalars(select(MeritList).where(
-        MeritList.round_id == round_id, MeritList.kind == kind, MeritList.track == track)
-        .order_by(MeritList.version)))
+    return list(
+        db.session.scalars(
+            select(MeritList)
+            .where(MeritList.round_id == round_id, MeritList.kind == kind, MeritList.track == track)
+            .order_by(MeritList.version)
+        )
+    )
 
 
 def versions_of(merit_list: MeritList) -> list[MeritList]:
@@ -92,12 +101,23 @@ def versions_of(merit_list: MeritList) -> list[MeritList]:
 
 def _snapshot(ml: MeritList) -> dict:
     """What the audit log keeps of a list before and after a step."""
-    return {"round": ml.round_id, "kind": ml.kind, "track": ml.track, "version": ml.version,
-            "status": ml.status, "ranking_parts": ml.ranking_parts, "tie_break": ml.tie_break,
-            "prepared_by": ml.prepared_by_id, "approved_by": ml.approved_by_id,
-            "published_by": ml.published_by_id, "published_at": ml.published_at,
-            "valid_until": ml.valid_until, "extended": ml.extended, "digest": ml.digest,
-            "supersedes": ml.supersedes_id}
+    return {
+        "round": ml.round_id,
+        "kind": ml.kind,
+        "track": ml.track,
+        "version": ml.version,
+        "status": ml.status,
+        "ranking_parts": ml.ranking_parts,
+        "tie_break": ml.tie_break,
+        "prepared_by": ml.prepared_by_id,
+        "approved_by": ml.approved_by_id,
+        "published_by": ml.published_by_id,
+        "published_at": ml.published_at,
+        "valid_until": ml.valid_until,
+        "extended": ml.extended,
+        "digest": ml.digest,
+        "supersedes": ml.supersedes_id,
+    }
 
 
 def _fmt(value) -> str | None:
@@ -107,6 +127,7 @@ def _fmt(value) -> str | None:
 
 
 # ---- validity ----------------------------------------------------------------------------
+
 
 def status_on(merit_list: MeritList, on: date | None = None) -> str:
     """valid / expired / superseded / cancelled (draft / approved before publication)."""
@@ -132,10 +153,18 @@ def usable(merit_list: MeritList, on: date | None = None) -> bool:
 
 # What may still change on a published list: its lifecycle (superseded, cancelled) and its
 # validity (one extension). Entries may change only their use status (offers).
-_LIST_MUTABLE_AFTER_PUBLICATION = {"status", "cancelled_at", "cancel_reason", "valid_until",
-                                   "extended", "extension_reason", "cancelled_by_id",
-                                   "withdrawal_requested_by_id", "withdrawal_requested_at",
-                                   "withdrawal_reason"}
+_LIST_MUTABLE_AFTER_PUBLICATION = {
+    "status",
+    "cancelled_at",
+    "cancel_reason",
+    "valid_until",
+    "extended",
+    "extension_reason",
+    "cancelled_by_id",
+    "withdrawal_requested_by_id",
+    "withdrawal_requested_at",
+    "withdrawal_reason",
+}
 _ALLOWED_TRANSITIONS = {ListStatus.PUBLISHED: {ListStatus.SUPERSEDED, ListStatus.CANCELLED}}
 
 
@@ -148,8 +177,9 @@ def _committed(obj, attr: str):
         return hist.deleted[0]
     if hist.added and state.identity is not None:
         model = type(obj)
-        return state.session.execute(select(getattr(model, attr)).where(
-            model.id == state.identity[0])).scalar()
+        return state.session.execute(
+            select(getattr(model, attr)).where(model.id == state.identity[0])
+        ).scalar()
     return getattr(obj, attr)
 
 
@@ -181,11 +211,13 @@ def _guard_published(session, _flush_context, _instances):
                 _refuse()
             if "status" in changed and obj.status not in _ALLOWED_TRANSITIONS.get(was, set()):
                 _refuse()
-            if changed & {"valid_until", "extended", "extension_reason"} \
-                    and was != ListStatus.PUBLISHED:
+            if changed & {"valid_until", "extended", "extension_reason"} and was != ListStatus.PUBLISHED:
                 _refuse()
-        elif (isinstance(obj, MeritEntry) and _changed(obj) - {"status"}
-                and _frozen_list(session, _committed(obj, "list_id"))):
+        elif (
+            isinstance(obj, MeritEntry)
+            and _changed(obj) - {"status"}
+            and _frozen_list(session, _committed(obj, "list_id"))
+        ):
             _refuse()
     for obj in session.new:
         if isinstance(obj, MeritEntry) and _frozen_list(session, obj.list_id):
@@ -195,4 +227,3 @@ def _guard_published(session, _flush_context, _instances):
             _refuse()
         if isinstance(obj, MeritEntry) and _frozen_list(session, obj.list_id):
             _refuse()
-

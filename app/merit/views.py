@@ -1,25 +1,34 @@
 """Merit-list pages: HR prepares, approves, publishes, corrects, extends and cancels result
 lists; the public browses published lists, searches them and verifies a digest."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.models import Role
+from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
 from . import bp, generation, labels, list_use, offers, public, readiness, services, workflow
-from ..common.access import HR_ROLES
 from .digest import canonical_content, normalize_digest, verify
-from .forms import (ApproveForm, CorrectForm, ExtendForm, GenerateListForm, ReasonForm, SearchForm, StepForm,
-                    VerifyListForm)
+from .forms import (
+    ApproveForm,
+    CorrectForm,
+    ExtendForm,
+    GenerateListForm,
+    ReasonForm,
+    SearchForm,
+    StepForm,
+    VerifyListForm,
+)
 from .models import ListKind
 
 PER_PAGE = 100
+
 
 def _me():
     return current_user._get_current_object()
@@ -30,6 +39,7 @@ def _page() -> int:
 
 
 # ---- HR: the lists of a round ------------------------------------------------------------
+
 
 def _kinds(round_):
     kinds = [ListKind.ELIGIBLE]
@@ -42,11 +52,15 @@ def _kinds(round_):
 def _render_lists(round_, form=None, status: int = 200):
     form = form or GenerateListForm(kinds=_kinds(round_), formdata=None, kind=ListKind.MERIT)
     missing = {k: readiness.unmet_conditions(round_, k) for k, _label in _kinds(round_)}
-    return render_template("merit/hr_lists.html", round=round_, missing=missing,
-                           lists=services.lists_of_round(round_), form=form,
-                           track=services.track_of_round(round_),
-                           default_tie_break=", ".join(generation.default_tie_break(round_))
-                           ), status
+    return render_template(
+        "merit/hr_lists.html",
+        round=round_,
+        missing=missing,
+        lists=services.lists_of_round(round_),
+        form=form,
+        track=services.track_of_round(round_),
+        default_tie_break=", ".join(generation.default_tie_break(round_)),
+    ), status
 
 
 @bp.route("/hr/rounds/<int:round_id>/lists")
@@ -63,38 +77,57 @@ def hr_generate(round_id: int):
     if not form.validate_on_submit():
         return _render_lists(round_, form, 422)
     try:
-        ml = generation.generate_list(round_, _me(), kind=form.kind.data,
-                                      tie_break=form.tie_break.data or None)
+        ml = generation.generate_list(
+            round_, _me(), kind=form.kind.data, tie_break=form.tie_break.data or None
+        )
     except DomainError as err:
         return _render_lists(round_, form, show_error(form, err))
-    flash(_("Draft prepared: %(title)s, version %(v)s. A second HR approver must check and "
-            "approve it before it can be published.", title=ml.title_th, v=ml.version),
-          "success")
+    flash(
+        _(
+            "Draft prepared: %(title)s, version %(v)s. A second HR approver must check and "
+            "approve it before it can be published.",
+            title=ml.title_th,
+            v=ml.version,
+        ),
+        "success",
+    )
     return redirect(url_for("merit.hr_list", list_id=ml.id))
 
 
 # ---- HR: one list ------------------------------------------------------------------------
 
+
 def _render_list(ml, status: int = 200, **forms):
     q = request.args.get("q", "")
-    forms = {"step_form": StepForm(formdata=None),
-             "approve_form": ApproveForm(formdata=None, prefix="approve"),
-             "withdraw_form": ReasonForm(formdata=None, prefix="withdraw"),
-             "correct_form": CorrectForm(formdata=None, prefix="correct"),
-             "extend_form": ExtendForm(formdata=None, prefix="extend"),
-             "cancel_form": ReasonForm(formdata=None, prefix="cancel"), **forms}
+    forms = {
+        "step_form": StepForm(formdata=None),
+        "approve_form": ApproveForm(formdata=None, prefix="approve"),
+        "withdraw_form": ReasonForm(formdata=None, prefix="withdraw"),
+        "correct_form": CorrectForm(formdata=None, prefix="correct"),
+        "extend_form": ExtendForm(formdata=None, prefix="extend"),
+        "cancel_form": ReasonForm(formdata=None, prefix="cancel"),
+        **forms,
+    }
     show_calls = ml.kind == ListKind.MERIT and ml.published_at is not None
-    pending = sum(1 for r in list_use.requests_for_list(ml)
-                  if r.status == list_use.PENDING) if show_calls else 0
-    return render_template("merit/hr_list.html", ml=ml, q=q, show_calls=show_calls,
-                           pending_requests=pending,
-                           page=public.search_entries(ml, q, _page(), PER_PAGE),
-                           counts=offers.list_usage(ml), versions=services.versions_of(ml),
-                           people=public.people_of(ml), status_now=services.status_on(ml),
-                           stages=public.score_columns(ml),
-                           changes=workflow.changes_behind(ml) if ml.published_at is None else [],
-                           missing=readiness.unmet_conditions(ml.round, ml.kind)
-                           if ml.published_at is None else [], **forms), status
+    pending = (
+        sum(1 for r in list_use.requests_for_list(ml) if r.status == list_use.PENDING) if show_calls else 0
+    )
+    return render_template(
+        "merit/hr_list.html",
+        ml=ml,
+        q=q,
+        show_calls=show_calls,
+        pending_requests=pending,
+        page=public.search_entries(ml, q, _page(), PER_PAGE),
+        counts=offers.list_usage(ml),
+        versions=services.versions_of(ml),
+        people=public.people_of(ml),
+        status_now=services.status_on(ml),
+        stages=public.score_columns(ml),
+        changes=workflow.changes_behind(ml) if ml.published_at is None else [],
+        missing=readiness.unmet_conditions(ml.round, ml.kind) if ml.published_at is None else [],
+        **forms,
+    ), status
 
 
 @bp.route("/hr/lists/<int:list_id>")
@@ -134,9 +167,11 @@ def hr_approve(list_id: int):
 @bp.route("/hr/lists/<int:list_id>/publish", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_publish(list_id: int):
-    return _step(list_id, workflow.publish,
-                 lambda ml: _("Version %(v)s is published. Digest: %(digest)s",
-                              v=ml.version, digest=ml.digest))
+    return _step(
+        list_id,
+        workflow.publish,
+        lambda ml: _("Version %(v)s is published. Digest: %(digest)s", v=ml.version, digest=ml.digest),
+    )
 
 
 @bp.route("/hr/lists/<int:list_id>/correct", methods=["POST"])
@@ -150,9 +185,15 @@ def hr_correct(list_id: int):
         new = workflow.correct(ml, _me(), form.reason.data, tie_break=form.tie_break.data or None)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), correct_form=form)
-    flash(_("Correction prepared as version %(v)s (draft). Version %(old)s stays in force until "
-            "the correction is approved and published.", v=new.version, old=ml.version),
-          "success")
+    flash(
+        _(
+            "Correction prepared as version %(v)s (draft). Version %(old)s stays in force until "
+            "the correction is approved and published.",
+            v=new.version,
+            old=ml.version,
+        ),
+        "success",
+    )
     return redirect(url_for("merit.hr_list", list_id=new.id))
 
 
@@ -197,19 +238,23 @@ def hr_request_withdrawal(list_id: int):
         workflow.request_withdrawal(ml, _me(), form.reason.data)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), withdraw_form=form)
-    flash(_("Withdrawal requested. A second HR approver must confirm it; until then the list "
-            "stays in force."), "success")
+    flash(
+        _("Withdrawal requested. A second HR approver must confirm it; until then the list stays in force."),
+        "success",
+    )
     return redirect(url_for("merit.hr_list", list_id=ml.id))
 
 
 @bp.route("/hr/lists/<int:list_id>/withdraw/confirm", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_confirm_withdrawal(list_id: int):
-    return _step(list_id, workflow.confirm_withdrawal,
-                 lambda ml: _("Version %(v)s is withdrawn.", v=ml.version))
+    return _step(
+        list_id, workflow.confirm_withdrawal, lambda ml: _("Version %(v)s is withdrawn.", v=ml.version)
+    )
 
 
 # ---- public ------------------------------------------------------------------------------
+
 
 @bp.route("/lists")
 def public_lists():
@@ -221,27 +266,37 @@ def public_list(list_id: int):
     ml = public.public_list(list_id)
     form = SearchForm(request.args)
     q = (form.q.data or "") if form.validate() else ""
-    return render_template("merit/public_list.html", ml=ml, form=form, q=q,
-                           page=public.search_entries(ml, q, _page(), PER_PAGE),
-                           counts=offers.list_usage(ml), status_now=services.status_on(ml),
-                           versions=[v for v in services.versions_of(ml) if v.published_at],
-                           stages=public.score_columns(ml))
+    return render_template(
+        "merit/public_list.html",
+        ml=ml,
+        form=form,
+        q=q,
+        page=public.search_entries(ml, q, _page(), PER_PAGE),
+        counts=offers.list_usage(ml),
+        status_now=services.status_on(ml),
+        versions=[v for v in services.versions_of(ml) if v.published_at],
+        stages=public.score_columns(ml),
+    )
 
 
 @bp.route("/lists/<int:list_id>/canonical.json")
 def canonical_json(list_id: int):
     """The exact bytes the digest is taken of: anyone can check them with sha256sum."""
     ml = public.public_list(list_id)
-    return Response(canonical_content(ml), mimetype="application/json", headers={
-        "Content-Disposition": f'inline; filename="list-{ml.id}-v{ml.version}.json"'})
+    return Response(
+        canonical_content(ml),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'inline; filename="list-{ml.id}-v{ml.version}.json"'},
+    )
 
 
 @bp.route("/verify/list")
 def verify_list_form():
     form = VerifyListForm(formdata=request.args if request.args.get("digest") else None)
     if request.args.get("digest") and form.validate():
-        return redirect(url_for("merit.verify_list",
-                                digest=normalize_digest(form.digest.data) or form.digest.data))
+        return redirect(
+            url_for("merit.verify_list", digest=normalize_digest(form.digest.data) or form.digest.data)
+        )
     return render_template("merit/verify.html", form=form, result=None)
 
 
@@ -249,5 +304,6 @@ def verify_list_form():
 @limiter.limit("60 per minute")
 def verify_list(digest: str):
     result = verify(digest)
-    return render_template("merit/verify.html", form=VerifyListForm(formdata=None),
-                           result=result, digest=digest)
+    return render_template(
+        "merit/verify.html", form=VerifyListForm(formdata=None), result=result, digest=digest
+    )

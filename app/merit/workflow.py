@@ -4,6 +4,7 @@ publish (the digest is fixed, validity starts, the corrected version is supersed
 Each step locks the list's row, checks who may act and on which status, and is audited.
 A list's validity on a given day is services.status_on; the periods are set here.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,14 +28,18 @@ from .generation import _prepare
 from .labels import list_status_label, list_title
 from .models import EntryStatus, ListStatus, MeritEntry, MeritList, Offer, OfferStatus
 from .readiness import require_ready, stages_for
-from .services import EXPIRED, PENDING, need_hr, _snapshot, status_on, versions_of
+from .services import EXPIRED, PENDING, _snapshot, need_hr, status_on, versions_of
+
 
 def _lock(merit_list: MeritList) -> MeritList:
     """Re-read the list's row for update (PostgreSQL row lock until commit), so two people
     acting on the same list at once act one after the other on its current state."""
-    return db.session.scalars(select(MeritList).where(MeritList.id == merit_list.id)
-                              .with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(MeritList)
+        .where(MeritList.id == merit_list.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
@@ -50,8 +55,13 @@ def _require_current(merit_list: MeritList) -> None:
     require_ready(merit_list.round, merit_list.kind)
     later = [c for c in changes_behind(merit_list) if c.at > merit_list.prepared_at]
     if later:
-        raise NotAllowed(_("%(n)s scores were entered or corrected after this version was "
-                           "prepared: prepare it again so that it shows them.", n=len(later)))
+        raise NotAllowed(
+            _(
+                "%(n)s scores were entered or corrected after this version was "
+                "prepared: prepare it again so that it shows them.",
+                n=len(later),
+            )
+        )
 
 
 def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> MeritList:
@@ -62,23 +72,49 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
     if not approver.has_role(Role.HR_APPROVER):
         raise Forbidden(_("Only an HR approver can approve a list."))
     if approver.id == merit_list.prepared_by_id:
-        raise Forbidden(_("You prepared this list, so you cannot approve it: a second HR "
-                          "approver must check and approve it (two-person rule)."))
+        raise Forbidden(
+            _(
+                "You prepared this list, so you cannot approve it: a second HR "
+                "approver must check and approve it (two-person rule)."
+            )
+        )
     if merit_list.status != ListStatus.DRAFT:
         raise NotAllowed(_("Only a draft list can be approved."))
     _require_current(merit_list)
     changes = changes_behind(merit_list)
     if changes and not changes_seen:
-        raise ValidationFailed(_("%(n)s scores behind this list were entered, imported or "
-                                 "corrected by hand: review them below and confirm that you "
-                                 "have seen them.", n=len(changes)), "changes_seen")
+        raise ValidationFailed(
+            _(
+                "%(n)s scores behind this list were entered, imported or "
+                "corrected by hand: review them below and confirm that you "
+                "have seen them.",
+                n=len(changes),
+            ),
+            "changes_seen",
+        )
     before = _snapshot(merit_list)
     merit_list.status = ListStatus.APPROVED
     merit_list.approved_by_id, merit_list.approved_at = approver.id, now()
-    record("merit_list.approve", merit_list, actor=approver, before=before,
-           after=_snapshot(merit_list) | {"manual_changes_seen": [
-               {"application": c.application_number, "stage": c.stage_kind, "kind": c.kind,
-                "before": c.before, "after": c.after, "at": c.at} for c in changes]})
+    record(
+        "merit_list.approve",
+        merit_list,
+        actor=approver,
+        before=before,
+        after=_snapshot(merit_list)
+        | {
+            "manual_changes_seen": [
+                {
+                    "application": c.application_number,
+                    "stage": c.stage_kind,
+                    "kind": c.kind,
+                    "before": c.before,
+                    "after": c.after,
+                    "at": c.at,
+                }
+                for c in changes
+            ]
+        },
+    )
     db.session.commit()
     return merit_list
 
@@ -104,19 +140,23 @@ def publish(merit_list: MeritList, actor) -> MeritList:
         merit_list.valid_until, merit_list.extended = old.valid_until, old.extended
         merit_list.extension_reason = old.extension_reason
     else:
-        merit_list.valid_until = add_years(at.astimezone(BANGKOK).date(),
-                                           current_app.config["MERIT_LIST_VALID_YEARS"])
+        merit_list.valid_until = add_years(
+            at.astimezone(BANGKOK).date(), current_app.config["MERIT_LIST_VALID_YEARS"]
+        )
     # Set the digest before anything is flushed: once flushed as published, the list is frozen.
     with db.session.no_autoflush:
         merit_list.digest = digest_of(merit_list)
-    record("merit_list.publish", merit_list, actor=actor, before=before,
-           after=_snapshot(merit_list))
+    record("merit_list.publish", merit_list, actor=actor, before=before, after=_snapshot(merit_list))
     if old is not None:
         old_before = _snapshot(old)
         old.status = ListStatus.SUPERSEDED
-        record("merit_list.supersede", old, actor=actor, before=old_before,
-               after=_snapshot(old) | {"superseded_by": merit_list.id,
-                                       "reason": merit_list.correction_reason})
+        record(
+            "merit_list.supersede",
+            old,
+            actor=actor,
+            before=old_before,
+            after=_snapshot(old) | {"superseded_by": merit_list.id, "reason": merit_list.correction_reason},
+        )
     anchor("merit_list.publish", merit_list)  # the chain's head, printed on the announcement
     try:
         db.session.commit()
@@ -129,18 +169,34 @@ def publish(merit_list: MeritList, actor) -> MeritList:
 def _carry_use_over(old: MeritList, new: MeritList) -> None:
     """Appointed, waived and lapsed candidates keep that status in the corrected version;
     open offers must be settled first (they point at the old version's entries)."""
-    called = db.session.scalar(select(func.count()).select_from(MeritEntry).where(
-        MeritEntry.list_id == old.id, MeritEntry.status == EntryStatus.CALLED))
+    called = db.session.scalar(
+        select(func.count())
+        .select_from(MeritEntry)
+        .where(MeritEntry.list_id == old.id, MeritEntry.status == EntryStatus.CALLED)
+    )
     if called:
-        raise NotAllowed(_("%(n)s candidates on the current version have an open offer: wait "
-                           "for their answer (or the deadline) before publishing the "
-                           "correction.", n=called))
-    used = dict(db.session.execute(select(MeritEntry.application_id, MeritEntry.status).where(
-        MeritEntry.list_id == old.id, MeritEntry.status != EntryStatus.AVAILABLE)).all())
+        raise NotAllowed(
+            _(
+                "%(n)s candidates on the current version have an open offer: wait "
+                "for their answer (or the deadline) before publishing the "
+                "correction.",
+                n=called,
+            )
+        )
+    used = dict(
+        db.session.execute(
+            select(MeritEntry.application_id, MeritEntry.status).where(
+                MeritEntry.list_id == old.id, MeritEntry.status != EntryStatus.AVAILABLE
+            )
+        ).all()
+    )
     if not used:
         return
-    ids = db.session.execute(select(MeritEntry.id, MeritEntry.application_id).where(
-        MeritEntry.list_id == new.id, MeritEntry.application_id.in_(list(used)))).all()
+    ids = db.session.execute(
+        select(MeritEntry.id, MeritEntry.application_id).where(
+            MeritEntry.list_id == new.id, MeritEntry.application_id.in_(list(used))
+        )
+    ).all()
     if ids:
         db.session.execute(update(MeritEntry), [{"id": i, "status": used[a]} for i, a in ids])
 
@@ -152,19 +208,27 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give the reason for the correction: it is printed with "
-                                 "the new version."), "reason")
+        raise ValidationFailed(
+            _("Give the reason for the correction: it is printed with the new version."), "reason"
+        )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only the published version of a list can be corrected."))
     versions = versions_of(merit_list)
     pending = next((v for v in versions if v.status in PENDING), None)
     if pending is not None:
-        raise NotAllowed(_("A correction is already being prepared (version %(v)s).",
-                           v=pending.version))
+        raise NotAllowed(_("A correction is already being prepared (version %(v)s).", v=pending.version))
     require_ready(merit_list.round, merit_list.kind)
-    return _prepare(merit_list.round, actor, merit_list.kind, merit_list.track, tie_break,
-                    None, next_version=versions[-1].version + 1, supersedes=merit_list,
-                    reason=reason)
+    return _prepare(
+        merit_list.round,
+        actor,
+        merit_list.kind,
+        merit_list.track,
+        tie_break,
+        None,
+        next_version=versions[-1].version + 1,
+        supersedes=merit_list,
+        reason=reason,
+    )
 
 
 def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
@@ -177,22 +241,28 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only a published list can be extended."))
     if merit_list.extended:
-        raise NotAllowed(_("This list has already been extended once; it cannot be extended "
-                           "again."))
+        raise NotAllowed(_("This list has already been extended once; it cannot be extended again."))
     if status_on(merit_list) == EXPIRED:
         raise NotAllowed(_("This list has expired; it can no longer be extended."))
     if not isinstance(until, date) or until <= merit_list.valid_until:
-        raise ValidationFailed(_("The new end of validity must be after %(d)s.",
-                                 d=merit_list.valid_until.isoformat()), "until")
+        raise ValidationFailed(
+            _("The new end of validity must be after %(d)s.", d=merit_list.valid_until.isoformat()), "until"
+        )
     limit = add_years(merit_list.valid_until, current_app.config["MERIT_LIST_MAX_EXTENSION_YEARS"])
     if until > limit:
-        raise ValidationFailed(_("A list can be extended until %(d)s at the latest.",
-                                 d=limit.isoformat()), "until")
+        raise ValidationFailed(
+            _("A list can be extended until %(d)s at the latest.", d=limit.isoformat()), "until"
+        )
     before = _snapshot(merit_list)
     merit_list.valid_until, merit_list.extended = until, True
     merit_list.extension_reason = reason
-    record("merit_list.extend", merit_list, actor=actor, before=before,
-           after=_snapshot(merit_list) | {"reason": reason})
+    record(
+        "merit_list.extend",
+        merit_list,
+        actor=actor,
+        before=before,
+        after=_snapshot(merit_list) | {"reason": reason},
+    )
     db.session.commit()
     return merit_list
 
@@ -206,22 +276,33 @@ def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
     if not reason:
         raise ValidationFailed(_("Give the reason for the cancellation."), "reason")
     if merit_list.status == ListStatus.PUBLISHED:
-        raise NotAllowed(_("A published list is withdrawn by two people: request the "
-                           "withdrawal with its reason, and a second HR approver confirms it."))
+        raise NotAllowed(
+            _(
+                "A published list is withdrawn by two people: request the "
+                "withdrawal with its reason, and a second HR approver confirms it."
+            )
+        )
     if merit_list.status not in PENDING:
-        raise NotAllowed(_("This list is %(status)s and cannot be cancelled.",
-                           status=list_status_label(merit_list.status)))
+        raise NotAllowed(
+            _("This list is %(status)s and cannot be cancelled.", status=list_status_label(merit_list.status))
+        )
     before = _snapshot(merit_list)
     merit_list.status = ListStatus.CANCELLED
     merit_list.cancelled_at, merit_list.cancel_reason = now(), reason
     merit_list.cancelled_by_id = actor.id
-    record("merit_list.cancel", merit_list, actor=actor, before=before,
-           after=_snapshot(merit_list) | {"reason": reason})
+    record(
+        "merit_list.cancel",
+        merit_list,
+        actor=actor,
+        before=before,
+        after=_snapshot(merit_list) | {"reason": reason},
+    )
     db.session.commit()
     return merit_list
 
 
 # ---- withdrawal of a published list (two people) -----------------------------------------
+
 
 def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
     """First step: an HR user of the agency asks, with the reason, that the published list
@@ -230,16 +311,21 @@ def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
     merit_list = _lock(merit_list)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give the reason for the withdrawal: it is published with "
-                                 "the list."), "reason")
+        raise ValidationFailed(
+            _("Give the reason for the withdrawal: it is published with the list."), "reason"
+        )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only a published list can be withdrawn."))
     if merit_list.withdrawal_requested_by_id is not None:
         raise NotAllowed(_("A withdrawal of this list is already waiting for confirmation."))
     merit_list.withdrawal_requested_by_id = actor.id
     merit_list.withdrawal_requested_at, merit_list.withdrawal_reason = now(), reason
-    record("merit_list.withdrawal_request", merit_list, actor=actor,
-           after=_snapshot(merit_list) | {"reason": reason})
+    record(
+        "merit_list.withdrawal_request",
+        merit_list,
+        actor=actor,
+        after=_snapshot(merit_list) | {"reason": reason},
+    )
     db.session.commit()
     return merit_list
 
@@ -257,34 +343,57 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
     if not actor.has_role(Role.HR_APPROVER):
         raise Forbidden(_("Only an HR approver can confirm a withdrawal."))
     if actor.id == merit_list.withdrawal_requested_by_id:
-        raise Forbidden(_("You requested this withdrawal, so you cannot confirm it: a second "
-                          "HR approver must (two-person rule)."))
+        raise Forbidden(
+            _(
+                "You requested this withdrawal, so you cannot confirm it: a second "
+                "HR approver must (two-person rule)."
+            )
+        )
     before = _snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.CANCELLED
     merit_list.cancelled_at, merit_list.cancelled_by_id = at, actor.id
     merit_list.cancel_reason = merit_list.withdrawal_reason
     withdrawn = _withdraw_open_offers(merit_list, actor, at)
-    record("merit_list.withdraw", merit_list, actor=actor, before=before,
-           after=_snapshot(merit_list) | {"reason": merit_list.withdrawal_reason,
-                                          "requested_by": merit_list.withdrawal_requested_by_id,
-                                          "offers_withdrawn": withdrawn})
+    record(
+        "merit_list.withdraw",
+        merit_list,
+        actor=actor,
+        before=before,
+        after=_snapshot(merit_list)
+        | {
+            "reason": merit_list.withdrawal_reason,
+            "requested_by": merit_list.withdrawal_requested_by_id,
+            "offers_withdrawn": withdrawn,
+        },
+    )
     anchor("merit_list.withdraw", merit_list)
     db.session.commit()
     return merit_list
 
 
 def _withdraw_open_offers(merit_list: MeritList, actor, at) -> list[int]:
-    offers = list(db.session.scalars(
-        select(Offer).join(MeritEntry, MeritEntry.id == Offer.entry_id)
-        .where(MeritEntry.list_id == merit_list.id, Offer.status == OfferStatus.PENDING)
-        .order_by(Offer.id)))
+    offers = list(
+        db.session.scalars(
+            select(Offer)
+            .join(MeritEntry, MeritEntry.id == Offer.entry_id)
+            .where(MeritEntry.list_id == merit_list.id, Offer.status == OfferStatus.PENDING)
+            .order_by(Offer.id)
+        )
+    )
     for offer in offers:
         offer.status, offer.responded_at = OfferStatus.WITHDRAWN, at
         offer.entry.status = EntryStatus.AVAILABLE
-        record("offer.withdraw", offer, actor=actor, after={
-            "status": OfferStatus.WITHDRAWN, "list_id": merit_list.id,
-            "reason": merit_list.withdrawal_reason})
+        record(
+            "offer.withdraw",
+            offer,
+            actor=actor,
+            after={
+                "status": OfferStatus.WITHDRAWN,
+                "list_id": merit_list.id,
+                "reason": merit_list.withdrawal_reason,
+            },
+        )
         _tell_offer_withdrawn(offer, merit_list)
     return [o.id for o in offers]
 
@@ -294,10 +403,19 @@ def _tell_offer_withdrawn(offer: Offer, merit_list: MeritList) -> None:
     locale = candidate.locale if candidate.locale in ("th", "en") else "th"
     with force_locale(locale):
         subject = _("Your call to report in is withdrawn")
-        body = _("Dear %(name)s,\n\nThe list \"%(list)s\" you were called from has been "
-                 "withdrawn because: %(reason)s\n\nYour call to report in is therefore "
-                 "withdrawn; you need not report in. You will be told if a new list is "
-                 "published.\n", name=candidate.display_name(locale),
-                 list=list_title(merit_list, locale), reason=merit_list.withdrawal_reason)
-    queue_email(to=candidate.email, subject=subject, body=body,
-                dedupe_key=f"offer-withdrawn:{offer.id}", user_id=candidate.id)
+        body = _(
+            'Dear %(name)s,\n\nThe list "%(list)s" you were called from has been '
+            "withdrawn because: %(reason)s\n\nYour call to report in is therefore "
+            "withdrawn; you need not report in. You will be told if a new list is "
+            "published.\n",
+            name=candidate.display_name(locale),
+            list=list_title(merit_list, locale),
+            reason=merit_list.withdrawal_reason,
+        )
+    queue_email(
+        to=candidate.email,
+        subject=subject,
+        body=body,
+        dedupe_key=f"offer-withdrawn:{offer.id}",
+        user_id=candidate.id,
+    )

@@ -1,4 +1,5 @@
 """The email outbox: a message is stored with the change that causes it and sent exactly once."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@
 committed) and is idempotent on its `dedupe_key`. `send_pending` claims messages with a
 conditional UPDATE, so two senders running at once never send the same message twice.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,20 +33,35 @@ class Attachment:
     content: bytes
 
     def to_json(self) -> dict:
-        return {"filename": self.filename, "mimetype": self.mimetype,
-                "content_b64": base64.b64encode(self.content).decode("ascii")}
+        return {
+            "filename": self.filename,
+            "mimetype": self.mimetype,
+            "content_b64": base64.b64encode(self.content).decode("ascii"),
+        }
 
 
-def queue_email(*, to: str, subject: str, body: str, dedupe_key: str, user_id: int | None = None,
-                attachments: list[Attachment] | None = None) -> OutboxEmail:
+def queue_email(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    user_id: int | None = None,
+    attachments: list[Attachment] | None = None,
+) -> OutboxEmail:
     """Add a message to the outbox (the caller commits). Queuing the same key again is a no-op."""
     existing = db.session.scalar(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
-    message = OutboxEmail(dedupe_key=dedupe_key, to_address=to, subject=subject[:300],
-                          body_text=body, user_id=user_id,
-                          attachments=[a.to_json() for a in attachments or []],
-                          next_attempt_at=now())
+    message = OutboxEmail(
+        dedupe_key=dedupe_key,
+        to_address=to,
+        subject=subject[:300],
+        body_text=body,
+        user_id=user_id,
+        attachments=[a.to_json() for a in attachments or []],
+        next_attempt_at=now(),
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -65,12 +81,20 @@ def _deliver(message: OutboxEmail) -> None:
     email.set_content(message.body_text)
     for att in message.attachments or []:
         maintype, _, subtype = att["mimetype"].partition("/")
-        email.add_attachment(base64.b64decode(att["content_b64"]), maintype=maintype,
-                             subtype=subtype or "octet-stream", filename=att["filename"])
+        email.add_attachment(
+            base64.b64decode(att["content_b64"]),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=att["filename"],
+        )
     server = cfg["MAIL_SERVER"]
     if not server:
-        log.info("email (not sent: no MAIL_SERVER) to=%s subject=%s\n%s", message.to_address,
-                 message.subject, message.body_text)
+        log.info(
+            "email (not sent: no MAIL_SERVER) to=%s subject=%s\n%s",
+            message.to_address,
+            message.subject,
+            message.body_text,
+        )
         return
     with smtplib.SMTP(server, cfg["MAIL_PORT"], timeout=20) as smtp:
         if cfg["MAIL_USE_TLS"]:
@@ -85,19 +109,28 @@ def send_pending(limit: int = 50, at: datetime | None = None, deliver=None) -> d
     at = at or now()
     deliver = deliver or _deliver
     due = db.session.scalars(
-        select(OutboxEmail.id).where(
-            or_(OutboxEmail.status == "pending",
-                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < at - CLAIM_TIMEOUT)),
-            OutboxEmail.next_attempt_at <= at)
-        .order_by(OutboxEmail.id).limit(limit)).all()
+        select(OutboxEmail.id)
+        .where(
+            or_(
+                OutboxEmail.status == "pending",
+                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < at - CLAIM_TIMEOUT),
+            ),
+            OutboxEmail.next_attempt_at <= at,
+        )
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+    ).all()
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
     for message_id in due:
         claimed = db.session.execute(
-            update(OutboxEmail).where(
+            update(OutboxEmail)
+            .where(
                 OutboxEmail.id == message_id,
-                or_(OutboxEmail.status == "pending",
-                    (OutboxEmail.status == "sending") &
-                    (OutboxEmail.claimed_at < at - CLAIM_TIMEOUT)))
+                or_(
+                    OutboxEmail.status == "pending",
+                    (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < at - CLAIM_TIMEOUT),
+                ),
+            )
             .values(status="sending", claimed_at=at, attempts=OutboxEmail.attempts + 1)
         ).rowcount
         db.session.commit()
@@ -116,8 +149,7 @@ def send_pending(limit: int = 50, at: datetime | None = None, deliver=None) -> d
                 message.status = "pending"
                 message.next_attempt_at = at + _backoff(message.attempts)
                 counts["retry"] += 1
-            log.warning("email %s failed (attempt %s): %s", message.id, message.attempts,
-                        message.last_error)
+            log.warning("email %s failed (attempt %s): %s", message.id, message.attempts, message.last_error)
         else:
             message.status, message.sent_at = "sent", at
             counts["sent"] += 1

@@ -1,10 +1,18 @@
 """Forms of the MOU channel: organisations, partner accounts, agreements, rounds, nominations."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import EducationLevel
@@ -18,47 +26,56 @@ def _strip(value):
 
 
 class OrganisationForm(FlaskForm):
-    name_th = StringField(_l("Name (Thai)"), filters=[_strip],
-                          validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), filters=[_strip],
-                          validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind of organisation"), choices=[
-        (OrganisationKind.UNIVERSITY, _l("University")),
-        (OrganisationKind.HOSPITAL, _l("Hospital")),
-        (OrganisationKind.PUBLIC_BODY, _l("Public body")),
-        (OrganisationKind.OTHER, _l("Other organisation"))])
+    name_th = StringField(_l("Name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind of organisation"),
+        choices=[
+            (OrganisationKind.UNIVERSITY, _l("University")),
+            (OrganisationKind.HOSPITAL, _l("Hospital")),
+            (OrganisationKind.PUBLIC_BODY, _l("Public body")),
+            (OrganisationKind.OTHER, _l("Other organisation")),
+        ],
+    )
 
 
 class MemberForm(FlaskForm):
-    email = StringField(_l("Email of the partner's account"), filters=[_strip],
-                        description=_l("The person registers first; the account then acts for "
-                                       "this organisation only."),
-                        validators=[DataRequired(), Length(max=254)])
+    email = StringField(
+        _l("Email of the partner's account"),
+        filters=[_strip],
+        description=_l("The person registers first; the account then acts for this organisation only."),
+        validators=[DataRequired(), Length(max=254)],
+    )
 
 
 class AgreementForm(FlaskForm):
-    number = StringField(_l("Agreement number"), filters=[_strip],
-                         validators=[DataRequired(), Length(max=60)])
+    number = StringField(
+        _l("Agreement number"), filters=[_strip], validators=[DataRequired(), Length(max=60)]
+    )
     organisation_id = SelectField(_l("Partner organisation"), coerce=int)
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=300)])
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
     position_ids = MultiCheckboxField(_l("Positions"), coerce=int)
-    places_per_year = IntegerField(_l("Places per fiscal year"),
-                                   validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    places_per_year = IntegerField(
+        _l("Places per fiscal year"), validators=[InputRequired(), NumberRange(min=1, max=1000)]
+    )
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_until = DateField(_l("Valid until"), validators=[InputRequired()])
-    qualifications_th = TextAreaField(_l("Qualifications (Thai)"), filters=[_strip],
-                                      validators=[Optional(), Length(max=5000)])
-    qualifications_en = TextAreaField(_l("Qualifications (English)"), filters=[_strip],
-                                      validators=[Optional(), Length(max=5000)])
-    min_education_level = SelectField(_l("Minimum education"), validators=[Optional()], choices=[
-        ("", _l("No requirement")), *[(e, e) for e in EducationLevel.ORDER]])
-    fields_of_study = TextAreaField(_l("Fields of study (one per line)"),
-                                    validators=[Optional(), Length(max=5000)])
-    stages = MultiCheckboxField(_l("Selection stages"), default=[StageKind.QUALIFICATIONS,
-                                                                 StageKind.PART_C])
+    qualifications_th = TextAreaField(
+        _l("Qualifications (Thai)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+    )
+    qualifications_en = TextAreaField(
+        _l("Qualifications (English)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+    )
+    min_education_level = SelectField(
+        _l("Minimum education"),
+        validators=[Optional()],
+        choices=[("", _l("No requirement")), *[(e, e) for e in EducationLevel.ORDER]],
+    )
+    fields_of_study = TextAreaField(
+        _l("Fields of study (one per line)"), validators=[Optional(), Length(max=5000)]
+    )
+    stages = MultiCheckboxField(_l("Selection stages"), default=[StageKind.QUALIFICATIONS, StageKind.PART_C])
 
     def field_list(self) -> list[str]:
         return lines(self.fields_of_study.data)
@@ -67,14 +84,14 @@ class AgreementForm(FlaskForm):
 class AgreementRoundForm(FlaskForm):
     code = StringField(_l("Round code"), filters=[_strip], validators=[DataRequired(), Length(max=30)])
     position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=300)])
-    opens_at = DateTimeLocalField(_l("Applications open"), format=DATETIME_LOCAL,
-                                  validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Applications close"), format=DATETIME_LOCAL,
-                                   validators=[InputRequired()])
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    opens_at = DateTimeLocalField(
+        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
+    )
     vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
 
 
@@ -83,30 +100,41 @@ class TerminateForm(FlaskForm):
 
 
 class NominationForm(FlaskForm):
-    national_id = StringField(_l("National ID"), filters=[_strip],
-                              validators=[DataRequired(), Length(max=17)])
-    email = StringField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email(),
-                                                                   Length(max=254)])
-    first_name_th = StringField(_l("First name (Thai)"), filters=[_strip],
-                                validators=[DataRequired(), Length(max=100)])
-    last_name_th = StringField(_l("Last name (Thai)"), filters=[_strip],
-                               validators=[DataRequired(), Length(max=100)])
-    first_name_en = StringField(_l("First name (English)"), filters=[_strip],
-                                validators=[Optional(), Length(max=100)])
-    last_name_en = StringField(_l("Last name (English)"), filters=[_strip],
-                               validators=[Optional(), Length(max=100)])
-    statement = TextAreaField(_l("Why you nominate this person"), filters=[_strip],
-                              validators=[Optional(), Length(max=3000)])
+    national_id = StringField(
+        _l("National ID"), filters=[_strip], validators=[DataRequired(), Length(max=17)]
+    )
+    email = StringField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+    first_name_th = StringField(
+        _l("First name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+    )
+    last_name_th = StringField(
+        _l("Last name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+    )
+    first_name_en = StringField(
+        _l("First name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+    )
+    last_name_en = StringField(
+        _l("Last name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+    )
+    statement = TextAreaField(
+        _l("Why you nominate this person"), filters=[_strip], validators=[Optional(), Length(max=3000)]
+    )
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for withdrawing"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Reason for withdrawing"), filters=[_strip], validators=[DataRequired(), Length(max=2000)]
+    )
 
 
 class AnswerForm(FlaskForm):
-    consent = BooleanField(_l("I accept this nomination. I will complete and submit the "
-                              "application myself, and I agree that the partner organisation "
-                              "and BMA HR see how my application progresses."))
-    reason = TextAreaField(_l("Reason for declining (optional)"), filters=[_strip],
-                           validators=[Optional(), Length(max=2000)])
+    consent = BooleanField(
+        _l(
+            "I accept this nomination. I will complete and submit the "
+            "application myself, and I agree that the partner organisation "
+            "and BMA HR see how my application progresses."
+        )
+    )
+    reason = TextAreaField(
+        _l("Reason for declining (optional)"), filters=[_strip], validators=[Optional(), Length(max=2000)]
+    )

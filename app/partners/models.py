@@ -1,11 +1,11 @@
 """Partner organisations, their agreements with a BMA agency (MOU), the rounds opened under an
 agreement and the partner's nominations to those rounds."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -48,8 +48,7 @@ class PartnerOrganisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (
-        CheckConstraint("kind IN ('university','hospital','public_body','other')",
-                        name="kind_known"),
+        CheckConstraint("kind IN ('university','hospital','public_body','other')", name="kind_known"),
     )
 
     def name(self, locale: str = "th") -> str:
@@ -63,8 +62,7 @@ class PartnerMember(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("partner_organisations.id"),
-                                                 index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("partner_organisations.id"), index=True)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
@@ -88,8 +86,7 @@ class Agreement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)  # เลขที่บันทึกข้อตกลง
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("partner_organisations.id"),
-                                                 index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("partner_organisations.id"), index=True)
     title_th: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300), default="")
     places_per_year: Mapped[int] = mapped_column(Integer)
@@ -109,8 +106,9 @@ class Agreement(db.Model):
 
     agency = relationship("Agency")
     organisation: Mapped[PartnerOrganisation] = relationship()
-    positions = relationship("Position", secondary=agreement_positions, lazy="selectin",
-                             order_by="Position.id")
+    positions = relationship(
+        "Position", secondary=agreement_positions, lazy="selectin", order_by="Position.id"
+    )
 
     __table_args__ = (
         CheckConstraint("places_per_year > 0", name="places_positive"),
@@ -171,8 +169,7 @@ class Nomination(db.Model):
 
     __table_args__ = (
         UniqueConstraint("round_id", "national_id", name="uq_nominations_round_national_id"),
-        CheckConstraint("status IN ('invited','accepted','declined','withdrawn')",
-                        name="status_known"),
+        CheckConstraint("status IN ('invited','accepted','declined','withdrawn')", name="status_known"),
         CheckConstraint("length(national_id) = 13", name="national_id_length"),
     )
 

@@ -1,5 +1,6 @@
 """HTTP views of the MOU channel: HR records organisations, partner accounts and agreements and
 opens rounds under them; partner accounts nominate; nominees answer and then apply."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -7,16 +8,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import EducationLevel, Role
-from ..common.clock import today_bangkok
 from ..common.auth import roles_required
+from ..common.clock import today_bangkok
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import StageKind
 from . import bp, services
-from .forms import (AgreementForm, AgreementRoundForm, AnswerForm, MemberForm, NominationForm,
-                    OrganisationForm, TerminateForm, WithdrawForm)
+from .forms import (
+    AgreementForm,
+    AgreementRoundForm,
+    AnswerForm,
+    MemberForm,
+    NominationForm,
+    OrganisationForm,
+    TerminateForm,
+    WithdrawForm,
+)
 
 HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
@@ -27,34 +36,42 @@ def _ip() -> str:
 
 @bp.context_processor
 def _labels():
-    return {"nomination_status_label": services.nomination_status_label,
-            "organisation_kind_label": services.organisation_kind_label,
-            "agreement_status_label": services.agreement_status_label,
-            "stage_label": recruitment.stage_label, "round_status_label": recruitment.status_label,
-            "places_left": services.places_left, "places_used": services.places_used,
-            "in_force": services.in_force, "application_of": services.application_of,
-            "next_step": services.next_step}
+    return {
+        "nomination_status_label": services.nomination_status_label,
+        "organisation_kind_label": services.organisation_kind_label,
+        "agreement_status_label": services.agreement_status_label,
+        "stage_label": recruitment.stage_label,
+        "round_status_label": recruitment.status_label,
+        "places_left": services.places_left,
+        "places_used": services.places_used,
+        "in_force": services.in_force,
+        "application_of": services.application_of,
+        "next_step": services.next_step,
+    }
 
 
 @bp.app_context_processor
 def _my_nominations():
     """`my_nominations()` for the candidate's pages: their nominations and the next step."""
+
     def my_nominations():
         if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
             return []
         return [(n, services.next_step(n)) for n in services.nominations_of_person(current_user)]
+
     return {"my_nominations": my_nominations}
 
 
 # ---- HR: organisations and agreements --------------------------------------------------------
 
+
 def _agreement_form(form=None):
     form = form or AgreementForm()
     form.organisation_id.choices = [(o.id, o.name_th) for o in services.organisations()]
-    form.position_ids.choices = [(p.id, p.title_th) for p in
-                                 recruitment.positions_of(current_user.agency_id)]
+    form.position_ids.choices = [(p.id, p.title_th) for p in recruitment.positions_of(current_user.agency_id)]
     form.min_education_level.choices = [("", _("No requirement"))] + [
-        (e, eligibility.education_label(e)) for e in EducationLevel.ORDER]
+        (e, eligibility.education_label(e)) for e in EducationLevel.ORDER
+    ]
     form.stages.choices = [(k, recruitment.stage_label(k)) for k in StageKind.ALL]
     return form
 
@@ -62,11 +79,13 @@ def _agreement_form(form=None):
 def _render_hr(status=200, org_form=None, agreement_form=None):
     agency_id = current_user.agency_id
     return render_template(
-        "partners/hr_index.html", organisations=services.organisations(),
+        "partners/hr_index.html",
+        organisations=services.organisations(),
         agreements=services.agreements_of_agency(agency_id),
         org_form=org_form or OrganisationForm(formdata=None),
         agreement_form=_agreement_form(agreement_form or AgreementForm(formdata=None)),
-        year=services.fiscal_year(today_bangkok())), status
+        year=services.fiscal_year(today_bangkok()),
+    ), status
 
 
 @bp.route("/hr/partners")
@@ -82,8 +101,9 @@ def hr_create_organisation():
     if not form.validate_on_submit():
         return _render_hr(422, org_form=form)
     try:
-        org = services.create_organisation(current_user, name_th=form.name_th.data,
-                                           name_en=form.name_en.data or "", kind=form.kind.data)
+        org = services.create_organisation(
+            current_user, name_th=form.name_th.data, name_en=form.name_en.data or "", kind=form.kind.data
+        )
     except DomainError as err:
         return _render_hr(show_error(form, err), org_form=form)
     flash(_("Partner organisation %(name)s recorded.", name=org.name_th), "success")
@@ -97,14 +117,20 @@ def hr_create_agreement():
     if not form.validate_on_submit():
         return _render_hr(422, agreement_form=form)
     data = services.AgreementInput(
-        number=form.number.data, organisation_id=form.organisation_id.data,
-        title_th=form.title_th.data, title_en=form.title_en.data or "",
-        position_ids=form.position_ids.data or [], places_per_year=form.places_per_year.data,
-        valid_from=form.valid_from.data, valid_until=form.valid_until.data,
+        number=form.number.data,
+        organisation_id=form.organisation_id.data,
+        title_th=form.title_th.data,
+        title_en=form.title_en.data or "",
+        position_ids=form.position_ids.data or [],
+        places_per_year=form.places_per_year.data,
+        valid_from=form.valid_from.data,
+        valid_until=form.valid_until.data,
         qualifications_th=form.qualifications_th.data or "",
         qualifications_en=form.qualifications_en.data or "",
         min_education_level=form.min_education_level.data or None,
-        fields_of_study=form.field_list(), stages=form.stages.data or None)
+        fields_of_study=form.field_list(),
+        stages=form.stages.data or None,
+    )
     try:
         agreement = services.create_agreement(current_user, data)
     except DomainError as err:
@@ -120,15 +146,21 @@ def _round_form(agreement, form=None):
 
 
 def _render_agreement(agreement, status=200, **forms):
-    forms = {"round_form": _round_form(agreement, AgreementRoundForm(formdata=None)),
-             "member_form": MemberForm(formdata=None),
-             "terminate_form": TerminateForm(formdata=None), **forms}
+    forms = {
+        "round_form": _round_form(agreement, AgreementRoundForm(formdata=None)),
+        "member_form": MemberForm(formdata=None),
+        "terminate_form": TerminateForm(formdata=None),
+        **forms,
+    }
     return render_template(
-        "partners/hr_agreement.html", agreement=agreement,
+        "partners/hr_agreement.html",
+        agreement=agreement,
         rounds=services.rounds_of_agreement(agreement),
         nominations=services.nominations_of_agreement(agreement),
         members=services.members_of(agreement.organisation),
-        year=services.fiscal_year(today_bangkok()), **forms), status
+        year=services.fiscal_year(today_bangkok()),
+        **forms,
+    ), status
 
 
 @bp.route("/hr/agreements/<int:agreement_id>")
@@ -146,14 +178,25 @@ def hr_open_round(agreement_id: int):
         return _render_agreement(agreement, 422, round_form=form)
     try:
         round_ = services.open_round(
-            agreement, current_user, code=form.code.data, position_id=form.position_id.data,
-            title_th=form.title_th.data, title_en=form.title_en.data or "",
-            opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-            vacancies=form.vacancies.data)
+            agreement,
+            current_user,
+            code=form.code.data,
+            position_id=form.position_id.data,
+            title_th=form.title_th.data,
+            title_en=form.title_en.data or "",
+            opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data,
+            vacancies=form.vacancies.data,
+        )
     except DomainError as err:
         return _render_agreement(agreement, show_error(form, err), round_form=form)
-    flash(_("Round %(code)s prepared as a draft under the agreement: check it and open it for "
-            "nominees.", code=round_.code), "success")
+    flash(
+        _(
+            "Round %(code)s prepared as a draft under the agreement: check it and open it for nominees.",
+            code=round_.code,
+        ),
+        "success",
+    )
     return redirect(url_for("recruitment.hr_round", round_id=round_.id))
 
 
@@ -189,6 +232,7 @@ def hr_terminate(agreement_id: int):
 
 # ---- partner accounts ------------------------------------------------------------------------
 
+
 @bp.route("/partner")
 @roles_required(Role.PARTNER)
 def partner_home():
@@ -196,17 +240,24 @@ def partner_home():
     if org is None:
         return render_template("partners/partner_home.html", org=None), 403
     return render_template(
-        "partners/partner_home.html", org=org,
+        "partners/partner_home.html",
+        org=org,
         agreements=services.agreements_of_organisation(org),
         rounds=services.open_rounds_for_partner(org),
         nominations=services.nominations_of_organisation(org),
         withdraw_form_obj=WithdrawForm(formdata=None),
-        year=services.fiscal_year(today_bangkok()))
+        year=services.fiscal_year(today_bangkok()),
+    )
 
 
 def _render_nominate(round_, link, form, status=200):
-    return render_template("partners/nominate.html", round=round_, link=link, form=form,
-                           nominations=[n for n in services.nominations_of_round(round_)]), status
+    return render_template(
+        "partners/nominate.html",
+        round=round_,
+        link=link,
+        form=form,
+        nominations=list(services.nominations_of_round(round_)),
+    ), status
 
 
 def _partner_round(round_id: int):
@@ -215,8 +266,7 @@ def _partner_round(round_id: int):
     refusal = services.nomination_refusal(round_, current_user)
     link = services.agreement_round(round_)
     if link is None or isinstance(refusal, Forbidden):
-        raise refusal or Forbidden(_("This round was not opened under your "
-                                              "organisation's agreement."))
+        raise refusal or Forbidden(_("This round was not opened under your organisation's agreement."))
     return round_, link
 
 
@@ -228,19 +278,32 @@ def nominate(round_id: int):
     if not form.validate_on_submit():
         return _render_nominate(round_, link, form, 422 if request.method == "POST" else 200)
     nominee = services.NomineeInput(
-        national_id=form.national_id.data, email=form.email.data,
-        first_name_th=form.first_name_th.data, last_name_th=form.last_name_th.data,
-        first_name_en=form.first_name_en.data or "", last_name_en=form.last_name_en.data or "",
-        statement=form.statement.data or "")
+        national_id=form.national_id.data,
+        email=form.email.data,
+        first_name_th=form.first_name_th.data,
+        last_name_th=form.last_name_th.data,
+        first_name_en=form.first_name_en.data or "",
+        last_name_en=form.last_name_en.data or "",
+        statement=form.statement.data or "",
+    )
     try:
         nomination = services.nominate(
-            round_, current_user, nominee,
-            invitation_link=lambda token: url_for(".invitation", token=token, _external=True))
+            round_,
+            current_user,
+            nominee,
+            invitation_link=lambda token: url_for(".invitation", token=token, _external=True),
+        )
     except DomainError as err:
         return _render_nominate(round_, link, form, show_error(form, err))
-    flash(_("%(name)s is nominated. An invitation was sent to %(email)s: the nominee completes "
-            "the application themselves.", name=nomination.full_name(), email=nomination.email),
-          "success")
+    flash(
+        _(
+            "%(name)s is nominated. An invitation was sent to %(email)s: the nominee completes "
+            "the application themselves.",
+            name=nomination.full_name(),
+            email=nomination.email,
+        ),
+        "success",
+    )
     return redirect(url_for(".nominate", round_id=round_.id))
 
 
@@ -257,12 +320,18 @@ def withdraw(nomination_id: int):
     except DomainError as err:
         show_error(None, err)
     else:
-        flash(_("The nomination of %(name)s is withdrawn; its place is free again.",
-                name=nomination.full_name()), "success")
+        flash(
+            _(
+                "The nomination of %(name)s is withdrawn; its place is free again.",
+                name=nomination.full_name(),
+            ),
+            "success",
+        )
     return redirect(url_for(".partner_home"))
 
 
 # ---- the nominee -----------------------------------------------------------------------------
+
 
 @bp.route("/nominations/invitation/<token>")
 @login_required
@@ -278,10 +347,13 @@ def my_nominations():
 
 
 def _render_my_nomination(nomination, form=None, status=200):
-    return render_template("partners/my_nomination.html", n=nomination,
-                           form=form or AnswerForm(formdata=None),
-                           step=services.next_step(nomination),
-                           application=services.application_of(nomination)), status
+    return render_template(
+        "partners/my_nomination.html",
+        n=nomination,
+        form=form or AnswerForm(formdata=None),
+        step=services.next_step(nomination),
+        application=services.application_of(nomination),
+    ), status
 
 
 @bp.route("/my/nominations/<int:nomination_id>")

@@ -1,6 +1,7 @@
 """Recruitment capability."""
+
 from flask import Blueprint
 
 bp = Blueprint("recruitment", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import views  # noqa: F401  (registers the routes on bp)

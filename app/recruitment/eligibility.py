@@ -4,6 +4,7 @@ Ages and years of service are counted on the round's closing date, as Thai annou
 Results are plain data (stored in the application as a snapshot) and are put into words at
 display time, in the reader's language.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -80,28 +81,47 @@ def check(round_, q: Qualifications) -> list[Criterion]:
     results: list[Criterion] = []
 
     if round_.min_education_level:
-        results.append(Criterion(
-            "education_level",
-            EducationLevel.rank(q.education_level) >= EducationLevel.rank(round_.min_education_level),
-            round_.min_education_level, q.education_level,
-        ))
+        results.append(
+            Criterion(
+                "education_level",
+                EducationLevel.rank(q.education_level) >= EducationLevel.rank(round_.min_education_level),
+                round_.min_education_level,
+                q.education_level,
+            )
+        )
     if round_.fields_of_study:
         wanted = [_norm(f) for f in round_.fields_of_study]
-        results.append(Criterion("field_of_study", _norm(q.field_of_study) in wanted,
-                                 list(round_.fields_of_study), q.field_of_study))
+        results.append(
+            Criterion(
+                "field_of_study",
+                _norm(q.field_of_study) in wanted,
+                list(round_.fields_of_study),
+                q.field_of_study,
+            )
+        )
     if round_.min_gpa is not None:
-        results.append(Criterion("min_gpa", q.gpa is not None and q.gpa >= round_.min_gpa,
-                                 str(round_.min_gpa), str(q.gpa) if q.gpa is not None else None))
+        results.append(
+            Criterion(
+                "min_gpa",
+                q.gpa is not None and q.gpa >= round_.min_gpa,
+                str(round_.min_gpa),
+                str(q.gpa) if q.gpa is not None else None,
+            )
+        )
     if round_.min_age is not None or round_.max_age is not None:
         age = full_years(q.birth_date, on) if q.birth_date else None
-        ok = age is not None and (round_.min_age is None or age >= round_.min_age) and (
-            round_.max_age is None or age <= round_.max_age)
+        ok = (
+            age is not None
+            and (round_.min_age is None or age >= round_.min_age)
+            and (round_.max_age is None or age <= round_.max_age)
+        )
         results.append(Criterion("age", ok, [round_.min_age, round_.max_age], age))
     if round_.mode == Mode.SELECTION_EXAM or round_.min_service_years is not None:
         needed = round_.min_service_years if round_.min_service_years is not None else 5
         internal = q.employment_type in EmploymentType.INTERNAL
-        results.append(Criterion("internal_employee", internal,
-                                 list(EmploymentType.INTERNAL), q.employment_type))
+        results.append(
+            Criterion("internal_employee", internal, list(EmploymentType.INTERNAL), q.employment_type)
+        )
         years = full_years(q.bma_service_start, on) if q.bma_service_start else 0
         results.append(Criterion("service_years", internal and years >= needed, needed, years))
     if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
@@ -109,8 +129,14 @@ def check(round_, q: Qualifications) -> list[Criterion]:
         results.append(Criterion("disability_registration", has_card, True, has_card))
     if round_.mode == Mode.SHORTAGE:
         wanted = [_norm(d) for d in round_.shortage_degrees or []]
-        results.append(Criterion("shortage_degree", _norm(q.degree_name) in wanted,
-                                 list(round_.shortage_degrees), q.degree_name))
+        results.append(
+            Criterion(
+                "shortage_degree",
+                _norm(q.degree_name) in wanted,
+                list(round_.shortage_degrees),
+                q.degree_name,
+            )
+        )
     return results
 
 
@@ -137,32 +163,37 @@ def describe(c: Criterion | dict) -> str:
     c = c if isinstance(c, dict) else c.to_dict()
     code, req, act = c["code"], c["required"], c["actual"]
     if code == "education_level":
-        return _("Education: at least %(req)s (yours: %(act)s)",
-                 req=education_label(req), act=education_label(act))
+        return _(
+            "Education: at least %(req)s (yours: %(act)s)", req=education_label(req), act=education_label(act)
+        )
     if code == "field_of_study":
-        return _("Field of study: one of %(req)s (yours: %(act)s)",
-                 req=", ".join(req), act=act or _("not given"))
+        return _(
+            "Field of study: one of %(req)s (yours: %(act)s)", req=", ".join(req), act=act or _("not given")
+        )
     if code == "min_gpa":
         return _("GPA at least %(req)s (yours: %(act)s)", req=req, act=act or _("not given"))
     if code == "age":
         lo, hi = req
         act_s = act if act is not None else _("birth date not given")
         if lo is not None and hi is not None:
-            return _("Age %(lo)s–%(hi)s years on the closing date (yours: %(act)s)",
-                     lo=lo, hi=hi, act=act_s)
+            return _("Age %(lo)s–%(hi)s years on the closing date (yours: %(act)s)", lo=lo, hi=hi, act=act_s)
         if lo is not None:
             return _("Age at least %(lo)s years on the closing date (yours: %(act)s)", lo=lo, act=act_s)
         return _("Age at most %(hi)s years on the closing date (yours: %(act)s)", hi=hi, act=act_s)
     if code == "internal_employee":
         return _("A BMA temporary or permanent employee (internal round)")
     if code == "service_years":
-        return _("At least %(req)s years of BMA service on the closing date (yours: %(act)s)",
-                 req=req, act=act)
+        return _(
+            "At least %(req)s years of BMA service on the closing date (yours: %(act)s)", req=req, act=act
+        )
     if code == "disability_registration":
         return _("A disability registration card (บัตรประจำตัวคนพิการ)")
     if code == "shortage_degree":
-        return _("A degree on the round's shortage list: %(req)s (yours: %(act)s)",
-                 req=", ".join(req), act=act or _("not given"))
+        return _(
+            "A degree on the round's shortage list: %(req)s (yours: %(act)s)",
+            req=", ".join(req),
+            act=act or _("not given"),
+        )
     return code
 
 

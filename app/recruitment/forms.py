@@ -1,4 +1,5 @@
 """Forms of the recruitment capability: positions, rounds with their stages, status and window."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,8 +7,18 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, DecimalField, Form, FormField, IntegerField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -44,105 +55,160 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class PositionForm(FlaskForm):
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=200)])
-    level = StringField(_l("Level"), filters=[_strip],
-                        description=_l("For example ปฏิบัติการ / Operational."),
-                        validators=[DataRequired(), Length(max=100)])
-    qualifications_th = TextAreaField(_l("Qualifications (Thai)"), filters=[_strip],
-                                      validators=[Optional(), Length(max=5000)])
-    qualifications_en = TextAreaField(_l("Qualifications (English)"), filters=[_strip],
-                                      validators=[Optional(), Length(max=5000)])
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    level = StringField(
+        _l("Level"),
+        filters=[_strip],
+        description=_l("For example ปฏิบัติการ / Operational."),
+        validators=[DataRequired(), Length(max=100)],
+    )
+    qualifications_th = TextAreaField(
+        _l("Qualifications (Thai)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+    )
+    qualifications_en = TextAreaField(
+        _l("Qualifications (English)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+    )
 
     def values(self) -> dict:
-        return {name: self[name].data or "" for name in
-                ("title_th", "title_en", "level", "qualifications_th", "qualifications_en")}
+        return {
+            name: self[name].data or ""
+            for name in ("title_th", "title_en", "level", "qualifications_th", "qualifications_en")
+        }
 
 
 class StageRowForm(Form):
     """One row of the stages table; the row's kind is fixed by its place in RoundForm."""
 
     included = BooleanField(_l("Included"))
-    max_score = DecimalField(_l("Maximum score"), places=2, validators=[
-        Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("99999"),
-                                message=_l("Above zero, please."))],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"})
-    weight = DecimalField(_l("Weight"), places=2, default=Decimal("1"), validators=[
-        Optional(), NumberRange(min=0, max=999, message=_l("Zero or more, please."))],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"})
-    pass_percent = DecimalField(_l("Pass mark (%)"), places=2,
-                                default=services.DEFAULT_PASS_PERCENT, validators=[
-        Optional(), NumberRange(min=0, max=100, message=_l("A percentage from 0 to 100."))],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "100"})
+    max_score = DecimalField(
+        _l("Maximum score"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=Decimal("0.01"), max=Decimal("99999"), message=_l("Above zero, please.")),
+        ],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
+    )
+    weight = DecimalField(
+        _l("Weight"),
+        places=2,
+        default=Decimal("1"),
+        validators=[Optional(), NumberRange(min=0, max=999, message=_l("Zero or more, please."))],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
+    )
+    pass_percent = DecimalField(
+        _l("Pass mark (%)"),
+        places=2,
+        default=services.DEFAULT_PASS_PERCENT,
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("A percentage from 0 to 100."))],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "100"},
+    )
     counts_for_ranking = BooleanField(_l("Counts for ranking"))
 
 
 class RoundForm(FlaskForm):
-    code = StringField(_l("Round code"), filters=[_strip],
-                       description=_l("Unique, for example CSC-2569-01."),
-                       validators=[DataRequired(), Length(max=30)])
+    code = StringField(
+        _l("Round code"),
+        filters=[_strip],
+        description=_l("Unique, for example CSC-2569-01."),
+        validators=[DataRequired(), Length(max=30)],
+    )
     position_id = SelectField(_l("Position"), coerce=int, validators=[InputRequired()])
     mode = SelectField(_l("Recruitment mode"), validators=[DataRequired()])
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=300)])
-    description_th = TextAreaField(_l("Announcement text (Thai)"), filters=[_strip],
-                                   validators=[Optional(), Length(max=20000)])
-    description_en = TextAreaField(_l("Announcement text (English)"), filters=[_strip],
-                                   validators=[Optional(), Length(max=20000)])
-    opens_at = DateTimeLocalField(_l("Applications open"), format=DATETIME_LOCAL,
-                                  description=_l("Bangkok time."), validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Applications close"), format=DATETIME_LOCAL,
-                                   description=_l("Bangkok time."), validators=[InputRequired()])
-    vacancies = IntegerField(_l("Vacancies"), validators=[
-        Optional(), NumberRange(min=0, max=100000, message=_l("Zero or more, please."))],
-        render_kw={"inputmode": "numeric", "min": "0"})
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    description_th = TextAreaField(
+        _l("Announcement text (Thai)"), filters=[_strip], validators=[Optional(), Length(max=20000)]
+    )
+    description_en = TextAreaField(
+        _l("Announcement text (English)"), filters=[_strip], validators=[Optional(), Length(max=20000)]
+    )
+    opens_at = DateTimeLocalField(
+        _l("Applications open"),
+        format=DATETIME_LOCAL,
+        description=_l("Bangkok time."),
+        validators=[InputRequired()],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Applications close"),
+        format=DATETIME_LOCAL,
+        description=_l("Bangkok time."),
+        validators=[InputRequired()],
+    )
+    vacancies = IntegerField(
+        _l("Vacancies"),
+        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("Zero or more, please."))],
+        render_kw={"inputmode": "numeric", "min": "0"},
+    )
     eligible_headcount = IntegerField(
-        _l("Eligible headcount"), validators=[
-            Optional(), NumberRange(min=0, max=1000000, message=_l("Zero or more, please."))],
-        description=_l("Internal selection exams only: the employees eligible for the quota. "
-                       "When given, the vacancies are the quota's share of it, rounded down."),
-        render_kw={"inputmode": "numeric", "min": "0"})
+        _l("Eligible headcount"),
+        validators=[Optional(), NumberRange(min=0, max=1000000, message=_l("Zero or more, please."))],
+        description=_l(
+            "Internal selection exams only: the employees eligible for the quota. "
+            "When given, the vacancies are the quota's share of it, rounded down."
+        ),
+        render_kw={"inputmode": "numeric", "min": "0"},
+    )
     quota_percent = DecimalField(
-        _l("Quota (%)"), places=2, default=services.DEFAULT_INTERNAL_QUOTA_PERCENT,
-        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=100,
-                                            message=_l("A percentage above 0, at most 100."))],
+        _l("Quota (%)"),
+        places=2,
+        default=services.DEFAULT_INTERNAL_QUOTA_PERCENT,
+        validators=[
+            Optional(),
+            NumberRange(min=Decimal("0.01"), max=100, message=_l("A percentage above 0, at most 100.")),
+        ],
         description=_l("Internal selection exams only."),
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "100"})
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "100"},
+    )
 
     min_education_level = SelectField(_l("Minimum education"), validators=[Optional()])
-    fields_of_study = TextAreaField(_l("Fields of study"),
-                                    description=_l("One per line; leave empty for any field."),
-                                    validators=[Optional(), Length(max=5000)])
-    min_gpa = DecimalField(_l("Minimum GPA"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=4, message=_l("GPA is between 0.00 and 4.00."))],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "4"})
-    min_age = IntegerField(_l("Minimum age"), validators=[
-        Optional(), NumberRange(min=0, max=120, message=_l("An age from 0 to 120."))],
-        description=_l("On the closing date."), render_kw={"inputmode": "numeric", "min": "0"})
-    max_age = IntegerField(_l("Maximum age"), validators=[
-        Optional(), NumberRange(min=0, max=120, message=_l("An age from 0 to 120."))],
-        description=_l("On the closing date."), render_kw={"inputmode": "numeric", "min": "0"})
+    fields_of_study = TextAreaField(
+        _l("Fields of study"),
+        description=_l("One per line; leave empty for any field."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    min_gpa = DecimalField(
+        _l("Minimum GPA"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=4, message=_l("GPA is between 0.00 and 4.00."))],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "4"},
+    )
+    min_age = IntegerField(
+        _l("Minimum age"),
+        validators=[Optional(), NumberRange(min=0, max=120, message=_l("An age from 0 to 120."))],
+        description=_l("On the closing date."),
+        render_kw={"inputmode": "numeric", "min": "0"},
+    )
+    max_age = IntegerField(
+        _l("Maximum age"),
+        validators=[Optional(), NumberRange(min=0, max=120, message=_l("An age from 0 to 120."))],
+        description=_l("On the closing date."),
+        render_kw={"inputmode": "numeric", "min": "0"},
+    )
     min_service_years = IntegerField(
-        _l("Minimum years of BMA service"), validators=[
-            Optional(), NumberRange(min=0, max=60, message=_l("Zero or more, please."))],
-        description=_l("Internal rounds; an internal selection exam requires %(n)s when left empty.",
-                       n=services.DEFAULT_MIN_SERVICE_YEARS),
-        render_kw={"inputmode": "numeric", "min": "0"})
+        _l("Minimum years of BMA service"),
+        validators=[Optional(), NumberRange(min=0, max=60, message=_l("Zero or more, please."))],
+        description=_l(
+            "Internal rounds; an internal selection exam requires %(n)s when left empty.",
+            n=services.DEFAULT_MIN_SERVICE_YEARS,
+        ),
+        render_kw={"inputmode": "numeric", "min": "0"},
+    )
     requires_disability_registration = BooleanField(
         _l("Applicants need a disability registration card"),
-        description=_l("Always required in the disability track."))
-    shortage_degrees = TextAreaField(_l("Shortage degrees"),
-                                     description=_l("Shortage-qualification rounds: one degree per line."),
-                                     validators=[Optional(), Length(max=5000)])
-    accommodations_offered = MultiCheckboxField(_l("Accommodations offered"),
-                                                validators=[Optional()])
+        description=_l("Always required in the disability track."),
+    )
+    shortage_degrees = TextAreaField(
+        _l("Shortage degrees"),
+        description=_l("Shortage-qualification rounds: one degree per line."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    accommodations_offered = MultiCheckboxField(_l("Accommodations offered"), validators=[Optional()])
 
     use_default_stages = BooleanField(
-        _l("Ignore the rows below and use the standard stages of the chosen mode"))
+        _l("Ignore the rows below and use the standard stages of the chosen mode")
+    )
     part_a = FormField(StageRowForm)
     part_b = FormField(StageRowForm)
     part_c = FormField(StageRowForm)
@@ -153,14 +219,17 @@ class RoundForm(FlaskForm):
     def __init__(self, positions=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Labels are built per request so that they follow the reader's language.
-        self.position_id.choices = [(p.id, f"{p.title_th} · {p.title_en} ({p.level})"
-                                     if p.title_en else f"{p.title_th} ({p.level})")
-                                    for p in positions]
+        self.position_id.choices = [
+            (p.id, f"{p.title_th} · {p.title_en} ({p.level})" if p.title_en else f"{p.title_th} ({p.level})")
+            for p in positions
+        ]
         self.mode.choices = [(m, services.mode_label(m)) for m in Mode.ALL]
         self.min_education_level.choices = [("", _l("— no requirement —"))] + [
-            (level, eligibility.education_label(level)) for level in EducationLevel.ORDER]
-        self.accommodations_offered.choices = [(a, services.accommodation_label(a))
-                                               for a in Accommodation.ALL]
+            (level, eligibility.education_label(level)) for level in EducationLevel.ORDER
+        ]
+        self.accommodations_offered.choices = [
+            (a, services.accommodation_label(a)) for a in Accommodation.ALL
+        ]
 
     def stage_rows(self):
         """(kind, row form) in the order the table shows them."""
@@ -212,8 +281,9 @@ class RoundForm(FlaskForm):
             "quota_percent": self.quota_percent.data if internal else None,
             "min_education_level": self.min_education_level.data or None,
             "fields_of_study": lines(self.fields_of_study.data),
-            "min_gpa": (self.min_gpa.data.quantize(Decimal("0.01"))
-                        if self.min_gpa.data is not None else None),
+            "min_gpa": (
+                self.min_gpa.data.quantize(Decimal("0.01")) if self.min_gpa.data is not None else None
+            ),
             "min_age": self.min_age.data,
             "max_age": self.max_age.data,
             "min_service_years": self.min_service_years.data,
@@ -230,12 +300,19 @@ class RoundForm(FlaskForm):
         for kind, row in self.stage_rows():
             if not row.included.data:
                 continue
-            specs.append(services.StageSpec(
-                kind=kind, max_score=row.max_score.data,
-                weight=row.weight.data if row.weight.data is not None else Decimal("1"),
-                pass_percent=(row.pass_percent.data if row.pass_percent.data is not None
-                              else services.DEFAULT_PASS_PERCENT),
-                counts_for_ranking=bool(row.counts_for_ranking.data)))
+            specs.append(
+                services.StageSpec(
+                    kind=kind,
+                    max_score=row.max_score.data,
+                    weight=row.weight.data if row.weight.data is not None else Decimal("1"),
+                    pass_percent=(
+                        row.pass_percent.data
+                        if row.pass_percent.data is not None
+                        else services.DEFAULT_PASS_PERCENT
+                    ),
+                    counts_for_ranking=bool(row.counts_for_ranking.data),
+                )
+            )
         return specs
 
 
@@ -243,15 +320,21 @@ class StatusForm(FlaskForm):
     """One form; each transition is a submit button carrying its status as name=status."""
 
     status = StringField(validators=[DataRequired()])
-    note = StringField(_l("Note for the record (optional)"), filters=[_strip],
-                         validators=[Optional(), Length(max=500)])
+    note = StringField(
+        _l("Note for the record (optional)"), filters=[_strip], validators=[Optional(), Length(max=500)]
+    )
 
 
 class WindowForm(FlaskForm):
-    closes_at = DateTimeLocalField(_l("New closing date and time"), format=DATETIME_LOCAL,
-                                   description=_l("Bangkok time."), validators=[InputRequired()])
-    reason = StringField(_l("Reason for the change"), filters=[_strip],
-                         validators=[DataRequired(), Length(max=500)])
+    closes_at = DateTimeLocalField(
+        _l("New closing date and time"),
+        format=DATETIME_LOCAL,
+        description=_l("Bangkok time."),
+        validators=[InputRequired()],
+    )
+    reason = StringField(
+        _l("Reason for the change"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
+    )
 
 
 class BrowseFilterForm(FlaskForm):
@@ -265,10 +348,8 @@ class BrowseFilterForm(FlaskForm):
 
     def __init__(self, agencies=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.agency.choices = [("", _l("All agencies"))] + [
-            (str(a.id), a.name(locale)) for a in agencies]
-        self.mode.choices = [("", _l("All modes"))] + [
-            (m, services.mode_label(m)) for m in Mode.ALL]
+        self.agency.choices = [("", _l("All agencies"))] + [(str(a.id), a.name(locale)) for a in agencies]
+        self.mode.choices = [("", _l("All modes"))] + [(m, services.mode_label(m)) for m in Mode.ALL]
 
     def agency_id(self) -> int | None:
         value = self.agency.data or ""

@@ -1,12 +1,22 @@
 """Positions and recruitment rounds (ประกาศรับสมัคร) with their criteria and stages."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum, nonmember
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -107,7 +117,9 @@ class Round(db.Model):
     agency = relationship("Agency")
     position: Mapped[Position] = relationship()
     stages: Mapped[list[RoundStage]] = relationship(
-        back_populates="round", cascade="all, delete-orphan", order_by="RoundStage.seq",
+        back_populates="round",
+        cascade="all, delete-orphan",
+        order_by="RoundStage.seq",
         lazy="selectin",
     )
 
@@ -118,11 +130,8 @@ class Round(db.Model):
             "mode IN ('competitive_exam','selection_exam','selection','shortage','disability')",
             name="mode_known",
         ),
-        CheckConstraint(
-            "status IN ('draft','open','closed','in_progress','completed')", name="status_known"
-        ),
-        CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age",
-                        name="age_range"),
+        CheckConstraint("status IN ('draft','open','closed','in_progress','completed')", name="status_known"),
+        CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"),
     )
 
     def title(self, locale: str = "th") -> str:

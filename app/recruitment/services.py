@@ -1,4 +1,5 @@
 """Recruitment rounds: creating them, the rules of their states, and the internal quota."""
+
 from __future__ import annotations
 
 import math
@@ -12,11 +13,11 @@ from sqlalchemy import func, select
 from ..agencies.models import Agency
 from ..applications.models import Application
 from ..audit.services import record
+from ..common.access import is_hr_of, need_hr_of_round
 from ..common.clock import now, to_utc
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..extensions import db
-from ..common.access import is_hr_of, need_hr_of_round
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
 
 DEFAULT_PASS_PERCENT = Decimal("60")
@@ -25,8 +26,11 @@ DEFAULT_MIN_SERVICE_YEARS = 5
 
 # The stages each mode has unless HR says otherwise (domain notes): (kind, max score, ranking?)
 DEFAULT_STAGES: dict[str, list[tuple[str, int, bool]]] = {
-    Mode.COMPETITIVE_EXAM: [(StageKind.PART_A, 200, False), (StageKind.PART_B, 200, True),
-                            (StageKind.PART_C, 100, True)],
+    Mode.COMPETITIVE_EXAM: [
+        (StageKind.PART_A, 200, False),
+        (StageKind.PART_B, 200, True),
+        (StageKind.PART_C, 100, True),
+    ],
     Mode.SELECTION_EXAM: [(StageKind.PART_B, 200, True), (StageKind.PART_C, 100, True)],
     Mode.SELECTION: [(StageKind.QUALIFICATIONS, 100, True), (StageKind.PART_C, 100, True)],
     Mode.SHORTAGE: [(StageKind.QUALIFICATIONS, 100, True), (StageKind.PART_C, 100, True)],
@@ -43,11 +47,32 @@ TRANSITIONS = {
 }
 EDITABLE_STATES = {RoundStatus.DRAFT}
 
-CRITERIA_FIELDS = ("min_education_level", "fields_of_study", "min_gpa", "min_age", "max_age",
-                   "min_service_years", "requires_disability_registration", "shortage_degrees")
-ROUND_FIELDS = ("code", "position_id", "mode", "title_th", "title_en", "description_th",
-                "description_en", "opens_at", "closes_at", "vacancies", "quota_percent",
-                "eligible_headcount", "accommodations_offered", *CRITERIA_FIELDS)
+CRITERIA_FIELDS = (
+    "min_education_level",
+    "fields_of_study",
+    "min_gpa",
+    "min_age",
+    "max_age",
+    "min_service_years",
+    "requires_disability_registration",
+    "shortage_degrees",
+)
+ROUND_FIELDS = (
+    "code",
+    "position_id",
+    "mode",
+    "title_th",
+    "title_en",
+    "description_th",
+    "description_en",
+    "opens_at",
+    "closes_at",
+    "vacancies",
+    "quota_percent",
+    "eligible_headcount",
+    "accommodations_offered",
+    *CRITERIA_FIELDS,
+)
 
 
 @dataclass
@@ -60,8 +85,10 @@ class StageSpec:
 
 
 def default_stages(mode: str) -> list[StageSpec]:
-    return [StageSpec(kind, Decimal(max_score), counts_for_ranking=ranking)
-            for kind, max_score, ranking in DEFAULT_STAGES[mode]]
+    return [
+        StageSpec(kind, Decimal(max_score), counts_for_ranking=ranking)
+        for kind, max_score, ranking in DEFAULT_STAGES[mode]
+    ]
 
 
 def quota_vacancies(eligible_headcount: int, quota_percent: Decimal | float | int) -> int:
@@ -75,8 +102,13 @@ def snapshot(round_: Round) -> dict:
     data = {f: getattr(round_, f) for f in ROUND_FIELDS}
     data["status"] = round_.status
     data["stages"] = [
-        {"kind": s.kind, "max_score": s.max_score, "weight": s.weight,
-         "pass_percent": s.pass_percent, "counts_for_ranking": s.counts_for_ranking}
+        {
+            "kind": s.kind,
+            "max_score": s.max_score,
+            "weight": s.weight,
+            "pass_percent": s.pass_percent,
+            "counts_for_ranking": s.counts_for_ranking,
+        }
         for s in round_.stages
     ]
     return data
@@ -84,27 +116,49 @@ def snapshot(round_: Round) -> dict:
 
 # ---- positions ---------------------------------------------------------------------------
 
-def create_position(agency_id: int, actor, *, title_th: str, level: str, title_en: str = "",
-                    qualifications_th: str = "", qualifications_en: str = "") -> Position:
+
+def create_position(
+    agency_id: int,
+    actor,
+    *,
+    title_th: str,
+    level: str,
+    title_en: str = "",
+    qualifications_th: str = "",
+    qualifications_en: str = "",
+) -> Position:
     if not title_th.strip():
         raise ValidationFailed(_("A Thai title is required."), "title_th")
-    position = Position(agency_id=agency_id, title_th=title_th.strip(), title_en=title_en.strip(),
-                        level=level.strip(), qualifications_th=qualifications_th,
-                        qualifications_en=qualifications_en)
+    position = Position(
+        agency_id=agency_id,
+        title_th=title_th.strip(),
+        title_en=title_en.strip(),
+        level=level.strip(),
+        qualifications_th=qualifications_th,
+        qualifications_en=qualifications_en,
+    )
     db.session.add(position)
     db.session.flush()
-    record("position.create", position, actor=actor,
-           after={"title_th": position.title_th, "level": position.level})
+    record(
+        "position.create",
+        position,
+        actor=actor,
+        after={"title_th": position.title_th, "level": position.level},
+    )
     db.session.commit()
     return position
 
 
 def positions_of(agency_id: int) -> list[Position]:
-    return list(db.session.scalars(
-        select(Position).where(Position.agency_id == agency_id).order_by(Position.title_th)))
+    return list(
+        db.session.scalars(
+            select(Position).where(Position.agency_id == agency_id).order_by(Position.title_th)
+        )
+    )
 
 
 # ---- rounds ------------------------------------------------------------------------------
+
 
 def _validate(values: dict, agency_id: int) -> None:
     mode = values.get("mode")
@@ -139,22 +193,20 @@ def _validate(values: dict, agency_id: int) -> None:
         # The vacancies are derived from the quota; the given number does not matter.
         quota = values.get("quota_percent")
         if quota is not None and not (Decimal(0) < Decimal(str(quota)) <= Decimal(100)):
-            raise ValidationFailed(_("The quota is a percentage above 0 and at most 100."),
-                                   "quota_percent")
+            raise ValidationFailed(_("The quota is a percentage above 0 and at most 100."), "quota_percent")
         if values["eligible_headcount"] < 0:
-            raise ValidationFailed(_("The eligible headcount cannot be negative."),
-                                   "eligible_headcount")
+            raise ValidationFailed(_("The eligible headcount cannot be negative."), "eligible_headcount")
     else:
         vacancies = values.get("vacancies")
         if not isinstance(vacancies, int) or vacancies < 0:
             raise ValidationFailed(_("Give the number of vacancies (0 or more)."), "vacancies")
     if mode == Mode.SHORTAGE and not values.get("shortage_degrees"):
-        raise ValidationFailed(_("A shortage round needs its list of shortage degrees."),
-                               "shortage_degrees")
+        raise ValidationFailed(_("A shortage round needs its list of shortage degrees."), "shortage_degrees")
     unknown = set(values.get("accommodations_offered") or []) - set(Accommodation.ALL)
     if unknown:
-        raise ValidationFailed(_("Unknown accommodation: %(name)s", name=", ".join(sorted(unknown))),
-                               "accommodations_offered")
+        raise ValidationFailed(
+            _("Unknown accommodation: %(name)s", name=", ".join(sorted(unknown))), "accommodations_offered"
+        )
 
 
 def _validate_stages(stages, mode: str | None = None) -> None:
@@ -187,8 +239,7 @@ def _apply_mode_rules(values: dict) -> None:
         if values.get("quota_percent") is None and values.get("eligible_headcount") is not None:
             values["quota_percent"] = DEFAULT_INTERNAL_QUOTA_PERCENT
         if values.get("eligible_headcount") is not None:
-            values["vacancies"] = quota_vacancies(values["eligible_headcount"],
-                                                  values["quota_percent"])
+            values["vacancies"] = quota_vacancies(values["eligible_headcount"], values["quota_percent"])
     else:
         # The internal quota means nothing outside an internal round (e.g. after a mode change).
         values["quota_percent"] = None
@@ -205,8 +256,7 @@ def _check_code_free(code: str, round_id: int | None = None) -> None:
         raise ValidationFailed(_("Another round already uses the code %(code)s.", code=code), "code")
 
 
-def create_round(agency_id: int, actor, values: dict,
-                 stages: list[StageSpec] | None = None) -> Round:
+def create_round(agency_id: int, actor, values: dict, stages: list[StageSpec] | None = None) -> Round:
     values = {k: v for k, v in values.items() if k in ROUND_FIELDS}
     _validate(values, agency_id)
     values["code"] = values["code"].strip()
@@ -215,8 +265,9 @@ def create_round(agency_id: int, actor, values: dict,
     _apply_mode_rules(values)
     stages = stages if stages is not None else default_stages(values["mode"])
     _validate_stages(stages, values["mode"])
-    round_ = Round(agency_id=agency_id, created_by_id=getattr(actor, "id", None),
-                   status=RoundStatus.DRAFT, **values)
+    round_ = Round(
+        agency_id=agency_id, created_by_id=getattr(actor, "id", None), status=RoundStatus.DRAFT, **values
+    )
     for seq, spec in enumerate(stages, start=1):
         round_.stages.append(RoundStage(seq=seq, **spec.__dict__))
     db.session.add(round_)
@@ -229,8 +280,12 @@ def create_round(agency_id: int, actor, values: dict,
 def edit_refusal(round_: Round) -> NotAllowed | None:
     """Why the round cannot be edited now, or None if it can."""
     if round_.status not in EDITABLE_STATES:
-        return NotAllowed(_("This round is %(status)s: criteria are frozen once open, so only a "
-                            "draft can be edited.", status=status_label(round_.status)))
+        return NotAllowed(
+            _(
+                "This round is %(status)s: criteria are frozen once open, so only a draft can be edited.",
+                status=status_label(round_.status),
+            )
+        )
     return None
 
 
@@ -263,8 +318,13 @@ def update_round(round_: Round, actor, values: dict, stages: list[StageSpec] | N
 
 def change_status(round_: Round, actor, new_status: str, reason: str = "") -> Round:
     if new_status not in TRANSITIONS.get(round_.status, set()):
-        raise NotAllowed(_("A round that is %(old)s cannot become %(new)s.",
-                           old=status_label(round_.status), new=status_label(new_status)))
+        raise NotAllowed(
+            _(
+                "A round that is %(old)s cannot become %(new)s.",
+                old=status_label(round_.status),
+                new=status_label(new_status),
+            )
+        )
     if new_status == RoundStatus.OPEN:
         if not round_.stages:
             raise NotAllowed(_("Add the round's stages before opening it."))
@@ -272,8 +332,13 @@ def change_status(round_: Round, actor, new_status: str, reason: str = "") -> Ro
             raise NotAllowed(_("The application window has already ended; move its end date first."))
     old = round_.status
     round_.status = new_status
-    record("round.status", round_, actor=actor, before={"status": old},
-           after={"status": new_status, "reason": reason})
+    record(
+        "round.status",
+        round_,
+        actor=actor,
+        before={"status": old},
+        after={"status": new_status, "reason": reason},
+    )
     db.session.commit()
     return round_
 
@@ -286,23 +351,30 @@ def extend_window(round_: Round, actor, closes_at: datetime, reason: str) -> Rou
     if closes_at <= round_.opens_at:
         raise ValidationFailed(_("Applications must close after they open."), "closes_at")
     if round_.status == RoundStatus.OPEN and closes_at <= now():
-        raise ValidationFailed(_("An open round must close in the future; to stop applications "
-                                 "now, close the round."), "closes_at")
+        raise ValidationFailed(
+            _("An open round must close in the future; to stop applications now, close the round."),
+            "closes_at",
+        )
     if not (reason or "").strip():
         raise ValidationFailed(_("Give a reason for changing the closing date."), "reason")
     before = {"closes_at": round_.closes_at}
     round_.closes_at = closes_at
-    record("round.window", round_, actor=actor, before=before,
-           after={"closes_at": closes_at, "reason": reason.strip()})
+    record(
+        "round.window",
+        round_,
+        actor=actor,
+        before=before,
+        after={"closes_at": closes_at, "reason": reason.strip()},
+    )
     db.session.commit()
     return round_
 
 
-def list_open_rounds(at: datetime | None = None, agency_id: int | None = None,
-                     mode: str | None = None) -> list[Round]:
+def list_open_rounds(
+    at: datetime | None = None, agency_id: int | None = None, mode: str | None = None
+) -> list[Round]:
     at = at or now()
-    stmt = select(Round).where(Round.status == RoundStatus.OPEN, Round.opens_at <= at,
-                               Round.closes_at > at)
+    stmt = select(Round).where(Round.status == RoundStatus.OPEN, Round.opens_at <= at, Round.closes_at > at)
     if agency_id:
         stmt = stmt.where(Round.agency_id == agency_id)
     if mode:
@@ -313,16 +385,20 @@ def list_open_rounds(at: datetime | None = None, agency_id: int | None = None,
 def open_round_agencies(at: datetime | None = None) -> list[Agency]:
     """Agencies with at least one round accepting applications (the browse filter)."""
     at = at or now()
-    accepting = select(Round.agency_id).where(Round.status == RoundStatus.OPEN,
-                                              Round.opens_at <= at, Round.closes_at > at)
-    return list(db.session.scalars(
-        select(Agency).where(Agency.id.in_(accepting)).order_by(Agency.code)))
+    accepting = select(Round.agency_id).where(
+        Round.status == RoundStatus.OPEN, Round.opens_at <= at, Round.closes_at > at
+    )
+    return list(db.session.scalars(select(Agency).where(Agency.id.in_(accepting)).order_by(Agency.code)))
 
 
 def rounds_of_agency(agency_id: int) -> list[Round]:
-    return list(db.session.scalars(
-        select(Round).where(Round.agency_id == agency_id)
-        .order_by(Round.created_at.desc(), Round.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Round)
+            .where(Round.agency_id == agency_id)
+            .order_by(Round.created_at.desc(), Round.id.desc())
+        )
+    )
 
 
 def application_counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -333,7 +409,8 @@ def application_counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
     rows = db.session.execute(
         select(Application.round_id, Application.status, func.count())
         .where(Application.round_id.in_(round_ids))
-        .group_by(Application.round_id, Application.status))
+        .group_by(Application.round_id, Application.status)
+    )
     for round_id, status, n in rows:
         counts[round_id][status] = n
     return counts

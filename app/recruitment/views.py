@@ -1,4 +1,5 @@
 """HTTP views of recruitment: public announcements, HR's positions and rounds, the rounds API."""
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -7,14 +8,13 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..applications import services as applications
+from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..common.i18n import current_locale
 from . import bp, eligibility, services
-from ..common.access import HR_ROLES, is_hr_of
-from .forms import (BrowseFilterForm, PositionForm, RoundForm, StatusForm, WindowForm,
-                    bangkok_local)
+from .forms import BrowseFilterForm, PositionForm, RoundForm, StatusForm, WindowForm, bangkok_local
 from .models import Mode, RoundStatus
 
 
@@ -30,11 +30,11 @@ def _hr():
 
 # ---- public ------------------------------------------------------------------------------
 
+
 @bp.route("/rounds")
 def browse():
     locale = current_locale()
-    form = BrowseFilterForm(agencies=services.open_round_agencies(), locale=locale,
-                            formdata=request.args)
+    form = BrowseFilterForm(agencies=services.open_round_agencies(), locale=locale, formdata=request.args)
     rounds = services.list_open_rounds(agency_id=form.agency_id(), mode=form.mode_value())
     filtered = bool(form.agency_id() or form.mode_value())
     return render_template("recruitment/browse.html", form=form, rounds=rounds, filtered=filtered)
@@ -50,29 +50,41 @@ def _candidate_view(round_):
     active = existing is not None and existing.status in applications.ACTIVE
     eligible = eligibility.is_eligible(results)
     if active:
-        why_not = _("You have already applied to this round (application %(number)s).",
-                    number=existing.number)
+        why_not = _(
+            "You have already applied to this round (application %(number)s).", number=existing.number
+        )
     elif not round_.is_accepting():
         why_not = _("This round is not accepting applications now.")
     elif not eligible:
-        why_not = _("You cannot apply because you do not meet every criterion marked ✗ above. "
-                    "If your details have changed, update your profile.")
+        why_not = _(
+            "You cannot apply because you do not meet every criterion marked ✗ above. "
+            "If your details have changed, update your profile."
+        )
     else:
         why_not = None
-    return {"results": results, "eligible": eligible, "application": existing if active else None,
-            "can_apply": why_not is None, "why_not": why_not,
-            "apply_url": f"/rounds/{round_.id}/apply"}
+    return {
+        "results": results,
+        "eligible": eligible,
+        "application": existing if active else None,
+        "can_apply": why_not is None,
+        "why_not": why_not,
+        "apply_url": f"/rounds/{round_.id}/apply",
+    }
 
 
 @bp.route("/rounds/<int:round_id>")
 def round_detail(round_id: int):
     round_ = services.visible_round(round_id, current_user)
-    return render_template("recruitment/round_detail.html", round=round_,
-                           mine=_candidate_view(round_),
-                           is_hr=is_hr_of(current_user, round_.agency_id))
+    return render_template(
+        "recruitment/round_detail.html",
+        round=round_,
+        mine=_candidate_view(round_),
+        is_hr=is_hr_of(current_user, round_.agency_id),
+    )
 
 
 # ---- HR: positions -----------------------------------------------------------------------
+
 
 @bp.route("/hr/positions", methods=["GET", "POST"])
 @roles_required(*HR_ROLES)
@@ -88,11 +100,13 @@ def hr_positions():
             flash(_("The position %(title)s has been created.", title=position.title_th), "success")
             return redirect(url_for("recruitment.hr_positions"))
     status = 422 if request.method == "POST" else 200
-    return render_template("recruitment/hr_positions.html", form=form,
-                           positions=services.positions_of(agency_id)), status
+    return render_template(
+        "recruitment/hr_positions.html", form=form, positions=services.positions_of(agency_id)
+    ), status
 
 
 # ---- HR: rounds --------------------------------------------------------------------------
+
 
 @bp.route("/hr/rounds")
 @roles_required(*HR_ROLES)
@@ -124,8 +138,7 @@ def hr_round_new():
             flash(_("The round %(code)s has been saved as a draft.", code=round_.code), "success")
             return redirect(url_for("recruitment.hr_round", round_id=round_.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("recruitment/hr_round_form.html", form=form, round=None,
-                           modes=Mode.ALL), status
+    return render_template("recruitment/hr_round_form.html", form=form, round=None, modes=Mode.ALL), status
 
 
 @bp.route("/hr/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -151,8 +164,7 @@ def hr_round_edit(round_id: int):
         else:
             flash(_("The round %(code)s has been saved.", code=round_.code), "success")
             return redirect(url_for("recruitment.hr_round", round_id=round_.id))
-    return render_template("recruitment/hr_round_form.html", form=form, round=round_,
-                           modes=Mode.ALL), status
+    return render_template("recruitment/hr_round_form.html", form=form, round=round_, modes=Mode.ALL), status
 
 
 def _render_hr_round(round_, window_form=None, status: int = 200):
@@ -161,11 +173,16 @@ def _render_hr_round(round_, window_form=None, status: int = 200):
         window_form.closes_at.data = bangkok_local(round_.closes_at)
     transitions = [s for s in RoundStatus.ALL if s in services.TRANSITIONS.get(round_.status, ())]
     counts = services.application_counts([round_.id])[round_.id]
-    return render_template("recruitment/hr_round.html", round=round_, transitions=transitions,
-                           status_form=StatusForm(formdata=None), window_form=window_form,
-                           counts=counts,
-                           applications_url=f"/hr/rounds/{round_.id}/applications",
-                           can_edit=round_.status in services.EDITABLE_STATES), status
+    return render_template(
+        "recruitment/hr_round.html",
+        round=round_,
+        transitions=transitions,
+        status_form=StatusForm(formdata=None),
+        window_form=window_form,
+        counts=counts,
+        applications_url=f"/hr/rounds/{round_.id}/applications",
+        can_edit=round_.status in services.EDITABLE_STATES,
+    ), status
 
 
 @bp.route("/hr/rounds/<int:round_id>")
@@ -187,8 +204,7 @@ def hr_round_status(round_id: int):
     except DomainError as err:
         show_error(None, err)
         return _render_hr_round(services.get_round(round_id), status=err.status_code)
-    flash(_("The round is now %(status)s.", status=services.status_label(round_.status)),
-          "success")
+    flash(_("The round is now %(status)s.", status=services.status_label(round_.status)), "success")
     return redirect(url_for("recruitment.hr_round", round_id=round_.id))
 
 
@@ -210,6 +226,7 @@ def hr_round_window(round_id: int):
 
 # ---- JSON API ----------------------------------------------------------------------------
 
+
 def _num(value):
     return float(value) if value is not None else None
 
@@ -220,8 +237,11 @@ def _round_summary(round_) -> dict:
         "code": round_.code,
         "title_th": round_.title_th,
         "title_en": round_.title_en,
-        "agency": {"code": round_.agency.code, "name_th": round_.agency.name_th,
-                   "name_en": round_.agency.name_en},
+        "agency": {
+            "code": round_.agency.code,
+            "name_th": round_.agency.name_th,
+            "name_en": round_.agency.name_en,
+        },
         "mode": round_.mode,
         "status": round_.status,
         "vacancies": round_.vacancies,
@@ -233,8 +253,7 @@ def _round_summary(round_) -> dict:
 
 @bp.route("/api/rounds")
 def api_rounds():
-    return jsonify({"ok": True,
-                    "rounds": [_round_summary(r) for r in services.list_open_rounds()]})
+    return jsonify({"ok": True, "rounds": [_round_summary(r) for r in services.list_open_rounds()]})
 
 
 @bp.route("/api/rounds/<int:round_id>")
@@ -244,10 +263,14 @@ def api_round(round_id: int):
     data = _round_summary(round_) | {
         "description_th": round_.description_th,
         "description_en": round_.description_en,
-        "position": {"id": position.id, "title_th": position.title_th,
-                     "title_en": position.title_en, "level": position.level,
-                     "qualifications_th": position.qualifications_th,
-                     "qualifications_en": position.qualifications_en},
+        "position": {
+            "id": position.id,
+            "title_th": position.title_th,
+            "title_en": position.title_en,
+            "level": position.level,
+            "qualifications_th": position.qualifications_th,
+            "qualifications_en": position.qualifications_en,
+        },
         "eligible_headcount": round_.eligible_headcount,
         "quota_percent": _num(round_.quota_percent),
         "criteria": {
@@ -261,10 +284,18 @@ def api_round(round_id: int):
             "shortage_degrees": list(round_.shortage_degrees or []),
         },
         "accommodations_offered": list(round_.accommodations_offered or []),
-        "stages": [{"kind": s.kind, "seq": s.seq, "max_score": _num(s.max_score),
-                    "weight": _num(s.weight), "pass_percent": _num(s.pass_percent),
-                    "pass_score": _num(s.pass_score),
-                    "counts_for_ranking": s.counts_for_ranking} for s in round_.stages],
+        "stages": [
+            {
+                "kind": s.kind,
+                "seq": s.seq,
+                "max_score": _num(s.max_score),
+                "weight": _num(s.weight),
+                "pass_percent": _num(s.pass_percent),
+                "pass_score": _num(s.pass_score),
+                "counts_for_ranking": s.counts_for_ranking,
+            }
+            for s in round_.stages
+        ],
     }
     return jsonify({"ok": True, "round": data})
 
@@ -272,16 +303,19 @@ def api_round(round_id: int):
 @bp.route("/api/rounds/<int:round_id>/eligibility")
 def api_round_eligibility(round_id: int):
     if not current_user.is_authenticated:
-        return jsonify({"ok": False, "error": "unauthorized",
-                        "message": _("Log in to use this service.")}), 401
+        return jsonify(
+            {"ok": False, "error": "unauthorized", "message": _("Log in to use this service.")}
+        ), 401
     round_ = services.public_round(round_id)
     if not current_user.has_role(Role.CANDIDATE):
         raise Forbidden(_("Only candidate accounts have an eligibility to check."))
     results = applications.check_eligibility(round_, current_user._get_current_object())
-    return jsonify({
-        "ok": True,
-        "round_id": round_.id,
-        "eligible": eligibility.is_eligible(results),
-        "accepting": round_.is_accepting(),
-        "criteria": [c.to_dict() | {"text": eligibility.describe(c)} for c in results],
-    })
+    return jsonify(
+        {
+            "ok": True,
+            "round_id": round_.id,
+            "eligible": eligibility.is_eligible(results),
+            "accepting": round_.is_accepting(),
+            "criteria": [c.to_dict() | {"text": eligibility.describe(c)} for c in results],
+        }
+    )

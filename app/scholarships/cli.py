@@ -1,4 +1,5 @@
 """`flask scholarships remind`: queue the reminders to HR about scholars (cron or the scheduler)."""
+
 import click
 from flask.cli import AppGroup
 

@@ -1,9 +1,18 @@
 """Forms of the scholarship channel: contracts, placement rounds, appointment, departure."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..recruitment.forms import DATETIME_LOCAL, lines
@@ -14,48 +23,60 @@ def _strip(value):
 
 
 class ContractForm(FlaskForm):
-    number = StringField(_l("Contract number"), filters=[_strip],
-                         validators=[DataRequired(), Length(max=60)])
-    national_id = StringField(_l("Scholar's national ID"), filters=[_strip],
-                              validators=[DataRequired(), Length(max=17)])
-    email = StringField(_l("Scholar's email"), filters=[_strip],
-                        validators=[DataRequired(), Email(), Length(max=254)])
-    first_name_th = StringField(_l("First name (Thai)"), filters=[_strip],
-                                validators=[DataRequired(), Length(max=100)])
-    last_name_th = StringField(_l("Last name (Thai)"), filters=[_strip],
-                               validators=[DataRequired(), Length(max=100)])
-    first_name_en = StringField(_l("First name (English)"), filters=[_strip],
-                                validators=[Optional(), Length(max=100)])
-    last_name_en = StringField(_l("Last name (English)"), filters=[_strip],
-                               validators=[Optional(), Length(max=100)])
-    field_of_study = StringField(_l("Field of study"), filters=[_strip],
-                                 validators=[DataRequired(), Length(max=200)])
+    number = StringField(_l("Contract number"), filters=[_strip], validators=[DataRequired(), Length(max=60)])
+    national_id = StringField(
+        _l("Scholar's national ID"), filters=[_strip], validators=[DataRequired(), Length(max=17)]
+    )
+    email = StringField(
+        _l("Scholar's email"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    first_name_th = StringField(
+        _l("First name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+    )
+    last_name_th = StringField(
+        _l("Last name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+    )
+    first_name_en = StringField(
+        _l("First name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+    )
+    last_name_en = StringField(
+        _l("Last name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+    )
+    field_of_study = StringField(
+        _l("Field of study"), filters=[_strip], validators=[DataRequired(), Length(max=200)]
+    )
     degree = StringField(_l("Degree"), filters=[_strip], validators=[Optional(), Length(max=200)])
-    institution = StringField(_l("Institution"), filters=[_strip],
-                              validators=[DataRequired(), Length(max=200)])
+    institution = StringField(
+        _l("Institution"), filters=[_strip], validators=[DataRequired(), Length(max=200)]
+    )
     study_start = DateField(_l("Studies start"), validators=[InputRequired()])
     expected_graduation = DateField(_l("Expected graduation"), validators=[InputRequired()])
-    years_funded = DecimalField(_l("Years funded"), places=1,
-                                validators=[InputRequired(), NumberRange(min=0.5, max=15)])
-    years_owed = DecimalField(_l("Years of service owed"), places=1,
-                              description=_l("Leave empty for the default: twice the years funded."),
-                              validators=[Optional(), NumberRange(min=0, max=40)])
+    years_funded = DecimalField(
+        _l("Years funded"), places=1, validators=[InputRequired(), NumberRange(min=0.5, max=15)]
+    )
+    years_owed = DecimalField(
+        _l("Years of service owed"),
+        places=1,
+        description=_l("Leave empty for the default: twice the years funded."),
+        validators=[Optional(), NumberRange(min=0, max=40)],
+    )
 
 
 class PlacementRoundForm(FlaskForm):
     code = StringField(_l("Round code"), filters=[_strip], validators=[DataRequired(), Length(max=30)])
     position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip],
-                           validators=[Optional(), Length(max=300)])
-    opens_at = DateTimeLocalField(_l("Applications open"), format=DATETIME_LOCAL,
-                                  validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Applications close"), format=DATETIME_LOCAL,
-                                   validators=[InputRequired()])
+    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    opens_at = DateTimeLocalField(
+        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
+    )
     vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
-    fields_of_study = TextAreaField(_l("Fields of study (one per line)"),
-                                    validators=[Optional(), Length(max=5000)])
+    fields_of_study = TextAreaField(
+        _l("Fields of study (one per line)"), validators=[Optional(), Length(max=5000)]
+    )
 
     def field_list(self) -> list[str]:
         return lines(self.fields_of_study.data)
@@ -64,8 +85,11 @@ class PlacementRoundForm(FlaskForm):
 class AppointForm(FlaskForm):
     agency_id = SelectField(_l("Agency of the appointment"), coerce=int)
     on = DateField(_l("Appointed on"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason (required for an agency other than the contract's)"),
-                           filters=[_strip], validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Reason (required for an agency other than the contract's)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000)],
+    )
 
 
 class DepartureForm(FlaskForm):

@@ -1,12 +1,12 @@
 """Scholarship contracts (นักเรียนทุน), the placement rounds reserved for scholars, and the
 reminders sent to HR about them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import now
@@ -61,11 +61,12 @@ class ScholarshipContract(db.Model):
         CheckConstraint("years_funded > 0", name="years_funded_positive"),
         CheckConstraint("years_owed >= 0", name="years_owed_non_negative"),
         CheckConstraint("expected_graduation > study_start", name="study_order"),
-        CheckConstraint("status IN ('studying','serving','completed','departed_early')",
-                        name="status_known"),
+        CheckConstraint("status IN ('studying','serving','completed','departed_early')", name="status_known"),
         CheckConstraint("length(national_id) = 13", name="national_id_length"),
-        CheckConstraint("departed_on IS NULL OR appointed_on IS NULL OR departed_on >= appointed_on",
-                        name="departure_after_appointment"),
+        CheckConstraint(
+            "departed_on IS NULL OR appointed_on IS NULL OR departed_on >= appointed_on",
+            name="departure_after_appointment",
+        ),
     )
 
     def full_name(self, locale: str = "th") -> str:

@@ -6,6 +6,7 @@ reminders to HR through the outbox.
 The obligation is counted in whole months: served = full months from the appointment to today
 (or to the departure), owed = years owed × 12; it ends on appointment + owed months.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,26 +53,43 @@ def default_years_owed(years_funded: Decimal) -> Decimal:
 
 
 def _need_hr_of(user, agency_id: int) -> None:
-    if not (getattr(user, "is_authenticated", False) and user.has_role(*HR_ROLES)
-            and user.agency_id is not None and user.agency_id == agency_id):
+    if not (
+        getattr(user, "is_authenticated", False)
+        and user.has_role(*HR_ROLES)
+        and user.agency_id is not None
+        and user.agency_id == agency_id
+    ):
         raise Forbidden(_("This scholarship contract belongs to another agency."))
 
 
 def _is_hr(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*HR_ROLES) \
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and user.has_role(*HR_ROLES)
         and user.agency_id is not None
+    )
 
 
 def _snapshot(c: ScholarshipContract) -> dict:
-    return {"number": c.number, "agency": c.agency_id, "scholar": nid.masked(c.national_id),
-            "field_of_study": c.field_of_study, "institution": c.institution,
-            "years_funded": c.years_funded, "years_owed": c.years_owed, "status": c.status,
-            "expected_graduation": c.expected_graduation,
-            "appointed_agency": c.appointed_agency_id, "appointed_on": c.appointed_on,
-            "departed_on": c.departed_on, "repayment_flagged": c.repayment_flagged}
+    return {
+        "number": c.number,
+        "agency": c.agency_id,
+        "scholar": nid.masked(c.national_id),
+        "field_of_study": c.field_of_study,
+        "institution": c.institution,
+        "years_funded": c.years_funded,
+        "years_owed": c.years_owed,
+        "status": c.status,
+        "expected_graduation": c.expected_graduation,
+        "appointed_agency": c.appointed_agency_id,
+        "appointed_on": c.appointed_on,
+        "departed_on": c.departed_on,
+        "repayment_flagged": c.repayment_flagged,
+    }
 
 
 # ---- contracts -------------------------------------------------------------------------------
+
 
 @dataclass
 class ContractInput:
@@ -102,49 +120,67 @@ def record_contract(actor, data: ContractInput) -> ScholarshipContract:
     person = nid.normalize(data.national_id)
     if not nid.is_valid(person):
         raise ValidationFailed(_("Enter a valid 13-digit national ID."), "national_id")
-    if db.session.scalar(select(ScholarshipContract.id).where(
-            ScholarshipContract.national_id == person)):
-        raise ValidationFailed(_("This person already has a scholarship contract."),
-                               "national_id")
+    if db.session.scalar(select(ScholarshipContract.id).where(ScholarshipContract.national_id == person)):
+        raise ValidationFailed(_("This person already has a scholarship contract."), "national_id")
     if "@" not in (data.email or ""):
         raise ValidationFailed(_("Enter the scholar's email address."), "email")
     for name in ("first_name_th", "last_name_th", "field_of_study", "institution"):
         if not (getattr(data, name) or "").strip():
             raise ValidationFailed(_("This field is required."), name)
-    if data.study_start is None or data.expected_graduation is None \
-            or data.expected_graduation <= data.study_start:
-        raise ValidationFailed(_("Graduation must come after the start of studies."),
-                               "expected_graduation")
+    if (
+        data.study_start is None
+        or data.expected_graduation is None
+        or data.expected_graduation <= data.study_start
+    ):
+        raise ValidationFailed(_("Graduation must come after the start of studies."), "expected_graduation")
     try:
         funded = Decimal(str(data.years_funded))
     except Exception:
         funded = Decimal(0)
     if not Decimal("0.5") <= funded <= Decimal(15):
         raise ValidationFailed(_("Years funded must be between 0.5 and 15."), "years_funded")
-    owed = default_years_owed(funded) if data.years_owed in (None, "") \
-        else Decimal(str(data.years_owed))
+    owed = default_years_owed(funded) if data.years_owed in (None, "") else Decimal(str(data.years_owed))
     if not Decimal(0) <= owed <= Decimal(40):
         raise ValidationFailed(_("Years of service owed must be between 0 and 40."), "years_owed")
     contract = ScholarshipContract(
-        number=number, agency_id=actor.agency_id, national_id=person, email=data.email.strip(),
-        first_name_th=data.first_name_th.strip(), last_name_th=data.last_name_th.strip(),
-        first_name_en=(data.first_name_en or "").strip(), last_name_en=(data.last_name_en or "").strip(),
-        field_of_study=data.field_of_study.strip(), degree=(data.degree or "").strip(),
-        institution=data.institution.strip(), study_start=data.study_start,
-        expected_graduation=data.expected_graduation, years_funded=funded, years_owed=owed,
-        status=ContractStatus.STUDYING, recorded_by_id=actor.id)
+        number=number,
+        agency_id=actor.agency_id,
+        national_id=person,
+        email=data.email.strip(),
+        first_name_th=data.first_name_th.strip(),
+        last_name_th=data.last_name_th.strip(),
+        first_name_en=(data.first_name_en or "").strip(),
+        last_name_en=(data.last_name_en or "").strip(),
+        field_of_study=data.field_of_study.strip(),
+        degree=(data.degree or "").strip(),
+        institution=data.institution.strip(),
+        study_start=data.study_start,
+        expected_graduation=data.expected_graduation,
+        years_funded=funded,
+        years_owed=owed,
+        status=ContractStatus.STUDYING,
+        recorded_by_id=actor.id,
+    )
     db.session.add(contract)
     db.session.flush()
-    record("scholarship.contract.record", contract, actor=actor, after=_snapshot(contract) | {
-        "default_owed": owed == default_years_owed(funded)})
+    record(
+        "scholarship.contract.record",
+        contract,
+        actor=actor,
+        after=_snapshot(contract) | {"default_owed": owed == default_years_owed(funded)},
+    )
     db.session.commit()
     return contract
 
 
 def contracts_of_agency(agency_id: int) -> list[ScholarshipContract]:
-    return list(db.session.scalars(select(ScholarshipContract).where(
-        ScholarshipContract.agency_id == agency_id).order_by(
-        ScholarshipContract.expected_graduation, ScholarshipContract.id)))
+    return list(
+        db.session.scalars(
+            select(ScholarshipContract)
+            .where(ScholarshipContract.agency_id == agency_id)
+            .order_by(ScholarshipContract.expected_graduation, ScholarshipContract.id)
+        )
+    )
 
 
 def contract_for_hr(contract_id: int, user) -> ScholarshipContract:
@@ -158,8 +194,9 @@ def contract_for_hr(contract_id: int, user) -> ScholarshipContract:
 def contract_of_person(user) -> ScholarshipContract | None:
     if not getattr(user, "national_id", None):
         return None
-    return db.session.scalar(select(ScholarshipContract).where(
-        ScholarshipContract.national_id == user.national_id))
+    return db.session.scalar(
+        select(ScholarshipContract).where(ScholarshipContract.national_id == user.national_id)
+    )
 
 
 def scholar_account(contract: ScholarshipContract) -> User | None:
@@ -168,42 +205,61 @@ def scholar_account(contract: ScholarshipContract) -> User | None:
 
 # ---- placement rounds ------------------------------------------------------------------------
 
-def open_placement_round(actor, *, code: str, position_id: int, title_th: str,
-                         opens_at: datetime, closes_at: datetime, vacancies: int,
-                         title_en: str = "", fields_of_study: list[str] | None = None) -> Round:
+
+def open_placement_round(
+    actor,
+    *,
+    code: str,
+    position_id: int,
+    title_th: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    vacancies: int,
+    title_en: str = "",
+    fields_of_study: list[str] | None = None,
+) -> Round:
     """A draft selection round reserved for scholars, with a scored qualifications review (HR
     opens it with the round's own pages)."""
     if not _is_hr(actor):
         raise Forbidden(_("Only HR can open placement rounds."))
     values = dict(
-        code=code, position_id=position_id, mode=Mode.SELECTION, title_th=title_th,
-        title_en=title_en, opens_at=opens_at, closes_at=closes_at, vacancies=vacancies,
+        code=code,
+        position_id=position_id,
+        mode=Mode.SELECTION,
+        title_th=title_th,
+        title_en=title_en,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        vacancies=vacancies,
         fields_of_study=[f.strip() for f in fields_of_study or [] if f.strip()],
         description_th="รอบบรรจุนักเรียนทุนของกรุงเทพมหานคร เฉพาะผู้ที่มีสัญญารับทุนและยังไม่ได้"
-                       "รับการบรรจุ คัดเลือกโดยการประเมินคุณสมบัติ",
+        "รับการบรรจุ คัดเลือกโดยการประเมินคุณสมบัติ",
         description_en="Placement of BMA scholarship students: open only to holders of a "
-                       "scholarship contract not yet appointed; selection by a qualifications "
-                       "review.")
-    stages = [recruitment.StageSpec(StageKind.QUALIFICATIONS, Decimal(100),
-                                    counts_for_ranking=True)]
+        "scholarship contract not yet appointed; selection by a qualifications "
+        "review.",
+    )
+    stages = [recruitment.StageSpec(StageKind.QUALIFICATIONS, Decimal(100), counts_for_ranking=True)]
     round_ = recruitment.create_round(actor.agency_id, actor, values, stages)
     link = PlacementRound(round_id=round_.id)
     db.session.add(link)
     db.session.flush()
-    record("scholarship.round.open", link, actor=actor,
-           after={"round": round_.id, "code": round_.code})
+    record("scholarship.round.open", link, actor=actor, after={"round": round_.id, "code": round_.code})
     db.session.commit()
     return round_
 
 
 def is_placement_round(round_: Round) -> bool:
-    return db.session.scalar(select(PlacementRound.id).where(
-        PlacementRound.round_id == round_.id)) is not None
+    return (
+        db.session.scalar(select(PlacementRound.id).where(PlacementRound.round_id == round_.id)) is not None
+    )
 
 
 def placement_rounds_of_agency(agency_id: int) -> list[Round]:
-    return list(db.session.scalars(select(Round).join(PlacementRound).where(
-        Round.agency_id == agency_id).order_by(Round.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Round).join(PlacementRound).where(Round.agency_id == agency_id).order_by(Round.id.desc())
+        )
+    )
 
 
 def open_placement_rounds() -> list[Round]:
@@ -218,8 +274,12 @@ def refuse_non_scholars(round_: Round, user=None, **_extra):
         return None
     contract = contract_of_person(user)
     if contract is None:
-        return NotAllowed(_("This placement round is reserved for BMA scholarship students: "
-                            "no scholarship contract is recorded for your national ID."))
+        return NotAllowed(
+            _(
+                "This placement round is reserved for BMA scholarship students: "
+                "no scholarship contract is recorded for your national ID."
+            )
+        )
     if contract.status != ContractStatus.STUDYING:
         return NotAllowed(_("Your scholarship contract has already led to an appointment."))
     return None
@@ -230,22 +290,29 @@ application_refusal.connect(refuse_non_scholars)
 
 # ---- appointment and the obligation ----------------------------------------------------------
 
+
 def placement_entry(contract: ScholarshipContract) -> tuple[MeritList, MeritEntry] | None:
     """The scholar's place on a published merit list of a placement round, if any."""
     user = scholar_account(contract)
     if user is None:
         return None
     row = db.session.execute(
-        select(MeritList, MeritEntry).join(MeritEntry, MeritEntry.list_id == MeritList.id)
+        select(MeritList, MeritEntry)
+        .join(MeritEntry, MeritEntry.list_id == MeritList.id)
         .join(PlacementRound, PlacementRound.round_id == MeritList.round_id)
-        .where(MeritEntry.candidate_id == user.id, MeritList.kind == ListKind.MERIT,
-               MeritList.status == ListStatus.PUBLISHED)
-        .order_by(MeritList.published_at.desc())).first()
+        .where(
+            MeritEntry.candidate_id == user.id,
+            MeritList.kind == ListKind.MERIT,
+            MeritList.status == ListStatus.PUBLISHED,
+        )
+        .order_by(MeritList.published_at.desc())
+    ).first()
     return (row[0], row[1]) if row else None
 
 
-def appoint(contract: ScholarshipContract, actor, *, agency_id: int, on: date,
-            reason: str = "") -> ScholarshipContract:
+def appoint(
+    contract: ScholarshipContract, actor, *, agency_id: int, on: date, reason: str = ""
+) -> ScholarshipContract:
     """Record the scholar's appointment, from a published placement list: to the contract's
     agency, or to another agency with a reason. The obligation runs from `on`."""
     _need_hr_of(actor, contract.agency_id)
@@ -256,18 +323,20 @@ def appoint(contract: ScholarshipContract, actor, *, agency_id: int, on: date,
         raise ValidationFailed(_("Choose the agency of the appointment."), "agency_id")
     reason = (reason or "").strip()
     if agency.id != contract.agency_id and not reason:
-        raise ValidationFailed(_("Give the reason for appointing the scholar to an agency other "
-                                 "than the one in the contract."), "reason")
+        raise ValidationFailed(
+            _("Give the reason for appointing the scholar to an agency other than the one in the contract."),
+            "reason",
+        )
     if not isinstance(on, date):
         raise ValidationFailed(_("Give the date of the appointment."), "on")
     placed = placement_entry(contract)
     if placed is None:
-        raise NotAllowed(_("The scholar is not on a published placement list: publish the "
-                           "placement round's list first."))
+        raise NotAllowed(
+            _("The scholar is not on a published placement list: publish the placement round's list first.")
+        )
     merit_list, entry = placed
     if entry.status == EntryStatus.CALLED:
-        raise NotAllowed(_("The scholar has an open offer from the placement list: wait for "
-                           "their answer."))
+        raise NotAllowed(_("The scholar has an open offer from the placement list: wait for their answer."))
     if entry.status in (EntryStatus.WAIVED, EntryStatus.LAPSED):
         raise NotAllowed(_("The scholar waived or let lapse their place on the placement list."))
     before = _snapshot(contract)
@@ -276,9 +345,14 @@ def appoint(contract: ScholarshipContract, actor, *, agency_id: int, on: date,
     contract.appointment_reason, contract.placement_list_id = reason, merit_list.id
     if entry.status == EntryStatus.AVAILABLE:
         entry.status = EntryStatus.APPOINTED  # an appointed candidate leaves the list
-    record("scholarship.appoint", contract, actor=actor, before=before,
-           after=_snapshot(contract) | {"reason": reason, "list": merit_list.id,
-                                        "list_digest": merit_list.digest, "rank": entry.rank})
+    record(
+        "scholarship.appoint",
+        contract,
+        actor=actor,
+        before=before,
+        after=_snapshot(contract)
+        | {"reason": reason, "list": merit_list.id, "list_digest": merit_list.digest, "rank": entry.rank},
+    )
     db.session.commit()
     return contract
 
@@ -323,12 +397,12 @@ def obligation(contract: ScholarshipContract, on: date | None = None) -> Obligat
     served = min(owed, months_between(contract.appointed_on, until))
     ends = add_months(contract.appointed_on, owed)
     fulfilled = served >= owed
-    return Obligation(owed, served, owed - served, ends, fulfilled,
-                      contract.status == ContractStatus.DEPARTED_EARLY)
+    return Obligation(
+        owed, served, owed - served, ends, fulfilled, contract.status == ContractStatus.DEPARTED_EARLY
+    )
 
 
-def record_departure(contract: ScholarshipContract, actor, *, on: date, reason: str
-                     ) -> ScholarshipContract:
+def record_departure(contract: ScholarshipContract, actor, *, on: date, reason: str) -> ScholarshipContract:
     """The scholar leaves BMA service. Before the obligation is served the departure is flagged
     for the repayment rule (the unserved share is recorded); after, the contract is complete."""
     _need_hr_of(actor, contract.agency_id)
@@ -346,11 +420,19 @@ def record_departure(contract: ScholarshipContract, actor, *, on: date, reason: 
     else:
         contract.status = ContractStatus.DEPARTED_EARLY
         contract.repayment_flagged = True
-    record("scholarship.depart", contract, actor=actor, before=before,
-           after=_snapshot(contract) | {"reason": contract.departure_reason,
-                                        "served_months": ob.served_months,
-                                        "owed_months": ob.owed_months,
-                                        "unserved_months": ob.remaining_months})
+    record(
+        "scholarship.depart",
+        contract,
+        actor=actor,
+        before=before,
+        after=_snapshot(contract)
+        | {
+            "reason": contract.departure_reason,
+            "served_months": ob.served_months,
+            "owed_months": ob.owed_months,
+            "unserved_months": ob.remaining_months,
+        },
+    )
     db.session.commit()
     return contract
 
@@ -383,22 +465,46 @@ def _due(contract: ScholarshipContract, today: date) -> tuple[str, date] | None:
 def _reminder_text(kind: str, c: ScholarshipContract, due: date) -> tuple[str, str]:
     name = f"{c.full_name('th')} ({c.number})"
     if kind == GRADUATION:
-        return (_("Scholar %(name)s graduates on %(date)s: plan the placement", name=name,
-                  date=format_date(due, "th")),
-                _("The scholar %(name)s (%(field)s, %(institution)s) is expected to graduate on "
-                  "%(date)s. Open or check a placement round so that they can apply, and appoint "
-                  "them from its published list.", name=name, field=c.field_of_study,
-                  institution=c.institution, date=format_date(due, "th")))
+        return (
+            _(
+                "Scholar %(name)s graduates on %(date)s: plan the placement",
+                name=name,
+                date=format_date(due, "th"),
+            ),
+            _(
+                "The scholar %(name)s (%(field)s, %(institution)s) is expected to graduate on "
+                "%(date)s. Open or check a placement round so that they can apply, and appoint "
+                "them from its published list.",
+                name=name,
+                field=c.field_of_study,
+                institution=c.institution,
+                date=format_date(due, "th"),
+            ),
+        )
     if kind == OBLIGATION_END:
-        return (_("Scholar %(name)s completes the service obligation on %(date)s", name=name,
-                  date=format_date(due, "th")),
-                _("The service obligation of %(name)s (%(years)s years) ends on %(date)s. "
-                  "Record the completion when it comes.", name=name, years=c.years_owed,
-                  date=format_date(due, "th")))
-    return (_("Scholar %(name)s left before the end of the obligation: repayment", name=name),
-            _("%(name)s left BMA service on %(date)s before serving the years owed. The contract "
-              "is flagged for the repayment rule: start the repayment procedure.", name=name,
-              date=format_date(due, "th")))
+        return (
+            _(
+                "Scholar %(name)s completes the service obligation on %(date)s",
+                name=name,
+                date=format_date(due, "th"),
+            ),
+            _(
+                "The service obligation of %(name)s (%(years)s years) ends on %(date)s. "
+                "Record the completion when it comes.",
+                name=name,
+                years=c.years_owed,
+                date=format_date(due, "th"),
+            ),
+        )
+    return (
+        _("Scholar %(name)s left before the end of the obligation: repayment", name=name),
+        _(
+            "%(name)s left BMA service on %(date)s before serving the years owed. The contract "
+            "is flagged for the repayment rule: start the repayment procedure.",
+            name=name,
+            date=format_date(due, "th"),
+        ),
+    )
 
 
 def send_reminders(today: date | None = None) -> dict:
@@ -407,29 +513,41 @@ def send_reminders(today: date | None = None) -> dict:
     Run by the scheduler and by `flask scholarships remind`."""
     today = today or today_bangkok()
     sent = 0
-    contracts = db.session.scalars(select(ScholarshipContract).where(
-        ScholarshipContract.status != ContractStatus.COMPLETED))
+    contracts = db.session.scalars(
+        select(ScholarshipContract).where(ScholarshipContract.status != ContractStatus.COMPLETED)
+    )
     for contract in contracts:
         due = _due(contract, today)
         if due is None:
             continue
         kind, due_on = due
-        if db.session.scalar(select(ScholarshipReminder.id).where(
-                ScholarshipReminder.contract_id == contract.id, ScholarshipReminder.kind == kind,
-                ScholarshipReminder.due_on == due_on)):
+        if db.session.scalar(
+            select(ScholarshipReminder.id).where(
+                ScholarshipReminder.contract_id == contract.id,
+                ScholarshipReminder.kind == kind,
+                ScholarshipReminder.due_on == due_on,
+            )
+        ):
             continue
         recipients = _hr_of(contract.agency_id)
         with force_locale("th"):
             subject, body = _reminder_text(kind, contract, due_on)
         for hr in recipients:
-            queue_email(to=hr.email, subject=subject, body=body, user_id=hr.id,
-                        dedupe_key=f"scholarship-{kind}-{contract.id}-{due_on}-{hr.id}")
-        reminder = ScholarshipReminder(contract_id=contract.id, kind=kind, due_on=due_on,
-                                       sent_at=now())
+            queue_email(
+                to=hr.email,
+                subject=subject,
+                body=body,
+                user_id=hr.id,
+                dedupe_key=f"scholarship-{kind}-{contract.id}-{due_on}-{hr.id}",
+            )
+        reminder = ScholarshipReminder(contract_id=contract.id, kind=kind, due_on=due_on, sent_at=now())
         db.session.add(reminder)
         db.session.flush()
-        record("scholarship.reminder", contract, after={
-            "kind": kind, "due_on": due_on, "recipients": [u.id for u in recipients]})
+        record(
+            "scholarship.reminder",
+            contract,
+            after={"kind": kind, "due_on": due_on, "recipients": [u.id for u in recipients]},
+        )
         db.session.commit()
         sent += 1
     return {"reminders": sent}
@@ -437,12 +555,14 @@ def send_reminders(today: date | None = None) -> dict:
 
 # ---- words -----------------------------------------------------------------------------------
 
-contract_status_label = labeller({
-    ContractStatus.STUDYING: lambda: _("studying"),
-    ContractStatus.SERVING: lambda: _("serving the obligation"),
-    ContractStatus.COMPLETED: lambda: _("obligation completed"),
-    ContractStatus.DEPARTED_EARLY: lambda: _("left early: repayment due"),
-})
+contract_status_label = labeller(
+    {
+        ContractStatus.STUDYING: lambda: _("studying"),
+        ContractStatus.SERVING: lambda: _("serving the obligation"),
+        ContractStatus.COMPLETED: lambda: _("obligation completed"),
+        ContractStatus.DEPARTED_EARLY: lambda: _("left early: repayment due"),
+    }
+)
 
 
 def months_label(months: int) -> str:

@@ -1,5 +1,6 @@
 """HTTP views of the scholarship channel: HR records contracts, opens placement rounds, appoints
 scholars and records departures; the scholar sees the contract and the next step."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -22,26 +23,29 @@ HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 @bp.context_processor
 def _labels():
-    return {"contract_status_label": services.contract_status_label,
-            "months_label": services.months_label, "obligation": services.obligation,
-            "round_status_label": recruitment.status_label}
+    return {
+        "contract_status_label": services.contract_status_label,
+        "months_label": services.months_label,
+        "obligation": services.obligation,
+        "round_status_label": recruitment.status_label,
+    }
 
 
 @bp.app_context_processor
 def _my_scholarship():
     """`my_scholarship()` for the candidate's pages: their contract, if any."""
+
     def my_scholarship():
         if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
             return None
         return services.contract_of_person(current_user)
-    return {"my_scholarship": my_scholarship,
-            "open_placement_rounds": services.open_placement_rounds}
+
+    return {"my_scholarship": my_scholarship, "open_placement_rounds": services.open_placement_rounds}
 
 
 def _round_form(form=None):
     form = form or PlacementRoundForm()
-    form.position_id.choices = [(p.id, p.title_th) for p in
-                                recruitment.positions_of(current_user.agency_id)]
+    form.position_id.choices = [(p.id, p.title_th) for p in recruitment.positions_of(current_user.agency_id)]
     return form
 
 
@@ -52,7 +56,8 @@ def _render_index(status=200, contract_form=None, round_form=None):
         rounds=services.placement_rounds_of_agency(current_user.agency_id),
         contract_form=contract_form or ContractForm(formdata=None),
         round_form=_round_form(round_form or PlacementRoundForm(formdata=None)),
-        multiplier=services.service_multiplier()), status
+        multiplier=services.service_multiplier(),
+    ), status
 
 
 @bp.route("/hr/scholarships")
@@ -67,16 +72,39 @@ def hr_record_contract():
     form = ContractForm()
     if not form.validate_on_submit():
         return _render_index(422, contract_form=form)
-    data = services.ContractInput(**{name: form[name].data for name in (
-        "number", "national_id", "email", "first_name_th", "last_name_th", "field_of_study",
-        "institution", "study_start", "expected_graduation", "years_funded", "years_owed",
-        "degree", "first_name_en", "last_name_en")})
+    data = services.ContractInput(
+        **{
+            name: form[name].data
+            for name in (
+                "number",
+                "national_id",
+                "email",
+                "first_name_th",
+                "last_name_th",
+                "field_of_study",
+                "institution",
+                "study_start",
+                "expected_graduation",
+                "years_funded",
+                "years_owed",
+                "degree",
+                "first_name_en",
+                "last_name_en",
+            )
+        }
+    )
     try:
         contract = services.record_contract(current_user, data)
     except DomainError as err:
         return _render_index(show_error(form, err), contract_form=form)
-    flash(_("Contract %(number)s recorded: %(years)s years of service owed.",
-            number=contract.number, years=contract.years_owed), "success")
+    flash(
+        _(
+            "Contract %(number)s recorded: %(years)s years of service owed.",
+            number=contract.number,
+            years=contract.years_owed,
+        ),
+        "success",
+    )
     return redirect(url_for(".hr_contract", contract_id=contract.id))
 
 
@@ -88,27 +116,40 @@ def hr_open_round():
         return _render_index(422, round_form=form)
     try:
         round_ = services.open_placement_round(
-            current_user, code=form.code.data, position_id=form.position_id.data,
-            title_th=form.title_th.data, title_en=form.title_en.data or "",
-            opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-            vacancies=form.vacancies.data, fields_of_study=form.field_list())
+            current_user,
+            code=form.code.data,
+            position_id=form.position_id.data,
+            title_th=form.title_th.data,
+            title_en=form.title_en.data or "",
+            opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data,
+            vacancies=form.vacancies.data,
+            fields_of_study=form.field_list(),
+        )
     except DomainError as err:
         return _render_index(show_error(form, err), round_form=form)
-    flash(_("Placement round %(code)s prepared as a draft: check it and open it.",
-            code=round_.code), "success")
+    flash(
+        _("Placement round %(code)s prepared as a draft: check it and open it.", code=round_.code), "success"
+    )
     return redirect(url_for("recruitment.hr_round", round_id=round_.id))
 
 
 def _render_contract(contract, status=200, **forms):
     appoint_form = forms.pop("appoint_form", None) or AppointForm(formdata=None)
-    appoint_form.agency_id.choices = [(a.id, a.name(current_locale())) for a in list_agencies(active_only=True)]
+    appoint_form.agency_id.choices = [
+        (a.id, a.name(current_locale())) for a in list_agencies(active_only=True)
+    ]
     if appoint_form.agency_id.data is None:
         appoint_form.agency_id.data = contract.agency_id
     return render_template(
-        "scholarships/hr_contract.html", c=contract, ob=services.obligation(contract),
-        placed=services.placement_entry(contract), appoint_form=appoint_form,
+        "scholarships/hr_contract.html",
+        c=contract,
+        ob=services.obligation(contract),
+        placed=services.placement_entry(contract),
+        appoint_form=appoint_form,
         departure_form=forms.pop("departure_form", None) or DepartureForm(formdata=None),
-        today=today_bangkok()), status
+        today=today_bangkok(),
+    ), status
 
 
 @bp.route("/hr/scholarships/<int:contract_id>")
@@ -126,12 +167,22 @@ def hr_appoint(contract_id: int):
     if not form.validate_on_submit():
         return _render_contract(contract, 422, appoint_form=form)
     try:
-        services.appoint(contract, current_user, agency_id=form.agency_id.data,
-                         on=form.on.data, reason=form.reason.data or "")
+        services.appoint(
+            contract,
+            current_user,
+            agency_id=form.agency_id.data,
+            on=form.on.data,
+            reason=form.reason.data or "",
+        )
     except DomainError as err:
         return _render_contract(contract, show_error(form, err), appoint_form=form)
-    flash(_("Appointment recorded: the service obligation runs from %(date)s.",
-            date=contract.appointed_on.isoformat()), "success")
+    flash(
+        _(
+            "Appointment recorded: the service obligation runs from %(date)s.",
+            date=contract.appointed_on.isoformat(),
+        ),
+        "success",
+    )
     return redirect(url_for(".hr_contract", contract_id=contract.id))
 
 
@@ -147,8 +198,13 @@ def hr_departure(contract_id: int):
     except DomainError as err:
         return _render_contract(contract, show_error(form, err), departure_form=form)
     if contract.repayment_flagged:
-        flash(_("Departure recorded before the end of the obligation: the contract is flagged "
-                "for the repayment rule."), "warning")
+        flash(
+            _(
+                "Departure recorded before the end of the obligation: the contract is flagged "
+                "for the repayment rule."
+            ),
+            "warning",
+        )
     else:
         flash(_("Departure recorded: the obligation was served in full."), "success")
     return redirect(url_for(".hr_contract", contract_id=contract.id))
@@ -158,6 +214,9 @@ def hr_departure(contract_id: int):
 @roles_required(Role.CANDIDATE)
 def mine():
     contract = services.contract_of_person(current_user)
-    return render_template("scholarships/mine.html", c=contract,
-                           ob=services.obligation(contract) if contract else None,
-                           rounds=services.open_placement_rounds())
+    return render_template(
+        "scholarships/mine.html",
+        c=contract,
+        ob=services.obligation(contract) if contract else None,
+        rounds=services.open_placement_rounds(),
+    )

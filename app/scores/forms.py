@@ -1,4 +1,5 @@
 """Forms of HR's stage-score page: one score by hand, a CSV file, pulling Part A."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,28 +15,49 @@ def _strip(value):
 
 class ScoreEntryForm(FlaskForm):
     stage_kind = HiddenField(validators=[DataRequired()])
-    application_number = StringField(_l("Application number"), filters=[_strip],
-                                     validators=[DataRequired(), Length(max=40)],
-                                     render_kw={"autocomplete": "off", "spellcheck": "false"})
-    score = StringField(_l("Score"), filters=[_strip], validators=[DataRequired(), Length(max=12)],
-                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=2000)],
-                         description=_l("Optional: why the score was entered."))
-    reason = TextAreaField(_l("Reason for the correction"), filters=[_strip],
-                           validators=[Optional(), Length(max=2000)],
-                           description=_l("Required to change a score already recorded (from the "
-                                          "online test, the panel, a file or HR): the change is "
-                                          "a correction, kept with before and after and shown "
-                                          "to the list's approver."))
+    application_number = StringField(
+        _l("Application number"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    score = StringField(
+        _l("Score"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    note = TextAreaField(
+        _l("Note"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Optional: why the score was entered."),
+    )
+    reason = TextAreaField(
+        _l("Reason for the correction"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000)],
+        description=_l(
+            "Required to change a score already recorded (from the "
+            "online test, the panel, a file or HR): the change is "
+            "a correction, kept with before and after and shown "
+            "to the list's approver."
+        ),
+    )
 
 
 class ScoreImportForm(FlaskForm):
     stage_kind = HiddenField(validators=[DataRequired()])
-    file = FileField(_l("CSV file"), validators=[FileRequired()],
-                     description=_l("UTF-8, with a header line: application_number,score "
-                                    "(and optionally note). Nothing is imported if any line "
-                                    "is wrong."),
-                     render_kw={"accept": ".csv,text/csv"})
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired()],
+        description=_l(
+            "UTF-8, with a header line: application_number,score "
+            "(and optionally note). Nothing is imported if any line "
+            "is wrong."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
 
 
 class SyncPartAForm(FlaskForm):

@@ -1,4 +1,5 @@
 """One score per application and stage (Part A, B, C, qualifications review)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -45,12 +46,12 @@ class StageScore(db.Model):
 
     __table_args__ = (
         UniqueConstraint("application_id", "stage_kind", name="uq_stage_scores_app_stage"),
-        CheckConstraint("stage_kind IN ('part_a','part_b','part_c','qualifications')",
-                        name="stage_known"),
-        CheckConstraint("source IN ('exam','certificate','interview','hr_entry','import','correction')",
-                        name="source_known"),
-        CheckConstraint("score IS NULL OR (score >= 0 AND score <= max_score)",
-                        name="score_range"),
+        CheckConstraint("stage_kind IN ('part_a','part_b','part_c','qualifications')", name="stage_known"),
+        CheckConstraint(
+            "source IN ('exam','certificate','interview','hr_entry','import','correction')",
+            name="source_known",
+        ),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= max_score)", name="score_range"),
     )
 
 
@@ -77,6 +78,4 @@ class ScoreCorrection(db.Model):
     application = relationship("Application")
     corrected_by = relationship("User")
 
-    __table_args__ = (
-        CheckConstraint("reason <> ''", name="reason_given"),
-    )
+    __table_args__ = (CheckConstraint("reason <> ''", name="reason_given"),)

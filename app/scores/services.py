@@ -10,6 +10,7 @@ is recorded, plain entry and CSV import cannot change it: changing it is a corre
 source it had; the attempt or interview it came from is not rewritten. Only the source itself
 may refresh its score (the online test re-pulled, the panel correcting its finalized score).
 """
+
 from __future__ import annotations
 
 import csv
@@ -54,16 +55,22 @@ MAX_IMPORT_ERRORS_SHOWN = 20
 def _snapshot(s: StageScore | None) -> dict | None:
     if s is None:
         return None
-    return {"application_id": s.application_id, "stage": s.stage_kind, "score": s.score,
-            "max_score": s.max_score, "passed": s.passed, "source": s.source,
-            "source_ref": s.source_ref, "note": s.note}
+    return {
+        "application_id": s.application_id,
+        "stage": s.stage_kind,
+        "score": s.score,
+        "max_score": s.max_score,
+        "passed": s.passed,
+        "source": s.source,
+        "source_ref": s.source_ref,
+        "note": s.note,
+    }
 
 
 def _stage_of(round_: Round, stage_kind: str) -> RoundStage:
     stage = round_.stage(stage_kind)
     if stage is None:
-        raise ValidationFailed(_("This round has no stage %(stage)s.", stage=stage_kind),
-                               "stage_kind")
+        raise ValidationFailed(_("This round has no stage %(stage)s.", stage=stage_kind), "stage_kind")
     return stage
 
 
@@ -75,8 +82,7 @@ def parse_score(value) -> Decimal:
         try:
             number = Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
-            raise ValidationFailed(_("The score must be a number, e.g. 85 or 85.5."),
-                                   "score") from None
+            raise ValidationFailed(_("The score must be a number, e.g. 85 or 85.5."), "score") from None
     if not number.is_finite():
         raise ValidationFailed(_("The score must be a number, e.g. 85 or 85.5."), "score")
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -84,19 +90,28 @@ def parse_score(value) -> Decimal:
 
 def _check_score(stage: RoundStage, score: Decimal) -> None:
     if score < 0 or score > stage.max_score:
-        raise ValidationFailed(_("The score must be between 0 and %(max)s.",
-                                 max=stage.max_score), "score")
+        raise ValidationFailed(_("The score must be between 0 and %(max)s.", max=stage.max_score), "score")
 
 
-def _put(application: Application, stage_kind: str, score, *, source: str, source_ref: str = "",
-         actor=None, note: str = "", passed: bool | None = None) -> tuple[StageScore, str]:
+def _put(
+    application: Application,
+    stage_kind: str,
+    score,
+    *,
+    source: str,
+    source_ref: str = "",
+    actor=None,
+    note: str = "",
+    passed: bool | None = None,
+) -> tuple[StageScore, str]:
     """Validate and upsert in the current transaction; returns the row and what happened
     ("created", "updated" or "unchanged"). The caller commits."""
     if source not in ScoreSource.ALL:
         raise ValidationFailed(_("Unknown score source."), "source")
     if application.status != ApplicationStatus.APPROVED:
-        raise NotAllowed(_("Application %(number)s is not approved: it gets no stage scores.",
-                           number=application.number))
+        raise NotAllowed(
+            _("Application %(number)s is not approved: it gets no stage scores.", number=application.number)
+        )
     stage = _stage_of(application.round, stage_kind)
     if score is None:
         if source != ScoreSource.CERTIFICATE:
@@ -109,11 +124,19 @@ def _put(application: Application, stage_kind: str, score, *, source: str, sourc
         passed = value is not None and value >= stage.pass_score
     note = (note or "").strip()
     source_ref = (source_ref or "")[:60]
-    row = db.session.scalar(select(StageScore).where(
-        StageScore.application_id == application.id, StageScore.stage_kind == stage_kind))
+    row = db.session.scalar(
+        select(StageScore).where(
+            StageScore.application_id == application.id, StageScore.stage_kind == stage_kind
+        )
+    )
     before = _snapshot(row)
     if row is not None and (row.score, row.max_score, row.passed, row.source, row.note) == (
-            value, stage.max_score, passed, source, note):
+        value,
+        stage.max_score,
+        passed,
+        source,
+        note,
+    ):
         return row, "unchanged"  # the same result again (e.g. a file imported twice)
     if row is not None and not _may_replace(row, source):
         raise ScoreIsSourced(already_recorded_message(application, row))
@@ -128,8 +151,13 @@ def _put(application: Application, stage_kind: str, score, *, source: str, sourc
     row.entered_by_id = getattr(actor, "id", actor)
     row.entered_at = now()
     db.session.flush()
-    record("stage_score.record", row, actor=actor, before=before,
-           after=_snapshot(row) | {"application_number": application.number})
+    record(
+        "stage_score.record",
+        row,
+        actor=actor,
+        before=before,
+        after=_snapshot(row) | {"application_number": application.number},
+    )
     return row, outcome
 
 
@@ -146,18 +174,29 @@ def _may_replace(row: StageScore, source: str) -> bool:
 
 
 def already_recorded_message(application: Application, row: StageScore) -> str:
-    return _("Application %(number)s already has a score at this stage: %(score)s (%(source)s). "
-             "It cannot be overwritten; changing it is a correction, with the reason.",
-             number=application.number, score=_fmt_score(row.score),
-             source=source_label(row.source))
+    return _(
+        "Application %(number)s already has a score at this stage: %(score)s (%(source)s). "
+        "It cannot be overwritten; changing it is a correction, with the reason.",
+        number=application.number,
+        score=_fmt_score(row.score),
+        source=source_label(row.source),
+    )
 
 
 def _fmt_score(value) -> str:
     return "-" if value is None else f"{Decimal(value):.2f}"
 
 
-def record_stage_score(application: Application, stage_kind: str, score, *, source: str,
-                       source_ref: str = "", actor=None, note: str = "") -> StageScore:
+def record_stage_score(
+    application: Application,
+    stage_kind: str,
+    score,
+    *,
+    source: str,
+    source_ref: str = "",
+    actor=None,
+    note: str = "",
+) -> StageScore:
     """Record (or correct) the one score of `application` at `stage_kind`, and commit.
 
     The score is on the stage's own scale (0 … stage.max_score); passed = score ≥ pass score.
@@ -168,57 +207,101 @@ def record_stage_score(application: Application, stage_kind: str, score, *, sour
     # own pending changes (e.g. a finalized interview) stay and commit with the score.
     try:
         with db.session.begin_nested():
-            row, _outcome = _put(application, stage_kind, score, source=source,
-                                 source_ref=source_ref, actor=actor, note=note, passed=passed)
+            row, _outcome = _put(
+                application,
+                stage_kind,
+                score,
+                source=source,
+                source_ref=source_ref,
+                actor=actor,
+                note=note,
+                passed=passed,
+            )
     except IntegrityError:  # the same score recorded at the same moment elsewhere: try once more
-        row, _outcome = _put(application, stage_kind, score, source=source,
-                             source_ref=source_ref, actor=actor, note=note, passed=passed)
+        row, _outcome = _put(
+            application,
+            stage_kind,
+            score,
+            source=source,
+            source_ref=source_ref,
+            actor=actor,
+            note=note,
+            passed=passed,
+        )
     db.session.commit()
     return row
 
 
-def correct_stage_score(application: Application, stage_kind: str, score, *, actor,
-                        reason: str) -> ScoreCorrection:
+def correct_stage_score(
+    application: Application, stage_kind: str, score, *, actor, reason: str
+) -> ScoreCorrection:
     """Change a recorded score, with a reason: the correction (before, after, the source the
     score had, who, when, why) is kept and audited; the score's source becomes the correction.
     The exam attempt, interview or file it came from is left as it was. Commits."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give the reason for the correction: it is kept with the score "
-                                 "and shown to the list's approver."), "reason")
+        raise ValidationFailed(
+            _(
+                "Give the reason for the correction: it is kept with the score "
+                "and shown to the list's approver."
+            ),
+            "reason",
+        )
     stage = _stage_of(application.round, stage_kind)
-    row = db.session.scalar(select(StageScore).where(
-        StageScore.application_id == application.id, StageScore.stage_kind == stage_kind)
-        .with_for_update())
+    row = db.session.scalar(
+        select(StageScore)
+        .where(StageScore.application_id == application.id, StageScore.stage_kind == stage_kind)
+        .with_for_update()
+    )
     if row is None:
-        raise NotAllowed(_("Application %(number)s has no score at this stage yet: enter it "
-                           "instead.", number=application.number))
+        raise NotAllowed(
+            _(
+                "Application %(number)s has no score at this stage yet: enter it instead.",
+                number=application.number,
+            )
+        )
     value = parse_score(score)
     _check_score(stage, value)
     if value == row.score:
         raise ValidationFailed(_("That is already the score."), "score")
     before = _snapshot(row)
     correction = ScoreCorrection(
-        stage_score_id=row.id, application_id=application.id, stage_kind=stage_kind,
-        score_before=row.score, score_after=value, passed_before=row.passed,
-        passed_after=value >= stage.pass_score, source_before=row.source,
-        source_ref_before=row.source_ref, reason=reason, corrected_by_id=actor.id,
-        corrected_at=now())
+        stage_score_id=row.id,
+        application_id=application.id,
+        stage_kind=stage_kind,
+        score_before=row.score,
+        score_after=value,
+        passed_before=row.passed,
+        passed_after=value >= stage.pass_score,
+        source_before=row.source,
+        source_ref_before=row.source_ref,
+        reason=reason,
+        corrected_by_id=actor.id,
+        corrected_at=now(),
+    )
     db.session.add(correction)
     db.session.flush()
     row.score, row.max_score, row.passed = value, stage.max_score, correction.passed_after
     row.source, row.source_ref = ScoreSource.CORRECTION, f"correction:{correction.id}"
     row.note, row.entered_by_id, row.entered_at = reason, actor.id, correction.corrected_at
-    record("stage_score.correct", row, actor=actor, before=before,
-           after=_snapshot(row) | {"application_number": application.number,
-                                   "reason": reason, "correction": correction.id})
+    record(
+        "stage_score.correct",
+        row,
+        actor=actor,
+        before=before,
+        after=_snapshot(row)
+        | {"application_number": application.number, "reason": reason, "correction": correction.id},
+    )
     db.session.commit()
     return correction
 
 
 def existing_score(application: Application, stage_kind: str) -> StageScore | None:
-    return db.session.scalar(select(StageScore).where(
-        StageScore.application_id == application.id, StageScore.stage_kind == stage_kind))
+    return db.session.scalar(
+        select(StageScore).where(
+            StageScore.application_id == application.id, StageScore.stage_kind == stage_kind
+        )
+    )
 
 
 @dataclass
@@ -241,23 +324,46 @@ def manual_changes(round_: Round, since=None) -> list[ScoreChange]:
     (only those at or after `since` when given): what a list's approver must have seen."""
     changes: list[ScoreChange] = []
     entries = db.session.execute(
-        select(StageScore, Application.number).join(
-            Application, Application.id == StageScore.application_id)
-        .where(Application.round_id == round_.id,
-               StageScore.source.in_((ScoreSource.HR_ENTRY, ScoreSource.IMPORT)))).all()
+        select(StageScore, Application.number)
+        .join(Application, Application.id == StageScore.application_id)
+        .where(
+            Application.round_id == round_.id,
+            StageScore.source.in_((ScoreSource.HR_ENTRY, ScoreSource.IMPORT)),
+        )
+    ).all()
     corrections = db.session.execute(
-        select(ScoreCorrection, Application.number).join(
-            Application, Application.id == ScoreCorrection.application_id)
-        .where(Application.round_id == round_.id)).all()
+        select(ScoreCorrection, Application.number)
+        .join(Application, Application.id == ScoreCorrection.application_id)
+        .where(Application.round_id == round_.id)
+    ).all()
     for s, number in entries:
-        changes.append(ScoreChange("entry" if s.source == ScoreSource.HR_ENTRY else "import",
-                                   number, s.stage_kind, None, s.score,
-                                   s.entered_by, s.entered_at, s.note,
-                                   s.source_ref))
+        changes.append(
+            ScoreChange(
+                "entry" if s.source == ScoreSource.HR_ENTRY else "import",
+                number,
+                s.stage_kind,
+                None,
+                s.score,
+                s.entered_by,
+                s.entered_at,
+                s.note,
+                s.source_ref,
+            )
+        )
     for c, number in corrections:
-        changes.append(ScoreChange("correction", number, c.stage_kind, c.score_before,
-                                   c.score_after, c.corrected_by, c.corrected_at,
-                                   c.reason, f"{c.source_before}:{c.source_ref_before}"))
+        changes.append(
+            ScoreChange(
+                "correction",
+                number,
+                c.stage_kind,
+                c.score_before,
+                c.score_after,
+                c.corrected_by,
+                c.corrected_at,
+                c.reason,
+                f"{c.source_before}:{c.source_ref_before}",
+            )
+        )
     if since is not None:
         changes = [c for c in changes if c.at >= since]
     return sorted(changes, key=lambda c: (c.at, c.application_number))
@@ -268,18 +374,20 @@ def sources_of_round(round_: Round) -> dict[int, dict[str, str]]:
     (the source, then its reference when it has one), as a list's entries carry them."""
     out: dict[int, dict[str, str]] = {}
     rows = db.session.execute(
-        select(StageScore.application_id, StageScore.stage_kind, StageScore.source,
-               StageScore.source_ref)
+        select(StageScore.application_id, StageScore.stage_kind, StageScore.source, StageScore.source_ref)
         .join(Application, Application.id == StageScore.application_id)
-        .where(Application.round_id == round_.id)).all()
+        .where(Application.round_id == round_.id)
+    ).all()
     for app_id, kind, source, ref in rows:
         out.setdefault(app_id, {})[kind] = f"{source}:{ref}" if ref else source
     return out
 
 
 def scores_of(application: Application) -> dict[str, StageScore]:
-    return {s.stage_kind: s for s in db.session.scalars(
-        select(StageScore).where(StageScore.application_id == application.id))}
+    return {
+        s.stage_kind: s
+        for s in db.session.scalars(select(StageScore).where(StageScore.application_id == application.id))
+    }
 
 
 def passed_all(application: Application, kinds=None) -> bool:
@@ -291,27 +399,41 @@ def passed_all(application: Application, kinds=None) -> bool:
 
 def scores_of_round(round_: Round, stage_kind: str) -> dict[int, StageScore]:
     """Scores of one stage by application id."""
-    return {s.application_id: s for s in db.session.scalars(
-        select(StageScore).join(Application, Application.id == StageScore.application_id)
-        .where(Application.round_id == round_.id, StageScore.stage_kind == stage_kind))}
+    return {
+        s.application_id: s
+        for s in db.session.scalars(
+            select(StageScore)
+            .join(Application, Application.id == StageScore.application_id)
+            .where(Application.round_id == round_.id, StageScore.stage_kind == stage_kind)
+        )
+    }
 
 
 def approved_applications(round_: Round) -> list[Application]:
-    return list(db.session.scalars(select(Application).where(
-        Application.round_id == round_.id, Application.status == ApplicationStatus.APPROVED)
-        .order_by(Application.id)))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.round_id == round_.id, Application.status == ApplicationStatus.APPROVED)
+            .order_by(Application.id)
+        )
+    )
 
 
 def find_application(round_: Round, number: str) -> Application:
-    app_ = db.session.scalar(select(Application).where(
-        Application.round_id == round_.id, Application.number == (number or "").strip()))
+    app_ = db.session.scalar(
+        select(Application).where(
+            Application.round_id == round_.id, Application.number == (number or "").strip()
+        )
+    )
     if app_ is None:
-        raise ValidationFailed(_("No application %(number)s in this round.",
-                                 number=(number or "").strip()), "application_number")
+        raise ValidationFailed(
+            _("No application %(number)s in this round.", number=(number or "").strip()), "application_number"
+        )
     return app_
 
 
 # ---- CSV import --------------------------------------------------------------------------
+
 
 class ScoreImportFailed(ValidationFailed):
     """Nothing was imported; `errors` names each bad line and column."""
@@ -352,12 +474,19 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ScoreImportFailed([_("Line 1: the header must have the columns %(cols)s "
-                                   "(missing: %(missing)s).", cols=", ".join(REQUIRED_COLUMNS),
-                                   missing=", ".join(missing))])
+        raise ScoreImportFailed(
+            [
+                _(
+                    "Line 1: the header must have the columns %(cols)s (missing: %(missing)s).",
+                    cols=", ".join(REQUIRED_COLUMNS),
+                    missing=", ".join(missing),
+                )
+            ]
+        )
     reader.fieldnames = header
-    apps = {a.number: a for a in db.session.scalars(
-        select(Application).where(Application.round_id == round_.id))}
+    apps = {
+        a.number: a for a in db.session.scalars(select(Application).where(Application.round_id == round_.id))
+    }
     existing = scores_of_round(round_, stage_kind)
     errors: list[str] = []
     rows: list[tuple[Application, Decimal, str]] = []
@@ -366,22 +495,40 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
         line = reader.line_num
         number = (record_.get("application_number") or "").strip()
         raw = (record_.get("score") or "").strip()
-        if not number and not raw and not any((v or "").strip() for v in record_.values()
-                                              if isinstance(v, str)):
+        if (
+            not number
+            and not raw
+            and not any((v or "").strip() for v in record_.values() if isinstance(v, str))
+        ):
             continue  # a blank line
         app_ = apps.get(number)
         if not number:
             errors.append(_("Line %(line)s, column application_number: empty.", line=line))
         elif app_ is None:
-            errors.append(_("Line %(line)s, column application_number: no application "
-                            "%(number)s in this round.", line=line, number=number))
+            errors.append(
+                _(
+                    "Line %(line)s, column application_number: no application %(number)s in this round.",
+                    line=line,
+                    number=number,
+                )
+            )
         elif app_.status != ApplicationStatus.APPROVED:
-            errors.append(_("Line %(line)s, column application_number: application "
-                            "%(number)s is not approved.", line=line, number=number))
+            errors.append(
+                _(
+                    "Line %(line)s, column application_number: application %(number)s is not approved.",
+                    line=line,
+                    number=number,
+                )
+            )
         elif number in seen:
-            errors.append(_("Line %(line)s, column application_number: %(number)s already "
-                            "appears on line %(first)s.", line=line, number=number,
-                            first=seen[number]))
+            errors.append(
+                _(
+                    "Line %(line)s, column application_number: %(number)s already appears on line %(first)s.",
+                    line=line,
+                    number=number,
+                    first=seen[number],
+                )
+            )
         if number:
             seen.setdefault(number, line)
         try:
@@ -391,13 +538,17 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
             else:
                 _check_score(stage, value)
         except ValidationFailed as err:
-            errors.append(_("Line %(line)s, column score: %(message)s", line=line,
-                            message=err.message))
+            errors.append(_("Line %(line)s, column score: %(message)s", line=line, message=err.message))
             value = None
         current = existing.get(app_.id) if app_ is not None else None
         if current is not None and value is not None and current.score != value:
-            errors.append(_("Line %(line)s, column score: %(message)s", line=line,
-                            message=already_recorded_message(app_, current)))
+            errors.append(
+                _(
+                    "Line %(line)s, column score: %(message)s",
+                    line=line,
+                    message=already_recorded_message(app_, current),
+                )
+            )
             value = None
         if app_ is not None and value is not None:
             rows.append((app_, value, (record_.get("note") or "").strip()))
@@ -409,12 +560,23 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
     result = ImportResult()
     try:
         for app_, value, note in rows:
-            _row, outcome = _put(app_, stage_kind, value, source=ScoreSource.IMPORT,
-                                 source_ref=ref, actor=actor, note=note)
+            _row, outcome = _put(
+                app_, stage_kind, value, source=ScoreSource.IMPORT, source_ref=ref, actor=actor, note=note
+            )
             setattr(result, outcome, getattr(result, outcome) + 1)
-        record("stage_score.import", round_, actor=actor, after={
-            "stage": stage_kind, "file": ref, "rows": result.total, "created": result.created,
-            "updated": result.updated, "unchanged": result.unchanged})
+        record(
+            "stage_score.import",
+            round_,
+            actor=actor,
+            after={
+                "stage": stage_kind,
+                "file": ref,
+                "rows": result.total,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -423,6 +585,7 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
 
 
 # ---- Part A from the online test ---------------------------------------------------------
+
 
 def scale(score: Decimal, out_of: Decimal, to_max: Decimal) -> Decimal:
     """`score` out of `out_of`, on a scale of `to_max` (two decimals, half up)."""
@@ -443,11 +606,17 @@ class SyncResult:
 def _round_attempts(round_: Round) -> dict[int, Attempt]:
     """The latest submitted, scored attempt of each candidate in a sitting of the round."""
     rows = db.session.execute(
-        select(Seat.candidate_id, Attempt).join(Attempt, Attempt.seat_id == Seat.id)
+        select(Seat.candidate_id, Attempt)
+        .join(Attempt, Attempt.seat_id == Seat.id)
         .join(Sitting, Sitting.id == Seat.sitting_id)
-        .where(Sitting.round_id == round_.id, Attempt.status == "submitted",
-               Attempt.score.is_not(None), Attempt.max_score.is_not(None))
-        .order_by(Attempt.submitted_at, Attempt.id)).all()
+        .where(
+            Sitting.round_id == round_.id,
+            Attempt.status == "submitted",
+            Attempt.score.is_not(None),
+            Attempt.max_score.is_not(None),
+        )
+        .order_by(Attempt.submitted_at, Attempt.id)
+    ).all()
     return dict(rows)  # candidate id -> attempt
 
 
@@ -469,25 +638,47 @@ def sync_part_a_from_exams(round_: Round, actor) -> SyncResult:
             attempt = attempts.get(app_.candidate_id)
             if attempt is not None:
                 value = scale(attempt.score, attempt.max_score, stage.max_score)
-                _row, outcome = _put(app_, StageKind.PART_A, value, source=ScoreSource.EXAM,
-                                     source_ref=f"attempt:{attempt.id}", actor=actor)
+                _row, outcome = _put(
+                    app_,
+                    StageKind.PART_A,
+                    value,
+                    source=ScoreSource.EXAM,
+                    source_ref=f"attempt:{attempt.id}",
+                    actor=actor,
+                )
             else:
                 cert = part_a_certificate(app_)
                 if cert is None:
                     result.missing.append(app_.number)
                     continue
                 a = cert.attempt
-                value = scale(a.score, a.max_score, stage.max_score) \
-                    if a.score is not None and a.max_score else None
-                _row, outcome = _put(app_, StageKind.PART_A, value,
-                                     source=ScoreSource.CERTIFICATE,
-                                     source_ref=f"certificate:{cert.code}", actor=actor,
-                                     passed=True)
+                value = (
+                    scale(a.score, a.max_score, stage.max_score)
+                    if a.score is not None and a.max_score
+                    else None
+                )
+                _row, outcome = _put(
+                    app_,
+                    StageKind.PART_A,
+                    value,
+                    source=ScoreSource.CERTIFICATE,
+                    source_ref=f"certificate:{cert.code}",
+                    actor=actor,
+                    passed=True,
+                )
             setattr(result, outcome, getattr(result, outcome) + 1)
-        record("stage_score.sync_part_a", round_, actor=actor, after={
-            "created": result.created, "updated": result.updated,
-            "unchanged": result.unchanged, "kept_manual": len(result.kept_manual),
-            "missing": len(result.missing)})
+        record(
+            "stage_score.sync_part_a",
+            round_,
+            actor=actor,
+            after={
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "kept_manual": len(result.kept_manual),
+                "missing": len(result.missing),
+            },
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -496,6 +687,7 @@ def sync_part_a_from_exams(round_: Round, actor) -> SyncResult:
 
 
 # ---- for the pages -----------------------------------------------------------------------
+
 
 @dataclass
 class StageRow:
@@ -507,12 +699,14 @@ def stage_rows(round_: Round, stage_kind: str, q: str = "", limit: int = 500) ->
     """Approved applications of the round with their score at one stage (search by number;
     the first `limit` in number order)."""
     _stage_of(round_, stage_kind)
-    stmt = (select(Application, StageScore)
-            .outerjoin(StageScore, (StageScore.application_id == Application.id)
-                       & (StageScore.stage_kind == stage_kind))
-            .where(Application.round_id == round_.id,
-                   Application.status == ApplicationStatus.APPROVED)
-            .options(selectinload(Application.candidate)))
+    stmt = (
+        select(Application, StageScore)
+        .outerjoin(
+            StageScore, (StageScore.application_id == Application.id) & (StageScore.stage_kind == stage_kind)
+        )
+        .where(Application.round_id == round_.id, Application.status == ApplicationStatus.APPROVED)
+        .options(selectinload(Application.candidate))
+    )
     if q.strip():
         stmt = stmt.where(Application.number.contains(q.strip()))
     rows = db.session.execute(stmt.order_by(Application.number).limit(limit)).all()

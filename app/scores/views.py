@@ -1,20 +1,21 @@
 """HR's stage-score page of a round: scores per stage, entered by hand, imported from CSV or
 pulled from the online Part A test."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
 from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
-from .models import ScoreSource
 from . import bp, services
-from ..common.access import HR_ROLES
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
+from .models import ScoreSource
 
 
 def _me():
@@ -33,10 +34,17 @@ def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_
     entry_form = entry_form or ScoreEntryForm(formdata=None, stage_kind=stage_kind)
     import_form = import_form or ScoreImportForm(formdata=None, stage_kind=stage_kind)
     return render_template(
-        "scores/hr_scores.html", round=round_, stage=round_.stage(stage_kind),
-        stage_label=stage_label, rows=services.stage_rows(round_, stage_kind, q), q=q,
-        entry_form=entry_form, import_form=import_form, sync_form=SyncPartAForm(formdata=None),
-        has_part_a=round_.stage(StageKind.PART_A) is not None), status
+        "scores/hr_scores.html",
+        round=round_,
+        stage=round_.stage(stage_kind),
+        stage_label=stage_label,
+        rows=services.stage_rows(round_, stage_kind, q),
+        q=q,
+        entry_form=entry_form,
+        import_form=import_form,
+        sync_form=SyncPartAForm(formdata=None),
+        has_part_a=round_.stage(StageKind.PART_A) is not None,
+    ), status
 
 
 @bp.route("/hr/rounds/<int:round_id>/scores")
@@ -59,22 +67,41 @@ def hr_enter_score(round_id: int):
         current = services.existing_score(app_, stage_kind)
         if current is not None and current.score != services.parse_score(form.score.data):
             if not form.reason.data:  # refuse before anything changes, saying why
-                raise ValidationFailed(services.already_recorded_message(app_, current),
-                                       "reason")
-            correction = services.correct_stage_score(app_, stage_kind, form.score.data,
-                                                      actor=_me(), reason=form.reason.data)
-            flash(_("Score of %(number)s corrected: %(before)s → %(after)s. The correction and "
-                    "its reason are shown to the list's approver.", number=app_.number,
-                    before=correction.score_before, after=correction.score_after), "success")
+                raise ValidationFailed(services.already_recorded_message(app_, current), "reason")
+            correction = services.correct_stage_score(
+                app_, stage_kind, form.score.data, actor=_me(), reason=form.reason.data
+            )
+            flash(
+                _(
+                    "Score of %(number)s corrected: %(before)s → %(after)s. The correction and "
+                    "its reason are shown to the list's approver.",
+                    number=app_.number,
+                    before=correction.score_before,
+                    after=correction.score_after,
+                ),
+                "success",
+            )
             return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind))
-        row = services.record_stage_score(app_, stage_kind, form.score.data,
-                                          source=ScoreSource.HR_ENTRY, actor=_me(),
-                                          note=form.note.data or "")
+        row = services.record_stage_score(
+            app_,
+            stage_kind,
+            form.score.data,
+            source=ScoreSource.HR_ENTRY,
+            actor=_me(),
+            note=form.note.data or "",
+        )
     except DomainError as err:
         return _render(round_, stage_kind, show_error(form, err), entry_form=form)
-    flash(_("Score of %(number)s recorded: %(score)s / %(max)s (%(result)s).",
-            number=app_.number, score=row.score, max=row.max_score,
-            result=_("pass") if row.passed else _("fail")), "success")
+    flash(
+        _(
+            "Score of %(number)s recorded: %(score)s / %(max)s (%(result)s).",
+            number=app_.number,
+            score=row.score,
+            max=row.max_score,
+            result=_("pass") if row.passed else _("fail"),
+        ),
+        "success",
+    )
     return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind))
 
 
@@ -89,15 +116,22 @@ def hr_import_scores(round_id: int):
     try:
         text = form.file.data.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        form.file.errors.append(_("The file is not UTF-8 text: save it as \"CSV UTF-8\"."))
+        form.file.errors.append(_('The file is not UTF-8 text: save it as "CSV UTF-8".'))
         return _render(round_, stage_kind, 422, import_form=form)
     try:
         result = services.import_scores_csv(round_, stage_kind, text, _me())
     except DomainError as err:
         return _render(round_, stage_kind, show_error(form, err), import_form=form)
-    flash(_("%(n)s scores imported: %(created)s new, %(updated)s changed, %(same)s unchanged.",
-            n=result.total, created=result.created, updated=result.updated,
-            same=result.unchanged), "success")
+    flash(
+        _(
+            "%(n)s scores imported: %(created)s new, %(updated)s changed, %(same)s unchanged.",
+            n=result.total,
+            created=result.created,
+            updated=result.updated,
+            same=result.unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind))
 
 
@@ -112,15 +146,32 @@ def hr_sync_part_a(round_id: int):
     except DomainError as err:
         show_error(None, err)
         return redirect(url_for("scores.hr_scores", round_id=round_.id))
-    flash(_("Part A pulled from the online test: %(created)s new, %(updated)s changed, "
-            "%(same)s unchanged.", created=result.created, updated=result.updated,
-            same=result.unchanged), "success")
+    flash(
+        _(
+            "Part A pulled from the online test: %(created)s new, %(updated)s changed, %(same)s unchanged.",
+            created=result.created,
+            updated=result.updated,
+            same=result.unchanged,
+        ),
+        "success",
+    )
     if result.kept_manual:
-        flash(_("%(n)s scores entered by HR were kept as they are: %(numbers)s.",
-                n=len(result.kept_manual), numbers=", ".join(result.kept_manual[:20])),
-              "warning")
+        flash(
+            _(
+                "%(n)s scores entered by HR were kept as they are: %(numbers)s.",
+                n=len(result.kept_manual),
+                numbers=", ".join(result.kept_manual[:20]),
+            ),
+            "warning",
+        )
     if result.missing:
-        flash(_("%(n)s approved applicants have neither a submitted test nor a valid Part A "
-                "certificate: %(numbers)s.", n=len(result.missing),
-                numbers=", ".join(result.missing[:20])), "warning")
+        flash(
+            _(
+                "%(n)s approved applicants have neither a submitted test nor a valid Part A "
+                "certificate: %(numbers)s.",
+                n=len(result.missing),
+                numbers=", ".join(result.missing[:20]),
+            ),
+            "warning",
+        )
     return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=StageKind.PART_A))

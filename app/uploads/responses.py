@@ -1,5 +1,6 @@
 """Serving a stored upload back: an attachment only its permitted readers get (the views check
 who may), never sniffed into something else by the browser, never kept in a shared cache."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,13 @@ def private_download(stored_name: str, content_type: str, download_name: str):
         abort(404)
     if content_type not in ALLOWED:  # only what store() accepted is ever served
         abort(404)
-    response = send_file(path, mimetype=content_type, as_attachment=True,
-                         download_name=served_name(download_name, content_type), max_age=0)
+    response = send_file(
+        path,
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=served_name(download_name, content_type),
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -3,6 +3,7 @@
 The type is decided by the bytes, not the name: PDF, JPEG and PNG only, and the file must
 really open as one (a PNG header on garbage is refused).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,8 +73,9 @@ def store(data: bytes, original_name: str) -> StoredFile:
     if not data:
         raise ValidationFailed(_("%(name)s is empty.", name=name), "file")
     if len(data) > limit:
-        raise ValidationFailed(_("%(name)s is larger than %(mb)s MB.", name=name,
-                                 mb=round(limit / 1024 / 1024, 1)), "file")
+        raise ValidationFailed(
+            _("%(name)s is larger than %(mb)s MB.", name=name, mb=round(limit / 1024 / 1024, 1)), "file"
+        )
     mime = sniff(data)
     if mime is None:
         raise ValidationFailed(_("%(name)s is not a PDF, JPEG or PNG file.", name=name), "file")

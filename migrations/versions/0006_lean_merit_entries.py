@@ -8,24 +8,24 @@ the index on list_id (uq_merit_entries_list_rank starts with list_id) and the in
 Revision ID: 0006
 Revises: 0005
 """
+
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('merit_entries', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_merit_entries_candidate_id_users', type_='foreignkey')
-        batch_op.drop_index('ix_merit_entries_list_id')
-        batch_op.drop_index('ix_merit_entries_status')
+    with op.batch_alter_table("merit_entries", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_merit_entries_candidate_id_users", type_="foreignkey")
+        batch_op.drop_index("ix_merit_entries_list_id")
+        batch_op.drop_index("ix_merit_entries_status")
 
 
 def downgrade():
-    with op.batch_alter_table('merit_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_merit_entries_status', ['status'], unique=False)
-        batch_op.create_index('ix_merit_entries_list_id', ['list_id'], unique=False)
-        batch_op.create_foreign_key('fk_merit_entries_candidate_id_users', 'users',
-                                    ['candidate_id'], ['id'])
+    with op.batch_alter_table("merit_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_merit_entries_status", ["status"], unique=False)
+        batch_op.create_index("ix_merit_entries_list_id", ["list_id"], unique=False)
+        batch_op.create_foreign_key("fk_merit_entries_candidate_id_users", "users", ["candidate_id"], ["id"])

@@ -5,6 +5,7 @@ Each importer turns a question into the same mapping an item file holds and pass
 are not single-answer multiple choice are not dropped silently: they are listed as skipped,
 with the reason.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bank_format import BankError, import_option_errors
 from ..bank_files import LoadedBank, load_path
+from ..bank_format import BankError, import_option_errors
 
 FORMATS = ("yaml", "qti", "gift")
 THAI = re.compile(r"[\u0E00-\u0E7F]")
@@ -31,8 +32,7 @@ class Defaults:
     topic: str = DEFAULT_TOPIC
 
 
-SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".xml": "qti", ".zip": "qti", ".gift": "gift",
-            ".txt": "gift"}
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".xml": "qti", ".zip": "qti", ".gift": "gift", ".txt": "gift"}
 
 
 def detect_format(path) -> str:
@@ -54,17 +54,25 @@ def load_source(path, fmt: str | None = None, defaults: Defaults | None = None):
         raise ValueError(f"{fmt} import needs a bank and a section")
     if fmt == "qti":
         from .qti import load_qti
+
         return load_qti(path, defaults)
     if fmt == "gift":
         from .gift import load_gift
+
         return load_gift(path, defaults)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
 def check_defaults(defaults: Defaults, loaded) -> bool:
     """The options given for a QTI or GIFT import follow the same rules as an item file."""
-    errors = import_option_errors({"bank": defaults.bank, "section": defaults.section,
-                                   "topic": defaults.topic, "difficulty": defaults.difficulty})
+    errors = import_option_errors(
+        {
+            "bank": defaults.bank,
+            "section": defaults.section,
+            "topic": defaults.topic,
+            "difficulty": defaults.difficulty,
+        }
+    )
     loaded.errors.extend(errors)
     return not errors
 
@@ -103,16 +111,28 @@ def topic_code(name: str) -> str:
 
 
 def file_prefix(path) -> str:
-    return (re.sub(r"[^A-Z0-9]+", "-", Path(path).stem.upper()).strip("-")[:20].strip("-")
-            or "Q")
+    return re.sub(r"[^A-Z0-9]+", "-", Path(path).stem.upper()).strip("-")[:20].strip("-") or "Q"
 
 
-def as_item(*, code: str, topic: str, difficulty: str, lang: str, stem: str, choices: list[str],
-            key_index: int, fixed_order: bool = False, explanation: str = "") -> dict:
+def as_item(
+    *,
+    code: str,
+    topic: str,
+    difficulty: str,
+    lang: str,
+    stem: str,
+    choices: list[str],
+    key_index: int,
+    fixed_order: bool = False,
+    explanation: str = "",
+) -> dict:
     """The item-file mapping for a one-language question; choices get ids a, b, c, ..."""
     ids = [chr(ord("a") + i) for i in range(len(choices))]
     return {
-        "id": code, "topic": topic, "difficulty": difficulty, "stem": {lang: stem},
+        "id": code,
+        "topic": topic,
+        "difficulty": difficulty,
+        "stem": {lang: stem},
         "choices": [{"id": cid, lang: text} for cid, text in zip(ids, choices)],
         "key": ids[key_index] if 0 <= key_index < len(ids) else None,
         "fixed_order": fixed_order,

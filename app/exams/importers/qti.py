@@ -3,6 +3,7 @@
 Taken: an assessmentItem with exactly one choiceInteraction whose responseDeclaration has
 cardinality="single" and a correctResponse. Anything else is listed as skipped with the reason.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -11,20 +12,49 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from ..bank_files import LoadedBank, Skipped, item_from_dict
-from . import Defaults, as_item, start_load, file_prefix, item_code, language_of, normalise
+from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from . import Defaults, as_item, file_prefix, item_code, language_of, normalise, start_load
 
 _SPACES = re.compile(r"\s+")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 MAX_MEMBER_BYTES = 5 * 1024 * 1024
 # Elements whose text is not part of the question a candidate reads.
-NOT_SHOWN = {"feedbackInline", "feedbackBlock", "modalFeedback", "rubricBlock", "templateBlock",
-             "templateInline", "printedVariable"}
+NOT_SHOWN = {
+    "feedbackInline",
+    "feedbackBlock",
+    "modalFeedback",
+    "rubricBlock",
+    "templateBlock",
+    "templateInline",
+    "printedVariable",
+}
 NOT_TEXT = {"img", "object", "math", "audio", "video", "svg"}
-BLOCKS = {"p", "div", "prompt", "blockquote", "li", "ul", "ol", "table", "tr", "pre", "h1", "h2",
-          "h3", "h4", "h5", "h6", "dl", "dt", "dd", "br", "hr", "simpleChoice"}
+BLOCKS = {
+    "p",
+    "div",
+    "prompt",
+    "blockquote",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dl",
+    "dt",
+    "dd",
+    "br",
+    "hr",
+    "simpleChoice",
+}
 
 
 def _local(tag) -> str:
@@ -41,8 +71,11 @@ def load_qti(path, defaults: Defaults) -> LoadedBank:
     if root is None:
         return loaded
     if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.is_file()
-                       and p.suffix.lower() in (".xml", ".zip") and p.name != "imsmanifest.xml")
+        files = sorted(
+            p
+            for p in root.rglob("*")
+            if p.is_file() and p.suffix.lower() in (".xml", ".zip") and p.name != "imsmanifest.xml"
+        )
         if (root / "imsmanifest.xml").is_file():
             files = [root / "imsmanifest.xml"]
     else:
@@ -75,8 +108,7 @@ def _item_hrefs(manifest: ET.Element) -> list[str]:
                 continue
             href = res.get("href")
             if href:
-                hrefs.append(posixpath.normpath(
-                    posixpath.join(base, res.get(XML_BASE, ""), href)))
+                hrefs.append(posixpath.normpath(posixpath.join(base, res.get(XML_BASE, ""), href)))
     return hrefs
 
 
@@ -88,8 +120,9 @@ def _parse_manifest(data: bytes, name: str, loaded: LoadedBank) -> list[str] | N
         return None
     hrefs = _item_hrefs(manifest)
     if not hrefs:
-        loaded.errors.append(BankError(name, "lists no QTI item resources "
-                                             '(resource type="imsqti_item_xmlv2p1")'))
+        loaded.errors.append(
+            BankError(name, 'lists no QTI item resources (resource type="imsqti_item_xmlv2p1")')
+        )
     return hrefs
 
 
@@ -103,17 +136,18 @@ def _package_members(file: Path, loaded: LoadedBank):
     with package:
         members = {info.filename: info for info in package.infolist()}
         if "imsmanifest.xml" not in members:
-            loaded.errors.append(BankError(
-                name, "not an IMS content package: no imsmanifest.xml at the top of the zip"))
+            loaded.errors.append(
+                BankError(name, "not an IMS content package: no imsmanifest.xml at the top of the zip")
+            )
             return []
-        hrefs = _parse_manifest(package.read("imsmanifest.xml"), f"{name}!imsmanifest.xml",
-                                loaded) or []
+        hrefs = _parse_manifest(package.read("imsmanifest.xml"), f"{name}!imsmanifest.xml", loaded) or []
         sources = []
         for href in hrefs:
             info = members.get(href)
             if info is None:
-                loaded.errors.append(BankError(
-                    f"{name}!imsmanifest.xml", f"lists {href}, which is not in the package"))
+                loaded.errors.append(
+                    BankError(f"{name}!imsmanifest.xml", f"lists {href}, which is not in the package")
+                )
                 continue
             if info.file_size > MAX_MEMBER_BYTES:
                 loaded.errors.append(BankError(f"{name}!{href}", "larger than 5 MB"))
@@ -130,23 +164,20 @@ def _folder_package(manifest: Path, loaded: LoadedBank):
     for href in hrefs:
         file = manifest.parent / href
         if not file.is_file():
-            loaded.errors.append(BankError(str(manifest),
-                                           f"lists {href}, which is not in the folder"))
+            loaded.errors.append(BankError(str(manifest), f"lists {href}, which is not in the folder"))
             continue
         sources.append((str(file), file.read_bytes))
     return sources
 
 
-def _read_item(name: str, read, defaults: Defaults, position: int,
-               loaded: LoadedBank) -> None:
+def _read_item(name: str, read, defaults: Defaults, position: int, loaded: LoadedBank) -> None:
     try:
         root = ET.fromstring(read())
     except ET.ParseError as exc:
         loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
         return
     if _local(root.tag) != "assessmentItem":
-        loaded.skipped.append(Skipped(name, f"<{_local(root.tag)}>",
-                                      "not a QTI 2.x assessmentItem"))
+        loaded.skipped.append(Skipped(name, f"<{_local(root.tag)}>", "not a QTI 2.x assessmentItem"))
         return
     identifier = root.get("identifier", "")
     ref = f"item {identifier}" if identifier else "item"
@@ -163,39 +194,44 @@ def _read_item(name: str, read, defaults: Defaults, position: int,
     interactions = [e for e in body.iter() if _local(e.tag).endswith("Interaction")]
     if len(interactions) != 1:
         kinds = ", ".join(sorted({_local(e.tag) for e in interactions})) or "none"
-        return skip(f"has {len(interactions)} interactions ({kinds}); only items with one "
-                    "choiceInteraction are imported")
+        return skip(
+            f"has {len(interactions)} interactions ({kinds}); only items with one "
+            "choiceInteraction are imported"
+        )
     interaction = interactions[0]
     if _local(interaction.tag) != "choiceInteraction":
         return skip(f"{_local(interaction.tag)} is not single-answer multiple choice")
     embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT})
     if embedded:
-        return skip(f"contains {', '.join('<' + t + '>' for t in embedded)}; the bank holds "
-                    "text only")
+        return skip(f"contains {', '.join('<' + t + '>' for t in embedded)}; the bank holds text only")
     response_id = interaction.get("responseIdentifier", "")
-    declaration = next((e for e in root if _local(e.tag) == "responseDeclaration"
-                        and e.get("identifier") == response_id), None)
+    declaration = next(
+        (e for e in root if _local(e.tag) == "responseDeclaration" and e.get("identifier") == response_id),
+        None,
+    )
     if declaration is None:
         return error(f'no responseDeclaration for responseIdentifier "{response_id}"')
     cardinality = declaration.get("cardinality", "")
     if cardinality != "single":
-        return skip(f'responseDeclaration has cardinality="{cardinality}"; only single-answer '
-                    "multiple choice is imported")
+        return skip(
+            f'responseDeclaration has cardinality="{cardinality}"; only single-answer '
+            "multiple choice is imported"
+        )
     correct = next((e for e in declaration if _local(e.tag) == "correctResponse"), None)
-    values = [(v.text or "").strip() for v in correct if _local(v.tag) == "value"] \
-        if correct is not None else []
+    values = (
+        [(v.text or "").strip() for v in correct if _local(v.tag) == "value"] if correct is not None else []
+    )
     if len(values) != 1:
-        return skip("has no correctResponse with one value (scoring by mapping only is not "
-                    "supported)")
+        return skip("has no correctResponse with one value (scoring by mapping only is not supported)")
 
     simple = [e for e in interaction if _local(e.tag) == "simpleChoice"]
     qti_ids = [c.get("identifier", "") for c in simple]
     if values[0] not in qti_ids:
-        return error(f'correctResponse "{values[0]}" is not the identifier of a simpleChoice '
-                     f"({', '.join(qti_ids)})")
+        return error(
+            f'correctResponse "{values[0]}" is not the identifier of a simpleChoice ({", ".join(qti_ids)})'
+        )
     if not MIN_CHOICES <= len(simple) <= MAX_CHOICES:
-        return skip(f"has {len(simple)} choices; an item has {MIN_CHOICES} to "
-                    f"{MAX_CHOICES}")
+        return skip(f"has {len(simple)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
 
     before: list[str] = []
     _text_until(body, interaction, before)
@@ -209,12 +245,25 @@ def _read_item(name: str, read, defaults: Defaults, position: int,
     lang = language_of(stem, declared)
     code = item_code(identifier, file_prefix(name), f"{name}#{position}")
     mapping = " ".join(f"{chr(ord('a') + i)}={qid}" for i, qid in enumerate(qti_ids))
-    raw = as_item(code=code, topic=defaults.topic, difficulty=defaults.difficulty, lang=lang,
-                  stem=stem, choices=choices, key_index=qti_ids.index(values[0]),
-                  fixed_order=any(c.get("fixed") == "true" for c in simple))
-    item = item_from_dict(raw, loaded, file=name, bank=defaults.bank,
-                          section=defaults.section, position=position,
-                          source=f"qti {name} {identifier}: {mapping}")
+    raw = as_item(
+        code=code,
+        topic=defaults.topic,
+        difficulty=defaults.difficulty,
+        lang=lang,
+        stem=stem,
+        choices=choices,
+        key_index=qti_ids.index(values[0]),
+        fixed_order=any(c.get("fixed") == "true" for c in simple),
+    )
+    item = item_from_dict(
+        raw,
+        loaded,
+        file=name,
+        bank=defaults.bank,
+        section=defaults.section,
+        position=position,
+        source=f"qti {name} {identifier}: {mapping}",
+    )
     if item is not None:
         loaded.items.append(item)
 
