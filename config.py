@@ -110,6 +110,13 @@ class Config:
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 8)
 
+    # Scholarship contracts (app/scholarships): years of service owed per year funded, unless HR
+    # records another figure; reminders to HR this many days before a graduation and before an
+    # obligation ends.
+    SCHOLARSHIP_SERVICE_MULTIPLIER = os.environ.get("SCHOLARSHIP_SERVICE_MULTIPLIER", "2")
+    SCHOLARSHIP_GRADUATION_NOTICE_DAYS = _env_int("SCHOLARSHIP_GRADUATION_NOTICE_DAYS", 90)
+    SCHOLARSHIP_OBLIGATION_NOTICE_DAYS = _env_int("SCHOLARSHIP_OBLIGATION_NOTICE_DAYS", 60)
+
     # Hosts this site answers to (Flask refuses any other Host header with a 400), and the
     # base of every absolute link sent outside (emails, PDFs): never the client's Host.
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")

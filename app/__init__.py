@@ -153,9 +153,9 @@ def _init_security_headers(app: Flask) -> None:
         permissions_policy=PERMISSIONS_POLICY,
         strict_transport_security=app.config["FORCE_HTTPS"],
         strict_transport_security_max_age=365 * 24 * 3600,
-        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
-        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
     )
 
     @app.after_request

@@ -198,7 +198,7 @@ def _apscheduler(app: Flask):
     (JOBS_IN_WEB under gunicorn), threads elsewhere. One run of a job at a time, and a run
     missed while the previous one lasted is skipped, not queued (coalesce)."""
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
-    if app.config.get("SOCKETIO_ASYNC_MODE") == "gevent":
+    if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         from apscheduler.schedulers.gevent import GeventScheduler
 
         return GeventScheduler(timezone=UTC, job_defaults=defaults)

@@ -24,8 +24,10 @@ from .interviews import services as interviews
 from .merit import labels as merit_labels
 from .merit import list_use, offers
 from .merit import services as merit
+from .partners import services as partners
 from .recruitment import eligibility
 from .recruitment import services as recruitment
+from .scholarships import services as scholarships
 from .scores import services as scores
 
 
@@ -67,6 +69,20 @@ def pending_offers() -> int:
             else 0
         )
     return cached
+
+
+def my_nominations() -> list:
+    """The candidate's nominations (MOU channel), each with its next step."""
+    if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
+        return []
+    return [(n, partners.next_step(n)) for n in partners.nominations_of_person(current_user)]
+
+
+def my_scholarship():
+    """The candidate's scholarship contract, if any."""
+    if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
+        return None
+    return scholarships.contract_of_person(current_user)
 
 
 # ---- what the templates see, by capability ---------------------------------------------------
@@ -127,6 +143,13 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "offer_list_title": offers.list_title,
         "use_status_label": list_use.status_label,
         "pending_offers": pending_offers,
+    },
+    "partners": {
+        "my_nominations": my_nominations,
+    },
+    "scholarships": {
+        "my_scholarship": my_scholarship,
+        "open_placement_rounds": scholarships.open_placement_rounds,
     },
 }
 

@@ -216,7 +216,9 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     assert page.locator("#give-back-target").input_value() == str(seat_id)
     page.fill("#give-back-reason", "สัญญาณ Wi-Fi ห้อง 101 ขัดข้อง")
     page.locator("#give-back-form button[type=submit]").click()
-    page.wait_for_function("document.getElementById('action-result').textContent.indexOf('คืนเวลาแล้ว') >= 0")
+    page.wait_for_function(
+        "() => document.getElementById('action-result').textContent.indexOf('คืนเวลาแล้ว') >= 0"
+    )
     db.session.remove()
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.deadline > deadline and attempt.extension_seconds >= 1

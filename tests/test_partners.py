@@ -252,11 +252,17 @@ def test_nominee_consents_applies_hr_decides_and_the_list_is_published_and_verif
             data={"stage_kind": stage, "application_number": app_.number, "score": score},
         )
         assert r.status_code == 302, r.get_data(as_text=True)
+    # The list waits for the round: its application window closes first (merit/readiness.py).
+    round_.closes_at = now() - timedelta(minutes=1)
+    db.session.commit()
     r = hr_client.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit"})
+    assert r.status_code == 302, r.get_data(as_text=True)
     assert r.status_code == 302, r.get_data(as_text=True)
     list_id = int(r.headers["Location"].rsplit("/", 1)[1])
     approver = client_for(app, make.hr(agency, approver=True))
-    assert approver.post(f"/hr/lists/{list_id}/approve").status_code == 302
+    assert (
+        approver.post(f"/hr/lists/{list_id}/approve", data={"approve-changes_seen": "y"}).status_code == 302
+    )
     assert approver.post(f"/hr/lists/{list_id}/publish").status_code == 302
     from app.merit.models import MeritList
 

@@ -84,10 +84,14 @@ def publish_placement(app, make, db, agency, hc, scholar, round_):
         ).status_code
         == 302
     )
+    # The list waits for the round: its application window closes first (merit/readiness.py).
+    round_.closes_at = now() - timedelta(minutes=1)
+    db.session.commit()
     r = hc.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit"})
+    assert r.status_code == 302, r.get_data(as_text=True)
     list_id = int(r.headers["Location"].rsplit("/", 1)[1])
     approver = client_for(app, make.hr(agency, approver=True))
-    approver.post(f"/hr/lists/{list_id}/approve")
+    approver.post(f"/hr/lists/{list_id}/approve", data={"approve-changes_seen": "y"})
     approver.post(f"/hr/lists/{list_id}/publish")
     ml = db.session.get(MeritList, list_id)
     assert ml.digest

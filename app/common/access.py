@@ -17,6 +17,16 @@ HR_OFFICER, HR_APPROVER = "hr_officer", "hr_approver"
 HR_ROLES = (HR_OFFICER, HR_APPROVER)
 
 
+def is_hr(user) -> bool:
+    """Is `user` a logged-in HR user of some agency?"""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.agency_id is not None
+        and user.has_role(*HR_ROLES)
+    )
+
+
 def is_hr_of(user, agency_id: int | None) -> bool:
     """Is `user` a logged-in HR user of agency `agency_id`?"""
     return bool(

@@ -44,7 +44,7 @@ def safe_next(target: str | None) -> str | None:
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for outside the site: PUBLIC_BASE_URL + the path when configured
     (production requires it), else the request's own host, which TRUSTED_HOSTS limits."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    base = (current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
     if base:
         return base + url_for(endpoint, _external=False, **values)
     return url_for(endpoint, _external=True, **values)
@@ -52,4 +52,4 @@ def external_url(endpoint: str, **values) -> str:
 
 def has_public_base_url() -> bool:
     """Whether absolute links are fixed by configuration (so a public cache may keep them)."""
-    return bool(current_app.config.get("PUBLIC_BASE_URL"))
+    return bool(current_app.config["PUBLIC_BASE_URL"])

@@ -29,6 +29,7 @@ from ..applications.models import Application, ApplicationStatus
 from ..applications.services import application_refusal
 from ..audit.services import record
 from ..common import national_id as nid
+from ..common.access import HR_ROLES, is_hr, need_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
@@ -48,7 +49,6 @@ from .models import (
     PartnerOrganisation,
 )
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 # A round under an agreement runs, unless the agreement says otherwise, a scored qualifications
 # review then an interview (Part C), both ranking parts.
 DEFAULT_AGREEMENT_STAGES = [StageKind.QUALIFICATIONS, StageKind.PART_C]
@@ -61,14 +61,6 @@ STAGE_MAX_SCORE = {
 
 
 # ---- who may act ---------------------------------------------------------------------------
-
-
-def is_hr(user) -> bool:
-    return (
-        bool(getattr(user, "is_authenticated", False))
-        and user.has_role(*HR_ROLES)
-        and user.agency_id is not None
-    )
 
 
 def organisation_of(user) -> PartnerOrganisation | None:
@@ -92,8 +84,7 @@ def _need_partner(user) -> PartnerOrganisation:
 
 
 def _need_hr_of(user, agency_id: int) -> None:
-    if not is_hr(user) or user.agency_id != agency_id:
-        raise Forbidden(_("This agreement belongs to another agency."))
+    need_hr_of(user, agency_id, _("This agreement belongs to another agency."))
 
 
 # ---- organisations and their accounts --------------------------------------------------------

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import EducationLevel, Role
+from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.clock import today_bangkok
 from ..common.errors import DomainError, Forbidden
@@ -26,8 +27,6 @@ from .forms import (
     TerminateForm,
     WithdrawForm,
 )
-
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 
 def _ip() -> str:
@@ -48,18 +47,6 @@ def _labels():
         "application_of": services.application_of,
         "next_step": services.next_step,
     }
-
-
-@bp.app_context_processor
-def _my_nominations():
-    """`my_nominations()` for the candidate's pages: their nominations and the next step."""
-
-    def my_nominations():
-        if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
-            return []
-        return [(n, services.next_step(n)) for n in services.nominations_of_person(current_user)]
-
-    return {"my_nominations": my_nominations}
 
 
 # ---- HR: organisations and agreements --------------------------------------------------------

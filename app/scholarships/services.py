@@ -18,11 +18,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..agencies.models import Agency
 from ..applications.services import application_refusal
 from ..audit.services import record
 from ..common import national_id as nid
+from ..common.access import HR_ROLES, is_hr, need_hr_of
 from ..common.clock import now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
@@ -34,18 +35,9 @@ from ..recruitment import services as recruitment
 from ..recruitment.models import Mode, Round, StageKind
 from .models import ContractStatus, PlacementRound, ScholarshipContract, ScholarshipReminder
 
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
-DEFAULT_SERVICE_MULTIPLIER = Decimal("2")  # years owed = 2 × years funded unless HR says otherwise
-DEFAULT_GRADUATION_NOTICE_DAYS = 90
-DEFAULT_OBLIGATION_END_NOTICE_DAYS = 60
-
-
-def _config(name: str, default):
-    return current_app.config.get(name, default)
-
 
 def service_multiplier() -> Decimal:
-    return Decimal(str(_config("SCHOLARSHIP_SERVICE_MULTIPLIER", DEFAULT_SERVICE_MULTIPLIER)))
+    return Decimal(str(current_app.config["SCHOLARSHIP_SERVICE_MULTIPLIER"]))
 
 
 def default_years_owed(years_funded: Decimal) -> Decimal:
@@ -53,21 +45,7 @@ def default_years_owed(years_funded: Decimal) -> Decimal:
 
 
 def _need_hr_of(user, agency_id: int) -> None:
-    if not (
-        getattr(user, "is_authenticated", False)
-        and user.has_role(*HR_ROLES)
-        and user.agency_id is not None
-        and user.agency_id == agency_id
-    ):
-        raise Forbidden(_("This scholarship contract belongs to another agency."))
-
-
-def _is_hr(user) -> bool:
-    return (
-        bool(getattr(user, "is_authenticated", False))
-        and user.has_role(*HR_ROLES)
-        and user.agency_id is not None
-    )
+    need_hr_of(user, agency_id, _("This scholarship contract belongs to another agency."))
 
 
 def _snapshot(c: ScholarshipContract) -> dict:
@@ -110,7 +88,7 @@ class ContractInput:
 
 
 def record_contract(actor, data: ContractInput) -> ScholarshipContract:
-    if not _is_hr(actor):
+    if not is_hr(actor):
         raise Forbidden(_("Only HR can record scholarship contracts."))
     number = (data.number or "").strip()
     if not number:
@@ -220,7 +198,7 @@ def open_placement_round(
 ) -> Round:
     """A draft selection round reserved for scholars, with a scored qualifications review (HR
     opens it with the round's own pages)."""
-    if not _is_hr(actor):
+    if not is_hr(actor):
         raise Forbidden(_("Only HR can open placement rounds."))
     values = dict(
         code=code,
@@ -449,12 +427,12 @@ def _hr_of(agency_id: int) -> list[User]:
 
 def _due(contract: ScholarshipContract, today: date) -> tuple[str, date] | None:
     if contract.status == ContractStatus.STUDYING:
-        days = int(_config("SCHOLARSHIP_GRADUATION_NOTICE_DAYS", DEFAULT_GRADUATION_NOTICE_DAYS))
+        days = int(current_app.config["SCHOLARSHIP_GRADUATION_NOTICE_DAYS"])
         if contract.expected_graduation <= today + timedelta(days=days):
             return GRADUATION, contract.expected_graduation
     elif contract.status == ContractStatus.SERVING:
         ends = obligation(contract, today).ends_on
-        days = int(_config("SCHOLARSHIP_OBLIGATION_NOTICE_DAYS", DEFAULT_OBLIGATION_END_NOTICE_DAYS))
+        days = int(current_app.config["SCHOLARSHIP_OBLIGATION_NOTICE_DAYS"])
         if ends is not None and ends <= today + timedelta(days=days):
             return OBLIGATION_END, ends
     elif contract.status == ContractStatus.DEPARTED_EARLY and contract.repayment_flagged:

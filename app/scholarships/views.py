@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..agencies.services import list_agencies
+from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.clock import today_bangkok
 from ..common.errors import DomainError
@@ -17,8 +18,6 @@ from ..common.i18n import current_locale
 from ..recruitment import services as recruitment
 from . import bp, services
 from .forms import AppointForm, ContractForm, DepartureForm, PlacementRoundForm
-
-HR_ROLES = (Role.HR_OFFICER, Role.HR_APPROVER)
 
 
 @bp.context_processor
@@ -29,18 +28,6 @@ def _labels():
         "obligation": services.obligation,
         "round_status_label": recruitment.status_label,
     }
-
-
-@bp.app_context_processor
-def _my_scholarship():
-    """`my_scholarship()` for the candidate's pages: their contract, if any."""
-
-    def my_scholarship():
-        if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
-            return None
-        return services.contract_of_person(current_user)
-
-    return {"my_scholarship": my_scholarship, "open_placement_rounds": services.open_placement_rounds}
 
 
 def _round_form(form=None):
