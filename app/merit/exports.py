@@ -33,8 +33,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from ..accounts.models import User
-from ..applications.models import Application
 from ..common.access import is_hr_of
 from ..common.clock import BANGKOK
 from ..common.errors import NotAllowed, NotFound
@@ -42,6 +40,7 @@ from ..common.thai import format_date
 from ..extensions import db
 from ..recruitment.models import StageKind
 from .digest import canonical_dict, content_matches
+from .entries import ranked_entries
 from .models import CONTENT_FORMAT_1, ListKind, ListStatus, MeritEntry, MeritList, Track
 
 PUBLIC_STATUSES = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
@@ -123,25 +122,9 @@ class Column:
 
 def rows_of(merit_list: MeritList) -> list[Row]:
     """The entries in rank order, with only what is published (never the national ID)."""
-    stmt = (
-        select(
-            MeritEntry.rank,
-            Application.number,
-            User.first_name_th,
-            User.last_name_th,
-            MeritEntry.scores,
-            MeritEntry.total,
-            MeritEntry.decided_by,
-        )
-        .join(Application, Application.id == MeritEntry.application_id)
-        .join(User, User.id == MeritEntry.candidate_id)
-        .where(MeritEntry.list_id == merit_list.id)
-        .order_by(MeritEntry.rank)
-    )
-    # The name exactly as the canonical content has it (digest.canonical_dict).
     return [
-        Row(rank, number, f"{first} {last}", dict(scores or {}), to_decimal(total), decided or "")
-        for rank, number, first, last, scores, total, decided in db.session.execute(stmt)
+        Row(e.rank, e.number, e.name_th, e.scores, to_decimal(e.total), e.decided_by)
+        for e in ranked_entries(merit_list)
     ]
 
 

@@ -39,6 +39,7 @@ from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
 from ..uploads import services as uploads
+from .entries import available_in_rank_order
 from .labels import list_title as _list_title
 from .models import EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer, OfferStatus
 from .services import usable  # H-LIST's rule: a published merit list within its validity
@@ -248,12 +249,7 @@ def _claim(merit_list: MeritList, n: int) -> list[int]:
     won: list[int] = []
     tried: list[int] = []
     while len(won) < n:
-        query = (
-            select(MeritEntry.id)
-            .where(MeritEntry.list_id == merit_list.id, MeritEntry.status == EntryStatus.AVAILABLE)
-            .order_by(MeritEntry.rank)
-            .limit(n - len(won))
-        )
+        query = available_in_rank_order(merit_list, MeritEntry.id).limit(n - len(won))
         if tried:
             query = query.where(MeritEntry.id.notin_(tried))
         if _on_postgres():
@@ -666,14 +662,7 @@ def offers_of_list(merit_list: MeritList, list_use: ListUseRequest | None = None
 
 def next_available(merit_list: MeritList, limit: int = 5) -> list[MeritEntry]:
     """The next entries a call would take, for HR to see before calling."""
-    return list(
-        db.session.scalars(
-            select(MeritEntry)
-            .where(MeritEntry.list_id == merit_list.id, MeritEntry.status == EntryStatus.AVAILABLE)
-            .order_by(MeritEntry.rank)
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(available_in_rank_order(merit_list).limit(limit)))
 
 
 def positions_of_agency(agency_id: int) -> list[Position]:

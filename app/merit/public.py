@@ -12,13 +12,13 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..applications.models import Application
 from ..common.errors import NotFound
 from ..extensions import db
 from ..recruitment.models import StageKind
+from .entries import entries_with_people
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .services import get_list, status_on
 
@@ -58,20 +58,14 @@ class EntryRow:
 def search_entries(merit_list: MeritList, q: str = "", page: int = 1, per_page: int = 100) -> Pagination:
     """Entries in rank order, filtered by application number or name (Thai or English);
     never the national ID. A Flask-SQLAlchemy page whose items are EntryRows."""
-    stmt = (
-        select(MeritEntry)
-        .join(Application, Application.id == MeritEntry.application_id)
-        .join(User, User.id == MeritEntry.candidate_id)
-        .options(contains_eager(MeritEntry.application), contains_eager(MeritEntry.candidate))
-        .where(MeritEntry.list_id == merit_list.id)
-    )
+    stmt = entries_with_people(merit_list)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
         name_th = User.first_name_th + " " + User.last_name_th
         name_en = User.first_name_en + " " + User.last_name_en
         stmt = stmt.where(or_(Application.number.ilike(like), name_th.ilike(like), name_en.ilike(like)))
-    found = db.paginate(stmt.order_by(MeritEntry.rank), page=max(1, page), per_page=per_page, error_out=False)
+    found = db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False)
     found.items = [_entry_row(e) for e in found.items]
     return found
 

@@ -84,7 +84,8 @@ def lists_of_round(round_: Round) -> list[MeritList]:
     )
 
 
-def _versions(round_id: int, kind: str, track: str) -> list[MeritList]:
+def versions_in(round_id: int, kind: str, track: str) -> list[MeritList]:
+    """Every version of the list of this round, kind and track, oldest first."""
     return list(
         db.session.scalars(
             select(MeritList)
@@ -96,10 +97,10 @@ def _versions(round_id: int, kind: str, track: str) -> list[MeritList]:
 
 def versions_of(merit_list: MeritList) -> list[MeritList]:
     """Every version of the same list (round, kind, track), oldest first."""
-    return _versions(merit_list.round_id, merit_list.kind, merit_list.track)
+    return versions_in(merit_list.round_id, merit_list.kind, merit_list.track)
 
 
-def _snapshot(ml: MeritList) -> dict:
+def list_snapshot(ml: MeritList) -> dict:
     """What the audit log keeps of a list before and after a step."""
     return {
         "round": ml.round_id,
@@ -120,7 +121,7 @@ def _snapshot(ml: MeritList) -> dict:
     }
 
 
-def _fmt(value) -> str | None:
+def score_text(value) -> str | None:
     """A score or total as the entries store it and the canonical content hashes it: text
     with two decimals."""
     return None if value is None else f"{Decimal(value):.2f}"
