@@ -26,7 +26,6 @@ from sqlalchemy import select
 
 from ..audit.services import anchors_for
 from ..common.dates import years_later
-from ..common.thai import MONTHS_TH, be_year
 from ..documents.pdf import (
     CONTENT_WIDTH,
     FONT,
@@ -45,44 +44,31 @@ from ..documents.pdf import (
     thai_date,
 )
 from ..extensions import db
-from ..recruitment.models import Mode, StageKind
-from .exports import (
-    APPLICATION_NUMBER,
-    TOTAL,
-    Row,
+from ..recruitment.models import StageKind
+from .entries import Row, columns_of, full_total, has_totals, rows_of
+from .models import ListKind, ListStatus, MeritList
+from .public import is_public
+from .ranking import APPLICATION_NUMBER, TOTAL
+from .readiness import unmet_conditions
+from .wording import (
+    DRAFT_MARK,
+    ISSUER,
+    MERIT_WHO,
+    MODE_VERB,
+    NBSP,
+    PURPOSE,
+    SIGNATORY_ON_BEHALF,
+    SIGNATORY_TITLE,
+    TRACK_NOTE,
     bangkok_date,
-    columns_of,
-    full_total,
-    has_totals,
-    is_public,
+    formal_date,
     join_th,
     level_th,
     number_text,
     part_th,
     ranking_rule_th,
-    rows_of,
     whole,
 )
-from .models import ListKind, ListStatus, MeritList, Track
-from .readiness import unmet_conditions
-
-ISSUER = "กรุงเทพมหานคร"
-PURPOSE = "เพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการ เป็นข้าราชการกรุงเทพมหานครสามัญ"
-# The signature block: the name is signed on paper or added when the announcement is issued.
-SIGNATORY_TITLE = "ปลัดกรุงเทพมหานคร"
-SIGNATORY_ON_BEHALF = "ปฏิบัติราชการแทนผู้ว่าราชการกรุงเทพมหานคร"
-DRAFT_MARK = "ร่าง — ยังไม่ได้ประกาศ"
-NBSP = "\u00a0"
-
-MODE_VERB = {
-    Mode.COMPETITIVE_EXAM: "สอบแข่งขัน",
-    Mode.SELECTION_EXAM: "สอบคัดเลือก",
-    Mode.SELECTION: "คัดเลือก",
-    Mode.SHORTAGE: "คัดเลือกผู้มีวุฒิที่ขาดแคลน",
-    Mode.DISABILITY: "คัดเลือกคนพิการ",
-}
-MERIT_WHO = {Mode.COMPETITIVE_EXAM: "ผู้สอบแข่งขันได้", Mode.SELECTION_EXAM: "ผู้สอบคัดเลือกได้"}
-TRACK_NOTE = {Track.DISABILITY: "บัญชีสำหรับคนพิการ", Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน"}
 
 SIGN_QR = 28 * mm
 TABLE_FONT_SIZE = 11
@@ -246,11 +232,6 @@ def _version_note(merit_list: MeritList) -> str:
 def _day(value: date | datetime) -> str:
     """ "1 ธันวาคม 2569" with no-break spaces: a date is never split across two lines."""
     return thai_date(value).replace(" ", NBSP)
-
-
-def formal_date(value: date) -> str:
-    """ "1 ธันวาคม พ.ศ. 2569": the era written out, as at the foot of an announcement."""
-    return f"{value.day} {MONTHS_TH[value.month - 1]} พ.ศ. {be_year(value)}"
 
 
 # ---- styles ------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from ..common.urls import external_url, has_public_base_url
 from ..extensions import db, limiter
 from . import bp
 from .announcement_pdf import render_announcement
-from .exports import file_stem, is_public, list_for_download, to_csv, to_xlsx
+from .exports import file_stem, to_csv, to_xlsx
 from .models import MeritList
+from .public import is_public, list_for_download
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_CACHE = "public, max-age=300"

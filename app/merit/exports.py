@@ -1,6 +1,5 @@
-"""The machine-readable outputs of a published list (CSV, XLSX) and what every output of a list
-shares: its rows, its columns, the names of its parts, its ranking rule in words, and who may
-download it.
+"""The machine-readable outputs of a published list: CSV and XLSX only. Their rows and columns
+come from entries.py, their words from wording.py, who may download them from public.py.
 
 CSV layout (UTF-8 with a BOM, so Excel reads the Thai): three LEADING comment lines starting
 with "#", then the header row, then one row per entry in rank order:
@@ -23,335 +22,30 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
 
-from ..common.access import is_hr_of
-from ..common.clock import BANGKOK
-from ..common.errors import NotAllowed, NotFound
 from ..common.thai import format_date
-from ..extensions import db
-from ..recruitment.models import StageKind
-from .digest import canonical_dict, content_matches
-from .entries import ranked_entries
-from .models import CONTENT_FORMAT_1, ListKind, ListStatus, MeritEntry, MeritList, Track
-
-PUBLIC_STATUSES = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
-PREVIEW_STATUSES = (ListStatus.DRAFT, ListStatus.APPROVED)
-TOTAL = "total"
-APPLICATION_NUMBER = "application_number"
-
-PART_TH = {
-    StageKind.PART_A: "ภาค ก",
-    StageKind.PART_B: "ภาค ข",
-    StageKind.PART_C: "ภาค ค",
-    StageKind.QUALIFICATIONS: "การประเมินคุณสมบัติ",
-}
-PART_EN = {
-    StageKind.PART_A: "Part A",
-    StageKind.PART_B: "Part B",
-    StageKind.PART_C: "Part C",
-    StageKind.QUALIFICATIONS: "qualifications review",
-}
-# What an eligible-to-sit list carries instead of scores: where each candidate sits.
-SEATING = {"room": ("ห้องสอบ", "room"), "seat": ("เลขที่นั่งสอบ", "seat")}
-TRACK_TH = {
-    Track.GENERAL: "บัญชีทั่วไป",
-    Track.DISABILITY: "บัญชีสำหรับคนพิการ",
-    Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน",
-}
-TRACK_EN = {
-    Track.GENERAL: "general",
-    Track.DISABILITY: "persons with disabilities",
-    Track.SHORTAGE: "shortage qualifications",
-}
-KIND_TH = {
-    ListKind.MERIT: "บัญชีผู้สอบแข่งขันได้ / ผู้ได้รับการคัดเลือก",
-    ListKind.ELIGIBLE: "รายชื่อผู้มีสิทธิ์สอบ / เข้ารับการประเมิน",
-    ListKind.PASSED_TO_PART_C: "รายชื่อผู้มีสิทธิ์เข้ารับการประเมินภาค ค",
-}
-KIND_EN = {
-    ListKind.MERIT: "merit list",
-    ListKind.ELIGIBLE: "eligible to sit",
-    ListKind.PASSED_TO_PART_C: "passed to Part C",
-}
-STATUS_TH = {
-    ListStatus.DRAFT: "ร่าง",
-    ListStatus.APPROVED: "อนุมัติแล้ว รอประกาศ",
-    ListStatus.PUBLISHED: "ประกาศแล้ว",
-    ListStatus.SUPERSEDED: "ถูกแทนที่ด้วยฉบับใหม่",
-    ListStatus.CANCELLED: "ยกเลิก",
-}
-
-
-# ---- the rows and columns of a list -----------------------------------------------------------
-@dataclass(frozen=True)
-class Row:
-    rank: int
-    number: str  # the application number (เลขประจำตัวสอบ)
-    name_th: str
-    values: dict  # the entry's scores (or room and seat) as stored
-    total: Decimal | None
-    decided_by: str
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # a stage kind, "room", "seat"
-    th: str
-    en: str
-    numeric: bool
-    max_score: Decimal | None = None
-
-    def value(self, row: Row):
-        """A score as a Decimal (None when missing), anything else as text."""
-        raw = row.values.get(self.key)
-        return to_decimal(raw) if self.numeric else ("" if raw is None else str(raw))
-
-    def text(self, row: Row) -> str:
-        value = self.value(row)
-        return number_text(value) if self.numeric else value
-
-
-def rows_of(merit_list: MeritList) -> list[Row]:
-    """The entries in rank order, with only what is published (never the national ID)."""
-    return [
-        Row(e.rank, e.number, e.name_th, e.scores, to_decimal(e.total), e.decided_by)
-        for e in ranked_entries(merit_list)
-    ]
-
-
-def sources_by_rank(merit_list: MeritList) -> dict[int, dict] | None:
-    """Each entry's score sources by rank (None for a list of canonical format 1, which
-    published no sources)."""
-    if (merit_list.content_format or CONTENT_FORMAT_1) == CONTENT_FORMAT_1:
-        return None
-    return dict(
-        db.session.execute(
-            select(MeritEntry.rank, MeritEntry.sources).where(MeritEntry.list_id == merit_list.id)
-        ).all()
-    )
-
-
-def ranking_stages(merit_list: MeritList) -> list[tuple[str, Decimal]]:
-    """The ranking parts as (stage kind, weight): stored as [{"stage", "weight"}, …]."""
-    out = []
-    for part in merit_list.ranking_parts or []:
-        if isinstance(part, dict):
-            out.append((part["stage"], Decimal(str(part.get("weight", "1")))))
-        else:
-            out.append((str(part), Decimal(1)))
-    return out
-
-
-def columns_of(merit_list: MeritList, rows: list[Row], every_score: bool = False) -> list[Column]:
-    """The columns after rank, number and name (the total comes separately): what the entries
-    hold (the stages' scores in stage order; room and seat on the list of those eligible to
-    sit), or for the announcement of a merit list (`every_score` False) its ranking parts."""
-    stages = {s.kind: s for s in merit_list.round.stages}
-    seen = []
-    for row in rows:
-        seen.extend(k for k in row.values if k not in seen)
-    if merit_list.kind == ListKind.MERIT and merit_list.ranking_parts and not every_score:
-        keys = [k for k, _w in ranking_stages(merit_list)]
-    else:
-        keys = [k for k in StageKind.ALL if k in seen] + [k for k in seen if k not in StageKind.ALL]
-    columns = []
-    for key in keys:
-        if key in SEATING:
-            columns.append(Column(key, *SEATING[key], numeric=False))
-        else:
-            numeric = all(_is_number(row.values.get(key)) for row in rows)
-            stage = stages.get(key)
-            columns.append(
-                Column(
-                    key,
-                    f"คะแนน{part_th(key)}",
-                    f"{part_en(key)} score",
-                    numeric,
-                    stage.max_score if stage else None,
-                )
-            )
-    return columns
-
-
-def has_totals(rows: list[Row]) -> bool:
-    return any(row.total is not None for row in rows)
-
-
-def full_total(merit_list: MeritList) -> Decimal | None:
-    """The total's full marks: Σ weight × the stage's full marks over the ranking parts."""
-    stages = {s.kind: s for s in merit_list.round.stages}
-    parts = ranking_stages(merit_list)
-    if not parts or any(k not in stages for k, _w in parts):
-        return None
-    return sum((w * stages[k].max_score for k, w in parts), Decimal(0))
-
-
-def to_decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def _is_number(value) -> bool:
-    return value is None or value == "" or to_decimal(value) is not None
-
-
-def number_text(value: Decimal | None) -> str:
-    """Scores as published: two decimals ("150.00"), blank when there is none."""
-    return "" if value is None else f"{value:.2f}"
-
-
-def whole(value: Decimal) -> str:
-    """Full marks as people write them: 200, 150.5."""
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value.normalize():,f}"
-
-
-# ---- words ------------------------------------------------------------------------------------
-def part_th(part: str) -> str:
-    return PART_TH.get(part, part)
-
-
-def part_en(part: str) -> str:
-    return PART_EN.get(part, part.replace("_", " "))
-
-
-def join_th(items: list[str]) -> str:
-    """ "ภาค ก ภาค ข และภาค ค": Thai lists put และ before the last item only."""
-    return items[0] if len(items) == 1 else " ".join(items[:-1]) + " และ" + items[-1]
-
-
-def join_en(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _tie_chain(merit_list: MeritList) -> list[str]:
-    """The tie-break chain after the total (a leading "total" is the ranking itself)."""
-    return [k for k in merit_list.tie_break or [] if k != TOTAL]
-
-
-def _weights_th(parts: list[tuple[str, Decimal]]) -> str:
-    if all(w == 1 for _k, w in parts):
-        return ""
-    return " โดยคิดน้ำหนัก" + "".join(f" {part_th(k)} {whole(w)} เท่า" for k, w in parts)
-
-
-def ranking_rule_th(merit_list: MeritList) -> str:
-    """The ranking rule and tie-break chain in formal Thai, as printed on the announcement:
-    "เรียงลำดับจากผู้ได้คะแนนรวมภาค ข และภาค ค สูงสุดลงมา กรณีคะแนนรวมเท่ากัน ให้ผู้ได้คะแนน
-    ภาค ข สูงกว่าอยู่ในลำดับที่ดีกว่า หากยังเท่ากันอีก ให้ผู้มีเลขประจำตัวสอบน้อยกว่า…"."""
-    parts = ranking_stages(merit_list)
-    if merit_list.kind != ListKind.MERIT or not parts:
-        return "เรียงตามเลขประจำตัวสอบ"
-    if len(parts) == 1:
-        text = f"เรียงลำดับจากผู้ได้คะแนน{part_th(parts[0][0])} สูงสุดลงมา"
-        tie = f"กรณีคะแนน{part_th(parts[0][0])} เท่ากัน"
-    else:
-        text = (
-            f"เรียงลำดับจากผู้ได้คะแนนรวม{join_th([part_th(k) for k, _w in parts])}{_weights_th(parts)} สูงสุดลงมา"
-        )
-        tie = "กรณีคะแนนรวมเท่ากัน"
-    for n, key in enumerate(_tie_chain(merit_list)):
-        text += f" {tie if n == 0 else 'หากยังเท่ากันอีก'} ให้{_better_th(key)}อยู่ในลำดับที่ดีกว่า"
-    return text
-
-
-def ranking_rule_en(merit_list: MeritList) -> str:
-    parts = ranking_stages(merit_list)
-    if merit_list.kind != ListKind.MERIT or not parts:
-        return "In order of application number."
-    names = [part_en(k) + ("" if w == 1 else f" (x{whole(w)})") for k, w in parts]
-    what = f"the {names[0]} score" if len(parts) == 1 else f"the total of {join_en(names)}"
-    text = f"Ranked by {what}, highest first"
-    for n, key in enumerate(_tie_chain(merit_list)):
-        text += f"; {'if equal' if n == 0 else 'if still equal'}, {_better_en(key)} ranks first"
-    return text + "."
-
-
-def _better_th(key: str) -> str:
-    if key == APPLICATION_NUMBER:
-        return "ผู้มีเลขประจำตัวสอบน้อยกว่า"
-    return f"ผู้ได้คะแนน{part_th(key)} สูงกว่า"
-
-
-def _better_en(key: str) -> str:
-    return (
-        "the earlier application number" if key == APPLICATION_NUMBER else f"the higher {part_en(key)} score"
-    )
-
-
-def decided_by_th(key: str) -> str:
-    """Why an entry sits above the next one: "คะแนนภาค ข สูงกว่า"; "" for the last entry."""
-    if not key:
-        return ""
-    if key == APPLICATION_NUMBER:
-        return "เลขประจำตัวสอบน้อยกว่า"
-    return f"คะแนน{'รวม' if key == TOTAL else part_th(key)} สูงกว่า"
-
-
-def decided_by_en(key: str) -> str:
-    if not key:
-        return ""
-    if key == APPLICATION_NUMBER:
-        return "earlier application number"
-    return "higher total" if key == TOTAL else f"higher {part_en(key)} score"
-
-
-def bangkok_date(merit_list: MeritList) -> date | None:
-    """The day the list was announced, in Bangkok."""
-    return merit_list.published_at.astimezone(BANGKOK).date() if merit_list.published_at else None
-
-
-def level_th(level: str) -> str:
-    """Levels are stored as "ปฏิบัติการ / Operational" or in Thai only: the Thai half."""
-    return level.split(" / ")[0].strip()
-
-
-# ---- who may download ---------------------------------------------------------------------------
-def is_public(merit_list: MeritList) -> bool:
-    """Published, or published and then superseded or cancelled (a public record either way:
-    the announcement says which). A draft cancelled before publication never was."""
-    return merit_list.status in PUBLIC_STATUSES and merit_list.published_at is not None
-
-
-def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False) -> MeritList:
-    """The list whose outputs `viewer` may download: a public list (`is_public`), for anyone;
-    a draft or approved one only as a preview (`allow_preview`) for HR of the round's agency.
-    Anything else is NotFound, so no one learns that an unpublished list exists.
-
-    A published list whose stored content no longer hashes to its digest is refused: its
-    outputs would vouch for a digest that does not match them.
-    """
-    merit_list = db.session.get(MeritList, list_id)
-    if merit_list is None:
-        raise NotFound(_("No such list."))
-    if is_public(merit_list):
-        if not content_matches(merit_list):
-            raise NotAllowed(
-                _(
-                    "This list's content does not match its published digest. "
-                    "Please contact the agency that published it."
-                )
-            )
-        return merit_list
-    if (
-        allow_preview
-        and merit_list.status in PREVIEW_STATUSES
-        and is_hr_of(viewer, merit_list.round.agency_id)
-    ):
-        return merit_list
-    raise NotFound(_("No such list."))
+from .digest import canonical_dict
+from .entries import columns_of, has_totals, rows_of, sources_by_rank
+from .models import MeritList
+from .wording import (
+    KIND_EN,
+    KIND_TH,
+    STATUS_TH,
+    TRACK_EN,
+    TRACK_TH,
+    bangkok_date,
+    decided_by_en,
+    decided_by_th,
+    level_th,
+    number_text,
+    ranking_rule_en,
+    ranking_rule_th,
+)
 
 
 def file_stem(merit_list: MeritList) -> str:

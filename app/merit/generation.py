@@ -29,10 +29,11 @@ from ..recruitment.models import Round, StageKind
 from ..scores.models import StageScore
 from ..scores.services import sources_of_round
 from . import ranking
-from .labels import _titles, track_label
+from .labels import track_label
 from .models import CONTENT_FORMAT, EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .readiness import require_ready
 from .services import PENDING, list_snapshot, need_hr, score_text, track_of_round, versions_in
+from .wording import list_titles
 
 # ---- rules of a merit list ---------------------------------------------------------------
 
@@ -385,7 +386,7 @@ def prepare_version(
     else:
         rows = _eligible_rows(round_) if kind == ListKind.ELIGIBLE else _passed_to_part_c_rows(round_)
         parts, chain = [], []
-    title_th, title_en = _titles(round_, kind, track)
+    title_th, title_en = list_titles(round_, kind, track)
     before = list_snapshot(pending) if pending is not None else None
     try:
         if pending is not None:

@@ -23,7 +23,7 @@ from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position, Round
-from . import offers
+from . import labels, offers
 from .models import ListKind, ListStatus, ListUseRequest, MeritList
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -32,8 +32,8 @@ JUSTIFICATION_MAX = 2000
 
 
 def status_label(status: str) -> str:
-    labels = {PENDING: _("Awaiting decision"), APPROVED: _("Approved"), REJECTED: _("Rejected")}
-    return labels.get(status, status)
+    names = {PENDING: _("Awaiting decision"), APPROVED: _("Approved"), REJECTED: _("Rejected")}
+    return names.get(status, status)
 
 
 def _snapshot(req: ListUseRequest) -> dict:
@@ -244,7 +244,7 @@ def _queue_decision_email(req: ListUseRequest) -> None:
         return
     locale = requester.locale if requester.locale in ("th", "en") else "th"
     with force_locale(locale):
-        list_title = offers.list_title(req.merit_list, locale)
+        list_title = labels.list_title(req.merit_list, locale)
         if req.status == APPROVED:
             subject = _("Your request to use a list was approved")
             body = _(

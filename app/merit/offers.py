@@ -33,14 +33,13 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
-from ..common.i18n import current_locale
 from ..common.thai import format_datetime
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
 from ..uploads import services as uploads
 from .entries import available_in_rank_order
-from .labels import list_title as _list_title
+from .labels import list_title
 from .models import EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer, OfferStatus
 from .services import usable  # H-LIST's rule: a published merit list within its validity
 
@@ -83,21 +82,6 @@ def status_label(status: str) -> str:
         OfferStatus.ACCEPTED: _("Accepted"),
         OfferStatus.WAIVED: _("Waived"),
         OfferStatus.LAPSED: _("Lapsed"),
-    }
-    return labels.get(status, status)
-
-
-def list_title(merit_list: MeritList, locale: str | None = None) -> str:
-    return _list_title(merit_list, locale or current_locale())
-
-
-def entry_status_label(status: str) -> str:
-    labels = {
-        EntryStatus.AVAILABLE: _("Available"),
-        EntryStatus.CALLED: _("Called"),
-        EntryStatus.APPOINTED: _("Appointed"),
-        EntryStatus.WAIVED: _("Waived"),
-        EntryStatus.LAPSED: _("Lapsed"),
     }
     return labels.get(status, status)
 

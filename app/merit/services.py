@@ -11,14 +11,17 @@ it when published.
 
 The rest of the lists: generation.py (rules, ranking, storing the entries, preparing a draft),
 workflow.py (approve, publish, correct, extend, cancel), digest.py (canonical content, digest,
-verification), public.py (reading a list for the pages, candidates' places), labels.py (titles
-and labels). Canonical content and digest: docs/merit-lists.md.
+verification), entries.py (the entries in rank order, the rows and columns of every output),
+public.py (reading a list for the pages, candidates' places, who may download), wording.py
+(the Thai phrases of the official outputs, titles), labels.py (the pages' translated labels),
+exports.py (CSV/XLSX), announcement_pdf.py (the announcement, built with documents/pdf.py). Canonical content and digest: docs/merit-lists.md.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import event, inspect, select
@@ -31,7 +34,18 @@ from ..extensions import db
 from ..recruitment.models import Mode, Round
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
 
-VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = ("valid", "expired", "superseded", "cancelled", "unknown")
+
+class Validity(StrEnum):
+    """What a list is on a given day (status_on), beside its stored status."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = Validity
 # Statuses whose content is fixed (the list was published).
 FROZEN = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
 PENDING = (ListStatus.DRAFT, ListStatus.APPROVED)
@@ -125,6 +139,17 @@ def score_text(value) -> str | None:
     """A score or total as the entries store it and the canonical content hashes it: text
     with two decimals."""
     return None if value is None else f"{Decimal(value):.2f}"
+
+
+def ranking_stages(merit_list: MeritList) -> list[tuple[str, Decimal]]:
+    """The ranking parts as (stage kind, weight): stored as [{"stage", "weight"}, …]."""
+    out = []
+    for part in merit_list.ranking_parts or []:
+        if isinstance(part, dict):
+            out.append((part["stage"], Decimal(str(part.get("weight", "1")))))
+        else:
+            out.append((str(part), Decimal(1)))
+    return out
 
 
 # ---- validity ----------------------------------------------------------------------------
