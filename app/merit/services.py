@@ -14,7 +14,8 @@ workflow.py (approve, publish, correct, extend, cancel), digest.py (canonical co
 verification), entries.py (the entries in rank order, the rows and columns of every output),
 public.py (reading a list for the pages, candidates' places, who may download), wording.py
 (the Thai phrases of the official outputs, titles), labels.py (the pages' translated labels),
-exports.py (CSV/XLSX), announcement_pdf.py (the announcement, built with documents/pdf.py). Canonical content and digest: docs/merit-lists.md.
+exports.py (CSV/XLSX), announcement_pdf.py (the announcement, built with documents/pdf.py).
+Canonical content and digest: docs/merit-lists.md.
 """
 
 from __future__ import annotations
