@@ -57,6 +57,11 @@ def _require_hr(actor: User) -> None:
 # ---- browsing -------------------------------------------------------------------------------
 
 
+def _mentions(text: str, *columns):
+    """Any of `columns` contains `text` (case-insensitive; % and _ are plain characters)."""
+    return or_(*(c.icontains(text, autoescape=True) for c in columns))
+
+
 def browse_usable_lists(
     *,
     position: str = "",
@@ -81,22 +86,18 @@ def browse_usable_lists(
     position = (position or "").strip()
     if position:
         query = query.where(
-            or_(
-                Position.title_th.icontains(position, autoescape=True),
-                Position.title_en.icontains(position, autoescape=True),
-                Position.level.icontains(position, autoescape=True),
-                MeritList.title_th.icontains(position, autoescape=True),
-                MeritList.title_en.icontains(position, autoescape=True),
+            _mentions(
+                position,
+                Position.title_th,
+                Position.title_en,
+                Position.level,
+                MeritList.title_th,
+                MeritList.title_en,
             )
         )
     qualification = (qualification or "").strip()
     if qualification:
-        query = query.where(
-            or_(
-                Position.qualifications_th.icontains(qualification, autoescape=True),
-                Position.qualifications_en.icontains(qualification, autoescape=True),
-            )
-        )
+        query = query.where(_mentions(qualification, Position.qualifications_th, Position.qualifications_en))
     if agency_id:
         query = query.where(Round.agency_id == agency_id)
     if exclude_agency_id:
