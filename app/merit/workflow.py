@@ -257,13 +257,12 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     before = list_snapshot(merit_list)
     merit_list.valid_until, merit_list.extended = until, True
     merit_list.extension_reason = reason
-    record(
-        "merit_list.extend",
-        merit_list,
-        actor=actor,
-        before=before,
-        after=list_snapshot(merit_list) | {"reason": reason},
-    )
+    return _recorded("merit_list.extend", merit_list, actor, before, reason=reason)
+
+
+def _recorded(action: str, merit_list: MeritList, actor, before: dict | None, **why) -> MeritList:
+    """Write the step to the audit log (the list before and after, with its reason) and commit."""
+    record(action, merit_list, actor=actor, before=before, after=list_snapshot(merit_list) | why)
     db.session.commit()
     return merit_list
 
@@ -291,15 +290,7 @@ def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
     merit_list.status = ListStatus.CANCELLED
     merit_list.cancelled_at, merit_list.cancel_reason = now(), reason
     merit_list.cancelled_by_id = actor.id
-    record(
-        "merit_list.cancel",
-        merit_list,
-        actor=actor,
-        before=before,
-        after=list_snapshot(merit_list) | {"reason": reason},
-    )
-    db.session.commit()
-    return merit_list
+    return _recorded("merit_list.cancel", merit_list, actor, before, reason=reason)
 
 
 # ---- withdrawal of a published list (two people) -----------------------------------------
@@ -321,14 +312,7 @@ def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
         raise NotAllowed(_("A withdrawal of this list is already waiting for confirmation."))
     merit_list.withdrawal_requested_by_id = actor.id
     merit_list.withdrawal_requested_at, merit_list.withdrawal_reason = now(), reason
-    record(
-        "merit_list.withdrawal_request",
-        merit_list,
-        actor=actor,
-        after=list_snapshot(merit_list) | {"reason": reason},
-    )
-    db.session.commit()
-    return merit_list
+    return _recorded("merit_list.withdrawal_request", merit_list, actor, None, reason=reason)
 
 
 def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
