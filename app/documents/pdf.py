@@ -47,6 +47,7 @@ from reportlab.platypus import (
     HRFlowable,
     PageTemplate,
     Paragraph,
+    Spacer,
     Table,
     TableStyle,
 )
@@ -209,6 +210,7 @@ def styles() -> dict[str, ParagraphStyle]:
     s["name_center"] = _style("name_center", fontName=FONT_BOLD, fontSize=18, alignment=TA_CENTER)
     s["code"] = _style("code", fontName=FONT_BOLD, fontSize=14, textColor=BMA_GREEN)
     s["number"] = _style("number", fontName=FONT_BOLD, fontSize=30, leading=38, textColor=BMA_GREEN)
+    s["small10"] = _style("small10", fontSize=10, textColor=MUTED)
     s["small_center"] = _style("small_center", fontSize=9, textColor=MUTED, alignment=TA_CENTER)
     return s
 
@@ -390,6 +392,19 @@ def table(
     t = Table(rows, colWidths=col_widths, rowHeights=row_heights, repeatRows=repeat_rows)
     t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands]))
     return t
+
+
+def verification_lines(digest: str, where: str, anchor_line: str = "") -> list:
+    """The closing lines of an official record: its SHA-256 digest in full, where to verify it,
+    and the audit chain's anchor at the time it was issued (a printed copy the database cannot
+    rewrite, docs/audit.md), under a thin rule."""
+    return [
+        Spacer(1, 5 * mm),
+        HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
+        para(f"รหัสตรวจสอบ (SHA-256) {digest}", "small10"),
+        para(where, "small10"),
+        *([para(anchor_line, "small10")] if anchor_line else []),
+    ]
 
 
 def field_table(

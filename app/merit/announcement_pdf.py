@@ -32,7 +32,6 @@ from ..documents.pdf import (
     FONT_BOLD,
     INK,
     MUTED,
-    RULE,
     WARNING_RED,
     Footer,
     build_pdf,
@@ -42,6 +41,7 @@ from ..documents.pdf import (
     styles,
     table,
     thai_date,
+    verification_lines,
 )
 from ..extensions import db
 from ..recruitment.models import StageKind
@@ -103,7 +103,11 @@ def render_announcement(merit_list: MeritList, verify_url: str | None) -> bytes:
         # "จึงประกาศมาเพื่อทราบโดยทั่วกัน", the date and the signature stay on one page.
         KeepTogether([closing[-1], *_signature(merit_list, verify_url if published else None)]),
         *(
-            _verification_lines(merit_list.digest, verify_url, _anchor_line(merit_list))
+            verification_lines(
+                merit_list.digest,
+                "ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) ได้ที่ " + verify_url,
+                _anchor_line(merit_list),
+            )
             if published and verify_url
             else []
         ),
@@ -259,7 +263,6 @@ def _styles() -> dict:
             alignment=TA_CENTER,
             textColor=WARNING_RED,
         ),
-        "small": _style("ann_small", fontSize=10, textColor=MUTED),
         "qr_caption": _style("ann_qr_caption", fontSize=9, textColor=MUTED),
     }
 
@@ -520,17 +523,6 @@ def _signature(merit_list: MeritList, verify_url: str | None) -> list:
         ],
     )
     return [Spacer(1, 3 * mm), para(on, s["sign"]), box]
-
-
-def _verification_lines(digest: str, verify_url: str, anchor_line: str = "") -> list:
-    s = _styles()
-    return [
-        Spacer(1, 5 * mm),
-        HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
-        para(f"รหัสตรวจสอบ (SHA-256) {digest}", s["small"]),
-        para(f"ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) ได้ที่ {verify_url}", s["small"]),
-        *([para(anchor_line, s["small"])] if anchor_line else []),
-    ]
 
 
 def _anchor_line(merit_list: MeritList) -> str:
