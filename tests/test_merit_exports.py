@@ -25,9 +25,10 @@ from app.accounts.models import Role, User, UserRole
 from app.applications.models import Application, ApplicationStatus
 from app.common import clock
 from app.common import national_id as nid
+from app.documents.pdf import grouped
 from app.extensions import db as _db
 from app.merit import generation, workflow
-from app.merit.announcement_pdf import grouped, render_announcement
+from app.merit.announcement_pdf import render_announcement
 from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode, RoundStatus
 from app.scores.models import ScoreSource, StageScore

@@ -1,6 +1,9 @@
 """The shared Thai PDF toolkit: Sarabun fonts shaped by HarfBuzz, A4 pages numbered "หน้า X / Y",
 QR codes, Buddhist Era dates and Thai line breaking. Documents build a story from these and call
-`build_pdf`, which returns the PDF bytes.
+`build_pdf`, which returns the PDF bytes. Every PDF of the app goes through it: the admission
+ticket, the certificate, the interview score sheet and daily schedule, and the merit-list
+announcement, whose `Footer` adds the list's digest, a QR code to its verify page and a
+watermark on a draft, superseded or withdrawn copy.
 
 Shaping: ReportLab (4.x/5.x) shapes text through HarfBuzz when `uharfbuzz` is importable, the
 TTFont is `shapable` (the default unless `rl_config.unShapedFontGlob` matches it) and the
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -43,6 +47,7 @@ from reportlab.platypus import (
     HRFlowable,
     PageTemplate,
     Paragraph,
+    Spacer,
     Table,
     TableStyle,
 )
@@ -205,6 +210,7 @@ def styles() -> dict[str, ParagraphStyle]:
     s["name_center"] = _style("name_center", fontName=FONT_BOLD, fontSize=18, alignment=TA_CENTER)
     s["code"] = _style("code", fontName=FONT_BOLD, fontSize=14, textColor=BMA_GREEN)
     s["number"] = _style("number", fontName=FONT_BOLD, fontSize=30, leading=38, textColor=BMA_GREEN)
+    s["small10"] = _style("small10", fontSize=10, textColor=MUTED)
     s["small_center"] = _style("small_center", fontSize=9, textColor=MUTED, alignment=TA_CENTER)
     return s
 
@@ -372,11 +378,33 @@ def rule(color=BMA_GREEN, thickness: float = 1.2, space: float = 4) -> HRFlowabl
     return HRFlowable(width="100%", thickness=thickness, color=color, spaceBefore=space, spaceAfter=space)
 
 
-def table(rows: list[list], col_widths: list[float], commands: list[tuple]) -> Table:
-    """A Table in Sarabun (ReportLab's cell default, Helvetica, would otherwise be referenced)."""
-    t = Table(rows, colWidths=col_widths)
+def table(
+    rows: list[list],
+    col_widths: list[float],
+    commands: list[tuple],
+    *,
+    repeat_rows: int = 0,
+    row_heights: list[float | None] | None = None,
+) -> Table:
+    """A Table in Sarabun (ReportLab's cell default, Helvetica, would otherwise be referenced).
+    `repeat_rows` header rows repeat on every page; `row_heights` known up front spare ReportLab
+    from measuring every remaining row again each time it splits a long table."""
+    t = Table(rows, colWidths=col_widths, rowHeights=row_heights, repeatRows=repeat_rows)
     t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands]))
     return t
+
+
+def verification_lines(digest: str, where: str, anchor_line: str = "") -> list:
+    """The closing lines of an official record: its SHA-256 digest in full, where to verify it,
+    and the audit chain's anchor at the time it was issued (a printed copy the database cannot
+    rewrite, docs/audit.md), under a thin rule."""
+    return [
+        Spacer(1, 5 * mm),
+        HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
+        para(f"รหัสตรวจสอบ (SHA-256) {digest}", "small10"),
+        para(where, "small10"),
+        *([para(anchor_line, "small10")] if anchor_line else []),
+    ]
 
 
 def field_table(
@@ -414,13 +442,65 @@ def numbered(items: list[str], style: str = "body", width: float = CONTENT_WIDTH
 
 
 # ---- the document ---------------------------------------------------------------------------
-class _NumberedCanvas(Canvas):
-    """Holds every page back until the end so the footer can say "หน้า X / Y"."""
+FOOTER_QR = 17 * mm
+SEALED_BOTTOM_MARGIN = 30 * mm  # room for the footer's QR code, digest and page number
+WARNING_RED = colors.HexColor("#8a1c1c")
+_QR_FORM = "FooterQR"
 
-    def __init__(self, *args, footer_note: str = "", **kwargs):
+
+@dataclass(frozen=True)
+class Footer:
+    """What every page's footer carries besides "หน้า X / Y".
+
+    `note`: a line on the left (a document's short title), cut with "…" to fit. A document that
+    can be verified adds `digest` (printed in groups of eight), `verify_url` (a QR code to it, at
+    the left) and `verify_hint` (a line under the digest); one that cannot be yet says why in
+    `unverified_note` (in red). `watermark`: large diagonal text across every page (a draft, a
+    superseded or withdrawn document). A footer with any of the verification parts is taller, so
+    the page's bottom margin grows to SEALED_BOTTOM_MARGIN."""
+
+    note: str = ""
+    digest: str | None = None
+    verify_url: str | None = None
+    verify_hint: str = ""
+    unverified_note: str = ""
+    watermark: str = ""
+
+    @property
+    def sealed(self) -> bool:
+        return bool(self.digest or self.verify_url or self.unverified_note)
+
+    @property
+    def bottom_margin(self) -> float:
+        return SEALED_BOTTOM_MARGIN if self.sealed else MARGIN_BOTTOM
+
+
+def grouped(digest: str, size: int = 8) -> str:
+    """ "3f2a9b1c 0d4e…": a digest in groups a reader can compare by eye."""
+    return " ".join(digest[i : i + size] for i in range(0, len(digest), size))
+
+
+def fit_line(text: str, font: str, size: float, room: float) -> str:
+    """`text` cut (with "…") to fit `room` points on one line."""
+    if pdfmetrics.stringWidth(text, font, size) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+class _NumberedCanvas(Canvas):
+    """Holds every page back until the end so the footer can say "หน้า X / Y"; then draws the
+    footer (and any watermark) on each page."""
+
+    def __init__(self, *args, footer: Footer, **kwargs):
         super().__init__(*args, **kwargs)
-        self._footer_note = footer_note
+        self._footer = footer
         self._pages: list[dict] = []
+        if footer.verify_url:  # encoded and drawn once, shown on every page (a PDF form)
+            self.beginForm(_QR_FORM)
+            qr_code(footer.verify_url, FOOTER_QR).drawOn(self, 0, 0)
+            self.endForm()
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
@@ -430,9 +510,24 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
-            self._draw_footer(number, total)
+            if self._footer.watermark:
+                self._draw_watermark(self._footer.watermark)
+            if self._footer.sealed:
+                self._draw_sealed_footer(number, total)
+            else:
+                self._draw_footer(number, total)
             super().showPage()
         super().save()
+
+    def _draw_watermark(self, text: str) -> None:
+        width, height = PAGE_SIZE
+        self.saveState()
+        self.setFillColor(colors.Color(0.75, 0.2, 0.2, alpha=0.16))
+        self.translate(width / 2, height / 2)
+        self.rotate(50)
+        self.setFont(FONT_BOLD, 52)
+        self.drawCentredString(0, 0, text, shaping=True)
+        self.restoreState()
 
     def _draw_footer(self, number: int, total: int) -> None:
         width = PAGE_SIZE[0]
@@ -443,17 +538,64 @@ class _NumberedCanvas(Canvas):
         self.line(MARGIN_LEFT, y + 4 * mm, width - MARGIN_RIGHT, y + 4 * mm)
         self.setFillColor(MUTED)
         self.setFont(FONT, 9)
-        if self._footer_note:
-            self.drawString(MARGIN_LEFT, y, self._footer_note, shaping=True)
+        if self._footer.note:
+            self.drawString(MARGIN_LEFT, y, self._footer.note, shaping=True)
         self.drawRightString(width - MARGIN_RIGHT, y, f"หน้า {number} / {total}", shaping=True)
+        self.restoreState()
+
+    def _draw_sealed_footer(self, number: int, total: int) -> None:
+        """QR code at the left; the note, the digest and the hint beside it; the page number at
+        the right."""
+        f = self._footer
+        width = PAGE_SIZE[0]
+        top = SEALED_BOTTOM_MARGIN - 5 * mm
+        self.saveState()
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.4)
+        self.line(MARGIN_LEFT, top, width - MARGIN_RIGHT, top)
+        x = MARGIN_LEFT
+        if f.verify_url:
+            self.saveState()
+            self.translate(MARGIN_LEFT - 1.5 * mm, top - FOOTER_QR - 0.5 * mm)
+            self.doForm(_QR_FORM)
+            self.restoreState()
+            x += FOOTER_QR + 1 * mm
+        page = f"หน้า {number} / {total}"
+        self.setFillColor(MUTED)
+        self.setFont(FONT, 9)
+        self.drawRightString(width - MARGIN_RIGHT, top - 5 * mm, page, shaping=True)
+        room = width - MARGIN_RIGHT - x - pdfmetrics.stringWidth(page, FONT, 9) - 4 * mm
+        self.setFont(FONT, 8.5)
+        self.drawString(x, top - 5 * mm, fit_line(f.note, FONT, 8.5, room), shaping=True)
+        if f.digest:
+            self.drawString(x, top - 9.5 * mm, f"SHA-256  {grouped(f.digest)}", shaping=True)
+            if f.verify_hint:
+                self.setFont(FONT, 8)
+                self.drawString(x, top - 13.5 * mm, f.verify_hint, shaping=True)
+        elif f.unverified_note:
+            self.setFillColor(WARNING_RED)
+            self.setFont(FONT_BOLD, 9)
+            self.drawString(x, top - 9.5 * mm, f.unverified_note, shaping=True)
         self.restoreState()
 
 
 def build_pdf(
-    story: list, *, title: str, subject: str = "", footer_note: str = "", page_border: bool = False
+    story: list,
+    *,
+    title: str,
+    subject: str = "",
+    footer_note: str = "",
+    footer: Footer | None = None,
+    page_border: bool = False,
+    author: str = "กรุงเทพมหานคร",
 ) -> bytes:
-    """Lay `story` out on A4 pages with the standard margins and footer; return the PDF bytes."""
+    """Lay `story` out on A4 pages with the standard margins and footer; return the PDF bytes.
+
+    `footer_note` is the plain footer's left line; pass a `Footer` instead for a digest, a QR
+    code to a verify page, or a watermark (the bottom margin grows to make room)."""
     register_fonts()
+    footer = footer or Footer(note=footer_note)
+    bottom = footer.bottom_margin
     buffer = BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -461,10 +603,10 @@ def build_pdf(
         leftMargin=MARGIN_LEFT,
         rightMargin=MARGIN_RIGHT,
         topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
+        bottomMargin=bottom,
         title=title,
         subject=subject,
-        author="กรุงเทพมหานคร",
+        author=author,
         creator="BMA Recruit",
         lang="th-TH",
         # Sarabun from the start, so no page refers to ReportLab's default Helvetica.
@@ -475,9 +617,9 @@ def build_pdf(
     # No frame padding, so CONTENT_WIDTH is exactly the width flowables get.
     frame = Frame(
         MARGIN_LEFT,
-        MARGIN_BOTTOM,
+        bottom,
         CONTENT_WIDTH,
-        PAGE_SIZE[1] - MARGIN_TOP - MARGIN_BOTTOM,
+        PAGE_SIZE[1] - MARGIN_TOP - bottom,
         id="content",
         leftPadding=0,
         rightPadding=0,
@@ -490,7 +632,7 @@ def build_pdf(
         else PageTemplate("plain", frames=[frame])
     )
     doc.addPageTemplates([template])
-    doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, footer_note=footer_note))
+    doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, footer=footer))
     return buffer.getvalue()
 
 

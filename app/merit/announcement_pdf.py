@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 
 from flask import current_app
 from reportlab.lib import colors
@@ -22,82 +21,55 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    HRFlowable,
-    KeepTogether,
-    PageTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, HRFlowable, KeepTogether, Spacer
 from sqlalchemy import select
 
 from ..audit.services import anchors_for
 from ..common.dates import years_later
-from ..common.thai import MONTHS_TH, be_year
 from ..documents.pdf import (
     CONTENT_WIDTH,
     FONT,
     FONT_BOLD,
     INK,
-    MARGIN_LEFT,
-    MARGIN_RIGHT,
-    MARGIN_TOP,
     MUTED,
-    PAGE_SIZE,
-    RULE,
+    WARNING_RED,
+    Footer,
+    build_pdf,
     para,
     qr_code,
     register_fonts,
     styles,
+    table,
     thai_date,
+    verification_lines,
 )
 from ..extensions import db
-from ..recruitment.models import Mode, StageKind
-from .exports import (
-    APPLICATION_NUMBER,
-    TOTAL,
-    Row,
+from ..recruitment.models import StageKind
+from .entries import Row, columns_of, full_total, has_totals, rows_of
+from .models import ListKind, ListStatus, MeritList
+from .public import is_public
+from .ranking import APPLICATION_NUMBER, TOTAL
+from .readiness import unmet_conditions
+from .wording import (
+    DRAFT_MARK,
+    ISSUER,
+    MERIT_WHO,
+    MODE_VERB,
+    NBSP,
+    PURPOSE,
+    SIGNATORY_ON_BEHALF,
+    SIGNATORY_TITLE,
+    TRACK_NOTE,
     bangkok_date,
-    columns_of,
-    full_total,
-    has_totals,
-    is_public,
+    formal_date,
     join_th,
     level_th,
     number_text,
     part_th,
     ranking_rule_th,
-    rows_of,
     whole,
 )
-from .models import ListKind, ListStatus, MeritList, Track
-from .readiness import unmet_conditions
 
-ISSUER = "กรุงเทพมหานคร"
-PURPOSE = "เพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการ เป็นข้าราชการกรุงเทพมหานครสามัญ"
-# The signature block: the name is signed on paper or added when the announcement is issued.
-SIGNATORY_TITLE = "ปลัดกรุงเทพมหานคร"
-SIGNATORY_ON_BEHALF = "ปฏิบัติราชการแทนผู้ว่าราชการกรุงเทพมหานคร"
-DRAFT_MARK = "ร่าง — ยังไม่ได้ประกาศ"
-NBSP = "\u00a0"
-
-MODE_VERB = {
-    Mode.COMPETITIVE_EXAM: "สอบแข่งขัน",
-    Mode.SELECTION_EXAM: "สอบคัดเลือก",
-    Mode.SELECTION: "คัดเลือก",
-    Mode.SHORTAGE: "คัดเลือกผู้มีวุฒิที่ขาดแคลน",
-    Mode.DISABILITY: "คัดเลือกคนพิการ",
-}
-MERIT_WHO = {Mode.COMPETITIVE_EXAM: "ผู้สอบแข่งขันได้", Mode.SELECTION_EXAM: "ผู้สอบคัดเลือกได้"}
-TRACK_NOTE = {Track.DISABILITY: "บัญชีสำหรับคนพิการ", Track.SHORTAGE: "บัญชีสำหรับผู้มีวุฒิที่ขาดแคลน"}
-
-BOTTOM_MARGIN = 30 * mm  # room for the footer's QR code, digest and page number
-FOOTER_QR = 17 * mm
 SIGN_QR = 28 * mm
 TABLE_FONT_SIZE = 11
 # One line of 11-point Thai with room for marks stacked above and below (points).
@@ -131,21 +103,27 @@ def render_announcement(merit_list: MeritList, verify_url: str | None) -> bytes:
         # "จึงประกาศมาเพื่อทราบโดยทั่วกัน", the date and the signature stay on one page.
         KeepTogether([closing[-1], *_signature(merit_list, verify_url if published else None)]),
         *(
-            _verification_lines(merit_list.digest, verify_url, _anchor_line(merit_list))
+            verification_lines(
+                merit_list.digest,
+                "ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) ได้ที่ " + verify_url,
+                _anchor_line(merit_list),
+            )
             if published and verify_url
             else []
         ),
     ]
     position = merit_list.round.position
     title = f"{words.issuer_line} เรื่อง {words.subject}"
-    footer = _Footer(
-        short_title=f"{title} ตำแหน่ง{position.title_th}"
+    footer = Footer(
+        note=f"{title} ตำแหน่ง{position.title_th}"
         + (f" (ฉบับที่ {merit_list.version})" if merit_list.version > 1 else ""),
         digest=merit_list.digest if published else None,
         verify_url=verify_url if published else None,
+        verify_hint="สแกนคิวอาร์โค้ดเพื่อตรวจสอบรายชื่อและสถานะของบัญชีนี้",
+        unverified_note="" if published else f"{DRAFT_MARK} ยังไม่มีรหัสตรวจสอบ",
         watermark=_watermark(merit_list),
     )
-    return _build(story, footer, title=title, subject=merit_list.title_th)
+    return build_pdf(story, title=title, subject=merit_list.title_th, footer=footer, author=ISSUER)
 
 
 # ---- words of the announcement -------------------------------------------------------------
@@ -260,11 +238,6 @@ def _day(value: date | datetime) -> str:
     return thai_date(value).replace(" ", NBSP)
 
 
-def formal_date(value: date) -> str:
-    """ "1 ธันวาคม พ.ศ. 2569": the era written out, as at the foot of an announcement."""
-    return f"{value.day} {MONTHS_TH[value.month - 1]} พ.ศ. {be_year(value)}"
-
-
 # ---- styles ------------------------------------------------------------------------------
 def _style(name: str, **kw) -> ParagraphStyle:
     """A style of the shared toolkit's body (Sarabun, HarfBuzz shaping, no torn Thai words)."""
@@ -288,9 +261,8 @@ def _styles() -> dict:
             fontName=FONT_BOLD,
             fontSize=13,
             alignment=TA_CENTER,
-            textColor=colors.HexColor("#8a1c1c"),
+            textColor=WARNING_RED,
         ),
-        "small": _style("ann_small", fontSize=10, textColor=MUTED),
         "qr_caption": _style("ann_qr_caption", fontSize=9, textColor=MUTED),
     }
 
@@ -344,11 +316,11 @@ def _status_banner(merit_list: MeritList) -> list:
         text = f"{DRAFT_MARK} เอกสารนี้ใช้ตรวจทานภายในเท่านั้น ไม่ใช่ประกาศทางราชการ"
     else:
         return []
-    box = _plain_table(
+    box = table(
         [[para(text, _styles()["banner"])]],
         [CONTENT_WIDTH],
         [
-            ("BOX", (0, 0), (-1, -1), 1, colors.HexColor("#8a1c1c")),
+            ("BOX", (0, 0), (-1, -1), 1, WARNING_RED),
             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fbeaea")),
         ],
     )
@@ -457,11 +429,11 @@ def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
     # Row heights known up front spare ReportLab from measuring every remaining row again
     # each time it splits the table at a page end.
     heights = [None] * header_rows + [_row_height(line, widths) for line in data[header_rows:]]
-    table = _plain_table(data, widths, commands, repeat_rows=header_rows, heights=heights)
+    entries = table(data, widths, commands, repeat_rows=header_rows, row_heights=heights)
     if not note:
-        return [table]
+        return [entries]
     return [
-        table,
+        entries,
         Spacer(1, 1.5 * mm),
         para(
             "หมายเหตุ: กรณีคะแนนรวมเท่ากับผู้อยู่ในลำดับถัดไป "
@@ -478,12 +450,6 @@ def _row_height(cells: list, widths: list[float]) -> float:
         if isinstance(cell, Flowable):
             tallest = max(tallest, cell.wrap(width - 2 * CELL_PADDING, 10_000)[1])
     return tallest + 3  # the 1.5 + 1.5 padding
-
-
-def _plain_table(data, widths, commands, repeat_rows: int = 0, heights=None) -> Table:
-    t = Table(data, colWidths=widths, rowHeights=heights, repeatRows=repeat_rows)
-    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands]))
-    return t
 
 
 def _note_cell(row: Row):
@@ -548,7 +514,7 @@ def _signature(merit_list: MeritList, verify_url: str | None) -> list:
     left = (
         [qr_code(verify_url, SIGN_QR), para("สแกนเพื่อตรวจสอบประกาศนี้", s["qr_caption"])] if verify_url else ""
     )
-    box = _plain_table(
+    box = table(
         [[left, block]],
         [CONTENT_WIDTH * 0.35, CONTENT_WIDTH * 0.65],
         [
@@ -557,17 +523,6 @@ def _signature(merit_list: MeritList, verify_url: str | None) -> list:
         ],
     )
     return [Spacer(1, 3 * mm), para(on, s["sign"]), box]
-
-
-def _verification_lines(digest: str, verify_url: str, anchor_line: str = "") -> list:
-    s = _styles()
-    return [
-        Spacer(1, 5 * mm),
-        HRFlowable(width="100%", thickness=0.4, color=RULE, spaceAfter=2),
-        para(f"รหัสตรวจสอบ (SHA-256) {digest}", s["small"]),
-        para(f"ตรวจสอบความถูกต้องและสถานะปัจจุบันของบัญชี (ใช้ได้ หมดอายุ หรือถูกแทนที่) ได้ที่ {verify_url}", s["small"]),
-        *([para(anchor_line, s["small"])] if anchor_line else []),
-    ]
 
 
 def _anchor_line(merit_list: MeritList) -> str:
@@ -579,135 +534,3 @@ def _anchor_line(merit_list: MeritList) -> str:
     if found is None:
         return ""
     return f"จุดยึดบันทึกการตรวจสอบ (audit anchor) ณ การประกาศ: ลำดับที่ {found.seq} แฮช {found.hash}"
-
-
-# ---- the document and its footer ----------------------------------------------------------
-@dataclass(frozen=True)
-class _Footer:
-    short_title: str
-    digest: str | None
-    verify_url: str | None
-    watermark: str
-
-
-def grouped(digest: str, size: int = 8) -> str:
-    """ "3f2a9b1c 0d4e…": the digest in groups a reader can compare by eye."""
-    return " ".join(digest[i : i + size] for i in range(0, len(digest), size))
-
-
-_QR_FORM = "VerifyQR"
-
-
-class _AnnouncementCanvas(Canvas):
-    """Holds every page back until the end, then draws the footer ("หน้า X / Y", the digest, the
-    QR code) and any watermark on each."""
-
-    def __init__(self, *args, footer: _Footer, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict] = []
-        if footer.verify_url:  # encoded and drawn once, shown on every page (a PDF form)
-            self.beginForm(_QR_FORM)
-            qr_code(footer.verify_url, FOOTER_QR).drawOn(self, 0, 0)
-            self.endForm()
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            if self._footer.watermark:
-                self._draw_watermark(self._footer.watermark)
-            self._draw_footer(number, total)
-            super().showPage()
-        super().save()
-
-    def _draw_watermark(self, text: str) -> None:
-        width, height = PAGE_SIZE
-        self.saveState()
-        self.setFillColor(colors.Color(0.75, 0.2, 0.2, alpha=0.16))
-        self.translate(width / 2, height / 2)
-        self.rotate(50)
-        self.setFont(FONT_BOLD, 52)
-        self.drawCentredString(0, 0, text, shaping=True)
-        self.restoreState()
-
-    def _draw_footer(self, number: int, total: int) -> None:
-        f = self._footer
-        width = PAGE_SIZE[0]
-        top = BOTTOM_MARGIN - 5 * mm
-        self.saveState()
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.4)
-        self.line(MARGIN_LEFT, top, width - MARGIN_RIGHT, top)
-        x = MARGIN_LEFT
-        if f.verify_url:
-            self.saveState()
-            self.translate(MARGIN_LEFT - 1.5 * mm, top - FOOTER_QR - 0.5 * mm)
-            self.doForm(_QR_FORM)
-            self.restoreState()
-            x += FOOTER_QR + 1 * mm
-        page = f"หน้า {number} / {total}"
-        self.setFillColor(MUTED)
-        self.setFont(FONT, 9)
-        self.drawRightString(width - MARGIN_RIGHT, top - 5 * mm, page, shaping=True)
-        room = width - MARGIN_RIGHT - x - pdfmetrics.stringWidth(page, FONT, 9) - 4 * mm
-        self.setFont(FONT, 8.5)
-        self.drawString(x, top - 5 * mm, _fit(f.short_title, FONT, 8.5, room), shaping=True)
-        if f.digest:
-            self.setFont(FONT, 8.5)
-            self.drawString(x, top - 9.5 * mm, f"SHA-256  {grouped(f.digest)}", shaping=True)
-            self.setFont(FONT, 8)
-            self.drawString(x, top - 13.5 * mm, "สแกนคิวอาร์โค้ดเพื่อตรวจสอบรายชื่อและสถานะของบัญชีนี้", shaping=True)
-        else:
-            self.setFillColor(colors.HexColor("#8a1c1c"))
-            self.setFont(FONT_BOLD, 9)
-            self.drawString(x, top - 9.5 * mm, f"{DRAFT_MARK} ยังไม่มีรหัสตรวจสอบ", shaping=True)
-        self.restoreState()
-
-
-def _fit(text: str, font: str, size: float, room: float) -> str:
-    """`text` cut (with "…") to fit `room` points."""
-    if pdfmetrics.stringWidth(text, font, size) <= room:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > room:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _build(story: list, footer: _Footer, *, title: str, subject: str) -> bytes:
-    register_fonts()
-    buffer = BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN_LEFT,
-        rightMargin=MARGIN_RIGHT,
-        topMargin=MARGIN_TOP,
-        bottomMargin=BOTTOM_MARGIN,
-        title=title,
-        subject=subject,
-        author=ISSUER,
-        creator="BMA Recruit",
-        lang="th-TH",
-        initialFontName=FONT,
-        initialFontSize=12,
-        initialLeading=18,
-    )
-    frame = Frame(
-        MARGIN_LEFT,
-        BOTTOM_MARGIN,
-        CONTENT_WIDTH,
-        PAGE_SIZE[1] - MARGIN_TOP - BOTTOM_MARGIN,
-        id="content",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc.addPageTemplates([PageTemplate("announcement", frames=[frame])])
-    doc.build(story, canvasmaker=functools.partial(_AnnouncementCanvas, footer=footer))
-    return buffer.getvalue()

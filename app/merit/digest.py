@@ -13,37 +13,17 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..accounts.models import User
-from ..applications.models import Application
 from ..common.clock import BANGKOK
 from ..extensions import db
+from .entries import RankedEntry, ranked_entries
 from .models import CONTENT_FORMAT, CONTENT_FORMAT_1, ListStatus, MeritEntry, MeritList  # noqa: F401
-from .services import UNKNOWN, _fmt, status_on, versions_of
+from .services import UNKNOWN, score_text, status_on, versions_of
 
 
 def canonical_dict(merit_list: MeritList) -> dict:
     """Format 2 (lists prepared since score sources were kept) adds each entry's `sources`;
     a list keeps the format it was published with, so its digest still verifies."""
     fmt = merit_list.content_format or CONTENT_FORMAT_1
-    rows = (
-        db.session.connection()
-        .execute(
-            select(
-                MeritEntry.rank,
-                Application.number,
-                User.first_name_th,
-                User.last_name_th,
-                MeritEntry.scores,
-                MeritEntry.total,
-                MeritEntry.sources,
-            )
-            .join(Application, Application.id == MeritEntry.application_id)
-            .join(User, User.id == MeritEntry.candidate_id)
-            .where(MeritEntry.list_id == merit_list.id)
-            .order_by(MeritEntry.rank)
-        )
-        .all()
-    )
     published = merit_list.published_at
     old = db.session.get(MeritList, merit_list.supersedes_id) if merit_list.supersedes_id else None
     return {
@@ -59,23 +39,20 @@ def canonical_dict(merit_list: MeritList) -> dict:
         "published_on": published.astimezone(BANGKOK).date().isoformat() if published else None,
         "supersedes": old.digest if old is not None else None,
         "correction_reason": merit_list.correction_reason or "",
-        "entries": [
-            _entry(fmt, rank, number, first, last, scores, total, sources)
-            for rank, number, first, last, scores, total, sources in rows
-        ],
+        "entries": [_entry(fmt, e) for e in ranked_entries(merit_list)],
     }
 
 
-def _entry(fmt, rank, number, first, last, scores, total, sources) -> dict:
+def _entry(fmt: str, e: RankedEntry) -> dict:
     entry = {
-        "rank": rank,
-        "application_number": number,
-        "name_th": f"{first} {last}",
-        "scores": scores or {},
-        "total": _fmt(total),
+        "rank": e.rank,
+        "application_number": e.number,
+        "name_th": e.name_th,
+        "scores": e.scores,
+        "total": score_text(e.total),
     }
     if fmt != CONTENT_FORMAT_1:
-        entry["sources"] = sources or {}
+        entry["sources"] = e.sources
     return entry
 
 

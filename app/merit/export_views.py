@@ -18,8 +18,9 @@ from ..common.urls import external_url, has_public_base_url
 from ..extensions import db, limiter
 from . import bp
 from .announcement_pdf import render_announcement
-from .exports import file_stem, is_public, list_for_download, to_csv, to_xlsx
+from .exports import file_stem, to_csv, to_xlsx
 from .models import MeritList
+from .public import is_public, list_for_download
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_CACHE = "public, max-age=300"
@@ -53,39 +54,33 @@ def export_pdf(list_id: int):
         cache = PUBLIC_CACHE if has_public_base_url() else "private, no-cache"
     else:  # HR's preview of a draft: watermarked, never cached
         pdf, cache = render_announcement(merit_list, None), "private, no-store"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{file_stem(merit_list)}.pdf"',
-            "Cache-Control": cache,
-        },
-    )
+    return _download(merit_list, pdf, "pdf", "application/pdf", cache, inline=True)
 
 
 @bp.route("/lists/<int:list_id>.csv")
 @limiter.limit("60 per minute")
 def export_csv(list_id: int):
     merit_list = list_for_download(list_id)
-    return Response(
-        to_csv(merit_list),
-        mimetype="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.csv"',
-            "Cache-Control": PUBLIC_CACHE,
-        },
-    )
+    return _download(merit_list, to_csv(merit_list), "csv", "text/csv; charset=utf-8", PUBLIC_CACHE)
 
 
 @bp.route("/lists/<int:list_id>.xlsx")
 @limiter.limit("60 per minute")
 def export_xlsx(list_id: int):
     merit_list = list_for_download(list_id)
+    return _download(merit_list, to_xlsx(merit_list), "xlsx", XLSX_MIMETYPE, PUBLIC_CACHE)
+
+
+def _download(
+    merit_list, data: bytes, ext: str, mimetype: str, cache: str, *, inline: bool = False
+) -> Response:
+    """One output of the list, named after it ("R12-2569-merit-general-v2.csv")."""
+    disposition = "inline" if inline else "attachment"
     return Response(
-        to_xlsx(merit_list),
-        mimetype=XLSX_MIMETYPE,
+        data,
+        mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="{file_stem(merit_list)}.xlsx"',
-            "Cache-Control": PUBLIC_CACHE,
+            "Content-Disposition": f'{disposition}; filename="{file_stem(merit_list)}.{ext}"',
+            "Cache-Control": cache,
         },
     )

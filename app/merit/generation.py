@@ -1,6 +1,6 @@
 """Preparing a list from the stage scores: the ranking rules of a round (parts, weights,
 tie-break chain), loading the scores, ranking, the entry rows of each kind of list, storing
-them in bulk, and `generate_list`, which prepares (or re-prepares) a draft. `_prepare` also
+them in bulk, and `generate_list`, which prepares (or re-prepares) a draft. `prepare_version` also
 makes the next version of a published list (workflow.correct).
 
 This is the hot path for 100,000 candidates (bench/merit_rank.py, docs/performance.md): plain
@@ -29,10 +29,11 @@ from ..recruitment.models import Round, StageKind
 from ..scores.models import StageScore
 from ..scores.services import sources_of_round
 from . import ranking
-from .labels import _titles, track_label
+from .labels import track_label
 from .models import CONTENT_FORMAT, EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .readiness import require_ready
-from .services import PENDING, _fmt, _snapshot, _versions, need_hr, track_of_round
+from .services import PENDING, list_snapshot, need_hr, score_text, track_of_round, versions_in
+from .wording import list_titles
 
 # ---- rules of a merit list ---------------------------------------------------------------
 
@@ -185,7 +186,7 @@ class _TotalTexts(dict):
     """total -> its text with two decimals (equal totals share it)."""
 
     def __missing__(self, total) -> str | None:
-        text = self[total] = _fmt(total)
+        text = self[total] = score_text(total)
         return text
 
 
@@ -227,7 +228,7 @@ def _passed_to_part_c_rows(round_: Round) -> list[tuple]:
     before = stages_before_part_c(round_)
     chosen = [c for c in load_candidates(round_) if ranking.passes(c, before)]
     return [
-        (i, c.ref[0], c.ref[1], None, _json({k: _fmt(c.scores.get(k)) for k in before}), "")
+        (i, c.ref[0], c.ref[1], None, _json({k: score_text(c.scores.get(k)) for k in before}), "")
         for i, c in enumerate(_by_number(chosen), start=1)
     ]
 
@@ -333,7 +334,7 @@ def generate_list(
         raise ValidationFailed(
             _("This round fills the %(track)s track only.", track=track_label(round_track)), "track"
         )
-    versions = _versions(round_.id, kind, track)
+    versions = versions_in(round_.id, kind, track)
     pending = next((v for v in versions if v.status in PENDING), None)
     published = next((v for v in versions if v.status == ListStatus.PUBLISHED), None)
     if pending is None and published is not None:
@@ -344,7 +345,7 @@ def generate_list(
             )
         )
     require_ready(round_, kind)
-    return _prepare(
+    return prepare_version(
         round_,
         actor,
         kind,
@@ -355,7 +356,7 @@ def generate_list(
     )
 
 
-def _prepare(
+def prepare_version(
     round_: Round,
     actor,
     kind: str,
@@ -385,8 +386,8 @@ def _prepare(
     else:
         rows = _eligible_rows(round_) if kind == ListKind.ELIGIBLE else _passed_to_part_c_rows(round_)
         parts, chain = [], []
-    title_th, title_en = _titles(round_, kind, track)
-    before = _snapshot(pending) if pending is not None else None
+    title_th, title_en = list_titles(round_, kind, track)
+    before = list_snapshot(pending) if pending is not None else None
     try:
         if pending is not None:
             ml = pending
@@ -414,7 +415,7 @@ def _prepare(
             ml,
             actor=actor,
             before=before,
-            after=_snapshot(ml) | {"entries": stored, "correction_reason": reason},
+            after=list_snapshot(ml) | {"entries": stored, "correction_reason": reason},
         )
         if supersedes is not None:
             record(

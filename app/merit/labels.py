@@ -7,42 +7,16 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..common.i18n import labeller
-from ..recruitment.models import Mode, Round, StageKind
+from ..common.i18n import current_locale, labeller
+from ..recruitment.models import StageKind
 from . import ranking
 from .models import EntryStatus, ListKind, ListStatus, MeritList, Track
 from .services import EXPIRED, UNKNOWN, VALID
 
-# ---- titles ------------------------------------------------------------------------------
 
-_MERIT_TITLE = {
-    Mode.COMPETITIVE_EXAM: ("บัญชีรายชื่อผู้สอบแข่งขันได้", "Merit list of successful candidates"),
-    Mode.SELECTION_EXAM: ("บัญชีรายชื่อผู้สอบคัดเลือกได้", "Merit list of successful candidates"),
-}
-_SELECTED = ("บัญชีรายชื่อผู้ได้รับการคัดเลือก", "List of selected candidates")
-_KIND_TITLE = {
-    ListKind.ELIGIBLE: ("ประกาศรายชื่อผู้มีสิทธิ์เข้ารับการสอบ", "Applicants eligible to sit"),
-    ListKind.PASSED_TO_PART_C: ("ประกาศรายชื่อผู้มีสิทธิ์เข้ารับการประเมินภาค ค", "Candidates called to Part C"),
-}
-_TRACK_SUFFIX = {
-    Track.DISABILITY: (" (คนพิการ)", " (persons with disabilities)"),
-    Track.SHORTAGE: (" (วุฒิที่ขาดแคลน)", " (shortage qualifications)"),
-    Track.GENERAL: ("", ""),
-}
-
-
-def _titles(round_: Round, kind: str, track: str) -> tuple[str, str]:
-    """The (Thai, English) title a list of the round is prepared with (generation._prepare)."""
-    th, en = _MERIT_TITLE.get(round_.mode, _SELECTED) if kind == ListKind.MERIT else _KIND_TITLE[kind]
-    sth, sen = _TRACK_SUFFIX[track]
-    pos = round_.position
-    return (
-        f"{th}{sth} ตำแหน่ง{pos.title_th} ({round_.title_th})",
-        f"{en}{sen}: {pos.title_en or pos.title_th} ({round_.title_en or round_.title_th})",
-    )
-
-
-def list_title(merit_list: MeritList, locale: str = "th") -> str:
+def list_title(merit_list: MeritList, locale: str | None = None) -> str:
+    """The list's title in `locale` (the request's by default); Thai when it has no English."""
+    locale = locale or current_locale()
     return merit_list.title_en if locale == "en" and merit_list.title_en else merit_list.title_th
 
 

@@ -23,7 +23,7 @@ from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position, Round
-from . import offers
+from . import labels, offers
 from .models import ListKind, ListStatus, ListUseRequest, MeritList
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -32,8 +32,8 @@ JUSTIFICATION_MAX = 2000
 
 
 def status_label(status: str) -> str:
-    labels = {PENDING: _("Awaiting decision"), APPROVED: _("Approved"), REJECTED: _("Rejected")}
-    return labels.get(status, status)
+    names = {PENDING: _("Awaiting decision"), APPROVED: _("Approved"), REJECTED: _("Rejected")}
+    return names.get(status, status)
 
 
 def _snapshot(req: ListUseRequest) -> dict:
@@ -55,6 +55,11 @@ def _require_hr(actor: User) -> None:
 
 
 # ---- browsing -------------------------------------------------------------------------------
+
+
+def _mentions(text: str, *columns):
+    """Any of `columns` contains `text` (case-insensitive; % and _ are plain characters)."""
+    return or_(*(c.icontains(text, autoescape=True) for c in columns))
 
 
 def browse_usable_lists(
@@ -81,22 +86,18 @@ def browse_usable_lists(
     position = (position or "").strip()
     if position:
         query = query.where(
-            or_(
-                Position.title_th.icontains(position, autoescape=True),
-                Position.title_en.icontains(position, autoescape=True),
-                Position.level.icontains(position, autoescape=True),
-                MeritList.title_th.icontains(position, autoescape=True),
-                MeritList.title_en.icontains(position, autoescape=True),
+            _mentions(
+                position,
+                Position.title_th,
+                Position.title_en,
+                Position.level,
+                MeritList.title_th,
+                MeritList.title_en,
             )
         )
     qualification = (qualification or "").strip()
     if qualification:
-        query = query.where(
-            or_(
-                Position.qualifications_th.icontains(qualification, autoescape=True),
-                Position.qualifications_en.icontains(qualification, autoescape=True),
-            )
-        )
+        query = query.where(_mentions(qualification, Position.qualifications_th, Position.qualifications_en))
     if agency_id:
         query = query.where(Round.agency_id == agency_id)
     if exclude_agency_id:
@@ -244,7 +245,7 @@ def _queue_decision_email(req: ListUseRequest) -> None:
         return
     locale = requester.locale if requester.locale in ("th", "en") else "th"
     with force_locale(locale):
-        list_title = offers.list_title(req.merit_list, locale)
+        list_title = labels.list_title(req.merit_list, locale)
         if req.status == APPROVED:
             subject = _("Your request to use a list was approved")
             body = _(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum, nonmember
 
 from sqlalchemy import (
     JSON,
@@ -24,29 +25,29 @@ from ..common.types import UTCDateTime
 from ..extensions import db
 
 
-class ListStatus:
+class ListStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
     CANCELLED = "cancelled"
-    ALL = (DRAFT, APPROVED, PUBLISHED, SUPERSEDED, CANCELLED)
+    ALL = nonmember((DRAFT, APPROVED, PUBLISHED, SUPERSEDED, CANCELLED))
 
 
-class Track:
+class Track(StrEnum):
     GENERAL = "general"
     DISABILITY = "disability"
     SHORTAGE = "shortage"
-    ALL = (GENERAL, DISABILITY, SHORTAGE)
+    ALL = nonmember((GENERAL, DISABILITY, SHORTAGE))
 
 
-class ListKind:
+class ListKind(StrEnum):
     """The lists a round publishes: who may sit, who passed to Part C, the final merit list."""
 
     ELIGIBLE = "eligible"
     PASSED_TO_PART_C = "passed_to_part_c"
     MERIT = "merit"
-    ALL = (ELIGIBLE, PASSED_TO_PART_C, MERIT)
+    ALL = nonmember((ELIGIBLE, PASSED_TO_PART_C, MERIT))
 
 
 CONTENT_FORMAT_1 = "bma-recruit/merit-list/1"
@@ -116,13 +117,13 @@ class MeritList(db.Model):
     )
 
 
-class EntryStatus:
+class EntryStatus(StrEnum):
     AVAILABLE = "available"
     CALLED = "called"  # an offer is open
     APPOINTED = "appointed"
     WAIVED = "waived"
     LAPSED = "lapsed"
-    ALL = (AVAILABLE, CALLED, APPOINTED, WAIVED, LAPSED)
+    ALL = nonmember((AVAILABLE, CALLED, APPOINTED, WAIVED, LAPSED))
 
 
 class MeritEntry(db.Model):
@@ -192,13 +193,13 @@ class ListUseRequest(db.Model):
     )
 
 
-class OfferStatus:
+class OfferStatus(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     WAIVED = "waived"
     LAPSED = "lapsed"
     WITHDRAWN = "withdrawn"  # the list it came from was withdrawn before the candidate reported
-    ALL = (PENDING, ACCEPTED, WAIVED, LAPSED, WITHDRAWN)
+    ALL = nonmember((PENDING, ACCEPTED, WAIVED, LAPSED, WITHDRAWN))
 
 
 class Offer(db.Model):

@@ -33,13 +33,13 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
-from ..common.i18n import current_locale
 from ..common.thai import format_datetime
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
 from ..uploads import services as uploads
-from .labels import list_title as _list_title
+from .entries import available_in_rank_order
+from .labels import list_title
 from .models import EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer, OfferStatus
 from .services import usable  # H-LIST's rule: a published merit list within its validity
 
@@ -82,21 +82,6 @@ def status_label(status: str) -> str:
         OfferStatus.ACCEPTED: _("Accepted"),
         OfferStatus.WAIVED: _("Waived"),
         OfferStatus.LAPSED: _("Lapsed"),
-    }
-    return labels.get(status, status)
-
-
-def list_title(merit_list: MeritList, locale: str | None = None) -> str:
-    return _list_title(merit_list, locale or current_locale())
-
-
-def entry_status_label(status: str) -> str:
-    labels = {
-        EntryStatus.AVAILABLE: _("Available"),
-        EntryStatus.CALLED: _("Called"),
-        EntryStatus.APPOINTED: _("Appointed"),
-        EntryStatus.WAIVED: _("Waived"),
-        EntryStatus.LAPSED: _("Lapsed"),
     }
     return labels.get(status, status)
 
@@ -248,12 +233,7 @@ def _claim(merit_list: MeritList, n: int) -> list[int]:
     won: list[int] = []
     tried: list[int] = []
     while len(won) < n:
-        query = (
-            select(MeritEntry.id)
-            .where(MeritEntry.list_id == merit_list.id, MeritEntry.status == EntryStatus.AVAILABLE)
-            .order_by(MeritEntry.rank)
-            .limit(n - len(won))
-        )
+        query = available_in_rank_order(merit_list, MeritEntry.id).limit(n - len(won))
         if tried:
             query = query.where(MeritEntry.id.notin_(tried))
         if _on_postgres():
@@ -666,14 +646,7 @@ def offers_of_list(merit_list: MeritList, list_use: ListUseRequest | None = None
 
 def next_available(merit_list: MeritList, limit: int = 5) -> list[MeritEntry]:
     """The next entries a call would take, for HR to see before calling."""
-    return list(
-        db.session.scalars(
-            select(MeritEntry)
-            .where(MeritEntry.list_id == merit_list.id, MeritEntry.status == EntryStatus.AVAILABLE)
-            .order_by(MeritEntry.rank)
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(available_in_rank_order(merit_list).limit(limit)))
 
 
 def positions_of_agency(agency_id: int) -> list[Position]:

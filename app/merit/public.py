@@ -12,13 +12,15 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..applications.models import Application
-from ..common.errors import NotFound
+from ..common.access import is_hr_of
+from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..recruitment.models import StageKind
+from .digest import content_matches
+from .entries import entries_with_people
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .services import get_list, status_on
 
@@ -58,20 +60,14 @@ class EntryRow:
 def search_entries(merit_list: MeritList, q: str = "", page: int = 1, per_page: int = 100) -> Pagination:
     """Entries in rank order, filtered by application number or name (Thai or English);
     never the national ID. A Flask-SQLAlchemy page whose items are EntryRows."""
-    stmt = (
-        select(MeritEntry)
-        .join(Application, Application.id == MeritEntry.application_id)
-        .join(User, User.id == MeritEntry.candidate_id)
-        .options(contains_eager(MeritEntry.application), contains_eager(MeritEntry.candidate))
-        .where(MeritEntry.list_id == merit_list.id)
-    )
+    stmt = entries_with_people(merit_list)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
         name_th = User.first_name_th + " " + User.last_name_th
         name_en = User.first_name_en + " " + User.last_name_en
         stmt = stmt.where(or_(Application.number.ilike(like), name_th.ilike(like), name_en.ilike(like)))
-    found = db.paginate(stmt.order_by(MeritEntry.rank), page=max(1, page), per_page=per_page, error_out=False)
+    found = db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False)
     found.items = [_entry_row(e) for e in found.items]
     return found
 
@@ -168,3 +164,43 @@ def score_columns(merit_list: MeritList) -> list[str]:
         part_c = merit_list.round.stage(StageKind.PART_C)
         return [s.kind for s in merit_list.round.stages if part_c is None or s.seq < part_c.seq]
     return stages
+
+
+PUBLIC_STATUSES = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
+PREVIEW_STATUSES = (ListStatus.DRAFT, ListStatus.APPROVED)
+
+
+# ---- who may download ---------------------------------------------------------------------------
+def is_public(merit_list: MeritList) -> bool:
+    """Published, or published and then superseded or cancelled (a public record either way:
+    the announcement says which). A draft cancelled before publication never was."""
+    return merit_list.status in PUBLIC_STATUSES and merit_list.published_at is not None
+
+
+def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False) -> MeritList:
+    """The list whose outputs `viewer` may download: a public list (`is_public`), for anyone;
+    a draft or approved one only as a preview (`allow_preview`) for HR of the round's agency.
+    Anything else is NotFound, so no one learns that an unpublished list exists.
+
+    A published list whose stored content no longer hashes to its digest is refused: its
+    outputs would vouch for a digest that does not match them.
+    """
+    merit_list = db.session.get(MeritList, list_id)
+    if merit_list is None:
+        raise NotFound(_("No such list."))
+    if is_public(merit_list):
+        if not content_matches(merit_list):
+            raise NotAllowed(
+                _(
+                    "This list's content does not match its published digest. "
+                    "Please contact the agency that published it."
+                )
+            )
+        return merit_list
+    if (
+        allow_preview
+        and merit_list.status in PREVIEW_STATUSES
+        and is_hr_of(viewer, merit_list.round.agency_id)
+    ):
+        return merit_list
+    raise NotFound(_("No such list."))

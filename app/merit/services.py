@@ -11,14 +11,18 @@ it when published.
 
 The rest of the lists: generation.py (rules, ranking, storing the entries, preparing a draft),
 workflow.py (approve, publish, correct, extend, cancel), digest.py (canonical content, digest,
-verification), public.py (reading a list for the pages, candidates' places), labels.py (titles
-and labels). Canonical content and digest: docs/merit-lists.md.
+verification), entries.py (the entries in rank order, the rows and columns of every output),
+public.py (reading a list for the pages, candidates' places, who may download), wording.py
+(the Thai phrases of the official outputs, titles), labels.py (the pages' translated labels),
+exports.py (CSV/XLSX), announcement_pdf.py (the announcement, built with documents/pdf.py).
+Canonical content and digest: docs/merit-lists.md.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import event, inspect, select
@@ -31,7 +35,18 @@ from ..extensions import db
 from ..recruitment.models import Mode, Round
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
 
-VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = ("valid", "expired", "superseded", "cancelled", "unknown")
+
+class Validity(StrEnum):
+    """What a list is on a given day (status_on), beside its stored status."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+VALID, EXPIRED, SUPERSEDED, CANCELLED, UNKNOWN = Validity
 # Statuses whose content is fixed (the list was published).
 FROZEN = (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED)
 PENDING = (ListStatus.DRAFT, ListStatus.APPROVED)
@@ -84,7 +99,8 @@ def lists_of_round(round_: Round) -> list[MeritList]:
     )
 
 
-def _versions(round_id: int, kind: str, track: str) -> list[MeritList]:
+def versions_in(round_id: int, kind: str, track: str) -> list[MeritList]:
+    """Every version of the list of this round, kind and track, oldest first."""
     return list(
         db.session.scalars(
             select(MeritList)
@@ -96,10 +112,10 @@ def _versions(round_id: int, kind: str, track: str) -> list[MeritList]:
 
 def versions_of(merit_list: MeritList) -> list[MeritList]:
     """Every version of the same list (round, kind, track), oldest first."""
-    return _versions(merit_list.round_id, merit_list.kind, merit_list.track)
+    return versions_in(merit_list.round_id, merit_list.kind, merit_list.track)
 
 
-def _snapshot(ml: MeritList) -> dict:
+def list_snapshot(ml: MeritList) -> dict:
     """What the audit log keeps of a list before and after a step."""
     return {
         "round": ml.round_id,
@@ -120,10 +136,21 @@ def _snapshot(ml: MeritList) -> dict:
     }
 
 
-def _fmt(value) -> str | None:
+def score_text(value) -> str | None:
     """A score or total as the entries store it and the canonical content hashes it: text
     with two decimals."""
     return None if value is None else f"{Decimal(value):.2f}"
+
+
+def ranking_stages(merit_list: MeritList) -> list[tuple[str, Decimal]]:
+    """The ranking parts as (stage kind, weight): stored as [{"stage", "weight"}, …]."""
+    out = []
+    for part in merit_list.ranking_parts or []:
+        if isinstance(part, dict):
+            out.append((part["stage"], Decimal(str(part.get("weight", "1")))))
+        else:
+            out.append((str(part), Decimal(1)))
+    return out
 
 
 # ---- validity ----------------------------------------------------------------------------

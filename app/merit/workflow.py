@@ -1,6 +1,6 @@
 """The two-person workflow of a prepared list: approve (a second HR approver of the agency),
 publish (the digest is fixed, validity starts, the corrected version is superseded), correct
-(the next version, prepared by generation._prepare), extend (once, with a reason) and cancel.
+(the next version, prepared by generation.prepare_version), extend (once, with a reason) and cancel.
 Each step locks the list's row, checks who may act and on which status, and is audited.
 A list's validity on a given day is services.status_on; the periods are set here.
 """
@@ -24,11 +24,11 @@ from ..extensions import db
 from ..notifications.services import queue_email
 from ..scores.services import ScoreChange, manual_changes
 from .digest import digest_of
-from .generation import _prepare
+from .generation import prepare_version
 from .labels import list_status_label, list_title
 from .models import EntryStatus, ListStatus, MeritEntry, MeritList, Offer, OfferStatus
 from .readiness import require_ready, stages_for
-from .services import EXPIRED, PENDING, _snapshot, need_hr, status_on, versions_of
+from .services import EXPIRED, PENDING, list_snapshot, need_hr, status_on, versions_of
 
 
 def _lock(merit_list: MeritList) -> MeritList:
@@ -92,7 +92,7 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
             ),
             "changes_seen",
         )
-    before = _snapshot(merit_list)
+    before = list_snapshot(merit_list)
     merit_list.status = ListStatus.APPROVED
     merit_list.approved_by_id, merit_list.approved_at = approver.id, now()
     record(
@@ -100,7 +100,7 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
         merit_list,
         actor=approver,
         before=before,
-        after=_snapshot(merit_list)
+        after=list_snapshot(merit_list)
         | {
             "manual_changes_seen": [
                 {
@@ -132,7 +132,7 @@ def publish(merit_list: MeritList, actor) -> MeritList:
         raise NotAllowed(_("The version this correction replaces is no longer published."))
     if old is not None:
         _carry_use_over(old, merit_list)
-    before = _snapshot(merit_list)
+    before = list_snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.PUBLISHED
     merit_list.published_by_id, merit_list.published_at = actor.id, at
@@ -146,16 +146,17 @@ def publish(merit_list: MeritList, actor) -> MeritList:
     # Set the digest before anything is flushed: once flushed as published, the list is frozen.
     with db.session.no_autoflush:
         merit_list.digest = digest_of(merit_list)
-    record("merit_list.publish", merit_list, actor=actor, before=before, after=_snapshot(merit_list))
+    record("merit_list.publish", merit_list, actor=actor, before=before, after=list_snapshot(merit_list))
     if old is not None:
-        old_before = _snapshot(old)
+        old_before = list_snapshot(old)
         old.status = ListStatus.SUPERSEDED
         record(
             "merit_list.supersede",
             old,
             actor=actor,
             before=old_before,
-            after=_snapshot(old) | {"superseded_by": merit_list.id, "reason": merit_list.correction_reason},
+            after=list_snapshot(old)
+            | {"superseded_by": merit_list.id, "reason": merit_list.correction_reason},
         )
     anchor("merit_list.publish", merit_list)  # the chain's head, printed on the announcement
     try:
@@ -218,7 +219,7 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
     if pending is not None:
         raise NotAllowed(_("A correction is already being prepared (version %(v)s).", v=pending.version))
     require_ready(merit_list.round, merit_list.kind)
-    return _prepare(
+    return prepare_version(
         merit_list.round,
         actor,
         merit_list.kind,
@@ -253,16 +254,15 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
         raise ValidationFailed(
             _("A list can be extended until %(d)s at the latest.", d=limit.isoformat()), "until"
         )
-    before = _snapshot(merit_list)
+    before = list_snapshot(merit_list)
     merit_list.valid_until, merit_list.extended = until, True
     merit_list.extension_reason = reason
-    record(
-        "merit_list.extend",
-        merit_list,
-        actor=actor,
-        before=before,
-        after=_snapshot(merit_list) | {"reason": reason},
-    )
+    return _recorded("merit_list.extend", merit_list, actor, before, reason=reason)
+
+
+def _recorded(action: str, merit_list: MeritList, actor, before: dict | None, **why) -> MeritList:
+    """Write the step to the audit log (the list before and after, with its reason) and commit."""
+    record(action, merit_list, actor=actor, before=before, after=list_snapshot(merit_list) | why)
     db.session.commit()
     return merit_list
 
@@ -286,19 +286,11 @@ def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
         raise NotAllowed(
             _("This list is %(status)s and cannot be cancelled.", status=list_status_label(merit_list.status))
         )
-    before = _snapshot(merit_list)
+    before = list_snapshot(merit_list)
     merit_list.status = ListStatus.CANCELLED
     merit_list.cancelled_at, merit_list.cancel_reason = now(), reason
     merit_list.cancelled_by_id = actor.id
-    record(
-        "merit_list.cancel",
-        merit_list,
-        actor=actor,
-        before=before,
-        after=_snapshot(merit_list) | {"reason": reason},
-    )
-    db.session.commit()
-    return merit_list
+    return _recorded("merit_list.cancel", merit_list, actor, before, reason=reason)
 
 
 # ---- withdrawal of a published list (two people) -----------------------------------------
@@ -320,14 +312,7 @@ def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
         raise NotAllowed(_("A withdrawal of this list is already waiting for confirmation."))
     merit_list.withdrawal_requested_by_id = actor.id
     merit_list.withdrawal_requested_at, merit_list.withdrawal_reason = now(), reason
-    record(
-        "merit_list.withdrawal_request",
-        merit_list,
-        actor=actor,
-        after=_snapshot(merit_list) | {"reason": reason},
-    )
-    db.session.commit()
-    return merit_list
+    return _recorded("merit_list.withdrawal_request", merit_list, actor, None, reason=reason)
 
 
 def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
@@ -349,7 +334,7 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
                 "HR approver must (two-person rule)."
             )
         )
-    before = _snapshot(merit_list)
+    before = list_snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.CANCELLED
     merit_list.cancelled_at, merit_list.cancelled_by_id = at, actor.id
@@ -360,7 +345,7 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
         merit_list,
         actor=actor,
         before=before,
-        after=_snapshot(merit_list)
+        after=list_snapshot(merit_list)
         | {
             "reason": merit_list.withdrawal_reason,
             "requested_by": merit_list.withdrawal_requested_by_id,

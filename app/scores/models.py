@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum, nonmember
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,7 +14,7 @@ from ..common.types import UTCDateTime
 from ..extensions import db
 
 
-class ScoreSource:
+class ScoreSource(StrEnum):
     EXAM = "exam"  # an online Part A attempt
     CERTIFICATE = "certificate"  # a valid Part A certificate from an earlier sitting
     INTERVIEW = "interview"  # a finalized Part C panel score
@@ -22,7 +23,7 @@ class ScoreSource:
     # A score changed after it was recorded, with a reason (ScoreCorrection keeps before/after
     # and the original source; the attempt or interview it came from is left as it was).
     CORRECTION = "correction"
-    ALL = (EXAM, CERTIFICATE, INTERVIEW, HR_ENTRY, IMPORT, CORRECTION)
+    ALL = nonmember((EXAM, CERTIFICATE, INTERVIEW, HR_ENTRY, IMPORT, CORRECTION))
 
 
 class StageScore(db.Model):

@@ -18,6 +18,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 
 from blinker import Namespace
 from flask_babel import gettext as _
@@ -205,29 +206,22 @@ def record_stage_score(
     passed = True if source == ScoreSource.CERTIFICATE else None
     # A savepoint, not a rollback of the session, when the insert loses a race: the caller's
     # own pending changes (e.g. a finalized interview) stay and commit with the score.
+    put = partial(
+        _put,
+        application,
+        stage_kind,
+        score,
+        source=source,
+        source_ref=source_ref,
+        actor=actor,
+        note=note,
+        passed=passed,
+    )
     try:
         with db.session.begin_nested():
-            row, _outcome = _put(
-                application,
-                stage_kind,
-                score,
-                source=source,
-                source_ref=source_ref,
-                actor=actor,
-                note=note,
-                passed=passed,
-            )
+            row, _outcome = put()
     except IntegrityError:  # the same score recorded at the same moment elsewhere: try once more
-        row, _outcome = _put(
-            application,
-            stage_kind,
-            score,
-            source=source,
-            source_ref=source_ref,
-            actor=actor,
-            note=note,
-            passed=passed,
-        )
+        row, _outcome = put()
     db.session.commit()
     return row
 
