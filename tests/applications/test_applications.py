@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from flask_login import login_user
 from PIL import Image
-from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
@@ -22,17 +21,9 @@ from app.audit.services import entries_for
 from app.common import clock
 from app.common import national_id as nid
 from app.recruitment.models import Mode, Round, RoundStatus
+from tests.factories.applications import pdf_bytes, post_apply
 
 # ---- helpers ----------------------------------------------------------------------------
-
-
-def pdf_bytes(text: str = "Transcript of records") -> bytes:
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    c.drawString(72, 720, text)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def image_bytes(fmt: str = "PNG") -> bytes:
@@ -43,16 +34,6 @@ def image_bytes(fmt: str = "PNG") -> bytes:
 
 def browser(app, make, user=None):
     return make.client_for(app, user)
-
-
-def apply_form(**extra) -> dict:
-    data = {"declaration": "y"}
-    data.update(extra)
-    return data
-
-
-def post_apply(c, round_, **data):
-    return c.post(f"/rounds/{round_.id}/apply", data=apply_form(**data), content_type="multipart/form-data")
 
 
 def stored_files(app) -> set[str]:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.applications.models import Application
 from app.extensions import db
 from app.notifications.models import OutboxEmail
-from tests.channels.test_partners import setup_agreement
-from tests.merit.test_merit_journey import flashes, main_text, open_context, serious_violations
+from tests.factories.channels import setup_agreement
+from tests.support.browser import flashes, main_text, open_context, serious_violations
 
 pytestmark = pytest.mark.browser
 

@@ -1,13 +1,17 @@
-"""Build a small exam bank, exam and sitting in a few lines for the online-test tests."""
+"""Build a small exam bank, exam, sitting and seat in a few lines for the online-test tests, and a
+submitted Part A attempt behind a stage score."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from app.common.clock import now
 from app.exams import services
-from app.exams.models import Exam, ExamItem, ItemVersion
+from app.exams.models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 from app.extensions import db
 
 
@@ -82,3 +86,46 @@ def check_in(cand, seat, at=None):
 
 
 BIRTH = date(1995, 1, 15)
+
+
+def exam_attempt(
+    db, make, candidate, *, round_=None, score="30", max_score="40", application=None, agency=None
+):
+    """A submitted online Part A attempt (the test-taking journey is in the exam tests)."""
+    exam = db.session.scalar(select(Exam).where(Exam.code == "exam-scores"))
+    if exam is None:
+        exam = Exam(code="exam-scores", bank="b", title_th="ภาค ก", duration_minutes=60, sections=[])
+        db.session.add(exam)
+    agency_id = round_.agency_id if round_ else (agency or make.agency()).id
+    sitting = Sitting(
+        exam=exam,
+        round_id=round_.id if round_ else None,
+        agency_id=agency_id,
+        title_th="สอบภาค ก",
+        timing_mode="synchronized",
+        starts_at=now() - timedelta(days=3),
+    )
+    db.session.add(sitting)
+    db.session.flush()
+    seat = Seat(
+        sitting_id=sitting.id,
+        candidate_id=candidate.id,
+        application_id=application.id if application else None,
+        room="101",
+        seat_number="A1",
+    )
+    db.session.add(seat)
+    db.session.flush()
+    attempt = Attempt(
+        seat_id=seat.id,
+        form_seed=1,
+        form=[],
+        status="submitted",
+        submitted_at=now() - timedelta(days=3),
+        score=Decimal(score),
+        max_score=Decimal(max_score),
+        passed=Decimal(score) >= Decimal(max_score) * Decimal("0.6"),
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt

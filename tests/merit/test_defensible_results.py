@@ -16,8 +16,8 @@ from app.merit import digest, generation, offers, workflow
 from app.merit.models import MeritList, Offer, OfferStatus
 from app.notifications.models import OutboxEmail
 from app.scores import services as scores
-from tests.merit.test_merit_lists import scored_round, team
-from tests.scores.test_scores import audit_count, page_text
+from tests.factories.merit import scored_round, team
+from tests.support.reading import audit_count, page_text
 
 # ---- lifecycle gates ----------------------------------------------------------------------
 

@@ -31,8 +31,10 @@ from app.merit.models import (
 )
 from app.notifications.models import OutboxEmail
 from app.uploads import services as uploads
-from tests.merit.test_offers import owner_hr, page, pdf_bytes, published_list, statuses
+from tests.factories.applications import pdf_bytes
+from tests.factories.merit import owner_hr, published_list
 from tests.support.database import IS_POSTGRES
+from tests.support.reading import page, statuses
 
 # ---- builders ---------------------------------------------------------------------------------
 

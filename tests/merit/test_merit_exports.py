@@ -11,168 +11,29 @@ import csv
 import hashlib
 import io
 import json
-import re
 import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from pypdf import PdfReader
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, update
 
-from app.accounts.models import Role, User, UserRole
-from app.applications.models import Application, ApplicationStatus
+from app.accounts.models import User
 from app.common import clock
 from app.common import national_id as nid
 from app.extensions import db as _db
 from app.merit import generation, workflow
 from app.merit.announcement_pdf import grouped, render_announcement
 from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
-from app.recruitment.models import Mode, RoundStatus
-from app.scores.models import ScoreSource, StageScore
-
-PUBLISHED_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 1 ธันวาคม 2569, 10.00 Bangkok
-WINDOW = (datetime(2026, 10, 1, 2, 0, tzinfo=UTC), datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
-FIRST_NAMES = ["สมชาย", "น้ำฝน", "ปิยะพงษ์", "กัญญ์ณัฏฐ์", "ศุภฤกษ์", "อัญชลี", "ธีรวัฒน์", "ฐิติมา"]
-LAST_NAMES = ["ใจดี", "ศรีสุข", "วงศ์ใหญ่", "ประเสริฐวงศ์ศักดิ์", "ทองคำ", "แก้วมณี", "บุญมา"]
-
+from app.recruitment.models import Mode
+from tests.factories.merit import Scene
+from tests.support.reading import pdf_pages
 
 # ---- builders ------------------------------------------------------------------------------
-class Scene:
-    """One agency's round with scored candidates, its HR pair, and the lists made from it."""
-
-    def __init__(self, make, n: int, mode: str = Mode.COMPETITIVE_EXAM):
-        self.agency = make.agency(name_th="สำนักงานเขตบางรัก")
-        self.preparer = make.hr(self.agency)
-        self.approver = make.hr(self.agency, approver=True)
-        position = make.position(
-            self.agency, title_th="นักวิชาการคอมพิวเตอร์", title_en="Computer Technical Officer"
-        )
-        # Applications closed before the lists are made (the lists' gates wait for it).
-        self.round = make.round_(
-            self.agency,
-            mode=mode,
-            position=position,
-            status=RoundStatus.IN_PROGRESS,
-            opens_at=WINDOW[0],
-            closes_at=WINDOW[1],
-            title_th="การสอบแข่งขันเพื่อบรรจุบุคคลเข้ารับราชการ ครั้งที่ 1/2569",
-        )
-        self.national_ids = add_scored_candidates(self.round, n)
-
-    def publish(self, kind: str = ListKind.MERIT, at: datetime = PUBLISHED_AT) -> MeritList:
-        draft = generation.generate_list(self.round, self.preparer, kind=kind)
-        return self.approve_and_publish(draft, at)
-
-    def approve_and_publish(self, draft: MeritList, at: datetime = PUBLISHED_AT) -> MeritList:
-        workflow.approve(draft, self.approver, changes_seen=True)
-        with clock.frozen_at(at):
-            return workflow.publish(draft, self.approver)
-
-    def numbers_in_rank_order(self, merit_list: MeritList) -> list[str]:
-        return list(
-            _db.session.scalars(
-                select(Application.number)
-                .join(MeritEntry, MeritEntry.application_id == Application.id)
-                .where(MeritEntry.list_id == merit_list.id)
-                .order_by(MeritEntry.rank)
-            )
-        )
-
-
-def add_scored_candidates(round_, n: int) -> list[str]:
-    """`n` approved applicants with a passing score in every stage, inserted in bulk; scores
-    repeat so that ties are broken by Part B and by application number. Returns their IDs."""
-    first_user = (_db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1)) or 0) + 1
-    ids = [nid.complete(f"3{round_.id:03d}{i:08d}") for i in range(n)]
-    _db.session.execute(
-        insert(User),
-        [
-            dict(
-                id=first_user + i,
-                email=f"c{round_.id}-{i}@example.test",
-                password_hash="x",
-                national_id=ids[i],
-                first_name_th=FIRST_NAMES[i % len(FIRST_NAMES)],
-                last_name_th=LAST_NAMES[i % len(LAST_NAMES)] + ("" if i < 7 else str(i)),
-                first_name_en="Cand",
-                last_name_en=f"Idate{i}",
-                active=True,
-                locale="th",
-                session_token=f"t{i}",
-                email_verified_at=clock.now(),
-                created_at=clock.now(),
-            )
-            for i in range(n)
-        ],
-    )
-    _db.session.execute(
-        insert(UserRole),
-        [dict(user_id=first_user + i, role=Role.CANDIDATE, granted_at=clock.now()) for i in range(n)],
-    )
-    first_app = (_db.session.scalar(select(Application.id).order_by(Application.id.desc()).limit(1)) or 0) + 1
-    _db.session.execute(
-        insert(Application),
-        [
-            dict(
-                id=first_app + i,
-                number=f"{round_.code}-{i + 1:05d}",
-                round_id=round_.id,
-                candidate_id=first_user + i,
-                status=ApplicationStatus.APPROVED,
-                qualifications={},
-                eligibility=[],
-                submitted_at=clock.now(),
-            )
-            for i in range(n)
-        ],
-    )
-    scores = []
-    for i in range(n):
-        # Four candidates in a row share a total (Part B decides between them); every 40th
-        # repeats someone's scores exactly (the application number decides).
-        a, b = i % 4, (i // 4) % 10
-        value = {
-            "part_a": 150,
-            "part_b": 110 + 10 * a + b,
-            "part_c": 80 - 10 * a + b,
-            "qualifications": 70 + b,
-        }
-        scores.extend(
-            dict(
-                application_id=first_app + i,
-                stage_kind=stage.kind,
-                score=Decimal(value[stage.kind]),
-                max_score=stage.max_score,
-                passed=True,
-                source=ScoreSource.HR_ENTRY,
-                entered_at=clock.now(),
-            )
-            for stage in round_.stages
-        )
-    _db.session.execute(insert(StageScore), scores)
-    if _db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-        for table in ("users", "applications"):
-            _db.session.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
-    _db.session.commit()
-    return ids
 
 
 # ---- reading the outputs --------------------------------------------------------------------
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-
-
-def pdf_pages(pdf: bytes) -> list[str]:
-    """The text of each page as a reader copying it gets it: every glyph, shaped variants
-    included, reads as its characters (no private-use codes)."""
-    assert pdf.startswith(b"%PDF-")
-    pages = [
-        page.extract_text().replace("\u00a0", " ")  # no-break spaces
-        for page in PdfReader(io.BytesIO(pdf)).pages
-    ]
-    assert not [p for p in pages if _PRIVATE_USE.search(p)], "a glyph reads as a private-use code"
-    return pages
 
 
 def compat(value: str) -> str:

@@ -23,26 +23,11 @@ from app.merit import digest, generation, public, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode
 from app.scores import services as scores
-from tests.scores.test_scores import audit_count, exam_attempt, page_text, round_with_applicants
+from tests.factories.exams import exam_attempt
+from tests.factories.merit import scored_round, team
+from tests.support.reading import audit_count, page_text
 
 # ---- helpers for the workflow ------------------------------------------------------------
-
-
-def scored_round(db, make, spec, mode=Mode.COMPETITIVE_EXAM, agency=None):
-    """A round whose approved applicants have the given (Part A, Part B, Part C) scores
-    (None: no score at that stage)."""
-    agency, round_, apps = round_with_applicants(db, make, n=len(spec), mode=mode, agency=agency)
-    kinds = [s.kind for s in round_.stages]
-    for app_, values in zip(apps, spec):
-        for kind, value in zip(kinds, values):
-            if value is not None:
-                scores.record_stage_score(app_, kind, value, source="hr_entry")
-    return agency, round_, apps
-
-
-def team(make, agency):
-    """The preparer (HR officer) and two HR approvers of the agency."""
-    return make.hr(agency), make.hr(agency, approver=True), make.hr(agency, approver=True)
 
 
 def published_list(db, make, spec=((150, 150, 80), (150, 125, 70), (150, 170, 60)), **kw):

@@ -4,127 +4,32 @@ as HR and candidates do it: call the next N, accept with documents, waive, lapse
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import io
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
-from app.applications.models import Application, ApplicationStatus, Document
+from app.applications.models import Document
 from app.audit.services import entries_for, verify_chain
 from app.common import clock
-from app.common.clock import BANGKOK, now, today_bangkok
+from app.common.clock import BANGKOK, today_bangkok
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
 from app.extensions import db as _db
 from app.merit import offers
 from app.merit.cli import merit_cli
 from app.merit.models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList, Offer, OfferStatus
 from app.notifications.models import OutboxEmail
-from app.recruitment.models import RoundStatus
+from tests.factories.applications import pdf_bytes
+from tests.factories.merit import owner_hr, published_list
+from tests.support.reading import page, statuses
 
 # ---- builders ---------------------------------------------------------------------------------
 
 
-def published_list(
-    make,
-    agency=None,
-    size: int = 5,
-    *,
-    candidates=None,
-    status: str = ListStatus.PUBLISHED,
-    kind: str = ListKind.MERIT,
-    valid_days: int = 730,
-    position=None,
-) -> MeritList:
-    """A published merit list of `size` entries ranked 1..size (built directly with the
-    models, as H-LIST's publishing would leave it)."""
-    agency = agency or make.agency()
-    fields = {"position": position} if position is not None else {}
-    round_ = make.round_(agency, status=RoundStatus.COMPLETED, **fields)
-    preparer, approver = make.hr(agency), make.hr(agency, approver=True)
-    ml = MeritList(
-        round_id=round_.id,
-        kind=kind,
-        track="general",
-        version=1,
-        status=ListStatus.DRAFT,
-        title_th=f"บัญชีผู้สอบแข่งขันได้ {round_.code}",
-        title_en=f"Merit list {round_.code}",
-        ranking_parts=["part_b", "part_c"],
-        tie_break=["total", "part_b", "application_number"],
-        prepared_by_id=preparer.id,
-    )
-    _db.session.add(ml)
-    _db.session.flush()
-    people = list(candidates or [])
-    while len(people) < size:
-        people.append(make.candidate())
-    for rank, person in enumerate(people[:size], start=1):
-        app_ = Application(
-            number=f"{round_.code}-{rank:05d}",
-            round_id=round_.id,
-            candidate_id=person.id,
-            status=ApplicationStatus.APPROVED,
-        )
-        _db.session.add(app_)
-        _db.session.flush()
-        _db.session.add(
-            MeritEntry(
-                list_id=ml.id,
-                rank=rank,
-                application_id=app_.id,
-                candidate_id=person.id,
-                total=Decimal(300 - rank),
-                scores={"part_b": str(200 - rank), "part_c": "100.00"},
-                decided_by="total",
-            )
-        )
-    _db.session.commit()
-    _db.session.refresh(ml)
-    code = round_.code
-    # Then the workflow's end state (a published list's content is frozen from here on).
-    ml.status, ml.approved_by_id, ml.approved_at = status, approver.id, now()
-    if status in (ListStatus.PUBLISHED, ListStatus.SUPERSEDED, ListStatus.CANCELLED):
-        ml.published_by_id, ml.published_at = approver.id, now()
-        ml.valid_until = today_bangkok() + timedelta(days=valid_days)
-        ml.digest = hashlib.sha256(f"{code}:{kind}".encode()).hexdigest()
-    if status == ListStatus.CANCELLED:
-        ml.cancelled_at, ml.cancel_reason = now(), "ทดสอบ"
-    _db.session.commit()
-    return ml
-
-
-def owner_hr(make, ml: MeritList):
-    return make.hr(ml.round.agency)
-
-
-def pdf_bytes(text: str = "Medical certificate") -> bytes:
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    c.drawString(72, 720, text)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def page(resp) -> str:
-    return html_lib.unescape(resp.get_data(as_text=True))
-
-
 def entry(ml: MeritList, rank: int) -> MeritEntry:
     return _db.session.scalar(select(MeritEntry).where(MeritEntry.list_id == ml.id, MeritEntry.rank == rank))
-
-
-def statuses(ml: MeritList) -> list[str]:
-    return list(
-        _db.session.scalars(
-            select(MeritEntry.status).where(MeritEntry.list_id == ml.id).order_by(MeritEntry.rank)
-        )
-    )
 
 
 def offer_emails() -> list[OutboxEmail]:

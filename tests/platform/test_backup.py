@@ -20,9 +20,9 @@ from app.applications.models import Application, Document
 from app.exams import services as exam_services
 from app.exams.models import AttemptAnswer
 from app.merit.models import ListStatus, MeritList
-from tests.applications.test_applications import pdf_bytes, post_apply
 from tests.factories import exams as eh
-from tests.merit.test_merit_exports import Scene
+from tests.factories.applications import pdf_bytes, post_apply
+from tests.factories.merit import Scene
 from tests.support.database import DATABASE_URL, IS_POSTGRES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,11 +29,11 @@ from app.extensions import db as _db
 from app.interviews import calendar
 from app.merit import workflow
 from app.notifications.models import OutboxEmail
-from tests.applications.test_applications import pdf_bytes, post_apply
 from tests.factories import PASSWORD
+from tests.factories.applications import pdf_bytes, post_apply
 from tests.factories.interviews import NOW as INTERVIEW_DAY
 from tests.factories.interviews import event_props, parse_ics, scheduled_interviews
-from tests.merit.test_merit_exports import Scene
+from tests.factories.merit import Scene
 
 STRONG_KEY = "k" * 40
 
@@ -547,7 +547,7 @@ def test_the_public_announcement_never_carries_a_client_chosen_host(app, client,
         response = client.get(url, headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
         assert response.headers["Cache-Control"].startswith("public")
         assert b"evil.example" not in response.data
-        from tests.merit.test_merit_exports import pdf_pages
+        from tests.support.reading import pdf_pages
 
         text = "".join(pdf_pages(response.data)).replace("\n", "")
         assert "recruit.example.go.th/verify/list/" in text

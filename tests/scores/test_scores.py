@@ -10,99 +10,19 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.applications.models import Application, ApplicationStatus
+from app.applications.models import ApplicationStatus
 from app.audit.models import AuditEntry
 from app.common.clock import now
 from app.common.errors import NotAllowed, ValidationFailed
-from app.exams.models import Attempt, Certificate, Exam, Seat, Sitting
-from app.recruitment.models import Mode, RoundStatus
+from app.exams.models import Certificate
+from app.recruitment.models import Mode
 from app.scores import services as scores
 from app.scores.models import ScoreCorrection, StageScore
+from tests.factories.applications import approved_application, round_with_applicants
+from tests.factories.exams import exam_attempt
+from tests.support.reading import audit_count, page_text
 
 # ---- helpers (also used by test_merit_lists.py) ------------------------------------------
-
-
-def page_text(resp) -> str:
-    return resp.get_data(as_text=True)
-
-
-def audit_count(db, action: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
-
-
-def approved_application(
-    db, make, round_, candidate=None, status=ApplicationStatus.APPROVED, **names
-) -> Application:
-    """An application as it stands after HR approved it (the applying journey is tested in
-    test_applications.py)."""
-    cand = candidate or make.candidate()
-    for k, v in names.items():
-        setattr(cand, k, v)
-    round_.application_seq += 1
-    app_ = Application(
-        number=f"{round_.code}-{round_.application_seq:05d}",
-        round_id=round_.id,
-        candidate_id=cand.id,
-        status=status,
-        qualifications={},
-        eligibility=[],
-    )
-    db.session.add(app_)
-    db.session.commit()
-    return app_
-
-
-def round_with_applicants(db, make, n: int = 3, mode: str = Mode.COMPETITIVE_EXAM, agency=None):
-    agency = agency or make.agency()
-    round_ = make.round_(agency, mode=mode, status=RoundStatus.IN_PROGRESS)
-    apps = [approved_application(db, make, round_) for _i in range(n)]
-    # The applications are in and decided: the window closes (lists wait for it).
-    round_.opens_at, round_.closes_at = now() - timedelta(days=20), now() - timedelta(seconds=1)
-    db.session.commit()
-    return agency, round_, apps
-
-
-def exam_attempt(
-    db, make, candidate, *, round_=None, score="30", max_score="40", application=None, agency=None
-):
-    """A submitted online Part A attempt (the test-taking journey is in the exam tests)."""
-    exam = db.session.scalar(select(Exam).where(Exam.code == "exam-scores"))
-    if exam is None:
-        exam = Exam(code="exam-scores", bank="b", title_th="ภาค ก", duration_minutes=60, sections=[])
-        db.session.add(exam)
-    agency_id = round_.agency_id if round_ else (agency or make.agency()).id
-    sitting = Sitting(
-        exam=exam,
-        round_id=round_.id if round_ else None,
-        agency_id=agency_id,
-        title_th="สอบภาค ก",
-        timing_mode="synchronized",
-        starts_at=now() - timedelta(days=3),
-    )
-    db.session.add(sitting)
-    db.session.flush()
-    seat = Seat(
-        sitting_id=sitting.id,
-        candidate_id=candidate.id,
-        application_id=application.id if application else None,
-        room="101",
-        seat_number="A1",
-    )
-    db.session.add(seat)
-    db.session.flush()
-    attempt = Attempt(
-        seat_id=seat.id,
-        form_seed=1,
-        form=[],
-        status="submitted",
-        submitted_at=now() - timedelta(days=3),
-        score=Decimal(score),
-        max_score=Decimal(max_score),
-        passed=Decimal(score) >= Decimal(max_score) * Decimal("0.6"),
-    )
-    db.session.add(attempt)
-    db.session.commit()
-    return attempt
 
 
 # ---- entering one score ------------------------------------------------------------------
