@@ -162,7 +162,8 @@ def runner(app):
 
 @pytest.fixture
 def make():
-    """The factories, e.g. `make.candidate()`, `make.round(agency, mode=...)`."""
+    """The factories package (tests/factories/), e.g. `make.candidate()`, `make.round_(agency, mode=...)`,
+    `make.exams.sitting(make, exam)`, `make.merit.published_list(make)`."""
     return factories
 
 

@@ -404,7 +404,7 @@ def test_analyse_items_counts_each_item_over_the_forms_that_had_it():
 
 # ---- results from real attempts -------------------------------------------------------------
 
-# Key "b" everywhere (exam_helpers). Totals: A 6, B 3, C 2, D 0 of 6.
+# Key "b" everywhere (tests.factories.exams). Totals: A 6, B 3, C 2, D 0 of 6.
 PLAN = {
     "A": {
         "NUM-EASY-0": "b",

@@ -11,29 +11,43 @@ from reportlab.pdfgen import canvas
 
 from app.applications.models import Application, ApplicationStatus
 from app.common.clock import now
+from app.extensions import db
 from app.recruitment.models import Mode, RoundStatus
+
+
+def application(
+    round_, candidate, *, status: str = ApplicationStatus.APPROVED, commit: bool = True, **fields
+):
+    """`candidate`'s application to `round_`, numbered as the round numbers them (<code>-00001, ...),
+    built directly with the model (the applying journey is tested in tests/applications/).
+    `commit=False` only flushes, for a builder that adds more in the same transaction."""
+    round_.application_seq += 1
+    values = dict(qualifications={}, eligibility=[])
+    values.update(fields)
+    app_ = Application(
+        number=f"{round_.code}-{round_.application_seq:05d}",
+        round_id=round_.id,
+        candidate_id=candidate.id,
+        status=status,
+        **values,
+    )
+    db.session.add(app_)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return app_
 
 
 def approved_application(
     db, make, round_, candidate=None, status=ApplicationStatus.APPROVED, **names
 ) -> Application:
-    """An application as it stands after HR approved it (the applying journey is tested in
-    test_applications.py)."""
+    """An application as it stands after HR approved it, of a new candidate unless one is given
+    (`names` overwrite the candidate's names)."""
     cand = candidate or make.candidate()
     for k, v in names.items():
         setattr(cand, k, v)
-    round_.application_seq += 1
-    app_ = Application(
-        number=f"{round_.code}-{round_.application_seq:05d}",
-        round_id=round_.id,
-        candidate_id=cand.id,
-        status=status,
-        qualifications={},
-        eligibility=[],
-    )
-    db.session.add(app_)
-    db.session.commit()
-    return app_
+    return application(round_, cand, status=status)
 
 
 def round_with_applicants(db, make, n: int = 3, mode: str = Mode.COMPETITIVE_EXAM, agency=None):

@@ -12,11 +12,13 @@ from app.accounts.models import Role
 from app.applications.models import AccommodationRequest, Application
 from app.audit.models import AuditEntry
 from app.common.clock import BANGKOK
+from app.extensions import db
 from app.interviews import placement, services
 from app.interviews.models import Interview
 from app.notifications.models import OutboxEmail
 from app.recruitment.models import Mode, RoundStatus
 from app.scores.models import StageScore
+from tests.factories.applications import application
 
 UTC = UTC
 # Monday 2 November 2026, 09:00 in Bangkok: "now" for these tests.
@@ -52,18 +54,7 @@ class World:
         self.apps = [self.applicant(scores=scores) for _ in range(n)]
 
     def applicant(self, scores: bool = True, passed: bool = True, **acc) -> Application:
-        from app.extensions import db
-
-        cand = self.make.candidate()
-        self.round.application_seq += 1
-        app_ = Application(
-            number=f"{self.round.code}-{self.round.application_seq:05d}",
-            round_id=self.round.id,
-            candidate_id=cand.id,
-            status="approved",
-        )
-        db.session.add(app_)
-        db.session.flush()
+        app_ = application(self.round, self.make.candidate(), commit=False)
         for kind, status in acc.items():
             db.session.add(
                 AccommodationRequest(application_id=app_.id, kind=kind, status=status, requested_value=50)

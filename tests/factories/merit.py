@@ -20,7 +20,12 @@ from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode, RoundStatus
 from app.scores import services as scores
 from app.scores.models import ScoreSource, StageScore
-from tests.factories.applications import round_with_applicants
+from tests.factories.applications import application, round_with_applicants
+
+PUBLISHED_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 1 ธันวาคม 2569, 10.00 Bangkok
+WINDOW = (datetime(2026, 10, 1, 2, 0, tzinfo=UTC), datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
+FIRST_NAMES = ["สมชาย", "น้ำฝน", "ปิยะพงษ์", "กัญญ์ณัฏฐ์", "ศุภฤกษ์", "อัญชลี", "ธีรวัฒน์", "ฐิติมา"]
+LAST_NAMES = ["ใจดี", "ศรีสุข", "วงศ์ใหญ่", "ประเสริฐวงศ์ศักดิ์", "ทองคำ", "แก้วมณี", "บุญมา"]
 
 
 def published_list(
@@ -58,14 +63,7 @@ def published_list(
     while len(people) < size:
         people.append(make.candidate())
     for rank, person in enumerate(people[:size], start=1):
-        app_ = Application(
-            number=f"{round_.code}-{rank:05d}",
-            round_id=round_.id,
-            candidate_id=person.id,
-            status=ApplicationStatus.APPROVED,
-        )
-        _db.session.add(app_)
-        _db.session.flush()
+        app_ = application(round_, person, commit=False)  # numbered <code>-00001 in rank order
         _db.session.add(
             MeritEntry(
                 list_id=ml.id,
@@ -111,18 +109,6 @@ def scored_round(db, make, spec, mode=Mode.COMPETITIVE_EXAM, agency=None):
 def team(make, agency):
     """The preparer (HR officer) and two HR approvers of the agency."""
     return make.hr(agency), make.hr(agency, approver=True), make.hr(agency, approver=True)
-
-
-PUBLISHED_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 1 ธันวาคม 2569, 10.00 Bangkok
-
-
-WINDOW = (datetime(2026, 10, 1, 2, 0, tzinfo=UTC), datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
-
-
-FIRST_NAMES = ["สมชาย", "น้ำฝน", "ปิยะพงษ์", "กัญญ์ณัฏฐ์", "ศุภฤกษ์", "อัญชลี", "ธีรวัฒน์", "ฐิติมา"]
-
-
-LAST_NAMES = ["ใจดี", "ศรีสุข", "วงศ์ใหญ่", "ประเสริฐวงศ์ศักดิ์", "ทองคำ", "แก้วมณี", "บุญมา"]
 
 
 class Scene:
