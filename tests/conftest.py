@@ -14,15 +14,8 @@ from app import create_app
 from app.common import clock
 from app.extensions import db as _db
 from app.extensions import limiter, socketio
-
-from . import factories
-
-# SQLite runs on a file (WAL), not in memory: the live-server tests need each thread to have
-# its own connection, as in production.
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if os.environ.get("REQUIRE_DATABASE") and not DATABASE_URL.startswith(os.environ["REQUIRE_DATABASE"]):
-    raise RuntimeError(f"REQUIRE_DATABASE={os.environ['REQUIRE_DATABASE']} but DATABASE_URL={DATABASE_URL}")
-IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+from tests import factories
+from tests.support.database import DATABASE_URL, IS_POSTGRES
 
 
 def pytest_report_header(config):
@@ -32,11 +25,13 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     upload_dir = tmp_path_factory.mktemp("uploads")
+    # SQLite runs on a file (WAL), not in memory: the live-server tests need each thread to have
+    # its own connection, as in production.
     url = DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     application = create_app("testing", {"UPLOAD_DIR": str(upload_dir), "SQLALCHEMY_DATABASE_URI": url})
     # Tests keep one app context open (for factories and queries), and Flask reuses it for each
     # request, so `g` would carry Flask-Login's cached user from one client to the next.
-    from flask import g, has_app_context, request_started
+    from flask import g, request_started
 
     def _forget_cached_user(sender, **extra):
         g.pop("_login_user", None)
@@ -167,7 +162,8 @@ def runner(app):
 
 @pytest.fixture
 def make():
-    """The factories, e.g. `make.candidate()`, `make.round(agency, mode=...)`."""
+    """The factories package (tests/factories/), e.g. `make.candidate()`, `make.round_(agency, mode=...)`,
+    `make.exams.sitting(make, exam)`, `make.merit.published_list(make)`."""
     return factories
 
 
@@ -267,32 +263,3 @@ def page(browser, live_server):
     pg.set_default_timeout(15000)
     yield pg
     context.close()
-
-
-def run_async(coro):
-    """asyncio.run in a thread of its own: the session's Playwright fixture keeps an event
-    loop running in the main thread, where asyncio.run() would refuse to start."""
-    import asyncio
-    import threading
-
-    from flask import current_app
-
-    box: dict = {}
-    flask_app = current_app._get_current_object() if has_app_context() else None
-
-    def target():
-        try:
-            if flask_app is None:
-                box["result"] = asyncio.run(coro)
-            else:  # the coroutine may use the database, like the test around it
-                with flask_app.app_context():
-                    box["result"] = asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box.get("result")

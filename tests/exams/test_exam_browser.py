@@ -1,0 +1,224 @@
+"""The online test in a real browser: check in with the system check, wait in the waiting room
+(a focused page: no site menu) and press start, answer, lose the connection, keep answering,
+come back and see every answer saved; submit and get the result and the certificate. Time
+given back for a server outage is shown, and time up ends the test on its own screen. The
+check-in, waiting room and test pages pass axe-core with no serious or critical violation."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from app.common.clock import now
+from app.exams import jobs, outages
+from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
+from app.extensions import db
+from tests.factories import exams as eh
+
+pytestmark = pytest.mark.browser
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def stored(attempt_id: int) -> dict[int, str]:
+    db.session.remove()
+    return {
+        a.index: a.choice
+        for a in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id))
+    }
+
+
+def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_server, make):
+    eh.bank()  # every item's key is choice "b"
+    exam = eh.exam(duration=30)
+    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
+    cand, seat = eh.seated(make, sitting)
+    email, last4, birth, sitting_id = cand.email, cand.national_id[-4:], cand.birth_date, sitting.id
+    db.session.remove()
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+    # Check-in: the page measures the websocket before the candidate confirms who they are.
+    page.goto(f"/exams/sittings/{sitting_id}/check-in")
+    page.wait_for_function("() => document.querySelector('input[name=websocket_ok]').value !== ''")
+    assert page.locator("input[name=websocket_ok]").input_value() in ("1", "true", "y", "yes")
+    assert serious_violations(page) == []
+    page.fill("#national_id_last4", last4)
+    page.fill("#birth_date", birth.isoformat())
+    page.check("#accept_rules")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(rf"/exams/sittings/{sitting_id}/test$"))
+
+    # Checking in does not start the clock: the waiting room, with the rules and the system
+    # check, on a page without the site menu; the test starts when the candidate presses start.
+    page.wait_for_selector("#exam-waiting:not([hidden])")
+    assert page.locator("nav.main-nav").count() == 0
+    assert page.locator("#exam-system-check").inner_text().startswith("ผ่าน")
+    assert page.locator(".exam-rules li").count() >= 5
+    assert serious_violations(page) == []
+    db.session.remove()
+    attempt_id = db.session.scalar(select(Attempt.id))
+    assert db.session.get(Attempt, attempt_id).status == "not_started"
+    page.click("#exam-start")
+    page.wait_for_selector("#exam-choice-b")
+    assert serious_violations(page) == []
+    db.session.remove()
+    assert db.session.get(Attempt, attempt_id).status == "in_progress"
+
+    # Questions come one at a time; those already seen stay on the page for offline moments.
+    for _ in range(2):
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+    for _ in range(2):
+        page.click("#exam-prev")
+        page.wait_for_selector("#exam-choice-b")
+    page.click("label[for=exam-choice-b]")
+    page.wait_for_function("() => window.examClient.outboxSize() === 0")
+    assert stored(attempt_id) == {0: "b"}
+
+    # The connection goes; the candidate keeps answering.
+    context.set_offline(True)
+    page.wait_for_function("() => !window.examClient.connected()")
+    for _ in range(2):
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+        page.click("label[for=exam-choice-b]")
+    assert page.evaluate("window.examClient.outboxSize()") == 2
+    assert stored(attempt_id) == {0: "b"}  # nothing unacknowledged reached the database
+
+    context.set_offline(False)
+    page.wait_for_function(
+        "() => window.examClient.connected() && window.examClient.outboxSize() === 0", timeout=30000
+    )
+    assert stored(attempt_id) == {0: "b", 1: "b", 2: "b"}
+
+    # The rest, then submit: the result shows at once (immediate policy) with the certificate.
+    for _ in range(3):
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+        page.click("label[for=exam-choice-b]")
+    page.wait_for_function("() => window.examClient.outboxSize() === 0")
+    page.click("#exam-submit")
+    page.click("#exam-submit-confirm")
+    page.wait_for_selector("#exam-end:not([hidden])")
+    db.session.remove()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.status == "submitted" and attempt.score == 6 and attempt.passed
+    page.goto(f"/exams/sittings/{sitting_id}/result")
+    link = page.locator("a[href*='/exams/certificates/']")
+    assert link.count() == 1
+    pdf = page.request.get(link.first.get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    context.close()
+
+
+def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen(browser, live_server, make):
+    eh.bank()
+    exam = eh.exam(duration=30)
+    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
+    db.session.remove()
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"/exams/sittings/{sitting_id}/test")
+    page.click("#exam-start")
+    page.wait_for_selector("#exam-choice-b")
+
+    # Every server process was away for 5 min 12 s: the first beat afterwards gives it back.
+    gone = now()
+    outages.beat(at=gone)
+    assert outages.beat(at=gone + timedelta(minutes=5, seconds=12)).changed == [attempt_id]
+    db.session.query(ServerHeartbeat).delete()  # (this test's sweeper must not wait for beats)
+    db.session.commit()
+    page.reload()
+    page.wait_for_selector("#exam-given-back:not([hidden])")
+    assert "5 นาที 12 วินาที" in page.locator("#exam-given-back").inner_text()
+    assert serious_violations(page) == []
+
+    # The deadline passes: the sweeper submits, and the page shows why the test ended.
+    db.session.get(Attempt, attempt_id).deadline = now() - timedelta(seconds=1)
+    db.session.commit()
+    assert jobs.tick()["submitted"] == [attempt_id]
+    page.wait_for_selector("#exam-end:not([hidden])")
+    assert "หมดเวลา" in page.locator("#exam-end").inner_text()
+    assert serious_violations(page) == []
+    context.close()
+
+
+def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser, live_server, make):
+    from tests.support.live_client import LiveClient, logged_in_cookie
+
+    eh.bank()
+    exam = eh.exam(duration=30)
+    sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
+    proctor = make.user("proctor", agency=sitting.agency)
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    from app.exams import services
+
+    services.start_sitting(sitting, hr)
+    services.begin_if_due(attempt)
+    sitting_id, seat_id, attempt_id, deadline = sitting.id, seat.id, attempt.id, attempt.deadline
+    cookie = logged_in_cookie(live_server, cand.email, make.PASSWORD)
+    proctor_email = proctor.email
+    db.session.remove()
+
+    candidate = LiveClient(live_server, cookie, "/exam", ("time",)).connect()
+    assert candidate.call("join", {"sitting_id": sitting_id})["ok"]
+    candidate.drop()  # the candidate's network goes
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", proctor_email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"/proctor/sittings/{sitting_id}")
+    row = page.locator(f"tr[data-seat-id='{seat_id}'] .time-lost")
+    # Away since …, and the time lost so far counting (tick by tick, between updates).
+    page.wait_for_function(
+        "sel => ((document.querySelector(sel) || {}).textContent || '').indexOf('เสียเวลา') >= 0",
+        arg=f"tr[data-seat-id='{seat_id}'] .time-lost",
+    )
+    assert "หลุดการเชื่อมต่อตั้งแต่" in row.inner_text()
+    assert serious_violations(page) == []
+    page.locator(f"tr[data-seat-id='{seat_id}'] button", has_text="คืนเวลา").click()
+    assert page.locator("#give-back-target").input_value() == str(seat_id)
+    page.fill("#give-back-reason", "สัญญาณ Wi-Fi ห้อง 101 ขัดข้อง")
+    page.locator("#give-back-form button[type=submit]").click()
+    page.wait_for_function(
+        "() => document.getElementById('action-result').textContent.indexOf('คืนเวลาแล้ว') >= 0"
+    )
+    db.session.remove()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.deadline > deadline and attempt.extension_seconds >= 1
+    context.close()

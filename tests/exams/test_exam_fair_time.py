@@ -1,0 +1,141 @@
+"""A fair exam day, at the service level: the test starts when the candidate presses start
+(window) or the proctor starts the sitting (synchronized), never at check-in; time lost on the
+candidate's side is shown and given back by the proctor with a reason; time lost to the server
+(a gap in the web processes' heartbeats) is given back by itself, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.audit.services import entries_for
+from app.common.clock import frozen_at, now
+from app.common.errors import NotAllowed, ValidationFailed
+from app.exams import jobs, outages, services
+from app.exams.errors import NotStarted
+from app.exams.models import Attempt, Outage, ServerHeartbeat
+from app.exams.proctoring import candidate_row
+from app.extensions import db
+from tests.factories import exams as eh
+
+
+@pytest.fixture
+def exam(db):
+    eh.bank()
+    return eh.exam(duration=30)
+
+
+def test_checking_in_to_a_window_sitting_does_not_start_the_clock(exam, make):
+    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    joined = services.join(cand.id, sitting.id, "sid-1")
+    assert joined.state["status"] == "not_started" and joined.state["can_start"] is True
+    assert joined.state["remaining_seconds"] == 0 and attempt.deadline is None
+    started = services.start_attempt(joined.live, "sid-1")
+    assert started.status == "in_progress"
+    assert started.deadline == started.started_at + timedelta(minutes=30)
+    assert "attempt.start" in [e.action for e in entries_for("attempts", attempt.id)]
+    # Pressing start again (a second tap, another device) changes nothing.
+    assert services.start_attempt(joined.live, "sid-1").deadline == started.deadline
+
+
+def test_start_is_refused_before_the_window_opens_and_in_a_synchronized_waiting_room(exam, make):
+    window, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=20))
+    cand, seat = eh.seated(make, window)
+    eh.check_in(cand, seat)
+    joined = services.join(cand.id, window.id, "sid-w")
+    assert joined.state["can_start"] is False
+    with pytest.raises(NotStarted):
+        services.start_attempt(joined.live, "sid-w")
+
+    sync, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
+    cand2, seat2 = eh.seated(make, sync)
+    eh.check_in(cand2, seat2)
+    joined2 = services.join(cand2.id, sync.id, "sid-s")
+    with pytest.raises(NotStarted) as err:
+        services.start_attempt(joined2.live, "sid-s")
+    assert "proctor" in err.value.message
+    services.start_sitting(sync, hr)
+    # The proctor's start begins the waiting attempts (events.proctor_start); a late joiner
+    # begins on joining, timed from the sitting's start.
+    assert services.join(cand2.id, sync.id, "sid-s2").state["status"] == "in_progress"
+
+
+def _running(make, exam):
+    s, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
+    cand, seat = eh.seated(make, s)
+    attempt = eh.check_in(cand, seat)
+    services.start_sitting(s, hr)
+    services.begin_if_due(attempt)
+    return s, hr, cand, attempt
+
+
+def test_the_proctor_sees_time_lost_disconnected_and_gives_it_back_with_a_reason(exam, make):
+    sitting, hr, cand, attempt = _running(make, exam)
+    t0 = now()
+    services.join(cand.id, sitting.id, "sid-1", at=t0)
+    # The candidate's network goes away for 95 s (the disconnect handler clears live_sid).
+    attempt.live_sid, attempt.last_seen_at = None, t0 + timedelta(seconds=5)
+    db.session.commit()
+    row = candidate_row(attempt.seat, at=t0 + timedelta(seconds=65))
+    assert row["state"] == "disconnected" and row["lost_seconds"] == 60
+    assert row["disconnected_since"] == (t0 + timedelta(seconds=5)).isoformat()
+    services.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=100))
+    assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=101))["lost_seconds"] == 95
+
+    deadline = attempt.deadline
+    with pytest.raises(ValidationFailed):
+        services.give_back_lost_time(hr, attempt, " ")
+    assert services.give_back_lost_time(hr, attempt, "network of room 101 failed") == 95
+    assert attempt.deadline == deadline + timedelta(seconds=95) and attempt.lost_seconds == 0
+    entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.give_back")
+    assert entry.after["reason"] == "network of room 101 failed" and entry.after["seconds"] == 95
+    with pytest.raises(NotAllowed):  # nothing left to give back
+        services.give_back_lost_time(hr, attempt, "again")
+
+
+def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam, make, app):
+    sitting, _hr, cand, attempt = _running(make, exam)
+    waiting_seat = eh.seated(make, sitting)[1]
+    deadline = attempt.deadline
+    t0 = now()
+    outages.beat(at=t0)
+    # Every process stops for 5 min 12 s (nobody beats), then two come back at once.
+    back = t0 + timedelta(minutes=5, seconds=12)
+    first = outages.beat(at=back)
+    second = outages.beat(at=back + timedelta(seconds=1))
+    assert first.changed == [attempt.id] and first.outage.seconds == 312
+    assert second.outage is None  # seen once: the newest beat is fresh again
+    # Another process that read the same stale beat finds the outage already recorded.
+    assert outages.give_back_outage(t0, back).outage is None
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert attempt.deadline == deadline + timedelta(seconds=312) and attempt.outage_seconds == 312
+    assert db.session.query(Outage).count() == 1
+    entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.outage_time_back")
+    assert "unavailable" in entry.after["reason"] and entry.after["seconds"] == 312
+    state = services.join(cand.id, sitting.id, "sid-back", at=back).state
+    assert state["outage_seconds"] == 312
+    assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was unavailable.")
+    assert outages.outage_notice(312) == "5 minutes 12 seconds were added because the system was unavailable."
+    assert candidate_row(waiting_seat, at=back)["outage_seconds"] == 0
+
+
+def test_a_short_gap_is_not_an_outage_and_the_sweeper_holds_while_nobody_serves(exam, make):
+    _s, _hr, _cand, attempt = _running(make, exam)
+    t0 = now()
+    outages.beat(at=t0)
+    assert outages.beat(at=t0 + timedelta(seconds=10)).outage is None  # under the 15 s default
+    # Past the deadline with no web process beating: the sweeper must not submit (the time
+    # may be owed); once a process beats (and gives the outage back) it sweeps again.
+    late = attempt.deadline + timedelta(seconds=30)
+    with frozen_at(late):
+        assert jobs.tick()["held"] is True
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).status == "in_progress"
+    with frozen_at(late):
+        outages.beat()
+        assert jobs.tick()["submitted"] == []  # the deadline moved by the outage
+    assert db.session.query(ServerHeartbeat).count() == 1

@@ -1,0 +1,245 @@
+"""The /exam and /proctor Socket.IO flows through Flask-SocketIO's test client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.audit.services import entries_for
+from app.common.clock import frozen_at, now
+from app.common.errors import NotFound
+from app.exams import jobs, services
+from app.exams.models import Attempt, AttemptAnswer
+from app.exams.proctoring import ProgressBatcher
+from app.extensions import socketio
+from tests.factories import exams as eh
+
+
+@pytest.fixture
+def setup(db, make):
+    eh.bank()
+    exam = eh.exam(duration=30)
+    sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
+    proctor = make.user("proctor", agency=sitting.agency)
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    return dict(exam=exam, sitting=sitting, hr=hr, proctor=proctor, cand=cand, seat=seat, attempt=attempt)
+
+
+def connect(app, make, user, namespace="/exam"):
+    return socketio.test_client(app, namespace=namespace, flask_test_client=make.client_for(app, user))
+
+
+def events(sock, name, namespace="/exam"):
+    return [e["args"][0] for e in sock.get_received(namespace) if e["name"] == name]
+
+
+def test_anonymous_connections_are_refused(app):
+    sock = socketio.test_client(app, namespace="/exam")
+    assert not sock.is_connected("/exam")
+
+
+def test_waiting_room_then_start_then_answers_acknowledged_after_commit(app, make, setup, db):
+    s = setup
+    seat_id, sitting_id = s["seat"].id, s["sitting"].id
+    cand = connect(app, make, s["cand"])
+    state = cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
+    assert state["ok"] and state["state"]["status"] == "not_started"
+    refused = cand.emit("question", {"index": 0}, namespace="/exam", callback=True)
+    assert refused == {"ok": False, "error": "not_started", "message": refused["message"]}
+
+    proctor = connect(app, make, s["proctor"], "/proctor")
+    watch = proctor.emit("watch", {"sitting_id": s["sitting"].id}, namespace="/proctor", callback=True)
+    assert watch["ok"] and watch["candidates"][0]["state"] == "checked_in"
+    assert proctor.emit("start", {"sitting_id": s["sitting"].id}, namespace="/proctor", callback=True) == {
+        "ok": True
+    }
+    started = events(cand, "started")
+    assert started and started[0]["status"] == "in_progress"
+    assert 29 * 60 < started[0]["remaining_seconds"] <= 30 * 60
+
+    q = cand.emit("question", {"index": 0}, namespace="/exam", callback=True)
+    assert q["ok"] and "key" not in str(q) and len(q["question"]["choices"]) == 4
+    choice = q["question"]["choices"][2]["id"]
+    ack = cand.emit("answer", {"index": 0, "choice": choice, "seq": 1}, namespace="/exam", callback=True)
+    assert ack == {"ok": True, "index": 0, "choice": choice, "seq": 1, "stale": False}
+    db.session.remove()
+    assert db.session.query(AttemptAnswer).one().choice == choice  # stored before the ack
+    again = cand.emit("answer", {"index": 0, "choice": choice, "seq": 1}, namespace="/exam", callback=True)
+    assert again["ok"] and db.session.query(AttemptAnswer).count() == 1
+
+    bad = cand.emit("answer", {"index": 0, "choice": "zz", "seq": 2}, namespace="/exam", callback=True)
+    assert bad["ok"] is False and bad["error"] == "bad_answer"
+    received = proctor.get_received("/proctor")
+    # Each stored answer updates the proctor's count (at once here: PROCTOR_PROGRESS_SECONDS=0).
+    progress = [e["args"][0]["rows"] for e in received if e["name"] == "progress"]
+    assert progress[-1] == [{"seat_id": seat_id, "answered": 1}]
+
+    # Rejoining (a reload) returns the same state, answers included.
+    rejoin = cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)
+    assert rejoin["state"]["answers"] == {"0": choice}
+
+
+def test_a_second_device_supersedes_the_first(app, make, setup):
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    first = connect(app, make, s["cand"])
+    first.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
+    second = connect(app, make, s["cand"])
+    assert second.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)["ok"]
+    # (the `superseded` event itself is checked with a real client in test_exam_live.py: this
+    # test client cannot read what was sent to a connection once it is closed)
+    assert not first.is_connected("/exam")
+    assert second.emit("answer", {"index": 1, "choice": "b", "seq": 1}, namespace="/exam", callback=True)[
+        "ok"
+    ]
+
+
+def test_answers_after_the_deadline_are_refused(app, make, setup):
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    cand = connect(app, make, s["cand"])
+    cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
+    with frozen_at(now() + timedelta(minutes=31)):
+        ack = cand.emit("answer", {"index": 0, "choice": "b", "seq": 1}, namespace="/exam", callback=True)
+    assert ack["ok"] is False and ack["error"] == "time_up"
+
+
+def test_proctor_announces_extends_pauses_and_force_submits(app, make, setup, db):
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    cand = connect(app, make, s["cand"])
+    joined = cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
+    before = joined["state"]["remaining_seconds"]
+    proctor = connect(app, make, s["proctor"], "/proctor")
+    sid = s["sitting"].id
+    proctor.emit("watch", {"sitting_id": sid}, namespace="/proctor", callback=True)
+
+    assert proctor.emit(
+        "announce", {"sitting_id": sid, "message": "เหลือเวลาอีกครึ่งชั่วโมง"}, namespace="/proctor", callback=True
+    ) == {"ok": True}
+    assert events(cand, "announcement")[0]["message"] == "เหลือเวลาอีกครึ่งชั่วโมง"
+
+    no_reason = proctor.emit(
+        "extend",
+        {"sitting_id": sid, "seat_ids": "all", "seconds": 300, "reason": ""},
+        namespace="/proctor",
+        callback=True,
+    )
+    assert no_reason["ok"] is False and no_reason["error"] == "validation_failed"
+    ok = proctor.emit(
+        "extend",
+        {
+            "sitting_id": sid,
+            "seat_ids": [s["seat"].id],
+            "seconds": 300,
+            "reason": "network outage in room 101",
+        },
+        namespace="/proctor",
+        callback=True,
+    )
+    assert ok == {"ok": True, "changed": [s["seat"].id]}
+    assert events(cand, "time")[0]["remaining_seconds"] >= before + 290
+
+    assert proctor.emit(
+        "pause", {"sitting_id": sid, "reason": "fire alarm"}, namespace="/proctor", callback=True
+    )["ok"]
+    assert events(cand, "paused") == [{"reason": "fire alarm"}]
+    assert (
+        cand.emit("answer", {"index": 0, "choice": "b", "seq": 1}, namespace="/exam", callback=True)["error"]
+        == "paused"
+    )
+    assert proctor.emit(
+        "resume", {"sitting_id": sid, "reason": "all clear"}, namespace="/proctor", callback=True
+    )["ok"]
+    assert events(cand, "resumed")
+
+    no_reason = proctor.emit(
+        "force_submit",
+        {"sitting_id": sid, "seat_id": s["seat"].id, "reason": " "},
+        namespace="/proctor",
+        callback=True,
+    )
+    assert no_reason["error"] == "validation_failed"
+    assert proctor.emit(
+        "force_submit",
+        {"sitting_id": sid, "seat_id": s["seat"].id, "reason": "candidate left the room"},
+        namespace="/proctor",
+        callback=True,
+    ) == {"ok": True}
+    forced = events(cand, "force_submitted")[0]
+    assert forced["reason"] == "candidate left the room"
+    assert forced["state"]["status"] == "submitted" and not events(cand, "time_up")
+    actions = [e.action for e in entries_for("attempts", s["attempt"].id)]
+    assert {"attempt.extend", "attempt.submit"} <= set(actions)
+
+
+def test_proctors_of_another_agency_and_candidates_are_kept_out(app, make, setup):
+    s = setup
+    outsider = make.user("proctor", agency=make.agency())
+    sock = connect(app, make, outsider, "/proctor")
+    refused = sock.emit("watch", {"sitting_id": s["sitting"].id}, namespace="/proctor", callback=True)
+    assert refused["ok"] is False and refused["error"] == "forbidden"
+    cand = connect(app, make, s["cand"], "/proctor")
+    assert not cand.is_connected("/proctor")
+
+
+def test_the_sweeper_submits_at_the_deadline_with_nobody_connected(app, make, setup):
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    services.begin_if_due(s["attempt"])
+    cand_id, sitting_id = s["cand"].id, s["sitting"].id
+    cand = connect(app, make, s["cand"])
+    cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)
+    with frozen_at(s["attempt"].deadline - timedelta(minutes=4, seconds=30)):
+        jobs.tick()
+    assert events(cand, "warning") == [{"minutes_left": 5}]
+    cand.disconnect(namespace="/exam")
+    with frozen_at(s["attempt"].deadline + timedelta(seconds=1)):
+        assert jobs.tick()["submitted"] == [s["attempt"].id]
+    attempt = services.attempt_for_join(cand_id, sitting_id)
+    assert attempt.status == "submitted" and attempt.submitted_by == "deadline"
+
+
+def test_proctors_get_answer_counts_in_batches(app, make, setup):
+    """In production the counts go out at most once per interval, one message per sitting."""
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    batcher = ProgressBatcher(
+        app, lambda sitting_id, rows: sent.append((sitting_id, rows)), interval=3600
+    )  # (the background sender sleeps: flushed by hand)
+    sent: list = []
+    services.begin_if_due(s["attempt"])
+    assert batcher.flush() == 0 and sent == []
+    live = services.Live.of(s["attempt"])
+    for index in range(3):
+        services.record_answer(live, index, live.form[index]["choice_order"][0], 1)
+        batcher.answered(live.sitting_id, live.seat_id)
+    services.record_answer(live, 3, None, 1)  # a cleared answer is not counted
+    batcher.answered(live.sitting_id, live.seat_id)
+    assert sent == []  # nothing yet: one message per interval
+    assert batcher.flush() == 1
+    assert sent == [(s["sitting"].id, [{"seat_id": s["seat"].id, "answered": 3}])]
+    assert batcher.flush() == 0 and len(sent) == 1  # nothing new, nothing sent
+
+
+def test_a_connection_that_is_no_longer_live_cannot_answer(app, make, setup, db):
+    s = setup
+    services.start_sitting(s["sitting"], s["hr"])
+    first = connect(app, make, s["cand"])
+    assert first.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)["ok"]
+    live = services.Live.of(s["attempt"])
+    # Another device joined through another process: only the database knows.
+    with pytest.raises(NotFound):
+        services.record_answer(live, 0, live.form[0]["choice_order"][0], 1, sid="elsewhere")
+    db.session.get(Attempt, s["attempt"].id).live_sid = "another-process-sid"
+    db.session.commit()
+    ack = first.emit(
+        "answer",
+        {"index": 0, "choice": live.form[0]["choice_order"][0], "seq": 1},
+        namespace="/exam",
+        callback=True,
+    )
+    assert ack["ok"] is False and ack["error"] == "not_found"
+    assert db.session.query(AttemptAnswer).count() == 0
