@@ -16,8 +16,7 @@ from app.merit.labels import entry_status_label
 from app.merit.models import EntryStatus, ListKind, ListStatus, OfferStatus, Track
 from app.merit.services import Validity, status_on
 from app.scores.models import ScoreSource
-
-from .test_merit_exports import Scene
+from tests.factories.merit import Scene
 
 ENUMS = (ListStatus, Track, ListKind, EntryStatus, OfferStatus, ScoreSource)
 
