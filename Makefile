@@ -42,8 +42,12 @@ dev: demo
 	@echo "Serving BMA Recruit on http://127.0.0.1:5000 (development: reloader, debugger)"
 	FLASK_CONFIG=$${FLASK_CONFIG:-development} $(BIN)/python wsgi.py
 
+# Two workers (pytest-xdist; on PostgreSQL each has a database of its own, tests/support/database.py),
+# then the tests marked `serial` alone: they restart PostgreSQL or Redis under everyone's feet.
+# (Exit 5 = nothing selected, e.g. PYTEST_ARGS="-k accounts" has no serial test.)
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -m "not serial" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Lint and format check (rules: [tool.ruff] in pyproject.toml); CI runs it before the tests.
 LINT_PATHS := app tests bench migrations config.py wsgi.py

@@ -21,7 +21,7 @@ from bench import cluster, scenario
 from bench.sioclient import SimCandidate, SioConnection, Stats
 from tests.support.aio import run_async
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_START = [
     "redis-server",

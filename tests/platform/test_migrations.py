@@ -16,20 +16,21 @@ from sqlalchemy.engine import make_url
 from app.extensions import db
 from tests.support.database import DATABASE_URL, IS_POSTGRES
 
-CHECK_DB = "bma_migration_check"
+CHECK_DB_SUFFIX = "migration_check"  # beside the run's own database (one per xdist worker)
 
 
 @pytest.fixture
 def migrated_url(tmp_path):
     if IS_POSTGRES:
         url = make_url(DATABASE_URL)
+        check_db = f"{url.database}_{CHECK_DB_SUFFIX}"
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {CHECK_DB}"))
-            conn.execute(text(f"CREATE DATABASE {CHECK_DB}"))
-        yield url.set(database=CHECK_DB).render_as_string(hide_password=False)
+            conn.execute(text(f"DROP DATABASE IF EXISTS {check_db}"))
+            conn.execute(text(f"CREATE DATABASE {check_db}"))
+        yield url.set(database=check_db).render_as_string(hide_password=False)
         with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {CHECK_DB} WITH (FORCE)"))
+            conn.execute(text(f"DROP DATABASE IF EXISTS {check_db} WITH (FORCE)"))
         admin.dispose()
     else:
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
