@@ -31,9 +31,9 @@ from wtforms.validators import (
 
 from ..common import national_id as nid
 from ..common.errors import ValidationFailed
-from ..recruitment import eligibility
 from . import services
-from .models import EducationLevel, EmploymentType
+from .labels import education_choices, employment_choices
+from .models import EmploymentType
 
 THAI_NAME = r"^[\u0E00-\u0E7F][\u0E00-\u0E7F .\-]*$"
 LATIN_NAME = r"^[A-Za-z][A-Za-z .'\-]*$"
@@ -168,14 +168,6 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-EMPLOYMENT_LABELS = {
-    EmploymentType.NONE: _l("Not employed by the BMA"),
-    EmploymentType.BMA_TEMPORARY: _l("BMA temporary employee"),
-    EmploymentType.BMA_PERMANENT: _l("BMA permanent employee"),
-    EmploymentType.BMA_CIVIL_SERVANT: _l("BMA civil servant"),
-}
-
-
 class ProfileForm(FlaskForm):
     education_level = SelectField(_l("Highest education"), validators=[Optional()])
     degree_name = StringField(
@@ -197,7 +189,6 @@ class ProfileForm(FlaskForm):
     graduation_date = DateField(_l("Graduation date"), validators=[Optional()])
     employment_type = SelectField(
         _l("Employment with the BMA"),
-        choices=[SelectChoice(k, label) for k, label in EMPLOYMENT_LABELS.items()],
         default=EmploymentType.NONE,
         validators=[DataRequired()],
     )
@@ -217,8 +208,9 @@ class ProfileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels are built per request so that they follow the reader's language.
         self.education_level.choices = [SelectChoice("", _l("— not given —"))] + [
-            SelectChoice(level, eligibility.education_label(level)) for level in EducationLevel.ORDER
+            SelectChoice(level, label) for level, label in education_choices()
         ]
+        self.employment_type.choices = [SelectChoice(k, label) for k, label in employment_choices()]
 
     def values(self) -> dict:
         """What services.update_profile expects: None for a blank choice or date."""

@@ -22,9 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..accounts.models import EducationLevel
+from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
-from . import eligibility, services
+from . import services
 from .models import Accommodation, Mode, StageKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -224,9 +224,7 @@ class RoundForm(FlaskForm):
             for p in positions
         ]
         self.mode.choices = [(m, services.mode_label(m)) for m in Mode.ALL]
-        self.min_education_level.choices = [("", _l("— no requirement —"))] + [
-            (level, eligibility.education_label(level)) for level in EducationLevel.ORDER
-        ]
+        self.min_education_level.choices = [("", _l("— no requirement —")), *education_choices()]
         self.accommodations_offered.choices = [
             (a, services.accommodation_label(a)) for a in Accommodation.ALL
         ]
