@@ -433,6 +433,20 @@ def get_application(app_id: int) -> Application:
     return app_
 
 
+def get_accommodation_request(req_id: int) -> AccommodationRequest:
+    req = db.session.get(AccommodationRequest, req_id)
+    if req is None:
+        raise NotFound(_("No such accommodation request."))
+    return req
+
+
+def get_document(doc_id: int) -> Document:
+    doc = db.session.get(Document, doc_id)
+    if doc is None:
+        raise NotFound(_("No such document."))
+    return doc
+
+
 def can_view_application(viewer: User, app_: Application) -> bool:
     return viewer.id == app_.candidate_id or is_hr_of(viewer, app_.round.agency_id)
 

@@ -12,7 +12,6 @@ from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
-from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
@@ -28,7 +27,6 @@ from .forms import (
     StatusFilterForm,
     WithdrawForm,
 )
-from .models import AccommodationRequest, Document
 
 # ---- template helpers of this blueprint's pages ----------------------------------------------
 
@@ -244,7 +242,7 @@ def reject(app_id: int):
 @bp.route("/accommodations/<int:req_id>/decide", methods=["POST"])
 @roles_required(*HR_ROLES)
 def decide_accommodation(req_id: int):
-    req = db.session.get(AccommodationRequest, req_id) or abort(404)
+    req = services.get_accommodation_request(req_id)
     app_ = _viewable(req.application_id)
     form = AccommodationDecisionForm(prefix=AccommodationDecisionForm.prefix_for(req.id))
     forms = {f"decision_{req.id}": form}
@@ -291,7 +289,7 @@ def hr_list(round_id: int):
 @bp.route("/documents/<int:doc_id>")
 @login_required
 def document(doc_id: int):
-    doc = db.session.get(Document, doc_id) or abort(404)
+    doc = services.get_document(doc_id)
     if not services.can_view_document(current_user, doc):
         abort(403)
     return private_download(doc.stored_name, doc.content_type, doc.original_name)

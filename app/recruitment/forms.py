@@ -49,6 +49,13 @@ def bangkok_local(value: datetime | None) -> datetime | None:
     return value.astimezone(BANGKOK).replace(tzinfo=None) if value else None
 
 
+def bangkok_time_field(label) -> DateTimeLocalField:
+    """A required date and time, entered (and shown) in Bangkok time."""
+    return DateTimeLocalField(
+        label, format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
+    )
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -124,18 +131,8 @@ class RoundForm(FlaskForm):
     description_en = TextAreaField(
         _l("Announcement text (English)"), filters=[_strip], validators=[Optional(), Length(max=20000)]
     )
-    opens_at = DateTimeLocalField(
-        _l("Applications open"),
-        format=DATETIME_LOCAL,
-        description=_l("Bangkok time."),
-        validators=[InputRequired()],
-    )
-    closes_at = DateTimeLocalField(
-        _l("Applications close"),
-        format=DATETIME_LOCAL,
-        description=_l("Bangkok time."),
-        validators=[InputRequired()],
-    )
+    opens_at = bangkok_time_field(_l("Applications open"))
+    closes_at = bangkok_time_field(_l("Applications close"))
     vacancies = IntegerField(
         _l("Vacancies"),
         validators=[Optional(), NumberRange(min=0, max=100000, message=_l("Zero or more, please."))],
@@ -324,12 +321,7 @@ class StatusForm(FlaskForm):
 
 
 class WindowForm(FlaskForm):
-    closes_at = DateTimeLocalField(
-        _l("New closing date and time"),
-        format=DATETIME_LOCAL,
-        description=_l("Bangkok time."),
-        validators=[InputRequired()],
-    )
+    closes_at = bangkok_time_field(_l("New closing date and time"))
     reason = StringField(
         _l("Reason for the change"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
     )
