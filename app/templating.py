@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import Flask, request
 from flask_login import current_user
 
+from .accounts import labels as accounts_labels
 from .accounts.models import Role
 from .applications import services as applications
 from .common import national_id as nid
@@ -23,6 +24,7 @@ from .interviews import placement, schedule
 from .interviews import services as interviews
 from .merit import labels as merit_labels
 from .merit import list_use, offers
+from .merit import public as merit_public
 from .merit import services as merit
 from .partners import services as partners
 from .recruitment import eligibility
@@ -87,12 +89,15 @@ def my_scholarship():
 
 # ---- what the templates see, by capability ---------------------------------------------------
 TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
+    "accounts": {
+        "education_label": accounts_labels.education_label,
+        "employment_label": accounts_labels.employment_label,
+    },
     "recruitment": {
         "mode_label": recruitment.mode_label,
         "status_label": recruitment.status_label,
         "stage_label": recruitment.stage_label,
         "accommodation_label": recruitment.accommodation_label,
-        "education_label": eligibility.education_label,
         "describe": eligibility.describe,
         "is_eligible": eligibility.is_eligible,
         "requirements": eligibility.requirements,
@@ -110,6 +115,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "seat_accommodations": sittings.accommodation_names,
         "item_flag_label": analysis.flag_label,
         "certificate_status_label": certificates.status_label,
+        "part_a_certificate_of": certificates.part_a_certificate,
         "mmss": mmss,
     },
     "interviews": {
@@ -141,6 +147,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "offer_documents": offers.offer_documents,
         "use_status_label": list_use.status_label,
         "pending_offers": pending_offers,
+        "merit_rankings_of_application": merit_public.rankings_of_application,
     },
     "partners": {
         "my_nominations": my_nominations,

@@ -31,9 +31,9 @@ from wtforms.validators import (
 
 from ..common import national_id as nid
 from ..common.errors import ValidationFailed
-from ..recruitment import eligibility
 from . import services
-from .models import EducationLevel, EmploymentType
+from .labels import education_choices, employment_choices
+from .models import EmploymentType
 
 THAI_NAME = r"^[\u0E00-\u0E7F][\u0E00-\u0E7F .\-]*$"
 LATIN_NAME = r"^[A-Za-z][A-Za-z .'\-]*$"
@@ -68,43 +68,44 @@ def strong_password(form, field) -> None:
         raise ValidationError(err.message) from None
 
 
+def new_password_field(label) -> PasswordField:
+    """A new password, held to the service's strength rule as it is typed in."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), strong_password],
+        description=_l(
+            "At least %(n)s characters, mixing letters with digits or symbols.",
+            n=services.MIN_PASSWORD_LENGTH,
+        ),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def password_confirm_field(label) -> PasswordField:
+    """The new password typed again; it must equal the form's `password`."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def name_field(label, pattern: str, message) -> StringField:
+    """A required person's name of at most 100 letters of one script (Thai or Latin)."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=100), Regexp(pattern, message=message)],
+    )
+
+
 class RegistrationForm(FlaskForm):
-    first_name_th = StringField(
-        _l("First name (Thai)"),
-        filters=[_strip],
-        validators=[
-            DataRequired(),
-            Length(max=100),
-            Regexp(THAI_NAME, message=_l("Write the name in Thai letters.")),
-        ],
+    first_name_th = name_field(_l("First name (Thai)"), THAI_NAME, _l("Write the name in Thai letters."))
+    last_name_th = name_field(_l("Last name (Thai)"), THAI_NAME, _l("Write the name in Thai letters."))
+    first_name_en = name_field(
+        _l("First name (English)"), LATIN_NAME, _l("Write the name in English letters.")
     )
-    last_name_th = StringField(
-        _l("Last name (Thai)"),
-        filters=[_strip],
-        validators=[
-            DataRequired(),
-            Length(max=100),
-            Regexp(THAI_NAME, message=_l("Write the name in Thai letters.")),
-        ],
-    )
-    first_name_en = StringField(
-        _l("First name (English)"),
-        filters=[_strip],
-        validators=[
-            DataRequired(),
-            Length(max=100),
-            Regexp(LATIN_NAME, message=_l("Write the name in English letters.")),
-        ],
-    )
-    last_name_en = StringField(
-        _l("Last name (English)"),
-        filters=[_strip],
-        validators=[
-            DataRequired(),
-            Length(max=100),
-            Regexp(LATIN_NAME, message=_l("Write the name in English letters.")),
-        ],
-    )
+    last_name_en = name_field(_l("Last name (English)"), LATIN_NAME, _l("Write the name in English letters."))
     national_id = StringField(
         _l("National ID number"),
         filters=[_strip],
@@ -126,20 +127,8 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(), thai_phone],
         render_kw={"autocomplete": "tel"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), strong_password],
-        description=_l(
-            "At least %(n)s characters, mixing letters with digits or symbols.",
-            n=services.MIN_PASSWORD_LENGTH,
-        ),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_confirm = PasswordField(
-        _l("Confirm the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("Password"))
+    password_confirm = password_confirm_field(_l("Confirm the password"))
 
     def registration(self) -> services.Registration:
         return services.Registration(
@@ -168,14 +157,6 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-EMPLOYMENT_LABELS = {
-    EmploymentType.NONE: _l("Not employed by the BMA"),
-    EmploymentType.BMA_TEMPORARY: _l("BMA temporary employee"),
-    EmploymentType.BMA_PERMANENT: _l("BMA permanent employee"),
-    EmploymentType.BMA_CIVIL_SERVANT: _l("BMA civil servant"),
-}
-
-
 class ProfileForm(FlaskForm):
     education_level = SelectField(_l("Highest education"), validators=[Optional()])
     degree_name = StringField(
@@ -197,7 +178,6 @@ class ProfileForm(FlaskForm):
     graduation_date = DateField(_l("Graduation date"), validators=[Optional()])
     employment_type = SelectField(
         _l("Employment with the BMA"),
-        choices=[SelectChoice(k, label) for k, label in EMPLOYMENT_LABELS.items()],
         default=EmploymentType.NONE,
         validators=[DataRequired()],
     )
@@ -217,8 +197,9 @@ class ProfileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels are built per request so that they follow the reader's language.
         self.education_level.choices = [SelectChoice("", _l("— not given —"))] + [
-            SelectChoice(level, eligibility.education_label(level)) for level in EducationLevel.ORDER
+            SelectChoice(level, label) for level, label in education_choices()
         ]
+        self.employment_type.choices = [SelectChoice(k, label) for k, label in employment_choices()]
 
     def values(self) -> dict:
         """What services.update_profile expects: None for a blank choice or date."""
@@ -240,20 +221,8 @@ class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), strong_password],
-        description=_l(
-            "At least %(n)s characters, mixing letters with digits or symbols.",
-            n=services.MIN_PASSWORD_LENGTH,
-        ),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_confirm = PasswordField(
-        _l("Confirm the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("New password"))
+    password_confirm = password_confirm_field(_l("Confirm the new password"))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -266,17 +235,5 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), strong_password],
-        description=_l(
-            "At least %(n)s characters, mixing letters with digits or symbols.",
-            n=services.MIN_PASSWORD_LENGTH,
-        ),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_confirm = PasswordField(
-        _l("Confirm the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("New password"))
+    password_confirm = password_confirm_field(_l("Confirm the new password"))

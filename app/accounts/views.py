@@ -71,6 +71,13 @@ def _too_many_attempts() -> str:
     )
 
 
+def end_browser_session() -> None:
+    """Forget the login in this browser, with the session's login and last-seen times."""
+    logout_user()
+    session.pop(sessions.AUTH_AT, None)
+    session.pop(sessions.SEEN_AT, None)
+
+
 @bp.before_app_request
 def _check_session():
     """End a session that outlived its limits; otherwise note this request as its last."""
@@ -89,9 +96,7 @@ def _check_session():
     if reason is None:
         session[sessions.SEEN_AT] = sessions.stamp({})[sessions.SEEN_AT]
         return None
-    logout_user()
-    session.pop(sessions.AUTH_AT, None)
-    session.pop(sessions.SEEN_AT, None)
+    end_browser_session()
     message = (
         _("You were away for a while, so you have been logged out. Please log in again.")
         if reason == "idle"
@@ -172,9 +177,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         sessions.log_out(current_user._get_current_object(), ip=_client_ip())
-    logout_user()
-    session.pop(sessions.AUTH_AT, None)
-    session.pop(sessions.SEEN_AT, None)
+    end_browser_session()
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.index"))
 
@@ -183,9 +186,7 @@ def logout():
 @login_required
 def sign_out_everywhere():
     sessions.sign_out_everywhere(current_user._get_current_object(), ip=_client_ip())
-    logout_user()
-    session.pop(sessions.AUTH_AT, None)
-    session.pop(sessions.SEEN_AT, None)
+    end_browser_session()
     flash(_("You have been signed out on every device. Log in again to continue."), "success")
     return redirect(url_for("accounts.login"))
 

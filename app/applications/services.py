@@ -6,18 +6,18 @@ from dataclasses import dataclass
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import EmploymentType, Role, User
+from ..accounts.models import Role, User
 from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now
 from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
-from ..exams.certificates import valid_part_a_certificate
 from ..extensions import db
 from ..recruitment import eligibility
-from ..recruitment.models import Accommodation, Mode, Round, RoundStatus, StageKind
+from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
+from ..recruitment.services import candidate_application, round_application_counts
 from ..uploads import services as uploads
 from .models import (
     AccommodationRequest,
@@ -71,14 +71,34 @@ def _snapshot(app: Application) -> dict:
     }
 
 
-def check_eligibility(round_: Round, user: User) -> list[eligibility.Criterion]:
-    return eligibility.check(round_, eligibility.Qualifications.of(user))
-
-
 def existing_application(round_: Round, user: User) -> Application | None:
     return db.session.scalar(
         select(Application).where(Application.round_id == round_.id, Application.candidate_id == user.id)
     )
+
+
+def active_application(round_: Round, user: User) -> Application | None:
+    """The user's application to the round unless it was rejected or withdrawn."""
+    application = existing_application(round_, user)
+    return application if application is not None and application.status in ACTIVE else None
+
+
+def counts_by_status(round_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{round id: {application status: how many}} (rounds without applications left out)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Application.round_id, Application.status, func.count())
+        .where(Application.round_id.in_(round_ids))
+        .group_by(Application.round_id, Application.status)
+    )
+    for round_id, status, n in rows:
+        counts.setdefault(round_id, {})[status] = n
+    return counts
+
+
+# Recruitment's round pages ask through its signals (recruitment may not import applications).
+round_application_counts.connect(lambda _sender, round_ids: counts_by_status(round_ids), weak=False)
+candidate_application.connect(lambda round_, user: active_application(round_, user), weak=False)
 
 
 def _next_number(round_: Round) -> str:
@@ -141,7 +161,7 @@ def apply(
         raise NotAllowed(
             _("You have already applied to this round (application %(number)s).", number=previous.number)
         )
-    results = check_eligibility(round_, user)
+    results = eligibility.check_candidate(round_, user)
     unmet = [c for c in results if not c.met]
     if unmet:
         raise NotEligible(unmet)
@@ -413,6 +433,20 @@ def get_application(app_id: int) -> Application:
     return app_
 
 
+def get_accommodation_request(req_id: int) -> AccommodationRequest:
+    req = db.session.get(AccommodationRequest, req_id)
+    if req is None:
+        raise NotFound(_("No such accommodation request."))
+    return req
+
+
+def get_document(doc_id: int) -> Document:
+    doc = db.session.get(Document, doc_id)
+    if doc is None:
+        raise NotFound(_("No such document."))
+    return doc
+
+
 def can_view_application(viewer: User, app_: Application) -> bool:
     return viewer.id == app_.candidate_id or is_hr_of(viewer, app_.round.agency_id)
 
@@ -436,14 +470,6 @@ def can_see_national_id(viewer: User | None, person: User) -> bool:
             )
         )
     )
-
-
-def part_a_certificate(app_: Application):
-    """For a round with a Part A stage: the candidate's valid Part A certificate (on the closing
-    date), which satisfies that stage, or None."""
-    if app_.round.stage(StageKind.PART_A) is None:
-        return None
-    return valid_part_a_certificate(app_.candidate, app_.round.closes_at)
 
 
 def can_view_document(viewer: User, doc: Document) -> bool:
@@ -500,12 +526,6 @@ DOCUMENT_KIND_LABELS = {
     DocumentKind.PHOTO: lambda: _("Photograph"),
     DocumentKind.OTHER: lambda: _("Other document"),
 }
-EMPLOYMENT_LABELS = {
-    EmploymentType.NONE: lambda: _("Not a BMA employee"),
-    EmploymentType.BMA_TEMPORARY: lambda: _("BMA temporary employee"),
-    EmploymentType.BMA_PERMANENT: lambda: _("BMA permanent employee"),
-    EmploymentType.BMA_CIVIL_SERVANT: lambda: _("BMA civil servant"),
-}
 
 
 def _label(table: dict, code: str | None) -> str:
@@ -522,7 +542,3 @@ def accommodation_status_label(status: str) -> str:
 
 def document_kind_label(kind: str) -> str:
     return _label(DOCUMENT_KIND_LABELS, kind)
-
-
-def employment_label(kind: str | None) -> str:
-    return _label(EMPLOYMENT_LABELS, kind)

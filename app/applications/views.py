@@ -6,13 +6,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.labels import education_label, employment_label
 from ..accounts.models import Role
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
-from ..extensions import db
-from ..merit import public as merit_public
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
@@ -28,7 +27,6 @@ from .forms import (
     StatusFilterForm,
     WithdrawForm,
 )
-from .models import AccommodationRequest, Document
 
 # ---- template helpers of this blueprint's pages ----------------------------------------------
 
@@ -40,8 +38,6 @@ def _labels():
         "accommodation_label": recruitment.accommodation_label,
         "accommodation_status_label": services.accommodation_status_label,
         "document_kind_label": services.document_kind_label,
-        "education_label": eligibility.education_label,
-        "employment_label": services.employment_label,
         "describe_criterion": eligibility.describe,
     }
 
@@ -54,9 +50,8 @@ def _ip() -> str:
 
 
 def _render_apply(round_, form, code: int = 200):
-    results = services.check_eligibility(round_, current_user)
-    existing = services.existing_application(round_, current_user)
-    active = existing if existing is not None and existing.status in services.ACTIVE else None
+    results = eligibility.check_candidate(round_, current_user)
+    active = services.active_application(round_, current_user)
     offered = [k for k in Accommodation.ALL if k in (round_.accommodations_offered or [])]
     expected = services.expected_documents(round_)
     return render_template(
@@ -127,11 +122,11 @@ def _viewable(app_id: int):
 
 def _qualification_rows(q: dict) -> list[tuple[str, str]]:
     return [
-        (_("Education"), eligibility.education_label(q.get("education_level"))),
+        (_("Education"), education_label(q.get("education_level"))),
         (_("Degree"), q.get("degree_name") or "–"),
         (_("Field of study"), q.get("field_of_study") or "–"),
         (_("GPA"), q.get("gpa") or "–"),
-        (_("Employment"), services.employment_label(q.get("employment_type"))),
+        (_("Employment"), employment_label(q.get("employment_type"))),
         (_("BMA service since"), q.get("bma_service_start") or "–"),
     ]
 
@@ -155,8 +150,6 @@ def _render_detail(app_, code: int = 200, **forms):
         can_withdraw=services.withdraw_refusal(app_, current_user) is None,
         can_add_documents=services.add_document_refusal(app_, current_user) is None,
         qualifications=_qualification_rows(app_.qualifications or {}),
-        part_a_certificate=services.part_a_certificate(app_),
-        rankings=merit_public.rankings_of_application(app_),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
         document_form=forms.get("document_form") or DocumentForm(formdata=None),
         approve_form=ApproveForm(formdata=None),
@@ -249,7 +242,7 @@ def reject(app_id: int):
 @bp.route("/accommodations/<int:req_id>/decide", methods=["POST"])
 @roles_required(*HR_ROLES)
 def decide_accommodation(req_id: int):
-    req = db.session.get(AccommodationRequest, req_id) or abort(404)
+    req = services.get_accommodation_request(req_id)
     app_ = _viewable(req.application_id)
     form = AccommodationDecisionForm(prefix=AccommodationDecisionForm.prefix_for(req.id))
     forms = {f"decision_{req.id}": form}
@@ -296,7 +289,7 @@ def hr_list(round_id: int):
 @bp.route("/documents/<int:doc_id>")
 @login_required
 def document(doc_id: int):
-    doc = db.session.get(Document, doc_id) or abort(404)
+    doc = services.get_document(doc_id)
     if not services.can_view_document(current_user, doc):
         abort(403)
     return private_download(doc.stored_name, doc.content_type, doc.original_name)

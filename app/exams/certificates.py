@@ -23,6 +23,7 @@ from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..documents.certificate import PartACertificate, render_part_a_certificate
 from ..extensions import db
+from ..recruitment.models import StageKind
 from .models import Attempt, Certificate, Seat, Sitting
 
 # No 0/O, 1/I: a code read aloud or typed from paper must not be ambiguous.
@@ -220,6 +221,14 @@ def valid_part_a_certificate(user, on: datetime | None = None) -> Certificate | 
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(1)
     )
+
+
+def part_a_certificate(application) -> Certificate | None:
+    """For an application to a round with a Part A stage: the candidate's certificate valid on the
+    round's closing date, which satisfies that stage, or None (also for rounds without Part A)."""
+    if application.round.stage(StageKind.PART_A) is None:
+        return None
+    return valid_part_a_certificate(application.candidate, application.round.closes_at)
 
 
 def can_download(user, cert: Certificate) -> bool:

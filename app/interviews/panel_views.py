@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.labels import education_label
 from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.i18n import current_locale
-from ..recruitment.eligibility import education_label
 from ..uploads.responses import private_download
 from . import bp, panel_access, scoring
 from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices

@@ -18,7 +18,7 @@ from ..exams.models import Exam
 from ..extensions import db
 from ..partners import services as partners
 from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
-from ..recruitment.services import _apply_mode_rules, change_status, default_stages, snapshot
+from ..recruitment.services import apply_mode_rules, change_status, default_stages, snapshot
 from ..scholarships import services as scholarships
 
 DEMO_PASSWORD = "demo-pass-2569"
@@ -246,7 +246,7 @@ def load() -> list[tuple[str, str]]:
     for spec in rounds:
         agency, position = spec.pop("agency"), spec.pop("position")
         values = dict(spec, opens_at=start, closes_at=end, position_id=positions[position].id)
-        _apply_mode_rules(values)
+        apply_mode_rules(values)
         round_ = Round(
             agency_id=agencies[agency].id, status=RoundStatus.OPEN, created_by_id=hr[agency].id, **values
         )

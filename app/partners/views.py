@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.models import EducationLevel, Role
+from ..accounts.labels import education_choices
+from ..accounts.models import Role
 from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.clock import today_bangkok
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
-from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import StageKind
 from . import bp, services
@@ -56,9 +56,7 @@ def _agreement_form(form=None):
     form = form or AgreementForm()
     form.organisation_id.choices = [(o.id, o.name_th) for o in services.organisations()]
     form.position_ids.choices = [(p.id, p.title_th) for p in recruitment.positions_of(current_user.agency_id)]
-    form.min_education_level.choices = [("", _("No requirement"))] + [
-        (e, eligibility.education_label(e)) for e in EducationLevel.ORDER
-    ]
+    form.min_education_level.choices = [("", _("No requirement")), *education_choices()]
     form.stages.choices = [(k, recruitment.stage_label(k)) for k in StageKind.ALL]
     return form
 

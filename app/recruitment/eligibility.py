@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from ..accounts.labels import education_label
 from ..accounts.models import EducationLevel, EmploymentType
 from ..common.clock import BANGKOK
-from ..common.i18n import labeller
 from .models import Mode
 
 
@@ -140,22 +140,13 @@ def check(round_, q: Qualifications) -> list[Criterion]:
     return results
 
 
+def check_candidate(round_, user) -> list[Criterion]:
+    """`check` against the qualifications in the user's profile now."""
+    return check(round_, Qualifications.of(user))
+
+
 def is_eligible(results: list[Criterion] | list[dict]) -> bool:
     return all((r["met"] if isinstance(r, dict) else r.met) for r in results)
-
-
-EDUCATION_LABELS = {
-    EducationLevel.LOWER_SECONDARY: lambda: _("Lower secondary (M.3)"),
-    EducationLevel.UPPER_SECONDARY: lambda: _("Upper secondary (M.6)"),
-    EducationLevel.VOCATIONAL: lambda: _("Vocational certificate"),
-    EducationLevel.HIGH_VOCATIONAL: lambda: _("High vocational certificate"),
-    EducationLevel.BACHELOR: lambda: _("Bachelor's degree"),
-    EducationLevel.MASTER: lambda: _("Master's degree"),
-    EducationLevel.DOCTORATE: lambda: _("Doctorate"),
-}
-
-
-education_label = labeller(EDUCATION_LABELS, default=lambda: _("not given"))
 
 
 def describe(c: Criterion | dict) -> str:

@@ -22,9 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..accounts.models import EducationLevel
+from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
-from . import eligibility, services
+from . import services
 from .models import Accommodation, Mode, StageKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -47,6 +47,13 @@ def lines(text: str | None) -> list[str]:
 def bangkok_local(value: datetime | None) -> datetime | None:
     """A stored UTC time as the naive Bangkok time a datetime-local input shows."""
     return value.astimezone(BANGKOK).replace(tzinfo=None) if value else None
+
+
+def bangkok_time_field(label) -> DateTimeLocalField:
+    """A required date and time, entered (and shown) in Bangkok time."""
+    return DateTimeLocalField(
+        label, format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -124,18 +131,8 @@ class RoundForm(FlaskForm):
     description_en = TextAreaField(
         _l("Announcement text (English)"), filters=[_strip], validators=[Optional(), Length(max=20000)]
     )
-    opens_at = DateTimeLocalField(
-        _l("Applications open"),
-        format=DATETIME_LOCAL,
-        description=_l("Bangkok time."),
-        validators=[InputRequired()],
-    )
-    closes_at = DateTimeLocalField(
-        _l("Applications close"),
-        format=DATETIME_LOCAL,
-        description=_l("Bangkok time."),
-        validators=[InputRequired()],
-    )
+    opens_at = bangkok_time_field(_l("Applications open"))
+    closes_at = bangkok_time_field(_l("Applications close"))
     vacancies = IntegerField(
         _l("Vacancies"),
         validators=[Optional(), NumberRange(min=0, max=100000, message=_l("Zero or more, please."))],
@@ -224,9 +221,7 @@ class RoundForm(FlaskForm):
             for p in positions
         ]
         self.mode.choices = [(m, services.mode_label(m)) for m in Mode.ALL]
-        self.min_education_level.choices = [("", _l("— no requirement —"))] + [
-            (level, eligibility.education_label(level)) for level in EducationLevel.ORDER
-        ]
+        self.min_education_level.choices = [("", _l("— no requirement —")), *education_choices()]
         self.accommodations_offered.choices = [
             (a, services.accommodation_label(a)) for a in Accommodation.ALL
         ]
@@ -326,12 +321,7 @@ class StatusForm(FlaskForm):
 
 
 class WindowForm(FlaskForm):
-    closes_at = DateTimeLocalField(
-        _l("New closing date and time"),
-        format=DATETIME_LOCAL,
-        description=_l("Bangkok time."),
-        validators=[InputRequired()],
-    )
+    closes_at = bangkok_time_field(_l("New closing date and time"))
     reason = StringField(
         _l("Reason for the change"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
     )

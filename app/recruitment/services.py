@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..agencies.models import Agency
-from ..applications.models import Application
 from ..audit.services import record
 from ..common.access import is_hr_of, need_hr_of_round
 from ..common.clock import now, to_utc
@@ -19,6 +19,15 @@ from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..extensions import db
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
+
+# Recruitment shows facts about applications (HR's counts, a candidate's own application) but
+# applications build on recruitment, not the other way round: recruitment asks through these
+# signals and applications answer (receivers connected in app/applications/services.py).
+signals = Namespace()
+# Asked with round_ids=[…]: receivers answer {round id: {application status: how many}}.
+round_application_counts = signals.signal("round-application-counts")
+# Asked with (round, user=…): receivers answer the user's active application to it, or None.
+candidate_application = signals.signal("round-candidate-application")
 
 DEFAULT_PASS_PERCENT = Decimal("60")
 DEFAULT_INTERNAL_QUOTA_PERCENT = Decimal("4")
@@ -231,7 +240,10 @@ def _validate_stages(stages, mode: str | None = None) -> None:
         raise ValidationFailed(_("A shortage-qualification round has no Part A."), "stages")
 
 
-def _apply_mode_rules(values: dict) -> None:
+def apply_mode_rules(values: dict) -> None:
+    """Fill in, in place, what a round's mode implies: an internal selection exam's service years,
+    quota and vacancies from the eligible headcount; no quota for any other mode. Creating and
+    editing a round call it, and so do the demo loader and the test factories."""
     mode = values["mode"]
     if mode == Mode.SELECTION_EXAM:
         if values.get("min_service_years") is None:
@@ -262,7 +274,7 @@ def create_round(agency_id: int, actor, values: dict, stages: list[StageSpec] | 
     values["code"] = values["code"].strip()
     values["opens_at"], values["closes_at"] = to_utc(values["opens_at"]), to_utc(values["closes_at"])
     _check_code_free(values["code"])
-    _apply_mode_rules(values)
+    apply_mode_rules(values)
     stages = stages if stages is not None else default_stages(values["mode"])
     _validate_stages(stages, values["mode"])
     round_ = Round(
@@ -301,7 +313,7 @@ def update_round(round_: Round, actor, values: dict, stages: list[StageSpec] | N
     merged["code"] = merged["code"].strip()
     merged["opens_at"], merged["closes_at"] = to_utc(merged["opens_at"]), to_utc(merged["closes_at"])
     _check_code_free(merged["code"], round_.id)
-    _apply_mode_rules(merged)
+    apply_mode_rules(merged)
     _validate_stages(stages if stages is not None else round_.stages, merged["mode"])
     for k, v in merged.items():
         setattr(round_, k, v)
@@ -406,14 +418,19 @@ def application_counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {rid: {} for rid in round_ids}
     if not round_ids:
         return counts
-    rows = db.session.execute(
-        select(Application.round_id, Application.status, func.count())
-        .where(Application.round_id.in_(round_ids))
-        .group_by(Application.round_id, Application.status)
-    )
-    for round_id, status, n in rows:
-        counts[round_id][status] = n
+    for _receiver, answer in round_application_counts.send(round_ids=list(round_ids)):
+        for round_id, by_status in (answer or {}).items():
+            counts.setdefault(round_id, {}).update(by_status)
     return counts
+
+
+def active_application(round_: Round, user):
+    """The user's application to `round_` that is still in the running, or None (the round page
+    says "you have already applied" instead of offering to apply)."""
+    for _receiver, application in candidate_application.send(round_, user=user):
+        if application is not None:
+            return application
+    return None
 
 
 def get_round(round_id: int) -> Round:

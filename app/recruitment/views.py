@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Role
-from ..applications import services as applications
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
@@ -45,14 +44,11 @@ def _candidate_view(round_):
     if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
         return None
     user = current_user._get_current_object()
-    results = applications.check_eligibility(round_, user)
-    existing = applications.existing_application(round_, user)
-    active = existing is not None and existing.status in applications.ACTIVE
+    results = eligibility.check_candidate(round_, user)
+    active = services.active_application(round_, user)
     eligible = eligibility.is_eligible(results)
-    if active:
-        why_not = _(
-            "You have already applied to this round (application %(number)s).", number=existing.number
-        )
+    if active is not None:
+        why_not = _("You have already applied to this round (application %(number)s).", number=active.number)
     elif not round_.is_accepting():
         why_not = _("This round is not accepting applications now.")
     elif not eligible:
@@ -65,7 +61,7 @@ def _candidate_view(round_):
     return {
         "results": results,
         "eligible": eligible,
-        "application": existing if active else None,
+        "application": active,
         "can_apply": why_not is None,
         "why_not": why_not,
         "apply_url": f"/rounds/{round_.id}/apply",
@@ -309,7 +305,7 @@ def api_round_eligibility(round_id: int):
     round_ = services.public_round(round_id)
     if not current_user.has_role(Role.CANDIDATE):
         raise Forbidden(_("Only candidate accounts have an eligibility to check."))
-    results = applications.check_eligibility(round_, current_user._get_current_object())
+    results = eligibility.check_candidate(round_, current_user._get_current_object())
     return jsonify(
         {
             "ok": True,

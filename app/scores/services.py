@@ -27,11 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import Application, ApplicationStatus
-from ..applications.services import part_a_certificate
 from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import NotAllowed, ValidationFailed
 from ..common.i18n import labeller
+from ..exams.certificates import part_a_certificate
 from ..exams.models import Attempt, Seat, Sitting
 from ..extensions import db
 from ..recruitment.models import Round, RoundStage, StageKind

@@ -503,3 +503,14 @@ def test_json_api_apply_and_list(app, db, make, agency):
     assert client.post("/api/rounds/999999/applications", json={}).status_code == 404
     assert client.post(url, data="not json", content_type="text/plain").status_code == 400
     assert count(db, Application) == 1
+
+
+def test_a_missing_document_or_accommodation_request_is_named_in_the_readers_language(app, make, agency):
+    """Links to a document or an accommodation decision that does not exist (deleted round,
+    mistyped address) say what is missing, in Thai for a Thai reader, and change nothing."""
+    hr = make.hr(agency)
+    th = make.client_for(app, hr, lang="th")
+    resp = th.get("/documents/987654")
+    assert resp.status_code == 404 and "ไม่พบเอกสารนี้" in page(resp)
+    resp = th.post("/accommodations/987654/decide", data={"status": "approved"})
+    assert resp.status_code == 404 and "ไม่พบคำขอสิ่งอำนวยความสะดวกนี้" in page(resp)

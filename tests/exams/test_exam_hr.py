@@ -672,7 +672,7 @@ def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(
 def test_a_valid_part_a_certificate_exempts_from_a_later_rounds_part_a(app, db, make, exam):
     """Passing Part A once satisfies the Part A stage of later rounds while it is valid."""
     from app.applications.models import Application, ApplicationStatus
-    from app.applications.services import part_a_certificate
+    from app.exams.certificates import part_a_certificate
 
     sitting, hr, people = _sit_the_exam(db, make, exam, with_absentee=False)
     holder, passed_attempt = people["A"]

@@ -9,7 +9,7 @@ from app.agencies.models import Agency
 from app.common.clock import now
 from app.extensions import db
 from app.recruitment.models import Mode, Position, Round, RoundStage, RoundStatus
-from app.recruitment.services import _apply_mode_rules, default_stages
+from app.recruitment.services import apply_mode_rules, default_stages
 
 _seq = itertools.count(1)
 
@@ -39,7 +39,7 @@ def round_(
     values.update(fields)
     if mode == Mode.SHORTAGE and not values.get("shortage_degrees"):
         values["shortage_degrees"] = ["แพทยศาสตรบัณฑิต"]
-    _apply_mode_rules(values)
+    apply_mode_rules(values)
     r = Round(agency_id=agency.id, status=status, **values)
     for seq, spec in enumerate(default_stages(mode), start=1):
         r.stages.append(RoundStage(seq=seq, **spec.__dict__))
