@@ -9,8 +9,10 @@ from decimal import Decimal
 from app.accounts.models import CandidateProfile, EducationLevel, Role, User, UserRole
 from app.accounts.services import hash_password
 from app.agencies.models import Agency
+from app.applications.models import Application, ApplicationStatus
 from app.common import national_id as nid
 from app.common.clock import now
+from app.exams.models import SittingProctor
 from app.extensions import db
 from app.recruitment.models import Mode, Position, Round, RoundStage, RoundStatus
 from app.recruitment.services import _apply_mode_rules, default_stages
@@ -85,6 +87,15 @@ def hr(agency: Agency, *, approver: bool = False) -> User:
     return user(Role.HR_APPROVER if approver else Role.HR_OFFICER, agency=agency)
 
 
+def proctor(sitting, u: User | None = None) -> User:
+    """A proctor of the sitting's agency (a new one unless `u`), assigned to `sitting` by HR."""
+    u = u or user(Role.PROCTOR, agency=sitting.agency)
+    by = hr(sitting.agency)
+    db.session.add(SittingProctor(sitting_id=sitting.id, user_id=u.id, assigned_by_id=by.id))
+    db.session.commit()
+    return u
+
+
 def position(agency: Agency, title_th: str = "วิศวกรโยธา", title_en: str = "Civil Engineer") -> Position:
     p = Position(agency_id=agency.id, title_th=title_th, title_en=title_en, level="ปฏิบัติการ / Operational")
     db.session.add(p)
@@ -117,6 +128,19 @@ def round_(
     db.session.add(r)
     db.session.commit()
     return r
+
+
+def application(
+    round: Round, cand: User | None = None, status: str = ApplicationStatus.SUBMITTED
+) -> Application:
+    """An application of `cand` (a new candidate unless given) to `round`."""
+    cand = cand or candidate()
+    a = Application(
+        number=f"A{next(_seq):05d}-{round.code}", round_id=round.id, candidate_id=cand.id, status=status
+    )
+    db.session.add(a)
+    db.session.commit()
+    return a
 
 
 def login(client, u: User, password: str = PASSWORD):
