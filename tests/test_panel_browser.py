@@ -180,7 +180,7 @@ def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser,
         scoring.name_acting_chair(interview, db.session.get(User, hr_id), db.session.get(User, a_id))
         rooms.notify_chair_changed(interview)
         db.session.remove()
-        pa.wait_for_function("document.getElementById('panel-notice').textContent.length > 0")
+        pa.wait_for_function("() => document.getElementById('panel-notice').textContent.length > 0")
         assert "ประธาน" in pa.locator("#panel-notice").inner_text()
         pa.reload()
         pa.wait_for_function("() => window.panelClient && window.panelClient.connected()")
