@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -48,6 +48,19 @@ def external_url(endpoint: str, **values) -> str:
     if base:
         return base + url_for(endpoint, _external=False, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def message_link(endpoint: str, **values) -> str:
+    """A link for a message built anywhere (an invitation from a request, a job or the CLI):
+    absolute when the site's address is known (PUBLIC_BASE_URL, the request, SERVER_NAME), else
+    the path alone. The one place outside views allowed to build such links; services ask here
+    rather than calling `url_for` or inventing a request."""
+    if has_request_context() or current_app.config["SERVER_NAME"]:
+        return external_url(endpoint, **values)
+    with current_app.test_request_context():  # (only to build the path: no request is served)
+        path = url_for(endpoint, **values)
+    base = (current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    return base + path if base else path
 
 
 def has_public_base_url() -> bool:

@@ -1,6 +1,8 @@
 """Exams: the item bank, blueprints, sittings, check-in, the Part A online test and its scoring."""
 
-from flask import Blueprint, g
+from flask import Blueprint
+
+from . import hot
 
 bp = Blueprint("exams", __name__)
 
@@ -8,10 +10,8 @@ bp = Blueprint("exams", __name__)
 @bp.record_once
 def _give_back_hot_connections(state) -> None:
     """An event refused half-way (time up, paused, ...) gives the online test's own
-    connection back when its context ends (services._hot_connection)."""
-    from .services import _hot_done  # (services imports this package's models)
-
-    state.app.teardown_appcontext(lambda _exc: _hot_done() if "_hot_connection" in g else None)
+    connection back when its context ends."""
+    state.app.teardown_appcontext(hot.release)
 
 
 from . import hr_views, views  # noqa: F401  (register the routes on bp)

@@ -28,35 +28,24 @@ from ..common.sockets import (
 from ..extensions import db, socketio
 from . import services, timing
 from .models import Attempt, Seat, Sitting
-from .proctoring import ProgressBatcher, can_proctor, candidate_row, candidate_rows
+from .proctoring import ProgressBatcher, can_proctor, candidate_rows
+from .rooms import (
+    EXAM,
+    PROCTOR,
+    attempt_room,
+    broadcast_time,
+    notify_proctors,
+    proctor_room,
+    send_progress,
+    sitting_room,
+    tell_candidate,
+    tell_proctors,
+    tell_sitting,
+    tell_sitting_status,
+)
 
-EXAM, PROCTOR = "/exam", "/proctor"
 # A question's index: 0 .. MAX_INDEX (a form never has more items; docs/realtime.md).
 MAX_INDEX = 9999
-
-
-def attempt_room(attempt_id: int) -> str:
-    return f"attempt-{attempt_id}"
-
-
-def sitting_room(sitting_id: int) -> str:
-    return f"sitting-{sitting_id}"
-
-
-def proctor_room(sitting_id: int) -> str:
-    return f"proctor-{sitting_id}"
-
-
-def notify_proctors(seat: Seat) -> None:
-    tell_proctors(seat.sitting_id, candidate_row(seat))
-
-
-def tell_proctors(sitting_id: int, row: dict) -> None:
-    socketio.emit("candidate", row, to=proctor_room(sitting_id), namespace=PROCTOR)
-
-
-def _send_progress(sitting_id: int, rows: list[dict]) -> None:
-    socketio.emit("progress", {"rows": rows}, to=proctor_room(sitting_id), namespace=PROCTOR)
 
 
 def _progress() -> ProgressBatcher:
@@ -64,7 +53,7 @@ def _progress() -> ProgressBatcher:
     batcher = app.extensions.get("exam_progress")
     if batcher is None:
         batcher = app.extensions["exam_progress"] = ProgressBatcher(
-            app, _send_progress, app.config["PROCTOR_PROGRESS_SECONDS"]
+            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"]
         )
     return batcher
 
@@ -205,7 +194,7 @@ def exam_start(_data):
     attempt = services.start_attempt(live, request.sid)
     state = services.page_state(attempt)
     # Another device of the same candidate (superseded soon anyway) and the proctors hear it.
-    socketio.emit("started", state, to=attempt_room(live.attempt_id), namespace=EXAM, skip_sid=request.sid)
+    tell_candidate("started", state, live.attempt_id, skip_sid=request.sid)
     notify_proctors(attempt.seat)
     return {"ok": True, "state": state}
 
@@ -253,29 +242,6 @@ def _sitting(data: dict) -> Sitting:
     return sitting
 
 
-def _tell_proctors_status(sitting: Sitting) -> None:
-    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id), namespace=PROCTOR)
-
-
-def broadcast_time(attempt: Attempt, reason: str, seconds: int | None = None) -> None:
-    """Tell the candidate's page its time changed (`reason`: extension, given_back, outage)."""
-    at = now()
-    sitting = attempt.seat.sitting
-    stops = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
-    socketio.emit(
-        "time",
-        {
-            "remaining_seconds": timing.remaining_seconds(attempt, stops),
-            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
-            "server_time": at.isoformat(),
-            "reason": reason,
-            "seconds": seconds,
-        },
-        to=attempt_room(attempt.id),
-        namespace=EXAM,
-    )
-
-
 @socketio.on("watch", namespace=PROCTOR)
 @acked
 def proctor_watch(data):
@@ -301,13 +267,8 @@ def proctor_start(data):
     for seat in sitting.seats:
         if seat.attempt is not None:
             services.begin_if_due(seat.attempt)
-            socketio.emit(
-                "started",
-                services.attempt_state(seat.attempt),
-                to=attempt_room(seat.attempt.id),
-                namespace=EXAM,
-            )
-    _tell_proctors_status(sitting)
+            tell_candidate("started", services.attempt_state(seat.attempt), seat.attempt.id)
+    tell_sitting_status(sitting)
     return {"ok": True}
 
 
@@ -316,12 +277,7 @@ def proctor_start(data):
 def proctor_announce(data):
     sitting = _sitting(data)
     item = services.announce(sitting, current_user, text_field(data, "message"))
-    socketio.emit(
-        "announcement",
-        {"message": item.message, "at": item.at.isoformat()},
-        to=sitting_room(sitting.id),
-        namespace=EXAM,
-    )
+    tell_sitting("announcement", {"message": item.message, "at": item.at.isoformat()}, sitting.id)
     return {"ok": True}
 
 
@@ -357,8 +313,8 @@ def proctor_pause(data):
     sitting = _sitting(data)
     reason = text_field(data, "reason")
     services.pause_sitting(sitting, current_user, reason)
-    socketio.emit("paused", {"reason": reason}, to=sitting_room(sitting.id), namespace=EXAM)
-    _tell_proctors_status(sitting)
+    tell_sitting("paused", {"reason": reason}, sitting.id)
+    tell_sitting_status(sitting)
     return {"ok": True}
 
 
@@ -369,16 +325,15 @@ def proctor_resume(data):
     services.resume_sitting(sitting, current_user, text_field(data, "reason"))
     for seat in sitting.seats:
         if seat.attempt is not None and seat.attempt.status == "in_progress":
-            socketio.emit(
+            tell_candidate(
                 "resumed",
                 {
                     "remaining_seconds": timing.remaining_seconds(seat.attempt, now()),
                     "deadline": seat.attempt.deadline.isoformat(),
                 },
-                to=attempt_room(seat.attempt.id),
-                namespace=EXAM,
+                seat.attempt.id,
             )
-    _tell_proctors_status(sitting)
+    tell_sitting_status(sitting)
     return {"ok": True}
 
 
@@ -392,12 +347,7 @@ def proctor_force_submit(data):
         raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
     attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
     # Its own event, with the reason: not `time_up`, which says the time ran out.
-    socketio.emit(
-        "force_submitted",
-        {"reason": reason, "state": services.page_state(attempt)},
-        to=attempt_room(attempt.id),
-        namespace=EXAM,
-    )
+    tell_candidate("force_submitted", {"reason": reason, "state": services.page_state(attempt)}, attempt.id)
     notify_proctors(attempt.seat)
     return {"ok": True}
 

@@ -104,6 +104,18 @@ class SeatCandidateForm(FlaskForm):
     seat = StringField(_l("Seat"), filters=[_strip], validators=[DataRequired(), Length(max=20)])
 
 
+class AssignProctorForm(FlaskForm):
+    user_id = SelectField(_l("Proctor"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, proctors=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [(u.id, f"{u.full_name_th} · {u.email}") for u in proctors]
+
+
+class UnassignProctorForm(FlaskForm):
+    """A button: take one proctor off the sitting."""
+
+
 class IssueCertificatesForm(FlaskForm):
     """A button: issue the pass certificates of a sitting (publishing Part A results)."""
 

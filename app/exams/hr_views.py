@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError
@@ -18,10 +18,12 @@ from ..recruitment.models import Round
 from . import analysis, bp, certificates, proctoring, services, sittings, timing
 from .hr_forms import (
     NO_ROUND,
+    AssignProctorForm,
     IssueCertificatesForm,
     SeatCandidateForm,
     SeatRoundForm,
     SittingForm,
+    UnassignProctorForm,
     VerifyForm,
 )
 from .models import Exam
@@ -73,13 +75,16 @@ def _render_new(form, status: int):
     return render_template("exams/hr_sitting_form.html", form=form), status
 
 
-def _render_sitting(sitting, seat_form=None, one_form=None, status: int = 200):
+def _render_sitting(sitting, seat_form=None, one_form=None, proctor_form=None, status: int = 200):
     return render_template(
         "exams/hr_sitting.html",
         sitting=sitting,
         seats=sittings.seats_of(sitting),
         seat_form=seat_form or SeatRoundForm(formdata=None),
         one_form=one_form or SeatCandidateForm(formdata=None),
+        proctors=sittings.proctors_of(sitting),
+        proctor_form=proctor_form or AssignProctorForm(sittings.assignable_proctors(sitting), formdata=None),
+        unassign_form=UnassignProctorForm(formdata=None),
         checkin_opens=timing.checkin_opens_at(sitting),
         entry_closes=timing.entry_closes_at(sitting),
     ), status
@@ -132,20 +137,48 @@ def hr_seat_candidate(sitting_id: int):
     if not form.validate_on_submit():
         return _render_sitting(sitting, one_form=form, status=422)
     try:
-        user = sittings.find_candidate(form.national_id.data)
-        sittings.seat_candidate(sitting, _me(), user, form.room.data, form.seat.data)
+        seat = sittings.seat_candidate(sitting, _me(), form.national_id.data, form.room.data, form.seat.data)
     except DomainError as err:
         return _render_sitting(sitting, one_form=form, status=show_error(form, err))
     flash(
         _(
             "%(name)s has been seated in room %(room)s, seat %(seat)s.",
-            name=user.full_name_th,
-            room=form.room.data,
-            seat=form.seat.data,
+            name=seat.candidate.full_name_th,
+            room=seat.room,
+            seat=seat.seat_number,
         ),
         "success",
     )
     return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))
+
+
+@bp.route("/hr/sittings/<int:sitting_id>/proctors", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_assign_proctor(sitting_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    form = AssignProctorForm(sittings.assignable_proctors(sitting))
+    if not form.validate_on_submit():
+        return _render_sitting(sitting, proctor_form=form, status=422)
+    try:
+        row = sittings.assign_proctor(sitting, _me(), db.session.get(User, form.user_id.data))
+    except DomainError as err:
+        return _render_sitting(sitting, proctor_form=form, status=show_error(form, err))
+    flash(_("%(name)s now proctors this sitting.", name=row.user.full_name_th), "success")
+    return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id) + "#proctors-heading")
+
+
+@bp.route("/hr/sittings/<int:sitting_id>/proctors/<int:user_id>/remove", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_unassign_proctor(sitting_id: int, user_id: int):
+    sitting = sittings.sitting_for_hr(sitting_id, current_user)
+    if not UnassignProctorForm().validate_on_submit():
+        abort(400)
+    try:
+        sittings.unassign_proctor(sitting, _me(), user_id)
+    except DomainError as err:
+        return _render_sitting(sitting, status=show_error(None, err))
+    flash(_("The proctor no longer proctors this sitting."), "success")
+    return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id) + "#proctors-heading")
 
 
 # ---- proctor dashboard -------------------------------------------------------------------
@@ -251,7 +284,7 @@ def certificate_pdf(code: str):
     )
 
 
-# ---- proctors: their agency's sittings -------------------------------------------------------
+# ---- proctors: the sittings they are assigned to ----------------------------------------------
 
 
 @bp.route("/proctor/sittings")
@@ -260,5 +293,5 @@ def proctor_sittings():
     if current_user.agency_id is None:
         abort(403)
     return render_template(
-        "exams/proctor_sittings.html", sittings=sittings.sittings_of_agency(current_user.agency_id)
+        "exams/proctor_sittings.html", sittings=proctoring.sittings_to_proctor(current_user)
     )

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from ..common.clock import now
 from ..extensions import db, socketio
 from . import outages, services, timing
-from .events import EXAM, attempt_room, broadcast_time, notify_proctors
 from .models import Attempt, Seat, Sitting
+from .rooms import broadcast_time, notify_proctors, tell_candidate
 
 log = logging.getLogger(__name__)
 WARN_AT_MINUTES = (10, 5, 1)
@@ -36,7 +36,7 @@ def tick() -> dict:
     submitted = services.submit_due(at)
     for attempt_id in submitted:
         attempt = db.session.get(Attempt, attempt_id)
-        socketio.emit("time_up", services.attempt_state(attempt), to=attempt_room(attempt_id), namespace=EXAM)
+        tell_candidate("time_up", services.attempt_state(attempt), attempt_id)
         notify_proctors(attempt.seat)
         _warned.pop(attempt_id, None)
     warned = 0
@@ -55,9 +55,7 @@ def tick() -> dict:
         crossed = [m for m in WARN_AT_MINUTES if left <= m * 60]
         sent = _warned.setdefault(attempt.id, set())
         if crossed and min(crossed) not in sent:
-            socketio.emit(
-                "warning", {"minutes_left": min(crossed)}, to=attempt_room(attempt.id), namespace=EXAM
-            )
+            tell_candidate("warning", {"minutes_left": min(crossed)}, attempt.id)
             sent.update(crossed)
             warned += 1
     db.session.remove()

@@ -9,10 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from ..common.access import is_hr_of
 from ..common.clock import now
 from ..extensions import db, socketio
 from . import timing
-from .models import Attempt, AttemptAnswer, Seat, Sitting
+from .models import Attempt, AttemptAnswer, Seat, Sitting, SittingProctor
+
+PROCTOR = "proctor"  # (accounts.models.Role.PROCTOR)
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +69,40 @@ def candidate_rows(sitting: Sitting) -> list[dict]:
     return [candidate_row(seat, counts.get(seat.id, 0), at) for seat in sitting.seats]
 
 
-def can_proctor(user, sitting: Sitting) -> bool:
-    """Proctors and HR of the sitting's agency."""
+def is_assigned(user, sitting: Sitting) -> bool:
+    """Whether HR assigned `user` to proctor `sitting` (and they are still a proctor of its
+    agency: a proctor moved to another agency or stripped of the role loses the sitting)."""
     return bool(
-        user
-        and user.is_authenticated
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.agency_id is not None
         and user.agency_id == sitting.agency_id
-        and user.has_role("proctor", "hr_officer", "hr_approver")
+        and user.has_role(PROCTOR)
+        and db.session.scalar(
+            select(SittingProctor.id).where(
+                SittingProctor.sitting_id == sitting.id, SittingProctor.user_id == user.id
+            )
+        )
     )
+
+
+def can_proctor(user, sitting: Sitting) -> bool:
+    """HR of the sitting's agency, and the proctors HR assigned to this sitting: the one rule
+    behind the proctor's page and every /proctor event."""
+    return is_hr_of(user, sitting.agency_id) or is_assigned(user, sitting)
+
+
+def sittings_to_proctor(user) -> list[Sitting]:
+    """The sittings `user` may open the dashboard of: all of the agency's for its HR, the
+    assigned ones for a proctor; newest first."""
+    if user is None or user.agency_id is None:
+        return []
+    query = select(Sitting).where(Sitting.agency_id == user.agency_id)
+    if not is_hr_of(user, user.agency_id):
+        query = query.where(
+            Sitting.id.in_(select(SittingProctor.sitting_id).where(SittingProctor.user_id == user.id))
+        )
+    return list(db.session.scalars(query.order_by(Sitting.starts_at.desc(), Sitting.id.desc())))
 
 
 def answered_counts(seats) -> dict[int, int]:

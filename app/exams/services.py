@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,7 +26,7 @@ from ..common.clock import BANGKOK, now
 from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
-from . import certificates, outages, timing
+from . import certificates, hot, outages, timing
 from .assembly import assemble_form, section_layout
 from .errors import AlreadySubmitted, BadAnswer, CheckInRefused, NotStarted, Paused, SectionClosed, TimeUp
 from .models import Announcement, Attempt, AttemptAnswer, Exam, ItemVersion, Seat, Sitting
@@ -407,7 +406,7 @@ def start_attempt(live: Live, sid: str | None = None, at: datetime | None = None
     Starting an attempt already under way (another device pressed first) changes nothing."""
     at = at or now()
     _status_for(live, sid)
-    _hot_done()
+    hot.done()
     attempt = db.session.get(Attempt, live.attempt_id)
     if attempt.status != "not_started":
         return attempt
@@ -606,53 +605,19 @@ def _store_answer_statement():
     return stmt
 
 
-def _hot_connection():
-    """The connection for the hot path's statements.
-
-    On PostgreSQL, when no session has work under way, the statements run on a connection of
-    their own in autocommit, kept for the rest of the event (`flask.g`) and given back when
-    it ends: under READ COMMITTED every statement sees its own snapshot anyway, so a
-    transaction around "read the status, upsert the answer" only added a BEGIN and a COMMIT
-    round trip, and an ORM session per event (its transaction and identity map) cost more
-    CPU than the statements. The upsert is one atomic statement, committed before it returns,
-    so the acknowledgement still follows the commit. SQLite (in-process, one writer) keeps
-    the session's transaction; so does a session that already has work under way.
-    """
-    connection = g.get("_hot_connection")
-    if connection is not None:
-        return connection
-    has_session = db.session.registry.has()
-    if (has_session and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
-        return db.session.connection()
-    connection = g._hot_connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    return connection
-
-
-def _hot_done(commit: bool = False) -> None:
-    """End the hot path's work: give back its own connection (nothing to commit: each
-    statement committed itself), or end the session's transaction."""
-    connection = g.pop("_hot_connection", None)
-    if connection is not None:
-        connection.close()
-    elif commit:
-        db.session.commit()
-    else:
-        db.session.rollback()
-
-
 def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
     """The status, after starting a synchronized attempt whose sitting the proctor started
     meanwhile (a window sitting's attempt starts only when the candidate presses start)."""
     status = _status_for(live, sid)
     if status.status == "not_started" and live.timing_mode == timing.SYNCHRONIZED:
-        _hot_done()  # (let go of the autocommit connection: starting is a transaction)
+        hot.done()  # (let go of the autocommit connection: starting is a transaction)
         begin_if_due(db.session.get(Attempt, live.attempt_id), at)
         status = _status_for(live, sid)
     return status
 
 
 def live_status(live: Live) -> LiveStatus:
-    row = _hot_connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
+    row = hot.connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
     return LiveStatus(row[0], row[1], row[2], row[3] or {}, row[4] or 0, row[5], row[6])
 
 
@@ -732,9 +697,9 @@ def question(
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
     stem_th, stem_en, choices = (
-        _hot_connection().execute(_QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
+        hot.connection().execute(_QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
     )
-    _hot_done()  # (nothing written)
+    hot.done()  # (nothing written)
     by_id = {c["id"]: c for c in choices}
     lang = "en" if locale == "en" and stem_en else "th" if stem_th else "en"
     labels = THAI_LABELS if lang == "th" else LATIN_LABELS
@@ -792,7 +757,7 @@ def record_answer(
     status = _status_for(live, sid)
     _check_open(status, at)
     _check_section_open(live, status, entry["section"], at)
-    connection = _hot_connection()
+    connection = hot.connection()
     key = {"attempt_id": live.attempt_id, "index": index}
     stored = connection.execute(
         _store_answer_statement(), {**key, "choice": choice, "seq": seq, "answered_at": at}
@@ -800,7 +765,7 @@ def record_answer(
     if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
         stored = connection.execute(_STORED_ANSWER, key).one()
         if stored.seq == seq and stored.choice != choice:
-            _hot_done()
+            hot.done()
             raise BadAnswer(
                 _(
                     "This sequence number was already used for another answer to "
@@ -808,7 +773,7 @@ def record_answer(
                 ),
                 "seq",
             )
-    _hot_done(commit=True)
+    hot.done(commit=True)
     return {
         "ok": True,
         "index": index,

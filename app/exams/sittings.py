@@ -27,7 +27,7 @@ from ..recruitment.services import accommodation_label
 from . import services, timing
 from .assembly import assemble_form
 from .certificates import valid_part_a_certificate
-from .models import Exam, Seat, Sitting
+from .models import Exam, Seat, Sitting, SittingProctor
 
 DEFAULT_SEATS_PER_ROOM = 40
 MAX_SEATS_PER_ROOM = 500
@@ -312,18 +312,45 @@ def seat_round_candidates(
     return result
 
 
-def find_candidate(national_id: str) -> User:
+# Applications that make someone an applicant of the agency, whom its HR may seat: still in
+# the running (a rejected or withdrawn application does not).
+SEATABLE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED)
+
+
+def find_applicant(sitting: Sitting, national_id: str) -> tuple[User, Application]:
+    """The candidate with `national_id` and their latest live application to one of the
+    sitting's agency's rounds. Anyone else — no account, or an account that never applied to
+    this agency — gets the same refusal, which names nobody: HR learns no one's name or
+    whether they have an account from a national ID alone."""
     digits = nid.normalize(national_id)
     if not nid.is_valid(digits):
         raise ValidationFailed(_("Enter a valid 13-digit national ID."), "national_id")
-    user = db.session.scalar(select(User).where(User.national_id == digits))
-    if user is None or not user.has_role(Role.CANDIDATE):
-        raise ValidationFailed(_("No candidate account has that national ID."), "national_id")
-    return user
+    row = db.session.execute(
+        select(User, Application)
+        .join(Application, Application.candidate_id == User.id)
+        .join(Round, Round.id == Application.round_id)
+        .where(
+            User.national_id == digits,
+            Round.agency_id == sitting.agency_id,
+            Application.status.in_(SEATABLE_STATUSES),
+        )
+        .order_by(Application.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row[0].has_role(Role.CANDIDATE):
+        raise ValidationFailed(
+            _(
+                "Nobody with this national ID has a current application to one of your agency's "
+                "rounds: only your agency's applicants can be seated."
+            ),
+            "national_id",
+        )
+    return row[0], row[1]
 
 
-def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) -> Seat:
-    """Seat one candidate in a Part A sitting that is not tied to a round."""
+def seat_candidate(sitting: Sitting, actor, national_id: str, room: str, seat: str) -> Seat:
+    """Seat one of the agency's applicants, found by national ID, in a Part A sitting that is
+    not tied to a round."""
     need_hr_of_sitting(actor, sitting)
     if sitting.round_id is not None:
         raise NotAllowed(
@@ -336,6 +363,7 @@ def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) ->
         raise ValidationFailed(_("Give the room (at most 40 characters)."), "room")
     if not seat or len(seat) > 20:
         raise ValidationFailed(_("Give the seat (at most 20 characters)."), "seat")
+    user, _application = find_applicant(sitting, national_id)
     existing = list(db.session.scalars(select(Seat).where(Seat.sitting_id == sitting.id)))
     if any(s.candidate_id == user.id for s in existing):
         raise NotAllowed(_("This candidate already has a seat in this sitting."))
@@ -346,3 +374,62 @@ def seat_candidate(sitting: Sitting, actor, user: User, room: str, seat: str) ->
     except IntegrityError:
         db.session.rollback()
         raise NotAllowed(_("This candidate already has a seat in this sitting.")) from None
+
+
+# ---- proctors -----------------------------------------------------------------------------
+
+
+def proctors_of(sitting: Sitting) -> list[SittingProctor]:
+    """Who is assigned to proctor `sitting`, by name."""
+    rows = list(db.session.scalars(select(SittingProctor).where(SittingProctor.sitting_id == sitting.id)))
+    return sorted(rows, key=lambda p: (p.user.full_name_th, p.user_id))
+
+
+def assignable_proctors(sitting: Sitting) -> list[User]:
+    """The agency's proctors not yet assigned to `sitting` (the choices of HR's form)."""
+    assigned = select(SittingProctor.user_id).where(SittingProctor.sitting_id == sitting.id)
+    users = db.session.scalars(
+        select(User).where(User.agency_id == sitting.agency_id, User.id.not_in(assigned)).order_by(User.id)
+    )
+    return sorted((u for u in users if u.has_role(Role.PROCTOR)), key=lambda u: (u.full_name_th, u.id))
+
+
+def assign_proctor(sitting: Sitting, actor, user: User | None) -> SittingProctor:
+    """HR of the sitting's agency assigns one of the agency's proctors to it (audited)."""
+    need_hr_of_sitting(actor, sitting)
+    if sitting.status == "ended":
+        raise NotAllowed(_("This sitting has ended."))
+    if user is None or not user.has_role(Role.PROCTOR) or user.agency_id != sitting.agency_id:
+        raise ValidationFailed(_("Choose a proctor of this sitting's agency."), "user_id")
+    if db.session.scalar(
+        select(SittingProctor.id).where(
+            SittingProctor.sitting_id == sitting.id, SittingProctor.user_id == user.id
+        )
+    ):
+        raise NotAllowed(_("%(name)s already proctors this sitting.", name=user.full_name_th))
+    row = SittingProctor(sitting_id=sitting.id, user_id=user.id, assigned_by_id=actor.id, assigned_at=now())
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:  # assigned by another HR officer at the same moment
+        db.session.rollback()
+        raise NotAllowed(_("%(name)s already proctors this sitting.", name=user.full_name_th)) from None
+    record("sitting.proctor_assign", sitting, actor=actor, after={"proctor": user.id})
+    db.session.commit()
+    return row
+
+
+def unassign_proctor(sitting: Sitting, actor, user_id: int) -> None:
+    """HR takes a proctor off the sitting: from then on every /proctor event of theirs on it is
+    refused (audited)."""
+    need_hr_of_sitting(actor, sitting)
+    row = db.session.scalar(
+        select(SittingProctor).where(
+            SittingProctor.sitting_id == sitting.id, SittingProctor.user_id == user_id
+        )
+    )
+    if row is None:
+        raise NotFound(_("This person does not proctor this sitting."))
+    db.session.delete(row)
+    record("sitting.proctor_unassign", sitting, actor=actor, before={"proctor": user_id})
+    db.session.commit()

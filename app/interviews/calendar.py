@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress, vText
 
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden
+from ..common.urls import message_link
 from . import services
 from .models import Interview
 
@@ -112,14 +113,6 @@ def _organizer() -> tuple[str, str]:
     return name or "BMA Recruit", email
 
 
-def link(endpoint: str, **values) -> str:
-    """An absolute link when a request (or SERVER_NAME) says where the site is, else the path."""
-    if has_request_context() or current_app.config["SERVER_NAME"]:
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
-
-
 def invitation_for(interview: Interview, recipient, *, as_member: bool) -> Invitation:
     """The invitation `recipient` gets, in the recipient's language."""
     slot = interview.slot
@@ -143,7 +136,7 @@ def invitation_for(interview: Interview, recipient, *, as_member: bool) -> Invit
         if services.slot_room(slot):
             parts.append(_("Room: %(room)s", room=services.slot_room(slot)))
         if not as_member:
-            parts.append(_("Confirm, move or check in at %(url)s", url=link("interviews.mine")))
+            parts.append(_("Confirm, move or check in at %(url)s", url=message_link("interviews.mine")))
     return Invitation(
         uid=uid_of(interview),
         sequence=interview.moves,

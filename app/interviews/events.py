@@ -19,22 +19,16 @@ from ..common.i18n import current_locale
 from ..common.sockets import acked, int_field, unknown_event
 from ..extensions import db, socketio
 from . import panel_access, scoring
-from .booking import candidate_checked_in
 from .models import Interview
-
-PANEL = "/panel"
-
-
-def interview_room(interview_id: int) -> str:
-    return f"interview-{interview_id}"
-
-
-def chair_room(interview_id: int) -> str:
-    return f"interview-{interview_id}-chair"
-
-
-def waiting_room(panel_id: int, day) -> str:
-    return f"panel-{panel_id}-{day.isoformat()}"
+from .rooms import (
+    PANEL,
+    announce_final_score,
+    notify_called_in,
+    notify_if_all_submitted,
+    notify_progress,
+    seat_room,
+    waiting_room,
+)
 
 
 def _interview(data: dict) -> Interview:
@@ -43,70 +37,6 @@ def _interview(data: dict) -> Interview:
 
 def _state(interview: Interview) -> dict:
     return scoring.state_for(interview, current_user, current_locale())
-
-
-# ---- telling the rooms ----------------------------------------------------------------------
-
-
-def notify_progress(interview: Interview) -> None:
-    """The chair's live view of who has started and who has submitted (never the points)."""
-    socketio.emit("progress", scoring.progress(interview), to=chair_room(interview.id), namespace=PANEL)
-
-
-def _notify_if_all_submitted(interview: Interview) -> None:
-    if scoring.all_submitted(interview):
-        socketio.emit(
-            "all_submitted", {"interview_id": interview.id}, to=interview_room(interview.id), namespace=PANEL
-        )
-
-
-def notify_checked_in(interview: Interview) -> None:
-    """A candidate checked in: tell the panel's waiting list (called by the check-in view)."""
-    day = interview.slot.starts_at.astimezone(BANGKOK).date()
-    socketio.emit(
-        "candidate_waiting",
-        panel_access.waiting_row(interview),
-        to=waiting_room(interview.slot.panel_id, day),
-        namespace=PANEL,
-    )
-
-
-@candidate_checked_in.connect
-def _on_checked_in(_sender, interview: Interview, **_extra) -> None:
-    notify_checked_in(interview)
-
-
-def _notify_called_in(interview: Interview) -> None:
-    day = interview.slot.starts_at.astimezone(BANGKOK).date()
-    socketio.emit(
-        "candidate_left",
-        {"interview_id": interview.id, "panel_id": interview.slot.panel_id},
-        to=waiting_room(interview.slot.panel_id, day),
-        namespace=PANEL,
-    )
-
-
-def _announce_final_score(interview: Interview, *, corrected: bool) -> None:
-    socketio.emit(
-        "finalized",
-        {
-            "interview_id": interview.id,
-            "final_score": scoring.num(interview.final_score),
-            "corrected": corrected,
-        },
-        to=interview_room(interview.id),
-        namespace=PANEL,
-    )
-
-
-def notify_chair_changed(interview: Interview) -> None:
-    """HR named who presides over this interview: the panel's open pages hear of it."""
-    socketio.emit(
-        "chair_changed",
-        {"interview_id": interview.id, "acting_chair_id": interview.acting_chair_id},
-        to=interview_room(interview.id),
-        namespace=PANEL,
-    )
 
 
 # ---- handlers ---------------------------------------------------------------------------------
@@ -130,9 +60,9 @@ def panel_unknown(event, data=None, *_rest):
 def panel_join(data):
     interview = _interview(data)
     state = _state(interview)
-    join_room(interview_room(interview.id))
-    if state["chairs"]:
-        join_room(chair_room(interview.id))
+    # The member's own room of this interview: what is sent there is chosen per member when
+    # sent (rooms.py), so a member who declares a conflict hears no more of its scores.
+    join_room(seat_room(interview.id, current_user.id))
     return {"ok": True, "state": state}
 
 
@@ -145,7 +75,7 @@ def panel_declare(data):
         raise ValidationFailed(_("Say whether you have a conflict of interest."), "has_conflict")
     scoring.declare(interview, current_user, has_conflict, str(data.get("note") or ""))
     notify_progress(interview)
-    _notify_if_all_submitted(interview)  # a recusal may leave everyone else done
+    notify_if_all_submitted(interview)  # a recusal may leave everyone else done
     return {"ok": True, "state": _state(interview)}
 
 
@@ -162,7 +92,7 @@ def panel_score(data):
     if not result["stale"]:
         notify_progress(interview)
     if was == "checked_in" and interview.status == "scoring":
-        _notify_called_in(interview)
+        notify_called_in(interview)
     return result
 
 
@@ -172,7 +102,7 @@ def panel_submit(data):
     interview = _interview(data)
     scoring.submit_scores(interview, current_user)
     notify_progress(interview)
-    _notify_if_all_submitted(interview)
+    notify_if_all_submitted(interview)
     return {"ok": True, "state": _state(interview)}
 
 
@@ -181,7 +111,7 @@ def panel_submit(data):
 def panel_finalize(data):
     interview = _interview(data)
     scoring.finalize(interview, current_user)
-    _announce_final_score(interview, corrected=False)
+    announce_final_score(interview, corrected=False)
     return {"ok": True, "state": _state(interview)}
 
 
@@ -190,7 +120,7 @@ def panel_finalize(data):
 def panel_correct(data):
     interview = _interview(data)
     scoring.correct_final_score(interview, current_user, data.get("score"), str(data.get("reason") or ""))
-    _announce_final_score(interview, corrected=True)
+    announce_final_score(interview, corrected=True)
     return {"ok": True, "state": _state(interview)}
 
 

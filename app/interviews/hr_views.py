@@ -17,7 +17,7 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
 from ..recruitment.services import round_for_hr
-from . import bp, events, placement, schedule, scoring, services
+from . import bp, placement, rooms, schedule, scoring, services
 from .forms import (
     ActingChairForm,
     AutoScheduleForm,
@@ -199,7 +199,7 @@ def hr_acting_chair(round_id: int, interview_id: int):
         scoring.name_acting_chair(interview, _me(), user)
     except DomainError as err:
         return _render(round_, show_error(form, err), acting_forms={interview.id: form})
-    events.notify_chair_changed(interview)
+    rooms.notify_chair_changed(interview)
     return _done(
         round_,
         _(

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..common.thai import format_datetime
+from ..common.urls import message_link
 from ..notifications.services import Attachment, queue_email
 from . import calendar, services
 from .models import Interview
@@ -43,7 +44,7 @@ def _email(interview: Interview, recipient: User, *, as_member: bool) -> None:
                 when=when,
                 where=where,
                 cutoff=format_datetime(slot.starts_at - move_cutoff(), locale),
-                url=calendar.link("interviews.mine"),
+                url=message_link("interviews.mine"),
             )
             if interview.moves:
                 body = _(
@@ -94,7 +95,7 @@ def tell_acting_chair(interview: Interview, member: User) -> None:
             "score at %(url)s.",
             panel=interview.slot.panel.name,
             number=number,
-            url=calendar.link("interviews.panel_interview", interview_id=interview.id),
+            url=message_link("interviews.panel_interview", interview_id=interview.id),
         )
     queue_email(
         to=member.email,

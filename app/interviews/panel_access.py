@@ -20,7 +20,7 @@ from ..common.i18n import labeller
 from ..extensions import db
 from . import schedule
 from .models import Interview, InterviewSlot, Panel, PanelMember, Substitute
-from .scoring import declaration_of, get_interview, role_of
+from .scoring import declaration_of, get_interview, is_recused, role_of
 
 # ---- documents and pages ----------------------------------------------------------------
 
@@ -48,9 +48,13 @@ def candidate_document(interview: Interview, user, doc_id: int) -> Document:
 
 
 def can_view_score_sheet(user, interview: Interview) -> bool:
+    """HR of the round's agency, and the panel — except a member who declared a conflict for
+    the candidate: they see nothing of this interview's scores."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return is_hr_of(user, interview.application.round.agency_id) or role_of(interview, user) is not None
+    if is_hr_of(user, interview.application.round.agency_id):
+        return True
+    return role_of(interview, user) is not None and not is_recused(interview, user)
 
 
 def interview_for(user, interview_id: int) -> Interview:

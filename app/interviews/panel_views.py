@@ -24,9 +24,12 @@ def panel_home():
         "panels": [p.id for p in panels_today],
         "interview_url": url_for(".panel_interview", interview_id=0),
     }
+    groups = panel_access.my_interviews(current_user)
     return render_template(
         "interviews/panel_home.html",
-        groups=panel_access.my_interviews(current_user),
+        groups=groups,
+        # (no final score shown for an interview the member is recused from)
+        recused=scoring.recused_interview_ids(current_user, [iv.id for g in groups.values() for iv in g]),
         panels_today=panels_today,
         panel_config=config,
         status_label=panel_access.status_label,
@@ -39,7 +42,8 @@ def panel_home():
 def panel_interview(interview_id: int):
     interview = panel_access.interview_for(current_user, interview_id)
     role = scoring.role_of(interview, current_user)
-    chairs = scoring.is_chair(interview, current_user)
+    # (a recused chair presides over nothing of this candidate: scoring.state_for)
+    chairs = scoring.is_chair(interview, current_user) and not scoring.is_recused(interview, current_user)
     criteria = scoring.criteria_of(interview)
     app_ = interview.application
     q = app_.qualifications or {}

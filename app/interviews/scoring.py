@@ -156,6 +156,29 @@ def declaration_of(interview: Interview, user) -> ConflictDeclaration | None:
     )
 
 
+def is_recused(interview: Interview, user) -> bool:
+    """Whether `user` declared a conflict of interest for this interview's candidate: they then
+    see nothing of its scores (no other member's points, no final score, no score sheet)."""
+    declaration = declaration_of(interview, user)
+    return declaration is not None and declaration.has_conflict
+
+
+def recused_interview_ids(user, interview_ids) -> set[int]:
+    """Those of `interview_ids` for which `user` declared a conflict (one query, for lists)."""
+    ids = list(interview_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ConflictDeclaration.interview_id).where(
+                ConflictDeclaration.user_id == user.id,
+                ConflictDeclaration.interview_id.in_(ids),
+                ConflictDeclaration.has_conflict.is_(True),
+            )
+        )
+    )
+
+
 def scoring_ids(interview: Interview) -> list[int]:
     """The scoring members' user ids: the chair first, then members, then substitutes."""
     return [u.id for u in panels.scoring_members(interview)]
@@ -534,7 +557,7 @@ def member_view(interview: Interview, user, locale: str = "th") -> dict:
         "all_submitted": all_submitted(interview),
         "others": None,
     }
-    if view["all_submitted"]:
+    if view["all_submitted"] and not is_recused(interview, user):
         view["others"] = [m for m in side_by_side(interview, locale)["members"] if m["user_id"] != user.id]
     return view
 
@@ -545,6 +568,10 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
     if role is None:
         raise NotAMember(_("You are not on the panel for this interview."))
     declaration = declaration_of(interview, user)
+    recused = declaration is not None and declaration.has_conflict
+    # A recused member (the panel's chair included, when HR has not named an acting chair yet)
+    # sees nothing of this interview's scores: not the others', not the progress, not the final.
+    chairs = is_chair(interview, user) and not recused
     ids = scoring_ids(interview)
     criteria = criteria_of(interview)
     app_ = interview.application
@@ -557,11 +584,12 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
             "application_number": app_.number,
             "starts_at": slot.starts_at.isoformat(),
             "ends_at": slot.ends_at.isoformat(),
-            "final_score": num(interview.final_score),
+            "final_score": None if recused else num(interview.final_score),
             "finalized": interview.status == "finalized",
         },
         "role": role,
-        "chairs": is_chair(interview, user),
+        "recused": recused,
+        "chairs": chairs,
         "acting_chair": is_acting_chair(interview, user),
         "declaration": (
             {"has_conflict": declaration.has_conflict, "note": declaration.note} if declaration else None

@@ -340,6 +340,7 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
     """The demo Part A bank and two sittings: one open for a window of 30 days (take it at any
     time), one synchronized that the proctor starts (check-in is open from the start)."""
     from ..exams import services as exams
+    from ..exams import sittings as exam_sittings
     from ..exams.bank_files import load_path
     from ..exams.bank_import import import_bank
 
@@ -382,3 +383,5 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
                 large_text=large,
                 actor=hr,
             )
+        # Proctors act only on the sittings HR assigned them to.
+        exam_sittings.assign_proctor(sitting, hr, users["proctor@demo.bma.go.th"])

@@ -178,7 +178,7 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     eh.bank()
     exam = eh.exam(duration=30)
     sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
-    proctor = make.user("proctor", agency=sitting.agency)
+    proctor = make.proctor(sitting)
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
     from app.exams import services

@@ -119,7 +119,7 @@ def running_sitting(make, candidates: int = 1, mode: str = "synchronized", start
         services.start_sitting(sitting, hr)
         for _c, _s, attempt in seats:
             services.begin_if_due(attempt)
-    proctor = make.user("proctor", agency=sitting.agency)
+    proctor = make.proctor(sitting)
     return sitting, proctor, seats
 
 

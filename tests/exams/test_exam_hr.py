@@ -270,6 +270,8 @@ def test_hr_seats_candidates_one_by_one_in_a_part_a_only_sitting(app, db, make, 
         hr, None, exam, title_th="ภาค ก เปิด", starts_at=now() + timedelta(days=1)
     )
     cand, other = make.candidate(), make.candidate()
+    for person in (cand, other):  # (HR seats only its agency's applicants: tests/test_exam_roles.py)
+        make.application(make.round_(agency), person)
     c = visitor(app, make, hr)
     ok = c.post(
         f"/hr/sittings/{sitting.id}/seats",
@@ -307,7 +309,7 @@ def test_proctor_dashboard_access_and_its_accessible_offline_page(app, db, make,
     cand, seat = eh.seated(make, sitting, extra_time_percent=25)
     url = f"/proctor/sittings/{sitting.id}"
 
-    resp = visitor(app, make, make.user("proctor", agency=agency)).get(url)
+    resp = visitor(app, make, make.proctor(sitting)).get(url)
     assert resp.status_code == 200
     page = text(resp)
     assert "/static/vendor/socket.io/socket.io.min.js" in page

@@ -21,7 +21,7 @@ def setup(db, make):
     eh.bank()
     exam = eh.exam(duration=30)
     sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
-    proctor = make.user("proctor", agency=sitting.agency)
+    proctor = make.proctor(sitting)
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
     return dict(exam=exam, sitting=sitting, hr=hr, proctor=proctor, cand=cand, seat=seat, attempt=attempt)

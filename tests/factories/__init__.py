@@ -8,11 +8,14 @@ No test module imports another test module: what several tests build lives here,
 
 from tests.factories import applications, channels, exams, interviews, merit, panels
 from tests.factories.accounts import PASSWORD, agency, candidate, client_for, hr, login, national_id, user
+from tests.factories.applications import application
+from tests.factories.exams import proctor
 from tests.factories.recruitment import position, round_
 
 __all__ = [
     "PASSWORD",
     "agency",
+    "application",
     "applications",
     "candidate",
     "channels",
@@ -25,6 +28,7 @@ __all__ = [
     "national_id",
     "panels",
     "position",
+    "proctor",
     "round_",
     "user",
 ]

@@ -16,11 +16,15 @@ from app.recruitment.models import Mode, RoundStatus
 
 
 def application(
-    round_, candidate, *, status: str = ApplicationStatus.APPROVED, commit: bool = True, **fields
+    round_, candidate=None, *, status: str = ApplicationStatus.APPROVED, commit: bool = True, **fields
 ):
-    """`candidate`'s application to `round_`, numbered as the round numbers them (<code>-00001, ...),
+    """`candidate`'s (a new candidate's unless given) application to `round_`, numbered as the round numbers them (<code>-00001, ...),
     built directly with the model (the applying journey is tested in tests/applications/).
     `commit=False` only flushes, for a builder that adds more in the same transaction."""
+    if candidate is None:
+        from tests.factories.accounts import candidate as new_candidate
+
+        candidate = new_candidate()
     round_.application_seq += 1
     values = dict(qualifications={}, eligibility=[])
     values.update(fields)

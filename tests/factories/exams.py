@@ -129,3 +129,16 @@ def exam_attempt(
     db.session.add(attempt)
     db.session.commit()
     return attempt
+
+
+def proctor(sitting, u=None):
+    """A proctor of the sitting's agency (a new one unless `u`), assigned to `sitting` by HR."""
+    from app.accounts.models import Role
+    from app.exams.models import SittingProctor
+    from tests.factories.accounts import hr, user
+
+    u = u or user(Role.PROCTOR, agency=sitting.agency)
+    by = hr(sitting.agency)
+    db.session.add(SittingProctor(sitting_id=sitting.id, user_id=u.id, assigned_by_id=by.id))
+    db.session.commit()
+    return u

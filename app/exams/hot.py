@@ -1,0 +1,58 @@
+"""The online test's hot path (questions, answers, status checks): one database connection per
+Socket.IO event, held for the event and given back when its app context ends.
+
+Kept apart from the services so that they touch no `flask.g`: they ask this module for the
+connection and say when their work is done; the exams blueprint gives back what an event
+refused half-way left open (`release`).
+"""
+
+from __future__ import annotations
+
+from flask import g
+
+from ..extensions import db
+
+_KEY = "exam_hot_connection"
+
+
+def connection():
+    """The connection for the hot path's statements.
+
+    On PostgreSQL, when no session has work under way, the statements run on a connection of
+    their own in autocommit, kept for the rest of the event and given back when it ends: under
+    READ COMMITTED every statement sees its own snapshot anyway, so a transaction around "read
+    the status, upsert the answer" only added a BEGIN and a COMMIT round trip, and an ORM
+    session per event (its transaction and identity map) cost more CPU than the statements.
+    The upsert is one atomic statement, committed before it returns, so the acknowledgement
+    still follows the commit. SQLite (in-process, one writer) keeps the session's transaction;
+    so does a session that already has work under way.
+    """
+    held = g.get(_KEY)
+    if held is not None:
+        return held
+    has_session = db.session.registry.has()
+    if (has_session and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
+        return db.session.connection()
+    held = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    setattr(g, _KEY, held)
+    return held
+
+
+def done(commit: bool = False) -> None:
+    """End the hot path's work: give back its own connection (nothing to commit: each
+    statement committed itself), or end the session's transaction."""
+    held = g.pop(_KEY, None)
+    if held is not None:
+        held.close()
+    elif commit:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+def release(_exc=None) -> None:
+    """At the end of an app context: give back a connection an event refused half-way (time
+    up, paused, ...) still holds. Nothing else changes."""
+    held = g.pop(_KEY, None) if _KEY in g else None
+    if held is not None:
+        held.close()
