@@ -18,7 +18,8 @@ from app.recruitment.models import Mode, RoundStatus
 def application(
     round_, candidate=None, *, status: str = ApplicationStatus.APPROVED, commit: bool = True, **fields
 ):
-    """`candidate`'s (a new candidate's unless given) application to `round_`, numbered as the round numbers them (<code>-00001, ...),
+    """`candidate`'s (a new candidate's unless given) application to `round_`, numbered as the
+    round numbers them (<code>-00001, ...),
     built directly with the model (the applying journey is tested in tests/applications/).
     `commit=False` only flushes, for a builder that adds more in the same transaction."""
     if candidate is None:
