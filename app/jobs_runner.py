@@ -198,6 +198,11 @@ def _apscheduler(app: Flask):
     (JOBS_IN_WEB under gunicorn), threads elsewhere. One run of a job at a time, and a run
     missed while the previous one lasted is skipped, not queued (coalesce)."""
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    # APScheduler logs every run of every job at INFO: the deadline sweep alone is a line a
+    # second, which buries what matters. Its warnings and errors still show; our jobs log
+    # what they do (submitted attempts, sent emails) themselves.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         from apscheduler.schedulers.gevent import GeventScheduler
 
