@@ -736,45 +736,56 @@ def nomination_for_nominee(nomination_id: int, user) -> Nomination:
 def accept_nomination(nomination: Nomination, user, *, consent: bool, ip: str = "") -> Nomination:
     """The nominee consents: to the nomination, and to HR and the partner seeing the progress of
     the application. They then apply themselves, while the round accepts applications."""
-    _need_nominee(nomination, user)
-    if nomination.status != NominationStatus.INVITED:
-        raise NotAllowed(_("This nomination has already been answered or withdrawn."))
+    _need_unanswered(nomination, user)
     if not nomination.round.is_accepting():
         raise NotAllowed(_("The round no longer accepts applications."))
     if not consent:
         raise ValidationFailed(_("Tick the box to give your consent."), "consent")
-    before = _nomination_snapshot(nomination)
-    nomination.status = NominationStatus.ACCEPTED
-    nomination.candidate_id = user.id
-    nomination.consent_at = nomination.responded_at = now()
-    record(
-        "partner.nomination.accept",
+    at = now()
+    return _record_answer(
         nomination,
-        actor=user,
-        before=before,
-        after=_nomination_snapshot(nomination) | {"consent_at": nomination.consent_at},
-        ip=ip,
+        user,
+        "partner.nomination.accept",
+        ip,
+        logged={"consent_at": at},
+        status=NominationStatus.ACCEPTED,
+        responded_at=at,
+        consent_at=at,
     )
-    db.session.commit()
-    return nomination
 
 
 def decline_nomination(nomination: Nomination, user, reason: str = "", ip: str = "") -> Nomination:
+    _need_unanswered(nomination, user)
+    reason = (reason or "").strip()
+    return _record_answer(
+        nomination,
+        user,
+        "partner.nomination.decline",
+        ip,
+        logged={"reason": reason},
+        status=NominationStatus.DECLINED,
+        responded_at=now(),
+        decline_reason=reason,
+    )
+
+
+def _need_unanswered(nomination: Nomination, user) -> None:
     _need_nominee(nomination, user)
     if nomination.status != NominationStatus.INVITED:
         raise NotAllowed(_("This nomination has already been answered or withdrawn."))
+
+
+def _record_answer(
+    nomination: Nomination, user, action: str, ip: str, *, logged: dict, **answer
+) -> Nomination:
+    """Store the nominee's answer (accept or decline) the one way both take: the answer's columns
+    in `answer`, the nominee as the candidate, and an audit entry whose snapshot adds `logged`."""
     before = _nomination_snapshot(nomination)
-    nomination.status = NominationStatus.DECLINED
     nomination.candidate_id = user.id
-    nomination.responded_at = now()
-    nomination.decline_reason = (reason or "").strip()
+    for column, value in answer.items():
+        setattr(nomination, column, value)
     record(
-        "partner.nomination.decline",
-        nomination,
-        actor=user,
-        before=before,
-        after=_nomination_snapshot(nomination) | {"reason": nomination.decline_reason},
-        ip=ip,
+        action, nomination, actor=user, before=before, after=_nomination_snapshot(nomination) | logged, ip=ip
     )
     db.session.commit()
     return nomination
