@@ -619,9 +619,7 @@ def _queue_invitation(nomination: Nomination, link: str) -> None:
 def withdraw_nomination(nomination: Nomination, actor, reason: str) -> Nomination:
     """The partner takes a nomination back (with a reason); its place is freed. An application
     already submitted stays the candidate's: they may withdraw it themselves."""
-    org = _need_partner(actor)
-    if nomination.agreement.organisation_id != org.id:
-        raise Forbidden(_("This nomination is another organisation's."))
+    _need_own_nomination(nomination, _need_partner(actor))
     if nomination.status not in NominationStatus.HOLDING:
         raise NotAllowed(_("This nomination is no longer active."))
     if not (reason or "").strip():
@@ -640,13 +638,22 @@ def withdraw_nomination(nomination: Nomination, actor, reason: str) -> Nominatio
     return nomination
 
 
-def nomination_for_partner(nomination_id: int, user) -> Nomination:
-    org = _need_partner(user)
+def _need_own_nomination(nomination: Nomination, org: PartnerOrganisation) -> None:
+    if nomination.agreement.organisation_id != org.id:
+        raise Forbidden(_("This nomination is another organisation's."))
+
+
+def _get_nomination(nomination_id: int) -> Nomination:
     nomination = db.session.get(Nomination, nomination_id)
     if nomination is None:
         raise NotFound(_("No such nomination."))
-    if nomination.agreement.organisation_id != org.id:
-        raise Forbidden(_("This nomination is another organisation's."))
+    return nomination
+
+
+def nomination_for_partner(nomination_id: int, user) -> Nomination:
+    org = _need_partner(user)
+    nomination = _get_nomination(nomination_id)
+    _need_own_nomination(nomination, org)
     return nomination
 
 
@@ -726,9 +733,7 @@ def nominations_of_person(user) -> list[Nomination]:
 
 
 def nomination_for_nominee(nomination_id: int, user) -> Nomination:
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound(_("No such nomination."))
+    nomination = _get_nomination(nomination_id)
     _need_nominee(nomination, user)
     return nomination
 
