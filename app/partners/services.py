@@ -619,9 +619,7 @@ def _queue_invitation(nomination: Nomination, link: str) -> None:
 def withdraw_nomination(nomination: Nomination, actor, reason: str) -> Nomination:
     """The partner takes a nomination back (with a reason); its place is freed. An application
     already submitted stays the candidate's: they may withdraw it themselves."""
-    org = _need_partner(actor)
-    if nomination.agreement.organisation_id != org.id:
-        raise Forbidden(_("This nomination is another organisation's."))
+    _need_own_nomination(nomination, _need_partner(actor))
     if nomination.status not in NominationStatus.HOLDING:
         raise NotAllowed(_("This nomination is no longer active."))
     if not (reason or "").strip():
@@ -640,13 +638,22 @@ def withdraw_nomination(nomination: Nomination, actor, reason: str) -> Nominatio
     return nomination
 
 
-def nomination_for_partner(nomination_id: int, user) -> Nomination:
-    org = _need_partner(user)
+def _need_own_nomination(nomination: Nomination, org: PartnerOrganisation) -> None:
+    if nomination.agreement.organisation_id != org.id:
+        raise Forbidden(_("This nomination is another organisation's."))
+
+
+def _get_nomination(nomination_id: int) -> Nomination:
     nomination = db.session.get(Nomination, nomination_id)
     if nomination is None:
         raise NotFound(_("No such nomination."))
-    if nomination.agreement.organisation_id != org.id:
-        raise Forbidden(_("This nomination is another organisation's."))
+    return nomination
+
+
+def nomination_for_partner(nomination_id: int, user) -> Nomination:
+    org = _need_partner(user)
+    nomination = _get_nomination(nomination_id)
+    _need_own_nomination(nomination, org)
     return nomination
 
 
@@ -726,9 +733,7 @@ def nominations_of_person(user) -> list[Nomination]:
 
 
 def nomination_for_nominee(nomination_id: int, user) -> Nomination:
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound(_("No such nomination."))
+    nomination = _get_nomination(nomination_id)
     _need_nominee(nomination, user)
     return nomination
 
@@ -736,45 +741,56 @@ def nomination_for_nominee(nomination_id: int, user) -> Nomination:
 def accept_nomination(nomination: Nomination, user, *, consent: bool, ip: str = "") -> Nomination:
     """The nominee consents: to the nomination, and to HR and the partner seeing the progress of
     the application. They then apply themselves, while the round accepts applications."""
-    _need_nominee(nomination, user)
-    if nomination.status != NominationStatus.INVITED:
-        raise NotAllowed(_("This nomination has already been answered or withdrawn."))
+    _need_unanswered(nomination, user)
     if not nomination.round.is_accepting():
         raise NotAllowed(_("The round no longer accepts applications."))
     if not consent:
         raise ValidationFailed(_("Tick the box to give your consent."), "consent")
-    before = _nomination_snapshot(nomination)
-    nomination.status = NominationStatus.ACCEPTED
-    nomination.candidate_id = user.id
-    nomination.consent_at = nomination.responded_at = now()
-    record(
-        "partner.nomination.accept",
+    at = now()
+    return _record_answer(
         nomination,
-        actor=user,
-        before=before,
-        after=_nomination_snapshot(nomination) | {"consent_at": nomination.consent_at},
-        ip=ip,
+        user,
+        "partner.nomination.accept",
+        ip,
+        logged={"consent_at": at},
+        status=NominationStatus.ACCEPTED,
+        responded_at=at,
+        consent_at=at,
     )
-    db.session.commit()
-    return nomination
 
 
 def decline_nomination(nomination: Nomination, user, reason: str = "", ip: str = "") -> Nomination:
+    _need_unanswered(nomination, user)
+    reason = (reason or "").strip()
+    return _record_answer(
+        nomination,
+        user,
+        "partner.nomination.decline",
+        ip,
+        logged={"reason": reason},
+        status=NominationStatus.DECLINED,
+        responded_at=now(),
+        decline_reason=reason,
+    )
+
+
+def _need_unanswered(nomination: Nomination, user) -> None:
     _need_nominee(nomination, user)
     if nomination.status != NominationStatus.INVITED:
         raise NotAllowed(_("This nomination has already been answered or withdrawn."))
+
+
+def _record_answer(
+    nomination: Nomination, user, action: str, ip: str, *, logged: dict, **answer
+) -> Nomination:
+    """Store the nominee's answer (accept or decline) the one way both take: the answer's columns
+    in `answer`, the nominee as the candidate, and an audit entry whose snapshot adds `logged`."""
     before = _nomination_snapshot(nomination)
-    nomination.status = NominationStatus.DECLINED
     nomination.candidate_id = user.id
-    nomination.responded_at = now()
-    nomination.decline_reason = (reason or "").strip()
+    for column, value in answer.items():
+        setattr(nomination, column, value)
     record(
-        "partner.nomination.decline",
-        nomination,
-        actor=user,
-        before=before,
-        after=_nomination_snapshot(nomination) | {"reason": nomination.decline_reason},
-        ip=ip,
+        action, nomination, actor=user, before=before, after=_nomination_snapshot(nomination) | logged, ip=ip
     )
     db.session.commit()
     return nomination

@@ -121,11 +121,14 @@ def hr_open_round():
     return redirect(url_for("recruitment.hr_round", round_id=round_.id))
 
 
+def _appoint_form(form=None):
+    form = form or AppointForm()
+    form.agency_id.choices = [(a.id, a.name(current_locale())) for a in list_agencies(active_only=True)]
+    return form
+
+
 def _render_contract(contract, status=200, **forms):
-    appoint_form = forms.pop("appoint_form", None) or AppointForm(formdata=None)
-    appoint_form.agency_id.choices = [
-        (a.id, a.name(current_locale())) for a in list_agencies(active_only=True)
-    ]
+    appoint_form = _appoint_form(forms.pop("appoint_form", None) or AppointForm(formdata=None))
     if appoint_form.agency_id.data is None:
         appoint_form.agency_id.data = contract.agency_id
     return render_template(
@@ -149,8 +152,7 @@ def hr_contract(contract_id: int):
 @roles_required(*HR_ROLES)
 def hr_appoint(contract_id: int):
     contract = services.contract_for_hr(contract_id, current_user)
-    form = AppointForm()
-    form.agency_id.choices = [(a.id, a.name_th) for a in list_agencies(active_only=True)]
+    form = _appoint_form()
     if not form.validate_on_submit():
         return _render_contract(contract, 422, appoint_form=form)
     try:
