@@ -154,11 +154,19 @@ def resume_sitting(sitting: Sitting, actor, reason: str = "") -> int:
     """Give everyone under way back the time the pause took; returns the seconds given."""
     if sitting.status != "paused":
         raise NotAllowed(_("The sitting is not paused."))
-    lost = int((now() - sitting.paused_at).total_seconds())
+    at = now()
+    lost = int((at - sitting.paused_at).total_seconds())
     if sitting.started_at is not None and sitting.timing_mode == timing.SYNCHRONIZED:
         # Late entry is counted from the start: move it by the pause too.
         sitting.started_at = sitting.started_at + timedelta(seconds=lost)
     for attempt in _attempts_in_progress(sitting):
+        if attempt.live_sid is None:
+            # Away through the pause: keep what they lost before it, and count the rest of this
+            # disconnection from now, as the pause itself is given back just below.
+            attempt.lost_seconds += timing.lost_seconds(
+                attempt.last_seen_at, attempt.started_at, attempt.deadline, at, sitting.paused_at
+            )
+            attempt.last_seen_at = at
         attempt.extension_seconds += lost
         attempt.deadline = attempt.deadline + timedelta(seconds=lost)
     sitting.status, sitting.paused_at = "started", None
@@ -374,7 +382,7 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     previous = attempt.live_sid
     if previous is None and attempt.status == "in_progress":
         attempt.lost_seconds += timing.lost_seconds(
-            attempt.last_seen_at, attempt.started_at, attempt.deadline, at
+            attempt.last_seen_at, attempt.started_at, attempt.deadline, at, timing.pause_of(attempt)
         )
     attempt.live_sid, attempt.last_seen_at = sid, at
     joined = Joined(
