@@ -167,8 +167,7 @@ def resume_sitting(sitting: Sitting, actor, reason: str = "") -> int:
                 attempt.last_seen_at, attempt.started_at, attempt.deadline, at, sitting.paused_at
             )
             attempt.last_seen_at = at
-        attempt.extension_seconds += lost
-        attempt.deadline = attempt.deadline + timedelta(seconds=lost)
+        _add_time(attempt, lost)
     sitting.status, sitting.paused_at = "started", None
     record("sitting.resume", sitting, actor=actor, after={"seconds_added": lost, "reason": reason})
     db.session.commit()
@@ -188,6 +187,29 @@ def _need_reason(reason: str) -> None:
         raise ValidationFailed(_("Give a reason: it is written to the audit log."), "reason")
 
 
+def _add_time(attempt: Attempt, seconds: int) -> None:
+    """Extra time for one test: counted as an extension, and its deadline (once it has one)
+    moved by as much. A pause, an extension and time given back all come this way."""
+    attempt.extension_seconds += seconds
+    if attempt.deadline is not None:
+        attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
+
+
+def _record_time_added(action: str, attempt: Attempt, actor, before: dict, seconds: int, reason: str) -> None:
+    record(
+        action,
+        attempt,
+        actor=actor,
+        before=before,
+        after={
+            "deadline": attempt.deadline,
+            "extension_seconds": attempt.extension_seconds,
+            "seconds": seconds,
+            "reason": reason,
+        },
+    )
+
+
 def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> list[Attempt]:
     """Add (or with a negative value remove) time for some candidates, with a reason."""
     _need_reason(reason)
@@ -198,21 +220,8 @@ def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> li
         if attempt.status == "submitted":
             continue
         before = {"deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds}
-        attempt.extension_seconds += seconds
-        if attempt.deadline is not None:
-            attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
-        record(
-            "attempt.extend",
-            attempt,
-            actor=actor,
-            before=before,
-            after={
-                "deadline": attempt.deadline,
-                "extension_seconds": attempt.extension_seconds,
-                "seconds": seconds,
-                "reason": reason,
-            },
-        )
+        _add_time(attempt, seconds)
+        _record_time_added("attempt.extend", attempt, actor, before, seconds, reason)
         changed.append(attempt)
     db.session.commit()
     return changed
@@ -234,23 +243,11 @@ def give_back_lost_time(actor, attempt: Attempt, reason: str, at: datetime | Non
         "extension_seconds": attempt.extension_seconds,
         "lost_seconds": seconds,
     }
-    attempt.extension_seconds += seconds
-    attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
+    _add_time(attempt, seconds)
     attempt.lost_seconds = 0
     if attempt.live_sid is None:
         attempt.last_seen_at = at  # (the rest of this disconnection counts from now)
-    record(
-        "attempt.give_back",
-        attempt,
-        actor=actor,
-        before=before,
-        after={
-            "deadline": attempt.deadline,
-            "extension_seconds": attempt.extension_seconds,
-            "seconds": seconds,
-            "reason": reason,
-        },
-    )
+    _record_time_added("attempt.give_back", attempt, actor, before, seconds, reason)
     db.session.commit()
     return seconds
 
