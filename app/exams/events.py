@@ -294,6 +294,15 @@ def _attempts_of(sitting: Sitting, seat_ids) -> list[Attempt]:
     return [s.attempt for s in seats if s.attempt is not None]
 
 
+def _one_attempt(data: dict) -> tuple[Attempt, str]:
+    """The attempt of the one candidate (`seat_id`) a proctor acts on, with the reason given."""
+    seat_id, reason = int_field(data, "seat_id", 1, MAX_ID), text_field(data, "reason")
+    attempts = _attempts_of(_sitting(data), [seat_id])
+    if not attempts:
+        raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
+    return attempts[0], reason
+
+
 @socketio.on("extend", namespace=PROCTOR)
 @acked
 def proctor_extend(data):
@@ -340,12 +349,8 @@ def proctor_resume(data):
 @socketio.on("force_submit", namespace=PROCTOR)
 @acked
 def proctor_force_submit(data):
-    seat_id, reason = int_field(data, "seat_id", 1, MAX_ID), text_field(data, "reason")
-    sitting = _sitting(data)
-    attempts = _attempts_of(sitting, [seat_id])
-    if not attempts:
-        raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
-    attempt = services.submit(attempts[0], "proctor", actor=current_user, reason=reason)
+    attempt, reason = _one_attempt(data)
+    attempt = services.submit(attempt, "proctor", actor=current_user, reason=reason)
     # Its own event, with the reason: not `time_up`, which says the time ran out.
     tell_candidate("force_submitted", {"reason": reason, "state": services.page_state(attempt)}, attempt.id)
     notify_proctors(attempt.seat)
@@ -356,12 +361,8 @@ def proctor_force_submit(data):
 @acked
 def proctor_give_back(data):
     """One step: give a candidate back the time they lost disconnected, with a reason."""
-    seat_id, reason = int_field(data, "seat_id", 1, MAX_ID), text_field(data, "reason")
-    sitting = _sitting(data)
-    attempts = _attempts_of(sitting, [seat_id])
-    if not attempts:
-        raise ValidationFailed(_("That candidate has not checked in."), "seat_id")
-    seconds = services.give_back_lost_time(current_user, attempts[0], reason)
-    broadcast_time(attempts[0], "given_back", seconds)
-    notify_proctors(attempts[0].seat)
-    return {"ok": True, "seat_id": seat_id, "seconds": seconds}
+    attempt, reason = _one_attempt(data)
+    seconds = services.give_back_lost_time(current_user, attempt, reason)
+    broadcast_time(attempt, "given_back", seconds)
+    notify_proctors(attempt.seat)
+    return {"ok": True, "seat_id": attempt.seat_id, "seconds": seconds}

@@ -154,13 +154,20 @@ def resume_sitting(sitting: Sitting, actor, reason: str = "") -> int:
     """Give everyone under way back the time the pause took; returns the seconds given."""
     if sitting.status != "paused":
         raise NotAllowed(_("The sitting is not paused."))
-    lost = int((now() - sitting.paused_at).total_seconds())
+    at = now()
+    lost = int((at - sitting.paused_at).total_seconds())
     if sitting.started_at is not None and sitting.timing_mode == timing.SYNCHRONIZED:
         # Late entry is counted from the start: move it by the pause too.
         sitting.started_at = sitting.started_at + timedelta(seconds=lost)
     for attempt in _attempts_in_progress(sitting):
-        attempt.extension_seconds += lost
-        attempt.deadline = attempt.deadline + timedelta(seconds=lost)
+        if attempt.live_sid is None:
+            # Away through the pause: keep what they lost before it, and count the rest of this
+            # disconnection from now, as the pause itself is given back just below.
+            attempt.lost_seconds += timing.lost_seconds(
+                attempt.last_seen_at, attempt.started_at, attempt.deadline, at, sitting.paused_at
+            )
+            attempt.last_seen_at = at
+        _add_time(attempt, lost)
     sitting.status, sitting.paused_at = "started", None
     record("sitting.resume", sitting, actor=actor, after={"seconds_added": lost, "reason": reason})
     db.session.commit()
@@ -180,6 +187,29 @@ def _need_reason(reason: str) -> None:
         raise ValidationFailed(_("Give a reason: it is written to the audit log."), "reason")
 
 
+def _add_time(attempt: Attempt, seconds: int) -> None:
+    """Extra time for one test: counted as an extension, and its deadline (once it has one)
+    moved by as much. A pause, an extension and time given back all come this way."""
+    attempt.extension_seconds += seconds
+    if attempt.deadline is not None:
+        attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
+
+
+def _record_time_added(action: str, attempt: Attempt, actor, before: dict, seconds: int, reason: str) -> None:
+    record(
+        action,
+        attempt,
+        actor=actor,
+        before=before,
+        after={
+            "deadline": attempt.deadline,
+            "extension_seconds": attempt.extension_seconds,
+            "seconds": seconds,
+            "reason": reason,
+        },
+    )
+
+
 def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> list[Attempt]:
     """Add (or with a negative value remove) time for some candidates, with a reason."""
     _need_reason(reason)
@@ -190,21 +220,8 @@ def extend_time(actor, attempts: list[Attempt], seconds: int, reason: str) -> li
         if attempt.status == "submitted":
             continue
         before = {"deadline": attempt.deadline, "extension_seconds": attempt.extension_seconds}
-        attempt.extension_seconds += seconds
-        if attempt.deadline is not None:
-            attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
-        record(
-            "attempt.extend",
-            attempt,
-            actor=actor,
-            before=before,
-            after={
-                "deadline": attempt.deadline,
-                "extension_seconds": attempt.extension_seconds,
-                "seconds": seconds,
-                "reason": reason,
-            },
-        )
+        _add_time(attempt, seconds)
+        _record_time_added("attempt.extend", attempt, actor, before, seconds, reason)
         changed.append(attempt)
     db.session.commit()
     return changed
@@ -226,23 +243,11 @@ def give_back_lost_time(actor, attempt: Attempt, reason: str, at: datetime | Non
         "extension_seconds": attempt.extension_seconds,
         "lost_seconds": seconds,
     }
-    attempt.extension_seconds += seconds
-    attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
+    _add_time(attempt, seconds)
     attempt.lost_seconds = 0
     if attempt.live_sid is None:
         attempt.last_seen_at = at  # (the rest of this disconnection counts from now)
-    record(
-        "attempt.give_back",
-        attempt,
-        actor=actor,
-        before=before,
-        after={
-            "deadline": attempt.deadline,
-            "extension_seconds": attempt.extension_seconds,
-            "seconds": seconds,
-            "reason": reason,
-        },
-    )
+    _record_time_added("attempt.give_back", attempt, actor, before, seconds, reason)
     db.session.commit()
     return seconds
 
@@ -374,7 +379,7 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     previous = attempt.live_sid
     if previous is None and attempt.status == "in_progress":
         attempt.lost_seconds += timing.lost_seconds(
-            attempt.last_seen_at, attempt.started_at, attempt.deadline, at
+            attempt.last_seen_at, attempt.started_at, attempt.deadline, at, timing.pause_of(attempt)
         )
     attempt.live_sid, attempt.last_seen_at = sid, at
     joined = Joined(

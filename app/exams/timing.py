@@ -72,21 +72,37 @@ def clock_stops_at(sitting_status: str, paused_at: datetime | None, at: datetime
 
 
 def lost_seconds(
-    disconnected_at: datetime | None, started_at: datetime | None, deadline: datetime | None, at: datetime
+    disconnected_at: datetime | None,
+    started_at: datetime | None,
+    deadline: datetime | None,
+    at: datetime,
+    paused_at: datetime | None = None,
 ) -> int:
     """Seconds of the test a candidate spent disconnected, from `disconnected_at` until `at`:
-    only the part after their start and before their deadline counts."""
+    only the part after their start and before their deadline counts, and none of a pause under
+    way since `paused_at` (resuming gives the pause back to everyone: counting it here too would
+    let the proctor give it back a second time)."""
     if disconnected_at is None or started_at is None:
         return 0
     begin = max(disconnected_at, started_at)
     end = min(at, deadline) if deadline is not None else at
+    if paused_at is not None:
+        end = min(end, paused_at)
     return max(0, int((end - begin).total_seconds()))
+
+
+def pause_of(attempt: Attempt) -> datetime | None:
+    """When the attempt's sitting was paused, while it is."""
+    sitting = attempt.seat.sitting
+    return sitting.paused_at if sitting.status == "paused" else None
 
 
 def pending_lost_seconds(attempt: Attempt, at: datetime) -> int:
     """Seconds the candidate lost on their side (disconnected) that nobody gave back yet: the
-    past disconnections, plus the current one while it lasts."""
+    past disconnections, plus the current one while it lasts (not counting a pause)."""
     lost = attempt.lost_seconds or 0
     if attempt.status == "in_progress" and attempt.live_sid is None:
-        lost += lost_seconds(attempt.last_seen_at, attempt.started_at, attempt.deadline, at)
+        lost += lost_seconds(
+            attempt.last_seen_at, attempt.started_at, attempt.deadline, at, pause_of(attempt)
+        )
     return lost

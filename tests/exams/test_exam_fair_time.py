@@ -139,3 +139,41 @@ def test_a_short_gap_is_not_an_outage_and_the_sweeper_holds_while_nobody_serves(
         outages.beat()
         assert jobs.tick()["submitted"] == []  # the deadline moved by the outage
     assert db.session.query(ServerHeartbeat).count() == 1
+
+
+def test_time_away_during_a_pause_is_given_back_once_by_the_resume_not_again_by_the_proctor(exam, make):
+    sitting, hr, cand, attempt = _running(make, exam)
+    t0 = now()
+    services.join(cand.id, sitting.id, "sid-1", at=t0)
+    deadline = attempt.deadline
+    # Away 40 s before the fire alarm, through its 5 min pause, and 20 s after the resume.
+    attempt.live_sid, attempt.last_seen_at = None, t0 + timedelta(seconds=10)
+    db.session.commit()
+    with frozen_at(t0 + timedelta(seconds=50)):
+        services.pause_sitting(sitting, hr, "fire alarm")
+    paused_row = candidate_row(attempt.seat, at=t0 + timedelta(seconds=200))
+    assert paused_row["state"] == "disconnected" and paused_row["lost_seconds"] == 40
+    with frozen_at(t0 + timedelta(seconds=350)):
+        assert services.resume_sitting(sitting, hr, "all clear") == 300
+    assert attempt.deadline == deadline + timedelta(seconds=300)
+    assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=360))["lost_seconds"] == 50
+    services.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=370))
+    assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=380))["lost_seconds"] == 60
+    with frozen_at(t0 + timedelta(seconds=380)):
+        assert services.give_back_lost_time(hr, attempt, "network of room 101 failed") == 60
+    assert attempt.deadline == deadline + timedelta(seconds=360)
+
+
+def test_rejoining_during_the_pause_counts_only_the_time_away_before_it(exam, make):
+    sitting, hr, cand, attempt = _running(make, exam)
+    t0 = now()
+    services.join(cand.id, sitting.id, "sid-1", at=t0)
+    attempt.live_sid, attempt.last_seen_at = None, t0 + timedelta(seconds=10)
+    db.session.commit()
+    with frozen_at(t0 + timedelta(seconds=30)):
+        services.pause_sitting(sitting, hr, "fire alarm")
+    services.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=90))
+    assert attempt.lost_seconds == 20
+    with frozen_at(t0 + timedelta(seconds=120)):
+        services.resume_sitting(sitting, hr, "all clear")
+    assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=130))["lost_seconds"] == 20
