@@ -42,6 +42,19 @@ def _lock(merit_list: MeritList) -> MeritList:
     ).one()
 
 
+def _locked_with_reason(
+    merit_list: MeritList, actor, reason: str | None, missing: str
+) -> tuple[MeritList, str]:
+    """The opening of every step that must carry a reason: the actor is HR of the round, the
+    list is re-read under lock, and the reason is given (`missing` says what it is for)."""
+    need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(missing, "reason")
+    return merit_list, reason
+
+
 def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
     """Every score on which this list rests that HR entered, imported or corrected (rather
     than taken from its source): what the approver must see before approving."""
@@ -205,13 +218,12 @@ def _carry_use_over(old: MeritList, new: MeritList) -> None:
 def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritList:
     """A new draft version of a published list from the current scores, with the reason.
     It supersedes the published version once it is approved and published in turn."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("Give the reason for the correction: it is printed with the new version."), "reason"
-        )
+    merit_list, reason = _locked_with_reason(
+        merit_list,
+        actor,
+        reason,
+        _("Give the reason for the correction: it is printed with the new version."),
+    )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only the published version of a list can be corrected."))
     versions = versions_of(merit_list)
@@ -234,11 +246,9 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
 
 def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     """Extend a valid published list once, with a reason."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Give the reason for the extension."), "reason")
+    merit_list, reason = _locked_with_reason(
+        merit_list, actor, reason, _("Give the reason for the extension.")
+    )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only a published list can be extended."))
     if merit_list.extended:
@@ -270,11 +280,9 @@ def _recorded(action: str, merit_list: MeritList, actor, before: dict | None, **
 def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
     """Cancel a pending draft (or approved version) with a reason. A published list is not
     cancelled by one person: it is withdrawn by two (request_withdrawal, confirm_withdrawal)."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Give the reason for the cancellation."), "reason")
+    merit_list, reason = _locked_with_reason(
+        merit_list, actor, reason, _("Give the reason for the cancellation.")
+    )
     if merit_list.status == ListStatus.PUBLISHED:
         raise NotAllowed(
             _(
@@ -299,13 +307,9 @@ def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
 def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
     """First step: an HR user of the agency asks, with the reason, that the published list
     be withdrawn. Nothing changes for the public until a second person confirms."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("Give the reason for the withdrawal: it is published with the list."), "reason"
-        )
+    merit_list, reason = _locked_with_reason(
+        merit_list, actor, reason, _("Give the reason for the withdrawal: it is published with the list.")
+    )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only a published list can be withdrawn."))
     if merit_list.withdrawal_requested_by_id is not None:
