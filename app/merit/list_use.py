@@ -25,6 +25,7 @@ from ..notifications.services import queue_email
 from ..recruitment.models import Position, Round
 from . import labels, offers
 from .models import ListKind, ListStatus, ListUseRequest, MeritList
+from .services import get_list
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 VACANCIES_MAX = 500
@@ -115,10 +116,7 @@ def owner_agencies() -> list[Agency]:
 
 
 def usable_list(list_id: int) -> MeritList:
-    merit_list = db.session.get(MeritList, list_id)
-    if merit_list is None:
-        raise NotFound(_("No such list."))
-    return merit_list
+    return get_list(list_id)
 
 
 # ---- requesting and deciding ------------------------------------------------------------------
@@ -298,19 +296,22 @@ def requests_of_agency(agency_id: int) -> list[ListUseRequest]:
     )
 
 
-def request_for_requester(request_id: int, actor: User) -> ListUseRequest:
+def _get_request(request_id: int) -> ListUseRequest:
     req = db.session.get(ListUseRequest, request_id)
     if req is None:
         raise NotFound(_("No such request."))
+    return req
+
+
+def request_for_requester(request_id: int, actor: User) -> ListUseRequest:
+    req = _get_request(request_id)
     if not is_hr_of(actor, req.agency_id):
         raise Forbidden(_("This is another agency's request."))
     return req
 
 
 def request_for_owner(request_id: int, actor: User) -> ListUseRequest:
-    req = db.session.get(ListUseRequest, request_id)
-    if req is None:
-        raise NotFound(_("No such request."))
+    req = _get_request(request_id)
     if not is_hr_of(actor, offers.owner_agency_id(req.merit_list)):
         raise Forbidden(_("Only HR of the list's agency may decide on requests to use it."))
     return req

@@ -41,7 +41,7 @@ from ..uploads import services as uploads
 from .entries import available_in_rank_order
 from .labels import list_title
 from .models import EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer, OfferStatus
-from .services import usable  # H-LIST's rule: a published merit list within its validity
+from .services import get_list, usable  # H-LIST's rule: a published merit list within its validity
 
 REPORT_DAYS_DEFAULT = 15
 REPORT_DAYS_MAX = 90
@@ -625,9 +625,7 @@ def list_usage(merit_list: MeritList) -> dict:
 
 
 def list_for_owner(list_id: int, actor: User) -> MeritList:
-    merit_list = db.session.get(MeritList, list_id)
-    if merit_list is None:
-        raise NotFound(_("No such list."))
+    merit_list = get_list(list_id)
     if not is_hr_of(actor, owner_agency_id(merit_list)):
         raise Forbidden(_("Only HR of the list's agency may see its calls."))
     return merit_list
