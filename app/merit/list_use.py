@@ -18,7 +18,8 @@ from ..agencies.models import Agency
 from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -297,10 +298,7 @@ def requests_of_agency(agency_id: int) -> list[ListUseRequest]:
 
 
 def _get_request(request_id: int) -> ListUseRequest:
-    req = db.session.get(ListUseRequest, request_id)
-    if req is None:
-        raise NotFound(_("No such request."))
-    return req
+    return get_or_not_found(ListUseRequest, request_id, _("No such request."))
 
 
 def request_for_requester(request_id: int, actor: User) -> ListUseRequest:

@@ -32,7 +32,8 @@ from ..applications.services import agency_may_see_application
 from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_datetime
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -385,9 +386,7 @@ def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList, p
 
 
 def offer_for_candidate(offer_id: int, candidate: User) -> Offer:
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        raise NotFound(_("No such offer."))
+    offer = get_or_not_found(Offer, offer_id, _("No such offer."))
     if offer.entry.candidate_id != candidate.id:
         raise Forbidden(_("This offer is not yours."))
     return offer
