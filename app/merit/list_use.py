@@ -19,6 +19,7 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import writing_locale
 from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
@@ -242,7 +243,7 @@ def _queue_decision_email(req: ListUseRequest) -> None:
     requester = db.session.get(User, req.requested_by_id)
     if requester is None:
         return
-    locale = requester.locale if requester.locale in ("th", "en") else "th"
+    locale = writing_locale(requester)
     with force_locale(locale):
         list_title = labels.list_title(req.merit_list, locale)
         if req.status == APPROVED:

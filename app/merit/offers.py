@@ -33,6 +33,7 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import writing_locale
 from ..common.lookup import get_or_not_found
 from ..common.thai import format_datetime
 from ..extensions import db
@@ -355,7 +356,7 @@ def _offers_link() -> str:
 
 def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList, position: Position) -> None:
     candidate = entry.candidate
-    locale = candidate.locale if candidate.locale in ("th", "en") else "th"
+    locale = writing_locale(candidate)
     with force_locale(locale):
         agency = offer.agency.name(locale) if offer.agency else ""
         title = position.title(locale)

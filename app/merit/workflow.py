@@ -20,6 +20,7 @@ from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
 from ..common.dates import add_years
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import writing_locale
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..scores.services import ScoreChange, manual_changes
@@ -389,7 +390,7 @@ def _withdraw_open_offers(merit_list: MeritList, actor, at) -> list[int]:
 
 def _tell_offer_withdrawn(offer: Offer, merit_list: MeritList) -> None:
     candidate = offer.entry.candidate
-    locale = candidate.locale if candidate.locale in ("th", "en") else "th"
+    locale = writing_locale(candidate)
     with force_locale(locale):
         subject = _("Your call to report in is withdrawn")
         body = _(
