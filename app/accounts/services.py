@@ -22,7 +22,7 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now, today_bangkok
 from ..common.errors import NotAllowed, ValidationFailed
-from ..common.lookup import get_or_not_found
+from ..common.lookup import count_by, get_or_not_found
 from ..extensions import db
 from ..notifications.services import queue_email
 from . import sessions, tokens
@@ -596,10 +596,7 @@ def search_users(q: str = "", role: str | None = None, page: int = 1, per_page: 
 
 
 def count_users_by_role() -> dict[str, int]:
-    rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role))
-    counts = dict.fromkeys(Role.ALL, 0)
-    counts.update(rows.all())  # (role, n) pairs (a Result has keys(): not a mapping)
-    return counts
+    return count_by(UserRole.role, Role.ALL)
 
 
 def count_users() -> int:
