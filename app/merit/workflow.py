@@ -56,6 +56,14 @@ def _locked_with_reason(
     return merit_list, reason
 
 
+def _need_second_person(actor, first_id: int | None, not_approver: str, same_person: str) -> None:
+    """The two-person rule: the second step is taken by an HR approver who did not take the first."""
+    if not actor.has_role(Role.HR_APPROVER):
+        raise Forbidden(not_approver)
+    if actor.id == first_id:
+        raise Forbidden(same_person)
+
+
 def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
     """Every score on which this list rests that HR entered, imported or corrected (rather
     than taken from its source): what the approver must see before approving."""
@@ -83,15 +91,15 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
     seen every score entered, imported or corrected by hand behind the list."""
     need_hr(approver, merit_list.round)
     merit_list = _lock(merit_list)
-    if not approver.has_role(Role.HR_APPROVER):
-        raise Forbidden(_("Only an HR approver can approve a list."))
-    if approver.id == merit_list.prepared_by_id:
-        raise Forbidden(
-            _(
-                "You prepared this list, so you cannot approve it: a second HR "
-                "approver must check and approve it (two-person rule)."
-            )
-        )
+    _need_second_person(
+        approver,
+        merit_list.prepared_by_id,
+        _("Only an HR approver can approve a list."),
+        _(
+            "You prepared this list, so you cannot approve it: a second HR "
+            "approver must check and approve it (two-person rule)."
+        ),
+    )
     if merit_list.status != ListStatus.DRAFT:
         raise NotAllowed(_("Only a draft list can be approved."))
     _require_current(merit_list)
@@ -330,15 +338,15 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
     merit_list = _lock(merit_list)
     if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
         raise NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
-    if not actor.has_role(Role.HR_APPROVER):
-        raise Forbidden(_("Only an HR approver can confirm a withdrawal."))
-    if actor.id == merit_list.withdrawal_requested_by_id:
-        raise Forbidden(
-            _(
-                "You requested this withdrawal, so you cannot confirm it: a second "
-                "HR approver must (two-person rule)."
-            )
-        )
+    _need_second_person(
+        actor,
+        merit_list.withdrawal_requested_by_id,
+        _("Only an HR approver can confirm a withdrawal."),
+        _(
+            "You requested this withdrawal, so you cannot confirm it: a second "
+            "HR approver must (two-person rule)."
+        ),
+    )
     before = list_snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.CANCELLED
