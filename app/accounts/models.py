@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum, nonmember
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
@@ -15,7 +16,7 @@ from ..common.types import UTCDateTime
 from ..extensions import db
 
 
-class Role:
+class Role(StrEnum):
     CANDIDATE = "candidate"
     HR_OFFICER = "hr_officer"
     HR_APPROVER = "hr_approver"
@@ -25,12 +26,12 @@ class Role:
     # A partner organisation's account (MOU channel): acts for its organisation only
     # (app/partners).
     PARTNER = "partner"
-    ALL = (CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN, PARTNER)
+    ALL = nonmember((CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN, PARTNER))
     # Roles that act for one agency and need user.agency_id.
-    AGENCY_SCOPED = (HR_OFFICER, HR_APPROVER)
+    AGENCY_SCOPED = nonmember((HR_OFFICER, HR_APPROVER))
 
 
-class EducationLevel:
+class EducationLevel(StrEnum):
     """Ordered: a round's minimum admits every level at or above it."""
 
     LOWER_SECONDARY = "lower_secondary"  # ม.3
@@ -40,30 +41,34 @@ class EducationLevel:
     BACHELOR = "bachelor"
     MASTER = "master"
     DOCTORATE = "doctorate"
-    ORDER = (LOWER_SECONDARY, UPPER_SECONDARY, VOCATIONAL, HIGH_VOCATIONAL, BACHELOR, MASTER, DOCTORATE)
+    ORDER = nonmember(
+        (LOWER_SECONDARY, UPPER_SECONDARY, VOCATIONAL, HIGH_VOCATIONAL, BACHELOR, MASTER, DOCTORATE)
+    )
     # ปวช. counts as equivalent to ม.6 ("ม.6 หรือเทียบเท่า"), so the two share a rank.
-    RANK = {
-        LOWER_SECONDARY: 0,
-        UPPER_SECONDARY: 1,
-        VOCATIONAL: 1,
-        HIGH_VOCATIONAL: 2,
-        BACHELOR: 3,
-        MASTER: 4,
-        DOCTORATE: 5,
-    }
+    RANK = nonmember(
+        {
+            LOWER_SECONDARY: 0,
+            UPPER_SECONDARY: 1,
+            VOCATIONAL: 1,
+            HIGH_VOCATIONAL: 2,
+            BACHELOR: 3,
+            MASTER: 4,
+            DOCTORATE: 5,
+        }
+    )
 
     @classmethod
     def rank(cls, level: str | None) -> int:
         return cls.RANK.get(level, -1)
 
 
-class EmploymentType:
+class EmploymentType(StrEnum):
     NONE = "none"
     BMA_TEMPORARY = "bma_temporary"  # ลูกจ้างชั่วคราว
     BMA_PERMANENT = "bma_permanent"  # ลูกจ้างประจำ
     BMA_CIVIL_SERVANT = "bma_civil_servant"
-    ALL = (NONE, BMA_TEMPORARY, BMA_PERMANENT, BMA_CIVIL_SERVANT)
-    INTERNAL = (BMA_TEMPORARY, BMA_PERMANENT)
+    ALL = nonmember((NONE, BMA_TEMPORARY, BMA_PERMANENT, BMA_CIVIL_SERVANT))
+    INTERNAL = nonmember((BMA_TEMPORARY, BMA_PERMANENT))
 
 
 def new_session_token() -> str:

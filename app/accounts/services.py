@@ -22,6 +22,7 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now, today_bangkok
 from ..common.errors import NotAllowed, ValidationFailed
+from ..common.lookup import count_by, get_or_not_found
 from ..extensions import db
 from ..notifications.services import queue_email
 from . import sessions, tokens
@@ -560,16 +561,11 @@ def set_active(user: User, active: bool, actor) -> None:
 from sqlalchemy import or_  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
-from ..common.errors import NotFound  # noqa: E402
-
 USERS_PER_PAGE = 50
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("No such user."))
-    return user
+    return get_or_not_found(User, user_id, _("No such user."))
 
 
 def search_users(q: str = "", role: str | None = None, page: int = 1, per_page: int = USERS_PER_PAGE):
@@ -600,10 +596,7 @@ def search_users(q: str = "", role: str | None = None, page: int = 1, per_page: 
 
 
 def count_users_by_role() -> dict[str, int]:
-    rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role))
-    counts = dict.fromkeys(Role.ALL, 0)
-    counts.update(rows.all())  # (role, n) pairs (a Result has keys(): not a mapping)
-    return counts
+    return count_by(UserRole.role, Role.ALL)
 
 
 def count_users() -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..accounts.models import User
 from ..agencies.models import Agency
 from ..audit.models import AuditEntry
+from ..common.lookup import count_by
 from ..extensions import db
 from ..recruitment.models import Round, RoundStatus
 
@@ -20,10 +21,7 @@ def count_agencies() -> int:
 
 
 def count_rounds_by_status() -> dict[str, int]:
-    rows = db.session.execute(select(Round.status, func.count()).group_by(Round.status))
-    counts = dict.fromkeys(RoundStatus.ALL, 0)
-    counts.update(rows.all())  # (status, n) pairs (a Result has keys(): not a mapping)
-    return counts
+    return count_by(Round.status, RoundStatus.ALL)
 
 
 def count_audit_entries() -> int:

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit.services import record
-from ..common.errors import NotFound, ValidationFailed
+from ..common.errors import ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from .models import Agency, AgencyKind
 
@@ -25,10 +26,7 @@ def list_agencies(active_only: bool = False) -> list[Agency]:
 
 
 def get_agency(agency_id: int) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(_("No such agency."))
-    return agency
+    return get_or_not_found(Agency, agency_id, _("No such agency."))
 
 
 def _clean(code: str, name_th: str, name_en: str, kind: str) -> dict:

@@ -13,7 +13,8 @@ from ..accounts.models import Role, User
 from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now
-from ..common.errors import DomainError, Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
@@ -427,24 +428,15 @@ def applications_of_round(round_: Round, status: str | None = None) -> list[Appl
 
 
 def get_application(app_id: int) -> Application:
-    app_ = db.session.get(Application, app_id)
-    if app_ is None:
-        raise NotFound(_("No such application."))
-    return app_
+    return get_or_not_found(Application, app_id, _("No such application."))
 
 
 def get_accommodation_request(req_id: int) -> AccommodationRequest:
-    req = db.session.get(AccommodationRequest, req_id)
-    if req is None:
-        raise NotFound(_("No such accommodation request."))
-    return req
+    return get_or_not_found(AccommodationRequest, req_id, _("No such accommodation request."))
 
 
 def get_document(doc_id: int) -> Document:
-    doc = db.session.get(Document, doc_id)
-    if doc is None:
-        raise NotFound(_("No such document."))
-    return doc
+    return get_or_not_found(Document, doc_id, _("No such document."))
 
 
 def can_view_application(viewer: User, app_: Application) -> bool:

@@ -29,6 +29,11 @@ def current_locale() -> str:
     return loc.language if loc else "th"
 
 
+def writing_locale(user) -> str:
+    """The language to write to `user` in (e-mails): theirs, or Thai when theirs is not one we write."""
+    return user.locale if user.locale in ("th", "en") else "th"
+
+
 def register_template_helpers(app) -> None:
     @app.template_filter("date")
     def _date(value, short=False):

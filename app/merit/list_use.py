@@ -18,13 +18,16 @@ from ..agencies.models import Agency
 from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import writing_locale
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position, Round
 from . import labels, offers
 from .models import ListKind, ListStatus, ListUseRequest, MeritList
+from .services import get_list
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 VACANCIES_MAX = 500
@@ -115,10 +118,7 @@ def owner_agencies() -> list[Agency]:
 
 
 def usable_list(list_id: int) -> MeritList:
-    merit_list = db.session.get(MeritList, list_id)
-    if merit_list is None:
-        raise NotFound(_("No such list."))
-    return merit_list
+    return get_list(list_id)
 
 
 # ---- requesting and deciding ------------------------------------------------------------------
@@ -243,7 +243,7 @@ def _queue_decision_email(req: ListUseRequest) -> None:
     requester = db.session.get(User, req.requested_by_id)
     if requester is None:
         return
-    locale = requester.locale if requester.locale in ("th", "en") else "th"
+    locale = writing_locale(requester)
     with force_locale(locale):
         list_title = labels.list_title(req.merit_list, locale)
         if req.status == APPROVED:
@@ -298,19 +298,19 @@ def requests_of_agency(agency_id: int) -> list[ListUseRequest]:
     )
 
 
+def _get_request(request_id: int) -> ListUseRequest:
+    return get_or_not_found(ListUseRequest, request_id, _("No such request."))
+
+
 def request_for_requester(request_id: int, actor: User) -> ListUseRequest:
-    req = db.session.get(ListUseRequest, request_id)
-    if req is None:
-        raise NotFound(_("No such request."))
+    req = _get_request(request_id)
     if not is_hr_of(actor, req.agency_id):
         raise Forbidden(_("This is another agency's request."))
     return req
 
 
 def request_for_owner(request_id: int, actor: User) -> ListUseRequest:
-    req = db.session.get(ListUseRequest, request_id)
-    if req is None:
-        raise NotFound(_("No such request."))
+    req = _get_request(request_id)
     if not is_hr_of(actor, offers.owner_agency_id(req.merit_list)):
         raise Forbidden(_("Only HR of the list's agency may decide on requests to use it."))
     return req

@@ -32,7 +32,9 @@ from ..applications.services import agency_may_see_application
 from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import writing_locale
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_datetime
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -41,7 +43,7 @@ from ..uploads import services as uploads
 from .entries import available_in_rank_order
 from .labels import list_title
 from .models import EntryStatus, ListKind, ListUseRequest, MeritEntry, MeritList, Offer, OfferStatus
-from .services import usable  # H-LIST's rule: a published merit list within its validity
+from .services import get_list, usable  # H-LIST's rule: a published merit list within its validity
 
 REPORT_DAYS_DEFAULT = 15
 REPORT_DAYS_MAX = 90
@@ -354,7 +356,7 @@ def _offers_link() -> str:
 
 def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList, position: Position) -> None:
     candidate = entry.candidate
-    locale = candidate.locale if candidate.locale in ("th", "en") else "th"
+    locale = writing_locale(candidate)
     with force_locale(locale):
         agency = offer.agency.name(locale) if offer.agency else ""
         title = position.title(locale)
@@ -385,9 +387,7 @@ def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList, p
 
 
 def offer_for_candidate(offer_id: int, candidate: User) -> Offer:
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        raise NotFound(_("No such offer."))
+    offer = get_or_not_found(Offer, offer_id, _("No such offer."))
     if offer.entry.candidate_id != candidate.id:
         raise Forbidden(_("This offer is not yours."))
     return offer
@@ -625,9 +625,7 @@ def list_usage(merit_list: MeritList) -> dict:
 
 
 def list_for_owner(list_id: int, actor: User) -> MeritList:
-    merit_list = db.session.get(MeritList, list_id)
-    if merit_list is None:
-        raise NotFound(_("No such list."))
+    merit_list = get_list(list_id)
     if not is_hr_of(actor, owner_agency_id(merit_list)):
         raise Forbidden(_("Only HR of the list's agency may see its calls."))
     return merit_list

@@ -185,9 +185,7 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
     A published list whose stored content no longer hashes to its digest is refused: its
     outputs would vouch for a digest that does not match them.
     """
-    merit_list = db.session.get(MeritList, list_id)
-    if merit_list is None:
-        raise NotFound(_("No such list."))
+    merit_list = get_list(list_id)
     if is_public(merit_list):
         if not content_matches(merit_list):
             raise NotAllowed(

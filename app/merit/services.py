@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from ..common.access import need_hr_of_round
 from ..common.clock import today_bangkok
-from ..common.errors import NotAllowed, NotFound
+from ..common.errors import NotAllowed
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..recruitment.models import Mode, Round
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
@@ -77,10 +78,7 @@ need_hr = need_hr_of_round
 
 
 def get_list(list_id: int) -> MeritList:
-    found = db.session.get(MeritList, list_id)
-    if found is None:
-        raise NotFound(_("No such list."))
-    return found
+    return get_or_not_found(MeritList, list_id, _("No such list."))
 
 
 def list_for_hr(list_id: int, user) -> MeritList:

@@ -20,6 +20,7 @@ from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
 from ..common.dates import add_years
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import writing_locale
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..scores.services import ScoreChange, manual_changes
@@ -40,6 +41,27 @@ def _lock(merit_list: MeritList) -> MeritList:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+
+
+def _locked_with_reason(
+    merit_list: MeritList, actor, reason: str | None, missing: str
+) -> tuple[MeritList, str]:
+    """The opening of every step that must carry a reason: the actor is HR of the round, the
+    list is re-read under lock, and the reason is given (`missing` says what it is for)."""
+    need_hr(actor, merit_list.round)
+    merit_list = _lock(merit_list)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(missing, "reason")
+    return merit_list, reason
+
+
+def _need_second_person(actor, first_id: int | None, not_approver: str, same_person: str) -> None:
+    """The two-person rule: the second step is taken by an HR approver who did not take the first."""
+    if not actor.has_role(Role.HR_APPROVER):
+        raise Forbidden(not_approver)
+    if actor.id == first_id:
+        raise Forbidden(same_person)
 
 
 def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
@@ -69,15 +91,15 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
     seen every score entered, imported or corrected by hand behind the list."""
     need_hr(approver, merit_list.round)
     merit_list = _lock(merit_list)
-    if not approver.has_role(Role.HR_APPROVER):
-        raise Forbidden(_("Only an HR approver can approve a list."))
-    if approver.id == merit_list.prepared_by_id:
-        raise Forbidden(
-            _(
-                "You prepared this list, so you cannot approve it: a second HR "
-                "approver must check and approve it (two-person rule)."
-            )
-        )
+    _need_second_person(
+        approver,
+        merit_list.prepared_by_id,
+        _("Only an HR approver can approve a list."),
+        _(
+            "You prepared this list, so you cannot approve it: a second HR "
+            "approver must check and approve it (two-person rule)."
+        ),
+    )
     if merit_list.status != ListStatus.DRAFT:
         raise NotAllowed(_("Only a draft list can be approved."))
     _require_current(merit_list)
@@ -205,13 +227,12 @@ def _carry_use_over(old: MeritList, new: MeritList) -> None:
 def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritList:
     """A new draft version of a published list from the current scores, with the reason.
     It supersedes the published version once it is approved and published in turn."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("Give the reason for the correction: it is printed with the new version."), "reason"
-        )
+    merit_list, reason = _locked_with_reason(
+        merit_list,
+        actor,
+        reason,
+        _("Give the reason for the correction: it is printed with the new version."),
+    )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only the published version of a list can be corrected."))
     versions = versions_of(merit_list)
@@ -234,11 +255,9 @@ def correct(merit_list: MeritList, actor, reason: str, tie_break=None) -> MeritL
 
 def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
     """Extend a valid published list once, with a reason."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Give the reason for the extension."), "reason")
+    merit_list, reason = _locked_with_reason(
+        merit_list, actor, reason, _("Give the reason for the extension.")
+    )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only a published list can be extended."))
     if merit_list.extended:
@@ -270,11 +289,9 @@ def _recorded(action: str, merit_list: MeritList, actor, before: dict | None, **
 def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
     """Cancel a pending draft (or approved version) with a reason. A published list is not
     cancelled by one person: it is withdrawn by two (request_withdrawal, confirm_withdrawal)."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Give the reason for the cancellation."), "reason")
+    merit_list, reason = _locked_with_reason(
+        merit_list, actor, reason, _("Give the reason for the cancellation.")
+    )
     if merit_list.status == ListStatus.PUBLISHED:
         raise NotAllowed(
             _(
@@ -299,13 +316,9 @@ def cancel(merit_list: MeritList, actor, reason: str) -> MeritList:
 def request_withdrawal(merit_list: MeritList, actor, reason: str) -> MeritList:
     """First step: an HR user of the agency asks, with the reason, that the published list
     be withdrawn. Nothing changes for the public until a second person confirms."""
-    need_hr(actor, merit_list.round)
-    merit_list = _lock(merit_list)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("Give the reason for the withdrawal: it is published with the list."), "reason"
-        )
+    merit_list, reason = _locked_with_reason(
+        merit_list, actor, reason, _("Give the reason for the withdrawal: it is published with the list.")
+    )
     if merit_list.status != ListStatus.PUBLISHED:
         raise NotAllowed(_("Only a published list can be withdrawn."))
     if merit_list.withdrawal_requested_by_id is not None:
@@ -325,15 +338,15 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
     merit_list = _lock(merit_list)
     if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
         raise NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
-    if not actor.has_role(Role.HR_APPROVER):
-        raise Forbidden(_("Only an HR approver can confirm a withdrawal."))
-    if actor.id == merit_list.withdrawal_requested_by_id:
-        raise Forbidden(
-            _(
-                "You requested this withdrawal, so you cannot confirm it: a second "
-                "HR approver must (two-person rule)."
-            )
-        )
+    _need_second_person(
+        actor,
+        merit_list.withdrawal_requested_by_id,
+        _("Only an HR approver can confirm a withdrawal."),
+        _(
+            "You requested this withdrawal, so you cannot confirm it: a second "
+            "HR approver must (two-person rule)."
+        ),
+    )
     before = list_snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.CANCELLED
@@ -385,7 +398,7 @@ def _withdraw_open_offers(merit_list: MeritList, actor, at) -> list[int]:
 
 def _tell_offer_withdrawn(offer: Offer, merit_list: MeritList) -> None:
     candidate = offer.entry.candidate
-    locale = candidate.locale if candidate.locale in ("th", "en") else "th"
+    locale = writing_locale(candidate)
     with force_locale(locale):
         subject = _("Your call to report in is withdrawn")
         body = _(

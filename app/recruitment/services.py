@@ -17,6 +17,7 @@ from ..common.access import is_hr_of, need_hr_of_round
 from ..common.clock import now, to_utc
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
 
@@ -434,10 +435,7 @@ def active_application(round_: Round, user):
 
 
 def get_round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        raise NotFound(_("No such recruitment round."))
-    return round_
+    return get_or_not_found(Round, round_id, _("No such recruitment round."))
 
 
 def round_for_hr(round_id: int, user) -> Round:

@@ -1,4 +1,4 @@
-"""The status and kind codes of recruitment, agencies and applications are `enum.StrEnum`s: each
+"""The status and kind codes of recruitment, agencies, applications and accounts are `enum.StrEnum`s: each
 member is the stored string, so columns, JSON, forms and templates see the same text as before."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import text
 
+from app.accounts.models import EducationLevel, EmploymentType, Role
 from app.agencies.models import AgencyKind
 from app.applications.models import AccommodationStatus, ApplicationStatus, DocumentKind
 from app.recruitment.models import Accommodation, Mode, RoundStatus, StageKind
@@ -23,6 +24,8 @@ ENUMS = (
     ApplicationStatus,
     AccommodationStatus,
     DocumentKind,
+    Role,
+    EmploymentType,
 )
 
 
@@ -53,4 +56,15 @@ def test_a_round_stores_and_shows_the_plain_codes(app, db, make):
     assert (
         render_template_string("{{ m }}|{{ s }}", m=Mode.SELECTION_EXAM, s=RoundStatus.OPEN)
         == "selection_exam|open"
+    )
+
+
+def test_education_levels_are_their_stored_strings_in_rank_order(app):
+    assert issubclass(EducationLevel, StrEnum)
+    assert tuple(m.value for m in EducationLevel) == EducationLevel.ORDER
+    assert EducationLevel.rank(EducationLevel.VOCATIONAL) == EducationLevel.rank("upper_secondary") == 1
+    assert EducationLevel.rank(None) == EducationLevel.rank("unknown") == -1
+    assert (
+        render_template_string("{{ e }}|{{ r }}", e=EducationLevel.MASTER, r=Role.HR_OFFICER)
+        == "master|hr_officer"
     )
