@@ -26,7 +26,7 @@ from .merit import labels as merit_labels
 from .merit import list_use, offers
 from .merit import public as merit_public
 from .merit import services as merit
-from .partners import services as partners
+from .partners import nominees
 from .recruitment import eligibility
 from .recruitment import services as recruitment
 from .scholarships import services as scholarships
@@ -77,7 +77,7 @@ def my_nominations() -> list:
     """The candidate's nominations (MOU channel), each with its next step."""
     if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
         return []
-    return [(n, partners.next_step(n)) for n in partners.nominations_of_person(current_user)]
+    return [(n, nominees.next_step(n)) for n in nominees.nominations_of_person(current_user)]
 
 
 def my_scholarship():

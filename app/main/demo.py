@@ -16,7 +16,10 @@ from ..common import national_id as nid
 from ..common.clock import now
 from ..exams.models import Exam
 from ..extensions import db
-from ..partners import services as partners
+from ..partners.agreements import AgreementInput, create_agreement
+from ..partners.nominations import NomineeInput, nominate
+from ..partners.organisations import create_organisation, link_partner_account
+from ..partners.rounds import open_round
 from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
 from ..recruitment.services import apply_mode_rules, change_status, default_stages, snapshot
 from ..scholarships import services as scholarships
@@ -264,13 +267,13 @@ def load() -> list[tuple[str, str]]:
 def _load_channels(users: dict, hr: User, doctor: Position) -> None:
     """One partner university with an agreement, a round under it and a nomination awaiting the
     nominee's answer; one scholar whose graduation is six weeks away."""
-    org = partners.create_organisation(
+    org = create_organisation(
         hr, name_th="มหาวิทยาลัยนวมินทราธิราช", name_en="Navamindradhiraj University", kind="university"
     )
     today = now().date()
-    agreement = partners.create_agreement(
+    agreement = create_agreement(
         hr,
-        partners.AgreementInput(
+        AgreementInput(
             number="กท 0602/MOU-2569-01",
             organisation_id=org.id,
             title_th="ความร่วมมือผลิตแพทย์เพื่อโรงพยาบาลสังกัดกรุงเทพมหานคร",
@@ -284,8 +287,8 @@ def _load_channels(users: dict, hr: User, doctor: Position) -> None:
             min_education_level=EducationLevel.BACHELOR,
         ),
     )
-    partners.link_partner_account(org, "partner@demo.bma.go.th", hr)
-    round_ = partners.open_round(
+    link_partner_account(org, "partner@demo.bma.go.th", hr)
+    round_ = open_round(
         agreement,
         hr,
         code="MSD-MOU-2569-01",
@@ -298,10 +301,10 @@ def _load_channels(users: dict, hr: User, doctor: Position) -> None:
     )
     change_status(round_, hr, RoundStatus.OPEN, "demo")
     nominee = users["nominee@demo.bma.go.th"]
-    partners.nominate(
+    nominate(
         round_,
         users["partner@demo.bma.go.th"],
-        partners.NomineeInput(
+        NomineeInput(
             national_id=nominee.national_id,
             email=nominee.email,
             first_name_th="ณัฐ",

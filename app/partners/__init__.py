@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("partners", __name__)
 
-from . import services, views  # noqa: F401  (views register the routes on bp; services reserve agreement rounds for nominees)
+from . import nominees, views  # noqa: F401  (views register the routes on bp; nominees reserves agreement rounds for nominees)

@@ -16,7 +16,7 @@ from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..recruitment import services as recruitment
 from ..recruitment.models import StageKind
-from . import bp, services
+from . import agreements, bp, labels, nominations, nominees, organisations, rounds
 from .forms import (
     AgreementForm,
     AgreementRoundForm,
@@ -36,16 +36,16 @@ def _ip() -> str:
 @bp.context_processor
 def _labels():
     return {
-        "nomination_status_label": services.nomination_status_label,
-        "organisation_kind_label": services.organisation_kind_label,
-        "agreement_status_label": services.agreement_status_label,
+        "nomination_status_label": labels.nomination_status_label,
+        "organisation_kind_label": labels.organisation_kind_label,
+        "agreement_status_label": labels.agreement_status_label,
         "stage_label": recruitment.stage_label,
         "round_status_label": recruitment.status_label,
-        "places_left": services.places_left,
-        "places_used": services.places_used,
-        "in_force": services.in_force,
-        "application_of": services.application_of,
-        "next_step": services.next_step,
+        "places_left": agreements.places_left,
+        "places_used": agreements.places_used,
+        "in_force": agreements.in_force,
+        "application_of": nominees.application_of,
+        "next_step": nominees.next_step,
     }
 
 
@@ -54,7 +54,7 @@ def _labels():
 
 def _agreement_form(form=None):
     form = form or AgreementForm()
-    form.organisation_id.choices = [(o.id, o.name_th) for o in services.organisations()]
+    form.organisation_id.choices = [(o.id, o.name_th) for o in organisations.organisations()]
     form.position_ids.choices = [(p.id, p.title_th) for p in recruitment.positions_of(current_user.agency_id)]
     form.min_education_level.choices = [("", _("No requirement")), *education_choices()]
     form.stages.choices = [(k, recruitment.stage_label(k)) for k in StageKind.ALL]
@@ -65,11 +65,11 @@ def _render_hr(status=200, org_form=None, agreement_form=None):
     agency_id = current_user.agency_id
     return render_template(
         "partners/hr_index.html",
-        organisations=services.organisations(),
-        agreements=services.agreements_of_agency(agency_id),
+        organisations=organisations.organisations(),
+        agreements=agreements.agreements_of_agency(agency_id),
         org_form=org_form or OrganisationForm(formdata=None),
         agreement_form=_agreement_form(agreement_form or AgreementForm(formdata=None)),
-        year=services.fiscal_year(today_bangkok()),
+        year=agreements.fiscal_year(today_bangkok()),
     ), status
 
 
@@ -86,7 +86,7 @@ def hr_create_organisation():
     if not form.validate_on_submit():
         return _render_hr(422, org_form=form)
     try:
-        org = services.create_organisation(
+        org = organisations.create_organisation(
             current_user, name_th=form.name_th.data, name_en=form.name_en.data or "", kind=form.kind.data
         )
     except DomainError as err:
@@ -101,7 +101,7 @@ def hr_create_agreement():
     form = _agreement_form()
     if not form.validate_on_submit():
         return _render_hr(422, agreement_form=form)
-    data = services.AgreementInput(
+    data = agreements.AgreementInput(
         number=form.number.data,
         organisation_id=form.organisation_id.data,
         title_th=form.title_th.data,
@@ -117,7 +117,7 @@ def hr_create_agreement():
         stages=form.stages.data or None,
     )
     try:
-        agreement = services.create_agreement(current_user, data)
+        agreement = agreements.create_agreement(current_user, data)
     except DomainError as err:
         return _render_hr(show_error(form, err), agreement_form=form)
     flash(_("Agreement %(number)s recorded.", number=agreement.number), "success")
@@ -140,10 +140,10 @@ def _render_agreement(agreement, status=200, **forms):
     return render_template(
         "partners/hr_agreement.html",
         agreement=agreement,
-        rounds=services.rounds_of_agreement(agreement),
-        nominations=services.nominations_of_agreement(agreement),
-        members=services.members_of(agreement.organisation),
-        year=services.fiscal_year(today_bangkok()),
+        rounds=rounds.rounds_of_agreement(agreement),
+        nominations=nominations.nominations_of_agreement(agreement),
+        members=organisations.members_of(agreement.organisation),
+        year=agreements.fiscal_year(today_bangkok()),
         **forms,
     ), status
 
@@ -151,18 +151,18 @@ def _render_agreement(agreement, status=200, **forms):
 @bp.route("/hr/agreements/<int:agreement_id>")
 @roles_required(*HR_ROLES)
 def hr_agreement(agreement_id: int):
-    return _render_agreement(services.agreement_for_hr(agreement_id, current_user))
+    return _render_agreement(agreements.agreement_for_hr(agreement_id, current_user))
 
 
 @bp.route("/hr/agreements/<int:agreement_id>/rounds", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_open_round(agreement_id: int):
-    agreement = services.agreement_for_hr(agreement_id, current_user)
+    agreement = agreements.agreement_for_hr(agreement_id, current_user)
     form = _round_form(agreement)
     if not form.validate_on_submit():
         return _render_agreement(agreement, 422, round_form=form)
     try:
-        round_ = services.open_round(
+        round_ = rounds.open_round(
             agreement,
             current_user,
             code=form.code.data,
@@ -188,12 +188,12 @@ def hr_open_round(agreement_id: int):
 @bp.route("/hr/agreements/<int:agreement_id>/members", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_add_member(agreement_id: int):
-    agreement = services.agreement_for_hr(agreement_id, current_user)
+    agreement = agreements.agreement_for_hr(agreement_id, current_user)
     form = MemberForm()
     if not form.validate_on_submit():
         return _render_agreement(agreement, 422, member_form=form)
     try:
-        services.link_partner_account(agreement.organisation, form.email.data, current_user)
+        organisations.link_partner_account(agreement.organisation, form.email.data, current_user)
     except DomainError as err:
         return _render_agreement(agreement, show_error(form, err), member_form=form)
     flash(_("The account now acts for %(org)s.", org=agreement.organisation.name_th), "success")
@@ -203,12 +203,12 @@ def hr_add_member(agreement_id: int):
 @bp.route("/hr/agreements/<int:agreement_id>/terminate", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_terminate(agreement_id: int):
-    agreement = services.agreement_for_hr(agreement_id, current_user)
+    agreement = agreements.agreement_for_hr(agreement_id, current_user)
     form = TerminateForm()
     if not form.validate_on_submit():
         return _render_agreement(agreement, 422, terminate_form=form)
     try:
-        services.terminate_agreement(agreement, current_user, form.reason.data)
+        agreements.terminate_agreement(agreement, current_user, form.reason.data)
     except DomainError as err:
         return _render_agreement(agreement, show_error(form, err), terminate_form=form)
     flash(_("Agreement %(number)s has ended.", number=agreement.number), "success")
@@ -221,17 +221,17 @@ def hr_terminate(agreement_id: int):
 @bp.route("/partner")
 @roles_required(Role.PARTNER)
 def partner_home():
-    org = services.organisation_of(current_user)
+    org = organisations.organisation_of(current_user)
     if org is None:
         return render_template("partners/partner_home.html", org=None), 403
     return render_template(
         "partners/partner_home.html",
         org=org,
-        agreements=services.agreements_of_organisation(org),
-        rounds=services.open_rounds_for_partner(org),
-        nominations=services.nominations_of_organisation(org),
+        agreements=agreements.agreements_of_organisation(org),
+        rounds=nominations.open_rounds_for_partner(org),
+        nominations=nominations.nominations_of_organisation(org),
         withdraw_form_obj=WithdrawForm(formdata=None),
-        year=services.fiscal_year(today_bangkok()),
+        year=agreements.fiscal_year(today_bangkok()),
     )
 
 
@@ -241,15 +241,15 @@ def _render_nominate(round_, link, form, status=200):
         round=round_,
         link=link,
         form=form,
-        nominations=list(services.nominations_of_round(round_)),
+        nominations=list(nominations.nominations_of_round(round_)),
     ), status
 
 
 def _partner_round(round_id: int):
     """The round, if it was opened under one of the partner's organisation's agreements."""
     round_ = recruitment.get_round(round_id)
-    refusal = services.nomination_refusal(round_, current_user)
-    link = services.agreement_round(round_)
+    refusal = nominations.nomination_refusal(round_, current_user)
+    link = rounds.agreement_round(round_)
     if link is None or isinstance(refusal, Forbidden):
         raise refusal or Forbidden(_("This round was not opened under your organisation's agreement."))
     return round_, link
@@ -262,7 +262,7 @@ def nominate(round_id: int):
     form = NominationForm()
     if not form.validate_on_submit():
         return _render_nominate(round_, link, form, 422 if request.method == "POST" else 200)
-    nominee = services.NomineeInput(
+    nominee = nominations.NomineeInput(
         national_id=form.national_id.data,
         email=form.email.data,
         first_name_th=form.first_name_th.data,
@@ -272,7 +272,7 @@ def nominate(round_id: int):
         statement=form.statement.data or "",
     )
     try:
-        nomination = services.nominate(
+        nomination = nominations.nominate(
             round_,
             current_user,
             nominee,
@@ -295,13 +295,13 @@ def nominate(round_id: int):
 @bp.route("/partner/nominations/<int:nomination_id>/withdraw", methods=["POST"])
 @roles_required(Role.PARTNER)
 def withdraw(nomination_id: int):
-    nomination = services.nomination_for_partner(nomination_id, current_user)
+    nomination = nominations.nomination_for_partner(nomination_id, current_user)
     form = WithdrawForm()
     if not form.validate_on_submit():
         flash(_("Give the reason for withdrawing the nomination."), "error")
         return redirect(url_for(".partner_home")), 303
     try:
-        services.withdraw_nomination(nomination, current_user, form.reason.data)
+        nominations.withdraw_nomination(nomination, current_user, form.reason.data)
     except DomainError as err:
         show_error(None, err)
     else:
@@ -321,7 +321,7 @@ def withdraw(nomination_id: int):
 @bp.route("/nominations/invitation/<token>")
 @login_required
 def invitation(token: str):
-    nomination = services.nomination_by_token(token)
+    nomination = nominees.nomination_by_token(token)
     return redirect(url_for(".my_nomination", nomination_id=nomination.id))
 
 
@@ -336,30 +336,30 @@ def _render_my_nomination(nomination, form=None, status=200):
         "partners/my_nomination.html",
         n=nomination,
         form=form or AnswerForm(formdata=None),
-        step=services.next_step(nomination),
-        application=services.application_of(nomination),
+        step=nominees.next_step(nomination),
+        application=nominees.application_of(nomination),
     ), status
 
 
 @bp.route("/my/nominations/<int:nomination_id>")
 @roles_required(Role.CANDIDATE)
 def my_nomination(nomination_id: int):
-    return _render_my_nomination(services.nomination_for_nominee(nomination_id, current_user))
+    return _render_my_nomination(nominees.nomination_for_nominee(nomination_id, current_user))
 
 
 @bp.route("/my/nominations/<int:nomination_id>/answer", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def answer(nomination_id: int):
-    nomination = services.nomination_for_nominee(nomination_id, current_user)
+    nomination = nominees.nomination_for_nominee(nomination_id, current_user)
     form = AnswerForm()
     if not form.validate_on_submit():
         return _render_my_nomination(nomination, form, 422)
     try:
         if request.form.get("decision") == "decline":
-            services.decline_nomination(nomination, current_user, form.reason.data or "", _ip())
+            nominees.decline_nomination(nomination, current_user, form.reason.data or "", _ip())
             flash(_("You declined the nomination."), "success")
             return redirect(url_for(".my_nomination", nomination_id=nomination.id))
-        services.accept_nomination(nomination, current_user, consent=form.consent.data, ip=_ip())
+        nominees.accept_nomination(nomination, current_user, consent=form.consent.data, ip=_ip())
     except DomainError as err:
         return _render_my_nomination(nomination, form, show_error(form, err))
     flash(_("Nomination accepted. Complete and submit your application now."), "success")

@@ -15,7 +15,7 @@ from app.applications.models import Application, ApplicationStatus
 from app.audit.models import AuditEntry
 from app.common.clock import now, today_bangkok
 from app.notifications.models import OutboxEmail
-from app.partners import services
+from app.partners import agreements, organisations
 from app.partners.models import Nomination, NominationStatus, PartnerMember
 from app.recruitment.models import Round
 from tests.factories import client_for
@@ -76,14 +76,14 @@ def test_partner_nominates_within_places_and_is_refused_beyond(app, db, make):
         "partner.nomination.withdraw",
         "partner.nomination.create",
     ]
-    assert services.places_left(agreement, services.fiscal_year(today_bangkok())) == 0
+    assert agreements.places_left(agreement, agreements.fiscal_year(today_bangkok())) == 0
 
 
 def test_partner_cannot_act_outside_its_organisation_or_agreement(app, db, make):
     _agency, _hr, hr_client, agreement, round_, partner = setup_agreement(app, db, make)
     # Another organisation's partner account: refused on the round and on the nominations.
     hr_client.post("/hr/partners/organisations", data={"name_th": "โรงพยาบาลอื่น", "kind": "hospital"})
-    other_org = next(o for o in services.organisations() if o.name_th == "โรงพยาบาลอื่น")
+    other_org = next(o for o in organisations.organisations() if o.name_th == "โรงพยาบาลอื่น")
     stranger = make.user(Role.PARTNER, email="other@hospital.test")
     db.session.add(PartnerMember(user_id=stranger.id, organisation_id=other_org.id))
     db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.common.clock import BANGKOK, now, today_bangkok
-from app.partners import services
+from app.partners import organisations
 from app.partners.models import Agreement
 from app.recruitment.models import Round, StageKind
 from tests.factories.accounts import client_for
@@ -26,7 +26,7 @@ def setup_agreement(app, db, make, places=2, valid_from=None, valid_until=None):
         data={"name_th": "มหาวิทยาลัยทดสอบ", "name_en": "Test University", "kind": "university"},
     )
     assert r.status_code == 302
-    org_id = services.organisations()[0].id
+    org_id = organisations.organisations()[0].id
     valid_from = valid_from or today_bangkok() - timedelta(days=30)
     valid_until = valid_until or today_bangkok() + timedelta(days=700)
     r = hr_client.post(
