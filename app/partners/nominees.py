@@ -1,5 +1,13 @@
 """The nominee's side of a nomination: the invitation link, consent or refusal, the next step, and
-the rule that a round under an agreement takes applications only from nominees who accepted."""
+the rule that a round under an agreement takes applications only from nominees who accepted.
+
+A nominee completes the application themselves: the partner gives a name, a national ID and an
+email; the nominee gets an invitation (the outbox), logs in with the account whose national ID
+was nominated, gives consent, and applies through the ordinary application form. Only a
+nominee who accepted may apply to a round opened under an agreement (`refuse_non_nominees`,
+connected to applications' `application_refusal`). HR then reviews, scores and publishes the
+round's list with the ordinary pages.
+"""
 
 from __future__ import annotations
 
