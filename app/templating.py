@@ -30,7 +30,7 @@ from .partners import nominees
 from .recruitment import eligibility
 from .recruitment import services as recruitment
 from .scholarships import services as scholarships
-from .scores import services as scores
+from .scores import labels as scores_labels
 
 
 # ---- helpers that exist for the templates only -----------------------------------------------
@@ -130,7 +130,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "interview_accommodation_label": recruitment.accommodation_label,
     },
     "scores": {
-        "score_source_label": scores.source_label,
+        "score_source_label": scores_labels.source_label,
     },
     "merit": {
         "merit_status_label": merit_labels.list_status_label,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..applications.models import Application
 from ..extensions import db
 from ..recruitment.models import StageKind
-from ..scores.services import stage_progress
+from ..scores.progress import stage_progress
 from .models import Interview
 
 # Interviews still to come or being scored: their Part C score is not final yet.

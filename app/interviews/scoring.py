@@ -33,7 +33,7 @@ from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import current_locale
 from ..extensions import db
 from ..recruitment.models import StageKind
-from ..scores.services import record_stage_score
+from ..scores.recording import record_stage_score
 from . import invitations
 from . import services as panels
 from .models import (

@@ -27,7 +27,7 @@ from ..exams.models import Seat, Sitting
 from ..extensions import db
 from ..recruitment.models import Round, StageKind
 from ..scores.models import StageScore
-from ..scores.services import sources_of_round
+from ..scores.results import sources_of_round
 from . import ranking
 from .labels import track_label
 from .models import CONTENT_FORMAT, EntryStatus, ListKind, ListStatus, MeritEntry, MeritList

@@ -29,7 +29,7 @@ from ..exams.models import Attempt, Exam, Seat, Sitting
 from ..extensions import db
 from ..recruitment.models import Round, RoundStatus, StageKind
 from ..scores.models import StageScore
-from ..scores.services import stage_progress
+from ..scores.progress import stage_progress
 from .labels import stage_short_label
 from .models import ListKind
 

@@ -23,7 +23,7 @@ from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import writing_locale
 from ..extensions import db
 from ..notifications.services import queue_email
-from ..scores.services import ScoreChange, manual_changes
+from ..scores.results import ScoreChange, manual_changes
 from .digest import digest_of
 from .generation import prepare_version
 from .labels import list_status_label, list_title

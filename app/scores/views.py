@@ -13,7 +13,7 @@ from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
 from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
-from . import bp, services
+from . import bp, csv_import, part_a, recording, results
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 from .models import ScoreSource
 
@@ -38,7 +38,7 @@ def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_
         round=round_,
         stage=round_.stage(stage_kind),
         stage_label=stage_label,
-        rows=services.stage_rows(round_, stage_kind, q),
+        rows=results.stage_rows(round_, stage_kind, q),
         q=q,
         entry_form=entry_form,
         import_form=import_form,
@@ -63,12 +63,12 @@ def hr_enter_score(round_id: int):
     if not form.validate_on_submit():
         return _render(round_, stage_kind, 422, entry_form=form)
     try:
-        app_ = services.find_application(round_, form.application_number.data)
-        current = services.existing_score(app_, stage_kind)
-        if current is not None and current.score != services.parse_score(form.score.data):
+        app_ = results.find_application(round_, form.application_number.data)
+        current = recording.existing_score(app_, stage_kind)
+        if current is not None and current.score != recording.parse_score(form.score.data):
             if not form.reason.data:  # refuse before anything changes, saying why
-                raise ValidationFailed(services.already_recorded_message(app_, current), "reason")
-            correction = services.correct_stage_score(
+                raise ValidationFailed(recording.already_recorded_message(app_, current), "reason")
+            correction = recording.correct_stage_score(
                 app_, stage_kind, form.score.data, actor=_me(), reason=form.reason.data
             )
             flash(
@@ -82,7 +82,7 @@ def hr_enter_score(round_id: int):
                 "success",
             )
             return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind))
-        row = services.record_stage_score(
+        row = recording.record_stage_score(
             app_,
             stage_kind,
             form.score.data,
@@ -119,7 +119,7 @@ def hr_import_scores(round_id: int):
         form.file.errors.append(_('The file is not UTF-8 text: save it as "CSV UTF-8".'))
         return _render(round_, stage_kind, 422, import_form=form)
     try:
-        result = services.import_scores_csv(round_, stage_kind, text, _me())
+        result = csv_import.import_scores_csv(round_, stage_kind, text, _me())
     except DomainError as err:
         return _render(round_, stage_kind, show_error(form, err), import_form=form)
     flash(
@@ -142,7 +142,7 @@ def hr_sync_part_a(round_id: int):
     if not SyncPartAForm().validate_on_submit():
         abort(400)
     try:
-        result = services.sync_part_a_from_exams(round_, _me())
+        result = part_a.sync_part_a_from_exams(round_, _me())
     except DomainError as err:
         show_error(None, err)
         return redirect(url_for("scores.hr_scores", round_id=round_.id))

@@ -18,7 +18,7 @@ from app.extensions import db as _db
 from app.merit import generation, workflow
 from app.merit.models import ListKind, ListStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode, RoundStatus
-from app.scores import services as scores
+from app.scores import recording
 from app.scores.models import ScoreSource, StageScore
 from tests.factories.applications import application, round_with_applicants
 
@@ -102,7 +102,7 @@ def scored_round(db, make, spec, mode=Mode.COMPETITIVE_EXAM, agency=None):
     for app_, values in zip(apps, spec):
         for kind, value in zip(kinds, values):
             if value is not None:
-                scores.record_stage_score(app_, kind, value, source="hr_entry")
+                recording.record_stage_score(app_, kind, value, source="hr_entry")
     return agency, round_, apps
 
 

@@ -15,7 +15,8 @@ from app.common.clock import now
 from app.merit import digest, generation, offers, workflow
 from app.merit.models import MeritList, Offer, OfferStatus
 from app.notifications.models import OutboxEmail
-from app.scores import services as scores
+from app.scores import recording
+from app.scores.models import ScoreCorrection, StageScore
 from tests.factories.merit import scored_round, team
 from tests.support.reading import audit_count, page_text
 
@@ -61,7 +62,7 @@ def test_approval_and_publication_check_the_gates_again(app, db, make):
     officer, approver, _other = team(make, agency)
     ml = generation.generate_list(round_, officer)
     # A score corrected after the draft was prepared: the draft no longer shows it.
-    scores.correct_stage_score(a1, "part_c", 90, actor=officer, reason="panel sheet misread")
+    recording.correct_stage_score(a1, "part_c", 90, actor=officer, reason="panel sheet misread")
     resp = make.client_for(app, approver).post(
         f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"}, follow_redirects=True
     )
@@ -78,8 +79,8 @@ def test_a_correction_shows_on_the_approvers_page_and_in_the_canonical_content(a
     officer, approver, _other = team(make, agency)
     # The panel's finalized Part C of a1 (55): plain entry cannot replace it.
     db.session.execute(
-        update(scores.StageScore)
-        .where(scores.StageScore.application_id == a1.id, scores.StageScore.stage_kind == "part_c")
+        update(StageScore)
+        .where(StageScore.application_id == a1.id, StageScore.stage_kind == "part_c")
         .values(source="interview", source_ref="interview:7")
     )
     db.session.commit()
@@ -124,7 +125,7 @@ def test_a_correction_shows_on_the_approvers_page_and_in_the_canonical_content(a
     content = json.loads(digest.canonical_content(ml))
     assert content["format"] == "bma-recruit/merit-list/2"
     first = next(e for e in content["entries"] if e["application_number"] == a1.number)
-    fix = db.session.scalars(select(scores.ScoreCorrection)).one()
+    fix = db.session.scalars(select(ScoreCorrection)).one()
     assert first["scores"]["part_c"] == "100.00"
     assert first["sources"]["part_c"] == f"correction:correction:{fix.id}"
     assert fix.source_before == "interview" and fix.source_ref_before == "interview:7"

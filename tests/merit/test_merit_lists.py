@@ -22,7 +22,7 @@ from app.exams.models import Sitting
 from app.merit import digest, generation, public, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
 from app.recruitment.models import Mode
-from app.scores import services as scores
+from app.scores import recording
 from tests.factories.exams import exam_attempt
 from tests.factories.merit import scored_round, team
 from tests.support.reading import audit_count, page_text
@@ -46,7 +46,7 @@ def test_loading_reads_scores_results_without_a_score_and_missing_results(app, d
     _agency, round_, (a1, a2, a3) = scored_round(
         db, make, [(150, "150.25", 80), (100, 160, None), (None, None, None)]
     )
-    scores.record_stage_score(a3, "part_a", None, source="certificate")  # passed, no score
+    recording.record_stage_score(a3, "part_a", None, source="certificate")  # passed, no score
     loaded = {c.ref: c for c in generation.load_candidates(round_)}
     assert set(loaded) == {(a.id, a.candidate_id) for a in (a1, a2, a3)}
     c1, c2, c3 = (loaded[(a.id, a.candidate_id)] for a in (a1, a2, a3))
@@ -131,7 +131,7 @@ def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, 
     assert audit_count(db, "merit_list.prepare") == 1
 
     # Preparing again re-makes the same draft (no new version).
-    scores.correct_stage_score(a4, "part_a", 130, actor=officer, reason="misread the sheet")
+    recording.correct_stage_score(a4, "part_a", 130, actor=officer, reason="misread the sheet")
     ml2 = generation.generate_list(round_, officer)
     assert ml2.id == ml.id and ml2.version == 1
     assert db.session.scalar(select(func.count()).select_from(MeritEntry)) == 5
@@ -401,7 +401,7 @@ def test_a_correction_supersedes_the_published_version(app, db, make):
     db.session.commit()
 
     # A Part B score was keyed wrongly (125 for 190): HR fixes it, then corrects the list.
-    scores.correct_stage_score(a2, "part_b", 190, actor=officer, reason="keyed 125 for 190")
+    recording.correct_stage_score(a2, "part_b", 190, actor=officer, reason="keyed 125 for 190")
     c = make.client_for(app, officer)
     resp = c.post(f"/hr/lists/{ml.id}/correct", data={"correct-reason": ""})
     assert resp.status_code == 422

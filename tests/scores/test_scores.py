@@ -16,7 +16,7 @@ from app.common.clock import now
 from app.common.errors import NotAllowed, ValidationFailed
 from app.exams.models import Certificate
 from app.recruitment.models import Mode
-from app.scores import services as scores
+from app.scores import csv_import, part_a, recording, results
 from app.scores.models import ScoreCorrection, StageScore
 from tests.factories.applications import approved_application, round_with_applicants
 from tests.factories.exams import exam_attempt
@@ -51,7 +51,7 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     body = page_text(resp)
     assert resp.status_code == 200
     assert f"Score of {a1.number} recorded: 150.00 / 200.00 (pass)" in body
-    row = scores.scores_of(a1)["part_b"]
+    row = results.scores_of(a1)["part_b"]
     assert (row.score, row.max_score, row.passed, row.source, row.entered_by_id) == (
         Decimal("150.00"),
         Decimal("200.00"),
@@ -72,7 +72,7 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
         "It cannot be overwritten; changing it is a correction, with the reason." in page_text(refused)
     )
     db.session.expire_all()
-    assert scores.scores_of(a1)["part_b"].score == Decimal("150.00")
+    assert results.scores_of(a1)["part_b"].score == Decimal("150.00")
 
     # Correct it below the pass mark (60% of 200 = 120), with the reason: before and after kept.
     resp = c.post(
@@ -87,7 +87,7 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     )
     assert f"Score of {a1.number} corrected: 150.00 → 119.99." in page_text(resp)
     db.session.expire_all()
-    row = scores.scores_of(a1)["part_b"]
+    row = results.scores_of(a1)["part_b"]
     assert row.score == Decimal("119.99") and row.passed is False
     assert row.source == "correction" and row.note == "page 3 counted twice"
     fix = db.session.scalars(select(ScoreCorrection)).one()
@@ -106,11 +106,11 @@ def test_hr_enters_and_corrects_a_part_b_score_on_the_scores_page(app, db, make)
     assert db.session.scalar(select(func.count()).select_from(StageScore)) == 1
 
     # Exactly the pass mark passes.
-    scores.record_stage_score(a2, "part_b", "120", source="hr_entry", actor=hr)
-    assert scores.scores_of(a2)["part_b"].passed is True
+    recording.record_stage_score(a2, "part_b", "120", source="hr_entry", actor=hr)
+    assert results.scores_of(a2)["part_b"].passed is True
     # Recording the same value again writes no new audit entry.
     before = audit_count(db, "stage_score.record")
-    scores.record_stage_score(a2, "part_b", Decimal("120.00"), source="hr_entry", actor=hr)
+    recording.record_stage_score(a2, "part_b", Decimal("120.00"), source="hr_entry", actor=hr)
     assert audit_count(db, "stage_score.record") == before
 
 
@@ -133,7 +133,7 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(app
             )
         )
         elsewhere.commit()
-    real_put = scores._put
+    real_put = recording.put_score
     attempts = []
 
     def put_that_read_too_early(application, stage_kind, *args, **kwargs):
@@ -151,9 +151,9 @@ def test_losing_the_race_to_insert_a_score_keeps_the_callers_pending_changes(app
             db.session.flush()
         return real_put(application, stage_kind, *args, **kwargs)
 
-    monkeypatch.setattr(scores, "_put", put_that_read_too_early)
+    monkeypatch.setattr(recording, "put_score", put_that_read_too_early)
     agency.name_en = "Renamed District Office"  # the caller's own change, not yet flushed
-    row = scores.record_stage_score(a1, "part_c", "85", source="interview", actor=hr)
+    row = recording.record_stage_score(a1, "part_c", "85", source="interview", actor=hr)
 
     assert len(attempts) == 2
     row_id, agency_id, app_id = row.id, agency.id, a1.id
@@ -194,22 +194,22 @@ def test_a_wrong_score_is_refused_next_to_the_field(app, db, make):
 def test_the_service_refuses_stages_the_round_lacks_and_unapproved_applications(app, db, make):
     agency, round_, (a1,) = round_with_applicants(db, make, n=1, mode=Mode.SELECTION_EXAM)
     with pytest.raises(ValidationFailed, match="no stage part_a"):
-        scores.record_stage_score(a1, "part_a", 10, source="hr_entry")
+        recording.record_stage_score(a1, "part_a", 10, source="hr_entry")
     with pytest.raises(ValidationFailed, match="between 0 and"):
-        scores.record_stage_score(a1, "part_b", -1, source="hr_entry")
+        recording.record_stage_score(a1, "part_b", -1, source="hr_entry")
     with pytest.raises(ValidationFailed, match="Unknown score source"):
-        scores.record_stage_score(a1, "part_b", 10, source="guess")
+        recording.record_stage_score(a1, "part_b", 10, source="guess")
     pending = approved_application(db, make, round_, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed, match="not approved"):
-        scores.record_stage_score(pending, "part_b", 10, source="hr_entry")
-    scores.record_stage_score(a1, "part_b", 130, source="hr_entry")
-    assert scores.passed_all(a1, ["part_b"]) is True
-    assert scores.passed_all(a1) is False  # no Part C yet
-    scores.record_stage_score(a1, "part_c", 59, source="interview", source_ref="panel:1")
-    assert scores.passed_all(a1) is False  # 59 < 60
-    scores.record_stage_score(a1, "part_c", 60, source="interview", source_ref="panel:1")
-    assert scores.passed_all(a1) is True
-    assert set(scores.scores_of(a1)) == {"part_b", "part_c"}
+        recording.record_stage_score(pending, "part_b", 10, source="hr_entry")
+    recording.record_stage_score(a1, "part_b", 130, source="hr_entry")
+    assert results.passed_all(a1, ["part_b"]) is True
+    assert results.passed_all(a1) is False  # no Part C yet
+    recording.record_stage_score(a1, "part_c", 59, source="interview", source_ref="panel:1")
+    assert results.passed_all(a1) is False  # 59 < 60
+    recording.record_stage_score(a1, "part_c", 60, source="interview", source_ref="panel:1")
+    assert results.passed_all(a1) is True
+    assert set(results.scores_of(a1)) == {"part_b", "part_c"}
 
 
 def test_only_hr_of_the_rounds_agency_sees_and_enters_scores(app, db, make):
@@ -294,7 +294,7 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
         f"Line 3, column score: Application {a2.number} already has a score at this "
         "stage: 99.50 (CSV import)." in page_text(again)
     )
-    assert scores.scores_of(a2)["part_b"].score == Decimal("99.50")
+    assert results.scores_of(a2)["part_b"].score == Decimal("99.50")
     same = upload(c, round_, "part_b", f"application_number,score\n{a1.number},150\n")
     assert "1 scores imported: 0 new, 0 changed, 1 unchanged." in page_text(same)
 
@@ -302,7 +302,7 @@ def test_hr_imports_a_csv_of_scores_all_or_nothing(app, db, make):
 def test_an_import_for_a_stage_the_round_lacks_is_refused(app, db, make):
     agency, round_, (a1,) = round_with_applicants(db, make, n=1, mode=Mode.SELECTION_EXAM)
     with pytest.raises(ValidationFailed, match="no stage part_a"):
-        scores.import_scores_csv(
+        csv_import.import_scores_csv(
             round_, "part_a", f"application_number,score\n{a1.number},1\n", make.hr(agency)
         )
 
@@ -327,7 +327,7 @@ def test_hr_pulls_part_a_from_the_online_test_and_certificates(app, db, make):
     db.session.add(cert)
     db.session.commit()
     # One has a score HR typed (a paper Part A elsewhere): it is kept.
-    scores.record_stage_score(manual, "part_a", 130, source="hr_entry", actor=hr)
+    recording.record_stage_score(manual, "part_a", 130, source="hr_entry", actor=hr)
     exam_attempt(db, make, manual.candidate, round_=round_, score="10")
 
     c = make.client_for(app, hr)
@@ -360,7 +360,7 @@ def test_hr_pulls_part_a_from_the_online_test_and_certificates(app, db, make):
     assert audit_count(db, "stage_score.sync_part_a") == 1
 
     # Pulling again changes nothing.
-    again = scores.sync_part_a_from_exams(round_, hr)
+    again = part_a.sync_part_a_from_exams(round_, hr)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     # The page shows where each score came from.
     body = page_text(c.get(f"/hr/rounds/{round_.id}/scores?stage=part_a"))
