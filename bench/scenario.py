@@ -15,7 +15,7 @@ from app.accounts.sessions import session_values
 from app.agencies.models import Agency
 from app.common import national_id as nid
 from app.common.clock import now
-from app.exams import services, timing
+from app.exams import sitting_control, timing
 from app.exams.assembly import assemble_form
 from app.exams.models import Attempt, AttemptAnswer, Exam, ExamItem, ItemVersion, Seat
 from app.extensions import db
@@ -123,7 +123,7 @@ def build(
         users.append(u)
     db.session.add_all(users)
     db.session.commit()
-    sitting = services.create_sitting(
+    sitting = sitting_control.create_sitting(
         proctor,
         exam=exam,
         agency_id=agency.id,
@@ -131,7 +131,7 @@ def build(
         starts_at=now() + timedelta(minutes=5),
     )
     if start:
-        services.start_sitting(sitting, proctor)
+        sitting_control.start_sitting(sitting, proctor)
     # Seats, check-ins and starts in bulk: what add_seat / check_in / begin_if_due do for each
     # candidate, without an audit entry each (this is test data, not the events under test).
     at = now()

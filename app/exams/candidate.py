@@ -17,7 +17,7 @@ from ..common.clock import now
 from ..common.errors import Forbidden, NotFound
 from ..documents.admission_ticket import AdmissionTicket
 from ..extensions import db
-from . import services, timing
+from . import submission, timing
 from .models import Attempt, Seat, Sitting
 
 # The exam rules a candidate accepts at check-in: (English msgid for the page, Thai for the
@@ -148,7 +148,9 @@ def sitting_rows(user, at: datetime | None = None) -> list[SittingRow]:
     for seat in seats_of(user):
         attempt = seat.attempt
         rows.append(
-            SittingRow(seat, seat_status(seat, at), attempt is not None and services.results_visible(attempt))
+            SittingRow(
+                seat, seat_status(seat, at), attempt is not None and submission.results_visible(attempt)
+            )
         )
     return rows
 

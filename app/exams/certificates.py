@@ -102,7 +102,7 @@ def issue_certificate(attempt: Attempt, valid_years: int = DEFAULT_VALID_YEARS, 
 
 
 def issue_if_passed(attempt: Attempt) -> Certificate | None:
-    """Hook for services.submit: issue at once when the exam shows results immediately.
+    """Hook for submission.submit: issue at once when the exam shows results immediately.
 
     Under "after publication" a certificate would reveal the result early, so HR issues them
     with `issue_for_sitting` when the results are published.

@@ -26,7 +26,7 @@ from ..common.sockets import (
     unknown_event,
 )
 from ..extensions import db, socketio
-from . import services, timing
+from . import answering, joining, sitting_control, starting, submission, timing
 from .models import Attempt, Seat, Sitting
 from .proctoring import ProgressBatcher, can_proctor, candidate_rows
 from .rooms import (
@@ -60,10 +60,10 @@ def _progress() -> ProgressBatcher:
 
 # ---- /exam --------------------------------------------------------------------------------
 
-# The attempt each connection of this process joined (its fixed part, see services.Live).
+# The attempt each connection of this process joined (its fixed part, see answering.Live).
 # Questions and answers use it instead of loading the user and the attempt for every event;
 # whether the connection is still the live one is checked in the database each time.
-_joined: dict[str, services.Live] = {}
+_joined: dict[str, answering.Live] = {}
 # The user each connection of this process logged in as, checked once when it connected (the
 # connection keeps the session it connected with): joining needs no user load of its own.
 _connected: dict[str, int] = {}
@@ -98,7 +98,7 @@ def exam_disconnect(*_args):
         notify_proctors(db.session.get(Seat, live.seat_id))
 
 
-def _joined_live() -> services.Live:
+def _joined_live() -> answering.Live:
     live = _joined.get(request.sid)
     if live is None:
         raise NotFound(_("Join the test first (this connection is not the live one)."))
@@ -119,7 +119,7 @@ def exam_join(data):
     user_id = _connected.get(request.sid)
     if user_id is None:
         return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
-    joined = services.join(user_id, int_field(data, "sitting_id", 1, MAX_ID), request.sid)
+    joined = joining.join(user_id, int_field(data, "sitting_id", 1, MAX_ID), request.sid)
     live = _joined[request.sid] = joined.live
     if joined.previous_sid:
         socketio.emit("superseded", {}, to=joined.previous_sid, namespace=EXAM)
@@ -143,7 +143,7 @@ def exam_sync(data):
     }
     live = _joined.get(request.sid)
     if live is not None:
-        status = services.started_status(live, None, t)
+        status = answering.started_status(live, None, t)
         result.update(
             remaining_seconds=status.remaining_seconds(t),
             deadline=status.deadline.isoformat() if status.deadline else None,
@@ -151,7 +151,7 @@ def exam_sync(data):
             sitting_status=status.sitting_status,
         )
         if status.status == "not_started":  # (the waiting room: may the start button work?)
-            result["can_start"] = services.can_start(db.session.get(Sitting, live.sitting_id), t)
+            result["can_start"] = starting.can_start(db.session.get(Sitting, live.sitting_id), t)
         db.session.rollback()  # (a read: end its transaction)
     return result
 
@@ -160,7 +160,7 @@ def exam_sync(data):
 @acked(login=False)
 def exam_question(data):
     index = int_field(data, "index", 0, MAX_INDEX)
-    question = services.question(_joined_live(), index, current_locale(), sid=request.sid)
+    question = answering.question(_joined_live(), index, current_locale(), sid=request.sid)
     return {"ok": True, "question": question}
 
 
@@ -174,7 +174,7 @@ def exam_answer(data):
     if choice is not None and not isinstance(choice, str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
     live = _joined_live()
-    result = services.record_answer(live, index, choice, seq, sid=request.sid)
+    result = answering.record_answer(live, index, choice, seq, sid=request.sid)
     _progress().answered(live.sitting_id, live.seat_id)
     return result
 
@@ -183,7 +183,7 @@ def exam_answer(data):
 @acked(login=False)
 def exam_flag(data):
     index, flagged = int_field(data, "index", 0, MAX_INDEX), bool_field(data, "flagged")
-    return services.set_flag(_joined_live(), index, flagged, sid=request.sid)
+    return answering.set_flag(_joined_live(), index, flagged, sid=request.sid)
 
 
 @socketio.on("start", namespace=EXAM)
@@ -191,8 +191,8 @@ def exam_flag(data):
 def exam_start(_data):
     """The candidate presses start in the waiting room (window sittings)."""
     live = _joined_live()
-    attempt = services.start_attempt(live, request.sid)
-    state = services.page_state(attempt)
+    attempt = joining.start_attempt(live, request.sid)
+    state = joining.page_state(attempt)
     # Another device of the same candidate (superseded soon anyway) and the proctors hear it.
     tell_candidate("started", state, live.attempt_id, skip_sid=request.sid)
     notify_proctors(attempt.seat)
@@ -203,7 +203,7 @@ def exam_start(_data):
 @acked
 def exam_focus_lost(_data):
     attempt = _live_attempt()
-    count = services.note_focus_loss(attempt)
+    count = answering.note_focus_loss(attempt)
     notify_proctors(attempt.seat)
     return {"ok": True, "count": count}
 
@@ -212,9 +212,9 @@ def exam_focus_lost(_data):
 @acked
 def exam_submit(_data):
     attempt = _live_attempt()
-    services.submit(attempt, "candidate", actor=current_user)
+    submission.submit(attempt, "candidate", actor=current_user)
     notify_proctors(attempt.seat)
-    return {"ok": True, "state": services.page_state(attempt)}
+    return {"ok": True, "state": joining.page_state(attempt)}
 
 
 # ---- /proctor -------------------------------------------------------------------------------
@@ -263,11 +263,11 @@ def proctor_watch(data):
 @acked
 def proctor_start(data):
     sitting = _sitting(data)
-    services.start_sitting(sitting, current_user)
+    sitting_control.start_sitting(sitting, current_user)
     for seat in sitting.seats:
         if seat.attempt is not None:
-            services.begin_if_due(seat.attempt)
-            tell_candidate("started", services.attempt_state(seat.attempt), seat.attempt.id)
+            starting.begin_if_due(seat.attempt)
+            tell_candidate("started", joining.attempt_state(seat.attempt), seat.attempt.id)
     tell_sitting_status(sitting)
     return {"ok": True}
 
@@ -276,7 +276,7 @@ def proctor_start(data):
 @acked
 def proctor_announce(data):
     sitting = _sitting(data)
-    item = services.announce(sitting, current_user, text_field(data, "message"))
+    item = sitting_control.announce(sitting, current_user, text_field(data, "message"))
     tell_sitting("announcement", {"message": item.message, "at": item.at.isoformat()}, sitting.id)
     return {"ok": True}
 
@@ -309,7 +309,9 @@ def proctor_extend(data):
     sitting = _sitting(data)
     seconds = int_field(data, "seconds", -3600, 4 * 3600)
     reason = text_field(data, "reason")
-    changed = services.extend_time(current_user, _attempts_of(sitting, data.get("seat_ids")), seconds, reason)
+    changed = sitting_control.extend_time(
+        current_user, _attempts_of(sitting, data.get("seat_ids")), seconds, reason
+    )
     for attempt in changed:
         broadcast_time(attempt, "extension", seconds)
         notify_proctors(attempt.seat)
@@ -321,7 +323,7 @@ def proctor_extend(data):
 def proctor_pause(data):
     sitting = _sitting(data)
     reason = text_field(data, "reason")
-    services.pause_sitting(sitting, current_user, reason)
+    sitting_control.pause_sitting(sitting, current_user, reason)
     tell_sitting("paused", {"reason": reason}, sitting.id)
     tell_sitting_status(sitting)
     return {"ok": True}
@@ -331,7 +333,7 @@ def proctor_pause(data):
 @acked
 def proctor_resume(data):
     sitting = _sitting(data)
-    services.resume_sitting(sitting, current_user, text_field(data, "reason"))
+    sitting_control.resume_sitting(sitting, current_user, text_field(data, "reason"))
     for seat in sitting.seats:
         if seat.attempt is not None and seat.attempt.status == "in_progress":
             tell_candidate(
@@ -350,9 +352,9 @@ def proctor_resume(data):
 @acked
 def proctor_force_submit(data):
     attempt, reason = _one_attempt(data)
-    attempt = services.submit(attempt, "proctor", actor=current_user, reason=reason)
+    attempt = submission.submit(attempt, "proctor", actor=current_user, reason=reason)
     # Its own event, with the reason: not `time_up`, which says the time ran out.
-    tell_candidate("force_submitted", {"reason": reason, "state": services.page_state(attempt)}, attempt.id)
+    tell_candidate("force_submitted", {"reason": reason, "state": joining.page_state(attempt)}, attempt.id)
     notify_proctors(attempt.seat)
     return {"ok": True}
 
@@ -362,7 +364,7 @@ def proctor_force_submit(data):
 def proctor_give_back(data):
     """One step: give a candidate back the time they lost disconnected, with a reason."""
     attempt, reason = _one_attempt(data)
-    seconds = services.give_back_lost_time(current_user, attempt, reason)
+    seconds = sitting_control.give_back_lost_time(current_user, attempt, reason)
     broadcast_time(attempt, "given_back", seconds)
     notify_proctors(attempt.seat)
     return {"ok": True, "seat_id": attempt.seat_id, "seconds": seconds}

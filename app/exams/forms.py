@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
-from .services import SystemCheck
+from .checkin import SystemCheck
 
 
 def _number(value: str | None) -> float | None:

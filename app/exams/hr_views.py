@@ -15,7 +15,7 @@ from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..extensions import db, limiter
 from ..recruitment.models import Round
-from . import analysis, bp, certificates, proctoring, services, sittings, timing
+from . import analysis, bp, certificates, proctoring, sittings, submission, timing
 from .hr_forms import (
     NO_ROUND,
     AssignProctorForm,
@@ -241,7 +241,7 @@ def hr_publish_results(sitting_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.publish_results(sitting, _me())
+        submission.publish_results(sitting, _me())
         issued = certificates.issue_for_sitting(sitting, _me()) if sitting.exam.is_part_a else []
     except DomainError as err:
         show_error(None, err)

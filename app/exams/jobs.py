@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..common.clock import now
 from ..extensions import db, socketio
-from . import outages, services, timing
+from . import joining, outages, submission, timing
 from .models import Attempt, Seat, Sitting
 from .rooms import broadcast_time, notify_proctors, tell_candidate
 
@@ -33,10 +33,10 @@ def tick() -> dict:
         # take time the platform owes them.
         db.session.remove()
         return {"submitted": [], "warned": 0, "held": True}
-    submitted = services.submit_due(at)
+    submitted = submission.submit_due(at)
     for attempt_id in submitted:
         attempt = db.session.get(Attempt, attempt_id)
-        tell_candidate("time_up", services.attempt_state(attempt), attempt_id)
+        tell_candidate("time_up", joining.attempt_state(attempt), attempt_id)
         notify_proctors(attempt.seat)
         _warned.pop(attempt_id, None)
     warned = 0

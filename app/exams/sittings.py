@@ -1,6 +1,6 @@
 """HR's side of the online test: scheduling sittings and seating candidates in rooms.
 
-The sitting itself is created by services.create_sitting; this module adds who may do it (HR of
+The sitting itself is created by sitting_control.create_sitting; this module adds who may do it (HR of
 the agency) and seats a round's approved applicants with the accommodations HR approved.
 """
 
@@ -24,7 +24,7 @@ from ..common.i18n import labeller
 from ..extensions import db
 from ..recruitment.models import Accommodation, Round
 from ..recruitment.services import accommodation_label
-from . import services, timing
+from . import sitting_control, timing
 from .assembly import assemble_form
 from .certificates import valid_part_a_certificate
 from .models import Exam, Seat, Sitting, SittingProctor
@@ -162,7 +162,7 @@ def schedule_sitting(
         raise ValidationFailed(
             _("Check-in opens from 0 to 1,440 minutes before the start."), "checkin_opens_minutes"
         )
-    return services.create_sitting(
+    return sitting_control.create_sitting(
         actor,
         exam=exam,
         agency_id=actor.agency_id,
@@ -370,7 +370,7 @@ def seat_candidate(sitting: Sitting, actor, national_id: str, room: str, seat: s
     if any(s.room == room and s.seat_number == seat for s in existing):
         raise ValidationFailed(_("Seat %(seat)s in room %(room)s is taken.", seat=seat, room=room), "seat")
     try:
-        return services.add_seat(sitting, user, room=room, seat_number=seat, actor=actor)
+        return sitting_control.add_seat(sitting, user, room=room, seat_number=seat, actor=actor)
     except IntegrityError:
         db.session.rollback()
         raise NotAllowed(_("This candidate already has a seat in this sitting.")) from None

@@ -13,7 +13,7 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..documents.admission_ticket import render_admission_ticket
-from . import bp, candidate, certificates, services, timing
+from . import bp, candidate, certificates, checkin, submission, timing
 from .forms import CheckInForm
 
 
@@ -60,7 +60,7 @@ def check_in(sitting_id: int):
     if not form.validate_on_submit():
         return _render_check_in(seat, form, 422 if request.method == "POST" else 200)
     try:
-        services.check_in(
+        checkin.check_in(
             seat,
             current_user,
             national_id_last4=form.national_id_last4.data,
@@ -110,7 +110,7 @@ def take(sitting_id: int):
 def result(sitting_id: int):
     seat = candidate.seat_of(current_user, sitting_id)
     attempt = seat.attempt
-    visible = attempt is not None and services.results_visible(attempt)
+    visible = attempt is not None and submission.results_visible(attempt)
     cert = certificates.certificate_of(attempt) if attempt is not None else None
     if cert is not None and certificates.status_of(cert) != certificates.VALID:
         cert = None

@@ -342,14 +342,14 @@ DEMO_BANK = Path(__file__).resolve().parents[2] / "exam_bank" / "part_a"
 def _load_exam(users: dict, agency: Agency, hr: User) -> None:
     """The demo Part A bank and two sittings: one open for a window of 30 days (take it at any
     time), one synchronized that the proctor starts (check-in is open from the start)."""
-    from ..exams import services as exams
+    from ..exams import sitting_control
     from ..exams import sittings as exam_sittings
     from ..exams.bank_files import load_path
     from ..exams.bank_import import import_bank
 
     import_bank(load_path(DEMO_BANK), actor=hr, source="demo")
     exam = db.session.scalar(select(Exam).where(Exam.code == "part-a-demo"))
-    window = exams.create_sitting(
+    window = sitting_control.create_sitting(
         hr,
         exam=exam,
         agency_id=agency.id,
@@ -359,7 +359,7 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
         starts_at=now() - timedelta(hours=1),
         window_ends_at=now() + timedelta(days=30),
     )
-    synced = exams.create_sitting(
+    synced = sitting_control.create_sitting(
         hr,
         exam=exam,
         agency_id=agency.id,
@@ -377,7 +377,7 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
     ]
     for sitting, room in ((window, "ONLINE-1"), (synced, "ONLINE-2")):
         for number, (email, extra, large) in enumerate(seats, start=1):
-            exams.add_seat(
+            sitting_control.add_seat(
                 sitting,
                 users[email],
                 room=room,

@@ -181,10 +181,10 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     proctor = make.proctor(sitting)
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
-    from app.exams import services
+    from app.exams import sitting_control, starting
 
-    services.start_sitting(sitting, hr)
-    services.begin_if_due(attempt)
+    sitting_control.start_sitting(sitting, hr)
+    starting.begin_if_due(attempt)
     sitting_id, seat_id, attempt_id, deadline = sitting.id, seat.id, attempt.id, attempt.deadline
     cookie = logged_in_cookie(live_server, cand.email, make.PASSWORD)
     proctor_email = proctor.email

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from app.audit.models import AuditEntry
 from app.common.clock import now
-from app.exams import services
+from app.exams import sitting_control, starting
 from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
 from app.extensions import db
 from bench import cluster
@@ -116,9 +116,9 @@ def running_sitting(make, candidates: int = 1, mode: str = "synchronized", start
         attempt = eh.check_in(cand, seat)
         seats.append((cand, seat, attempt))
     if start and mode == "synchronized":
-        services.start_sitting(sitting, hr)
+        sitting_control.start_sitting(sitting, hr)
         for _c, _s, attempt in seats:
-            services.begin_if_due(attempt)
+            starting.begin_if_due(attempt)
     proctor = make.proctor(sitting)
     return sitting, proctor, seats
 

@@ -12,7 +12,7 @@ import pytest
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.common.errors import NotAllowed, ValidationFailed
-from app.exams import jobs, outages, services
+from app.exams import jobs, joining, outages, sitting_control, starting
 from app.exams.errors import NotStarted
 from app.exams.models import Attempt, Outage, ServerHeartbeat
 from app.exams.proctoring import candidate_row
@@ -30,70 +30,70 @@ def test_checking_in_to_a_window_sitting_does_not_start_the_clock(exam, make):
     sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
-    joined = services.join(cand.id, sitting.id, "sid-1")
+    joined = joining.join(cand.id, sitting.id, "sid-1")
     assert joined.state["status"] == "not_started" and joined.state["can_start"] is True
     assert joined.state["remaining_seconds"] == 0 and attempt.deadline is None
-    started = services.start_attempt(joined.live, "sid-1")
+    started = joining.start_attempt(joined.live, "sid-1")
     assert started.status == "in_progress"
     assert started.deadline == started.started_at + timedelta(minutes=30)
     assert "attempt.start" in [e.action for e in entries_for("attempts", attempt.id)]
     # Pressing start again (a second tap, another device) changes nothing.
-    assert services.start_attempt(joined.live, "sid-1").deadline == started.deadline
+    assert joining.start_attempt(joined.live, "sid-1").deadline == started.deadline
 
 
 def test_start_is_refused_before_the_window_opens_and_in_a_synchronized_waiting_room(exam, make):
     window, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=20))
     cand, seat = eh.seated(make, window)
     eh.check_in(cand, seat)
-    joined = services.join(cand.id, window.id, "sid-w")
+    joined = joining.join(cand.id, window.id, "sid-w")
     assert joined.state["can_start"] is False
     with pytest.raises(NotStarted):
-        services.start_attempt(joined.live, "sid-w")
+        joining.start_attempt(joined.live, "sid-w")
 
     sync, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
     cand2, seat2 = eh.seated(make, sync)
     eh.check_in(cand2, seat2)
-    joined2 = services.join(cand2.id, sync.id, "sid-s")
+    joined2 = joining.join(cand2.id, sync.id, "sid-s")
     with pytest.raises(NotStarted) as err:
-        services.start_attempt(joined2.live, "sid-s")
+        joining.start_attempt(joined2.live, "sid-s")
     assert "proctor" in err.value.message
-    services.start_sitting(sync, hr)
+    sitting_control.start_sitting(sync, hr)
     # The proctor's start begins the waiting attempts (events.proctor_start); a late joiner
     # begins on joining, timed from the sitting's start.
-    assert services.join(cand2.id, sync.id, "sid-s2").state["status"] == "in_progress"
+    assert joining.join(cand2.id, sync.id, "sid-s2").state["status"] == "in_progress"
 
 
 def _running(make, exam):
     s, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
     cand, seat = eh.seated(make, s)
     attempt = eh.check_in(cand, seat)
-    services.start_sitting(s, hr)
-    services.begin_if_due(attempt)
+    sitting_control.start_sitting(s, hr)
+    starting.begin_if_due(attempt)
     return s, hr, cand, attempt
 
 
 def test_the_proctor_sees_time_lost_disconnected_and_gives_it_back_with_a_reason(exam, make):
     sitting, hr, cand, attempt = _running(make, exam)
     t0 = now()
-    services.join(cand.id, sitting.id, "sid-1", at=t0)
+    joining.join(cand.id, sitting.id, "sid-1", at=t0)
     # The candidate's network goes away for 95 s (the disconnect handler clears live_sid).
     attempt.live_sid, attempt.last_seen_at = None, t0 + timedelta(seconds=5)
     db.session.commit()
     row = candidate_row(attempt.seat, at=t0 + timedelta(seconds=65))
     assert row["state"] == "disconnected" and row["lost_seconds"] == 60
     assert row["disconnected_since"] == (t0 + timedelta(seconds=5)).isoformat()
-    services.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=100))
+    joining.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=100))
     assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=101))["lost_seconds"] == 95
 
     deadline = attempt.deadline
     with pytest.raises(ValidationFailed):
-        services.give_back_lost_time(hr, attempt, " ")
-    assert services.give_back_lost_time(hr, attempt, "network of room 101 failed") == 95
+        sitting_control.give_back_lost_time(hr, attempt, " ")
+    assert sitting_control.give_back_lost_time(hr, attempt, "network of room 101 failed") == 95
     assert attempt.deadline == deadline + timedelta(seconds=95) and attempt.lost_seconds == 0
     entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.give_back")
     assert entry.after["reason"] == "network of room 101 failed" and entry.after["seconds"] == 95
     with pytest.raises(NotAllowed):  # nothing left to give back
-        services.give_back_lost_time(hr, attempt, "again")
+        sitting_control.give_back_lost_time(hr, attempt, "again")
 
 
 def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam, make, app):
@@ -116,7 +116,7 @@ def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam,
     assert db.session.query(Outage).count() == 1
     entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.outage_time_back")
     assert "unavailable" in entry.after["reason"] and entry.after["seconds"] == 312
-    state = services.join(cand.id, sitting.id, "sid-back", at=back).state
+    state = joining.join(cand.id, sitting.id, "sid-back", at=back).state
     assert state["outage_seconds"] == 312
     assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was unavailable.")
     assert outages.outage_notice(312) == "5 minutes 12 seconds were added because the system was unavailable."
@@ -144,36 +144,36 @@ def test_a_short_gap_is_not_an_outage_and_the_sweeper_holds_while_nobody_serves(
 def test_time_away_during_a_pause_is_given_back_once_by_the_resume_not_again_by_the_proctor(exam, make):
     sitting, hr, cand, attempt = _running(make, exam)
     t0 = now()
-    services.join(cand.id, sitting.id, "sid-1", at=t0)
+    joining.join(cand.id, sitting.id, "sid-1", at=t0)
     deadline = attempt.deadline
     # Away 40 s before the fire alarm, through its 5 min pause, and 20 s after the resume.
     attempt.live_sid, attempt.last_seen_at = None, t0 + timedelta(seconds=10)
     db.session.commit()
     with frozen_at(t0 + timedelta(seconds=50)):
-        services.pause_sitting(sitting, hr, "fire alarm")
+        sitting_control.pause_sitting(sitting, hr, "fire alarm")
     paused_row = candidate_row(attempt.seat, at=t0 + timedelta(seconds=200))
     assert paused_row["state"] == "disconnected" and paused_row["lost_seconds"] == 40
     with frozen_at(t0 + timedelta(seconds=350)):
-        assert services.resume_sitting(sitting, hr, "all clear") == 300
+        assert sitting_control.resume_sitting(sitting, hr, "all clear") == 300
     assert attempt.deadline == deadline + timedelta(seconds=300)
     assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=360))["lost_seconds"] == 50
-    services.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=370))
+    joining.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=370))
     assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=380))["lost_seconds"] == 60
     with frozen_at(t0 + timedelta(seconds=380)):
-        assert services.give_back_lost_time(hr, attempt, "network of room 101 failed") == 60
+        assert sitting_control.give_back_lost_time(hr, attempt, "network of room 101 failed") == 60
     assert attempt.deadline == deadline + timedelta(seconds=360)
 
 
 def test_rejoining_during_the_pause_counts_only_the_time_away_before_it(exam, make):
     sitting, hr, cand, attempt = _running(make, exam)
     t0 = now()
-    services.join(cand.id, sitting.id, "sid-1", at=t0)
+    joining.join(cand.id, sitting.id, "sid-1", at=t0)
     attempt.live_sid, attempt.last_seen_at = None, t0 + timedelta(seconds=10)
     db.session.commit()
     with frozen_at(t0 + timedelta(seconds=30)):
-        services.pause_sitting(sitting, hr, "fire alarm")
-    services.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=90))
+        sitting_control.pause_sitting(sitting, hr, "fire alarm")
+    joining.join(cand.id, sitting.id, "sid-2", at=t0 + timedelta(seconds=90))
     assert attempt.lost_seconds == 20
     with frozen_at(t0 + timedelta(seconds=120)):
-        services.resume_sitting(sitting, hr, "all clear")
+        sitting_control.resume_sitting(sitting, hr, "all clear")
     assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=130))["lost_seconds"] == 20

@@ -22,7 +22,7 @@ from app.audit.models import AuditEntry
 from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now
 from app.common.errors import Forbidden, NotAllowed
-from app.exams import analysis, certificates, services, sittings
+from app.exams import analysis, answering, certificates, sitting_control, sittings, starting, submission
 from app.exams.analysis import ItemInfo, analyse_items, item_statistics
 from app.exams.models import Certificate, ItemVersion, Seat, Sitting
 from tests.factories import exams as eh
@@ -431,17 +431,17 @@ def _sit_the_exam(db, make, exam, with_absentee=True):
         people[name] = (cand, eh.check_in(cand, seat))
     if with_absentee:
         eh.seated(make, sitting)
-    services.start_sitting(sitting, hr)
+    sitting_control.start_sitting(sitting, hr)
     for name, (cand, attempt) in people.items():
-        services.begin_if_due(attempt)
+        starting.begin_if_due(attempt)
         codes = {
             q["version_id"]: db.session.get(ItemVersion, q["version_id"]).item.code for q in attempt.form
         }
         for seq, (index, q) in enumerate(enumerate(attempt.form), start=1):
             choice = PLAN[name].get(codes[q["version_id"]])
             if choice is not None:
-                services.record_answer(attempt, index, choice, seq)
-        services.submit(attempt, "candidate", actor=cand)
+                answering.record_answer(attempt, index, choice, seq)
+        submission.submit(attempt, "candidate", actor=cand)
     return sitting, hr, people
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from app.common import clock
-from app.exams import jobs, services
+from app.exams import jobs, sitting_control, starting
 from app.exams.models import Attempt, AttemptAnswer
 from app.extensions import db
 from tests.factories import exams as eh
@@ -25,8 +25,8 @@ def running(db, make, live_server):
     sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
-    services.start_sitting(sitting, hr)
-    services.begin_if_due(attempt)
+    sitting_control.start_sitting(sitting, hr)
+    starting.begin_if_due(attempt)
     info = dict(
         sitting_id=sitting.id,
         attempt_id=attempt.id,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.audit.services import entries_for
-from app.exams import services
+from app.exams import answering, sitting_control, starting, submission
 from app.exams.models import Attempt, Seat
 from app.extensions import db as _db
 from app.extensions import socketio
@@ -86,7 +86,7 @@ def test_my_exams_lists_only_the_candidates_own_seats(client, make, setup):
 def test_my_exams_says_when_check_in_opens_and_follows_the_attempt(client, make, setup):
     s = setup
     later, _hr = eh.sitting(make, s["exam"], starts_in=timedelta(hours=3))
-    services.add_seat(later, s["cand"], room="202", seat_number="B7")
+    sitting_control.add_seat(later, s["cand"], room="202", seat_number="B7")
     login(client, make, s["cand"])
     page = html(client.get("/exams"))
     assert "Check-in not open yet" in page and "Room 202, seat B7" in page
@@ -94,10 +94,10 @@ def test_my_exams_says_when_check_in_opens_and_follows_the_attempt(client, make,
     eh.check_in(s["cand"], s["seat"])
     page = html(client.get("/exams"))
     assert "Checked in" in page and url(s["sitting"], "test") in page
-    services.start_sitting(s["sitting"], s["hr"])
-    services.begin_if_due(s["seat"].attempt)
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    starting.begin_if_due(s["seat"].attempt)
     assert "In progress" in html(client.get("/exams"))
-    services.submit(s["seat"].attempt, "candidate")
+    submission.submit(s["seat"].attempt, "candidate")
     page = html(client.get("/exams"))
     assert "Submitted" in page and url(s["sitting"], "result") in page
     assert "Score" not in page  # after_publication: no score on the list either
@@ -176,7 +176,7 @@ def test_check_in_with_wrong_digits_is_refused_and_changes_nothing(client, make,
 def test_check_in_before_it_opens_says_when(client, make, setup):
     s = setup
     later, _hr = eh.sitting(make, s["exam"], starts_in=timedelta(hours=3))
-    services.add_seat(later, s["cand"])
+    sitting_control.add_seat(later, s["cand"])
     login(client, make, s["cand"])
     page = html(client.get(url(later, "check-in")))
     assert "Check-in is not open yet" in page and 'name="national_id_last4"' not in page
@@ -301,11 +301,11 @@ def test_exam_js_is_valid_javascript():
 
 def _sit_and_submit(s, right: int):
     attempt = eh.check_in(s["cand"], s["seat"])
-    services.start_sitting(s["sitting"], s["hr"])
-    services.begin_if_due(attempt)
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    starting.begin_if_due(attempt)
     for index in range(len(attempt.form)):
-        services.record_answer(attempt, index, "b" if index < right else "a", seq=index + 1)
-    return services.submit(attempt, "candidate")
+        answering.record_answer(attempt, index, "b" if index < right else "a", seq=index + 1)
+    return submission.submit(attempt, "candidate")
 
 
 def test_the_result_waits_for_hr_when_the_policy_says_so(client, make, setup):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.applications.models import ApplicationStatus
 from app.audit.models import AuditEntry
 from app.common.clock import now
-from app.exams import services, sittings
+from app.exams import sitting_control, sittings, starting
 from app.exams.models import Attempt, Seat, SittingProctor
 from app.extensions import socketio
 from tests.factories import exams as eh
@@ -52,8 +52,8 @@ def hall(db, make):
     sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
-    services.start_sitting(sitting, hr)
-    services.begin_if_due(attempt)
+    sitting_control.start_sitting(sitting, hr)
+    starting.begin_if_due(attempt)
     return dict(sitting=sitting, hr=hr, cand=cand, seat=seat, attempt=attempt)
 
 
@@ -125,7 +125,7 @@ def test_every_proctor_event_is_refused_on_a_sitting_the_proctor_is_not_assigned
     sitting, seat, attempt = hall["sitting"], hall["seat"], hall["attempt"]
     deadline = attempt.deadline
     # Same agency, proctor role, assigned to another sitting of the agency — but not this one.
-    other_sitting = services.create_sitting(
+    other_sitting = sitting_control.create_sitting(
         hall["hr"],
         exam=sitting.exam,
         agency_id=sitting.agency_id,

@@ -10,7 +10,7 @@ import pytest
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
-from app.exams import services, timing
+from app.exams import answering, checkin, joining, sitting_control, starting, submission, timing
 from app.exams.assembly import assemble_form
 from app.exams.errors import (
     AlreadySubmitted,
@@ -67,9 +67,9 @@ def test_check_in_confirms_identity_and_rules(exam, make):
     s, _hr = eh.sitting(make, exam)
     cand, seat = eh.seated(make, s)
     with pytest.raises(CheckInRefused, match="do not match"):
-        services.check_in(seat, cand, national_id_last4="0000", birth_date=cand.birth_date, accept_rules=True)
+        checkin.check_in(seat, cand, national_id_last4="0000", birth_date=cand.birth_date, accept_rules=True)
     with pytest.raises(CheckInRefused, match="accept the exam rules"):
-        services.check_in(
+        checkin.check_in(
             seat,
             cand,
             national_id_last4=cand.national_id[-4:],
@@ -100,15 +100,15 @@ def test_synchronized_start_late_entry_gets_no_extra_time(exam, make):
     cand, seat = eh.seated(make, s)
     late, late_seat = eh.seated(make, s)
     attempt = eh.check_in(cand, seat)
-    services.begin_if_due(attempt)
+    starting.begin_if_due(attempt)
     assert attempt.status == "not_started"  # the proctor has not started the sitting
     t0 = now()
-    services.start_sitting(s, hr, at=t0)
-    services.begin_if_due(attempt, at=t0)
+    sitting_control.start_sitting(s, hr, at=t0)
+    starting.begin_if_due(attempt, at=t0)
     assert attempt.status == "in_progress" and attempt.deadline == t0 + timedelta(minutes=30)
     with frozen_at(t0 + timedelta(minutes=10)):
         late_attempt = eh.check_in(late, late_seat)
-        services.begin_if_due(late_attempt)
+        starting.begin_if_due(late_attempt)
         assert late_attempt.deadline == attempt.deadline  # no extra time for arriving late
     too_late, too_late_seat = eh.seated(make, s)
     with frozen_at(t0 + timedelta(minutes=16)), pytest.raises(CheckInRefused, match="closed"):
@@ -120,7 +120,7 @@ def test_window_mode_gives_each_candidate_the_full_duration_plus_extra_time(exam
     cand, seat = eh.seated(make, s, extra_time_percent=50)
     attempt = eh.check_in(cand, seat)
     t = now() + timedelta(minutes=20)
-    services.begin_if_due(attempt, at=t)
+    starting.begin_if_due(attempt, at=t)
     assert attempt.deadline == t + timedelta(minutes=45)
     assert timing.remaining_seconds(attempt, t + timedelta(minutes=5)) == 40 * 60
 
@@ -129,8 +129,8 @@ def _running(make, exam, **seat_kw):
     s, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
     cand, seat = eh.seated(make, s, **seat_kw)
     attempt = eh.check_in(cand, seat)
-    services.start_sitting(s, hr)
-    services.begin_if_due(attempt)
+    sitting_control.start_sitting(s, hr)
+    starting.begin_if_due(attempt)
     return s, hr, cand, attempt
 
 
@@ -138,32 +138,32 @@ def test_answers_are_idempotent_and_newest_seq_wins(exam, make):
     _s, _hr, _c, attempt = _running(make, exam)
     first = attempt.form[0]["choice_order"][0]
     second = attempt.form[0]["choice_order"][1]
-    assert services.record_answer(attempt, 0, first, 1)["choice"] == first
-    again = services.record_answer(attempt, 0, first, 1)  # a re-send: acknowledged, stored once
+    assert answering.record_answer(attempt, 0, first, 1)["choice"] == first
+    again = answering.record_answer(attempt, 0, first, 1)  # a re-send: acknowledged, stored once
     assert again["ok"] and again["seq"] == 1 and not again["stale"]
-    assert services.record_answer(attempt, 0, second, 3)["choice"] == second
-    stale = services.record_answer(attempt, 0, first, 2)  # arrives late: the newer answer stays
+    assert answering.record_answer(attempt, 0, second, 3)["choice"] == second
+    stale = answering.record_answer(attempt, 0, first, 2)  # arrives late: the newer answer stays
     assert stale["ok"] and stale["stale"] and stale["choice"] == second and stale["seq"] == 3
     assert len(attempt.answers) == 1
-    cleared = services.record_answer(attempt, 0, None, 4)
+    cleared = answering.record_answer(attempt, 0, None, 4)
     assert cleared["choice"] is None
 
 
 def test_bad_answers_are_refused_with_a_reason(exam, make):
     _s, _hr, _c, attempt = _running(make, exam)
     with pytest.raises(BadAnswer):
-        services.record_answer(attempt, 99, "a", 1)
+        answering.record_answer(attempt, 99, "a", 1)
     with pytest.raises(BadAnswer):
-        services.record_answer(attempt, 0, "z", 1)
+        answering.record_answer(attempt, 0, "z", 1)
     # The rule (docs/realtime.md): a payload of the wrong shape or range is validation_failed,
     # one that does not fit this attempt's form or stored answers is bad_answer.
     for seq in (0, 2**53, True):
         with pytest.raises(ValidationFailed):
-            services.record_answer(attempt, 0, "a", seq)
-    assert services.record_answer(attempt, 0, "a", 2**53 - 1)["seq"] == 2**53 - 1
+            answering.record_answer(attempt, 0, "a", seq)
+    assert answering.record_answer(attempt, 0, "a", 2**53 - 1)["seq"] == 2**53 - 1
     with pytest.raises(BadAnswer):  # the same seq with another choice: refused, not "stored"
-        services.record_answer(attempt, 0, "b", 2**53 - 1)
-    assert services.record_answer(attempt, 0, "a", 2**53 - 1)["stale"] is False
+        answering.record_answer(attempt, 0, "b", 2**53 - 1)
+    assert answering.record_answer(attempt, 0, "a", 2**53 - 1)["stale"] is False
 
 
 def test_no_question_or_answer_before_the_start_or_after_the_deadline(exam, make):
@@ -171,17 +171,17 @@ def test_no_question_or_answer_before_the_start_or_after_the_deadline(exam, make
     cand, seat = eh.seated(make, s)
     attempt = eh.check_in(cand, seat)
     with pytest.raises(NotStarted):
-        services.question(attempt, 0)
-    services.start_sitting(s, hr)
-    services.begin_if_due(attempt)
-    q = services.question(attempt, 0)
+        answering.question(attempt, 0)
+    sitting_control.start_sitting(s, hr)
+    starting.begin_if_due(attempt)
+    q = answering.question(attempt, 0)
     assert "key" not in q and len(q["choices"]) == 4 and q["choices"][0]["label"] == "ก"
-    assert services.question(attempt, 0, locale="en")["choices"][0]["label"] == "A"
+    assert answering.question(attempt, 0, locale="en")["choices"][0]["label"] == "A"
     with frozen_at(attempt.deadline + timedelta(seconds=1)):
         with pytest.raises(TimeUp):
-            services.record_answer(attempt, 0, "a", 1)
+            answering.record_answer(attempt, 0, "a", 1)
         with pytest.raises(TimeUp):
-            services.question(attempt, 0)
+            answering.question(attempt, 0)
 
 
 def test_pause_stops_the_clock_and_resume_gives_the_time_back(exam, make):
@@ -189,12 +189,12 @@ def test_pause_stops_the_clock_and_resume_gives_the_time_back(exam, make):
     deadline = attempt.deadline
     t = now()
     with frozen_at(t):
-        services.pause_sitting(s, hr, "fire alarm")
+        sitting_control.pause_sitting(s, hr, "fire alarm")
     with frozen_at(t + timedelta(minutes=3)):
         with pytest.raises(Paused):
-            services.record_answer(attempt, 0, "a", 1)
-        assert services.attempt_state(attempt)["remaining_seconds"] == int((deadline - t).total_seconds())
-        assert services.resume_sitting(s, hr) == 180
+            answering.record_answer(attempt, 0, "a", 1)
+        assert joining.attempt_state(attempt)["remaining_seconds"] == int((deadline - t).total_seconds())
+        assert sitting_control.resume_sitting(s, hr) == 180
     assert attempt.deadline == deadline + timedelta(minutes=3)
 
 
@@ -202,8 +202,8 @@ def test_time_extension_for_one_candidate_is_audited(exam, make):
     _s, hr, _c, attempt = _running(make, exam)
     deadline = attempt.deadline
     with pytest.raises(ValidationFailed):
-        services.extend_time(hr, [attempt], 300, "")
-    services.extend_time(hr, [attempt], 300, "power cut in room 101")
+        sitting_control.extend_time(hr, [attempt], 300, "")
+    sitting_control.extend_time(hr, [attempt], 300, "power cut in room 101")
     assert attempt.deadline == deadline + timedelta(minutes=5)
     entry = entries_for("attempts", attempt.id)[-1]
     assert entry.action == "attempt.extend" and entry.after["reason"] == "power cut in room 101"
@@ -212,40 +212,40 @@ def test_time_extension_for_one_candidate_is_audited(exam, make):
 def test_scoring_and_pass_mark(exam, make):
     _s, _hr, _c, attempt = _running(make, exam)
     for i in range(4):  # 4 of 6 right = 66.7% >= 60%
-        services.record_answer(attempt, i, "b", 1)
-    services.record_answer(attempt, 4, "a", 1)
-    services.submit(attempt, "candidate")
+        answering.record_answer(attempt, i, "b", 1)
+    answering.record_answer(attempt, 4, "a", 1)
+    submission.submit(attempt, "candidate")
     assert attempt.status == "submitted" and attempt.score == 4 and attempt.max_score == 6
     assert attempt.passed is True
     assert attempt.section_scores["num"]["correct"] == 3
     with pytest.raises(AlreadySubmitted):
-        services.record_answer(attempt, 5, "b", 1)
-    assert services.submit(attempt, "candidate").score == 4  # idempotent
+        answering.record_answer(attempt, 5, "b", 1)
+    assert submission.submit(attempt, "candidate").score == 4  # idempotent
 
 
 def test_failing_below_the_pass_mark(exam, make):
     _s, _hr, _c, attempt = _running(make, exam)
     for i in range(3):  # 3 of 6 = 50%
-        services.record_answer(attempt, i, "b", 1)
-    services.submit(attempt, "candidate")
+        answering.record_answer(attempt, i, "b", 1)
+    submission.submit(attempt, "candidate")
     assert attempt.passed is False
 
 
 def test_deadline_sweep_submits_attempts_nobody_is_connected_to(exam, make):
     _s, _hr, _c, attempt = _running(make, exam)
-    services.record_answer(attempt, 0, "b", 1)
-    assert services.submit_due() == []
+    answering.record_answer(attempt, 0, "b", 1)
+    assert submission.submit_due() == []
     later = attempt.deadline + timedelta(seconds=2)
-    assert services.submit_due(at=later) == [attempt.id]
+    assert submission.submit_due(at=later) == [attempt.id]
     assert attempt.status == "submitted" and attempt.submitted_by == "deadline"
     assert attempt.submitted_at == attempt.deadline  # finished when time ran out
-    assert services.submit_due(at=later) == []
+    assert submission.submit_due(at=later) == []
 
 
 def test_a_used_version_keeps_its_key_after_the_item_changes(exam, make, db):
     _s, _hr, _c, attempt = _running(make, exam)
     for i in range(6):
-        services.record_answer(attempt, i, "b", 1)
+        answering.record_answer(attempt, i, "b", 1)
     # the bank is edited afterwards: a new version with another key
     for item in db.session.query(ExamItem):
         old = item.current_version
@@ -259,7 +259,7 @@ def test_a_used_version_keeps_its_key_after_the_item_changes(exam, make, db):
             )
         )
     db.session.commit()
-    services.submit(attempt, "candidate")
+    submission.submit(attempt, "candidate")
     assert attempt.score == 6  # scored against the versions the candidate saw
 
 
@@ -271,18 +271,18 @@ def test_a_section_with_its_own_limit_closes_that_long_after_it_is_first_opened(
     _s, _hr, _c, attempt = _running(make, e, extra_time_percent=50)
     t = now()
     with frozen_at(t):
-        services.question(attempt, 0)  # opens section "num": 10 min + 50% = 15 min
-    closes = services.section_closes_at(attempt, "num")
+        answering.question(attempt, 0)  # opens section "num": 10 min + 50% = 15 min
+    closes = answering.section_closes_at(attempt, "num")
     assert closes == t + timedelta(minutes=15)
     with frozen_at(t + timedelta(minutes=14)):
-        assert services.record_answer(attempt, 1, "b", 1)["ok"]
+        assert answering.record_answer(attempt, 1, "b", 1)["ok"]
     with frozen_at(t + timedelta(minutes=15)):
         with pytest.raises(SectionClosed):
-            services.record_answer(attempt, 1, "a", 2)
+            answering.record_answer(attempt, 1, "a", 2)
         with pytest.raises(SectionClosed):
-            services.question(attempt, 2)
-        assert services.record_answer(attempt, 3, "b", 1)["ok"]  # "law" has no own limit
-        state = services.attempt_state(attempt)
+            answering.question(attempt, 2)
+        assert answering.record_answer(attempt, 3, "b", 1)["ok"]  # "law" has no own limit
+        state = joining.attempt_state(attempt)
     assert state["sections"][0]["closes_at"] == closes.isoformat()
     assert state["sections"][1]["closes_at"] is None
 
@@ -294,15 +294,15 @@ def test_results_after_publication_appear_only_when_hr_publishes(db, make):
     e = eh.exam(policy="after_publication")
     s, hr, _c, attempt = _running(make, e)
     for i in range(6):
-        services.record_answer(attempt, i, "b", 1)
-    services.submit(attempt, "candidate")
-    assert attempt.passed and not services.results_visible(attempt)
+        answering.record_answer(attempt, i, "b", 1)
+    submission.submit(attempt, "candidate")
+    assert attempt.passed and not submission.results_visible(attempt)
     assert certificate_of(attempt) is None  # a certificate would reveal the result early
-    services.publish_results(s, hr)
-    assert services.results_visible(attempt)
+    submission.publish_results(s, hr)
+    assert submission.results_visible(attempt)
     assert [x.action for x in entries_for("sittings", s.id)][-1] == "sitting.publish_results"
     with pytest.raises(NotAllowed):
-        services.publish_results(s, hr)
+        submission.publish_results(s, hr)
 
 
 def test_an_immediate_part_a_pass_gets_its_certificate_at_submission(exam, make):
@@ -310,7 +310,7 @@ def test_an_immediate_part_a_pass_gets_its_certificate_at_submission(exam, make)
 
     _s, _hr, _c, attempt = _running(make, exam)
     for i in range(6):
-        services.record_answer(attempt, i, "b", 1)
-    services.submit(attempt, "candidate")
+        answering.record_answer(attempt, i, "b", 1)
+    submission.submit(attempt, "candidate")
     cert = certificate_of(attempt)
     assert cert is not None and verify(cert.code).status == "valid"

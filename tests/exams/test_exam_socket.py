@@ -9,7 +9,7 @@ import pytest
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.common.errors import NotFound
-from app.exams import jobs, services
+from app.exams import answering, jobs, joining, sitting_control, starting
 from app.exams.models import Attempt, AttemptAnswer
 from app.exams.proctoring import ProgressBatcher
 from app.extensions import socketio
@@ -83,7 +83,7 @@ def test_waiting_room_then_start_then_answers_acknowledged_after_commit(app, mak
 
 def test_a_second_device_supersedes_the_first(app, make, setup):
     s = setup
-    services.start_sitting(s["sitting"], s["hr"])
+    sitting_control.start_sitting(s["sitting"], s["hr"])
     first = connect(app, make, s["cand"])
     first.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
     second = connect(app, make, s["cand"])
@@ -98,7 +98,7 @@ def test_a_second_device_supersedes_the_first(app, make, setup):
 
 def test_answers_after_the_deadline_are_refused(app, make, setup):
     s = setup
-    services.start_sitting(s["sitting"], s["hr"])
+    sitting_control.start_sitting(s["sitting"], s["hr"])
     cand = connect(app, make, s["cand"])
     cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
     with frozen_at(now() + timedelta(minutes=31)):
@@ -108,7 +108,7 @@ def test_answers_after_the_deadline_are_refused(app, make, setup):
 
 def test_proctor_announces_extends_pauses_and_force_submits(app, make, setup, db):
     s = setup
-    services.start_sitting(s["sitting"], s["hr"])
+    sitting_control.start_sitting(s["sitting"], s["hr"])
     cand = connect(app, make, s["cand"])
     joined = cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
     before = joined["state"]["remaining_seconds"]
@@ -187,8 +187,8 @@ def test_proctors_of_another_agency_and_candidates_are_kept_out(app, make, setup
 
 def test_the_sweeper_submits_at_the_deadline_with_nobody_connected(app, make, setup):
     s = setup
-    services.start_sitting(s["sitting"], s["hr"])
-    services.begin_if_due(s["attempt"])
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    starting.begin_if_due(s["attempt"])
     cand_id, sitting_id = s["cand"].id, s["sitting"].id
     cand = connect(app, make, s["cand"])
     cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)
@@ -198,25 +198,25 @@ def test_the_sweeper_submits_at_the_deadline_with_nobody_connected(app, make, se
     cand.disconnect(namespace="/exam")
     with frozen_at(s["attempt"].deadline + timedelta(seconds=1)):
         assert jobs.tick()["submitted"] == [s["attempt"].id]
-    attempt = services.attempt_for_join(cand_id, sitting_id)
+    attempt = joining.attempt_for_join(cand_id, sitting_id)
     assert attempt.status == "submitted" and attempt.submitted_by == "deadline"
 
 
 def test_proctors_get_answer_counts_in_batches(app, make, setup):
     """In production the counts go out at most once per interval, one message per sitting."""
     s = setup
-    services.start_sitting(s["sitting"], s["hr"])
+    sitting_control.start_sitting(s["sitting"], s["hr"])
     batcher = ProgressBatcher(
         app, lambda sitting_id, rows: sent.append((sitting_id, rows)), interval=3600
     )  # (the background sender sleeps: flushed by hand)
     sent: list = []
-    services.begin_if_due(s["attempt"])
+    starting.begin_if_due(s["attempt"])
     assert batcher.flush() == 0 and sent == []
-    live = services.Live.of(s["attempt"])
+    live = answering.Live.of(s["attempt"])
     for index in range(3):
-        services.record_answer(live, index, live.form[index]["choice_order"][0], 1)
+        answering.record_answer(live, index, live.form[index]["choice_order"][0], 1)
         batcher.answered(live.sitting_id, live.seat_id)
-    services.record_answer(live, 3, None, 1)  # a cleared answer is not counted
+    answering.record_answer(live, 3, None, 1)  # a cleared answer is not counted
     batcher.answered(live.sitting_id, live.seat_id)
     assert sent == []  # nothing yet: one message per interval
     assert batcher.flush() == 1
@@ -226,13 +226,13 @@ def test_proctors_get_answer_counts_in_batches(app, make, setup):
 
 def test_a_connection_that_is_no_longer_live_cannot_answer(app, make, setup, db):
     s = setup
-    services.start_sitting(s["sitting"], s["hr"])
+    sitting_control.start_sitting(s["sitting"], s["hr"])
     first = connect(app, make, s["cand"])
     assert first.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)["ok"]
-    live = services.Live.of(s["attempt"])
+    live = answering.Live.of(s["attempt"])
     # Another device joined through another process: only the database knows.
     with pytest.raises(NotFound):
-        services.record_answer(live, 0, live.form[0]["choice_order"][0], 1, sid="elsewhere")
+        answering.record_answer(live, 0, live.form[0]["choice_order"][0], 1, sid="elsewhere")
     db.session.get(Attempt, s["attempt"].id).live_sid = "another-process-sid"
     db.session.commit()
     ack = first.emit(

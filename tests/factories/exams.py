@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.common.clock import now
-from app.exams import services
+from app.exams import checkin, sitting_control
 from app.exams.models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 from app.extensions import db
 
@@ -62,7 +62,7 @@ def sitting(make, exam_: Exam, mode: str = "synchronized", starts_in=timedelta(m
     starts = now() + starts_in
     if mode == "window":
         kw.setdefault("window_ends_at", starts + timedelta(hours=2))
-    s = services.create_sitting(
+    s = sitting_control.create_sitting(
         hr, exam=exam_, agency_id=agency.id, title_th="รอบสอบทดสอบ", starts_at=starts, timing_mode=mode, **kw
     )
     return s, hr
@@ -70,12 +70,12 @@ def sitting(make, exam_: Exam, mode: str = "synchronized", starts_in=timedelta(m
 
 def seated(make, sitting_, **seat_kw):
     cand = make.candidate()
-    seat = services.add_seat(sitting_, cand, room="101", seat_number="A1", **seat_kw)
+    seat = sitting_control.add_seat(sitting_, cand, room="101", seat_number="A1", **seat_kw)
     return cand, seat
 
 
 def check_in(cand, seat, at=None):
-    return services.check_in(
+    return checkin.check_in(
         seat,
         cand,
         national_id_last4=cand.national_id[-4:],

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app.applications.models import Application, Document
-from app.exams import services as exam_services
+from app.exams import answering, sitting_control, starting
 from app.exams.models import AttemptAnswer
 from app.merit.models import ListStatus, MeritList
 from tests.factories import exams as eh
@@ -68,10 +68,10 @@ def build_platform(app, db, make) -> dict:
     sitting, hr = eh.sitting(make, eh.exam(), starts_in=timedelta(minutes=1))
     taker, seat = eh.seated(make, sitting)
     attempt = eh.check_in(taker, seat)
-    exam_services.start_sitting(sitting, hr)
-    exam_services.begin_if_due(attempt)
+    sitting_control.start_sitting(sitting, hr)
+    starting.begin_if_due(attempt)
     for i in range(3):
-        exam_services.record_answer(attempt, i, attempt.form[i]["choice_order"][0], i + 1)
+        answering.record_answer(attempt, i, attempt.form[i]["choice_order"][0], i + 1)
     db.session.commit()
     return {
         "applications": db.session.scalar(select(func.count()).select_from(Application)),

@@ -1,0 +1,353 @@
+"""The hot path: questions and answers of a joined attempt.
+
+Each question or answer reads the few facts that can change under it (status, deadline,
+pause, which connection is live, opened sections) in one statement and writes with one more;
+what cannot change once the test is under way (the form, the sections' limits) is read once
+when the connection joins (`Live.of`). No ORM objects are loaded per event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..common.clock import now
+from ..common.errors import NotFound, ValidationFailed
+from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
+from ..extensions import db
+from . import hot, timing
+from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp
+from .models import Attempt, AttemptAnswer, ItemVersion, Seat, Sitting
+from .starting import begin_if_due
+
+THAI_LABELS = ["ก", "ข", "ค", "ง", "จ", "ฉ"]
+
+
+LATIN_LABELS = ["A", "B", "C", "D", "E", "F"]
+
+
+@dataclass(frozen=True)
+class Live:
+    """What stays fixed about an attempt once it is built: its form and its sections' limits."""
+
+    attempt_id: int
+    seat_id: int
+    sitting_id: int
+    form: tuple
+    section_limits: dict  # section code -> minutes (None: the section has no limit of its own)
+    timing_mode: str = timing.SYNCHRONIZED
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> Live:
+        seat = attempt.seat
+        return cls(
+            attempt.id,
+            seat.id,
+            seat.sitting_id,
+            tuple(attempt.form),
+            {s["code"]: s.get("time_limit_minutes") for s in seat.sitting.exam.sections},
+            seat.sitting.timing_mode,
+        )
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What can change while a candidate answers, read fresh for every question and answer."""
+
+    status: str
+    deadline: datetime | None
+    live_sid: str | None
+    section_started: dict
+    extra_time_percent: int
+    sitting_status: str
+    paused_at: datetime | None = None
+
+    def remaining_seconds(self, at: datetime) -> int:
+        """As in the join state: during a pause the clock stands at the pause's start."""
+        if self.deadline is None:
+            return 0
+        stops = timing.clock_stops_at(self.sitting_status, self.paused_at, at)
+        return max(0, int((self.deadline - stops).total_seconds()))
+
+
+def _live(attempt: Attempt | Live) -> Live:
+    return attempt if isinstance(attempt, Live) else Live.of(attempt)
+
+
+_ATTEMPTS, _SEATS, _SITTINGS = Attempt.__table__, Seat.__table__, Sitting.__table__
+
+
+_ANSWERS, _VERSIONS = AttemptAnswer.__table__, ItemVersion.__table__
+
+
+# The hot path's statements, built once (Core, bound parameters): building and caching a
+# statement per event cost more than running it.
+_LIVE_STATUS = (
+    select(
+        _ATTEMPTS.c.status,
+        _ATTEMPTS.c.deadline,
+        _ATTEMPTS.c.live_sid,
+        _ATTEMPTS.c.section_started,
+        _SEATS.c.extra_time_percent,
+        _SITTINGS.c.status,
+        _SITTINGS.c.paused_at,
+    )
+    .select_from(
+        _ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id).join(
+            _SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id
+        )
+    )
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+)
+
+
+_QUESTION_TEXT = select(_VERSIONS.c.stem_th, _VERSIONS.c.stem_en, _VERSIONS.c.choices).where(
+    _VERSIONS.c.id == bindparam("version_id")
+)
+
+
+_STORED_ANSWER = select(_ANSWERS.c.choice, _ANSWERS.c.seq).where(
+    _ANSWERS.c.attempt_id == bindparam("attempt_id"), _ANSWERS.c.index == bindparam("index")
+)
+
+
+_UPSERTS: dict[str, object] = {}
+
+
+def _store_answer_statement():
+    """INSERT … ON CONFLICT (attempt, index) DO UPDATE … WHERE stored seq < new seq
+    RETURNING choice, seq: no row comes back when the stored answer is as new or newer."""
+    dialect = db.engine.dialect.name
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        ins = insert(_ANSWERS).values(
+            attempt_id=bindparam("attempt_id"),
+            index=bindparam("index"),
+            choice=bindparam("choice"),
+            seq=bindparam("seq"),
+            answered_at=bindparam("answered_at"),
+            flagged=False,
+        )
+        stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=["attempt_id", "index"],
+            set_={
+                "choice": ins.excluded.choice,
+                "seq": ins.excluded.seq,
+                "answered_at": ins.excluded.answered_at,
+            },
+            where=_ANSWERS.c.seq < ins.excluded.seq,
+        ).returning(_ANSWERS.c.choice, _ANSWERS.c.seq)
+    return stmt
+
+
+def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
+    """The status, after starting a synchronized attempt whose sitting the proctor started
+    meanwhile (a window sitting's attempt starts only when the candidate presses start)."""
+    status = status_for(live, sid)
+    if status.status == "not_started" and live.timing_mode == timing.SYNCHRONIZED:
+        hot.done()  # (let go of the autocommit connection: starting is a transaction)
+        begin_if_due(db.session.get(Attempt, live.attempt_id), at)
+        status = status_for(live, sid)
+    return status
+
+
+def live_status(live: Live) -> LiveStatus:
+    row = hot.connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
+    return LiveStatus(row[0], row[1], row[2], row[3] or {}, row[4] or 0, row[5], row[6])
+
+
+def status_for(live: Live, sid: str | None) -> LiveStatus:
+    """The attempt's status; with `sid`, only for the connection that joined last."""
+    status = live_status(live)
+    if sid is not None and status.live_sid != sid:
+        raise NotFound(_("Join the test first (this connection is not the live one)."))
+    return status
+
+
+def _check_open(status: LiveStatus, at: datetime) -> None:
+    if status.status == "submitted":
+        raise AlreadySubmitted(_("This test has been submitted."))
+    if status.status != "in_progress":
+        raise NotStarted(_("The test has not started yet."))
+    if status.sitting_status == "paused":
+        raise Paused(_("The sitting is paused by the proctor; your time is stopped."))
+    if status.deadline is not None and at >= status.deadline:
+        raise TimeUp(_("Time is up: answers are no longer accepted."))
+
+
+def _closes_at(limit_minutes, started: str | None, extra_time_percent: int) -> datetime | None:
+    """A section with its own limit stays open that long (with extra time) from first opening."""
+    if not limit_minutes or not started:
+        return None
+    seconds = limit_minutes * 60
+    seconds += seconds * extra_time_percent // 100
+    return datetime.fromisoformat(started) + timedelta(seconds=seconds)
+
+
+def section_closes_at(attempt: Attempt, code: str) -> datetime | None:
+    section = next(s for s in attempt.seat.sitting.exam.sections if s["code"] == code)
+    return _closes_at(
+        section.get("time_limit_minutes"),
+        (attempt.section_started or {}).get(code),
+        attempt.seat.extra_time_percent,
+    )
+
+
+def _check_section_open(live: Live, status: LiveStatus, code: str, at: datetime) -> None:
+    closes = _closes_at(
+        live.section_limits.get(code), status.section_started.get(code), status.extra_time_percent
+    )
+    if closes is not None and at >= closes:
+        raise SectionClosed(_("The time for this section is over."))
+
+
+def _open_section(live: Live, status: LiveStatus, code: str, at: datetime) -> None:
+    if not live.section_limits.get(code) or code in status.section_started:
+        return
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == live.attempt_id)
+        .values(section_started={**status.section_started, code: at.isoformat()})
+    )
+    db.session.commit()
+
+
+def question(
+    attempt: Attempt | Live,
+    index: int,
+    locale: str = "th",
+    at: datetime | None = None,
+    sid: str | None = None,
+) -> dict:
+    """The question as the candidate sees it: never the key."""
+    at = at or now()
+    live = _live(attempt)
+    entry = _entry(live, index)
+    status = started_status(live, sid, at)
+    _check_open(status, at)
+    _check_section_open(live, status, entry["section"], at)
+    _open_section(live, status, entry["section"], at)
+    stem_th, stem_en, choices = (
+        hot.connection().execute(_QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
+    )
+    hot.done()  # (nothing written)
+    by_id = {c["id"]: c for c in choices}
+    lang = "en" if locale == "en" and stem_en else "th" if stem_th else "en"
+    labels = THAI_LABELS if lang == "th" else LATIN_LABELS
+    return {
+        "index": index,
+        "section": entry["section"],
+        "lang": lang,
+        "stem": stem_th if lang == "th" else stem_en,
+        "choices": [
+            {
+                "id": cid,
+                "label": labels[pos],
+                "text": by_id[cid].get(lang) or by_id[cid].get("th") or by_id[cid].get("en", ""),
+            }
+            for pos, cid in enumerate(entry["choice_order"])
+        ],
+    }
+
+
+def _entry(live: Live, index) -> dict:
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(live.form):
+        raise BadAnswer(_("There is no question %(index)s.", index=index), "index")
+    return live.form[index]
+
+
+def _upsert(values: dict, set_: dict, where=None):
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(AttemptAnswer).values(**values)
+    return stmt.on_conflict_do_update(index_elements=["attempt_id", "index"], set_=set_, where=where)
+
+
+def record_answer(
+    attempt: Attempt | Live,
+    index: int,
+    choice: str | None,
+    seq: int,
+    at: datetime | None = None,
+    sid: str | None = None,
+) -> dict:
+    """Store an answer; a higher `seq` replaces a lower one, a repeat changes nothing.
+
+    Returns what is stored after the commit: the caller acknowledges only that. With `sid`,
+    only the connection that joined last may answer.
+    """
+    at = at or now()
+    live = _live(attempt)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+        raise ValidationFailed(
+            _("Each answer needs a sequence number from 1 to %(max)s.", max=MAX_SEQ), "seq"
+        )
+    entry = _entry(live, index)  # (what the form says is checked before any database work)
+    if choice is not None and choice not in entry["choice_order"]:
+        raise BadAnswer(_("That choice is not one of this question's."), "choice")
+    status = status_for(live, sid)
+    _check_open(status, at)
+    _check_section_open(live, status, entry["section"], at)
+    connection = hot.connection()
+    key = {"attempt_id": live.attempt_id, "index": index}
+    stored = connection.execute(
+        _store_answer_statement(), {**key, "choice": choice, "seq": seq, "answered_at": at}
+    ).first()
+    if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
+        stored = connection.execute(_STORED_ANSWER, key).one()
+        if stored.seq == seq and stored.choice != choice:
+            hot.done()
+            raise BadAnswer(
+                _(
+                    "This sequence number was already used for another answer to "
+                    "this question; send the answer with a new, higher one."
+                ),
+                "seq",
+            )
+    hot.done(commit=True)
+    return {
+        "ok": True,
+        "index": index,
+        "choice": stored.choice,
+        "seq": stored.seq,
+        "stale": stored.seq != seq,
+    }
+
+
+def set_flag(
+    attempt: Attempt | Live, index: int, flagged: bool, at: datetime | None = None, sid: str | None = None
+) -> dict:
+    at = at or now()
+    live = _live(attempt)
+    _entry(live, index)
+    _check_open(status_for(live, sid), at)
+    db.session.execute(
+        _upsert(
+            {
+                "attempt_id": live.attempt_id,
+                "index": index,
+                "choice": None,
+                "seq": 0,
+                "answered_at": at,
+                "flagged": bool(flagged),
+            },
+            {"flagged": bool(flagged)},
+        )
+    )
+    db.session.commit()
+    return {"ok": True, "index": index, "flagged": bool(flagged)}
+
+
+def note_focus_loss(attempt: Attempt) -> int:
+    db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id).values(focus_losses=Attempt.focus_losses + 1)
+    )
+    db.session.commit()
+    db.session.refresh(attempt)
+    return attempt.focus_losses

@@ -1,0 +1,161 @@
+"""Joining the test: the connection becomes the live one, the waiting room's start, and the
+state the page (re)builds itself from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..accounts.models import User
+from ..common.clock import BANGKOK, now
+from ..common.errors import NotAllowed, NotFound
+from ..extensions import db
+from . import hot, outages, timing
+from .answering import Live, section_closes_at, status_for
+from .assembly import section_layout
+from .errors import NotStarted, Paused
+from .models import Attempt, Seat, Sitting
+from .proctoring import candidate_row
+from .starting import begin_if_due, can_start
+from .submission import results_visible
+
+
+def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
+    """The candidate's attempt with all that joining reads (its seat, sitting, exam, name,
+    application number and answers) in two statements, instead of a lazy load for each."""
+    attempt = db.session.scalar(
+        select(Attempt)
+        .join(Attempt.seat)
+        .where(Seat.sitting_id == sitting_id, Seat.candidate_id == user_id)
+        .options(
+            contains_eager(Attempt.seat).options(
+                joinedload(Seat.sitting).joinedload(Sitting.exam),
+                joinedload(Seat.candidate).noload(User.roles),
+                joinedload(Seat.application),
+            ),
+            selectinload(Attempt.answers),
+        )
+    )
+    if attempt is None:
+        raise NotFound(_("You have not checked in to this sitting."))
+    set_committed_value(attempt.seat, "attempt", attempt)  # (the one-to-one's other side)
+    return attempt
+
+
+@dataclass(frozen=True)
+class Joined:
+    """What joining gives the connection: its attempt's fixed part, the page's state, the
+    proctors' row, and the connection it replaced (to be told and closed), if any."""
+
+    live: Live
+    state: dict
+    proctor_row: dict
+    previous_sid: str | None
+
+
+def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) -> Joined:
+    """Make `sid` the live connection of the candidate's attempt. A checked-in candidate waits
+    in the waiting room: a window sitting's attempt starts when they press start
+    (`start_attempt`), a synchronized one's when the proctor starts the sitting (joining after
+    that start begins it: its clock runs from the sitting's start anyway). Time spent
+    disconnected during the test is noted for the proctor (`lost_seconds`). Everything sent
+    back is built before the one commit, which would expire what was loaded."""
+    at = at or now()
+    attempt = attempt_for_join(user_id, sitting_id)
+    if attempt.status == "not_started" and attempt.seat.sitting.timing_mode == timing.SYNCHRONIZED:
+        begin_if_due(attempt, at)  # (commits when it starts: read everything again)
+        attempt = attempt_for_join(user_id, sitting_id)
+    previous = attempt.live_sid
+    if previous is None and attempt.status == "in_progress":
+        attempt.lost_seconds += timing.lost_seconds(
+            attempt.last_seen_at, attempt.started_at, attempt.deadline, at, timing.pause_of(attempt)
+        )
+    attempt.live_sid, attempt.last_seen_at = sid, at
+    joined = Joined(
+        Live.of(attempt),
+        page_state(attempt, at),
+        candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers), at),
+        previous if previous != sid else None,
+    )
+    db.session.commit()
+    return joined
+
+
+def page_state(attempt: Attempt, at: datetime | None = None) -> dict:
+    """The attempt's state with its result once the candidate may see it."""
+    state = attempt_state(attempt, at)
+    if results_visible(attempt):
+        state["result"] = {
+            "score": str(attempt.score),
+            "max_score": str(attempt.max_score),
+            "passed": attempt.passed,
+            "sections": attempt.section_scores,
+        }
+    return state
+
+
+def start_attempt(live: Live, sid: str | None = None, at: datetime | None = None) -> Attempt:
+    """The candidate presses start in the waiting room. A window sitting's attempt starts now,
+    with its full time; a synchronized one only once the proctor started the sitting.
+    Starting an attempt already under way (another device pressed first) changes nothing."""
+    at = at or now()
+    status_for(live, sid)
+    hot.done()
+    attempt = db.session.get(Attempt, live.attempt_id)
+    if attempt.status != "not_started":
+        return attempt
+    sitting = attempt.seat.sitting
+    refusal = timing.start_refusal(sitting, at)
+    if refusal == "paused":
+        raise Paused(_("The sitting is paused by the proctor; your time is stopped."))
+    if refusal == "not_started":
+        raise NotStarted(
+            _("The test begins when the proctor starts it.")
+            if sitting.timing_mode == timing.SYNCHRONIZED
+            else _(
+                "The test opens at %(time)s.", time=sitting.starts_at.astimezone(BANGKOK).strftime("%H:%M")
+            )
+        )
+    if refusal is not None:
+        raise NotAllowed(_("Entry to this sitting has closed. Contact the proctor."))
+    return begin_if_due(attempt, at)
+
+
+def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
+    """Everything the test page needs to (re)build itself; the same on every join."""
+    at = at or now()
+    sitting = attempt.seat.sitting
+    frozen_at = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
+    answers = {a.index: a.choice for a in attempt.answers if a.choice is not None}
+    return {
+        "attempt_id": attempt.id,
+        "status": attempt.status,
+        "sitting_status": sitting.status,
+        "timing_mode": sitting.timing_mode,
+        "can_start": attempt.status == "not_started" and can_start(sitting, at),
+        "outage_seconds": attempt.outage_seconds,
+        # What to tell the candidate about it, in their language (null when nothing was added).
+        "outage_notice": outages.outage_notice(attempt.outage_seconds) if attempt.outage_seconds else None,
+        "server_time": at.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "remaining_seconds": timing.remaining_seconds(attempt, frozen_at),
+        "sections": [
+            dict(sec, closes_at=_iso(section_closes_at(attempt, sec["code"])))
+            for sec in section_layout(sitting.exam, attempt.form)
+        ],
+        "item_count": len(attempt.form),
+        "answers": {str(i): c for i, c in answers.items()},
+        "seqs": {str(a.index): a.seq for a in attempt.answers},
+        "flags": sorted(a.index for a in attempt.answers if a.flagged),
+        "large_text": attempt.seat.large_text,
+        "high_contrast": attempt.seat.high_contrast,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
