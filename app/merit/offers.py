@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
@@ -36,6 +35,7 @@ from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import writing_locale
 from ..common.lookup import get_or_not_found
 from ..common.thai import format_datetime
+from ..common.urls import message_link
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..recruitment.models import Position
@@ -349,9 +349,7 @@ def call_next(
 
 
 def _offers_link() -> str:
-    if has_request_context():
-        return url_for("merit.offers_mine", _external=True)
-    return "/offers"
+    return message_link("merit.offers_mine")
 
 
 def _queue_offer_email(offer: Offer, entry: MeritEntry, merit_list: MeritList, position: Position) -> None:
