@@ -20,7 +20,7 @@ from ..common.clock import now
 from ..common.errors import NotFound, ValidationFailed
 from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
-from . import hot, timing
+from . import hot, outages, timing
 from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp
 from .models import Attempt, AttemptAnswer, ItemVersion, Seat, Sitting
 from .starting import begin_if_due
@@ -181,6 +181,25 @@ def _check_open(status: LiveStatus, at: datetime) -> None:
         raise TimeUp(_("Time is up: answers are no longer accepted."))
 
 
+def _open(status: LiveStatus, live: Live, sid: str | None, at: datetime) -> LiveStatus:
+    """`status` when the attempt takes answers now, else its refusal. A deadline that passed
+    while nobody could serve is not final until the outage is given back: a process that meets
+    it while the heartbeats are stale (in the seconds after the platform returns, before any
+    process has beaten) gives the outage back first (outages.beat) and looks again, so no
+    answer is refused with `time_up` for time the candidate is owed. Costs nothing on the hot
+    path: only a refusal for time takes this turn."""
+    try:
+        _check_open(status, at)
+    except TimeUp:
+        hot.done()  # (giving back is a transaction of the ORM session)
+        if not outages.serving_stale(at):
+            raise
+        outages.beat(at=at)
+        status = status_for(live, sid)
+        _check_open(status, at)
+    return status
+
+
 def _closes_at(limit_minutes, started: str | None, extra_time_percent: int) -> datetime | None:
     """A section with its own limit stays open that long (with extra time) from first opening."""
     if not limit_minutes or not started:
@@ -229,8 +248,7 @@ def question(
     at = at or now()
     live = _live(attempt)
     entry = _entry(live, index)
-    status = started_status(live, sid, at)
-    _check_open(status, at)
+    status = _open(started_status(live, sid, at), live, sid, at)
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
     stem_th, stem_en, choices = (
@@ -291,8 +309,7 @@ def record_answer(
     entry = _entry(live, index)  # (what the form says is checked before any database work)
     if choice is not None and choice not in entry["choice_order"]:
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
-    status = status_for(live, sid)
-    _check_open(status, at)
+    status = _open(status_for(live, sid), live, sid, at)
     _check_section_open(live, status, entry["section"], at)
     connection = hot.connection()
     key = {"attempt_id": live.attempt_id, "index": index}
@@ -326,7 +343,7 @@ def set_flag(
     at = at or now()
     live = _live(attempt)
     _entry(live, index)
-    _check_open(status_for(live, sid), at)
+    _open(status_for(live, sid), live, sid, at)
     db.session.execute(
         _upsert(
             {

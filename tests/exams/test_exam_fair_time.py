@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.common.errors import NotAllowed, ValidationFailed
-from app.exams import jobs, joining, outages, sitting_control, starting
-from app.exams.errors import NotStarted
+from app.exams import answering, jobs, joining, outages, sitting_control, starting
+from app.exams.errors import NotStarted, TimeUp
 from app.exams.models import Attempt, Outage, ServerHeartbeat
 from app.exams.proctoring import candidate_row
 from app.extensions import db
@@ -121,6 +122,31 @@ def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam,
     assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was unavailable.")
     assert outages.outage_notice(312) == "5 minutes 12 seconds were added because the system was unavailable."
     assert candidate_row(waiting_seat, at=back)["outage_seconds"] == 0
+
+
+def test_an_answer_sent_as_the_platform_returns_is_not_refused_for_time_it_owes(exam, make):
+    _s, _hr, _cand, attempt = _running(make, exam)
+    t0 = now()
+    outages.beat(at=t0)
+    deadline = attempt.deadline
+    choice = attempt.form[0]["choice_order"][0]
+    # Every process is down through the deadline; the first thing to reach the database when it
+    # is back is this candidate's answer, before any process has beaten again.
+    back = deadline + timedelta(seconds=30)
+    with frozen_at(back):
+        stored = answering.record_answer(attempt, 0, choice, 1)
+    assert stored["ok"] and stored["choice"] == choice
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    owed = int((back - t0).total_seconds())  # (outages are counted in whole seconds)
+    assert attempt.outage_seconds == owed and attempt.deadline == deadline + timedelta(seconds=owed)
+    # With the outage given back, time that is really up is still refused (the platform has
+    # served all along since: its newest beat is fresh).
+    late = attempt.deadline + timedelta(seconds=1)
+    db.session.execute(update(ServerHeartbeat).values(beat_at=late - timedelta(seconds=2)))
+    db.session.commit()
+    with frozen_at(late), pytest.raises(TimeUp):
+        answering.record_answer(attempt, 0, choice, 2)
 
 
 def test_a_short_gap_is_not_an_outage_and_the_sweeper_holds_while_nobody_serves(exam, make):
