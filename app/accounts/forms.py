@@ -31,6 +31,7 @@ from wtforms.validators import (
 
 from ..common import national_id as nid
 from ..common.errors import ValidationFailed
+from ..common.forms import strip as strip_text
 from . import services
 from .labels import education_choices, employment_choices
 from .models import EmploymentType
@@ -40,10 +41,6 @@ LATIN_NAME = r"^[A-Za-z][A-Za-z .'\-]*$"
 # 9-10 digits starting with 0 (02 123 4567, 081 234 5678), or +66 and the number without its 0.
 THAI_PHONE = re.compile(r"^(0\d{8,9}|\+66\d{8,9})$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _compact_phone(value):
@@ -94,7 +91,7 @@ def name_field(label, pattern: str, message) -> StringField:
     """A required person's name of at most 100 letters of one script (Thai or Latin)."""
     return StringField(
         label,
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=100), Regexp(pattern, message=message)],
     )
 
@@ -108,7 +105,7 @@ class RegistrationForm(FlaskForm):
     last_name_en = name_field(_l("Last name (English)"), LATIN_NAME, _l("Write the name in English letters."))
     national_id = StringField(
         _l("National ID number"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("13 digits; dashes and spaces are accepted."),
         validators=[DataRequired(), Length(max=20), valid_national_id],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
@@ -116,13 +113,13 @@ class RegistrationForm(FlaskForm):
     birth_date = DateField(_l("Birth date"), validators=[DataRequired()], render_kw={"autocomplete": "bday"})
     email = EmailField(
         _l("Email"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=254), Email()],
         render_kw={"autocomplete": "email"},
     )
     phone = TelField(
         _l("Phone"),
-        filters=[_strip, _compact_phone],
+        filters=[strip_text, _compact_phone],
         description=_l("For example 0812345678 or +66812345678."),
         validators=[DataRequired(), thai_phone],
         render_kw={"autocomplete": "tel"},
@@ -147,7 +144,7 @@ class RegistrationForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("Email"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
@@ -161,14 +158,16 @@ class ProfileForm(FlaskForm):
     education_level = SelectField(_l("Highest education"), validators=[Optional()])
     degree_name = StringField(
         _l("Degree"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("As written on the certificate, e.g. วิศวกรรมศาสตรบัณฑิต."),
         validators=[Optional(), Length(max=200)],
     )
     field_of_study = StringField(
-        _l("Field of study"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Field of study"), filters=[strip_text], validators=[Optional(), Length(max=200)]
     )
-    institution = StringField(_l("Institution"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    institution = StringField(
+        _l("Institution"), filters=[strip_text], validators=[Optional(), Length(max=200)]
+    )
     gpa = DecimalField(
         _l("GPA"),
         places=2,
@@ -187,10 +186,10 @@ class ProfileForm(FlaskForm):
         description=_l("For BMA employees: the first day of service."),
     )
     disability_card_no = StringField(
-        _l("Disability card number"), filters=[_strip], validators=[Optional(), Length(max=30)]
+        _l("Disability card number"), filters=[strip_text], validators=[Optional(), Length(max=30)]
     )
     disability_type = StringField(
-        _l("Type of disability"), filters=[_strip], validators=[Optional(), Length(max=50)]
+        _l("Type of disability"), filters=[strip_text], validators=[Optional(), Length(max=50)]
     )
 
     def __init__(self, *args, **kwargs):
@@ -228,7 +227,7 @@ class ChangePasswordForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("Email"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=254), Email()],
         render_kw={"autocomplete": "email"},
     )

@@ -1,4 +1,5 @@
-"""Turning a service's refusal into what the person filling the form sees."""
+"""What every form shares: a filter for typed text, and turning a service's refusal into what the
+person filling the form sees."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ from flask import flash
 
 from ..extensions import db
 from .errors import DomainError
+
+
+def strip(value):
+    """A WTForms filter: typed text without the spaces around it (other values as they are)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def show_error(form, err: DomainError, aliases: dict | None = None) -> int:

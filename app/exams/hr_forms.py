@@ -8,14 +8,11 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..common.clock import to_utc
+from ..common.forms import strip as strip_text
 from . import timing
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 NO_ROUND = 0
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class SittingForm(FlaskForm):
@@ -26,8 +23,12 @@ class SittingForm(FlaskForm):
         default=NO_ROUND,
         description=_l("Leave empty for a Part A sitting open to any candidate you seat yourself."),
     )
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
+    )
     timing_mode = SelectField(_l("Timing"), default=timing.SYNCHRONIZED, validators=[DataRequired()])
     starts_at = DateTimeLocalField(
         _l("Starts"), format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
@@ -81,7 +82,7 @@ class SittingForm(FlaskForm):
 class SeatRoundForm(FlaskForm):
     room_prefix = StringField(
         _l("Room name prefix"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l('Rooms are named prefix + 1, 2, 3…; for example "B2-" gives B2-1, B2-2.'),
         validators=[Optional(), Length(max=30)],
     )
@@ -96,12 +97,12 @@ class SeatRoundForm(FlaskForm):
 class SeatCandidateForm(FlaskForm):
     national_id = StringField(
         _l("Candidate's national ID"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=20)],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    room = StringField(_l("Room"), filters=[_strip], validators=[DataRequired(), Length(max=40)])
-    seat = StringField(_l("Seat"), filters=[_strip], validators=[DataRequired(), Length(max=20)])
+    room = StringField(_l("Room"), filters=[strip_text], validators=[DataRequired(), Length(max=40)])
+    seat = StringField(_l("Seat"), filters=[strip_text], validators=[DataRequired(), Length(max=20)])
 
 
 class AssignProctorForm(FlaskForm):
@@ -128,7 +129,7 @@ class VerifyForm(FlaskForm):
 
     code = StringField(
         _l("Verification code"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("12 letters and digits, for example ABCD-EFGH-JKLM."),
         validators=[DataRequired(), Length(max=40)],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},

@@ -26,13 +26,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..common.clock import to_utc
+from ..common.forms import strip as strip_text
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 BREAK_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})\s*$")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _mode_choices():
@@ -40,7 +37,7 @@ def _mode_choices():
 
 
 class PanelForm(FlaskForm):
-    name = StringField(_l("Panel name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Panel name"), filters=[strip_text], validators=[DataRequired(), Length(max=200)])
     quorum = IntegerField(
         _l("Quorum (scoring members)"),
         default=3,
@@ -62,11 +59,11 @@ class PanelForm(FlaskForm):
     mode = SelectField(_l("Mode"), default="online", choices=_mode_choices())
     meeting_link = StringField(
         _l("Meeting link"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("Online: the panel's link (a slot may have its own)."),
         validators=[Optional(), Length(max=500)],
     )
-    room = StringField(_l("Room"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    room = StringField(_l("Room"), filters=[strip_text], validators=[Optional(), Length(max=200)])
 
     def values(self) -> dict:
         return dict(
@@ -113,18 +110,22 @@ class ButtonForm(FlaskForm):
 class CriterionForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("Lower-case letters, digits and _, e.g. leadership."),
         validators=[DataRequired(), Length(max=40)],
     )
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=200)]
+    )
     max_points = DecimalField(
         _l("Maximum points"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=1000)]
     )
     descriptors = TextAreaField(
         _l("Levels"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=5000)],
         description=_l("One level a line: points | Thai description | English description."),
     )
@@ -180,7 +181,7 @@ class SlotsForm(FlaskForm):
     day_end = TimeField(_l("Day ends"), default=time(16), validators=[InputRequired()])
     breaks = StringField(
         _l("Breaks"),
-        filters=[_strip],
+        filters=[strip_text],
         default="12:00-13:00",
         description=_l("Comma-separated, e.g. 10:30-10:45, 12:00-13:00."),
         validators=[Optional(), Length(max=300)],
@@ -201,13 +202,13 @@ class SlotsForm(FlaskForm):
     mode = SelectField(_l("Mode"), choices=_mode_choices())
     meeting_link = StringField(
         _l("Meeting link for these slots"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("Empty: the panel's link."),
         validators=[Optional(), Length(max=500)],
     )
     room = StringField(
         _l("Room for these slots"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("Empty: the panel's room."),
         validators=[Optional(), Length(max=200)],
     )
@@ -273,7 +274,7 @@ class UnavailableForm(FlaskForm):
         _l("From"), format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
     )
     ends_at = DateTimeLocalField(_l("Until"), format=DATETIME_LOCAL, validators=[InputRequired()])
-    note = StringField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    note = StringField(_l("Note (optional)"), filters=[strip_text], validators=[Optional(), Length(max=300)])
 
     def values(self) -> dict:
         return dict(

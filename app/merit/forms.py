@@ -7,16 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..common.forms import strip as strip_text
 
 
 class GenerateListForm(FlaskForm):
     kind = SelectField(_l("List"), validators=[DataRequired()])
     tie_break = StringField(
         _l("Tie-break chain"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=200)],
         description=_l(
             "Merit list only. After the total, in order, separated by commas: stage "
@@ -42,13 +40,13 @@ class ApproveForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)])
 
 
 class CorrectForm(ReasonForm):
     tie_break = StringField(
         _l("Tie-break chain"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=200)],
         description=_l("Leave empty to keep the chain of the current version."),
     )
@@ -65,7 +63,7 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        _l("Application number or name"), filters=[_strip], validators=[Optional(), Length(max=100)]
+        _l("Application number or name"), filters=[strip_text], validators=[Optional(), Length(max=100)]
     )
 
 
@@ -75,7 +73,7 @@ class VerifyListForm(FlaskForm):
 
     digest = StringField(
         _l("Digest (SHA-256)"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("The 64 letters and digits printed on the list."),
         validators=[DataRequired(), Length(max=80)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},

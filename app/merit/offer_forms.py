@@ -17,11 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..common.forms import strip as strip_text
 from . import list_use, offers
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class Marked:
@@ -112,7 +109,7 @@ def accept_uploads(form, offer) -> list[offers.Upload]:
 class WaiveOfferForm(FlaskForm):
     reason = TextAreaField(
         _l("Why are you waiving the right?"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)],
     )
     submit = SubmitField(_l("Waive the right"))
@@ -126,7 +123,7 @@ class WaiveOfferForm(FlaskForm):
 class DecideUseForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason (required to reject)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Length(max=list_use.JUSTIFICATION_MAX)],
     )
     approve = SubmitField(_l("Approve"))
@@ -143,10 +140,10 @@ class ListFilterForm(FlaskForm):
         csrf = False  # a GET search form
 
     position = StringField(
-        _l("Position or level"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Position or level"), filters=[strip_text], validators=[Optional(), Length(max=200)]
     )
     qualification = StringField(
-        _l("Qualification"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Qualification"), filters=[strip_text], validators=[Optional(), Length(max=200)]
     )
     agency_id = SelectField(_l("Agency"), coerce=int, default=0, validators=[Optional()])
     submit = SubmitField(_l("Search"))
@@ -169,7 +166,7 @@ class UseRequestForm(FlaskForm):
     )
     justification = TextAreaField(
         _l("Justification"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired(message=_l("Explain why your agency needs this list.")),
             Length(max=list_use.JUSTIFICATION_MAX),

@@ -16,18 +16,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import EducationLevel
+from ..common.forms import strip as strip_text
 from ..recruitment.forms import DATETIME_LOCAL, MultiCheckboxField, lines
 from ..recruitment.models import StageKind
 from .models import OrganisationKind
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class OrganisationForm(FlaskForm):
-    name_th = StringField(_l("Name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    name_th = StringField(
+        _l("Name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
+    )
+    name_en = StringField(
+        _l("Name (English)"), filters=[strip_text], validators=[Optional(), Length(max=200)]
+    )
     kind = SelectField(
         _l("Kind of organisation"),
         choices=[
@@ -42,7 +43,7 @@ class OrganisationForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = StringField(
         _l("Email of the partner's account"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("The person registers first; the account then acts for this organisation only."),
         validators=[DataRequired(), Length(max=254)],
     )
@@ -50,11 +51,15 @@ class MemberForm(FlaskForm):
 
 class AgreementForm(FlaskForm):
     number = StringField(
-        _l("Agreement number"), filters=[_strip], validators=[DataRequired(), Length(max=60)]
+        _l("Agreement number"), filters=[strip_text], validators=[DataRequired(), Length(max=60)]
     )
     organisation_id = SelectField(_l("Partner organisation"), coerce=int)
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
+    )
     position_ids = MultiCheckboxField(_l("Positions"), coerce=int)
     places_per_year = IntegerField(
         _l("Places per fiscal year"), validators=[InputRequired(), NumberRange(min=1, max=1000)]
@@ -62,10 +67,10 @@ class AgreementForm(FlaskForm):
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_until = DateField(_l("Valid until"), validators=[InputRequired()])
     qualifications_th = TextAreaField(
-        _l("Qualifications (Thai)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+        _l("Qualifications (Thai)"), filters=[strip_text], validators=[Optional(), Length(max=5000)]
     )
     qualifications_en = TextAreaField(
-        _l("Qualifications (English)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+        _l("Qualifications (English)"), filters=[strip_text], validators=[Optional(), Length(max=5000)]
     )
     min_education_level = SelectField(
         _l("Minimum education"),
@@ -82,10 +87,14 @@ class AgreementForm(FlaskForm):
 
 
 class AgreementRoundForm(FlaskForm):
-    code = StringField(_l("Round code"), filters=[_strip], validators=[DataRequired(), Length(max=30)])
+    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
     position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
+    )
     opens_at = DateTimeLocalField(
         _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
     )
@@ -96,34 +105,36 @@ class AgreementRoundForm(FlaskForm):
 
 
 class TerminateForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)])
 
 
 class NominationForm(FlaskForm):
     national_id = StringField(
-        _l("National ID"), filters=[_strip], validators=[DataRequired(), Length(max=17)]
+        _l("National ID"), filters=[strip_text], validators=[DataRequired(), Length(max=17)]
     )
-    email = StringField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+    email = StringField(
+        _l("Email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     first_name_th = StringField(
-        _l("First name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+        _l("First name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
     )
     last_name_th = StringField(
-        _l("Last name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+        _l("Last name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
     )
     first_name_en = StringField(
-        _l("First name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+        _l("First name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
     )
     last_name_en = StringField(
-        _l("Last name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+        _l("Last name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
     )
     statement = TextAreaField(
-        _l("Why you nominate this person"), filters=[_strip], validators=[Optional(), Length(max=3000)]
+        _l("Why you nominate this person"), filters=[strip_text], validators=[Optional(), Length(max=3000)]
     )
 
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        _l("Reason for withdrawing"), filters=[_strip], validators=[DataRequired(), Length(max=2000)]
+        _l("Reason for withdrawing"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)]
     )
 
 
@@ -136,5 +147,5 @@ class AnswerForm(FlaskForm):
         )
     )
     reason = TextAreaField(
-        _l("Reason for declining (optional)"), filters=[_strip], validators=[Optional(), Length(max=2000)]
+        _l("Reason for declining (optional)"), filters=[strip_text], validators=[Optional(), Length(max=2000)]
     )

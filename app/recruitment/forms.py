@@ -24,14 +24,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
+from ..common.forms import strip as strip_text
 from . import services
 from .models import Accommodation, Mode, StageKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def lines(text: str | None) -> list[str]:
@@ -62,19 +59,23 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class PositionForm(FlaskForm):
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=200)]
+    )
     level = StringField(
         _l("Level"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("For example ปฏิบัติการ / Operational."),
         validators=[DataRequired(), Length(max=100)],
     )
     qualifications_th = TextAreaField(
-        _l("Qualifications (Thai)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+        _l("Qualifications (Thai)"), filters=[strip_text], validators=[Optional(), Length(max=5000)]
     )
     qualifications_en = TextAreaField(
-        _l("Qualifications (English)"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+        _l("Qualifications (English)"), filters=[strip_text], validators=[Optional(), Length(max=5000)]
     )
 
     def values(self) -> dict:
@@ -117,19 +118,23 @@ class StageRowForm(Form):
 class RoundForm(FlaskForm):
     code = StringField(
         _l("Round code"),
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("Unique, for example CSC-2569-01."),
         validators=[DataRequired(), Length(max=30)],
     )
     position_id = SelectField(_l("Position"), coerce=int, validators=[InputRequired()])
     mode = SelectField(_l("Recruitment mode"), validators=[DataRequired()])
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
+    )
     description_th = TextAreaField(
-        _l("Announcement text (Thai)"), filters=[_strip], validators=[Optional(), Length(max=20000)]
+        _l("Announcement text (Thai)"), filters=[strip_text], validators=[Optional(), Length(max=20000)]
     )
     description_en = TextAreaField(
-        _l("Announcement text (English)"), filters=[_strip], validators=[Optional(), Length(max=20000)]
+        _l("Announcement text (English)"), filters=[strip_text], validators=[Optional(), Length(max=20000)]
     )
     opens_at = bangkok_time_field(_l("Applications open"))
     closes_at = bangkok_time_field(_l("Applications close"))
@@ -316,14 +321,14 @@ class StatusForm(FlaskForm):
 
     status = StringField(validators=[DataRequired()])
     note = StringField(
-        _l("Note for the record (optional)"), filters=[_strip], validators=[Optional(), Length(max=500)]
+        _l("Note for the record (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)]
     )
 
 
 class WindowForm(FlaskForm):
     closes_at = bangkok_time_field(_l("New closing date and time"))
     reason = StringField(
-        _l("Reason for the change"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
+        _l("Reason for the change"), filters=[strip_text], validators=[DataRequired(), Length(max=500)]
     )
 
 

@@ -15,39 +15,38 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ..common.forms import strip as strip_text
 from ..recruitment.forms import DATETIME_LOCAL, lines
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class ContractForm(FlaskForm):
-    number = StringField(_l("Contract number"), filters=[_strip], validators=[DataRequired(), Length(max=60)])
+    number = StringField(
+        _l("Contract number"), filters=[strip_text], validators=[DataRequired(), Length(max=60)]
+    )
     national_id = StringField(
-        _l("Scholar's national ID"), filters=[_strip], validators=[DataRequired(), Length(max=17)]
+        _l("Scholar's national ID"), filters=[strip_text], validators=[DataRequired(), Length(max=17)]
     )
     email = StringField(
-        _l("Scholar's email"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Scholar's email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
     first_name_th = StringField(
-        _l("First name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+        _l("First name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
     )
     last_name_th = StringField(
-        _l("Last name (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=100)]
+        _l("Last name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
     )
     first_name_en = StringField(
-        _l("First name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+        _l("First name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
     )
     last_name_en = StringField(
-        _l("Last name (English)"), filters=[_strip], validators=[Optional(), Length(max=100)]
+        _l("Last name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
     )
     field_of_study = StringField(
-        _l("Field of study"), filters=[_strip], validators=[DataRequired(), Length(max=200)]
+        _l("Field of study"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
-    degree = StringField(_l("Degree"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    degree = StringField(_l("Degree"), filters=[strip_text], validators=[Optional(), Length(max=200)])
     institution = StringField(
-        _l("Institution"), filters=[_strip], validators=[DataRequired(), Length(max=200)]
+        _l("Institution"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
     study_start = DateField(_l("Studies start"), validators=[InputRequired()])
     expected_graduation = DateField(_l("Expected graduation"), validators=[InputRequired()])
@@ -63,10 +62,14 @@ class ContractForm(FlaskForm):
 
 
 class PlacementRoundForm(FlaskForm):
-    code = StringField(_l("Round code"), filters=[_strip], validators=[DataRequired(), Length(max=30)])
+    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
     position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(_l("Title (Thai)"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
+    )
     opens_at = DateTimeLocalField(
         _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
     )
@@ -87,11 +90,11 @@ class AppointForm(FlaskForm):
     on = DateField(_l("Appointed on"), validators=[InputRequired()])
     reason = TextAreaField(
         _l("Reason (required for an agency other than the contract's)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=2000)],
     )
 
 
 class DepartureForm(FlaskForm):
     on = DateField(_l("Left service on"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)])

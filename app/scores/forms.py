@@ -8,34 +8,32 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..common.forms import strip as strip_text
 
 
 class ScoreEntryForm(FlaskForm):
     stage_kind = HiddenField(validators=[DataRequired()])
     application_number = StringField(
         _l("Application number"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=40)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     score = StringField(
         _l("Score"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=12)],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     note = TextAreaField(
         _l("Note"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=2000)],
         description=_l("Optional: why the score was entered."),
     )
     reason = TextAreaField(
         _l("Reason for the correction"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=2000)],
         description=_l(
             "Required to change a score already recorded (from the "
