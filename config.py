@@ -140,6 +140,30 @@ class Config:
     INTERVIEW_CHECKIN_OPENS_MINUTES = _env_int("INTERVIEW_CHECKIN_OPENS_MINUTES", 30)
     INTERVIEW_EXTRA_MINUTES = _env_int("INTERVIEW_EXTRA_MINUTES", 15)
 
+    # Online interview rooms (app/interviews/video.py, docs/video.md) on a Janus media server.
+    # Off (empty JANUS_URL): online interviews use the panel's or the slot's meeting link.
+    # JANUS_URL: the HTTP API the app talks to (with JANUS_API_SECRET); JANUS_ADMIN_URL: its
+    # admin API (per-person tokens, with JANUS_ADMIN_SECRET); JANUS_ROOM_ADMIN_KEY: VideoRoom's
+    # admin_key; JANUS_WS_URL: what browsers connect to (through nginx in production).
+    JANUS_URL = os.environ.get("JANUS_URL", "")
+    JANUS_ADMIN_URL = os.environ.get("JANUS_ADMIN_URL", "")
+    JANUS_WS_URL = os.environ.get("JANUS_WS_URL", "")
+    JANUS_API_SECRET = os.environ.get("JANUS_API_SECRET", "")
+    JANUS_ADMIN_SECRET = os.environ.get("JANUS_ADMIN_SECRET", "")
+    JANUS_ROOM_ADMIN_KEY = os.environ.get("JANUS_ROOM_ADMIN_KEY", "")
+    JANUS_TIMEOUT_SECONDS = float(os.environ.get("JANUS_TIMEOUT_SECONDS", "5"))
+    # A room exists from this many minutes before its slot until the interview is finalized.
+    VIDEO_OPENS_MINUTES = _env_int("VIDEO_OPENS_MINUTES", 15)
+    # Each publisher's cap (REMB, bits/s): 300 kbps carries 320x240 to 640x360, enough for a
+    # face and a card held up, and fits a phone on 4G (docs/deployment.md sizes the server).
+    VIDEO_BITRATE = _env_int("VIDEO_BITRATE", 300_000)
+    # TURN (coturn, `use-auth-secret`): candidates behind NAT relay through it with credentials
+    # valid this many seconds, made from the shared secret. TURN_URLS: comma-separated
+    # turn:/turns: URLs; empty: no TURN offered.
+    TURN_URLS = _env_list("TURN_URLS") or []
+    TURN_SECRET = os.environ.get("TURN_SECRET", "")
+    TURN_TTL_SECONDS = _env_int("TURN_TTL_SECONDS", 4 * 3600)
+
     # Merit lists (app/merit/workflow.py): valid this many years from publication; the one
     # extension may reach at most this many years past the current end.
     MERIT_LIST_VALID_YEARS = _env_int("MERIT_LIST_VALID_YEARS", 2)

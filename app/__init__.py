@@ -14,40 +14,11 @@ from werkzeug.exceptions import SecurityError
 from config import BASE_DIR, config
 
 from .common.errors import DomainError
+from .common.headers import PERMISSIONS_POLICY, csp_for
 from .common.sockets import SocketSessionInterface
 from .common.urls import safe_next
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
 
-# The Content Security Policy of every page (docs/security.md): our own scripts, styles, fonts
-# and Socket.IO only; no inline script (the few JSON data blocks are not executed), no frames.
-CSP = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": ["'self'", "data:"],
-    "font-src": "'self'",
-    "connect-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'none'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
-# No page needs the camera, the microphone or the rest (the exam check-in's system check tests
-# the connection and the clock only).
-PERMISSIONS_POLICY = dict.fromkeys(
-    (
-        "camera",
-        "microphone",
-        "geolocation",
-        "payment",
-        "usb",
-        "serial",
-        "bluetooth",
-        "display-capture",
-        "interest-cohort",
-    ),
-    "()",
-)
 # Pages and downloads a shared cache may keep: the rest can carry personal data (no-store).
 CACHEABLE_ENDPOINTS = {"static", "main.font"}
 
@@ -146,7 +117,7 @@ def _init_security_headers(app: Flask) -> None:
     talisman.init_app(
         app,
         force_https=False,
-        content_security_policy=CSP,
+        content_security_policy=csp_for(app.config["JANUS_WS_URL"]),
         content_security_policy_nonce_in=["script-src"],
         frame_options="DENY",
         referrer_policy="same-origin",

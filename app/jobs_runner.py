@@ -172,6 +172,12 @@ def _scholarship_reminders():
     return fn() if fn else "skipped (no scholarships module)"
 
 
+def _video_rooms():
+    from .interviews.video import sweep
+
+    return sweep()
+
+
 def _outbox():
     from .notifications.services import send_pending
 
@@ -321,6 +327,7 @@ def default_jobs(
         Job("offer-expiry", offers_every, _offer_expiry),
         Job("outbox", outbox_every, _outbox),
         Job("scholarship-reminders", 3600.0, _scholarship_reminders),
+        Job("video-rooms", 60.0, _video_rooms),
     ]
 
 

@@ -20,7 +20,7 @@ from .applications import services as applications
 from .common import national_id as nid
 from .common.i18n import current_locale
 from .exams import analysis, certificates, proctoring, sittings
-from .interviews import placement, schedule
+from .interviews import placement, schedule, video
 from .interviews import services as interviews
 from .merit import labels as merit_labels
 from .merit import list_use, offers
@@ -128,6 +128,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "interview_slot_room": interviews.slot_room,
         "interview_accommodations": placement.accommodation_kinds,
         "interview_accommodation_label": recruitment.accommodation_label,
+        "interview_has_room": video.has_room,
     },
     "scores": {
         "score_source_label": scores_labels.source_label,

@@ -9,4 +9,5 @@ from . import (  # noqa: F401  (register routes)
     hr_views,
     panel_views,
     progress,
+    video_views,
 )

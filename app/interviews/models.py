@@ -232,3 +232,54 @@ class MemberSubmission(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (UniqueConstraint("interview_id", "user_id", name="uq_member_submissions_iv_user"),)
+
+
+class VideoRoom(db.Model):
+    """An interview's room on the media server (docs/video.md): open from shortly before the
+    slot until the interview is finalized or cancelled; where the candidate is (absent, in the
+    lobby, admitted by the chair, connection ended by the chair)."""
+
+    __tablename__ = "video_rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), unique=True)
+    # The room's id on Janus (string ids) and its secret (destroy, allowed, kick): never sent out.
+    room: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    candidate_state: Mapped[str] = mapped_column(String(10), default="absent")
+    lobby_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    admitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    interview: Mapped[Interview] = relationship()
+    passes: Mapped[list[VideoPass]] = relationship(back_populates="room", order_by="VideoPass.id")
+
+    __table_args__ = (
+        CheckConstraint(
+            "candidate_state IN ('absent','lobby','admitted','ended')", name="candidate_state_known"
+        ),
+    )
+
+
+class VideoPass(db.Model):
+    """One person's credential for one room: a Janus token of their own, added to the room's
+    allowed list while they may be in it and revoked when the room closes."""
+
+    __tablename__ = "video_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("video_rooms.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(10))  # candidate | chair | member
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    room: Mapped[VideoRoom] = relationship(back_populates="passes")
+
+    __table_args__ = (
+        UniqueConstraint("room_id", "user_id", name="uq_video_passes_room_user"),
+        CheckConstraint("role IN ('candidate','chair','member')", name="role_known"),
+    )

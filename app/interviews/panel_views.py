@@ -14,6 +14,7 @@ from ..uploads.responses import private_download
 from . import bp, panel_access, scoring
 from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices
 from .score_sheet import render_score_sheet
+from .video_pages import panel_video, room_messages, room_page
 
 
 @bp.route("/panel")
@@ -38,6 +39,7 @@ def panel_home():
 
 
 @bp.route("/panel/interviews/<int:interview_id>")
+@room_page
 @roles_required(Role.PANEL)
 def panel_interview(interview_id: int):
     interview = panel_access.interview_for(current_user, interview_id)
@@ -92,6 +94,8 @@ def panel_interview(interview_id: int):
         correction_form=CorrectionForm(formdata=None) if chairs else None,
         substitute_form=substitute_form,
         panel_config=config,
+        video_config=panel_video(interview, current_user),
+        video_messages=room_messages(),
     )
 
 

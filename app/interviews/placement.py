@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -323,7 +324,10 @@ def generate_slots(
     meeting_link, room = (meeting_link or "").strip(), (room or "").strip()
     if meeting_link and not services.LINK_RE.match(meeting_link):
         raise ValidationFailed(_("The meeting link must start with https:// or http://."), "meeting_link")
-    if mode == services.ONLINE and not (meeting_link or panel.meeting_link):
+    # (With a media server, an online slot's room is on the platform: video.py; a link is optional.)
+    if mode == services.ONLINE and not (
+        meeting_link or panel.meeting_link or current_app.config["JANUS_URL"]
+    ):
         raise ValidationFailed(
             _("An online slot needs a meeting link (here or on the panel)."), "meeting_link"
         )

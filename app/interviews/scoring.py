@@ -19,6 +19,7 @@ import statistics
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,6 +46,10 @@ from .models import (
     Rubric,
     RubricCriterion,
 )
+
+signals = Namespace()
+# Sent after the commit that finalizes an interview: its video room closes (video.py).
+interview_closed = signals.signal("interview-closed")
 
 POINT_STEP = Decimal("0.5")
 CENT = Decimal("0.01")
@@ -757,6 +762,7 @@ def finalize(interview: Interview, chair, at: datetime | None = None) -> Intervi
         actor=chair,
     )
     db.session.commit()
+    interview_closed.send(interview, interview=interview)
     return interview
 
 
