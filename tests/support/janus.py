@@ -73,17 +73,39 @@ def _render(folder: Path, values: dict[str, str]) -> None:
         (folder / source.name).write_text(text, encoding="utf-8")
 
 
-@contextmanager
-def running_janus(folder: Path, media_interface: str | None = None):
-    """Start Janus with a configuration of its own in `folder`; stop it afterwards."""
-    name = f"bma-test-{secrets.token_hex(4)}"
-    http, admin, ws = _free_port(), _free_port(), _free_port()
-    values = {
-        "CONFIG_DIR": str(folder),
-        "SERVER_NAME": name,
+def settings_for_namespace() -> dict[str, str]:
+    """Fixed ports (a fresh network namespace has every port free) and new secrets: set in the
+    environment of the process that runs there, so the app is created with them (config.py)."""
+    return {
+        "JANUS_URL": "http://127.0.0.1:8088/janus",
+        "JANUS_ADMIN_URL": "http://127.0.0.1:7088/admin",
+        "JANUS_WS_URL": "ws://127.0.0.1:8188",
         "JANUS_API_SECRET": secrets.token_hex(16),
         "JANUS_ADMIN_SECRET": secrets.token_hex(16),
         "JANUS_ROOM_ADMIN_KEY": secrets.token_hex(16),
+    }
+
+
+def _port(url: str) -> int:
+    return int(url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+
+
+@contextmanager
+def running_janus(folder: Path, media_interface: str | None = None, settings: dict | None = None):
+    """Start Janus with a configuration of its own in `folder` (free ports and new secrets, or
+    those of `settings`, the app's JANUS_* keys); stop it afterwards."""
+    name = f"bma-test-{secrets.token_hex(4)}"
+    if settings:
+        http, admin, ws = (_port(settings[k]) for k in ("JANUS_URL", "JANUS_ADMIN_URL", "JANUS_WS_URL"))
+    else:
+        http, admin, ws = _free_port(), _free_port(), _free_port()
+    given = settings or {}
+    values = {
+        "CONFIG_DIR": str(folder),
+        "SERVER_NAME": name,
+        "JANUS_API_SECRET": given.get("JANUS_API_SECRET") or secrets.token_hex(16),
+        "JANUS_ADMIN_SECRET": given.get("JANUS_ADMIN_SECRET") or secrets.token_hex(16),
+        "JANUS_ROOM_ADMIN_KEY": given.get("JANUS_ROOM_ADMIN_KEY") or secrets.token_hex(16),
         "RTP_PORTS": "20000-20999",
         "ICE_ENFORCE": f'ice_enforce_list = "{media_interface}"' if media_interface else "",
         "HTTP_PORT": str(http),

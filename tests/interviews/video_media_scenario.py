@@ -1,0 +1,130 @@
+"""The interview room with real media: run ONLY inside the network namespace that
+test_video_media.py makes (Janus carries no media over loopback; a veth on 127.0.0.2 carries
+it, docs/video.md). Not collected by itself (its name is not test_*).
+
+A candidate and two panel members (the chair and a member) hold an interview: the panel joins,
+the candidate waits in the lobby until the chair admits them, each page receives the other two's
+video (frames arriving: videoWidth > 0, currentTime increasing), a candidate of another interview
+cannot open the room, and after the chair finalizes the score the room is gone from every page.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from app.interviews import scoring, video
+from app.interviews.janus import Janus
+from tests.factories.accounts import PASSWORD
+from tests.factories.panels import build, score_and_submit
+from tests.support import janus as janus_support
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("BMA_VIDEO_NETNS") != "1", reason="runs inside test_video_media.py's network namespace"
+)
+
+
+@pytest.fixture(scope="module")
+def janus_server(tmp_path_factory):
+    """Janus with the settings the app was created with (test_video_media.py put them in the
+    environment)."""
+    settings = {k: os.environ[k] for k in janus_support.settings_for_namespace()}
+    with janus_support.running_janus(
+        tmp_path_factory.mktemp("janus"), media_interface="vlab0", settings=settings
+    ) as server:
+        yield server
+
+
+def _receiving(page) -> list[dict]:
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('#video-tiles video')).map(v => "
+        "({w: v.videoWidth, t: v.currentTime, role: v.closest('figure').dataset.role}))"
+    )
+
+
+def _wait_for_two_live_videos(page, timeout=30.0) -> list[dict]:
+    """Two remote videos whose picture has size and whose time moves on."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        first = _receiving(page)
+        if len(first) == 2 and all(v["w"] > 0 for v in first):
+            time.sleep(1.5)
+            second = _receiving(page)
+            if len(second) == 2 and all(b["t"] > a["t"] for a, b in zip(first, second, strict=True)):
+                return second
+        time.sleep(0.3)
+    raise AssertionError(f"{page.url}: remote videos not playing: {_receiving(page)}")
+
+
+def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_server, janus_server):
+    from playwright.sync_api import sync_playwright
+
+    assert app.config["JANUS_WS_URL"] == janus_server.ws_url
+    csp_errors: list[str] = []
+    s = build(make, members=1, quorum=2)
+    other = build(make, members=1, quorum=2)  # another interview, another candidate
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+        def open_as(user, path):
+            context = browser.new_context(base_url=live_server, locale="th-TH")
+            page = context.new_page()
+            page.set_default_timeout(20000)
+            page.on(
+                "console",
+                lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+            )
+            page.goto("/accounts/login")
+            page.fill("#email", user.email)
+            page.fill("#password", PASSWORD)
+            page.locator("main form button[type=submit]").first.click()
+            page.wait_for_load_state()
+            response = page.goto(path)
+            return page, response
+
+        chair, _ = open_as(s.chair, f"/panel/interviews/{s.interview.id}")
+        member, _ = open_as(s.members[0], f"/panel/interviews/{s.interview.id}")
+        candidate, _ = open_as(s.candidate, f"/interviews/{s.interview.id}/room")
+        intruder, response = open_as(other.candidate, f"/interviews/{s.interview.id}/room")
+        assert response.status in (403, 404)
+
+        chair.click("#video-start")
+        member.click("#video-start")
+        candidate.click("#video-start")
+        candidate.wait_for_function("() => document.body.dataset.videoState === 'lobby'")
+        assert "ห้องรอ" in candidate.locator("#video-status").inner_text()
+        # The chair sees the candidate waiting and lets them in.
+        chair.locator("#video-admit").wait_for(state="visible")
+        chair.click("#video-admit")
+        candidate.wait_for_function("() => document.body.dataset.videoState === 'in_room'", timeout=20000)
+
+        for page in (chair, member, candidate):
+            live = _wait_for_two_live_videos(page)
+            assert len(live) == 2
+        roles = sorted(v["role"] for v in _receiving(candidate))
+        assert roles == ["chair", "member"]
+        assert sorted(v["role"] for v in _receiving(chair)) == ["candidate", "member"]
+        # The chair's list of who is connected, from the media server.
+        chair.wait_for_function("() => document.querySelectorAll('#video-connected li').length === 3")
+
+        # Scoring stays as it is; finalizing closes the room on every page.
+        room = video.room_of(s.interview).room
+        for n, user in enumerate(s.everyone):
+            score_and_submit(s, user, str(20 + n), "15")
+        scoring.finalize(s.interview, s.chair)
+        for page in (chair, member, candidate):
+            page.wait_for_function("() => document.body.dataset.videoState === 'closed'", timeout=15000)
+        assert not Janus().room_exists(room)
+        browser.close()
+    assert csp_errors == []
