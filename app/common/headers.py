@@ -44,6 +44,6 @@ ROOM_PERMISSIONS_POLICY = {**PERMISSIONS_POLICY, "camera": "(self)", "microphone
 def csp_for(media_server_ws: str = "") -> dict:
     """The CSP, with the media server's WebSocket (JANUS_WS_URL) in connect-src when it is on
     another origin than the site (in production nginx serves it on the site's own)."""
-    if not media_server_ws:
-        return CSP
+    if not media_server_ws or media_server_ws.startswith("/"):
+        return CSP  # the site's own origin ('self')
     return {**CSP, "connect-src": ["'self'", media_server_ws]}

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common.clock import now
@@ -136,7 +137,13 @@ def ensure_room(interview: Interview) -> VideoRoom:
             secret=secrets.token_urlsafe(24),
         )
         db.session.add(room)
-        db.session.flush()
+        try:
+            # The unique interview_id makes a second person entering at the same moment wait
+            # here for the first one's commit, then take the room the first one made.
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            return ensure_room(interview)
         _create_on_server(room)
         record("video.room_open", interview, after={"room": room.room})
         db.session.commit()

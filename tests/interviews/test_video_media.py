@@ -7,7 +7,6 @@ video_media_scenario.py. Needs root (CI runs as root), Janus and Chromium; bound
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,19 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.support import janus as janus_support
+from tests.support import netns
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-NETNS_SETUP = """
-set -e
-ip link set lo up
-ip link add vlab0 type veth peer name vlab1
-sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip addr add 127.0.0.2/32 dev vlab0
-ip link set vlab0 up
-ip link set vlab1 up
-exec "$@"
-"""
 
 
 def _missing() -> str | None:
@@ -35,7 +25,7 @@ def _missing() -> str | None:
         return "needs Debian's janus"
     if not os.path.exists("/usr/bin/chromium"):
         return "needs Debian's chromium"
-    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+    if not netns.possible():
         return "needs root, unshare and ip to make a network namespace"
     return None
 
@@ -43,18 +33,10 @@ def _missing() -> str | None:
 @pytest.mark.browser
 @pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 def test_a_candidate_and_two_panel_members_see_each_other_in_the_room(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.pop("DATABASE_URL", None)  # TCP to the host's PostgreSQL is unreachable in the namespace: SQLite
-    env["BMA_VIDEO_NETNS"] = "1"
-    # The app inside is created with these (config.py reads them), so its CSP names Janus's WebSocket.
-    env.update(janus_support.settings_for_namespace())
+    # The app inside is created with the Janus settings (config.py reads them), so its CSP names
+    # Janus's WebSocket; SQLite, as the host's PostgreSQL is not reachable from the namespace.
+    env = netns.scenario_env(BMA_VIDEO_NETNS="1", **janus_support.settings_for_namespace())
     command = [
-        "unshare",
-        "--net",
-        "bash",
-        "-c",
-        NETNS_SETUP,
-        "netns",
         sys.executable,
         "-m",
         "pytest",
@@ -64,10 +46,12 @@ def test_a_candidate_and_two_panel_members_see_each_other_in_the_room(tmp_path):
         "no:randomly",
         "-p",
         "no:cacheprovider",
+        "-p",
+        "no:logging",
         f"--basetemp={tmp_path / 'inner'}",
     ]
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        done = netns.run(command, cwd=ROOT, env=env, timeout=240)
     except subprocess.TimeoutExpired as err:
         pytest.fail(f"the room scenario took more than 240 s:\n{(err.stdout or '')[-4000:]}")
     output = done.stdout + done.stderr

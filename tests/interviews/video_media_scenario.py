@@ -10,8 +10,10 @@ cannot open the room, and after the chair finalizes the score the room is gone f
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -67,6 +69,51 @@ def _wait_for_two_live_videos(page, timeout=30.0) -> list[dict]:
     raise AssertionError(f"{page.url}: remote videos not playing: {_receiving(page)}")
 
 
+def measure(server, pages) -> None:
+    """For bench/video_room.py (BMA_VIDEO_MEASURE=seconds): the media server's CPU and the
+    video each page receives over a window, written to BMA_VIDEO_REPORT. Nothing in a test run."""
+    seconds = float(os.environ.get("BMA_VIDEO_MEASURE", "0"))
+    if not seconds:
+        return
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def frames() -> list[int]:
+        return [
+            p.evaluate(
+                "() => Array.from(document.querySelectorAll('#video-tiles video'))"
+                ".reduce((n, v) => n + (v.getVideoPlaybackQuality().totalVideoFrames || 0), 0)"
+            )
+            for p in pages
+        ]
+
+    def wire_bytes() -> int:
+        # Every packet between the browsers and Janus is sent once, on the namespace's loopback
+        # (local addresses) or its veth.
+        return sum(int(Path(f"/sys/class/net/{i}/statistics/tx_bytes").read_text()) for i in ("lo", "vlab0"))
+
+    frames0, cpu0, bytes0, t0 = frames(), cpu(), wire_bytes(), time.monotonic()
+    time.sleep(seconds)
+    frames1, cpu1, bytes1, t1 = frames(), cpu(), wire_bytes(), time.monotonic()
+    streams = len(pages) + len(pages) * (len(pages) - 1)
+    report = {
+        "seconds": round(t1 - t0, 2),
+        "participants": len(pages),
+        "streams_in": len(pages),
+        "streams_out": len(pages) * (len(pages) - 1),
+        "kbps_on_the_wire": round((bytes1 - bytes0) * 8 / 1000 / (t1 - t0), 1),
+        "kbps_per_stream": round((bytes1 - bytes0) * 8 / 1000 / (t1 - t0) / streams, 1),
+        "janus_cpu_percent_of_a_core": round(100 * (cpu1 - cpu0) / (t1 - t0), 2),
+        "frames_per_second_per_page": [
+            round((b - a) / (t1 - t0), 1) for a, b in zip(frames0, frames1, strict=True)
+        ],
+    }
+    with open(os.environ["BMA_VIDEO_REPORT"], "w", encoding="utf-8") as out:
+        json.dump(report, out)
+
+
 def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_server, janus_server):
     from playwright.sync_api import sync_playwright
 
@@ -117,6 +164,25 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
         assert sorted(v["role"] for v in _receiving(chair)) == ["candidate", "member"]
         # The chair's list of who is connected, from the media server.
         chair.wait_for_function("() => document.querySelectorAll('#video-connected li').length === 3")
+        measure(janus_server, (chair, member, candidate))
+
+        # A reload (a dropped connection, a phone that slept) puts the admitted candidate back in.
+        candidate.reload()
+        candidate.click("#video-start")
+        candidate.wait_for_function("() => document.body.dataset.videoState === 'in_room'")
+        _wait_for_two_live_videos(candidate)
+        _wait_for_two_live_videos(chair)
+
+        # The chair ends the candidate's connection: they are out, back in the lobby, and the
+        # chair can let them in again.
+        chair.once("dialog", lambda dialog: dialog.accept())
+        chair.click("#video-end")
+        candidate.wait_for_function("() => document.body.dataset.videoState === 'lobby'", timeout=20000)
+        chair.wait_for_function("() => document.querySelectorAll('#video-tiles video').length === 1")
+        chair.locator("#video-admit").wait_for(state="visible")
+        chair.click("#video-admit")
+        candidate.wait_for_function("() => document.body.dataset.videoState === 'in_room'", timeout=20000)
+        _wait_for_two_live_videos(candidate)
 
         # Scoring stays as it is; finalizing closes the room on every page.
         room = video.room_of(s.interview).room

@@ -200,6 +200,7 @@
       } else if (gone && gone !== 'ok') {
         removeFeed(gone);
       }
+      if (m.kicked) removeFeed(m.kicked);  // another participant was ended by the chair
       if (m.error_code) {
         leave();
         say(msg.refused + ' (' + m.error + ')', 'error');
@@ -235,7 +236,7 @@
       callback: function () {
         if (!Janus.isWebrtcSupported()) { say(msg.unsupported, 'error'); return; }
         janus = new Janus({
-          server: creds.server,
+          server: wsUrl(creds.server),
           token: creds.token,
           iceServers: creds.ice_servers && creds.ice_servers.length ? creds.ice_servers : undefined,
           success: function () {
@@ -263,6 +264,12 @@
         });
       }
     });
+  }
+
+  // "/janus-ws" (behind the site's nginx, production) or a full ws(s):// URL.
+  function wsUrl(server) {
+    if (server.charAt(0) !== '/') return server;
+    return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + server;
   }
 
   function reconnect() {
