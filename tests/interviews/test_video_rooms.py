@@ -223,3 +223,30 @@ def test_interview_status_is_untouched_by_the_room(s, rooms_on):
     video.enter(s.interview, s.chair)
     video.enter(s.interview, s.candidate)
     assert db.session.get(Interview, s.interview.id).status == "checked_in"
+
+
+@pytest.mark.browser
+def test_the_room_pages_in_thai_are_accessible_and_say_what_to_do(app, s, make, page, rooms_on):
+    """The device check without a camera it may use says so; the candidate's room page shows
+    the lobby; both at zero serious axe violations (Chromium here has no fake devices)."""
+    from tests.support.browser import serious_violations
+
+    page.goto("/accounts/login")
+    page.fill("#email", s.candidate.email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+    page.goto("/interviews/device-check")
+    page.click("#device-check-start")
+    page.wait_for_function("() => document.getElementById('video-status').textContent.length > 0")
+    status = page.locator("#video-status").inner_text()
+    assert "กล้อง" in status  # refused or not found, in Thai, with what to do
+    assert serious_violations(page) == []
+
+    page.goto(f"/interviews/{s.interview.id}/room")
+    assert "บัตรประจำตัวประชาชน" in page.locator("main").inner_text()
+    page.click("#video-start")
+    page.wait_for_function("() => document.body.dataset.videoState === 'lobby'")
+    assert "ห้องรอ" in page.locator("#video-status").inner_text()
+    assert serious_violations(page) == []

@@ -165,6 +165,9 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
         # The chair's list of who is connected, from the media server.
         chair.wait_for_function("() => document.querySelectorAll('#video-connected li').length === 3")
         measure(janus_server, (chair, member, candidate))
+        if os.environ.get("BMA_VIDEO_SCREENSHOTS"):  # to look at the pages (docs/video.md)
+            for name, p in (("chair", chair), ("candidate", candidate)):
+                p.screenshot(path=f"{os.environ['BMA_VIDEO_SCREENSHOTS']}/{name}.png", full_page=True)
 
         # A reload (a dropped connection, a phone that slept) puts the admitted candidate back in.
         candidate.reload()
