@@ -157,6 +157,13 @@ class Config:
     # Each publisher's cap (REMB, bits/s): 300 kbps carries 320x240 to 640x360, enough for a
     # face and a card held up, and fits a phone on 4G (docs/deployment.md sizes the server).
     VIDEO_BITRATE = _env_int("VIDEO_BITRATE", 300_000)
+    # Recording, for agencies that turn it on (Agency.records_interviews): Janus writes the
+    # streams here (this folder must be the media server's too: same host or a shared mount);
+    # converted recordings are deleted this many days after the interview.
+    VIDEO_RECORDINGS_DIR = os.environ.get("VIDEO_RECORDINGS_DIR", str(BASE_DIR / "instance" / "recordings"))
+    VIDEO_RECORDING_KEEP_DAYS = _env_int("VIDEO_RECORDING_KEEP_DAYS", 90)
+    # Janus's post-processor (Debian's janus-tools) turns its .mjr files into WebM / Opus.
+    JANUS_PP_REC = os.environ.get("JANUS_PP_REC", "janus-pp-rec")
     # TURN (coturn, `use-auth-secret`): candidates behind NAT relay through it with credentials
     # valid this many seconds, made from the shared secret. TURN_URLS: comma-separated
     # turn:/turns: URLs; empty: no TURN offered.

@@ -35,6 +35,7 @@ def main() -> None:
             BMA_VIDEO_NETNS="1",
             BMA_VIDEO_MEASURE=str(args.seconds),
             BMA_VIDEO_REPORT=str(report),
+            VIDEO_RECORDINGS_DIR=f"{tmp}/recordings",
             **janus_support.settings_for_namespace(),
         )
         done = netns.run(

@@ -73,6 +73,14 @@ class AgencyForm(FlaskForm):
         choices=[SelectChoice(k, KIND_LABELS[k]) for k in AgencyKind.ALL],
     )
     active = BooleanField(_l("Active (can own positions and rounds)"), default=True)
+    records_interviews = BooleanField(
+        _l("Record online interviews"),
+        default=False,
+        description=_l(
+            "Candidates are told and must consent before entering the room; only the round's HR and "
+            "panel may fetch a recording, and it is deleted after the retention period."
+        ),
+    )
 
 
 class UserSearchForm(FlaskForm):

@@ -94,6 +94,7 @@ def _agency_values(form: AgencyForm) -> dict:
         "name_en": form.name_en.data,
         "kind": form.kind.data,
         "active": form.active.data,
+        "records_interviews": form.records_interviews.data,
     }
 
 

@@ -26,6 +26,9 @@ class Agency(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default=AgencyKind.DEPARTMENT)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Online interviews of this agency's rounds are recorded (docs/video.md): the candidate is
+    # told and consents before entering; recordings are deleted after VIDEO_RECORDING_KEEP_DAYS.
+    records_interviews: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def name(self, locale: str = "th") -> str:
         return self.name_en if locale == "en" else self.name_th

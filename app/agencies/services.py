@@ -11,7 +11,7 @@ from ..common.lookup import get_or_not_found
 from ..extensions import db
 from .models import Agency, AgencyKind
 
-AGENCY_FIELDS = ("code", "name_th", "name_en", "kind", "active")
+AGENCY_FIELDS = ("code", "name_th", "name_en", "kind", "active", "records_interviews")
 
 
 def snapshot(agency: Agency) -> dict:
@@ -62,11 +62,12 @@ def create_agency(
     name_en: str,
     kind: str = AgencyKind.DEPARTMENT,
     active: bool = True,
+    records_interviews: bool = False,
     ip: str = "",
 ) -> Agency:
     values = _clean(code, name_th, name_en, kind)
     _check_code_free(values["code"])
-    agency = Agency(active=bool(active), **values)
+    agency = Agency(active=bool(active), records_interviews=bool(records_interviews), **values)
     db.session.add(agency)
     db.session.flush()
     record("agency.create", agency, actor=actor, ip=ip, after=snapshot(agency))
@@ -75,10 +76,20 @@ def create_agency(
 
 
 def update_agency(
-    agency: Agency, actor, *, code: str, name_th: str, name_en: str, kind: str, active: bool, ip: str = ""
+    agency: Agency,
+    actor,
+    *,
+    code: str,
+    name_th: str,
+    name_en: str,
+    kind: str,
+    active: bool,
+    records_interviews: bool = False,
+    ip: str = "",
 ) -> Agency:
     values = _clean(code, name_th, name_en, kind)
     values["active"] = bool(active)
+    values["records_interviews"] = bool(records_interviews)
     _check_code_free(values["code"], agency.id)
     before = snapshot(agency)
     changed = {f: v for f, v in values.items() if before[f] != v}

@@ -112,7 +112,20 @@ class Janus:
             )
         return data
 
-    def create_room(self, room: str, secret: str, *, description: str, bitrate: int, publishers: int) -> None:
+    def create_room(
+        self,
+        room: str,
+        secret: str,
+        *,
+        description: str,
+        bitrate: int,
+        publishers: int,
+        rec_dir: str | None = None,
+    ) -> None:
+        """A private room; recorded into `rec_dir` when given (participants cannot turn it off)."""
+        recording = (
+            {"record": True, "rec_dir": rec_dir, "lock_record": True} if rec_dir else {"record": False}
+        )
         self.videoroom(
             {
                 "request": "create",
@@ -127,7 +140,7 @@ class Janus:
                 "bitrate_cap": True,
                 "fir_freq": 10,
                 "notify_joining": True,
-                "record": False,
+                **recording,
                 "permanent": False,
                 **({"admin_key": self.endpoint.room_admin_key} if self.endpoint.room_admin_key else {}),
             }

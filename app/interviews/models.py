@@ -252,6 +252,10 @@ class VideoRoom(db.Model):
     admitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Recorded (the agency records its online interviews): Janus writes the streams; after the
+    # room closes they are converted once (processed_at) into InterviewRecording files.
+    recording: Mapped[bool] = mapped_column(Boolean, default=False)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     interview: Mapped[Interview] = relationship()
     passes: Mapped[list[VideoPass]] = relationship(back_populates="room", order_by="VideoPass.id")
@@ -276,6 +280,8 @@ class VideoPass(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The candidate's consent to a recorded interview, given before entering.
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     room: Mapped[VideoRoom] = relationship(back_populates="passes")
 
@@ -283,3 +289,22 @@ class VideoPass(db.Model):
         UniqueConstraint("room_id", "user_id", name="uq_video_passes_room_user"),
         CheckConstraint("role IN ('candidate','chair','member')", name="role_known"),
     )
+
+
+class InterviewRecording(db.Model):
+    """One recorded stream of an interview (a participant's audio or video), kept until
+    delete_after; only the round's HR and the panel may fetch it (docs/video.md)."""
+
+    __tablename__ = "interview_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # video | audio
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    delete_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("kind IN ('video','audio')", name="kind_known"),)

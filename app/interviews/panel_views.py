@@ -11,7 +11,7 @@ from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.i18n import current_locale
 from ..uploads.responses import private_download
-from . import bp, panel_access, scoring
+from . import bp, panel_access, scoring, video
 from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices
 from .score_sheet import render_score_sheet
 from .video_pages import panel_video, room_messages, room_page
@@ -96,6 +96,9 @@ def panel_interview(interview_id: int):
         panel_config=config,
         video_config=panel_video(interview, current_user),
         video_messages=room_messages(),
+        recordings=video.recordings_of(interview)
+        if video.may_fetch_recordings(current_user, interview)
+        else [],
     )
 
 

@@ -19,8 +19,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+import shutil
+import subprocess
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,11 +32,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common.clock import now
-from ..common.errors import Forbidden, NotAllowed
+from ..common.errors import Forbidden, NotAllowed, NotFound
 from ..extensions import db
-from . import scoring
+from . import panel_access, scoring
 from .janus import Janus, JanusRefused
-from .models import Interview, InterviewSlot, VideoPass, VideoRoom
+from .models import Interview, InterviewRecording, InterviewSlot, VideoPass, VideoRoom
 
 CANDIDATE, CHAIR, MEMBER = "candidate", "chair", "member"
 CLOSED = ("finalized", "cancelled", "no_show")
@@ -107,14 +110,23 @@ def _janus() -> Janus:
     return Janus()
 
 
+def recordings_dir(room: VideoRoom) -> Path:
+    return Path(current_app.config["VIDEO_RECORDINGS_DIR"]) / room.room
+
+
 def _create_on_server(room: VideoRoom) -> None:
     interview = room.interview
+    rec_dir = None
+    if room.recording:
+        rec_dir = recordings_dir(room)
+        rec_dir.mkdir(parents=True, exist_ok=True)
     _janus().create_room(
         room.room,
         room.secret,
         description=f"interview {interview.id}",
         bitrate=current_app.config["VIDEO_BITRATE"],
         publishers=len(scoring.scoring_ids(interview)) + 3,
+        rec_dir=str(rec_dir) if rec_dir else None,
     )
     live = [p.token for p in room.passes if p.revoked_at is None and _may_be_in_room(room, p)]
     for token in live:
@@ -135,6 +147,7 @@ def ensure_room(interview: Interview) -> VideoRoom:
             interview_id=interview.id,
             room=f"iv{interview.id}-{secrets.token_hex(6)}",
             secret=secrets.token_urlsafe(24),
+            recording=is_recorded(interview),
         )
         db.session.add(room)
         try:
@@ -145,7 +158,7 @@ def ensure_room(interview: Interview) -> VideoRoom:
             db.session.rollback()
             return ensure_room(interview)
         _create_on_server(room)
-        record("video.room_open", interview, after={"room": room.room})
+        record("video.room_open", interview, after={"room": room.room, "recording": room.recording})
         db.session.commit()
         return room
     if room.closed_at is not None:
@@ -213,9 +226,19 @@ def _credentials(room: VideoRoom, p: VideoPass, user) -> dict:
     }
 
 
-def enter(interview: Interview, user, at: datetime | None = None) -> dict:
-    """A person opens the room: a panel member gets their credential; the candidate waits in
-    the lobby until admitted, then gets theirs."""
+def is_recorded(interview: Interview) -> bool:
+    """Whether this interview's room records (its round's agency records online interviews)."""
+    return bool(interview.application.round.agency.records_interviews)
+
+
+def keep_days() -> int:
+    return current_app.config["VIDEO_RECORDING_KEEP_DAYS"]
+
+
+def enter(interview: Interview, user, at: datetime | None = None, *, consent: bool = False) -> dict:
+    """A person opens the room: a panel member gets their credential; the candidate of a
+    recorded interview first consents to the recording, then waits in the lobby until admitted,
+    then gets theirs."""
     at = at or now()
     role = check_may_enter(interview, user, at)
     room = ensure_room(interview)
@@ -223,7 +246,18 @@ def enter(interview: Interview, user, at: datetime | None = None) -> dict:
     if role != CANDIDATE:
         _grant(room, p)
         db.session.commit()
-        return _credentials(room, p, user)
+        return {**_credentials(room, p, user), "recording": room.recording}
+    if room.recording and p.consented_at is None:
+        if not consent:
+            db.session.commit()
+            return {"state": "consent", "keep_days": keep_days()}
+        p.consented_at = at
+        record(
+            "video.recording_consent",
+            interview,
+            actor=user,
+            after={"room": room.room, "keep_days": keep_days()},
+        )
     if room.candidate_state in ("absent", "ended"):
         room.candidate_state = "lobby"
         room.lobby_at = at
@@ -339,12 +373,95 @@ def _on_interview_closed(_sender, interview: Interview, **_extra) -> None:
         close_room(interview, interview.status)
 
 
+# ---- recordings ---------------------------------------------------------------------------------
+
+CONVERTED = {"video": (".webm", "video/webm"), "audio": (".opus", "audio/ogg")}
+
+
+def process_recordings(room: VideoRoom) -> int:
+    """Convert a closed recorded room's Janus files (.mjr) into WebM / Opus files kept until
+    VIDEO_RECORDING_KEEP_DAYS from now, each a row the round's HR and panel may fetch."""
+    tool = shutil.which(current_app.config["JANUS_PP_REC"])
+    if tool is None:
+        current_app.logger.warning("video: %s not found; recordings of %s wait", "janus-pp-rec", room.room)
+        return 0
+    folder = recordings_dir(room)
+    base = Path(current_app.config["VIDEO_RECORDINGS_DIR"])
+    delete_after = now() + timedelta(days=keep_days())
+    saved = 0
+    for source in sorted(folder.glob("*.mjr")) if folder.exists() else []:
+        kind = "video" if "-video-" in source.name else "audio"
+        suffix, content_type = CONVERTED[kind]
+        target = source.with_suffix(suffix)
+        done = subprocess.run([tool, str(source), str(target)], capture_output=True, timeout=600)
+        if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+            current_app.logger.warning("video: could not convert %s: %s", source, done.stderr[-300:])
+            continue
+        source.unlink()
+        db.session.add(
+            InterviewRecording(
+                interview_id=room.interview_id,
+                stored_name=str(target.relative_to(base)),
+                kind=kind,
+                content_type=content_type,
+                size=target.stat().st_size,
+                delete_after=delete_after,
+            )
+        )
+        saved += 1
+    room.processed_at = now()
+    record("video.recordings_saved", room.interview, after={"room": room.room, "files": saved})
+    db.session.commit()
+    return saved
+
+
+def delete_expired_recordings(at: datetime | None = None) -> int:
+    """Delete the recordings whose retention period is over (files and all); audited."""
+    at = at or now()
+    expired = db.session.scalars(
+        select(InterviewRecording).where(
+            InterviewRecording.deleted_at.is_(None), InterviewRecording.delete_after <= at
+        )
+    ).all()
+    base = Path(current_app.config["VIDEO_RECORDINGS_DIR"])
+    for rec in expired:
+        (base / rec.stored_name).unlink(missing_ok=True)
+        rec.deleted_at = at
+        record("video.recording_deleted", rec, after={"interview": rec.interview_id, "file": rec.stored_name})
+    db.session.commit()
+    return len(expired)
+
+
+def recordings_of(interview: Interview) -> list[InterviewRecording]:
+    return list(
+        db.session.scalars(
+            select(InterviewRecording)
+            .where(InterviewRecording.interview_id == interview.id, InterviewRecording.deleted_at.is_(None))
+            .order_by(InterviewRecording.id)
+        )
+    )
+
+
+def may_fetch_recordings(user, interview: Interview) -> bool:
+    """The round's HR and the panel (not a member who declared a conflict): the score sheet's rule."""
+    return panel_access.can_view_score_sheet(user, interview)
+
+
+def recording_for(user, interview: Interview, recording_id: int) -> tuple[InterviewRecording, Path]:
+    if not may_fetch_recordings(user, interview):
+        raise Forbidden(_("Only the round's HR and the panel may fetch this interview's recordings."))
+    for rec in recordings_of(interview):
+        if rec.id == recording_id:
+            return rec, Path(current_app.config["VIDEO_RECORDINGS_DIR"]) / rec.stored_name
+    raise NotFound(_("No such recording."))
+
+
 def sweep() -> dict:
     """The scheduler's job: close the rooms of interviews finalized, cancelled or marked
     no-show, and of slots long over (the finalization's own close may have met a media server
-    that was down)."""
+    that was down); convert closed rooms' recordings; delete recordings past their retention."""
     if not enabled():
-        return {}
+        return {"recordings_deleted": delete_expired_recordings()}
     stale_before = now() - timedelta(hours=12)
     rooms = db.session.scalars(
         select(VideoRoom)
@@ -356,4 +473,10 @@ def sweep() -> dict:
         )
     ).all()
     closed = sum(1 for room in rooms if close_room(room.interview, room.interview.status))
-    return {"closed": closed}
+    pending = db.session.scalars(
+        select(VideoRoom).where(
+            VideoRoom.recording.is_(True), VideoRoom.closed_at.is_not(None), VideoRoom.processed_at.is_(None)
+        )
+    ).all()
+    saved = sum(process_recordings(room) for room in pending)
+    return {"closed": closed, "recordings_saved": saved, "recordings_deleted": delete_expired_recordings()}

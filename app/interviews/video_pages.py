@@ -54,6 +54,10 @@ def room_messages() -> dict:
         "confirm_end": _("End the candidate's connection? They go back to the lobby."),
         "in_room": _("The candidate is in the room."),
         "connected_list": _("Connected"),
+        "consent_needed": _(
+            "This interview is recorded. Read the notice below and give your consent to enter."
+        ),
+        "recorded": _("This interview is being recorded."),
     }
 
 

@@ -8,7 +8,7 @@ Only these pages and the panel's scoring page may use the camera and the microph
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
@@ -38,6 +38,8 @@ def candidate_room(interview_id: int):
         room_config=page_config(interview, video.CANDIDATE),
         messages=room_messages(),
         locale=current_locale(),
+        recorded=video.is_recorded(interview),
+        keep_days=video.keep_days(),
     )
 
 
@@ -45,7 +47,10 @@ def candidate_room(interview_id: int):
 @login_required
 def video_enter(interview_id: int):
     interview = scoring.get_interview(interview_id)
-    return jsonify({"ok": True, **video.enter(interview, current_user._get_current_object())})
+    consent = (request.get_json(silent=True) or {}).get("consent") is True
+    return jsonify(
+        {"ok": True, **video.enter(interview, current_user._get_current_object(), consent=consent)}
+    )
 
 
 @bp.route("/video/<int:interview_id>/state")
@@ -70,3 +75,18 @@ def video_end(interview_id: int):
     reason = (request.get_json(silent=True) or {}).get("reason", "")
     video.end_candidate(interview, current_user._get_current_object(), str(reason)[:300])
     return jsonify({"ok": True, "candidate_state": "ended"})
+
+
+@bp.route("/interviews/<int:interview_id>/recordings/<int:recording_id>")
+@login_required
+def recording(interview_id: int, recording_id: int):
+    interview = scoring.get_interview(interview_id)
+    rec, path = video.recording_for(current_user._get_current_object(), interview, recording_id)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=rec.content_type, as_attachment=True, download_name=path.name, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -35,7 +35,11 @@ def _missing() -> str | None:
 def test_a_candidate_and_two_panel_members_see_each_other_in_the_room(tmp_path):
     # The app inside is created with the Janus settings (config.py reads them), so its CSP names
     # Janus's WebSocket; SQLite, as the host's PostgreSQL is not reachable from the namespace.
-    env = netns.scenario_env(BMA_VIDEO_NETNS="1", **janus_support.settings_for_namespace())
+    env = netns.scenario_env(
+        BMA_VIDEO_NETNS="1",
+        VIDEO_RECORDINGS_DIR=str(tmp_path / "recordings"),
+        **janus_support.settings_for_namespace(),
+    )
     command = [
         sys.executable,
         "-m",

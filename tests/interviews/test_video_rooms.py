@@ -140,9 +140,9 @@ def test_the_sweep_closes_the_room_of_a_cancelled_interview(s, rooms_on):
     name = video.room_of(s.interview).room
     s.interview.status = "cancelled"
     db.session.commit()
-    assert video.sweep() == {"closed": 1}
+    assert video.sweep()["closed"] == 1
     assert not Janus().room_exists(name)
-    assert video.sweep() == {"closed": 0}
+    assert video.sweep()["closed"] == 0
 
 
 def test_a_room_the_media_server_forgot_is_made_again_with_the_credentials(s, rooms_on):
@@ -250,3 +250,59 @@ def test_the_room_pages_in_thai_are_accessible_and_say_what_to_do(app, s, make, 
     page.wait_for_function("() => document.body.dataset.videoState === 'lobby'")
     assert "ห้องรอ" in page.locator("#video-status").inner_text()
     assert serious_violations(page) == []
+
+
+def test_a_recorded_interview_asks_the_candidate_to_consent_before_the_lobby(s, rooms_on):
+    s.agency.records_interviews = True
+    db.session.commit()
+    chair = video.enter(s.interview, s.chair)
+    assert chair["recording"] is True
+    room = video.room_of(s.interview)
+    listed = Janus().videoroom({"request": "list", "admin_key": rooms_on.room_admin_key})["list"]
+    [on_server] = [r for r in listed if r["room"] == room.room]
+    assert on_server["record"] is True
+    assert video.enter(s.interview, s.candidate) == {"state": "consent", "keep_days": 90}
+    assert room.candidate_state == "absent"  # not in the lobby without consent
+    assert video.enter(s.interview, s.candidate, consent=True)["state"] == "lobby"
+    [consent] = audits("video.recording_consent")
+    assert consent.actor_id == s.candidate.id and consent.after["keep_days"] == 90
+    video.admit(s.interview, s.chair)
+    assert video.enter(s.interview, s.candidate)["state"] == "in_room"  # consent is kept
+
+
+def test_recordings_reach_only_the_rounds_hr_and_panel_and_go_after_the_retention(app, s, make, tmp_path):
+    from app.interviews.models import InterviewRecording
+
+    saved = app.config["VIDEO_RECORDINGS_DIR"]
+    app.config["VIDEO_RECORDINGS_DIR"] = str(tmp_path)
+    try:
+        (tmp_path / "iv-room").mkdir()
+        (tmp_path / "iv-room" / "chair-video.webm").write_bytes(b"\x1a\x45\xdf\xa3webm")
+        rec = InterviewRecording(
+            interview_id=s.interview.id,
+            stored_name="iv-room/chair-video.webm",
+            kind="video",
+            content_type="video/webm",
+            size=8,
+            delete_after=s.slot.starts_at + timedelta(days=90),
+        )
+        db.session.add(rec)
+        db.session.commit()
+        url = f"/interviews/{s.interview.id}/recordings/{rec.id}"
+        scoring.declare(s.interview, s.members[1], True, "a neighbour")
+        assert make.client_for(app, s.chair).get(url).data.startswith(b"\x1a\x45")
+        assert make.client_for(app, s.hr).get(url).status_code == 200
+        assert make.client_for(app, s.members[1]).get(url).status_code == 403  # recused
+        assert make.client_for(app, s.candidate).get(url).status_code == 403
+        assert make.client_for(app, make.hr(make.agency())).get(url).status_code == 403
+        page = make.client_for(app, s.chair).get(f"/panel/interviews/{s.interview.id}").get_data(as_text=True)
+        assert url in page
+
+        assert video.delete_expired_recordings(at=s.slot.starts_at + timedelta(days=89)) == 0
+        assert video.delete_expired_recordings(at=s.slot.starts_at + timedelta(days=91)) == 1
+        assert not (tmp_path / "iv-room" / "chair-video.webm").exists()
+        assert make.client_for(app, s.chair).get(url).status_code == 404
+        [deleted] = audits("video.recording_deleted")
+        assert deleted.after["file"] == "iv-room/chair-video.webm"
+    finally:
+        app.config["VIDEO_RECORDINGS_DIR"] = saved

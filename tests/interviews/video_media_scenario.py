@@ -120,6 +120,8 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
     assert app.config["JANUS_WS_URL"] == janus_server.ws_url
     csp_errors: list[str] = []
     s = build(make, members=1, quorum=2)
+    s.agency.records_interviews = True  # this agency records: the candidate consents first
+    db.session.commit()
     other = build(make, members=1, quorum=2)  # another interview, another candidate
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -148,6 +150,10 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
 
         chair.click("#video-start")
         member.click("#video-start")
+        candidate.click("#video-start")  # without consent: asked for it, not let into the lobby
+        candidate.locator("#video-start").wait_for(state="visible")
+        assert "บันทึก" in candidate.locator("#video-status").inner_text()
+        candidate.check("#video-consent")
         candidate.click("#video-start")
         candidate.wait_for_function("() => document.body.dataset.videoState === 'lobby'")
         assert "ห้องรอ" in candidate.locator("#video-status").inner_text()
@@ -195,5 +201,17 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
         for page in (chair, member, candidate):
             page.wait_for_function("() => document.body.dataset.videoState === 'closed'", timeout=15000)
         assert not Janus().room_exists(room)
+
+        # The recording: converted by the scheduler's job, fetched by the panel, not by others.
+        assert video.sweep()["recordings_saved"] >= 6  # audio and video of the three, at least
+        recordings = video.recordings_of(s.interview)
+        assert {r.kind for r in recordings} == {"audio", "video"}
+        first_video = next(r for r in recordings if r.kind == "video")
+        url = f"{live_server}/interviews/{s.interview.id}/recordings/{first_video.id}"
+        fetched = chair.request.get(url)
+        assert fetched.status == 200 and fetched.headers["content-type"] == "video/webm"
+        assert fetched.body()[:4] == b"\x1a\x45\xdf\xa3"  # EBML: a WebM file
+        assert candidate.request.get(url).status == 403
+        assert intruder.request.get(url).status == 403
         browser.close()
     assert csp_errors == []

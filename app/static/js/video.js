@@ -286,9 +286,15 @@
 
   function enter() {
     if (stopped) return;
-    post(cfg.enter_url).then(function (r) {
+    var consent = $('video-consent');
+    post(cfg.enter_url, {consent: !!(consent && consent.checked)}).then(function (r) {
       if (r.ok && r.state === 'in_room') {
+        if (r.recording) $('video-recorded').hidden = false;
         join(r);
+      } else if (r.ok && r.state === 'consent') {
+        say(msg.consent_needed, 'warning');
+        if (consent) consent.focus();
+        if (startBtn) startBtn.hidden = false;
       } else if (r.ok && r.state === 'lobby') {
         document.body.dataset.videoState = 'lobby';
         say(msg.lobby, 'info');
