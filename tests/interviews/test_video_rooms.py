@@ -306,3 +306,25 @@ def test_recordings_reach_only_the_rounds_hr_and_panel_and_go_after_the_retentio
         assert deleted.after["file"] == "iv-room/chair-video.webm"
     finally:
         app.config["VIDEO_RECORDINGS_DIR"] = saved
+
+
+def test_an_administrator_turns_recording_on_for_an_agency_and_it_is_audited(app, db, make):
+    agency = make.agency()
+    admin = make.user("admin")
+    client = make.client_for(app, admin)
+    r = client.post(
+        f"/admin/agencies/{agency.id}/edit",
+        data={
+            "code": agency.code,
+            "name_th": agency.name_th,
+            "name_en": agency.name_en,
+            "kind": agency.kind,
+            "active": "y",
+            "records_interviews": "y",
+        },
+    )
+    assert r.status_code == 302
+    db.session.refresh(agency)
+    assert agency.records_interviews is True
+    [change] = audits("agency.update")
+    assert change.after == {"records_interviews": True} and change.actor_id == admin.id
