@@ -328,3 +328,19 @@ def test_an_administrator_turns_recording_on_for_an_agency_and_it_is_audited(app
     assert agency.records_interviews is True
     [change] = audits("agency.update")
     assert change.after == {"records_interviews": True} and change.actor_id == admin.id
+
+
+def test_a_named_substitute_enters_and_an_acting_chair_admits_in_place_of_a_recused_chair(s, rooms_on):
+    substitute = s.spare[0]
+    scoring.declare(s.interview, s.chair, True, "the candidate is my niece")
+    scoring.declare(s.interview, s.members[0], False)
+    scoring.name_acting_chair(s.interview, s.hr, s.members[0])
+    scoring.name_substitute(s.interview, s.members[0], substitute)
+    assert "conflict" in refused(Forbidden, video.enter, s.interview, s.chair).message
+    acting = video.enter(s.interview, s.members[0])
+    assert acting["role"] == "chair"
+    assert video.enter(s.interview, substitute)["role"] == "member"
+    video.enter(s.interview, s.candidate)
+    refused(scoring.Recused, video.admit, s.interview, s.chair)
+    video.admit(s.interview, s.members[0])
+    assert video.enter(s.interview, s.candidate)["state"] == "in_room"
