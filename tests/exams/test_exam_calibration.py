@@ -46,8 +46,9 @@ def test_rasch_calibration_recovers_known_difficulties(make):
 
     fit = calibration.fit_responses(triples, calibration.RASCH, seed=1, min_responses=30)
 
-    r_b, rmse_b, _r_a, _rmse_a = _recovery(fit, a, b)
-    assert r_b >= 0.97 and rmse_b <= 0.25
+    est_b = np.array([fit.items[i].difficulty for i in range(len(b))])
+    assert np.corrcoef(est_b, b)[0, 1] >= 0.97
+    assert np.sqrt(np.mean((est_b - b) ** 2)) <= 0.25
     assert {it.discrimination for it in fit.items.values()} == {1.0}
 
 
@@ -65,13 +66,13 @@ def test_items_with_too_few_responses_are_not_calibrated(make):
 
 @pytest.fixture
 def history(app, db, make, monkeypatch):
-    """A bank of 36 items whose exam was sat by 160 candidates (12 items each, about 53
+    """A bank of 36 items whose exam was sat by 120 candidates (12 items each, about 40
     responses an item), answering as known parameters say."""
-    monkeypatch.setitem(app.config, "CALIBRATION_MIN_RESPONSES", 30)
+    monkeypatch.setitem(app.config, "CALIBRATION_MIN_RESPONSES", 20)
     items = make.psychometrics.topic_bank("cal-bank", per_band=6)
     exam = make.exams.exam("cal-bank", draw={"easy": 2, "medium": 2, "hard": 2})
     truth = make.psychometrics.band_truth(items, seed=8)
-    attempts = make.psychometrics.submitted_history(exam, truth, n_candidates=160, seed=8)
+    attempts = make.psychometrics.submitted_history(exam, truth, n_candidates=120, seed=8)
     return exam, truth, attempts
 
 
@@ -84,7 +85,7 @@ def test_hr_calibrates_a_bank_stored_with_its_snapshot_and_audited(db, make, his
     stored = db.session.get(CalibrationRun, run.id)
     assert stored.model == "rasch" and stored.seed == 42 and stored.library == "mirt"
     assert stored.library_version == "1.2.0"
-    assert stored.candidates == 160 and stored.responses == 160 * 12
+    assert stored.candidates == 120 and stored.responses == 120 * 12
     assert sorted(stored.attempt_ids) == sorted(a.id for a in attempts)
     assert len(stored.snapshot_hash) == 64
     rows = calibration.parameters_by_version("cal-bank")

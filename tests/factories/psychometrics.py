@@ -10,13 +10,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.accounts.models import Role
+from app.accounts.models import User
 from app.common.clock import now
 from app.exams import assembly, irt
 from app.exams.models import Attempt, AttemptAnswer, ExamItem, ItemVersion, Seat, Sitting
 from app.extensions import db
 from tests.factories.accounts import agency as make_agency
-from tests.factories.accounts import user
 
 
 def true_parameters(n_items: int, seed: int, rasch: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -97,9 +96,16 @@ def submitted_history(
     )
     db.session.add(sitting)
     db.session.flush()
+    candidates = [
+        User(
+            email=f"sim{seed}-{n}@example.test", password_hash="-", first_name_th="ผู้สอบ", last_name_th=str(n)
+        )
+        for n in range(n_candidates)
+    ]
+    db.session.add_all(candidates)
+    db.session.flush()
     attempts = []
-    for n in range(n_candidates):
-        candidate = user(Role.CANDIDATE)
+    for n, candidate in enumerate(candidates):
         seat = Seat(sitting_id=sitting.id, candidate_id=candidate.id, room="1", seat_number=str(n + 1))
         db.session.add(seat)
         db.session.flush()
