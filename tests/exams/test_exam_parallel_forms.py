@@ -217,3 +217,19 @@ def test_pretest_items_are_on_the_form_but_not_in_the_score(db, make):
     # The pretest responses are in the calibration data all the same.
     snapshot = calibration.snapshot_of("pre-bank")
     assert {vid for _a, vid, _r in snapshot.responses} >= {q["version_id"] for q in pretest}
+
+
+def test_a_blueprint_asks_for_pretest_items_per_section(tmp_path):
+    from app.exams.importers import load_source
+
+    path = tmp_path / "blueprint.yaml"
+    path.write_text(
+        "kind: blueprint\ncode: pre-exam\nbank: pre-bank\ntitle: {th: ทดสอบ}\nduration_minutes: 30\n"
+        "sections:\n  - code: num\n    title: {th: ตัวเลข}\n    draw: {easy: 1}\n    pretest: 2\n"
+        "  - code: law\n    title: {th: กฎหมาย}\n    draw: {easy: 1}\n",
+        encoding="utf-8",
+    )
+    loaded = load_source(str(path), "yaml")
+    assert not loaded.errors
+    sections = loaded.blueprints[0].sections
+    assert sections[0]["pretest"] == 2 and "pretest" not in sections[1]
