@@ -229,7 +229,14 @@ def test_a_blueprint_asks_for_pretest_items_per_section(tmp_path):
         "  - code: law\n    title: {th: กฎหมาย}\n    draw: {easy: 1}\n",
         encoding="utf-8",
     )
-    loaded = load_source(str(path), "yaml")
+    for section in ("num", "law"):
+        (tmp_path / f"{section}.yaml").write_text(
+            f"kind: items\nbank: pre-bank\nsection: {section}\nitems:\n"
+            f"  - id: {section.upper()}-1\n    topic: t\n    difficulty: easy\n    stem: {{th: คำถาม}}\n"
+            "    choices:\n      - {id: a, th: หนึ่ง}\n      - {id: b, th: สอง}\n    key: b\n",
+            encoding="utf-8",
+        )
+    loaded = load_source(str(tmp_path), "yaml")
     assert not loaded.errors
     sections = loaded.blueprints[0].sections
     assert sections[0]["pretest"] == 2 and "pretest" not in sections[1]
