@@ -1,4 +1,5 @@
-"""Forms of HR's calibration and parallel-forms page."""
+"""Forms of HR's calibration and parallel-forms page. The three share one page, so each has a
+prefix: its fields' names and ids do not collide (calibrate-reason, assemble-reason, ...)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from ..common.forms import strip as strip_text
 AUTO = ""
 
 
-class CalibrateForm(FlaskForm):
+class _Prefixed(FlaskForm):
+    PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class CalibrateForm(_Prefixed):
+    PREFIX = "calibrate"
     model = SelectField(
         _l("Model"),
         choices=[
@@ -31,7 +41,8 @@ class CalibrateForm(FlaskForm):
     )
 
 
-class AssembleForm(FlaskForm):
+class AssembleForm(_Prefixed):
+    PREFIX = "assemble"
     forms = IntegerField(
         _l("Number of forms"),
         default=4,
@@ -46,7 +57,8 @@ class AssembleForm(FlaskForm):
     )
 
 
-class ToleranceForm(FlaskForm):
+class ToleranceForm(_Prefixed):
+    PREFIX = "tolerance"
     tolerance = DecimalField(
         _l("Tolerance (points of expected score)"),
         places=2,

@@ -3,7 +3,7 @@ parallel forms and how far they differ (assemble), and its tolerance."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -96,7 +96,7 @@ def hr_assemble_forms(exam_id: int):
 @roles_required(*HR_ROLES)
 def hr_form_tolerance(exam_id: int):
     exam = _exam(exam_id)
-    form = ToleranceForm(request.form)
+    form = ToleranceForm()
     if not form.validate_on_submit():
         return _render(exam, tolerance_form=form, status=422)
     value = float(form.tolerance.data) if form.tolerance.data is not None else None

@@ -46,7 +46,8 @@ def test_hr_calibrates_and_assembles_from_the_page(app, db, make, monkeypatch):
     client = _hr_client(app, make)
 
     done = client.post(
-        f"/hr/exams/{exam.id}/calibrate", data={"model": "rasch", "reason": "first calibration"}
+        f"/hr/exams/{exam.id}/calibrate",
+        data={"calibrate-model": "rasch", "calibrate-reason": "first calibration"},
     )
     assert done.status_code == 302
     run = db.session.scalar(select(CalibrationRun))
@@ -56,7 +57,9 @@ def test_hr_calibrates_and_assembles_from_the_page(app, db, make, monkeypatch):
     assert "mirt 1.2.0" in page and run.snapshot_hash[:12] in page
     assert "Difficulty (b)" in page and "Calibrated" in page
 
-    assembled = client.post(f"/hr/exams/{exam.id}/assemble", data={"forms": "3", "reason": "March window"})
+    assembled = client.post(
+        f"/hr/exams/{exam.id}/assemble", data={"assemble-forms": "3", "assemble-reason": "March window"}
+    )
     assert assembled.status_code == 302
     assert db.session.scalar(select(FormSet)).reason == "March window"
     page = client.get(f"/hr/exams/{exam.id}/forms").get_data(as_text=True)
@@ -69,15 +72,23 @@ def test_bad_input_is_refused_in_words_and_nothing_is_stored(app, db, make):
     exam = make.exams.exam("page-bank")
     client = _hr_client(app, make)
 
-    no_reason = client.post(f"/hr/exams/{exam.id}/calibrate", data={"model": "rasch", "reason": ""})
+    no_reason = client.post(
+        f"/hr/exams/{exam.id}/calibrate", data={"calibrate-model": "rasch", "calibrate-reason": ""}
+    )
     assert no_reason.status_code == 422
-    no_data = client.post(f"/hr/exams/{exam.id}/calibrate", data={"model": "", "reason": "try"})
+    no_data = client.post(
+        f"/hr/exams/{exam.id}/calibrate", data={"calibrate-model": "", "calibrate-reason": "try"}
+    )
     assert no_data.status_code == 422
     assert "nothing to calibrate" in no_data.get_data(as_text=True)
-    uncalibrated = client.post(f"/hr/exams/{exam.id}/assemble", data={"forms": "3", "reason": "try"})
+    uncalibrated = client.post(
+        f"/hr/exams/{exam.id}/assemble", data={"assemble-forms": "3", "assemble-reason": "try"}
+    )
     assert uncalibrated.status_code == 422
     assert "has not been calibrated" in uncalibrated.get_data(as_text=True)
-    too_many = client.post(f"/hr/exams/{exam.id}/assemble", data={"forms": "500", "reason": "try"})
+    too_many = client.post(
+        f"/hr/exams/{exam.id}/assemble", data={"assemble-forms": "500", "assemble-reason": "try"}
+    )
     assert too_many.status_code == 422 and "From 2 to 50 forms." in too_many.get_data(as_text=True)
     assert db.session.scalar(select(CalibrationRun.id)) is None
     assert db.session.scalar(select(FormSet.id)) is None
@@ -88,4 +99,34 @@ def test_candidates_cannot_see_the_page(app, db, make):
     exam = make.exams.exam("page-bank")
     client = make.client_for(app, make.candidate())
     assert client.get(f"/hr/exams/{exam.id}/forms").status_code == 403
-    assert client.post(f"/hr/exams/{exam.id}/calibrate", data={"reason": "x"}).status_code in (400, 403)
+    assert client.post(f"/hr/exams/{exam.id}/calibrate", data={"calibrate-reason": "x"}).status_code in (
+        400,
+        403,
+    )
+
+
+def test_hr_sets_the_exam_tolerance_with_a_reason(app, db, make):
+    from decimal import Decimal
+
+    from app.audit.models import AuditEntry
+    from app.exams.models import Exam
+
+    make.psychometrics.topic_bank("page-bank", per_band=2)
+    exam = make.exams.exam("page-bank")
+    client = _hr_client(app, make)
+
+    wrong = client.post(
+        f"/hr/exams/{exam.id}/tolerance", data={"tolerance-tolerance": "50", "tolerance-reason": "x"}
+    )
+    assert wrong.status_code == 422 and "From 0.01 to 10 points." in wrong.get_data(as_text=True)
+    saved = client.post(
+        f"/hr/exams/{exam.id}/tolerance",
+        data={"tolerance-tolerance": "0.75", "tolerance-reason": "merit list is close"},
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Exam, exam.id).form_tolerance == Decimal("0.75")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "exam.form_tolerance"))
+    assert entry.after["reason"] == "merit list is close"
+    page = client.get(f"/hr/exams/{exam.id}/forms").get_data(as_text=True)
+    assert "at most 0.75 points of expected score" in page
