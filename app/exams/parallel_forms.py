@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib.metadata import version as package_version
 
 import highspy
 from flask import current_app
@@ -393,7 +394,7 @@ def assemble_exam_forms(
             "seed": seed,
         },
         solver=SOLVER,
-        solver_version=highspy.Highs().version(),
+        solver_version=package_version(SOLVER),
         seconds=round(solution.seconds, 3),
         reason=(reason or "").strip(),
         created_by_id=getattr(actor, "id", None),
