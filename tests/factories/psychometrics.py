@@ -5,15 +5,11 @@ sitting for the services), and a bank whose items carry topics."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
-from decimal import Decimal
 
 import numpy as np
 
-from app.accounts.models import User
-from app.common.clock import now
-from app.exams import assembly, irt
-from app.exams.models import Attempt, AttemptAnswer, ExamItem, ItemVersion, Seat, Sitting
+from app.exams import irt, simulation
+from app.exams.models import Attempt, ExamItem, ItemVersion
 from app.extensions import db
 from tests.factories.accounts import agency as make_agency
 
@@ -66,17 +62,8 @@ def topic_bank(name: str, sections=("num", "law"), per_band: int = 6, topics=("t
 
 
 def band_truth(items: list[ExamItem], seed: int) -> dict[int, tuple[float, float]]:
-    """True (a, b) per item version, difficulty following the author's band (easy about −1,
-    medium 0, hard +1)."""
-    rng = np.random.default_rng(seed)
-    centre = {"easy": -1.0, "medium": 0.0, "hard": 1.0}
-    return {
-        item.current_version.id: (
-            float(np.exp(rng.normal(0.0, 0.25))),
-            float(centre[item.difficulty] + rng.normal(0.0, 0.35)),
-        )
-        for item in items
-    }
+    """True (a, b) per item version, difficulty following the author's band."""
+    return simulation.band_truth(items, seed)
 
 
 def submitted_history(
@@ -84,55 +71,4 @@ def submitted_history(
 ) -> list[Attempt]:
     """A past sitting of `exam`: `n_candidates` candidates of ability ~ N(0, 1), each given a form
     by the platform's own assembly, answering as the true parameters say; all submitted."""
-    rng = np.random.default_rng(seed)
-    agency = make_agency()
-    sitting = Sitting(
-        exam_id=exam.id,
-        agency_id=agency.id,
-        title_th="รอบสอบที่ผ่านมา",
-        timing_mode="synchronized",
-        starts_at=now() - timedelta(days=30),
-        status="ended",
-    )
-    db.session.add(sitting)
-    db.session.flush()
-    candidates = [
-        User(
-            email=f"sim{seed}-{n}@example.test", password_hash="-", first_name_th="ผู้สอบ", last_name_th=str(n)
-        )
-        for n in range(n_candidates)
-    ]
-    db.session.add_all(candidates)
-    db.session.flush()
-    attempts = []
-    for n, candidate in enumerate(candidates):
-        seat = Seat(sitting_id=sitting.id, candidate_id=candidate.id, room="1", seat_number=str(n + 1))
-        db.session.add(seat)
-        db.session.flush()
-        form = assembly.assemble_form(exam, 1000 + n)
-        theta = rng.normal(0.0, 1.0)
-        attempt = Attempt(
-            seat_id=seat.id,
-            form_seed=1000 + n,
-            form=form,
-            status="submitted",
-            submitted_at=now() - timedelta(days=30),
-            submitted_by="candidate",
-        )
-        db.session.add(attempt)
-        db.session.flush()
-        right = 0
-        for index, question in enumerate(form):
-            a, b = truth[question["version_id"]]
-            correct = rng.random() < irt.probability([theta], [a], [b])[0, 0]
-            right += int(correct and assembly.is_scored(question))
-            db.session.add(
-                AttemptAnswer(
-                    attempt_id=attempt.id, index=index, choice="b" if correct else "a", seq=index + 1
-                )
-            )
-        scored = sum(1 for q in form if assembly.is_scored(q))
-        attempt.score, attempt.max_score = Decimal(right), Decimal(scored)
-        attempts.append(attempt)
-    db.session.commit()
-    return attempts
+    return simulation.simulate_past_sitting(exam, truth, n_candidates, seed, make_agency().id)
