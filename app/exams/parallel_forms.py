@@ -203,6 +203,9 @@ class Report:
     expected: list[list[float]]  # per form, per theta
     tolerance: float
     uncalibrated: int = 0  # items on the forms with no parameters in the latest calibration
+    # Items no longer drawn (deactivated, or a newer version imported) and forms whose counts
+    # per section no longer match the blueprint: the forms must be assembled again.
+    stale: int = 0
     differences: list[float] = field(default_factory=list)  # per theta: highest − lowest
 
     @property
@@ -211,7 +214,7 @@ class Report:
 
     @property
     def parallel(self) -> bool:
-        return self.uncalibrated == 0 and self.largest_difference <= self.tolerance + 1e-9
+        return self.uncalibrated == 0 and self.stale == 0 and self.largest_difference <= self.tolerance + 1e-9
 
 
 def compare_forms(
@@ -450,7 +453,34 @@ def form_report(exam: Exam, form_set: FormSet | None = None) -> Report | None:
             b.append(row.difficulty)
             pts.append(points.get(entry["section"], 1.0))
         curves.append(irt.expected_scores(thetas, a, b, pts) if a else [0.0] * len(thetas))
-    return compare_forms(curves, thetas, tolerance_of(exam), uncalibrated)
+    report = compare_forms(curves, thetas, tolerance_of(exam), uncalibrated)
+    report.stale = _stale_entries(exam, form_set)
+    return report
+
+
+def _stale_entries(exam: Exam, form_set: FormSet) -> int:
+    """Entries of the forms an assembly today would not use: items deactivated or with a newer
+    version, and every entry of a form whose section counts differ from the blueprint's."""
+    current = {
+        item.current_version.id
+        for item in db.session.scalars(
+            select(ExamItem)
+            .where(ExamItem.bank == exam.bank, ExamItem.active.is_(True))
+            .options(selectinload(ExamItem.versions))
+        )
+        if item.current_version is not None
+    }
+    wanted = {s["code"]: sum(int(n) for n in s.get("draw", {}).values()) for s in exam.sections}
+    stale = 0
+    for form in form_set.forms:
+        counts = dict.fromkeys(wanted, 0)
+        for entry in form:
+            counts[entry["section"]] = counts.get(entry["section"], 0) + 1
+        if counts != wanted:
+            stale += len(form)
+            continue
+        stale += sum(1 for entry in form if entry["version_id"] not in current)
+    return stale
 
 
 def opening_refusal(exam: Exam) -> str | None:
@@ -459,6 +489,14 @@ def opening_refusal(exam: Exam) -> str | None:
     report = form_report(exam)
     if report is None or report.parallel:
         return None
+    if report.stale:
+        return _(
+            "The forms of exam %(code)s hold %(n)s items that are no longer drawn (deactivated, "
+            "replaced by a newer version, or the blueprint changed); assemble the forms again before "
+            "opening the sitting.",
+            code=exam.code,
+            n=report.stale,
+        )
     if report.uncalibrated:
         return _(
             "The forms of exam %(code)s hold %(n)s items the latest calibration has no parameters for; "

@@ -240,3 +240,19 @@ def test_a_blueprint_asks_for_pretest_items_per_section(tmp_path):
     assert not loaded.errors
     sections = loaded.blueprints[0].sections
     assert sections[0]["pretest"] == 2 and "pretest" not in sections[1]
+
+
+def test_forms_holding_an_item_no_longer_drawn_must_be_assembled_again(db, make, calibrated_exam):
+    exam = calibrated_exam
+    form_set = parallel_forms.assemble_exam_forms(exam, None, 3, max_exposure=0.67)
+    from app.exams.models import ItemVersion
+
+    version = db.session.get(ItemVersion, form_set.forms[0][0]["version_id"])
+    version.item.active = False
+    db.session.commit()
+
+    report = parallel_forms.form_report(exam)
+    assert report.stale >= 1 and not report.parallel
+    sitting, hr = make.exams.sitting(make, exam)
+    with pytest.raises(NotAllowed, match="no longer drawn"):
+        sitting_control.start_sitting(sitting, hr)
