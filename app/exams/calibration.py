@@ -307,6 +307,21 @@ def parameters_by_version(bank: str, run: CalibrationRun | None = None) -> dict[
     return {row.version_id: row for row in run.items}
 
 
+def item_parameters(
+    bank: str, run: CalibrationRun | None = None
+) -> list[tuple[ExamItem, ItemCalibration | None]]:
+    """Every item of the bank (section and code order) with its current version's row in the
+    latest calibration (or in `run`), None where it has none."""
+    params = parameters_by_version(bank, run)
+    items = db.session.scalars(
+        select(ExamItem)
+        .where(ExamItem.bank == bank)
+        .options(selectinload(ExamItem.versions))
+        .order_by(ExamItem.section, ExamItem.code)
+    )
+    return [(item, params.get(item.current_version.id) if item.current_version else None) for item in items]
+
+
 def band_of(difficulty: float) -> str:
     """The band a calibrated difficulty falls in (CALIBRATION_BAND_CUTS, in logits)."""
     low, high = current_app.config["CALIBRATION_BAND_CUTS"]

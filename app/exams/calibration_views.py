@@ -14,7 +14,7 @@ from ..common.forms import show_error
 from ..extensions import db
 from . import bp, calibration, parallel_forms
 from .calibration_forms import AssembleForm, CalibrateForm, ToleranceForm
-from .models import Exam, ExamItem
+from .models import Exam
 
 
 def _exam(exam_id: int) -> Exam:
@@ -26,13 +26,7 @@ def _exam(exam_id: int) -> Exam:
 
 def _render(exam: Exam, calibrate_form=None, assemble_form=None, tolerance_form=None, status: int = 200):
     run = calibration.latest_run(exam.bank)
-    params = calibration.parameters_by_version(exam.bank, run)
-    items = list(
-        db.session.scalars(
-            db.select(ExamItem).where(ExamItem.bank == exam.bank).order_by(ExamItem.section, ExamItem.code)
-        )
-    )
-    rows = [(item, params.get(item.current_version.id) if item.current_version else None) for item in items]
+    rows = calibration.item_parameters(exam.bank, run)
     tolerance_form = tolerance_form or ToleranceForm(formdata=None, tolerance=exam.form_tolerance)
     return render_template(
         "exams/hr_exam_forms.html",

@@ -140,7 +140,8 @@ def solve(
     for f in range(n_forms):
         for (section, band), count in draw.items():
             members = groups.get((section, band), [])
-            h.addConstr(h.qsum(x[i][f] for i in members) == count if members else count == 0)
+            if members:  # (an empty group with a count was refused above)
+                h.addConstr(h.qsum(x[i][f] for i in members) == count)
         for k, target in enumerate(targets):
             score = h.qsum(float(expected[k, i]) * x[i][f] for i in range(len(pool)))
             h.addConstr(score <= target + half)
@@ -166,8 +167,8 @@ def solve(
     # at the first one it finds.
     h.run()
     values = h.getSolution().col_value
-    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
-    if not has_solution:
+    # A time limit may stop HiGHS with or without a solution: trust only a feasible one.
+    if h.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
         status = h.modelStatusToString(h.getModelStatus())
         raise AssemblyFailed(
             _(
