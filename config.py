@@ -176,6 +176,21 @@ class Config:
     MERIT_LIST_VALID_YEARS = _env_int("MERIT_LIST_VALID_YEARS", 2)
     MERIT_LIST_MAX_EXTENSION_YEARS = _env_int("MERIT_LIST_MAX_EXTENSION_YEARS", 2)
 
+    # Item calibration and parallel forms (app/exams/calibration.py, parallel_forms.py,
+    # docs/psychometrics.md). An item version needs this many responses for Rasch parameters
+    # and this many for 2PL ones; with fewer it keeps its author's difficulty band. Calibrated
+    # difficulties map to bands at these cut points (logits).
+    CALIBRATION_MIN_RESPONSES = _env_int("CALIBRATION_MIN_RESPONSES", 30)
+    CALIBRATION_MIN_RESPONSES_2PL = _env_int("CALIBRATION_MIN_RESPONSES_2PL", 300)
+    CALIBRATION_BAND_CUTS = (-0.5, 0.5)
+    # Forms of one exam are parallel when their expected scores (in points) differ by at most
+    # this much at every ability point below, unless the exam sets its own tolerance; an item
+    # may appear on at most this share of an exam's forms; the solver stops after this long.
+    PARALLEL_FORMS_TOLERANCE = float(os.environ.get("PARALLEL_FORMS_TOLERANCE", "1.0"))
+    PARALLEL_FORMS_THETAS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+    PARALLEL_FORMS_MAX_EXPOSURE = float(os.environ.get("PARALLEL_FORMS_MAX_EXPOSURE", "0.5"))
+    PARALLEL_FORMS_TIME_LIMIT_SECONDS = float(os.environ.get("PARALLEL_FORMS_TIME_LIMIT_SECONDS", "30"))
+
     # The scheduler's leader lock on SQLite (flask jobs run); empty: `<database file>.jobs.lock`.
     # PostgreSQL uses an advisory lock instead.
     JOBS_LOCK_FILE = os.environ.get("JOBS_LOCK_FILE", "")

@@ -19,7 +19,7 @@ from .accounts.models import Role
 from .applications import services as applications
 from .common import national_id as nid
 from .common.i18n import current_locale
-from .exams import analysis, certificates, proctoring, sittings
+from .exams import analysis, calibration, certificates, parallel_forms, proctoring, sittings
 from .interviews import placement, schedule, video
 from .interviews import services as interviews
 from .merit import labels as merit_labels
@@ -117,6 +117,10 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "certificate_status_label": certificates.status_label,
         "part_a_certificate_of": certificates.part_a_certificate,
         "mmss": mmss,
+        "calibration_model_label": calibration.model_label,
+        "calibration_status_label": calibration.calibration_status_label,
+        "item_calibrations": calibration.parameters_by_version,
+        "forms_opening_refusal": parallel_forms.opening_refusal,
     },
     "interviews": {
         "interview_status_label": schedule.status_label,

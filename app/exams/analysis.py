@@ -244,6 +244,8 @@ def item_analysis(sitting: Sitting) -> list[ItemStats]:
         )
     }
     section_of = {q["version_id"]: q["section"] for a in attempts for q in a.form}
+    # A pretest item is not in the total: nothing to take out of it for the "rest" score.
+    pretest = {q["version_id"] for a in attempts for q in a.form if q.get("pretest")}
     order = [s["code"] for s in sitting.exam.sections]
     items: dict[int, ItemInfo] = {}
     for vid in sorted(
@@ -259,7 +261,7 @@ def item_analysis(sitting: Sitting) -> list[ItemStats]:
             version_id=vid,
             key=v.key,
             choices=[c["id"] for c in v.choices],
-            points=points.get(section_of[vid], 1.0),
+            points=0.0 if vid in pretest else points.get(section_of[vid], 1.0),
             code=v.item.code,
             section=section_of[vid],
             version=v.version,

@@ -331,6 +331,8 @@ def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
             "points_per_item": raw.get("points_per_item", 1),
             "time_limit_minutes": s.time_limit_minutes,
             "draw": {band: s.draw.get(band, 0) for band in BANDS},
+            # only when asked for: blueprints stored before pretest items stay unchanged
+            **({"pretest": s.pretest} if s.pretest else {}),
         }
         for s, raw in zip(bp.sections, raw_sections, strict=True)
     ]

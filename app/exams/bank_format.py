@@ -131,6 +131,9 @@ class ItemFile(ItemFileHead):
     items: list[Item] = Field(min_length=1, description="a list of at least one item")
 
 
+MAX_PRETEST = 10
+
+
 class Section(_Format):
     """A mapping (code, title, draw, ...)."""
 
@@ -142,6 +145,12 @@ class Section(_Format):
     )
     draw: dict[Band, Annotated[int, Field(ge=0)]] = Field(
         min_length=1, description=("items per band, e.g. {easy: 4, medium: 4, hard: 2}")
+    )
+    pretest: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_PRETEST,
+        description=(f"unscored new items added to each form, 0 to {MAX_PRETEST} (docs/psychometrics.md)"),
     )
 
 

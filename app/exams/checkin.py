@@ -14,7 +14,7 @@ from ..common import national_id as nid
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden
 from ..extensions import db
-from . import timing
+from . import parallel_forms, timing
 from .assembly import assemble_form
 from .errors import CheckInRefused
 from .models import Attempt, Seat
@@ -70,6 +70,16 @@ def check_in(
     if system_check is not None:
         seat.system_check = system_check.__dict__
     attempt = seat.attempt
+    if attempt is None and sitting.timing_mode == timing.WINDOW:
+        # A window sitting opens by itself at its start: its forms are checked at each
+        # candidate's first check-in instead of when a proctor starts it.
+        refusal = parallel_forms.opening_refusal(sitting.exam)
+        if refusal is not None:
+            record("sitting.open_refused", sitting, actor=user, after={"reason": refusal})
+            db.session.commit()
+            raise CheckInRefused(
+                _("This test cannot open yet: its forms are not ready. Please tell the proctor or HR.")
+            )
     if attempt is None:
         seed = secrets.randbelow(2**31 - 1)
         attempt = Attempt(seat_id=seat.id, form_seed=seed, form=assemble_form(sitting.exam, seed))

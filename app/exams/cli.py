@@ -1,5 +1,6 @@
 """`flask bank validate PATH`, `flask bank import PATH` and `flask bank schema`: check and load
-exam bank files, publish the format's JSON Schema."""
+exam bank files, publish the format's JSON Schema. Calibration and parallel forms add their
+commands from calibration_cli.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from ..common.errors import DomainError
+from . import calibration_cli
 from .bank_files import LoadedBank
 from .bank_format import BANDS, json_schemas
 from .bank_import import import_bank
@@ -157,3 +159,6 @@ def schema_command(out_dir, check):
         click.echo(f"out of date: {', '.join(stale)}; run `flask bank schema {out_dir}`")
         raise SystemExit(1)
     click.echo(f"Wrote {', '.join(stale)}" if stale else f"Up to date: {out_dir}")
+
+
+calibration_cli.register(bank_cli)

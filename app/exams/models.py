@@ -93,6 +93,9 @@ class Exam(db.Model):
     # [{"code", "title": {"th", "en"}, "points_per_item", "time_limit_minutes", "draw": {band: n}}]
     sections: Mapped[list] = mapped_column(JSON)
     is_part_a: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Largest difference in expected score (points) allowed between its parallel forms;
+    # None: PARALLEL_FORMS_TOLERANCE (app/exams/parallel_forms.py).
+    form_tolerance: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

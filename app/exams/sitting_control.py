@@ -13,7 +13,7 @@ from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import NotAllowed, ValidationFailed
 from ..extensions import db
-from . import timing
+from . import parallel_forms, timing
 from .models import Announcement, Attempt, Exam, Seat, Sitting
 
 
@@ -111,6 +111,7 @@ def start_sitting(sitting: Sitting, actor, at: datetime | None = None) -> Sittin
     at = at or now()
     if sitting.status != "scheduled":
         raise NotAllowed(_("This sitting has already started."))
+    parallel_forms.refuse_unless_parallel(sitting, actor)
     sitting.status, sitting.started_at = "started", at
     record("sitting.start", sitting, actor=actor, after={"started_at": at})
     db.session.commit()

@@ -15,6 +15,7 @@ from ..common.clock import now
 from ..common.errors import DomainError, NotAllowed
 from ..extensions import db
 from . import certificates
+from .assembly import is_scored
 from .errors import NotStarted
 from .models import Attempt, ItemVersion, Seat, Sitting
 from .sitting_control import need_reason
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
-    """Points per section and in total, from the versions the candidate actually saw."""
+    """Points per section and in total, from the versions the candidate actually saw (pretest
+    items left out)."""
     exam = attempt.seat.sitting.exam
     points = {s["code"]: Decimal(str(s.get("points_per_item", 1))) for s in exam.sections}
     versions = {
@@ -37,6 +39,8 @@ def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
         s["code"]: {"score": Decimal(0), "max": Decimal(0), "correct": 0, "items": 0} for s in exam.sections
     }
     for index, entry in enumerate(attempt.form):
+        if not is_scored(entry):
+            continue
         sec = sections[entry["section"]]
         sec["max"] += points[entry["section"]]
         sec["items"] += 1

@@ -1,9 +1,10 @@
-"""`flask demo load`: seed an empty database with demo agencies, rounds and accounts."""
+"""`flask demo load`: seed an empty database with demo agencies, rounds and accounts;
+`flask demo exam-history`: a simulated past Part A sitting to calibrate the demo bank on."""
 
 import click
 from flask.cli import AppGroup
 
-from .demo import DEMO_PASSWORD, USERS, is_empty, load
+from .demo import DEMO_EXAM, DEMO_PASSWORD, USERS, is_empty, load, simulate_exam_history
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -25,3 +26,20 @@ def load_command(if_empty: bool):
     click.echo(f"Demo data loaded. Accounts (password for all: {DEMO_PASSWORD}):")
     for email, roles in accounts:
         click.echo(f"  {email:34} {roles}")
+
+
+@demo_cli.command("exam-history")
+@click.option("--candidates", type=click.IntRange(50, 5000), default=600, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+def exam_history_command(candidates: int, seed: int):
+    """Add a simulated past sitting of the demo Part A exam (fictitious candidates who cannot
+    log in), so that the demo bank can be calibrated and parallel forms assembled."""
+    try:
+        added = simulate_exam_history(candidates, seed)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(
+        f"Added a simulated past sitting of {DEMO_EXAM}: {added} submitted tests. Next: "
+        f"flask bank calibrate {DEMO_EXAM}, then flask bank assemble-forms {DEMO_EXAM} "
+        "(or the exam's Calibration and parallel forms page)."
+    )

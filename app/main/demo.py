@@ -14,7 +14,7 @@ from ..agencies.models import Agency, AgencyKind
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now
-from ..exams.models import Exam
+from ..exams.models import Exam, ExamItem
 from ..extensions import db
 from ..partners.agreements import AgreementInput, create_agreement
 from ..partners.nominations import NomineeInput, nominate
@@ -388,3 +388,33 @@ def _load_exam(users: dict, agency: Agency, hr: User) -> None:
             )
         # Proctors act only on the sittings HR assigned them to.
         exam_sittings.assign_proctor(sitting, hr, users["proctor@demo.bma.go.th"])
+
+
+DEMO_EXAM = "part-a-demo"
+
+
+def simulate_exam_history(candidates: int, seed: int) -> int:
+    """A simulated past sitting of the demo Part A exam (fictitious candidates who cannot log
+    in, answering as item parameters drawn around the authors' bands say), so that HR can
+    calibrate the demo bank and assemble parallel forms (docs/psychometrics.md). Returns the
+    number of submitted attempts added."""
+    from ..exams import simulation
+
+    exam = db.session.scalar(select(Exam).where(Exam.code == DEMO_EXAM))
+    agency = db.session.scalar(select(Agency).where(Agency.code == "CSC"))
+    if exam is None or agency is None:
+        raise ValueError("load the demo first (flask demo load)")
+    items = list(
+        db.session.scalars(select(ExamItem).where(ExamItem.bank == exam.bank, ExamItem.active.is_(True)))
+    )
+    truth = simulation.band_truth(items, seed)
+    attempts = simulation.simulate_past_sitting(exam, truth, candidates, seed, agency.id)
+    record(
+        "demo.simulate_exam_history",
+        actor=None,
+        object_type="exam",
+        object_id=exam.id,
+        after={"candidates": candidates, "seed": seed, "attempts": len(attempts)},
+    )
+    db.session.commit()
+    return len(attempts)
