@@ -1,0 +1,9 @@
+"""The scheduler's `hold-expiry` job (app/jobs_runner.py): release lapsed seat holds."""
+
+from __future__ import annotations
+
+from .services import release_expired_holds
+
+
+def expire_holds() -> dict:
+    return release_expired_holds()
