@@ -53,8 +53,6 @@ class Payment(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The statement line that paid it (or none: marked by HR by hand, with a reason).
-    statement_line_id: Mapped[int | None] = mapped_column(ForeignKey("statement_lines.id"), unique=True)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refund_rule: Mapped[str] = mapped_column(String(30), default="")
     refund_note: Mapped[str] = mapped_column(Text, default="")

@@ -226,7 +226,7 @@ def mark_paid(payment: Payment, *, at: datetime, actor, line_id: int | None = No
     done = db.session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
-        .values(status=PaymentStatus.PAID, paid_at=at, statement_line_id=line_id)
+        .values(status=PaymentStatus.PAID, paid_at=at)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
