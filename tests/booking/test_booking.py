@@ -29,6 +29,7 @@ def _counters(sitting_id):
 
 
 def _emails(db, to):
+    """The subjects of the emails queued for `to` (in the candidate's language, Thai)."""
     return [m.subject for m in db.session.query(OutboxEmail).filter_by(to_address=to).order_by(OutboxEmail.id)]
 
 
@@ -50,7 +51,7 @@ def test_candidate_books_a_numbered_seat_and_the_ticket_names_centre_room_and_se
     (first,) = pdf_pages(pdf.data)
     assert w.venue.name_th in first and "301" in first and "สนามสอบ" in first
     assert audit_count(db, "booking.book") == 1
-    assert _emails(db, a.candidate.email) == [f"Seat booked: {a.number}"]
+    assert _emails(db, a.candidate.email) == [f"จองที่นั่งสอบแล้ว: {a.number}"]
     # a second booking is refused: one seat per application
     resp = c.post(f"/applications/{a.id}/booking", data={"sitting_id": w.sittings[1].id})
     assert resp.status_code == 409 and "move it instead" in page(resp)
@@ -132,8 +133,8 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
     assert (offer.status, offer.hold_reason, offer.seat_no) == (BookingStatus.HELD, "offer", 1)
     assert booking.booking_of(second) is None
     assert [e.status for e in db.session.query(WaitlistEntry).order_by(WaitlistEntry.id)] == ["offered", "waiting"]
-    assert f"Your held seat was released: {holder.number}" in _emails(db, holder.candidate.email)
-    assert f"A seat is offered to you: {first.number}" in _emails(db, first.candidate.email)
+    assert f"ที่นั่งที่กันไว้ของท่านถูกปล่อยแล้ว: {holder.number}" in _emails(db, holder.candidate.email)
+    assert f"มีที่นั่งสอบว่างสำหรับท่าน: {first.number}" in _emails(db, first.candidate.email)
     assert audit_count(db, "booking.release") == 1 and audit_count(db, "booking.offer") == 1
     # running the job again changes nothing
     assert job.fn() == {"released": 0, "offered": 0}
@@ -174,7 +175,7 @@ def test_hr_sees_fill_rates_and_moves_a_candidate_with_a_reason(app, db, make):
     assert "The candidate has been moved and told." in page(resp)
     db.session.expire_all()
     assert booking.booking_of(a).sitting_id == w.sittings[1].id
-    assert f"HR moved your seat: {a.number}" in _emails(db, a.candidate.email)
+    assert f"เจ้าหน้าที่ย้ายที่นั่งสอบของท่าน: {a.number}" in _emails(db, a.candidate.email)
     assert audit_count(db, "booking.move") == 1
 
 

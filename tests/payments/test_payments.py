@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from flask_babel import refresh
+
 from app.booking.models import BookingStatus
 from app.payments import services as payments
 from app.payments import thaiqr
@@ -58,6 +60,7 @@ def test_the_application_page_shows_the_fee_and_the_link_in_thai(app, db, make):
     w = make.booking.world(make, fee="350")
     a = make.application(w.round)
     c = make.client_for(app, a.candidate, lang="th")
+    refresh()  # (the requests share the test's app context, where Flask-Babel keeps the locale)
     text = page(c.get(f"/applications/{a.id}"))
     assert "ค่าธรรมเนียมการสมัคร" in text and "350.00" in text and "ใบแจ้งชำระเงิน" in text
 
@@ -128,6 +131,7 @@ def test_a_file_without_the_required_columns_is_refused_naming_it(app, db, make)
     assert resp.status_code == 422
     assert "bad.csv, line 1: no column for time, ref1, amount" in page(resp)
     th = make.client_for(app, w.hr, lang="th")
+    refresh()
     resp = th.post("/hr/payments/import", data={"file": (io.BytesIO(b"Date,Whatever\n1,2\n"), "bad.csv")},
                    content_type="multipart/form-data")
     assert "bad.csv" in page(resp) and "ไม่มีคอลัมน์" in page(resp)

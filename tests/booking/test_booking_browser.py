@@ -1,0 +1,61 @@
+"""The fee-and-seat journey in a real browser, in Thai: an approved candidate opens the payment
+slip (QR code), HR imports the bank's report, the payment shows, the candidate books a seat at a
+test centre and gets the admission ticket naming it; each page passes axe-core."""
+
+from __future__ import annotations
+
+import re
+
+from app.payments import services as payments
+from app.extensions import db
+from tests.factories import PASSWORD
+from tests.support.browser import open_context, serious_violations
+from tests.support.reading import pdf_pages
+
+
+def test_candidate_pays_hr_imports_the_statement_and_the_candidate_books_a_seat(browser, page, live_server, make, tmp_path):
+    w = make.booking.world(make, seats=(30,), accessible=(2,), sittings=2, fee="350")
+    a = make.application(w.round)
+    app_id, number, sitting_id = a.id, a.number, w.sittings[0].id
+    cand_email, hr_email, venue = a.candidate.email, w.hr.email, w.venue.name_th
+    db.session.remove()
+
+    cand_ctx, cand = open_context(browser, live_server, cand_email, PASSWORD, english=False)
+    cand.goto(f"/applications/{app_id}")
+    cand.get_by_role("link", name="ใบแจ้งชำระเงิน").first.click()
+    cand.wait_for_url(re.compile(rf"/applications/{app_id}/payment$"))
+    assert "รอชำระเงิน" in cand.inner_text("main")
+    cand.wait_for_function("() => { const i = document.querySelector('figure.qr img'); return i && i.complete && i.naturalWidth > 0; }")
+    assert serious_violations(cand) == []
+    reference = cand.locator("dd.app-number").inner_text().strip()
+    assert reference == payments.payment_of(db.session.get(type(a), app_id)).reference
+    db.session.remove()
+
+    # HR imports the bank's report with the candidate's payment.
+    csv_path = tmp_path / "bank-report.csv"
+    csv_path.write_bytes(make.booking.statement_csv(("07/12/2569", "09:30:00", reference, "", "350.00", "ผู้สมัคร", "TX1")))
+    hr_ctx, hr = open_context(browser, live_server, hr_email, PASSWORD, english=False)
+    hr.goto("/hr/payments")
+    assert serious_violations(hr) == []
+    hr.set_input_files("#file", str(csv_path))
+    hr.locator("main form button[type=submit]").first.click()
+    hr.wait_for_url(re.compile(r"/hr/payments/imports/\d+$"))
+    assert reference in hr.inner_text("main") and "ไม่มี" in hr.inner_text("main")
+    assert serious_violations(hr) == []
+    hr_ctx.close()
+
+    # The candidate sees the payment and books a seat.
+    cand.goto(f"/applications/{app_id}")
+    assert "ชำระแล้ว" in cand.inner_text("main")
+    cand.get_by_role("link", name="จองหรือเปลี่ยนที่นั่งสอบ").click()
+    cand.wait_for_url(re.compile(rf"/applications/{app_id}/booking$"))
+    assert serious_violations(cand) == []
+    cand.get_by_role("button", name=re.compile("จองรอบสอบที่ 1")).click()
+    cand.wait_for_url(re.compile(rf"/applications/{app_id}/booking$"))
+    text = cand.inner_text("main")
+    assert "จองที่นั่งแล้ว" in text and venue in text and "ห้อง 301" in text and "ที่นั่ง 3" in text
+    assert serious_violations(cand) == []
+    ticket = cand.request.get(f"/exams/sittings/{sitting_id}/ticket.pdf")
+    (first,) = pdf_pages(ticket.body())
+    assert number in first and venue in first and "301" in first
+    cand_ctx.close()
