@@ -18,8 +18,8 @@ from .accounts import labels as accounts_labels
 from .accounts.models import Role
 from .applications import services as applications
 from .booking import services as booking
-from .common.clock import now
 from .common import national_id as nid
+from .common.clock import now
 from .common.i18n import current_locale
 from .exams import analysis, certificates, proctoring, sittings
 from .interviews import placement, schedule

@@ -15,16 +15,28 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class PolicyForm(FlaskForm):
-    opens_at = DateTimeLocalField(_l("Booking opens"), format=DATETIME_LOCAL, validators=[InputRequired()],
-                                  description=_l("Bangkok time."))
-    closes_at = DateTimeLocalField(_l("Booking closes"), format=DATETIME_LOCAL, validators=[InputRequired()],
-                                   description=_l("Bangkok time."))
+    opens_at = DateTimeLocalField(
+        _l("Booking opens"),
+        format=DATETIME_LOCAL,
+        validators=[InputRequired()],
+        description=_l("Bangkok time."),
+    )
+    closes_at = DateTimeLocalField(
+        _l("Booking closes"),
+        format=DATETIME_LOCAL,
+        validators=[InputRequired()],
+        description=_l("Bangkok time."),
+    )
     change_cutoff_at = DateTimeLocalField(
-        _l("Moving or cancelling allowed until"), format=DATETIME_LOCAL, validators=[InputRequired()],
+        _l("Moving or cancelling allowed until"),
+        format=DATETIME_LOCAL,
+        validators=[InputRequired()],
         description=_l("Bangkok time; at or after the window closes."),
     )
     hold_hours = IntegerField(
-        _l("Hours an unpaid seat is held"), default=48, validators=[InputRequired(), NumberRange(min=1, max=720)]
+        _l("Hours an unpaid seat is held"),
+        default=48,
+        validators=[InputRequired(), NumberRange(min=1, max=720)],
     )
 
     def values(self) -> dict:
@@ -46,5 +58,8 @@ class PlainForm(FlaskForm):
 
 class HrMoveForm(FlaskForm):
     sitting_id = SelectField(_l("Move to sitting"), coerce=int, validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason (the candidate is told)"), filters=[strip],
-                           validators=[InputRequired(), Length(min=5, max=2000)])
+    reason = TextAreaField(
+        _l("Reason (the candidate is told)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(min=5, max=2000)],
+    )

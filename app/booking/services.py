@@ -74,7 +74,9 @@ def set_policy(
     if opens_at is None or closes_at is None or closes_at <= opens_at:
         raise ValidationFailed(_("The booking window must close after it opens."), "closes_at")
     if change_cutoff_at is None or change_cutoff_at < closes_at:
-        raise ValidationFailed(_("The cut-off for moving or cancelling is at or after the window's end."), "change_cutoff_at")
+        raise ValidationFailed(
+            _("The cut-off for moving or cancelling is at or after the window's end."), "change_cutoff_at"
+        )
     if hold_hours is None or not 1 <= hold_hours <= 720:
         raise ValidationFailed(_("A seat is held from 1 to 720 hours."), "hold_hours")
     policy = policy_of(round_.id)
@@ -83,14 +85,27 @@ def set_policy(
         policy = BookingPolicy(round_id=round_.id)
         db.session.add(policy)
     else:
-        before = {"opens_at": policy.opens_at, "closes_at": policy.closes_at,
-                  "change_cutoff_at": policy.change_cutoff_at, "hold_hours": policy.hold_hours}
+        before = {
+            "opens_at": policy.opens_at,
+            "closes_at": policy.closes_at,
+            "change_cutoff_at": policy.change_cutoff_at,
+            "hold_hours": policy.hold_hours,
+        }
     policy.opens_at, policy.closes_at, policy.change_cutoff_at = opens_at, closes_at, change_cutoff_at
     policy.hold_hours, policy.set_by_id, policy.updated_at = hold_hours, actor.id, now()
     db.session.flush()
-    record("booking.policy", round_, actor=actor, before=before,
-           after={"opens_at": opens_at, "closes_at": closes_at, "change_cutoff_at": change_cutoff_at,
-                  "hold_hours": hold_hours})
+    record(
+        "booking.policy",
+        round_,
+        actor=actor,
+        before=before,
+        after={
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "change_cutoff_at": change_cutoff_at,
+            "hold_hours": hold_hours,
+        },
+    )
     db.session.commit()
     return policy
 
@@ -146,7 +161,9 @@ def sitting_choices(application: Application) -> list[SittingChoice]:
     accessible, provisions = needs_accessible(application), provisions_needed(application)
     sittings = db.session.scalars(
         select(Sitting)
-        .where(Sitting.round_id == application.round_id, Sitting.status == "scheduled", Sitting.starts_at > now())
+        .where(
+            Sitting.round_id == application.round_id, Sitting.status == "scheduled", Sitting.starts_at > now()
+        )
         .order_by(Sitting.starts_at, Sitting.id)
     )
     out = []
@@ -215,7 +232,9 @@ def _take_seat(sitting: Sitting, accessible: bool, provisions: set[str]) -> tupl
         if db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
             continue
         taken = set(
-            db.session.scalars(select(Booking.seat_no).where(Booking.sitting_room_id == sr.id, Booking.seat_no.is_not(None)))
+            db.session.scalars(
+                select(Booking.seat_no).where(Booking.sitting_room_id == sr.id, Booking.seat_no.is_not(None))
+            )
         )
         seat_no = next((n for n in numbers if n not in taken), None)
         if seat_no is None:  # the counter and the seats disagree: refuse rather than overbook
@@ -279,26 +298,47 @@ def _place(booking: Booking) -> dict:
     }
 
 
-def _write(application: Application, sitting: Sitting, sr: SittingRoom, seat_no: int, accessible: bool,
-           status: str, hold_reason: str, held_until: datetime | None) -> Booking:
+def _write(
+    application: Application,
+    sitting: Sitting,
+    sr: SittingRoom,
+    seat_no: int,
+    accessible: bool,
+    status: str,
+    hold_reason: str,
+    held_until: datetime | None,
+) -> Booking:
     """Store the seat on the application's booking row (made on its first booking). Two requests
     of one candidate at once: the row's unique application, or the conditional UPDATE of a
     released row, lets only one through."""
     existing = booking_of(application)
     values = dict(
-        sitting_id=sitting.id, sitting_room_id=sr.id, seat_no=seat_no, accessible=accessible, status=status,
-        hold_reason=hold_reason, held_until=held_until, updated_at=now(),
+        sitting_id=sitting.id,
+        sitting_room_id=sr.id,
+        seat_no=seat_no,
+        accessible=accessible,
+        status=status,
+        hold_reason=hold_reason,
+        held_until=held_until,
+        updated_at=now(),
     )
     try:
         if existing is None:
-            booking = Booking(application_id=application.id, candidate_id=application.candidate_id,
-                              created_at=now(), **values)
+            booking = Booking(
+                application_id=application.id,
+                candidate_id=application.candidate_id,
+                created_at=now(),
+                **values,
+            )
             db.session.add(booking)
             db.session.flush()
             return booking
         done = db.session.execute(
             update(Booking)
-            .where(Booking.id == existing.id, Booking.status.in_((BookingStatus.RELEASED, BookingStatus.CANCELLED)))
+            .where(
+                Booking.id == existing.id,
+                Booking.status.in_((BookingStatus.RELEASED, BookingStatus.CANCELLED)),
+            )
             .values(**values)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -397,7 +437,9 @@ def _change_refusal(booking: Booking | None) -> None:
         raise NotAllowed(_("This sitting has begun."))
 
 
-def move(application: Application, actor, sitting: Sitting | None, *, reason: str = "", by_hr: bool = False) -> Booking:
+def move(
+    application: Application, actor, sitting: Sitting | None, *, reason: str = "", by_hr: bool = False
+) -> Booking:
     """Move the application's seat to another sitting: the new seat is taken first, the old one
     freed in the same transaction (and offered to that sitting's waiting list). HR may move a
     candidate at any time before the sitting, with a reason; the candidate until the cut-off."""
@@ -432,7 +474,13 @@ def move(application: Application, actor, sitting: Sitting | None, *, reason: st
     db.session.expire(booking, ["sitting", "sitting_room"])
     if booking.status == BookingStatus.CONFIRMED:
         _exam_seat(booking)
-    record("booking.move", booking, actor=actor, before=before, after=_place(booking) | {"reason": reason, "by_hr": by_hr})
+    record(
+        "booking.move",
+        booking,
+        actor=actor,
+        before=before,
+        after=_place(booking) | {"reason": reason, "by_hr": by_hr},
+    )
     _tell(booking, "moved_by_hr" if by_hr else "moved", reason=reason)
     _offer_to_waitlist(old_sitting)
     db.session.commit()
@@ -447,7 +495,12 @@ def cancel(application: Application, actor) -> Booking:
     sitting = booking.sitting
     _drop_exam_seat(booking)
     _free_seat(booking)
-    booking.status, booking.held_until, booking.hold_reason, booking.updated_at = BookingStatus.CANCELLED, None, "", now()
+    booking.status, booking.held_until, booking.hold_reason, booking.updated_at = (
+        BookingStatus.CANCELLED,
+        None,
+        "",
+        now(),
+    )
     db.session.flush()
     record("booking.cancel", booking, actor=actor, before=before, after={"status": booking.status})
     _tell(booking, "cancelled")
@@ -556,7 +609,12 @@ def _offer_to_waitlist(sitting: Sitting) -> Booking | None:
         booking = _write(application, sitting, got[0], got[1], accessible, BookingStatus.HELD, "offer", until)
         entry.status, entry.offered_at = "offered", now()
         _leave_waitlist(application)
-        record("booking.offer", booking, actor=None, after=_place(booking) | {"held_until": until, "waitlist_entry": entry.id})
+        record(
+            "booking.offer",
+            booking,
+            actor=None,
+            after=_place(booking) | {"held_until": until, "waitlist_entry": entry.id},
+        )
         _tell(booking, "offered")
         return booking
     return None
@@ -586,7 +644,13 @@ def release_expired_holds(at: datetime | None = None, limit: int = 200) -> dict:
         done = db.session.execute(
             update(Booking)
             .where(Booking.id == booking_id, Booking.status == BookingStatus.HELD, Booking.held_until <= at)
-            .values(status=BookingStatus.RELEASED, sitting_room_id=None, seat_no=None, held_until=None, updated_at=at)
+            .values(
+                status=BookingStatus.RELEASED,
+                sitting_room_id=None,
+                seat_no=None,
+                held_until=None,
+                updated_at=at,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         if not done:
@@ -594,11 +658,15 @@ def release_expired_holds(at: datetime | None = None, limit: int = 200) -> dict:
             continue
         column = SittingRoom.accessible_booked if accessible else SittingRoom.regular_booked
         db.session.execute(
-            update(SittingRoom).where(SittingRoom.id == room_id).values({column: column - 1})
+            update(SittingRoom)
+            .where(SittingRoom.id == room_id)
+            .values({column: column - 1})
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(booking)
-        record("booking.release", booking, actor=None, before=before, after={"status": BookingStatus.RELEASED})
+        record(
+            "booking.release", booking, actor=None, before=before, after={"status": BookingStatus.RELEASED}
+        )
         _tell(booking, "released", held_until=before["held_until"])
         if _offer_to_waitlist(booking.sitting) is not None:
             offered += 1
@@ -611,16 +679,20 @@ def release_expired_holds(at: datetime | None = None, limit: int = 200) -> dict:
 
 
 def place_text(booking: Booking, locale: str = "th") -> str:
-    """"<sitting>, <date time>, <centre>, room <code>, seat <n>" for messages and pages."""
+    """ "<sitting>, <date time>, <centre>, room <code>, seat <n>" for messages and pages."""
     sitting = booking.sitting
     sr = db.session.get(SittingRoom, booking.sitting_room_id) if booking.sitting_room_id else None
     where = ""
     if sr is not None:
         where = _(
             "%(venue)s, room %(room)s, seat %(seat)s",
-            venue=sr.room.venue.name(locale), room=sr.room.code, seat=booking.seat_no,
+            venue=sr.room.venue.name(locale),
+            room=sr.room.code,
+            seat=booking.seat_no,
         )
-    return f"{sitting.title(locale)}, {format_datetime(sitting.starts_at, locale)}" + (f", {where}" if where else "")
+    return f"{sitting.title(locale)}, {format_datetime(sitting.starts_at, locale)}" + (
+        f", {where}" if where else ""
+    )
 
 
 def _tell(booking: Booking, what: str, reason: str = "", held_until: datetime | None = None) -> None:
@@ -662,15 +734,22 @@ def _tell(booking: Booking, what: str, reason: str = "", held_until: datetime | 
                 place=place,
             )
         elif what == "cancelled":
-            body = _("Your seat for application %(number)s has been cancelled.", number=booking.application.number)
+            body = _(
+                "Your seat for application %(number)s has been cancelled.", number=booking.application.number
+            )
         elif what == "moved_by_hr":
             body = _("HR moved your seat to: %(place)s. Reason: %(reason)s", place=place, reason=reason)
         else:
             body = _("Your seat: %(place)s. Your admission ticket shows it.", place=place)
         subject = subjects[what]
     stamp = now().strftime("%Y%m%d%H%M%S%f")
-    queue_email(to=user.email, subject=subject, body=body, dedupe_key=f"booking:{booking.id}:{what}:{stamp}",
-                user_id=user.id)
+    queue_email(
+        to=user.email,
+        subject=subject,
+        body=body,
+        dedupe_key=f"booking:{booking.id}:{what}:{stamp}",
+        user_id=user.id,
+    )
 
 
 # ---- HR's view ----------------------------------------------------------------------------------------
@@ -691,11 +770,19 @@ class SittingFill:
 def fill_of_round(round_: Round) -> list[SittingFill]:
     from ..centres.services import capacity_of
 
-    sittings = db.session.scalars(select(Sitting).where(Sitting.round_id == round_.id).order_by(Sitting.starts_at))
+    sittings = db.session.scalars(
+        select(Sitting).where(Sitting.round_id == round_.id).order_by(Sitting.starts_at)
+    )
     out = []
     for s in sittings:
         cap = capacity_of(s.id)
-        held = len(list(db.session.scalars(select(Booking.id).where(Booking.sitting_id == s.id, Booking.status == BookingStatus.HELD))))
+        held = len(
+            list(
+                db.session.scalars(
+                    select(Booking.id).where(Booking.sitting_id == s.id, Booking.status == BookingStatus.HELD)
+                )
+            )
+        )
         out.append(SittingFill(s, cap.seats, cap.booked, held))
     return out
 

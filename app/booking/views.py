@@ -16,6 +16,7 @@ from ..common.auth import roles_required
 from ..common.clock import BANGKOK
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
+from ..common.i18n import current_locale
 from ..exams.models import Sitting
 from ..exams.sittings import sitting_for_hr
 from ..extensions import db
@@ -100,7 +101,11 @@ def move(app_id: int):
 @bp.route("/applications/<int:app_id>/booking/waitlist", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def waitlist(app_id: int):
-    return _act(app_id, services.join_waitlist, _("You are on the waiting list. We will email you if a seat comes free."))
+    return _act(
+        app_id,
+        services.join_waitlist,
+        _("You are on the waiting list. We will email you if a seat comes free."),
+    )
 
 
 def _plain(app_id: int, action, success: str):
@@ -171,13 +176,12 @@ def _render_sitting(sitting, form=None, status: int = 200):
     form = form or HrMoveForm()
     others = []
     if sitting.round_id:
-        others = [
-            s for s in db.session.scalars(
-                db.select(Sitting).where(Sitting.round_id == sitting.round_id, Sitting.id != sitting.id)
-                .order_by(Sitting.starts_at)
-            )
-        ]
-    form.sitting_id.choices = [(s.id, s.title(current_user.locale or "th")) for s in others]
+        others = db.session.scalars(
+            db.select(Sitting)
+            .where(Sitting.round_id == sitting.round_id, Sitting.id != sitting.id)
+            .order_by(Sitting.starts_at)
+        )
+    form.sitting_id.choices = [(s.id, s.title(current_locale())) for s in others]
     return render_template(
         "booking/hr_sitting.html",
         sitting=sitting,
@@ -199,12 +203,19 @@ def hr_move(booking_id: int):
     booking = services.get_booking(booking_id)
     sitting = sitting_for_hr(booking.sitting_id, current_user)
     form = HrMoveForm()
-    form.sitting_id.choices = [(s.id, "") for s in db.session.scalars(db.select(Sitting).where(Sitting.round_id == sitting.round_id))]
+    form.sitting_id.choices = [
+        (s.id, "") for s in db.session.scalars(db.select(Sitting).where(Sitting.round_id == sitting.round_id))
+    ]
     if not form.validate_on_submit():
         return _render_sitting(sitting, form, 422)
     try:
-        services.move(booking.application, _me(), db.session.get(Sitting, form.sitting_id.data),
-                      reason=form.reason.data, by_hr=True)
+        services.move(
+            booking.application,
+            _me(),
+            db.session.get(Sitting, form.sitting_id.data),
+            reason=form.reason.data,
+            by_hr=True,
+        )
     except DomainError as err:
         return _render_sitting(sitting, form, show_error(form, err))
     flash(_("The candidate has been moved and told."), "success")

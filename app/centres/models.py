@@ -84,7 +84,8 @@ class SittingRoom(db.Model):
         CheckConstraint("seats > 0", name="seats_positive"),
         CheckConstraint("accessible_seats BETWEEN 0 AND seats", name="accessible_within_seats"),
         CheckConstraint(
-            "regular_booked >= 0 AND regular_booked <= seats - accessible_seats", name="regular_within_capacity"
+            "regular_booked >= 0 AND regular_booked <= seats - accessible_seats",
+            name="regular_within_capacity",
         ),
         CheckConstraint(
             "accessible_booked >= 0 AND accessible_booked <= accessible_seats",

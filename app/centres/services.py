@@ -99,8 +99,14 @@ def add_room(
         "room.add",
         room,
         actor=actor,
-        after={"venue": venue.id, "code": code, "seats": seats, "accessible_seats": accessible_seats,
-               "computers": room.computers, "provides": provides},
+        after={
+            "venue": venue.id,
+            "code": code,
+            "seats": seats,
+            "accessible_seats": accessible_seats,
+            "computers": room.computers,
+            "provides": provides,
+        },
     )
     db.session.commit()
     return room

@@ -39,7 +39,9 @@ def hr_venues():
             return redirect(url_for(".hr_venue", venue_id=venue.id))
     elif request.method == "POST":
         status = 422
-    return render_template("centres/hr_venues.html", venues=services.venues_of(current_user.agency_id), form=form), status
+    return render_template(
+        "centres/hr_venues.html", venues=services.venues_of(current_user.agency_id), form=form
+    ), status
 
 
 def _room_form() -> RoomForm:
@@ -77,7 +79,9 @@ def hr_venue(venue_id: int):
 
 def _render_sitting_rooms(sitting, form=None, status: int = 200):
     form = form or AttachRoomForm()
-    form.room_id.choices = [(r.id, f"{r.venue.name_th} · {r.code} ({r.seats})") for r in services.free_rooms_for(sitting)]
+    form.room_id.choices = [
+        (r.id, f"{r.venue.name_th} · {r.code} ({r.seats})") for r in services.free_rooms_for(sitting)
+    ]
     return render_template(
         "centres/hr_sitting_rooms.html",
         sitting=sitting,

@@ -125,7 +125,10 @@ def hr_seat_round(sitting_id: int):
             "success",
         )
     if result.unpaid:
-        flash(_("%(n)s approved applicants have not paid the fee yet and were not seated.", n=result.unpaid), "warning")
+        flash(
+            _("%(n)s approved applicants have not paid the fee yet and were not seated.", n=result.unpaid),
+            "warning",
+        )
     if not result.seated and not result.exempt:
         flash(_("Nobody new to seat: every approved applicant already has a seat."), "warning")
     return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))

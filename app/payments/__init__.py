@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("payments", __name__)
 
-from . import views  # noqa: E402,F401  (register the routes on bp)
+from . import views  # noqa: F401  (register the routes on bp)

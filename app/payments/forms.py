@@ -19,7 +19,9 @@ class FeeForm(FlaskForm):
         description=_l("Leave empty or 0 for a round without a fee."),
     )
     pay_within_days = IntegerField(
-        _l("Pay within (days after asking for the slip)"), default=3, validators=[Optional(), NumberRange(min=1, max=60)]
+        _l("Pay within (days after asking for the slip)"),
+        default=3,
+        validators=[Optional(), NumberRange(min=1, max=60)],
     )
 
 

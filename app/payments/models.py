@@ -79,7 +79,9 @@ class StatementImport(db.Model):
     imported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    lines: Mapped[list[StatementLine]] = relationship(back_populates="statement", order_by="StatementLine.line_no")
+    lines: Mapped[list[StatementLine]] = relationship(
+        back_populates="statement", order_by="StatementLine.line_no"
+    )
 
 
 class LineOutcome:

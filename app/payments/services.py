@@ -110,7 +110,13 @@ def set_fee(round_: Round, actor, amount: Decimal | None, pay_within_days: int |
         .values(amount=amount)
     )
     db.session.flush()
-    record("fee.set", round_, actor=actor, before=before, after={"amount": amount, "pay_within_days": pay_within_days})
+    record(
+        "fee.set",
+        round_,
+        actor=actor,
+        before=before,
+        after={"amount": amount, "pay_within_days": pay_within_days},
+    )
     db.session.commit()
     return fee
 
@@ -266,7 +272,13 @@ def refund(payment: Payment, actor, rule: str, note: str = "") -> Payment:
     before = {"status": payment.status}
     payment.status, payment.refunded_at = PaymentStatus.REFUNDED, now()
     payment.refund_rule, payment.refund_note = rule, (note or "").strip()[:2000]
-    record("payment.refund", payment, actor=actor, before=before, after={"status": payment.status, "rule": rule, "note": payment.refund_note})
+    record(
+        "payment.refund",
+        payment,
+        actor=actor,
+        before=before,
+        after={"status": payment.status, "rule": rule, "note": payment.refund_note},
+    )
     db.session.commit()
     return payment
 

@@ -68,7 +68,9 @@ def _decode(data: bytes, filename: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationFailed(_("%(file)s: the file is neither UTF-8 nor Thai Windows-874 text.", file=filename), "file")
+    raise ValidationFailed(
+        _("%(file)s: the file is neither UTF-8 nor Thai Windows-874 text.", file=filename), "file"
+    )
 
 
 def _norm(header: str) -> str:
@@ -174,11 +176,19 @@ def import_statement(actor, filename: str, data: bytes) -> ImportResult:
     earlier = db.session.scalar(select(StatementImport).where(StatementImport.sha256 == digest))
     if earlier is not None:
         raise NotAllowed(
-            _("%(file)s was already imported (import %(n)s): nothing was applied twice.", file=filename, n=earlier.id)
+            _(
+                "%(file)s was already imported (import %(n)s): nothing was applied twice.",
+                file=filename,
+                n=earlier.id,
+            )
         )
     lines = parse_statement(data, filename)
     statement = StatementImport(
-        agency_id=actor.agency_id, filename=filename, sha256=digest, imported_by_id=actor.id, imported_at=now()
+        agency_id=actor.agency_id,
+        filename=filename,
+        sha256=digest,
+        imported_by_id=actor.id,
+        imported_at=now(),
     )
     db.session.add(statement)
     db.session.flush()
@@ -204,13 +214,20 @@ def import_statement(actor, filename: str, data: bytes) -> ImportResult:
         "statement.import",
         statement,
         actor=actor,
-        after={"file": filename, "sha256": digest, "lines": len(lines), **{k: v for k, v in counts.items() if v}},
+        after={
+            "file": filename,
+            "sha256": digest,
+            "lines": len(lines),
+            **{k: v for k, v in counts.items() if v},
+        },
     )
     try:
         db.session.commit()
     except IntegrityError:  # the same file imported by someone else at this very moment
         db.session.rollback()
-        raise NotAllowed(_("%(file)s was already imported: nothing was applied twice.", file=filename)) from None
+        raise NotAllowed(
+            _("%(file)s was already imported: nothing was applied twice.", file=filename)
+        ) from None
     return ImportResult(statement, counts)
 
 
@@ -219,7 +236,9 @@ def _judge(row: StatementLine, parsed: ParsedLine, actor, seen: set[str]) -> Non
         row.outcome, row.note = LineOutcome.INVALID, "; ".join(parsed.errors)
         return
     earlier = db.session.scalar(
-        select(StatementLine.id).where(StatementLine.line_key == row.line_key, StatementLine.id != row.id).limit(1)
+        select(StatementLine.id)
+        .where(StatementLine.line_key == row.line_key, StatementLine.id != row.id)
+        .limit(1)
     )
     if row.line_key in seen or earlier is not None:
         row.outcome = LineOutcome.DUPLICATE
@@ -242,7 +261,9 @@ def _judge(row: StatementLine, parsed: ParsedLine, actor, seen: set[str]) -> Non
         row.outcome = LineOutcome.WRONG_AMOUNT
         row.note = _("expected %(fee)s", fee=f"{payment.amount:,.2f}")
         return
-    if mark_paid(payment, at=row.paid_at, actor=actor, line_id=row.id, reason=f"statement line {row.line_no}"):
+    if mark_paid(
+        payment, at=row.paid_at, actor=actor, line_id=row.id, reason=f"statement line {row.line_no}"
+    ):
         row.outcome = LineOutcome.MATCHED
     else:
         row.outcome = LineOutcome.ALREADY_PAID
@@ -251,6 +272,8 @@ def _judge(row: StatementLine, parsed: ParsedLine, actor, seen: set[str]) -> Non
 def imports_of_agency(agency_id: int) -> list[StatementImport]:
     return list(
         db.session.scalars(
-            select(StatementImport).where(StatementImport.agency_id == agency_id).order_by(StatementImport.id.desc())
+            select(StatementImport)
+            .where(StatementImport.agency_id == agency_id)
+            .order_by(StatementImport.id.desc())
         )
     )

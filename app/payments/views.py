@@ -133,7 +133,9 @@ def hr_import_result(import_id: int):
         raise NotFound(_("No such import."))
     if statement.agency_id != current_user.agency_id:
         raise Forbidden(_("This belongs to another agency."))
-    return render_template("payments/hr_import.html", statement=statement, outcome_label=statements.outcome_label)
+    return render_template(
+        "payments/hr_import.html", statement=statement, outcome_label=statements.outcome_label
+    )
 
 
 @bp.route("/hr/payments/<int:payment_id>", methods=["GET"])

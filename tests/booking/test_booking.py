@@ -25,12 +25,17 @@ def _counters(sitting_id):
     from app.extensions import db
 
     db.session.expire_all()
-    return [(sr.regular_booked, sr.accessible_booked) for sr in db.session.query(SittingRoom).filter_by(sitting_id=sitting_id)]
+    return [
+        (sr.regular_booked, sr.accessible_booked)
+        for sr in db.session.query(SittingRoom).filter_by(sitting_id=sitting_id)
+    ]
 
 
 def _emails(db, to):
     """The subjects of the emails queued for `to` (in the candidate's language, Thai)."""
-    return [m.subject for m in db.session.query(OutboxEmail).filter_by(to_address=to).order_by(OutboxEmail.id)]
+    return [
+        m.subject for m in db.session.query(OutboxEmail).filter_by(to_address=to).order_by(OutboxEmail.id)
+    ]
 
 
 def test_candidate_books_a_numbered_seat_and_the_ticket_names_centre_room_and_seat(app, db, make):
@@ -39,7 +44,9 @@ def test_candidate_books_a_numbered_seat_and_the_ticket_names_centre_room_and_se
     c = make.client_for(app, a.candidate)
     text = page(c.get(f"/applications/{a.id}/booking"))
     assert "Sitting 1" in text and "Sitting 2" in text and w.venue.name_th in text
-    resp = c.post(f"/applications/{a.id}/booking", data={"sitting_id": w.sittings[0].id}, follow_redirects=True)
+    resp = c.post(
+        f"/applications/{a.id}/booking", data={"sitting_id": w.sittings[0].id}, follow_redirects=True
+    )
     text = page(resp)
     assert "Your seat has been booked." in text and "room 301, seat 1" in text and "Confirmed" in text
     b = booking.booking_of(a)
@@ -83,7 +90,11 @@ def test_the_disability_track_gets_accessible_seats_in_rooms_providing_its_accom
     (choice,) = booking.sitting_choices(a)
     assert choice.free == 2  # only the accessible seats of the room with a screen reader
     b = booking.book(a, a.candidate, w.sittings[0])
-    assert b.accessible and b.seat_no == 1 and db.session.get(SittingRoom, b.sitting_room_id).room_id == w.rooms[1].id
+    assert (
+        b.accessible
+        and b.seat_no == 1
+        and db.session.get(SittingRoom, b.sitting_room_id).room_id == w.rooms[1].id
+    )
     other = make.application(w.round, disability_type="การเคลื่อนไหว")
     b2 = booking.book(other, other.candidate, w.sittings[0])
     third = make.application(w.round, disability_type="การได้ยิน")
@@ -97,7 +108,9 @@ def test_move_and_cancel_until_the_cut_off_free_the_old_seat(app, db, make):
     a = make.application(w.round)
     c = make.client_for(app, a.candidate)
     booking.book(a, a.candidate, w.sittings[0])
-    resp = c.post(f"/applications/{a.id}/booking/move", data={"sitting_id": w.sittings[1].id}, follow_redirects=True)
+    resp = c.post(
+        f"/applications/{a.id}/booking/move", data={"sitting_id": w.sittings[1].id}, follow_redirects=True
+    )
     assert "Your seat has been moved." in page(resp)
     b = booking.booking_of(a)
     assert b.sitting_id == w.sittings[1].id and b.moves == 1
@@ -120,7 +133,11 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
     assert b.status == BookingStatus.HELD and b.hold_reason == "payment"
     c2, c3 = make.client_for(app, first.candidate), make.client_for(app, second.candidate)
     for c, a in ((c2, first), (c3, second)):
-        resp = c.post(f"/applications/{a.id}/booking/waitlist", data={"sitting_id": w.sittings[0].id}, follow_redirects=True)
+        resp = c.post(
+            f"/applications/{a.id}/booking/waitlist",
+            data={"sitting_id": w.sittings[0].id},
+            follow_redirects=True,
+        )
         assert "You are on the waiting list." in page(resp)
     # before the deadline nothing moves
     job = next(j for j in default_jobs() if j.name == "hold-expiry")
@@ -132,7 +149,10 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
     offer = booking.booking_of(first)
     assert (offer.status, offer.hold_reason, offer.seat_no) == (BookingStatus.HELD, "offer", 1)
     assert booking.booking_of(second) is None
-    assert [e.status for e in db.session.query(WaitlistEntry).order_by(WaitlistEntry.id)] == ["offered", "waiting"]
+    assert [e.status for e in db.session.query(WaitlistEntry).order_by(WaitlistEntry.id)] == [
+        "offered",
+        "waiting",
+    ]
     assert f"ที่นั่งที่กันไว้ของท่านถูกปล่อยแล้ว: {holder.number}" in _emails(db, holder.candidate.email)
     assert f"มีที่นั่งสอบว่างสำหรับท่าน: {first.number}" in _emails(db, first.candidate.email)
     assert audit_count(db, "booking.release") == 1 and audit_count(db, "booking.offer") == 1
@@ -167,11 +187,19 @@ def test_hr_sees_fill_rates_and_moves_a_candidate_with_a_reason(app, db, make):
     b = booking.book(a, a.candidate, w.sittings[0])
     hr = make.client_for(app, w.hr)
     text = page(hr.get(f"/hr/rounds/{w.round.id}/booking"))
-    assert "Fill by sitting" in text and "25%" in text and "Fill by test centre" in text and "Test School" in text
+    assert (
+        "Fill by sitting" in text
+        and "25%" in text
+        and "Fill by test centre" in text
+        and "Test School" in text
+    )
     resp = hr.post(f"/hr/bookings/{b.id}/move", data={"sitting_id": w.sittings[1].id, "reason": ""})
     assert resp.status_code == 422 and booking.booking_of(a).sitting_id == w.sittings[0].id
-    resp = hr.post(f"/hr/bookings/{b.id}/move", data={"sitting_id": w.sittings[1].id, "reason": "Room 301 is flooded"},
-                   follow_redirects=True)
+    resp = hr.post(
+        f"/hr/bookings/{b.id}/move",
+        data={"sitting_id": w.sittings[1].id, "reason": "Room 301 is flooded"},
+        follow_redirects=True,
+    )
     assert "The candidate has been moved and told." in page(resp)
     db.session.expire_all()
     assert booking.booking_of(a).sitting_id == w.sittings[1].id

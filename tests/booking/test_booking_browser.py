@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import re
 
-from app.payments import services as payments
 from app.extensions import db
+from app.payments import services as payments
 from tests.factories import PASSWORD
 from tests.support.browser import open_context, serious_violations
 from tests.support.reading import pdf_pages
 
 
-def test_candidate_pays_hr_imports_the_statement_and_the_candidate_books_a_seat(browser, page, live_server, make, tmp_path):
+def test_candidate_pays_hr_imports_the_statement_and_the_candidate_books_a_seat(
+    browser, page, live_server, make, tmp_path
+):
     w = make.booking.world(make, seats=(30,), accessible=(2,), sittings=2, fee="350")
     a = make.application(w.round)
     app_id, number, sitting_id = a.id, a.number, w.sittings[0].id
@@ -25,7 +27,10 @@ def test_candidate_pays_hr_imports_the_statement_and_the_candidate_books_a_seat(
     cand.get_by_role("link", name="ใบแจ้งชำระเงิน").first.click()
     cand.wait_for_url(re.compile(rf"/applications/{app_id}/payment$"))
     assert "รอชำระเงิน" in cand.inner_text("main")
-    cand.wait_for_function("() => { const i = document.querySelector('figure.qr img'); return i && i.complete && i.naturalWidth > 0; }")
+    cand.wait_for_function(
+        "() => { const i = document.querySelector('figure.qr img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert serious_violations(cand) == []
     reference = cand.locator("dd.app-number").inner_text().strip()
     assert reference == payments.payment_of(db.session.get(type(a), app_id)).reference
@@ -33,7 +38,9 @@ def test_candidate_pays_hr_imports_the_statement_and_the_candidate_books_a_seat(
 
     # HR imports the bank's report with the candidate's payment.
     csv_path = tmp_path / "bank-report.csv"
-    csv_path.write_bytes(make.booking.statement_csv(("07/12/2569", "09:30:00", reference, "", "350.00", "ผู้สมัคร", "TX1")))
+    csv_path.write_bytes(
+        make.booking.statement_csv(("07/12/2569", "09:30:00", reference, "", "350.00", "ผู้สมัคร", "TX1"))
+    )
     hr_ctx, hr = open_context(browser, live_server, hr_email, PASSWORD, english=False)
     hr.goto("/hr/payments")
     assert serious_violations(hr) == []

@@ -20,7 +20,9 @@ from tests.support.database import IS_POSTGRES
 CANDIDATES, THREADS = 1000, 16
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="the race needs PostgreSQL's concurrent writers (SQLite has one writer)")
+@pytest.mark.skipif(
+    not IS_POSTGRES, reason="the race needs PostgreSQL's concurrent writers (SQLite has one writer)"
+)
 def test_a_thousand_candidates_racing_for_a_hundred_seats(app, db, make):
     w = make.booking.world(make, seats=(60, 40), accessible=(0, 0), sittings=2)
     target, other = w.sittings[0].id, w.sittings[1].id

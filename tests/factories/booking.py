@@ -36,15 +36,31 @@ def exam_for_booking(make):
     """A Part B style written exam (not the online Part A: rooms need no computers)."""
     from app.exams.models import Exam
 
-    e = Exam(code=f"exam-book-{next(_seq)}", bank="b", title_th="ภาค ข ทดสอบ", title_en="Part B test",
-             duration_minutes=60, sections=[], is_part_a=False)
+    e = Exam(
+        code=f"exam-book-{next(_seq)}",
+        bank="b",
+        title_th="ภาค ข ทดสอบ",
+        title_en="Part B test",
+        duration_minutes=60,
+        sections=[],
+        is_part_a=False,
+    )
     db.session.add(e)
     db.session.commit()
     return e
 
 
-def world(make, *, seats=(3,), accessible=(0,), sittings=1, fee: str | None = None, mode=Mode.COMPETITIVE_EXAM,
-          provides=None, hold_hours: int = 48) -> BookingWorld:
+def world(
+    make,
+    *,
+    seats=(3,),
+    accessible=(0,),
+    sittings=1,
+    fee: str | None = None,
+    mode=Mode.COMPETITIVE_EXAM,
+    provides=None,
+    hold_hours: int = 48,
+) -> BookingWorld:
     """A round of an agency with a booking window open now, `sittings` sittings each in one room
     per entry of `seats` (with `accessible` accessible seats), and a fee if given."""
     agency = make.agency()
@@ -59,14 +75,26 @@ def world(make, *, seats=(3,), accessible=(0,), sittings=1, fee: str | None = No
     w = BookingWorld(agency, hr, round_, exam, venue, rooms=rooms)
     for k in range(sittings):
         s = sitting_control.create_sitting(
-            hr, exam=exam, agency_id=agency.id, round_id=round_.id, title_th=f"รอบสอบที่ {k + 1}",
-            title_en=f"Sitting {k + 1}", starts_at=now() + timedelta(days=10 + k), timing_mode="synchronized",
+            hr,
+            exam=exam,
+            agency_id=agency.id,
+            round_id=round_.id,
+            title_th=f"รอบสอบที่ {k + 1}",
+            title_en=f"Sitting {k + 1}",
+            starts_at=now() + timedelta(days=10 + k),
+            timing_mode="synchronized",
         )
         for room in rooms:
             centres.attach_room(s, hr, room)
         w.sittings.append(s)
-    booking.set_policy(round_, hr, opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=5),
-                       change_cutoff_at=now() + timedelta(days=7), hold_hours=hold_hours)
+    booking.set_policy(
+        round_,
+        hr,
+        opens_at=now() - timedelta(days=1),
+        closes_at=now() + timedelta(days=5),
+        change_cutoff_at=now() + timedelta(days=7),
+        hold_hours=hold_hours,
+    )
     if fee:
         payments.set_fee(round_, hr, Decimal(fee), 3)
     return w
@@ -77,8 +105,13 @@ def many_applications(round_, n: int) -> list[int]:
     start = next(_seq) * 100000
     users = []
     for i in range(n):
-        u = User(email=f"racer{start + i}@example.test", password_hash="x", first_name_th="ผู้สมัคร",
-                 last_name_th=f"ที่{i}", email_verified_at=now())
+        u = User(
+            email=f"racer{start + i}@example.test",
+            password_hash="x",
+            first_name_th="ผู้สมัคร",
+            last_name_th=f"ที่{i}",
+            email_verified_at=now(),
+        )
         u.roles = [UserRole(role=Role.CANDIDATE)]
         users.append(u)
     db.session.add_all(users)
@@ -86,8 +119,16 @@ def many_applications(round_, n: int) -> list[int]:
     apps = []
     for u in users:
         round_.application_seq += 1
-        apps.append(Application(number=f"{round_.code}-{round_.application_seq:05d}", round_id=round_.id,
-                                candidate_id=u.id, status=ApplicationStatus.APPROVED, qualifications={}, eligibility=[]))
+        apps.append(
+            Application(
+                number=f"{round_.code}-{round_.application_seq:05d}",
+                round_id=round_.id,
+                candidate_id=u.id,
+                status=ApplicationStatus.APPROVED,
+                qualifications={},
+                eligibility=[],
+            )
+        )
     db.session.add_all(apps)
     db.session.commit()
     return [a.id for a in apps]

@@ -44,7 +44,9 @@ def test_candidate_gets_a_slip_with_reference_and_thai_qr(app, db, make):
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     # the QR's payload: tag 30 with the biller, ref1 = the reference, ref2 = the round, the amount
     parsed = thaiqr.parse(payments.slip(payment).qr_payload)
-    assert parsed["30"]["02"] == payment.reference and parsed["30"]["03"] == thaiqr.round_reference(w.round.code)
+    assert parsed["30"]["02"] == payment.reference and parsed["30"]["03"] == thaiqr.round_reference(
+        w.round.code
+    )
     assert parsed["54"] == "350.00" and parsed["01"] == "12"
     pdf = c.get(f"/applications/{a.id}/payment/slip.pdf")
     assert pdf.mimetype == "application/pdf"
@@ -100,8 +102,13 @@ def test_statement_import_matches_lists_and_never_applies_mismatches(app, db, ma
         LineOutcome.DUPLICATE,
         LineOutcome.INVALID,
     ]
-    for label in ("Amount differs from the fee", "Unknown reference", "Duplicate: already imported",
-                  "Application already paid: refund the second payment", "Line could not be read"):
+    for label in (
+        "Amount differs from the fee",
+        "Unknown reference",
+        "Duplicate: already imported",
+        "Application already paid: refund the second payment",
+        "Line could not be read",
+    ):
         assert label in text
     db.session.expire_all()
     assert payments.payment_of(paid).status == PaymentStatus.PAID
@@ -118,7 +125,13 @@ def test_statement_import_matches_lists_and_never_applies_mismatches(app, db, ma
     assert "was already imported" in page(again)
     assert audit_count(db, "payment.paid") == 2
     # a later file with the same transaction: a duplicate, listed
-    _import(hr, make.booking.statement_csv(("06/12/2569", "10:15:00", refs[paid.id], "X", "350.00", "ผู้ชำระ หนึ่ง", "T001")), "next.csv")
+    _import(
+        hr,
+        make.booking.statement_csv(
+            ("06/12/2569", "10:15:00", refs[paid.id], "X", "350.00", "ผู้ชำระ หนึ่ง", "T001")
+        ),
+        "next.csv",
+    )
     last = db.session.query(StatementLine).order_by(StatementLine.id.desc()).first()
     assert last.outcome == LineOutcome.DUPLICATE
 
@@ -126,14 +139,20 @@ def test_statement_import_matches_lists_and_never_applies_mismatches(app, db, ma
 def test_a_file_without_the_required_columns_is_refused_naming_it(app, db, make):
     w = make.booking.world(make, fee="100")
     hr = make.client_for(app, w.hr)
-    resp = hr.post("/hr/payments/import", data={"file": (io.BytesIO(b"Date,Whatever\n1,2\n"), "bad.csv")},
-                   content_type="multipart/form-data")
+    resp = hr.post(
+        "/hr/payments/import",
+        data={"file": (io.BytesIO(b"Date,Whatever\n1,2\n"), "bad.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422
     assert "bad.csv, line 1: no column for time, ref1, amount" in page(resp)
     th = make.client_for(app, w.hr, lang="th")
     refresh()
-    resp = th.post("/hr/payments/import", data={"file": (io.BytesIO(b"Date,Whatever\n1,2\n"), "bad.csv")},
-                   content_type="multipart/form-data")
+    resp = th.post(
+        "/hr/payments/import",
+        data={"file": (io.BytesIO(b"Date,Whatever\n1,2\n"), "bad.csv")},
+        content_type="multipart/form-data",
+    )
     assert "bad.csv" in page(resp) and "ไม่มีคอลัมน์" in page(resp)
 
 
@@ -158,14 +177,19 @@ def test_payment_by_hand_and_refund_by_the_rules(app, db, make):
     hr = make.client_for(app, w.hr)
     resp = hr.post(f"/hr/payments/{p.id}/paid", data={"reason": "x"})
     assert resp.status_code == 422 and payments.payment_of(a).status == PaymentStatus.PENDING
-    resp = hr.post(f"/hr/payments/{p.id}/paid", data={"reason": "Counter receipt 0042 checked"}, follow_redirects=True)
+    resp = hr.post(
+        f"/hr/payments/{p.id}/paid", data={"reason": "Counter receipt 0042 checked"}, follow_redirects=True
+    )
     assert "The payment has been recorded." in page(resp)
     db.session.expire_all()
     assert p.status == PaymentStatus.PAID
     resp = hr.post(f"/hr/payments/{p.id}/refund", data={"rule": "changed_my_mind"})
     assert resp.status_code == 422 and p.status == PaymentStatus.PAID
-    resp = hr.post(f"/hr/payments/{p.id}/refund", data={"rule": "paid_twice", "note": "second transfer"},
-                   follow_redirects=True)
+    resp = hr.post(
+        f"/hr/payments/{p.id}/refund",
+        data={"rule": "paid_twice", "note": "second transfer"},
+        follow_redirects=True,
+    )
     assert "The refund has been recorded." in page(resp)
     db.session.expire_all()
     assert (p.status, p.refund_rule) == (PaymentStatus.REFUNDED, "paid_twice")
@@ -177,7 +201,9 @@ def test_hr_sets_the_fee_and_it_freezes_once_paid(app, db, make):
     hr = make.client_for(app, w.hr)
     resp = hr.post(f"/hr/rounds/{w.round.id}/fee", data={"amount": "-5", "pay_within_days": "3"})
     assert resp.status_code == 422
-    resp = hr.post(f"/hr/rounds/{w.round.id}/fee", data={"amount": "450", "pay_within_days": "5"}, follow_redirects=True)
+    resp = hr.post(
+        f"/hr/rounds/{w.round.id}/fee", data={"amount": "450", "pay_within_days": "5"}, follow_redirects=True
+    )
     assert "Current fee: 450.00 baht, due within 5 days." in page(resp)
     assert payments.fee_of(w.round).amount == Decimal("450.00")
     a = make.application(w.round)
@@ -193,9 +219,11 @@ def test_hr_seating_skips_unpaid_applications_of_a_round_with_a_fee(app, db, mak
 
     w = make.booking.world(make, fee="100")
     # a round without booking: HR seats from the approved applications, but only the paid ones
-    db.session.delete(db.session.query(__import__("app.booking.models", fromlist=["BookingPolicy"]).BookingPolicy).one())
+    db.session.delete(
+        db.session.query(__import__("app.booking.models", fromlist=["BookingPolicy"]).BookingPolicy).one()
+    )
     db.session.commit()
-    paid, unpaid = make.application(w.round), make.application(w.round)
+    paid, _unpaid = make.application(w.round), make.application(w.round)
     _slip(app, make, paid)
     payments.record_payment_by_hand(payments.payment_of(paid), w.hr, "Receipt 7 at the counter")
     result = sittings.seat_round_candidates(w.sittings[0], w.hr)
