@@ -35,7 +35,6 @@ class PolicyForm(FlaskForm):
     )
     hold_hours = IntegerField(
         _l("Hours an unpaid seat is held"),
-        default=48,
         validators=[InputRequired(), NumberRange(min=1, max=720)],
     )
 

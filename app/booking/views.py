@@ -4,7 +4,7 @@ bookings of a sitting and moving a candidate with a reason."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -148,6 +148,8 @@ def hr_round(round_id: int):
     policy = services.policy_of(round_.id)
     form = PolicyForm()
     status = 200
+    if request.method == "GET" and policy is None:
+        form.hold_hours.data = current_app.config["BOOKING_DEFAULT_HOLD_HOURS"]
     if request.method == "GET" and policy is not None:
         form.opens_at.data, form.closes_at.data = _local(policy.opens_at), _local(policy.closes_at)
         form.change_cutoff_at.data, form.hold_hours.data = _local(policy.change_cutoff_at), policy.hold_hours
