@@ -1,4 +1,5 @@
-"""The scheduler's `hold-expiry` job (app/jobs_runner.py): release lapsed seat holds."""
+"""The scheduler's `hold-expiry` job (app/jobs_runner.py): release lapsed seat holds and the seats
+of applications withdrawn or rejected since they booked."""
 
 from __future__ import annotations
 

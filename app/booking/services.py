@@ -672,7 +672,53 @@ def release_expired_holds(at: datetime | None = None, limit: int = 200) -> dict:
             offered += 1
         db.session.commit()
         released += 1
-    return {"released": released, "offered": offered}
+    return {"released": released, "offered": offered, "withdrawn": release_seats_of_withdrawn(at)}
+
+
+def release_seats_of_withdrawn(at: datetime | None = None, limit: int = 200) -> int:
+    """Seats of applications withdrawn or rejected since they booked go back to their sittings
+    (and to the waiting lists): applications cannot call booking, so the job looks for them."""
+    at = at or now()
+    ids = list(
+        db.session.scalars(
+            select(Booking.id)
+            .join(Application, Application.id == Booking.application_id)
+            .where(
+                Booking.status.in_(BookingStatus.ACTIVE),
+                Application.status.in_((ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED)),
+            )
+            .limit(limit)
+        )
+    )
+    done = 0
+    for booking_id in ids:
+        booking = db.session.get(Booking, booking_id)
+        before = _place(booking)
+        sitting = booking.sitting
+        try:
+            _drop_exam_seat(booking)
+        except NotAllowed:  # checked in already: the seat is theirs on the day, whatever happened
+            db.session.rollback()
+            continue
+        _free_seat(booking)
+        booking.status, booking.held_until, booking.hold_reason, booking.updated_at = (
+            BookingStatus.CANCELLED,
+            None,
+            "",
+            at,
+        )
+        db.session.flush()
+        record(
+            "booking.release",
+            booking,
+            actor=None,
+            before=before,
+            after={"status": booking.status, "application_status": booking.application.status},
+        )
+        _offer_to_waitlist(sitting)
+        db.session.commit()
+        done += 1
+    return done
 
 
 # ---- telling the candidate --------------------------------------------------------------------------

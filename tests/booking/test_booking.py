@@ -141,9 +141,9 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
         assert "You are on the waiting list." in page(resp)
     # before the deadline nothing moves
     job = next(j for j in default_jobs() if j.name == "hold-expiry")
-    assert job.fn() == {"released": 0, "offered": 0}
+    assert job.fn() == {"released": 0, "offered": 0, "withdrawn": 0}
     clock.set_now(b.held_until + timedelta(seconds=1))
-    assert job.fn() == {"released": 1, "offered": 1}
+    assert job.fn() == {"released": 1, "offered": 1, "withdrawn": 0}
     db.session.expire_all()
     assert booking.booking_of(holder).status == BookingStatus.RELEASED
     offer = booking.booking_of(first)
@@ -157,10 +157,10 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
     assert f"มีที่นั่งสอบว่างสำหรับท่าน: {first.number}" in _emails(db, first.candidate.email)
     assert audit_count(db, "booking.release") == 1 and audit_count(db, "booking.offer") == 1
     # running the job again changes nothing
-    assert job.fn() == {"released": 0, "offered": 0}
+    assert job.fn() == {"released": 0, "offered": 0, "withdrawn": 0}
     # the first on the list does not pay in time either: the seat passes to the second
     clock.set_now(offer.held_until + timedelta(seconds=1))
-    assert job.fn() == {"released": 1, "offered": 1}
+    assert job.fn() == {"released": 1, "offered": 1, "withdrawn": 0}
     db.session.expire_all()
     assert booking.booking_of(second).status == BookingStatus.HELD
     assert _counters(w.sittings[0].id) == [(1, 0)]
@@ -236,3 +236,20 @@ def test_booking_waits_for_approval_and_the_window(app, db, make):
     with pytest.raises(NotAllowed, match="Booking closed"):
         booking.book(a, a.candidate, w.sittings[0])
     assert db.session.query(Booking).count() == 0
+
+
+def test_a_withdrawn_application_gives_its_seat_back_to_the_waiting_list(app, db, make):
+    from app.applications.models import ApplicationStatus
+
+    w = make.booking.world(make, seats=(1,), accessible=(0,))
+    leaving, waiting = make.application(w.round), make.application(w.round)
+    booking.book(leaving, leaving.candidate, w.sittings[0])
+    booking.join_waitlist(waiting, waiting.candidate, w.sittings[0])
+    leaving.status = ApplicationStatus.WITHDRAWN  # as withdrawing (tested in tests/applications/) leaves it
+    db.session.commit()
+    assert booking.release_expired_holds() == {"released": 0, "offered": 0, "withdrawn": 1}
+    db.session.expire_all()
+    assert booking.booking_of(leaving).status == BookingStatus.CANCELLED
+    assert db.session.query(Seat).filter_by(application_id=leaving.id).count() == 0
+    assert booking.booking_of(waiting).status == BookingStatus.HELD
+    assert _counters(w.sittings[0].id) == [(1, 0)]
