@@ -60,12 +60,13 @@ def world(
     mode=Mode.COMPETITIVE_EXAM,
     provides=None,
     hold_hours: int = 48,
+    status: str = RoundStatus.IN_PROGRESS,
 ) -> BookingWorld:
     """A round of an agency with a booking window open now, `sittings` sittings each in one room
     per entry of `seats` (with `accessible` accessible seats), and a fee if given."""
     agency = make.agency()
     hr = make.hr(agency)
-    round_ = make.round_(agency, mode=mode, status=RoundStatus.IN_PROGRESS)
+    round_ = make.round_(agency, mode=mode, status=status)
     exam = exam_for_booking(make)
     venue = centres.add_venue(hr, f"โรงเรียนทดสอบ {next(_seq)}", "Test School", "ถนนดินสอ เขตพระนคร")
     rooms = [
