@@ -190,6 +190,32 @@ class Config:
     PARALLEL_FORMS_THETAS = (-1.0, -0.5, 0.0, 0.5, 1.0)
     PARALLEL_FORMS_MAX_EXPOSURE = float(os.environ.get("PARALLEL_FORMS_MAX_EXPOSURE", "0.5"))
     PARALLEL_FORMS_TIME_LIMIT_SECONDS = float(os.environ.get("PARALLEL_FORMS_TIME_LIMIT_SECONDS", "30"))
+    # Application fees (app/payments, docs/booking-and-fees.md). The biller ID (15 digits: the
+    # BMA's tax ID and the suffix its bank assigns to the collection account) and the payee
+    # name go into the Thai QR bill-payment code on every slip; ask the bank for them.
+    PAYMENT_BILLER_ID = os.environ.get("PAYMENT_BILLER_ID", "099400016550100")
+    PAYMENT_PAYEE_TH = os.environ.get("PAYMENT_PAYEE_TH", "กรุงเทพมหานคร (สำนักงาน ก.ก.)")
+    # The bank's bill-payment report as CSV: which header names each field may have (the first
+    # one found is used; headers compare without case and spaces). date/time/ref1/amount are
+    # required, the others optional. Dates DD/MM/YYYY (Buddhist or Christian year) or ISO.
+    STATEMENT_COLUMNS = {
+        "date": ["date", "transaction date", "วันที่", "วันที่ทำรายการ"],
+        "time": ["time", "transaction time", "เวลา", "เวลาทำรายการ"],
+        "ref1": ["ref1", "reference 1", "reference1", "เลขอ้างอิง 1", "ref.1"],
+        "ref2": ["ref2", "reference 2", "reference2", "เลขอ้างอิง 2", "ref.2"],
+        "amount": ["amount", "credit", "deposit", "จำนวนเงิน", "ยอดเงิน"],
+        "payer": ["customer name", "name", "payer", "ชื่อผู้ชำระ", "ชื่อลูกค้า"],
+        "transaction_id": ["transaction id", "txn id", "เลขที่รายการ"],
+    }
+    STATEMENT_MAX_BYTES = _env_int("STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
+
+    # Seat booking (app/booking): a freed seat offered to the next candidate on a sitting's
+    # waiting list is held this long for them to confirm (or to pay, if the seat needs it);
+    # a new booking's unpaid hold lasts the round's hold_hours (default below).
+    BOOKING_OFFER_HOURS = _env_int("BOOKING_OFFER_HOURS", 24)
+    BOOKING_DEFAULT_HOLD_HOURS = _env_int("BOOKING_DEFAULT_HOLD_HOURS", 48)
+    # How many other sittings with free seats a candidate told "full" is offered.
+    BOOKING_ALTERNATIVES = _env_int("BOOKING_ALTERNATIVES", 3)
 
     # The scheduler's leader lock on SQLite (flask jobs run); empty: `<database file>.jobs.lock`.
     # PostgreSQL uses an advisory lock instead.

@@ -142,6 +142,8 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
+    from .booking import bp as booking_bp
+    from .centres import bp as centres_bp
     from .exams import bp as exams_bp
     from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .interviews import bp as interviews_bp
@@ -149,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .merit import bp as merit_bp
     from .partners import bp as partners_bp
+    from .payments import bp as payments_bp
     from .recruitment import bp as recruitment_bp
     from .scholarships import bp as scholarships_bp
     from .scores import bp as scores_bp
@@ -164,6 +167,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scores_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(scholarships_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(centres_bp)
+    app.register_blueprint(booking_bp)
 
 
 def _register_template_globals(app: Flask) -> None:

@@ -6,6 +6,8 @@
   warnings (`app.exams.jobs.tick`);
 - `offer-expiry`, every minute: lapse merit-list offers past their reply date
   (`app.merit.offers.expire_offers`, skipped if that module is absent);
+- `hold-expiry`, every minute: release seat holds past their deadline, tell the candidates and
+  offer the seats to the waiting lists (`app.booking.jobs.expire_holds`);
 - `outbox`, every 15 s: send the queued emails (`app.notifications.services.send_pending`);
 - `scholarship-reminders`, every hour: remind HR of scholars graduating, obligations ending and
   early departures (`app.scholarships.services.send_reminders`; each reminder is sent once).
@@ -176,6 +178,10 @@ def _video_rooms():
     from .interviews.video import sweep
 
     return sweep()
+def _hold_expiry():
+    from .booking import jobs
+
+    return jobs.expire_holds()
 
 
 def _outbox():
@@ -325,6 +331,7 @@ def default_jobs(
     return [
         Job("exam-deadlines", deadline_every, _exam_deadlines),
         Job("offer-expiry", offers_every, _offer_expiry),
+        Job("hold-expiry", offers_every, _hold_expiry),
         Job("outbox", outbox_every, _outbox),
         Job("scholarship-reminders", 3600.0, _scholarship_reminders),
         Job("video-rooms", 60.0, _video_rooms),

@@ -5,6 +5,8 @@ from .agencies.models import Agency  # noqa: F401
 from .applications.models import AccommodationRequest, Application, Document  # noqa: F401
 from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
 from .exams.calibration_models import CalibrationRun, FormSet, ItemCalibration, ItemEnemy  # noqa: F401
+from .booking.models import Booking, BookingPolicy, WaitlistEntry  # noqa: F401
+from .centres.models import Room, SittingRoom, Venue  # noqa: F401
 from .exams.models import (  # noqa: F401
     Announcement,
     Attempt,
@@ -42,6 +44,7 @@ from .partners.models import (  # noqa: F401
     PartnerOrganisation,
     agreement_positions,
 )
+from .payments.models import Payment, RoundFee, StatementImport, StatementLine  # noqa: F401
 from .recruitment.models import Position, Round, RoundStage  # noqa: F401
 from .scholarships.models import PlacementRound, ScholarshipContract, ScholarshipReminder  # noqa: F401
 from .scores.models import ScoreCorrection, StageScore  # noqa: F401

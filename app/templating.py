@@ -17,7 +17,9 @@ from flask_login import current_user
 from .accounts import labels as accounts_labels
 from .accounts.models import Role
 from .applications import services as applications
+from .booking import services as booking
 from .common import national_id as nid
+from .common.clock import now
 from .common.i18n import current_locale
 from .exams import analysis, calibration, certificates, parallel_forms, proctoring, sittings
 from .interviews import placement, schedule, video
@@ -27,6 +29,7 @@ from .merit import list_use, offers
 from .merit import public as merit_public
 from .merit import services as merit
 from .partners import nominees
+from .payments import services as payments
 from .recruitment import eligibility
 from .recruitment import services as recruitment
 from .scholarships import services as scholarships
@@ -78,6 +81,11 @@ def my_nominations() -> list:
     if not current_user.is_authenticated or not current_user.has_role(Role.CANDIDATE):
         return []
     return [(n, nominees.next_step(n)) for n in nominees.nominations_of_person(current_user)]
+
+
+def booking_place(b) -> str:
+    """Where a booking's seat is (sitting, time, centre, room, seat) in the reader's language."""
+    return booking.place_text(b, current_locale())
 
 
 def my_scholarship():
@@ -156,6 +164,18 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
     },
     "partners": {
         "my_nominations": my_nominations,
+    },
+    "payments": {
+        "payment_status_label": payments.payment_status_label,
+        "payment_of_application": payments.payment_of,
+        "fee_of_round": payments.fee_of,
+    },
+    "booking": {
+        "booking_status_label": booking.booking_status_label,
+        "booking_of_application": booking.booking_of,
+        "round_uses_booking": booking.round_uses_booking,
+        "booking_place": booking_place,
+        "now_utc": now,
     },
     "scholarships": {
         "my_scholarship": my_scholarship,

@@ -42,6 +42,7 @@ class AdmissionTicket:
     verify_url: str
     rules: list[str] = field(default_factory=list)
     accommodations: list[str] = field(default_factory=list)
+    venue: str = ""  # the test centre, when the candidate booked a seat in one
 
     def __post_init__(self):
         for name in ("sitting_at", "check_in_opens_at"):
@@ -64,6 +65,7 @@ def render_admission_ticket(data: AdmissionTicket) -> bytes:
                 ("เลขประจำตัวประชาชน", data.national_id_masked),
                 ("วิชาที่สอบ", data.exam_title),
                 ("วันและเวลาสอบ", thai_datetime(data.sitting_at)),
+                *([("สนามสอบ", data.venue)] if data.venue else []),
                 ("ห้องสอบ", data.room),
                 ("เลขที่นั่งสอบ", data.seat),
                 ("เปิดให้รายงานตัว", _check_in_text(data)),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from blinker import signal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,6 +20,10 @@ from ..documents.admission_ticket import AdmissionTicket
 from ..extensions import db
 from . import submission, timing
 from .models import Attempt, Seat, Sitting
+
+# Asked (sender = the seat) for the test centre to print on the admission ticket; seat booking
+# answers for seats candidates booked in a centre's room.
+seat_venue = signal("exam-seat-venue")
 
 # The exam rules a candidate accepts at check-in: (English msgid for the page, Thai for the
 # admission ticket, which is a Thai-only document). Keep the two columns saying the same thing.
@@ -216,6 +221,7 @@ def admission_ticket(seat: Seat, verify_url: str) -> AdmissionTicket:
         agency_name=agency.name("th") if agency is not None else "",
         exam_title=sitting.exam.title("th"),
         sitting_at=sitting.starts_at,
+        venue=next((v for _fn, v in seat_venue.send(seat) if v), ""),
         room=seat.room or "-",
         seat=seat.seat_number or "-",
         check_in_opens_at=timing.checkin_opens_at(sitting),

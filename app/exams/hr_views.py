@@ -124,6 +124,11 @@ def hr_seat_round(sitting_id: int):
             _("%(n)s applicants hold a valid Part A certificate and need no seat.", n=result.exempt),
             "success",
         )
+    if result.unpaid:
+        flash(
+            _("%(n)s approved applicants have not paid the fee yet and were not seated.", n=result.unpaid),
+            "warning",
+        )
     if not result.seated and not result.exempt:
         flash(_("Nobody new to seat: every approved applicant already has a seat."), "warning")
     return redirect(url_for("exams.hr_sitting", sitting_id=sitting.id))

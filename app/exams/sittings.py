@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from blinker import signal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,12 +23,17 @@ from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
 from ..extensions import db
+from ..payments.services import unpaid_application_ids
 from ..recruitment.models import Accommodation, Round
 from ..recruitment.services import accommodation_label
 from . import sitting_control, timing
 from .assembly import assemble_form
 from .certificates import valid_part_a_certificate
 from .models import Exam, Seat, Sitting, SittingProctor
+
+# Asked (sender = the sitting) before HR seats a round's applicants: a receiver returns why not,
+# or None. Seat booking answers it for rounds whose candidates book their own seats.
+seating_refusal = signal("exam-seating-refusal")
 
 DEFAULT_SEATS_PER_ROOM = 40
 MAX_SEATS_PER_ROOM = 500
@@ -186,6 +192,8 @@ class SeatingResult:
     already_seated: int = 0
     # Holders of a valid Part A certificate need not sit a Part A exam again.
     exempt: int = 0
+    # Applications of a round with a fee that is not paid yet (not seated).
+    unpaid: int = 0
     rooms: dict[str, int] = field(default_factory=dict)  # room -> seats added
     extra_time: int = 0
     large_text: int = 0
@@ -243,6 +251,9 @@ def seat_round_candidates(
         raise NotAllowed(_("This sitting is not linked to a recruitment round."))
     if sitting.status == "ended":
         raise NotAllowed(_("This sitting has ended."))
+    refusal = next((r for _fn, r in seating_refusal.send(sitting) if r), None)
+    if refusal:
+        raise NotAllowed(refusal)
     room_prefix = (room_prefix or "").strip()
     if len(room_prefix) > 30:
         raise ValidationFailed(_("The room prefix is at most 30 characters."), "room_prefix")
@@ -262,7 +273,11 @@ def seat_round_candidates(
     )
     result = SeatingResult()
     places = _free_places(taken, room_prefix, seats_per_room)
+    unpaid = unpaid_application_ids(sitting.round_id)  # an application counts only once paid
     for app_ in applications:
+        if app_.id in unpaid:
+            result.unpaid += 1
+            continue
         if app_.candidate_id in seated_ids:
             result.already_seated += 1
             continue
@@ -301,6 +316,7 @@ def seat_round_candidates(
                 "seated": result.seated,
                 "already_seated": result.already_seated,
                 "exempt": result.exempt,
+                "unpaid": result.unpaid,
                 "rooms": result.rooms,
                 "seats_per_room": seats_per_room,
                 "extra_time": result.extra_time,
