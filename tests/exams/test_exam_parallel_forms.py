@@ -17,6 +17,7 @@ from app.common.errors import NotAllowed
 from app.exams import calibration, irt, parallel_forms, sitting_control, submission
 from app.exams.calibration_models import FormSet
 from app.exams.errors import CheckInRefused
+from app.exams.models import AttemptAnswer, ItemVersion
 from app.exams.parallel_forms import AssemblyFailed, PoolItem
 
 THETAS = (-1.0, -0.5, 0.0, 0.5, 1.0)
@@ -203,8 +204,6 @@ def test_pretest_items_are_on_the_form_but_not_in_the_score(db, make):
     assert len(attempt.form) == 8 and len(pretest) == 2  # 3 scored + 1 pretest, two sections
     assert {q["section"] for q in pretest} == {"num", "law"}
     sitting_control.start_sitting(sitting, hr)
-    from app.exams.models import AttemptAnswer
-
     for index in range(len(attempt.form)):  # every answer right (the key is always b)
         db.session.add(AttemptAnswer(attempt_id=attempt.id, index=index, choice="b", seq=index + 1))
     db.session.commit()
@@ -245,8 +244,6 @@ def test_a_blueprint_asks_for_pretest_items_per_section(tmp_path):
 def test_forms_holding_an_item_no_longer_drawn_must_be_assembled_again(db, make, calibrated_exam):
     exam = calibrated_exam
     form_set = parallel_forms.assemble_exam_forms(exam, None, 3, max_exposure=0.67)
-    from app.exams.models import ItemVersion
-
     version = db.session.get(ItemVersion, form_set.forms[0][0]["version_id"])
     version.item.active = False
     db.session.commit()
@@ -256,3 +253,32 @@ def test_forms_holding_an_item_no_longer_drawn_must_be_assembled_again(db, make,
     sitting, hr = make.exams.sitting(make, exam)
     with pytest.raises(NotAllowed, match="no longer drawn"):
         sitting_control.start_sitting(sitting, hr)
+
+
+def test_cli_marks_enemies_assembles_forms_and_reports_them(
+    db, make, calibrated_exam, runner, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PARALLEL_FORMS_MAX_EXPOSURE", 0.67)
+    exam = calibrated_exam
+
+    marked = runner.invoke(args=["bank", "enemies", "pf-bank", "NUM-EASY-1", "NUM-EASY-0"])
+    assert marked.exit_code == 0, marked.output
+    assert "Bank pf-bank has 1 enemy pair." in marked.output
+    assert parallel_forms.enemies_of("pf-bank") == [("NUM-EASY-0", "NUM-EASY-1")]
+    unknown = runner.invoke(args=["bank", "enemies", "pf-bank", "NUM-EASY-0", "NOPE-9"])
+    assert unknown.exit_code == 1 and "error: Bank pf-bank has no item NOPE-9." in unknown.output
+
+    none_yet = runner.invoke(args=["bank", "forms", exam.code])
+    assert "has no assembled forms: forms are drawn at random" in none_yet.output
+    assembled = runner.invoke(args=["bank", "assemble-forms", exam.code, "--forms", "3", "--reason", "cli"])
+    assert assembled.exit_code == 0, assembled.output
+    assert "Assembled 3 forms for exam-pf-bank with highspy 1.16.0" in assembled.output
+    assert "form 3" in assembled.output and "parallel." in assembled.output
+    form_set = db.session.scalar(select(FormSet))
+    for form in form_set.forms:  # the enemies never share a form
+        codes = {db.session.get(ItemVersion, q["version_id"]).item.code for q in form}
+        assert not {"NUM-EASY-0", "NUM-EASY-1"} <= codes
+    one = runner.invoke(args=["bank", "assemble-forms", exam.code, "--forms", "1"])
+    assert one.exit_code == 1 and "error: Assemble from 2 to 50 forms." in one.output
+    missing = runner.invoke(args=["bank", "forms", "no-such-exam"])
+    assert missing.exit_code == 1 and "error: there is no exam no-such-exam" in missing.output
