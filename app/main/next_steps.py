@@ -179,9 +179,12 @@ def _offer_steps(offers, at: datetime) -> list[Step]:
     for offer in offers:
         if offer.status == OfferStatus.PENDING and merit_offers.can_respond(offer, at):
             steps.append(Step(OFFER_ANSWER, when=offer.report_by, endpoint="merit.offers_mine", urgent=True))
-        elif offer.status == OfferStatus.ACCEPTED and offer.start_date is not None:
-            if offer.start_date >= at.astimezone(BANGKOK).date():
-                steps.append(Step(REPORT_IN, when=offer.start_date, endpoint="merit.offers_mine"))
+        elif (
+            offer.status == OfferStatus.ACCEPTED
+            and offer.start_date is not None
+            and offer.start_date >= at.astimezone(BANGKOK).date()
+        ):
+            steps.append(Step(REPORT_IN, when=offer.start_date, endpoint="merit.offers_mine"))
     return steps
 
 
@@ -189,8 +192,6 @@ def next_steps(user, locale: str, at: datetime | None = None) -> list[Applicatio
     """The candidate's applications (newest first), each with its steps, the next one first; exam
     seats not tied to an application come last, as a group of their own."""
     at = at or now()
-    by_app: dict[int | None, list[Step]] = {}
-
     seat_rows: dict[int | None, list] = {}
     for row in exam_candidate.sitting_rows(user, at):
         application = exam_candidate.application_of_seat(row.seat)
