@@ -379,7 +379,7 @@ def emblem(size: float = 20 * mm) -> Flowable:
     """The organisation's emblem (config ORG_EMBLEM_PATH), centred, for the head of a document;
     an empty spacer when none is configured or the file cannot be read, so a missing emblem
     never stops a ticket from printing."""
-    path = current_app.config.get("ORG_EMBLEM_PATH", "") if has_app_context() else ""
+    path = current_app.config["ORG_EMBLEM_PATH"] if has_app_context() else ""
     if path:
         try:
             image = Image(str(path), width=size, height=size, kind="proportional")

@@ -210,9 +210,11 @@ def next_steps(user, locale: str, at: datetime | None = None) -> list[Applicatio
         if app_.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED):
             steps += _exam_steps(seat_rows.get(app_.id, []), locale)
             steps += _interview_steps(interviews.get(app_.id, []))
-            if app_.id in awaiting:
+            rankings = merit_public.rankings_of_application(app_)
+            # A round whose lists are out has finished its interviews: nothing left to schedule.
+            if app_.id in awaiting and not rankings and app_.round.status != RoundStatus.COMPLETED:
                 steps.append(Step(INTERVIEW_WAITING, endpoint="interviews.mine"))
-            for ranking in merit_public.rankings_of_application(app_):
+            for ranking in rankings:
                 if ranking.status == "valid":
                     steps.append(
                         Step(
