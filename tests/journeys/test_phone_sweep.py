@@ -11,7 +11,6 @@ import pytest
 from app.common import clock
 from app.common.clock import now
 from app.exams import sitting_control
-from app.extensions import db
 from app.merit import offers
 from tests.factories import exams as eh
 from tests.factories import interviews as ih
