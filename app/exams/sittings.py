@@ -98,6 +98,9 @@ SITTING_STATUS_LABELS = {
     "started": lambda: _("Started"),
     "paused": lambda: _("Paused"),
     "ended": lambda: _("Ended"),
+    # shown only (timing.shown_status): a window sitting whose window is open, or has closed
+    "in_progress": lambda: _("In progress"),
+    "window_closed": lambda: _("Window closed"),
 }
 TIMING_LABELS = {
     timing.SYNCHRONIZED: lambda: _("Synchronized"),
@@ -106,6 +109,12 @@ TIMING_LABELS = {
 
 
 sitting_status_label = labeller(SITTING_STATUS_LABELS)
+
+
+def sitting_status_now(sitting: Sitting) -> str:
+    return timing.shown_status(sitting, now())
+
+
 timing_label = labeller(TIMING_LABELS)
 state_label = labeller(STATE_LABELS)
 

@@ -59,7 +59,8 @@ def test_the_candidate_sees_each_change_of_their_time(browser, live_server, make
 
         # Each line starts with the time it happened (Bangkok, hh:mm).
         assert all(
-            page.locator(CHANGES).nth(i).locator("strong").inner_text().strip()[:2].isdigit() for i in range(3)
+            page.locator(CHANGES).nth(i).locator("strong").inner_text().strip()[:2].isdigit()
+            for i in range(3)
         )
         assert serious_violations(page) == []
     finally:
