@@ -64,6 +64,8 @@ def candidate_world(db, make) -> tuple[object, dict[str, str]]:
         "offers and reporting-in": "/offers",
         "result lists": "/lists",
         "a result list": f"/lists/{ml.id}",
+        "my nominations": "/my/nominations",
+        "my scholarship": "/my/scholarship",
         "profile": "/accounts/profile",
         "password": "/accounts/password",
         "verify a certificate": "/verify",
