@@ -66,3 +66,28 @@ def test_the_candidate_sees_each_change_of_their_time(browser, live_server, make
     finally:
         proctor_client.close()
         context.close()
+
+
+def test_controls_that_cannot_act_look_it(browser, live_server, make):
+    """A window sitting cannot be paused by hand (nobody starts it) and is not paused: both
+    buttons are disabled and look it (grey), unlike the enabled "announce" button beside them;
+    the status reads "in progress"."""
+    eh.bank()
+    sitting, _hr = eh.sitting(make, eh.exam(duration=30), mode="window", starts_in=timedelta(minutes=-5))
+    eh.seated(make, sitting)
+    proctor = make.proctor(sitting)
+    sitting_id, email = sitting.id, proctor.email
+    db.session.remove()
+
+    context, page = open_context(browser, live_server, email, make.PASSWORD, english=False)
+    try:
+        page.goto(f"/proctor/sittings/{sitting_id}")
+        page.wait_for_function("() => document.getElementById('sitting-status').textContent === 'กำลังสอบ'")
+        background = "(el) => getComputedStyle(el).backgroundColor"
+        pause, resume = page.locator("#pause-button"), page.locator("#resume-button")
+        announce = page.locator("#announce-form button[type=submit]")
+        assert pause.is_disabled() and resume.is_disabled() and announce.is_enabled()
+        assert pause.evaluate(background) == resume.evaluate(background) != announce.evaluate(background)
+        assert pause.evaluate("(el) => getComputedStyle(el).cursor") == "not-allowed"
+    finally:
+        context.close()
