@@ -135,7 +135,7 @@ def _interview_steps(rows) -> list[Step]:
         common = dict(when=iv.slot.starts_at, endpoint="interviews.mine")
         if row.can_check_in:
             steps.append(Step(INTERVIEW_CHECK_IN, urgent=True, **common))
-        elif row.can_confirm:
+        elif row.can_confirm and row.can_move:  # past the move deadline only "interview at" is left
             steps.append(Step(INTERVIEW_CONFIRM, until=row.move_deadline, **common))
         else:
             steps.append(Step(INTERVIEW_AT, **common))
