@@ -12,6 +12,7 @@ from app.common import clock
 from app.common.clock import now
 from app.exams import sitting_control
 from app.merit import offers
+from tests.factories import applications as ah
 from tests.factories import exams as eh
 from tests.factories import interviews as ih
 from tests.factories.merit import owner_hr, published_list
@@ -31,6 +32,7 @@ def candidate_world(db, make) -> tuple[object, dict[str, str]]:
     _w, (iv,) = ih.scheduled_interviews(db, make, n=1)
     app_ = iv.application
     cand = app_.candidate
+    ah.photo_document(app_)  # the application page's documents table, stacked on the phone
 
     eh.bank()
     exam = eh.exam(duration=30)
