@@ -88,6 +88,13 @@ class Config:
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     # Whole request cap: a few documents at once plus the form itself.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 4 * 5 * 1024 * 1024 + 64 * 1024)
+    # The organisation's emblem printed at the head of admission tickets, certificates and
+    # merit-list announcements (a PNG or JPEG file). The default is a neutral placeholder made
+    # for this project, not the BMA seal: a deployment sets the seal it is entitled to use.
+    # Empty: no emblem.
+    ORG_EMBLEM_PATH = os.environ.get(
+        "ORG_EMBLEM_PATH", str(BASE_DIR / "app" / "static" / "img" / "emblem-placeholder.png")
+    )
 
     # Login protection (docs/security.md): Flask-Limiter counts FAILED log-ins only, per client
     # address and per account + address, in growing windows (a backoff). There is no account

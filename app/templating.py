@@ -119,6 +119,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "exam_state_label": sittings.state_label,
         "exam_candidate_state": proctoring.candidate_state,
         "sitting_status_label": sittings.sitting_status_label,
+        "sitting_status_now": sittings.sitting_status_now,
         "timing_label": sittings.timing_label,
         "seat_accommodations": sittings.accommodation_names,
         "item_flag_label": analysis.flag_label,

@@ -14,9 +14,11 @@ from .pdf import (
     BMA_GREEN,
     CONTENT_WIDTH,
     build_pdf,
+    emblem,
     field_table,
     numbered,
     para,
+    photo_box,
     qr_code,
     rule,
     table,
@@ -43,6 +45,9 @@ class AdmissionTicket:
     rules: list[str] = field(default_factory=list)
     accommodations: list[str] = field(default_factory=list)
     venue: str = ""  # the test centre, when the candidate booked a seat in one
+    # The photograph from the application's documents (a JPEG or PNG file), None for the box
+    # the candidate sticks a photo into.
+    photo_path: str | None = None
 
     def __post_init__(self):
         for name in ("sitting_at", "check_in_opens_at"):
@@ -53,6 +58,7 @@ class AdmissionTicket:
 def render_admission_ticket(data: AdmissionTicket) -> bytes:
     """The ticket as a one-page A4 PDF (longer lists of rules flow onto a second page)."""
     story = [
+        emblem(),
         para("กรุงเทพมหานคร", "subtitle"),
         para("บัตรประจำตัวผู้สอบ", "title"),
         para(data.round_title, "body_center"),
@@ -96,8 +102,10 @@ def _check_in_text(data: AdmissionTicket) -> str:
 
 
 def _identity_box(data: AdmissionTicket) -> Table:
-    """The application number, large, and the name beside the QR code that verifies the ticket."""
+    """The photograph, the exam number (the application's number), large, and the name, beside
+    the QR code that verifies the ticket."""
     qr_size = 34 * mm
+    photo_width = 30 * mm
     left = [
         para("เลขประจำตัวสอบ", "label"),
         para(data.application_number, "number"),
@@ -107,16 +115,17 @@ def _identity_box(data: AdmissionTicket) -> Table:
     ]
     right = [qr_code(data.verify_url, qr_size), para("สแกนเพื่อตรวจสอบบัตร", "small_center")]
     return table(
-        [[left, right]],
-        [CONTENT_WIDTH - qr_size - 8 * mm, qr_size + 8 * mm],
+        [[photo_box(data.photo_path, photo_width), left, right]],
+        [photo_width + 6 * mm, CONTENT_WIDTH - photo_width - qr_size - 14 * mm, qr_size + 8 * mm],
         [
             ("BOX", (0, 0), (-1, -1), 1.2, BMA_GREEN),
-            ("BACKGROUND", (0, 0), (0, 0), colors.HexColor("#f1f7f1")),
+            ("BACKGROUND", (0, 0), (1, 0), colors.HexColor("#f1f7f1")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (0, 0), 5 * mm),
+            ("LEFTPADDING", (0, 0), (0, 0), 3 * mm),
+            ("LEFTPADDING", (1, 0), (1, 0), 4 * mm),
             ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-            ("ALIGN", (1, 0), (1, 0), "CENTER"),
+            ("ALIGN", (2, 0), (2, 0), "CENTER"),
         ],
     )
 

@@ -11,7 +11,18 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table
 
 from ..common.thai import MONTHS_TH, be_year
-from .pdf import BMA_GREEN, CONTENT_WIDTH, build_pdf, field_table, para, qr_code, rule, table, thai_date
+from .pdf import (
+    BMA_GREEN,
+    CONTENT_WIDTH,
+    build_pdf,
+    emblem,
+    field_table,
+    para,
+    qr_code,
+    rule,
+    table,
+    thai_date,
+)
 
 ISSUING_OFFICE = "สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร"
 TITLE = "หนังสือรับรองผลการสอบผ่านภาคความรู้ความสามารถทั่วไป (ภาค ก)"
@@ -63,7 +74,8 @@ def render_part_a_certificate(data: PartACertificate) -> bytes:
     if data.valid_until:
         details.append(("ใช้ได้ถึงวันที่", thai_date(data.valid_until)))
     story = [
-        Spacer(1, 4 * mm),
+        emblem(22 * mm),
+        Spacer(1, 2 * mm),
         para(ISSUING_OFFICE, "subtitle"),
         para("กรุงเทพมหานคร", "body_center"),
         Spacer(1, 6 * mm),

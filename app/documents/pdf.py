@@ -31,6 +31,7 @@ from io import BytesIO
 from xml.sax.saxutils import escape
 
 import fontpkg_sarabun
+from flask import current_app, has_app_context
 from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -45,6 +46,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     HRFlowable,
+    Image,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -371,6 +373,39 @@ def qr_code(url: str, size: float = 32 * mm) -> QrCode:
     than the widget in a Drawing, whose renderer would put a Helvetica reference in the PDF.
     """
     return QrCode(url, width=size, height=size, qrLevel="M", qrBorder=4)
+
+
+def emblem(size: float = 20 * mm) -> Flowable:
+    """The organisation's emblem (config ORG_EMBLEM_PATH), centred, for the head of a document;
+    an empty spacer when none is configured or the file cannot be read, so a missing emblem
+    never stops a ticket from printing."""
+    path = current_app.config["ORG_EMBLEM_PATH"] if has_app_context() else ""
+    if path:
+        try:
+            image = Image(str(path), width=size, height=size, kind="proportional")
+            image.hAlign = "CENTER"
+            image.wrap(size, size)  # reads the file now, not halfway through the layout
+            return image
+        except OSError:
+            pass
+    return Spacer(1, 1)
+
+
+def photo_box(path: str | None, width: float = 30 * mm, height: float = 40 * mm) -> Flowable:
+    """A candidate's photograph in a 3 x 4 frame, or the empty framed box to stick one into."""
+    if path:
+        try:
+            image = Image(str(path), width=width, height=height, kind="proportional")
+            image.wrap(width, height)
+            return table([[image]], [width], [("ALIGN", (0, 0), (-1, -1), "CENTER")], row_heights=[height])
+        except OSError:
+            pass
+    return table(
+        [[[para("ติดรูปถ่าย", "small_center"), para("ขนาด 1 นิ้ว", "small_center")]]],
+        [width],
+        [("BOX", (0, 0), (-1, -1), 0.6, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")],
+        row_heights=[height],
+    )
 
 
 def rule(color=BMA_GREEN, thickness: float = 1.2, space: float = 4) -> HRFlowable:

@@ -17,8 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..common.clock import now
 from ..common.i18n import labeller
 from ..extensions import db
+from . import timing
 from .models import Attempt, ItemVersion, Seat, Sitting
 
 # An item is worth a second look outside these bounds (common rules of thumb for MCQ banks).
@@ -164,9 +166,10 @@ class ResultRow:
 
     @property
     def state(self) -> str:
-        """absent (never checked in), not_submitted (still open) or submitted."""
+        """absent (never began, and can no longer), not_checked_in (may still come: the window
+        or the late entry is open), not_submitted (still open) or submitted."""
         if self.attempt is None:
-            return "absent"
+            return "absent" if timing.entry_over(self.seat.sitting, now()) else "not_checked_in"
         return "submitted" if self.submitted else "not_submitted"
 
 

@@ -13,11 +13,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..applications.models import Application, Document, DocumentKind
 from ..common import national_id as nid
 from ..common.clock import now
 from ..common.errors import Forbidden, NotFound
 from ..documents.admission_ticket import AdmissionTicket
 from ..extensions import db
+from ..recruitment.models import Round
+from ..uploads import services as uploads
 from . import submission, timing
 from .models import Attempt, Seat, Sitting
 
@@ -207,13 +210,53 @@ def accommodations_th(seat: Seat) -> list[str]:
     return items
 
 
+def application_of_seat(seat: Seat) -> Application | None:
+    """The application a seat is for. Seats given one by one before the seat carried its
+    application (and the demo's) have none recorded: then the candidate's latest application to
+    the sitting's round, or to a round of the sitting's agency."""
+    if seat.application is not None:
+        return seat.application
+    query = select(Application).where(Application.candidate_id == seat.candidate_id)
+    if seat.sitting.round_id is not None:
+        query = query.where(Application.round_id == seat.sitting.round_id)
+    else:
+        query = query.join(Round, Round.id == Application.round_id).where(
+            Round.agency_id == seat.sitting.agency_id
+        )
+    return db.session.scalar(query.order_by(Application.id.desc()).limit(1))
+
+
+PHOTO_TYPES = ("image/jpeg", "image/png")
+
+
+def photo_path_of(application: Application | None) -> str | None:
+    """The file of the newest photograph (JPEG or PNG) uploaded with the application."""
+    if application is None:
+        return None
+    doc = db.session.scalar(
+        select(Document)
+        .where(
+            Document.application_id == application.id,
+            Document.kind == DocumentKind.PHOTO,
+            Document.content_type.in_(PHOTO_TYPES),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    )
+    if doc is None:
+        return None
+    path = uploads.path_of(doc.stored_name)
+    return str(path) if path.is_file() else None
+
+
 def admission_ticket(seat: Seat, verify_url: str) -> AdmissionTicket:
     """The AdmissionTicket of a seat (in Thai: the ticket is a Thai document)."""
     sitting, user = seat.sitting, seat.candidate
     round_ = sitting.round
     agency = round_.agency if round_ is not None and round_.agency is not None else sitting.agency
+    application = application_of_seat(seat)
     return AdmissionTicket(
-        application_number=seat.application.number if seat.application else "-",
+        application_number=application.number if application is not None else "-",
         candidate_name_th=user.full_name_th,
         candidate_name_en=user.full_name_en,
         national_id_masked=nid.masked(user.national_id),
@@ -228,4 +271,5 @@ def admission_ticket(seat: Seat, verify_url: str) -> AdmissionTicket:
         verify_url=verify_url,
         rules=rules_th(),
         accommodations=accommodations_th(seat),
+        photo_path=photo_path_of(application),
     )

@@ -252,6 +252,7 @@ def proctor_watch(data):
         "sitting": {
             "id": sitting.id,
             "status": sitting.status,
+            "shown": timing.shown_status(sitting, now()),
             "timing_mode": sitting.timing_mode,
             "started_at": sitting.started_at.isoformat() if sitting.started_at else None,
         },

@@ -42,7 +42,8 @@ def send_progress(sitting_id: int, rows: list[dict]) -> None:
 
 
 def tell_sitting_status(sitting) -> None:
-    socketio.emit("sitting", {"status": sitting.status}, to=proctor_room(sitting.id), namespace=PROCTOR)
+    payload = {"status": sitting.status, "shown": timing.shown_status(sitting, now())}
+    socketio.emit("sitting", payload, to=proctor_room(sitting.id), namespace=PROCTOR)
 
 
 def tell_candidate(event: str, payload: dict, attempt_id: int, skip_sid: str | None = None) -> None:

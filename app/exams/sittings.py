@@ -104,6 +104,9 @@ SITTING_STATUS_LABELS = {
     "started": lambda: _("Started"),
     "paused": lambda: _("Paused"),
     "ended": lambda: _("Ended"),
+    # shown only (timing.shown_status): a window sitting whose window is open, or has closed
+    "in_progress": lambda: _("In progress"),
+    "window_closed": lambda: _("Window closed"),
 }
 TIMING_LABELS = {
     timing.SYNCHRONIZED: lambda: _("Synchronized"),
@@ -112,6 +115,12 @@ TIMING_LABELS = {
 
 
 sitting_status_label = labeller(SITTING_STATUS_LABELS)
+
+
+def sitting_status_now(sitting: Sitting) -> str:
+    return timing.shown_status(sitting, now())
+
+
 timing_label = labeller(TIMING_LABELS)
 state_label = labeller(STATE_LABELS)
 
@@ -379,14 +388,17 @@ def seat_candidate(sitting: Sitting, actor, national_id: str, room: str, seat: s
         raise ValidationFailed(_("Give the room (at most 40 characters)."), "room")
     if not seat or len(seat) > 20:
         raise ValidationFailed(_("Give the seat (at most 20 characters)."), "seat")
-    user, _application = find_applicant(sitting, national_id)
+    user, application = find_applicant(sitting, national_id)
     existing = list(db.session.scalars(select(Seat).where(Seat.sitting_id == sitting.id)))
     if any(s.candidate_id == user.id for s in existing):
         raise NotAllowed(_("This candidate already has a seat in this sitting."))
     if any(s.room == room and s.seat_number == seat for s in existing):
         raise ValidationFailed(_("Seat %(seat)s in room %(room)s is taken.", seat=seat, room=room), "seat")
     try:
-        return sitting_control.add_seat(sitting, user, room=room, seat_number=seat, actor=actor)
+        # The application goes with the seat: its number is the exam number on the ticket.
+        return sitting_control.add_seat(
+            sitting, user, room=room, seat_number=seat, application_id=application.id, actor=actor
+        )
     except IntegrityError:
         db.session.rollback()
         raise NotAllowed(_("This candidate already has a seat in this sitting.")) from None

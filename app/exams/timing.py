@@ -33,6 +33,22 @@ def entry_closes_at(sitting: Sitting) -> datetime | None:
     return sitting.started_at + timedelta(minutes=sitting.late_entry_minutes)
 
 
+def shown_status(sitting: Sitting, at: datetime) -> str:
+    """The sitting's status as people should read it at `at`. The stored status moves only on a
+    proctor's start, pause, resume or end; a window sitting is never "started" by anyone, so
+    while its window is open it is "in_progress", and after it "window_closed", not "scheduled"."""
+    if sitting.status != "scheduled" or sitting.timing_mode != WINDOW or at < sitting.starts_at:
+        return sitting.status
+    if sitting.window_ends_at is not None and at >= sitting.window_ends_at:
+        return "window_closed"
+    return "in_progress"
+
+
+def entry_over(sitting: Sitting, at: datetime) -> bool:
+    """Whether a candidate who has not begun can no longer begin (so is absent, not late)."""
+    return start_refusal(sitting, at) in ("ended", "entry_closed")
+
+
 def start_refusal(sitting: Sitting, at: datetime) -> str | None:
     """Why a candidate cannot begin now (a code), or None if they can."""
     if sitting.status == "ended":

@@ -32,6 +32,7 @@ from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import current_locale
+from ..common.thai import format_datetime
 from ..extensions import db
 from ..recruitment.models import StageKind
 from ..scores.recording import record_stage_score
@@ -315,7 +316,7 @@ def record_score(interview: Interview, user, criterion_id, points, seq, at: date
     _lock(interview)
     _check_open(interview)
     _check_scorer(interview, user)
-    if at < interview.slot.starts_at - OPENS_BEFORE:
+    if at < scoring_opens_at(interview):
         raise NotOpen(_("Scoring opens when the interview begins."))
     if db.session.scalar(
         select(MemberSubmission.id).where(
@@ -567,6 +568,11 @@ def member_view(interview: Interview, user, locale: str = "th") -> dict:
     return view
 
 
+def scoring_opens_at(interview: Interview) -> datetime:
+    """Members may enter scores from this moment (a little before the interview begins)."""
+    return interview.slot.starts_at - OPENS_BEFORE
+
+
 def state_for(interview: Interview, user, locale: str = "th") -> dict:
     """Everything the scoring page needs for `user` (the ack of `join`)."""
     role = role_of(interview, user)
@@ -589,6 +595,11 @@ def state_for(interview: Interview, user, locale: str = "th") -> dict:
             "application_number": app_.number,
             "starts_at": slot.starts_at.isoformat(),
             "ends_at": slot.ends_at.isoformat(),
+            # The fields stay closed until then, and the page says when they open.
+            "scoring_opens_at": scoring_opens_at(interview).isoformat(),
+            "scoring_opens_text": format_datetime(scoring_opens_at(interview), locale),
+            "scoring_open": now() >= scoring_opens_at(interview),
+            "server_time": now().isoformat(),
             "final_score": None if recused else num(interview.final_score),
             "finalized": interview.status == "finalized",
         },

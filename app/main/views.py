@@ -19,11 +19,13 @@ from flask_login import current_user
 from fontpkg_sarabun import ROOT as SARABUN_ROOT
 from sqlalchemy import text
 
+from ..accounts.models import Role
 from ..common.access import HR_ROLES
+from ..common.i18n import current_locale
 from ..common.urls import safe_next
 from ..extensions import db
 from ..recruitment.services import list_open_rounds
-from . import bp
+from . import bp, next_steps
 
 FONT_DIR = SARABUN_ROOT / "files"
 SERVED_FONTS = {
@@ -39,7 +41,12 @@ SERVED_FONTS = {
 def index():
     if current_user.is_authenticated and current_user.has_role(*HR_ROLES):
         return redirect(url_for("recruitment.hr_rounds"))
-    return render_template("main/index.html", rounds=list_open_rounds()[:6])
+    steps = (
+        next_steps.next_steps(current_user, current_locale())
+        if current_user.is_authenticated and current_user.has_role(Role.CANDIDATE)
+        else None
+    )
+    return render_template("main/index.html", rounds=list_open_rounds()[:6], next_steps=steps)
 
 
 @bp.route("/lang/<code>")

@@ -35,6 +35,7 @@ from ..documents.pdf import (
     WARNING_RED,
     Footer,
     build_pdf,
+    emblem,
     para,
     qr_code,
     register_fonts,
@@ -92,6 +93,7 @@ def render_announcement(merit_list: MeritList, verify_url: str | None) -> bytes:
     s = _styles()
     closing = [para(text, s["indent"]) for text in _closing(merit_list, words, len(rows))]
     story = [
+        emblem(),  # at the head, as on an official announcement
         *_status_banner(merit_list),
         *_heading(merit_list, words),
         para(_opening(merit_list, words), s["indent"]),

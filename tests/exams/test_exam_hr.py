@@ -22,7 +22,16 @@ from app.audit.models import AuditEntry
 from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now
 from app.common.errors import Forbidden, NotAllowed
-from app.exams import analysis, answering, certificates, sitting_control, sittings, starting, submission
+from app.exams import (
+    analysis,
+    answering,
+    certificates,
+    sitting_control,
+    sittings,
+    starting,
+    submission,
+    timing,
+)
 from app.exams.analysis import ItemInfo, analyse_items, item_statistics
 from app.exams.models import Certificate, ItemVersion, Seat, Sitting
 from tests.factories import exams as eh
@@ -464,7 +473,11 @@ def test_results_and_item_analysis_match_the_hand_computed_values(app, db, make,
     page = text(visitor(app, make, hr).get(f"/hr/sittings/{sitting.id}/results"))
     assert "Item analysis" in page and "NUM-EASY-0" in page
     assert "0.62" in page and "0.80" in page and "0.75" in page
-    assert "6.00 / 6.00" in page and "100.00%" in page and "Absent" in page
+    assert "6.00 / 6.00" in page and "100.00%" in page
+    # The one who never came may still enter late: absent only once late entry has closed.
+    assert "Not checked in" in page and "Absent" not in page
+    with frozen_at(timing.entry_closes_at(sitting) + timedelta(seconds=1)):
+        assert "Absent" in text(visitor(app, make, hr).get(f"/hr/sittings/{sitting.id}/results"))
     assert page.count("badge-pass") == 1 and page.count("badge-fail") == 3
     # Passed 1 of 4 submitted; the mean is (6+3+2+0)/4 = 2.75.
     assert "2.75 / 6.00" in page

@@ -82,3 +82,33 @@ def apply_form(**extra) -> dict:
 
 def post_apply(c, round_, **data):
     return c.post(f"/rounds/{round_.id}/apply", data=apply_form(**data), content_type="multipart/form-data")
+
+
+def photo_png(size=(300, 400), color=(200, 120, 60)) -> bytes:
+    """A passport-style photograph as PNG bytes (a plain colour: what matters is that it prints)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def photo_document(app_: Application, data: bytes | None = None):
+    """A photograph uploaded with `app_`, stored as the upload service stores every file."""
+    from app.applications.models import Document, DocumentKind
+    from app.uploads import services as uploads
+
+    sf = uploads.store(data or photo_png(), "photo.png")
+    doc = Document(
+        owner_id=app_.candidate_id,
+        application_id=app_.id,
+        kind=DocumentKind.PHOTO,
+        original_name=sf.original_name,
+        stored_name=sf.stored_name,
+        content_type=sf.content_type,
+        size=sf.size,
+        sha256=sf.sha256,
+    )
+    db.session.add(doc)
+    db.session.commit()
+    return doc

@@ -15,9 +15,11 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def open_context(browser, live_server, email=None, password=None, english=True):
-    """A browser of its own, logged in when `email` is given, in English unless asked."""
-    context = browser.new_context(base_url=live_server, locale="th-TH")
+def open_context(browser, live_server, email=None, password=None, english=True, viewport=None):
+    """A browser of its own, logged in when `email` is given, in English unless asked; a phone
+    when `viewport` ({"width": 360, "height": 740}) is given."""
+    extra = {"viewport": viewport} if viewport else {}
+    context = browser.new_context(base_url=live_server, locale="th-TH", **extra)
     page = context.new_page()
     page.set_default_timeout(15000)
     if email:

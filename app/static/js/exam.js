@@ -195,6 +195,21 @@
       ]));
     }
 
+    /* Every change of the candidate's time (an extension, time given back, an outage, a pause
+       and the resumption) stays written on the page with the time it happened, for sighted
+       candidates as well as screen readers: a timer that jumps with no word is alarming. */
+    function timeChanged(text) {
+      var list = $("exam-time-changes");
+      if (list) {
+        list.appendChild(el("li", { class: "exam-time-change" }, [
+          el("strong", { text: formatClock(serverNow(), false) + " " }),
+          text
+        ]));
+        $("exam-time-changes-box").hidden = false;
+      }
+      say(text);
+    }
+
     function banner(text, kind) {
       var node = $("exam-connection");
       if (!node) return;
@@ -846,14 +861,19 @@
       shownSeconds = null;
       lastRemaining = null;
       tick();
+      var left = remainingSeconds();
+      var leftText = left !== null ? mmss(left) : "--:--";
       if (data.reason === "outage" && state && data.seconds) {
         state.outage_seconds = (state.outage_seconds || 0) + data.seconds;
         showGivenBack(state.outage_seconds);
+        timeChanged(t("log_outage", { time: duration(data.seconds), left: leftText }));
       } else if (data.reason === "given_back" && data.seconds) {
-        notice(t("given_back", { time: duration(data.seconds) }));
+        timeChanged(t("log_given_back", { time: duration(data.seconds), left: leftText }));
+      } else if (data.reason === "extension" && data.seconds) {
+        timeChanged(t("log_extension", { time: duration(data.seconds), left: leftText }));
+      } else {
+        timeChanged(t("time_changed", { time: leftText }));
       }
-      var left = remainingSeconds();
-      if (left !== null) say(t("time_changed", { time: mmss(left) }));
     });
 
     socket.on("warning", function (data) {
@@ -865,9 +885,13 @@
     });
 
     socket.on("paused", function (data) {
+      var wasPaused = paused;
       frozenSeconds = remainingSeconds();
       paused = true;
       pauseReason = (data && data.reason) || "";
+      if (state && state.status === "in_progress" && !wasPaused) {
+        timeChanged(t("log_paused", { left: frozenSeconds !== null ? mmss(frozenSeconds) : "--:--" }));
+      }
       if (state && state.status === "in_progress") {
         $("exam-pause").hidden = false;
         $("exam-pause-text").textContent = pauseReason
@@ -884,10 +908,15 @@
       frozenSeconds = null;
       if (data && data.deadline) setDeadline(data.deadline, null);
       $("exam-pause").hidden = true;
-      say(t("resumed"));
       shownSeconds = null;
       lastRemaining = null;
       tick();
+      var left = remainingSeconds();
+      if (state && state.status === "in_progress") {
+        timeChanged(t("log_resumed", { left: left !== null ? mmss(left) : "--:--" }));
+      } else {
+        say(t("resumed"));
+      }
       updateControls();
       if (!questions[current]) renderQuestion();
       flush();

@@ -151,11 +151,22 @@
 
     function canScore() {
       return !!state && state.scoring_member && !!state.declaration &&
-        !state.declaration.has_conflict && !state.submitted && !state.interview.finalized;
+        !state.declaration.has_conflict && !state.submitted && !state.interview.finalized &&
+        state.interview.scoring_open !== false;
+    }
+
+    /* The fields stay closed until scoring opens (the server says when); at that moment the
+       page asks for the state again, which opens them. */
+    var openTimer = null;
+    function whenScoringOpens(s) {
+      if (openTimer || s.interview.scoring_open !== false) return;
+      var wait = Date.parse(s.interview.scoring_opens_at) - Date.parse(s.interview.server_time);
+      openTimer = setTimeout(function () { openTimer = null; join(); }, Math.max(1000, wait + 500));
     }
 
     function applyState(s) {
       state = s;
+      whenScoringOpens(s);
       outbox.noteSeqs(Object.keys(s.scores || {}).map(function (cid) {
         return s.scores[cid].seq;
       }));
@@ -214,6 +225,9 @@
       else if (state.declaration && state.declaration.has_conflict) note = t("recused");
       else if (!state.scoring_member) note = t("not_scoring");
       else if (!state.declaration) note = t("declare_first");
+      else if (state.interview.scoring_open === false) {
+        note = t("opens_at", { time: state.interview.scoring_opens_text });
+      }
       $("panel-rubric-note").textContent = note;
       $("panel-submit").disabled = !canScore();
       $("panel-submit").hidden = state.submitted || !state.scoring_member ||

@@ -176,10 +176,13 @@
 
   // ---- the sitting's status ----------------------------------------------------------------
 
-  function setStatus(next) {
+  /* `next` is the stored status (what the buttons may do); `shown` is how it reads now (a
+     window sitting under way is "in progress", not "scheduled": timing.shown_status). */
+  function setStatus(next, shown) {
     status = next;
-    statusBadge.textContent = cfg.statuses[next] || next;
-    statusBadge.className = "badge badge-" + next;
+    shown = shown || next;
+    statusBadge.textContent = cfg.statuses[shown] || shown;
+    statusBadge.className = "badge badge-" + shown;
     var start = document.getElementById("start-form");
     if (start) { start.hidden = next !== "scheduled"; }
     document.getElementById("pause-button").disabled = next !== "started";
@@ -197,7 +200,7 @@
         say(t.watch_failed + " " + ((ack && ack.message) || ""), true);
         return;
       }
-      setStatus(ack.sitting.status);
+      setStatus(ack.sitting.status, ack.sitting.shown);
       replaceAll(ack.candidates);
     });
   }
@@ -223,7 +226,7 @@
     });
   });
   socket.on("sitting", function (data) {
-    setStatus(data.status);
+    setStatus(data.status, data.shown);
     watch();  // a start, pause or resume moves every clock: take fresh rows
   });
 
