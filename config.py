@@ -139,6 +139,12 @@ class Config:
     INTERVIEW_MOVE_CUTOFF_HOURS = _env_int("INTERVIEW_MOVE_CUTOFF_HOURS", 48)
     INTERVIEW_CHECKIN_OPENS_MINUTES = _env_int("INTERVIEW_CHECKIN_OPENS_MINUTES", 30)
     INTERVIEW_EXTRA_MINUTES = _env_int("INTERVIEW_EXTRA_MINUTES", 15)
+    # Automatic scheduling books no slot sooner than this many days ahead, so the candidate is
+    # told in time and keeps the right to move (longer than the move cut-off above).
+    INTERVIEW_MIN_NOTICE_DAYS = _env_int("INTERVIEW_MIN_NOTICE_DAYS", 3)
+
+    # HR's lists at volume (applications, stage scores): rows per page.
+    HR_LIST_PER_PAGE = _env_int("HR_LIST_PER_PAGE", 50)
 
     # Merit lists (app/merit/workflow.py): valid this many years from publication; the one
     # extension may reach at most this many years past the current end.
