@@ -154,6 +154,14 @@ class Config:
     # The scheduler's leader lock on SQLite (flask jobs run); empty: `<database file>.jobs.lock`.
     # PostgreSQL uses an advisory lock instead.
     JOBS_LOCK_FILE = os.environ.get("JOBS_LOCK_FILE", "")
+    # Background jobs (app/background): run at once inside the request that starts them (the
+    # tests), or else by the scheduler (in the web process with JOBS_IN_WEB, or `flask jobs
+    # run`), which looks for queued ones this often.
+    JOBS_RUN_INLINE = os.environ.get("JOBS_RUN_INLINE", "") in ("1", "true", "yes")
+    BACKGROUND_JOBS_EVERY_SECONDS = float(os.environ.get("BACKGROUND_JOBS_EVERY_SECONDS", "1"))
+    # Work on more rows than this (a CSV import, a bulk approval) runs as a background job with
+    # its progress shown; smaller work is done in the request, which answers at once.
+    BACKGROUND_ROWS_THRESHOLD = _env_int("BACKGROUND_ROWS_THRESHOLD", 500)
 
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
@@ -174,6 +182,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    JOBS_RUN_INLINE = True  # a job's result is there when the view that started it answers
     PROCTOR_PROGRESS_SECONDS = 0.0  # at once, so tests see each answer's count (batching: its own test)
     SECRET_KEY = "test-secret"
     PUBLIC_BASE_URL = ""

@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
+    from .background import bp as background_bp
     from .exams import bp as exams_bp
     from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .interviews import bp as interviews_bp
@@ -193,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scores_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(scholarships_bp)
+    app.register_blueprint(background_bp)
 
 
 def _register_template_globals(app: Flask) -> None:

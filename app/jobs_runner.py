@@ -7,6 +7,8 @@
 - `offer-expiry`, every minute: lapse merit-list offers past their reply date
   (`app.merit.offers.expire_offers`, skipped if that module is absent);
 - `outbox`, every 15 s: send the queued emails (`app.notifications.services.send_pending`);
+- `background-jobs`, every second: run the queued background jobs (imports, bulk approvals,
+  large exports: `app.background.services.run_queued`), each claimed once;
 - `scholarship-reminders`, every hour: remind HR of scholars graduating, obligations ending and
   early departures (`app.scholarships.services.send_reminders`; each reminder is sent once).
 
@@ -172,6 +174,12 @@ def _scholarship_reminders():
     return fn() if fn else "skipped (no scholarships module)"
 
 
+def _background_jobs():
+    from .background.services import run_queued
+
+    return run_queued()
+
+
 def _outbox():
     from .notifications.services import send_pending
 
@@ -314,13 +322,17 @@ class Scheduler:
 
 
 def default_jobs(
-    deadline_every: float = 1.0, offers_every: float = 60.0, outbox_every: float = 15.0
+    deadline_every: float = 1.0,
+    offers_every: float = 60.0,
+    outbox_every: float = 15.0,
+    background_every: float = 1.0,
 ) -> list[Job]:
     return [
         Job("exam-deadlines", deadline_every, _exam_deadlines),
         Job("offer-expiry", offers_every, _offer_expiry),
         Job("outbox", outbox_every, _outbox),
         Job("scholarship-reminders", 3600.0, _scholarship_reminders),
+        Job("background-jobs", background_every, _background_jobs),
     ]
 
 
@@ -331,7 +343,9 @@ def start_in_process(app: Flask) -> Scheduler:
     from .extensions import socketio
 
     _configure_logging()
-    scheduler = Scheduler(app, default_jobs(), interval=1.0)
+    scheduler = Scheduler(
+        app, default_jobs(background_every=app.config["BACKGROUND_JOBS_EVERY_SECONDS"]), interval=1.0
+    )
     socketio.start_background_task(scheduler.run)
     return scheduler
 
@@ -368,7 +382,9 @@ def run_command(interval: float, offers_every: float, outbox_every: float, max_s
             "candidates connected to the web processes (they see them on reconnect)"
         )
     scheduler = Scheduler(
-        app, default_jobs(interval, offers_every, outbox_every), interval=min(interval, 1.0)
+        app,
+        default_jobs(interval, offers_every, outbox_every, app.config["BACKGROUND_JOBS_EVERY_SECONDS"]),
+        interval=min(interval, 1.0),
     )
 
     def _stop(signum, _frame):

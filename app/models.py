@@ -4,6 +4,7 @@ from .accounts.models import CandidateProfile, User, UserRole  # noqa: F401
 from .agencies.models import Agency  # noqa: F401
 from .applications.models import AccommodationRequest, Application, Document  # noqa: F401
 from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
+from .background.models import BackgroundJob  # noqa: F401
 from .exams.models import (  # noqa: F401
     Announcement,
     Attempt,

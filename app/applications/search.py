@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..background.services import Outcome, register
 from ..common.errors import DomainError
 from ..extensions import db
 from ..recruitment.models import Position, Round
@@ -166,6 +169,46 @@ def approve_matching(query: ApplicationQuery, reviewer, ip: str = "", progress=N
     stmt = _statement(query).where(Application.status == ApplicationStatus.SUBMITTED)
     ids = list(db.session.scalars(stmt.with_only_columns(Application.id).order_by(None)))
     return approve_many(ids, reviewer, ip=ip, progress=progress)
+
+
+# ---- as a background job (thousands at once) ---------------------------------------------
+
+JOB_KIND = "applications.approve_many"
+
+
+def outcome_summary(outcome: BulkOutcome) -> str:
+    text = ngettext("%(num)d application approved.", "%(num)d applications approved.", len(outcome.approved))
+    if outcome.already:
+        text += " " + ngettext(
+            "%(num)d was already approved.", "%(num)d were already approved.", len(outcome.already)
+        )
+    if outcome.refused:
+        text += " " + ngettext(
+            "%(num)d application not approved", "%(num)d applications not approved", len(outcome.refused)
+        )
+    return text
+
+
+def approve_job(progress, reviewer_id: int, ip: str = "", ids=None, query=None) -> Outcome:
+    """The background job of a large bulk approval: the same rules, its progress shown, and
+    each refusal listed on the job's page."""
+    reviewer = db.session.get(User, reviewer_id)
+    if query is not None:
+        outcome = approve_matching(ApplicationQuery(**query), reviewer, ip=ip, progress=progress)
+    else:
+        outcome = approve_many(ids or [], reviewer, ip=ip, progress=progress)
+    return Outcome(
+        summary=outcome_summary(outcome),
+        data={
+            "approved": len(outcome.approved),
+            "already": len(outcome.already),
+            "columns": [_("Application number"), _("Reason")],
+            "rows": [list(r) for r in outcome.refused],
+        },
+    )
+
+
+register(JOB_KIND, approve_job)
 
 
 def positions_in_use(agency_id: int) -> list:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..accounts.labels import education_label, employment_label
 from ..accounts.models import Role
+from ..background import services as background
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
+from ..common.i18n import current_locale
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
@@ -22,11 +25,11 @@ from . import bp, search, services
 from .forms import (
     DOCUMENT_FIELDS,
     AccommodationDecisionForm,
+    ApplicationFilterForm,
     ApplyForm,
     ApproveForm,
-    DocumentForm,
-    ApplicationFilterForm,
     BulkApproveForm,
+    DocumentForm,
     RejectForm,
     WithdrawForm,
 )
@@ -366,6 +369,22 @@ def _bulk_approve(round_=None):
     if matching:
         up_to = form.up_to_id.data
         query = replace(query, up_to_id=int(up_to) if up_to.isdigit() else None)
+    if count > current_app.config["BACKGROUND_ROWS_THRESHOLD"]:
+        # Thousands at once: approved in the background, the progress on the job's page.
+        job = background.submit(
+            search.JOB_KIND,
+            current_user,
+            {
+                "reviewer_id": current_user.id,
+                "ip": _ip(),
+                **({"query": asdict(query)} if matching else {"ids": ids}),
+            },
+            title=ngettext("Approving %(num)d application", "Approving %(num)d applications", count),
+            return_to=back,
+            locale=current_locale(),
+        )
+        return redirect(url_for("background.job_page", job_id=job.id))
+    if matching:
         outcome = search.approve_matching(query, current_user, ip=_ip())
     else:
         outcome = search.approve_many(ids, current_user, ip=_ip())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,14 +15,16 @@ from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
+from ..common.i18n import current_locale
 from ..extensions import db
 from ..recruitment.services import round_for_hr
-from . import bp, placement, rooms, schedule, scoring, services
+from . import booking, bp, placement, rooms, schedule, scoring, services
 from .forms import (
     ActingChairForm,
     AutoScheduleForm,
     ButtonForm,
     CriterionForm,
+    HrMoveForm,
     MemberForm,
     PanelForm,
     SlotsForm,
@@ -208,6 +210,60 @@ def hr_acting_chair(round_id: int, interview_id: int):
             number=interview.application.number,
         ),
         "#acting-chairs",
+    )
+
+
+# ---- moving a booked interview --------------------------------------------------------
+
+
+def _slot_choice_label(slot) -> str:
+    return f"{schedule.slot_label(slot, current_locale())} · {slot.panel.name}"
+
+
+def _render_move(round_, interview, form=None, status: int = 200):
+    slots = booking.slots_hr_may_move_to(interview)
+    form = form or HrMoveForm(slots=slots, label=_slot_choice_label, formdata=None)
+    return render_template(
+        "interviews/hr_move.html", round=round_, interview=interview, form=form, slots=slots
+    ), status
+
+
+def _interview_of(round_, interview_id: int):
+    interview = services.get_interview(interview_id)
+    if interview.application.round_id != round_.id:
+        abort(404)
+    return interview
+
+
+@bp.route("/hr/rounds/<int:round_id>/interviews/<int:interview_id>/move", methods=["GET", "POST"])
+@roles_required(*HR_ROLES)
+def hr_move(round_id: int, interview_id: int):
+    round_ = _round(round_id)
+    interview = _interview_of(round_, interview_id)
+    if request.method == "GET":
+        return _render_move(round_, interview)
+    form = HrMoveForm(slots=booking.slots_hr_may_move_to(interview), label=_slot_choice_label)
+    if not form.validate_on_submit():
+        return _render_move(round_, interview, form, 422)
+    try:
+        booking.hr_move(
+            interview,
+            _me(),
+            schedule.get_slot(form.slot_id.data),
+            form.reason.data,
+            ip=request.remote_addr or "",
+        )
+    except DomainError as err:
+        return _render_move(round_, interview, form, show_error(form, err))
+    return _done(
+        round_,
+        _(
+            "The interview of %(number)s has moved to %(when)s. The candidate and the panel "
+            "have been sent the new invitation.",
+            number=interview.application.number,
+            when=schedule.slot_label(interview.slot, current_locale()),
+        ),
+        "#schedule",
     )
 
 

@@ -38,6 +38,13 @@ def move_cutoff() -> timedelta:
     return timedelta(hours=current_app.config["INTERVIEW_MOVE_CUTOFF_HOURS"])
 
 
+def min_notice() -> timedelta:
+    """How far ahead automatic scheduling books at the soonest: the configured notice
+    (INTERVIEW_MIN_NOTICE_DAYS), and never less than the move cut-off, so that a candidate
+    placed automatically always keeps the right to move."""
+    return max(timedelta(days=current_app.config["INTERVIEW_MIN_NOTICE_DAYS"]), move_cutoff())
+
+
 def checkin_opens_before() -> timedelta:
     return timedelta(minutes=current_app.config["INTERVIEW_CHECKIN_OPENS_MINUTES"])
 

@@ -113,7 +113,10 @@ def hr_generate(round_id: int):
         return _render_lists(round_, form, 422, chain=chain)
     try:
         ml = generation.generate_list(
-            round_, _me(), kind=form.kind.data, tie_break=tie_break.stored(chain) if chain is not None else None
+            round_,
+            _me(),
+            kind=form.kind.data,
+            tie_break=tie_break.stored(chain) if chain is not None else None,
         )
     except DomainError as err:
         return _render_lists(round_, form, show_error(form, err), chain=chain)

@@ -23,7 +23,6 @@ def row_numbers(resp) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/applications/\d+">([^<]+)</a>', resp.get_data(as_text=True))
 
 
-
 def approvals(db) -> int:
     return db.session.scalar(
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "application.approve")
@@ -68,9 +67,7 @@ def test_5000_applications_are_paged_searched_and_approved_in_bulk(app, db, make
 
     # Bulk approval of the filtered set: first a confirmation naming how many, nothing approved.
     before = approvals(db)
-    confirm = c.post(
-        f"{url}/approve", data={"scope": "matching", "q": "สมชาย"}
-    )
+    confirm = c.post(f"{url}/approve", data={"scope": "matching", "q": "สมชาย"})
     assert confirm.status_code == 200
     assert "Approve 500 applications?" in text_of(confirm)
     assert approvals(db) == before
@@ -114,7 +111,6 @@ def test_bulk_approval_of_ticked_applications_reports_each_refusal(app, db, make
     db.session.commit()
     c = make.client_for(app, make.hr(agency), lang="th")
     url = f"/hr/rounds/{round_.id}/applications"
-    page = c.get(url)
     picked = [ids[0], ids[1], ids[2], stranger.id]
 
     confirm = c.post(f"{url}/approve", data={"scope": "selected", "ids": picked})

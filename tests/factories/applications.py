@@ -8,7 +8,6 @@ import io
 from datetime import timedelta
 
 from reportlab.pdfgen import canvas
-
 from sqlalchemy import insert, select
 
 from app.applications.models import Application, ApplicationStatus
@@ -92,7 +91,7 @@ def many_applications(round_, n: int, *, status: str = ApplicationStatus.SUBMITT
     candidate's (first_name_th, last_name_th); numbered <code>-00001, ... like the round does.
     Returns the applications' ids in number order."""
     from app.accounts.models import User
-    from tests.factories.accounts import shared_password_hash, national_id
+    from tests.factories.accounts import national_id, shared_password_hash
 
     stamp, password = now(), shared_password_hash()
     tag = f"{round_.code.lower()}-{round_.application_seq}"

@@ -16,7 +16,6 @@ def chain_on(resp) -> list[str]:
     return re.findall(r'name="tie_break" value="([^"]+)"', resp.get_data(as_text=True))
 
 
-
 def test_hr_orders_the_tie_break_by_named_criteria_and_the_ranking_follows_it(app, db, make):
     # Equal totals (Part B + Part C = 230); A has the higher Part C, B the higher Part B.
     agency, round_, apps = scored_round(db, make, [(150, 150, 80), (150, 160, 70)])
@@ -42,7 +41,9 @@ def test_hr_orders_the_tie_break_by_named_criteria_and_the_ranking_follows_it(ap
     assert done.status_code == 302
     ml = db.session.scalars(select(MeritList)).one()
     assert ml.tie_break == ["part_c", "application_number"]  # stored as today's codes
-    entries = db.session.scalars(select(MeritEntry).where(MeritEntry.list_id == ml.id).order_by(MeritEntry.rank))
+    entries = db.session.scalars(
+        select(MeritEntry).where(MeritEntry.list_id == ml.id).order_by(MeritEntry.rank)
+    )
     first = next(iter(entries))
     assert first.application_id == apps[0].id  # the higher Part C wins the tie
     assert first.decided_by == "part_c"
@@ -52,7 +53,6 @@ def test_an_unknown_criterion_cannot_be_added(app, db, make):
     agency, round_, _apps = scored_round(db, make, [(150, 150, 80)])
     c = make.client_for(app, make.hr(agency))
     url = f"/hr/rounds/{round_.id}/lists"
-    page = c.get(url)
     resp = c.post(
         url,
         data={
