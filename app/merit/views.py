@@ -14,6 +14,7 @@ from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
 from . import bp, generation, labels, list_use, offers, public, readiness, services, tie_break, workflow
+from . import charts as merit_charts
 from .digest import canonical_content, normalize_digest, verify
 from .forms import (
     ApproveForm,
@@ -167,6 +168,8 @@ def _render_list(ml, status: int = 200, chain=None, **forms):
         changes=workflow.changes_behind(ml) if ml.published_at is None else [],
         missing=readiness.unmet_conditions(ml.round, ml.kind) if ml.published_at is None else [],
         chooser=_chooser(ml.round, chain),
+        totals_chart=merit_charts.totals_distribution(ml) if ml.kind == ListKind.MERIT else None,
+        status_chart=merit_charts.status_summary(ml) if show_calls else None,
         **forms,
     ), status
 

@@ -16,6 +16,7 @@ from ..common.i18n import current_locale
 from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
 from . import bp, csv_import, part_a, recording, results
+from . import charts as score_charts
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 from .models import ScoreSource
 
@@ -32,16 +33,36 @@ def _stage_kind(round_, asked: str | None) -> str:
 
 
 def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_form=None):
-    q = request.args.get("q", "")
+    q = request.args.get("q", "").strip()[:100]
+    result = request.args.get("result", "")
+    result = result if result in results.RESULT_FILTERS else ""
     entry_form = entry_form or ScoreEntryForm(formdata=None, stage_kind=stage_kind)
     import_form = import_form or ScoreImportForm(formdata=None, stage_kind=stage_kind)
+    page = results.stage_page(
+        round_,
+        stage_kind,
+        q,
+        result,
+        request.args.get("page", 1, type=int) or 1,
+        current_app.config["HR_LIST_PER_PAGE"],
+    )
     return render_template(
         "scores/hr_scores.html",
         round=round_,
         stage=round_.stage(stage_kind),
         stage_label=stage_label,
-        rows=results.stage_rows(round_, stage_kind, q),
+        page=page,
+        rows=page.rows,
         q=q,
+        result=result,
+        result_filters=[
+            ("", _("All")),
+            (results.PASSED, _("Pass")),
+            (results.FAILED, _("Fail")),
+            (results.MISSING, _("No score yet")),
+        ],
+        pager_args={"stage": stage_kind, **({"q": q} if q else {}), **({"result": result} if result else {})},
+        distribution=score_charts.stage_distribution(round_, stage_kind),
         entry_form=entry_form,
         import_form=import_form,
         sync_form=SyncPartAForm(formdata=None),
