@@ -152,7 +152,7 @@ class ApplicationFilterForm(FlaskForm):
         filters=[strip_text],
         validators=[Optional(), Length(max=100)],
         description=_l("Name, national ID number or application number."),
-        render_kw={"type": "search", "autocomplete": "off"},
+        render_kw={"autocomplete": "off"},
     )
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
     track = SelectField(_l("Track"), choices=[], validators=[Optional()])

@@ -129,6 +129,14 @@ def stylesheet() -> str:
     return re.sub(re.escape(f"#{chart_id}"), "svg.pygal-chart", css)
 
 
+def _count_labels(counts) -> dict:
+    """Whole numbers on a count axis (pygal would draw 0.2, 0.4, ... for small counts)."""
+    top = max(counts, default=0)
+    if top <= 10:
+        return {"y_labels": list(range(0, max(top, 1) + 1))}
+    return {}
+
+
 def _number(value) -> float:
     return float(value) if isinstance(value, Decimal) else value
 
@@ -157,7 +165,9 @@ def histogram(
         i = min(bins - 1, max(0, int(float(v) // width))) if width else 0
         counts[i] += 1
     labels = [f"{i * width:g}–{(i + 1) * width:g}" for i in range(bins)]
-    chart = pygal.Bar(**_config(x_title=x_title, y_title=y_title, title=title, x_label_rotation=0))
+    chart = pygal.Bar(
+        **_config(x_title=x_title, y_title=y_title, title=title, x_label_rotation=0, **_count_labels(counts))
+    )
     chart.x_labels = labels
     chart.add(bar_label or y_title, counts)
     rows = [[label, c] for label, c in zip(labels, counts)]
@@ -167,7 +177,9 @@ def histogram(
 def bars(
     labels: Sequence[str], counts: Sequence[int], *, title: str, desc: str, x_title: str, y_title: str
 ) -> Chart:
-    chart = pygal.Bar(**_config(x_title=x_title, y_title=y_title, title=title, print_values=True))
+    chart = pygal.Bar(
+        **_config(x_title=x_title, y_title=y_title, title=title, print_values=True, **_count_labels(counts))
+    )
     chart.x_labels = list(labels)
     chart.add(y_title, [int(c) for c in counts])
     rows = [[label, int(c)] for label, c in zip(labels, counts)]
