@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ..accounts.labels import education_label, employment_label
 from ..accounts.models import Role
 from ..background import services as background
+from ..common import national_id as nid
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
@@ -313,6 +314,9 @@ def _render_list(round_=None):
         page=page,
         awaiting=search.awaiting_review(query),
         pending={a.id: services.pending_accommodations(a) for a in page.items},
+        # Everyone listed applied to a round of the viewer's agency (the query is of that
+        # agency only): can_see_national_id's rule holds for each row without asking per row.
+        national_id_in_full=lambda person: nid.formatted(person.national_id or ""),
         endpoint=endpoint,
         endpoint_args=endpoint_args,
         bulk_form=BulkApproveForm(formdata=None),

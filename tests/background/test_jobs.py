@@ -146,3 +146,24 @@ def test_approving_a_thousand_runs_as_a_job_each_approval_audited(app, db, make,
         select(func.count()).select_from(Application).where(Application.status == ApplicationStatus.APPROVED)
     )
     assert approved == 1000
+
+
+def test_hr_builds_a_lists_pdf_in_the_background_and_downloads_it(app, db, make):
+    from app.merit import generation
+    from tests.factories.merit import scored_round
+
+    agency, round_, _apps = scored_round(db, make, [(150, 150, 80), (150, 125, 70)])
+    hr = make.hr(agency)
+    ml = generation.generate_list(round_, hr)
+    c = make.client_for(app, hr)
+    resp = c.post(f"/hr/lists/{ml.id}/outputs/pdf")
+    assert resp.status_code == 302 and "/jobs/" in resp.headers["Location"]
+    page = c.get(resp.headers["Location"])
+    assert "The PDF of the list is ready" in page_text(page)
+    job_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    pdf = c.get(f"/jobs/{job_id}/file")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["Content-Disposition"] and ".pdf" in pdf.headers["Content-Disposition"]
+    other = make.client_for(app, make.hr(agency))
+    assert other.get(f"/jobs/{job_id}/file").status_code == 403
+    assert c.post(f"/hr/lists/{ml.id}/outputs/docx").status_code == 404
