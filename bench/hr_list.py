@@ -126,9 +126,8 @@ def main() -> None:
         rounds = {"50": small.id, "5,000": large.id}
     client = app.test_client()
     client.post("/accounts/login", data={"email": "hr@bench.test", "password": PASSWORD})
-    print(
-        f"{'round':>7} {'page 1':>8} {'middle':>8} {'name':>8} {'nat. ID':>8} {'confirm':>8}   (ms, median of {args.runs})"
-    )
+    heads = ("page 1", "middle", "name", "nat. ID", "confirm")
+    print(f"{'round':>7} " + " ".join(f"{h:>8}" for h in heads) + f"   (ms, median of {args.runs})")
     for label, round_id in rounds.items():
         base = f"/hr/rounds/{round_id}/applications"
         middle = 50 if label == "5,000" else 1
