@@ -22,7 +22,9 @@
       percent.textContent = job.percent + "%";
     }
     statusText.textContent = statusText.dataset[job.status] || "";
-    count.textContent = job.total ? job.done + " / " + job.total : "";
+    count.textContent = job.total
+      ? count.dataset.template.replace("{done}", job.done).replace("{total}", job.total)
+      : "";
     message.textContent = job.message || "";
   }
 
