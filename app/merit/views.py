@@ -27,7 +27,7 @@ from .forms import (
     VerifyListForm,
 )
 from .labels import decided_by_label
-from .models import ListKind
+from .models import EntryStatus, ListKind
 
 PER_PAGE = 100
 
@@ -140,6 +140,8 @@ def _render_list(ml, status: int = 200, chain=None, **forms):
     q = request.args.get("q", "")
     if chain is None:
         chain = tie_break.parse_chain(ml.tie_break)
+    entry_status = request.args.get("status", "")
+    entry_status = entry_status if entry_status in EntryStatus.ALL else ""
     forms = {
         "step_form": StepForm(formdata=None),
         "approve_form": ApproveForm(formdata=None, prefix="approve"),
@@ -159,7 +161,9 @@ def _render_list(ml, status: int = 200, chain=None, **forms):
         q=q,
         show_calls=show_calls,
         pending_requests=pending,
-        page=public.search_entries(ml, q, _page(), PER_PAGE),
+        page=public.search_entries(ml, q, _page(), PER_PAGE, status=entry_status),
+        entry_status=entry_status,
+        entry_statuses=list(EntryStatus.ALL),
         counts=offers.list_usage(ml),
         versions=services.versions_of(ml),
         people=public.people_of(ml),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from app.common import charts
 from app.merit import generation
 from tests.factories.merit import scored_round
@@ -60,3 +62,24 @@ def test_the_merit_list_page_summarises_the_list_in_a_chart(app, db, make):
     table = html.split('id="list-totals-table-caption"')[1].split("</table>")[0]
     counts = [int(n) for n in re.findall(r"</th>\s*<td>(\d+)</td>", table)]
     assert sum(counts) == 3
+
+
+def test_the_hr_list_page_filters_entries_by_where_they_stand(app, db, make):
+    from app.merit.models import MeritEntry
+    from tests.factories.merit import published_list
+
+    ml = published_list(make, size=6)
+    first = db.session.scalars(
+        select(MeritEntry).where(MeritEntry.list_id == ml.id, MeritEntry.rank == 1)
+    ).one()
+    first.status = "called"
+    db.session.commit()
+    c = make.client_for(app, make.hr(ml.round.agency))
+    called = c.get(f"/hr/lists/{ml.id}", query_string={"status": "called"})
+    body = page_text(called)
+    assert 'name="status"' in called.get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>", called.get_data(as_text=True))
+    assert rows == ["1"]
+    available = c.get(f"/hr/lists/{ml.id}", query_string={"status": "available"})
+    assert re.findall(r"<tr>\s*<td>(\d+)</td>", available.get_data(as_text=True)) == ["2", "3", "4", "5", "6"]
+    assert "Where the entries stand" in body  # the summary chart of a published list
