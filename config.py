@@ -162,6 +162,8 @@ class Config:
     # Work on more rows than this (a CSV import, a bulk approval) runs as a background job with
     # its progress shown; smaller work is done in the request, which answers at once.
     BACKGROUND_ROWS_THRESHOLD = _env_int("BACKGROUND_ROWS_THRESHOLD", 500)
+    # A job still running this long after it started was cut off (its process ended): failed.
+    BACKGROUND_JOB_STALE_MINUTES = _env_int("BACKGROUND_JOB_STALE_MINUTES", 60)
 
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"

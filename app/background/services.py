@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -149,8 +150,30 @@ def _finish(job_id: int, status: str, outcome: Outcome | None = None, error: str
     return job
 
 
+def fail_interrupted() -> list[int]:
+    """Jobs still "running" long after they started were cut off (their process ended): say so,
+    rather than leave their owner watching a bar that never moves."""
+    limit = now() - timedelta(minutes=current_app.config["BACKGROUND_JOB_STALE_MINUTES"])
+    ids = list(
+        db.session.scalars(
+            select(BackgroundJob.id).where(
+                BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.started_at < limit
+            )
+        )
+    )
+    for job_id in ids:
+        job = db.session.get(BackgroundJob, job_id)
+        with force_locale(job.locale or "th"):
+            job.error = _("The job was interrupted (the server restarted). Start it again.")
+        job.status, job.finished_at = JobStatus.FAILED, now()
+    db.session.commit()
+    return ids
+
+
 def run_queued(limit: int = 5) -> dict:
-    """The scheduler's pass: run up to `limit` queued jobs, oldest first."""
+    """The scheduler's pass: run up to `limit` queued jobs, oldest first (and close the jobs an
+    ended process left running)."""
+    interrupted = fail_interrupted()
     ids = list(
         db.session.scalars(
             select(BackgroundJob.id)
@@ -162,7 +185,7 @@ def run_queued(limit: int = 5) -> dict:
     db.session.rollback()
     ran = [job_id for job_id in ids if run(job_id) is not None]
     db.session.remove()
-    return {"ran": ran}
+    return {"ran": ran, "interrupted": interrupted} if interrupted else {"ran": ran}
 
 
 # ---- reading -------------------------------------------------------------------------------

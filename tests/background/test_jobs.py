@@ -167,3 +167,19 @@ def test_hr_builds_a_lists_pdf_in_the_background_and_downloads_it(app, db, make)
     other = make.client_for(app, make.hr(agency))
     assert other.get(f"/jobs/{job_id}/file").status_code == 403
     assert c.post(f"/hr/lists/{ml.id}/outputs/docx").status_code == 404
+
+
+def test_a_job_left_running_by_an_ended_process_is_marked_failed(app, db, make):
+    from datetime import timedelta
+
+    from app.common.clock import now
+
+    owner = make.hr(make.agency())
+    job = queued_job("tests.count", owner, {"steps": 1})
+    job.status, job.started_at = "running", now() - timedelta(hours=2)
+    db.session.commit()
+    job_id = job.id
+    c = make.client_for(app, owner)
+    assert services.run_queued() == {"ran": [], "interrupted": [job_id]}
+    state = c.get(f"/jobs/{job_id}.json").get_json()["job"]
+    assert state["status"] == "failed" and "interrupted" in state["error"]
