@@ -146,6 +146,12 @@ class Config:
     INTERVIEW_MOVE_CUTOFF_HOURS = _env_int("INTERVIEW_MOVE_CUTOFF_HOURS", 48)
     INTERVIEW_CHECKIN_OPENS_MINUTES = _env_int("INTERVIEW_CHECKIN_OPENS_MINUTES", 30)
     INTERVIEW_EXTRA_MINUTES = _env_int("INTERVIEW_EXTRA_MINUTES", 15)
+    # Automatic scheduling books no slot sooner than this many days ahead, so the candidate is
+    # told in time and keeps the right to move (longer than the move cut-off above).
+    INTERVIEW_MIN_NOTICE_DAYS = _env_int("INTERVIEW_MIN_NOTICE_DAYS", 3)
+
+    # HR's lists at volume (applications, stage scores): rows per page.
+    HR_LIST_PER_PAGE = _env_int("HR_LIST_PER_PAGE", 50)
 
     # Online interview rooms (app/interviews/video.py, docs/video.md) on a Janus media server.
     # Off (empty JANUS_URL): online interviews use the panel's or the slot's meeting link.
@@ -227,6 +233,16 @@ class Config:
     # The scheduler's leader lock on SQLite (flask jobs run); empty: `<database file>.jobs.lock`.
     # PostgreSQL uses an advisory lock instead.
     JOBS_LOCK_FILE = os.environ.get("JOBS_LOCK_FILE", "")
+    # Background jobs (app/background): run at once inside the request that starts them (the
+    # tests), or else by the scheduler (in the web process with JOBS_IN_WEB, or `flask jobs
+    # run`), which looks for queued ones this often.
+    JOBS_RUN_INLINE = os.environ.get("JOBS_RUN_INLINE", "") in ("1", "true", "yes")
+    BACKGROUND_JOBS_EVERY_SECONDS = float(os.environ.get("BACKGROUND_JOBS_EVERY_SECONDS", "1"))
+    # Work on more rows than this (a CSV import, a bulk approval) runs as a background job with
+    # its progress shown; smaller work is done in the request, which answers at once.
+    BACKGROUND_ROWS_THRESHOLD = _env_int("BACKGROUND_ROWS_THRESHOLD", 500)
+    # A job still running this long after it started was cut off (its process ended): failed.
+    BACKGROUND_JOB_STALE_MINUTES = _env_int("BACKGROUND_JOB_STALE_MINUTES", 60)
 
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
@@ -247,6 +263,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    JOBS_RUN_INLINE = True  # a job's result is there when the view that started it answers
     PROCTOR_PROGRESS_SECONDS = 0.0  # at once, so tests see each answer's count (batching: its own test)
     SECRET_KEY = "test-secret"
     PUBLIC_BASE_URL = ""

@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from .applications import bp as applications_bp
     from .booking import bp as booking_bp
     from .centres import bp as centres_bp
+    from .background import bp as background_bp
     from .exams import bp as exams_bp
     from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .interviews import bp as interviews_bp
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(centres_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(background_bp)
 
 
 def _register_template_globals(app: Flask) -> None:

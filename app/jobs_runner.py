@@ -9,6 +9,8 @@
 - `hold-expiry`, every minute: release seat holds past their deadline, tell the candidates and
   offer the seats to the waiting lists (`app.booking.jobs.expire_holds`);
 - `outbox`, every 15 s: send the queued emails (`app.notifications.services.send_pending`);
+- `background-jobs`, every second: run the queued background jobs (imports, bulk approvals,
+  large exports: `app.background.services.run_queued`), each claimed once;
 - `scholarship-reminders`, every hour: remind HR of scholars graduating, obligations ending and
   early departures (`app.scholarships.services.send_reminders`; each reminder is sent once).
 
@@ -178,10 +180,18 @@ def _video_rooms():
     from .interviews.video import sweep
 
     return sweep()
+
+
 def _hold_expiry():
     from .booking import jobs
 
     return jobs.expire_holds()
+
+
+def _background_jobs():
+    from .background.services import run_queued
+
+    return run_queued()
 
 
 def _outbox():
@@ -326,7 +336,10 @@ class Scheduler:
 
 
 def default_jobs(
-    deadline_every: float = 1.0, offers_every: float = 60.0, outbox_every: float = 15.0
+    deadline_every: float = 1.0,
+    offers_every: float = 60.0,
+    outbox_every: float = 15.0,
+    background_every: float = 1.0,
 ) -> list[Job]:
     return [
         Job("exam-deadlines", deadline_every, _exam_deadlines),
@@ -335,6 +348,7 @@ def default_jobs(
         Job("outbox", outbox_every, _outbox),
         Job("scholarship-reminders", 3600.0, _scholarship_reminders),
         Job("video-rooms", 60.0, _video_rooms),
+        Job("background-jobs", background_every, _background_jobs),
     ]
 
 
@@ -345,7 +359,9 @@ def start_in_process(app: Flask) -> Scheduler:
     from .extensions import socketio
 
     _configure_logging()
-    scheduler = Scheduler(app, default_jobs(), interval=1.0)
+    scheduler = Scheduler(
+        app, default_jobs(background_every=app.config["BACKGROUND_JOBS_EVERY_SECONDS"]), interval=1.0
+    )
     socketio.start_background_task(scheduler.run)
     return scheduler
 
@@ -382,7 +398,9 @@ def run_command(interval: float, offers_every: float, outbox_every: float, max_s
             "candidates connected to the web processes (they see them on reconnect)"
         )
     scheduler = Scheduler(
-        app, default_jobs(interval, offers_every, outbox_every), interval=min(interval, 1.0)
+        app,
+        default_jobs(interval, offers_every, outbox_every, app.config["BACKGROUND_JOBS_EVERY_SECONDS"]),
+        interval=min(interval, 1.0),
     )
 
     def _stop(signum, _frame):

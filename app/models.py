@@ -7,6 +7,7 @@ from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
 from .exams.calibration_models import CalibrationRun, FormSet, ItemCalibration, ItemEnemy  # noqa: F401
 from .booking.models import Booking, BookingPolicy, WaitlistEntry  # noqa: F401
 from .centres.models import Room, SittingRoom, Venue  # noqa: F401
+from .background.models import BackgroundJob  # noqa: F401
 from .exams.models import (  # noqa: F401
     Announcement,
     Attempt,

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -17,6 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..common.forms import strip as strip_text
+from ..recruitment.services import TRACK_MODES, track_label
 from .models import AccommodationStatus, ApplicationStatus, DocumentKind
 from .services import MAX_EXTRA_TIME_PERCENT, document_kind_label, status_label
 
@@ -24,6 +27,13 @@ from .services import MAX_EXTRA_TIME_PERCENT, document_kind_label, status_label
 ACCOMMODATION_FIELDS = ("extra_time", "large_text", "high_contrast", "screen_reader", "assistant")
 # One file input per document kind, named "doc_<kind>".
 DOCUMENT_FIELDS = {kind: f"doc_{kind}" for kind in DocumentKind.ALL}
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class ApplyForm(FlaskForm):
@@ -130,17 +140,42 @@ class AccommodationDecisionForm(FlaskForm):
         return f"acc{req_id}"
 
 
-class StatusFilterForm(FlaskForm):
-    """The HR list's filter: a GET form, so no CSRF token."""
+class ApplicationFilterForm(FlaskForm):
+    """HR's search and filters of the applications list: a GET form, so no CSRF token. The
+    round, track and position filters are on the agency-wide list only."""
 
     class Meta:
         csrf = False
 
+    q = StringField(
+        _l("Search"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=100)],
+        description=_l("Name, national ID number or application number."),
+        render_kw={"autocomplete": "off"},
+    )
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
-    submit = SubmitField(_l("Filter"))
+    track = SelectField(_l("Track"), choices=[], validators=[Optional()])
+    position = SelectField(_l("Position"), choices=[], coerce=_int_or_none, validators=[Optional()])
+    submit = SubmitField(_l("Search"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, positions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [SelectChoice("", _l("All"))] + [
             SelectChoice(s, status_label(s)) for s in ApplicationStatus.ALL
         ]
+        self.track.choices = [SelectChoice("", _l("All"))] + [
+            SelectChoice(t, track_label(t)) for t in TRACK_MODES
+        ]
+        self.position.choices = [SelectChoice("", _l("All"))] + [
+            SelectChoice(p.id, f"{p.title_th} ({p.level})") for p in positions
+        ]
+
+
+class BulkApproveForm(FlaskForm):
+    """Approving many: the applications ticked on the page (`ids`) or every one awaiting review
+    that matches the search (`scope=matching`); a first post asks to confirm, naming how many."""
+
+    scope = HiddenField(default="selected")
+    confirmed = HiddenField(default="")
+    up_to_id = HiddenField(default="")

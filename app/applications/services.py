@@ -334,13 +334,21 @@ def _check_reviewer(app_: Application, reviewer: User) -> None:
         raise refusal
 
 
-def approve(app_: Application, reviewer: User, ip: str = "") -> Application:
+def mark_approved(app_: Application, reviewer: User, ip: str = "", how: str = "") -> Application:
+    """Approve and audit one application in the caller's transaction (the caller commits):
+    one at a time (`approve`) or many in one go (`search.approve_many`, `how="bulk"`)."""
     _check_reviewer(app_, reviewer)
     before = _snapshot(app_)
     app_.status = ApplicationStatus.APPROVED
     app_.rejection_reason = ""
     app_.decided_at, app_.decided_by_id = now(), reviewer.id
-    record("application.approve", app_, actor=reviewer, before=before, after=_snapshot(app_), ip=ip)
+    after = _snapshot(app_) | ({"how": how} if how else {})
+    record("application.approve", app_, actor=reviewer, before=before, after=after, ip=ip)
+    return app_
+
+
+def approve(app_: Application, reviewer: User, ip: str = "") -> Application:
+    mark_approved(app_, reviewer, ip=ip)
     db.session.commit()
     return app_
 

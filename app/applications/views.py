@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from dataclasses import asdict, replace
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..accounts.labels import education_label, employment_label
 from ..accounts.models import Role
+from ..background import services as background
+from ..common import national_id as nid
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
+from ..common.i18n import current_locale
 from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
 from ..uploads.responses import private_download
-from . import bp, services
+from . import bp, search, services
 from .forms import (
     DOCUMENT_FIELDS,
     AccommodationDecisionForm,
+    ApplicationFilterForm,
     ApplyForm,
     ApproveForm,
+    BulkApproveForm,
     DocumentForm,
     RejectForm,
-    StatusFilterForm,
     WithdrawForm,
 )
 
@@ -267,20 +274,137 @@ def decide_accommodation(req_id: int):
     return redirect(url_for(".detail", app_id=app_.id) + "#accommodations")
 
 
-@bp.route("/hr/rounds/<int:round_id>/applications")
-@roles_required(*HR_ROLES)
-def hr_list(round_id: int):
-    round_ = recruitment.round_for_hr(round_id, current_user)
-    form = StatusFilterForm(formdata=request.args)
-    status = form.status.data if form.validate() and form.status.data else None
-    applications = services.applications_of_round(round_, status)
+# ---- HR's lists: search, filters, paging, bulk approval ---------------------------------
+
+
+def _list_query(form: ApplicationFilterForm, round_=None) -> search.ApplicationQuery:
+    ok = form.validate()
+    data = form.data if ok else {}
+    return search.ApplicationQuery(
+        agency_id=round_.agency_id if round_ is not None else current_user.agency_id,
+        round_id=round_.id if round_ is not None else None,
+        q=data.get("q") or "",
+        status=data.get("status") or "",
+        track=(data.get("track") or "") if round_ is None else "",
+        position_id=data.get("position") if round_ is None else None,
+    )
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _list_endpoint(round_) -> tuple[str, dict]:
+    if round_ is None:
+        return "applications.hr_all", {}
+    return "applications.hr_list", {"round_id": round_.id}
+
+
+def _render_list(round_=None):
+    positions = search.positions_in_use(current_user.agency_id) if round_ is None else ()
+    form = ApplicationFilterForm(formdata=request.args, positions=positions)
+    query = _list_query(form, round_)
+    page = search.search_applications(query, _page_number(), current_app.config["HR_LIST_PER_PAGE"])
+    endpoint, endpoint_args = _list_endpoint(round_)
     return render_template(
         "applications/hr_list.html",
         round=round_,
         form=form,
-        applications=applications,
-        pending={a.id: services.pending_accommodations(a) for a in applications},
+        query=query,
+        page=page,
+        awaiting=search.awaiting_review(query),
+        pending={a.id: services.pending_accommodations(a) for a in page.items},
+        # Everyone listed applied to a round of the viewer's agency (the query is of that
+        # agency only): can_see_national_id's rule holds for each row without asking per row.
+        national_id_in_full=lambda person: nid.formatted(person.national_id or ""),
+        endpoint=endpoint,
+        endpoint_args=endpoint_args,
+        bulk_form=BulkApproveForm(formdata=None),
     )
+
+
+@bp.route("/hr/rounds/<int:round_id>/applications")
+@roles_required(*HR_ROLES)
+def hr_list(round_id: int):
+    return _render_list(recruitment.round_for_hr(round_id, current_user))
+
+
+@bp.route("/hr/applications")
+@roles_required(*HR_ROLES)
+def hr_all():
+    return _render_list(None)
+
+
+def _bulk_approve(round_=None):
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    positions = search.positions_in_use(current_user.agency_id) if round_ is None else ()
+    filters = ApplicationFilterForm(formdata=request.form, positions=positions)
+    query = _list_query(filters, round_)
+    endpoint, endpoint_args = _list_endpoint(round_)
+    back = url_for(endpoint, **endpoint_args, **query.args())
+    matching = form.scope.data == "matching"
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if not matching and not ids:
+        flash(_("Tick the applications to approve first."), "warning")
+        return redirect(back)
+    if matching:
+        awaiting = search.awaiting_review(query)
+        count = awaiting.count
+        if not count:
+            flash(_("No application awaiting review matches the search."), "warning")
+            return redirect(back)
+    else:
+        count = len(ids)
+    if form.confirmed.data != "yes":
+        return render_template(
+            "applications/hr_bulk_confirm.html",
+            round=round_,
+            form=form,
+            query=query,
+            matching=matching,
+            ids=ids,
+            count=count,
+            up_to_id=awaiting.up_to_id if matching else None,
+            back=back,
+            action=request.path,
+        )
+    if matching:
+        up_to = form.up_to_id.data
+        query = replace(query, up_to_id=int(up_to) if up_to.isdigit() else None)
+    if count > current_app.config["BACKGROUND_ROWS_THRESHOLD"]:
+        # Thousands at once: approved in the background, the progress on the job's page.
+        job = background.submit(
+            search.JOB_KIND,
+            current_user,
+            {
+                "reviewer_id": current_user.id,
+                "ip": _ip(),
+                **({"query": asdict(query)} if matching else {"ids": ids}),
+            },
+            title=ngettext("Approving %(num)d application", "Approving %(num)d applications", count),
+            return_to=back,
+            locale=current_locale(),
+        )
+        return redirect(url_for("background.job_page", job_id=job.id))
+    if matching:
+        outcome = search.approve_matching(query, current_user, ip=_ip())
+    else:
+        outcome = search.approve_many(ids, current_user, ip=_ip())
+    return render_template("applications/hr_bulk_done.html", round=round_, outcome=outcome, back=back)
+
+
+@bp.route("/hr/rounds/<int:round_id>/applications/approve", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_bulk_approve(round_id: int):
+    return _bulk_approve(recruitment.round_for_hr(round_id, current_user))
+
+
+@bp.route("/hr/applications/approve", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_all_bulk_approve():
+    return _bulk_approve(None)
 
 
 # ---- documents --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..common.i18n import current_locale
 from ..extensions import db, limiter
 from ..recruitment.models import Round
 from . import analysis, bp, certificates, proctoring, sittings, submission, timing
+from . import charts as exam_charts
 from .hr_forms import (
     NO_ROUND,
     AssignProctorForm,
@@ -213,13 +214,23 @@ def proctor(sitting_id: int):
 def hr_results(sitting_id: int):
     sitting = sittings.sitting_for_hr(sitting_id, current_user)
     rows = analysis.result_rows(sitting)
+    items = analysis.item_analysis(sitting)
+    # The choices of one item at a time: the one asked for, else the first marked for review.
+    asked = request.args.get("item", type=int)
+    shown = next((it for it in items if it.info.version_id == asked), None) or next(
+        (it for it in items if it.review), items[0] if items else None
+    )
     return render_template(
         "exams/hr_results.html",
         sitting=sitting,
         rows=rows,
         summary=analysis.summary(rows),
         sections=analysis.section_codes(sitting),
-        items=analysis.item_analysis(sitting),
+        items=items,
+        score_chart=exam_charts.score_distribution(sitting, rows),
+        item_chart=exam_charts.facility_discrimination(items),
+        shown_item=shown,
+        choice_chart=exam_charts.choice_counts(shown) if shown else None,
         certs=certificates.certificates_of_sitting(sitting),
         issue_form=IssueCertificatesForm(formdata=None),
     )

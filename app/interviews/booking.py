@@ -190,6 +190,88 @@ def move_to_slot(interview: Interview, user, slot: InterviewSlot) -> Interview:
     return interview
 
 
+# ---- HR moves a booking -------------------------------------------------------------------
+
+
+def _hr_slot_refusal(interview: Interview, slot: InterviewSlot | None, spec: CandidateSpec):
+    """Why HR cannot move the interview into `slot` (None when it can): a free, future slot of
+    a panel of the same round that meets the candidate's accommodations, whose members sit
+    nowhere else then."""
+    if slot is None:
+        return ValidationFailed(_("Choose a slot."), "slot_id")
+    if slot.panel.round_id != interview.slot.panel.round_id:
+        return NotAllowed(_("Choose a slot of this round's panels."), "slot_id")
+    if slot.cancelled:
+        return NotAllowed(_("This slot has been cancelled."), "slot_id")
+    if slot.id == interview.slot_id:
+        return NotAllowed(_("The interview is already in this slot."), "slot_id")
+    if slot.starts_at <= now():
+        return NotAllowed(_("That slot has already begun."), "slot_id")
+    if slot.interview is not None:
+        return SlotTaken(_("Someone has just taken that slot; choose another."), "slot_id")
+    if not spec.fits(slot_spec(slot, frozenset())):
+        return NotAllowed(_("That slot does not meet the candidate's approved accommodations."), "slot_id")
+    if any(services.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
+        return NotAllowed(_("A member of that slot's panel sits on another panel then."), "slot_id")
+    return None
+
+
+def slots_hr_may_move_to(interview: Interview) -> list[InterviewSlot]:
+    """The free future slots of the round's panels HR may move this interview to."""
+    if interview.status not in LIVE:
+        return []
+    spec = _needs_of(interview)
+    return [
+        s
+        for p in services.panels_of_round(interview.application.round)
+        for s in slots_of_panel(p)
+        if s.interview is None and _hr_slot_refusal(interview, s, spec) is None
+    ]
+
+
+def hr_move(interview: Interview, actor, slot: InterviewSlot | None, reason: str, ip: str = "") -> Interview:
+    """HR moves a booked interview to another free slot, with a reason: the candidate is told by
+    email with a new invitation (.ics, its SEQUENCE one higher) and confirms the new time; the
+    panel members get theirs. Audited with the reason and both times."""
+    services.need_hr(actor, interview.application.round)
+    if interview.status not in LIVE:
+        raise NotAllowed(_("Only an interview not yet held can be moved."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Give the reason for moving the interview (the candidate sees it)."), "reason"
+        )
+    refusal = _hr_slot_refusal(interview, slot, _needs_of(interview))
+    if refusal:
+        raise refusal
+    old_slot_id, old_start = interview.slot_id, interview.slot.starts_at
+    try:
+        changed = db.session.execute(
+            update(Interview)
+            .where(Interview.id == interview.id, Interview.slot_id == old_slot_id, Interview.status.in_(LIVE))
+            .values(slot_id=slot.id, moves=Interview.moves + 1, status="scheduled", confirmed_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            db.session.rollback()
+            raise NotAllowed(_("The interview changed meanwhile; reload the page."))
+        db.session.expire(interview)
+        record(
+            "interview.hr_move",
+            interview,
+            actor=actor,
+            before={"slot": old_slot_id, "starts_at": old_start},
+            after={"slot": slot.id, "starts_at": slot.starts_at, "moves": interview.moves, "reason": reason},
+            ip=ip,
+        )
+        send_invitations(interview, reason=reason)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise SlotTaken(_("Someone has just taken that slot; choose another."), "slot_id") from None
+    return interview
+
+
 # ---- times the candidate cannot attend --------------------------------------------------
 
 

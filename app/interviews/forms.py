@@ -15,6 +15,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -101,6 +102,24 @@ class ActingChairForm(FlaskForm):
     def __init__(self, users=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_id.choices = [(u.id, u.full_name_th) for u in users]
+
+
+class HrMoveForm(FlaskForm):
+    """HR moves a booked interview to another free slot of the round, saying why."""
+
+    slot_id = SelectField(
+        _l("New time"), coerce=int, validators=[InputRequired(message=_l("Choose the new time."))]
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[strip_text],
+        description=_l("The candidate reads it in the email that gives the new time."),
+        validators=[DataRequired(message=_l("Give the reason for moving the interview.")), Length(max=500)],
+    )
+
+    def __init__(self, slots=(), label=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slot_id.choices = [SelectChoice(s.id, label(s) if label else str(s.id)) for s in slots]
 
 
 class ButtonForm(FlaskForm):
@@ -265,7 +284,7 @@ class MoveForm(FlaskForm):
 
     def __init__(self, slots=(), label=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.slot_id.choices = [(s.id, label(s) if label else str(s.id)) for s in slots]
+        self.slot_id.choices = [SelectChoice(s.id, label(s) if label else str(s.id)) for s in slots]
         self.slot_id.pre_validate = lambda form: None  # the service says which slots may be taken
 
 

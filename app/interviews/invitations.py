@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..accounts.models import User
+from ..common.clock import now
 from ..common.thai import format_datetime
 from ..common.urls import message_link
 from ..notifications.services import Attachment, queue_email
@@ -18,7 +19,61 @@ from .models import Interview
 from .schedule import move_cutoff
 
 
-def _email(interview: Interview, recipient: User, *, as_member: bool) -> None:
+def _candidate_body(interview: Interview, locale: str, when: str, where: str, reason: str) -> str:
+    """What the candidate reads: where the interview stands, and what they may still do. It
+    says they may move only while the rules let them (until the cut-off), and never that the
+    time is fixed while they may still change it."""
+    slot = interview.slot
+    round_title = interview.application.round.title(locale)
+    if reason:
+        news = _(
+            "HR has moved your Part C interview for %(round)s to %(when)s (%(where)s). Reason: %(reason)s.",
+            round=round_title,
+            when=when,
+            where=where,
+            reason=reason,
+        )
+    elif interview.moves:
+        news = _(
+            "Your Part C interview for %(round)s has moved to %(when)s (%(where)s).",
+            round=round_title,
+            when=when,
+            where=where,
+        )
+    else:
+        news = _(
+            "Your Part C interview for %(round)s is on %(when)s (%(where)s).",
+            round=round_title,
+            when=when,
+            where=where,
+        )
+    cutoff = slot.starts_at - move_cutoff()
+    url = message_link("interviews.mine")
+    if now() < cutoff:
+        confirm = interview.status == "scheduled"
+        action = (
+            _(
+                "Confirm it, or move it to another free time until %(cutoff)s, at %(url)s.",
+                cutoff=format_datetime(cutoff, locale),
+                url=url,
+            )
+            if confirm
+            else _(
+                "You may still move it to another free time until %(cutoff)s at %(url)s.",
+                cutoff=format_datetime(cutoff, locale),
+                url=url,
+            )
+        )
+    else:
+        action = _(
+            "It is less than %(hours)s hours away, so it can no longer be moved online: if you "
+            "cannot attend, contact HR of the round's agency.",
+            hours=int(move_cutoff().total_seconds() // 3600),
+        )
+    return " ".join((news, action, _("The invitation is attached.")))
+
+
+def _email(interview: Interview, recipient: User, *, as_member: bool, reason: str = "") -> None:
     ics = calendar.build_ics(calendar.invitation_for(interview, recipient, as_member=as_member))
     slot = interview.slot
     round_ = interview.application.round
@@ -39,27 +94,7 @@ def _email(interview: Interview, recipient: User, *, as_member: bool) -> None:
             )
         else:
             subject = _("Your Part C interview: %(when)s", when=when)
-            values = dict(
-                round=round_.title(locale),
-                when=when,
-                where=where,
-                cutoff=format_datetime(slot.starts_at - move_cutoff(), locale),
-                url=message_link("interviews.mine"),
-            )
-            if interview.moves:
-                body = _(
-                    "Your Part C interview for %(round)s has moved to %(when)s "
-                    "(%(where)s). You may change it until %(cutoff)s at %(url)s. The "
-                    "invitation is attached.",
-                    **values,
-                )
-            else:
-                body = _(
-                    "Your Part C interview for %(round)s is on %(when)s (%(where)s). "
-                    "Confirm it, or move it until %(cutoff)s, at %(url)s. The invitation "
-                    "is attached.",
-                    **values,
-                )
+            body = _candidate_body(interview, locale, when, where, reason)
     who = f"member:{recipient.id}" if as_member else "candidate"
     queue_email(
         to=recipient.email,
@@ -73,10 +108,11 @@ def _email(interview: Interview, recipient: User, *, as_member: bool) -> None:
     )
 
 
-def send_invitations(interview: Interview) -> None:
+def send_invitations(interview: Interview, reason: str = "") -> None:
     """Queue the candidate's and each panel member's invitation for this version of the
-    interview (in the caller's transaction; the same version is never queued twice)."""
-    _email(interview, interview.application.candidate, as_member=False)
+    interview (in the caller's transaction; the same version is never queued twice). `reason`:
+    HR moved it, and the candidate is told why."""
+    _email(interview, interview.application.candidate, as_member=False, reason=reason)
     for m in interview.slot.panel.members:
         _email(interview, m.user, as_member=True)
 

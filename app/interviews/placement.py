@@ -34,7 +34,7 @@ from ..scores.models import StageScore
 from . import services
 from .invitations import send_invitations
 from .models import Interview, InterviewSlot, Panel, PanelMember, Substitute, Unavailability
-from .schedule import SlotTaken, configured_extra_minutes, slots_of_panel
+from .schedule import SlotTaken, configured_extra_minutes, min_notice, slots_of_panel
 
 MAX_SLOTS_PER_BATCH = 1000
 MAX_RANGE_DAYS = 92
@@ -427,6 +427,8 @@ class ScheduleReport:
     unplaced: list = field(default_factory=list)  # [(application number, reason in words)]
     not_passed: list = field(default_factory=list)  # application numbers
     already: list = field(default_factory=list)  # application numbers
+    # No slot before this was used: the minimum notice (schedule.min_notice).
+    earliest: datetime | None = None
 
 
 def _number_order(number: str):
@@ -511,9 +513,13 @@ def auto_schedule(round_: Round, actor, accommodation_extra_minutes: int | None 
     to_place = [a for a in eligible if a.id not in booked]
     standard = standard_minutes(round_)
     specs = [candidate_spec(a, standard, int(extra)) for a in to_place]
-    at = now()
+    # The candidate is told in time and keeps the right to move: no slot sooner than the notice.
+    earliest = now() + min_notice()
+    report.earliest = earliest
     members = {p.id: frozenset(m.user_id for m in p.members) for p in panels}
-    slots = {s.id: s for p in panels for s in slots_of_panel(p) if s.interview is None and s.starts_at > at}
+    slots = {
+        s.id: s for p in panels for s in slots_of_panel(p) if s.interview is None and s.starts_at >= earliest
+    }
     slot_specs = [slot_spec(s, members[s.panel_id]) for s in slots.values()]
     busy = member_busy_intervals(set().union(*members.values()))
     placement = place_candidates(specs, slot_specs, busy)
@@ -554,6 +560,7 @@ def auto_schedule(round_: Round, actor, accommodation_extra_minutes: int | None 
                 "already": len(report.already),
                 "extra_minutes": int(extra),
                 "standard_minutes": standard,
+                "earliest": earliest,
             },
         )
         db.session.commit()

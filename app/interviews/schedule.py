@@ -20,6 +20,7 @@ from ..common.errors import NotAllowed, NotFound
 from ..common.i18n import labeller
 from ..common.thai import format_datetime
 from ..extensions import db
+from ..notifications.models import OutboxEmail
 from ..recruitment.models import Round
 from . import services
 from .models import Interview, InterviewSlot, Panel
@@ -36,6 +37,13 @@ class SlotTaken(NotAllowed):
 
 def move_cutoff() -> timedelta:
     return timedelta(hours=current_app.config["INTERVIEW_MOVE_CUTOFF_HOURS"])
+
+
+def min_notice() -> timedelta:
+    """How far ahead automatic scheduling books at the soonest: the configured notice
+    (INTERVIEW_MIN_NOTICE_DAYS), and never less than the move cut-off, so that a candidate
+    placed automatically always keeps the right to move."""
+    return max(timedelta(days=current_app.config["INTERVIEW_MIN_NOTICE_DAYS"]), move_cutoff())
 
 
 def checkin_opens_before() -> timedelta:
@@ -75,6 +83,18 @@ def interviews_of_round(round_: Round) -> list[Interview]:
             .order_by(InterviewSlot.starts_at, Panel.id, Interview.id)
         )
     )
+
+
+def invitation_states(interviews: list[Interview]) -> dict[int, str]:
+    """Interview id -> the outbox status of the candidate's invitation to its current version
+    ("pending", "sending", "sent", "failed"; absent when none was queued)."""
+    keys = {f"interview:{iv.id}:v{iv.moves}:candidate": iv.id for iv in interviews}
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(OutboxEmail.dedupe_key, OutboxEmail.status).where(OutboxEmail.dedupe_key.in_(list(keys)))
+    ).all()
+    return {keys[key]: status for key, status in rows}
 
 
 def days_of_panel(panel: Panel) -> list[date]:

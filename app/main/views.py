@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
+    Response,
     abort,
     current_app,
     jsonify,
@@ -20,6 +21,7 @@ from fontpkg_sarabun import ROOT as SARABUN_ROOT
 from sqlalchemy import text
 
 from ..accounts.models import Role
+from ..common import charts
 from ..common.access import HR_ROLES
 from ..common.i18n import current_locale
 from ..common.urls import safe_next
@@ -75,6 +77,15 @@ def font(name: str):
         abort(404)
     response = send_from_directory(FONT_DIR, name, mimetype="font/ttf", max_age=86400 * 30)
     return response
+
+
+@bp.route("/charts.css")
+def charts_css():
+    """The style of the charts drawn inline (app/common/charts.py): a stylesheet of our own
+    origin, so the page's CSP needs no inline style."""
+    return Response(
+        charts.stylesheet(), mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @bp.route("/healthz")

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response
+from flask import Response, abort, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..background import services as background
+from ..common.access import HR_ROLES
+from ..common.auth import roles_required
+from ..common.i18n import current_locale
 from ..common.urls import external_url, has_public_base_url
 from ..extensions import db, limiter
-from . import bp
+from . import bp, output_jobs, services
 from .announcement_pdf import render_announcement
 from .exports import file_stem, to_csv, to_xlsx
+from .forms import StepForm
 from .models import MeritList
 from .public import is_public, list_for_download
 
@@ -69,6 +75,30 @@ def export_csv(list_id: int):
 def export_xlsx(list_id: int):
     merit_list = list_for_download(list_id)
     return _download(merit_list, to_xlsx(merit_list), "xlsx", XLSX_MIMETYPE, PUBLIC_CACHE)
+
+
+@bp.route("/hr/lists/<int:list_id>/outputs/<fmt>", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_build_output(list_id: int, fmt: str):
+    """HR builds a large list's PDF or XLSX in the background and downloads it from the job."""
+    merit_list = services.list_for_hr(list_id, current_user)
+    if fmt not in output_jobs.FORMATS:
+        abort(404)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    job = background.submit(
+        output_jobs.JOB_KIND,
+        current_user,
+        {
+            "list_id": merit_list.id,
+            "fmt": fmt,
+            "verify_url": verify_url(merit_list.digest) if is_public(merit_list) else None,
+        },
+        title=_("Building the %(fmt)s of %(title)s", fmt=fmt.upper(), title=merit_list.title_th),
+        return_to=url_for("merit.hr_list", list_id=merit_list.id),
+        locale=current_locale(),
+    )
+    return redirect(url_for("background.job_page", job_id=job.id))
 
 
 def _download(

@@ -12,17 +12,8 @@ from ..common.forms import strip as strip_text
 
 class GenerateListForm(FlaskForm):
     kind = SelectField(_l("List"), validators=[DataRequired()])
-    tie_break = StringField(
-        _l("Tie-break chain"),
-        filters=[strip_text],
-        validators=[Optional(), Length(max=200)],
-        description=_l(
-            "Merit list only. After the total, in order, separated by commas: stage "
-            "codes (higher score first) and application_number (earlier first). "
-            "Leave empty for the default."
-        ),
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
+    # The tie-break chain is posted by the chooser (templates/merit/_tie_break.html) as one
+    # `tie_break` value per criterion, read by the view with tie_break.parse_chain.
 
     def __init__(self, kinds=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,12 +35,7 @@ class ReasonForm(FlaskForm):
 
 
 class CorrectForm(ReasonForm):
-    tie_break = StringField(
-        _l("Tie-break chain"),
-        filters=[strip_text],
-        validators=[Optional(), Length(max=200)],
-        description=_l("Leave empty to keep the chain of the current version."),
-    )
+    """A correction's reason; its tie-break chain comes from the chooser, as when preparing."""
 
 
 class ExtendForm(ReasonForm):

@@ -57,10 +57,15 @@ class EntryRow:
     entry_id: int
 
 
-def search_entries(merit_list: MeritList, q: str = "", page: int = 1, per_page: int = 100) -> Pagination:
-    """Entries in rank order, filtered by application number or name (Thai or English);
-    never the national ID. A Flask-SQLAlchemy page whose items are EntryRows."""
+def search_entries(
+    merit_list: MeritList, q: str = "", page: int = 1, per_page: int = 100, status: str = ""
+) -> Pagination:
+    """Entries in rank order, filtered by application number or name (Thai or English), and by
+    where they stand (`status`: available, called, ...; HR's page); never the national ID. A
+    Flask-SQLAlchemy page whose items are EntryRows."""
     stmt = entries_with_people(merit_list)
+    if status in EntryStatus.ALL:
+        stmt = stmt.where(MeritEntry.status == status)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"

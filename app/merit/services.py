@@ -33,7 +33,8 @@ from ..common.clock import today_bangkok
 from ..common.errors import NotAllowed
 from ..common.lookup import get_or_not_found
 from ..extensions import db
-from ..recruitment.models import Mode, Round
+from ..recruitment.models import Round
+from ..recruitment.services import track_of_mode
 from .models import ListKind, ListStatus, MeritEntry, MeritList, Track
 
 
@@ -64,11 +65,7 @@ def track_of_round(round_: Round) -> str:
     """A round has one track, from its mode: disability rounds fill the disability track,
     shortage-qualification rounds the shortage track, every other mode the general track.
     (Applications carry no track of their own: a person applies to a round of a track.)"""
-    if round_.mode == Mode.DISABILITY:
-        return Track.DISABILITY
-    if round_.mode == Mode.SHORTAGE:
-        return Track.SHORTAGE
-    return Track.GENERAL
+    return Track(track_of_mode(round_.mode))
 
 
 # ---- access ------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
-from . import bp, generation, labels, list_use, offers, public, readiness, services, workflow
+from . import bp, generation, labels, list_use, offers, public, readiness, services, tie_break, workflow
+from . import charts as merit_charts
 from .digest import canonical_content, normalize_digest, verify
 from .forms import (
     ApproveForm,
@@ -25,7 +26,8 @@ from .forms import (
     StepForm,
     VerifyListForm,
 )
-from .models import ListKind
+from .labels import decided_by_label
+from .models import EntryStatus, ListKind
 
 PER_PAGE = 100
 
@@ -49,9 +51,38 @@ def _kinds(round_):
     return [(k, labels.list_kind_label(k)) for k in kinds]
 
 
-def _render_lists(round_, form=None, status: int = 200):
+def _posted_chain():
+    """The tie-break chain the chooser posted (None: the form had no chooser, use the default)."""
+    if "chain_shown" not in request.form and not any(request.form.getlist("tie_break")):
+        return None
+    return tie_break.parse_chain(request.form.getlist("tie_break"))
+
+
+def _chain_edit(round_, chain):
+    """The chain after the chooser's button that was pressed (add, remove, move), or None when
+    the form was sent to act (prepare, correct)."""
+    action = request.form.get("chain_edit")
+    if action is None:
+        return None
+    if action == tie_break.ADD:
+        action = f"{tie_break.ADD}:{request.form.get('chain_add', '')}"
+    allowed = [c.code for c in tie_break.criteria_of(round_)]
+    return tie_break.edit_chain(chain or [], action, allowed)
+
+
+def _chooser(round_, chain) -> dict:
+    criteria = tie_break.criteria_of(round_)
+    return {
+        "chain": [(code, decided_by_label(code)) for code in chain],
+        "addable": [c for c in criteria if c.code not in chain],
+    }
+
+
+def _render_lists(round_, form=None, status: int = 200, chain=None):
     form = form or GenerateListForm(kinds=_kinds(round_), formdata=None, kind=ListKind.MERIT)
     missing = {k: readiness.unmet_conditions(round_, k) for k, _label in _kinds(round_)}
+    if chain is None:
+        chain = tie_break.parse_chain(generation.default_tie_break(round_))
     return render_template(
         "merit/hr_lists.html",
         round=round_,
@@ -59,7 +90,8 @@ def _render_lists(round_, form=None, status: int = 200):
         lists=services.lists_of_round(round_),
         form=form,
         track=services.track_of_round(round_),
-        default_tie_break=", ".join(generation.default_tie_break(round_)),
+        default_tie_break=" → ".join(tie_break.chain_labels(generation.default_tie_break(round_))),
+        chooser=_chooser(round_, chain),
     ), status
 
 
@@ -74,14 +106,21 @@ def hr_lists(round_id: int):
 def hr_generate(round_id: int):
     round_ = round_for_hr(round_id, current_user)
     form = GenerateListForm(kinds=_kinds(round_))
+    chain = _posted_chain()
+    edited = _chain_edit(round_, chain)
+    if edited is not None:  # a step of the chooser: show the chain as it now reads
+        return _render_lists(round_, form, chain=edited)
     if not form.validate_on_submit():
-        return _render_lists(round_, form, 422)
+        return _render_lists(round_, form, 422, chain=chain)
     try:
         ml = generation.generate_list(
-            round_, _me(), kind=form.kind.data, tie_break=form.tie_break.data or None
+            round_,
+            _me(),
+            kind=form.kind.data,
+            tie_break=tie_break.stored(chain) if chain is not None else None,
         )
     except DomainError as err:
-        return _render_lists(round_, form, show_error(form, err))
+        return _render_lists(round_, form, show_error(form, err), chain=chain)
     flash(
         _(
             "Draft prepared: %(title)s, version %(v)s. A second HR approver must check and "
@@ -97,8 +136,12 @@ def hr_generate(round_id: int):
 # ---- HR: one list ------------------------------------------------------------------------
 
 
-def _render_list(ml, status: int = 200, **forms):
+def _render_list(ml, status: int = 200, chain=None, **forms):
     q = request.args.get("q", "")
+    if chain is None:
+        chain = tie_break.parse_chain(ml.tie_break)
+    entry_status = request.args.get("status", "")
+    entry_status = entry_status if entry_status in EntryStatus.ALL else ""
     forms = {
         "step_form": StepForm(formdata=None),
         "approve_form": ApproveForm(formdata=None, prefix="approve"),
@@ -118,7 +161,9 @@ def _render_list(ml, status: int = 200, **forms):
         q=q,
         show_calls=show_calls,
         pending_requests=pending,
-        page=public.search_entries(ml, q, _page(), PER_PAGE),
+        page=public.search_entries(ml, q, _page(), PER_PAGE, status=entry_status),
+        entry_status=entry_status,
+        entry_statuses=list(EntryStatus.ALL),
         counts=offers.list_usage(ml),
         versions=services.versions_of(ml),
         people=public.people_of(ml),
@@ -126,6 +171,9 @@ def _render_list(ml, status: int = 200, **forms):
         stages=public.score_columns(ml),
         changes=workflow.changes_behind(ml) if ml.published_at is None else [],
         missing=readiness.unmet_conditions(ml.round, ml.kind) if ml.published_at is None else [],
+        chooser=_chooser(ml.round, chain),
+        totals_chart=merit_charts.totals_distribution(ml) if ml.kind == ListKind.MERIT else None,
+        status_chart=merit_charts.status_summary(ml) if show_calls else None,
         **forms,
     ), status
 
@@ -179,12 +227,18 @@ def hr_publish(list_id: int):
 def hr_correct(list_id: int):
     ml = services.list_for_hr(list_id, current_user)
     form = CorrectForm(prefix="correct")
+    chain = _posted_chain()
+    edited = _chain_edit(ml.round, chain)
+    if edited is not None:
+        return _render_list(ml, correct_form=form, chain=edited)
     if not form.validate_on_submit():
-        return _render_list(ml, 422, correct_form=form)
+        return _render_list(ml, 422, correct_form=form, chain=chain)
     try:
-        new = workflow.correct(ml, _me(), form.reason.data, tie_break=form.tie_break.data or None)
+        new = workflow.correct(
+            ml, _me(), form.reason.data, tie_break=tie_break.stored(chain) if chain is not None else None
+        )
     except DomainError as err:
-        return _render_list(ml, show_error(form, err), correct_form=form)
+        return _render_list(ml, show_error(form, err), correct_form=form, chain=chain)
     flash(
         _(
             "Correction prepared as version %(v)s (draft). Version %(old)s stays in force until "

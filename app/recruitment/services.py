@@ -494,3 +494,24 @@ mode_label = labeller(MODE_LABELS)
 status_label = labeller(STATUS_LABELS)
 stage_label = labeller(STAGE_LABELS)
 accommodation_label = labeller(ACCOMMODATION_LABELS)
+
+
+# ---- tracks -------------------------------------------------------------------------------
+# A round fills one track, from its mode: the disability track, the shortage-qualification
+# track, or the general one for every other mode (merit lists are per track; HR filters by it).
+TRACK_GENERAL, TRACK_DISABILITY, TRACK_SHORTAGE = "general", "disability", "shortage"
+TRACK_MODES = {
+    TRACK_GENERAL: (Mode.COMPETITIVE_EXAM, Mode.SELECTION_EXAM, Mode.SELECTION),
+    TRACK_DISABILITY: (Mode.DISABILITY,),
+    TRACK_SHORTAGE: (Mode.SHORTAGE,),
+}
+TRACK_LABELS = {
+    TRACK_GENERAL: lambda: _("general"),
+    TRACK_DISABILITY: lambda: _("persons with disabilities"),
+    TRACK_SHORTAGE: lambda: _("shortage qualifications"),
+}
+track_label = labeller(TRACK_LABELS)
+
+
+def track_of_mode(mode: str) -> str:
+    return next((track for track, modes in TRACK_MODES.items() if mode in modes), TRACK_GENERAL)

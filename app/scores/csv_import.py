@@ -11,8 +11,10 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..applications.models import Application, ApplicationStatus
 from ..audit.services import record
+from ..background.services import Outcome, register
 from ..common.errors import ValidationFailed
 from ..extensions import db
 from ..recruitment.models import Round
@@ -21,6 +23,7 @@ from .recording import already_recorded_message, check_score, parse_score, put_s
 from .results import scores_of_round
 
 MAX_IMPORT_ERRORS_SHOWN = 20
+PROGRESS_EVERY = 250
 
 
 class ScoreImportFailed(ValidationFailed):
@@ -50,11 +53,17 @@ class ImportResult:
 REQUIRED_COLUMNS = ("application_number", "score")
 
 
-def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> ImportResult:
+def data_rows(text: str) -> int:
+    """How many lines after the header (the size of the work, before reading it)."""
+    return max(0, len((text or "").strip().splitlines()) - 1)
+
+
+def import_scores_csv(round_: Round, stage_kind: str, text: str, actor, progress=None) -> ImportResult:
     """Import `application_number,score` rows (an optional `note` column) for one stage.
 
     All or nothing: every line is checked first; one bad line and nothing is written, with
-    each error naming its line and column.
+    each error naming its line and column. `progress(done, total, message)`, when given, is
+    told every PROGRESS_EVERY lines while checking (nothing written yet) and before saving.
     """
     stage = stage_of(round_, stage_kind)
     text = (text or "").lstrip("\ufeff")
@@ -79,8 +88,11 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
     errors: list[str] = []
     rows: list[tuple[Application, Decimal, str]] = []
     seen: dict[str, int] = {}
+    total = data_rows(text)
     for record_ in reader:
         line = reader.line_num
+        if progress is not None and line % PROGRESS_EVERY == 0:
+            progress(line - 1, total, _("Checking line %(line)s of %(total)s.", line=line, total=total + 1))
         number = (record_.get("application_number") or "").strip()
         raw = (record_.get("score") or "").strip()
         if (
@@ -144,6 +156,8 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
         raise ScoreImportFailed(errors)
     if not rows:
         raise ScoreImportFailed([_("The file has no rows.")])
+    if progress is not None:
+        progress(total, total, _("Every line is correct; saving %(n)s scores.", n=len(rows)))
     ref = "csv:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     result = ImportResult()
     try:
@@ -170,3 +184,32 @@ def import_scores_csv(round_: Round, stage_kind: str, text: str, actor) -> Impor
         db.session.rollback()
         raise
     return result
+
+
+# ---- as a background job (a large file) ----------------------------------------------------
+
+JOB_KIND = "scores.import_csv"
+
+
+def import_job(progress, round_id: int, stage_kind: str, text: str, actor_id: int) -> Outcome:
+    """The background job of a large import: the same rules, with its progress shown."""
+    round_ = db.session.get(Round, round_id)
+    actor = db.session.get(User, actor_id)
+    result = import_scores_csv(round_, stage_kind, text, actor, progress=progress)
+    return Outcome(
+        summary=result_message(result),
+        data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+
+
+def result_message(result: ImportResult) -> str:
+    return _(
+        "%(n)s scores imported: %(created)s new, %(updated)s changed, %(same)s unchanged.",
+        n=result.total,
+        created=result.created,
+        updated=result.updated,
+        same=result.unchanged,
+    )
+
+
+register(JOB_KIND, import_job)

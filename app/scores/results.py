@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.models import User
 from ..applications.models import Application, ApplicationStatus
 from ..common.errors import ValidationFailed
 from ..extensions import db
@@ -152,19 +153,130 @@ class StageRow:
     score: StageScore | None
 
 
-def stage_rows(round_: Round, stage_kind: str, q: str = "", limit: int = 500) -> list[StageRow]:
-    """Approved applications of the round with their score at one stage (search by number;
-    the first `limit` in number order)."""
+PASSED, FAILED, MISSING = "passed", "failed", "missing"
+RESULT_FILTERS = (PASSED, FAILED, MISSING)
+
+
+def _stage_statement(round_: Round, stage_kind: str, q: str = "", result: str = ""):
     stage_of(round_, stage_kind)
     stmt = (
         select(Application, StageScore)
         .outerjoin(
             StageScore, (StageScore.application_id == Application.id) & (StageScore.stage_kind == stage_kind)
         )
+        .join(User, User.id == Application.candidate_id)
         .where(Application.round_id == round_.id, Application.status == ApplicationStatus.APPROVED)
-        .options(selectinload(Application.candidate))
     )
-    if q.strip():
-        stmt = stmt.where(Application.number.contains(q.strip()))
+    for word in (q or "").split():
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Application.number).like(like, escape="\\"),
+                func.lower(User.first_name_th).like(like, escape="\\"),
+                func.lower(User.last_name_th).like(like, escape="\\"),
+                func.lower(User.first_name_en).like(like, escape="\\"),
+                func.lower(User.last_name_en).like(like, escape="\\"),
+            )
+        )
+    if result == PASSED:
+        stmt = stmt.where(StageScore.passed.is_(True))
+    elif result == FAILED:
+        stmt = stmt.where(StageScore.passed.is_(False))
+    elif result == MISSING:
+        stmt = stmt.where(StageScore.id.is_(None))
+    return stmt
+
+
+def stage_rows(round_: Round, stage_kind: str, q: str = "", limit: int = 500) -> list[StageRow]:
+    """Approved applications of the round with their score at one stage (search by number or
+    name; the first `limit` in number order)."""
+    stmt = _stage_statement(round_, stage_kind, q).options(selectinload(Application.candidate))
     rows = db.session.execute(stmt.order_by(Application.number).limit(limit)).all()
     return [StageRow(a, s) for a, s in rows]
+
+
+@dataclass
+class StagePage:
+    """One page of a stage's scores, searched and filtered (HR at volume)."""
+
+    rows: list[StageRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def items(self) -> list[StageRow]:
+        return self.rows
+
+    def iter_pages(self, left_edge=1, left_current=2, right_current=2, right_edge=1):
+        """The page numbers to show, None for a gap (as Flask-SQLAlchemy's pagination)."""
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (
+                n <= left_edge
+                or self.page - left_current <= n <= self.page + right_current
+                or n > self.pages - right_edge
+            ):
+                if last + 1 != n:
+                    yield None
+                yield n
+                last = n
+
+
+def stage_page(
+    round_: Round, stage_kind: str, q: str = "", result: str = "", page: int = 1, per_page: int = 50
+) -> StagePage:
+    stmt = _stage_statement(round_, stage_kind, q, result if result in RESULT_FILTERS else "")
+    total = db.session.scalar(stmt.with_only_columns(func.count(Application.id)).order_by(None)) or 0
+    page = max(1, page)
+    rows = db.session.execute(
+        stmt.options(selectinload(Application.candidate))
+        .order_by(Application.number)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return StagePage([StageRow(a, s) for a, s in rows], page, per_page, total)
+
+
+def stage_score_values(round_: Round, stage_kind: str) -> list[Decimal]:
+    """Every recorded score of the stage among the round's approved applications (a chart)."""
+    return list(
+        db.session.scalars(
+            select(StageScore.score)
+            .join(Application, Application.id == StageScore.application_id)
+            .where(
+                Application.round_id == round_.id,
+                Application.status == ApplicationStatus.APPROVED,
+                StageScore.stage_kind == stage_kind,
+                StageScore.score.is_not(None),
+            )
+        )
+    )

@@ -3,17 +3,20 @@ pulled from the online Part A test."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..background import services as background
 from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError, ValidationFailed
 from ..common.forms import show_error
+from ..common.i18n import current_locale
 from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
 from . import bp, csv_import, part_a, recording, results
+from . import charts as score_charts
 from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
 from .models import ScoreSource
 
@@ -30,16 +33,36 @@ def _stage_kind(round_, asked: str | None) -> str:
 
 
 def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_form=None):
-    q = request.args.get("q", "")
+    q = request.args.get("q", "").strip()[:100]
+    result = request.args.get("result", "")
+    result = result if result in results.RESULT_FILTERS else ""
     entry_form = entry_form or ScoreEntryForm(formdata=None, stage_kind=stage_kind)
     import_form = import_form or ScoreImportForm(formdata=None, stage_kind=stage_kind)
+    page = results.stage_page(
+        round_,
+        stage_kind,
+        q,
+        result,
+        request.args.get("page", 1, type=int) or 1,
+        current_app.config["HR_LIST_PER_PAGE"],
+    )
     return render_template(
         "scores/hr_scores.html",
         round=round_,
         stage=round_.stage(stage_kind),
         stage_label=stage_label,
-        rows=results.stage_rows(round_, stage_kind, q),
+        page=page,
+        rows=page.rows,
         q=q,
+        result=result,
+        result_filters=[
+            ("", _("All")),
+            (results.PASSED, _("Pass")),
+            (results.FAILED, _("Fail")),
+            (results.MISSING, _("No score yet")),
+        ],
+        pager_args={"stage": stage_kind, **({"q": q} if q else {}), **({"result": result} if result else {})},
+        distribution=score_charts.stage_distribution(round_, stage_kind),
         entry_form=entry_form,
         import_form=import_form,
         sync_form=SyncPartAForm(formdata=None),
@@ -118,21 +141,26 @@ def hr_import_scores(round_id: int):
     except UnicodeDecodeError:
         form.file.errors.append(_('The file is not UTF-8 text: save it as "CSV UTF-8".'))
         return _render(round_, stage_kind, 422, import_form=form)
+    back = url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind)
+    if csv_import.data_rows(text) > current_app.config["BACKGROUND_ROWS_THRESHOLD"]:
+        # A large file: checked and saved in the background, its progress on the job's page.
+        job = background.submit(
+            csv_import.JOB_KIND,
+            _me(),
+            {"round_id": round_.id, "stage_kind": stage_kind, "text": text, "actor_id": current_user.id},
+            title=_(
+                "Importing %(stage)s scores of %(code)s", stage=stage_label(stage_kind), code=round_.code
+            ),
+            return_to=back,
+            locale=current_locale(),
+        )
+        return redirect(url_for("background.job_page", job_id=job.id))
     try:
         result = csv_import.import_scores_csv(round_, stage_kind, text, _me())
     except DomainError as err:
         return _render(round_, stage_kind, show_error(form, err), import_form=form)
-    flash(
-        _(
-            "%(n)s scores imported: %(created)s new, %(updated)s changed, %(same)s unchanged.",
-            n=result.total,
-            created=result.created,
-            updated=result.updated,
-            same=result.unchanged,
-        ),
-        "success",
-    )
-    return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=stage_kind))
+    flash(csv_import.result_message(result), "success")
+    return redirect(back)
 
 
 @bp.route("/hr/rounds/<int:round_id>/scores/sync-part-a", methods=["POST"])

@@ -482,6 +482,17 @@ def test_results_and_item_analysis_match_the_hand_computed_values(app, db, make,
     # Passed 1 of 4 submitted; the mean is (6+3+2+0)/4 = 2.75.
     assert "2.75 / 6.00" in page
 
+    # The same figures drawn: accessible SVG (named, described) with the data beside it.
+    html = visitor(app, make, hr).get(f"/hr/sittings/{sitting.id}/results?item={easy.info.version_id}").text
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    assert len(svgs) == 3 and all('role="img"' in s and "<title" in s and "<desc" in s for s in svgs)
+    assert not any("<script" in s or "<style" in s or 'style="' in s for s in svgs)
+    scatter = next(s for s in svgs if "Facility against discrimination" in s)
+    assert "NUM-EASY-0" in scatter and "LAW-HARD-0" in scatter
+    assert "<td>0.75</td><td>0.62</td>" in html.replace("\n", "").replace(" ", "")  # the data table beside
+    choices = next(s for s in svgs if "Choices taken on item NUM-EASY-0" in s)
+    assert "b" in choices and "/charts.css" in html
+
 
 def test_results_csv_has_a_bom_and_thai_names(app, db, make, exam):
     sitting, hr, people = _sit_the_exam(db, make, exam)

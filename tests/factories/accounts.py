@@ -19,7 +19,7 @@ _seq = itertools.count(1)
 _HASH = None
 
 
-def _password_hash() -> str:
+def shared_password_hash() -> str:
     global _HASH  # hashing is deliberately slow; the factories share one hash
     if _HASH is None:
         _HASH = hash_password(PASSWORD)
@@ -44,7 +44,7 @@ def user(*roles: str, agency: Agency | None = None, email: str | None = None, **
     n = next(_seq)
     u = User(
         email=email or f"user{n}@example.test",
-        password_hash=_password_hash(),
+        password_hash=shared_password_hash(),
         first_name_th=fields.pop("first_name_th", "ทดสอบ"),
         last_name_th=fields.pop("last_name_th", f"ผู้ใช้{n}"),
         first_name_en=fields.pop("first_name_en", "Test"),

@@ -29,7 +29,7 @@ def facts(page) -> dict[str, str]:
 
 
 def rows(page) -> list[str]:
-    return page.locator("main table:not(.score-changes) tbody tr").all_inner_texts()
+    return page.locator("main table:not(.score-changes):not(.chart-table) tbody tr").all_inner_texts()
 
 
 def open_merit_list_as_hr(page, round_code):

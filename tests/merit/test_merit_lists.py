@@ -88,7 +88,7 @@ def test_hr_prepares_the_merit_list_and_sees_why_each_candidate_sits_where(app, 
     c = make.client_for(app, officer)
     page = c.get(f"/hr/rounds/{round_.id}/lists")
     assert page.status_code == 200 and "Prepare a list" in page_text(page)
-    assert "Default for this round: part_b, application_number" in page_text(page)
+    assert "Default for this round: higher Part B score → earlier application number" in page_text(page)
 
     resp = c.post(
         f"/hr/rounds/{round_.id}/lists", data={"kind": "merit", "tie_break": ""}, follow_redirects=True

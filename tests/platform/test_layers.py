@@ -20,6 +20,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 LAYERS: list[tuple[str, ...]] = [
     ("common",),
     ("audit",),
+    ("background",),
     ("notifications",),
     ("uploads",),
     ("documents",),
