@@ -43,9 +43,12 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
         for item in drawn:
             version = item.current_version
             order = [c["id"] for c in version.choices]
-            if exam.shuffle_choices and not version.fixed_order:
+            if exam.shuffle_choices and not version.fixed_order and version.item_type != "true_false":
                 rng.shuffle(order)
-            form.append({"version_id": version.id, "section": section["code"], "choice_order": order})
+            entry = {"version_id": version.id, "section": section["code"], "choice_order": order}
+            if version.item_type != "single":  # (the answer event checks a payload by it)
+                entry["type"] = version.item_type
+            form.append(entry)
     return form
 
 

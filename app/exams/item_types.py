@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from ..common.i18n import labeller
+
 SINGLE, MULTIPLE, TRUE_FALSE, NUMERIC, TEXT = "single", "multiple", "true_false", "numeric", "text"
 TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, NUMERIC, TEXT)
 CHOICE_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE)
@@ -32,6 +34,16 @@ DEFAULT_TOLERANCE = Decimal("0")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+TYPE_LABELS = {
+    SINGLE: lambda: _("Single choice"),
+    MULTIPLE: lambda: _("Multiple response"),
+    TRUE_FALSE: lambda: _("True or false"),
+    NUMERIC: lambda: _("Numeric entry"),
+    TEXT: lambda: _("Short text entry"),
+}
+type_label = labeller(TYPE_LABELS)
 
 
 class AnswerRefused(ValueError):
