@@ -414,7 +414,10 @@ def test_gift_imports_every_type_the_bank_holds_and_reports_the_rest_as_skipped(
     assert (version("TF-2").item_type, version("TF-2").key) == ("true_false", "f")
     assert (version("SA-1").item_type, version("SA-1").key) == ("text", ["Bangkok", "Krung Thep"])
     assert (version("MULTI-1").item_type, version("MULTI-1").key) == ("multiple", ["a", "b"])
-    assert (version("NUM-1").item_type, version("NUM-1").key) == ("numeric", [{"value": "4", "tolerance": "0"}])
+    assert (version("NUM-1").item_type, version("NUM-1").key) == (
+        "numeric",
+        [{"value": "4", "tolerance": "0"}],
+    )
 
 
 def test_a_malformed_gift_question_stops_the_import(db, tmp_path, runner):
