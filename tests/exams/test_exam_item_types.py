@@ -60,9 +60,7 @@ def test_each_type_is_sent_shown_and_its_answer_acknowledged(app, make, db):
     numeric = call(sock, "question", {"index": by_type["numeric"]})["question"]
     assert numeric["choices"] == [] and "key" not in str(numeric)
 
-    seq = 0
-    for item_type, index in by_type.items():
-        seq += 1
+    for seq, (item_type, index) in enumerate(by_type.items(), start=1):
         ack = call(sock, "answer", {"index": index, "seq": seq, **eh.TYPED_ITEMS[item_type]["right"]})
         assert ack["ok"] and ack["type"] == item_type, ack
     assert stored(attempt_id) == {
