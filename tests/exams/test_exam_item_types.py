@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.exams import analysis, item_types, submission
 from app.exams.models import Attempt, AttemptAnswer
 from app.extensions import db, socketio
@@ -28,10 +29,11 @@ def call(sock, event, data):
 
 def started_attempt(app, make, scoring="all_or_nothing"):
     """A window sitting of the typed exam, the candidate joined and started: (socket, questions
-    by type as {type: index}, attempt id, candidate, sitting id)."""
+    by type as {type: index}, attempt id, candidate id, sitting id)."""
     eh.typed_bank()
     exam = eh.typed_exam(scoring=scoring)
-    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-1))
+    sitting, hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-1))
+    started_attempt.hr_id = hr.id  # (for the tests that look at HR's pages)
     cand, seat = eh.seated(make, sitting)
     attempt = eh.check_in(cand, seat)
     sitting_id, attempt_id = sitting.id, attempt.id
@@ -42,7 +44,7 @@ def started_attempt(app, make, scoring="all_or_nothing"):
     for index in range(5):
         question = call(sock, "question", {"index": index})["question"]
         by_type[question["type"]] = index
-    return sock, by_type, attempt_id, cand, sitting_id
+    return sock, by_type, attempt_id, cand.id, sitting_id
 
 
 def stored(attempt_id: int) -> dict[int, str | None]:
@@ -123,7 +125,7 @@ def answer_all(sock, by_type, which: dict[str, str]):
 
 
 def test_every_type_is_scored_and_analysed(app, make, db):
-    sock, by_type, attempt_id, cand, sitting = started_attempt(app, make)
+    sock, by_type, attempt_id, cand_id, sitting = started_attempt(app, make)
     answer_all(sock, by_type, {"text": "wrong"})
     assert call(sock, "submit", {})["ok"]
 
@@ -141,9 +143,24 @@ def test_every_type_is_scored_and_analysed(app, make, db):
     assert stats["numeric"].facility == 1 and stats["numeric"].wrong_answers == []
     assert stats["numeric"].info.key_shown == "3.14 ± 0.01"
 
+    # What HR sees: every item with its type, the text item's wrong answers, the numeric key.
+    page = make.client_for(app, db.session.get(User, started_attempt.hr_id)).get(
+        f"/hr/sittings/{sitting}/results"
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for label in ("Single choice", "Multiple response", "True or false", "Numeric entry", "Short text entry"):
+        assert label in html
+    assert "Most frequent wrong answers" in html and "เชียงใหม่: 1" in html
+    assert "3.14 ± 0.01" in html
+
+    # What the candidate sees: the score of every type.
+    result = make.client_for(app, db.session.get(User, cand_id)).get(f"/exams/sittings/{sitting}/result")
+    assert "8 of 10" in result.get_data(as_text=True)
+
 
 def test_partial_credit_for_multiple_response_when_the_exam_gives_it(app, make, db):
-    sock, by_type, attempt_id, _cand, _sitting = started_attempt(app, make, scoring="partial")
+    sock, by_type, attempt_id, cand_id, _sitting = started_attempt(app, make, scoring="partial")
     answer_all(sock, by_type, {})
     # One right and one wrong of two right ones: (1 - 1) / 2 = 0; one right alone: 1/2.
     assert call(sock, "answer", {"index": by_type["multiple"], "seq": 20, "choices": ["a"]})["ok"]
@@ -154,6 +171,12 @@ def test_partial_credit_for_multiple_response_when_the_exam_gives_it(app, make, 
     assert attempt.score == Decimal("9.00")  # 4 items x 2 + half of 2
     assert attempt.section_scores["mix"]["correct"] == 4  # the partly right one is not "correct"
     assert submission.results_visible(attempt)
+    page = (
+        make.client_for(app, db.session.get(User, cand_id))
+        .get(f"/exams/sittings/{_sitting}/result")
+        .get_data(as_text=True)
+    )
+    assert "9 of 10" in page and "give part of their points for a partly right answer" in page
 
 
 @pytest.mark.parametrize(
