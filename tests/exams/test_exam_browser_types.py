@@ -61,12 +61,14 @@ def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, 
     page.wait_for_selector("#exam-start:not([hidden]):not([disabled])")
     page.click("#exam-start")
 
-    seen = set()
+    seen, numeric_at = set(), None
     for index in range(5):
         page.wait_for_selector(f"#exam-question[data-index='{index}'] fieldset")
         fieldset = page.locator("#exam-question fieldset")
         kind = re.search(r"exam-type-(\w+)", fieldset.get_attribute("class")).group(1)
         seen.add(kind)
+        if kind == "numeric":
+            numeric_at = index
         if kind in ("single", "true_false"):
             right = "b" if kind == "single" else "t"
             page.focus(f"#exam-choice-{right}")
@@ -96,6 +98,22 @@ def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, 
     assert seen == {"single", "multiple", "true_false", "numeric", "text"}
     assert stored(attempt_id) == ["3.14", "a,c", "b", "t", "กรุงเทพมหานคร"]
 
+    # Offline, a typed answer waits in the outbox (and says so), and is sent when back online.
+    page.locator("#exam-palette-list button").nth(numeric_at).click()
+    page.wait_for_selector(f"#exam-question[data-index='{numeric_at}'] #exam-answer-input")
+    field = page.locator("#exam-answer-input")
+    context.set_offline(True)
+    page.wait_for_function("() => !window.examClient.connected()")
+    field.fill("๓.๑๓๙")
+    field.press("Enter")
+    assert page.evaluate("window.examClient.outboxSize()") == 1
+    assert page.locator("#exam-unsaved").is_visible()
+    context.set_offline(False)
+    page.wait_for_function(
+        "() => window.examClient.connected() && window.examClient.outboxSize() === 0", timeout=30000
+    )
+    assert stored(attempt_id) == ["3.139", "a,c", "b", "t", "กรุงเทพมหานคร"]
+
     # Back to the numeric question after a reload: the page rebuilds every answer from the state.
     page.reload()
     page.wait_for_selector("#exam-question fieldset")
@@ -105,7 +123,7 @@ def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, 
         page.wait_for_selector(f"#exam-question[data-index='{index}'] fieldset")
         field = page.locator("#exam-answer-input")
         if field.count():
-            assert field.input_value() in ("3.14", "กรุงเทพมหานคร")
+            assert field.input_value() in ("๓.๑๓๙", "3.139", "กรุงเทพมหานคร")
         else:
             assert page.locator("input[name=exam-choice]:checked").count() in (1, 2)
 
