@@ -564,3 +564,22 @@ def test_an_unknown_file_is_an_unsupported_format_and_a_csv_no_longer_reads_as_y
     result = run_import(runner, tmp_path / "empty.csv")
     assert result.exit_code == 1
     assert "YAML" not in result.output and "Nothing was imported" in result.output
+
+
+# ---- the examples ----------------------------------------------------------------------------------
+EXAMPLES = Path(__file__).parents[2] / "exam_bank" / "examples"
+
+
+@pytest.mark.parametrize("name", ["all_types.yaml", "all_types.gift", "all_types.csv", "qti"])
+def test_the_example_of_every_type_imports_from_each_format(db, name):
+    loaded = load_source(EXAMPLES / name, None, Defaults("examples", "analytical"))
+    assert loaded.ok and not loaded.skipped, [str(e) for e in loaded.errors + loaded.skipped]
+    assert sorted(i.item_type for i in loaded.items) == [
+        "multiple",
+        "numeric",
+        "single",
+        "text",
+        "true_false",
+    ]
+    report = import_bank(loaded, source=name)
+    assert len(report.created) == 5
