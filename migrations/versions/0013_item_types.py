@@ -40,7 +40,9 @@ def upgrade():
         batch_op.create_check_constraint(op.f("ck_item_versions_item_type_known"), TYPES)
     with op.batch_alter_table("exams", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("multiple_scoring", sa.String(length=20), nullable=False, server_default="all_or_nothing")
+            sa.Column(
+                "multiple_scoring", sa.String(length=20), nullable=False, server_default="all_or_nothing"
+            )
         )
         batch_op.create_check_constraint(op.f("ck_exams_multiple_scoring_known"), SCORING)
     with op.batch_alter_table("attempt_answers", schema=None) as batch_op:
