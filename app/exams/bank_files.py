@@ -40,7 +40,8 @@ SOURCE_MAX = 300  # ItemVersion.source, ExamItem.origin
 # ---- what reading returns ------------------------------------------------------------------
 @dataclass
 class Skipped:
-    """A question an importer read but could not take (not single-answer multiple choice)."""
+    """A question an importer read but could not take (a type the bank does not hold, media it
+    cannot keep, ...), with the reason."""
 
     file: str
     ref: str

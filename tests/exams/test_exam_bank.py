@@ -472,7 +472,7 @@ def test_import_options_are_checked(runner):
     assert result.exit_code == 2 and "a QTI import needs --bank and --section" in result.output
 
     result = import_cli(runner, VALID, "--bank", "x")
-    assert result.exit_code == 2 and "--bank apply to QTI and GIFT only" in result.output
+    assert result.exit_code == 2 and "--bank apply to QTI, GIFT, CSV and XLSX only" in result.output
 
     result = import_cli(runner, GIFT / "questions.gift", "--bank", "Bad Bank", "--section", "s")
     assert result.exit_code == 1

@@ -74,7 +74,8 @@ def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, 
             page.focus(f"#exam-choice-{right}")
             page.keyboard.press("Space")
         elif kind == "multiple":
-            assert fieldset.get_attribute("aria-describedby") == "exam-answer-hint"
+            assert fieldset.get_attribute("aria-describedby") == "exam-stem exam-answer-hint"
+            assert fieldset.get_attribute("aria-labelledby") == "exam-q-heading"
             for choice in ("a", "c"):
                 page.focus(f"#exam-choice-{choice}")
                 page.keyboard.press("Space")

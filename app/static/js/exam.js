@@ -757,19 +757,24 @@
     }
 
     /* The answering controls of a question, by its type: radio buttons (single choice, true or
-       false), checkboxes (multiple response), a text field (numeric, short text). Each is a
-       fieldset whose legend is the question, with its hint tied to it by aria-describedby. */
+       false), checkboxes (multiple response), a text field (numeric, short text), in a fieldset
+       named by the question's heading and described by its stem and the type's hint. */
     function answerArea(index, q) {
       var type = q.type || "single";
       var hint = { multiple: "hint_multiple", numeric: "hint_numeric", text: "hint_text" }[type];
-      var fieldset = el("fieldset", { class: "exam-choices exam-type-" + type });
-      if (hint) fieldset.setAttribute("aria-describedby", "exam-answer-hint");
-      fieldset.appendChild(el("legend", { class: "exam-stem", lang: q.lang, text: q.stem }));
-      if (hint) fieldset.appendChild(el("p", { id: "exam-answer-hint", class: "hint", text: t(hint) }));
+      var wrap = el("div", { class: "exam-answer" });
+      // The stem is not a <legend> (it may hold tables and figures): the group is named by the
+      // heading and described by the stem and the type's hint.
+      wrap.appendChild(stemNode(q));
+      if (hint) wrap.appendChild(el("p", { id: "exam-answer-hint", class: "hint", text: t(hint) }));
+      var fieldset = el("fieldset", { class: "exam-choices exam-type-" + type,
+        "aria-labelledby": "exam-q-heading",
+        "aria-describedby": hint ? "exam-stem exam-answer-hint" : "exam-stem" });
+      wrap.appendChild(fieldset);
       if (type === "numeric" || type === "text") {
         var input = el("input", { type: "text", id: "exam-answer-input", class: "exam-answer-input",
           autocomplete: "off", spellcheck: "false", lang: q.lang,
-          maxlength: "200", "aria-describedby": "exam-answer-hint" });
+          maxlength: "200", "aria-describedby": "exam-stem exam-answer-hint" });
         if (type === "numeric") input.setAttribute("inputmode", "decimal");
         var timer = null;
         var save = function () {
@@ -787,7 +792,7 @@
         fieldset.appendChild(el("label", { for: "exam-answer-input",
           text: t(type === "numeric" ? "your_number" : "your_answer") }));
         fieldset.appendChild(input);
-        return fieldset;
+        return wrap;
       }
       var multiple = type === "multiple";
       q.choices.forEach(function (c) {
@@ -805,11 +810,20 @@
         fieldset.appendChild(el("div", { class: "exam-choice" }, [
           box,
           el("label", { for: id, lang: q.lang }, [
-            el("span", { class: "exam-choice-label", text: c.label + "." }), " " + c.text
+            el("span", { class: "exam-choice-label", text: c.label + "." }), " ", choiceNode(c)
           ])
         ]));
       });
-      return fieldset;
+      return wrap;
+    }
+
+    // The question's text and a choice's text (the place where rich item content is drawn).
+    function stemNode(q) {
+      return el("div", { id: "exam-stem", class: "exam-stem", lang: q.lang, text: q.stem });
+    }
+
+    function choiceNode(c) {
+      return el("span", { class: "exam-choice-text", text: c.text });
     }
 
     /* Mark the answer in the controls; a text field the candidate is typing in is left alone
