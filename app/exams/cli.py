@@ -58,7 +58,8 @@ def _load(path, fmt, bank_code, section, difficulty, topic) -> LoadedBank:
         extra = [name for name, value in given.items() if value]
         if extra:
             raise click.UsageError(
-                f"{', '.join(extra)} apply to QTI, GIFT, CSV and XLSX only; a YAML file says its own bank and section"
+                f"{', '.join(extra)} apply to QTI, GIFT, CSV and XLSX only; "
+                "a YAML file says its own bank and section"
             )
         return load_source(path, "yaml")
     if not bank_code or not section:
