@@ -86,6 +86,12 @@ class Config:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    # Exam bank imports (app/exams/importers): the largest file read (a YAML, GIFT, CSV or XLSX
+    # file, a QTI item, a content package), the most items one import may hold, and the longest
+    # item (stem, choices, key and explanation, in characters).
+    BANK_MAX_FILE_BYTES = _env_int("BANK_MAX_FILE_BYTES", 5 * 1024 * 1024)
+    BANK_MAX_ITEMS = _env_int("BANK_MAX_ITEMS", 3000)
+    BANK_MAX_ITEM_CHARS = _env_int("BANK_MAX_ITEM_CHARS", 20000)
     # Whole request cap: a few documents at once plus the form itself.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 4 * 5 * 1024 * 1024 + 64 * 1024)
     # The organisation's emblem printed at the head of admission tickets, certificates and

@@ -21,7 +21,7 @@ from .booking import services as booking
 from .common import national_id as nid
 from .common.clock import now
 from .common.i18n import current_locale
-from .exams import analysis, calibration, certificates, parallel_forms, proctoring, sittings
+from .exams import analysis, calibration, certificates, item_types, parallel_forms, proctoring, sittings
 from .interviews import placement, schedule, video
 from .interviews import services as interviews
 from .merit import labels as merit_labels
@@ -123,6 +123,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "timing_label": sittings.timing_label,
         "seat_accommodations": sittings.accommodation_names,
         "item_flag_label": analysis.flag_label,
+        "item_type_label": item_types.type_label,
         "certificate_status_label": certificates.status_label,
         "part_a_certificate_of": certificates.part_a_certificate,
         "mmss": mmss,

@@ -1,4 +1,5 @@
-"""Results of a sitting and item analysis: facility, corrected point-biserial, choice counts.
+"""Results of a sitting and item analysis: facility, corrected point-biserial, choice counts
+(items with choices) and the most frequent wrong answers (numeric and text items).
 
 The statistics are pure functions of (answers, total) pairs; the queries below feed them from
 the submitted attempts of a sitting.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from ..common.clock import now
 from ..common.i18n import labeller
 from ..extensions import db
-from . import timing
+from . import item_types, timing
 from .models import Attempt, ItemVersion, Seat, Sitting
 
 # An item is worth a second look outside these bounds (common rules of thumb for MCQ banks).
@@ -61,12 +63,18 @@ class ItemInfo:
     """What the analysis needs to know of an item version."""
 
     version_id: int
-    key: str
-    choices: list[str]  # choice ids in the author's order
+    key: object  # as stored, per type (item_types.py)
+    choices: list[str]  # choice ids in the author's order ([] for numeric and text items)
     points: float = 1.0
     code: str = ""
     section: str = ""
     version: int = 1
+    item_type: str = item_types.SINGLE
+    scoring: str = item_types.ALL_OR_NOTHING  # the exam's, for multiple-response items
+
+    @property
+    def key_shown(self) -> str:
+        return item_types.key_shown(self.item_type, self.key)
 
 
 @dataclass
@@ -75,34 +83,44 @@ class ItemStats:
     n: int
     facility: float | None
     discrimination: float | None
-    choice_counts: dict[str, int]  # every choice id, in the author's order
+    choice_counts: dict[str, int]  # every choice id, in the author's order (chosen at all)
     omitted: int
     flags: list[str] = field(default_factory=list)
+    # Numeric and text items: the most frequent wrong answers, (answer, count), most first.
+    wrong_answers: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def review(self) -> bool:
         return bool(self.flags)
 
 
-def item_statistics(info: ItemInfo, responses: Iterable[tuple[str | None, float]]) -> ItemStats:
-    """One item over the candidates who had it: `responses` are (choice or None, total score).
+WRONG_ANSWERS_SHOWN = 5
 
-    Facility is the share answering correctly. Discrimination is the corrected point-biserial:
-    the correlation between the item score (0/1) and the total score without this item, so that
+
+def item_statistics(info: ItemInfo, responses: Iterable[tuple[str | None, float]]) -> ItemStats:
+    """One item over the candidates who had it: `responses` are (stored answer or None, total).
+
+    Facility is the mean credit (the share answering correctly; with partial credit, the mean
+    share of the points). Discrimination is the corrected point-biserial: the correlation
+    between the item score (its credit, 0 to 1) and the total score without this item, so that
     the item does not correlate with itself.
     """
     responses = list(responses)
     counts = dict.fromkeys(info.choices, 0)
+    wrong: Counter = Counter()
     omitted = 0
     scores, rests = [], []
-    for choice, total in responses:
-        if choice is None:
+    for answer, total in responses:
+        credit = float(item_types.credit(info.item_type, info.key, answer, info.scoring))
+        if answer is None:
             omitted += 1
-        else:
-            counts[choice] = counts.get(choice, 0) + 1
-        correct = 1.0 if choice == info.key else 0.0
-        scores.append(correct)
-        rests.append(float(total) - correct * info.points)
+        elif info.item_type in item_types.CHOICE_TYPES:
+            for choice in answer.split(","):
+                counts[choice] = counts.get(choice, 0) + 1
+        elif credit < 1:
+            wrong[item_types.grouped_answer(info.item_type, answer)] += 1
+        scores.append(credit)
+        rests.append(float(total) - credit * info.points)
     n = len(responses)
     facility = sum(scores) / n if n else None
     discrimination = pearson(scores, rests)
@@ -126,6 +144,7 @@ def item_statistics(info: ItemInfo, responses: Iterable[tuple[str | None, float]
         choice_counts=counts,
         omitted=omitted,
         flags=flags,
+        wrong_answers=sorted(wrong.items(), key=lambda kv: (-kv[1], kv[0]))[:WRONG_ANSWERS_SHOWN],
     )
 
 
@@ -268,6 +287,8 @@ def item_analysis(sitting: Sitting) -> list[ItemStats]:
             code=v.item.code,
             section=section_of[vid],
             version=v.version,
+            item_type=v.item_type,
+            scoring=sitting.exam.multiple_scoring,
         )
     responses = []
     for a in attempts:

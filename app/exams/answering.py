@@ -20,7 +20,7 @@ from ..common.clock import now
 from ..common.errors import NotFound, ValidationFailed
 from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
-from . import hot, outages, timing
+from . import hot, item_types, outages, timing
 from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp
 from .models import Attempt, AttemptAnswer, ItemVersion, Seat, Sitting
 from .starting import begin_if_due
@@ -106,9 +106,9 @@ _LIVE_STATUS = (
 )
 
 
-_QUESTION_TEXT = select(_VERSIONS.c.stem_th, _VERSIONS.c.stem_en, _VERSIONS.c.choices).where(
-    _VERSIONS.c.id == bindparam("version_id")
-)
+_QUESTION_TEXT = select(
+    _VERSIONS.c.stem_th, _VERSIONS.c.stem_en, _VERSIONS.c.choices, _VERSIONS.c.item_type
+).where(_VERSIONS.c.id == bindparam("version_id"))
 
 
 _STORED_ANSWER = select(_ANSWERS.c.choice, _ANSWERS.c.seq).where(
@@ -251,7 +251,7 @@ def question(
     status = _open(started_status(live, sid, at), live, sid, at)
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
-    stem_th, stem_en, choices = (
+    stem_th, stem_en, choices, item_type = (
         hot.connection().execute(_QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
     )
     hot.done()  # (nothing written)
@@ -261,6 +261,7 @@ def question(
     return {
         "index": index,
         "section": entry["section"],
+        "type": item_type or item_types.SINGLE,
         "lang": lang,
         "stem": stem_th if lang == "th" else stem_en,
         "choices": [
@@ -287,6 +288,19 @@ def _upsert(values: dict, set_: dict, where=None):
     return stmt.on_conflict_do_update(index_elements=["attempt_id", "index"], set_=set_, where=where)
 
 
+def answer_of(live: Live, index: int, payload: dict) -> str | None:
+    """The stored (canonical) form of an `answer` event's payload for question `index`, or
+    BadAnswer naming the field. The item's type is in the form (`type`, single when absent:
+    forms drawn before item types had only single-choice items)."""
+    entry = _entry(live, index)
+    try:
+        return item_types.answer_from_payload(
+            entry.get("type", item_types.SINGLE), entry["choice_order"], payload
+        )
+    except item_types.AnswerRefused as refused:
+        raise BadAnswer(str(refused), refused.field) from None
+
+
 def record_answer(
     attempt: Attempt | Live,
     index: int,
@@ -297,8 +311,9 @@ def record_answer(
 ) -> dict:
     """Store an answer; a higher `seq` replaces a lower one, a repeat changes nothing.
 
-    Returns what is stored after the commit: the caller acknowledges only that. With `sid`,
-    only the connection that joined last may answer.
+    `choice` is the answer in its type's stored form (`answer_of` makes it from a payload;
+    a single-choice answer is the choice id). Returns what is stored after the commit: the
+    caller acknowledges only that. With `sid`, only the connection that joined last may answer.
     """
     at = at or now()
     live = _live(attempt)
@@ -307,7 +322,11 @@ def record_answer(
             _("Each answer needs a sequence number from 1 to %(max)s.", max=MAX_SEQ), "seq"
         )
     entry = _entry(live, index)  # (what the form says is checked before any database work)
-    if choice is not None and choice not in entry["choice_order"]:
+    item_type = entry.get("type", item_types.SINGLE)
+    if item_type in (item_types.SINGLE, item_types.TRUE_FALSE) and choice not in (
+        None,
+        *entry["choice_order"],
+    ):
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
     status = _open(status_for(live, sid), live, sid, at)
     _check_section_open(live, status, entry["section"], at)
@@ -331,7 +350,9 @@ def record_answer(
     return {
         "ok": True,
         "index": index,
+        "type": item_type,
         "choice": stored.choice,
+        "answer": item_types.answer_value(item_type, stored.choice),
         "seq": stored.seq,
         "stale": stored.seq != seq,
     }

@@ -45,9 +45,11 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
             questions.insert(place, (version, True))
         for version, is_pretest in questions:
             order = [c["id"] for c in version.choices]
-            if exam.shuffle_choices and not version.fixed_order:
+            if exam.shuffle_choices and not version.fixed_order and version.item_type != "true_false":
                 rng.shuffle(order)
             question = {"version_id": version.id, "section": section["code"], "choice_order": order}
+            if version.item_type != "single":  # (the answer event checks a payload by it)
+                question["type"] = version.item_type
             if is_pretest:
                 question["pretest"] = True
             form.append(question)

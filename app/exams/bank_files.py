@@ -27,18 +27,21 @@ from .bank_format import (
     blueprint_rules,
     check_bank,
     item_rules,
+    normalised_key,
     shown,
     validate,
 )
+from .item_types import TRUE_FALSE_CHOICES
 
 CHOICE_LABELS = {"th": ["ก", "ข", "ค", "ง", "จ", "ฉ"], "en": ["A", "B", "C", "D", "E", "F"]}
-SOURCE_MAX = 300  # ItemVersion.source
+SOURCE_MAX = 300  # ItemVersion.source, ExamItem.origin
 
 
 # ---- what reading returns ------------------------------------------------------------------
 @dataclass
 class Skipped:
-    """A question an importer read but could not take (not single-answer multiple choice)."""
+    """A question an importer read but could not take (a type the bank does not hold, media it
+    cannot keep, ...), with the reason."""
 
     file: str
     ref: str
@@ -60,24 +63,31 @@ class BankItem:
     topic: str
     difficulty: str
     stem: dict  # {"th": str, "en": str}
-    choices: list  # [{"id": "a", "th": str, "en": str}, ...]
-    key: str
+    choices: list  # [{"id": "a", "th": str, "en": str}, ...]; [] for numeric and text
+    key: object  # as stored, per type (item_types.py)
     fixed_order: bool = False
     explanation: dict = field(default_factory=lambda: {"th": "", "en": ""})
     file: str = ""
     line: int | None = None
     source: str = ""
+    item_type: str = "single"
+    # Where the source says the item comes from (ExamItem.origin): the same origin is the same
+    # item, so new content for its code is a new version; another origin is another item.
+    origin: str = ""
 
     @property
     def content(self) -> dict:
         """What a candidate sees and how it is scored: a change here is a new version."""
-        return {
+        content = {
             "stem": self.stem,
             "choices": self.choices,
             "key": self.key,
             "fixed_order": self.fixed_order,
             "explanation": self.explanation,
         }
+        if self.item_type != "single":  # (single items keep the hash they had before types)
+            content["type"] = self.item_type
+        return content
 
     @property
     def content_hash(self) -> str:
@@ -98,6 +108,7 @@ class Blueprint:
     sections: list
     file: str = ""
     line: int | None = None
+    multiple_scoring: str = "all_or_nothing"
     section_lines: dict = field(default_factory=dict)  # section code -> line, for errors
 
     def exam_fields(self) -> dict:
@@ -110,8 +121,26 @@ class Blueprint:
             "results_policy": self.results_policy,
             "shuffle_items": self.shuffle_items,
             "shuffle_choices": self.shuffle_choices,
+            "multiple_scoring": self.multiple_scoring,
             "sections": self.sections,
         }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may hold (config.py BANK_MAX_*); 0 means no limit."""
+
+    max_file_bytes: int = 0
+    max_items: int = 0
+    max_item_chars: int = 0
+
+    @classmethod
+    def of(cls, config) -> Limits:
+        return cls(config["BANK_MAX_FILE_BYTES"], config["BANK_MAX_ITEMS"], config["BANK_MAX_ITEM_CHARS"])
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
 
 
 @dataclass
@@ -122,6 +151,11 @@ class LoadedBank:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=lambda: Limits())
+
+    @property
+    def max_item_chars(self) -> int:
+        return self.limits.max_item_chars
 
     @property
     def ok(self) -> bool:
@@ -130,6 +164,30 @@ class LoadedBank:
     @property
     def banks(self) -> list[str]:
         return sorted({i.bank for i in self.items} | {b.bank for b in self.blueprints})
+
+    def fits(self, name: str, size: int) -> bool:
+        """False (with the error recorded) when a file is larger than the limit."""
+        limit = self.limits.max_file_bytes
+        if limit and size > limit:
+            self.errors.append(
+                BankError(
+                    name,
+                    f"the file is {megabytes(size)}; the limit is {megabytes(limit)} (BANK_MAX_FILE_BYTES)",
+                )
+            )
+            return False
+        return True
+
+    def check_item_count(self) -> None:
+        """Too many items (taken and skipped) for one import is an error, named with the limit."""
+        limit, read = self.limits.max_items, len(self.items) + len(self.skipped)
+        if limit and read > limit:
+            self.errors.append(
+                BankError(
+                    self.files[0] if self.files else "",
+                    f"{read} items in one import; the limit is {limit} (BANK_MAX_ITEMS): split the bank",
+                )
+            )
 
 
 def content_hash(content: dict) -> str:
@@ -186,10 +244,10 @@ def _yaml_files(root: Path) -> list[Path]:
     )
 
 
-def load_path(path) -> LoadedBank:
+def load_path(path, limits: Limits | None = None) -> LoadedBank:
     """Read a YAML file or a folder of them (recursively) and check every rule of FORMAT.md."""
     root = Path(path)
-    loaded = LoadedBank()
+    loaded = LoadedBank(limits=limits or Limits())
     if not root.exists():
         loaded.errors.append(BankError(str(path), "no such file or folder"))
         return loaded
@@ -199,12 +257,15 @@ def load_path(path) -> LoadedBank:
     for file in files:
         _load_file(file, loaded)
     check_bank(loaded)
+    loaded.check_item_count()
     return loaded
 
 
 def _load_file(file: Path, loaded: LoadedBank) -> None:
     name = str(file)
     loaded.files.append(name)
+    if not loaded.fits(name, file.stat().st_size):
+        return
     try:
         doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
     except UnicodeDecodeError:
@@ -277,6 +338,7 @@ def item_from_dict(
     position: int,
     source: str = "",
     line: int | None = None,
+    origin: str = "",
 ) -> BankItem | None:
     """Check one item (a mapping in the YAML shape) and return it, or None with errors added.
 
@@ -296,21 +358,45 @@ def item_from_dict(
     _report(loaded, file, ref, problems)
     if problems:
         return None
-    return BankItem(
+    if item.type == "true_false":
+        # The words true and false in the stem's languages only (the choices' language rule).
+        langs = [lang for lang, text_ in item.stem.both().items() if text_]
+        choices = [
+            {"id": c["id"], **{k: (c[k] if k in langs else "") for k in ("th", "en")}}
+            for c in TRUE_FALSE_CHOICES
+        ]
+    else:
+        choices = [{"id": c.id, "th": c.th or "", "en": c.en or ""} for c in item.choices or []]
+    bank_item = BankItem(
         bank=bank or "",
         code=item.id,
         section=item.section or section or "",
         topic=item.topic,
         difficulty=item.difficulty,
         stem=item.stem.both(),
-        choices=[{"id": c.id, "th": c.th or "", "en": c.en or ""} for c in item.choices],
-        key=item.key,
-        fixed_order=item.fixed_order,
+        choices=choices,
+        key=normalised_key(item.type, item.key),
+        fixed_order=item.fixed_order or item.type == "true_false",
         explanation=item.explanation.both() if item.explanation else {"th": "", "en": ""},
         file=file,
         line=line,
         source=source[:SOURCE_MAX],
+        item_type=item.type,
+        origin=(origin or f"yaml {Path(file).name} {item.id}")[:SOURCE_MAX],
     )
+    size = len(json.dumps(bank_item.content, ensure_ascii=False))
+    if loaded.max_item_chars and size > loaded.max_item_chars:
+        loaded.errors.append(
+            BankError(
+                file,
+                f"the item is {size} characters long; the limit is {loaded.max_item_chars} "
+                "(BANK_MAX_ITEM_CHARS)",
+                ref,
+                line=line,
+            )
+        )
+        return None
+    return bank_item
 
 
 def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
@@ -347,6 +433,7 @@ def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
             results_policy=bp.results_policy,
             shuffle_items=bp.shuffle_items,
             shuffle_choices=bp.shuffle_choices,
+            multiple_scoring=bp.multiple_scoring,
             sections=sections,
             file=file,
             line=doc.line,

@@ -18,10 +18,13 @@ import types
 import typing
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
+
+from .item_types import number_text, parse_number, shown_text
 
 if TYPE_CHECKING:
     from .bank_files import BankItem, Blueprint, LoadedBank
@@ -34,6 +37,9 @@ DEFAULT_PASS_PERCENT = 60
 DEFAULT_POLICY = "after_publication"
 MAX_DURATION = 600
 TITLE_MAX = 300
+ITEM_TYPES = ("single", "multiple", "true_false", "numeric", "text")  # (item_types.TYPES)
+CHOICE_TYPES = ("single", "multiple", "true_false")
+ANSWER_MAX = 200  # an accepted text answer (item_types.ANSWER_MAX)
 
 
 # ---- the shapes ----------------------------------------------------------------------------
@@ -95,21 +101,40 @@ class Choice(_Format):
 class Item(_Format):
     """A mapping (id, topic, stem, ...)."""
 
-    # One question with exactly one correct choice (the key).
-
     id: ItemId
+    type: Literal["single", "multiple", "true_false", "numeric", "text"] = Field(
+        default="single", description="single, multiple, true_false, numeric, text"
+    )
     section: SectionCode | None = Field(
         default=None, description=("lower-case letters a-z, digits and _ (overrides the file's section)")
     )
     topic: TopicCode
     difficulty: Band
     stem: Texts = Field(description="a mapping with th and/or en text")
-    choices: list[Choice] = Field(
+    choices: list[Choice] = Field(  # (None: numeric, text and true_false items)
+        default=None,
         min_length=MIN_CHOICES,
         max_length=MAX_CHOICES,
         description=(f"a list of {MIN_CHOICES} to {MAX_CHOICES} choices"),
     )
-    key: ChoiceId
+    # Checked per type by item_rules (a union here would give one error per alternative).
+    key: Any = Field(
+        description=(
+            "the answer: a choice id (single), a list of choice ids (multiple), true or false "
+            "(true_false), {value, tolerance} or a list of them (numeric), a text or a list of "
+            "texts (text)"
+        ),
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": "^[a-z]$"},
+                {"type": "array", "items": {"type": "string", "pattern": "^[a-z]$"}, "minItems": 1},
+                {"type": "boolean"},
+                {"type": "object", "properties": {"value": {}, "tolerance": {}}, "required": ["value"]},
+                {"type": "array", "items": {"type": "object"}, "minItems": 1},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ]
+        },
+    )
     fixed_order: bool = Field(default=False, description="true or false")
     explanation: Texts | None = Field(
         default=None, description=("a mapping with th and/or en text (shown to HR only)")
@@ -172,6 +197,9 @@ class BlueprintFile(_Format):
     )
     shuffle_items: bool = Field(default=True, description="true or false")
     shuffle_choices: bool = Field(default=True, description="true or false")
+    multiple_scoring: Literal["all_or_nothing", "partial"] = Field(
+        default="all_or_nothing", description="all_or_nothing, partial"
+    )
     sections: list[Section] = Field(min_length=1, description="a list of at least one section")
 
 
@@ -357,9 +385,31 @@ def _sound(problems: list[Problem], *where) -> bool:
 
 
 def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
-    """What the schema cannot say about an item: unique choice ids, the key among them, the
-    choices in the stem's languages and without two of the same text, a stem with text."""
+    """What the schema cannot say about an item: choices where the type has them (unique ids,
+    in the stem's languages, no two of the same text), a key that fits the type, a stem with
+    text."""
     out = []
+    item_type = raw.get("type", "single") if _sound(problems, "type") else None
+    has_choices = item_type in ("single", "multiple")
+    if item_type is not None and not has_choices and raw.get("choices") is not None:
+        out.append(
+            Problem(
+                ("choices",),
+                "choices",
+                f"a {item_type} item has no choices (only single and multiple items have them)",
+                line_of(raw, "choices"),
+            )
+        )
+        return out
+    if has_choices and raw.get("choices") is None:
+        out.append(
+            Problem(
+                ("choices",),
+                "choices",
+                f"required: a list of {MIN_CHOICES} to {MAX_CHOICES} choices",
+                line_of(raw),
+            )
+        )
     raw_choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
     seen = set()
     for position, choice in enumerate(raw_choices):
@@ -380,20 +430,17 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     if stem is not None and not any(stem.values()):
         out.append(Problem(("stem",), "stem", "needs text in th or en", line_of(raw, "stem")))
         stem = None  # no languages to compare the choices with
-    if duplicates or not _sound(problems, "choices"):
+    if item_type is not None and not has_choices:
+        if _sound(problems, "key") and "key" in raw:
+            out += _key_rules(raw, item_type, [])
+        return out
+    if duplicates or not _sound(problems, "choices") or not raw_choices:
         return out
     choices = [Choice.model_validate(c) for c in raw_choices]
     choices = [{"id": c.id, "th": c.th or "", "en": c.en or ""} for c in choices]
     ids, cline = [c["id"] for c in choices], line_of(raw, "choices")
-    if _sound(problems, "key") and raw["key"] not in ids:
-        out.append(
-            Problem(
-                ("key",),
-                "key",
-                f"{shown(raw['key'])} is not one of the choice ids {', '.join(ids)}",
-                line_of(raw, "key"),
-            )
-        )
+    if item_type is not None and _sound(problems, "key") and "key" in raw:
+        out += _key_rules(raw, item_type, ids)
     if stem is None:
         return out
     for lang in LANGS:
@@ -438,6 +485,71 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     )
                 )
     return out
+
+
+def _key_rules(raw: dict, item_type: str, ids: list[str]) -> list[Problem]:
+    """The key fits the item's type (see `normalised_key`)."""
+    key, line = raw["key"], line_of(raw, "key")
+
+    def wrong(message: str) -> list[Problem]:
+        return [Problem(("key",), "key", message, line)]
+
+    if item_type == "single":
+        if not isinstance(key, str) or key not in ids:
+            return wrong(f"{shown(key)} is not one of the choice ids {', '.join(ids)}")
+    elif item_type == "multiple":
+        if not isinstance(key, list) or not key or not all(isinstance(k, str) for k in key):
+            return wrong(f"{shown(key)} must be a list of the right choice ids, e.g. [a, c]")
+        unknown = [k for k in key if k not in ids]
+        if unknown:
+            return wrong(f"{', '.join(unknown)} not among the choice ids {', '.join(ids)}")
+        if len(set(key)) != len(key):
+            return wrong("a choice id is listed twice")
+    elif item_type == "true_false":
+        if not isinstance(key, bool):
+            return wrong(f"{shown(key)} must be true or false")
+    elif item_type == "numeric":
+        answers = key if isinstance(key, list) else [key]
+        if not answers:
+            return wrong("must be {value: ..., tolerance: ...} or a list of them")
+        for answer in answers:
+            if not isinstance(answer, dict) or "value" not in answer or set(answer) - {"value", "tolerance"}:
+                return wrong("must be {value: ..., tolerance: ...} or a list of them")
+            if _number(answer["value"]) is None:
+                return wrong(f"value {shown(answer['value'])} must be a number")
+            tolerance = _number(answer.get("tolerance", 0))
+            if tolerance is None or tolerance < 0:
+                return wrong(f"tolerance {shown(answer.get('tolerance'))} must be a number, 0 or more")
+    elif item_type == "text":
+        answers = key if isinstance(key, list) else [key]
+        if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
+            return wrong(f"{shown(key)} must be a quoted text or a list of them (the accepted answers)")
+        if any(len(a) > ANSWER_MAX for a in answers):
+            return wrong(f"an accepted answer is longer than {ANSWER_MAX} characters")
+    return []
+
+
+def _number(value) -> Decimal | None:
+    return parse_number(value) if not isinstance(value, bool) else None
+
+
+def normalised_key(item_type: str, key):
+    """The key as stored (ItemVersion.key) from a checked item's `key`."""
+    if item_type == "true_false":
+        return "t" if key else "f"
+    if item_type == "multiple":
+        return sorted(key)
+    if item_type == "numeric":
+        return [
+            {
+                "value": number_text(_number(a["value"])),
+                "tolerance": number_text(_number(a.get("tolerance", 0))),
+            }
+            for a in (key if isinstance(key, list) else [key])
+        ]
+    if item_type == "text":
+        return [shown_text(a) for a in (key if isinstance(key, list) else [key])]
+    return key
 
 
 def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:

@@ -31,10 +31,13 @@ class ImportReport:
     blueprints_updated: list[str] = field(default_factory=list)
     blueprints_unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # (code in the source, code given) for items imported under a new code (new_codes=True)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
     def counts(self) -> dict:
         return {
             "items_created": len(self.created),
+            "renamed": len(self.renamed),
             "versions_added": len(self.new_versions),
             "unchanged": len(self.unchanged),
             "reclassified": len(self.reclassified),
@@ -45,8 +48,30 @@ class ImportReport:
         }
 
 
-def import_bank(loaded: LoadedBank, actor=None, source: str = "") -> ImportReport:
-    """Write a checked bank in one transaction; nothing is written if it has any error."""
+class IdentityConflict(ValidationFailed):
+    """Content for an existing code from a source that says it is another item."""
+
+    def __init__(self, conflicts: list[str]):
+        super().__init__(
+            _(
+                "%(n)d items have the code of a different item already in the bank; nothing was "
+                "imported. Give them their own codes, or import them under new codes: %(list)s",
+                n=len(conflicts),
+                list="; ".join(conflicts),
+            ),
+            "code",
+        )
+        self.conflicts = conflicts
+
+
+def import_bank(loaded: LoadedBank, actor=None, source: str = "", new_codes: bool = False) -> ImportReport:
+    """Write a checked bank in one transaction; nothing is written if it has any error.
+
+    An item whose code is in the bank already becomes a new version of it only when both come
+    from the same origin (ExamItem.origin: the same package and resource, the same file and
+    identifier or title). Otherwise the import is refused naming both places
+    (IdentityConflict), or with `new_codes` the item gets the first free code CODE-2, CODE-3, ...
+    """
     if loaded.errors:
         raise ValidationFailed(_("The bank has %(n)d errors; nothing was imported.", n=len(loaded.errors)))
     report = ImportReport(skipped=list(loaded.skipped))
@@ -54,7 +79,7 @@ def import_bank(loaded: LoadedBank, actor=None, source: str = "") -> ImportRepor
         if db.session.get_bind().dialect.name == "postgresql":
             # Two imports of one bank at once would race for the same (bank, code).
             db.session.execute(text("SELECT pg_advisory_xact_lock(727002)"))
-        _import_items(loaded.items, report)
+        _import_items(loaded.items, report, new_codes)
         _import_blueprints(loaded.blueprints, report)
         banks = loaded.banks
         record(
@@ -71,15 +96,24 @@ def import_bank(loaded: LoadedBank, actor=None, source: str = "") -> ImportRepor
     return report
 
 
-def _import_items(items: list[BankItem], report: ImportReport) -> None:
+def _import_items(items: list[BankItem], report: ImportReport, new_codes: bool) -> None:
     existing: dict[tuple[str, str], ExamItem] = {}
     for bank in sorted({i.bank for i in items}):
         for row in db.session.scalars(
             select(ExamItem).where(ExamItem.bank == bank).options(selectinload(ExamItem.versions))
         ):
             existing[(row.bank, row.code)] = row
+    conflicts = []
     for item in items:
         row = existing.get((item.bank, item.code))
+        if row is not None and not _same_item(row, item):
+            if not new_codes:
+                conflicts.append(_conflict(row, item))
+                continue
+            old = item.code
+            item.code = _free_code(item.bank, old, existing)
+            report.renamed.append((old, item.code))
+            row = existing.get((item.bank, item.code))
         digest = item.content_hash
         if row is None:
             row = ExamItem(
@@ -89,11 +123,15 @@ def _import_items(items: list[BankItem], report: ImportReport) -> None:
                 topic=item.topic,
                 difficulty=item.difficulty,
                 active=True,
+                origin=item.origin,
             )
             db.session.add(row)
+            existing[(item.bank, item.code)] = row
             row.versions.append(_version(item, 1, digest))
             report.created.append(item.code)
             continue
+        if not row.origin:
+            row.origin = item.origin  # (an item imported before origins were kept adopts this one)
         classification = (item.section, item.topic, item.difficulty)
         if (row.section, row.topic, row.difficulty) != classification:
             row.section, row.topic, row.difficulty = classification
@@ -105,7 +143,39 @@ def _import_items(items: list[BankItem], report: ImportReport) -> None:
         number = (current.version if current else 0) + 1
         row.versions.append(_version(item, number, digest))
         report.new_versions.append((item.code, number))
+    if conflicts:
+        raise IdentityConflict(conflicts)
     db.session.flush()
+
+
+def _same_item(row: ExamItem, item: BankItem) -> bool:
+    """The same origin, or the same content (nothing would change), or an item kept before
+    origins were."""
+    if not row.origin or row.origin == item.origin:
+        return True
+    current = row.current_version
+    return current is not None and current.content_hash == item.content_hash
+
+
+def _conflict(row: ExamItem, item: BankItem) -> str:
+    return _(
+        "%(code)s of bank %(bank)s came from %(was)s; %(now)s is a different item with the same code",
+        code=item.code,
+        bank=item.bank,
+        was=row.origin,
+        now=item.origin,
+    )
+
+
+def _free_code(bank: str, code: str, existing: dict) -> str:
+    """CODE-2, CODE-3, ...: the first code no item of the bank has (at most 40 characters)."""
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = code[: 40 - len(suffix)] + suffix
+        if (bank, candidate) not in existing:
+            return candidate
+        n += 1
 
 
 def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
@@ -113,6 +183,7 @@ def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
         version=number,
         stem_th=item.stem["th"],
         stem_en=item.stem["en"],
+        item_type=item.item_type,
         choices=[dict(c) for c in item.choices],
         key=item.key,
         fixed_order=item.fixed_order,

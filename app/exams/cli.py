@@ -15,6 +15,7 @@ from .bank_files import LoadedBank
 from .bank_format import BANDS, json_schemas
 from .bank_import import import_bank
 from .importers import FORMATS, Defaults, detect_format, load_source
+from .importers.spreadsheet import template
 
 bank_cli = AppGroup(
     "bank", help="Exam bank tools: validate and import item and blueprint files, publish their JSON Schema."
@@ -29,17 +30,20 @@ def _source_options(command):
             "fmt",
             type=click.Choice(FORMATS),
             help="Format of PATH (default: from its name: folders and .yaml are yaml, "
-            ".xml/.zip qti, .gift/.txt gift).",
+            ".xml/.zip qti, .gift/.txt gift, .csv csv, .xlsx xlsx).",
         ),
-        click.option("--bank", "bank_code", help="QTI/GIFT: the bank the items go into."),
-        click.option("--section", help="QTI/GIFT: the section of the items."),
+        click.option("--bank", "bank_code", help="QTI/GIFT/CSV/XLSX: the bank the items go into."),
+        click.option(
+            "--section", help="QTI/GIFT/CSV/XLSX: the section of the items (a sheet's row may say its own)."
+        ),
         click.option(
             "--difficulty",
             type=click.Choice(BANDS),
-            help="QTI/GIFT: the difficulty band of the items (default: medium).",
+            help="QTI/GIFT/CSV/XLSX: the difficulty band of the items (default: medium).",
         ),
         click.option(
-            "--topic", help="QTI/GIFT: the topic (default: general; GIFT $CATEGORY: lines set it too)."
+            "--topic",
+            help="QTI/GIFT/CSV/XLSX: the topic (default: general; GIFT $CATEGORY: lines set it too).",
         ),
     ]
     for option in reversed(options):
@@ -49,12 +53,15 @@ def _source_options(command):
 
 def _load(path, fmt, bank_code, section, difficulty, topic) -> LoadedBank:
     fmt = fmt or detect_format(path)
+    if fmt is None:
+        return load_source(path)  # (one error: the unsupported format)
     given = {"--bank": bank_code, "--section": section, "--difficulty": difficulty, "--topic": topic}
     if fmt == "yaml":
         extra = [name for name, value in given.items() if value]
         if extra:
             raise click.UsageError(
-                f"{', '.join(extra)} apply to QTI and GIFT only; a YAML file says its own bank and section"
+                f"{', '.join(extra)} apply to QTI, GIFT, CSV and XLSX only; "
+                "a YAML file says its own bank and section"
             )
         return load_source(path, "yaml")
     if not bank_code or not section:
@@ -103,16 +110,24 @@ def validate_command(path, fmt, bank_code, section, difficulty, topic):
 
 @bank_cli.command("import")
 @_source_options
-def import_command(path, fmt, bank_code, section, difficulty, topic):
-    """Import PATH into the database: new items, new versions of changed ones, blueprints."""
+@click.option(
+    "--new-codes",
+    is_flag=True,
+    help="An item whose code belongs to a different item of the bank (another file, package "
+    "or resource) is imported under a new code (CODE-2, ...) instead of refusing the import.",
+)
+def import_command(path, fmt, bank_code, section, difficulty, topic, new_codes):
+    """Import PATH into the database: new items, new versions of changed ones, blueprints.
+
+    Exits 1 when nothing could be imported (errors, or every question skipped)."""
     loaded = _load(path, fmt, bank_code, section, difficulty, topic)
     _echo_notes(loaded)
     _fail_on_errors(loaded, "nothing was imported")
     if not loaded.items and not loaded.blueprints:
-        click.echo("Nothing to import.")
-        return
+        click.echo("Nothing was imported: no item or blueprint could be read.")
+        raise SystemExit(1)
     try:
-        report = import_bank(loaded, source=str(path))
+        report = import_bank(loaded, source=str(path), new_codes=new_codes)
     except DomainError as err:
         click.echo(f"error: {err.message}")
         raise SystemExit(1) from None
@@ -126,11 +141,25 @@ def import_command(path, fmt, bank_code, section, difficulty, topic):
         click.echo("  new versions: " + ", ".join(f"{code} v{n}" for code, n in report.new_versions))
     if report.reclassified:
         click.echo("  reclassified (section, topic or difficulty): " + ", ".join(report.reclassified))
+    if report.renamed:
+        click.echo("  under new codes: " + ", ".join(f"{old} -> {new}" for old, new in report.renamed))
     click.echo(
         f"  blueprints: {len(report.blueprints_created)} created, "
         f"{len(report.blueprints_updated)} updated, "
         f"{len(report.blueprints_unchanged)} unchanged"
     )
+
+
+@bank_cli.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def template_command(out):
+    """Write the spreadsheet template (OUT ends .xlsx or .csv): the header row of the item
+    columns, Thai and English; the workbook has a sheet of examples of each item type."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise click.UsageError("OUT must end with .xlsx or .csv")
+    Path(out).write_bytes(template(suffix[1:]))
+    click.echo(f"Wrote {out}")
 
 
 SCHEMA_DIR = "exam_bank/schema"

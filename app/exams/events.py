@@ -168,13 +168,15 @@ def exam_question(data):
 @acked(login=False)
 def exam_answer(data):
     index, seq = int_field(data, "index", 0, MAX_INDEX), int_field(data, "seq", 1, MAX_SEQ)
-    if "choice" not in data:
-        raise ValidationFailed(_("Say which choice: a choice id, or null to clear the answer."), "choice")
-    choice = data["choice"]
-    if choice is not None and not isinstance(choice, str):
+    if not any(name in data for name in ("choice", "choices", "value", "text")):
+        raise ValidationFailed(
+            _("Send the answer (choice, choices, value or text), or null to clear it."), "choice"
+        )
+    if data.get("choice") is not None and not isinstance(data["choice"], str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
     live = _joined_live()
-    result = answering.record_answer(live, index, choice, seq, sid=request.sid)
+    answer = answering.answer_of(live, index, data)
+    result = answering.record_answer(live, index, answer, seq, sid=request.sid)
     _progress().answered(live.sitting_id, live.seat_id)
     return result
 

@@ -15,7 +15,7 @@ from ..accounts.models import User
 from ..common.clock import BANGKOK, now
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
-from . import hot, outages, timing
+from . import hot, item_types, outages, timing
 from .answering import Live, section_closes_at, status_for
 from .assembly import section_layout
 from .errors import NotStarted, Paused
@@ -131,7 +131,12 @@ def attempt_state(attempt: Attempt, at: datetime | None = None) -> dict:
     at = at or now()
     sitting = attempt.seat.sitting
     frozen_at = timing.clock_stops_at(sitting.status, sitting.paused_at, at)
-    answers = {a.index: a.choice for a in attempt.answers if a.choice is not None}
+    types = [q.get("type", item_types.SINGLE) for q in attempt.form]
+    answers = {
+        a.index: item_types.answer_value(types[a.index], a.choice)
+        for a in attempt.answers
+        if a.choice is not None and a.index < len(types)
+    }
     return {
         "attempt_id": attempt.id,
         "status": attempt.status,

@@ -36,6 +36,10 @@ class ExamItem(db.Model):
     topic: Mapped[str] = mapped_column(String(60), default="")
     difficulty: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the item came from, as its source names it ("qti pkg.zip resource R1", "gift a.gift
+    # ::Title::", "yaml analytical.yaml AN-001"): new content for the code is a new version only
+    # from the same origin (bank_import.py). Empty for items imported before origins were kept.
+    origin: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     versions: Mapped[list[ItemVersion]] = relationship(back_populates="item", order_by="ItemVersion.version")
 
@@ -60,9 +64,12 @@ class ItemVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     stem_th: Mapped[str] = mapped_column(Text, default="")
     stem_en: Mapped[str] = mapped_column(Text, default="")
-    # [{"id": "a", "th": "...", "en": "..."}, ...] in the author's order
+    # single | multiple | true_false | numeric | text (item_types.py)
+    item_type: Mapped[str] = mapped_column(String(20), default="single", server_default="single")
+    # [{"id": "a", "th": "...", "en": "..."}, ...] in the author's order ([] for numeric, text)
     choices: Mapped[list] = mapped_column(JSON)
-    key: Mapped[str] = mapped_column(String(4))
+    # Per type (item_types.py): "b"; ["a", "c"]; [{"value": "3.14", "tolerance": "0.01"}]; ["..."]
+    key: Mapped[object] = mapped_column(JSON)
     fixed_order: Mapped[bool] = mapped_column(Boolean, default=False)
     explanation_th: Mapped[str] = mapped_column(Text, default="")
     explanation_en: Mapped[str] = mapped_column(Text, default="")
@@ -72,7 +79,12 @@ class ItemVersion(db.Model):
 
     item: Mapped[ExamItem] = relationship(back_populates="versions")
 
-    __table_args__ = (UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
+        CheckConstraint(
+            "item_type IN ('single','multiple','true_false','numeric','text')", name="item_type_known"
+        ),
+    )
 
 
 class Exam(db.Model):
@@ -90,6 +102,10 @@ class Exam(db.Model):
     results_policy: Mapped[str] = mapped_column(String(20), default="after_publication")
     shuffle_items: Mapped[bool] = mapped_column(Boolean, default=True)
     shuffle_choices: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How a multiple-response item scores: all_or_nothing, or partial credit (item_types.credit)
+    multiple_scoring: Mapped[str] = mapped_column(
+        String(20), default="all_or_nothing", server_default="all_or_nothing"
+    )
     # [{"code", "title": {"th", "en"}, "points_per_item", "time_limit_minutes", "draw": {band: n}}]
     sections: Mapped[list] = mapped_column(JSON)
     is_part_a: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -102,6 +118,7 @@ class Exam(db.Model):
     __table_args__ = (
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
         CheckConstraint("results_policy IN ('immediate','after_publication')", name="policy_known"),
+        CheckConstraint("multiple_scoring IN ('all_or_nothing','partial')", name="multiple_scoring_known"),
     )
 
     def title(self, locale: str = "th") -> str:
@@ -231,7 +248,9 @@ class AttemptAnswer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
     index: Mapped[int] = mapped_column(Integer)
-    choice: Mapped[str | None] = mapped_column(String(4))  # None = answer cleared
+    # The answer in its type's canonical form (item_types.py): a choice id, ids joined by
+    # commas, a number, a text; None = answer cleared.
+    choice: Mapped[str | None] = mapped_column(String(400))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     # The client's counter, 1 .. 2**53-1 (docs/realtime.md): 64-bit, clients use Date.now().
     seq: Mapped[int] = mapped_column(BigInteger, default=0)

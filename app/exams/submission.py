@@ -14,7 +14,7 @@ from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import DomainError, NotAllowed
 from ..extensions import db
-from . import certificates
+from . import certificates, item_types
 from .assembly import is_scored
 from .errors import NotStarted
 from .models import Attempt, ItemVersion, Seat, Sitting
@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 
 def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
     """Points per section and in total, from the versions the candidate actually saw (pretest
-    items left out)."""
+    items left out).
+
+    Each item earns its section's points times its credit (item_types.credit: 1 or 0, or a
+    share for a multiple-response item when the exam gives partial credit); `correct` counts
+    the items fully right."""
     exam = attempt.seat.sitting.exam
     points = {s["code"]: Decimal(str(s.get("points_per_item", 1))) for s in exam.sections}
     versions = {
@@ -44,9 +48,10 @@ def score(attempt: Attempt) -> tuple[Decimal, Decimal, dict]:
         sec = sections[entry["section"]]
         sec["max"] += points[entry["section"]]
         sec["items"] += 1
-        if given.get(index) == versions[entry["version_id"]].key:
-            sec["score"] += points[entry["section"]]
-            sec["correct"] += 1
+        version = versions[entry["version_id"]]
+        earned = item_types.credit(version.item_type, version.key, given.get(index), exam.multiple_scoring)
+        sec["score"] += (points[entry["section"]] * earned).quantize(Decimal("0.01"))
+        sec["correct"] += earned == 1
     total = sum((s["score"] for s in sections.values()), Decimal(0))
     maximum = sum((s["max"] for s in sections.values()), Decimal(0))
     return (

@@ -318,10 +318,11 @@ def test_a_qti_content_package_imports_every_item_listed_in_its_manifest(db, run
     assert result.exit_code == 0, result.output
     assert "3 created" in result.output
     items = db.session.scalars(select(ExamItem).order_by(ExamItem.code)).all()
-    assert [(i.code, i.difficulty, i.topic) for i in items] == [
-        ("PKG-001", "medium", "general"),
-        ("PKG-002", "medium", "general"),
-        ("PKG-003", "medium", "general"),
+    # IMS Content Packaging 1.1.4, resource@identifier: the manifest's resource names the item.
+    assert [(i.code, i.difficulty, i.topic, i.origin) for i in items] == [
+        ("RES-PKG-001", "medium", "general", "qti package.zip resource RES-pkg-001"),
+        ("RES-PKG-002", "medium", "general", "qti package.zip resource RES-pkg-002"),
+        ("RES-PKG-003", "medium", "general", "qti package.zip resource RES-pkg-003"),
     ]
     pkg1, pkg2, pkg3 = (i.current_version for i in items)
     assert pkg1.stem_th == "จำนวนถัดไปของอนุกรม 3, 6, 12, 24, ... คือข้อใด" and pkg1.key == "b"
@@ -333,20 +334,12 @@ def test_a_qti_content_package_imports_every_item_listed_in_its_manifest(db, run
     assert "0 created, 0 new versions, 3 unchanged" in again.output
 
 
-def test_qti_items_that_are_not_single_answer_are_reported_as_skipped(db, runner):
+def test_qti_multiple_response_and_text_entry_items_validate_with_the_rest(db, runner):
     result = runner.invoke(args=["bank", "validate", str(QTI), "--bank", "qti-bank", "--section", "mixed"])
 
     assert result.exit_code == 0, result.output
-    assert "Skipped 2:" in result.output
-    assert (
-        "multiple_response.xml: item choiceMultiple: responseDeclaration has "
-        'cardinality="multiple"' in result.output
-    )
-    assert (
-        "text_entry.xml: item textEntry: textEntryInteraction is not single-answer "
-        "multiple choice" in result.output
-    )
-    assert "OK: 5 items in 7 files, 0 blueprints" in result.output
+    assert "Skipped" not in result.output
+    assert "OK: 7 items in 7 files, 0 blueprints" in result.output
     assert count(db, ExamItem) == 0  # validate never writes
 
 
@@ -382,22 +375,17 @@ def test_a_qti_item_with_an_image_is_skipped(tmp_path):
 
 
 # ---- GIFT --------------------------------------------------------------------------------------
-def test_gift_imports_multiple_choice_and_reports_the_rest_as_skipped(db, runner):
+def test_gift_imports_every_type_the_bank_holds_and_reports_the_rest_as_skipped(db, runner):
     result = import_cli(runner, GIFT / "questions.gift", "--bank", "gift-bank", "--section", "general")
 
     assert result.exit_code == 0, result.output
-    assert "7 created" in result.output
+    assert "12 created" in result.output
     skipped = {
-        "TF-1": "a true/false question",
-        "TF-2": "a true/false question",
-        "SA-1": "a short-answer question",
         "ESSAY-1": "an essay question",
-        "MULTI-1": "weighted answers (%...%)",
-        "NUM-1": "a numerical question",
         "MATCH-1": "a matching question",
         "DESC-1": "a description",
     }
-    assert "Skipped 8:" in result.output
+    assert "Skipped 3:" in result.output
     for title, reason in skipped.items():
         assert f'question "{title}": {reason}' in result.output
     assert "no ::title::, so its id QUESTIONS-006" in result.output  # a warning, not an error
@@ -420,7 +408,16 @@ def test_gift_imports_multiple_choice_and_reports_the_rest_as_skipped(db, runner
     assert topics["GIFT-001"] == "number-series"  # from $CATEGORY:
     assert topics["GIFT-007"] == "general"  # a Thai category: the --topic default
     [entry] = db.session.scalars(select(AuditEntry)).all()
-    assert entry.after["items_created"] == 7 and entry.after["skipped"] == 8
+    assert entry.after["items_created"] == 12 and entry.after["skipped"] == 3
+    # GIFT format (docs.moodle.org "GIFT format"): {T}/{FALSE}, {=a =b}, ~%50%, {#4:0}
+    assert (version("TF-1").item_type, version("TF-1").key) == ("true_false", "t")
+    assert (version("TF-2").item_type, version("TF-2").key) == ("true_false", "f")
+    assert (version("SA-1").item_type, version("SA-1").key) == ("text", ["Bangkok", "Krung Thep"])
+    assert (version("MULTI-1").item_type, version("MULTI-1").key) == ("multiple", ["a", "b"])
+    assert (version("NUM-1").item_type, version("NUM-1").key) == (
+        "numeric",
+        [{"value": "4", "tolerance": "0"}],
+    )
 
 
 def test_a_malformed_gift_question_stops_the_import(db, tmp_path, runner):
@@ -475,7 +472,7 @@ def test_import_options_are_checked(runner):
     assert result.exit_code == 2 and "a QTI import needs --bank and --section" in result.output
 
     result = import_cli(runner, VALID, "--bank", "x")
-    assert result.exit_code == 2 and "--bank apply to QTI and GIFT only" in result.output
+    assert result.exit_code == 2 and "--bank apply to QTI, GIFT, CSV and XLSX only" in result.output
 
     result = import_cli(runner, GIFT / "questions.gift", "--bank", "Bad Bank", "--section", "s")
     assert result.exit_code == 1

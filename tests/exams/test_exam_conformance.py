@@ -246,7 +246,16 @@ def test_a_seq_from_date_now_is_stored_as_is(hall, make):
     c, _state = joined(hall, sitting, cand)
     seq = int(time.time() * 1000)  # beyond 2**31: a 64-bit column
     ack = c.call("answer", {"index": 0, "choice": choice_of(attempt, 0), "seq": seq})
-    assert ack == {"ok": True, "index": 0, "choice": choice_of(attempt, 0), "seq": seq, "stale": False}
+    chosen = choice_of(attempt, 0)
+    assert ack == {
+        "ok": True,
+        "index": 0,
+        "type": "single",
+        "choice": chosen,
+        "answer": chosen,
+        "seq": seq,
+        "stale": False,
+    }
     top = 2**53 - 1
     assert c.call("answer", {"index": 1, "choice": choice_of(attempt, 1), "seq": top})["ok"]
     assert stored(attempt.id) == {0: (choice_of(attempt, 0), seq), 1: (choice_of(attempt, 1), top)}
@@ -273,7 +282,9 @@ def test_choice_is_required_and_an_explicit_null_clears(hall, make):
     assert c.call("answer", {"index": 0, "choice": None, "seq": 3}) == {
         "ok": True,
         "index": 0,
+        "type": "single",
         "choice": None,
+        "answer": None,
         "seq": 3,
         "stale": False,
     }

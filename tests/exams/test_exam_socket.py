@@ -63,7 +63,15 @@ def test_waiting_room_then_start_then_answers_acknowledged_after_commit(app, mak
     assert q["ok"] and "key" not in str(q) and len(q["question"]["choices"]) == 4
     choice = q["question"]["choices"][2]["id"]
     ack = cand.emit("answer", {"index": 0, "choice": choice, "seq": 1}, namespace="/exam", callback=True)
-    assert ack == {"ok": True, "index": 0, "choice": choice, "seq": 1, "stale": False}
+    assert ack == {
+        "ok": True,
+        "index": 0,
+        "type": "single",
+        "choice": choice,
+        "answer": choice,
+        "seq": 1,
+        "stale": False,
+    }
     db.session.remove()
     assert db.session.query(AttemptAnswer).one().choice == choice  # stored before the ack
     again = cand.emit("answer", {"index": 0, "choice": choice, "seq": 1}, namespace="/exam", callback=True)

@@ -142,3 +142,83 @@ def proctor(sitting, u=None):
     db.session.add(SittingProctor(sitting_id=sitting.id, user_id=u.id, assigned_by_id=by.id))
     db.session.commit()
     return u
+
+
+# One item of each type, with its key and a right and a wrong answer payload for the tests.
+TYPED_ITEMS = {
+    "single": {
+        "choices": [{"id": c, "th": f"ตัวเลือก {c}", "en": f"choice {c}"} for c in "abcd"],
+        "key": "b",
+        "right": {"choice": "b"},
+        "wrong": {"choice": "a"},
+    },
+    "multiple": {
+        "choices": [{"id": c, "th": f"ตัวเลือก {c}", "en": f"choice {c}"} for c in "abcd"],
+        "key": ["a", "c"],
+        "right": {"choices": ["c", "a"]},
+        "wrong": {"choices": ["a", "b"]},
+    },
+    "true_false": {
+        "choices": [{"id": "t", "th": "ถูก", "en": "True"}, {"id": "f", "th": "ผิด", "en": "False"}],
+        "key": "t",
+        "right": {"choice": "t"},
+        "wrong": {"choice": "f"},
+    },
+    "numeric": {
+        "choices": [],
+        "key": [{"value": "3.14", "tolerance": "0.01"}],
+        "right": {"value": "๓.๑๕"},  # Thai digits, inside the tolerance
+        "wrong": {"value": "3.2"},
+    },
+    "text": {
+        "choices": [],
+        "key": ["กรุงเทพมหานคร", "Bangkok"],
+        "right": {"text": "  bangkok "},
+        "wrong": {"text": "เชียงใหม่"},
+    },
+}
+
+
+def typed_bank(name: str = "typed-bank", section: str = "mix") -> None:
+    """One easy item of each type in one section (codes SINGLE, MULTIPLE, TRUE-FALSE, ...)."""
+    for item_type, spec in TYPED_ITEMS.items():
+        code = item_type.upper().replace("_", "-")
+        item = ExamItem(bank=name, code=code, section=section, topic="t", difficulty="easy")
+        item.versions.append(
+            ItemVersion(
+                version=1,
+                item_type=item_type,
+                stem_th=f"คำถามแบบ {item_type}",
+                stem_en=f"Question of type {item_type}",
+                choices=spec["choices"],
+                key=spec["key"],
+                fixed_order=item_type == "true_false",
+                content_hash=hashlib.sha256(code.encode()).hexdigest(),
+            )
+        )
+        db.session.add(item)
+    db.session.commit()
+
+
+def typed_exam(name: str = "typed-bank", section: str = "mix", scoring: str = "all_or_nothing") -> Exam:
+    """An exam drawing the typed bank's five items (immediate results)."""
+    e = Exam(
+        code=f"exam-{name}",
+        bank=name,
+        title_th="ภาค ก ทุกแบบข้อสอบ",
+        title_en="Part A, every item type",
+        duration_minutes=30,
+        results_policy="immediate",
+        multiple_scoring=scoring,
+        sections=[
+            {
+                "code": section,
+                "title": {"th": section, "en": section},
+                "points_per_item": 2,
+                "draw": {"easy": 5},
+            }
+        ],
+    )
+    db.session.add(e)
+    db.session.commit()
+    return e

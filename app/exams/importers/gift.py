@@ -1,19 +1,34 @@
-"""Moodle GIFT files into bank items: single-answer multiple choice is taken, the rest skipped.
+"""Moodle GIFT files into bank items: multiple choice, multiple answers, true/false, short
+answer and numerical questions are taken; matching, essays and descriptions are skipped.
 
-Follows Moodle's GIFT format: questions separated by blank lines, `//` comment lines,
-`$CATEGORY:` lines, `::title::`, answers in `{ }` with `=` right and `~` wrong, `#` feedback,
-`####` general feedback, and the escapes \\~ \\= \\# \\{ \\} \\: \\\\ and \\n.
+Follows Moodle's GIFT format (docs.moodle.org, "GIFT format"): questions separated by blank
+lines, `//` comment lines, `$CATEGORY:` lines, `::title::`, a format tag ([moodle], [html],
+[plain], [markdown]) before a question's or an answer's text, answers in `{ }` with `=` right
+and `~` wrong, weights `~%50%`, `#` feedback, `####` general feedback, `{T}`/`{F}`, `{#3.14:0.01}`
+and `{#1..5}`, and the escapes \\~ \\= \\# \\{ \\} \\: \\\\ and \\n. HTML comments are removed
+entirely; a question with an image or a sound the file cannot carry is skipped, with the reason.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..bank_files import LoadedBank, Skipped, item_from_dict
+from ..bank_files import Limits, LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
-from . import Defaults, as_item, file_prefix, item_code, language_of, normalise, start_load, topic_code
+from .shared import (
+    Defaults,
+    as_item,
+    choice_ids,
+    file_prefix,
+    item_code,
+    language_of,
+    normalise,
+    start_load,
+    topic_code,
+)
 
 # Escaped characters become private-use characters while parsing, and come back at the end.
 _ESCAPED = {
@@ -29,17 +44,23 @@ _ESCAPED = {
 _RESTORE = str.maketrans({v: ("\n" if k == "n" else k) for k, v in _ESCAPED.items()})
 _ESCAPE = re.compile(r"\\([\\~=#{}:n])")
 _FORMAT_TAG = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
-_WEIGHT = re.compile(r"^\s*%-?\d+(?:\.\d+)?%")
+_WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
+_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
+_MEDIA = re.compile(
+    r"<\s*(img|audio|video|object|embed|source|iframe)\b[^>]*?(?:src|data)\s*=\s*[\"']?([^\"'\s>]*)"
+    r"|!\[[^\]]*\]\(([^)\s]*)",
+    re.IGNORECASE,
+)
 _TRUE_FALSE = re.compile(r"(T|F|TRUE|FALSE)\s*(#.*)?", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
 
-ONLY_MC = "only single-answer multiple choice is imported"
+NOT_TAKEN = "the bank holds single and multiple choice, true/false, numeric and short text items"
 
 
-def load_gift(path, defaults: Defaults) -> LoadedBank:
+def load_gift(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedBank:
     """Read a GIFT file, or every .gift/.txt file of a folder."""
-    loaded, root = start_load(path, defaults)
+    loaded, root = start_load(path, defaults, bounds)
     if root is None:
         return loaded
     files = (
@@ -77,6 +98,8 @@ def _blocks(text: str):
 def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
     name = str(file)
     loaded.files.append(name)
+    if not loaded.fits(name, file.stat().st_size):
+        return
     try:
         content = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -102,15 +125,26 @@ def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
 
 
 def _clean(text: str, is_html: bool) -> str:
+    """Plain text from a question's or an answer's text: its own format tag dropped, HTML made
+    text when the question is HTML."""
+    tag = _FORMAT_TAG.match(text)
+    if tag:
+        text = text[tag.end() :]
+        is_html = is_html or tag.group(1).lower() in ("html", "moodle")
     if is_html:
         text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text)))
     return normalise(text).translate(_RESTORE).strip()
 
 
+def media_of(text: str) -> list[str]:
+    """The images, sounds and videos a text shows (their sources), which a GIFT file cannot carry."""
+    return [m.group(2) or m.group(3) or m.group(1) for m in _MEDIA.finditer(text)]
+
+
 def _read_question(
     name: str, line: int, number: int, text: str, topic: str, defaults: Defaults, loaded: LoadedBank
 ) -> None:
-    text = _ESCAPE.sub(lambda m: _ESCAPED[m.group(1)], text).strip()
+    text = _ESCAPE.sub(lambda m: _ESCAPED[m.group(1)], _COMMENT.sub("", text)).strip()
     title = ""
     if text.startswith("::"):
         end = text.find("::", 2)
@@ -129,7 +163,7 @@ def _read_question(
         loaded.errors.append(BankError(name, message, ref, line=line))
 
     tag = _FORMAT_TAG.match(text)
-    is_html = bool(tag) and tag.group(1).lower() == "html"
+    is_html = bool(tag) and tag.group(1).lower() in ("html", "moodle")
     if tag:
         text = text[tag.end() :]
     opening = text.find("{")
@@ -140,6 +174,12 @@ def _read_question(
         return error('the answer block "{" is not closed with "}" (escape a literal brace as \\{)')
     if "{" in text[opening + 1 : closing] or "{" in text[closing + 1 :]:
         return error("more than one { (escape a literal brace as \\{)")
+    media = media_of(text)
+    if media:
+        return skip(
+            f"shows {', '.join(m or 'media' for m in media)}, which a GIFT file does not carry; "
+            "without it the question cannot be answered (add it with the bank's page or a QTI package)"
+        )
     before, inner, after = text[:opening], text[opening + 1 : closing], text[closing + 1 :]
     # Text after the answers makes a "missing word" question: the blank stands for the answer.
     stem_raw = f"{before.rstrip()} _____ {after.lstrip()}" if after.strip() else before
@@ -147,34 +187,50 @@ def _read_question(
 
     answers, _, general = inner.partition("####")
     answers = answers.strip()
+    explanation = _clean(general, is_html)
     if not answers:
-        return skip(f"an essay question ({{}} with no answers); {ONLY_MC}")
-    if answers.startswith("#"):
-        return skip(f"a numerical question ({{#...}}); {ONLY_MC}")
-    if _TRUE_FALSE.fullmatch(answers):
-        return skip(f"a true/false question; {ONLY_MC}")
+        return skip(f"an essay question ({{}} with no answers); {NOT_TAKEN}")
     if "->" in answers:
-        return skip(f"a matching question (->); {ONLY_MC}")
-    marks = list(re.finditer(r"[=~]", answers))
-    if not marks or answers[: marks[0].start()].strip():
-        return error("each answer must start with = (right) or ~ (wrong)")
-    parts = []
-    for mark, following in zip(marks, [*marks[1:], None]):
-        body = answers[mark.end() : following.start() if following else len(answers)]
-        answer, _, feedback = body.partition("#")
-        parts.append((mark.group(), answer, feedback))
-    if any(_WEIGHT.match(answer) for _, answer, _ in parts):
-        return skip(f"weighted answers (%...%): several right answers or partial credit; {ONLY_MC}")
-    right = [i for i, (sign, _, _) in enumerate(parts) if sign == "="]
-    if len(right) == len(parts):
-        return skip(f"a short-answer question (only = answers); {ONLY_MC}")
-    if len(right) != 1:
-        return skip(f"{len(right)} answers marked right (=); {ONLY_MC}")
-    if not MIN_CHOICES <= len(parts) <= MAX_CHOICES:
-        return skip(f"has {len(parts)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
-
-    choices = [_clean(answer, is_html) for _, answer, _ in parts]
-    explanation = _clean(general, is_html) or _clean(parts[right[0]][2], is_html)
+        return skip(f"a matching question (->); {NOT_TAKEN}")
+    if answers.startswith("#"):
+        shape = _numeric(answers[1:])
+        if isinstance(shape, str):
+            return error(shape)
+        item_type, choices, key = "numeric", None, shape
+    elif _TRUE_FALSE.fullmatch(answers):
+        item_type, choices, key = "true_false", None, answers.split("#", 1)[0].strip()[:1].upper() == "T"
+    else:
+        marks = list(re.finditer(r"[=~]", answers))
+        if not marks or answers[: marks[0].start()].strip():
+            return error("each answer must start with = (right) or ~ (wrong)")
+        parts = []
+        for mark, following in zip(marks, [*marks[1:], None]):
+            body = answers[mark.end() : following.start() if following else len(answers)]
+            answer, _, feedback = body.partition("#")
+            weight = _WEIGHT.match(answer)
+            share = float(weight.group(1)) if weight else (100.0 if mark.group() == "=" else 0.0)
+            if weight:
+                answer = answer[weight.end() :]
+            parts.append((mark.group(), _clean(answer, is_html), share, feedback))
+        if all(sign == "=" for sign, *_rest in parts):
+            # Short answer: every answer is accepted; a partly right one (=%50%) is not.
+            accepted = [text_ for _sign, text_, share, _fb in parts if share >= 100]
+            if not accepted:
+                return skip(f"a short-answer question with no fully right answer; {NOT_TAKEN}")
+            item_type, choices, key = "text", None, accepted
+        else:
+            right = [i for i, (_sign, _t, share, _fb) in enumerate(parts) if share > 0]
+            if not right:
+                return error("no answer is marked right (= or a positive %weight%)")
+            if not MIN_CHOICES <= len(parts) <= MAX_CHOICES:
+                return skip(f"has {len(parts)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
+            choices = [text_ for _sign, text_, _share, _fb in parts]
+            ids = choice_ids(len(parts))
+            if len(right) == 1 and parts[right[0]][2] >= 100:
+                item_type, key = "single", ids[right[0]]
+                explanation = explanation or _clean(parts[right[0]][3], is_html)
+            else:
+                item_type, key = "multiple", [ids[i] for i in right]
     if title:
         code = item_code(title, file_prefix(name), title)
     else:
@@ -191,8 +247,9 @@ def _read_question(
         lang=language_of(stem),
         stem=stem,
         choices=choices,
-        key_index=right[0],
         explanation=explanation,
+        item_type=item_type,
+        key=key,
     )
     item = item_from_dict(
         raw,
@@ -203,6 +260,39 @@ def _read_question(
         position=number,
         line=line,
         source=f"gift {name} line {line}" + (f" ::{title}::" if title else ""),
+        origin=f"gift {Path(name).name} " + (f"::{title}::" if title else f"question {number}"),
     )
     if item is not None:
         loaded.items.append(item)
+
+
+def _numeric(answers: str):
+    """The key of a numerical question ({#...}): [{value, tolerance}] of its fully right
+    answers, from `3.14:0.01`, `1..5` (a range) or `=1822:0 =%50%1822:2`; or an error."""
+    answers = answers.strip()
+    parts = [p for p in re.split(r"(?=[=~])", answers) if p.strip()] if answers[:1] in "=~" else [answers]
+    key = []
+    for part in parts:
+        sign = part[0] if part[0] in "=~" else "="
+        body = part[1:] if part[0] in "=~" else part
+        body = body.split("#", 1)[0].strip()
+        weight = _WEIGHT.match(body)
+        share = float(weight.group(1)) if weight else (100.0 if sign == "=" else 0.0)
+        if weight:
+            body = body[weight.end() :].strip()
+        if share < 100:
+            continue
+        low, dots, high = body.partition("..")
+        try:
+            if dots:
+                low_n, high_n = Decimal(low.strip()), Decimal(high.strip())
+                key.append({"value": str((low_n + high_n) / 2), "tolerance": str(abs(high_n - low_n) / 2)})
+            else:
+                value, _colon, tolerance = body.partition(":")
+                value_n, tolerance_n = Decimal(value.strip()), Decimal(tolerance.strip() or "0")
+                key.append({"value": str(value_n), "tolerance": str(tolerance_n)})
+        except InvalidOperation:
+            return f"{{#{answers}}}: {body!r} is not a number, a number:tolerance or a range low..high"
+    if not key:
+        return f"{{#{answers}}}: no fully right answer"
+    return key

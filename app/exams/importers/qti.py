@@ -1,25 +1,42 @@
 """IMS QTI 2.1 items (single files, folders, or IMS content packages) into bank items.
 
-Taken: an assessmentItem with exactly one choiceInteraction whose responseDeclaration has
-cardinality="single" and a correctResponse. Anything else is listed as skipped with the reason.
+Taken: an assessmentItem with exactly one interaction that is a choiceInteraction (cardinality
+single: single choice, or true/false when its two choices say so; cardinality multiple:
+multiple response, at most maxChoices right) or a textEntryInteraction (baseType float or
+integer: numeric, the tolerance from responseProcessing's <equal tolerance>, else 0; string:
+short text, the correctResponse and the mapping's positive mapKeys accepted). Anything else is
+listed as skipped with the reason. XML is parsed with defusedxml (no entities, no external
+references); each file is read in the encoding its XML declaration names. In a content package
+the manifest's resource identifier names the item (several item files may share an
+assessmentItem identifier: they are different items).
 """
 
 from __future__ import annotations
 
+import codecs
 import posixpath
 import re
 import zipfile
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from xml.etree import ElementTree as ET
+from xml.etree.ElementTree import Element, ParseError
 
-from ..bank_files import LoadedBank, Skipped, item_from_dict
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from ..bank_files import Limits, LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
-from . import Defaults, as_item, file_prefix, item_code, language_of, normalise, start_load
+from .shared import Defaults, as_item, choice_ids, file_prefix, item_code, language_of, normalise, start_load
 
 _SPACES = re.compile(r"\s+")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-MAX_MEMBER_BYTES = 5 * 1024 * 1024
+_DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+# Encodings expat reads itself; any other declared one is decoded here first.
+_EXPAT = {"utf-8", "utf-16", "iso8859-1", "ascii"}
+TRUE_WORDS = {"true", "ถูก", "จริง", "ใช่", "yes"}
+FALSE_WORDS = {"false", "ผิด", "ไม่จริง", "เท็จ", "ไม่ใช่", "no"}
 # Elements whose text is not part of the question a candidate reads.
 NOT_SHOWN = {
     "feedbackInline",
@@ -61,13 +78,24 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _find_all(root: ET.Element, name: str) -> list[ET.Element]:
+def _find_all(root: Element, name: str) -> list[Element]:
     return [e for e in root.iter() if _local(e.tag) == name]
 
 
-def load_qti(path, defaults: Defaults) -> LoadedBank:
+@dataclass
+class Source:
+    """One item file to read: its name in messages, how to read its bytes, and the identity the
+    source gives it (a package's resource identifier, or nothing for a loose file)."""
+
+    name: str
+    read: object
+    container: str  # the package (or the file itself) named in the item's origin
+    resource: str = ""
+
+
+def load_qti(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedBank:
     """Read a QTI item file, a content package (.zip with imsmanifest.xml) or a folder of them."""
-    loaded, root = start_load(path, defaults)
+    loaded, root = start_load(path, defaults, bounds)
     if root is None:
         return loaded
     if root.is_dir():
@@ -88,19 +116,61 @@ def load_qti(path, defaults: Defaults) -> LoadedBank:
             sources = _package_members(file, loaded)
         elif file.name == "imsmanifest.xml":
             sources = _folder_package(file, loaded)
+        elif loaded.fits(str(file), file.stat().st_size):
+            sources = [Source(str(file), file.read_bytes, file.name)]
         else:
-            sources = [(str(file), file.read_bytes)]
-        for name, read in sources:
+            sources = []
+        for source in sources:
             position += 1
-            loaded.files.append(name)
-            _read_item(name, read, defaults, position, loaded)
+            loaded.files.append(source.name)
+            _read_item(source, defaults, position, loaded)
     check_bank(loaded)
     return loaded
 
 
-def _item_hrefs(manifest: ET.Element) -> list[str]:
-    """The item files a manifest lists, in its order (xml:base on resources/resource honoured)."""
-    hrefs = []
+def parse_xml(data: bytes, name: str, loaded: LoadedBank) -> Element | None:
+    """The document, read in the encoding it declares, by a parser that refuses entities and
+    external references; None with the error recorded."""
+    try:
+        data = _as_utf8(data)
+    except LookupError as exc:
+        loaded.errors.append(BankError(name, f"declares the encoding {exc}, which is not known"))
+        return None
+    except UnicodeDecodeError as exc:
+        loaded.errors.append(
+            BankError(name, f"is not in the encoding it declares ({exc.encoding}): byte {exc.start}")
+        )
+        return None
+    try:
+        return fromstring(data)
+    except ParseError as exc:
+        loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
+    except DefusedXmlException as exc:
+        loaded.errors.append(
+            BankError(name, f"refused: {exc} (entities and external references are not read)")
+        )
+    return None
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """Bytes expat can read: a document declared in an encoding expat does not know (TIS-620,
+    windows-874, ...) is decoded here and its declaration made UTF-8."""
+    match = _DECLARATION.match(data)
+    if match is None:
+        return data
+    declared = match.group(2).decode("ascii")
+    codec = codecs.lookup(declared)  # LookupError: unknown
+    if codec.name in _EXPAT:
+        return data
+    text = data[len(match.group(1) or b"") :].decode(codec.name)
+    text = re.sub(r"encoding\s*=\s*[\"'][A-Za-z0-9._-]+[\"']", 'encoding="UTF-8"', text, count=1)
+    return text.encode("utf-8")
+
+
+def _item_resources(manifest: Element) -> list[tuple[str, str]]:
+    """(href, resource identifier) of the item files a manifest lists, in its order (xml:base
+    on resources/resource honoured)."""
+    found = []
     for resources in _find_all(manifest, "resources"):
         base = resources.get(XML_BASE, "")
         for res in resources:
@@ -108,26 +178,31 @@ def _item_hrefs(manifest: ET.Element) -> list[str]:
                 continue
             href = res.get("href")
             if href:
-                hrefs.append(posixpath.normpath(posixpath.join(base, res.get(XML_BASE, ""), href)))
-    return hrefs
+                found.append(
+                    (
+                        posixpath.normpath(posixpath.join(base, res.get(XML_BASE, ""), href)),
+                        res.get("identifier", ""),
+                    )
+                )
+    return found
 
 
-def _parse_manifest(data: bytes, name: str, loaded: LoadedBank) -> list[str] | None:
-    try:
-        manifest = ET.fromstring(data)
-    except ET.ParseError as exc:
-        loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
-        return None
-    hrefs = _item_hrefs(manifest)
-    if not hrefs:
+def _parse_manifest(data: bytes, name: str, loaded: LoadedBank) -> list[tuple[str, str]]:
+    manifest = parse_xml(data, name, loaded)
+    if manifest is None:
+        return []
+    found = _item_resources(manifest)
+    if not found:
         loaded.errors.append(
             BankError(name, 'lists no QTI item resources (resource type="imsqti_item_xmlv2p1")')
         )
-    return hrefs
+    return found
 
 
-def _package_members(file: Path, loaded: LoadedBank):
+def _package_members(file: Path, loaded: LoadedBank) -> list[Source]:
     name = str(file)
+    if not loaded.fits(name, file.stat().st_size):
+        return []
     try:
         package = zipfile.ZipFile(file)
     except zipfile.BadZipFile:
@@ -140,47 +215,59 @@ def _package_members(file: Path, loaded: LoadedBank):
                 BankError(name, "not an IMS content package: no imsmanifest.xml at the top of the zip")
             )
             return []
-        hrefs = _parse_manifest(package.read("imsmanifest.xml"), f"{name}!imsmanifest.xml", loaded) or []
+        if not loaded.fits(f"{name}!imsmanifest.xml", members["imsmanifest.xml"].file_size):
+            return []
+        listed = _parse_manifest(package.read("imsmanifest.xml"), f"{name}!imsmanifest.xml", loaded)
         sources = []
-        for href in hrefs:
+        for href, resource in listed:
             info = members.get(href)
             if info is None:
                 loaded.errors.append(
-                    BankError(f"{name}!imsmanifest.xml", f"lists {href}, which is not in the package")
+                    BankError(
+                        f"{name}!imsmanifest.xml",
+                        f"resource {resource} names the file {href}, which is not in the package",
+                    )
                 )
                 continue
-            if info.file_size > MAX_MEMBER_BYTES:
-                loaded.errors.append(BankError(f"{name}!{href}", "larger than 5 MB"))
+            if not loaded.fits(f"{name}!{href}", info.file_size):
                 continue
             data = package.read(info)
-            sources.append((f"{name}!{href}", lambda data=data: data))
+            sources.append(Source(f"{name}!{href}", lambda data=data: data, file.name, resource))
         return sources
 
 
-def _folder_package(manifest: Path, loaded: LoadedBank):
+def _folder_package(manifest: Path, loaded: LoadedBank) -> list[Source]:
     """An unzipped content package: a folder with imsmanifest.xml and its item files."""
-    hrefs = _parse_manifest(manifest.read_bytes(), str(manifest), loaded) or []
+    if not loaded.fits(str(manifest), manifest.stat().st_size):
+        return []
+    listed = _parse_manifest(manifest.read_bytes(), str(manifest), loaded)
     sources = []
-    for href in hrefs:
+    for href, resource in listed:
         file = manifest.parent / href
         if not file.is_file():
-            loaded.errors.append(BankError(str(manifest), f"lists {href}, which is not in the folder"))
+            loaded.errors.append(
+                BankError(
+                    str(manifest), f"resource {resource} names the file {href}, which is not in the folder"
+                )
+            )
             continue
-        sources.append((str(file), file.read_bytes))
+        if loaded.fits(str(file), file.stat().st_size):
+            sources.append(Source(str(file), file.read_bytes, manifest.parent.name, resource))
     return sources
 
 
-def _read_item(name: str, read, defaults: Defaults, position: int, loaded: LoadedBank) -> None:
-    try:
-        root = ET.fromstring(read())
-    except ET.ParseError as exc:
-        loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
+def _read_item(source: Source, defaults: Defaults, position: int, loaded: LoadedBank) -> None:
+    name = source.name
+    root = parse_xml(source.read(), name, loaded)
+    if root is None:
         return
     if _local(root.tag) != "assessmentItem":
         loaded.skipped.append(Skipped(name, f"<{_local(root.tag)}>", "not a QTI 2.x assessmentItem"))
         return
     identifier = root.get("identifier", "")
     ref = f"item {identifier}" if identifier else "item"
+    if source.resource:
+        ref = f"resource {source.resource} ({ref})"
 
     def skip(reason: str) -> None:
         loaded.skipped.append(Skipped(name, ref, reason))
@@ -196,11 +283,12 @@ def _read_item(name: str, read, defaults: Defaults, position: int, loaded: Loade
         kinds = ", ".join(sorted({_local(e.tag) for e in interactions})) or "none"
         return skip(
             f"has {len(interactions)} interactions ({kinds}); only items with one "
-            "choiceInteraction are imported"
+            "choiceInteraction or textEntryInteraction are imported"
         )
     interaction = interactions[0]
-    if _local(interaction.tag) != "choiceInteraction":
-        return skip(f"{_local(interaction.tag)} is not single-answer multiple choice")
+    kind = _local(interaction.tag)
+    if kind not in ("choiceInteraction", "textEntryInteraction"):
+        return skip(f"{kind} is not imported (choiceInteraction and textEntryInteraction are)")
     embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT})
     if embedded:
         return skip(f"contains {', '.join('<' + t + '>' for t in embedded)}; the bank holds text only")
@@ -212,39 +300,92 @@ def _read_item(name: str, read, defaults: Defaults, position: int, loaded: Loade
     if declaration is None:
         return error(f'no responseDeclaration for responseIdentifier "{response_id}"')
     cardinality = declaration.get("cardinality", "")
-    if cardinality != "single":
-        return skip(
-            f'responseDeclaration has cardinality="{cardinality}"; only single-answer '
-            "multiple choice is imported"
-        )
     correct = next((e for e in declaration if _local(e.tag) == "correctResponse"), None)
     values = (
         [(v.text or "").strip() for v in correct if _local(v.tag) == "value"] if correct is not None else []
     )
-    if len(values) != 1:
-        return skip("has no correctResponse with one value (scoring by mapping only is not supported)")
-
-    simple = [e for e in interaction if _local(e.tag) == "simpleChoice"]
-    qti_ids = [c.get("identifier", "") for c in simple]
-    if values[0] not in qti_ids:
-        return error(
-            f'correctResponse "{values[0]}" is not the identifier of a simpleChoice ({", ".join(qti_ids)})'
-        )
-    if not MIN_CHOICES <= len(simple) <= MAX_CHOICES:
-        return skip(f"has {len(simple)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
-
-    before: list[str] = []
-    _text_until(body, interaction, before)
-    prompt = next((e for e in interaction if _local(e.tag) == "prompt"), None)
-    parts = [normalise("".join(before))]
-    if prompt is not None:
-        parts.append(_plain(prompt))
-    stem = "\n".join(p for p in parts if p)
-    choices = [_plain(c) for c in simple]
     declared = root.get(XML_LANG) or body.get(XML_LANG)
+    fixed = False
+    choices = None
+    if kind == "choiceInteraction":
+        simple = [e for e in interaction if _local(e.tag) == "simpleChoice"]
+        qti_ids = [c.get("identifier", "") for c in simple]
+        unknown = [v for v in values if v not in qti_ids]
+        if unknown:
+            return error(
+                f'correctResponse "{unknown[0]}" is not the identifier of a simpleChoice '
+                f"({', '.join(qti_ids)})"
+            )
+        if not MIN_CHOICES <= len(simple) <= MAX_CHOICES:
+            return skip(f"has {len(simple)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
+        before: list[str] = []
+        _text_until(body, interaction, before)
+        prompt = next((e for e in interaction if _local(e.tag) == "prompt"), None)
+        parts = [normalise("".join(before))]
+        if prompt is not None:
+            parts.append(_plain(prompt))
+        stem = "\n".join(p for p in parts if p)
+        choices = [_plain(c) for c in simple]
+        fixed = any(c.get("fixed") == "true" for c in simple)
+        ids = choice_ids(len(simple))
+        mapping = " ".join(f"{cid}={qid}" for cid, qid in zip(ids, qti_ids))
+        if cardinality == "single":
+            if len(values) != 1:
+                return skip(
+                    "has no correctResponse with one value (scoring by mapping only is not supported)"
+                )
+            right = qti_ids.index(values[0])
+            words = [c.casefold() for c in choices]
+            if (
+                len(choices) == 2
+                and words[right] in TRUE_WORDS | FALSE_WORDS
+                and ({words[0], words[1]} & TRUE_WORDS and {words[0], words[1]} & FALSE_WORDS)
+            ):
+                item_type, key, choices = "true_false", words[right] in TRUE_WORDS, None
+            else:
+                item_type, key = "single", ids[right]
+        elif cardinality == "multiple":
+            if not values:
+                return skip("has no correctResponse (scoring by mapping only is not supported)")
+            most = int(interaction.get("maxChoices", "0") or 0)
+            if most and len(values) > most:
+                return error(f"correctResponse has {len(values)} values but maxChoices is {most}")
+            item_type, key = "multiple", [ids[qti_ids.index(v)] for v in values]
+        else:
+            return skip(
+                f'responseDeclaration has cardinality="{cardinality}"; single and multiple are imported'
+            )
+    else:
+        base_type = declaration.get("baseType", "")
+        stem = _plain_with_blank(body, interaction)
+        mapping = f"textEntry {base_type}"
+        if cardinality != "single":
+            return skip(f'a textEntryInteraction with cardinality="{cardinality}"; single is imported')
+        if base_type in ("float", "integer"):
+            tolerance = _tolerance(root, response_id)
+            numbers = values or _mapped_keys(declaration)
+            if not numbers:
+                return skip("has no correctResponse or mapping to score the number by")
+            try:
+                key = [{"value": str(Decimal(v)), "tolerance": str(tolerance(Decimal(v)))} for v in numbers]
+            except InvalidOperation:
+                return error(f"correctResponse {numbers} is not a number ({base_type})")
+            item_type = "numeric"
+        elif base_type == "string":
+            accepted = list(dict.fromkeys(values + _mapped_keys(declaration)))
+            if not accepted:
+                return skip("has no correctResponse or mapping with the accepted answers")
+            item_type, key = "text", accepted
+        else:
+            return skip(
+                f'a textEntryInteraction with baseType="{base_type}"; float, integer and string are imported'
+            )
     lang = language_of(stem, declared)
-    code = item_code(identifier, file_prefix(name), f"{name}#{position}")
-    mapping = " ".join(f"{chr(ord('a') + i)}={qid}" for i, qid in enumerate(qti_ids))
+    if source.resource:
+        seed = f"{source.container}#{source.resource}"
+        code = item_code(source.resource, file_prefix(source.container), seed)
+    else:
+        code = item_code(identifier, file_prefix(name), f"{name}#{position}")
     raw = as_item(
         code=code,
         topic=defaults.topic,
@@ -252,8 +393,9 @@ def _read_item(name: str, read, defaults: Defaults, position: int, loaded: Loade
         lang=lang,
         stem=stem,
         choices=choices,
-        key_index=qti_ids.index(values[0]),
-        fixed_order=any(c.get("fixed") == "true" for c in simple),
+        fixed_order=fixed,
+        item_type=item_type,
+        key=key,
     )
     item = item_from_dict(
         raw,
@@ -263,15 +405,67 @@ def _read_item(name: str, read, defaults: Defaults, position: int, loaded: Loade
         section=defaults.section,
         position=position,
         source=f"qti {name} {identifier}: {mapping}",
+        origin=f"qti {source.container} "
+        + (f"resource {source.resource}" if source.resource else f"item {identifier}"),
     )
     if item is not None:
         loaded.items.append(item)
 
 
-def _text_until(elem: ET.Element, stop: ET.Element, out: list[str]) -> bool:
-    """Append the text shown before `stop` (in document order); True once `stop` is reached."""
+def _mapped_keys(declaration: Element) -> list[str]:
+    """The mapKeys a <mapping> gives a positive value: answers that earn points."""
+    keys = []
+    for mapping in (e for e in declaration if _local(e.tag) == "mapping"):
+        for entry in mapping:
+            if _local(entry.tag) != "mapEntry":
+                continue
+            try:
+                earns = Decimal(entry.get("mappedValue", "0")) > 0
+            except InvalidOperation:
+                earns = False
+            if earns and entry.get("mapKey", "").strip():
+                keys.append(entry.get("mapKey").strip())
+    return keys
+
+
+def _tolerance(root: Element, response_id: str):
+    """value -> tolerance, from responseProcessing's <equal toleranceMode tolerance> comparing
+    the response (absolute: the larger of its two bounds; relative: that percent of the value);
+    0 (an exact answer) when the item has none."""
+    processing = next((e for e in root if _local(e.tag) == "responseProcessing"), None)
+    for equal in _find_all(processing, "equal") if processing is not None else []:
+        compared = [v.get("identifier") for v in equal if _local(v.tag) == "variable"]
+        if response_id not in compared:
+            continue
+        mode = equal.get("toleranceMode", "exact")
+        try:
+            bounds = [Decimal(t) for t in equal.get("tolerance", "0").split()] or [Decimal(0)]
+        except InvalidOperation:
+            bounds = [Decimal(0)]
+        widest = max(bounds)
+        if mode == "absolute":
+            return lambda _value: widest
+        if mode == "relative":
+            return lambda value: abs(value) * widest / 100
+    return lambda _value: Decimal(0)
+
+
+def _plain_with_blank(body: Element, interaction: Element) -> str:
+    """The item body's text with a blank where the text entry is."""
+    marker = "\ue010"
+    out: list[str] = []
+    _text_until(body, None, out, blank=(interaction, marker))
+    return normalise("".join(out)).replace(marker, "_____")
+
+
+def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None) -> bool:
+    """Append the text shown before `stop` (in document order); True once `stop` is reached.
+    `blank` (element, text) writes the text in place of that element."""
     if elem is stop:
         return True
+    if blank is not None and elem is blank[0]:
+        out.append(f" {blank[1]} ")
+        return False
     local = _local(elem.tag)
     if local in NOT_SHOWN:
         return False
@@ -282,7 +476,7 @@ def _text_until(elem: ET.Element, stop: ET.Element, out: list[str]) -> bool:
     if elem.text:
         out.append(_SPACES.sub(" ", elem.text))
     for child in elem:
-        if _text_until(child, stop, out):
+        if _text_until(child, stop, out, blank):
             return True
         if child.tail:
             out.append(_SPACES.sub(" ", child.tail))
@@ -291,7 +485,7 @@ def _text_until(elem: ET.Element, stop: ET.Element, out: list[str]) -> bool:
     return False
 
 
-def _plain(elem: ET.Element) -> str:
+def _plain(elem: Element) -> str:
     out: list[str] = []
     _text_until(elem, None, out)
     return normalise("".join(out))

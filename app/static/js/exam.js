@@ -396,7 +396,7 @@
       state.answers = state.answers || {};
       state.flags = state.flags || [];
       // Local changes not yet acknowledged are newer than what the server has.
-      outbox.entries.forEach(function (entry) { setLocalAnswer(entry.index, entry.choice); });
+      outbox.entries.forEach(function (entry) { setLocalAnswer(entry.index, entryAnswer(entry)); });
       outbox.noteSeqs(Object.keys(s.seqs || {}).map(function (k) { return s.seqs[k]; }));
       applyAccommodations(s.large_text, s.high_contrast);
       paused = s.sitting_status === "paused";
@@ -517,15 +517,34 @@
 
     // -- answers --
 
+    /* An answer is a choice id (single, true_false), a list of choice ids (multiple), or the
+       typed text (numeric, text); null when there is none. docs/realtime.md, "answer". */
+    var PAYLOAD_FIELD = { multiple: "choices", numeric: "value", text: "text" };
+
     function answerOf(index) {
       var a = state && state.answers[String(index)];
-      return a === undefined ? null : a;
+      return a === undefined || a === null || (Array.isArray(a) && !a.length) ? null : a;
     }
 
-    function setLocalAnswer(index, choice) {
+    function setLocalAnswer(index, value) {
       if (!state) return;
-      if (choice === null || choice === undefined) delete state.answers[String(index)];
-      else state.answers[String(index)] = choice;
+      if (value === null || value === undefined || (Array.isArray(value) && !value.length)) {
+        delete state.answers[String(index)];
+      } else state.answers[String(index)] = value;
+    }
+
+    // (entries kept by an older page hold `choice` only: single-choice answers)
+    function entryAnswer(entry) { return "answer" in entry ? entry.answer : entry.choice; }
+
+    function payloadOf(entry) {
+      var payload = { index: entry.index, seq: entry.seq };
+      payload[PAYLOAD_FIELD[entry.type] || "choice"] = entryAnswer(entry);
+      return payload;
+    }
+
+    function typeOf(index) {
+      var q = questions[index];
+      return (q && q.type) || "single";
     }
 
     function isFlagged(index) { return !!state && state.flags.indexOf(index) !== -1; }
@@ -542,11 +561,11 @@
         !ended && !submitting;
     }
 
-    function answer(index, choice) {
+    function answer(index, value) {
       if (!canAnswer()) { renderQuestion(); return; }
       // The outbox first: the answer survives a reload or a lost connection from here on.
-      var entry = outbox.add({ index: index, choice: choice });
-      setLocalAnswer(index, choice);
+      var entry = outbox.add({ index: index, type: typeOf(index), answer: value });
+      setLocalAnswer(index, value);
       saveState[index] = joined ? "saving" : "offline";
       renderSaveStatus();
       renderPalette();
@@ -555,8 +574,7 @@
 
     function send(entry) {
       if (!joined || stopped || ended || paused || !outbox.startSending(entry.seq)) return;
-      socket.timeout(ACK_TIMEOUT).emit("answer",
-        { index: entry.index, choice: entry.choice, seq: entry.seq }, function (err, ack) {
+      socket.timeout(ACK_TIMEOUT).emit("answer", payloadOf(entry), function (err, ack) {
           outbox.doneSending(entry.seq);
           if (stopped) return;
           if (err || !ack) {  // no ack: not saved; it stays in the outbox and goes again
@@ -569,8 +587,8 @@
             outbox.stored(entry.seq, ack.seq);
             if (!pendingFor(entry.index)) {
               if (ack.stale) {  // a newer answer was stored (another device): show that one
-                setLocalAnswer(ack.index, ack.choice);
-                if (ack.index === current) renderQuestion();
+                setLocalAnswer(ack.index, "answer" in ack ? ack.answer : ack.choice);
+                if (ack.index === current) renderQuestion(false, true);
               }
               saveState[entry.index] = "saved";
             }
@@ -695,16 +713,13 @@
 
     /* Draw the current question; when it is already drawn only its marks change, so the focus
        stays where the candidate left it. */
-    function renderQuestion(moveFocus) {
+    function renderQuestion(moveFocus, replaced) {
       var area = $("exam-question");
       if (!area || !state || state.status !== "in_progress") return;
       var index = current;
       var q = questions[index];
       if (q && area.getAttribute("data-index") === String(index)) {
-        var chosen0 = answerOf(index);
-        area.querySelectorAll("input[type=radio]").forEach(function (input) {
-          input.checked = input.value === chosen0;
-        });
+        showAnswer(area, q, answerOf(index), replaced);
         renderNav();
         renderFlag();
         renderSaveStatus();
@@ -732,31 +747,15 @@
         if (moveFocus) heading.focus();
         return;
       }
-      var chosen = answerOf(index);
-      var fieldset = el("fieldset", { class: "exam-choices" });
-      fieldset.appendChild(el("legend", { class: "exam-stem", lang: q.lang, text: q.stem }));
-      q.choices.forEach(function (c) {
-        var id = "exam-choice-" + c.id;
-        var input = el("input", { type: "radio", name: "exam-choice", id: id, value: c.id });
-        input.checked = chosen === c.id;
-        input.addEventListener("change", function () {
-          if (input.checked) answer(index, c.id);
-        });
-        fieldset.appendChild(el("div", { class: "exam-choice" }, [
-          input,
-          el("label", { for: id, lang: q.lang }, [
-            el("span", { class: "exam-choice-label", text: c.label + "." }), " " + c.text
-          ])
-        ]));
-      });
-      area.appendChild(fieldset);
+      area.appendChild(answerArea(index, q));
+      showAnswer(area, q, answerOf(index), true);
       area.appendChild(el("p", { id: "exam-save-status", class: "exam-save-status",
         role: "status", "aria-live": "polite" }));
       var clear = el("button", { type: "button", class: "button secondary", id: "exam-clear",
         text: t("clear_answer") });
       clear.addEventListener("click", function () {
         if (answerOf(index) !== null) answer(index, null);
-        renderQuestion();
+        renderQuestion(false, true);
         say(t("answer_cleared"));
       });
       var flag = el("button", { type: "button", class: "button secondary exam-flag",
@@ -770,6 +769,90 @@
       renderSaveStatus();
       updateControls();
       if (moveFocus) heading.focus();
+    }
+
+    /* The answering controls of a question, by its type: radio buttons (single choice, true or
+       false), checkboxes (multiple response), a text field (numeric, short text), in a fieldset
+       named by the question's heading and described by its stem and the type's hint. */
+    function answerArea(index, q) {
+      var type = q.type || "single";
+      var hint = { multiple: "hint_multiple", numeric: "hint_numeric", text: "hint_text" }[type];
+      var wrap = el("div", { class: "exam-answer" });
+      // The stem is not a <legend> (it may hold tables and figures): the group is named by the
+      // heading and described by the stem and the type's hint.
+      wrap.appendChild(stemNode(q));
+      if (hint) wrap.appendChild(el("p", { id: "exam-answer-hint", class: "hint", text: t(hint) }));
+      var fieldset = el("fieldset", { class: "exam-choices exam-type-" + type,
+        "aria-labelledby": "exam-q-heading",
+        "aria-describedby": hint ? "exam-stem exam-answer-hint" : "exam-stem" });
+      wrap.appendChild(fieldset);
+      if (type === "numeric" || type === "text") {
+        var input = el("input", { type: "text", id: "exam-answer-input", class: "exam-answer-input",
+          autocomplete: "off", spellcheck: "false", lang: q.lang,
+          maxlength: "200", "aria-describedby": "exam-stem exam-answer-hint" });
+        if (type === "numeric") input.setAttribute("inputmode", "decimal");
+        var timer = null;
+        var save = function () {
+          clearTimeout(timer);
+          var typed = input.value.trim();
+          var value = typed === "" ? null : typed;
+          if (value !== answerOf(index)) answer(index, value);
+        };
+        input.addEventListener("input", function () {
+          clearTimeout(timer);
+          timer = setTimeout(save, 1200);
+        });
+        input.addEventListener("change", save);
+        input.addEventListener("keydown", function (e) { if (e.key === "Enter") save(); });
+        fieldset.appendChild(el("label", { for: "exam-answer-input",
+          text: t(type === "numeric" ? "your_number" : "your_answer") }));
+        fieldset.appendChild(input);
+        return wrap;
+      }
+      var multiple = type === "multiple";
+      q.choices.forEach(function (c) {
+        var id = "exam-choice-" + c.id;
+        var box = el("input", { type: multiple ? "checkbox" : "radio", name: "exam-choice", id: id,
+          value: c.id });
+        box.addEventListener("change", function () {
+          if (!multiple) { if (box.checked) answer(index, c.id); return; }
+          var chosen = [];
+          fieldset.querySelectorAll("input[type=checkbox]").forEach(function (other) {
+            if (other.checked) chosen.push(other.value);
+          });
+          answer(index, chosen.length ? chosen : null);
+        });
+        fieldset.appendChild(el("div", { class: "exam-choice" }, [
+          box,
+          el("label", { for: id, lang: q.lang }, [
+            el("span", { class: "exam-choice-label", text: c.label + "." }), " ", choiceNode(c)
+          ])
+        ]));
+      });
+      return wrap;
+    }
+
+    // The question's text and a choice's text (the place where rich item content is drawn).
+    function stemNode(q) {
+      return el("div", { id: "exam-stem", class: "exam-stem", lang: q.lang, text: q.stem });
+    }
+
+    function choiceNode(c) {
+      return el("span", { class: "exam-choice-text", text: c.text });
+    }
+
+    /* Mark the answer in the controls; a text field the candidate is typing in is left alone
+       unless the answer was replaced (cleared, or a newer one from another device). */
+    function showAnswer(area, q, value, replaced) {
+      var input = area.querySelector("#exam-answer-input");
+      if (input) {
+        if (replaced || document.activeElement !== input) input.value = value === null ? "" : value;
+        return;
+      }
+      var chosen = Array.isArray(value) ? value : value === null ? [] : [value];
+      area.querySelectorAll("input[name=exam-choice]").forEach(function (box) {
+        box.checked = chosen.indexOf(box.value) !== -1;
+      });
     }
 
     function renderNav() {
@@ -843,7 +926,7 @@
       var can = canAnswer();
       var area = $("exam-question");
       if (area) {
-        area.querySelectorAll("input[type=radio], #exam-clear, #exam-flag").forEach(function (n) {
+        area.querySelectorAll("input[name=exam-choice], #exam-answer-input, #exam-clear, #exam-flag").forEach(function (n) {
           n.disabled = !can;
         });
       }

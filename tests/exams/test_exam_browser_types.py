@@ -1,0 +1,139 @@
+"""Every item type in a real browser: the candidate answers a single-choice, a multiple-response,
+a true/false, a numeric and a short-text question with the keyboard, each answer is saved (the
+outbox empties and the database holds it), the test is submitted and scored, and the result
+page shows the score. The page passes axe-core with every kind of control on it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from app.exams.models import Attempt, AttemptAnswer
+from app.extensions import db
+from tests.factories import exams as eh
+
+pytestmark = pytest.mark.browser
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def stored(attempt_id: int) -> list[str | None]:
+    db.session.remove()
+    rows = db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id).order_by(AttemptAnswer.index)
+    )
+    return sorted(a.choice for a in rows if a.choice is not None)
+
+
+def saved(page) -> None:
+    page.wait_for_function("() => window.examClient.outboxSize() === 0")
+
+
+def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, live_server, make):
+    eh.typed_bank()
+    exam = eh.typed_exam()
+    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
+    db.session.remove()
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"/exams/sittings/{sitting_id}/test")
+    page.wait_for_selector("#exam-start:not([hidden]):not([disabled])")
+    page.click("#exam-start")
+
+    seen, numeric_at = set(), None
+    for index in range(5):
+        page.wait_for_selector(f"#exam-question[data-index='{index}'] fieldset")
+        fieldset = page.locator("#exam-question fieldset")
+        kind = re.search(r"exam-type-(\w+)", fieldset.get_attribute("class")).group(1)
+        seen.add(kind)
+        if kind == "numeric":
+            numeric_at = index
+        if kind in ("single", "true_false"):
+            right = "b" if kind == "single" else "t"
+            page.focus(f"#exam-choice-{right}")
+            page.keyboard.press("Space")
+        elif kind == "multiple":
+            assert fieldset.get_attribute("aria-describedby") == "exam-stem exam-answer-hint"
+            assert fieldset.get_attribute("aria-labelledby") == "exam-q-heading"
+            for choice in ("a", "c"):
+                page.focus(f"#exam-choice-{choice}")
+                page.keyboard.press("Space")
+        else:
+            field = page.locator("#exam-answer-input")
+            assert page.locator("label[for=exam-answer-input]").count() == 1
+            if kind == "numeric":
+                assert field.get_attribute("inputmode") == "decimal"
+            field.focus()
+            page.keyboard.type("๓.๑๔" if kind == "numeric" else "กรุงเทพมหานคร")
+            page.keyboard.press("Enter")
+        saved(page)
+        page.wait_for_function(
+            "() => document.getElementById('exam-save-status').textContent === 'บันทึกคำตอบแล้ว'"
+        )
+        assert page.locator("#exam-unsaved").is_hidden()
+        if index == 0 or kind in ("multiple", "numeric"):
+            assert serious_violations(page) == []
+        if index < 4:
+            page.click("#exam-next")
+    assert seen == {"single", "multiple", "true_false", "numeric", "text"}
+    assert stored(attempt_id) == ["3.14", "a,c", "b", "t", "กรุงเทพมหานคร"]
+
+    # Offline, a typed answer waits in the outbox (and says so), and is sent when back online.
+    page.locator("#exam-palette-list button").nth(numeric_at).click()
+    page.wait_for_selector(f"#exam-question[data-index='{numeric_at}'] #exam-answer-input")
+    field = page.locator("#exam-answer-input")
+    context.set_offline(True)
+    page.wait_for_function("() => !window.examClient.connected()")
+    field.fill("๓.๑๓๙")
+    field.press("Enter")
+    assert page.evaluate("window.examClient.outboxSize()") == 1
+    assert page.locator("#exam-unsaved").is_visible()
+    context.set_offline(False)
+    page.wait_for_function(
+        "() => window.examClient.connected() && window.examClient.outboxSize() === 0", timeout=30000
+    )
+    assert stored(attempt_id) == ["3.139", "a,c", "b", "t", "กรุงเทพมหานคร"]
+
+    # Back to the numeric question after a reload: the page rebuilds every answer from the state.
+    page.reload()
+    page.wait_for_selector("#exam-question fieldset")
+    page.wait_for_function("() => window.examClient.connected()")
+    for index in range(5):
+        page.locator("#exam-palette-list button").nth(index).click()
+        page.wait_for_selector(f"#exam-question[data-index='{index}'] fieldset")
+        field = page.locator("#exam-answer-input")
+        if field.count():
+            assert field.input_value() in ("๓.๑๓๙", "3.139", "กรุงเทพมหานคร")
+        else:
+            assert page.locator("input[name=exam-choice]:checked").count() in (1, 2)
+
+    page.click("#exam-submit")
+    page.click("#exam-submit-confirm")
+    page.wait_for_selector("#exam-end:not([hidden])")
+    db.session.remove()
+    done = db.session.get(Attempt, attempt_id)
+    assert done.status == "submitted" and done.score == 10 and done.max_score == 10
+    page.goto(f"/exams/sittings/{sitting_id}/result")
+    assert "10 จาก 10" in page.locator("main").inner_text()
+    context.close()
