@@ -17,6 +17,7 @@ from flask_login import current_user
 from .accounts import labels as accounts_labels
 from .accounts.models import Role
 from .applications import services as applications
+from .common import forms as common_forms
 from .common import national_id as nid
 from .common.i18n import current_locale
 from .exams import analysis, certificates, proctoring, sittings
@@ -89,6 +90,9 @@ def my_scholarship():
 
 # ---- what the templates see, by capability ---------------------------------------------------
 TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
+    "common": {
+        "form_error_items": common_forms.error_items,
+    },
     "accounts": {
         "education_label": accounts_labels.education_label,
         "employment_label": accounts_labels.employment_label,

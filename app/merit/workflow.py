@@ -19,7 +19,7 @@ from ..accounts.models import Role
 from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
 from ..common.dates import add_years
-from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import writing_locale
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -56,12 +56,43 @@ def _locked_with_reason(
     return merit_list, reason
 
 
-def _need_second_person(actor, first_id: int | None, not_approver: str, same_person: str) -> None:
+def _second_person_refusal(actor, first_id: int | None, not_approver: str, same_person: str):
     """The two-person rule: the second step is taken by an HR approver who did not take the first."""
     if not actor.has_role(Role.HR_APPROVER):
-        raise Forbidden(not_approver)
+        return Forbidden(not_approver)
     if actor.id == first_id:
-        raise Forbidden(same_person)
+        return Forbidden(same_person)
+    return None
+
+
+def approve_refusal(merit_list: MeritList, approver) -> DomainError | None:
+    """Why `approver` may not approve the list (the page then offers no approve button), or None."""
+    if merit_list.status != ListStatus.DRAFT:
+        return NotAllowed(_("Only a draft list can be approved."))
+    return _second_person_refusal(
+        approver,
+        merit_list.prepared_by_id,
+        _("Only an HR approver can approve a list."),
+        _(
+            "You prepared this list, so you cannot approve it: a second HR "
+            "approver must check and approve it (two-person rule)."
+        ),
+    )
+
+
+def confirm_withdrawal_refusal(merit_list: MeritList, actor) -> DomainError | None:
+    """Why `actor` may not confirm the requested withdrawal of the list, or None."""
+    if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
+        return NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
+    return _second_person_refusal(
+        actor,
+        merit_list.withdrawal_requested_by_id,
+        _("Only an HR approver can confirm a withdrawal."),
+        _(
+            "You requested this withdrawal, so you cannot confirm it: a second "
+            "HR approver must (two-person rule)."
+        ),
+    )
 
 
 def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
@@ -91,17 +122,9 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
     seen every score entered, imported or corrected by hand behind the list."""
     need_hr(approver, merit_list.round)
     merit_list = _lock(merit_list)
-    _need_second_person(
-        approver,
-        merit_list.prepared_by_id,
-        _("Only an HR approver can approve a list."),
-        _(
-            "You prepared this list, so you cannot approve it: a second HR "
-            "approver must check and approve it (two-person rule)."
-        ),
-    )
-    if merit_list.status != ListStatus.DRAFT:
-        raise NotAllowed(_("Only a draft list can be approved."))
+    refusal = approve_refusal(merit_list, approver)
+    if refusal is not None:
+        raise refusal
     _require_current(merit_list)
     changes = changes_behind(merit_list)
     if changes and not changes_seen:
@@ -336,17 +359,9 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
     their appointment."""
     need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
-    if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
-        raise NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
-    _need_second_person(
-        actor,
-        merit_list.withdrawal_requested_by_id,
-        _("Only an HR approver can confirm a withdrawal."),
-        _(
-            "You requested this withdrawal, so you cannot confirm it: a second "
-            "HR approver must (two-person rule)."
-        ),
-    )
+    refusal = confirm_withdrawal_refusal(merit_list, actor)
+    if refusal is not None:
+        raise refusal
     before = list_snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.CANCELLED

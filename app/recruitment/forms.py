@@ -6,10 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     Form,
     FormField,
@@ -24,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
+from ..common.forms import AppForm, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
 from . import services
 from .models import Accommodation, Mode, StageKind
@@ -46,9 +45,9 @@ def bangkok_local(value: datetime | None) -> datetime | None:
     return value.astimezone(BANGKOK).replace(tzinfo=None) if value else None
 
 
-def bangkok_time_field(label) -> DateTimeLocalField:
+def bangkok_time_field(label) -> ThaiDateTimeLocalField:
     """A required date and time, entered (and shown) in Bangkok time."""
-    return DateTimeLocalField(
+    return ThaiDateTimeLocalField(
         label, format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
     )
 
@@ -58,7 +57,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PositionForm(FlaskForm):
+class PositionForm(AppForm):
     title_th = StringField(
         _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
@@ -115,7 +114,7 @@ class StageRowForm(Form):
     counts_for_ranking = BooleanField(_l("Counts for ranking"))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(AppForm):
     code = StringField(
         _l("Round code"),
         filters=[strip_text],
@@ -316,7 +315,7 @@ class RoundForm(FlaskForm):
         return specs
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     """One form; each transition is a submit button carrying its status as name=status."""
 
     status = StringField(validators=[DataRequired()])
@@ -325,14 +324,14 @@ class StatusForm(FlaskForm):
     )
 
 
-class WindowForm(FlaskForm):
+class WindowForm(AppForm):
     closes_at = bangkok_time_field(_l("New closing date and time"))
     reason = StringField(
         _l("Reason for the change"), filters=[strip_text], validators=[DataRequired(), Length(max=500)]
     )
 
 
-class BrowseFilterForm(FlaskForm):
+class BrowseFilterForm(AppForm):
     """The GET filters of the public list (no CSRF: it changes nothing)."""
 
     class Meta:

@@ -81,4 +81,14 @@ def apply_form(**extra) -> dict:
 
 
 def post_apply(c, round_, **data):
-    return c.post(f"/rounds/{round_.id}/apply", data=apply_form(**data), content_type="multipart/form-data")
+    """The candidate's whole way to a submitted application: the form (answers and files), then
+    "check your answers", where the declaration is ticked (`declaration=""` leaves it unticked).
+    Returns the first page that is not a step forward (the form's refusal) or the last one."""
+    data = apply_form(**data)
+    declaration = data.pop("declaration")
+    first = c.post(f"/rounds/{round_.id}/apply", data=data, content_type="multipart/form-data")
+    if first.status_code != 302 or not first.headers["Location"].endswith(f"/rounds/{round_.id}/apply/check"):
+        return first
+    return c.post(
+        f"/rounds/{round_.id}/apply/check", data={"declaration": declaration} if declaration else {}
+    )
