@@ -226,7 +226,12 @@ def _register_error_handlers(app: Flask) -> None:
                     "message": getattr(err, "description", ""),
                 }
             ), code
-        return render_template("errors/error.html", code=code, message=getattr(err, "description", "")), code
+        # Werkzeug's own description is English only: the page then says its own, translated words
+        # (errors/error.html); a description a view gave to abort() is ours and already translated.
+        message = getattr(err, "description", "")
+        if message == getattr(type(err), "description", None):
+            message = ""
+        return render_template("errors/error.html", code=code, message=message), code
 
     for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
         app.register_error_handler(code, _http_error)

@@ -102,6 +102,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "status_label": recruitment.status_label,
         "stage_label": recruitment.stage_label,
         "accommodation_label": recruitment.accommodation_label,
+        "position_level": recruitment.position_level,
         "describe": eligibility.describe,
         "is_eligible": eligibility.is_eligible,
         "requirements": eligibility.requirements,

@@ -49,9 +49,9 @@ def agency_choices(agencies, locale: str) -> list[SelectChoice]:
     ]
 
 
-def any_choice(values) -> list[SelectChoice]:
-    """A filter's choices: "any" first, then each value as it is stored."""
-    return [SelectChoice("", _l("Any"))] + [SelectChoice(v, v) for v in values]
+def any_choice(values, label=None) -> list[SelectChoice]:
+    """A filter's choices: "any" first, then each value, in words when `label` is given."""
+    return [SelectChoice("", _l("Any"))] + [SelectChoice(v, label(v) if label else v) for v in values]
 
 
 def agency_id_or_none(value: int | None) -> int | None:

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..common.forms import AppForm, ThaiDateField
 from ..common.forms import strip as strip_text
+from ..recruitment.services import position_level
 from . import list_use, offers
 
 
@@ -68,7 +69,9 @@ class CallNextForm(_CallFields):
 
     def __init__(self, positions=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.position_id.choices = [(p.id, f"{p.title(locale)} · {p.level}") for p in positions]
+        self.position_id.choices = [
+            (p.id, f"{p.title(locale)} · {position_level(p.level)}") for p in positions
+        ]
 
 
 class UseCallForm(_CallFields):
@@ -175,4 +178,6 @@ class UseRequestForm(AppForm):
 
     def __init__(self, positions=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.position_id.choices = [(p.id, f"{p.title(locale)} · {p.level}") for p in positions]
+        self.position_id.choices = [
+            (p.id, f"{p.title(locale)} · {position_level(p.level)}") for p in positions
+        ]

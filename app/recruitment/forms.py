@@ -24,6 +24,7 @@ from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
 from ..common.forms import AppForm, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
+from ..common.i18n import current_locale
 from . import services
 from .models import Accommodation, Mode, StageKind
 
@@ -221,8 +222,7 @@ class RoundForm(AppForm):
         super().__init__(*args, **kwargs)
         # Labels are built per request so that they follow the reader's language.
         self.position_id.choices = [
-            (p.id, f"{p.title_th} · {p.title_en} ({p.level})" if p.title_en else f"{p.title_th} ({p.level})")
-            for p in positions
+            (p.id, f"{p.title(current_locale())} ({services.position_level(p.level)})") for p in positions
         ]
         self.mode.choices = [(m, services.mode_label(m)) for m in Mode.ALL]
         self.min_education_level.choices = [("", _l("— no requirement —")), *education_choices()]

@@ -16,7 +16,7 @@ from ..audit.services import record
 from ..common.access import is_hr_of, need_hr_of_round
 from ..common.clock import now, to_utc
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
-from ..common.i18n import labeller
+from ..common.i18n import current_locale, labeller
 from ..common.lookup import get_or_not_found
 from ..extensions import db
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
@@ -494,3 +494,12 @@ mode_label = labeller(MODE_LABELS)
 status_label = labeller(STATUS_LABELS)
 stage_label = labeller(STAGE_LABELS)
 accommodation_label = labeller(ACCOMMODATION_LABELS)
+
+
+def position_level(level: str | None) -> str:
+    """A position's level in the reader's language: levels are written "Thai / English"
+    ("ปฏิบัติการ / Operational"), so each reader gets their half (the whole when it has one)."""
+    thai, sep, english = (level or "").partition(" / ")
+    if not sep:
+        return level or ""
+    return english.strip() if current_locale() == "en" and english.strip() else thai.strip()
