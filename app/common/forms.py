@@ -9,6 +9,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from ..extensions import db
@@ -101,13 +102,23 @@ class ThaiDateField(DateField):
     def process_formdata(self, valuelist):
         if not valuelist:
             return
+        text = " ".join(valuelist).strip()
+        if not text:  # empty: the field's Optional/InputRequired say what that means
+            self.data = None
+            return
         try:
-            self.data = parse_date(" ".join(valuelist))
+            self.data = parse_date(text)
         except ValueError:
             self.data = None
             raise ValueError(
                 str(_l("Enter a real date as day/month/year, for example 15/01/2539."))
             ) from None
+
+    def pre_validate(self, form):
+        # What was typed is not a date: say that, not "This field is required." (DataRequired
+        # would replace the message, the value being None).
+        if self.process_errors:
+            raise StopValidation()
 
 
 class ThaiDateTimeLocalField(DateTimeLocalField):
