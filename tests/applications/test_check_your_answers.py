@@ -37,7 +37,7 @@ def test_check_your_answers_in_thai_then_change_then_submit(app, db, make, round
     cand = make.candidate()
     c = make.client_for(app, cand, lang="th")
     form = page(c.get(f"/rounds/{round_.id}/apply"))
-    assert ">ดำเนินการต่อ</button>" in form and ">ส่งใบสมัคร</button>" not in form  # continue, not submit
+    assert ">ดำเนินการต่อ</button>" in form and ">ยื่นใบสมัคร</button>" not in form  # continue, not submit
 
     resp = c.post(
         f"/rounds/{round_.id}/apply",
@@ -46,7 +46,7 @@ def test_check_your_answers_in_thai_then_change_then_submit(app, db, make, round
     )
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/rounds/{round_.id}/apply/check")
     check = page(c.get(f"/rounds/{round_.id}/apply/check"))
-    assert "ตรวจสอบคำตอบก่อนส่งใบสมัคร" in check
+    assert "ตรวจสอบคำตอบก่อนยื่นใบสมัคร" in check
     assert "เวลาเพิ่ม (25%)" in check  # the accommodation asked for, in words
     assert "บัตรประชาชน.pdf" in check and "ยังไม่ได้แนบ" in check  # transcript, degree: expected, missing
     assert f'href="/rounds/{round_.id}/apply#accommodations"' in check
@@ -78,7 +78,7 @@ def test_check_your_answers_in_thai_then_change_then_submit(app, db, make, round
     assert sorted(d.original_name for d in app_.documents) == ["transcript.pdf", "บัตรประชาชน.pdf"]
     assert [(r.kind, r.requested_value) for r in app_.accommodations] == [("extra_time", 50)]
     html = page(done)
-    assert "ส่งใบสมัครแล้ว" in html and app_.number in html
+    assert "ยื่นใบสมัครแล้ว" in html and app_.number in html
     assert "ขั้นตอนต่อไป" in html and round_.agency.name_th in html
     assert "เอกสารที่ยังขาด" in html and "หนังสือรับรองคุณวุฒิ" in html  # the degree: expected, missing
     assert c.get(f"/rounds/{round_.id}/apply/check").status_code == 302  # the draft is gone
