@@ -12,6 +12,8 @@ from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
+from ..common.i18n import current_locale
+from ..common.thai import format_date
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
 from . import bp, generation, labels, list_use, offers, public, readiness, services, workflow
@@ -235,7 +237,7 @@ def hr_extend(list_id: int):
         workflow.extend(ml, _me(), form.reason.data, form.until.data)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), extend_form=form)
-    flash(_("The list is extended until %(d)s.", d=ml.valid_until.isoformat()), "success")
+    flash(_("The list is extended until %(d)s.", d=format_date(ml.valid_until, current_locale())), "success")
     return redirect(url_for("merit.hr_list", list_id=ml.id))
 
 

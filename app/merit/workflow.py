@@ -20,7 +20,8 @@ from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
 from ..common.dates import add_years
 from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
-from ..common.i18n import writing_locale
+from ..common.i18n import current_locale, writing_locale
+from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..scores.results import ScoreChange, manual_changes
@@ -289,12 +290,17 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
         raise NotAllowed(_("This list has expired; it can no longer be extended."))
     if not isinstance(until, date) or until <= merit_list.valid_until:
         raise ValidationFailed(
-            _("The new end of validity must be after %(d)s.", d=merit_list.valid_until.isoformat()), "until"
+            _(
+                "The new end of validity must be after %(d)s.",
+                d=format_date(merit_list.valid_until, current_locale()),
+            ),
+            "until",
         )
     limit = add_years(merit_list.valid_until, current_app.config["MERIT_LIST_MAX_EXTENSION_YEARS"])
     if until > limit:
         raise ValidationFailed(
-            _("A list can be extended until %(d)s at the latest.", d=limit.isoformat()), "until"
+            _("A list can be extended until %(d)s at the latest.", d=format_date(limit, current_locale())),
+            "until",
         )
     before = list_snapshot(merit_list)
     merit_list.valid_until, merit_list.extended = until, True

@@ -18,6 +18,7 @@ from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
 from app.common.dates import add_years
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
+from app.common.thai import format_date
 from app.exams.models import Sitting
 from app.merit import digest, generation, public, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
@@ -320,7 +321,7 @@ def test_extend_once_cancel_and_expiry(app, db, make):
         data={"extend-until": new_end.isoformat(), "extend-reason": "ยังมีตำแหน่งว่าง"},
         follow_redirects=True,
     )
-    assert f"The list is extended until {new_end.isoformat()}." in page_text(resp)
+    assert f"The list is extended until {format_date(new_end, 'en')}." in page_text(resp)
     db.session.expire_all()
     assert (ml.valid_until, ml.extended, ml.extension_reason) == (new_end, True, "ยังมีตำแหน่งว่าง")
     with pytest.raises(NotAllowed, match="already been extended once"):
@@ -379,7 +380,7 @@ def test_the_validity_and_the_extension_limit_follow_the_configuration(app, db, 
     published_on = ml.published_at.astimezone(BANGKOK).date()
     assert ml.valid_until == add_years(published_on, 3)
     limit = add_years(ml.valid_until, 1)
-    with pytest.raises(ValidationFailed, match=f"until {limit.isoformat()} at the latest"):
+    with pytest.raises(ValidationFailed, match=f"until {format_date(limit, 'en')} at the latest"):
         workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit + timedelta(days=1))
     workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit)
     assert ml.valid_until == limit and ml.extended
