@@ -1,8 +1,8 @@
 /* Forms the GOV.UK way, on every page (base.html):
  * - the error summary ("There is a problem") takes the focus when the page loads, and its links
  *   move the focus to the field they name;
- * - a form marked data-confirm (templates/macros/confirm.html) asks in one shared <dialog> before
- *   it is sent, naming what will happen; "yes" sends it with confirm=yes. Without this script the
+ * - a form (or the button pressed) marked data-confirm (templates/macros/confirm.html) asks in one
+ *   shared <dialog> before it is sent, naming what will happen; "yes" sends it with confirm=yes. Without this script the
  *   server answers the unconfirmed POST with a confirmation page (app/common/confirm.py).
  */
 (function () {
@@ -71,16 +71,22 @@
 
   function ask(event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form[data-confirm]")) { return; }
+    if (!form.querySelector) { return; }
+    var submitter = event.submitter || form.querySelector("[type=submit]");
+    // The words come from the button pressed when it has its own (approve / reject in one
+    // form), else from the form.
+    var source = submitter && submitter.hasAttribute("data-confirm") ? submitter
+      : (form.hasAttribute("data-confirm") ? form : null);
+    if (!source) { return; }
     var field = form.querySelector("[data-confirm-field]");
     if (!field || field.value === "yes" || typeof HTMLDialogElement === "undefined") { return; }
     event.preventDefault();
     if (!dialog) { buildDialog(); }
-    pending = {form: form, submitter: event.submitter || form.querySelector("[type=submit]")};
-    dialog.querySelector("#confirm-dialog-title").textContent = form.dataset.confirmTitle;
-    dialog.querySelector("#confirm-dialog-text").textContent = form.dataset.confirmText;
-    dialog.querySelector("#confirm-dialog-yes").textContent = form.dataset.confirmYes;
-    dialog.querySelector("#confirm-dialog-no").textContent = form.dataset.confirmCancel;
+    pending = {form: form, submitter: submitter};
+    dialog.querySelector("#confirm-dialog-title").textContent = source.dataset.confirmTitle;
+    dialog.querySelector("#confirm-dialog-text").textContent = source.dataset.confirmText;
+    dialog.querySelector("#confirm-dialog-yes").textContent = source.dataset.confirmYes;
+    dialog.querySelector("#confirm-dialog-no").textContent = source.dataset.confirmCancel;
     dialog.showModal();
     dialog.querySelector("#confirm-dialog-no").focus();
   }
