@@ -176,4 +176,10 @@ def _own(f) -> list[tuple[str | None, str]]:
         return [(None, str(message)) for message in f.errors]
     # A group of radio buttons is linked through its first button (the list has no focus).
     target = f"{f.id}-0" if f.type == "RadioField" else f.id
-    return [(target, str(message)) for message in f.errors]
+    # The summary names the field, unless the message does: ten lines of "This field is
+    # required." would not say which fields.
+    label = str(f.label.text) if f.label else ""
+    return [
+        (target, str(message) if not label or label in str(message) else f"{label}: {message}")
+        for message in f.errors
+    ]
