@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import flash
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField
 from wtforms.validators import StopValidation
@@ -83,10 +84,13 @@ class ThaiDateField(DateField):
     widget = TextInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault(
-            "description",
-            _l("Day/month/year, for example 15/01/2539. A Buddhist Era (2539) or Christian Era (1996) year."),
+        era = _l(
+            "Day/month/year, for example 15/01/2539. A Buddhist Era (2539) or Christian Era (1996) year."
         )
+        own = kwargs.get("description")
+        # A field's own description comes first, then how to write the date (both translated
+        # when shown, not at import).
+        kwargs["description"] = LazyString(lambda: f"{own} {era}") if own else era
         kwargs["render_kw"] = {
             "inputmode": "numeric",
             "spellcheck": "false",

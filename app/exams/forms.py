@@ -30,10 +30,7 @@ class CheckInForm(AppForm):
     birth_date = ThaiDateField(
         _l("Birth date"),
         validators=[InputRequired(message=_l("Enter your birth date."))],
-        description=_l(
-            "As in your profile: day/month/year, for example 15/01/2539. "
-            "A Buddhist Era (2539) or Christian Era (1996) year."
-        ),
+        description=_l("As in your profile."),
     )
     accept_rules = BooleanField(
         _l("I have read the exam rules above and I accept them."),
