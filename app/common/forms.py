@@ -91,11 +91,8 @@ class ThaiDateField(DateField):
         # A field's own description comes first, then how to write the date (both translated
         # when shown, not at import).
         kwargs["description"] = LazyString(lambda: f"{own} {era}") if own else era
-        kwargs["render_kw"] = {
-            "inputmode": "numeric",
-            "spellcheck": "false",
-            **(kwargs.get("render_kw") or {}),
-        }
+        # No inputmode="numeric": phones' number pads have no "/" to type 15/01/2539 with.
+        kwargs["render_kw"] = {"spellcheck": "false", **(kwargs.get("render_kw") or {})}
         super().__init__(label, validators, **kwargs)
 
     def _value(self):
