@@ -176,6 +176,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         card = pa.locator("main section.card", has_text=agency2_en)
         assert "drainage works" in card.inner_text()
         card.get_by_role("button", name="Approve").click()
+        pa.get_by_role("dialog").get_by_role("button", name="Yes, approve the request").click()
         pa.wait_for_load_state()
         assert f"The request of {agency2_en} has been approved." in flashes(pa)
 
