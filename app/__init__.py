@@ -142,9 +142,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
+    from .background import bp as background_bp
     from .booking import bp as booking_bp
     from .centres import bp as centres_bp
-    from .background import bp as background_bp
     from .exams import bp as exams_bp
     from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .interviews import bp as interviews_bp
@@ -205,7 +205,12 @@ def _register_error_handlers(app: Flask) -> None:
                     "message": getattr(err, "description", ""),
                 }
             ), code
-        return render_template("errors/error.html", code=code, message=getattr(err, "description", "")), code
+        # Werkzeug's own description is English only: the page then says its own, translated words
+        # (errors/error.html); a description a view gave to abort() is ours and already translated.
+        message = getattr(err, "description", "")
+        if message == getattr(type(err), "description", None):
+            message = ""
+        return render_template("errors/error.html", code=code, message=message), code
 
     for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
         app.register_error_handler(code, _http_error)

@@ -18,6 +18,7 @@ from .accounts import labels as accounts_labels
 from .accounts.models import Role
 from .applications import services as applications
 from .booking import services as booking
+from .common import forms as common_forms
 from .common import national_id as nid
 from .common.clock import now
 from .common.i18n import current_locale
@@ -97,6 +98,9 @@ def my_scholarship():
 
 # ---- what the templates see, by capability ---------------------------------------------------
 TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
+    "common": {
+        "form_error_items": common_forms.error_items,
+    },
     "accounts": {
         "education_label": accounts_labels.education_label,
         "employment_label": accounts_labels.employment_label,
@@ -106,6 +110,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "status_label": recruitment.status_label,
         "stage_label": recruitment.stage_label,
         "accommodation_label": recruitment.accommodation_label,
+        "position_level": recruitment.position_level,
         "describe": eligibility.describe,
         "is_eligible": eligibility.is_eligible,
         "requirements": eligibility.requirements,

@@ -6,9 +6,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     DecimalField,
     EmailField,
     HiddenField,
@@ -31,6 +29,7 @@ from wtforms.validators import (
 
 from ..common import national_id as nid
 from ..common.errors import ValidationFailed
+from ..common.forms import AppForm, ThaiDateField
 from ..common.forms import strip as strip_text
 from . import services
 from .labels import education_choices, employment_choices
@@ -96,7 +95,7 @@ def name_field(label, pattern: str, message) -> StringField:
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(AppForm):
     first_name_th = name_field(_l("First name (Thai)"), THAI_NAME, _l("Write the name in Thai letters."))
     last_name_th = name_field(_l("Last name (Thai)"), THAI_NAME, _l("Write the name in Thai letters."))
     first_name_en = name_field(
@@ -110,7 +109,9 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(), Length(max=20), valid_national_id],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    birth_date = DateField(_l("Birth date"), validators=[DataRequired()], render_kw={"autocomplete": "bday"})
+    birth_date = ThaiDateField(
+        _l("Birth date"), validators=[DataRequired()], render_kw={"autocomplete": "bday"}
+    )
     email = EmailField(
         _l("Email"),
         filters=[strip_text],
@@ -141,7 +142,7 @@ class RegistrationForm(FlaskForm):
         )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(
         _l("Email"),
         filters=[strip_text],
@@ -154,7 +155,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     education_level = SelectField(_l("Highest education"), validators=[Optional()])
     degree_name = StringField(
         _l("Degree"),
@@ -174,13 +175,13 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=4, message=_l("GPA is between 0.00 and 4.00."))],
         render_kw={"inputmode": "decimal", "step": "0.01", "min": "0", "max": "4"},
     )
-    graduation_date = DateField(_l("Graduation date"), validators=[Optional()])
+    graduation_date = ThaiDateField(_l("Graduation date"), validators=[Optional()])
     employment_type = SelectField(
         _l("Employment with the BMA"),
         default=EmploymentType.NONE,
         validators=[DataRequired()],
     )
-    bma_service_start = DateField(
+    bma_service_start = ThaiDateField(
         _l("BMA service start date"),
         validators=[Optional()],
         description=_l("For BMA employees: the first day of service."),
@@ -216,7 +217,7 @@ class ProfileForm(FlaskForm):
         }
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     old_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
@@ -224,7 +225,7 @@ class ChangePasswordForm(FlaskForm):
     password_confirm = password_confirm_field(_l("Confirm the new password"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(AppForm):
     email = EmailField(
         _l("Email"),
         filters=[strip_text],
@@ -233,6 +234,6 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     password = new_password_field(_l("New password"))
     password_confirm = password_confirm_field(_l("Confirm the new password"))

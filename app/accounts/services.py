@@ -13,7 +13,7 @@ from datetime import date
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,9 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now, today_bangkok
 from ..common.errors import NotAllowed, ValidationFailed
+from ..common.i18n import current_locale
 from ..common.lookup import count_by, get_or_not_found
+from ..common.thai import format_datetime as format_date_time
 from ..extensions import db
 from ..notifications.services import queue_email
 from . import sessions, tokens
@@ -80,6 +82,11 @@ def _queue(
         dedupe_key=key[:120],
         user_id=user_id,
     )
+
+
+def _now_in_words() -> str:
+    """Now, as the language being written says it: "7 ธันวาคม 2569 09:30 น." (B.E.) in Thai."""
+    return format_date_time(now(), current_locale())
 
 
 def _key(kind: str, *parts) -> str:
@@ -179,7 +186,6 @@ def _refuse_registration(
     email: str, national_id: str, by_email: User | None, by_id: User | None, links: Links, ip: str
 ) -> None:
     """Tell the owners (never the form) that someone tried to register with their details."""
-    when = format_datetime(now(), "d MMM yyyy HH:mm")
     if by_email is not None:
         _queue(
             by_email.email,
@@ -190,7 +196,7 @@ def _refuse_registration(
                 "at %(login)s, or if you have forgotten the password, set a new one at "
                 "%(forgot)s.\n\nIf it was not you, you need do nothing: no account was "
                 "created and your account is unchanged.",
-                when=when,
+                when=_now_in_words(),
                 login=links.login,
                 forgot=links.forgot,
             ),
@@ -208,7 +214,7 @@ def _refuse_registration(
                 "log in with this email address at %(login)s (or set a new password at "
                 "%(forgot)s). If it was not you, please tell the agency that runs your "
                 "recruitment round.",
-                when=when,
+                when=_now_in_words(),
                 nid=nid.masked(national_id),
                 login=links.login,
                 forgot=links.forgot,
@@ -403,7 +409,7 @@ def reset_password(token: str, new: str, ip: str = "") -> User:
             "The password of your BMA Recruit account was changed through a reset link "
             "on %(when)s. If this was not you, ask for a new reset link at once and "
             "tell the agency that runs your recruitment round.",
-            when=format_datetime(now(), "d MMM yyyy HH:mm"),
+            when=_now_in_words(),
         ),
         _key("reset-done", user.id),
         user.id,

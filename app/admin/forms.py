@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import Role
 from ..agencies.models import AgencyKind
+from ..common.forms import AppForm
 
 ROLE_LABELS = {
     Role.CANDIDATE: _l("Candidate"),
@@ -49,9 +49,9 @@ def agency_choices(agencies, locale: str) -> list[SelectChoice]:
     ]
 
 
-def any_choice(values) -> list[SelectChoice]:
-    """A filter's choices: "any" first, then each value as it is stored."""
-    return [SelectChoice("", _l("Any"))] + [SelectChoice(v, v) for v in values]
+def any_choice(values, label=None) -> list[SelectChoice]:
+    """A filter's choices: "any" first, then each value, in words when `label` is given."""
+    return [SelectChoice("", _l("Any"))] + [SelectChoice(v, label(v) if label else v) for v in values]
 
 
 def agency_id_or_none(value: int | None) -> int | None:
@@ -63,7 +63,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(AppForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     name_th = StringField(_l("Name in Thai"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
@@ -83,7 +83,7 @@ class AgencyForm(FlaskForm):
     )
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(AppForm):
     class Meta:
         csrf = False  # a GET search: nothing changes
 
@@ -91,7 +91,7 @@ class UserSearchForm(FlaskForm):
     role = SelectField(_l("Role"), default="", choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES])
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(AppForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     first_name_th = StringField(_l("First name (Thai)"), validators=NAME_REQUIRED)
     last_name_th = StringField(_l("Last name (Thai)"), validators=NAME_REQUIRED)
@@ -109,19 +109,19 @@ class UserCreateForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(AppForm):
     role = SelectField(_l("Role to grant"), choices=ROLE_CHOICES)
 
 
-class UserAgencyForm(FlaskForm):
+class UserAgencyForm(AppForm):
     agency_id = SelectField(_l("Agency"), coerce=int, default=NO_AGENCY)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A button that changes something: only the CSRF token travels with it."""
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     class Meta:
         csrf = False  # a GET filter: nothing changes
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts import services as accounts
 from ..accounts.models import Role
 from ..agencies import services as agencies
+from ..audit import labels as audit_labels
 from ..audit.services import verify_chain
 from ..common.auth import roles_required
 from ..common.errors import DomainError
@@ -47,6 +48,8 @@ def _labels():
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
         "status_label": status_label,
+        "audit_action_label": audit_labels.action_label,
+        "audit_object_label": audit_labels.object_type_label,
         # Compact, readable JSON (Thai stays Thai); Jinja escapes it.
         "compact_json": lambda value: json.dumps(
             value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
@@ -282,7 +285,7 @@ def user_new():
 def audit():
     form = AuditFilterForm(request.args)
     object_types = queries.audit_object_types()
-    form.object_type.choices = any_choice(object_types)
+    form.object_type.choices = any_choice(object_types, audit_labels.object_type_label)
     object_type = form.object_type.data if form.object_type.data in object_types else ""
     action = (form.action.data or "").strip()
     page = queries.audit_page(action, object_type, _page())

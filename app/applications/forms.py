@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..common.forms import AppForm
 from ..common.forms import strip as strip_text
 from ..recruitment.services import TRACK_MODES, track_label
 from .models import AccommodationStatus, ApplicationStatus, DocumentKind
@@ -36,7 +36,7 @@ def _int_or_none(value):
         return None
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(AppForm):
     disability_type = StringField(_l("Type of disability"), validators=[Length(max=50)])
     disability_card_no = StringField(_l("Disability registration card number"), validators=[Length(max=30)])
 
@@ -63,11 +63,7 @@ class ApplyForm(FlaskForm):
     doc_photo = MultipleFileField(_l("Photograph"))
     doc_other = MultipleFileField(_l("Other documents"))
 
-    declaration = BooleanField(
-        _l("I certify that the information I have given is true."),
-        validators=[DataRequired(message=_l("You must certify that the information is true."))],
-    )
-    submit = SubmitField(_l("Submit application"))
+    submit = SubmitField(_l("Continue"))
 
     def accommodations(self) -> dict:
         """{kind: value} of what the candidate asked for (empty and unticked left out)."""
@@ -81,7 +77,17 @@ class ApplyForm(FlaskForm):
                     yield kind, storage
 
 
-class DocumentForm(FlaskForm):
+class SubmitApplicationForm(AppForm):
+    """The last step of applying, under "check your answers": the declaration, then submit."""
+
+    declaration = BooleanField(
+        _l("I certify that the information I have given is true."),
+        validators=[DataRequired(message=_l("You must certify that the information is true."))],
+    )
+    submit = SubmitField(_l("Submit application"))
+
+
+class DocumentForm(AppForm):
     kind = SelectField(_l("Type of document"), choices=[])
     file = FileField(
         _l("File (PDF, JPEG or PNG)"), validators=[FileRequired(message=_l("Choose a file to upload."))]
@@ -93,16 +99,16 @@ class DocumentForm(FlaskForm):
         self.kind.choices = [SelectChoice(k, document_kind_label(k)) for k in DocumentKind.ALL]
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=1000)])
     submit = SubmitField(_l("Withdraw application"))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(AppForm):
     submit = SubmitField(_l("Approve application"))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AppForm):
     reason = TextAreaField(
         _l("Reason for rejecting"),
         validators=[
@@ -114,7 +120,7 @@ class RejectForm(FlaskForm):
     submit = SubmitField(_l("Reject application"))
 
 
-class AccommodationDecisionForm(FlaskForm):
+class AccommodationDecisionForm(AppForm):
     """One per request on the page, so each gets a prefix (`acc<id>-`) to keep ids unique."""
 
     status = RadioField(
@@ -140,7 +146,7 @@ class AccommodationDecisionForm(FlaskForm):
         return f"acc{req_id}"
 
 
-class ApplicationFilterForm(FlaskForm):
+class ApplicationFilterForm(AppForm):
     """HR's search and filters of the applications list: a GET form, so no CSRF token. The
     round, track and position filters are on the agency-wide list only."""
 
@@ -172,7 +178,7 @@ class ApplicationFilterForm(FlaskForm):
         ]
 
 
-class BulkApproveForm(FlaskForm):
+class BulkApproveForm(AppForm):
     """Approving many: the applications ticked on the page (`ids`) or every one awaiting review
     that matches the search (`scope=matching`); a first post asks to confirm, naming how many."""
 

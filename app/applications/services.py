@@ -14,11 +14,13 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now
 from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import current_locale
 from ..common.lookup import get_or_not_found
+from ..common.thai import format_datetime
 from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
-from ..recruitment.services import candidate_application, round_application_counts
+from ..recruitment.services import candidate_application, round_application_counts, stage_label
 from ..uploads import services as uploads
 from .models import (
     AccommodationRequest,
@@ -138,17 +140,22 @@ def _accommodation_requests(round_: Round, requested: dict[str, int | bool | Non
     return out
 
 
-def apply(
+def check_application(
     round_: Round,
     user: User,
     *,
     disability_type: str = "",
     disability_card_no: str = "",
     accommodations: dict | None = None,
-    uploads_: list[Upload] | None = None,
-    ip: str = "",
-) -> Application:
-    """Submit an application. Everything is checked first; nothing is half-saved."""
+) -> None:
+    """Every check `apply` makes before it stores anything, for the answers the candidate is
+    about to review ("check your answers"): raises the same DomainError `apply` would."""
+    _checked(round_, user, disability_type, disability_card_no, accommodations)
+
+
+def _checked(round_: Round, user: User, disability_type: str, disability_card_no: str, accommodations):
+    """(previous application, eligibility results, disability type, card number, accommodation
+    requests) once every rule of applying is met; the refusal otherwise."""
     disability_type, disability_card_no = disability_type or "", disability_card_no or ""
     if not user.has_role(Role.CANDIDATE):
         raise Forbidden(_("Only candidate accounts can apply."))
@@ -175,9 +182,33 @@ def apply(
         if not disability_type.strip():
             raise ValidationFailed(_("Enter the type of disability."), "disability_type")
     requests = _accommodation_requests(round_, accommodations or {})
+    return previous, results, disability_type, disability_card_no, requests
+
+
+def apply(
+    round_: Round,
+    user: User,
+    *,
+    disability_type: str = "",
+    disability_card_no: str = "",
+    accommodations: dict | None = None,
+    uploads_: list[Upload] | None = None,
+    documents: list[Document] | None = None,
+    ip: str = "",
+) -> Application:
+    """Submit an application. Everything is checked first; nothing is half-saved.
+
+    `uploads_` are files to store with it; `documents` are files the candidate already
+    uploaded while applying (`keep_for_application`), attached to it now."""
+    previous, results, disability_type, disability_card_no, requests = _checked(
+        round_, user, disability_type, disability_card_no, accommodations
+    )
     for up in uploads_ or []:
         if up.kind not in DocumentKind.ALL:
             raise ValidationFailed(_("Unknown document type."), "documents")
+    for doc in documents or []:
+        if doc.owner_id != user.id or doc.application_id is not None:
+            raise ValidationFailed(_("That document cannot be attached to this application."), "documents")
 
     stored: list[tuple[str, uploads.StoredFile]] = []
     try:
@@ -207,6 +238,8 @@ def apply(
         db.session.flush()
         for kind, sf in stored:
             db.session.add(_document(user, app_, kind, sf))
+        for doc in documents or []:
+            doc.application_id = app_.id
         record(
             "application.submit",
             app_,
@@ -215,7 +248,8 @@ def apply(
             after=_snapshot(app_)
             | {
                 "accommodations": {r.kind: r.requested_value for r in requests},
-                "documents": [sf.original_name for _k, sf in stored],
+                "documents": [d.original_name for d in documents or []]
+                + [sf.original_name for _k, sf in stored],
             },
             ip=ip,
         )
@@ -285,6 +319,73 @@ def add_document(app_: Application, user: User, upload: Upload, ip: str = "") ->
         uploads.remove(sf.stored_name)
         raise
     return doc
+
+
+class DocumentRefused(ValidationFailed):
+    """A file refused while applying; `kind` says which document input it was chosen in."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message, "file")
+        self.kind = kind
+
+
+def keep_for_application(user: User, uploads_: list[Upload], ip: str = "") -> list[Document]:
+    """Files chosen while applying, stored (checked by content) before the application is
+    submitted, so the candidate can check their answers first; `apply(documents=…)` attaches
+    them. All or none: a refused file (DocumentRefused, naming it) leaves none of them stored."""
+    stored: list[tuple[str, uploads.StoredFile]] = []
+    try:
+        for up in uploads_:
+            if up.kind not in DocumentKind.ALL:
+                raise DocumentRefused(_("Unknown document type."), up.kind)
+            try:
+                stored.append((up.kind, uploads.store(up.data, up.filename)))
+            except ValidationFailed as err:
+                raise DocumentRefused(err.message, up.kind) from None
+        docs = [_document(user, None, kind, sf) for kind, sf in stored]
+        db.session.add_all(docs)
+        db.session.flush()
+        for doc in docs:
+            record(
+                "document.upload",
+                doc,
+                actor=user,
+                ip=ip,
+                after={
+                    "application": None,
+                    "kind": doc.kind,
+                    "name": doc.original_name,
+                    "sha256": doc.sha256,
+                },
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for _k, sf in stored:
+            uploads.remove(sf.stored_name)
+        raise
+    return docs
+
+
+def unattached_documents(user: User, ids) -> list[Document]:
+    """The user's own documents among `ids` that belong to no application yet (the files of
+    an application being checked before it is submitted), in upload order."""
+    ids = [int(i) for i in ids or []]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(Document.id.in_(ids), Document.owner_id == user.id, Document.application_id.is_(None))
+            .order_by(Document.uploaded_at, Document.id)
+        )
+    )
+
+
+def missing_documents(round_: Round, kinds) -> list[str]:
+    """The kinds of document the round expects that are not among `kinds`."""
+    have = set(kinds)
+    return [k for k in expected_documents(round_) if k not in have]
 
 
 def withdraw_refusal(app_: Application, user: User) -> DomainError | None:
@@ -542,3 +643,65 @@ def accommodation_status_label(status: str) -> str:
 
 def document_kind_label(kind: str) -> str:
     return _label(DOCUMENT_KIND_LABELS, kind)
+
+
+# ---- what happens next, and what an irreversible step will do ----------------------------
+
+
+def next_steps(app_: Application) -> list[str]:
+    """What happens after the application is submitted, in order (the confirmation page)."""
+    round_ = app_.round
+    steps = [
+        _(
+            "HR of %(agency)s checks your application and documents after applications close on "
+            "%(closes)s. The decision (approved, or rejected with the reason) appears on your "
+            "application's page and in “My applications”.",
+            agency=round_.agency.name(current_locale()),
+            closes=format_datetime(round_.closes_at, current_locale()),
+        )
+    ]
+    stages = [stage_label(s.kind) for s in sorted(round_.stages, key=lambda s: s.seq)]
+    if stages:
+        steps.append(
+            _(
+                "Once approved you take part in the round's stages in this order: %(stages)s. Dates, "
+                "rooms and admission tickets appear under “My exams” and “My interviews” when HR "
+                "sets them.",
+                stages=" → ".join(stages),
+            )
+        )
+    steps.append(
+        _(
+            "The results are published as lists on “Result lists”; if you are called from a list, "
+            "the offer appears under “My offers”."
+        )
+    )
+    return steps
+
+
+def withdraw_consequence(app_: Application) -> str:
+    return _(
+        "Application %(number)s to “%(round)s” will be withdrawn: HR will not review it and you "
+        "will not take part in the round. While the round accepts applications you can apply "
+        "again with the same number.",
+        number=app_.number,
+        round=app_.round.title(current_locale()),
+    )
+
+
+def approve_consequence(app_: Application) -> str:
+    return _(
+        "Application %(number)s of %(name)s will be approved: the candidate takes part in the "
+        "round's tests and sees the decision on their application page.",
+        number=app_.number,
+        name=app_.candidate.full_name_th,
+    )
+
+
+def reject_consequence(app_: Application) -> str:
+    return _(
+        "Application %(number)s of %(name)s will be rejected with the reason you gave, which the "
+        "candidate will see. The candidate does not take part in the round.",
+        number=app_.number,
+        name=app_.candidate.full_name_th,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ..accounts.labels import education_label, employment_label
 from ..accounts.models import Role
 from ..background import services as background
+from ..common import confirm
 from ..common import national_id as nid
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
@@ -32,8 +33,10 @@ from .forms import (
     BulkApproveForm,
     DocumentForm,
     RejectForm,
+    SubmitApplicationForm,
     WithdrawForm,
 )
+from .models import DocumentKind
 
 # ---- template helpers of this blueprint's pages ----------------------------------------------
 
@@ -53,14 +56,38 @@ def _ip() -> str:
     return request.remote_addr or ""
 
 
-# ---- candidate: apply -------------------------------------------------------------------
+# ---- candidate: apply, check your answers, submit --------------------------------------------
+# The answers and the files' document ids wait in the session between the form and "check your
+# answers" (one draft per round); the files themselves are stored, unattached, until submitted.
+DRAFTS = "application_drafts"
 
 
-def _render_apply(round_, form, code: int = 200):
+def _draft(round_id: int) -> dict | None:
+    return (session.get(DRAFTS) or {}).get(str(round_id))
+
+
+def _keep_draft(round_id: int, draft: dict) -> None:
+    session[DRAFTS] = {**(session.get(DRAFTS) or {}), str(round_id): draft}
+
+
+def _drop_draft(round_id: int) -> None:
+    drafts = dict(session.get(DRAFTS) or {})
+    drafts.pop(str(round_id), None)
+    session[DRAFTS] = drafts
+
+
+def _draft_documents(draft: dict | None) -> list:
+    return services.unattached_documents(current_user, (draft or {}).get("documents"))
+
+
+def _render_apply(round_, form, draft=None, code: int = 200):
     results = eligibility.check_candidate(round_, current_user)
     active = services.active_application(round_, current_user)
     offered = [k for k in Accommodation.ALL if k in (round_.accommodations_offered or [])]
     expected = services.expected_documents(round_)
+    attached: dict[str, list] = {}
+    for doc in _draft_documents(draft):
+        attached.setdefault(doc.kind, []).append(doc)
     return render_template(
         "applications/apply.html",
         round=round_,
@@ -73,9 +100,9 @@ def _render_apply(round_, form, code: int = 200):
         disability=round_.mode == Mode.DISABILITY or round_.requires_disability_registration,
         expected=expected,
         document_fields=[
-            (kind, form[name], kind in expected)
+            (kind, form[name], kind in expected, attached.get(kind, []))
             for kind, name in DOCUMENT_FIELDS.items()
-            if kind in expected or kind in ("photo", "other")
+            if kind in expected or kind in ("photo", "other") or kind in attached
         ],
     ), code
 
@@ -83,32 +110,135 @@ def _render_apply(round_, form, code: int = 200):
 @bp.route("/rounds/<int:round_id>/apply", methods=["GET", "POST"])
 @roles_required(Role.CANDIDATE)
 def apply(round_id: int):
+    """The form: answers and files. It does not submit: it leads to "check your answers"."""
     round_ = recruitment.public_round(round_id)
+    draft = _draft(round_id)
     form = ApplyForm()
-    if request.method == "GET" and current_user.profile is not None:
-        form.disability_type.data = current_user.profile.disability_type
-        form.disability_card_no.data = current_user.profile.disability_card_no
+    if request.method == "GET":
+        if draft is not None:  # back from "check your answers" to change something
+            form.disability_type.data = draft["disability_type"]
+            form.disability_card_no.data = draft["disability_card_no"]
+            for kind, value in draft["accommodations"].items():
+                form[kind].data = value
+        elif current_user.profile is not None:
+            form.disability_type.data = current_user.profile.disability_type
+            form.disability_card_no.data = current_user.profile.disability_card_no
     if not form.validate_on_submit():
-        return _render_apply(round_, form, 422 if request.method == "POST" else 200)
+        return _render_apply(round_, form, draft, 422 if request.method == "POST" else 200)
+    answers = {
+        "disability_type": form.disability_type.data or "",
+        "disability_card_no": form.disability_card_no.data or "",
+        "accommodations": form.accommodations(),
+    }
     try:
+        services.check_application(round_, current_user, **answers)
         files = [services.Upload(kind, storage.read(), storage.filename) for kind, storage in form.files()]
+        kept = services.keep_for_application(current_user, files, ip=_ip()) if files else []
+    except services.DocumentRefused as err:
+        form[DOCUMENT_FIELDS[err.kind]].errors = [*form[DOCUMENT_FIELDS[err.kind]].errors, err.message]
+        return _render_apply(round_, form, draft, err.status_code)
+    except DomainError as err:
+        show_error(form, err)
+        return _render_apply(round_, form, draft, err.status_code)
+    documents = [d.id for d in _draft_documents(draft)] + [d.id for d in kept]
+    _keep_draft(round_id, {**answers, "documents": documents})
+    return redirect(url_for(".check_answers", round_id=round_id))
+
+
+def _answer_rows(round_, draft: dict) -> list[tuple[str, str, str | None]]:
+    """(question, answer, where to change it) of "check your answers", documents aside."""
+    change = url_for(".apply", round_id=round_.id)
+    rows = [
+        (label, value, url_for("accounts.profile"))
+        for label, value in _qualification_rows(eligibility.Qualifications.of(current_user).to_dict())
+    ]
+    if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
+        rows.append((_("Type of disability"), draft["disability_type"] or "–", change + "#disability_type"))
+        rows.append(
+            (
+                _("Disability registration card number"),
+                draft["disability_card_no"] or "–",
+                change + "#disability_card_no",
+            )
+        )
+    if round_.accommodations_offered:
+        asked = [
+            recruitment.accommodation_label(kind)
+            + (f" ({value}%)" if kind == Accommodation.EXTRA_TIME else "")
+            for kind, value in draft["accommodations"].items()
+        ]
+        rows.append(
+            (_("Accommodations for the tests"), ", ".join(asked) or _("None"), change + "#accommodations")
+        )
+    return rows
+
+
+def _render_check(round_, draft: dict, form, code: int = 200):
+    documents = _draft_documents(draft)
+    change = url_for(".apply", round_id=round_.id)
+    kinds = [
+        k
+        for k in DocumentKind.ALL
+        if k in services.expected_documents(round_) or any(d.kind == k for d in documents)
+    ]
+    return render_template(
+        "applications/check_answers.html",
+        round=round_,
+        form=form,
+        rows=_answer_rows(round_, draft),
+        documents=[
+            (kind, [d for d in documents if d.kind == kind], change + "#" + DOCUMENT_FIELDS[kind])
+            for kind in kinds
+        ],
+        missing=services.missing_documents(round_, [d.kind for d in documents]),
+        change_documents=change + "#documents",
+    ), code
+
+
+@bp.route("/rounds/<int:round_id>/apply/check", methods=["GET", "POST"])
+@roles_required(Role.CANDIDATE)
+def check_answers(round_id: int):
+    """Check your answers: every answer and document with a way to change it; the application
+    is submitted from here only."""
+    round_ = recruitment.public_round(round_id)
+    draft = _draft(round_id)
+    if draft is None:
+        return redirect(url_for(".apply", round_id=round_id))
+    form = SubmitApplicationForm()
+    if not form.validate_on_submit():
+        return _render_check(round_, draft, form, 422 if request.method == "POST" else 200)
+    try:
         app_ = services.apply(
             round_,
             current_user,
-            disability_type=form.disability_type.data or "",
-            disability_card_no=form.disability_card_no.data or "",
-            accommodations=form.accommodations(),
-            uploads_=files,
+            disability_type=draft["disability_type"],
+            disability_card_no=draft["disability_card_no"],
+            accommodations=draft["accommodations"],
+            documents=_draft_documents(draft),
             ip=_ip(),
         )
     except DomainError as err:
         show_error(form, err)
-        return _render_apply(round_, form, err.status_code)
-    flash(
-        _("Your application has been submitted. Your application number is %(number)s.", number=app_.number),
-        "success",
+        return _render_check(round_, draft, form, err.status_code)
+    _drop_draft(round_id)
+    return redirect(url_for(".submitted", app_id=app_.id))
+
+
+@bp.route("/applications/<int:app_id>/submitted")
+@roles_required(Role.CANDIDATE)
+def submitted(app_id: int):
+    """The confirmation: the number, what happens next, and any expected document missing."""
+    app_ = _viewable(app_id)
+    if app_.candidate_id != current_user.id:
+        abort(403)
+    return render_template(
+        "applications/submitted.html",
+        app=app_,
+        round=app_.round,
+        steps=services.next_steps(app_),
+        missing=services.missing_documents(app_.round, [d.kind for d in app_.documents]),
+        can_add_documents=services.add_document_refusal(app_, current_user) is None,
     )
-    return redirect(url_for(".detail", app_id=app_.id))
 
 
 @bp.route("/applications")
@@ -162,7 +292,22 @@ def _render_detail(app_, code: int = 200, **forms):
         approve_form=ApproveForm(formdata=None),
         reject_form=forms.get("reject_form") or RejectForm(formdata=None),
         decision_forms=decision_forms,
+        consequences={
+            "withdraw": services.withdraw_consequence(app_),
+            "approve": services.approve_consequence(app_),
+            "reject": services.reject_consequence(app_),
+        },
     ), code
+
+
+def _ask(app_, title: str, consequence: str, yes_label: str):
+    """The confirmation page of a step on the application (app/common/confirm.py)."""
+    return confirm.ask(
+        title=title,
+        consequence=consequence,
+        yes_label=yes_label,
+        back_url=url_for(".detail", app_id=app_.id),
+    )
 
 
 @bp.route("/applications/<int:app_id>")
@@ -178,6 +323,10 @@ def withdraw(app_id: int):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _render_detail(app_, 422, withdraw_form=form)
+    if not confirm.confirmed():
+        return _ask(
+            app_, _("Withdraw this application?"), services.withdraw_consequence(app_), _("Yes, withdraw it")
+        )
     try:
         services.withdraw(app_, current_user, form.reason.data or "", ip=_ip())
     except DomainError as err:
@@ -221,6 +370,10 @@ def approve(app_id: int):
     form = ApproveForm()
     if not form.validate_on_submit():
         return _render_detail(app_, 422)
+    if not confirm.confirmed():
+        return _ask(
+            app_, _("Approve this application?"), services.approve_consequence(app_), _("Yes, approve it")
+        )
     try:
         services.approve(app_, current_user, ip=_ip())
     except DomainError as err:
@@ -237,6 +390,10 @@ def reject(app_id: int):
     form = RejectForm()
     if not form.validate_on_submit():
         return _render_detail(app_, 422, reject_form=form)
+    if not confirm.confirmed():
+        return _ask(
+            app_, _("Reject this application?"), services.reject_consequence(app_), _("Yes, reject it")
+        )
     try:
         services.reject(app_, current_user, form.reason.data, ip=_ip())
     except DomainError as err:

@@ -4,17 +4,16 @@ choice of sitting."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from ..common.clock import to_utc
-from ..common.forms import strip
+from ..common.forms import AppForm, strip
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(AppForm):
     opens_at = DateTimeLocalField(
         _l("Booking opens"),
         format=DATETIME_LOCAL,
@@ -47,15 +46,15 @@ class PolicyForm(FlaskForm):
         }
 
 
-class ChooseSittingForm(FlaskForm):
+class ChooseSittingForm(AppForm):
     sitting_id = HiddenField(validators=[InputRequired()])
 
 
-class PlainForm(FlaskForm):
+class PlainForm(AppForm):
     """A button that only needs its CSRF token (cancel, confirm)."""
 
 
-class HrMoveForm(FlaskForm):
+class HrMoveForm(AppForm):
     sitting_id = SelectField(_l("Move to sitting"), coerce=int, validators=[InputRequired()])
     reason = TextAreaField(
         _l("Reason (the candidate is told)"),

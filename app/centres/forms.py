@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..common.forms import strip
+from ..common.forms import AppForm, strip
 
 
-class VenueForm(FlaskForm):
+class VenueForm(AppForm):
     name_th = StringField(_l("Name (Thai)"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), filters=[strip], validators=[Optional(), Length(max=200)])
     address_th = TextAreaField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
-class RoomForm(FlaskForm):
+class RoomForm(AppForm):
     code = StringField(_l("Room"), filters=[strip], validators=[DataRequired(), Length(max=40)])
     seats = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1, max=2000)])
     accessible_seats = IntegerField(
@@ -35,5 +34,5 @@ class RoomForm(FlaskForm):
     )
 
 
-class AttachRoomForm(FlaskForm):
+class AttachRoomForm(AppForm):
     room_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])

@@ -150,6 +150,18 @@ def text_field(data: dict, name: str, required: bool = True) -> str:
     return value
 
 
+class NotConfirmed(ValidationFailed):
+    code = "not_confirmed"
+
+
+def need_confirmation(data: dict, what: str) -> None:
+    """An irreversible step sent over a socket (force-submitting, finalizing a score) carries
+    `confirmed: true`, which the page sends only once the person confirmed in its dialog; the
+    server refuses it otherwise (`not_confirmed`), as it refuses an unconfirmed form (common/confirm.py)."""
+    if not (isinstance(data, dict) and data.get("confirmed") is True):
+        raise NotConfirmed(_("Confirm first: %(what)s", what=what))
+
+
 class SocketSessionInterface(SecureCookieSessionInterface):
     """Flask's cookie sessions, minus a wasted signature check per Socket.IO event.
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from typing import TypeVar
 
 from .clock import BANGKOK
+
+D = TypeVar("D", date, datetime)
 
 MONTHS_TH = [
     "มกราคม",
@@ -49,10 +53,49 @@ MONTHS_EN = [
     "December",
 ]
 BE_OFFSET = 543
+# A typed year above this is a Buddhist Era year (2400 B.E. is 1857 C.E.: nobody alive, no round).
+BE_YEARS_FROM = 2400
+_DMY = re.compile(r"^(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def be_year(d: date) -> int:
     return d.year + BE_OFFSET
+
+
+def common_era_year(year: int) -> int:
+    """The Christian Era year of a year as people type it: B.E. (2539) or C.E. (1996)."""
+    return year - BE_OFFSET if year > BE_YEARS_FROM else year
+
+
+def parse_date(text: str) -> date:
+    """A date as people type it: day/month/year (15/1/2539, 15.01.1996, 15-01-2539) or the
+    browser's year-month-day (2539-01-15, 1996-01-15); a year above 2400 is Buddhist Era.
+    Raises ValueError when it is not a real date."""
+    text = (text or "").strip()
+    if m := _DMY.match(text):
+        day, month, year = (int(g) for g in m.groups())
+    elif m := _YMD.match(text):
+        year, month, day = (int(g) for g in m.groups())
+    else:
+        raise ValueError(text)
+    return date(common_era_year(year), month, day)
+
+
+def in_common_era(value: D) -> D:
+    """A date or datetime a browser's picker gave with a B.E. year typed into it, in C.E.
+    (29 February of a B.E. leap year cannot reach here: the picker refuses it as C.E.)."""
+    if value is not None and value.year > BE_YEARS_FROM:
+        return value.replace(year=value.year - BE_OFFSET)
+    return value
+
+
+def typed_date(value: date | None, locale: str = "th") -> str:
+    """How a date is written back into a text field: 15/01/2539 in Thai, 15/01/1996 in English."""
+    if value is None:
+        return ""
+    year = be_year(value) if locale == "th" else value.year
+    return f"{value.day:02d}/{value.month:02d}/{year}"
 
 
 def format_date(value: date | datetime | None, locale: str = "th", short: bool = False) -> str:

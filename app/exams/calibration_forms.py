@@ -4,16 +4,16 @@ prefix: its fields' names and ids do not collide (calibrate-reason, assemble-rea
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..common.forms import AppForm
 from ..common.forms import strip as strip_text
 
 AUTO = ""
 
 
-class _Prefixed(FlaskForm):
+class _Prefixed(AppForm):
     PREFIX = ""
 
     def __init__(self, *args, **kwargs):

@@ -21,6 +21,7 @@ from ..common.sockets import (
     acked,
     bool_field,
     int_field,
+    need_confirmation,
     number_field,
     text_field,
     unknown_event,
@@ -354,6 +355,7 @@ def proctor_resume(data):
 @socketio.on("force_submit", namespace=PROCTOR)
 @acked
 def proctor_force_submit(data):
+    need_confirmation(data, _("the candidate's test will be submitted now, with the answers saved so far."))
     attempt, reason = _one_attempt(data)
     attempt = submission.submit(attempt, "proctor", actor=current_user, reason=reason)
     # Its own event, with the reason: not `time_up`, which says the time ran out.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
+from ..common.forms import AppForm, ThaiDateField
 from .checkin import SystemCheck
 
 
@@ -18,7 +18,7 @@ def _number(value: str | None) -> float | None:
     return number if number == number and abs(number) < 1e9 else None  # drop NaN and nonsense
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(AppForm):
     national_id_last4 = StringField(
         _l("Last four digits of your national ID"),
         validators=[
@@ -27,10 +27,10 @@ class CheckInForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4, "pattern": r"\d{4}"},
     )
-    birth_date = DateField(
+    birth_date = ThaiDateField(
         _l("Birth date"),
         validators=[InputRequired(message=_l("Enter your birth date."))],
-        description=_l("As in your profile (day, month and year of the Christian Era in the date picker)."),
+        description=_l("As in your profile."),
     )
     accept_rules = BooleanField(
         _l("I have read the exam rules above and I accept them."),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..common.clock import to_utc
+from ..common.forms import AppForm, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
 from . import timing
 
@@ -15,7 +15,7 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 NO_ROUND = 0
 
 
-class SittingForm(FlaskForm):
+class SittingForm(AppForm):
     exam_id = SelectField(_l("Exam"), coerce=int, validators=[InputRequired()])
     round_id = SelectField(
         _l("Recruitment round"),
@@ -30,10 +30,10 @@ class SittingForm(FlaskForm):
         _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
     )
     timing_mode = SelectField(_l("Timing"), default=timing.SYNCHRONIZED, validators=[DataRequired()])
-    starts_at = DateTimeLocalField(
+    starts_at = ThaiDateTimeLocalField(
         _l("Starts"), format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
     )
-    window_ends_at = DateTimeLocalField(
+    window_ends_at = ThaiDateTimeLocalField(
         _l("Window ends"),
         format=DATETIME_LOCAL,
         validators=[Optional()],
@@ -79,7 +79,7 @@ class SittingForm(FlaskForm):
         }
 
 
-class SeatRoundForm(FlaskForm):
+class SeatRoundForm(AppForm):
     room_prefix = StringField(
         _l("Room name prefix"),
         filters=[strip_text],
@@ -94,7 +94,7 @@ class SeatRoundForm(FlaskForm):
     )
 
 
-class SeatCandidateForm(FlaskForm):
+class SeatCandidateForm(AppForm):
     national_id = StringField(
         _l("Candidate's national ID"),
         filters=[strip_text],
@@ -105,7 +105,7 @@ class SeatCandidateForm(FlaskForm):
     seat = StringField(_l("Seat"), filters=[strip_text], validators=[DataRequired(), Length(max=20)])
 
 
-class AssignProctorForm(FlaskForm):
+class AssignProctorForm(AppForm):
     user_id = SelectField(_l("Proctor"), coerce=int, validators=[InputRequired()])
 
     def __init__(self, proctors=(), *args, **kwargs):
@@ -113,15 +113,15 @@ class AssignProctorForm(FlaskForm):
         self.user_id.choices = [(u.id, f"{u.full_name_th} · {u.email}") for u in proctors]
 
 
-class UnassignProctorForm(FlaskForm):
+class UnassignProctorForm(AppForm):
     """A button: take one proctor off the sitting."""
 
 
-class IssueCertificatesForm(FlaskForm):
+class IssueCertificatesForm(AppForm):
     """A button: issue the pass certificates of a sitting (publishing Part A results)."""
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(AppForm):
     """The public "enter a code" box (GET, changes nothing: no CSRF)."""
 
     class Meta:

@@ -16,7 +16,7 @@ from ..accounts.models import Role, User
 from ..common.clock import BANGKOK, now
 from ..common.errors import ValidationFailed
 from ..common.i18n import current_locale
-from ..common.sockets import acked, int_field, unknown_event
+from ..common.sockets import acked, int_field, need_confirmation, unknown_event
 from ..extensions import db, socketio
 from . import panel_access, scoring
 from .models import Interview
@@ -109,6 +109,7 @@ def panel_submit(data):
 @socketio.on("finalize", namespace=PANEL)
 @acked
 def panel_finalize(data):
+    need_confirmation(data, _("the Part C score will be finalized and the panel's scores locked."))
     interview = _interview(data)
     scoring.finalize(interview, current_user)
     announce_final_score(interview, corrected=False)

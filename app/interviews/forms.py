@@ -7,11 +7,8 @@ import re
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     DecimalField,
     IntegerField,
     RadioField,
@@ -27,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..common.clock import to_utc
+from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -37,7 +35,7 @@ def _mode_choices():
     return [("online", _l("Online (meeting link)")), ("onsite", _l("On site (room)"))]
 
 
-class PanelForm(FlaskForm):
+class PanelForm(AppForm):
     name = StringField(_l("Panel name"), filters=[strip_text], validators=[DataRequired(), Length(max=200)])
     quorum = IntegerField(
         _l("Quorum (scoring members)"),
@@ -78,7 +76,7 @@ class PanelForm(FlaskForm):
         )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     user_id = SelectField(_l("Member"), coerce=int, validators=[InputRequired()])
     role = SelectField(
         _l("Role"), default="member", choices=[("member", _l("Member")), ("chair", _l("Chair"))]
@@ -89,7 +87,7 @@ class MemberForm(FlaskForm):
         self.user_id.choices = [(u.id, f"{u.full_name_th} · {u.email}") for u in users]
 
 
-class ActingChairForm(FlaskForm):
+class ActingChairForm(AppForm):
     """HR names who presides over an interview whose chair declared a conflict: one of the
     candidate's scoring members (services.scoring_members)."""
 
@@ -104,7 +102,7 @@ class ActingChairForm(FlaskForm):
         self.user_id.choices = [(u.id, u.full_name_th) for u in users]
 
 
-class HrMoveForm(FlaskForm):
+class HrMoveForm(AppForm):
     """HR moves a booked interview to another free slot of the round, saying why."""
 
     slot_id = SelectField(
@@ -122,11 +120,11 @@ class HrMoveForm(FlaskForm):
         self.slot_id.choices = [SelectChoice(s.id, label(s) if label else str(s.id)) for s in slots]
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(AppForm):
     """A button that changes something (CSRF only)."""
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(AppForm):
     code = StringField(
         _l("Code"),
         filters=[strip_text],
@@ -190,10 +188,10 @@ WEEKDAY_CHOICES = [
 ]
 
 
-class SlotsForm(FlaskForm):
+class SlotsForm(AppForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
-    start_date = DateField(_l("First day"), validators=[InputRequired()])
-    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    start_date = ThaiDateField(_l("First day"), validators=[InputRequired()])
+    end_date = ThaiDateField(_l("Last day"), validators=[InputRequired()])
     day_start = TimeField(
         _l("Day starts"), default=time(9), validators=[InputRequired()], description=_l("Bangkok time.")
     )
@@ -269,7 +267,7 @@ class SlotsForm(FlaskForm):
         )
 
 
-class AutoScheduleForm(FlaskForm):
+class AutoScheduleForm(AppForm):
     accommodation_extra_minutes = IntegerField(
         _l("Extra minutes for approved extra time"),
         default=15,
@@ -279,7 +277,7 @@ class AutoScheduleForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     slot_id = RadioField(_l("New time"), coerce=int, validators=[InputRequired(message=_l("Choose a slot."))])
 
     def __init__(self, slots=(), label=None, *args, **kwargs):
@@ -288,11 +286,11 @@ class MoveForm(FlaskForm):
         self.slot_id.pre_validate = lambda form: None  # the service says which slots may be taken
 
 
-class UnavailableForm(FlaskForm):
-    starts_at = DateTimeLocalField(
+class UnavailableForm(AppForm):
+    starts_at = ThaiDateTimeLocalField(
         _l("From"), format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
     )
-    ends_at = DateTimeLocalField(_l("Until"), format=DATETIME_LOCAL, validators=[InputRequired()])
+    ends_at = ThaiDateTimeLocalField(_l("Until"), format=DATETIME_LOCAL, validators=[InputRequired()])
     note = StringField(_l("Note (optional)"), filters=[strip_text], validators=[Optional(), Length(max=300)])
 
     def values(self) -> dict:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from ..common.forms import AppForm
 
-class DeclarationForm(FlaskForm):
+
+class DeclarationForm(AppForm):
     has_conflict = RadioField(
         _l("Conflict of interest with this candidate"),
         choices=[
@@ -32,7 +33,7 @@ class DeclarationForm(FlaskForm):
     )
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(AppForm):
     score = DecimalField(
         _l("Corrected Part C score"),
         places=2,
@@ -53,7 +54,7 @@ def substitute_choices(users) -> list[SelectChoice]:
     return [SelectChoice(u.id, u.full_name_th) for u in users]
 
 
-class SubstituteForm(FlaskForm):
+class SubstituteForm(AppForm):
     user_id = SelectField(
         _l("Substitute member"), coerce=int, validators=[InputRequired(message=_l("Choose the substitute."))]
     )

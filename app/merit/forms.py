@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..common.forms import AppForm, ThaiDateField
 from ..common.forms import strip as strip_text
 
 
-class GenerateListForm(FlaskForm):
+class GenerateListForm(AppForm):
     kind = SelectField(_l("List"), validators=[DataRequired()])
     # The tie-break chain is posted by the chooser (templates/merit/_tie_break.html) as one
     # `tie_break` value per criterion, read by the view with tie_break.parse_chain.
@@ -20,17 +20,17 @@ class GenerateListForm(FlaskForm):
         self.kind.choices = list(kinds)
 
 
-class StepForm(FlaskForm):
+class StepForm(AppForm):
     """A button that moves the list one step (approve, publish)."""
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(AppForm):
     changes_seen = BooleanField(
         _l("I have seen every score entered, imported or corrected by hand listed above")
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(AppForm):
     reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)])
 
 
@@ -39,10 +39,10 @@ class CorrectForm(ReasonForm):
 
 
 class ExtendForm(ReasonForm):
-    until = DateField(_l("Valid until"), validators=[InputRequired()])
+    until = ThaiDateField(_l("Valid until"), validators=[InputRequired()])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(AppForm):
     """The public search box (GET: no CSRF)."""
 
     class Meta:
@@ -53,7 +53,7 @@ class SearchForm(FlaskForm):
     )
 
 
-class VerifyListForm(FlaskForm):
+class VerifyListForm(AppForm):
     class Meta:
         csrf = False
 

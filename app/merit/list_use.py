@@ -19,7 +19,7 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
-from ..common.i18n import writing_locale
+from ..common.i18n import current_locale, writing_locale
 from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
@@ -188,10 +188,9 @@ def request_list_use(
     return req
 
 
-def decide_list_use(
-    request: ListUseRequest, owner_actor: User, approve: bool, reason: str = "", ip: str = ""
-) -> ListUseRequest:
-    """HR of the list's agency approves or rejects (with a reason) a pending request."""
+def check_decision(request: ListUseRequest, owner_actor: User, approve: bool, reason: str = "") -> str:
+    """Every rule of deciding on a request, checked before anything changes (the page asks for
+    confirmation only of a decision that can be taken); the reason, stripped."""
     _require_hr(owner_actor)
     merit_list = request.merit_list
     if owner_actor.agency_id != offers.owner_agency_id(merit_list):
@@ -210,6 +209,14 @@ def decide_list_use(
                 "was superseded or was cancelled."
             )
         )
+    return reason
+
+
+def decide_list_use(
+    request: ListUseRequest, owner_actor: User, approve: bool, reason: str = "", ip: str = ""
+) -> ListUseRequest:
+    """HR of the list's agency approves or rejects (with a reason) a pending request."""
+    reason = check_decision(request, owner_actor, approve, reason)
     status = APPROVED if approve else REJECTED
     try:
         before = _snapshot(request)
@@ -318,3 +325,25 @@ def request_for_owner(request_id: int, actor: User) -> ListUseRequest:
 
 def can_call(req: ListUseRequest) -> bool:
     return req.status == APPROVED and offers.usable(req.merit_list) and offers.remaining_vacancies(req) > 0
+
+
+# ---- what a decision will do (the confirmation dialog and page name it) ------------------------
+
+
+def approve_consequence(req: ListUseRequest) -> str:
+    locale = current_locale()
+    return _(
+        "%(agency)s will be allowed to call up to %(n)s candidates from this list for the position "
+        "%(position)s, and is told by e-mail. The decision cannot be changed afterwards.",
+        agency=req.agency.name(locale),
+        n=req.vacancies,
+        position=req.position.title(locale),
+    )
+
+
+def reject_consequence(req: ListUseRequest) -> str:
+    return _(
+        "The request of %(agency)s will be rejected with the reason you gave, and the agency is "
+        "told by e-mail. The decision cannot be changed afterwards.",
+        agency=req.agency.name(current_locale()),
+    )

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
-    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,7 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..common.forms import AppForm, ThaiDateField
 from ..common.forms import strip as strip_text
+from ..recruitment.services import position_level
 from . import list_use, offers
 
 
@@ -35,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class _CallFields(FlaskForm):
+class _CallFields(AppForm):
     n = IntegerField(
         _l("Number of candidates to call"),
         default=1,
@@ -69,19 +69,21 @@ class CallNextForm(_CallFields):
 
     def __init__(self, positions=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.position_id.choices = [(p.id, f"{p.title(locale)} · {p.level}") for p in positions]
+        self.position_id.choices = [
+            (p.id, f"{p.title(locale)} · {position_level(p.level)}") for p in positions
+        ]
 
 
 class UseCallForm(_CallFields):
     """An approved list user calls for the position its request names."""
 
 
-def accept_form(offer, *args, **kwargs) -> FlaskForm:
+def accept_form(offer, *args, **kwargs) -> AppForm:
     """Reporting in: a start date and one file input per document the offer asks for
     (named doc_<key>), prefixed by the offer so several offers fit on one page."""
 
-    class AcceptOfferForm(FlaskForm):
-        start_date = DateField(_l("Date you can start work"), validators=[Optional(), Marked()])
+    class AcceptOfferForm(AppForm):
+        start_date = ThaiDateField(_l("Date you can start work"), validators=[Optional(), Marked()])
         submit = SubmitField(_l("Accept and report in"))
 
     for key in offer.documents_required:
@@ -106,7 +108,7 @@ def accept_uploads(form, offer) -> list[offers.Upload]:
     return chosen
 
 
-class WaiveOfferForm(FlaskForm):
+class WaiveOfferForm(AppForm):
     reason = TextAreaField(
         _l("Why are you waiving the right?"),
         filters=[strip_text],
@@ -120,7 +122,7 @@ class WaiveOfferForm(FlaskForm):
         return cls(*args, **kwargs)
 
 
-class DecideUseForm(FlaskForm):
+class DecideUseForm(AppForm):
     reason = TextAreaField(
         _l("Reason (required to reject)"),
         filters=[strip_text],
@@ -135,7 +137,7 @@ class DecideUseForm(FlaskForm):
         return cls(*args, **kwargs)
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(AppForm):
     class Meta:
         csrf = False  # a GET search form
 
@@ -153,7 +155,7 @@ class ListFilterForm(FlaskForm):
         self.agency_id.choices = [(0, _l("Any agency"))] + [(a.id, a.name(locale)) for a in agencies]
 
 
-class UseRequestForm(FlaskForm):
+class UseRequestForm(AppForm):
     position_id = SelectField(_l("Your position to fill"), coerce=int, validators=[InputRequired()])
     vacancies = IntegerField(
         _l("Number of vacancies"),
@@ -176,4 +178,6 @@ class UseRequestForm(FlaskForm):
 
     def __init__(self, positions=(), locale: str = "th", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.position_id.choices = [(p.id, f"{p.title(locale)} · {p.level}") for p in positions]
+        self.position_id.choices = [
+            (p.id, f"{p.title(locale)} · {position_level(p.level)}") for p in positions
+        ]

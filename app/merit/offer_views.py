@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..common import confirm
 from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
@@ -165,6 +166,11 @@ def _render_owner(merit_list, call_form=None, decide_forms: dict | None = None, 
         call_form=call_form,
         requests=requests_,
         decide_forms=forms,
+        use_consequences={
+            r.id: {"approve": list_use.approve_consequence(r), "reject": list_use.reject_consequence(r)}
+            for r in requests_
+            if r.id in forms
+        },
         remaining={r.id: offers.remaining_vacancies(r) for r in requests_},
     ), status
 
@@ -205,8 +211,20 @@ def use_decide(request_id: int):
     form = DecideUseForm.for_request(req)
     if not form.validate_on_submit():
         return _render_owner(req.merit_list, decide_forms={req.id: form}, status=422)
+    approve = bool(form.approve.data)
+    if not confirm.confirmed():
+        try:
+            list_use.check_decision(req, _me(), approve, form.reason.data or "")
+        except DomainError as err:
+            return _render_owner(req.merit_list, decide_forms={req.id: form}, status=show_error(form, err))
+        return confirm.ask(
+            title=_("Approve this request?") if approve else _("Reject this request?"),
+            consequence=(list_use.approve_consequence if approve else list_use.reject_consequence)(req),
+            yes_label=_("Yes, approve the request") if approve else _("Yes, reject the request"),
+            back_url=url_for(".offers_hr_list", list_id=req.list_id),
+        )
     try:
-        list_use.decide_list_use(req, _me(), bool(form.approve.data), form.reason.data or "", ip=_ip())
+        list_use.decide_list_use(req, _me(), approve, form.reason.data or "", ip=_ip())
     except DomainError as err:
         return _render_owner(req.merit_list, decide_forms={req.id: form}, status=show_error(form, err))
     if req.status == list_use.APPROVED:

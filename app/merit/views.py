@@ -7,10 +7,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..common import confirm
 from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
+from ..common.i18n import current_locale
+from ..common.thai import format_date
 from ..extensions import limiter
 from ..recruitment.services import round_for_hr
 from . import bp, generation, labels, list_use, offers, public, readiness, services, tie_break, workflow
@@ -174,6 +177,15 @@ def _render_list(ml, status: int = 200, chain=None, **forms):
         chooser=_chooser(ml.round, chain),
         totals_chart=merit_charts.totals_distribution(ml) if ml.kind == ListKind.MERIT else None,
         status_chart=merit_charts.status_summary(ml) if show_calls else None,
+        approve_refusal=workflow.approve_refusal(ml, _me()),
+        confirm_withdrawal_refusal=workflow.confirm_withdrawal_refusal(ml, _me()),
+        consequences={
+            "approve": labels.approve_consequence(ml),
+            "publish": labels.publish_consequence(ml),
+            "withdrawal_request": labels.withdrawal_request_consequence(ml),
+            "withdraw": labels.withdrawal_consequence(ml),
+            "cancel": labels.cancel_consequence(ml),
+        },
         **forms,
     ), status
 
@@ -184,10 +196,22 @@ def hr_list(list_id: int):
     return _render_list(services.list_for_hr(list_id, current_user))
 
 
-def _step(list_id: int, action, done_message):
+def _ask(ml, title: str, consequence: str, yes_label: str):
+    """The confirmation page of a step on the list (app/common/confirm.py)."""
+    return confirm.ask(
+        title=title,
+        consequence=consequence,
+        yes_label=yes_label,
+        back_url=url_for("merit.hr_list", list_id=ml.id),
+    )
+
+
+def _step(list_id: int, action, done_message, ask):
     ml = services.list_for_hr(list_id, current_user)
     if not StepForm().validate_on_submit():
         abort(400)
+    if not confirm.confirmed():
+        return ask(ml)
     try:
         action(ml, _me())
     except DomainError as err:
@@ -204,6 +228,8 @@ def hr_approve(list_id: int):
     form = ApproveForm(prefix="approve")
     if not form.validate_on_submit():
         abort(400)
+    if not confirm.confirmed():
+        return _ask(ml, _("Approve this list?"), labels.approve_consequence(ml), _("Yes, approve the list"))
     try:
         workflow.approve(ml, _me(), changes_seen=bool(form.changes_seen.data))
     except DomainError as err:
@@ -219,6 +245,9 @@ def hr_publish(list_id: int):
         list_id,
         workflow.publish,
         lambda ml: _("Version %(v)s is published. Digest: %(digest)s", v=ml.version, digest=ml.digest),
+        lambda ml: _ask(
+            ml, _("Publish this list?"), labels.publish_consequence(ml), _("Yes, publish the list")
+        ),
     )
 
 
@@ -262,7 +291,7 @@ def hr_extend(list_id: int):
         workflow.extend(ml, _me(), form.reason.data, form.until.data)
     except DomainError as err:
         return _render_list(ml, show_error(form, err), extend_form=form)
-    flash(_("The list is extended until %(d)s.", d=ml.valid_until.isoformat()), "success")
+    flash(_("The list is extended until %(d)s.", d=format_date(ml.valid_until, current_locale())), "success")
     return redirect(url_for("merit.hr_list", list_id=ml.id))
 
 
@@ -273,6 +302,8 @@ def hr_cancel(list_id: int):
     form = ReasonForm(prefix="cancel")
     if not form.validate_on_submit():
         return _render_list(ml, 422, cancel_form=form)
+    if not confirm.confirmed():
+        return _ask(ml, _("Cancel this list?"), labels.cancel_consequence(ml), _("Yes, cancel the list"))
     try:
         workflow.cancel(ml, _me(), form.reason.data)
     except DomainError as err:
@@ -288,6 +319,13 @@ def hr_request_withdrawal(list_id: int):
     form = ReasonForm(prefix="withdraw")
     if not form.validate_on_submit():
         return _render_list(ml, 422, withdraw_form=form)
+    if not confirm.confirmed():
+        return _ask(
+            ml,
+            _("Request the withdrawal of this list?"),
+            labels.withdrawal_request_consequence(ml),
+            _("Yes, request the withdrawal"),
+        )
     try:
         workflow.request_withdrawal(ml, _me(), form.reason.data)
     except DomainError as err:
@@ -303,7 +341,12 @@ def hr_request_withdrawal(list_id: int):
 @roles_required(*HR_ROLES)
 def hr_confirm_withdrawal(list_id: int):
     return _step(
-        list_id, workflow.confirm_withdrawal, lambda ml: _("Version %(v)s is withdrawn.", v=ml.version)
+        list_id,
+        workflow.confirm_withdrawal,
+        lambda ml: _("Version %(v)s is withdrawn.", v=ml.version),
+        lambda ml: _ask(
+            ml, _("Withdraw this list?"), labels.withdrawal_consequence(ml), _("Yes, withdraw the list")
+        ),
     )
 
 

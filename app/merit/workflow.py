@@ -19,8 +19,9 @@ from ..accounts.models import Role
 from ..audit.services import anchor, record
 from ..common.clock import BANGKOK, now
 from ..common.dates import add_years
-from ..common.errors import Forbidden, NotAllowed, ValidationFailed
-from ..common.i18n import writing_locale
+from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
+from ..common.i18n import current_locale, writing_locale
+from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
 from ..scores.results import ScoreChange, manual_changes
@@ -56,12 +57,43 @@ def _locked_with_reason(
     return merit_list, reason
 
 
-def _need_second_person(actor, first_id: int | None, not_approver: str, same_person: str) -> None:
+def _second_person_refusal(actor, first_id: int | None, not_approver: str, same_person: str):
     """The two-person rule: the second step is taken by an HR approver who did not take the first."""
     if not actor.has_role(Role.HR_APPROVER):
-        raise Forbidden(not_approver)
+        return Forbidden(not_approver)
     if actor.id == first_id:
-        raise Forbidden(same_person)
+        return Forbidden(same_person)
+    return None
+
+
+def approve_refusal(merit_list: MeritList, approver) -> DomainError | None:
+    """Why `approver` may not approve the list (the page then offers no approve button), or None."""
+    if merit_list.status != ListStatus.DRAFT:
+        return NotAllowed(_("Only a draft list can be approved."))
+    return _second_person_refusal(
+        approver,
+        merit_list.prepared_by_id,
+        _("Only an HR approver can approve a list."),
+        _(
+            "You prepared this list, so you cannot approve it: a second HR "
+            "approver must check and approve it (two-person rule)."
+        ),
+    )
+
+
+def confirm_withdrawal_refusal(merit_list: MeritList, actor) -> DomainError | None:
+    """Why `actor` may not confirm the requested withdrawal of the list, or None."""
+    if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
+        return NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
+    return _second_person_refusal(
+        actor,
+        merit_list.withdrawal_requested_by_id,
+        _("Only an HR approver can confirm a withdrawal."),
+        _(
+            "You requested this withdrawal, so you cannot confirm it: a second "
+            "HR approver must (two-person rule)."
+        ),
+    )
 
 
 def changes_behind(merit_list: MeritList) -> list[ScoreChange]:
@@ -91,17 +123,9 @@ def approve(merit_list: MeritList, approver, changes_seen: bool = False) -> Meri
     seen every score entered, imported or corrected by hand behind the list."""
     need_hr(approver, merit_list.round)
     merit_list = _lock(merit_list)
-    _need_second_person(
-        approver,
-        merit_list.prepared_by_id,
-        _("Only an HR approver can approve a list."),
-        _(
-            "You prepared this list, so you cannot approve it: a second HR "
-            "approver must check and approve it (two-person rule)."
-        ),
-    )
-    if merit_list.status != ListStatus.DRAFT:
-        raise NotAllowed(_("Only a draft list can be approved."))
+    refusal = approve_refusal(merit_list, approver)
+    if refusal is not None:
+        raise refusal
     _require_current(merit_list)
     changes = changes_behind(merit_list)
     if changes and not changes_seen:
@@ -266,12 +290,17 @@ def extend(merit_list: MeritList, actor, reason: str, until: date) -> MeritList:
         raise NotAllowed(_("This list has expired; it can no longer be extended."))
     if not isinstance(until, date) or until <= merit_list.valid_until:
         raise ValidationFailed(
-            _("The new end of validity must be after %(d)s.", d=merit_list.valid_until.isoformat()), "until"
+            _(
+                "The new end of validity must be after %(d)s.",
+                d=format_date(merit_list.valid_until, current_locale()),
+            ),
+            "until",
         )
     limit = add_years(merit_list.valid_until, current_app.config["MERIT_LIST_MAX_EXTENSION_YEARS"])
     if until > limit:
         raise ValidationFailed(
-            _("A list can be extended until %(d)s at the latest.", d=limit.isoformat()), "until"
+            _("A list can be extended until %(d)s at the latest.", d=format_date(limit, current_locale())),
+            "until",
         )
     before = list_snapshot(merit_list)
     merit_list.valid_until, merit_list.extended = until, True
@@ -336,17 +365,9 @@ def confirm_withdrawal(merit_list: MeritList, actor) -> MeritList:
     their appointment."""
     need_hr(actor, merit_list.round)
     merit_list = _lock(merit_list)
-    if merit_list.status != ListStatus.PUBLISHED or merit_list.withdrawal_requested_by_id is None:
-        raise NotAllowed(_("There is no withdrawal of this list waiting for confirmation."))
-    _need_second_person(
-        actor,
-        merit_list.withdrawal_requested_by_id,
-        _("Only an HR approver can confirm a withdrawal."),
-        _(
-            "You requested this withdrawal, so you cannot confirm it: a second "
-            "HR approver must (two-person rule)."
-        ),
-    )
+    refusal = confirm_withdrawal_refusal(merit_list, actor)
+    if refusal is not None:
+        raise refusal
     before = list_snapshot(merit_list)
     at = now()
     merit_list.status = ListStatus.CANCELLED

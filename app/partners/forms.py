@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     StringField,
@@ -16,13 +13,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import EducationLevel
+from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
 from ..recruitment.forms import DATETIME_LOCAL, MultiCheckboxField, lines
 from ..recruitment.models import StageKind
 from .models import OrganisationKind
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AppForm):
     name_th = StringField(
         _l("Name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
@@ -40,7 +38,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     email = StringField(
         _l("Email of the partner's account"),
         filters=[strip_text],
@@ -49,7 +47,7 @@ class MemberForm(FlaskForm):
     )
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(AppForm):
     number = StringField(
         _l("Agreement number"), filters=[strip_text], validators=[DataRequired(), Length(max=60)]
     )
@@ -64,8 +62,8 @@ class AgreementForm(FlaskForm):
     places_per_year = IntegerField(
         _l("Places per fiscal year"), validators=[InputRequired(), NumberRange(min=1, max=1000)]
     )
-    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
-    valid_until = DateField(_l("Valid until"), validators=[InputRequired()])
+    valid_from = ThaiDateField(_l("Valid from"), validators=[InputRequired()])
+    valid_until = ThaiDateField(_l("Valid until"), validators=[InputRequired()])
     qualifications_th = TextAreaField(
         _l("Qualifications (Thai)"), filters=[strip_text], validators=[Optional(), Length(max=5000)]
     )
@@ -86,7 +84,7 @@ class AgreementForm(FlaskForm):
         return lines(self.fields_of_study.data)
 
 
-class AgreementRoundForm(FlaskForm):
+class AgreementRoundForm(AppForm):
     code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
     position_id = SelectField(_l("Position"), coerce=int)
     title_th = StringField(
@@ -95,20 +93,20 @@ class AgreementRoundForm(FlaskForm):
     title_en = StringField(
         _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
     )
-    opens_at = DateTimeLocalField(
+    opens_at = ThaiDateTimeLocalField(
         _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
     )
-    closes_at = DateTimeLocalField(
+    closes_at = ThaiDateTimeLocalField(
         _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
     )
     vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(AppForm):
     reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)])
 
 
-class NominationForm(FlaskForm):
+class NominationForm(AppForm):
     national_id = StringField(
         _l("National ID"), filters=[strip_text], validators=[DataRequired(), Length(max=17)]
     )
@@ -132,13 +130,13 @@ class NominationForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     reason = TextAreaField(
         _l("Reason for withdrawing"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)]
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AppForm):
     consent = BooleanField(
         _l(
             "I accept this nomination. I will complete and submit the "

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..common.forms import strip
+from ..common.forms import AppForm, strip
 
 
-class FeeForm(FlaskForm):
+class FeeForm(AppForm):
     amount = DecimalField(
         _l("Application fee (baht)"),
         places=2,
@@ -25,7 +24,7 @@ class FeeForm(FlaskForm):
     )
 
 
-class StatementForm(FlaskForm):
+class StatementForm(AppForm):
     file = FileField(
         _l("Bank bill-payment report (CSV)"),
         validators=[FileRequired(_l("Choose the bank's file."))],
@@ -33,12 +32,12 @@ class StatementForm(FlaskForm):
     )
 
 
-class ManualPaymentForm(FlaskForm):
+class ManualPaymentForm(AppForm):
     reason = TextAreaField(
         _l("What proves the payment"), filters=[strip], validators=[InputRequired(), Length(min=5, max=2000)]
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(AppForm):
     rule = SelectField(_l("Refund rule"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), filters=[strip], validators=[Optional(), Length(max=2000)])

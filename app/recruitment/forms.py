@@ -6,10 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     Form,
     FormField,
@@ -24,7 +22,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
+from ..common.forms import AppForm, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
+from ..common.i18n import current_locale
 from . import services
 from .models import Accommodation, Mode, StageKind
 
@@ -46,9 +46,9 @@ def bangkok_local(value: datetime | None) -> datetime | None:
     return value.astimezone(BANGKOK).replace(tzinfo=None) if value else None
 
 
-def bangkok_time_field(label) -> DateTimeLocalField:
+def bangkok_time_field(label) -> ThaiDateTimeLocalField:
     """A required date and time, entered (and shown) in Bangkok time."""
-    return DateTimeLocalField(
+    return ThaiDateTimeLocalField(
         label, format=DATETIME_LOCAL, description=_l("Bangkok time."), validators=[InputRequired()]
     )
 
@@ -58,7 +58,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PositionForm(FlaskForm):
+class PositionForm(AppForm):
     title_th = StringField(
         _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
@@ -115,7 +115,7 @@ class StageRowForm(Form):
     counts_for_ranking = BooleanField(_l("Counts for ranking"))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(AppForm):
     code = StringField(
         _l("Round code"),
         filters=[strip_text],
@@ -222,8 +222,7 @@ class RoundForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels are built per request so that they follow the reader's language.
         self.position_id.choices = [
-            (p.id, f"{p.title_th} · {p.title_en} ({p.level})" if p.title_en else f"{p.title_th} ({p.level})")
-            for p in positions
+            (p.id, f"{p.title(current_locale())} ({services.position_level(p.level)})") for p in positions
         ]
         self.mode.choices = [(m, services.mode_label(m)) for m in Mode.ALL]
         self.min_education_level.choices = [("", _l("— no requirement —")), *education_choices()]
@@ -316,7 +315,7 @@ class RoundForm(FlaskForm):
         return specs
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     """One form; each transition is a submit button carrying its status as name=status."""
 
     status = StringField(validators=[DataRequired()])
@@ -325,14 +324,14 @@ class StatusForm(FlaskForm):
     )
 
 
-class WindowForm(FlaskForm):
+class WindowForm(AppForm):
     closes_at = bangkok_time_field(_l("New closing date and time"))
     reason = StringField(
         _l("Reason for the change"), filters=[strip_text], validators=[DataRequired(), Length(max=500)]
     )
 
 
-class BrowseFilterForm(FlaskForm):
+class BrowseFilterForm(AppForm):
     """The GET filters of the public list (no CSRF: it changes nothing)."""
 
     class Meta:

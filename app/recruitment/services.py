@@ -16,7 +16,7 @@ from ..audit.services import record
 from ..common.access import is_hr_of, need_hr_of_round
 from ..common.clock import now, to_utc
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
-from ..common.i18n import labeller
+from ..common.i18n import current_locale, labeller
 from ..common.lookup import get_or_not_found
 from ..extensions import db
 from .models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus, StageKind
@@ -515,3 +515,12 @@ track_label = labeller(TRACK_LABELS)
 
 def track_of_mode(mode: str) -> str:
     return next((track for track, modes in TRACK_MODES.items() if mode in modes), TRACK_GENERAL)
+
+
+def position_level(level: str | None) -> str:
+    """A position's level in the reader's language: levels are written "Thai / English"
+    ("ปฏิบัติการ / Operational"), so each reader gets their half (the whole when it has one)."""
+    thai, sep, english = (level or "").partition(" / ")
+    if not sep:
+        return level or ""
+    return english.strip() if current_locale() == "en" and english.strip() else thai.strip()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -15,11 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
 from ..recruitment.forms import DATETIME_LOCAL, lines
 
 
-class ContractForm(FlaskForm):
+class ContractForm(AppForm):
     number = StringField(
         _l("Contract number"), filters=[strip_text], validators=[DataRequired(), Length(max=60)]
     )
@@ -48,8 +46,8 @@ class ContractForm(FlaskForm):
     institution = StringField(
         _l("Institution"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
-    study_start = DateField(_l("Studies start"), validators=[InputRequired()])
-    expected_graduation = DateField(_l("Expected graduation"), validators=[InputRequired()])
+    study_start = ThaiDateField(_l("Studies start"), validators=[InputRequired()])
+    expected_graduation = ThaiDateField(_l("Expected graduation"), validators=[InputRequired()])
     years_funded = DecimalField(
         _l("Years funded"), places=1, validators=[InputRequired(), NumberRange(min=0.5, max=15)]
     )
@@ -61,7 +59,7 @@ class ContractForm(FlaskForm):
     )
 
 
-class PlacementRoundForm(FlaskForm):
+class PlacementRoundForm(AppForm):
     code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
     position_id = SelectField(_l("Position"), coerce=int)
     title_th = StringField(
@@ -70,10 +68,10 @@ class PlacementRoundForm(FlaskForm):
     title_en = StringField(
         _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
     )
-    opens_at = DateTimeLocalField(
+    opens_at = ThaiDateTimeLocalField(
         _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
     )
-    closes_at = DateTimeLocalField(
+    closes_at = ThaiDateTimeLocalField(
         _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
     )
     vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
@@ -85,9 +83,9 @@ class PlacementRoundForm(FlaskForm):
         return lines(self.fields_of_study.data)
 
 
-class AppointForm(FlaskForm):
+class AppointForm(AppForm):
     agency_id = SelectField(_l("Agency of the appointment"), coerce=int)
-    on = DateField(_l("Appointed on"), validators=[InputRequired()])
+    on = ThaiDateField(_l("Appointed on"), validators=[InputRequired()])
     reason = TextAreaField(
         _l("Reason (required for an agency other than the contract's)"),
         filters=[strip_text],
@@ -95,6 +93,6 @@ class AppointForm(FlaskForm):
     )
 
 
-class DepartureForm(FlaskForm):
-    on = DateField(_l("Left service on"), validators=[InputRequired()])
+class DepartureForm(AppForm):
+    on = ThaiDateField(_l("Left service on"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[DataRequired(), Length(max=2000)])

@@ -15,6 +15,7 @@ from ..common.clock import today_bangkok
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..common.i18n import current_locale
+from ..common.thai import format_date
 from ..recruitment import services as recruitment
 from . import bp, services
 from .forms import AppointForm, ContractForm, DepartureForm, PlacementRoundForm
@@ -168,7 +169,7 @@ def hr_appoint(contract_id: int):
     flash(
         _(
             "Appointment recorded: the service obligation runs from %(date)s.",
-            date=contract.appointed_on.isoformat(),
+            date=format_date(contract.appointed_on, current_locale()),
         ),
         "success",
     )

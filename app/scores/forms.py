@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..common.forms import AppForm
 from ..common.forms import strip as strip_text
 
 
-class ScoreEntryForm(FlaskForm):
+class ScoreEntryForm(AppForm):
     stage_kind = HiddenField(validators=[DataRequired()])
     application_number = StringField(
         _l("Application number"),
@@ -44,7 +44,7 @@ class ScoreEntryForm(FlaskForm):
     )
 
 
-class ScoreImportForm(FlaskForm):
+class ScoreImportForm(AppForm):
     stage_kind = HiddenField(validators=[DataRequired()])
     file = FileField(
         _l("CSV file"),
@@ -58,5 +58,5 @@ class ScoreImportForm(FlaskForm):
     )
 
 
-class SyncPartAForm(FlaskForm):
+class SyncPartAForm(AppForm):
     """A button: pull Part A from the online test and Part A certificates."""

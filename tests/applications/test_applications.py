@@ -73,24 +73,42 @@ def test_candidate_applies_with_documents_and_hr_of_the_agency_sees_them(app, db
     assert open_round.title_en in html
     assert "Education: at least Bachelor" not in html  # the round sets no education criterion
     assert "you meet the round's criteria" in html
-    assert "I certify that the information I have given is true." in html
     assert "Expected for this round." in html
+    assert "Submit application" not in html  # the form leads to "check your answers" first
 
     pdf, png = pdf_bytes(), image_bytes("PNG")
-    resp = post_apply(
-        client,
-        open_round,
-        doc_transcript=[(io.BytesIO(pdf), "ใบแสดงผลการเรียน.pdf")],
-        doc_id_card=[(io.BytesIO(png), "id card.png")],
+    resp = client.post(
+        f"/rounds/{open_round.id}/apply",
+        data={
+            "doc_transcript": [(io.BytesIO(pdf), "ใบแสดงผลการเรียน.pdf")],
+            "doc_id_card": [(io.BytesIO(png), "id card.png")],
+        },
+        content_type="multipart/form-data",
     )
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(
+        f"/rounds/{open_round.id}/apply/check"
+    )
+    assert count(db, Application) == 0  # nothing is submitted before the answers are checked
+
+    check = page(client.get(resp.headers["Location"]))
+    assert "Check your answers before submitting your application" in check
+    assert "ใบแสดงผลการเรียน.pdf" in check and "id card.png" in check
+    assert "Degree certificate" in check and "Not attached" in check  # expected, missing
+    assert f'href="/rounds/{open_round.id}/apply#doc_degree"' in check  # its "change" link
+    assert "I certify that the information I have given is true." in check
+
+    resp = post_apply(client, open_round)  # the form again (no new file), then submit
     assert resp.status_code == 302
     app_ = db.session.scalar(select(Application))
     assert app_.number == f"{open_round.code}-00001"
-    assert resp.headers["Location"].endswith(f"/applications/{app_.id}")
+    assert resp.headers["Location"].endswith(f"/applications/{app_.id}/submitted")
 
-    detail = client.get(resp.headers["Location"])
-    html = page(detail)
-    assert f"Your application number is {open_round.code}-00001" in html
+    done = page(client.get(resp.headers["Location"]))
+    assert "Application submitted" in done and f"{open_round.code}-00001" in done
+    assert "What happens next" in done and open_round.agency.name_en in done
+    assert "Documents still missing" in done and "Degree certificate" in done
+
+    html = page(client.get(f"/applications/{app_.id}"))
     assert "submitted, awaiting review" in html
     assert nid.formatted(cand.national_id) in html  # the owner sees their own ID in full
     assert "ใบแสดงผลการเรียน.pdf" in html and "id card.png" in html
@@ -181,7 +199,7 @@ def test_ineligible_candidate_is_told_why_and_nothing_is_stored(app, db, make, a
 
 def test_declaration_is_required(app, db, make, open_round):
     client = browser(app, make, make.candidate())
-    resp = client.post(f"/rounds/{open_round.id}/apply", data={}, content_type="multipart/form-data")
+    resp = post_apply(client, open_round, declaration="")
     assert resp.status_code == 422
     assert "You must certify that the information is true." in page(resp)
     assert count(db, Application) == 0
@@ -261,7 +279,9 @@ def test_withdraw_then_apply_again_keeps_the_number(app, db, make, open_round):
     client = browser(app, make, cand)
     post_apply(client, open_round)
     app_ = db.session.scalar(select(Application))
-    resp = client.post(f"/applications/{app_.id}/withdraw", data={"reason": "ติดธุระ"}, follow_redirects=True)
+    resp = client.post(
+        f"/applications/{app_.id}/withdraw", data={"confirm": "yes", "reason": "ติดธุระ"}, follow_redirects=True
+    )
     assert resp.status_code == 200
     assert f"Application {app_.number} has been withdrawn." in page(resp)
     db.session.refresh(app_)
@@ -286,7 +306,7 @@ def test_withdraw_is_refused_once_the_round_is_under_way(app, db, make, open_rou
     open_round.status = RoundStatus.IN_PROGRESS
     db.session.commit()
     assert "Withdraw application" not in page(client.get(f"/applications/{app_.id}"))
-    resp = client.post(f"/applications/{app_.id}/withdraw", data={})
+    resp = client.post(f"/applications/{app_.id}/withdraw", data={"confirm": "yes"})
     assert resp.status_code == 409
     assert "the application can no longer be withdrawn" in page(resp)
     db.session.refresh(app_)
@@ -409,23 +429,23 @@ def test_hr_approves_one_application_and_rejects_another_with_a_reason(app, db, 
     app_b = db.session.scalar(select(Application).where(Application.candidate_id == bob.id))
     assert app_b.number == f"{open_round.code}-00002"
 
-    assert ca.post(f"/applications/{app_a.id}/approve").status_code == 403
+    assert ca.post(f"/applications/{app_a.id}/approve", data={"confirm": "yes"}).status_code == 403
     other_hr = browser(app, make, make.hr(make.agency(), approver=True))
-    assert other_hr.post(f"/applications/{app_a.id}/approve").status_code == 403
+    assert other_hr.post(f"/applications/{app_a.id}/approve", data={"confirm": "yes"}).status_code == 403
 
     hr_user = make.hr(agency, approver=True)
     hr = browser(app, make, hr_user)
-    resp = hr.post(f"/applications/{app_a.id}/approve", follow_redirects=True)
+    resp = hr.post(f"/applications/{app_a.id}/approve", data={"confirm": "yes"}, follow_redirects=True)
     assert f"Application {app_a.number} has been approved." in page(resp)
 
-    resp = hr.post(f"/applications/{app_b.id}/reject", data={"reason": "  "})
+    resp = hr.post(f"/applications/{app_b.id}/reject", data={"confirm": "yes", "reason": "  "})
     assert resp.status_code == 422
     assert "Give the reason for rejecting the application." in page(resp)
     db.session.expire_all()
     assert db.session.get(Application, app_b.id).status == "submitted"
     resp = hr.post(
         f"/applications/{app_b.id}/reject",
-        data={"reason": "The transcript is missing."},
+        data={"confirm": "yes", "reason": "The transcript is missing."},
         follow_redirects=True,
     )
     assert resp.status_code == 200

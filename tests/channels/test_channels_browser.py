@@ -54,10 +54,12 @@ def test_partner_nominates_and_the_nominee_applies_in_the_browser(app, browser, 
         pn.check("#consent")
         pn.get_by_role("button", name="Accept and complete my application").click()
         pn.wait_for_url(re.compile(rf"/rounds/{round_id}/apply$"))
+        pn.get_by_role("button", name="Continue").click()
+        pn.wait_for_url(re.compile(rf"/rounds/{round_id}/apply/check$"))
         pn.check("#declaration")
         pn.get_by_role("button", name="Submit application").click()
-        pn.wait_for_url(re.compile(r"/applications/\d+$"))
-        assert "Your application has been submitted" in flashes(pn)
+        pn.wait_for_url(re.compile(r"/applications/\d+/submitted$"))
+        assert "Application submitted" in main_text(pn)
     finally:
         for ctx in contexts:
             ctx.close()

@@ -19,6 +19,7 @@ from app.partners import agreements, organisations
 from app.partners.models import Nomination, NominationStatus, PartnerMember
 from app.recruitment.models import Round
 from tests.factories import client_for
+from tests.factories.applications import post_apply
 from tests.factories.channels import setup_agreement
 
 
@@ -156,7 +157,7 @@ def test_nominee_consents_applies_hr_decides_and_the_list_is_published_and_verif
         r"/nominations/invitation/([\w-]+)", db.session.scalar(select(OutboxEmail)).body_text
     ).group(1)
     # Someone who was not nominated cannot apply to the reserved round.
-    r = client_for(app, outsider).post(f"/rounds/{round_.id}/apply", data={"declaration": "y"})
+    r = post_apply(client_for(app, outsider), round_)
     assert r.status_code == 409 and "reserved for people nominated" in r.get_data(as_text=True)
     # The link does not let another person answer in the nominee's place.
     ic = client_for(app, impostor)
@@ -177,13 +178,13 @@ def test_nominee_consents_applies_hr_decides_and_the_list_is_published_and_verif
     assert db.session.get(Nomination, n.id).consent_at is not None
     assert "Complete your application" in nc.get("/").get_data(as_text=True)
     # The nominee completes the application themselves.
-    r = nc.post(f"/rounds/{round_.id}/apply", data={"declaration": "y"})
+    r = post_apply(nc, round_)
     assert r.status_code == 302, r.get_data(as_text=True)
     app_ = db.session.scalar(select(Application).where(Application.round_id == round_.id))
     assert app_.candidate_id == nominee.id
     assert "is with HR" in nc.get(f"/my/nominations/{n.id}").get_data(as_text=True)
     # HR decides, scores both stages and publishes the round's list (two people).
-    assert hr_client.post(f"/applications/{app_.id}/approve").status_code == 302
+    assert hr_client.post(f"/applications/{app_.id}/approve", data={"confirm": "yes"}).status_code == 302
     assert db.session.get(Application, app_.id).status == ApplicationStatus.APPROVED
     for stage, score in (("qualifications", "85"), ("part_c", "78")):
         r = hr_client.post(
@@ -200,9 +201,12 @@ def test_nominee_consents_applies_hr_decides_and_the_list_is_published_and_verif
     list_id = int(r.headers["Location"].rsplit("/", 1)[1])
     approver = client_for(app, make.hr(agency, approver=True))
     assert (
-        approver.post(f"/hr/lists/{list_id}/approve", data={"approve-changes_seen": "y"}).status_code == 302
+        approver.post(
+            f"/hr/lists/{list_id}/approve", data={"confirm": "yes", "approve-changes_seen": "y"}
+        ).status_code
+        == 302
     )
-    assert approver.post(f"/hr/lists/{list_id}/publish").status_code == 302
+    assert approver.post(f"/hr/lists/{list_id}/publish", data={"confirm": "yes"}).status_code == 302
     from app.merit.models import MeritList
 
     ml = db.session.get(MeritList, list_id)
@@ -232,7 +236,4 @@ def test_nominee_may_decline(app, db, make):
     assert r.status_code == 302
     assert db.session.get(Nomination, n.id).status == NominationStatus.DECLINED
     # Declined: the place is free and the round still refuses the person.
-    assert (
-        client_for(app, nominee).post(f"/rounds/{round_.id}/apply", data={"declaration": "y"}).status_code
-        == 409
-    )
+    assert post_apply(client_for(app, nominee), round_).status_code == 409

@@ -19,6 +19,7 @@ from app.recruitment.models import Round
 from app.scholarships import services
 from app.scholarships.models import ContractStatus, ScholarshipContract, ScholarshipReminder
 from tests.factories import client_for
+from tests.factories.applications import post_apply
 
 FMT = "%Y-%m-%dT%H:%M"
 
@@ -73,9 +74,9 @@ def publish_placement(app, make, db, agency, hc, scholar, round_):
     sc = client_for(app, scholar)
     assert "Apply to the placement round TUN-P1" in sc.get("/my/scholarship").get_data(as_text=True)
     assert "A placement round for scholars is open" in sc.get("/").get_data(as_text=True)
-    assert sc.post(f"/rounds/{round_.id}/apply", data={"declaration": "y"}).status_code == 302
+    assert post_apply(sc, round_).status_code == 302
     app_ = db.session.scalar(select(Application).where(Application.round_id == round_.id))
-    assert hc.post(f"/applications/{app_.id}/approve").status_code == 302
+    assert hc.post(f"/applications/{app_.id}/approve", data={"confirm": "yes"}).status_code == 302
     assert (
         hc.post(
             f"/hr/rounds/{round_.id}/scores",
@@ -90,8 +91,8 @@ def publish_placement(app, make, db, agency, hc, scholar, round_):
     assert r.status_code == 302, r.get_data(as_text=True)
     list_id = int(r.headers["Location"].rsplit("/", 1)[1])
     approver = client_for(app, make.hr(agency, approver=True))
-    approver.post(f"/hr/lists/{list_id}/approve", data={"approve-changes_seen": "y"})
-    approver.post(f"/hr/lists/{list_id}/publish")
+    approver.post(f"/hr/lists/{list_id}/approve", data={"confirm": "yes", "approve-changes_seen": "y"})
+    approver.post(f"/hr/lists/{list_id}/publish", data={"confirm": "yes"})
     ml = db.session.get(MeritList, list_id)
     assert ml.digest
     assert "Placement of nursing scholars" in client_for(app).get(f"/verify/list/{ml.digest}").get_data(

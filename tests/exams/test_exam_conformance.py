@@ -439,7 +439,8 @@ def test_a_forced_submission_is_its_own_event_with_its_reason(hall, make):
     c, _state = joined(hall, sitting, cand)
     p = hall.client(hall.cookie(proctor), "/proctor")
     assert p.call(
-        "force_submit", {"sitting_id": sitting.id, "seat_id": seat.id, "reason": "left the room"}
+        "force_submit",
+        {"sitting_id": sitting.id, "seat_id": seat.id, "reason": "left the room", "confirmed": True},
     ) == {"ok": True}
     assert wait_for(lambda: c.events("force_submitted"))
     event = c.events("force_submitted")[0]

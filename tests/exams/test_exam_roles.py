@@ -143,7 +143,7 @@ def test_every_proctor_event_is_refused_on_a_sitting_the_proctor_is_not_assigned
         "extend": {**sid, "seat_ids": "all", "seconds": 600, **reason},
         "pause": {**sid, **reason},
         "resume": {**sid, **reason},
-        "force_submit": {**sid, "seat_id": seat.id, **reason},
+        "force_submit": {**sid, "seat_id": seat.id, **reason, "confirmed": True},
         "give_back": {**sid, "seat_id": seat.id, **reason},
     }
     for event, payload in attempts.items():

@@ -165,14 +165,23 @@ def test_proctor_announces_extends_pauses_and_force_submits(app, make, setup, db
 
     no_reason = proctor.emit(
         "force_submit",
-        {"sitting_id": sid, "seat_id": s["seat"].id, "reason": " "},
+        {"sitting_id": sid, "seat_id": s["seat"].id, "reason": " ", "confirmed": True},
         namespace="/proctor",
         callback=True,
     )
     assert no_reason["error"] == "validation_failed"
-    assert proctor.emit(
+    # Force-submitting is irreversible: the page sends it only once the proctor confirmed.
+    unconfirmed = proctor.emit(
         "force_submit",
         {"sitting_id": sid, "seat_id": s["seat"].id, "reason": "candidate left the room"},
+        namespace="/proctor",
+        callback=True,
+    )
+    assert unconfirmed["ok"] is False and unconfirmed["error"] == "not_confirmed"
+    assert events(cand, "force_submitted") == []
+    assert proctor.emit(
+        "force_submit",
+        {"sitting_id": sid, "seat_id": s["seat"].id, "reason": "candidate left the room", "confirmed": True},
         namespace="/proctor",
         callback=True,
     ) == {"ok": True}

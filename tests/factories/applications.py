@@ -113,6 +113,8 @@ def photo_document(app_: Application, data: bytes | None = None):
     db.session.add(doc)
     db.session.commit()
     return doc
+
+
 def many_applications(round_, n: int, *, status: str = ApplicationStatus.SUBMITTED, names=None) -> list[int]:
     """`n` candidates and their applications to `round_` in a few bulk INSERTs (HR at volume:
     5,000 built in a second or two, not one ORM object at a time). `names(i)` gives the i-th
@@ -170,3 +172,14 @@ def many_applications(round_, n: int, *, status: str = ApplicationStatus.SUBMITT
             select(Application.id).where(Application.round_id == round_.id).order_by(Application.number)
         )
     )[first_seq:]
+    """The candidate's whole way to a submitted application: the form (answers and files), then
+    "check your answers", where the declaration is ticked (`declaration=""` leaves it unticked).
+    Returns the first page that is not a step forward (the form's refusal) or the last one."""
+    data = apply_form(**data)
+    declaration = data.pop("declaration")
+    first = c.post(f"/rounds/{round_.id}/apply", data=data, content_type="multipart/form-data")
+    if first.status_code != 302 or not first.headers["Location"].endswith(f"/rounds/{round_.id}/apply/check"):
+        return first
+    return c.post(
+        f"/rounds/{round_.id}/apply/check", data={"declaration": declaration} if declaration else {}
+    )

@@ -119,7 +119,7 @@ def test_a_member_who_recuses_after_joining_hears_nothing_more_of_the_scores(liv
         assert client.call("score", {**iv, "criterion_id": knowledge, "points": "22", "seq": 1})["ok"]
         assert client.call("score", {**iv, "criterion_id": communication, "points": "16", "seq": 2})["ok"]
         assert client.call("submit", iv)["ok"]
-    done = chair.call("finalize", iv)
+    done = chair.call("finalize", {**iv, "confirmed": True})
     assert done["ok"], done
 
     assert wait_for(lambda: watcher.events("finalized") and other.events("all_submitted"))

@@ -487,7 +487,7 @@ def test_the_panel_scores_live_to_a_finalized_part_c_score(app, make, s, db):
         call(sock, "declare", {**iv, "has_conflict": False})
         call(sock, "score", {**iv, "criterion_id": s.knowledge.id, "points": k, "seq": 1})
         call(sock, "score", {**iv, "criterion_id": s.communication.id, "points": c, "seq": 2})
-    early_final = call(chair, "finalize", iv)
+    early_final = call(chair, "finalize", {**iv, "confirmed": True})
     assert early_final["ok"] is False and early_final["error"] == "not_ready"
     ma.get_received(NS)
     call(mb, "submit", iv)
@@ -498,8 +498,10 @@ def test_the_panel_scores_live_to_a_finalized_part_c_score(app, make, s, db):
     others = call(ma, "join", iv)["state"]["others"]
     assert {o["user_id"] for o in others} == {s.chair.id, b.id}
 
-    assert call(ma, "finalize", iv)["error"] == "forbidden"
-    final = call(chair, "finalize", iv)
+    assert call(ma, "finalize", {**iv, "confirmed": True})["error"] == "forbidden"
+    # Finalizing locks the scores: the page sends it only once the chair confirmed in its dialog.
+    assert call(chair, "finalize", iv)["error"] == "not_confirmed"
+    final = call(chair, "finalize", {**iv, "confirmed": True})
     assert final["ok"] and final["state"]["interview"]["final_score"] == "81.67"
     assert events(mb, "finalized")[-1] == {
         "interview_id": s.interview.id,

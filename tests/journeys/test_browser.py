@@ -101,10 +101,13 @@ def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
         "#doc_transcript",
         files=[{"name": "ใบแสดงผลการเรียน.pdf", "mimeType": "application/pdf", "buffer": _pdf()}],
     )
+    _submit(page)  # "continue" to check the answers; only that page submits
+    page.wait_for_url(re.compile(rf"/rounds/{round_id}/apply/check$"))
+    assert "ใบแสดงผลการเรียน.pdf" in page.inner_text("main")
     page.check("#declaration")
     _submit(page)
     number = f"{round_code}-00001"
-    page.wait_for_url(re.compile(r"/applications/\d+$"))
+    page.wait_for_url(re.compile(r"/applications/\d+/submitted$"))
     assert number in page.inner_text("main")
 
     stored = _stored(number)
@@ -138,6 +141,7 @@ def test_candidate_applies_and_hr_approves(browser, page, live_server, make):
     hr_page.wait_for_url(re.compile(r"/applications/\d+$"))
     assert "3101" in hr_page.inner_text("main").replace("-", "")  # HR sees the full national ID
     hr_page.locator("form[action$='/approve'] button[type=submit]").click()
+    hr_page.locator("dialog #confirm-dialog-yes").click()  # approving asks first
     hr_page.wait_for_load_state()
     hr_context.close()
     assert _stored(number).status == "approved"

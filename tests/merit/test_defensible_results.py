@@ -64,7 +64,9 @@ def test_approval_and_publication_check_the_gates_again(app, db, make):
     # A score corrected after the draft was prepared: the draft no longer shows it.
     recording.correct_stage_score(a1, "part_c", 90, actor=officer, reason="panel sheet misread")
     resp = make.client_for(app, approver).post(
-        f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"}, follow_redirects=True
+        f"/hr/lists/{ml.id}/approve",
+        data={"confirm": "yes", "approve-changes_seen": "y"},
+        follow_redirects=True,
     )
     assert "scores were entered or corrected after this version was prepared" in page_text(resp)
     db.session.expire_all()
@@ -105,7 +107,7 @@ def test_a_correction_shows_on_the_approvers_page_and_in_the_canonical_content(a
     assert "correction of a score from Interview panel" in page
     assert "55.00 → 100.00" in page and "appeal upheld by the committee" in page
     assert officer.display_name("en") in page
-    with_no_tick = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/approve")
+    with_no_tick = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/approve", data={"confirm": "yes"})
     assert with_no_tick.status_code == 422
     workflow.approve(ml, approver, changes_seen=True)
     seen = (
@@ -161,14 +163,17 @@ def test_withdrawal_by_two_people_withdraws_open_offers_and_keeps_appointments(a
     db.session.commit()
 
     c = make.client_for(app, approver)
-    assert c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": " "}).status_code == 422
-    c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": "คะแนนภาค ข ผิดทั้งรอบ"})
-    same = c.post(f"/hr/lists/{ml.id}/withdraw/confirm", follow_redirects=True)
+    assert (
+        c.post(f"/hr/lists/{ml.id}/withdraw", data={"confirm": "yes", "withdraw-reason": " "}).status_code
+        == 422
+    )
+    c.post(f"/hr/lists/{ml.id}/withdraw", data={"confirm": "yes", "withdraw-reason": "คะแนนภาค ข ผิดทั้งรอบ"})
+    same = c.post(f"/hr/lists/{ml.id}/withdraw/confirm", data={"confirm": "yes"}, follow_redirects=True)
     assert "You requested this withdrawal, so you cannot confirm it" in page_text(same)
     # The database refuses it too.
     db.session.expire_all()
     assert ml.status == "published"
-    make.client_for(app, other).post(f"/hr/lists/{ml.id}/withdraw/confirm")
+    make.client_for(app, other).post(f"/hr/lists/{ml.id}/withdraw/confirm", data={"confirm": "yes"})
     db.session.expire_all()
     assert ml.status == "cancelled" and ml.cancelled_by_id == other.id
     assert db.session.get(Offer, pending.id).status == OfferStatus.WITHDRAWN

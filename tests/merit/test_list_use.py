@@ -147,9 +147,16 @@ def test_another_agency_requests_the_owner_approves_and_it_calls_in_rank_order(a
     text = page(oc.get(f"/hr/lists/{ml.id}/offers"))
     assert "Requests from other agencies to use this list" in text
     assert "เขตขาดวิศวกรโยธา 2 อัตรา" in text and agency.name_en in text
+    # Approving asks first, naming what will happen; the unconfirmed post decides nothing.
+    asked = oc.post(f"/hr/list-use/requests/{req.id}/decide", data={f"decide{req.id}-approve": "Approve"})
+    assert "Approve this request?" in page(asked) and "will be allowed to call up to 2 candidates" in page(
+        asked
+    )
+    _db.session.refresh(req)
+    assert req.status == "pending"
     resp = oc.post(
         f"/hr/list-use/requests/{req.id}/decide",
-        data={f"decide{req.id}-approve": "Approve"},
+        data={f"decide{req.id}-approve": "Approve", "confirm": "yes"},
         follow_redirects=True,
     )
     assert f"The request of {agency.name_en} has been approved." in page(resp)
@@ -202,7 +209,11 @@ def test_the_owner_rejects_with_a_reason(app, make):
     assert req.status == "pending"
     resp = oc.post(
         url,
-        data={f"decide{req.id}-reject": "Reject", f"decide{req.id}-reason": "ตำแหน่งไม่เทียบเท่า"},
+        data={
+            f"decide{req.id}-reject": "Reject",
+            f"decide{req.id}-reason": "ตำแหน่งไม่เทียบเท่า",
+            "confirm": "yes",
+        },
         follow_redirects=True,
     )
     assert f"The request of {agency.name_en} has been rejected." in page(resp)
@@ -267,7 +278,7 @@ def test_request_and_decision_refusals(app, make):
     # Only the owner's HR decides.
     for stranger in (hr, make.hr(make.agency())):
         resp = make.client_for(app, stranger).post(
-            f"/hr/list-use/requests/{req.id}/decide", data={f"decide{req.id}-approve": "1"}
+            f"/hr/list-use/requests/{req.id}/decide", data={f"decide{req.id}-approve": "1", "confirm": "yes"}
         )
         assert resp.status_code == 403
     # Another agency cannot see the request's page; the requester can.

@@ -92,10 +92,9 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         assert "230.00" in table[1] and "higher Part B score" in table[1]
         assert not any(failed_number in r for r in table)  # failed: not on the list
         assert facts(pa)["Status"].lower().startswith("draft")
-        # A cannot approve their own list: the refusal is shown and nothing moves.
-        pa.get_by_role("button", name="Approve this list").click()
-        pa.wait_for_load_state()
-        assert "You prepared this list, so you cannot approve it" in flashes(pa)
+        # A cannot approve their own list: no approve button, the reason instead.
+        assert pa.get_by_role("button", name="Approve this list").count() == 0
+        assert "You prepared this list, so you cannot approve it" in main_text(pa)
         assert facts(pa)["Status"].lower().startswith("draft")
 
         # 2. HR user B approves and publishes.
@@ -107,9 +106,17 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         assert "Scores entered, imported or corrected by hand" in main_text(pb)
         pb.get_by_label("I have seen every score entered, imported or corrected by hand listed above").check()
         pb.get_by_role("button", name="Approve this list").click()
+        pb.get_by_role("dialog").get_by_role("button", name="Yes, approve the list").click()
         pb.wait_for_load_state()
         assert "Version 1 approved." in flashes(pb)
+        # Publishing asks first, naming what will happen; "No" leaves the list as it was.
         pb.get_by_role("button", name="Publish this list").click()
+        dialog = pb.get_by_role("dialog")
+        assert "cannot be unpublished" in dialog.inner_text()
+        dialog.get_by_role("button", name="No, go back").click()
+        assert facts(pb)["Status"].lower().startswith("approved")
+        pb.get_by_role("button", name="Publish this list").click()
+        pb.get_by_role("dialog").get_by_role("button", name="Yes, publish the list").click()
         pb.wait_for_load_state()
         digest = pb.locator("code.digest").first.inner_text().strip()
         assert re.fullmatch(r"[0-9a-f]{64}", digest)
@@ -169,6 +176,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         card = pa.locator("main section.card", has_text=agency2_en)
         assert "drainage works" in card.inner_text()
         card.get_by_role("button", name="Approve").click()
+        pa.get_by_role("dialog").get_by_role("button", name="Yes, approve the request").click()
         pa.wait_for_load_state()
         assert f"The request of {agency2_en} has been approved." in flashes(pa)
 
@@ -195,7 +203,7 @@ def test_prepare_approve_publish_verify_use_call_and_report_in(browser, live_ser
         text = offer.inner_text()
         assert "สำนักงานเขตบางเขน" in text and "รอการตอบรับ" in text and "ใบรับรองแพทย์" in text
         start = today_bangkok() + timedelta(days=30)
-        offer.locator("input[type=date]").fill(start.isoformat())
+        offer.locator("input[name$=start_date]").fill(start.isoformat())
         offer.locator("input[type=file]").set_input_files(str(pdf))
         offer.get_by_role("button", name="ตอบรับและรายงานตัว").click()
         pk.wait_for_load_state()

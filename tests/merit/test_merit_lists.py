@@ -18,6 +18,7 @@ from app.common import national_id as nid
 from app.common.clock import BANGKOK, frozen_at, now, today_bangkok
 from app.common.dates import add_years
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
+from app.common.thai import format_date
 from app.exams.models import Sitting
 from app.merit import digest, generation, public, services, workflow
 from app.merit.models import EntryStatus, MeritEntry, MeritList
@@ -207,28 +208,30 @@ def test_two_hr_users_prepare_approve_and_publish_through_the_pages(app, db, mak
     c_second = make.client_for(app, other_approver)
 
     # An HR officer may not approve at all.
-    resp = c_officer.post(f"/hr/lists/{ml.id}/approve", follow_redirects=True)
+    resp = c_officer.post(f"/hr/lists/{ml.id}/approve", data={"confirm": "yes"}, follow_redirects=True)
     assert "Only an HR approver can approve a list." in page_text(resp)
     # The preparer may not approve their own list.
-    resp = c_same.post(f"/hr/lists/{ml.id}/approve", follow_redirects=True)
+    resp = c_same.post(f"/hr/lists/{ml.id}/approve", data={"confirm": "yes"}, follow_redirects=True)
     assert "You prepared this list, so you cannot approve it" in page_text(resp)
     db.session.expire_all()
     assert ml.status == "draft" and ml.approved_by_id is None
     # Publishing a draft is refused.
-    resp = c_officer.post(f"/hr/lists/{ml.id}/publish", follow_redirects=True)
+    resp = c_officer.post(f"/hr/lists/{ml.id}/publish", data={"confirm": "yes"}, follow_redirects=True)
     assert "Only an approved list can be published." in page_text(resp)
 
     # The scores were typed in by HR: the approver sees them listed and must confirm it.
     page = page_text(c_second.get(f"/hr/lists/{ml.id}"))
     assert "Scores entered, imported or corrected by hand (6)" in page
-    resp = c_second.post(f"/hr/lists/{ml.id}/approve", follow_redirects=True)
+    resp = c_second.post(f"/hr/lists/{ml.id}/approve", data={"confirm": "yes"}, follow_redirects=True)
     assert resp.status_code == 422
     assert "6 scores behind this list were entered, imported or corrected by hand" in page_text(resp)
     resp = c_second.post(
-        f"/hr/lists/{ml.id}/approve", data={"approve-changes_seen": "y"}, follow_redirects=True
+        f"/hr/lists/{ml.id}/approve",
+        data={"confirm": "yes", "approve-changes_seen": "y"},
+        follow_redirects=True,
     )
     assert "Version 1 approved." in page_text(resp)
-    resp = c_officer.post(f"/hr/lists/{ml.id}/publish", follow_redirects=True)
+    resp = c_officer.post(f"/hr/lists/{ml.id}/publish", data={"confirm": "yes"}, follow_redirects=True)
     body = page_text(resp)
     db.session.expire_all()
     assert ml.status == "published" and len(ml.digest) == 64
@@ -260,7 +263,10 @@ def test_approval_needs_hr_of_the_same_agency_and_the_database_enforces_two_pers
     with pytest.raises(Forbidden, match="another agency"):
         workflow.approve(ml, outsider, changes_seen=True)
     assert make.client_for(app, outsider).get(f"/hr/lists/{ml.id}").status_code == 403
-    assert make.client_for(app, outsider).post(f"/hr/lists/{ml.id}/approve").status_code == 403
+    assert (
+        make.client_for(app, outsider).post(f"/hr/lists/{ml.id}/approve", data={"confirm": "yes"}).status_code
+        == 403
+    )
     # Even a direct write cannot make the preparer the approver.
     with pytest.raises(IntegrityError):
         db.session.execute(update(MeritList).where(MeritList.id == ml.id).values(approved_by_id=officer.id))
@@ -315,7 +321,7 @@ def test_extend_once_cancel_and_expiry(app, db, make):
         data={"extend-until": new_end.isoformat(), "extend-reason": "ยังมีตำแหน่งว่าง"},
         follow_redirects=True,
     )
-    assert f"The list is extended until {new_end.isoformat()}." in page_text(resp)
+    assert f"The list is extended until {format_date(new_end, 'en')}." in page_text(resp)
     db.session.expire_all()
     assert (ml.valid_until, ml.extended, ml.extension_reason) == (new_end, True, "ยังมีตำแหน่งว่าง")
     with pytest.raises(NotAllowed, match="already been extended once"):
@@ -332,17 +338,23 @@ def test_extend_once_cancel_and_expiry(app, db, make):
         assert "This list has expired and can no longer be used." in page
 
     # One person cannot take a published list down: it is withdrawn by two.
-    resp = c.post(f"/hr/lists/{ml.id}/cancel", data={"cancel-reason": "มีบัญชีใหม่"})
+    resp = c.post(f"/hr/lists/{ml.id}/cancel", data={"confirm": "yes", "cancel-reason": "มีบัญชีใหม่"})
     assert resp.status_code == 409 and "withdrawn by two people" in page_text(resp)
-    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": ""})
+    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"confirm": "yes", "withdraw-reason": ""})
     assert resp.status_code == 422
-    resp = c.post(f"/hr/lists/{ml.id}/withdraw", data={"withdraw-reason": "มีบัญชีใหม่"}, follow_redirects=True)
+    resp = c.post(
+        f"/hr/lists/{ml.id}/withdraw",
+        data={"confirm": "yes", "withdraw-reason": "มีบัญชีใหม่"},
+        follow_redirects=True,
+    )
     assert "A second HR approver must confirm it" in page_text(resp)
     db.session.expire_all()
     assert ml.status == "published" and services.usable(ml)
-    resp = c.post(f"/hr/lists/{ml.id}/withdraw/confirm", follow_redirects=True)
+    resp = c.post(f"/hr/lists/{ml.id}/withdraw/confirm", data={"confirm": "yes"}, follow_redirects=True)
     assert "Only an HR approver can confirm a withdrawal." in page_text(resp)
-    resp = make.client_for(app, approver).post(f"/hr/lists/{ml.id}/withdraw/confirm", follow_redirects=True)
+    resp = make.client_for(app, approver).post(
+        f"/hr/lists/{ml.id}/withdraw/confirm", data={"confirm": "yes"}, follow_redirects=True
+    )
     assert "Version 1 is withdrawn." in page_text(resp)
     db.session.expire_all()
     assert ml.status == "cancelled" and services.status_on(ml) == "cancelled"
@@ -368,7 +380,7 @@ def test_the_validity_and_the_extension_limit_follow_the_configuration(app, db, 
     published_on = ml.published_at.astimezone(BANGKOK).date()
     assert ml.valid_until == add_years(published_on, 3)
     limit = add_years(ml.valid_until, 1)
-    with pytest.raises(ValidationFailed, match=f"until {limit.isoformat()} at the latest"):
+    with pytest.raises(ValidationFailed, match=f"until {format_date(limit, 'en')} at the latest"):
         workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit + timedelta(days=1))
     workflow.extend(ml, officer, "ยังมีตำแหน่งว่าง", limit)
     assert ml.valid_until == limit and ml.extended
@@ -630,7 +642,7 @@ def test_hr_pages_are_for_hr_of_the_agency(app, db, make):
     ml = generation.generate_list(round_, make.hr(agency))
     candidate = make.client_for(app, apps[0].candidate)
     assert candidate.get(f"/hr/rounds/{round_.id}/lists").status_code == 403
-    assert candidate.post(f"/hr/lists/{ml.id}/approve").status_code == 403
+    assert candidate.post(f"/hr/lists/{ml.id}/approve", data={"confirm": "yes"}).status_code == 403
     other = make.client_for(app, make.hr(make.agency()))
     assert other.get(f"/hr/rounds/{round_.id}/lists").status_code == 403
     assert other.post(f"/hr/rounds/{round_.id}/lists", data={"kind": "merit"}).status_code == 403

@@ -519,7 +519,7 @@
       $("panel-finalize-confirm").addEventListener("click", function () {
         finalizeDialog.close();
         var error = $("panel-finalize-error");
-        socket.timeout(ACK_TIMEOUT).emit("finalize", { interview_id: cfg.interview_id }, function (err, ack) {
+        socket.timeout(ACK_TIMEOUT).emit("finalize", { interview_id: cfg.interview_id, confirmed: true }, function (err, ack) {
           if (err || !ack) { showError(error, t("offline")); return; }
           if (!ack.ok) { showError(error, ack.message); return; }
           showError(error, "");

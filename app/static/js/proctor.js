@@ -319,7 +319,7 @@
     if (reason === null) { return; }
     var name = rows[target] ? rows[target].row.name : "";
     if (!window.confirm(t.confirm_force + " " + name)) { return; }
-    act("force_submit", {sitting_id: sittingId, seat_id: Number(target), reason: reason},
+    act("force_submit", {sitting_id: sittingId, seat_id: Number(target), reason: reason, confirmed: true},
       forceForm, function () {
         document.getElementById("force-reason").value = "";
         return t.ok_force + " " + name;
