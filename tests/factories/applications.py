@@ -172,6 +172,9 @@ def many_applications(round_, n: int, *, status: str = ApplicationStatus.SUBMITT
             select(Application.id).where(Application.round_id == round_.id).order_by(Application.number)
         )
     )[first_seq:]
+
+
+def post_apply(c, round_, **data):
     """The candidate's whole way to a submitted application: the form (answers and files), then
     "check your answers", where the declaration is ticked (`declaration=""` leaves it unticked).
     Returns the first page that is not a step forward (the form's refusal) or the last one."""
