@@ -81,10 +81,6 @@ def apply_form(**extra) -> dict:
     return data
 
 
-def post_apply(c, round_, **data):
-    return c.post(f"/rounds/{round_.id}/apply", data=apply_form(**data), content_type="multipart/form-data")
-
-
 def photo_png(size=(300, 400), color=(200, 120, 60)) -> bytes:
     """A passport-style photograph as PNG bytes (a plain colour: what matters is that it prints)."""
     from PIL import Image
