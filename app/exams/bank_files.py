@@ -16,9 +16,11 @@ from pathlib import Path
 
 import yaml
 
+from . import media as item_media
 from .bank_format import (
     BANDS,
     DEFAULT_PASS_PERCENT,
+    LANGS,
     BankError,
     BlueprintFile,
     Item,
@@ -27,6 +29,7 @@ from .bank_format import (
     blueprint_rules,
     check_bank,
     item_rules,
+    line_of,
     shown,
     validate,
 )
@@ -67,17 +70,21 @@ class BankItem:
     file: str = ""
     line: int | None = None
     source: str = ""
+    media: dict = field(default_factory=dict)  # name -> media.MediaFile the texts show
 
     @property
     def content(self) -> dict:
         """What a candidate sees and how it is scored: a change here is a new version."""
-        return {
+        out = {
             "stem": self.stem,
             "choices": self.choices,
             "key": self.key,
             "fixed_order": self.fixed_order,
             "explanation": self.explanation,
         }
+        if self.media:  # (only then: the digests of items without media stay as they were)
+            out["media"] = item_media.digests(self.media)
+        return out
 
     @property
     def content_hash(self) -> str:
@@ -261,7 +268,14 @@ def _read_items_file(doc: dict, file: str, loaded: LoadedBank) -> None:
     items = doc.get("items") if isinstance(doc.get("items"), list) else []
     for position, raw in enumerate(items, start=1):
         item = item_from_dict(
-            raw, loaded, file=file, bank=bank, section=section, position=position, source=file
+            raw,
+            loaded,
+            file=file,
+            bank=bank,
+            section=section,
+            position=position,
+            source=file,
+            resolve=item_media.folder_resolver(Path(file).parent),
         )
         if item is not None and head is not None:
             loaded.items.append(item)
@@ -277,10 +291,12 @@ def item_from_dict(
     position: int,
     source: str = "",
     line: int | None = None,
+    resolve: item_media.Resolver | None = None,
 ) -> BankItem | None:
     """Check one item (a mapping in the YAML shape) and return it, or None with errors added.
 
     The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
+    `resolve` reads the image and audio files the texts name (next to the file, in a package).
     """
     line = getattr(raw, "line", None) or line
     ref = (
@@ -291,6 +307,9 @@ def item_from_dict(
     item, problems = validate(Item, raw)
     if isinstance(raw, dict):
         problems += item_rules(raw, problems)
+    media: dict = {}
+    if not problems:
+        media = _media_of(item, raw, loaded, file, ref, resolve, problems)
     for p in problems:
         p.line = p.line or line
     _report(loaded, file, ref, problems)
@@ -310,7 +329,31 @@ def item_from_dict(
         file=file,
         line=line,
         source=source[:SOURCE_MAX],
+        media=media,
     )
+
+
+def _media_of(item: Item, raw, loaded: LoadedBank, file: str, ref: str, resolve, problems) -> dict:
+    """The images and audio an item's texts show, read with `resolve`; problems (an image
+    without alternative text, a missing file) are added to `problems`, field by field."""
+    fields = [("stem", item.stem), ("explanation", item.explanation)]
+    fields += [(f"choices[{c.id}]", c) for c in item.choices]
+    media: dict = {}
+    for name, texts in fields:
+        if texts is None:
+            continue
+        for lang in LANGS:
+            text_ = getattr(texts, lang, None)
+            if not text_:
+                continue
+            found, troubles, warnings = item_media.gather([text_], resolve)
+            media.update(found)
+            problems += [
+                Problem((name,), f"{name}.{lang}", trouble, line_of(raw, name.split("[")[0]))
+                for trouble in troubles
+            ]
+            loaded.warnings += [f"{file}: {ref}: {name}.{lang}: {w}" for w in warnings]
+    return media
 
 
 def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..common.errors import NotAllowed, ValidationFailed
 from ..extensions import db
+from . import media
 from .bank_files import SOURCE_MAX, BankItem, Blueprint, LoadedBank, Skipped
 from .models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 
@@ -109,7 +110,7 @@ def _import_items(items: list[BankItem], report: ImportReport) -> None:
 
 
 def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
-    return ItemVersion(
+    version = ItemVersion(
         version=number,
         stem_th=item.stem["th"],
         stem_en=item.stem["en"],
@@ -121,6 +122,8 @@ def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
         content_hash=digest,
         source=item.source[:SOURCE_MAX],
     )
+    media.attach(version, item.bank, item.media)  # the images and audio its texts show
+    return version
 
 
 def _import_blueprints(blueprints: list[Blueprint], report: ImportReport) -> None:
