@@ -239,6 +239,15 @@ def to_html(text: str, media_base: str = "", locale: str = "th") -> Markup:
     return Markup(_html(text, media_base, locale))
 
 
+def to_inline_html(text: str, media_base: str = "", locale: str = "th") -> Markup:
+    """As `to_html`, without the paragraph around a one-paragraph text: for a choice, which
+    sits inside a <label>."""
+    out = to_html(text, media_base, locale)
+    if out.startswith("<p>") and out.endswith("</p>") and out.count("<p") == 1:
+        return Markup(out[3:-4])
+    return out
+
+
 def to_plain(text: str, limit: int = 120) -> str:
     """A one-line summary of `text` for lists (no markup, images by their words)."""
     words = []

@@ -718,8 +718,13 @@
         return;
       }
       var chosen = answerOf(index);
-      var fieldset = el("fieldset", { class: "exam-choices" });
-      fieldset.appendChild(el("legend", { class: "exam-stem", lang: q.lang, text: q.stem }));
+      // The stem may hold tables, images and audio (rendered and sanitised by the server,
+      // app/exams/content.py), which a <legend> cannot: the group is named by the heading and
+      // described by the stem.
+      area.appendChild(itemContent("div", { id: "exam-stem", class: "exam-stem item-content", lang: q.lang },
+        q.stem_html, q.stem));
+      var fieldset = el("fieldset", { class: "exam-choices", "aria-labelledby": "exam-q-heading",
+        "aria-describedby": "exam-stem" });
       q.choices.forEach(function (c) {
         var id = "exam-choice-" + c.id;
         var input = el("input", { type: "radio", name: "exam-choice", id: id, value: c.id });
@@ -730,7 +735,8 @@
         fieldset.appendChild(el("div", { class: "exam-choice" }, [
           input,
           el("label", { for: id, lang: q.lang }, [
-            el("span", { class: "exam-choice-label", text: c.label + "." }), " " + c.text
+            el("span", { class: "exam-choice-label", text: c.label + "." }), " ",
+            itemContent("span", { class: "exam-choice-text item-content" }, c.html, c.text)
           ])
         ]));
       });
@@ -755,6 +761,15 @@
       renderSaveStatus();
       updateControls();
       if (moveFocus) heading.focus();
+    }
+
+    /* An element holding an item's text: the server's rendered, sanitised HTML (the only
+       place this page takes HTML from the server), or the plain text when there is none. */
+    function itemContent(tag, attrs, markup, plain) {
+      var node = el(tag, attrs);
+      if (markup) node.innerHTML = markup;
+      else node.textContent = plain || "";
+      return node;
     }
 
     function renderNav() {

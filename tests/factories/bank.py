@@ -1,0 +1,96 @@
+"""Bank files as an author writes them (YAML with a table, an image and audio next to it), the
+same zipped for the bank page's upload, and a bank manager."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from PIL import Image
+
+from app.accounts.models import Role
+from tests.factories.accounts import user
+
+BANK = "media-bank"
+SECTION = "data"
+TABLE_STEM = """จากตารางยอดขาย **ไตรมาสใด** ยอดขายสูงสุด
+
+| ไตรมาส | ยอดขาย (ล้านบาท) |
+|:--|--:|
+| 1 | 12 |
+| 2 | 18 |
+| 3 | 15 |
+"""
+
+
+def bank_manager():
+    return user(Role.BANK_MANAGER)
+
+
+def png(width: int = 40, height: int = 24, colour=(11, 107, 58)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def mp3() -> bytes:
+    """An MP3 as far as the bytes tell (an ID3 header and a frame header)."""
+    return b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + b"\x00" * 400
+
+
+def items_yaml(*, alt: str = "กราฟแท่งยอดขายรายไตรมาส", image: str = "chart.png", extra: str = "") -> str:
+    """Three items of one section (one per band): a table, an image, audio with a transcript."""
+    table = "\n".join("        " + line for line in TABLE_STEM.strip().splitlines())
+    return f"""kind: items
+bank: {BANK}
+section: {SECTION}
+items:
+  - id: DATA-TABLE
+    topic: tables
+    difficulty: easy
+    stem:
+      th: |
+{table}
+    choices:
+      - {{id: a, th: "ไตรมาส 1"}}
+      - {{id: b, th: "ไตรมาส 2"}}
+      - {{id: c, th: "ไตรมาส 3"}}
+    key: b
+  - id: DATA-CHART
+    topic: charts
+    difficulty: medium
+    stem:
+      th: "![{alt}]({image}) จากกราฟ ยอดขายรวมเท่าใด"
+    choices:
+      - {{id: a, th: "*30* ล้านบาท"}}
+      - {{id: b, th: "45 ล้านบาท"}}
+    key: b
+  - id: DATA-AUDIO
+    topic: listening
+    difficulty: hard
+    stem:
+      th: "ฟังข้อความ ![บทถอดเสียง: ประชุมวันจันทร์](notice.mp3) ประชุมวันใด"
+    choices:
+      - {{id: a, th: "วันจันทร์"}}
+      - {{id: b, th: "วันอังคาร"}}
+    key: a
+{extra}"""
+
+
+def yaml_folder(folder: Path, **kw) -> Path:
+    """The YAML file with its image and audio next to it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "items.yaml").write_text(items_yaml(**kw), encoding="utf-8")
+    (folder / "chart.png").write_bytes(png())
+    (folder / "notice.mp3").write_bytes(mp3())
+    return folder
+
+
+def zipped(folder: Path) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(folder).as_posix())
+    return out.getvalue()
