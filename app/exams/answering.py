@@ -268,7 +268,12 @@ def question(
     for pos, cid in enumerate(entry["choice_order"]):
         text_ = by_id[cid].get(lang) or by_id[cid].get("th") or by_id[cid].get("en", "")
         choices.append(
-            {"id": cid, "label": labels[pos], "text": text_, "html": str(content.to_inline_html(text_, base, lang))}
+            {
+                "id": cid,
+                "label": labels[pos],
+                "text": text_,
+                "html": str(content.to_inline_html(text_, base, lang)),
+            }
         )
     return {
         "index": index,

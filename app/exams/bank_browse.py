@@ -80,9 +80,15 @@ def preview(loaded: LoadedBank, media_base) -> list[PreviewItem]:
     for item in loaded.items:
         version = current.get((item.bank, item.code))
         status = (
-            NEW if version is None else UNCHANGED if version.content_hash == item.content_hash else NEW_VERSION
+            NEW
+            if version is None
+            else UNCHANGED
+            if version.content_hash == item.content_hash
+            else NEW_VERSION
         )
-        out.append(PreviewItem(item, status, views_of(item.stem, item.choices, item.key, media_base(item.code))))
+        out.append(
+            PreviewItem(item, status, views_of(item.stem, item.choices, item.key, media_base(item.code)))
+        )
     return out
 
 

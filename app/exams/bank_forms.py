@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..common.forms import strip as strip_text
@@ -41,7 +41,11 @@ class UploadForm(FlaskForm):
     difficulty = SelectField(
         _l("Difficulty"),
         default="medium",
-        choices=[("easy", _l("easy")), ("medium", _l("medium")), ("hard", _l("hard"))],
+        choices=[
+            SelectChoice("easy", _l("easy")),
+            SelectChoice("medium", _l("medium")),
+            SelectChoice("hard", _l("hard")),
+        ],
         description=_l("QTI, GIFT and spreadsheets only, when the file does not say."),
     )
     topic = StringField(

@@ -105,7 +105,14 @@ def format_of(filename: str) -> str:
 
 
 def receive(
-    user, filename: str, data: bytes, *, bank: str = "", section: str = "", difficulty: str = "", topic: str = ""
+    user,
+    filename: str,
+    data: bytes,
+    *,
+    bank: str = "",
+    section: str = "",
+    difficulty: str = "",
+    topic: str = "",
 ) -> PendingUpload:
     """Keep an uploaded file under a new token (nothing is imported): refuses an empty or too
     large file, an unknown format, and a QTI/GIFT/spreadsheet file without a bank and section."""
@@ -130,7 +137,10 @@ def receive(
             (folder / "source" / _safe_name(name)).write_bytes(data)
         if fmt in NEEDS_PLACE and not (bank and section):
             raise ValidationFailed(
-                _("A %(format)s file does not say which bank and section its items go into: choose them.", format=fmt.upper()),
+                _(
+                    "A %(format)s file does not say which bank and section its items go into: choose them.",
+                    format=fmt.upper(),
+                ),
                 "bank",
             )
     except Exception:
@@ -180,7 +190,9 @@ def _unpack(data: bytes, name: str, target: Path) -> str:
                 "file",
             )
         if len(members) > MAX_ZIP_MEMBERS:
-            raise ValidationFailed(_("%(name)s holds more than %(n)d files.", name=name, n=MAX_ZIP_MEMBERS), "file")
+            raise ValidationFailed(
+                _("%(name)s holds more than %(n)d files.", name=name, n=MAX_ZIP_MEMBERS), "file"
+            )
         total, limit = 0, current_app.config["BANK_UPLOAD_MAX_BYTES"]
         for member in members:
             path = PurePosixPath(member.filename)

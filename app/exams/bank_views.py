@@ -105,7 +105,9 @@ def bank_upload_discard(token: str):
     if not DiscardForm().validate_on_submit():
         abort(400)
     bank_uploads.discard(pending, _me())
-    flash(_("The upload %(name)s was discarded; nothing was imported.", name=pending.original_name), "success")
+    flash(
+        _("The upload %(name)s was discarded; nothing was imported.", name=pending.original_name), "success"
+    )
     return redirect(url_for("exams.bank_index"))
 
 
@@ -170,4 +172,3 @@ def bank_item_retire(bank: str, code: str):
         return _render_item(item, form, show_error(form, err))
     flash(_("Item %(code)s is retired: new papers no longer draw it.", code=code), "success")
     return redirect(url_for("exams.bank_item", bank=bank, code=code))
-

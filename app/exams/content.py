@@ -47,6 +47,7 @@ TABLE_HINT = _l("The table is wider than the screen: scroll it sideways to see e
 AUDIO_LABEL = _l("Audio")
 TRANSCRIPT_LABEL = _l("Transcript of the audio:")
 
+
 # The subset: paragraphs, line breaks, bold, italic, lists, tables, code, quotes, images. No
 # raw HTML, no links (a candidate must not leave the test), no headings (the page's outline is
 # the page's), no reference definitions.

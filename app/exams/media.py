@@ -151,7 +151,10 @@ def html_images_to_markdown(html_text: str, embedded: dict[str, bytes]) -> str:
     go into `embedded`, which the importer's resolver reads."""
 
     def one(match: re.Match) -> str:
-        attrs = {m.group(1).lower(): m.group(3) if m.group(3) is not None else m.group(4) for m in _ATTR.finditer(match.group(0))}
+        attrs = {
+            m.group(1).lower(): m.group(3) if m.group(3) is not None else m.group(4)
+            for m in _ATTR.finditer(match.group(0))
+        }
         src, alt = attrs.get("src", ""), " ".join((attrs.get("alt") or "").split())
         data = _DATA_IMG.fullmatch(match.group(0))
         if data:

@@ -36,7 +36,9 @@ def upgrade():
         sa.Column("created_at", app.common.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("size > 0", name=op.f("ck_item_assets_size_positive")),
         sa.ForeignKeyConstraint(
-            ["item_version_id"], ["item_versions.id"], name=op.f("fk_item_assets_item_version_id_item_versions")
+            ["item_version_id"],
+            ["item_versions.id"],
+            name=op.f("fk_item_assets_item_version_id_item_versions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_item_assets")),
         sa.UniqueConstraint("item_version_id", "name", name="uq_item_assets_version_name"),

@@ -94,3 +94,33 @@ def zipped(folder: Path) -> bytes:
             if path.is_file():
                 z.write(path, path.relative_to(folder).as_posix())
     return out.getvalue()
+
+
+def imported(folder: Path):
+    """The YAML bank of `yaml_folder` imported, and an exam drawing its three items."""
+    from app.exams.bank_import import import_bank
+    from app.exams.importers import load_source
+    from app.exams.models import Exam
+    from app.extensions import db
+
+    loaded = load_source(yaml_folder(folder), "yaml")
+    assert not loaded.errors, loaded.errors
+    import_bank(loaded, source="tests")
+    exam = Exam(
+        code="exam-media",
+        bank=BANK,
+        title_th="ภาค ก ข้อมูลและตาราง",
+        duration_minutes=30,
+        results_policy="immediate",
+        sections=[
+            {
+                "code": SECTION,
+                "title": {"th": "ข้อมูล", "en": "Data"},
+                "points_per_item": 1,
+                "draw": {"easy": 1, "medium": 1, "hard": 1},
+            }
+        ],
+    )
+    db.session.add(exam)
+    db.session.commit()
+    return exam
