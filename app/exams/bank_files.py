@@ -275,7 +275,6 @@ def _read_items_file(doc: dict, file: str, loaded: LoadedBank) -> None:
             section=section,
             position=position,
             source=file,
-            resolve=item_media.folder_resolver(Path(file).parent),
         )
         if item is not None and head is not None:
             loaded.items.append(item)
@@ -334,19 +333,20 @@ def item_from_dict(
 
 
 def _media_of(item: Item, raw, loaded: LoadedBank, file: str, ref: str, resolve, problems) -> dict:
-    """The images and audio an item's texts show, read with `resolve`; problems (an image
-    without alternative text, a missing file) are added to `problems`, field by field."""
+    """The images and audio an item's texts show, read with `resolve` (by default next to the
+    file, or beside it in its package); problems (an image without alternative text, a missing
+    file) are added to `problems`, field by field. An embedded (data:) image becomes a file and
+    the text names it."""
+    resolve = resolve or item_media.resolver_for(file)
     fields = [("stem", item.stem), ("explanation", item.explanation)]
     fields += [(f"choices[{c.id}]", c) for c in item.choices]
     media: dict = {}
     for name, texts in fields:
-        if texts is None:
-            continue
-        for lang in LANGS:
-            text_ = getattr(texts, lang, None)
-            if not text_:
+        for lang in LANGS if texts is not None else ():
+            if not getattr(texts, lang, None):
                 continue
-            found, troubles, warnings = item_media.gather([text_], resolve)
+            text_, found, troubles, warnings = item_media.gather(getattr(texts, lang), resolve)
+            setattr(texts, lang, text_)
             media.update(found)
             problems += [
                 Problem((name,), f"{name}.{lang}", trouble, line_of(raw, name.split("[")[0]))

@@ -17,6 +17,7 @@ import hashlib
 import io
 import posixpath
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +57,8 @@ SUFFIX = {
     "audio/ogg": ".ogg",
     "audio/wav": ".wav",
 }
-_DATA_IMG = re.compile(
-    r"""<img\b[^>]*?\bsrc\s*=\s*["']data:(image/[a-z+.-]+);base64,([A-Za-z0-9+/=\s]+)["'][^>]*>""", re.I
-)
-_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_DATA_URI = re.compile(r"data:(image/[a-z+.-]+);base64,([A-Za-z0-9+/=]+)", re.I)
+_MEDIA_TAG = re.compile(r"<(?:img|audio)\b[^>]*>", re.I)
 _ATTR = re.compile(r"""\b(src|alt)\s*=\s*("([^"]*)"|'([^']*)')""", re.I)
 
 
@@ -108,36 +107,95 @@ def folder_resolver(folder: Path) -> Resolver:
     return read
 
 
-def gather(texts: list[str], resolve: Resolver | None) -> tuple[dict[str, MediaFile], list[str], list[str]]:
-    """The files `texts` name, read with `resolve`, with the problems (each a sentence saying
-    how to fix it) and warnings. An image without alternative text is a problem."""
+def package_resolver(package: Path, member: str) -> Resolver:
+    """Names read as members of a zip package, relative to `member` (a QTI item file)."""
+    folder = posixpath.dirname(member)
+
+    def read(name: str) -> bytes | None:
+        wanted = posixpath.normpath(posixpath.join(folder, name))
+        if wanted.startswith("../") or wanted == "..":
+            return None
+        try:
+            with zipfile.ZipFile(package) as z, z.open(wanted) as member_file:
+                # (one byte over the limit is enough for _check to say it is too large)
+                return member_file.read(current_app.config["BANK_MEDIA_MAX_BYTES"] + 1)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return None
+
+    return read
+
+
+def resolver_for(file: str) -> Resolver:
+    """How to read the files an item of `file` names: next to it, or, for a member of a package
+    ("bank.zip!items/q1.xml"), beside that member in the package."""
+    if "!" in file:
+        package, member = file.split("!", 1)
+        return package_resolver(Path(package), member)
+    return folder_resolver(Path(file).parent)
+
+
+def gather(text: str, resolve: Resolver | None) -> tuple[str, dict[str, MediaFile], list[str], list[str]]:
+    """The files `text` names, read with `resolve`, with the problems (each a sentence saying
+    how to fix it) and warnings; an image without alternative text is a problem. An image
+    embedded as data: becomes a file of its own (named by its digest) and the text names it."""
     media: dict[str, MediaFile] = {}
-    problems: list[str] = []
-    warnings: list[str] = []
-    for text in texts:
-        problems += content.text_problems(text)
-        warnings += content.text_warnings(text)
-        for ref in content.references(text):
-            if ref.remote or content.name_problem(ref.name) or ref.kind == "other":
-                continue  # (a problem above)
-            name = posixpath.normpath(ref.name)
-            if name in media:
-                continue
-            data = resolve(name) if resolve is not None else None
-            if data is None:
-                problems.append(f'"{name}" is not there: put the file next to the item file')
-                continue
-            limit = current_app.config["BANK_MEDIA_MAX_BYTES"]
-            if len(data) > limit:
-                problems.append(f'"{name}" is larger than {round(limit / 1024 / 1024, 1)} MB')
-                continue
-            found = sniff(data, ref.kind)
-            if found is None:
-                allowed = "PNG, JPEG, GIF or WebP" if ref.kind == "image" else "MP3, M4A, Ogg or WAV"
-                problems.append(f'"{name}" is not a {allowed} file')
-                continue
-            media[name] = MediaFile(name, found, data, hashlib.sha256(data).hexdigest())
-    return media, problems, list(dict.fromkeys(warnings))
+    problems = content.text_problems(text)
+    warnings = content.text_warnings(text)
+    for ref in content.references(text):
+        if ref.name.startswith("data:"):
+            text = _embedded(ref, text, media, problems)
+            continue
+        if ref.remote or content.name_problem(ref.name) or ref.kind == "other":
+            continue  # (a problem above)
+        name = posixpath.normpath(ref.name)
+        if name in media:
+            continue
+        data = resolve(name) if resolve is not None else None
+        if data is None:
+            problems.append(f'"{name}" is not there: put the file next to the item file')
+            continue
+        found = _check(name, data, ref.kind, problems)
+        if found is not None:
+            media[name] = found
+    return text, media, problems, list(dict.fromkeys(warnings))
+
+
+def _check(name: str, data: bytes, kind: str, problems: list[str]) -> MediaFile | None:
+    limit = current_app.config["BANK_MEDIA_MAX_BYTES"]
+    if len(data) > limit:
+        problems.append(f'"{name}" is larger than {round(limit / 1024 / 1024, 1)} MB')
+        return None
+    found = sniff(data, kind)
+    if found is None:
+        allowed = "PNG, JPEG, GIF or WebP" if kind == "image" else "MP3, M4A, Ogg or WAV"
+        problems.append(f'"{name}" is not a {allowed} file')
+        return None
+    return MediaFile(name, found, data, hashlib.sha256(data).hexdigest())
+
+
+def _embedded(ref: content.MediaRef, text: str, media: dict, problems: list[str]) -> str:
+    """An image written into the text as data: kept as a file; the text names the file."""
+    match = _DATA_URI.fullmatch(ref.name)
+    try:
+        data = base64.b64decode(match.group(2), validate=True) if match else b""
+    except (binascii.Error, ValueError):
+        data = b""
+    if not data:
+        problems.append("an image embedded as data: that cannot be read (it must be base64)")
+        return text
+    if not ref.alt:
+        problems.append(
+            "an embedded image has no alternative text: write ![what the image shows](...) so "
+            "that a candidate who cannot see it can still answer"
+        )
+    name = f"embedded-{hashlib.sha256(data).hexdigest()[:16]}{SUFFIX.get(match.group(1), '.img')}"
+    found = _check(name, data, "image", problems)
+    if found is None:
+        return text
+    media[name] = found
+    # (content.text_problems called this data: a link; kept as a file, it no longer is)
+    problems[:] = [p for p in problems if not p.startswith(f'"{ref.name[:60]}" is a link')]
+    return text.replace(ref.name, name)
 
 
 def digests(media: dict[str, MediaFile]) -> dict[str, str]:
@@ -145,31 +203,28 @@ def digests(media: dict[str, MediaFile]) -> dict[str, str]:
     return {name: f.sha256 for name, f in sorted(media.items())}
 
 
-def html_images_to_markdown(html_text: str, embedded: dict[str, bytes]) -> str:
-    """<img> elements of an HTML question text (GIFT [html], QTI) as `![alt](name)`, before the
-    text loses its tags. An image embedded as data: gets a name from its digest and its bytes
-    go into `embedded`, which the importer's resolver reads."""
+def reference(src: str, alt: str) -> str:
+    """The Markdown an importer writes for an image or audio file it found in HTML or XML:
+    `![alt](src)` (brackets in the words and spaces in the name escaped, no angle brackets:
+    an HTML importer strips tags after this)."""
+    alt = " ".join((alt or "").split()).replace("[", "(").replace("]", ")")
+    src = (src or "").strip().replace("@@PLUGINFILE@@/", "")  # Moodle's "a file of this question"
+    return f"![{alt}]({src.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
+
+
+def html_media_to_markdown(html_text: str, restore: dict | None = None) -> str:
+    """<img> and <audio> elements of an HTML question text (GIFT) as `![alt](src)`, before the
+    text loses its tags; `restore` undoes the importer's escaping inside the attributes."""
 
     def one(match: re.Match) -> str:
+        tag = match.group(0).translate(restore) if restore else match.group(0)
         attrs = {
-            m.group(1).lower(): m.group(3) if m.group(3) is not None else m.group(4)
-            for m in _ATTR.finditer(match.group(0))
+            m.group(1).lower(): (m.group(3) if m.group(3) is not None else m.group(4))
+            for m in _ATTR.finditer(tag)
         }
-        src, alt = attrs.get("src", ""), " ".join((attrs.get("alt") or "").split())
-        data = _DATA_IMG.fullmatch(match.group(0))
-        if data:
-            try:
-                raw = base64.b64decode("".join(data.group(2).split()), validate=True)
-            except (binascii.Error, ValueError):
-                raw = b""
-            ext = SUFFIX.get(data.group(1).lower().replace("jpg", "jpeg"), ".png")
-            src = f"embedded-{hashlib.sha256(raw).hexdigest()[:12]}{ext}"
-            embedded[src] = raw
-        src = src.replace("@@PLUGINFILE@@/", "")  # Moodle's name for "a file of this question"
-        alt = alt.replace("[", "(").replace("]", ")")
-        return f"![{alt}]({src.replace(' ', '%20').replace(')', '%29')})"
+        return reference(attrs.get("src", ""), attrs.get("alt", ""))
 
-    return _IMG.sub(one, html_text)
+    return _MEDIA_TAG.sub(one, html_text)
 
 
 # ---- keeping -------------------------------------------------------------------------------

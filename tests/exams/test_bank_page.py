@@ -172,3 +172,15 @@ def test_a_zip_member_climbing_out_of_the_folder_is_refused(app, db, manager):
         z.writestr("../escape.png", bank_files.png())
     resp = upload(manager, out.getvalue(), "evil.zip")
     assert resp.status_code == 422 and "points outside the package" in page(resp)
+
+
+def test_a_qti_package_with_media_imports_through_the_page(app, db, manager):
+    resp = upload(manager, bank_files.qti_package(), "qti.zip", bank="qti-media", section="data")
+    report_url = resp.headers["Location"]
+    text = page(manager.get(report_url))
+    assert "Items read: 1 (new: 1" in text and 'alt="กราฟแท่งยอดขาย"' in text
+    image = re.search(r'src="([^"]+/media/CHART-001/media/chart\.png)"', text).group(1)
+    assert manager.get(image).data == bank_files.png()
+    assert manager.post(report_url + "/confirm").status_code == 302
+    names = db.session.scalars(select(ItemAsset.name).order_by(ItemAsset.name)).all()
+    assert names == ["media/chart.png", "media/notice.mp3"]

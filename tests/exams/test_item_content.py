@@ -4,7 +4,7 @@ alternative text), never raw HTML or script, and the validator's refusals naming
 from __future__ import annotations
 
 from app.exams import content
-from app.exams.importers import load_source
+from app.exams.importers import Defaults, load_source
 from tests.factories import bank as bank_files
 
 
@@ -101,3 +101,33 @@ def test_a_file_that_is_not_what_its_name_says_is_refused(tmp_path):
     (folder / "chart.png").write_bytes(b"<html>not a picture</html>")
     messages = [str(e) for e in load_source(folder, "yaml").errors]
     assert any('"chart.png" is not a PNG, JPEG, GIF or WebP file' in m for m in messages)
+
+
+def test_a_qti_package_keeps_its_image_and_audio_with_the_item(tmp_path):
+    # IMS QTI v2.1 itemBody: XHTML <img src alt> and <object data type> name files of the package
+    # (IMS Content Packaging 1.1.4: the manifest's resource lists them as <file href>).
+    (tmp_path / "package.zip").write_bytes(bank_files.qti_package())
+    loaded = load_source(tmp_path / "package.zip", None, Defaults("qti-media", "data"))
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    (item,) = loaded.items
+    assert "![กราฟแท่งยอดขาย](media/chart.png)" in item.stem["th"]
+    assert "![ประกาศ: ประชุมวันจันทร์](media/notice.mp3)" in item.stem["th"]
+    assert {n: f.content_type for n, f in item.media.items()} == {
+        "media/chart.png": "image/png",
+        "media/notice.mp3": "audio/mpeg",
+    }
+
+
+def test_gift_images_embedded_as_data_or_named_are_kept(tmp_path):
+    # Moodle GIFT: [html] question text may hold <img>; Moodle exports a question's own files as
+    # @@PLUGINFILE@@/name, and editors may embed an image as a data: URI.
+    (tmp_path / "q.gift").write_text(bank_files.gift_with_images(), encoding="utf-8")
+    (tmp_path / "chart.png").write_bytes(bank_files.png())
+    loaded = load_source(tmp_path / "q.gift", None, Defaults("gift-media", "data"))
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    by_code = {i.code: i for i in loaded.items}
+    embedded = by_code["EMBEDDED"]
+    (name,) = embedded.media
+    assert name.startswith("embedded-") and name.endswith(".png")
+    assert f"![สี่เหลี่ยมสีน้ำเงิน]({name})" in embedded.stem["th"] and "base64" not in embedded.stem["th"]
+    assert set(by_code["FILE"].media) == {"chart.png"} and "![กราฟ](chart.png)" in by_code["FILE"].stem["th"]

@@ -124,3 +124,56 @@ def imported(folder: Path):
     db.session.add(exam)
     db.session.commit()
     return exam
+
+
+QTI_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="media-package">
+  <organizations/>
+  <resources>
+    <resource identifier="R1" type="imsqti_item_xmlv2p1" href="items/chart.xml">
+      <file href="items/chart.xml"/><file href="items/media/chart.png"/><file href="items/media/notice.mp3"/>
+    </resource>
+  </resources>
+</manifest>
+"""
+
+QTI_ITEM = """<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="chart-001"
+    title="Chart" xml:lang="th" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
+    <correctResponse><value>B</value></correctResponse>
+  </responseDeclaration>
+  <itemBody>
+    <p><img src="media/chart.png" alt="กราฟแท่งยอดขาย"/> จากกราฟ ยอดขายรวมเท่าใด</p>
+    <p><object data="media/notice.mp3" type="audio/mpeg">ประกาศ: ประชุมวันจันทร์</object></p>
+    <choiceInteraction responseIdentifier="RESPONSE" shuffle="false" maxChoices="1">
+      <simpleChoice identifier="A">30 ล้านบาท</simpleChoice>
+      <simpleChoice identifier="B">45 ล้านบาท</simpleChoice>
+    </choiceInteraction>
+  </itemBody>
+</assessmentItem>
+"""
+
+
+def qti_package() -> bytes:
+    """An IMS content package whose item shows an image (<img>) and audio (<object>) it holds."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("imsmanifest.xml", QTI_MANIFEST)
+        z.writestr("items/chart.xml", QTI_ITEM)
+        z.writestr("items/media/chart.png", png())
+        z.writestr("items/media/notice.mp3", mp3())
+    return out.getvalue()
+
+
+def gift_with_images() -> str:
+    """GIFT [html] questions: one image embedded as data:, one naming a file next to the GIFT file
+    (Moodle writes @@PLUGINFILE@@/ before it)."""
+    import base64
+
+    embedded = base64.b64encode(png(colour=(0, 0, 200))).decode().replace("=", "\\=")
+    return (
+        f'::EMBEDDED:: [html]<p>ภาพนี้สีอะไร <img src\\="data\\:image/png;base64,{embedded}" '
+        'alt\\="สี่เหลี่ยมสีน้ำเงิน"></p> {=น้ำเงิน ~แดง}\n\n'
+        '::FILE:: [html]<p><img src\\="@@PLUGINFILE@@/chart.png" alt\\="กราฟ"> ยอดขายเท่าใด</p> {=45 ~30}\n'
+    )

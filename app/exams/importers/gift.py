@@ -11,6 +11,7 @@ import html
 import re
 from pathlib import Path
 
+from .. import media
 from ..bank_files import LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from . import Defaults, as_item, file_prefix, item_code, language_of, normalise, start_load, topic_code
@@ -102,6 +103,7 @@ def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
 
 
 def _clean(text: str, is_html: bool) -> str:
+    text = media.html_media_to_markdown(text, _RESTORE)  # images and audio kept with the item
     if is_html:
         text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text)))
     return normalise(text).translate(_RESTORE).strip()

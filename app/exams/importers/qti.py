@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from .. import media
 from ..bank_files import LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from . import Defaults, as_item, file_prefix, item_code, language_of, normalise, start_load
@@ -31,6 +32,8 @@ NOT_SHOWN = {
     "printedVariable",
 }
 NOT_TEXT = {"img", "object", "math", "audio", "video", "svg"}
+# Kept with the item (app/exams/media.py): the package's own image and audio files.
+MEDIA = {"img", "object", "audio"}
 BLOCKS = {
     "p",
     "div",
@@ -201,7 +204,7 @@ def _read_item(name: str, read, defaults: Defaults, position: int, loaded: Loade
     interaction = interactions[0]
     if _local(interaction.tag) != "choiceInteraction":
         return skip(f"{_local(interaction.tag)} is not single-answer multiple choice")
-    embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT})
+    embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT - MEDIA})
     if embedded:
         return skip(f"contains {', '.join('<' + t + '>' for t in embedded)}; the bank holds text only")
     response_id = interaction.get("responseIdentifier", "")
@@ -274,6 +277,10 @@ def _text_until(elem: ET.Element, stop: ET.Element, out: list[str]) -> bool:
         return True
     local = _local(elem.tag)
     if local in NOT_SHOWN:
+        return False
+    if local in MEDIA:  # the file, named as the package names it, kept with the item
+        src = elem.get("src") or elem.get("data") or ""
+        out.append(" " + media.reference(src, elem.get("alt") or " ".join(elem.itertext())) + " ")
         return False
     block = local in BLOCKS
     if block:
