@@ -19,7 +19,7 @@ from .accounts.models import Role
 from .applications import services as applications
 from .common import national_id as nid
 from .common.i18n import current_locale
-from .exams import analysis, certificates, proctoring, sittings
+from .exams import analysis, bank_browse, certificates, proctoring, sittings
 from .interviews import placement, schedule
 from .interviews import services as interviews
 from .merit import labels as merit_labels
@@ -114,6 +114,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "timing_label": sittings.timing_label,
         "seat_accommodations": sittings.accommodation_names,
         "item_flag_label": analysis.flag_label,
+        "item_summary": bank_browse.summary_of,
         "certificate_status_label": certificates.status_label,
         "part_a_certificate_of": certificates.part_a_certificate,
         "mmss": mmss,

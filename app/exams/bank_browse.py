@@ -176,6 +176,14 @@ def versions_of(item: ExamItem, media_base) -> list[VersionRow]:
     ]
 
 
+def summary_of(version_id: int, locale: str = "th") -> str:
+    """An item version's stem in one line (item analysis tables)."""
+    version = db.session.get(ItemVersion, version_id)
+    if version is None:
+        return ""
+    return content.to_plain((version.stem_en if locale == "en" else "") or version.stem_th or version.stem_en)
+
+
 # ---- retiring -------------------------------------------------------------------------------
 def retire(user, item: ExamItem, reason: str) -> None:
     """Take an item out of new forms, with the reason (audited). Forms already drawn keep it."""
