@@ -115,6 +115,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "seat_accommodations": sittings.accommodation_names,
         "item_flag_label": analysis.flag_label,
         "item_summary": bank_browse.summary_of,
+        "difficulty_label": bank_browse.difficulty_label,
         "certificate_status_label": certificates.status_label,
         "part_a_certificate_of": certificates.part_a_certificate,
         "mmss": mmss,

@@ -17,11 +17,17 @@ from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
-from . import analysis, content
+from . import analysis, assembly, content
 from .bank_files import BankItem, LoadedBank, choice_labels
 from .models import ExamItem, ItemVersion
 
 REASON_MAX = 500
+
+
+def difficulty_label(band: str) -> str:
+    """easy / medium / hard in the reader's language."""
+    label = assembly.BAND_LABELS.get(band)
+    return label() if label else band
 
 
 # ---- an item as a candidate sees it ---------------------------------------------------------

@@ -3,6 +3,7 @@ an item."""
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -10,7 +11,9 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..common.forms import strip as strip_text
+from .assembly import BAND_LABELS
 from .bank_browse import REASON_MAX
+from .bank_format import BANDS
 
 ACCEPT = ".yaml,.yml,.zip,.xml,.gift,.txt,.csv,.xlsx"
 
@@ -41,11 +44,7 @@ class UploadForm(FlaskForm):
     difficulty = SelectField(
         _l("Difficulty"),
         default="medium",
-        choices=[
-            SelectChoice("easy", _l("easy")),
-            SelectChoice("medium", _l("medium")),
-            SelectChoice("hard", _l("hard")),
-        ],
+        choices=[SelectChoice(band, LazyString(BAND_LABELS[band])) for band in BANDS],
         description=_l("QTI, GIFT and spreadsheets only, when the file does not say."),
     )
     topic = StringField(
