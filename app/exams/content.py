@@ -43,7 +43,7 @@ NAME_MAX = 200  # ItemAsset.name
 RENDER_CACHE = 8192  # texts kept rendered per process (a bank of a few thousand items)
 
 TABLE_LABEL = _l("Table")
-TABLE_HINT = _l("The table is wider than the screen: scroll it sideways to see every column.")
+TABLE_HINT = _l("If the table is wider than the screen, scroll it sideways to see every column.")
 AUDIO_LABEL = _l("Audio")
 TRANSCRIPT_LABEL = _l("Transcript of the audio:")
 
