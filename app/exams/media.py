@@ -26,9 +26,10 @@ import filetype
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..common.access import is_bank_manager, is_hr
+from ..common.clock import now
 from ..common.errors import NotFound
 from ..extensions import db
 from ..uploads.services import keep_by_digest
@@ -251,13 +252,17 @@ def may_see_all(user) -> bool:
 
 
 def in_progress_with(user, version_id: int) -> bool:
-    """Has `user` an attempt in progress whose form holds this item version?"""
+    """Has `user` an attempt in progress (its time not over) whose form holds this version?"""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     forms = db.session.scalars(
         select(Attempt.form)
         .join(Seat, Attempt.seat_id == Seat.id)
-        .where(Seat.candidate_id == user.id, Attempt.status == "in_progress")
+        .where(
+            Seat.candidate_id == user.id,
+            Attempt.status == "in_progress",
+            or_(Attempt.deadline.is_(None), Attempt.deadline > now()),
+        )
     )
     return any(entry.get("version_id") == version_id for form in forms for entry in form or ())
 

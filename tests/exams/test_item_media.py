@@ -110,3 +110,16 @@ def test_the_assets_table_refuses_an_empty_file(db, under_way):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_once_the_time_is_up_the_file_is_404_even_before_the_sweeper_submits(app, make, db, under_way):
+    from datetime import timedelta
+
+    from app.common import clock
+
+    attempt = under_way["attempt"]
+    clock.set_now(attempt.deadline + timedelta(seconds=1))
+    try:
+        assert make.client_for(app, under_way["cand"]).get(media_url(under_way["chart"])).status_code == 404
+    finally:
+        clock.set_now(None)
