@@ -9,6 +9,7 @@ This module is the page's one door to the importers (`read`): reading goes throu
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import json
 import secrets
@@ -288,15 +289,21 @@ def media_file(pending: PendingUpload, code: str, name: str) -> MediaFile:
     raise NotFound(_("There is no such file."))
 
 
+SPREADSHEET_MODULE = f"{__package__}.importers.spreadsheet"
+
+
 def spreadsheet_template() -> bytes | None:
     """The bytes of the spreadsheet template, from the spreadsheet importer when it is there
-    (issue 15's CSV/XLSX importer writes it); None until then."""
-    try:
-        module = importlib.import_module(f"{__package__}.importers.spreadsheet")
-    except ModuleNotFoundError:
+    (issue 15's CSV/XLSX importer writes it, as `template_xlsx()`); None until then."""
+    if importlib.util.find_spec(SPREADSHEET_MODULE) is None:
         return None
-    make = getattr(module, "template_xlsx", None)
+    make = getattr(importlib.import_module(SPREADSHEET_MODULE), "template_xlsx", None)
     return make() if callable(make) else None
+
+
+def spreadsheet_template_ready() -> bool:
+    """Is there a spreadsheet importer to write the template (the page links it only then)?"""
+    return importlib.util.find_spec(SPREADSHEET_MODULE) is not None
 
 
 def discard(pending: PendingUpload, user) -> None:

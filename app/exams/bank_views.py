@@ -24,7 +24,12 @@ def _me():
 
 
 def _render_index(form, status: int = 200):
-    return render_template("exams/bank_index.html", form=form, banks=bank_browse.banks()), status
+    return render_template(
+        "exams/bank_index.html",
+        form=form,
+        banks=bank_browse.banks(),
+        template_ready=bank_uploads.spreadsheet_template_ready(),
+    ), status
 
 
 @bp.route("/bank")

@@ -184,3 +184,15 @@ def test_a_qti_package_with_media_imports_through_the_page(app, db, manager):
     assert manager.post(report_url + "/confirm").status_code == 302
     names = db.session.scalars(select(ItemAsset.name).order_by(ItemAsset.name)).all()
     assert names == ["media/chart.png", "media/notice.mp3"]
+
+
+def test_the_spreadsheet_template_is_linked_only_when_the_importer_writes_one(app, manager):
+    from app.exams.bank_uploads import spreadsheet_template_ready
+
+    index = page(manager.get("/bank"))
+    download = manager.get("/bank/template.xlsx")
+    if spreadsheet_template_ready():  # (the CSV/XLSX importer of issue 15 is merged)
+        assert "/bank/template.xlsx" in index
+        assert download.status_code == 200 and download.data[:2] == b"PK"
+    else:
+        assert "/bank/template.xlsx" not in index and download.status_code == 404
