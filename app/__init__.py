@@ -142,9 +142,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
+    from .background import bp as background_bp
     from .booking import bp as booking_bp
     from .centres import bp as centres_bp
-    from .background import bp as background_bp
     from .exams import bp as exams_bp
     from .exams import events  # noqa: F401  (registers the Socket.IO namespaces)
     from .interviews import bp as interviews_bp

@@ -4,10 +4,10 @@ from .accounts.models import CandidateProfile, User, UserRole  # noqa: F401
 from .agencies.models import Agency  # noqa: F401
 from .applications.models import AccommodationRequest, Application, Document  # noqa: F401
 from .audit.models import AuditAnchor, AuditEntry  # noqa: F401
-from .exams.calibration_models import CalibrationRun, FormSet, ItemCalibration, ItemEnemy  # noqa: F401
+from .background.models import BackgroundJob  # noqa: F401
 from .booking.models import Booking, BookingPolicy, WaitlistEntry  # noqa: F401
 from .centres.models import Room, SittingRoom, Venue  # noqa: F401
-from .background.models import BackgroundJob  # noqa: F401
+from .exams.calibration_models import CalibrationRun, FormSet, ItemCalibration, ItemEnemy  # noqa: F401
 from .exams.models import (  # noqa: F401
     Announcement,
     Attempt,

@@ -113,6 +113,8 @@ def photo_document(app_: Application, data: bytes | None = None):
     db.session.add(doc)
     db.session.commit()
     return doc
+
+
 def many_applications(round_, n: int, *, status: str = ApplicationStatus.SUBMITTED, names=None) -> list[int]:
     """`n` candidates and their applications to `round_` in a few bulk INSERTs (HR at volume:
     5,000 built in a second or two, not one ORM object at a time). `names(i)` gives the i-th
