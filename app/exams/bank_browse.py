@@ -39,6 +39,7 @@ class CandidateView:
     stem: str  # sanitised HTML
     choices: list[dict]  # {"id", "label", "html"}
     key_label: str = ""
+    item_type: str = item_types.SINGLE  # (how it is answered: item_types.py)
 
 
 def candidate_view(
@@ -55,7 +56,8 @@ def candidate_view(
     ]
     by_id = {c["id"]: c["label"] for c in rendered}
     key_label = item_types.key_shown(item_type, key, lambda cid: by_id.get(cid, cid))
-    return CandidateView(lang, content.to_html(stem.get(lang) or "", media_base, lang), rendered, key_label)
+    stem_html = content.to_html(stem.get(lang) or "", media_base, lang)
+    return CandidateView(lang, stem_html, rendered, key_label, item_type)
 
 
 def views_of(

@@ -119,3 +119,37 @@ def test_the_candidate_sees_the_table_and_the_image_on_the_test_page(browser, li
     assert seen == {"table", "image", "audio"}
     page.screenshot(path=str(tmp_path / "exam-page.png"), full_page=True)
     context.close()
+
+
+def test_a_code_of_a_different_item_is_shown_and_imported_under_a_new_code(browser, live_server, tmp_path):
+    # A spreadsheet imported from items.csv; then other.csv has another question under a code.
+    from app.exams.bank_import import import_bank
+    from app.exams.importers import Defaults, load_source
+
+    manager = bank_files.bank_manager()
+    email = manager.email
+    (tmp_path / "items.csv").write_bytes(bank_files.sheet_csv())
+    import_bank(load_source(tmp_path / "items.csv", "csv", Defaults("sheet-bank", "mix")), source="items.csv")
+    code = db.session.scalars(select(ExamItem.code).order_by(ExamItem.id)).first()
+    db.session.remove()
+
+    context, page = open_context(browser, live_server, email, PASSWORD, english=False)
+    page.goto("/bank")
+    other = bank_files.sheet_csv("อนุกรมนี้คือข้อใด")
+    page.set_input_files("#file", files=[{"name": "other.csv", "mimeType": "text/csv", "buffer": other}])
+    page.fill("#bank", "sheet-bank")
+    page.fill("#section", "mix")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/bank/uploads/[^/]+$"))
+    text = main_text(page)
+    assert "รหัสซ้ำกับข้อสอบอื่นในคลัง: 1" in text
+    assert f"sheet items.csv {code}" in text and f"sheet other.csv {code}" in text
+    assert page.get_by_role("button", name="ยืนยันการนำเข้า").count() == 0
+    assert serious_violations(page) == []
+    page.screenshot(path=str(tmp_path / "conflict.png"), full_page=True)
+
+    page.get_by_role("button", name="นำเข้าด้วยรหัสใหม่").click()
+    page.wait_for_url(re.compile(r"/bank/sheet-bank$"))
+    assert f"นำเข้าด้วยรหัสใหม่: {code} → {code}-2" in page.locator(".flashes").inner_text()
+    assert f"{code}-2" in main_text(page)
+    context.close()

@@ -4,7 +4,6 @@ with versions and statistics, retire an item with a reason; every step audited, 
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
@@ -200,34 +199,21 @@ def test_the_spreadsheet_templates_download_from_the_page(app, manager):
     assert manager.get("/bank/template.pdf").status_code == 404
 
 
-def _sheet_csv(changed_stem: str = "") -> bytes:
-    """The template's examples (one item of each type) as a CSV file; with `changed_stem`, the
-    first item's Thai stem says that instead."""
-    from app.exams.importers.spreadsheet import template
-
-    rows = [list(r) for r in load_workbook(io.BytesIO(template("xlsx")))["examples"].values]
-    if changed_stem:
-        rows[1][rows[0].index(next(h for h in rows[0] if h.endswith("/ stem_th")))] = changed_stem
-    out = io.StringIO()
-    csv.writer(out).writerows([["" if v is None else v for v in r] for r in rows])
-    return out.getvalue().encode("utf-8")
-
-
 def test_a_sheet_uploaded_again_is_the_same_items_and_another_file_with_a_code_is_refused(app, db, manager):
     place = {"bank": "sheet-bank", "section": "mix"}
-    first = upload(manager, _sheet_csv(), "items.csv", **place).headers["Location"]
+    first = upload(manager, bank_files.sheet_csv(), "items.csv", **place).headers["Location"]
     assert "Items read: 5 (new: 5" in page(manager.get(first))
     assert manager.post(first + "/confirm").status_code == 302
     assert items_in_db(db) == 5
 
     # The same file again (kept under its own name, so its items keep their origin): unchanged.
-    again = upload(manager, _sheet_csv(), "items.csv", **place).headers["Location"]
+    again = upload(manager, bank_files.sheet_csv(), "items.csv", **place).headers["Location"]
     text = page(manager.get(again))
     assert "unchanged: 5" in text and "Confirm the import" in text
     manager.post(again + "/discard")
 
     # Another file with a different question under the first code: both places are named.
-    other = upload(manager, _sheet_csv("อนุกรมนี้คือข้อใด"), "other.csv", **place).headers["Location"]
+    other = upload(manager, bank_files.sheet_csv("อนุกรมนี้คือข้อใด"), "other.csv", **place).headers["Location"]
     text = page(manager.get(other))
     code = db.session.scalars(select(ExamItem.code).where(ExamItem.origin.like("sheet items.csv %"))).first()
     assert "Codes of a different item in the bank: 1" in text

@@ -3,13 +3,16 @@ same zipped for the bank page's upload, and a bank manager."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from pathlib import Path
 
+from openpyxl import load_workbook
 from PIL import Image
 
 from app.accounts.models import Role
+from app.exams.importers import spreadsheet
 from tests.factories.accounts import user
 
 BANK = "media-bank"
@@ -177,3 +180,14 @@ def gift_with_images() -> str:
         'alt\\="สี่เหลี่ยมสีน้ำเงิน"></p> {=น้ำเงิน ~แดง}\n\n'
         '::FILE:: [html]<p><img src\\="@@PLUGINFILE@@/chart.png" alt\\="กราฟ"> ยอดขายเท่าใด</p> {=45 ~30}\n'
     )
+
+
+def sheet_csv(changed_stem: str = "") -> bytes:
+    """The template's examples (one item of each type) as a CSV file; with `changed_stem`, the
+    first item's Thai stem says that instead."""
+    rows = [list(r) for r in load_workbook(io.BytesIO(spreadsheet.template("xlsx")))["examples"].values]
+    if changed_stem:
+        rows[1][rows[0].index(next(h for h in rows[0] if h.endswith("/ stem_th")))] = changed_stem
+    out = io.StringIO()
+    csv.writer(out).writerows([["" if v is None else v for v in r] for r in rows])
+    return out.getvalue().encode("utf-8")
