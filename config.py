@@ -92,6 +92,11 @@ class Config:
     BANK_MAX_FILE_BYTES = _env_int("BANK_MAX_FILE_BYTES", 5 * 1024 * 1024)
     BANK_MAX_ITEMS = _env_int("BANK_MAX_ITEMS", 3000)
     BANK_MAX_ITEM_CHARS = _env_int("BANK_MAX_ITEM_CHARS", 20000)
+    # The item bank page (docs/exam_bank.md): an uploaded bank file or package, each image or
+    # audio file kept with an item, and how long an upload waits for its confirmation.
+    BANK_UPLOAD_MAX_BYTES = _env_int("BANK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+    BANK_MEDIA_MAX_BYTES = _env_int("BANK_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
+    BANK_UPLOAD_KEEP_HOURS = _env_int("BANK_UPLOAD_KEEP_HOURS", 24)
     # Whole request cap: a few documents at once plus the form itself.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 4 * 5 * 1024 * 1024 + 64 * 1024)
     # The organisation's emblem printed at the head of admission tickets, certificates and

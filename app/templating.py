@@ -22,7 +22,16 @@ from .common import forms as common_forms
 from .common import national_id as nid
 from .common.clock import now
 from .common.i18n import current_locale
-from .exams import analysis, calibration, certificates, item_types, parallel_forms, proctoring, sittings
+from .exams import (
+    analysis,
+    bank_browse,
+    calibration,
+    certificates,
+    item_types,
+    parallel_forms,
+    proctoring,
+    sittings,
+)
 from .interviews import placement, schedule, video
 from .interviews import services as interviews
 from .merit import labels as merit_labels
@@ -129,6 +138,8 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "seat_accommodations": sittings.accommodation_names,
         "item_flag_label": analysis.flag_label,
         "item_type_label": item_types.type_label,
+        "item_summary": bank_browse.summary_of,
+        "difficulty_label": bank_browse.difficulty_label,
         "certificate_status_label": certificates.status_label,
         "part_a_certificate_of": certificates.part_a_certificate,
         "mmss": mmss,

@@ -26,7 +26,10 @@ class Role(StrEnum):
     # A partner organisation's account (MOU channel): acts for its organisation only
     # (app/partners).
     PARTNER = "partner"
-    ALL = nonmember((CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN, PARTNER))
+    # Keeps the exam item bank (import, preview, retire) for every agency: the bank is shared
+    # (app/exams/bank_pages.py, docs/exam_bank.md).
+    BANK_MANAGER = "bank_manager"
+    ALL = nonmember((CANDIDATE, HR_OFFICER, HR_APPROVER, PANEL, PROCTOR, ADMIN, PARTNER, BANK_MANAGER))
     # Roles that act for one agency and need user.agency_id.
     AGENCY_SCOPED = nonmember((HR_OFFICER, HR_APPROVER))
 
@@ -163,7 +166,8 @@ class UserRole(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
         CheckConstraint(
-            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin','partner')",
+            "role IN ('candidate','hr_officer','hr_approver','panel','proctor','admin','partner',"
+            "'bank_manager')",
             name="role_known",
         ),
     )

@@ -27,6 +27,7 @@ ROLE_LABELS = {
     Role.PROCTOR: _l("Exam proctor"),
     Role.ADMIN: _l("Administrator"),
     Role.PARTNER: _l("Partner organisation (MOU)"),
+    Role.BANK_MANAGER: _l("Exam item bank manager"),
 }
 KIND_LABELS = {
     AgencyKind.OFFICE: _l("Office (สำนักงาน)"),

@@ -15,6 +15,8 @@ from .errors import Forbidden
 # lowest module depends on no capability package.
 HR_OFFICER, HR_APPROVER = "hr_officer", "hr_approver"
 HR_ROLES = (HR_OFFICER, HR_APPROVER)
+# Keeps the shared exam item bank (accounts.models.Role.BANK_MANAGER).
+BANK_MANAGER = "bank_manager"
 
 
 def is_hr(user) -> bool:
@@ -53,3 +55,8 @@ def need_hr_of_round(user, round_) -> None:
 def need_hr_of_sitting(user, sitting) -> None:
     """HR of the sitting's agency, or Forbidden."""
     need_hr_of(user, sitting.agency_id, _("This sitting belongs to another agency."))
+
+
+def is_bank_manager(user) -> bool:
+    """Is `user` a logged-in keeper of the exam item bank?"""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.has_role(BANK_MANAGER))

@@ -14,4 +14,4 @@ def _give_back_hot_connections(state) -> None:
     state.app.teardown_appcontext(hot.release)
 
 
-from . import calibration_views, hr_views, views  # noqa: F401  (register the routes on bp)
+from . import bank_views, calibration_views, hr_views, views  # noqa: F401  (register the routes on bp)

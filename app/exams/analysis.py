@@ -23,7 +23,7 @@ from ..common.clock import now
 from ..common.i18n import labeller
 from ..extensions import db
 from . import item_types, timing
-from .models import Attempt, ItemVersion, Seat, Sitting
+from .models import Attempt, Exam, ItemVersion, Seat, Sitting
 
 # An item is worth a second look outside these bounds (common rules of thumb for MCQ banks).
 FACILITY_LOW = 0.2
@@ -295,6 +295,61 @@ def item_analysis(sitting: Sitting) -> list[ItemStats]:
         given = {ans.index: ans.choice for ans in a.answers}
         responses.append(({q["version_id"]: given.get(i) for i, q in enumerate(a.form)}, float(a.score or 0)))
     return analyse_items(responses, items)
+
+
+@dataclass
+class BankUse:
+    """How an item version of a bank has been used: attempts that drew it, and its statistics
+    over the submitted ones (None before any)."""
+
+    drawn: int = 0
+    stats: ItemStats | None = None
+
+
+def bank_item_use(bank: str) -> dict[int, BankUse]:
+    """Per item version of `bank`: attempts that drew it, and its statistics over every
+    submitted attempt of every exam drawn from the bank. Totals are compared as percentages
+    (exams differ in length), so an item's points count as its share of its exam."""
+    rows = db.session.execute(
+        select(Attempt, Exam)
+        .join(Seat, Attempt.seat_id == Seat.id)
+        .join(Sitting, Seat.sitting_id == Sitting.id)
+        .join(Exam, Sitting.exam_id == Exam.id)
+        .where(Exam.bank == bank)
+        .options(selectinload(Attempt.answers))
+    ).all()
+    use: dict[int, BankUse] = {}
+    infos: dict[int, ItemInfo] = {}
+    responses: dict[int, list[tuple[str | None, float]]] = {}
+    keys = _version_keys({q["version_id"] for a, _e in rows for q in a.form or ()})
+    for attempt, exam in rows:
+        for entry in attempt.form or ():
+            use.setdefault(entry["version_id"], BankUse()).drawn += 1
+        if attempt.status != "submitted" or not attempt.max_score:
+            continue
+        top = float(attempt.max_score)
+        points = {s["code"]: float(s.get("points_per_item", 1)) * 100 / top for s in exam.sections}
+        given = {ans.index: ans.choice for ans in attempt.answers}
+        total = float(attempt.score or 0) * 100 / top
+        for i, entry in enumerate(attempt.form):
+            vid = entry["version_id"]
+            if vid not in keys:
+                continue
+            key, choices = keys[vid]
+            infos.setdefault(vid, ItemInfo(vid, key, choices, points.get(entry["section"], 1.0)))
+            responses.setdefault(vid, []).append((given.get(i), total))
+    for vid, info in infos.items():
+        use[vid].stats = item_statistics(info, responses[vid])
+    return use
+
+
+def _version_keys(version_ids: set[int]) -> dict[int, tuple[str, list[str]]]:
+    if not version_ids:
+        return {}
+    return {
+        v.id: (v.key, [c["id"] for c in v.choices])
+        for v in db.session.scalars(select(ItemVersion).where(ItemVersion.id.in_(version_ids)))
+    }
 
 
 def results_csv(sitting: Sitting, certs: dict | None = None) -> str:

@@ -8,6 +8,7 @@ when the connection joins (`Live.of`). No ORM objects are loaded per event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from ..common.clock import now
 from ..common.errors import NotFound, ValidationFailed
 from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
-from . import hot, item_types, outages, timing
+from . import content, hot, item_types, outages, timing
 from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp
 from .models import Attempt, AttemptAnswer, ItemVersion, Seat, Sitting
 from .starting import begin_if_due
@@ -243,8 +244,11 @@ def question(
     locale: str = "th",
     at: datetime | None = None,
     sid: str | None = None,
+    media_base: Callable[[int], str] | None = None,
 ) -> dict:
-    """The question as the candidate sees it: never the key."""
+    """The question as the candidate sees it: never the key. `stem_html` and each choice's
+    `html` are the texts rendered by app/exams/content.py (cached per text), with images and
+    audio served under `media_base(version id)` (the caller knows the URL)."""
     at = at or now()
     live = _live(attempt)
     entry = _entry(live, index)
@@ -258,20 +262,27 @@ def question(
     by_id = {c["id"]: c for c in choices}
     lang = "en" if locale == "en" and stem_en else "th" if stem_th else "en"
     labels = THAI_LABELS if lang == "th" else LATIN_LABELS
+    base = media_base(entry["version_id"]) if media_base is not None else ""
+    stem = stem_th if lang == "th" else stem_en
+    choices = []
+    for pos, cid in enumerate(entry["choice_order"]):
+        text_ = by_id[cid].get(lang) or by_id[cid].get("th") or by_id[cid].get("en", "")
+        choices.append(
+            {
+                "id": cid,
+                "label": labels[pos],
+                "text": text_,
+                "html": str(content.to_inline_html(text_, base, lang)),
+            }
+        )
     return {
         "index": index,
         "section": entry["section"],
         "type": item_type or item_types.SINGLE,
         "lang": lang,
-        "stem": stem_th if lang == "th" else stem_en,
-        "choices": [
-            {
-                "id": cid,
-                "label": labels[pos],
-                "text": by_id[cid].get(lang) or by_id[cid].get("th") or by_id[cid].get("en", ""),
-            }
-            for pos, cid in enumerate(entry["choice_order"])
-        ],
+        "stem": stem,
+        "stem_html": str(content.to_html(stem, base, lang)),
+        "choices": choices,
     }
 
 

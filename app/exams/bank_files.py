@@ -16,9 +16,11 @@ from pathlib import Path
 
 import yaml
 
+from . import media as item_media
 from .bank_format import (
     BANDS,
     DEFAULT_PASS_PERCENT,
+    LANGS,
     BankError,
     BlueprintFile,
     Item,
@@ -27,6 +29,7 @@ from .bank_format import (
     blueprint_rules,
     check_bank,
     item_rules,
+    line_of,
     normalised_key,
     shown,
     validate,
@@ -74,6 +77,7 @@ class BankItem:
     # Where the source says the item comes from (ExamItem.origin): the same origin is the same
     # item, so new content for its code is a new version; another origin is another item.
     origin: str = ""
+    media: dict = field(default_factory=dict)  # name -> media.MediaFile the texts show
 
     @property
     def content(self) -> dict:
@@ -87,6 +91,8 @@ class BankItem:
         }
         if self.item_type != "single":  # (single items keep the hash they had before types)
             content["type"] = self.item_type
+        if self.media:  # (only then: the digests of items without media stay as they were)
+            content["media"] = item_media.digests(self.media)
         return content
 
     @property
@@ -322,7 +328,13 @@ def _read_items_file(doc: dict, file: str, loaded: LoadedBank) -> None:
     items = doc.get("items") if isinstance(doc.get("items"), list) else []
     for position, raw in enumerate(items, start=1):
         item = item_from_dict(
-            raw, loaded, file=file, bank=bank, section=section, position=position, source=file
+            raw,
+            loaded,
+            file=file,
+            bank=bank,
+            section=section,
+            position=position,
+            source=file,
         )
         if item is not None and head is not None:
             loaded.items.append(item)
@@ -339,10 +351,12 @@ def item_from_dict(
     source: str = "",
     line: int | None = None,
     origin: str = "",
+    resolve: item_media.Resolver | None = None,
 ) -> BankItem | None:
     """Check one item (a mapping in the YAML shape) and return it, or None with errors added.
 
     The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
+    `resolve` reads the image and audio files the texts name (next to the file, in a package).
     """
     line = getattr(raw, "line", None) or line
     ref = (
@@ -353,6 +367,9 @@ def item_from_dict(
     item, problems = validate(Item, raw)
     if isinstance(raw, dict):
         problems += item_rules(raw, problems)
+    media: dict = {}
+    if not problems:
+        media = _media_of(item, raw, loaded, file, ref, resolve, problems)
     for p in problems:
         p.line = p.line or line
     _report(loaded, file, ref, problems)
@@ -383,6 +400,7 @@ def item_from_dict(
         source=source[:SOURCE_MAX],
         item_type=item.type,
         origin=(origin or f"yaml {Path(file).name} {item.id}")[:SOURCE_MAX],
+        media=media,
     )
     size = len(json.dumps(bank_item.content, ensure_ascii=False))
     if loaded.max_item_chars and size > loaded.max_item_chars:
@@ -397,6 +415,30 @@ def item_from_dict(
         )
         return None
     return bank_item
+
+
+def _media_of(item: Item, raw, loaded: LoadedBank, file: str, ref: str, resolve, problems) -> dict:
+    """The images and audio an item's texts show, read with `resolve` (by default next to the
+    file, or beside it in its package); problems (an image without alternative text, a missing
+    file) are added to `problems`, field by field. An embedded (data:) image becomes a file and
+    the text names it."""
+    resolve = resolve or item_media.resolver_for(file)
+    fields = [("stem", item.stem), ("explanation", item.explanation)]
+    fields += [(f"choices[{c.id}]", c) for c in item.choices or []]
+    media: dict = {}
+    for name, texts in fields:
+        for lang in LANGS if texts is not None else ():
+            if not getattr(texts, lang, None):
+                continue
+            text_, found, troubles, warnings = item_media.gather(getattr(texts, lang), resolve)
+            setattr(texts, lang, text_)
+            media.update(found)
+            problems += [
+                Problem((name,), f"{name}.{lang}", trouble, line_of(raw, name.split("[")[0]))
+                for trouble in troubles
+            ]
+            loaded.warnings += [f"{file}: {ref}: {name}.{lang}: {w}" for w in warnings]
+    return media
 
 
 def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..common.errors import NotAllowed, ValidationFailed
 from ..extensions import db
+from . import media
 from .bank_files import SOURCE_MAX, BankItem, Blueprint, LoadedBank, Skipped
 from .models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 
@@ -148,6 +149,25 @@ def _import_items(items: list[BankItem], report: ImportReport, new_codes: bool) 
     db.session.flush()
 
 
+def identity_conflicts(items: list[BankItem]) -> dict[tuple[str, str], str]:
+    """What `import_bank` would refuse without `new_codes`, nothing written: per (bank, code)
+    of an item whose code belongs to a different item in the bank, the sentence naming both
+    places (the bank page shows it before the import is confirmed)."""
+    out: dict[tuple[str, str], str] = {}
+    for bank in sorted({i.bank for i in items}):
+        rows = {
+            row.code: row
+            for row in db.session.scalars(
+                select(ExamItem).where(ExamItem.bank == bank).options(selectinload(ExamItem.versions))
+            )
+        }
+        for item in (i for i in items if i.bank == bank):
+            row = rows.get(item.code)
+            if row is not None and not _same_item(row, item):
+                out[(item.bank, item.code)] = _conflict(row, item)
+    return out
+
+
 def _same_item(row: ExamItem, item: BankItem) -> bool:
     """The same origin, or the same content (nothing would change), or an item kept before
     origins were."""
@@ -179,7 +199,7 @@ def _free_code(bank: str, code: str, existing: dict) -> str:
 
 
 def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
-    return ItemVersion(
+    version = ItemVersion(
         version=number,
         stem_th=item.stem["th"],
         stem_en=item.stem["en"],
@@ -192,6 +212,8 @@ def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
         content_hash=digest,
         source=item.source[:SOURCE_MAX],
     )
+    media.attach(version, item.bank, item.media)  # the images and audio its texts show
+    return version
 
 
 def _import_blueprints(blueprints: list[Blueprint], report: ImportReport) -> None:

@@ -28,6 +28,7 @@ from ..common.sockets import (
 )
 from ..extensions import db, socketio
 from . import answering, joining, sitting_control, starting, submission, timing
+from .media_links import media_base
 from .models import Attempt, Seat, Sitting
 from .proctoring import ProgressBatcher, can_proctor, candidate_rows
 from .rooms import (
@@ -161,7 +162,9 @@ def exam_sync(data):
 @acked(login=False)
 def exam_question(data):
     index = int_field(data, "index", 0, MAX_INDEX)
-    question = answering.question(_joined_live(), index, current_locale(), sid=request.sid)
+    question = answering.question(
+        _joined_live(), index, current_locale(), sid=request.sid, media_base=media_base
+    )
     return {"ok": True, "question": question}
 
 

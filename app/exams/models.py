@@ -40,6 +40,11 @@ class ExamItem(db.Model):
     # ::Title::", "yaml analytical.yaml AN-001"): new content for the code is a new version only
     # from the same origin (bank_import.py). Empty for items imported before origins were kept.
     origin: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Retired by a bank manager (with the reason): new forms no longer draw it (active false);
+    # forms already drawn keep it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    retired_reason: Mapped[str] = mapped_column(Text, default="")
 
     versions: Mapped[list[ItemVersion]] = relationship(back_populates="item", order_by="ItemVersion.version")
 
@@ -78,12 +83,38 @@ class ItemVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     item: Mapped[ExamItem] = relationship(back_populates="versions")
+    assets: Mapped[list[ItemAsset]] = relationship(back_populates="version", order_by="ItemAsset.name")
 
     __table_args__ = (
         UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
         CheckConstraint(
             "item_type IN ('single','multiple','true_false','numeric','text')", name="item_type_known"
         ),
+    )
+
+
+class ItemAsset(db.Model):
+    """An image or audio file an item version shows, kept with it in the bank: the bytes are in
+    the upload storage outside static/ (stored under their SHA-256, so one file used by many
+    versions is kept once), served only to whom app/exams/media.py allows."""
+
+    __tablename__ = "item_assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank: Mapped[str] = mapped_column(String(60), index=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # as the item's text names it
+    content_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    version: Mapped[ItemVersion] = relationship(back_populates="assets")
+
+    __table_args__ = (
+        UniqueConstraint("item_version_id", "name", name="uq_item_assets_version_name"),
+        CheckConstraint("size > 0", name="size_positive"),
     )
 
 

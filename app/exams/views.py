@@ -13,7 +13,8 @@ from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..documents.admission_ticket import render_admission_ticket
-from . import bp, candidate, certificates, checkin, submission, timing
+from ..uploads.responses import private_inline
+from . import bp, candidate, certificates, checkin, media, submission, timing
 from .forms import CheckInForm
 
 
@@ -124,3 +125,11 @@ def result(sitting_id: int):
         sections=candidate.result_sections(attempt, current_locale()) if visible else [],
         points=candidate.points,
     )
+
+
+@bp.route("/exams/media/<int:version_id>/<path:name>")
+def item_media(version_id: int, name: str):
+    """An image or audio file of an item: to a candidate only while their attempt holding the
+    item is in progress, to bank managers and HR always; to anyone else 404."""
+    asset = media.asset_for(current_user, version_id, name)
+    return private_inline(asset.stored_name, asset.content_type)

@@ -49,6 +49,8 @@ USERS = [
     ("hr.msd@demo.bma.go.th", "ธนา", "สุขใจ", "Thana", "Sukjai", [Role.HR_OFFICER], "MSD", None),
     ("panel@demo.bma.go.th", "กมล", "ยุติธรรม", "Kamol", "Yuttitham", [Role.PANEL], "CSC", None),
     ("proctor@demo.bma.go.th", "อรุณ", "เฝ้าระวัง", "Arun", "Faorawang", [Role.PROCTOR], "CSC", None),
+    # Keeps the shared exam item bank (the bank page: import, preview, retire).
+    ("bank@demo.bma.go.th", "ปัญญา", "คลังความรู้", "Panya", "Khlangkhwamru", [Role.BANK_MANAGER], None, None),
     (
         "candidate@demo.bma.go.th",
         "สมชาย",

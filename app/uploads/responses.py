@@ -34,3 +34,16 @@ def private_download(stored_name: str, content_type: str, download_name: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def private_inline(stored_name: str, content_type: str):
+    """A stored file shown in the page (an exam item's image or audio), to readers the view
+    has checked: never cached, never sniffed into something else. The caller vouches for
+    `content_type` (it was decided from the bytes when the file was kept)."""
+    path = path_of(stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=content_type, conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -86,6 +86,22 @@ def store(data: bytes, original_name: str) -> StoredFile:
     return StoredFile(stored_name, mime, len(data), hashlib.sha256(data).hexdigest(), name)
 
 
+def keep_by_digest(data: bytes, suffix: str) -> str:
+    """Write bytes another capability has already checked (the exam bank's images and audio)
+    under their SHA-256: the same bytes are kept once however many items use them. Returns the
+    stored name."""
+    if not suffix.startswith(".") or not suffix[1:].isalnum():
+        raise ValueError("bad suffix")
+    stored_name = hashlib.sha256(data).hexdigest() + suffix.lower()
+    target = upload_dir() / stored_name
+    if not target.exists():
+        partial = target.with_name(f".{stored_name}.{secrets.token_hex(4)}")
+        with open(partial, "xb") as fh:
+            fh.write(data)
+        os.replace(partial, target)  # whole or not at all, even with two imports at once
+    return stored_name
+
+
 def path_of(stored_name: str) -> Path:
     # Stored names are ours (hex + extension); refuse anything that could climb directories.
     if "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):

@@ -18,6 +18,7 @@ from app.exams.bank_files import choice_labels, load_path
 from app.exams.bank_import import import_bank, items_for
 from app.exams.importers import Defaults, load_source
 from app.exams.models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
+from tests.factories import bank as bank_files
 
 DATA = Path(__file__).parent / "data" / "exam_bank"
 VALID = DATA / "valid"
@@ -359,19 +360,25 @@ def test_a_broken_qti_file_or_package_is_an_error(tmp_path, runner):
     assert result.exit_code == 1 and "no imsmanifest.xml" in result.output
 
 
-def test_a_qti_item_with_an_image_is_skipped(tmp_path):
+def test_a_qti_item_with_an_image_keeps_the_file_beside_it(tmp_path):
+    # QTI 2.1 itemBody may hold XHTML <img src alt> (IMS QTI v2.1 Information Model, 4.1 img):
+    # the file named is kept with the item; a missing one is named in the error.
     xml = (
         (QTI / "choice_thai.xml")
         .read_text(encoding="utf-8")
         .replace("<p>ตามพระราชบัญญัติ", '<p><img src="map.png" alt="แผนที่"/>ตามพระราชบัญญัติ')
     )
     (tmp_path / "with_image.xml").write_text(xml, encoding="utf-8")
-    loaded = load_source(tmp_path / "with_image.xml", None, Defaults("qti-bank", "law"))
-
-    assert loaded.ok and not loaded.items
-    assert [str(s) for s in loaded.skipped] == [
-        f"{tmp_path / 'with_image.xml'}: item bma-law-001: contains <img>; the bank holds text only"
+    missing = load_source(tmp_path / "with_image.xml", None, Defaults("qti-bank", "law"))
+    assert [e.message for e in missing.errors] == [
+        '"map.png" is not there: put the file next to the item file'
     ]
+
+    (tmp_path / "map.png").write_bytes(bank_files.png())
+    loaded = load_source(tmp_path / "with_image.xml", None, Defaults("qti-bank", "law"))
+    assert loaded.ok and not loaded.skipped
+    (item,) = loaded.items
+    assert "![แผนที่](map.png)" in item.stem["th"] and set(item.media) == {"map.png"}
 
 
 # ---- GIFT --------------------------------------------------------------------------------------

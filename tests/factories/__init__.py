@@ -6,7 +6,17 @@ No test module imports another test module: what several tests build lives here,
 (page text, PDF pages, audit counts) in tests/support/.
 """
 
-from tests.factories import applications, booking, channels, exams, interviews, merit, panels, psychometrics
+from tests.factories import (
+    applications,
+    bank,
+    booking,
+    channels,
+    exams,
+    interviews,
+    merit,
+    panels,
+    psychometrics,
+)
 from tests.factories.accounts import PASSWORD, agency, candidate, client_for, hr, login, national_id, user
 from tests.factories.applications import application
 from tests.factories.exams import proctor
@@ -17,6 +27,7 @@ __all__ = [
     "agency",
     "application",
     "applications",
+    "bank",
     "booking",
     "candidate",
     "channels",

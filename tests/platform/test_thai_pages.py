@@ -42,12 +42,6 @@ ALLOWED = {
     "note",  # the columns of a score CSV, named in its hint
     "leadership",  # the example of a rubric criterion's code, in its hint
     "visual",  # the demo candidate's own words for their disability: "การเห็น (visual)"
-    # The tie-break codes in the box of the list form: issue 16's tie-break chooser (branch e16)
-    # replaces the box and its hint with named criteria.
-    "part_b",
-    "part_c",
-    "part_a",
-    "total",
 }
 PHRASES = (
     "Doctor of Medicine",  # a shortage degree of the demo, entered in English by HR

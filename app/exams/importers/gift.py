@@ -16,6 +16,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from .. import media
 from ..bank_files import Limits, LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from .shared import (
@@ -125,20 +126,23 @@ def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
 
 
 def _clean(text: str, is_html: bool) -> str:
-    """Plain text from a question's or an answer's text: its own format tag dropped, HTML made
-    text when the question is HTML."""
+    """Plain text from a question's or an answer's text: its own format tag dropped, images and
+    sounds kept with the item as `![alt](file)`, HTML made text when the question is HTML."""
     tag = _FORMAT_TAG.match(text)
     if tag:
         text = text[tag.end() :]
         is_html = is_html or tag.group(1).lower() in ("html", "moodle")
+    text = media.html_media_to_markdown(text, _RESTORE)  # images and audio kept with the item
     if is_html:
         text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text)))
     return normalise(text).translate(_RESTORE).strip()
 
 
 def media_of(text: str) -> list[str]:
-    """The images, sounds and videos a text shows (their sources), which a GIFT file cannot carry."""
-    return [m.group(2) or m.group(3) or m.group(1) for m in _MEDIA.finditer(text)]
+    """The videos, objects and frames a text shows (their sources): the bank keeps an item's
+    images and sounds (`<img>`, `<audio src>`, `![alt](file)`, app/exams/media.py), not these."""
+    kept = media.html_media_to_markdown(text, _RESTORE)
+    return [m.group(2) or m.group(1) for m in _MEDIA.finditer(kept) if m.group(1)]
 
 
 def _read_question(
@@ -174,10 +178,10 @@ def _read_question(
         return error('the answer block "{" is not closed with "}" (escape a literal brace as \\{)')
     if "{" in text[opening + 1 : closing] or "{" in text[closing + 1 :]:
         return error("more than one { (escape a literal brace as \\{)")
-    media = media_of(text)
-    if media:
+    not_kept = media_of(text)
+    if not_kept:
         return skip(
-            f"shows {', '.join(m or 'media' for m in media)}, which a GIFT file does not carry; "
+            f"shows {', '.join(m or 'media' for m in not_kept)}, which the bank does not keep; "
             "without it the question cannot be answered (add it with the bank's page or a QTI package)"
         )
     before, inner, after = text[:opening], text[opening + 1 : closing], text[closing + 1 :]

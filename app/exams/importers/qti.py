@@ -25,6 +25,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from .. import media
 from ..bank_files import Limits, LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
 from .shared import Defaults, as_item, choice_ids, file_prefix, item_code, language_of, normalise, start_load
@@ -48,6 +49,8 @@ NOT_SHOWN = {
     "printedVariable",
 }
 NOT_TEXT = {"img", "object", "math", "audio", "video", "svg"}
+# Kept with the item (app/exams/media.py): the package's own image and audio files.
+MEDIA = {"img", "object", "audio"}
 BLOCKS = {
     "p",
     "div",
@@ -289,7 +292,7 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
     kind = _local(interaction.tag)
     if kind not in ("choiceInteraction", "textEntryInteraction"):
         return skip(f"{kind} is not imported (choiceInteraction and textEntryInteraction are)")
-    embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT})
+    embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT - MEDIA})
     if embedded:
         return skip(f"contains {', '.join('<' + t + '>' for t in embedded)}; the bank holds text only")
     response_id = interaction.get("responseIdentifier", "")
@@ -468,6 +471,10 @@ def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None)
         return False
     local = _local(elem.tag)
     if local in NOT_SHOWN:
+        return False
+    if local in MEDIA:  # the file, named as the package names it, kept with the item
+        src = elem.get("src") or elem.get("data") or ""
+        out.append(" " + media.reference(src, elem.get("alt") or " ".join(elem.itertext())) + " ")
         return False
     block = local in BLOCKS
     if block:

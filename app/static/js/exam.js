@@ -832,13 +832,16 @@
       return wrap;
     }
 
-    // The question's text and a choice's text (the place where rich item content is drawn).
+    /* The question's text and a choice's text (the only places item content is drawn): the
+       stem may hold tables, images and audio (rendered and sanitised by the server,
+       app/exams/content.py), which a <legend> could not. */
     function stemNode(q) {
-      return el("div", { id: "exam-stem", class: "exam-stem", lang: q.lang, text: q.stem });
+      return itemContent("div", { id: "exam-stem", class: "exam-stem item-content", lang: q.lang },
+        q.stem_html, q.stem);
     }
 
     function choiceNode(c) {
-      return el("span", { class: "exam-choice-text", text: c.text });
+      return itemContent("span", { class: "exam-choice-text item-content" }, c.html, c.text);
     }
 
     /* Mark the answer in the controls; a text field the candidate is typing in is left alone
@@ -853,6 +856,15 @@
       area.querySelectorAll("input[name=exam-choice]").forEach(function (box) {
         box.checked = chosen.indexOf(box.value) !== -1;
       });
+    }
+
+    /* An element holding an item's text: the server's rendered, sanitised HTML (the only
+       place this page takes HTML from the server), or the plain text when there is none. */
+    function itemContent(tag, attrs, markup, plain) {
+      var node = el(tag, attrs);
+      if (markup) node.innerHTML = markup;
+      else node.textContent = plain || "";
+      return node;
     }
 
     function renderNav() {
