@@ -2,7 +2,7 @@
 retiring an item with its reason, and the `bank_manager` role that keeps the bank.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ ROLES_AFTER = (
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 result (summary, data, at most one file) or error, and its owner.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0014
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import app.common.types
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

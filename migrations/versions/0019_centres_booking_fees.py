@@ -3,7 +3,7 @@
 bank statements and their lines).
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import app.common.types
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0012"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

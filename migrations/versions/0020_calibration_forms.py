@@ -3,7 +3,7 @@ parameters, enemy items, the forms assembled for an exam, and the exam's toleran
 its forms may differ.
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0019
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import app.common.types
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-down_revision = "0012"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ candidate's consent to a recording), the recordings kept until their deletion da
 agency's choice to record its online interviews (docs/video.md).
 
 Revision ID: 0021
-Revises: 0012
+Revises: 0020
 Create Date: 2026-12-06 23:14:55.758671
 
 """
@@ -16,7 +16,7 @@ import app.common.types
 
 # revision identifiers, used by Alembic.
 revision = "0021"
-down_revision = "0012"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
