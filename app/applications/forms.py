@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..common.forms import AppForm
 from ..common.forms import strip as strip_text
-from ..recruitment.services import TRACK_MODES, track_label
+from ..recruitment.services import TRACK_MODES, position_level, track_label
 from .models import AccommodationStatus, ApplicationStatus, DocumentKind
 from .services import MAX_EXTRA_TIME_PERCENT, document_kind_label, status_label
 
@@ -174,7 +174,7 @@ class ApplicationFilterForm(AppForm):
             SelectChoice(t, track_label(t)) for t in TRACK_MODES
         ]
         self.position.choices = [SelectChoice("", _l("All"))] + [
-            SelectChoice(p.id, f"{p.title_th} ({p.level})") for p in positions
+            SelectChoice(p.id, f"{p.title_th} ({position_level(p.level)})") for p in positions
         ]
 
 

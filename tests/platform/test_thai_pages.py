@@ -37,6 +37,10 @@ ALLOWED = {
     "Edge",
     "Firefox",
     "Safari",
+    "HiGHS",  # the solver that assembles parallel forms, named on the forms page
+    "Infit",
+    "infit",
+    "outfit",  # the item-fit statistics, named as Thai psychometrics writes them
     "application_number",
     "score",
     "note",  # the columns of a score CSV, named in its hint
