@@ -74,6 +74,9 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
     # Proctors' tables get answer counts in batches, at most this often (0: one per answer).
     PROCTOR_PROGRESS_SECONDS = float(os.environ.get("PROCTOR_PROGRESS_SECONDS", "1.0"))
+    # Item texts each web process keeps for the online test (item versions never change);
+    # a form draws a few hundred, a bank a few thousand.
+    EXAM_ITEM_CACHE_SIZE = _env_int("EXAM_ITEM_CACHE_SIZE", 20000)
     # Time the platform could not serve is given back (app/exams/outages.py): every web process
     # writes a heartbeat this often, and a gap in the newest beat longer than the threshold
     # (no live process, or no database) is an outage whose length the tests under way get back.

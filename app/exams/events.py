@@ -264,10 +264,8 @@ def proctor_watch(data):
 def proctor_start(data):
     sitting = _sitting(data)
     sitting_control.start_sitting(sitting, current_user)
-    for seat in sitting.seats:
-        if seat.attempt is not None:
-            starting.begin_if_due(seat.attempt)
-            tell_candidate("started", joining.attempt_state(seat.attempt), seat.attempt.id)
+    for attempt_id, message in joining.start_sitting_attempts(sitting):
+        tell_candidate("started", message, attempt_id)
     tell_sitting_status(sitting)
     return {"ok": True}
 

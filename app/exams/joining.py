@@ -16,12 +16,12 @@ from ..common.clock import BANGKOK, now
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from . import hot, outages, timing
-from .answering import Live, section_closes_at, status_for
+from .answering import Live, item_text, question_payload, section_closes_at, status_for
 from .assembly import section_layout
 from .errors import NotStarted, Paused
 from .models import Attempt, Seat, Sitting
 from .proctoring import candidate_row
-from .starting import begin_if_due, can_start
+from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
 
@@ -84,6 +84,44 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     )
     db.session.commit()
     return joined
+
+
+def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> list[tuple[int, dict]]:
+    """After the proctor started a synchronized sitting: start every checked-in attempt that
+    waits (`starting.begin_all`: a few statements for the whole sitting, not a transaction per
+    candidate) and build each one's `started` message, its state plus, for a candidate
+    connected now, the first question (in their account's language, `locale` saying which), so
+    thousands of pages show the test without all asking for the same question in the same
+    second. A section with a limit of its own opens for them now, as asking for its first
+    question would have opened it. Returns (attempt id, message) for every attempt started."""
+    at = at or now()
+    attempts = db.session.scalars(
+        select(Attempt)
+        .join(Attempt.seat)
+        .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
+        .options(contains_eager(Attempt.seat), selectinload(Attempt.answers))
+    ).all()
+    locales = dict(
+        db.session.execute(
+            select(Seat.id, User.locale)
+            .join(User, User.id == Seat.candidate_id)
+            .where(Seat.sitting_id == sitting.id)
+        ).all()
+    )
+    limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
+    first = {a.id: a.form[0] for a in attempts if a.live_sid is not None and a.form}
+    opens = {i: e["section"] for i, e in first.items() if limits.get(e["section"])}
+    messages = []
+    for attempt in begin_all(sitting, attempts, at, opens):
+        message = page_state(attempt, at)
+        entry = first.get(attempt.id)
+        if entry is not None:
+            locale = locales.get(attempt.seat_id) if locales.get(attempt.seat_id) in ("th", "en") else "th"
+            message["locale"] = locale
+            message["question"] = question_payload(entry, 0, *item_text(entry["version_id"]), locale)
+        messages.append((attempt.id, message))
+    db.session.commit()
+    return messages
 
 
 def page_state(attempt: Attempt, at: datetime | None = None) -> dict:

@@ -838,7 +838,13 @@
 
     // -- pause, time, announcements, the end --
 
-    socket.on("started", function (s) { applyState(s); resync(); });
+    socket.on("started", function (s) {
+      // The proctor's start may carry the first question (docs/realtime.md): keep it when it
+      // was made in this page's language, so the page need not ask for it.
+      if (s && s.question && s.locale === cfg.locale) questions[s.question.index] = s.question;
+      applyState(s);
+      resync();
+    });
 
     socket.on("time", function (data) {
       if (!data) return;
