@@ -90,8 +90,8 @@ def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> list
     """After the proctor started a synchronized sitting: start every checked-in attempt that
     waits (`starting.begin_all`: a few statements for the whole sitting, not a transaction per
     candidate) and build each one's `started` message, its state plus, for a candidate
-    connected now, the first question (in their account's language, `locale` saying which), so
-    thousands of pages show the test without all asking for the same question in the same
+    connected now, the first question (in Thai and in English: the page takes its language's),
+    so thousands of pages show the test without all asking for the same question in the same
     second. A section with a limit of its own opens for them now, as asking for its first
     question would have opened it. Returns (attempt id, message) for every attempt started."""
     at = at or now()
@@ -101,13 +101,6 @@ def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> list
         .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
         .options(contains_eager(Attempt.seat), selectinload(Attempt.answers))
     ).all()
-    locales = dict(
-        db.session.execute(
-            select(Seat.id, User.locale)
-            .join(User, User.id == Seat.candidate_id)
-            .where(Seat.sitting_id == sitting.id)
-        ).all()
-    )
     limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
     first = {a.id: a.form[0] for a in attempts if a.live_sid is not None and a.form}
     opens = {i: e["section"] for i, e in first.items() if limits.get(e["section"])}
@@ -116,9 +109,10 @@ def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> list
         message = page_state(attempt, at)
         entry = first.get(attempt.id)
         if entry is not None:
-            locale = locales.get(attempt.seat_id) if locales.get(attempt.seat_id) in ("th", "en") else "th"
-            message["locale"] = locale
-            message["question"] = question_payload(entry, 0, *item_text(entry["version_id"]), locale)
+            text = item_text(entry["version_id"])
+            message["first_question"] = {
+                locale: question_payload(entry, 0, *text, locale) for locale in ("th", "en")
+            }
         messages.append((attempt.id, message))
     db.session.commit()
     return messages

@@ -839,9 +839,10 @@
     // -- pause, time, announcements, the end --
 
     socket.on("started", function (s) {
-      // The proctor's start may carry the first question (docs/realtime.md): keep it when it
-      // was made in this page's language, so the page need not ask for it.
-      if (s && s.question && s.locale === cfg.locale) questions[s.question.index] = s.question;
+      // The proctor's start may carry the first question (docs/realtime.md): keep it in this
+      // page's language, so the page need not ask for it.
+      var first = s && s.first_question && s.first_question[cfg.locale];
+      if (first) questions[first.index] = first;
       applyState(s);
       resync();
     });
