@@ -72,6 +72,9 @@ class Config:
     # Always explicit: with gevent installed Flask-SocketIO would otherwise pick it by itself.
     # `make run` and the tests use threads; gunicorn's gevent worker sets "gevent" (deploy/).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # permessage-deflate on the websockets: off | stateless | on (app/common/websocket.py; the
+    # measurements behind the default: docs/deployment.md, "Websocket compression").
+    WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "off")
     # Proctors' tables get answer counts in batches, at most this often (0: one per answer).
     PROCTOR_PROGRESS_SECONDS = float(os.environ.get("PROCTOR_PROGRESS_SECONDS", "1.0"))
     # Item texts each web process keeps for the online test (item versions never change);

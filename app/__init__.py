@@ -105,10 +105,12 @@ def _init_extensions(app: Flask) -> None:
     )
     register_template_helpers(app)
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
+    from .common import websocket
     from .common.sockets import MAX_MESSAGE_BYTES
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
     # with `too_large`, not cut off with the connection: docs/realtime.md.)
+    websocket.configure(app.config["WEBSOCKET_COMPRESSION"])
     socketio.init_app(
         app,
         message_queue=queue,
