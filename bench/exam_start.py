@@ -293,7 +293,7 @@ async def node_generator(cfg: dict, phases_for, log) -> dict:
                 if msg["at"] == "begin":
                     phases.begin(msg["phase"])
                 else:
-                    phases.results[msg["phase"]] = phases.end(msg["phase"])
+                    phases.end(msg["phase"])
             elif "log" in msg:
                 log(f"[node] {msg['log']}")
             elif "result" in msg:
@@ -306,7 +306,7 @@ async def node_generator(cfg: dict, phases_for, log) -> dict:
         err = (await proc.stderr.read()).decode(errors="replace")
         raise RuntimeError(f"the Node generator gave no result (exit {proc.returncode}):\n{err[-3000:]}")
     for name, usage in phases.results.items():
-        result[f"{name}_phase" if name != "start" else "start_phase"] = usage
+        result[f"{name}_phase"] = usage
     result["waiting"] = phases.results.get("waiting", {})
     return result
 
