@@ -133,6 +133,8 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
     phases.begin("waiting")
     await asyncio.sleep(3)
     out["waiting"] = phases.end("waiting")
+    if cfg["stop_after"] == "waiting":
+        return finish(out, cands)
 
     # 3. the proctor starts the sitting
     proctor = SioConnection("127.0.0.1", cfg["port"], "/proctor", cfg["proctor_cookie"], deflate=cfg["deflate"])
@@ -226,7 +228,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
     # 6. closed loop
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
-    if cfg["closed_loop"]:
+    if cfg["closed_loop"] and cfg["stop_after"] != "reconnect":
         loop_cands = cands[: cfg["closed_loop"]]
         stop = asyncio.Event()
         for c in loop_cands:
@@ -245,6 +247,10 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         }
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
+    return finish(out, cands)
+
+
+def finish(out: dict, cands: list[SimCandidate]) -> dict:
     for c in cands:
         c.close()
     out["unacked"] = sum(len(c.unacked) for c in cands)
@@ -357,22 +363,26 @@ def check_database(app, built, acked_rows: list) -> dict:
 
 # ---- gevent's monitor ----------------------------------------------------------------------
 
-_BLOCK = re.compile(r"appears to be blocked", re.I)
-
-
 def blocks_in(log_dir: Path) -> dict:
-    """The monitor thread's reports in the web processes' logs: how many, and each stack's
-    innermost frames of our code (app/) or, failing that, its last frames."""
+    """The monitor thread's reports in the web processes' logs: how many, and for each the
+    blocked stack (between "Blocked Stack" and "Info:" in gevent's report): its innermost
+    frames of our code (app/, bench/) and the innermost frame of all, where it blocked."""
     reports = []
     for log in sorted(log_dir.glob("w*.log")):
-        text = log.read_text(errors="replace")
-        for chunk in re.split(r"\n(?==+\n|\*+\n)", text):
-            if _BLOCK.search(chunk):
-                frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)', chunk)
-                ours = [f"{Path(f).relative_to(REPO) if f.startswith(str(REPO)) else f}:{n} {fn}"
-                        for f, n, fn in frames if "/app/" in f or "/bench/" in f]
-                reports.append(ours[-6:] or [f"{f}:{n} {fn}" for f, n, fn in frames[-6:]])
-    return {"blocks": len(reports), "stacks": reports[:20]}
+        for chunk in log.read_text(errors="replace").split("appears to be blocked")[1:]:
+            stack = chunk.split("Blocked Stack", 1)[-1].split("\nInfo:", 1)[0]
+            frames = [
+                (str(Path(f).relative_to(REPO)) if f.startswith(str(REPO)) else Path(f).name, n, fn)
+                for f, n, fn in re.findall(r'File "([^"]+)", line (\d+), in (\S+)', stack)
+            ]
+            ours = [f"{f}:{n} {fn}" for f, n, fn in frames if f.startswith(("app/", "bench/"))]
+            inner = [f"{f}:{n} {fn}" for f, n, fn in frames[-1:]]
+            reports.append(ours[-4:] + [x for x in inner if x not in ours])
+    counted: dict[str, int] = {}
+    for stack in reports:
+        key = " <- ".join(reversed(stack))
+        counted[key] = counted.get(key, 0) + 1
+    return {"blocks": len(reports), "stacks": sorted(counted.items(), key=lambda kv: -kv[1])[:15]}
 
 
 # ---- one run --------------------------------------------------------------------------------
@@ -435,6 +445,7 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
         "deflate": not args.no_deflate,
         "locale": LOCALE,
         "watch": system == "app",
+        "stop_after": args.stop_after,
         "tmp": str(tmp),
     }
     log(f"[{system}/{generator}] {n} candidates, port {servers.front}, idle server RSS {idle_rss:.0f} MB")
@@ -502,6 +513,12 @@ def main(argv=None) -> int:
     p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
     p.add_argument("--compression", default="off", help="the servers' WEBSOCKET_COMPRESSION")
     p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
+    p.add_argument(
+        "--stop-after",
+        choices=["waiting", "reconnect", "closed"],
+        default="closed",
+        help="waiting: only fill the waiting room (memory); reconnect: skip the closed loop",
+    )
     p.add_argument("--real-logins", type=int, default=0)
     p.add_argument("--max-minutes", type=float, default=30.0)
     p.add_argument("--out", default="")
@@ -548,8 +565,8 @@ def main(argv=None) -> int:
                     f"STARTED TWICE: {r['database']['attempts_started_twice']} ({r['generator']})")
             if "monitor" in r:
                 log(f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}")
-                for stack in r["monitor"]["stacks"]:
-                    log("   " + " <- ".join(reversed(stack)))
+                for stack, count in r["monitor"]["stacks"]:
+                    log(f"   {count} x {stack}")
     finally:
         cluster.remove_tree(tmp)
     if args.out:

@@ -200,6 +200,7 @@ async function main() {
   out({ phase: "waiting", at: "begin" });
   await sleep(3000);
   out({ phase: "waiting", at: "end" });
+  if (cfg.stop_after === "waiting") return finish(result, cands);
 
   // 3. the proctor starts the sitting
   const proctor = io(`${base}/proctor`, options(cfg.proctor_cookie));
@@ -278,7 +279,7 @@ async function main() {
 
   // 6. closed loop
   await Promise.all(cands.map((c) => c.halt()));
-  if (cfg.closed_loop) {
+  if (cfg.closed_loop && cfg.stop_after !== "reconnect") {
     const loop = cands.slice(0, cfg.closed_loop);
     loop.forEach((c) => { c.pace = 0; c.run(); });
     await sleep(3000);
@@ -298,6 +299,10 @@ async function main() {
     await Promise.all(loop.map((c) => c.halt()));
   }
 
+  return finish(result, cands);
+}
+
+async function finish(result, cands) {
   // 7. settle what is unacknowledged, then leave
   const until = now() + 30000;
   while (cands.some((c) => c.unacked.size) && now() < until) {
