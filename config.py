@@ -80,6 +80,9 @@ class Config:
     # Item texts each web process keeps for the online test (item versions never change);
     # a form draws a few hundred, a bank a few thousand.
     EXAM_ITEM_CACHE_SIZE = _env_int("EXAM_ITEM_CACHE_SIZE", 20000)
+    # The proctor's start of a synchronized sitting begins its attempts and sends their
+    # `started` messages this many at a time (connected candidates first).
+    EXAM_START_BATCH = _env_int("EXAM_START_BATCH", 250)
     # Time the platform could not serve is given back (app/exams/outages.py): every web process
     # writes a heartbeat this often, and a gap in the newest beat longer than the threshold
     # (no live process, or no database) is an outage whose length the tests under way get back.

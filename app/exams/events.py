@@ -264,8 +264,10 @@ def proctor_watch(data):
 def proctor_start(data):
     sitting = _sitting(data)
     sitting_control.start_sitting(sitting, current_user)
-    for attempt_id, message in joining.start_sitting_attempts(sitting):
-        tell_candidate("started", message, attempt_id)
+    for batch in joining.start_sitting_attempts(sitting):
+        for attempt_id, message in batch:
+            tell_candidate("started", message, attempt_id)
+        socketio.sleep(0)  # (let the loop send this batch while the next one is built)
     tell_sitting_status(sitting)
     return {"ok": True}
 

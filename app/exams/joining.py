@@ -3,9 +3,11 @@ state the page (re)builds itself from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -86,36 +88,47 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     return joined
 
 
-def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> list[tuple[int, dict]]:
+def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> Iterator[list[tuple[int, dict]]]:
     """After the proctor started a synchronized sitting: start every checked-in attempt that
-    waits (`starting.begin_all`: a few statements for the whole sitting, not a transaction per
-    candidate) and build each one's `started` message, its state plus, for a candidate
-    connected now, the first question (in Thai and in English: the page takes its language's),
-    so thousands of pages show the test without all asking for the same question in the same
+    waits and build each one's `started` message, its state plus, for a candidate connected
+    now, the first question (in Thai and in English: the page takes its language's), so
+    thousands of pages show the test without all asking for the same question in the same
     second. A section with a limit of its own opens for them now, as asking for its first
-    question would have opened it. Returns (attempt id, message) for every attempt started."""
+    question would have opened it.
+
+    Yields the messages (attempt id, message) batch by batch, connected candidates first,
+    each batch started in a few statements (`starting.begin_all`) and committed before it is
+    yielded, so the first pages hear of the start while the later batches are built
+    (EXAM_START_BATCH attempts each)."""
     at = at or now()
-    attempts = db.session.scalars(
-        select(Attempt)
+    waiting = db.session.execute(
+        select(Attempt.id)
         .join(Attempt.seat)
         .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
-        .options(contains_eager(Attempt.seat), selectinload(Attempt.answers))
-    ).all()
+        .order_by(Attempt.live_sid.is_(None), Attempt.id)
+    ).scalars().all()
     limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
-    first = {a.id: a.form[0] for a in attempts if a.live_sid is not None and a.form}
-    opens = {i: e["section"] for i, e in first.items() if limits.get(e["section"])}
-    messages = []
-    for attempt in begin_all(sitting, attempts, at, opens):
-        message = page_state(attempt, at)
-        entry = first.get(attempt.id)
-        if entry is not None:
-            text = item_text(entry["version_id"])
-            message["first_question"] = {
-                locale: question_payload(entry, 0, *text, locale) for locale in ("th", "en")
-            }
-        messages.append((attempt.id, message))
-    db.session.commit()
-    return messages
+    size = current_app.config["EXAM_START_BATCH"]
+    for i in range(0, len(waiting), size):
+        attempts = db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id.in_(waiting[i : i + size]))
+            .options(joinedload(Attempt.seat), selectinload(Attempt.answers))
+        ).all()
+        first = {a.id: a.form[0] for a in attempts if a.live_sid is not None and a.form}
+        opens = {i: e["section"] for i, e in first.items() if limits.get(e["section"])}
+        messages = []
+        for attempt in begin_all(sitting, attempts, at, opens):
+            message = page_state(attempt, at)
+            entry = first.get(attempt.id)
+            if entry is not None:
+                text = item_text(entry["version_id"])
+                message["first_question"] = {
+                    locale: question_payload(entry, 0, *text, locale) for locale in ("th", "en")
+                }
+            messages.append((attempt.id, message))
+        db.session.commit()
+        yield messages
 
 
 def page_state(attempt: Attempt, at: datetime | None = None) -> dict:
