@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
+from ..applications.models import Application
 from ..common.clock import BANGKOK, now
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
@@ -37,8 +38,10 @@ def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
         .options(
             contains_eager(Attempt.seat).options(
                 joinedload(Seat.sitting).joinedload(Sitting.exam),
-                joinedload(Seat.candidate).noload(User.roles),
-                joinedload(Seat.application),
+                # (only what the proctors' row shows: a whole user and application row, each
+                # with dozens of columns, cost more to load than the rest of the join)
+                joinedload(Seat.candidate).load_only(User.first_name_th, User.last_name_th),
+                joinedload(Seat.application).load_only(Application.number),
             ),
             selectinload(Attempt.answers),
         )
