@@ -36,7 +36,6 @@ import os
 import random
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -137,7 +136,9 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         return finish(out, cands)
 
     # 3. the proctor starts the sitting
-    proctor = SioConnection("127.0.0.1", cfg["port"], "/proctor", cfg["proctor_cookie"], deflate=cfg["deflate"])
+    proctor = SioConnection(
+        "127.0.0.1", cfg["port"], "/proctor", cfg["proctor_cookie"], deflate=cfg["deflate"]
+    )
     await proctor.connect(timeout=30)
     watch = {}
     if cfg["watch"]:  # (the proctor's dashboard is open; the echo has none)
@@ -254,7 +255,9 @@ def finish(out: dict, cands: list[SimCandidate]) -> dict:
     for c in cands:
         c.close()
     out["unacked"] = sum(len(c.unacked) for c in cands)
-    out["acked"] = [[i, index, choice, seq] for i, c in enumerate(cands) for index, (choice, seq) in c.acked.items()]
+    out["acked"] = [
+        [i, index, choice, seq] for i, c in enumerate(cands) for index, (choice, seq) in c.acked.items()
+    ]
     return out
 
 
@@ -363,6 +366,7 @@ def check_database(app, built, acked_rows: list) -> dict:
 
 # ---- gevent's monitor ----------------------------------------------------------------------
 
+
 def blocks_in(log_dir: Path) -> dict:
     """The monitor thread's reports in the web processes' logs: how many, and for each the
     blocked stack (between "Blocked Stack" and "Info:" in gevent's report): its innermost
@@ -419,7 +423,13 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
         app, url, secret, built, cookies, _ = prepare_database(args, tmp, n, start=False)
     else:
         app, url, secret, built, cookies = built_for_echo
-    servers = serve(args, url, secret, tmp / f"{system}-{generator}", "wsgi:app" if system == "app" else "bench.echo_app:app")
+    servers = serve(
+        args,
+        url,
+        secret,
+        tmp / f"{system}-{generator}",
+        "wsgi:app" if system == "app" else "bench.echo_app:app",
+    )
     procs = list(servers.webs.values()) + [p for p in servers.procs if p.name == "nginx"]
 
     def pids():
@@ -454,9 +464,7 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
             phases = Phases(pids, None, args.database)
             result = asyncio.run(python_generator(cfg, phases, log))
         else:
-            result = asyncio.run(
-                node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log)
-            )
+            result = asyncio.run(node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log))
         if args.monitor:
             result["monitor"] = blocks_in(servers.logs)
     except BaseException:
@@ -473,7 +481,13 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
         result["database"] = check_database(app, built, acked)
     else:
         result["database"] = {"acked_answers": len(acked)}
-    return result, (app, url, secret, built, cookies if not servers.nginx_port else [c.split("; bma_route=")[0] for c in cookies])
+    return result, (
+        app,
+        url,
+        secret,
+        built,
+        cookies if not servers.nginx_port else [c.split("; bma_route=")[0] for c in cookies],
+    )
 
 
 def summary_line(system: str, generator: str, r: dict) -> str:
@@ -561,8 +575,10 @@ def main(argv=None) -> int:
                 log(f"closed loop, ours ÷ echo ({generator} generator): {ratio:.3f}")
         for r in report["runs"]:
             if r["system"] == "app":
-                log(f"LOST: {r['database']['lost']} DUPLICATED: {r['database']['duplicate_answer_rows']} "
-                    f"STARTED TWICE: {r['database']['attempts_started_twice']} ({r['generator']})")
+                log(
+                    f"LOST: {r['database']['lost']} DUPLICATED: {r['database']['duplicate_answer_rows']} "
+                    f"STARTED TWICE: {r['database']['attempts_started_twice']} ({r['generator']})"
+                )
             if "monitor" in r:
                 log(f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}")
                 for stack, count in r["monitor"]["stacks"]:

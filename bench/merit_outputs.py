@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.merit import generation, workflow  # noqa: E402
-from app.merit.announcement_pdf import render_announcement  # noqa: E402
-from app.merit.exports import to_csv, to_xlsx  # noqa: E402
-from app.merit.models import ListStatus  # noqa: E402
-from bench.merit_rank import seed  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.merit import generation, workflow
+from app.merit.announcement_pdf import render_announcement
+from app.merit.exports import to_csv, to_xlsx
+from app.merit.models import ListStatus
+from bench.merit_rank import seed
 
 TARGETS = {"pdf": 10.0, "xlsx": 5.0}
 
@@ -71,7 +71,10 @@ def main() -> int:
                     db.session.expire_all()  # each download reads the list anew
                     data, wall, cpu = timed(fn, *fargs)
                     worst[name] = max(worst.get(name, 0.0), wall)
-                    print(f"  run {run}  {name:<5} wall {wall:6.2f} s  cpu {cpu:6.2f} s  {len(data) / 1e6:6.2f} MB")
+                    print(
+                        f"  run {run}  {name:<5} wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
+                        f"{len(data) / 1e6:6.2f} MB"
+                    )
                     if args.keep:
                         Path(args.keep).mkdir(parents=True, exist_ok=True)
                         (Path(args.keep) / f"announcement-{entries}.{name}").write_bytes(data)

@@ -397,7 +397,8 @@ class SimCandidate:
                 await self._connect_and_join()
                 return
             except (TimeoutError, Disconnected, Refused, OSError) as exc:
-                self.stats.error(f"connect:{type(exc).__name__}")
+                refused = str(exc).startswith(("join refused", "handshake refused"))
+                self.stats.error(f"connect:{exc}" if refused else f"connect:{type(exc).__name__}")
                 await asyncio.sleep(backoff * (0.5 + self.rng.random()))
                 backoff = min(backoff * 2, 2.0)
 

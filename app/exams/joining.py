@@ -104,12 +104,16 @@ def start_sitting_attempts(sitting: Sitting, at: datetime | None = None) -> Iter
     yielded, so the first pages hear of the start while the later batches are built
     (EXAM_START_BATCH attempts each)."""
     at = at or now()
-    waiting = db.session.execute(
-        select(Attempt.id)
-        .join(Attempt.seat)
-        .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
-        .order_by(Attempt.live_sid.is_(None), Attempt.id)
-    ).scalars().all()
+    waiting = (
+        db.session.execute(
+            select(Attempt.id)
+            .join(Attempt.seat)
+            .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
+            .order_by(Attempt.live_sid.is_(None), Attempt.id)
+        )
+        .scalars()
+        .all()
+    )
     limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
     size = current_app.config["EXAM_START_BATCH"]
     for i in range(0, len(waiting), size):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record, record_many

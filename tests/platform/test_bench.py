@@ -6,8 +6,8 @@ production server (gunicorn, gevent) and checks every acknowledged answer in the
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
