@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
@@ -40,7 +40,9 @@ def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
                 joinedload(Seat.sitting).joinedload(Sitting.exam),
                 # (only what the proctors' row shows: a whole user and application row, each
                 # with dozens of columns, cost more to load than the rest of the join)
-                joinedload(Seat.candidate).load_only(User.first_name_th, User.last_name_th),
+                joinedload(Seat.candidate).options(
+                    load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
+                ),
                 joinedload(Seat.application).load_only(Application.number),
             ),
             selectinload(Attempt.answers),
