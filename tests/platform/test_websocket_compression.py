@@ -7,7 +7,6 @@ import pytest
 import simple_websocket.ws
 from wsproto.handshake import server_extensions_handshake
 
-from app import create_app
 from app.common import websocket
 
 BROWSER_OFFER = "permessage-deflate; client_max_window_bits"
@@ -25,13 +24,13 @@ def restore():
     websocket.configure("off")
 
 
-def test_off_by_default_declines_the_offer(restore):
-    create_app("testing")
+def test_off_by_default_declines_the_offer(app, restore):
+    assert app.config["WEBSOCKET_COMPRESSION"] == "off"  # (the app made with it is configured)
     assert answer_to_a_browser() is None  # no extension: every message travels as it is
 
 
 def test_stateless_keeps_nothing_between_messages(restore):
-    create_app("testing", {"WEBSOCKET_COMPRESSION": "stateless"})
+    websocket.configure("stateless")
     answer = answer_to_a_browser().decode()
     assert answer.startswith("permessage-deflate")
     assert "server_no_context_takeover" in answer and "client_no_context_takeover" in answer
@@ -43,6 +42,6 @@ def test_on_is_the_librarys_own_answer(restore):
     assert answer.startswith("permessage-deflate") and "no_context_takeover" not in answer
 
 
-def test_a_mode_that_does_not_exist_stops_the_start(restore):
+def test_a_mode_that_does_not_exist_is_refused(restore):
     with pytest.raises(ValueError, match="WEBSOCKET_COMPRESSION"):
-        create_app("testing", {"WEBSOCKET_COMPRESSION": "maybe"})
+        websocket.configure("maybe")
