@@ -5,6 +5,7 @@ nothing else: no database, no session, no proctor notice. Served exactly like th
 so (our answers/s) ÷ (echo answers/s) is the cost of our own code over the framework's."""
 
 import os
+import time
 
 from flask import Flask, jsonify
 from flask_socketio import SocketIO, join_room
@@ -43,6 +44,11 @@ def join(data):
             "sitting_id": data.get("sitting_id"),
         },
     }
+
+
+@socketio.on("sync", namespace=NS)
+def sync(data):
+    return {"ok": True, "client_time": data.get("client_time"), "server_ms": int(time.time() * 1000)}
 
 
 @socketio.on("question", namespace=NS)

@@ -109,10 +109,13 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
             rng=random.Random(i),
             ack_timeout=cfg["ack_timeout"],
             deflate=cfg["deflate"],
+            page_syncs=cfg["page_syncs"],
         )
         for i in range(n)
     ]
     out: dict = {}
+    sync_stop = asyncio.Event()
+    syncing = [asyncio.create_task(c.sync_loop(sync_stop)) for c in cands] if cfg["page_syncs"] else []
 
     # 2. the waiting room fills up in a ramp
     t0 = time.monotonic()
@@ -133,7 +136,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
     await asyncio.sleep(3)
     out["waiting"] = phases.end("waiting")
     if cfg["stop_after"] == "waiting":
-        return finish(out, cands)
+        return finish(out, cands, syncing, sync_stop)
 
     # 3. the proctor starts the sitting
     proctor = SioConnection(
@@ -248,10 +251,15 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         }
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
-    return finish(out, cands)
+    return finish(out, cands, syncing, sync_stop)
 
 
-def finish(out: dict, cands: list[SimCandidate]) -> dict:
+def finish(out: dict, cands: list[SimCandidate], syncing=(), sync_stop=None) -> dict:
+    if sync_stop is not None:
+        sync_stop.set()
+    for task in syncing:
+        task.cancel()
+    out["syncs"] = sum(c.syncs for c in cands)
     for c in cands:
         c.close()
     out["unacked"] = sum(len(c.unacked) for c in cands)
@@ -456,6 +464,7 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
         "locale": LOCALE,
         "watch": system == "app",
         "stop_after": args.stop_after,
+        "page_syncs": not args.no_page_syncs,
         "tmp": str(tmp),
     }
     log(f"[{system}/{generator}] {n} candidates, port {servers.front}, idle server RSS {idle_rss:.0f} MB")
@@ -524,6 +533,11 @@ def main(argv=None) -> int:
     p.add_argument("--closed-loop", type=int, default=100)
     p.add_argument("--ack-timeout", type=float, default=20.0)
     p.add_argument("--start-timeout", type=float, default=30.0)
+    p.add_argument(
+        "--no-page-syncs",
+        action="store_true",
+        help="pages do not send `sync` (the page does: 5 s waiting, 30 s in the test, at start)",
+    )
     p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
     p.add_argument("--compression", default="off", help="the servers' WEBSOCKET_COMPRESSION")
     p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")

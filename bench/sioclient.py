@@ -358,6 +358,7 @@ class SimCandidate:
         ack_timeout: float = 10.0,
         fetch_question: bool = True,
         deflate: bool = False,
+        page_syncs: bool = False,
     ):
         self.host, self.port, self.cookie, self.sitting_id = host, port, cookie, sitting_id
         self.form, self.stats, self.pace = form, stats, pace
@@ -365,6 +366,10 @@ class SimCandidate:
         self.namespace, self.answer_event = namespace, answer_event
         self.ack_timeout, self.fetch_question = ack_timeout, fetch_question
         self.deflate = deflate
+        # Send `sync` as the exam page does (exam.js resync): 3 after the first join, 1 after
+        # each later join and at the start, then every 5 s in the waiting room, 30 s in the test.
+        self.page_syncs = page_syncs
+        self.syncs = 0
         self.first_seen: dict[str, float] = {}  # event name -> monotonic time it first came
         self.arrived: dict[str, asyncio.Event] = {}  # event name -> set when it came
         # Before reconnecting after a drop, wait this long × a random 0.5-1.5 (socket.io's
@@ -429,6 +434,8 @@ class SimCandidate:
             conn.abort()
             raise Disconnected(f"join refused: {ack.get('error')}")
         self.stats.connect_s.append(time.perf_counter() - t0)
+        if self.page_syncs:
+            self._spawn(self.sync(3 if not self.states else 1))
         state = ack.get("state") or {}
         state["_received"] = time.time()
         self.states.append(state)
@@ -441,9 +448,38 @@ class SimCandidate:
         def keep(*args):
             self.first_seen.setdefault(name, time.monotonic())
             self.arrived.setdefault(name, asyncio.Event()).set()
+            if name == "started" and self.page_syncs:
+                self._spawn(self.sync(1))
             self.events.append((name, args[0] if args else None))
 
         return keep
+
+    # the page's clock syncs ---------------------------------------------------------------------
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
+
+    async def sync(self, count: int) -> None:
+        for _ in range(count):
+            conn = self.conn
+            if conn is None or not conn.alive:
+                return
+            try:
+                ack = await conn.call("sync", {"client_time": int(time.time() * 1000)}, self.ack_timeout)
+                self.syncs += 1
+                if not ack.get("ok"):
+                    self.stats.error("sync:" + str(ack.get("error")))
+            except (TimeoutError, Disconnected, OSError):
+                return
+
+    async def sync_loop(self, stop: asyncio.Event) -> None:
+        """Every 5 s in the waiting room, 30 s once started (with some spread), as the page."""
+        while not stop.is_set():
+            waiting = "started" not in self.first_seen
+            await asyncio.sleep((5.0 if waiting else 30.0) * (0.8 + 0.4 * self.rng.random()))
+            if self.joined.is_set() and not stop.is_set():
+                await self.sync(1)
 
     # answering -------------------------------------------------------------------------------
     async def _send_answer(self, index: int, choice, seq: int) -> bool:

@@ -151,7 +151,12 @@ def exam_sync(data):
             sitting_status=status.sitting_status,
         )
         if status.status == "not_started":  # (the waiting room: may the start button work?)
-            result["can_start"] = starting.can_start(db.session.get(Sitting, live.sitting_id), t)
+            # A synchronized attempt still waiting after started_status cannot start (not
+            # started, paused or entry closed): no need to load the sitting for every page's
+            # sync every few seconds.
+            result["can_start"] = live.timing_mode != timing.SYNCHRONIZED and starting.can_start(
+                db.session.get(Sitting, live.sitting_id), t
+            )
         db.session.rollback()  # (a read: end its transaction)
     return result
 

@@ -41,6 +41,7 @@ class Stats {
   error(kind) { this.errors[kind] = (this.errors[kind] || 0) + 1; }
 }
 const stats = new Stats();
+let syncs = 0;
 
 function spread(values) {
   const v = values.slice().sort((a, b) => a - b);
@@ -81,6 +82,7 @@ class Candidate {
     this.socket.on("started", (payload) => {
       if (this.started) return;
       this.started = [now(), payload];
+      if (cfg.page_syncs) this.sync(1);
       this.startedWaiters.splice(0).forEach((w) => w());
     });
     return this.whenJoined(120);
@@ -93,6 +95,8 @@ class Candidate {
       stats.connect.push(now() - (this.connectFrom || t0));
       this.connectFrom = null;
       this.joined = true;
+      if (cfg.page_syncs) this.sync(this.everJoined ? 1 : 3);
+      this.everJoined = true;
       this.joinWaiters.splice(0).forEach((w) => w());
       for (const [index, [choice, seq]] of [...this.unacked].sort((a, b) => a[0] - b[0])) {
         await this.send(index, choice, seq).catch(() => {});
@@ -101,6 +105,29 @@ class Candidate {
       stats.error("join:timeout");
       this.socket.disconnect().connect(); // as the page does: try again
     }
+  }
+
+  // The exam page's clock syncs (exam.js resync): 3 after the first join, 1 after each later
+  // join and at the start, then every 5 s in the waiting room and 30 s in the test.
+  async sync(count) {
+    for (let k = 0; k < count; k++) {
+      if (!this.joined) return;
+      try {
+        const ack = await call(this.socket, "sync", { client_time: Date.now() }, cfg.ack_timeout);
+        syncs += 1;
+        if (!ack.ok) stats.error("sync:" + ack.error);
+      } catch (e) {
+        return;
+      }
+    }
+  }
+
+  syncLoop() {
+    const every = (this.started ? 30000 : 5000) * (0.8 + 0.4 * Math.random());
+    this.syncTimer = setTimeout(() => {
+      if (this.joined) this.sync(1);
+      this.syncLoop();
+    }, every);
   }
 
   whenJoined(timeoutS) {
@@ -183,6 +210,7 @@ class Candidate {
 async function main() {
   const result = {};
   const cands = cfg.cookies.map((_, i) => new Candidate(i));
+  if (cfg.page_syncs) cands.forEach((c) => c.syncLoop());
 
   // 2. the waiting room fills up in a ramp
   let t0 = now();
@@ -312,6 +340,8 @@ async function finish(result, cands) {
     }
     await sleep(300);
   }
+  cands.forEach((c) => clearTimeout(c.syncTimer));
+  result.syncs = syncs;
   result.unacked = cands.reduce((n, c) => n + c.unacked.size, 0);
   result.acked = [];
   cands.forEach((c) => c.acked.forEach(([choice, seq], index) => result.acked.push([c.i, index, choice, seq])));

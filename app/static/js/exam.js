@@ -353,7 +353,9 @@
       var mine = ++syncRun;
       clearTimeout(syncTimer);
       if (stopped || ended || !socket.connected) return;
-      syncMany(socket, 3, function (summary) {
+      // Three samples the first time (their median), one after that: every waiting page of a
+      // sitting syncs every 5 s, and a whole sitting re-syncs at its start.
+      syncMany(socket, synced ? 1 : 3, function (summary) {
         if (mine !== syncRun || stopped || ended) return;
         if (summary) {
           offset = summary.offset;
