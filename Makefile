@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run dev test install migrate demo translations clean-db lint fmt extract schema lock
+.PHONY: run dev test install migrate demo translations clean-db lint fmt extract schema lock bench-node
 
 # pyproject.toml lists what the project needs (>= ranges); requirements.lock pins the exact
 # versions CI passed with, as pip constraints: `make lock` refreshes it after a change of
@@ -81,6 +81,11 @@ lock:
 	  $(LOCK_VENV)/bin/pip freeze --exclude bma-recruit; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.lock
 	rm -rf $(LOCK_VENV) build
+
+# The Node load generator of bench/exam_start.py (--generator node|both): socket.io-client,
+# exactly as bench/node/package-lock.json pins it, into bench/node/node_modules (not committed).
+bench-node:
+	cd bench/node && npm ci --no-audit --no-fund
 
 clean-db:
 	rm -f instance/bma_recruit.db instance/bma_recruit.db-wal instance/bma_recruit.db-shm

@@ -47,13 +47,16 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'bma_recruit.db'}"
     )
-    # pool_pre_ping replaces connections that died (a PostgreSQL restart) before they are used.
+    # Connections that died (a PostgreSQL restart) are replaced before they are used: on
+    # PostgreSQL, a connection idle for DB_PING_IDLE_SECONDS or more is pinged at checkout
+    # (common/db_ping.py; pre-ping at every checkout was a round trip per exam event);
+    # SQLite (in process) keeps SQLAlchemy's pre-ping.
     # PostgreSQL: a fixed pool per process and no overflow by default. Connections beyond the
     # pool would be opened and closed again under load (a new server process each time: 7 %
     # of the worker's time in the load benchmark, docs/performance.md); at the limit a
     # request waits up to DB_POOL_TIMEOUT seconds for a free one instead.
     SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
+        "pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("postgresql"),
         **(
             {
                 "pool_size": _env_int("DB_POOL_SIZE", 20),
@@ -64,6 +67,7 @@ class Config:
             else {}
         ),
     }
+    DB_PING_IDLE_SECONDS = float(os.environ.get("DB_PING_IDLE_SECONDS", "5"))
     # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (wsgi.py).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -72,8 +76,17 @@ class Config:
     # Always explicit: with gevent installed Flask-SocketIO would otherwise pick it by itself.
     # `make run` and the tests use threads; gunicorn's gevent worker sets "gevent" (deploy/).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # permessage-deflate on the websockets: off | stateless | on (app/common/websocket.py; the
+    # measurements behind the default: docs/deployment.md, "Websocket compression").
+    WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "off")
     # Proctors' tables get answer counts in batches, at most this often (0: one per answer).
     PROCTOR_PROGRESS_SECONDS = float(os.environ.get("PROCTOR_PROGRESS_SECONDS", "1.0"))
+    # Item texts each web process keeps for the online test (item versions never change);
+    # a form draws a few hundred, a bank a few thousand.
+    EXAM_ITEM_CACHE_SIZE = _env_int("EXAM_ITEM_CACHE_SIZE", 20000)
+    # The proctor's start of a synchronized sitting begins its attempts and sends their
+    # `started` messages this many at a time (connected candidates first).
+    EXAM_START_BATCH = _env_int("EXAM_START_BATCH", 250)
     # Time the platform could not serve is given back (app/exams/outages.py): every web process
     # writes a heartbeat this often, and a gap in the newest beat longer than the threshold
     # (no live process, or no database) is an outage whose length the tests under way get back.

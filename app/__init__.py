@@ -60,9 +60,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def _init_extensions(app: Flask) -> None:
+    from .common import db_ping
     from .common.i18n import register_template_helpers, select_locale
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql" and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get(
+            "pool_pre_ping"
+        ):
+            db_ping.ping_when_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -76,10 +82,12 @@ def _init_extensions(app: Flask) -> None:
     )
     register_template_helpers(app)
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
+    from .common import websocket
     from .common.sockets import MAX_MESSAGE_BYTES
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
     # with `too_large`, not cut off with the connection: docs/realtime.md.)
+    websocket.configure(app.config["WEBSOCKET_COMPRESSION"])
     socketio.init_app(
         app,
         message_queue=queue,

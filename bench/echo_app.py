@@ -5,9 +5,10 @@ nothing else: no database, no session, no proctor notice. Served exactly like th
 so (our answers/s) ÷ (echo answers/s) is the cost of our own code over the framework's."""
 
 import os
+import time
 
 from flask import Flask, jsonify
-from flask_socketio import SocketIO
+from flask_socketio import SocketIO, join_room
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "echo")
@@ -32,6 +33,7 @@ def connect(auth=None):
 
 @socketio.on("join", namespace=NS)
 def join(data):
+    join_room("waiting")
     return {
         "ok": True,
         "state": {
@@ -42,6 +44,11 @@ def join(data):
             "sitting_id": data.get("sitting_id"),
         },
     }
+
+
+@socketio.on("sync", namespace=NS)
+def sync(data):
+    return {"ok": True, "client_time": data.get("client_time"), "server_ms": int(time.time() * 1000)}
 
 
 @socketio.on("question", namespace=NS)
@@ -65,3 +72,16 @@ def answer(data):
         "seq": data.get("seq"),
         "stale": False,
     }
+
+
+@socketio.on("start", namespace="/proctor")
+def start(data):
+    """The proctor's start (bench/exam_start.py): the framework's floor for it, ONE message
+    fanned out to every waiting page (ours sends each page its own state and question)."""
+    socketio.emit(
+        "started",
+        {"status": "in_progress", "remaining_seconds": 3600, "answers": {}, "seqs": {}},
+        to="waiting",
+        namespace=NS,
+    )
+    return {"ok": True}

@@ -291,7 +291,7 @@ async def ramp(run: Run, levels: list[int], deadline: float, log) -> list[dict]:
 # ---- the whole benchmark ------------------------------------------------------------------
 
 
-def prepare_database(args, tmp: Path, n: int):
+def prepare_database(args, tmp: Path, n: int, start: bool = True):
     from sqlalchemy import select, text
 
     from app import create_app
@@ -315,9 +315,9 @@ def prepare_database(args, tmp: Path, n: int):
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         db.create_all()
-        built = scenario.build(n, duration_minutes=240)
+        built = scenario.build(n, duration_minutes=240, start=start)
         cookies = [scenario.session_cookie(app, c.user_id) for c in built.candidates]
-        sampled = [c.user_id for c in built.candidates[: args.real_logins]]
+        sampled = [c.user_id for c in built.candidates[: getattr(args, "real_logins", 0)]]
         id_digits = (
             {
                 uid: national_id[-4:]

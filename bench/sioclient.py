@@ -22,6 +22,7 @@ import os
 import random
 import struct
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -54,25 +55,68 @@ def _mask(payload: bytes, key: bytes) -> bytes:
     return (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")).to_bytes(n, "big")
 
 
-def _frame(opcode: int, payload: bytes) -> bytes:
+def _frame(opcode: int, payload: bytes, rsv1: bool = False) -> bytes:
     key = os.urandom(4)
     n = len(payload)
+    first = 0x80 | (0x40 if rsv1 else 0) | opcode
     if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        head = struct.pack("!BB", first, 0x80 | n)
     elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        head = struct.pack("!BBH", first, 0x80 | 126, n)
     else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        head = struct.pack("!BBQ", first, 0x80 | 127, n)
     return head + key + _mask(payload, key)
+
+
+# What a browser offers (Chrome, Firefox): permessage-deflate, any window the server picks.
+DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"
+
+
+class _Deflate:
+    """permessage-deflate as agreed in the handshake's answer (RFC 7692): inflate what the
+    server compressed; compress what we send, as browsers do (every message), so the server
+    keeps what it keeps for a browser."""
+
+    def __init__(self, answer: str):
+        params = [p.strip() for p in answer.split(";")[1:]]
+        self.server_reset = "server_no_context_takeover" in params
+        self.client_reset = "client_no_context_takeover" in params
+        self.client_bits = next(
+            (int(p.split("=", 1)[1]) for p in params if p.startswith("client_max_window_bits=")), 15
+        )
+        self.inflater = zlib.decompressobj(-15)
+        self.deflater = None
+
+    def inflate(self, data: bytes) -> bytes:
+        out = self.inflater.decompress(data + b"\x00\x00\xff\xff")
+        if self.server_reset:
+            self.inflater = zlib.decompressobj(-15)
+        return out
+
+    def deflate(self, data: bytes) -> bytes:
+        if self.deflater is None:
+            self.deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -self.client_bits)
+        out = self.deflater.compress(data) + self.deflater.flush(zlib.Z_SYNC_FLUSH)
+        if self.client_reset:
+            self.deflater = None
+        return out[:-4]
 
 
 class SioConnection:
     """One websocket with one Socket.IO namespace."""
 
     def __init__(
-        self, host: str, port: int, namespace: str = "/exam", cookie: str = "", path: str = "/socket.io/"
+        self,
+        host: str,
+        port: int,
+        namespace: str = "/exam",
+        cookie: str = "",
+        path: str = "/socket.io/",
+        deflate: bool = False,
     ):
         self.host, self.port, self.namespace, self.cookie, self.path = (host, port, namespace, cookie, path)
+        self.offer_deflate = deflate  # offer permessage-deflate, as browsers do
+        self.deflate: _Deflate | None = None  # what the server agreed to, if anything
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.pending: dict[int, asyncio.Future] = {}
@@ -113,6 +157,8 @@ class SioConnection:
         ]
         if self.cookie:
             lines.append(f"Cookie: {self.cookie}")
+        if self.offer_deflate:
+            lines.append(f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}")
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = head.split(b"\r\n", 1)[0]
@@ -122,6 +168,8 @@ class SioConnection:
             name, _, value = line.partition(":")
             if name.strip().lower() == "set-cookie" and value.strip().startswith("bma_route="):
                 self.route = value.strip().split(";", 1)[0].split("=", 1)[1]
+            if name.strip().lower() == "sec-websocket-extensions" and "permessage-deflate" in value:
+                self.deflate = _Deflate(value.strip())
         opening = await self._read_message()
         if not opening.startswith("0"):
             raise Disconnected(f"unexpected opening packet {opening[:60]!r}")
@@ -132,22 +180,24 @@ class SioConnection:
         self._send_text(f"40{self.prefix}")
         await self.connected_ns
 
-    async def _read_frame(self) -> tuple[int, bool, bytes]:
+    async def _read_frame(self) -> tuple[int, bool, bool, bytes]:
         b1, b2 = await self.reader.readexactly(2)
         fin, opcode, n = b1 & 0x80, b1 & 0x0F, b2 & 0x7F
+        compressed = bool(b1 & 0x40)
         if n == 126:
             n = struct.unpack("!H", await self.reader.readexactly(2))[0]
         elif n == 127:
             n = struct.unpack("!Q", await self.reader.readexactly(8))[0]
         if b2 & 0x80:  # a server must not mask, but be lenient
             key = await self.reader.readexactly(4)
-            return opcode, bool(fin), _mask(await self.reader.readexactly(n), key)
-        return opcode, bool(fin), await self.reader.readexactly(n)
+            return opcode, bool(fin), compressed, _mask(await self.reader.readexactly(n), key)
+        return opcode, bool(fin), compressed, await self.reader.readexactly(n)
 
     async def _read_message(self) -> str:
         parts: list[bytes] = []
+        inflate = False
         while True:
-            opcode, fin, data = await self._read_frame()
+            opcode, fin, compressed, data = await self._read_frame()
             if opcode == 0x8:
                 raise Disconnected("closed by the server")
             if opcode == 0x9:
@@ -155,14 +205,21 @@ class SioConnection:
                 continue
             if opcode == 0xA:
                 continue
+            inflate = inflate or compressed  # (RSV1 is set on a message's first frame only)
             parts.append(data)
             if fin:
-                return b"".join(parts).decode()
+                message = b"".join(parts)
+                if inflate:
+                    message = self.deflate.inflate(message)
+                return message.decode()
 
     def _send_text(self, text: str) -> None:
         if self.writer is None or self.writer.is_closing():
             raise Disconnected("not connected")
-        self.writer.write(_frame(0x1, text.encode()))
+        if self.deflate is not None:
+            self.writer.write(_frame(0x1, self.deflate.deflate(text.encode()), rsv1=True))
+        else:
+            self.writer.write(_frame(0x1, text.encode()))
 
     async def _read_loop(self) -> None:
         try:
@@ -300,12 +357,24 @@ class SimCandidate:
         answer_event: str = "answer",
         ack_timeout: float = 10.0,
         fetch_question: bool = True,
+        deflate: bool = False,
+        page_syncs: bool = False,
     ):
         self.host, self.port, self.cookie, self.sitting_id = host, port, cookie, sitting_id
         self.form, self.stats, self.pace = form, stats, pace
         self.rng = rng or random.Random()
         self.namespace, self.answer_event = namespace, answer_event
         self.ack_timeout, self.fetch_question = ack_timeout, fetch_question
+        self.deflate = deflate
+        # Send `sync` as the exam page does (exam.js resync): 3 after the first join, 1 after
+        # each later join and at the start, then every 5 s in the waiting room, 30 s in the test.
+        self.page_syncs = page_syncs
+        self.syncs = 0
+        self.first_seen: dict[str, float] = {}  # event name -> monotonic time it first came
+        self.arrived: dict[str, asyncio.Event] = {}  # event name -> set when it came
+        # Before reconnecting after a drop, wait this long × a random 0.5-1.5 (socket.io's
+        # reconnectionDelay and randomizationFactor); 0: at once.
+        self.reconnect_delay = 0.0
         self.conn: SioConnection | None = None
         self.seq = 0
         self.next_index = self.rng.randrange(len(form)) if form else 0
@@ -327,11 +396,14 @@ class SimCandidate:
                 raise Disconnected("could not reconnect in time")
             if self.conn is not None:
                 self.stats.reconnects += 1
+                if self.reconnect_delay:
+                    await asyncio.sleep(self.reconnect_delay * (0.5 + self.rng.random()))
             try:
                 await self._connect_and_join()
                 return
             except (TimeoutError, Disconnected, Refused, OSError) as exc:
-                self.stats.error(f"connect:{type(exc).__name__}")
+                refused = str(exc).startswith(("join refused", "handshake refused"))
+                self.stats.error(f"connect:{exc}" if refused else f"connect:{type(exc).__name__}")
                 await asyncio.sleep(backoff * (0.5 + self.rng.random()))
                 backoff = min(backoff * 2, 2.0)
 
@@ -341,7 +413,7 @@ class SimCandidate:
             f"; bma_route={self.route}" if self.route and "bma_route=" not in self.cookie else ""
         )
         t0 = time.perf_counter()
-        conn = SioConnection(self.host, self.port, self.namespace, cookie)
+        conn = SioConnection(self.host, self.port, self.namespace, cookie, deflate=self.deflate)
         for name in (
             "time",
             "announcement",
@@ -362,6 +434,8 @@ class SimCandidate:
             conn.abort()
             raise Disconnected(f"join refused: {ack.get('error')}")
         self.stats.connect_s.append(time.perf_counter() - t0)
+        if self.page_syncs:
+            self._spawn(self.sync(3 if not self.states else 1))
         state = ack.get("state") or {}
         state["_received"] = time.time()
         self.states.append(state)
@@ -372,9 +446,40 @@ class SimCandidate:
 
     def _keeper(self, name):
         def keep(*args):
+            self.first_seen.setdefault(name, time.monotonic())
+            self.arrived.setdefault(name, asyncio.Event()).set()
+            if name == "started" and self.page_syncs:
+                self._spawn(self.sync(1))
             self.events.append((name, args[0] if args else None))
 
         return keep
+
+    # the page's clock syncs ---------------------------------------------------------------------
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
+
+    async def sync(self, count: int) -> None:
+        for _ in range(count):
+            conn = self.conn
+            if conn is None or not conn.alive:
+                return
+            try:
+                ack = await conn.call("sync", {"client_time": int(time.time() * 1000)}, self.ack_timeout)
+                self.syncs += 1
+                if not ack.get("ok"):
+                    self.stats.error("sync:" + str(ack.get("error")))
+            except (TimeoutError, Disconnected, OSError):
+                return
+
+    async def sync_loop(self, stop: asyncio.Event) -> None:
+        """Every 5 s in the waiting room, 30 s once started (with some spread), as the page."""
+        while not stop.is_set():
+            waiting = "started" not in self.first_seen
+            await asyncio.sleep((5.0 if waiting else 30.0) * (0.8 + 0.4 * self.rng.random()))
+            if self.joined.is_set() and not stop.is_set():
+                await self.sync(1)
 
     # answering -------------------------------------------------------------------------------
     async def _send_answer(self, index: int, choice, seq: int) -> bool:

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -112,6 +113,23 @@ _QUESTION_TEXT = select(
 ).where(_VERSIONS.c.id == bindparam("version_id"))
 
 
+# An item version's text never changes (an edit is a new version): each process keeps the
+# texts it served, so a question costs no statement once its item was asked for
+# (EXAM_ITEM_CACHE_SIZE versions; a full cache starts again empty).
+_ITEM_TEXTS: dict[int, tuple] = {}
+
+
+def item_text(version_id: int) -> tuple:
+    """(stem_th, stem_en, choices, item_type) of an item version, from this process's cache."""
+    found = _ITEM_TEXTS.get(version_id)
+    if found is None:
+        found = tuple(hot.connection().execute(_QUESTION_TEXT, {"version_id": version_id}).one())
+        if len(_ITEM_TEXTS) >= current_app.config["EXAM_ITEM_CACHE_SIZE"]:
+            _ITEM_TEXTS.clear()
+        _ITEM_TEXTS[version_id] = found
+    return found
+
+
 _STORED_ANSWER = select(_ANSWERS.c.choice, _ANSWERS.c.seq).where(
     _ANSWERS.c.attempt_id == bindparam("attempt_id"), _ANSWERS.c.index == bindparam("index")
 )
@@ -136,6 +154,57 @@ def _store_answer_statement():
             flagged=False,
         )
         stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=["attempt_id", "index"],
+            set_={
+                "choice": ins.excluded.choice,
+                "seq": ins.excluded.seq,
+                "answered_at": ins.excluded.answered_at,
+            },
+            where=_ANSWERS.c.seq < ins.excluded.seq,
+        ).returning(_ANSWERS.c.choice, _ANSWERS.c.seq)
+    return stmt
+
+
+_OPEN_UPSERTS: dict[str, object] = {}
+
+
+def _store_if_open_statement():
+    """The answer's upsert with the status read folded in: INSERT … SELECT from the attempt
+    WHERE it takes answers now (in progress, this connection the live one, its sitting not
+    paused, before its deadline) ON CONFLICT … WHERE stored seq < new seq RETURNING choice,
+    seq. One round trip for the usual answer; no row back means "refused, stale or a repeat",
+    and only then is the status read to say which (`record_answer`)."""
+    dialect = db.engine.dialect.name
+    stmt = _OPEN_UPSERTS.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        at = bindparam("answered_at", type_=_ANSWERS.c.answered_at.type)
+        source = (
+            select(
+                _ATTEMPTS.c.id,
+                bindparam("index", type_=_ANSWERS.c.index.type),
+                bindparam("choice", type_=_ANSWERS.c.choice.type),
+                bindparam("seq", type_=_ANSWERS.c.seq.type),
+                at,
+                literal(False, _ANSWERS.c.flagged.type),
+            )
+            .select_from(
+                _ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id).join(
+                    _SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id
+                )
+            )
+            .where(
+                _ATTEMPTS.c.id == bindparam("attempt_id"),
+                _ATTEMPTS.c.status == "in_progress",
+                _ATTEMPTS.c.live_sid == bindparam("sid"),
+                _SITTINGS.c.status != "paused",
+                or_(_ATTEMPTS.c.deadline.is_(None), _ATTEMPTS.c.deadline > at),
+            )
+        )
+        ins = insert(_ANSWERS).from_select(
+            ["attempt_id", "index", "choice", "seq", "answered_at", "flagged"], source
+        )
+        stmt = _OPEN_UPSERTS[dialect] = ins.on_conflict_do_update(
             index_elements=["attempt_id", "index"],
             set_={
                 "choice": ins.excluded.choice,
@@ -255,10 +324,23 @@ def question(
     status = _open(started_status(live, sid, at), live, sid, at)
     _check_section_open(live, status, entry["section"], at)
     _open_section(live, status, entry["section"], at)
-    stem_th, stem_en, choices, item_type = (
-        hot.connection().execute(_QUESTION_TEXT, {"version_id": entry["version_id"]}).one()
-    )
+    stem_th, stem_en, choices, item_type = item_text(entry["version_id"])
     hot.done()  # (nothing written)
+    return question_payload(entry, index, stem_th, stem_en, choices, item_type, locale, media_base)
+
+
+def question_payload(
+    entry: dict,
+    index: int,
+    stem_th,
+    stem_en,
+    choices,
+    item_type: str | None,
+    locale: str,
+    media_base: Callable[[int], str] | None = None,
+) -> dict:
+    """A form entry's question in the candidate's language, choices in their order; images
+    and audio served under `media_base(version id)`."""
     by_id = {c["id"]: c for c in choices}
     lang = "en" if locale == "en" and stem_en else "th" if stem_th else "en"
     labels = THAI_LABELS if lang == "th" else LATIN_LABELS
@@ -339,13 +421,18 @@ def record_answer(
         *entry["choice_order"],
     ):
         raise BadAnswer(_("That choice is not one of this question's."), "choice")
-    status = _open(status_for(live, sid), live, sid, at)
-    _check_section_open(live, status, entry["section"], at)
-    connection = hot.connection()
     key = {"attempt_id": live.attempt_id, "index": index}
-    stored = connection.execute(
-        _store_answer_statement(), {**key, "choice": choice, "seq": seq, "answered_at": at}
-    ).first()
+    values = {**key, "choice": choice, "seq": seq, "answered_at": at}
+    stored = None
+    if sid is not None and not live.section_limits.get(entry["section"]):
+        # The usual answer: checked and stored in one statement (a section with a limit of
+        # its own is checked against its opening first, below).
+        stored = hot.connection().execute(_store_if_open_statement(), {**values, "sid": sid}).first()
+    if stored is None:  # refused, stale, a repeat, or a section with its own limit
+        status = _open(status_for(live, sid), live, sid, at)
+        _check_section_open(live, status, entry["section"], at)
+        stored = hot.connection().execute(_store_answer_statement(), values).first()
+    connection = hot.connection()
     if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
         stored = connection.execute(_STORED_ANSWER, key).one()
         if stored.seq == seq and stored.choice != choice:

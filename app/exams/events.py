@@ -153,7 +153,12 @@ def exam_sync(data):
             sitting_status=status.sitting_status,
         )
         if status.status == "not_started":  # (the waiting room: may the start button work?)
-            result["can_start"] = starting.can_start(db.session.get(Sitting, live.sitting_id), t)
+            # A synchronized attempt still waiting after started_status cannot start (not
+            # started, paused or entry closed): no need to load the sitting for every page's
+            # sync every few seconds.
+            result["can_start"] = live.timing_mode != timing.SYNCHRONIZED and starting.can_start(
+                db.session.get(Sitting, live.sitting_id), t
+            )
         db.session.rollback()  # (a read: end its transaction)
     return result
 
@@ -271,10 +276,10 @@ def proctor_watch(data):
 def proctor_start(data):
     sitting = _sitting(data)
     sitting_control.start_sitting(sitting, current_user)
-    for seat in sitting.seats:
-        if seat.attempt is not None:
-            starting.begin_if_due(seat.attempt)
-            tell_candidate("started", joining.attempt_state(seat.attempt), seat.attempt.id)
+    for batch in joining.start_sitting_attempts(sitting, media_base=media_base):
+        for attempt_id, message in batch:
+            tell_candidate("started", message, attempt_id)
+        socketio.sleep(0)  # (let the loop send this batch while the next one is built)
     tell_sitting_status(sitting)
     return {"ok": True}
 

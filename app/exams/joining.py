@@ -3,25 +3,28 @@ state the page (re)builds itself from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
+from ..applications.models import Application
 from ..common.clock import BANGKOK, now
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from . import hot, item_types, outages, timing
-from .answering import Live, section_closes_at, status_for
+from .answering import Live, item_text, question_payload, section_closes_at, status_for
 from .assembly import section_layout
 from .errors import NotStarted, Paused
 from .models import Attempt, Seat, Sitting
 from .proctoring import candidate_row
-from .starting import begin_if_due, can_start
+from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
 
@@ -35,8 +38,12 @@ def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
         .options(
             contains_eager(Attempt.seat).options(
                 joinedload(Seat.sitting).joinedload(Sitting.exam),
-                joinedload(Seat.candidate).noload(User.roles),
-                joinedload(Seat.application),
+                # (only what the proctors' row shows: a whole user and application row, each
+                # with dozens of columns, cost more to load than the rest of the join)
+                joinedload(Seat.candidate).options(
+                    load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
+                ),
+                joinedload(Seat.application).load_only(Application.number),
             ),
             selectinload(Attempt.answers),
         )
@@ -84,6 +91,55 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     )
     db.session.commit()
     return joined
+
+
+def start_sitting_attempts(
+    sitting: Sitting, at: datetime | None = None, media_base=None
+) -> Iterator[list[tuple[int, dict]]]:
+    """After the proctor started a synchronized sitting: start every checked-in attempt that
+    waits and build each one's `started` message, its state plus, for a candidate connected
+    now, the first question (in Thai and in English: the page takes its language's), so
+    thousands of pages show the test without all asking for the same question in the same
+    second. A section with a limit of its own opens for them now, as asking for its first
+    question would have opened it.
+
+    Yields the messages (attempt id, message) batch by batch, connected candidates first,
+    each batch started in a few statements (`starting.begin_all`) and committed before it is
+    yielded, so the first pages hear of the start while the later batches are built
+    (EXAM_START_BATCH attempts each). `media_base(version id)`: where item images are served."""
+    at = at or now()
+    waiting = (
+        db.session.execute(
+            select(Attempt.id)
+            .join(Attempt.seat)
+            .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
+            .order_by(Attempt.live_sid.is_(None), Attempt.id)
+        )
+        .scalars()
+        .all()
+    )
+    limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
+    size = current_app.config["EXAM_START_BATCH"]
+    for i in range(0, len(waiting), size):
+        attempts = db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id.in_(waiting[i : i + size]))
+            .options(joinedload(Attempt.seat), selectinload(Attempt.answers))
+        ).all()
+        first = {a.id: a.form[0] for a in attempts if a.live_sid is not None and a.form}
+        opens = {i: e["section"] for i, e in first.items() if limits.get(e["section"])}
+        messages = []
+        for attempt in begin_all(sitting, attempts, at, opens):
+            message = page_state(attempt, at)
+            entry = first.get(attempt.id)
+            if entry is not None:
+                text = item_text(entry["version_id"])
+                message["first_question"] = {
+                    locale: question_payload(entry, 0, *text, locale, media_base) for locale in ("th", "en")
+                }
+            messages.append((attempt.id, message))
+        db.session.commit()
+        yield messages
 
 
 def page_state(attempt: Attempt, at: datetime | None = None) -> dict:

@@ -34,6 +34,7 @@ from ..documents.pdf import (
     MUTED,
     WARNING_RED,
     Footer,
+    PagedTable,
     build_pdf,
     emblem,
     para,
@@ -430,8 +431,10 @@ def _entries_table(merit_list: MeritList, rows: list[Row]) -> list:
         commands.append(("ROWBACKGROUNDS", (0, body), (-1, -1), [colors.white, ZEBRA]))
     # Row heights known up front spare ReportLab from measuring every remaining row again
     # each time it splits the table at a page end.
-    heights = [None] * header_rows + [_row_height(line, widths) for line in data[header_rows:]]
-    entries = table(data, widths, commands, repeat_rows=header_rows, row_heights=heights)
+    # (A page's rows at a time: one Table of 10,000 rows re-measured at every page end took
+    # most of the time; documents.pdf.PagedTable.)
+    heights = [_row_height(line, widths) for line in data[header_rows:]]
+    entries = PagedTable(data[:header_rows], data[header_rows:], widths, commands, heights)
     if not note:
         return [entries]
     return [

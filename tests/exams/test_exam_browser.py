@@ -222,3 +222,44 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.deadline > deadline and attempt.extension_seconds >= 1
     context.close()
+
+
+def test_the_proctors_start_puts_the_first_question_on_the_waiting_page(browser, live_server, make, tmp_path):
+    """A synchronized sitting (issue 20): the waiting page turns into the test with the first
+    question on screen when the proctor starts, without asking the server for it (the start
+    carries it), in the page's language."""
+    from tests.support.live_client import LiveClient, logged_in_cookie
+
+    eh.bank()
+    exam = eh.exam(duration=30)
+    sitting, _hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
+    proctor = make.proctor(sitting)
+    cand, seat = eh.seated(make, sitting)
+    eh.check_in(cand, seat)
+    sitting_id, email, proctor_email = sitting.id, cand.email, proctor.email
+    db.session.remove()
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))))
+    page.goto("/accounts/login")
+    page.fill("#email", email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"/exams/sittings/{sitting_id}/test")
+    page.wait_for_selector("#exam-waiting:not([hidden])")
+
+    proctor_socket = LiveClient(
+        live_server, logged_in_cookie(live_server, proctor_email, make.PASSWORD), "/proctor", ()
+    ).connect()
+    assert proctor_socket.call("start", {"sitting_id": sitting_id})["ok"]
+    page.wait_for_selector("#exam-choice-b")
+    page.screenshot(path="/tmp/f20_started.png", full_page=True)
+    assert "คำถาม" in page.locator("#exam-question").inner_text()  # the Thai stem
+    # It never had to ask for it (it does fetch the next one ahead, as always).
+    assert not [frame for frame in sent if '"question",{"index":0}' in frame]
+    assert serious_violations(page) == []
+    context.close()

@@ -260,3 +260,43 @@ def test_a_connection_that_is_no_longer_live_cannot_answer(app, make, setup, db)
     )
     assert ack["ok"] is False and ack["error"] == "not_found"
     assert db.session.query(AttemptAnswer).count() == 0
+
+
+def test_the_proctors_start_sends_each_connected_candidate_the_first_question(app, make, setup, db):
+    """The start storm (issue 20): one start begins every waiting attempt and hands each
+    connected page its state and its first question, the one `question` would give; a
+    candidate not connected is started too (the time runs from the sitting's start) but gets
+    no question, and each start is in the audit chain."""
+    from app.audit.services import verify_chain
+
+    s = setup
+    exam = s["exam"]
+    exam.sections = [dict(sec, time_limit_minutes=10) for sec in exam.sections]  # timed sections
+    db.session.commit()
+    away, away_seat = eh.seated(make, s["sitting"])
+    away_id, mine_id = eh.check_in(away, away_seat).id, s["attempt"].id
+    sitting_id = s["sitting"].id
+    cand = connect(app, make, s["cand"])
+    assert cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)["ok"]
+    proctor = connect(app, make, s["proctor"], "/proctor")
+    assert proctor.emit("start", {"sitting_id": sitting_id}, namespace="/proctor", callback=True)["ok"]
+
+    started = events(cand, "started")
+    assert len(started) == 1 and started[0]["status"] == "in_progress"
+    pushed = started[0]["first_question"]
+    assert pushed["th"]["index"] == 0 and pushed["th"]["lang"] == "th" and pushed["en"]["lang"] == "en"
+    assert "key" not in str(pushed)
+    asked = cand.emit("question", {"index": 0}, namespace="/exam", callback=True)["question"]
+    assert asked == pushed[asked["lang"]]  # the same question, in the session's language
+    pushed = pushed["th"]
+    db.session.remove()
+    mine, theirs = db.session.get(Attempt, mine_id), db.session.get(Attempt, away_id)
+    assert mine.status == theirs.status == "in_progress" and mine.deadline == theirs.deadline
+    # The pushed question opened its timed section, as asking for it would have; not theirs.
+    assert list(mine.section_started) == [pushed["section"]] and not theirs.section_started
+    for attempt in (mine, theirs):
+        assert [e.action for e in entries_for("attempts", attempt.id)].count("attempt.start") == 1
+    assert verify_chain().ok
+    # Starting again is refused and starts nothing twice.
+    again = proctor.emit("start", {"sitting_id": sitting_id}, namespace="/proctor", callback=True)
+    assert again["ok"] is False and len(events(cand, "started")) == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,82 @@ def test_the_merit_ranking_benchmark_runs():
     out = run_bench("bench/merit_rank.py", "--n", "300", "--runs", "1")
     for phase in ("load", "rank", "store", "generate_list", "regenerate", "digest"):
         assert f"  {phase} " in out
+
+
+def _start_storm(tmp_path, generator: str) -> dict:
+    report_file = tmp_path / f"start-{generator}.json"
+    out = run_bench(
+        "bench/exam_start.py",
+        "--database",
+        "sqlite",
+        "--candidates",
+        "12",
+        "--join-rate",
+        "20",
+        "--pace",
+        "1",
+        "--window",
+        "2",
+        "--closed-loop",
+        "4",
+        "--reconnect-delay",
+        "0.2",
+        "--no-echo",
+        "--generator",
+        generator,
+        "--max-minutes",
+        "4",
+        "--out",
+        str(report_file),
+        timeout=300,
+    )
+    (run,) = json.loads(report_file.read_text())["runs"]
+    assert "LOST: 0 DUPLICATED: 0 STARTED TWICE: 0" in out, out[-2000:]
+    return run
+
+
+def _assert_the_storm_behaved(run: dict) -> None:
+    """Every page joined the waiting room, got the start with its first question, answered,
+    came back after the reconnect storm; the database lost and doubled nothing."""
+    assert run["join"]["failed"] == 0 and run["join"]["n"] == 12, run["join"]
+    start = run["start"]
+    assert start["proctor_ack"] and start["proctor_watch_rows"] == 12, start
+    assert start["failed"] == 0 and start["question_pushed"] == 12, start
+    assert run["paced"]["ack"]["n"] > 0 and run["closed"]["pairs_per_s"] > 0, run
+    refusals = {
+        k: n
+        for phase in ("paced", "closed")
+        for k, n in run[phase]["errors"].items()
+        if k not in TRANSIENT and not k.startswith("connect")
+    }
+    assert refusals == {}, refusals
+    assert run["reconnect"]["not_back"] == 0, run["reconnect"]
+    db = run["database"]
+    assert db["acked_answers"] > 0 and db["lost"] == 0 and db["duplicate_answer_rows"] == 0, db
+    assert db["attempts_started"] == 12 and db["attempts_started_twice"] == 0, db
+
+
+def test_the_start_storm_benchmark_runs_and_loses_no_answer(tmp_path):
+    _assert_the_storm_behaved(_start_storm(tmp_path, "python"))
+
+
+def _node_generator_ready() -> bool:
+    """Node and npm on the PATH; bench/node's modules installed now if they are missing (the
+    Makefile's `bench-node`, from the committed lock file)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return False
+    node_dir = ROOT / "bench" / "node"
+    if not (node_dir / "node_modules" / "socket.io-client").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=node_dir, check=True, timeout=240)
+    return True
+
+
+def test_the_node_generator_runs_the_same_scenario(tmp_path):
+    if not _node_generator_ready():
+        pytest.skip("node is not installed (CI has it)")
+    _assert_the_storm_behaved(_start_storm(tmp_path, "node"))
+
+
+def test_the_outputs_benchmark_times_the_pdf_and_the_xlsx():
+    out = run_bench("bench/merit_outputs.py", "--n", "300", "--runs", "1")
+    assert "pdf: slowest run" in out and "xlsx: slowest run" in out

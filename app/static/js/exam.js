@@ -368,7 +368,9 @@
       var mine = ++syncRun;
       clearTimeout(syncTimer);
       if (stopped || ended || !socket.connected) return;
-      syncMany(socket, 3, function (summary) {
+      // Three samples the first time (their median), one after that: every waiting page of a
+      // sitting syncs every 5 s, and a whole sitting re-syncs at its start.
+      syncMany(socket, synced ? 1 : 3, function (summary) {
         if (mine !== syncRun || stopped || ended) return;
         if (summary) {
           offset = summary.offset;
@@ -948,7 +950,14 @@
 
     // -- pause, time, announcements, the end --
 
-    socket.on("started", function (s) { applyState(s); resync(); });
+    socket.on("started", function (s) {
+      // The proctor's start may carry the first question (docs/realtime.md): keep it in this
+      // page's language, so the page need not ask for it.
+      var first = s && s.first_question && s.first_question[cfg.locale];
+      if (first) questions[first.index] = first;
+      applyState(s);
+      resync();
+    });
 
     socket.on("time", function (data) {
       if (!data) return;

@@ -1,0 +1,608 @@
+"""The exam day's hard moments (issue 20): the start storm, the answering that follows, a
+reconnect storm, and one process's closed-loop capacity, over real websockets, driven by the
+project's Python client (bench/sioclient.py) and/or Node's socket.io-client (bench/node/).
+
+    .venv/bin/python bench/exam_start.py --database sqlite --candidates 1000
+    .venv/bin/python bench/exam_start.py --database postgresql --workers 2 --candidates 5000 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_exam --generator both
+
+For each generator, and for our app then the bare echo (bench/echo_app.py) served the same way:
+1. A synchronized sitting of N checked-in candidates that has NOT started (fresh database for
+   each run of our app: the start happens once).
+2. The candidates arrive in a ramp (--join-rate per second), connect and join: the waiting room.
+   Server memory per connected candidate = (RSS now - RSS before the first) / N.
+3. The proctor (connected to /proctor, dashboard open) starts the sitting. Per candidate: the
+   time from the proctor's `start` to the `started` state on the page, and to the first
+   question on screen (carried by `started`, or asked for when it is not): p50/p95/max.
+4. Everyone answers every --pace seconds (question + answer) for --window seconds: ack latency.
+5. Reconnect storm: every connection dropped at once (as a killed worker or a network blip
+   would); each page reconnects after socket.io's delay (--reconnect-delay x 0.5-1.5) and joins
+   again, re-sending what was unacknowledged. Settle time = until the last one is back.
+6. Closed loop: --closed-loop candidates answer back to back for --window seconds.
+7. Every acknowledged answer is checked in the database (LOST), and the database is checked for
+   duplicates: two rows for one (attempt, question), or an attempt started twice in the audit.
+
+With --monitor the web processes run gevent's monitor thread (GEVENT_MAX_BLOCKING_TIME 0.1 s):
+every event-loop block it reports is counted and its stack printed. Everything targets
+loopback, is bounded in time (--max-minutes) and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench import cluster, scenario  # noqa: E402
+from bench.exam_load import Meter, ms, named_pids, prepare_database, raise_nofile, rss_mb  # noqa: E402
+from bench.sioclient import SimCandidate, SioConnection, Stats, percentile  # noqa: E402
+
+NODE_DIR = REPO / "bench" / "node"
+LOCALE = "en"  # the candidates' session language (scenario.session_cookie)
+
+
+def spread(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50_ms": ms(percentile(values, 50)),
+        "p95_ms": ms(percentile(values, 95)),
+        "p99_ms": ms(percentile(values, 99)),
+        "max_ms": ms(max(values)) if values else None,
+    }
+
+
+class Phases:
+    """CPU and memory of the servers and the generator per named phase; the generator's CPU is
+    this process's (Python) or read from /proc for the Node process."""
+
+    def __init__(self, server_pids, generator_pid: int | None, database: str):
+        groups = {"server": server_pids}
+        if generator_pid is not None:
+            groups["node"] = lambda: [generator_pid]
+        if database == "postgresql":
+            groups["postgres"] = lambda: named_pids("postgres")
+        self.meter = Meter(groups)
+        self.results: dict[str, dict] = {}
+        self.open: str | None = None
+
+    def begin(self, name: str) -> None:
+        self.open = name
+        self.meter.start()
+
+    def end(self, name: str) -> dict:
+        usage = self.meter.stop()
+        if "node_cores" in usage:  # the generator is the Node process, not this one
+            usage["generator_cores"] = usage.pop("node_cores")
+            usage["generator_rss_mb"] = usage.pop("node_rss_mb")
+        self.results[name] = usage
+        self.open = None
+        return usage
+
+
+# ---- the Python generator ---------------------------------------------------------------
+
+
+async def python_generator(cfg: dict, phases: Phases, log) -> dict:
+    """The scenario with bench/sioclient.py's simulated pages, in this process."""
+    stats = Stats()
+    n = len(cfg["cookies"])
+    cands = [
+        SimCandidate(
+            "127.0.0.1",
+            cfg["port"],
+            cfg["cookies"][i],
+            cfg["sitting_id"],
+            cfg["forms"][i],
+            stats,
+            pace=cfg["pace"],
+            rng=random.Random(i),
+            ack_timeout=cfg["ack_timeout"],
+            deflate=cfg["deflate"],
+            page_syncs=cfg["page_syncs"],
+        )
+        for i in range(n)
+    ]
+    out: dict = {}
+    sync_stop = asyncio.Event()
+    syncing = [asyncio.create_task(c.sync_loop(sync_stop)) for c in cands] if cfg["page_syncs"] else []
+
+    # 2. the waiting room fills up in a ramp
+    t0 = time.monotonic()
+
+    async def arrive(i: int, c: SimCandidate):
+        await asyncio.sleep(i / cfg["join_rate"])
+        await c.ensure_joined(time.monotonic() + 120)
+
+    joined = await asyncio.gather(*(arrive(i, c) for i, c in enumerate(cands)), return_exceptions=True)
+    out["join"] = {
+        "failed": sum(isinstance(r, BaseException) for r in joined),
+        "all_s": round(time.monotonic() - t0, 1),
+        **spread(list(stats.connect_s)),
+        "errors": dict(stats.errors),
+    }
+    await asyncio.sleep(2)
+    phases.begin("waiting")
+    await asyncio.sleep(3)
+    out["waiting"] = phases.end("waiting")
+    if cfg["stop_after"] == "waiting":
+        return finish(out, cands, syncing, sync_stop)
+
+    # 3. the proctor starts the sitting
+    proctor = SioConnection(
+        "127.0.0.1", cfg["port"], "/proctor", cfg["proctor_cookie"], deflate=cfg["deflate"]
+    )
+    await proctor.connect(timeout=30)
+    watch = {}
+    if cfg["watch"]:  # (the proctor's dashboard is open; the echo has none)
+        watch = await proctor.call("watch", {"sitting_id": cfg["sitting_id"]}, timeout=60)
+    stats.reset()
+    phases.begin("start")
+    t_start = time.monotonic()
+    ack = await proctor.call("start", {"sitting_id": cfg["sitting_id"]}, timeout=120)
+    t_acked = time.monotonic() - t_start
+
+    async def first_screen(c: SimCandidate):
+        event = c.arrived.setdefault("started", asyncio.Event())
+        await asyncio.wait_for(event.wait(), cfg["start_timeout"])
+        state_at = c.first_seen["started"] - t_start
+        started = next(p for name, p in reversed(c.events) if name == "started")
+        pushed = (started.get("first_question") or {}).get(LOCALE)
+        if pushed is not None:
+            return state_at, state_at, True
+        answer = await c.conn.call("question", {"index": 0}, timeout=cfg["start_timeout"])
+        if not answer.get("ok"):
+            raise RuntimeError(f"question refused: {answer.get('error')}")
+        return state_at, time.monotonic() - t_start, False
+
+    screens = await asyncio.gather(*(first_screen(c) for c in cands), return_exceptions=True)
+    out["start_phase"] = phases.end("start")
+    done = [r for r in screens if not isinstance(r, BaseException)]
+    failures: dict[str, int] = {}
+    for r in screens:
+        if isinstance(r, BaseException):
+            failures[type(r).__name__] = failures.get(type(r).__name__, 0) + 1
+    out["start"] = {
+        "proctor_watch_rows": len(watch.get("candidates") or []),
+        "proctor_ack": bool(ack.get("ok")),
+        "proctor_ack_ms": ms(t_acked),
+        "state": spread([r[0] for r in done]),
+        "first_question": spread([r[1] for r in done]),
+        "question_pushed": sum(r[2] for r in done),
+        "failed": len(screens) - len(done),
+        "failures": failures,
+    }
+    proctor.abort()
+
+    # 4. paced answering
+    stop = asyncio.Event()
+    far = time.monotonic() + 3600
+    tasks = [asyncio.create_task(c.run(far, give_up=60, stop=stop)) for c in cands]
+    await asyncio.sleep(cfg["pace"])  # warm-up: everyone answers once
+    stats.reset()
+    phases.begin("paced")
+    await asyncio.sleep(cfg["window"])
+    out["paced_phase"] = phases.end("paced")
+    out["paced"] = {
+        "answers_per_s": round(len(stats.ack_s) / cfg["window"], 1),
+        "ack": spread(list(stats.ack_s)),
+        "question": spread(list(stats.question_s)),
+        "errors": dict(stats.errors),
+    }
+
+    # 5. reconnect storm
+    if cfg["reconnect"]:
+        for c in cands:
+            c.reconnect_delay = cfg["reconnect_delay"]
+        stats.reset()
+        phases.begin("reconnect")
+        t_drop = time.monotonic()
+        for c in cands:
+            if c.conn is not None:
+                c.conn.abort()
+
+        async def back(c: SimCandidate):
+            await asyncio.wait_for(c.joined.wait(), cfg["start_timeout"] * 3)
+            return time.monotonic() - t_drop
+
+        backs = await asyncio.gather(*(back(c) for c in cands), return_exceptions=True)
+        settled = time.monotonic() - t_drop
+        out["reconnect_phase"] = phases.end("reconnect")
+        good = [b for b in backs if not isinstance(b, BaseException)]
+        out["reconnect"] = {
+            "settled_s": round(settled, 2),
+            "back": spread(good),
+            "not_back": len(backs) - len(good),
+            "errors": dict(stats.errors),
+        }
+        for c in cands:
+            c.reconnect_delay = 0.0
+        await asyncio.sleep(cfg["pace"])
+
+    # 6. closed loop
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
+    if cfg["closed_loop"] and cfg["stop_after"] != "reconnect":
+        loop_cands = cands[: cfg["closed_loop"]]
+        stop = asyncio.Event()
+        for c in loop_cands:
+            c.pace = 0.0
+        tasks = [asyncio.create_task(c.run(far, give_up=60, stop=stop)) for c in loop_cands]
+        await asyncio.sleep(3)
+        stats.reset()
+        phases.begin("closed")
+        await asyncio.sleep(cfg["window"])
+        out["closed_phase"] = phases.end("closed")
+        out["closed"] = {
+            "clients": len(loop_cands),
+            "pairs_per_s": round(len(stats.ack_s) / cfg["window"], 1),
+            "ack": spread(list(stats.ack_s)),
+            "errors": dict(stats.errors),
+        }
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
+    return finish(out, cands, syncing, sync_stop)
+
+
+def finish(out: dict, cands: list[SimCandidate], syncing=(), sync_stop=None) -> dict:
+    if sync_stop is not None:
+        sync_stop.set()
+    for task in syncing:
+        task.cancel()
+    out["syncs"] = sum(c.syncs for c in cands)
+    for c in cands:
+        c.close()
+    out["unacked"] = sum(len(c.unacked) for c in cands)
+    out["acked"] = [
+        [i, index, choice, seq] for i, c in enumerate(cands) for index, (choice, seq) in c.acked.items()
+    ]
+    return out
+
+
+# ---- the Node generator ------------------------------------------------------------------
+
+
+def node_available() -> bool:
+    return (NODE_DIR / "node_modules" / "socket.io-client").is_dir() and bool(_node())
+
+
+def _node() -> str | None:
+    for path in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(path) / "node"
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
+async def node_generator(cfg: dict, phases_for, log) -> dict:
+    """The same scenario by bench/node/loadgen.js (socket.io-client): it prints one JSON line
+    per phase boundary (metered here) and its result last."""
+    cfg_file = Path(cfg["tmp"]) / "node-config.json"
+    cfg_file.write_text(json.dumps({k: v for k, v in cfg.items() if k != "tmp"}))
+    proc = await asyncio.create_subprocess_exec(
+        _node(),
+        "--max-old-space-size=4096",
+        str(NODE_DIR / "loadgen.js"),
+        str(cfg_file),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        limit=64 * 1024 * 1024,
+    )
+    phases = phases_for(proc.pid)
+    result = None
+    try:
+        while True:
+            line = await proc.stdout.readline()
+            if not line:
+                break
+            msg = json.loads(line)
+            if "phase" in msg:
+                if msg["at"] == "begin":
+                    phases.begin(msg["phase"])
+                else:
+                    phases.end(msg["phase"])
+            elif "log" in msg:
+                log(f"[node] {msg['log']}")
+            elif "result" in msg:
+                result = msg["result"]
+        await asyncio.wait_for(proc.wait(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    if result is None:
+        err = (await proc.stderr.read()).decode(errors="replace")
+        raise RuntimeError(f"the Node generator gave no result (exit {proc.returncode}):\n{err[-3000:]}")
+    for name, usage in phases.results.items():
+        result[f"{name}_phase"] = usage
+    result["waiting"] = phases.results.get("waiting", {})
+    return result
+
+
+# ---- checking the database ---------------------------------------------------------------
+
+
+def check_database(app, built, acked_rows: list) -> dict:
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEntry
+    from app.exams.models import AttemptAnswer
+    from app.extensions import db
+
+    acked = {}
+    for i, index, choice, seq in acked_rows:
+        key = (built.candidates[i].attempt_id, index)
+        if key not in acked or acked[key][1] <= seq:
+            acked[key] = (choice, seq)
+    with app.app_context():
+        lost = scenario.lost_answers(acked)
+        ids = [c.attempt_id for c in built.candidates]
+        rows = db.session.execute(
+            select(AttemptAnswer.attempt_id, AttemptAnswer.index, func.count())
+            .where(AttemptAnswer.attempt_id.in_(ids))
+            .group_by(AttemptAnswer.attempt_id, AttemptAnswer.index)
+            .having(func.count() > 1)
+        ).all()
+        starts = db.session.execute(
+            select(AuditEntry.object_id, func.count())
+            .where(AuditEntry.action == "attempt.start")
+            .group_by(AuditEntry.object_id)
+            .having(func.count() > 1)
+        ).all()
+        started = db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "attempt.start")
+        )
+        db.session.remove()
+    return {
+        "acked_answers": len(acked),
+        "lost": len(lost),
+        "lost_examples": [str(x) for x in lost[:5]],
+        "duplicate_answer_rows": len(rows),
+        "attempts_started": started,
+        "attempts_started_twice": len(starts),
+    }
+
+
+# ---- gevent's monitor ----------------------------------------------------------------------
+
+
+def blocks_in(log_dir: Path) -> dict:
+    """The monitor thread's reports in the web processes' logs: how many, and for each the
+    blocked stack (between "Blocked Stack" and "Info:" in gevent's report): its innermost
+    frames of our code (app/, bench/) and the innermost frame of all, where it blocked."""
+    reports = []
+    for log in sorted(log_dir.glob("w*.log")):
+        for chunk in log.read_text(errors="replace").split("appears to be blocked")[1:]:
+            stack = chunk.split("Blocked Stack", 1)[-1].split("\nInfo:", 1)[0]
+            frames = [
+                (str(Path(f).relative_to(REPO)) if f.startswith(str(REPO)) else Path(f).name, n, fn)
+                for f, n, fn in re.findall(r'File "([^"]+)", line (\d+), in (\S+)', stack)
+            ]
+            ours = [f"{f}:{n} {fn}" for f, n, fn in frames if f.startswith(("app/", "bench/"))]
+            inner = [f"{f}:{n} {fn}" for f, n, fn in frames[-1:]]
+            reports.append(ours[-4:] + [x for x in inner if x not in ours])
+    counted: dict[str, int] = {}
+    for stack in reports:
+        key = " <- ".join(reversed(stack))
+        counted[key] = counted.get(key, 0) + 1
+    return {"blocks": len(reports), "stacks": sorted(counted.items(), key=lambda kv: -kv[1])[:15]}
+
+
+# ---- one run --------------------------------------------------------------------------------
+
+
+def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
+    extra = {
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "WORKER_CONNECTIONS": "20000",
+        "PUBLIC_BASE_URL": "https://bench.invalid",
+        "TRUSTED_HOSTS": "recruit.example.go.th,127.0.0.1,localhost",
+        "WEBSOCKET_COMPRESSION": args.compression,
+    }
+    if args.monitor:
+        extra.update(GEVENT_MONITOR_THREAD_ENABLE="1", GEVENT_MAX_BLOCKING_TIME="0.1")
+    c = cluster.Cluster(
+        url,
+        tmp,
+        workers=args.workers,
+        nginx=args.workers > 1,
+        message_queue=args.message_queue if args.workers > 1 else "",
+        channel=f"bench-{secrets.token_hex(4)}",
+        config="production",
+        secret=secret,
+        app=app_module,
+        extra_env=extra,
+    )
+    return c.__enter__()
+
+
+def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=None) -> dict:
+    n = args.candidates
+    if system == "app" or built_for_echo is None:
+        app, url, secret, built, cookies, _ = prepare_database(args, tmp, n, start=False)
+    else:
+        app, url, secret, built, cookies = built_for_echo
+    servers = serve(
+        args,
+        url,
+        secret,
+        tmp / f"{system}-{generator}",
+        "wsgi:app" if system == "app" else "bench.echo_app:app",
+    )
+    procs = list(servers.webs.values()) + [p for p in servers.procs if p.name == "nginx"]
+
+    def pids():
+        return [pid for proc in procs for pid in proc.pids()]
+
+    if servers.nginx_port:
+        cookies = [f"{c}; bma_route=c{i}" for i, c in enumerate(cookies)]
+    idle_rss = rss_mb(pids())
+    cfg = {
+        "port": servers.front,
+        "sitting_id": built.sitting_id,
+        "cookies": cookies,
+        "proctor_cookie": scenario.session_cookie(app, built.proctor_id),
+        "forms": [c.choices for c in built.candidates],
+        "pace": args.pace,
+        "window": args.window,
+        "join_rate": args.join_rate,
+        "ack_timeout": args.ack_timeout,
+        "start_timeout": args.start_timeout,
+        "reconnect": not args.no_reconnect,
+        "reconnect_delay": args.reconnect_delay,
+        "closed_loop": args.closed_loop,
+        "deflate": not args.no_deflate,
+        "locale": LOCALE,
+        "watch": system == "app",
+        "stop_after": args.stop_after,
+        "page_syncs": not args.no_page_syncs,
+        "tmp": str(tmp),
+    }
+    log(f"[{system}/{generator}] {n} candidates, port {servers.front}, idle server RSS {idle_rss:.0f} MB")
+    try:
+        if generator == "python":
+            phases = Phases(pids, None, args.database)
+            result = asyncio.run(python_generator(cfg, phases, log))
+        else:
+            result = asyncio.run(node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log))
+        if args.monitor:
+            result["monitor"] = blocks_in(servers.logs)
+    except BaseException:
+        log(servers.logs_text())
+        raise
+    finally:
+        servers.close()
+    waiting = result.get("waiting") or {}
+    if waiting.get("server_rss_mb"):
+        result["server_kb_per_candidate"] = round((waiting["server_rss_mb"] - idle_rss) * 1024 / n, 1)
+    result["idle_server_rss_mb"] = round(idle_rss, 1)
+    acked = result.pop("acked", [])
+    if system == "app":
+        result["database"] = check_database(app, built, acked)
+    else:
+        result["database"] = {"acked_answers": len(acked)}
+    return result, (
+        app,
+        url,
+        secret,
+        built,
+        cookies if not servers.nginx_port else [c.split("; bma_route=")[0] for c in cookies],
+    )
+
+
+def summary_line(system: str, generator: str, r: dict) -> str:
+    s, p = r.get("start", {}), r.get("paced", {})
+    rc, cl, d = r.get("reconnect", {}), r.get("closed", {}), r.get("database", {})
+    return (
+        f"{system:5} {generator:6} start→state p50/p95/max {s.get('state', {}).get('p50_ms')}/"
+        f"{s.get('state', {}).get('p95_ms')}/{s.get('state', {}).get('max_ms')} ms; "
+        f"→first question {s.get('first_question', {}).get('p50_ms')}/"
+        f"{s.get('first_question', {}).get('p95_ms')}/{s.get('first_question', {}).get('max_ms')} ms "
+        f"(failed {s.get('failed')}); paced ack p99 {p.get('ack', {}).get('p99_ms')} ms at "
+        f"{p.get('answers_per_s')}/s; reconnect settled {rc.get('settled_s')} s (not back "
+        f"{rc.get('not_back')}); closed loop {cl.get('pairs_per_s')} pairs/s (generator "
+        f"{r.get('closed_phase', {}).get('generator_cores')} cores); "
+        f"{r.get('server_kb_per_candidate')} KB/candidate; lost {d.get('lost')} of "
+        f"{d.get('acked_answers')}, duplicates {d.get('duplicate_answer_rows')}"
+    )
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    p.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_exam")
+    p.add_argument("--candidates", type=int, default=1000)
+    p.add_argument("--join-rate", type=float, default=200.0, help="candidates arriving per second")
+    p.add_argument("--pace", type=float, default=10.0)
+    p.add_argument("--window", type=float, default=20.0)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--message-queue", default="redis://127.0.0.1:6379/0")
+    p.add_argument("--generator", choices=["python", "node", "both"], default="python")
+    p.add_argument("--no-echo", action="store_true")
+    p.add_argument("--no-reconnect", action="store_true")
+    p.add_argument("--reconnect-delay", type=float, default=1.0, help="socket.io's reconnectionDelay, s")
+    p.add_argument("--closed-loop", type=int, default=100)
+    p.add_argument("--ack-timeout", type=float, default=20.0)
+    p.add_argument("--start-timeout", type=float, default=30.0)
+    p.add_argument(
+        "--no-page-syncs",
+        action="store_true",
+        help="pages do not send `sync` (the page does: 5 s waiting, 30 s in the test, at start)",
+    )
+    p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
+    p.add_argument("--compression", default="off", help="the servers' WEBSOCKET_COMPRESSION")
+    p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
+    p.add_argument(
+        "--stop-after",
+        choices=["waiting", "reconnect", "closed"],
+        default="closed",
+        help="waiting: only fill the waiting room (memory); reconnect: skip the closed loop",
+    )
+    p.add_argument("--real-logins", type=int, default=0)
+    p.add_argument("--max-minutes", type=float, default=30.0)
+    p.add_argument("--out", default="")
+    args = p.parse_args(argv)
+    started = time.monotonic()
+
+    def log(msg):
+        print(f"{time.monotonic() - started:7.1f}s {msg}", flush=True)
+
+    soft, _hard = raise_nofile()
+    need = args.candidates * (3 if args.workers > 1 else 1) + 200
+    if soft < need:
+        raise SystemExit(f"ulimit -n {soft} is below {need}: fewer --candidates or raise the limit")
+    generators = ["python", "node"] if args.generator == "both" else [args.generator]
+    if "node" in generators and not node_available():
+        raise SystemExit("the Node generator is not installed: make bench-node (npm ci in bench/node)")
+    log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
+    report = {"args": vars(args), "runs": []}
+    deadline = started + args.max_minutes * 60
+    tmp = Path(tempfile.mkdtemp(prefix="exam_start_"))
+    try:
+        for generator in generators:
+            built = None
+            for system in ["app"] + ([] if args.no_echo else ["echo"]):
+                if time.monotonic() > deadline:
+                    log("time budget spent: stopping")
+                    break
+                result, built = one_run(args, generator, system, tmp, log, built)
+                result.update(system=system, generator=generator, loadavg=os.getloadavg())
+                report["runs"].append(result)
+                log(f"[{system}/{generator}] " + json.dumps(result, default=str))
+        log("")
+        for r in report["runs"]:
+            log(summary_line(r["system"], r["generator"], r))
+        for generator in generators:
+            pair = {r["system"]: r for r in report["runs"] if r["generator"] == generator}
+            if "app" in pair and "echo" in pair and pair["echo"].get("closed", {}).get("pairs_per_s"):
+                ratio = pair["app"]["closed"]["pairs_per_s"] / pair["echo"]["closed"]["pairs_per_s"]
+                report[f"closed_loop_ratio_{generator}"] = round(ratio, 3)
+                log(f"closed loop, ours ÷ echo ({generator} generator): {ratio:.3f}")
+        for r in report["runs"]:
+            if r["system"] == "app":
+                log(
+                    f"LOST: {r['database']['lost']} DUPLICATED: {r['database']['duplicate_answer_rows']} "
+                    f"STARTED TWICE: {r['database']['attempts_started_twice']} ({r['generator']})"
+                )
+            if "monitor" in r:
+                log(f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}")
+                for stack, count in r["monitor"]["stacks"]:
+                    log(f"   {count} x {stack}")
+    finally:
+        cluster.remove_tree(tmp)
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
