@@ -119,6 +119,11 @@ _QUESTION_TEXT = select(
 _ITEM_TEXTS: dict[int, tuple] = {}
 
 
+def forget_item_texts() -> None:
+    """Empty this process's cache of item texts (tests that empty the database reuse ids)."""
+    _ITEM_TEXTS.clear()
+
+
 def item_text(version_id: int) -> tuple:
     """(stem_th, stem_en, choices, item_type) of an item version, from this process's cache."""
     found = _ITEM_TEXTS.get(version_id)

@@ -27,10 +27,13 @@ def test_candidate_applies_pays_hr_imports_the_statement_and_the_candidate_books
     # The candidate applies (in Thai) and opens the payment slip from the application page.
     cand_ctx, cand = open_context(browser, live_server, cand_email, PASSWORD, english=False)
     cand.goto(f"/rounds/{round_id}/apply")
+    cand.locator("main form button[type=submit]").first.click()  # on to "check your answers"
+    cand.wait_for_url(re.compile(rf"/rounds/{round_id}/apply/check$"))
     cand.check("#declaration")
     cand.locator("main form button[type=submit]").first.click()
-    cand.wait_for_url(re.compile(r"/applications/\d+$"))
-    app_id = int(cand.url.rsplit("/", 1)[1])
+    cand.wait_for_url(re.compile(r"/applications/\d+/submitted$"))
+    app_id = int(cand.url.rsplit("/", 2)[1])
+    cand.goto(f"/applications/{app_id}")
     number = db.session.get(Application, app_id).number
     db.session.remove()
     assert number in cand.inner_text("main") and "ค่าธรรมเนียมการสมัคร" in cand.inner_text("main")
@@ -54,6 +57,7 @@ def test_candidate_applies_pays_hr_imports_the_statement_and_the_candidate_books
     hr_ctx, hr = open_context(browser, live_server, hr_email, PASSWORD, english=False)
     hr.goto(f"/applications/{app_id}")
     hr.get_by_role("button", name="อนุมัติใบสมัคร", exact=True).click()
+    hr.locator("dialog #confirm-dialog-yes").click()  # approving asks first
     hr.locator("main .badge-approved").wait_for()
     hr.goto("/hr/payments")
     assert serious_violations(hr) == []
