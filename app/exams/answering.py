@@ -225,7 +225,13 @@ def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
     """The status, after starting a synchronized attempt whose sitting the proctor started
     meanwhile (a window sitting's attempt starts only when the candidate presses start)."""
     status = status_for(live, sid)
-    if status.status == "not_started" and live.timing_mode == timing.SYNCHRONIZED:
+    # (Only once the proctor started it: every waiting page syncs every few seconds, and
+    # trying to begin each time cost a transaction and two more statements per sync.)
+    if (
+        status.status == "not_started"
+        and live.timing_mode == timing.SYNCHRONIZED
+        and status.sitting_status == "started"
+    ):
         hot.done()  # (let go of the autocommit connection: starting is a transaction)
         begin_if_due(db.session.get(Attempt, live.attempt_id), at)
         status = status_for(live, sid)
