@@ -33,10 +33,10 @@ def ping_when_idle(engine, seconds: float) -> None:
         if idle_since is None or time.monotonic() - idle_since < seconds:
             return  # (new, or in steady use)
         try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
+            # (the dialect's own ping, as pre-ping sends it: outside a transaction, so the
+            # connection is not left "idle in transaction" for what uses it next)
+            alive = engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # the connection is dead: the pool replaces it and retries
             raise exc.DisconnectionError() from error
+        if not alive:
+            raise exc.DisconnectionError()
