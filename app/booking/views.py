@@ -72,8 +72,14 @@ def _act(app_id: int, action, success: str):
         flash(_("Choose a sitting."), "error")
         return _render(application, 400)
     sitting = _sitting_from(form)
+    return _carry_out(application, lambda: action(application, _me(), sitting), success, sitting)
+
+
+def _carry_out(application, call, success: str, sitting: Sitting | None = None):
+    """Run the candidate's booking action: a refusal is shown on the booking page (with the
+    next free sittings when full), success goes back to it with a word."""
     try:
-        action(application, _me(), sitting)
+        call()
     except services.SittingFull as full:
         db.session.rollback()
         flash(full.message, "error")
@@ -112,14 +118,7 @@ def _plain(app_id: int, action, success: str):
     application = _own(app_id)
     if not PlainForm().validate_on_submit():
         return _render(application, 400)
-    try:
-        action(application, _me())
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _render(application, err.status_code)
-    flash(success, "success")
-    return redirect(url_for(".mine", app_id=application.id))
+    return _carry_out(application, lambda: action(application, _me()), success)
 
 
 @bp.route("/applications/<int:app_id>/booking/cancel", methods=["POST"])
