@@ -68,7 +68,7 @@ def heartbeat(kind: str = outages.WEB) -> outages.Beat:
     result = outages.beat(kind)
     for attempt_id in result.changed:
         attempt = db.session.get(Attempt, attempt_id)
-        broadcast_time(attempt, "outage", result.outage.seconds)
+        broadcast_time(attempt, "outage", result.owed[attempt_id])
         notify_proctors(attempt.seat)
     db.session.remove()
     return result

@@ -63,6 +63,7 @@ def serving_stale(at: datetime | None = None) -> bool:
 class Beat:
     outage: Outage | None = None
     changed: list[int] = field(default_factory=list)  # attempts given time back
+    owed: dict[int, int] = field(default_factory=dict)  # attempt id -> seconds given back
 
 
 def beat(kind: str = WEB, at: datetime | None = None) -> Beat:
@@ -91,6 +92,13 @@ def beat(kind: str = WEB, at: datetime | None = None) -> Beat:
     return result
 
 
+def owed_seconds(started_at: datetime, last_beat: datetime, at: datetime) -> int:
+    """What an outage from `last_beat` to `at` (found then) cost a clock that started at
+    `started_at`: the whole gap, or only the time since the start for a clock started after the
+    last beat (it was served then, so the outage began later). Whole seconds, as outages are."""
+    return int((at - max(started_at, last_beat)).total_seconds())
+
+
 def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
     """Record the outage from `last_beat` to `at` and move the deadline of every attempt under
     way during it by its length, audited; once (the outage's start is unique). Commits."""
@@ -115,8 +123,11 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
         actor=None,
         after={"started_at": last_beat, "ended_at": at, "seconds": seconds},
     )
-    # Tests under way when it began: started before it, time left then, not paused (a pause
-    # stops the clock anyway and its resume gives the whole pause back).
+    # Tests under way when it began: started before it was found, time left when the last beat
+    # was written, not paused (a pause stops the clock anyway and its resume gives the whole
+    # pause back). A test started after the last beat (a beat is late under load, or the
+    # process died within one beat of serving the start) was served, so the outage began after
+    # its start: it is owed the time since its start, not the whole gap, and not nothing.
     attempts = list(
         db.session.scalars(
             select(Attempt)
@@ -124,16 +135,18 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
             .join(Sitting)
             .where(
                 Attempt.status == "in_progress",
-                Attempt.started_at <= last_beat,
+                Attempt.started_at < at,
                 Attempt.deadline > last_beat,
                 Sitting.status != "paused",
             )
         )
     )
+    owed_by: dict[int, int] = {}
     for attempt in attempts:
+        owed = owed_by[attempt.id] = owed_seconds(attempt.started_at, last_beat, at)
         before = {"deadline": attempt.deadline, "outage_seconds": attempt.outage_seconds}
-        attempt.deadline = attempt.deadline + timedelta(seconds=seconds)
-        attempt.outage_seconds = (attempt.outage_seconds or 0) + seconds
+        attempt.deadline = attempt.deadline + timedelta(seconds=owed)
+        attempt.outage_seconds = (attempt.outage_seconds or 0) + owed
         record(
             "attempt.outage_time_back",
             attempt,
@@ -142,7 +155,7 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
             after={
                 "deadline": attempt.deadline,
                 "outage_seconds": attempt.outage_seconds,
-                "seconds": seconds,
+                "seconds": owed,
                 "outage": outage.id,
                 "reason": reason,
             },
@@ -153,7 +166,7 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
         select(Sitting).where(
             Sitting.status == "started",
             or_(
-                (Sitting.timing_mode == timing.SYNCHRONIZED) & (Sitting.started_at <= last_beat),
+                (Sitting.timing_mode == timing.SYNCHRONIZED) & (Sitting.started_at < at),
                 (Sitting.timing_mode == timing.WINDOW) & (Sitting.window_ends_at > last_beat),
             ),
         )
@@ -161,9 +174,11 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
     for sitting in sittings:
         before = {"started_at": sitting.started_at, "window_ends_at": sitting.window_ends_at}
         if sitting.timing_mode == timing.SYNCHRONIZED:
-            sitting.started_at = sitting.started_at + timedelta(seconds=seconds)
+            owed = owed_seconds(sitting.started_at, last_beat, at)
+            sitting.started_at = sitting.started_at + timedelta(seconds=owed)
         else:
-            sitting.window_ends_at = sitting.window_ends_at + timedelta(seconds=seconds)
+            owed = seconds
+            sitting.window_ends_at = sitting.window_ends_at + timedelta(seconds=owed)
         record(
             "sitting.outage_time_back",
             sitting,
@@ -172,7 +187,7 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
             after={
                 "started_at": sitting.started_at,
                 "window_ends_at": sitting.window_ends_at,
-                "seconds": seconds,
+                "seconds": owed,
                 "outage": outage.id,
                 "reason": reason,
             },
@@ -186,7 +201,7 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
         at.isoformat(),
         len(attempts),
     )
-    return Beat(outage, [a.id for a in attempts])
+    return Beat(outage, [a.id for a in attempts], {a.id: owed_by[a.id] for a in attempts})
 
 
 def describe(seconds: int) -> str:

@@ -20,7 +20,6 @@ from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
 from app.extensions import db
 from bench import cluster
 from tests.factories import exams as eh
-from tests.support.database import IS_POSTGRES
 from tests.support.live_client import LiveClient, logged_in_cookie, wait_for
 
 EXAM_EVENTS = (
@@ -509,12 +508,6 @@ def test_a_websocket_close_is_not_an_error_in_the_log(server, hall, make):
     assert "Traceback" not in added and "Error handling request" not in added, added
 
 
-@pytest.mark.xfail(
-    IS_POSTGRES,
-    reason="REGRESSION after session 6's merge, to fix first: on PostgreSQL no time is given back after "
-    "the 30-s stop (each branch alone passes; the merged tree does not). See the closing note.",
-    strict=False,
-)
 def test_after_every_server_process_stops_for_30_s_the_time_is_given_back(server, hall, make):
     """The last test of the module: the outage is real (the process killed, 30 s, restarted)."""
     sitting, proctor, [(cand, seat, attempt)] = running_sitting(make)

@@ -124,6 +124,29 @@ def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam,
     assert candidate_row(waiting_seat, at=back)["outage_seconds"] == 0
 
 
+def test_a_test_started_after_the_last_beat_is_given_back_the_time_since_its_start(exam, make):
+    """The last beat is late (a busy process) or the process dies within one beat of serving a
+    start: the attempt began after the newest beat, while the platform served, so the outage
+    cost it the time from its start until the platform was back (found in the full suite on a
+    loaded machine: such an attempt used to get nothing back)."""
+    sitting, _hr, cand, attempt = _running(make, exam)
+    started, deadline, sitting_started = attempt.started_at, attempt.deadline, sitting.started_at
+    last_beat = started - timedelta(seconds=2)
+    outages.beat(at=last_beat)
+    back = started + timedelta(seconds=40)
+    beat = outages.beat(at=back)
+    assert beat.outage.seconds == 42  # the outage as recorded: from the last beat
+    assert beat.changed == [attempt.id] and beat.owed == {attempt.id: 40}  # this test: from its start
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert attempt.outage_seconds == 40 and attempt.deadline == deadline + timedelta(seconds=40)
+    # The synchronized sitting's clock (late entrants) moves by the same, not by the whole gap.
+    assert db.session.get(type(sitting), sitting.id).started_at == sitting_started + timedelta(seconds=40)
+    entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.outage_time_back")
+    assert entry.after["seconds"] == 40
+    assert joining.join(cand.id, sitting.id, "sid-back", at=back).state["outage_seconds"] == 40
+
+
 def test_an_answer_sent_as_the_platform_returns_is_not_refused_for_time_it_owes(exam, make):
     _s, _hr, _cand, attempt = _running(make, exam)
     t0 = now()
