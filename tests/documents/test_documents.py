@@ -344,7 +344,7 @@ def test_the_worst_realistic_ticket_still_fits_one_page_with_its_signature(app, 
     assert LONG_VENUE.replace(" ", "") in flat and LONG_ROOM.replace(" ", "") in flat  # wrapped, all there
     assert "ลงชื่อผู้เข้าสอบ" in text  # the signature line did not go to a second page
     assert "10." in text and "ผู้ที่มาถึงห้องสอบหลังเวลาเริ่มสอบ" in flat
-    images = [name for name in reader.pages[0].images]
+    images = list(reader.pages[0].images)
     assert len(images) >= 2  # the photograph and the emblem
     assert_sarabun_only(reader)
     assert_shaped(reader, text)
