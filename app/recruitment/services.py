@@ -329,6 +329,29 @@ def update_round(round_: Round, actor, values: dict, stages: list[StageSpec] | N
     return round_
 
 
+def status_consequence(round_: Round, new_status: str) -> str | None:
+    """What a move that cannot be undone does, said before HR confirms it; None for a move
+    that can be (closing, reopening)."""
+    if new_status == RoundStatus.OPEN and round_.status == RoundStatus.DRAFT:
+        return _(
+            "%(code)s opens for applications. Its criteria and stages are then frozen for good: "
+            "only the closing date can still move.",
+            code=round_.code,
+        )
+    if new_status == RoundStatus.IN_PROGRESS:
+        return _(
+            "Applications to %(code)s end for good and the selection begins: the round cannot "
+            "reopen for applications.",
+            code=round_.code,
+        )
+    if new_status == RoundStatus.COMPLETED:
+        return _(
+            "%(code)s is marked completed: its status cannot change any more.",
+            code=round_.code,
+        )
+    return None
+
+
 def change_status(round_: Round, actor, new_status: str, reason: str = "") -> Round:
     if new_status not in TRANSITIONS.get(round_.status, set()):
         raise NotAllowed(

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..common import confirm
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
@@ -184,6 +185,7 @@ def _render_hr_round(round_, window_form=None, status: int = 200, results_form=N
         "recruitment/hr_round.html",
         round=round_,
         transitions=transitions,
+        consequences={t: services.status_consequence(round_, t) for t in transitions},
         status_form=StatusForm(formdata=None),
         window_form=window_form,
         results_form=results_form,
@@ -207,6 +209,15 @@ def hr_round_status(round_id: int):
     if not form.validate_on_submit():
         flash(_("Choose what to do with the round."), "error")
         return _render_hr_round(round_, status=422)
+    consequence = services.status_consequence(round_, form.status.data)
+    allowed = form.status.data in services.TRANSITIONS.get(round_.status, ())
+    if consequence and allowed and not confirm.confirmed():
+        return confirm.ask(
+            title=_("Make the round %(status)s?", status=services.status_label(form.status.data)),
+            consequence=consequence,
+            yes_label=_("Yes, make it %(status)s", status=services.status_label(form.status.data)),
+            back_url=url_for("recruitment.hr_round", round_id=round_.id),
+        )
     try:
         services.change_status(round_, _hr(), form.status.data, form.note.data or "")
     except DomainError as err:
