@@ -89,7 +89,7 @@ def _order(step: Step, at: datetime) -> tuple:
     return (1, moment) if moment >= at.timestamp() else (3, -moment)
 
 
-def exam_stage_kind(exam) -> str:
+def _exam_stage_kind(exam) -> str:
     """The stage of a round an exam's results are for: Part A, or Part B for any other exam."""
     return StageKind.PART_A if exam.is_part_a else StageKind.PART_B
 
@@ -133,7 +133,7 @@ def _exam_steps(rows, locale: str) -> list[Step]:
                 )
                 steps.append(Step(RESULT_OUT, when=published, endpoint="exams.result", **common))
             else:
-                announced = _announced_on(sitting.round, exam_stage_kind(sitting.exam))
+                announced = _announced_on(sitting.round, _exam_stage_kind(sitting.exam))
                 steps.append(Step(RESULT_WAITING, when=announced, endpoint="exams.my_sittings", **common))
         else:
             steps.append(Step(TEST_MISSED, when=sitting.starts_at, endpoint="exams.my_sittings", **common))
@@ -191,9 +191,9 @@ def _application_steps(app_: Application, at: datetime) -> list[Step]:
 def _round_results_step(
     app_: Application, steps: list[Step], rankings, listed_rounds: set[int]
 ) -> list[Step]:
-    """ "Results announced by …" for the round's last stage, as HR announced it, until a list of
-    the round is out (then the list's own date shows). A last stage that is an exam the
-    candidate sat already says it with its exam step."""
+    """The step saying by when the results of the round's last stage are announced, as HR set
+    it, until a list of the round is out (then the list's own date shows). A last stage that is
+    an exam the candidate sat already says it with its exam step."""
     round_ = app_.round
     if not round_.stages or rankings or round_.id in listed_rounds or round_.status == RoundStatus.COMPLETED:
         return []
