@@ -170,6 +170,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "merit_entry_status_label": merit_labels.entry_status_label,
         "merit_decided_by_label": merit_labels.decided_by_label,
         "merit_stage_label": merit_labels.stage_short_label,
+        "waive_consequence": merit_labels.waive_consequence,
         "merit_tie_break_label": merit_labels.tie_break_label,
         "merit_list_title": merit_labels.list_title,
         "merit_status_on": merit.status_on,

@@ -71,6 +71,7 @@ ACTIONS = {
     "role.grant": lambda: _("Role granted"),
     "role.revoke": lambda: _("Role revoked"),
     "round.create": lambda: _("Round created"),
+    "round.results_dates": lambda: _("Results dates announced"),
     "round.status": lambda: _("Round status changed"),
     "round.update": lambda: _("Round changed"),
     "round.window": lambda: _("Application window changed"),

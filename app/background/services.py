@@ -45,11 +45,25 @@ class Outcome:
 
 
 _KINDS: dict[str, Callable] = {}
+_RESULT_LINKS: dict[str, Callable] = {}
 
 
 def register(kind: str, fn: Callable) -> None:
     """Make `fn(progress, **params) -> Outcome` runnable as the job kind `kind`."""
     _KINDS[kind] = fn
+
+
+def register_result_link(kind: str, fn: Callable) -> None:
+    """Where a finished job of `kind` leads (the list it prepared): `fn(result data)` answers
+    (url, label) or None. Given by the capability's views, which build links."""
+    _RESULT_LINKS[kind] = fn
+
+
+def result_link(job: BackgroundJob) -> tuple[str, str] | None:
+    fn = _RESULT_LINKS.get(job.kind)
+    if fn is None or job.status != JobStatus.DONE:
+        return None
+    return fn(job.result or {})
 
 
 def registered(kind: str) -> bool:

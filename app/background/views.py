@@ -13,7 +13,9 @@ from . import bp, services
 @login_required
 def job_page(job_id: int):
     job = services.job_for(job_id, current_user)
-    return render_template("background/job.html", job=job, state=services.state_of(job))
+    return render_template(
+        "background/job.html", job=job, state=services.state_of(job), result_link=services.result_link(job)
+    )
 
 
 @bp.route("/jobs/<int:job_id>.json")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..applications.services import get_application
 from ..centres.services import fill_by_venue
+from ..common import confirm as confirmation
 from ..common.access import HR_ROLES
 from ..common.auth import roles_required
 from ..common.clock import BANGKOK
@@ -22,7 +23,7 @@ from ..exams.sittings import sitting_for_hr
 from ..extensions import db
 from ..payments import services as payments
 from ..recruitment.services import round_for_hr
-from . import bp, services
+from . import bp, consequences, services
 from .forms import ChooseSittingForm, HrMoveForm, PlainForm, PolicyForm
 
 
@@ -51,6 +52,7 @@ def _render(application, status: int = 200, full=None):
         full=full,
         form=ChooseSittingForm(),
         plain=PlainForm(),
+        consequences=consequences,
     ), status
 
 
@@ -124,6 +126,15 @@ def _plain(app_id: int, action, success: str):
 @bp.route("/applications/<int:app_id>/booking/cancel", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def cancel(app_id: int):
+    application = _own(app_id)
+    booking = services.booking_of(application)
+    if booking is not None and PlainForm().validate_on_submit() and not confirmation.confirmed():
+        return confirmation.ask(
+            title=_("Cancel your seat?"),
+            consequence=consequences.cancel_consequence(booking),
+            yes_label=_("Yes, cancel my seat"),
+            back_url=url_for(".mine", app_id=application.id),
+        )
     return _plain(app_id, services.cancel, _("Your seat has been cancelled."))
 
 

@@ -34,7 +34,7 @@ import fontpkg_sarabun
 from flask import current_app, has_app_context
 from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -214,6 +214,19 @@ def styles() -> dict[str, ParagraphStyle]:
     s["number"] = _style("number", fontName=FONT_BOLD, fontSize=30, leading=38, textColor=BMA_GREEN)
     s["small10"] = _style("small10", fontSize=10, textColor=MUTED)
     s["small_center"] = _style("small_center", fontSize=9, textColor=MUTED, alignment=TA_CENTER)
+    # A document's fine print that must still be read at arm's length (a ticket's rules).
+    s["compact"] = _style("compact", fontSize=10, leading=14.5)
+    s["compact_center"] = _style("compact_center", fontSize=10.5, leading=15, alignment=TA_CENTER)
+    s["number_compact"] = _style(
+        "number_compact", fontName=FONT_BOLD, fontSize=26, leading=33, textColor=BMA_GREEN
+    )
+    s["value_compact"] = _style("value_compact", fontSize=11, leading=16)
+    s["name_compact"] = _style("name_compact", fontName=FONT_BOLD, fontSize=14)
+    s["subtitle_compact"] = _style("subtitle_compact", fontName=FONT_BOLD, fontSize=12, alignment=TA_CENTER)
+    s["signature_line"] = _style("signature_line", fontSize=11, alignment=TA_RIGHT)
+    s["heading_compact"] = _style(
+        "heading_compact", fontName=FONT_BOLD, fontSize=12, spaceBefore=5, spaceAfter=2, textColor=BMA_GREEN
+    )
     return s
 
 
@@ -499,30 +512,60 @@ def verification_lines(digest: str, where: str, anchor_line: str = "") -> list:
 
 
 def field_table(
-    rows: list[tuple[str, str | Flowable]], label_width: float = 48 * mm, width: float = CONTENT_WIDTH
+    rows: list[tuple[str, str | Flowable]],
+    label_width: float = 48 * mm,
+    width: float = CONTENT_WIDTH,
+    *,
+    value_style: str = "body",
+    padding: float = 4,
 ) -> Table:
-    """Label/value rows ("ห้องสอบ" | "301"), values as text or any flowable, lightly ruled."""
-    data = [[para(label, "label"), para(value) if isinstance(value, str) else value] for label, value in rows]
+    """Label/value rows ("ห้องสอบ" | "301"), values as text or any flowable, lightly ruled.
+    A document that must keep to one page passes a smaller `value_style` and `padding`."""
+    data = [
+        [para(label, "label"), para(value, value_style) if isinstance(value, str) else value]
+        for label, value in rows
+    ]
     return table(
         data,
         [label_width, width - label_width],
         [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -2), 0.3, colors.HexColor("#c8c8c8")),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (0, -1), 4),  # the smaller label then shares the value's baseline
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), padding - 1),
+            ("TOPPADDING", (0, 0), (0, -1), padding),  # the smaller label then shares the value's baseline
+            ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ],
     )
 
 
-def numbered(items: list[str], style: str = "body", width: float = CONTENT_WIDTH) -> Table:
-    """A numbered list ("1." "2." ...) whose wrapped lines stay indented under their text."""
-    data = [[para(f"{n}.", style), para(item, style)] for n, item in enumerate(items, start=1)]
+def numbered_columns(items: list[str], style: str = "compact", width: float = CONTENT_WIDTH) -> Table:
+    """A numbered list in two columns (1–5 on the left, 6–10 on the right), numbers continuing:
+    half the height of one column, for a list that must share a page."""
+    half = (len(items) + 1) // 2
+    gap = 6 * mm
+    column = (width - gap) / 2
+    left = numbered(items[:half], style, column)
+    right = numbered(items[half:], style, column, start=half + 1) if items[half:] else Spacer(1, 1)
+    return table(
+        [[left, right]],
+        [column + gap, column],
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ],
+    )
+
+
+def numbered(items: list[str], style: str = "body", width: float = CONTENT_WIDTH, start: int = 1) -> Table:
+    """A numbered list ("1." "2." ...) whose wrapped lines stay indented under their text;
+    `start` continues a list split into columns."""
+    data = [[para(f"{n}.", style), para(item, style)] for n, item in enumerate(items, start=start)]
+    number_width = 8 * mm if styles()[style].fontSize >= 12 else 7 * mm
     return table(
         data,
-        [8 * mm, width - 8 * mm],
+        [number_width, width - number_width],
         [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),

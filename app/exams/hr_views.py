@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role, User
+from ..common import confirm
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError
@@ -233,6 +234,7 @@ def hr_results(sitting_id: int):
         choice_chart=exam_charts.choice_counts(shown) if shown else None,
         certs=certificates.certificates_of_sitting(sitting),
         issue_form=IssueCertificatesForm(formdata=None),
+        publish_consequence=submission.publish_consequence(sitting, sum(1 for r in rows if r.submitted)),
     )
 
 
@@ -256,6 +258,14 @@ def hr_publish_results(sitting_id: int):
     form = IssueCertificatesForm()
     if not form.validate_on_submit():
         abort(400)
+    if not confirm.confirmed():
+        submitted = sum(1 for r in analysis.result_rows(sitting) if r.submitted)
+        return confirm.ask(
+            title=_("Publish the results of %(sitting)s?", sitting=sitting.title(current_locale())),
+            consequence=submission.publish_consequence(sitting, submitted),
+            yes_label=_("Yes, publish the results"),
+            back_url=url_for("exams.hr_results", sitting_id=sitting.id),
+        )
     try:
         submission.publish_results(sitting, _me())
         issued = certificates.issue_for_sitting(sitting, _me()) if sitting.exam.is_part_a else []

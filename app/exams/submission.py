@@ -132,6 +132,19 @@ def results_visible(attempt: Attempt) -> bool:
     )
 
 
+def publish_consequence(sitting: Sitting, submitted: int) -> str:
+    """What publishing a sitting's results does, said before HR confirms it."""
+    text = _(
+        "The results of %(sitting)s will be shown to its %(n)s candidates who submitted, each on "
+        "their own page. Published results cannot be taken back.",
+        sitting=sitting.title("th"),
+        n=submitted,
+    )
+    if sitting.exam.is_part_a:
+        text += " " + _("Those who passed are issued their Part A certificates at the same time.")
+    return text
+
+
 def publish_results(sitting: Sitting, actor) -> Sitting:
     """HR releases the results (and with them the pass certificates) to the candidates."""
     if sitting.results_published_at is not None:

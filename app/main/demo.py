@@ -13,7 +13,7 @@ from ..accounts.services import hash_password
 from ..agencies.models import Agency, AgencyKind
 from ..audit.services import record
 from ..common import national_id as nid
-from ..common.clock import now
+from ..common.clock import BANGKOK, now
 from ..exams.models import Exam, ExamItem
 from ..extensions import db
 from ..partners.agreements import AgreementInput, create_agreement
@@ -256,7 +256,9 @@ def load() -> list[tuple[str, str]]:
             agency_id=agencies[agency].id, status=RoundStatus.OPEN, created_by_id=hr[agency].id, **values
         )
         for seq, stage in enumerate(default_stages(values["mode"]), start=1):
-            round_.stages.append(RoundStage(seq=seq, **stage.__dict__))
+            # Each stage's results announced by a date, as a real announcement says (next steps).
+            announced = (end + timedelta(days=21 * seq)).astimezone(BANGKOK).date()
+            round_.stages.append(RoundStage(seq=seq, results_announced_on=announced, **stage.__dict__))
         db.session.add(round_)
         db.session.flush()
         record("round.create", round_, actor=hr[agency], after=snapshot(round_) | {"demo": True})

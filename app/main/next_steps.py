@@ -20,7 +20,7 @@ from ..merit import offers as merit_offers
 from ..merit import public as merit_public
 from ..merit.labels import list_title
 from ..merit.models import OfferStatus
-from ..recruitment.models import RoundStatus
+from ..recruitment.models import RoundStatus, StageKind
 
 # The kinds of step, in the order a candidate meets them.
 DOCUMENTS = "documents"  # submit the documents the round asks for, by the closing date
@@ -29,12 +29,13 @@ TEST_AT = "test_at"  # a Part A test ahead: check-in opens at `when`, the test s
 CHECK_IN = "check_in"  # check-in is open now; the test starts at `when`
 TEST_OPEN = "test_open"  # checked in or under way: enter the exam now
 TEST_MISSED = "test_missed"  # check-in closed before the candidate came
-RESULT_WAITING = "result_waiting"  # submitted; the result is published later
+RESULT_WAITING = "result_waiting"  # submitted; the result is published later (by `when`, if HR said)
 RESULT_OUT = "result_out"  # the result can be seen
 INTERVIEW_WAITING = "interview_waiting"  # no time set yet; unavailable times may be declared
 INTERVIEW_CONFIRM = "interview_confirm"  # confirm (or move) the time by `until`; interview at `when`
 INTERVIEW_AT = "interview_at"  # the interview at `when`
 INTERVIEW_CHECK_IN = "interview_check_in"  # the interview's check-in is open now
+RESULTS_PLANNED = "results_planned"  # the round's results (stage `detail`) are announced by `when`
 ON_LIST = "on_list"  # placed on a published list (rank `detail`), published at `when`
 OFFER_ANSWER = "offer_answer"  # answer the offer by `when`
 REPORT_IN = "report_in"  # accepted: start work on `when`
@@ -83,7 +84,19 @@ def _order(step: Step, at: datetime) -> tuple:
     if dated is None:
         return (2, 0)
     moment = _instant(dated).timestamp()
+    if step.kind in (RESULT_WAITING, RESULTS_PLANNED):
+        return (2, moment)  # awaited, even when the announced date has passed
     return (1, moment) if moment >= at.timestamp() else (3, -moment)
+
+
+def _exam_stage_kind(exam) -> str:
+    """The stage of a round an exam's results are for: Part A, or Part B for any other exam."""
+    return StageKind.PART_A if exam.is_part_a else StageKind.PART_B
+
+
+def _announced_on(round_, kind: str) -> date | None:
+    stage = round_.stage(kind) if round_ is not None else None
+    return stage.results_announced_on if stage is not None else None
 
 
 def _exam_steps(rows, locale: str) -> list[Step]:
@@ -120,7 +133,8 @@ def _exam_steps(rows, locale: str) -> list[Step]:
                 )
                 steps.append(Step(RESULT_OUT, when=published, endpoint="exams.result", **common))
             else:
-                steps.append(Step(RESULT_WAITING, endpoint="exams.my_sittings", **common))
+                announced = _announced_on(sitting.round, _exam_stage_kind(sitting.exam))
+                steps.append(Step(RESULT_WAITING, when=announced, endpoint="exams.my_sittings", **common))
         else:
             steps.append(Step(TEST_MISSED, when=sitting.starts_at, endpoint="exams.my_sittings", **common))
     return steps
@@ -174,6 +188,34 @@ def _application_steps(app_: Application, at: datetime) -> list[Step]:
     return [Step(IN_REVIEW, endpoint="applications.detail", values={"app_id": app_.id})]
 
 
+def _round_results_step(
+    app_: Application, steps: list[Step], rankings, listed_rounds: set[int]
+) -> list[Step]:
+    """The step saying by when the results of the round's last stage are announced, as HR set
+    it, until a list of the round is out (then the list's own date shows). A last stage that is
+    an exam the candidate sat already says it with its exam step."""
+    round_ = app_.round
+    if not round_.stages or rankings or round_.id in listed_rounds or round_.status == RoundStatus.COMPLETED:
+        return []
+    last = round_.stages[-1]
+    if last.results_announced_on is None:
+        return []
+    if any(s.kind in (RESULT_WAITING, RESULT_OUT) for s in steps) and last.kind in (
+        StageKind.PART_A,
+        StageKind.PART_B,
+    ):
+        return []
+    return [
+        Step(
+            RESULTS_PLANNED,
+            when=last.results_announced_on,
+            detail=last.kind,
+            endpoint="applications.detail",
+            values={"app_id": app_.id},
+        )
+    ]
+
+
 def _offer_steps(offers, at: datetime) -> list[Step]:
     steps = []
     for offer in offers:
@@ -204,8 +246,10 @@ def next_steps(user, locale: str, at: datetime | None = None) -> list[Applicatio
         offers.setdefault(offer.entry.application_id, []).append(offer)
     awaiting = {a.id for a in booking.awaiting_schedule(user)}
 
+    applications = applications_of(user)
+    listed_rounds = merit_public.rounds_with_public_lists([a.round_id for a in applications])
     result = []
-    for app_ in applications_of(user):
+    for app_ in applications:
         steps = _application_steps(app_, at)
         if app_.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED):
             steps += _exam_steps(seat_rows.get(app_.id, []), locale)
@@ -227,6 +271,7 @@ def next_steps(user, locale: str, at: datetime | None = None) -> list[Applicatio
                         )
                     )
             steps += _offer_steps(offers.get(app_.id, []), at)
+            steps += _round_results_step(app_, steps, rankings, listed_rounds)
         result.append(ApplicationSteps(app_, sorted(steps, key=lambda s: _order(s, at))))
     if seat_rows.get(None):
         steps = _exam_steps(seat_rows[None], locale)

@@ -96,6 +96,15 @@ def approve_consequence(merit_list: MeritList) -> str:
     )
 
 
+def waive_consequence(offer) -> str:
+    """What waiving an offer does, said to the candidate before they confirm."""
+    return _(
+        "You give up the post of %(position)s: the offer goes back to the agency, which may call "
+        "the next candidate on the list. This cannot be undone.",
+        position=offer.position.title(current_locale()),
+    )
+
+
 def publish_consequence(merit_list: MeritList) -> str:
     return _(
         "Version %(v)s of “%(title)s” will be published: anyone can read it on the public result "

@@ -19,7 +19,7 @@ from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..common.i18n import current_locale
-from . import bp, list_use, offers
+from . import bp, labels, list_use, offers
 from .offer_forms import (
     CallNextForm,
     DecideUseForm,
@@ -103,6 +103,13 @@ def offers_waive(offer_id: int):
     form = WaiveOfferForm.for_offer(offer)
     if not form.validate_on_submit():
         return _render_mine(422, {("waive", offer.id): form})
+    if not confirm.confirmed():
+        return confirm.ask(
+            title=_("Waive the offer for %(position)s?", position=offer.position.title(current_locale())),
+            consequence=labels.waive_consequence(offer),
+            yes_label=_("Yes, waive the right"),
+            back_url=url_for(".offers_mine"),
+        )
     try:
         offers.waive_offer(offer, _me(), form.reason.data, ip=_ip())
     except DomainError as err:

@@ -37,6 +37,21 @@ def public_lists() -> list[MeritList]:
     )
 
 
+def rounds_with_public_lists(round_ids: list[int]) -> set[int]:
+    """Which of these rounds have a list out (in force or cancelled after publication)."""
+    if not round_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(MeritList.round_id).where(
+                MeritList.round_id.in_(round_ids),
+                MeritList.published_at.is_not(None),
+                MeritList.status != ListStatus.SUPERSEDED,
+            )
+        )
+    )
+
+
 def public_list(list_id: int) -> MeritList:
     found = get_list(list_id)
     if found.published_at is None:

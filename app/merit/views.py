@@ -3,10 +3,11 @@ lists; the public browses published lists, searches them and verifies a digest."
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..background import services as background
 from ..common import confirm
 from ..common.access import HR_ROLES
 from ..common.auth import roles_required
@@ -15,8 +16,20 @@ from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..common.thai import format_date
 from ..extensions import limiter
-from ..recruitment.services import round_for_hr
-from . import bp, generation, labels, list_use, offers, public, readiness, services, tie_break, workflow
+from ..recruitment.services import application_counts, round_for_hr
+from . import (
+    bp,
+    generation,
+    generation_jobs,
+    labels,
+    list_use,
+    offers,
+    public,
+    readiness,
+    services,
+    tie_break,
+    workflow,
+)
 from . import charts as merit_charts
 from .digest import canonical_content, normalize_digest, verify
 from .forms import (
@@ -115,25 +128,42 @@ def hr_generate(round_id: int):
         return _render_lists(round_, form, chain=edited)
     if not form.validate_on_submit():
         return _render_lists(round_, form, 422, chain=chain)
-    try:
-        ml = generation.generate_list(
-            round_,
+    stored_chain = tie_break.stored(chain) if chain is not None else None
+    if (
+        application_counts([round_.id])[round_.id].get("approved", 0)
+        > current_app.config["BACKGROUND_ROWS_THRESHOLD"]
+    ):
+        # A round of thousands: prepared in the background, its progress on the job's page.
+        job = background.submit(
+            generation_jobs.JOB_KIND,
             _me(),
-            kind=form.kind.data,
-            tie_break=tie_break.stored(chain) if chain is not None else None,
+            {
+                "round_id": round_.id,
+                "actor_id": current_user.id,
+                "kind": form.kind.data,
+                "tie_break": stored_chain,
+            },
+            title=_("Preparing the list of %(code)s", code=round_.code),
+            return_to=url_for("merit.hr_lists", round_id=round_.id),
+            locale=current_locale(),
         )
+        return redirect(url_for("background.job_page", job_id=job.id))
+    try:
+        ml = generation.generate_list(round_, _me(), kind=form.kind.data, tie_break=stored_chain)
     except DomainError as err:
         return _render_lists(round_, form, show_error(form, err), chain=chain)
-    flash(
-        _(
-            "Draft prepared: %(title)s, version %(v)s. A second HR approver must check and "
-            "approve it before it can be published.",
-            title=ml.title_th,
-            v=ml.version,
-        ),
-        "success",
-    )
+    flash(generation_jobs.draft_prepared(ml), "success")
     return redirect(url_for("merit.hr_list", list_id=ml.id))
+
+
+def _prepared_list_link(result: dict):
+    """The job page's way to the draft it prepared."""
+    if not result.get("list_id"):
+        return None
+    return url_for("merit.hr_list", list_id=result["list_id"]), _("Open the draft list")
+
+
+background.register_result_link(generation_jobs.JOB_KIND, _prepared_list_link)
 
 
 # ---- HR: one list ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.labels import education_choices
 from ..common.clock import BANGKOK
-from ..common.forms import AppForm, ThaiDateTimeLocalField
+from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
 from ..common.forms import strip as strip_text
 from ..common.i18n import current_locale
 from . import services
@@ -329,6 +329,35 @@ class WindowForm(AppForm):
     reason = StringField(
         _l("Reason for the change"), filters=[strip_text], validators=[DataRequired(), Length(max=500)]
     )
+
+
+class ResultsDatesForm(AppForm):
+    """The dates the round's stages announce their results by; one optional date per stage
+    (the view shows the rows of the stages the round has)."""
+
+    part_a = ThaiDateField(validators=[Optional()])
+    part_b = ThaiDateField(validators=[Optional()])
+    part_c = ThaiDateField(validators=[Optional()])
+    qualifications = ThaiDateField(validators=[Optional()])
+    reason = StringField(
+        _l("Reason"),
+        filters=[strip_text],
+        description=_l("For example: as announced in the round's notice."),
+        validators=[DataRequired(), Length(max=500)],
+    )
+
+    def __init__(self, round_=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = [s.kind for s in round_.stages] if round_ is not None else []
+        for kind in self.kinds:
+            self[kind].label.text = _l("%(stage)s: results announced by", stage=services.stage_label(kind))
+
+    def fill(self, round_) -> None:
+        for stage in round_.stages:
+            self[stage.kind].data = stage.results_announced_on
+
+    def dates(self) -> dict:
+        return {kind: self[kind].data for kind in self.kinds}
 
 
 class BrowseFilterForm(AppForm):

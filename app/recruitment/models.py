@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum, nonmember
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
@@ -157,6 +158,9 @@ class RoundStage(db.Model):
     pass_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("60"))
     # Ranking parts of the merit list (default Part B + Part C).
     counts_for_ranking: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The date HR announces the stage's results by (ประกาศผลภายในวันที่), a Bangkok date; shown
+    # to candidates until the results are out. None: not announced.
+    results_announced_on: Mapped[date | None] = mapped_column(Date)
 
     round: Mapped[Round] = relationship(back_populates="stages")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from blinker import Namespace
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..agencies.models import Agency
 from ..audit.services import record
 from ..common.access import is_hr_of, need_hr_of_round
-from ..common.clock import now, to_utc
+from ..common.clock import BANGKOK, now, to_utc
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import current_locale, labeller
 from ..common.lookup import get_or_not_found
@@ -329,6 +329,29 @@ def update_round(round_: Round, actor, values: dict, stages: list[StageSpec] | N
     return round_
 
 
+def status_consequence(round_: Round, new_status: str) -> str | None:
+    """What a move that cannot be undone does, said before HR confirms it; None for a move
+    that can be (closing, reopening)."""
+    if new_status == RoundStatus.OPEN and round_.status == RoundStatus.DRAFT:
+        return _(
+            "%(code)s opens for applications. Its criteria and stages are then frozen for good: "
+            "only the closing date can still move.",
+            code=round_.code,
+        )
+    if new_status == RoundStatus.IN_PROGRESS:
+        return _(
+            "Applications to %(code)s end for good and the selection begins: the round cannot "
+            "reopen for applications.",
+            code=round_.code,
+        )
+    if new_status == RoundStatus.COMPLETED:
+        return _(
+            "%(code)s is marked completed: its status cannot change any more.",
+            code=round_.code,
+        )
+    return None
+
+
 def change_status(round_: Round, actor, new_status: str, reason: str = "") -> Round:
     if new_status not in TRANSITIONS.get(round_.status, set()):
         raise NotAllowed(
@@ -378,6 +401,36 @@ def extend_window(round_: Round, actor, closes_at: datetime, reason: str) -> Rou
         actor=actor,
         before=before,
         after={"closes_at": closes_at, "reason": reason.strip()},
+    )
+    db.session.commit()
+    return round_
+
+
+def announce_results_dates(round_: Round, actor, dates: dict[str, date | None], reason: str) -> Round:
+    """Set the dates the round's stages announce their results by (ประกาศผลภายในวันที่), as
+    the round's announcement says; any time before the round is completed (a date may move,
+    with its reason, audited). `dates` maps a stage kind to its date or None (not announced)."""
+    if round_.status == RoundStatus.COMPLETED:
+        raise NotAllowed(_("The round is completed: its results are out."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Give a reason for setting the results dates."), "reason")
+    stages = {s.kind: s for s in round_.stages}
+    unknown = [kind for kind in dates if kind not in stages]
+    if unknown:
+        raise ValidationFailed(_("The round has no such stage."), unknown[0])
+    opens_on = round_.opens_at.astimezone(BANGKOK).date()
+    for kind, day in dates.items():
+        if day is not None and day < opens_on:
+            raise ValidationFailed(_("Results cannot be announced before applications open."), kind)
+    before = {kind: stages[kind].results_announced_on for kind in dates}
+    for kind, day in dates.items():
+        stages[kind].results_announced_on = day
+    record(
+        "round.results_dates",
+        round_,
+        actor=actor,
+        before={k: v.isoformat() if v else None for k, v in before.items()},
+        after={k: v.isoformat() if v else None for k, v in dates.items()} | {"reason": reason.strip()},
     )
     db.session.commit()
     return round_

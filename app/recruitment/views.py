@@ -7,13 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..common import confirm
 from ..common.access import HR_ROLES, is_hr_of
 from ..common.auth import roles_required
 from ..common.errors import DomainError, Forbidden
 from ..common.forms import show_error
 from ..common.i18n import current_locale
 from . import bp, eligibility, services
-from .forms import BrowseFilterForm, PositionForm, RoundForm, StatusForm, WindowForm, bangkok_local
+from .forms import (
+    BrowseFilterForm,
+    PositionForm,
+    ResultsDatesForm,
+    RoundForm,
+    StatusForm,
+    WindowForm,
+    bangkok_local,
+)
 from .models import Mode, RoundStatus
 
 
@@ -163,8 +172,11 @@ def hr_round_edit(round_id: int):
     return render_template("recruitment/hr_round_form.html", form=form, round=round_, modes=Mode.ALL), status
 
 
-def _render_hr_round(round_, window_form=None, status: int = 200):
+def _render_hr_round(round_, window_form=None, status: int = 200, results_form=None):
     window_form = window_form or WindowForm(formdata=None)
+    if results_form is None:
+        results_form = ResultsDatesForm(round_, formdata=None)
+        results_form.fill(round_)
     if window_form.closes_at.data is None:
         window_form.closes_at.data = bangkok_local(round_.closes_at)
     transitions = [s for s in RoundStatus.ALL if s in services.TRANSITIONS.get(round_.status, ())]
@@ -173,8 +185,10 @@ def _render_hr_round(round_, window_form=None, status: int = 200):
         "recruitment/hr_round.html",
         round=round_,
         transitions=transitions,
+        consequences={t: services.status_consequence(round_, t) for t in transitions},
         status_form=StatusForm(formdata=None),
         window_form=window_form,
+        results_form=results_form,
         counts=counts,
         applications_url=f"/hr/rounds/{round_.id}/applications",
         can_edit=round_.status in services.EDITABLE_STATES,
@@ -195,6 +209,15 @@ def hr_round_status(round_id: int):
     if not form.validate_on_submit():
         flash(_("Choose what to do with the round."), "error")
         return _render_hr_round(round_, status=422)
+    consequence = services.status_consequence(round_, form.status.data)
+    allowed = form.status.data in services.TRANSITIONS.get(round_.status, ())
+    if consequence and allowed and not confirm.confirmed():
+        return confirm.ask(
+            title=_("Make the round %(status)s?", status=services.status_label(form.status.data)),
+            consequence=consequence,
+            yes_label=_("Yes, make it %(status)s", status=services.status_label(form.status.data)),
+            back_url=url_for("recruitment.hr_round", round_id=round_.id),
+        )
     try:
         services.change_status(round_, _hr(), form.status.data, form.note.data or "")
     except DomainError as err:
@@ -218,6 +241,22 @@ def hr_round_window(round_id: int):
         flash(_("The closing date has been moved."), "success")
         return redirect(url_for("recruitment.hr_round", round_id=round_.id))
     return _render_hr_round(round_, form, status=422)
+
+
+@bp.route("/hr/rounds/<int:round_id>/results-dates", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_round_results_dates(round_id: int):
+    round_ = services.round_for_hr(round_id, current_user)
+    form = ResultsDatesForm(round_)
+    if form.validate_on_submit():
+        try:
+            services.announce_results_dates(round_, _hr(), form.dates(), form.reason.data)
+        except DomainError as err:
+            show_error(form, err)
+            return _render_hr_round(services.get_round(round_id), results_form=form, status=err.status_code)
+        flash(_("The results dates have been announced to the candidates."), "success")
+        return redirect(url_for("recruitment.hr_round", round_id=round_.id))
+    return _render_hr_round(round_, results_form=form, status=422)
 
 
 # ---- JSON API ----------------------------------------------------------------------------

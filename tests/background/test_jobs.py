@@ -183,3 +183,29 @@ def test_a_job_left_running_by_an_ended_process_is_marked_failed(app, db, make):
     assert services.run_queued() == {"ran": [], "interrupted": [job_id]}
     state = c.get(f"/jobs/{job_id}.json").get_json()["job"]
     assert state["status"] == "failed" and "interrupted" in state["error"]
+
+
+def test_preparing_the_list_of_a_large_round_runs_as_a_job_that_leads_to_the_draft(app, db, make):
+    from app.merit.models import MeritList
+    from tests.factories.merit import Scene
+
+    scene = Scene(make, 1200)  # above BACKGROUND_ROWS_THRESHOLD (500)
+    c = make.client_for(app, scene.preparer)
+    resp = c.post(f"/hr/rounds/{scene.round.id}/lists", data={"kind": "merit", "tie_break": ""})
+    assert resp.status_code == 302 and "/jobs/" in resp.headers["Location"]
+    page = c.get(resp.headers["Location"])
+    body = page_text(page)
+    assert "Draft prepared:" in body and "version 1" in body
+    ml = db.session.scalars(select(MeritList).where(MeritList.round_id == scene.round.id)).one()
+    assert len(ml.entries) == 1200
+    assert f'href="/hr/lists/{ml.id}"' in page.get_data(as_text=True) and "Open the draft list" in body
+    assert audit_count(db, "merit_list.prepare") == 1
+
+
+def test_preparing_a_small_rounds_list_answers_at_once(app, db, make):
+    from tests.factories.merit import Scene
+
+    scene = Scene(make, 5)
+    c = make.client_for(app, scene.preparer)
+    resp = c.post(f"/hr/rounds/{scene.round.id}/lists", data={"kind": "merit", "tie_break": ""})
+    assert resp.status_code == 302 and "/hr/lists/" in resp.headers["Location"]

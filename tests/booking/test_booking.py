@@ -117,10 +117,15 @@ def test_move_and_cancel_until_the_cut_off_free_the_old_seat(app, db, make):
     assert _counters(w.sittings[0].id) == [(0, 0)] and _counters(w.sittings[1].id) == [(1, 0)]
     assert db.session.query(Seat).filter_by(candidate_id=a.candidate_id).one().sitting_id == w.sittings[1].id
     clock.set_now(booking.policy_of(w.round.id).change_cutoff_at + timedelta(minutes=1))
-    resp = c.post(f"/applications/{a.id}/booking/cancel")
+    resp = c.post(f"/applications/{a.id}/booking/cancel", data={"confirm": "yes"})
     assert resp.status_code == 409 and "can no longer be moved or cancelled" in page(resp)
     clock.set_now(None)
-    resp = c.post(f"/applications/{a.id}/booking/cancel", follow_redirects=True)
+    # Cancelling asks first, saying what it does; the seat stays meanwhile.
+    asked = c.post(f"/applications/{a.id}/booking/cancel")
+    assert asked.status_code == 200 and "Cancel your seat?" in page(asked)
+    assert "released for someone else" in page(asked) and "not refunded" in page(asked)
+    assert _counters(w.sittings[1].id) == [(1, 0)]
+    resp = c.post(f"/applications/{a.id}/booking/cancel", data={"confirm": "yes"}, follow_redirects=True)
     assert "Your seat has been cancelled." in page(resp)
     assert _counters(w.sittings[1].id) == [(0, 0)] and db.session.query(Seat).count() == 0
     assert audit_count(db, "booking.move") == 1 and audit_count(db, "booking.cancel") == 1

@@ -66,7 +66,10 @@ def placed_scholar(app, db, make):
     )
     assert r.status_code == 302, r.get_data(as_text=True)
     round_ = db.session.scalar(select(Round).where(Round.code == "TUN-P1"))
-    assert hc.post(f"/hr/rounds/{round_.id}/status", data={"status": "open"}).status_code == 302
+    assert (
+        hc.post(f"/hr/rounds/{round_.id}/status", data={"status": "open", "confirm": "yes"}).status_code
+        == 302
+    )
     return agency, hr, hc, scholar, contract, round_
 
 

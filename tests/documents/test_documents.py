@@ -299,3 +299,52 @@ def test_page_one_renders_to_a_png(render, tmp_path):
     image = Image.open(png).convert("L")
     assert image.size[1] > image.size[0]  # portrait
     assert image.getextrema()[0] < 64  # there is ink on the page
+
+
+LONG_VENUE = (
+    "ศูนย์สอบมหาวิทยาลัยเทคโนโลยีพระจอมเกล้าธนบุรี อาคารเรียนรวมและปฏิบัติการพื้นฐานทางวิทยาศาสตร์ "
+    "(126 ถนนประชาอุทิศ แขวงบางมด เขตทุ่งครุ กรุงเทพมหานคร 10140)"
+)
+LONG_ROOM = "ห้องปฏิบัติการคอมพิวเตอร์ 1204 ชั้น 12 อาคารเรียนรวมหลังใหม่ ฝั่งทิศตะวันออก"
+
+
+def test_the_worst_realistic_ticket_still_fits_one_page_with_its_signature(app, tmp_path):
+    """A long Thai venue and room name, a long name and title, the photo, the emblem, a booked
+    seat, two accommodations and ten rules: one A4 page, signature line included."""
+    from PIL import Image as PILImage
+
+    from app.exams.candidate import rules_th
+
+    photo = tmp_path / "photo.jpg"
+    PILImage.new("RGB", (300, 400), (200, 210, 225)).save(photo)
+    rules = [
+        *rules_th(),
+        "นำบัตรประจำตัวประชาชนหรือบัตรที่ทางราชการออกให้ซึ่งมีรูปถ่าย มาแสดงต่อกรรมการคุมสอบทุกครั้ง",
+        "แต่งกายสุภาพเรียบร้อย งดสวมเสื้อยืดคอกลม กางเกงยีนส์ และรองเท้าแตะ",
+        "ผู้ที่มาถึงห้องสอบหลังเวลาเริ่มสอบเกินสามสิบนาที จะไม่ได้รับอนุญาตให้เข้าสอบ",
+    ][:10]
+    assert len(rules) == 10
+    data = ticket(
+        round_title="การสอบแข่งขันเพื่อบรรจุและแต่งตั้งบุคคลเข้ารับราชการเป็นข้าราชการกรุงเทพมหานครสามัญ "
+        "ตำแหน่งนักวิชาการสาธารณสุขปฏิบัติการ ครั้งที่ 1/2569",
+        agency_name="สำนักงานคณะกรรมการข้าราชการกรุงเทพมหานคร (สำนักงาน ก.ก.)",
+        venue=LONG_VENUE,
+        room=LONG_ROOM,
+        candidate_name_th="ว่าที่ร้อยตรีหญิงเฉลิมพระเกียรติสุนันทา ศรีสวัสดิ์วงศ์ไพบูลย์",
+        candidate_name_en="Acting Sub-Lieutenant Chaloemphrakiat Sunanta Srisawatwongphaibun",
+        rules=rules,
+        accommodations=["ขยายเวลาสอบเพิ่มขึ้นร้อยละ 25", "ข้อสอบตัวอักษรขนาดใหญ่"],
+        photo_path=str(photo),
+    )
+    with app.app_context():  # the configured emblem at the head
+        reader, text = read(render_admission_ticket(data))
+
+    assert len(reader.pages) == 1 and "1 / 1" in text
+    flat = text.replace("\n", "").replace(" ", "")
+    assert LONG_VENUE.replace(" ", "") in flat and LONG_ROOM.replace(" ", "") in flat  # wrapped, all there
+    assert "ลงชื่อผู้เข้าสอบ" in text  # the signature line did not go to a second page
+    assert "10." in text and "ผู้ที่มาถึงห้องสอบหลังเวลาเริ่มสอบ" in flat
+    images = list(reader.pages[0].images)
+    assert len(images) >= 2  # the photograph and the emblem
+    assert_sarabun_only(reader)
+    assert_shaped(reader, text)

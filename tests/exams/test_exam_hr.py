@@ -565,11 +565,16 @@ def test_an_immediate_results_exam_issues_at_submission_via_the_hook(app, db, ma
 def test_hr_issues_the_certificates_when_publishing_and_the_public_verifies(app, db, make, exam):
     sitting, hr, people = _sit_the_exam(db, make, exam, with_absentee=False)
     c = visitor(app, make, hr)
-    resp = c.post(f"/hr/sittings/{sitting.id}/publish", follow_redirects=True)
+    # First the confirmation, naming what will happen; nothing is published yet.
+    asked = c.post(f"/hr/sittings/{sitting.id}/publish")
+    assert asked.status_code == 200 and "Publish the results of" in text(asked)
+    assert "cannot be taken back" in text(asked) and "Part A certificates" in text(asked)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+    resp = c.post(f"/hr/sittings/{sitting.id}/publish", data={"confirm": "yes"}, follow_redirects=True)
     assert "The results are published; 1 pass certificates are issued." in text(resp)
     cert = db.session.scalar(select(Certificate))
     assert cert.candidate_id == people["A"][0].id and cert.code in text(resp)
-    again = c.post(f"/hr/sittings/{sitting.id}/publish", follow_redirects=True)
+    again = c.post(f"/hr/sittings/{sitting.id}/publish", data={"confirm": "yes"}, follow_redirects=True)
     assert "already published" in text(again)
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
 
@@ -639,7 +644,6 @@ def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(
     context = browser.new_context(base_url=live_server)
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.on("dialog", lambda dialog: dialog.accept())
     page.goto("/lang/en?next=/accounts/login")
     page.fill("#email", hr_email)
     page.fill("#password", make.PASSWORD)
@@ -686,6 +690,10 @@ def test_the_dashboard_follows_the_sitting_and_acknowledges_actions(
     row.get_by_role("button", name=f"Force submit the test of {name}").click()
     page.fill("#force-reason", "ออกจากห้องสอบ")
     page.get_by_role("button", name="Submit this candidate's test now").click()
+    # The house's dialog names the candidate; "Yes" sends it.
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(name)
+    dialog.get_by_role("button", name="Yes, submit the test now").click()
     expect(result).to_have_text(f"The test was submitted: {name}")
     expect(row.locator("td.state")).to_have_text("Test submitted")
     context.close()

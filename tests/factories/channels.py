@@ -68,6 +68,6 @@ def setup_agreement(app, db, make, places=2, valid_from=None, valid_until=None):
     assert r.status_code == 302, r.get_data(as_text=True)
     round_ = db.session.scalar(select(Round).where(Round.code == "MOU-R1"))
     assert [s.kind for s in round_.stages] == [StageKind.QUALIFICATIONS, StageKind.PART_C]
-    r = hr_client.post(f"/hr/rounds/{round_.id}/status", data={"status": "open"})
+    r = hr_client.post(f"/hr/rounds/{round_.id}/status", data={"status": "open", "confirm": "yes"})
     assert r.status_code == 302
     return agency, hr, hr_client, agreement, round_, partner

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.applications.models import ApplicationStatus
+from app.audit.models import AuditEntry
 from app.common import clock
 from app.common.clock import now
 from app.exams import sittings
@@ -122,3 +123,59 @@ def test_the_home_page_says_whats_next_in_thai(client_th, make):
 def test_a_candidate_with_nothing_yet_is_pointed_to_the_open_rounds(client, make):
     html = home(client, make, make.candidate())
     assert "You have no applications yet" in html
+
+
+def announce(client, make, round_, reason="ตามประกาศรับสมัคร", **dates):
+    """HR announces the round's results dates on its page, typed as people write them."""
+    make.login(client, make.hr(round_.agency))
+    data = {"reason": reason, **dates}
+    return client.post(f"/hr/rounds/{round_.id}/results-dates", data=data)
+
+
+def test_a_submitted_test_says_by_when_results_are_announced_then_when_they_were(app, client_th, db, make):
+    round_ = make.round_(make.agency(), status=RoundStatus.IN_PROGRESS)
+    app_ = make.application(round_)
+    attempt = eh.exam_attempt(db, make, app_.candidate, round_=round_, application=app_)
+    sitting = attempt.seat.sitting
+    sitting.exam.results_policy, sitting.exam.is_part_a = "after_publication", True
+    db.session.commit()
+
+    resp = announce(client_th, make, round_, part_a="15/03/2570", part_c="30/04/2570")
+    assert resp.status_code == 302
+    stages = {s.kind: s.results_announced_on for s in round_.stages}
+    assert stages["part_a"].isoformat() == "2027-03-15" and stages["part_c"].isoformat() == "2027-04-30"
+    client_th.post("/accounts/logout")
+
+    card = section(home(client_th, make, app_.candidate), round_.title_th)
+    assert "ประกาศผลภายในวันที่ 15 มีนาคม 2570" in card  # the Part A result, in B.E.
+    assert "30 เมษายน 2570" in card  # the round's last stage (Part C), further down
+
+    sitting.results_published_at = now()
+    db.session.commit()
+    card = section(page(client_th.get("/")), round_.title_th)
+    assert "15 มีนาคม 2570" not in card  # the real date replaces the announced one
+    assert f"ประกาศผล{sitting.exam.title_th} แล้ว" in card and str(now().year + 543) in card
+
+
+def test_announcing_results_dates_needs_a_reason_and_a_real_date_said_in_thai(client_th, make):
+    round_ = make.round_(make.agency(), status=RoundStatus.IN_PROGRESS)
+    resp = announce(client_th, make, round_, reason="", part_b="31/02/2570")
+    html = page(resp)
+    assert resp.status_code == 422
+    assert "กรุณากรอกวันที่ที่มีอยู่จริง" in html and "This field is required." not in html
+    assert all(s.results_announced_on is None for s in round_.stages)
+
+    round_.status = RoundStatus.COMPLETED
+    _db.session.commit()
+    resp = announce(client_th, make, round_, part_b="15/03/2570")
+    assert resp.status_code == 409
+    assert all(s.results_announced_on is None for s in round_.stages)
+
+
+def test_the_announced_date_is_audited_with_its_reason_and_shown_on_the_announcement(client, make):
+    round_ = make.round_(make.agency())
+    assert announce(client, make, round_, reason="As in the notice", part_c="30/04/2027").status_code == 302
+    entry = _db.session.query(AuditEntry).filter_by(action="round.results_dates").one()
+    assert entry.after["part_c"] == "2027-04-30" and entry.after["reason"] == "As in the notice"
+    html = page(client.get(f"/rounds/{round_.id}"))
+    assert "Results announced by" in html and "30 April 2027" in html

@@ -345,7 +345,15 @@ def test_candidate_waives_and_hr_calls_the_next_when_it_asks(app, make):
     field = f"waive{offer.id}-reason"
     resp = c.post(f"/offers/{offer.id}/waive", data={field: "  "})
     assert resp.status_code == 422 and "Give a reason." in page(resp)
-    resp = c.post(f"/offers/{offer.id}/waive", data={field: "ได้งานที่อื่นแล้ว"}, follow_redirects=True)
+    # First the confirmation, saying what waiving does; the offer stands meanwhile.
+    asked = c.post(f"/offers/{offer.id}/waive", data={field: "ได้งานที่อื่นแล้ว"})
+    assert asked.status_code == 200 and "Waive the offer for Civil Engineer?" in page(asked)
+    assert "This cannot be undone." in page(asked) and "ได้งานที่อื่นแล้ว" in asked.get_data(as_text=True)
+    _db.session.refresh(offer)
+    assert offer.status == OfferStatus.PENDING
+    resp = c.post(
+        f"/offers/{offer.id}/waive", data={field: "ได้งานที่อื่นแล้ว", "confirm": "yes"}, follow_redirects=True
+    )
     text = page(resp)
     assert "You have waived the offer for Civil Engineer." in text and "ได้งานที่อื่นแล้ว" in text
     _db.session.refresh(offer)

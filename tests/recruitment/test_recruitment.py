@@ -437,10 +437,15 @@ def test_hr_edits_a_draft_opens_it_and_criteria_freeze(client, make, db):
     assert update.before["title_en"] == "Test announcement"
     assert update.after["title_en"] == "Edited title"
 
-    # open it
+    # open it: first the confirmation, saying the criteria freeze; nothing changes yet
+    asked = client.post(f"/hr/rounds/{rid}/status", data={"status": "open", "note": "Announcement signed"})
+    assert asked.status_code == 200 and "frozen for good" in asked.text
+    assert 'name="note" value="Announcement signed"' in asked.text  # sent again on "yes"
+    db.session.expire_all()
+    assert db.session.get(Round, rid).status == RoundStatus.DRAFT
     resp = client.post(
         f"/hr/rounds/{rid}/status",
-        data={"status": "open", "note": "Announcement signed"},
+        data={"status": "open", "note": "Announcement signed", "confirm": "yes"},
         follow_redirects=True,
     )
     assert "The round is now open." in resp.text
@@ -487,7 +492,9 @@ def test_hr_edits_a_draft_opens_it_and_criteria_freeze(client, make, db):
 
     # close, start, complete
     for status, words in (("closed", "closed"), ("in_progress", "in progress"), ("completed", "completed")):
-        resp = client.post(f"/hr/rounds/{rid}/status", data={"status": status}, follow_redirects=True)
+        resp = client.post(
+            f"/hr/rounds/{rid}/status", data={"status": status, "confirm": "yes"}, follow_redirects=True
+        )
         assert f"The round is now {words}." in resp.text
         db.session.expire_all()
         assert db.session.get(Round, rid).status == status

@@ -4,6 +4,8 @@
  * - a form (or the button pressed) marked data-confirm (templates/macros/confirm.html) asks in one
  *   shared <dialog> before it is sent, naming what will happen; "yes" sends it with confirm=yes. Without this script the
  *   server answers the unconfirmed POST with a confirmation page (app/common/confirm.py).
+ * - an action sent another way (a socket event: the proctor's force submit) asks in the same
+ *   dialog through window.confirmAction({title, text, yes, cancel, returnFocus}, onYes).
  */
 (function () {
   "use strict";
@@ -25,7 +27,7 @@
   }
 
   var dialog = null;
-  var pending = null;   // {form, submitter}
+  var pending = null;   // {form, submitter} or {onYes, returnFocus}
 
   function buildDialog() {
     dialog = document.createElement("dialog");
@@ -58,15 +60,37 @@
       pending = null;
       dialog.close();
       if (!p) { return; }
+      if (p.onYes) {
+        if (p.returnFocus) { p.returnFocus.focus(); }
+        p.onYes();
+        return;
+      }
       p.form.querySelector("[data-confirm-field]").value = "yes";
       if (p.submitter && p.form.requestSubmit) { p.form.requestSubmit(p.submitter); }
       else { p.form.submit(); }
     });
     dialog.addEventListener("close", function () {
       // Cancelled (button or Escape): the focus goes back to the button that asked.
-      if (pending && pending.submitter) { pending.submitter.focus(); }
+      var back = pending && (pending.submitter || pending.returnFocus);
+      if (back) { back.focus(); }
       pending = null;
     });
+  }
+
+  function open(words) {
+    if (!dialog) { buildDialog(); }
+    dialog.querySelector("#confirm-dialog-title").textContent = words.title;
+    dialog.querySelector("#confirm-dialog-text").textContent = words.text;
+    dialog.querySelector("#confirm-dialog-yes").textContent = words.yes;
+    dialog.querySelector("#confirm-dialog-no").textContent = words.cancel;
+    dialog.showModal();
+    // "No" has the focus: Enter pressed by habit does not do the irreversible thing.
+    dialog.querySelector("#confirm-dialog-no").focus();
+  }
+
+  function confirmAction(words, onYes) {
+    pending = {onYes: onYes, returnFocus: words.returnFocus || null};
+    open(words);
   }
 
   function ask(event) {
@@ -81,15 +105,16 @@
     var field = form.querySelector("[data-confirm-field]");
     if (!field || field.value === "yes" || typeof HTMLDialogElement === "undefined") { return; }
     event.preventDefault();
-    if (!dialog) { buildDialog(); }
     pending = {form: form, submitter: submitter};
-    dialog.querySelector("#confirm-dialog-title").textContent = source.dataset.confirmTitle;
-    dialog.querySelector("#confirm-dialog-text").textContent = source.dataset.confirmText;
-    dialog.querySelector("#confirm-dialog-yes").textContent = source.dataset.confirmYes;
-    dialog.querySelector("#confirm-dialog-no").textContent = source.dataset.confirmCancel;
-    dialog.showModal();
-    dialog.querySelector("#confirm-dialog-no").focus();
+    open({
+      title: source.dataset.confirmTitle,
+      text: source.dataset.confirmText,
+      yes: source.dataset.confirmYes,
+      cancel: source.dataset.confirmCancel
+    });
   }
+
+  window.confirmAction = confirmAction;
 
   document.addEventListener("submit", ask);
   document.addEventListener("click", followSummaryLink);

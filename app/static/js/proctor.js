@@ -318,12 +318,20 @@
     var reason = reasonOf("force-reason");
     if (reason === null) { return; }
     var name = rows[target] ? rows[target].row.name : "";
-    if (!window.confirm(t.confirm_force + " " + name)) { return; }
-    act("force_submit", {sitting_id: sittingId, seat_id: Number(target), reason: reason, confirmed: true},
-      forceForm, function () {
-        document.getElementById("force-reason").value = "";
-        return t.ok_force + " " + name;
-      });
+    // The house's confirmation dialog (forms.js), naming the candidate and what will happen.
+    window.confirmAction({
+      title: t.confirm_force_title.replace("{name}", name),
+      text: t.confirm_force_text.replace("{name}", name),
+      yes: t.confirm_force_yes,
+      cancel: t.confirm_cancel,
+      returnFocus: forceForm.querySelector("[type=submit]")
+    }, function () {
+      act("force_submit", {sitting_id: sittingId, seat_id: Number(target), reason: reason, confirmed: true},
+        forceForm, function () {
+          document.getElementById("force-reason").value = "";
+          return t.ok_force + " " + name;
+        });
+    });
   });
 
   var giveBackForm = document.getElementById("give-back-form");
