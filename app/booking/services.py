@@ -21,8 +21,9 @@ from ..audit.services import record
 from ..centres.models import Room, SittingRoom, Venue
 from ..common.access import need_hr_of_round, need_hr_of_sitting
 from ..common.clock import now
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_datetime
 from ..exams.candidate import seat_venue
 from ..exams.models import Seat, Sitting
@@ -845,10 +846,7 @@ def bookings_of_sitting(sitting: Sitting, actor) -> list[Booking]:
 
 
 def get_booking(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(_("No such booking."))
-    return booking
+    return get_or_not_found(Booking, booking_id, _("No such booking."))
 
 
 def venue_of_seat(seat: Seat) -> str:

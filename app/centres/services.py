@@ -13,6 +13,7 @@ from ..audit.services import record
 from ..common.access import need_hr_of, need_hr_of_sitting
 from ..common.clock import now
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..exams.models import Sitting
 from ..extensions import db
 from ..recruitment.models import Accommodation
@@ -28,9 +29,7 @@ def venues_of(agency_id: int) -> list[Venue]:
 
 
 def get_venue(venue_id: int, actor) -> Venue:
-    venue = db.session.get(Venue, venue_id)
-    if venue is None:
-        raise NotFound(_("No such test centre."))
+    venue = get_or_not_found(Venue, venue_id, _("No such test centre."))
     need_hr_of(actor, venue.agency_id)
     return venue
 

@@ -22,6 +22,7 @@ from ..common.access import is_hr_of, need_hr_of_sitting
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..payments.services import unpaid_application_ids
 from ..recruitment.models import Accommodation, Round
@@ -44,10 +45,7 @@ MAX_EXTRA_TIME_PERCENT = 200  # the seats table's own limit
 
 
 def get_sitting(sitting_id: int) -> Sitting:
-    sitting = db.session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound(_("No such exam sitting."))
-    return sitting
+    return get_or_not_found(Sitting, sitting_id, _("No such exam sitting."))
 
 
 def sitting_for_hr(sitting_id: int, user) -> Sitting:

@@ -20,6 +20,7 @@ from ..applications.models import Application
 from ..audit.services import record
 from ..common.access import need_hr_of_round
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..recruitment.models import Round, StageKind
 from .models import (
@@ -151,10 +152,7 @@ def _part_c(round_: Round):
 
 
 def get_panel(panel_id: int) -> Panel:
-    panel = db.session.get(Panel, panel_id)
-    if panel is None:
-        raise NotFound(_("No such interview panel."))
-    return panel
+    return get_or_not_found(Panel, panel_id, _("No such interview panel."))
 
 
 def panel_for_hr(panel_id: int, user) -> Panel:
@@ -164,10 +162,7 @@ def panel_for_hr(panel_id: int, user) -> Panel:
 
 
 def get_interview(interview_id: int) -> Interview:
-    interview = db.session.get(Interview, interview_id)
-    if interview is None:
-        raise NotFound(_("No such interview."))
-    return interview
+    return get_or_not_found(Interview, interview_id, _("No such interview."))
 
 
 def panels_of_round(round_: Round) -> list[Panel]:

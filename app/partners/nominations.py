@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -221,10 +222,7 @@ def _need_own_nomination(nomination: Nomination, org: PartnerOrganisation) -> No
 
 
 def get_nomination(nomination_id: int) -> Nomination:
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound(_("No such nomination."))
-    return nomination
+    return get_or_not_found(Nomination, nomination_id, _("No such nomination."))
 
 
 def nomination_for_partner(nomination_id: int, user) -> Nomination:
