@@ -13,9 +13,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import EducationLevel
-from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
+from ..common.forms import AppForm, ThaiDateField
 from ..common.forms import strip as strip_text
-from ..recruitment.forms import DATETIME_LOCAL, MultiCheckboxField, lines
+from ..recruitment.forms import ChannelRoundForm, MultiCheckboxField, lines
 from ..recruitment.models import StageKind
 from .models import OrganisationKind
 
@@ -84,22 +84,8 @@ class AgreementForm(AppForm):
         return lines(self.fields_of_study.data)
 
 
-class AgreementRoundForm(AppForm):
-    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
-    position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(
-        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
-    )
-    title_en = StringField(
-        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
-    )
-    opens_at = ThaiDateTimeLocalField(
-        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    closes_at = ThaiDateTimeLocalField(
-        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
+class AgreementRoundForm(ChannelRoundForm):
+    """A round under an agreement: its positions are the agreement's."""
 
 
 class TerminateForm(AppForm):

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DecimalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
+from ..common.forms import AppForm, ThaiDateField
 from ..common.forms import strip as strip_text
-from ..recruitment.forms import DATETIME_LOCAL, lines
+from ..recruitment.forms import ChannelRoundForm, lines
 
 
 class ContractForm(AppForm):
@@ -59,22 +58,7 @@ class ContractForm(AppForm):
     )
 
 
-class PlacementRoundForm(AppForm):
-    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
-    position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(
-        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
-    )
-    title_en = StringField(
-        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
-    )
-    opens_at = ThaiDateTimeLocalField(
-        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    closes_at = ThaiDateTimeLocalField(
-        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
+class PlacementRoundForm(ChannelRoundForm):
     fields_of_study = TextAreaField(
         _l("Fields of study (one per line)"), validators=[Optional(), Length(max=5000)]
     )
