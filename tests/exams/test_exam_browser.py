@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from app.common.clock import now
@@ -18,17 +17,10 @@ from app.exams import jobs, outages
 from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
 from app.extensions import db
 from tests.factories import exams as eh
+from tests.support.browser import open_context, serious_violations
+from tests.support.exam_pages import SLOW, checked_in_candidate, started_test_page
 
 pytestmark = pytest.mark.browser
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def stored(attempt_id: int) -> dict[int, str]:
@@ -47,14 +39,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
     email, last4, birth, sitting_id = cand.email, cand.national_id[-4:], cand.birth_date, sitting.id
     db.session.remove()
 
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    context, page = open_context(browser, live_server, email, make.PASSWORD, english=False, timeout=SLOW)
 
     # Check-in: the page measures the websocket before the candidate confirms who they are.
     page.goto(f"/exams/sittings/{sitting_id}/check-in")
@@ -132,23 +117,9 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
 
 def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen(browser, live_server, make):
     eh.bank()
-    exam = eh.exam(duration=30)
-    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
-    db.session.remove()
-
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    page.goto(f"/exams/sittings/{sitting_id}/test")
-    page.click("#exam-start")
+    who = checked_in_candidate(make, eh.exam(duration=30))
+    attempt_id = who.attempt_id
+    context, page = started_test_page(browser, live_server, make, who)
     page.wait_for_selector("#exam-choice-b")
 
     # Every server process was away for 5 min 12 s: the first beat afterwards gives it back.
@@ -194,14 +165,9 @@ def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser,
     assert candidate.call("join", {"sitting_id": sitting_id})["ok"]
     candidate.drop()  # the candidate's network goes
 
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", proctor_email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    context, page = open_context(
+        browser, live_server, proctor_email, make.PASSWORD, english=False, timeout=SLOW
+    )
     page.goto(f"/proctor/sittings/{sitting_id}")
     row = page.locator(f"tr[data-seat-id='{seat_id}'] .time-lost")
     # Away since …, and the time lost so far counting (tick by tick, between updates).

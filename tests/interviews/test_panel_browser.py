@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -19,6 +18,7 @@ from app.interviews import rooms, scoring
 from app.interviews.models import CriterionScore, Interview
 from app.scores.models import StageScore
 from tests.factories.panels import bangkok_midday, build
+from tests.support.browser import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +30,6 @@ def _midday():
     server runs in this process, so it sees the same clock)."""
     with frozen_at(bangkok_midday()):
         yield
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def open_as(browser, live_server, email, password, path):
