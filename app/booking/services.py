@@ -109,9 +109,11 @@ def _status_for(application: Application, policy: BookingPolicy) -> tuple[str, s
     return BookingStatus.CONFIRMED, "", None
 
 
-def book(application: Application, actor, sitting: Sitting | None) -> Booking:
-    """The candidate books a seat in `sitting`: confirmed at once when the fee is paid (or there
-    is none), else held until the hold's deadline. SittingFull names the next sittings with seats."""
+def _seatless_and_bookable(
+    application: Application, actor, sitting: Sitting | None, has_seat: str
+) -> Sitting:
+    """The sitting, if the candidate may book now, has no seat yet (else NotAllowed(has_seat)) and
+    the sitting is one of the round's that can still be booked (booking and waiting lists)."""
     _own(application, actor)
     refusal = booking_refusal(application)
     if refusal is not None:
@@ -119,7 +121,16 @@ def book(application: Application, actor, sitting: Sitting | None) -> Booking:
     sitting = _bookable_sitting(application, sitting)
     current = booking_of(application)
     if current is not None and current.active:
-        raise NotAllowed(_("You already have a seat in this round: move it instead."))
+        raise NotAllowed(has_seat)
+    return sitting
+
+
+def book(application: Application, actor, sitting: Sitting | None) -> Booking:
+    """The candidate books a seat in `sitting`: confirmed at once when the fee is paid (or there
+    is none), else held until the hold's deadline. SittingFull names the next sittings with seats."""
+    sitting = _seatless_and_bookable(
+        application, actor, sitting, _("You already have a seat in this round: move it instead.")
+    )
     accessible = needs_accessible(application)
     got = take_seat(sitting, accessible, provisions_needed(application))
     if got is None:
@@ -263,14 +274,7 @@ def confirm_paid_holds(payment, **_extra) -> None:
 
 
 def join_waitlist(application: Application, actor, sitting: Sitting | None) -> WaitlistEntry:
-    _own(application, actor)
-    refusal = booking_refusal(application)
-    if refusal is not None:
-        raise refusal
-    sitting = _bookable_sitting(application, sitting)
-    current = booking_of(application)
-    if current is not None and current.active:
-        raise NotAllowed(_("You already have a seat in this round."))
+    sitting = _seatless_and_bookable(application, actor, sitting, _("You already have a seat in this round."))
     entry = waitlist_entry(application, sitting.id)
     if entry is not None and entry.status == "waiting":
         return entry
