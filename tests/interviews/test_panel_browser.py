@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.common.clock import frozen_at
 from app.extensions import db
-from app.interviews import rooms, scoring
+from app.interviews import chairing, rooms, scoring
 from app.interviews.models import CriterionScore, Interview
 from app.scores.models import StageScore
 from tests.factories.panels import bangkok_midday, build
@@ -167,7 +167,7 @@ def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser,
     try:
         assert pa.locator("#panel-chair").count() == 0
         interview = db.session.get(Interview, iid)
-        scoring.name_acting_chair(interview, db.session.get(User, hr_id), db.session.get(User, a_id))
+        chairing.name_acting_chair(interview, db.session.get(User, hr_id), db.session.get(User, a_id))
         rooms.notify_chair_changed(interview)
         db.session.remove()
         pa.wait_for_function("() => document.getElementById('panel-notice').textContent.length > 0")
