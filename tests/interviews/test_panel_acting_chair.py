@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.audit.services import entries_for
+from app.common.errors import ValidationFailed
 from app.extensions import db as _db
 from app.extensions import socketio
 from app.interviews import chairing, conflicts, scoring
@@ -49,7 +50,7 @@ def test_only_hr_of_the_round_names_a_scoring_member(s, make):
     assert err.field == "user_id" and "does not score" in err.message
     err = refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, s.chair)
     assert "does not score" in err.message  # the recused chair cannot preside over themselves
-    err = refused(scoring.ValidationFailed, chairing.name_acting_chair, s.interview, s.hr, None)
+    err = refused(ValidationFailed, chairing.name_acting_chair, s.interview, s.hr, None)
     assert err.field == "user_id"
     scoring.declare(s.interview, b, True, "เคยเป็นผู้บังคับบัญชาของผู้สมัคร")
     refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, b)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.applications.models import Document
 from app.audit.services import entries_for
 from app.common.clock import frozen_at
+from app.common.errors import ValidationFailed
 from app.extensions import db as _db
 from app.extensions import socketio
 from app.interviews import booking, chairing, scoreboard, scoring
@@ -275,21 +276,15 @@ def test_a_correction_needs_the_chair_and_a_reason_and_is_audited_before_and_aft
 
     refused(scoring.Forbidden, chairing.correct_final_score, s.interview, a, "70", "typo")
     assert (
-        refused(
-            scoring.ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "70", "  "
-        ).field
+        refused(ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "70", "  ").field
         == "reason"
     )
     assert (
-        refused(
-            scoring.ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "101", "typo"
-        ).field
+        refused(ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "101", "typo").field
         == "score"
     )
     assert (
-        refused(
-            scoring.ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "70.123", "typo"
-        ).field
+        refused(ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "70.123", "typo").field
         == "score"
     )
     chairing.correct_final_score(
