@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import EducationLevel
-from ..common.forms import AppForm, ThaiDateField
+from ..common.forms import AppForm, ThaiDateField, person_name_fields
 from ..common.forms import strip as strip_text
 from ..recruitment.forms import ChannelRoundForm, MultiCheckboxField, lines
 from ..recruitment.models import StageKind
@@ -99,18 +99,7 @@ class NominationForm(AppForm):
     email = StringField(
         _l("Email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    first_name_th = StringField(
-        _l("First name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    last_name_th = StringField(
-        _l("Last name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    first_name_en = StringField(
-        _l("First name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
-    last_name_en = StringField(
-        _l("Last name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
+    first_name_th, last_name_th, first_name_en, last_name_en = person_name_fields()
     statement = TextAreaField(
         _l("Why you nominate this person"), filters=[strip_text], validators=[Optional(), Length(max=3000)]
     )

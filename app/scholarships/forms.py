@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..common.forms import AppForm, ThaiDateField
+from ..common.forms import AppForm, ThaiDateField, person_name_fields
 from ..common.forms import strip as strip_text
 from ..recruitment.forms import ChannelRoundForm, lines
 
@@ -26,18 +26,7 @@ class ContractForm(AppForm):
     email = StringField(
         _l("Scholar's email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    first_name_th = StringField(
-        _l("First name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    last_name_th = StringField(
-        _l("Last name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    first_name_en = StringField(
-        _l("First name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
-    last_name_en = StringField(
-        _l("Last name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
+    first_name_th, last_name_th, first_name_en, last_name_en = person_name_fields()
     field_of_study = StringField(
         _l("Field of study"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
