@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..applications.models import Application, ApplicationStatus
 from ..audit.services import record
@@ -20,6 +19,7 @@ from ..common.access import need_hr_of_round
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import labeller
+from ..common.integrity import flush_or_refuse
 from ..common.thai import format_datetime
 from ..exams.models import Sitting
 from ..extensions import db
@@ -282,11 +282,7 @@ def join_waitlist(application: Application, actor, sitting: Sitting | None) -> W
         entry = WaitlistEntry(sitting_id=sitting.id, application_id=application.id)
         db.session.add(entry)
     entry.status, entry.joined_at, entry.offered_at = "waiting", now(), None
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise NotAllowed(_("You are already on this waiting list.")) from None
+    flush_or_refuse(NotAllowed(_("You are already on this waiting list.")))
     record("waitlist.join", entry, actor=actor, after={"sitting": sitting.id, "application": application.id})
     db.session.commit()
     return entry

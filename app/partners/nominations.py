@@ -12,12 +12,12 @@ from datetime import date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now, today_bangkok
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.integrity import flush_or_refuse
 from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
@@ -151,11 +151,7 @@ def nominate(
         nominated_at=now(),
     )
     db.session.add(nomination)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise NotAllowed(_("This person has already been nominated for this round."), "national_id") from None
+    flush_or_refuse(NotAllowed(_("This person has already been nominated for this round."), "national_id"))
     record(
         "partner.nomination.create",
         nomination,
