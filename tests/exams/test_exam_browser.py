@@ -18,7 +18,7 @@ from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
 from app.extensions import db
 from tests.factories import exams as eh
 from tests.support.browser import open_context, serious_violations
-from tests.support.exam_pages import SLOW, checked_in_candidate, started_test_page
+from tests.support.exam_pages import SLOW, checked_in_candidate, proctored_test_under_way, started_test_page
 
 pytestmark = pytest.mark.browser
 
@@ -146,20 +146,10 @@ def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen
 def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser, live_server, make):
     from tests.support.live_client import LiveClient, logged_in_cookie
 
-    eh.bank()
-    exam = eh.exam(duration=30)
-    sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
-    proctor = make.proctor(sitting)
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    from app.exams import sitting_control, starting
-
-    sitting_control.start_sitting(sitting, hr)
-    starting.begin_if_due(attempt)
-    sitting_id, seat_id, attempt_id, deadline = sitting.id, seat.id, attempt.id, attempt.deadline
-    cookie = logged_in_cookie(live_server, cand.email, make.PASSWORD)
-    proctor_email = proctor.email
-    db.session.remove()
+    t = proctored_test_under_way(make)
+    sitting_id, seat_id, attempt_id, deadline = t.sitting_id, t.seat_id, t.attempt_id, t.deadline
+    cookie = logged_in_cookie(live_server, t.email, make.PASSWORD)
+    proctor_email = t.proctor_email
 
     candidate = LiveClient(live_server, cookie, "/exam", ("time",)).connect()
     assert candidate.call("join", {"sitting_id": sitting_id})["ok"]
