@@ -17,6 +17,9 @@ from flask_login import current_user
 from .accounts import labels as accounts_labels
 from .accounts.models import Role
 from .applications import services as applications
+from .booking import availability as booking_availability
+from .booking import notices as booking_notices
+from .booking import policy as booking_policy
 from .booking import services as booking
 from .common import forms as common_forms
 from .common import national_id as nid
@@ -95,7 +98,7 @@ def my_nominations() -> list:
 
 def booking_place(b) -> str:
     """Where a booking's seat is (sitting, time, centre, room, seat) in the reader's language."""
-    return booking.place_text(b, current_locale())
+    return booking_notices.place_text(b, current_locale())
 
 
 def my_scholarship():
@@ -191,8 +194,8 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
     },
     "booking": {
         "booking_status_label": booking.booking_status_label,
-        "booking_of_application": booking.booking_of,
-        "round_uses_booking": booking.round_uses_booking,
+        "booking_of_application": booking_availability.booking_of,
+        "round_uses_booking": booking_policy.round_uses_booking,
         "booking_place": booking_place,
         "now_utc": now,
     },

@@ -20,8 +20,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..common.forms import AppForm
 from ..common.forms import strip as strip_text
 from ..recruitment.services import TRACK_MODES, position_level, track_label
+from .labels import document_kind_label, status_label
 from .models import AccommodationStatus, ApplicationStatus, DocumentKind
-from .services import MAX_EXTRA_TIME_PERCENT, document_kind_label, status_label
+from .services import MAX_EXTRA_TIME_PERCENT
 
 # The accommodation fields of ApplyForm are named after the accommodation kinds.
 ACCOMMODATION_FIELDS = ("extra_time", "large_text", "high_contrast", "screen_reader", "assistant")

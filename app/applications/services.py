@@ -14,13 +14,11 @@ from ..audit.services import record
 from ..common.access import is_hr_of
 from ..common.clock import now
 from ..common.errors import DomainError, Forbidden, NotAllowed, ValidationFailed
-from ..common.i18n import current_locale
 from ..common.lookup import get_or_not_found
-from ..common.thai import format_datetime
 from ..extensions import db
 from ..recruitment import eligibility
 from ..recruitment.models import Accommodation, Mode, Round, RoundStatus
-from ..recruitment.services import candidate_application, round_application_counts, stage_label
+from ..recruitment.services import candidate_application, round_application_counts
 from ..uploads import services as uploads
 from .models import (
     AccommodationRequest,
@@ -237,7 +235,7 @@ def apply(
         app_.accommodations.extend(requests)
         db.session.flush()
         for kind, sf in stored:
-            db.session.add(_document(user, app_, kind, sf))
+            db.session.add(new_document(user, app_, kind, sf))
         for doc in documents or []:
             doc.application_id = app_.id
         record(
@@ -267,7 +265,7 @@ def apply(
     return app_
 
 
-def _document(user: User, app_: Application | None, kind: str, sf: uploads.StoredFile) -> Document:
+def new_document(user: User, app_: Application | None, kind: str, sf: uploads.StoredFile) -> Document:
     return Document(
         owner_id=user.id,
         application_id=app_.id if app_ else None,
@@ -278,114 +276,6 @@ def _document(user: User, app_: Application | None, kind: str, sf: uploads.Store
         size=sf.size,
         sha256=sf.sha256,
     )
-
-
-def add_document_refusal(app_: Application, user: User) -> DomainError | None:
-    """Why `user` may not add a document to `app_` now, or None if they may."""
-    if app_.candidate_id != user.id:
-        return Forbidden(_("This is not your application."))
-    if app_.status not in ACTIVE or app_.round.status not in WITHDRAWABLE_ROUND_STATES:
-        return NotAllowed(_("Documents can no longer be added to this application."))
-    return None
-
-
-def add_document(app_: Application, user: User, upload: Upload, ip: str = "") -> Document:
-    refusal = add_document_refusal(app_, user)
-    if refusal:
-        raise refusal
-    if upload.kind not in DocumentKind.ALL:
-        raise ValidationFailed(_("Unknown document type."), "kind")
-    sf = uploads.store(upload.data, upload.filename)
-    try:
-        doc = _document(user, app_, upload.kind, sf)
-        db.session.add(doc)
-        db.session.flush()
-        record(
-            "document.upload",
-            doc,
-            actor=user,
-            ip=ip,
-            after={
-                "application": app_.number,
-                "kind": doc.kind,
-                "name": doc.original_name,
-                "sha256": doc.sha256,
-                "size": doc.size,
-            },
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        uploads.remove(sf.stored_name)
-        raise
-    return doc
-
-
-class DocumentRefused(ValidationFailed):
-    """A file refused while applying; `kind` says which document input it was chosen in."""
-
-    def __init__(self, message: str, kind: str):
-        super().__init__(message, "file")
-        self.kind = kind
-
-
-def keep_for_application(user: User, uploads_: list[Upload], ip: str = "") -> list[Document]:
-    """Files chosen while applying, stored (checked by content) before the application is
-    submitted, so the candidate can check their answers first; `apply(documents=…)` attaches
-    them. All or none: a refused file (DocumentRefused, naming it) leaves none of them stored."""
-    stored: list[tuple[str, uploads.StoredFile]] = []
-    try:
-        for up in uploads_:
-            if up.kind not in DocumentKind.ALL:
-                raise DocumentRefused(_("Unknown document type."), up.kind)
-            try:
-                stored.append((up.kind, uploads.store(up.data, up.filename)))
-            except ValidationFailed as err:
-                raise DocumentRefused(err.message, up.kind) from None
-        docs = [_document(user, None, kind, sf) for kind, sf in stored]
-        db.session.add_all(docs)
-        db.session.flush()
-        for doc in docs:
-            record(
-                "document.upload",
-                doc,
-                actor=user,
-                ip=ip,
-                after={
-                    "application": None,
-                    "kind": doc.kind,
-                    "name": doc.original_name,
-                    "sha256": doc.sha256,
-                },
-            )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for _k, sf in stored:
-            uploads.remove(sf.stored_name)
-        raise
-    return docs
-
-
-def unattached_documents(user: User, ids) -> list[Document]:
-    """The user's own documents among `ids` that belong to no application yet (the files of
-    an application being checked before it is submitted), in upload order."""
-    ids = [int(i) for i in ids or []]
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(Document.id.in_(ids), Document.owner_id == user.id, Document.application_id.is_(None))
-            .order_by(Document.uploaded_at, Document.id)
-        )
-    )
-
-
-def missing_documents(round_: Round, kinds) -> list[str]:
-    """The kinds of document the round expects that are not among `kinds`."""
-    have = set(kinds)
-    return [k for k in expected_documents(round_) if k not in have]
 
 
 def withdraw_refusal(app_: Application, user: User) -> DomainError | None:
@@ -594,114 +484,7 @@ def pending_accommodations(app_: Application) -> int:
     return sum(1 for r in app_.accommodations if r.status == AccommodationStatus.REQUESTED)
 
 
-def expected_documents(round_: Round) -> list[str]:
-    """The document kinds a round asks for (all optional at submission; HR checks them)."""
-    kinds = [DocumentKind.ID_CARD, DocumentKind.TRANSCRIPT, DocumentKind.DEGREE]
-    if round_.mode == Mode.DISABILITY or round_.requires_disability_registration:
-        kinds.append(DocumentKind.DISABILITY_CARD)
-    if round_.mode == Mode.SELECTION_EXAM or round_.min_service_years is not None:
-        kinds.append(DocumentKind.SERVICE_RECORD)
-    return kinds
-
-
 # ---- words for the codes ----------------------------------------------------------------
-
-STATUS_LABELS = {
-    ApplicationStatus.SUBMITTED: lambda: _("submitted, awaiting review"),
-    ApplicationStatus.APPROVED: lambda: _("approved"),
-    ApplicationStatus.REJECTED: lambda: _("rejected"),
-    ApplicationStatus.WITHDRAWN: lambda: _("withdrawn"),
-}
-ACCOMMODATION_STATUS_LABELS = {
-    AccommodationStatus.REQUESTED: lambda: _("awaiting HR decision"),
-    AccommodationStatus.APPROVED: lambda: _("approved"),
-    AccommodationStatus.ADJUSTED: lambda: _("approved with adjustment"),
-    AccommodationStatus.DENIED: lambda: _("denied"),
-}
-DOCUMENT_KIND_LABELS = {
-    DocumentKind.ID_CARD: lambda: _("National ID card"),
-    DocumentKind.TRANSCRIPT: lambda: _("Transcript"),
-    DocumentKind.DEGREE: lambda: _("Degree certificate"),
-    DocumentKind.DISABILITY_CARD: lambda: _("Disability registration card"),
-    DocumentKind.SERVICE_RECORD: lambda: _("BMA service record"),
-    DocumentKind.PHOTO: lambda: _("Photograph"),
-    DocumentKind.OTHER: lambda: _("Other document"),
-}
-
-
-def _label(table: dict, code: str | None) -> str:
-    return table[code]() if code in table else (code or "")
-
-
-def status_label(status: str) -> str:
-    return _label(STATUS_LABELS, status)
-
-
-def accommodation_status_label(status: str) -> str:
-    return _label(ACCOMMODATION_STATUS_LABELS, status)
-
-
-def document_kind_label(kind: str) -> str:
-    return _label(DOCUMENT_KIND_LABELS, kind)
 
 
 # ---- what happens next, and what an irreversible step will do ----------------------------
-
-
-def next_steps(app_: Application) -> list[str]:
-    """What happens after the application is submitted, in order (the confirmation page)."""
-    round_ = app_.round
-    steps = [
-        _(
-            "HR of %(agency)s checks your application and documents after applications close on "
-            "%(closes)s. The decision (approved, or rejected with the reason) appears on your "
-            "application's page and in “My applications”.",
-            agency=round_.agency.name(current_locale()),
-            closes=format_datetime(round_.closes_at, current_locale()),
-        )
-    ]
-    stages = [stage_label(s.kind) for s in sorted(round_.stages, key=lambda s: s.seq)]
-    if stages:
-        steps.append(
-            _(
-                "Once approved you take part in the round's stages in this order: %(stages)s. Dates, "
-                "rooms and admission tickets appear under “My exams” and “My interviews” when HR "
-                "sets them.",
-                stages=" → ".join(stages),
-            )
-        )
-    steps.append(
-        _(
-            "The results are published as lists on “Result lists”; if you are called from a list, "
-            "the offer appears under “My offers”."
-        )
-    )
-    return steps
-
-
-def withdraw_consequence(app_: Application) -> str:
-    return _(
-        "Application %(number)s to “%(round)s” will be withdrawn: HR will not review it and you "
-        "will not take part in the round. While the round accepts applications you can apply "
-        "again with the same number.",
-        number=app_.number,
-        round=app_.round.title(current_locale()),
-    )
-
-
-def approve_consequence(app_: Application) -> str:
-    return _(
-        "Application %(number)s of %(name)s will be approved: the candidate takes part in the "
-        "round's tests and sees the decision on their application page.",
-        number=app_.number,
-        name=app_.candidate.full_name_th,
-    )
-
-
-def reject_consequence(app_: Application) -> str:
-    return _(
-        "Application %(number)s of %(name)s will be rejected with the reason you gave, which the "
-        "candidate will see. The candidate does not take part in the round.",
-        number=app_.number,
-        name=app_.candidate.full_name_th,
-    )

@@ -23,7 +23,7 @@ from ..recruitment import eligibility
 from ..recruitment import services as recruitment
 from ..recruitment.models import Accommodation, Mode
 from ..uploads.responses import private_download
-from . import bp, search, services
+from . import attachments, bp, labels, search, services
 from .forms import (
     DOCUMENT_FIELDS,
     AccommodationDecisionForm,
@@ -44,10 +44,10 @@ from .models import DocumentKind
 @bp.context_processor
 def _labels():
     return {
-        "application_status_label": services.status_label,
+        "application_status_label": labels.status_label,
         "accommodation_label": recruitment.accommodation_label,
-        "accommodation_status_label": services.accommodation_status_label,
-        "document_kind_label": services.document_kind_label,
+        "accommodation_status_label": labels.accommodation_status_label,
+        "document_kind_label": labels.document_kind_label,
         "describe_criterion": eligibility.describe,
     }
 
@@ -77,14 +77,14 @@ def _drop_draft(round_id: int) -> None:
 
 
 def _draft_documents(draft: dict | None) -> list:
-    return services.unattached_documents(current_user, (draft or {}).get("documents"))
+    return attachments.unattached_documents(current_user, (draft or {}).get("documents"))
 
 
 def _render_apply(round_, form, draft=None, code: int = 200):
     results = eligibility.check_candidate(round_, current_user)
     active = services.active_application(round_, current_user)
     offered = [k for k in Accommodation.ALL if k in (round_.accommodations_offered or [])]
-    expected = services.expected_documents(round_)
+    expected = attachments.expected_documents(round_)
     attached: dict[str, list] = {}
     for doc in _draft_documents(draft):
         attached.setdefault(doc.kind, []).append(doc)
@@ -133,8 +133,8 @@ def apply(round_id: int):
     try:
         services.check_application(round_, current_user, **answers)
         files = [services.Upload(kind, storage.read(), storage.filename) for kind, storage in form.files()]
-        kept = services.keep_for_application(current_user, files, ip=_ip()) if files else []
-    except services.DocumentRefused as err:
+        kept = attachments.keep_for_application(current_user, files, ip=_ip()) if files else []
+    except attachments.DocumentRefused as err:
         form[DOCUMENT_FIELDS[err.kind]].errors = [*form[DOCUMENT_FIELDS[err.kind]].errors, err.message]
         return _render_apply(round_, form, draft, err.status_code)
     except DomainError as err:
@@ -179,7 +179,7 @@ def _render_check(round_, draft: dict, form, code: int = 200):
     kinds = [
         k
         for k in DocumentKind.ALL
-        if k in services.expected_documents(round_) or any(d.kind == k for d in documents)
+        if k in attachments.expected_documents(round_) or any(d.kind == k for d in documents)
     ]
     return render_template(
         "applications/check_answers.html",
@@ -190,7 +190,7 @@ def _render_check(round_, draft: dict, form, code: int = 200):
             (kind, [d for d in documents if d.kind == kind], change + "#" + DOCUMENT_FIELDS[kind])
             for kind in kinds
         ],
-        missing=services.missing_documents(round_, [d.kind for d in documents]),
+        missing=attachments.missing_documents(round_, [d.kind for d in documents]),
         change_documents=change + "#documents",
     ), code
 
@@ -235,9 +235,9 @@ def submitted(app_id: int):
         "applications/submitted.html",
         app=app_,
         round=app_.round,
-        steps=services.next_steps(app_),
-        missing=services.missing_documents(app_.round, [d.kind for d in app_.documents]),
-        can_add_documents=services.add_document_refusal(app_, current_user) is None,
+        steps=labels.next_steps(app_),
+        missing=attachments.missing_documents(app_.round, [d.kind for d in app_.documents]),
+        can_add_documents=attachments.add_document_refusal(app_, current_user) is None,
     )
 
 
@@ -285,18 +285,14 @@ def _render_detail(app_, code: int = 200, **forms):
         is_hr=is_hr_of(current_user, app_.round.agency_id),
         can_review=can_review,
         can_withdraw=services.withdraw_refusal(app_, current_user) is None,
-        can_add_documents=services.add_document_refusal(app_, current_user) is None,
+        can_add_documents=attachments.add_document_refusal(app_, current_user) is None,
         qualifications=_qualification_rows(app_.qualifications or {}),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
         document_form=forms.get("document_form") or DocumentForm(formdata=None),
         approve_form=ApproveForm(formdata=None),
         reject_form=forms.get("reject_form") or RejectForm(formdata=None),
         decision_forms=decision_forms,
-        consequences={
-            "withdraw": services.withdraw_consequence(app_),
-            "approve": services.approve_consequence(app_),
-            "reject": services.reject_consequence(app_),
-        },
+        consequences=labels.consequences(app_),
     ), code
 
 
@@ -325,7 +321,7 @@ def withdraw(app_id: int):
         return _render_detail(app_, 422, withdraw_form=form)
     if not confirm.confirmed():
         return _ask(
-            app_, _("Withdraw this application?"), services.withdraw_consequence(app_), _("Yes, withdraw it")
+            app_, _("Withdraw this application?"), labels.consequence("withdraw", app_), _("Yes, withdraw it")
         )
     try:
         services.withdraw(app_, current_user, form.reason.data or "", ip=_ip())
@@ -344,7 +340,7 @@ def add_document(app_id: int):
     if not form.validate_on_submit():
         return _render_detail(app_, 422, document_form=form)
     try:
-        doc = services.add_document(
+        doc = attachments.add_document(
             app_,
             current_user,
             services.Upload(form.kind.data, form.file.data.read(), form.file.data.filename),
@@ -372,7 +368,7 @@ def approve(app_id: int):
         return _render_detail(app_, 422)
     if not confirm.confirmed():
         return _ask(
-            app_, _("Approve this application?"), services.approve_consequence(app_), _("Yes, approve it")
+            app_, _("Approve this application?"), labels.consequence("approve", app_), _("Yes, approve it")
         )
     try:
         services.approve(app_, current_user, ip=_ip())
@@ -392,7 +388,7 @@ def reject(app_id: int):
         return _render_detail(app_, 422, reject_form=form)
     if not confirm.confirmed():
         return _ask(
-            app_, _("Reject this application?"), services.reject_consequence(app_), _("Yes, reject it")
+            app_, _("Reject this application?"), labels.consequence("reject", app_), _("Yes, reject it")
         )
     try:
         services.reject(app_, current_user, form.reason.data, ip=_ip())
@@ -590,7 +586,7 @@ def _application_json(app_) -> dict:
         "id": app_.id,
         "number": app_.number,
         "status": app_.status,
-        "status_label": services.status_label(app_.status),
+        "status_label": labels.status_label(app_.status),
         "round": {
             "id": app_.round_id,
             "code": app_.round.code,

@@ -3,7 +3,7 @@ of applications withdrawn or rejected since they booked."""
 
 from __future__ import annotations
 
-from .services import release_expired_holds
+from .holds import release_expired_holds
 
 
 def expire_holds() -> dict:

@@ -23,8 +23,9 @@ from ..exams.sittings import sitting_for_hr
 from ..extensions import db
 from ..payments import services as payments
 from ..recruitment.services import round_for_hr
-from . import bp, consequences, services
+from . import availability, bp, consequences, hr, notices, services
 from .forms import ChooseSittingForm, HrMoveForm, PlainForm, PolicyForm
+from .policy import policy_of, set_policy
 
 
 def _me():
@@ -42,13 +43,13 @@ def _render(application, status: int = 200, full=None):
     return render_template(
         "booking/mine.html",
         application=application,
-        booking=services.booking_of(application),
-        choices=services.sitting_choices(application),
+        booking=availability.booking_of(application),
+        choices=availability.sitting_choices(application),
         refusal=services.booking_refusal(application),
-        policy=services.policy_of(application.round_id),
+        policy=policy_of(application.round_id),
         needs_payment=payments.needs_payment(application),
-        waiting=services.waiting_lists_of(application),
-        accessible=services.needs_accessible(application),
+        waiting=availability.waiting_lists_of(application),
+        accessible=availability.needs_accessible(application),
         full=full,
         form=ChooseSittingForm(),
         plain=PlainForm(),
@@ -155,7 +156,7 @@ def _local(value):
 @roles_required(*HR_ROLES)
 def hr_round(round_id: int):
     round_ = round_for_hr(round_id, current_user)
-    policy = services.policy_of(round_.id)
+    policy = policy_of(round_.id)
     form = PolicyForm()
     status = 200
     if request.method == "GET" and policy is None:
@@ -165,7 +166,7 @@ def hr_round(round_id: int):
         form.change_cutoff_at.data, form.hold_hours.data = _local(policy.change_cutoff_at), policy.hold_hours
     if form.validate_on_submit():
         try:
-            services.set_policy(round_, _me(), **form.values())
+            set_policy(round_, _me(), **form.values())
         except DomainError as err:
             status = show_error(form, err)
         else:
@@ -173,7 +174,7 @@ def hr_round(round_id: int):
             return redirect(url_for(".hr_round", round_id=round_.id))
     elif request.method == "POST":
         status = 422
-    fills = services.fill_of_round(round_)
+    fills = hr.fill_of_round(round_)
     return render_template(
         "booking/hr_round.html",
         round=round_,
@@ -197,9 +198,9 @@ def _render_sitting(sitting, form=None, status: int = 200):
     return render_template(
         "booking/hr_sitting.html",
         sitting=sitting,
-        bookings=services.bookings_of_sitting(sitting, _me()),
+        bookings=hr.bookings_of_sitting(sitting, _me()),
         form=form,
-        place_text=services.place_text,
+        place_text=notices.place_text,
     ), status
 
 
@@ -212,7 +213,7 @@ def hr_sitting(sitting_id: int):
 @bp.route("/hr/bookings/<int:booking_id>/move", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_move(booking_id: int):
-    booking = services.get_booking(booking_id)
+    booking = hr.get_booking(booking_id)
     sitting = sitting_for_hr(booking.sitting_id, current_user)
     form = HrMoveForm()
     form.sitting_id.choices = [

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common.access import need_hr_of, need_hr_of_sitting
 from ..common.clock import now
 from ..common.errors import NotAllowed, NotFound, ValidationFailed
+from ..common.integrity import flush_or_refuse
+from ..common.lookup import get_or_not_found
 from ..exams.models import Sitting
 from ..extensions import db
 from ..recruitment.models import Accommodation
@@ -28,9 +29,7 @@ def venues_of(agency_id: int) -> list[Venue]:
 
 
 def get_venue(venue_id: int, actor) -> Venue:
-    venue = db.session.get(Venue, venue_id)
-    if venue is None:
-        raise NotFound(_("No such test centre."))
+    venue = get_or_not_found(Venue, venue_id, _("No such test centre."))
     need_hr_of(actor, venue.agency_id)
     return venue
 
@@ -48,11 +47,7 @@ def add_venue(actor, name_th: str, name_en: str = "", address_th: str = "") -> V
         created_at=now(),
     )
     db.session.add(venue)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationFailed(_("Your agency already has a centre of this name."), "name_th") from None
+    flush_or_refuse(ValidationFailed(_("Your agency already has a centre of this name."), "name_th"))
     record("venue.add", venue, actor=actor, after={"name_th": venue.name_th})
     db.session.commit()
     return venue
@@ -90,11 +85,7 @@ def add_room(
         created_at=now(),
     )
     db.session.add(room)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationFailed(_("This centre already has a room %(code)s.", code=code), "code") from None
+    flush_or_refuse(ValidationFailed(_("This centre already has a room %(code)s.", code=code), "code"))
     record(
         "room.add",
         room,
@@ -159,11 +150,7 @@ def attach_room(sitting: Sitting, actor, room: Room | None) -> SittingRoom:
         attached_at=now(),
     )
     db.session.add(link)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise NotAllowed(_("This room is already part of the sitting.")) from None
+    flush_or_refuse(NotAllowed(_("This room is already part of the sitting.")))
     record("sitting.room_attach", sitting, actor=actor, after={"room": room.id, "seats": room.seats})
     db.session.commit()
     return link

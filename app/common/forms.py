@@ -9,8 +9,8 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField
-from wtforms.validators import StopValidation
+from wtforms import DateField, DateTimeLocalField, StringField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 from ..extensions import db
@@ -184,3 +184,20 @@ def _own(f) -> list[tuple[str | None, str]]:
         (target, str(message) if not label or label in str(message) else f"{label}: {message}")
         for message in f.errors
     ]
+
+
+def person_name_fields() -> tuple[StringField, StringField, StringField, StringField]:
+    """First and last name of a person someone else names (a nominee, a scholar): in Thai,
+    required, and in English, optional. Assign them in the form's class body, in that order:
+    `first_name_th, last_name_th, first_name_en, last_name_en = person_name_fields()`."""
+
+    def name(label, required: bool) -> StringField:
+        need = DataRequired() if required else Optional()
+        return StringField(label, filters=[strip], validators=[need, Length(max=100)])
+
+    return (
+        name(_l("First name (Thai)"), True),
+        name(_l("Last name (Thai)"), True),
+        name(_l("First name (English)"), False),
+        name(_l("Last name (English)"), False),
+    )

@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 from ..applications.models import Application, Document, DocumentKind
 from ..common import national_id as nid
 from ..common.clock import now
-from ..common.errors import Forbidden, NotFound
+from ..common.errors import Forbidden
+from ..common.lookup import get_or_not_found
 from ..documents.admission_ticket import AdmissionTicket
 from ..extensions import db
 from ..recruitment.models import Round
@@ -93,9 +94,7 @@ def seats_of(user) -> list[Seat]:
 
 def seat_of(user, sitting_id: int) -> Seat:
     """The candidate's own seat in a sitting: 404 for no such sitting, 403 for someone else's."""
-    sitting = db.session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound(_("There is no such sitting."))
+    get_or_not_found(Sitting, sitting_id, _("There is no such sitting."))
     seat = db.session.scalar(select(Seat).where(Seat.sitting_id == sitting_id, Seat.candidate_id == user.id))
     if seat is None:
         raise Forbidden(_("You have no seat in this sitting."))

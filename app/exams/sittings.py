@@ -22,6 +22,8 @@ from ..common.access import is_hr_of, need_hr_of_sitting
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
+from ..common.integrity import flush_or_refuse
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..payments.services import unpaid_application_ids
 from ..recruitment.models import Accommodation, Round
@@ -44,10 +46,7 @@ MAX_EXTRA_TIME_PERCENT = 200  # the seats table's own limit
 
 
 def get_sitting(sitting_id: int) -> Sitting:
-    sitting = db.session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound(_("No such exam sitting."))
-    return sitting
+    return get_or_not_found(Sitting, sitting_id, _("No such exam sitting."))
 
 
 def sitting_for_hr(sitting_id: int, user) -> Sitting:
@@ -437,11 +436,8 @@ def assign_proctor(sitting: Sitting, actor, user: User | None) -> SittingProctor
         raise NotAllowed(_("%(name)s already proctors this sitting.", name=user.full_name_th))
     row = SittingProctor(sitting_id=sitting.id, user_id=user.id, assigned_by_id=actor.id, assigned_at=now())
     db.session.add(row)
-    try:
-        db.session.flush()
-    except IntegrityError:  # assigned by another HR officer at the same moment
-        db.session.rollback()
-        raise NotAllowed(_("%(name)s already proctors this sitting.", name=user.full_name_th)) from None
+    # (assigned by another HR officer at the same moment)
+    flush_or_refuse(NotAllowed(_("%(name)s already proctors this sitting.", name=user.full_name_th)))
     record("sitting.proctor_assign", sitting, actor=actor, after={"proctor": user.id})
     db.session.commit()
     return row

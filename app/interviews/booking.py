@@ -21,7 +21,7 @@ from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..extensions import db
 from ..recruitment.models import StageKind
-from . import services
+from . import conflicts, services
 from .invitations import send_invitations
 from .models import Interview, InterviewSlot, Unavailability
 from .placement import CandidateSpec, candidate_spec, overlaps, slot_spec, standard_minutes
@@ -117,7 +117,7 @@ def _slot_refusal(interview: Interview, slot: InterviewSlot, spec: CandidateSpec
         )
     if not spec.fits(slot_spec(slot, frozenset())):
         return NotAllowed(_("That slot does not meet your approved accommodations."), "slot_id")
-    if any(services.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
+    if any(conflicts.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
         return NotAllowed(_("That slot is no longer available."), "slot_id")
     return None
 
@@ -211,7 +211,7 @@ def _hr_slot_refusal(interview: Interview, slot: InterviewSlot | None, spec: Can
         return SlotTaken(_("Someone has just taken that slot; choose another."), "slot_id")
     if not spec.fits(slot_spec(slot, frozenset())):
         return NotAllowed(_("That slot does not meet the candidate's approved accommodations."), "slot_id")
-    if any(services.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
+    if any(conflicts.busy_elsewhere(m.user_id, slot) for m in slot.panel.members):
         return NotAllowed(_("A member of that slot's panel sits on another panel then."), "slot_id")
     return None
 

@@ -18,7 +18,7 @@ from ..common.errors import ValidationFailed
 from ..common.i18n import current_locale
 from ..common.sockets import acked, int_field, need_confirmation, unknown_event
 from ..extensions import db, socketio
-from . import panel_access, scoring
+from . import chairing, panel_access, scoreboard, scoring
 from .models import Interview
 from .rooms import (
     PANEL,
@@ -36,7 +36,7 @@ def _interview(data: dict) -> Interview:
 
 
 def _state(interview: Interview) -> dict:
-    return scoring.state_for(interview, current_user, current_locale())
+    return scoreboard.state_for(interview, current_user, current_locale())
 
 
 # ---- handlers ---------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def panel_submit(data):
 def panel_finalize(data):
     need_confirmation(data, _("the Part C score will be finalized and the panel's scores locked."))
     interview = _interview(data)
-    scoring.finalize(interview, current_user)
+    chairing.finalize(interview, current_user)
     announce_final_score(interview, corrected=False)
     return {"ok": True, "state": _state(interview)}
 
@@ -120,7 +120,7 @@ def panel_finalize(data):
 @acked
 def panel_correct(data):
     interview = _interview(data)
-    scoring.correct_final_score(interview, current_user, data.get("score"), str(data.get("reason") or ""))
+    chairing.correct_final_score(interview, current_user, data.get("score"), str(data.get("reason") or ""))
     announce_final_score(interview, corrected=True)
     return {"ok": True, "state": _state(interview)}
 
@@ -129,7 +129,7 @@ def panel_correct(data):
 @acked
 def panel_substitute(data):
     interview = _interview(data)
-    scoring.name_substitute(interview, current_user, db.session.get(User, int_field(data, "user_id")))
+    chairing.name_substitute(interview, current_user, db.session.get(User, int_field(data, "user_id")))
     notify_progress(interview)
     return {"ok": True, "state": _state(interview)}
 

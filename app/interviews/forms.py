@@ -89,7 +89,7 @@ class MemberForm(AppForm):
 
 class ActingChairForm(AppForm):
     """HR names who presides over an interview whose chair declared a conflict: one of the
-    candidate's scoring members (services.scoring_members)."""
+    candidate's scoring members (conflicts.scoring_members)."""
 
     user_id = SelectField(
         _l("Presiding member"),

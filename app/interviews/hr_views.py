@@ -18,7 +18,7 @@ from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..extensions import db
 from ..recruitment.services import round_for_hr
-from . import booking, bp, placement, rooms, schedule, scoring, services
+from . import booking, bp, chairing, conflicts, placement, rooms, rubrics, schedule, services
 from .forms import (
     ActingChairForm,
     AutoScheduleForm,
@@ -71,13 +71,13 @@ def _render(
     step: str = "overview",
 ):
     panels = services.panels_of_round(round_)
-    recusals = services.chair_recusals(round_)
+    recusals = conflicts.chair_recusals(round_)
     acting_forms = acting_forms or {}
     for iv in recusals:
         acting_forms.setdefault(
             iv.id,
             ActingChairForm(
-                users=services.scoring_members(iv),
+                users=conflicts.scoring_members(iv),
                 formdata=None,
                 prefix=f"a{iv.id}",
                 data={"user_id": iv.acting_chair_id},
@@ -93,7 +93,7 @@ def _render(
         slots_form = SlotsForm(panels=panels, formdata=None)
     slots = {p.id: schedule.slots_of_panel(p) for p in panels}
     problems = {p.id: services.panel_problems(p) for p in panels}
-    rubric = services.rubric_of(round_)
+    rubric = rubrics.rubric_of(round_)
     interviews = schedule.interviews_of_round(round_)
     invitations = schedule.invitation_states(interviews)
     steps = setup_steps()
@@ -112,8 +112,8 @@ def _render(
         days={p.id: schedule.days_of_panel(p) for p in panels},
         problems=problems,
         rubric=rubric,
-        rubric_locked=services.rubric_locked(round_),
-        rubric_total=services.rubric_total(rubric),
+        rubric_locked=rubrics.rubric_locked(round_),
+        rubric_total=rubrics.rubric_total(rubric),
         interviews=interviews,
         invitations=invitations,
         invitation_counts={
@@ -259,12 +259,12 @@ def hr_acting_chair(round_id: int, interview_id: int):
     interview = services.get_interview(interview_id)
     if interview.application.round_id != round_.id:
         abort(404)
-    form = ActingChairForm(users=services.scoring_members(interview), prefix=f"a{interview.id}")
+    form = ActingChairForm(users=conflicts.scoring_members(interview), prefix=f"a{interview.id}")
     if not form.validate_on_submit():
         return _render(round_, 422, acting_forms={interview.id: form})
     user = db.session.get(User, form.user_id.data)
     try:
-        scoring.name_acting_chair(interview, _me(), user)
+        chairing.name_acting_chair(interview, _me(), user)
     except DomainError as err:
         return _render(round_, show_error(form, err), acting_forms={interview.id: form})
     rooms.notify_chair_changed(interview)
@@ -342,7 +342,7 @@ def hr_rubric_default(round_id: int):
     round_ = _round(round_id)
     _need_button()
     try:
-        services.use_default_rubric(round_, _me())
+        rubrics.use_default_rubric(round_, _me())
     except DomainError as err:
         return _render(round_, show_error(None, err), step="rubric")
     return _done(round_, _("The rubric now has the five standard criteria."), "#rubric", step="rubric")
@@ -356,7 +356,7 @@ def hr_criterion_add(round_id: int):
     if not form.validate_on_submit():
         return _render(round_, 422, criterion_form=form, step="rubric")
     try:
-        services.add_criterion(round_, _me(), **form.values())
+        rubrics.add_criterion(round_, _me(), **form.values())
     except DomainError as err:
         return _render(round_, show_error(form, err), criterion_form=form, step="rubric")
     return _done(round_, _("The criterion has been added."), "#rubric", step="rubric")
@@ -368,7 +368,7 @@ def hr_criterion_remove(round_id: int, criterion_id: int):
     round_ = _round(round_id)
     _need_button()
     try:
-        services.remove_criterion(round_, _me(), criterion_id)
+        rubrics.remove_criterion(round_, _me(), criterion_id)
     except DomainError as err:
         return _render(round_, show_error(None, err), step="rubric")
     return _done(round_, _("The criterion has been removed."), "#rubric", step="rubric")

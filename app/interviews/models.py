@@ -155,7 +155,7 @@ class Interview(db.Model):
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # When the panel's chair declares a conflict for this candidate, HR names a scoring member
-    # to preside over this interview in the chair's place (scoring.name_acting_chair).
+    # to preside over this interview in the chair's place (chairing.name_acting_chair).
     acting_chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

@@ -17,6 +17,7 @@ from ..common.access import is_hr_of
 from ..common.clock import BANGKOK, now
 from ..common.errors import Forbidden, NotFound
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from . import schedule
 from .models import Interview, InterviewSlot, Panel, PanelMember, Substitute
@@ -120,9 +121,7 @@ def my_panels_today(user, at: datetime | None = None) -> list[Panel]:
 
 
 def panel_for_waiting(user, panel_id: int) -> Panel:
-    panel = db.session.get(Panel, panel_id)
-    if panel is None:
-        raise NotFound(_("No such panel."))
+    panel = get_or_not_found(Panel, panel_id, _("No such panel."))
     if not db.session.scalar(
         select(PanelMember.id).where(PanelMember.panel_id == panel.id, PanelMember.user_id == user.id)
     ):

@@ -11,7 +11,7 @@ from ..accounts.models import Role
 from ..common.auth import roles_required
 from ..common.i18n import current_locale
 from ..uploads.responses import private_download
-from . import bp, panel_access, scoring, video
+from . import bp, chairing, panel_access, scoreboard, scoring, video
 from .panel_forms import CorrectionForm, DeclarationForm, SubstituteForm, substitute_choices
 from .score_sheet import render_score_sheet
 from .video_pages import panel_video, room_messages, room_page
@@ -44,7 +44,7 @@ def panel_home():
 def panel_interview(interview_id: int):
     interview = panel_access.interview_for(current_user, interview_id)
     role = scoring.role_of(interview, current_user)
-    # (a recused chair presides over nothing of this candidate: scoring.state_for)
+    # (a recused chair presides over nothing of this candidate: scoreboard.state_for)
     chairs = scoring.is_chair(interview, current_user) and not scoring.is_recused(interview, current_user)
     criteria = scoring.criteria_of(interview)
     app_ = interview.application
@@ -52,7 +52,7 @@ def panel_interview(interview_id: int):
     substitute_form = None
     if chairs:
         substitute_form = SubstituteForm(formdata=None)
-        substitute_form.user_id.choices = substitute_choices(scoring.substitute_choices(interview))
+        substitute_form.user_id.choices = substitute_choices(chairing.substitute_choices(interview))
     config = {
         "interview_id": interview.id,
         "user_id": current_user.id,
@@ -60,7 +60,7 @@ def panel_interview(interview_id: int):
         "chairs": chairs,
         "locale": current_locale(),
         "criteria": [{"id": c.id, "max_points": scoring.num(c.max_points)} for c in criteria],
-        "stage_max": scoring.num(scoring.part_c_max(interview)),
+        "stage_max": scoring.num(scoreboard.part_c_max(interview)),
         "urls": {
             "score_sheet": url_for(".panel_score_sheet", interview_id=interview.id),
             "home": url_for(".panel_home"),

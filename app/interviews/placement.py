@@ -477,7 +477,7 @@ def auto_schedule(round_: Round, actor, accommodation_extra_minutes: int | None 
     """Place every candidate who passed the earlier stages, in application-number order, into
     the free future slots of the round's panels; one transaction, invitations queued with it."""
     services.need_hr(actor, round_)
-    services._part_c(round_)
+    services.part_c_stage(round_)
     extra = (
         accommodation_extra_minutes if accommodation_extra_minutes is not None else configured_extra_minutes()
     )

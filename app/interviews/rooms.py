@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..common.clock import BANGKOK
 from ..extensions import socketio
-from . import panel_access, scoring, services
+from . import conflicts, panel_access, scoreboard, scoring
 from .booking import candidate_checked_in
 from .models import Interview
 
@@ -38,10 +38,10 @@ def _to_scorers(event: str, payload: dict, interview: Interview) -> None:
 def notify_progress(interview: Interview) -> None:
     """The presiding chair's live view of who has started and who has submitted (never the
     points) — not sent to a chair who declared a conflict for this candidate."""
-    chair_id = services.presiding_chair_id(interview)
+    chair_id = conflicts.presiding_chair_id(interview)
     if chair_id is not None and chair_id in scoring.scoring_ids(interview):
         socketio.emit(
-            "progress", scoring.progress(interview), to=seat_room(interview.id, chair_id), namespace=PANEL
+            "progress", scoreboard.progress(interview), to=seat_room(interview.id, chair_id), namespace=PANEL
         )
 
 

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..common.clock import BANGKOK, to_utc
-from ..common.errors import NotAllowed, NotFound
+from ..common.errors import NotAllowed
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_datetime
 from ..extensions import db
 from ..notifications.models import OutboxEmail
@@ -67,10 +68,7 @@ def slots_of_panel(panel: Panel, include_cancelled: bool = False) -> list[Interv
 
 
 def get_slot(slot_id: int) -> InterviewSlot:
-    slot = db.session.get(InterviewSlot, slot_id)
-    if slot is None:
-        raise NotFound(_("No such interview slot."))
-    return slot
+    return get_or_not_found(InterviewSlot, slot_id, _("No such interview slot."))
 
 
 def interviews_of_round(round_: Round) -> list[Interview]:

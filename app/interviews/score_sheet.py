@@ -26,7 +26,7 @@ from ..documents.pdf import (
     thai_time,
 )
 from ..extensions import db
-from . import scoring
+from . import scoreboard, scoring
 from .models import Interview
 
 TITLE = "แบบสรุปคะแนนการสอบสัมภาษณ์ (ภาค ค)"
@@ -41,7 +41,7 @@ FLAG_BG = colors.HexColor("#fff3cd")
 
 def render_score_sheet(interview: Interview) -> bytes:
     """The score sheet as PDF bytes; raises scoring.NotReady before everyone has submitted."""
-    view = scoring.side_by_side(interview, "th")
+    view = scoreboard.side_by_side(interview, "th")
     application = interview.application
     round_ = application.round
     slot = interview.slot
@@ -78,7 +78,7 @@ def render_score_sheet(interview: Interview) -> bytes:
         Spacer(1, 3 * mm),
         _summary(view, interview),
     ]
-    recused = scoring.progress(interview)["recused"]
+    recused = scoreboard.progress(interview)["recused"]
     if recused:
         story.append(
             para(
@@ -94,7 +94,7 @@ def render_score_sheet(interview: Interview) -> bytes:
                 "label",
             )
         )
-    fixes = scoring.corrections(interview)
+    fixes = scoreboard.corrections(interview)
     if fixes:
         story.append(KeepTogether([para("การแก้ไขคะแนนหลังรับรองผล", "heading"), _corrections_table(fixes)]))
     story += [Spacer(1, 6 * mm), _signatures(view, interview.acting_chair_id)]

@@ -1,10 +1,10 @@
-"""Part C panels and rubrics: who sits on a round's interview panels, what they score against,
-conflicts of interest declared per candidate, the quorum, the chair's substitutes, and the
-acting chair HR names when the chair is the one recused.
+"""Part C panels: who sits on a round's interview panels, in what mode and where, with what quorum
+and aggregate; who may act on them. The rubric they score against is in rubrics.py; conflicts
+of interest, the quorum left, substitutes and the acting chair in conflicts.py.
 
 Plain functions over the models; each change is audited in its own transaction and refusals are
-domain errors with a message the user can read. Live scoring (scoring.py) builds on
-`scoring_members`, `quorum_met`, `declare_conflict` and `name_substitute`.
+domain errors with a message the user can read. Live scoring (scoring.py) builds on these and
+on conflicts.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ..accounts.models import Role, User, UserRole
 from ..applications.models import Application
 from ..audit.services import record
 from ..common.access import need_hr_of_round
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import NotAllowed, NotFound, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..recruitment.models import Round, StageKind
 from .models import (
@@ -27,11 +28,8 @@ from .models import (
     CriterionScore,
     Interview,
     InterviewSlot,
-    MemberSubmission,
     Panel,
     PanelMember,
-    Rubric,
-    RubricCriterion,
     Substitute,
 )
 
@@ -47,103 +45,14 @@ LINK_RE = re.compile(r"^https?://\S+$")
 CLOSED_STATES = ("finalized", "cancelled", "no_show")
 
 
-def _criterion(code: str, title_th: str, title_en: str, levels: list[tuple[str, str]]) -> dict:
-    """A criterion of the default rubric: 20 points, and what 20, 15, 10 and 5 points mean
-    (levels: a (Thai, English) pair for each, best first)."""
-    return dict(
-        code=code,
-        title_th=title_th,
-        title_en=title_en,
-        max_points=Decimal("20"),
-        descriptors=[
-            {"points": points, "th": th, "en": en}
-            for points, (th, en) in zip((20, 15, 10, 5), levels, strict=True)
-        ],
-    )
-
-
-# The default rubric of the issue: five criteria of 20 points each, with what each level means.
-DEFAULT_CRITERIA = [
-    _criterion(
-        "knowledge",
-        "ความรู้ที่ใช้ในการปฏิบัติงาน",
-        "Knowledge for the job",
-        [
-            (
-                "อธิบายหลักการและการนำไปใช้ในงานของตำแหน่งได้ครบถ้วน ถูกต้อง พร้อมตัวอย่าง",
-                "Explains the principles and their use in the position fully, with examples",
-            ),
-            ("อธิบายหลักการสำคัญได้ถูกต้อง", "Explains the main principles correctly"),
-            ("รู้หลักการบางส่วน ยังนำไปใช้ไม่ได้ชัดเจน", "Knows some principles, unclear how to apply them"),
-            ("ความรู้ไม่เพียงพอต่อการปฏิบัติงาน", "Knowledge insufficient for the job"),
-        ],
-    ),
-    _criterion(
-        "experience",
-        "ประสบการณ์และผลงาน",
-        "Experience and achievements",
-        [
-            (
-                "มีผลงานที่เกี่ยวข้องโดยตรง วัดผลได้ และอธิบายบทบาทของตนได้ชัดเจน",
-                "Directly relevant, measurable results; own role clearly explained",
-            ),
-            ("มีประสบการณ์ที่เกี่ยวข้องและผลงานที่อ้างอิงได้", "Relevant experience with results that can be checked"),
-            ("มีประสบการณ์ใกล้เคียงบางส่วน", "Some related experience"),
-            ("มีประสบการณ์น้อยหรือไม่เกี่ยวข้อง", "Little or unrelated experience"),
-        ],
-    ),
-    _criterion(
-        "reasoning",
-        "การคิดวิเคราะห์และการใช้เหตุผล",
-        "Reasoning",
-        [
-            (
-                "วิเคราะห์ปัญหาเป็นระบบ เสนอทางเลือกพร้อมเหตุผลและผลกระทบ",
-                "Analyses systematically; weighs options with reasons and consequences",
-            ),
-            ("วิเคราะห์ปัญหาได้และให้เหตุผลประกอบ", "Analyses the problem with reasons"),
-            ("ให้เหตุผลได้บางส่วน ยังขาดความเชื่อมโยง", "Partial reasoning, links missing"),
-            ("ไม่สามารถให้เหตุผลประกอบได้", "Cannot support answers with reasons"),
-        ],
-    ),
-    _criterion(
-        "communication",
-        "การสื่อสาร",
-        "Communication",
-        [
-            (
-                "สื่อสารชัดเจน กระชับ ตรงประเด็น รับฟังและตอบคำถามได้ดี",
-                "Clear, concise and to the point; listens and answers well",
-            ),
-            ("สื่อสารชัดเจนเป็นส่วนใหญ่", "Mostly clear"),
-            ("สื่อสารได้แต่วกวนหรือไม่ตรงประเด็นบางครั้ง", "Understandable but sometimes rambling or off the point"),
-            ("สื่อสารไม่ชัดเจน", "Unclear"),
-        ],
-    ),
-    _criterion(
-        "ethics",
-        "ทัศนคติ คุณธรรม และจริยธรรม",
-        "Attitude and ethics",
-        [
-            (
-                "แสดงทัศนคติที่ดีต่องานบริการประชาชน ยึดมั่นความซื่อสัตย์และประโยชน์ส่วนรวม",
-                "Service-minded; holds to integrity and the public interest",
-            ),
-            ("มีทัศนคติและหลักจริยธรรมที่เหมาะสม", "Suitable attitude and ethics"),
-            ("ทัศนคติหรือหลักจริยธรรมบางประการยังไม่ชัดเจน", "Some attitudes or ethical views unclear"),
-            ("ทัศนคติหรือหลักจริยธรรมไม่เหมาะสมกับการรับราชการ", "Attitude or ethics unsuited to public service"),
-        ],
-    ),
-]
-
-
 # ---- who may ----------------------------------------------------------------------------
 
 # HR of the round's agency, or Forbidden: the one rule of app/common/access.py.
 need_hr = need_hr_of_round
 
 
-def _part_c(round_: Round):
+def part_c_stage(round_: Round):
+    """The round's Part C stage, or NotAllowed if it has none (no panel or rubric without it)."""
     stage = round_.stage(StageKind.PART_C)
     if stage is None:
         raise NotAllowed(_("This round has no Part C (interview) stage."))
@@ -151,10 +60,7 @@ def _part_c(round_: Round):
 
 
 def get_panel(panel_id: int) -> Panel:
-    panel = db.session.get(Panel, panel_id)
-    if panel is None:
-        raise NotFound(_("No such interview panel."))
-    return panel
+    return get_or_not_found(Panel, panel_id, _("No such interview panel."))
 
 
 def panel_for_hr(panel_id: int, user) -> Panel:
@@ -164,10 +70,7 @@ def panel_for_hr(panel_id: int, user) -> Panel:
 
 
 def get_interview(interview_id: int) -> Interview:
-    interview = db.session.get(Interview, interview_id)
-    if interview is None:
-        raise NotFound(_("No such interview."))
-    return interview
+    return get_or_not_found(Interview, interview_id, _("No such interview."))
 
 
 def panels_of_round(round_: Round) -> list[Panel]:
@@ -316,7 +219,7 @@ def create_panel(
 ) -> Panel:
     """A panel for the round's Part C, set up by HR of the round's agency."""
     need_hr(actor, round_)
-    _part_c(round_)
+    part_c_stage(round_)
     values = _clean_panel_values(name, quorum, aggregate, spread_threshold, mode, meeting_link, room)
     panel = Panel(round_id=round_.id, created_by_id=actor.id, **values)
     db.session.add(panel)
@@ -456,354 +359,11 @@ def panel_problems(panel: Panel) -> list[str]:
 # ---- rubric -----------------------------------------------------------------------------
 
 
-def rubric_of(round_: Round) -> Rubric | None:
-    return db.session.scalar(select(Rubric).where(Rubric.round_id == round_.id))
-
-
-def rubric_total(rubric: Rubric | None) -> Decimal:
-    return sum((c.max_points for c in rubric.criteria), Decimal(0)) if rubric else Decimal(0)
-
-
-def rubric_locked(round_: Round) -> bool:
-    """A rubric is fixed once any member has scored against it."""
-    rubric = rubric_of(round_)
-    if rubric is None:
-        return False
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    CriterionScore.criterion_id == RubricCriterion.id, RubricCriterion.rubric_id == rubric.id
-                )
-            )
-        )
-    )
-
-
-def _rubric_snapshot(rubric: Rubric) -> list[dict]:
-    return [
-        {
-            "code": c.code,
-            "title_th": c.title_th,
-            "title_en": c.title_en,
-            "max_points": c.max_points,
-            "descriptors": c.descriptors,
-        }
-        for c in rubric.criteria
-    ]
-
-
-def _clean_criterion(spec: dict) -> dict:
-    code = (spec.get("code") or "").strip().lower()
-    if not CODE_RE.match(code):
-        raise ValidationFailed(
-            _("The code is lower-case letters, digits and _ and starts with a letter (at most 40)."), "code"
-        )
-    title_th = (spec.get("title_th") or "").strip()
-    if not title_th:
-        raise ValidationFailed(_("Give the criterion's Thai title."), "title_th")
-    title_en = (spec.get("title_en") or "").strip()
-    if len(title_th) > 200 or len(title_en) > 200:
-        raise ValidationFailed(_("A title is at most 200 characters."), "title_th")
-    try:
-        max_points = Decimal(str(spec.get("max_points")))
-    except (InvalidOperation, ValueError):
-        max_points = Decimal(0)
-    if not Decimal(0) < max_points <= Decimal(1000):
-        raise ValidationFailed(_("The maximum points are more than 0 and at most 1,000."), "max_points")
-    levels = []
-    for level in spec.get("descriptors") or []:
-        try:
-            points = Decimal(str(level.get("points")))
-        except (InvalidOperation, ValueError, AttributeError):
-            raise ValidationFailed(_("Each level needs its points."), "descriptors") from None
-        if not Decimal(0) <= points <= max_points:
-            raise ValidationFailed(
-                _("A level's points are from 0 to the criterion's maximum."), "descriptors"
-            )
-        th, en = (level.get("th") or "").strip(), (level.get("en") or "").strip()
-        if not th and not en:
-            raise ValidationFailed(_("Each level needs a description."), "descriptors")
-        levels.append(
-            {
-                "points": int(points) if points == points.to_integral_value() else float(points),
-                "th": th,
-                "en": en,
-            }
-        )
-    levels.sort(key=lambda lv: -lv["points"])
-    return dict(
-        code=code,
-        title_th=title_th,
-        title_en=title_en,
-        max_points=max_points.quantize(Decimal("0.01")),
-        descriptors=levels,
-    )
-
-
-def _editable_rubric(round_: Round, actor) -> Rubric:
-    need_hr(actor, round_)
-    _part_c(round_)
-    if rubric_locked(round_):
-        raise NotAllowed(_("Members have started scoring: the rubric can no longer change."))
-    rubric = rubric_of(round_)
-    if rubric is None:
-        rubric = Rubric(round_id=round_.id)
-        db.session.add(rubric)
-        db.session.flush()
-    return rubric
-
-
-def set_rubric(round_: Round, actor, criteria: list[dict]) -> Rubric:
-    """Replace the round's rubric with `criteria` (code, title_th, title_en, max_points,
-    descriptors [{points, th, en}]), while nobody has scored against it."""
-    cleaned = [_clean_criterion(spec) for spec in criteria]
-    if not cleaned:
-        raise ValidationFailed(_("A rubric needs at least one criterion."), "code")
-    codes = [c["code"] for c in cleaned]
-    if len(set(codes)) != len(codes):
-        raise ValidationFailed(_("Each criterion needs its own code."), "code")
-    rubric = _editable_rubric(round_, actor)
-    before = _rubric_snapshot(rubric)
-    rubric.criteria.clear()
-    db.session.flush()  # the old codes go before the new ones take them (unique per rubric)
-    for seq, spec in enumerate(cleaned, start=1):
-        rubric.criteria.append(RubricCriterion(seq=seq, **spec))
-    db.session.flush()
-    record("rubric.set", rubric, actor=actor, before=before, after=_rubric_snapshot(rubric))
-    db.session.commit()
-    return rubric
-
-
-def use_default_rubric(round_: Round, actor) -> Rubric:
-    """The five criteria of 20 points each (knowledge, experience, reasoning, communication,
-    attitude and ethics)."""
-    return set_rubric(round_, actor, [dict(c) for c in DEFAULT_CRITERIA])
-
-
-def add_criterion(round_: Round, actor, **spec) -> RubricCriterion:
-    cleaned = _clean_criterion(spec)
-    rubric = _editable_rubric(round_, actor)
-    if any(c.code == cleaned["code"] for c in rubric.criteria):
-        raise ValidationFailed(_("The rubric already has a criterion with this code."), "code")
-    before = _rubric_snapshot(rubric)
-    criterion = RubricCriterion(seq=max((c.seq for c in rubric.criteria), default=0) + 1, **cleaned)
-    rubric.criteria.append(criterion)
-    db.session.flush()
-    record("rubric.add_criterion", rubric, actor=actor, before=before, after=_rubric_snapshot(rubric))
-    db.session.commit()
-    return criterion
-
-
-def remove_criterion(round_: Round, actor, criterion_id: int) -> None:
-    rubric = _editable_rubric(round_, actor)
-    criterion = next((c for c in rubric.criteria if c.id == criterion_id), None)
-    if criterion is None:
-        raise NotFound(_("No such criterion."))
-    before = _rubric_snapshot(rubric)
-    rubric.criteria.remove(criterion)
-    for seq, c in enumerate(rubric.criteria, start=1):
-        c.seq = seq
-    db.session.flush()
-    record("rubric.remove_criterion", rubric, actor=actor, before=before, after=_rubric_snapshot(rubric))
-    db.session.commit()
-
-
 # ---- conflicts of interest, quorum and substitutes -----------------------------------------
-
-
-def conflict_of(interview: Interview, user) -> ConflictDeclaration | None:
-    return db.session.scalar(
-        select(ConflictDeclaration).where(
-            ConflictDeclaration.interview_id == interview.id,
-            ConflictDeclaration.user_id == getattr(user, "id", user),
-        )
-    )
-
-
-def conflicted_user_ids(interview: Interview) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(ConflictDeclaration.user_id).where(
-                ConflictDeclaration.interview_id == interview.id, ConflictDeclaration.has_conflict.is_(True)
-            )
-        )
-    )
-
-
-def declare_conflict(interview: Interview, user, has_conflict: bool, note: str = "") -> ConflictDeclaration:
-    """A member's (or substitute's) declaration for this candidate, before scoring them.
-
-    A declared conflict recuses the member for this candidate and stands: it cannot be taken
-    back. "No conflict" may later turn into a conflict (something comes to light), until the
-    member has submitted their scores.
-    """
-    if panel_role(interview, user) is None:
-        raise Forbidden(_("Only the panel's members declare conflicts for its candidates."))
-    if interview.status in CLOSED_STATES:
-        raise NotAllowed(_("This interview is closed."))
-    note = (note or "").strip()
-    if has_conflict and not note:
-        raise ValidationFailed(_("Say what the conflict of interest is."), "note")
-    if len(note) > 2000:
-        raise ValidationFailed(_("The note is at most 2,000 characters."), "note")
-    existing = conflict_of(interview, user)
-    if existing is not None:
-        if existing.has_conflict:
-            raise NotAllowed(_("You have declared a conflict for this candidate; it stands."))
-        if not has_conflict:
-            return existing  # the same declaration again
-        submitted = db.session.scalar(
-            select(
-                exists().where(
-                    MemberSubmission.interview_id == interview.id, MemberSubmission.user_id == user.id
-                )
-            )
-        )
-        if submitted:
-            raise NotAllowed(_("You have submitted your scores for this candidate."))
-        before = {"has_conflict": False, "note": existing.note}
-        existing.has_conflict, existing.note = True, note
-        record(
-            "interview.conflict_declare",
-            existing,
-            actor=user,
-            before=before,
-            after={"interview": interview.id, "has_conflict": True, "note": note},
-        )
-        db.session.commit()
-        return existing
-    declaration = ConflictDeclaration(
-        interview_id=interview.id, user_id=user.id, has_conflict=bool(has_conflict), note=note
-    )
-    db.session.add(declaration)
-    db.session.flush()
-    record(
-        "interview.conflict_declare",
-        declaration,
-        actor=user,
-        after={"interview": interview.id, "has_conflict": bool(has_conflict), "note": note},
-    )
-    db.session.commit()
-    return declaration
-
-
-def scoring_members(interview: Interview) -> list[User]:
-    """Who scores this candidate: the panel's members (chair first) without a declared
-    conflict, then the substitutes the chair named, also without one."""
-    conflicted = conflicted_user_ids(interview)
-    panel = panel_of(interview)
-    members = sorted(panel.members, key=lambda m: (m.role != CHAIR, m.id))
-    users = [m.user for m in members if m.user_id not in conflicted]
-    subs = [s.user_id for s in substitutes_of(interview) if s.user_id not in conflicted]
-    users += [db.session.get(User, uid) for uid in subs]
-    return users
-
-
-def quorum_met(interview: Interview) -> bool:
-    return len(scoring_members(interview)) >= panel_of(interview).quorum
-
-
-def busy_elsewhere(user_id: int, slot: InterviewSlot) -> bool:
-    """Whether the user sits, at the slot's time, in a booked slot of another panel (as a member
-    or as a substitute)."""
-    overlapping = (InterviewSlot.starts_at < slot.ends_at) & (InterviewSlot.ends_at > slot.starts_at)
-    as_member = select(
-        exists().where(
-            Interview.slot_id == InterviewSlot.id,
-            InterviewSlot.cancelled.is_(False),
-            Interview.status != "cancelled",
-            overlapping,
-            InterviewSlot.panel_id != slot.panel_id,
-            InterviewSlot.panel_id.in_(select(PanelMember.panel_id).where(PanelMember.user_id == user_id)),
-        )
-    )
-    as_substitute = select(
-        exists().where(
-            Substitute.user_id == user_id,
-            Substitute.interview_id == Interview.id,
-            Interview.slot_id == InterviewSlot.id,
-            InterviewSlot.cancelled.is_(False),
-            Interview.status != "cancelled",
-            overlapping,
-            InterviewSlot.id != slot.id,
-        )
-    )
-    return bool(db.session.scalar(as_member) or db.session.scalar(as_substitute))
-
-
-def name_substitute(interview: Interview, chair, user: User) -> Substitute:
-    """The chair names a substitute for this interview (when recusals leave the panel short):
-    a panel-role user, not already scoring, not conflicted, and free at that time."""
-    panel = panel_of(interview)
-    if presiding_chair_id(interview) != getattr(chair, "id", None):
-        raise Forbidden(_("Only the chair presiding over this interview names substitutes."))
-    if interview.status in CLOSED_STATES:
-        raise NotAllowed(_("This interview is closed."))
-    if user is None:
-        raise ValidationFailed(_("Choose the substitute."), "user_id")
-    if not user.has_role(Role.PANEL) or not user.active:
-        raise ValidationFailed(_("A substitute must be an active user with the panel role."), "user_id")
-    if user.id in conflicted_user_ids(interview):
-        raise NotAllowed(
-            _("%(name)s has declared a conflict for this candidate.", name=user.full_name_th), "user_id"
-        )
-    if panel_role(interview, user) is not None:
-        raise NotAllowed(_("%(name)s already sits on this panel.", name=user.full_name_th), "user_id")
-    if user.id == interview.application.candidate_id:
-        raise NotAllowed(_("The candidate cannot judge their own interview."), "user_id")
-    if busy_elsewhere(user.id, interview.slot):
-        raise NotAllowed(_("%(name)s sits on another panel at that time.", name=user.full_name_th), "user_id")
-    sub = Substitute(interview_id=interview.id, user_id=user.id, named_by_id=chair.id)
-    db.session.add(sub)
-    db.session.flush()
-    record(
-        "interview.substitute",
-        sub,
-        actor=chair,
-        after={"interview": interview.id, "user": user.id, "panel": panel.id},
-    )
-    db.session.commit()
-    return sub
 
 
 # ---- the acting chair ---------------------------------------------------------------------
 # A chair who declared a conflict for a candidate may not decide that candidate's score. As in
 # any Thai committee whose chair cannot act for a matter (พ.ร.บ.วิธีปฏิบัติราชการทางปกครอง
 # มาตรา 80), another member presides over it: HR of the round's agency records which scoring
-# member that is (scoring.name_acting_chair).
-
-
-def presiding_chair_id(interview: Interview) -> int | None:
-    """Who presides over this interview (finalizes, corrects, names substitutes): the acting
-    chair HR named for it, else the panel's chair."""
-    if interview.acting_chair_id is not None:
-        return interview.acting_chair_id
-    chair = chair_of(panel_of(interview))
-    return chair.id if chair else None
-
-
-def chair_recused(interview: Interview) -> bool:
-    chair = chair_of(panel_of(interview))
-    return chair is not None and chair.id in conflicted_user_ids(interview)
-
-
-def chair_recusals(round_: Round) -> list[Interview]:
-    """The round's interviews (not cancelled, not no-show) whose panel chair declared a
-    conflict: an open one needs an acting chair before its score can be finalized; a finalized
-    one shows who presided."""
-    interviews = db.session.scalars(
-        select(Interview)
-        .join(InterviewSlot, InterviewSlot.id == Interview.slot_id)
-        .join(Panel, Panel.id == InterviewSlot.panel_id)
-        .join(PanelMember, (PanelMember.panel_id == Panel.id) & (PanelMember.role == CHAIR))
-        .join(
-            ConflictDeclaration,
-            (ConflictDeclaration.interview_id == Interview.id)
-            & (ConflictDeclaration.user_id == PanelMember.user_id)
-            & ConflictDeclaration.has_conflict.is_(True),
-        )
-        .where(Panel.round_id == round_.id, Interview.status.not_in(("cancelled", "no_show")))
-        .order_by(InterviewSlot.starts_at, Interview.id)
-    )
-    return list(interviews)
+# member that is (chairing.name_acting_chair).

@@ -34,7 +34,7 @@ from ..audit.services import record
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound
 from ..extensions import db
-from . import panel_access, scoring
+from . import chairing, panel_access, scoring
 from .janus import Janus, JanusRefused
 from .models import Interview, InterviewRecording, InterviewSlot, VideoPass, VideoRoom
 
@@ -272,7 +272,7 @@ def enter(interview: Interview, user, at: datetime | None = None, *, consent: bo
 def admit(interview: Interview, chair, at: datetime | None = None) -> VideoRoom:
     """The presiding chair lets the waiting candidate in."""
     at = at or now()
-    scoring.require_chair(interview, chair)
+    chairing.require_chair(interview, chair)
     check_may_enter(interview, chair, at)
     room = room_of(interview)
     if room is None or room.candidate_state != "lobby":
@@ -291,7 +291,7 @@ def admit(interview: Interview, chair, at: datetime | None = None) -> VideoRoom:
 def end_candidate(interview: Interview, chair, reason: str = "") -> VideoRoom:
     """The presiding chair ends the candidate's connection: kicked from the room, credential
     revoked; the candidate is back in the lobby if they return."""
-    scoring.require_chair(interview, chair)
+    chairing.require_chair(interview, chair)
     room = room_of(interview)
     if room is None or room.candidate_state != "admitted":
         raise NotAllowed(_("The candidate is not in the room."))
@@ -336,7 +336,7 @@ def connected(room: VideoRoom) -> list[dict]:
 
 def chair_view(interview: Interview, chair) -> dict:
     """What the presiding chair's page shows: the candidate's place and who is connected."""
-    scoring.require_chair(interview, chair)
+    chairing.require_chair(interview, chair)
     room = room_of(interview)
     if room is None or room.closed_at is not None:
         return {"candidate_state": "absent", "connected": [], "open": room is None}

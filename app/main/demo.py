@@ -21,7 +21,7 @@ from ..partners.nominations import NomineeInput, nominate
 from ..partners.organisations import create_organisation, link_partner_account
 from ..partners.rounds import open_round
 from ..recruitment.models import Accommodation, Mode, Position, Round, RoundStage, RoundStatus
-from ..recruitment.services import apply_mode_rules, change_status, default_stages, snapshot
+from ..recruitment.services import ChannelRound, apply_mode_rules, change_status, default_stages, snapshot
 from ..scholarships import services as scholarships
 
 DEMO_PASSWORD = "demo-pass-2569"
@@ -295,13 +295,15 @@ def _load_channels(users: dict, hr: User, doctor: Position) -> None:
     round_ = open_round(
         agreement,
         hr,
-        code="MSD-MOU-2569-01",
-        position_id=doctor.id,
-        title_th="คัดเลือกแพทย์ตามบันทึกข้อตกลงกับมหาวิทยาลัยนวมินทราธิราช",
-        title_en="MOU selection: doctors from Navamindradhiraj University",
-        opens_at=now() - timedelta(days=1),
-        closes_at=now() + timedelta(days=20),
-        vacancies=3,
+        ChannelRound(
+            code="MSD-MOU-2569-01",
+            position_id=doctor.id,
+            title_th="คัดเลือกแพทย์ตามบันทึกข้อตกลงกับมหาวิทยาลัยนวมินทราธิราช",
+            title_en="MOU selection: doctors from Navamindradhiraj University",
+            opens_at=now() - timedelta(days=1),
+            closes_at=now() + timedelta(days=20),
+            vacancies=3,
+        ),
     )
     change_status(round_, hr, RoundStatus.OPEN, "demo")
     nominee = users["nominee@demo.bma.go.th"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..applications.attachments import expected_documents
 from ..applications.models import Application, ApplicationStatus
-from ..applications.services import applications_of, expected_documents
+from ..applications.services import applications_of
 from ..common.clock import BANGKOK, now
 from ..exams import candidate as exam_candidate
 from ..interviews import booking

@@ -4,10 +4,11 @@ stand (available, called, appointed, ...)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..common import charts
 from ..extensions import db
+from .entries import status_counts
 from .labels import entry_status_label, list_title
 from .models import EntryStatus, MeritEntry, MeritList
 
@@ -33,13 +34,7 @@ def totals_distribution(merit_list: MeritList) -> charts.Chart | None:
 
 
 def status_summary(merit_list: MeritList) -> charts.Chart | None:
-    counts = dict(
-        db.session.execute(
-            select(MeritEntry.status, func.count())
-            .where(MeritEntry.list_id == merit_list.id)
-            .group_by(MeritEntry.status)
-        ).all()
-    )
+    counts = status_counts(merit_list)
     if not counts:
         return None
     statuses = list(EntryStatus.ALL)

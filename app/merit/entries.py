@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
@@ -63,6 +63,17 @@ def ranked_entries(merit_list: MeritList) -> list[RankedEntry]:
             stmt
         )
     ]
+
+
+def status_counts(merit_list: MeritList) -> dict[str, int]:
+    """How many of the list's entries stand in each status (a status no entry has is left out)."""
+    return dict(
+        db.session.execute(
+            select(MeritEntry.status, func.count())
+            .where(MeritEntry.list_id == merit_list.id)
+            .group_by(MeritEntry.status)
+        ).all()
+    )
 
 
 def entries_with_people(merit_list: MeritList) -> Select:

@@ -87,13 +87,46 @@ entry_status_label = labeller(_ENTRY_STATUS)
 # ---- what an irreversible step will do (the confirmation dialog and page name it) -----------
 
 
-def approve_consequence(merit_list: MeritList) -> str:
-    return _(
+_CONSEQUENCES = {
+    "approve": lambda **v: _(
         "Version %(v)s of “%(title)s” will be approved as checked by a second person. It can "
         "then be published; to change it afterwards a new version must be prepared and approved.",
-        v=merit_list.version,
-        title=list_title(merit_list),
-    )
+        **v,
+    ),
+    "publish": lambda **v: _(
+        "Version %(v)s of “%(title)s” will be published: anyone can read it on the public result "
+        "lists, with its digest, and it cannot be unpublished. A mistake then needs a correction "
+        "or a withdrawal, each approved by two people.",
+        **v,
+    ),
+    "withdrawal_request": lambda **v: _(
+        "A withdrawal of version %(v)s will be requested with your reason. The list stays in "
+        "force until a second HR approver confirms it.",
+        **v,
+    ),
+    "withdraw": lambda **v: _(
+        "Version %(v)s of “%(title)s” will be withdrawn: it is no longer in force and its public "
+        "page says why. Offers awaiting an answer are withdrawn and the candidates told; this "
+        "cannot be undone.",
+        **v,
+    ),
+    "cancel": lambda **v: _(
+        "Version %(v)s of “%(title)s” will be cancelled: it can never be approved, published or "
+        "used. A new version would have to be prepared.",
+        **v,
+    ),
+}
+
+
+def consequence(step: str, merit_list: MeritList) -> str:
+    """What `step` (approve, publish, withdrawal_request, withdraw, cancel) will do to this
+    version of the list."""
+    return _CONSEQUENCES[step](v=merit_list.version, title=list_title(merit_list))
+
+
+def consequences(merit_list: MeritList) -> dict[str, str]:
+    """Every step's consequence, for the list page's confirmation dialogs."""
+    return {step: consequence(step, merit_list) for step in _CONSEQUENCES}
 
 
 def waive_consequence(offer) -> str:
@@ -102,41 +135,4 @@ def waive_consequence(offer) -> str:
         "You give up the post of %(position)s: the offer goes back to the agency, which may call "
         "the next candidate on the list. This cannot be undone.",
         position=offer.position.title(current_locale()),
-    )
-
-
-def publish_consequence(merit_list: MeritList) -> str:
-    return _(
-        "Version %(v)s of “%(title)s” will be published: anyone can read it on the public result "
-        "lists, with its digest, and it cannot be unpublished. A mistake then needs a correction "
-        "or a withdrawal, each approved by two people.",
-        v=merit_list.version,
-        title=list_title(merit_list),
-    )
-
-
-def withdrawal_request_consequence(merit_list: MeritList) -> str:
-    return _(
-        "A withdrawal of version %(v)s will be requested with your reason. The list stays in "
-        "force until a second HR approver confirms it.",
-        v=merit_list.version,
-    )
-
-
-def withdrawal_consequence(merit_list: MeritList) -> str:
-    return _(
-        "Version %(v)s of “%(title)s” will be withdrawn: it is no longer in force and its public "
-        "page says why. Offers awaiting an answer are withdrawn and the candidates told; this "
-        "cannot be undone.",
-        v=merit_list.version,
-        title=list_title(merit_list),
-    )
-
-
-def cancel_consequence(merit_list: MeritList) -> str:
-    return _(
-        "Version %(v)s of “%(title)s” will be cancelled: it can never be approved, published or "
-        "used. A new version would have to be prepared.",
-        v=merit_list.version,
-        title=list_title(merit_list),
     )

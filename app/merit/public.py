@@ -20,7 +20,7 @@ from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..recruitment.models import StageKind
 from .digest import content_matches
-from .entries import entries_with_people
+from .entries import entries_with_people, status_counts
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .services import get_list, status_on
 
@@ -108,13 +108,7 @@ def _entry_row(entry: MeritEntry) -> EntryRow:
 
 def entry_counts(merit_list: MeritList) -> dict[str, int]:
     """How many entries have been called, appointed, waived (or lapsed) and remain."""
-    counts = dict(
-        db.session.execute(
-            select(MeritEntry.status, func.count())
-            .where(MeritEntry.list_id == merit_list.id)
-            .group_by(MeritEntry.status)
-        ).all()
-    )
+    counts = status_counts(merit_list)
     return {
         "total": sum(counts.values()),
         "called": counts.get(EntryStatus.CALLED, 0),

@@ -209,13 +209,7 @@ def _render_list(ml, status: int = 200, chain=None, **forms):
         status_chart=merit_charts.status_summary(ml) if show_calls else None,
         approve_refusal=workflow.approve_refusal(ml, _me()),
         confirm_withdrawal_refusal=workflow.confirm_withdrawal_refusal(ml, _me()),
-        consequences={
-            "approve": labels.approve_consequence(ml),
-            "publish": labels.publish_consequence(ml),
-            "withdrawal_request": labels.withdrawal_request_consequence(ml),
-            "withdraw": labels.withdrawal_consequence(ml),
-            "cancel": labels.cancel_consequence(ml),
-        },
+        consequences=labels.consequences(ml),
         **forms,
     ), status
 
@@ -259,7 +253,9 @@ def hr_approve(list_id: int):
     if not form.validate_on_submit():
         abort(400)
     if not confirm.confirmed():
-        return _ask(ml, _("Approve this list?"), labels.approve_consequence(ml), _("Yes, approve the list"))
+        return _ask(
+            ml, _("Approve this list?"), labels.consequence("approve", ml), _("Yes, approve the list")
+        )
     try:
         workflow.approve(ml, _me(), changes_seen=bool(form.changes_seen.data))
     except DomainError as err:
@@ -276,7 +272,7 @@ def hr_publish(list_id: int):
         workflow.publish,
         lambda ml: _("Version %(v)s is published. Digest: %(digest)s", v=ml.version, digest=ml.digest),
         lambda ml: _ask(
-            ml, _("Publish this list?"), labels.publish_consequence(ml), _("Yes, publish the list")
+            ml, _("Publish this list?"), labels.consequence("publish", ml), _("Yes, publish the list")
         ),
     )
 
@@ -333,7 +329,7 @@ def hr_cancel(list_id: int):
     if not form.validate_on_submit():
         return _render_list(ml, 422, cancel_form=form)
     if not confirm.confirmed():
-        return _ask(ml, _("Cancel this list?"), labels.cancel_consequence(ml), _("Yes, cancel the list"))
+        return _ask(ml, _("Cancel this list?"), labels.consequence("cancel", ml), _("Yes, cancel the list"))
     try:
         workflow.cancel(ml, _me(), form.reason.data)
     except DomainError as err:
@@ -353,7 +349,7 @@ def hr_request_withdrawal(list_id: int):
         return _ask(
             ml,
             _("Request the withdrawal of this list?"),
-            labels.withdrawal_request_consequence(ml),
+            labels.consequence("withdrawal_request", ml),
             _("Yes, request the withdrawal"),
         )
     try:
@@ -375,7 +371,7 @@ def hr_confirm_withdrawal(list_id: int):
         workflow.confirm_withdrawal,
         lambda ml: _("Version %(v)s is withdrawn.", v=ml.version),
         lambda ml: _ask(
-            ml, _("Withdraw this list?"), labels.withdrawal_consequence(ml), _("Yes, withdraw the list")
+            ml, _("Withdraw this list?"), labels.consequence("withdraw", ml), _("Yes, withdraw the list")
         ),
     )
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from ..audit.services import record
 from ..common.access import is_hr, need_hr_of
 from ..common.clock import today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..common.thai import be_year
 from ..extensions import db
 from ..recruitment.models import Position, StageKind
@@ -147,10 +148,7 @@ def agreements_of_organisation(org: PartnerOrganisation) -> list[Agreement]:
 
 
 def get_agreement(agreement_id: int) -> Agreement:
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None:
-        raise NotFound(_("No such agreement."))
-    return agreement
+    return get_or_not_found(Agreement, agreement_id, _("No such agreement."))
 
 
 def agreement_for_hr(agreement_id: int, user) -> Agreement:

@@ -13,9 +13,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import EducationLevel
-from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
+from ..common.forms import AppForm, ThaiDateField, person_name_fields
 from ..common.forms import strip as strip_text
-from ..recruitment.forms import DATETIME_LOCAL, MultiCheckboxField, lines
+from ..recruitment.forms import ChannelRoundForm, MultiCheckboxField, lines
 from ..recruitment.models import StageKind
 from .models import OrganisationKind
 
@@ -84,22 +84,8 @@ class AgreementForm(AppForm):
         return lines(self.fields_of_study.data)
 
 
-class AgreementRoundForm(AppForm):
-    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
-    position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(
-        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
-    )
-    title_en = StringField(
-        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
-    )
-    opens_at = ThaiDateTimeLocalField(
-        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    closes_at = ThaiDateTimeLocalField(
-        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
+class AgreementRoundForm(ChannelRoundForm):
+    """A round under an agreement: its positions are the agreement's."""
 
 
 class TerminateForm(AppForm):
@@ -113,18 +99,7 @@ class NominationForm(AppForm):
     email = StringField(
         _l("Email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    first_name_th = StringField(
-        _l("First name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    last_name_th = StringField(
-        _l("Last name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    first_name_en = StringField(
-        _l("First name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
-    last_name_en = StringField(
-        _l("Last name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
+    first_name_th, last_name_th, first_name_en, last_name_en = person_name_fields()
     statement = TextAreaField(
         _l("Why you nominate this person"), filters=[strip_text], validators=[Optional(), Length(max=3000)]
     )

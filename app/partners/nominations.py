@@ -12,12 +12,13 @@ from datetime import date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..common import national_id as nid
 from ..common.clock import now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
+from ..common.integrity import flush_or_refuse
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
 from ..notifications.services import queue_email
@@ -150,11 +151,7 @@ def nominate(
         nominated_at=now(),
     )
     db.session.add(nomination)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise NotAllowed(_("This person has already been nominated for this round."), "national_id") from None
+    flush_or_refuse(NotAllowed(_("This person has already been nominated for this round."), "national_id"))
     record(
         "partner.nomination.create",
         nomination,
@@ -221,10 +218,7 @@ def _need_own_nomination(nomination: Nomination, org: PartnerOrganisation) -> No
 
 
 def get_nomination(nomination_id: int) -> Nomination:
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound(_("No such nomination."))
-    return nomination
+    return get_or_not_found(Nomination, nomination_id, _("No such nomination."))
 
 
 def nomination_for_partner(nomination_id: int, user) -> Nomination:

@@ -10,7 +10,8 @@ from ..accounts.models import Role, User
 from ..accounts.services import grant_role
 from ..audit.services import record
 from ..common.access import HR_ROLES, is_hr
-from ..common.errors import Forbidden, NotFound, ValidationFailed
+from ..common.errors import Forbidden, ValidationFailed
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from .models import Agreement, OrganisationKind, PartnerMember, PartnerOrganisation
 
@@ -67,10 +68,7 @@ def organisations() -> list[PartnerOrganisation]:
 
 
 def get_organisation(org_id: int) -> PartnerOrganisation:
-    org = db.session.get(PartnerOrganisation, org_id)
-    if org is None:
-        raise NotFound(_("No such partner organisation."))
-    return org
+    return get_or_not_found(PartnerOrganisation, org_id, _("No such partner organisation."))
 
 
 def link_partner_account(org: PartnerOrganisation, email: str, actor) -> PartnerMember:

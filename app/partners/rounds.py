@@ -15,7 +15,7 @@ from ..common.errors import NotAllowed, ValidationFailed
 from ..common.thai import format_date
 from ..extensions import db
 from ..recruitment import services as recruitment
-from ..recruitment.models import Mode, Round, StageKind
+from ..recruitment.models import Round, StageKind
 from .agreements import DEFAULT_AGREEMENT_STAGES, fiscal_year, need_hr_of_agency
 from .models import Agreement, AgreementRound, AgreementStatus
 
@@ -34,14 +34,8 @@ def _bangkok_day(value: datetime) -> date:
 def open_round(
     agreement: Agreement,
     actor,
+    draft: recruitment.ChannelRound,
     *,
-    code: str,
-    position_id: int,
-    title_th: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    vacancies: int,
-    title_en: str = "",
     description_th: str = "",
     description_en: str = "",
 ) -> Round:
@@ -51,7 +45,8 @@ def open_round(
     need_hr_of_agency(actor, agreement.agency_id)
     if agreement.status != AgreementStatus.ACTIVE:
         raise NotAllowed(_("This agreement has ended: no round can be opened under it."))
-    if position_id not in {p.id for p in agreement.positions}:
+    opens_at, closes_at, vacancies = draft.opens_at, draft.closes_at, draft.vacancies
+    if draft.position_id not in {p.id for p in agreement.positions}:
         raise ValidationFailed(_("The agreement does not cover this position."), "position_id")
     if not isinstance(opens_at, datetime) or not isinstance(closes_at, datetime):
         raise ValidationFailed(_("The application window needs a start and an end."), "opens_at")
@@ -81,14 +76,6 @@ def open_round(
     ]
     org = agreement.organisation
     values = dict(
-        code=code,
-        position_id=position_id,
-        mode=Mode.SELECTION,
-        title_th=title_th,
-        title_en=title_en,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        vacancies=vacancies,
         description_th=(description_th or "").strip()
         or (
             f"คัดเลือกตามบันทึกข้อตกลงความร่วมมือเลขที่ {agreement.number} กับ{org.name_th} "
@@ -104,7 +91,7 @@ def open_round(
         min_education_level=agreement.min_education_level,
         fields_of_study=list(agreement.fields_of_study or []),
     )
-    round_ = recruitment.create_round(agreement.agency_id, actor, values, stages)
+    round_ = recruitment.create_channel_round(agreement.agency_id, actor, draft, stages, **values)
     link = AgreementRound(round_id=round_.id, agreement_id=agreement.id, fiscal_year=fiscal_year(first))
     db.session.add(link)
     db.session.flush()

@@ -162,17 +162,7 @@ def hr_open_round(agreement_id: int):
     if not form.validate_on_submit():
         return _render_agreement(agreement, 422, round_form=form)
     try:
-        round_ = rounds.open_round(
-            agreement,
-            current_user,
-            code=form.code.data,
-            position_id=form.position_id.data,
-            title_th=form.title_th.data,
-            title_en=form.title_en.data or "",
-            opens_at=form.opens_at.data,
-            closes_at=form.closes_at.data,
-            vacancies=form.vacancies.data,
-        )
+        round_ = rounds.open_round(agreement, current_user, form.draft())
     except DomainError as err:
         return _render_agreement(agreement, show_error(form, err), round_form=form)
     flash(

@@ -20,6 +20,7 @@ from ..common.access import need_hr_of, need_hr_of_round
 from ..common.clock import now
 from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..extensions import db
 from ..recruitment.models import Round
 from . import thaiqr
@@ -297,7 +298,4 @@ def payments_of_agency(agency_id: int, status: str | None = None) -> list[Paymen
 
 
 def get_payment(payment_id: int) -> Payment:
-    payment = db.session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound(_("No such payment."))
-    return payment
+    return get_or_not_found(Payment, payment_id, _("No such payment."))

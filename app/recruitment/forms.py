@@ -115,6 +115,38 @@ class StageRowForm(Form):
     counts_for_ranking = BooleanField(_l("Counts for ranking"))
 
 
+class ChannelRoundForm(AppForm):
+    """A round opened in a channel (MOU agreement, scholarship placement): the channel sets the
+    mode, description and stages; HR enters the rest."""
+
+    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
+    position_id = SelectField(_l("Position"), coerce=int)
+    title_th = StringField(
+        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
+    )
+    title_en = StringField(
+        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
+    )
+    opens_at = ThaiDateTimeLocalField(
+        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
+    )
+    closes_at = ThaiDateTimeLocalField(
+        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
+    )
+    vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
+
+    def draft(self) -> services.ChannelRound:
+        return services.ChannelRound(
+            code=self.code.data,
+            position_id=self.position_id.data,
+            title_th=self.title_th.data,
+            title_en=self.title_en.data or "",
+            opens_at=self.opens_at.data,
+            closes_at=self.closes_at.data,
+            vacancies=self.vacancies.data,
+        )
+
+
 class RoundForm(AppForm):
     code = StringField(
         _l("Round code"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -267,6 +267,28 @@ def _check_code_free(code: str, round_id: int | None = None) -> None:
     other = db.session.scalar(select(Round).where(Round.code == code))
     if other is not None and other.id != round_id:
         raise ValidationFailed(_("Another round already uses the code %(code)s.", code=code), "code")
+
+
+@dataclass(frozen=True)
+class ChannelRound:
+    """What HR enters to open a round in a channel (an MOU agreement, scholarship placement): the
+    channel adds its own description, criteria, stages and link."""
+
+    code: str
+    position_id: int
+    title_th: str
+    opens_at: datetime
+    closes_at: datetime
+    vacancies: int
+    title_en: str = ""
+
+
+def create_channel_round(
+    agency_id: int, actor, draft: ChannelRound, stages: list[StageSpec], **values
+) -> Round:
+    """A draft selection round of a channel, built from what HR entered plus the channel's own
+    values (description, criteria)."""
+    return create_round(agency_id, actor, {**asdict(draft), "mode": Mode.SELECTION, **values}, stages)
 
 
 def create_round(agency_id: int, actor, values: dict, stages: list[StageSpec] | None = None) -> Round:

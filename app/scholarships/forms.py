@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DecimalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..common.forms import AppForm, ThaiDateField, ThaiDateTimeLocalField
+from ..common.forms import AppForm, ThaiDateField, person_name_fields
 from ..common.forms import strip as strip_text
-from ..recruitment.forms import DATETIME_LOCAL, lines
+from ..recruitment.forms import ChannelRoundForm, lines
 
 
 class ContractForm(AppForm):
@@ -27,18 +26,7 @@ class ContractForm(AppForm):
     email = StringField(
         _l("Scholar's email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    first_name_th = StringField(
-        _l("First name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    last_name_th = StringField(
-        _l("Last name (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=100)]
-    )
-    first_name_en = StringField(
-        _l("First name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
-    last_name_en = StringField(
-        _l("Last name (English)"), filters=[strip_text], validators=[Optional(), Length(max=100)]
-    )
+    first_name_th, last_name_th, first_name_en, last_name_en = person_name_fields()
     field_of_study = StringField(
         _l("Field of study"), filters=[strip_text], validators=[DataRequired(), Length(max=200)]
     )
@@ -59,22 +47,7 @@ class ContractForm(AppForm):
     )
 
 
-class PlacementRoundForm(AppForm):
-    code = StringField(_l("Round code"), filters=[strip_text], validators=[DataRequired(), Length(max=30)])
-    position_id = SelectField(_l("Position"), coerce=int)
-    title_th = StringField(
-        _l("Title (Thai)"), filters=[strip_text], validators=[DataRequired(), Length(max=300)]
-    )
-    title_en = StringField(
-        _l("Title (English)"), filters=[strip_text], validators=[Optional(), Length(max=300)]
-    )
-    opens_at = ThaiDateTimeLocalField(
-        _l("Applications open"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    closes_at = ThaiDateTimeLocalField(
-        _l("Applications close"), format=DATETIME_LOCAL, validators=[InputRequired()]
-    )
-    vacancies = IntegerField(_l("Vacancies"), validators=[InputRequired(), NumberRange(min=1)])
+class PlacementRoundForm(ChannelRoundForm):
     fields_of_study = TextAreaField(
         _l("Fields of study (one per line)"), validators=[Optional(), Length(max=5000)]
     )

@@ -10,7 +10,7 @@ The obligation is counted in whole months: served = full months from the appoint
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
@@ -25,14 +25,15 @@ from ..audit.services import record
 from ..common import national_id as nid
 from ..common.access import HR_ROLES, is_hr, need_hr_of
 from ..common.clock import now, today_bangkok
-from ..common.errors import Forbidden, NotAllowed, NotFound, ValidationFailed
+from ..common.errors import Forbidden, NotAllowed, ValidationFailed
 from ..common.i18n import labeller
+from ..common.lookup import get_or_not_found
 from ..common.thai import format_date
 from ..extensions import db
 from ..merit.models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from ..notifications.services import queue_email
 from ..recruitment import services as recruitment
-from ..recruitment.models import Mode, Round, StageKind
+from ..recruitment.models import Round, StageKind
 from .models import ContractStatus, PlacementRound, ScholarshipContract, ScholarshipReminder
 
 
@@ -162,9 +163,7 @@ def contracts_of_agency(agency_id: int) -> list[ScholarshipContract]:
 
 
 def contract_for_hr(contract_id: int, user) -> ScholarshipContract:
-    contract = db.session.get(ScholarshipContract, contract_id)
-    if contract is None:
-        raise NotFound(_("No such scholarship contract."))
+    contract = get_or_not_found(ScholarshipContract, contract_id, _("No such scholarship contract."))
     _need_hr_of(user, contract.agency_id)
     return contract
 
@@ -185,30 +184,13 @@ def scholar_account(contract: ScholarshipContract) -> User | None:
 
 
 def open_placement_round(
-    actor,
-    *,
-    code: str,
-    position_id: int,
-    title_th: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    vacancies: int,
-    title_en: str = "",
-    fields_of_study: list[str] | None = None,
+    actor, draft: recruitment.ChannelRound, fields_of_study: list[str] | None = None
 ) -> Round:
     """A draft selection round reserved for scholars, with a scored qualifications review (HR
     opens it with the round's own pages)."""
     if not is_hr(actor):
         raise Forbidden(_("Only HR can open placement rounds."))
     values = dict(
-        code=code,
-        position_id=position_id,
-        mode=Mode.SELECTION,
-        title_th=title_th,
-        title_en=title_en,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        vacancies=vacancies,
         fields_of_study=[f.strip() for f in fields_of_study or [] if f.strip()],
         description_th="รอบบรรจุนักเรียนทุนของกรุงเทพมหานคร เฉพาะผู้ที่มีสัญญารับทุนและยังไม่ได้"
         "รับการบรรจุ คัดเลือกโดยการประเมินคุณสมบัติ",
@@ -217,7 +199,7 @@ def open_placement_round(
         "review.",
     )
     stages = [recruitment.StageSpec(StageKind.QUALIFICATIONS, Decimal(100), counts_for_ranking=True)]
-    round_ = recruitment.create_round(actor.agency_id, actor, values, stages)
+    round_ = recruitment.create_channel_round(actor.agency_id, actor, draft, stages, **values)
     link = PlacementRound(round_id=round_.id)
     db.session.add(link)
     db.session.flush()

@@ -103,17 +103,7 @@ def hr_open_round():
     if not form.validate_on_submit():
         return _render_index(422, round_form=form)
     try:
-        round_ = services.open_placement_round(
-            current_user,
-            code=form.code.data,
-            position_id=form.position_id.data,
-            title_th=form.title_th.data,
-            title_en=form.title_en.data or "",
-            opens_at=form.opens_at.data,
-            closes_at=form.closes_at.data,
-            vacancies=form.vacancies.data,
-            fields_of_study=form.field_list(),
-        )
+        round_ = services.open_placement_round(current_user, form.draft(), form.field_list())
     except DomainError as err:
         return _render_index(show_error(form, err), round_form=form)
     flash(

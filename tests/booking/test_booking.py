@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.booking import availability, holds, policy
 from app.booking import services as booking
 from app.booking.models import Booking, BookingStatus, WaitlistEntry
 from app.centres.models import SittingRoom
@@ -49,7 +50,7 @@ def test_candidate_books_a_numbered_seat_and_the_ticket_names_centre_room_and_se
     )
     text = page(resp)
     assert "Your seat has been booked." in text and "room 301, seat 1" in text and "Confirmed" in text
-    b = booking.booking_of(a)
+    b = availability.booking_of(a)
     assert (b.status, b.seat_no) == (BookingStatus.CONFIRMED, 1)
     seat = db.session.get(Seat, b.seat_id)
     assert (seat.sitting_id, seat.room, seat.seat_number) == (w.sittings[0].id, "301", "1")
@@ -74,7 +75,7 @@ def test_a_full_sitting_says_so_and_offers_the_next_sittings_with_seats(app, db,
     assert resp.status_code == 409 and "This sitting is full" in text
     assert "These sittings still have seats:" in text and "Book Sitting 2" in text
     assert "Join the waiting list of Sitting 1" in text
-    assert booking.booking_of(second) is None and _counters(w.sittings[0].id) == [(1, 0)]
+    assert availability.booking_of(second) is None and _counters(w.sittings[0].id) == [(1, 0)]
 
 
 def test_the_disability_track_gets_accessible_seats_in_rooms_providing_its_accommodations(app, db, make):
@@ -87,7 +88,7 @@ def test_the_disability_track_gets_accessible_seats_in_rooms_providing_its_accom
     a = make.application(w.round, disability_type="การมองเห็น")
     a.accommodations.append(AccommodationRequest(kind=Accommodation.SCREEN_READER, status="approved"))
     db.session.commit()
-    (choice,) = booking.sitting_choices(a)
+    (choice,) = availability.sitting_choices(a)
     assert choice.free == 2  # only the accessible seats of the room with a screen reader
     b = booking.book(a, a.candidate, w.sittings[0])
     assert (
@@ -112,11 +113,11 @@ def test_move_and_cancel_until_the_cut_off_free_the_old_seat(app, db, make):
         f"/applications/{a.id}/booking/move", data={"sitting_id": w.sittings[1].id}, follow_redirects=True
     )
     assert "Your seat has been moved." in page(resp)
-    b = booking.booking_of(a)
+    b = availability.booking_of(a)
     assert b.sitting_id == w.sittings[1].id and b.moves == 1
     assert _counters(w.sittings[0].id) == [(0, 0)] and _counters(w.sittings[1].id) == [(1, 0)]
     assert db.session.query(Seat).filter_by(candidate_id=a.candidate_id).one().sitting_id == w.sittings[1].id
-    clock.set_now(booking.policy_of(w.round.id).change_cutoff_at + timedelta(minutes=1))
+    clock.set_now(policy.policy_of(w.round.id).change_cutoff_at + timedelta(minutes=1))
     resp = c.post(f"/applications/{a.id}/booking/cancel", data={"confirm": "yes"})
     assert resp.status_code == 409 and "can no longer be moved or cancelled" in page(resp)
     clock.set_now(None)
@@ -150,10 +151,10 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
     clock.set_now(b.held_until + timedelta(seconds=1))
     assert job.fn() == {"released": 1, "offered": 1, "withdrawn": 0}
     db.session.expire_all()
-    assert booking.booking_of(holder).status == BookingStatus.RELEASED
-    offer = booking.booking_of(first)
+    assert availability.booking_of(holder).status == BookingStatus.RELEASED
+    offer = availability.booking_of(first)
     assert (offer.status, offer.hold_reason, offer.seat_no) == (BookingStatus.HELD, "offer", 1)
-    assert booking.booking_of(second) is None
+    assert availability.booking_of(second) is None
     assert [e.status for e in db.session.query(WaitlistEntry).order_by(WaitlistEntry.id)] == [
         "offered",
         "waiting",
@@ -167,7 +168,7 @@ def test_unpaid_holds_are_released_by_the_job_and_offered_to_the_waiting_list_in
     clock.set_now(offer.held_until + timedelta(seconds=1))
     assert job.fn() == {"released": 1, "offered": 1, "withdrawn": 0}
     db.session.expire_all()
-    assert booking.booking_of(second).status == BookingStatus.HELD
+    assert availability.booking_of(second).status == BookingStatus.HELD
     assert _counters(w.sittings[0].id) == [(1, 0)]
 
 
@@ -177,7 +178,7 @@ def test_an_offered_seat_without_a_fee_is_confirmed_by_the_candidate(app, db, ma
     booking.book(holder, holder.candidate, w.sittings[0])
     booking.join_waitlist(waiting, waiting.candidate, w.sittings[0])
     booking.cancel(holder, holder.candidate)
-    offer = booking.booking_of(waiting)
+    offer = availability.booking_of(waiting)
     assert offer.status == BookingStatus.HELD and offer.hold_reason == "offer"
     c = make.client_for(app, waiting.candidate)
     resp = c.post(f"/applications/{waiting.id}/booking/confirm", follow_redirects=True)
@@ -199,7 +200,7 @@ def test_hr_sees_fill_rates_and_moves_a_candidate_with_a_reason(app, db, make):
         and "Test School" in text
     )
     resp = hr.post(f"/hr/bookings/{b.id}/move", data={"sitting_id": w.sittings[1].id, "reason": ""})
-    assert resp.status_code == 422 and booking.booking_of(a).sitting_id == w.sittings[0].id
+    assert resp.status_code == 422 and availability.booking_of(a).sitting_id == w.sittings[0].id
     resp = hr.post(
         f"/hr/bookings/{b.id}/move",
         data={"sitting_id": w.sittings[1].id, "reason": "Room 301 is flooded"},
@@ -207,7 +208,7 @@ def test_hr_sees_fill_rates_and_moves_a_candidate_with_a_reason(app, db, make):
     )
     assert "The candidate has been moved and told." in page(resp)
     db.session.expire_all()
-    assert booking.booking_of(a).sitting_id == w.sittings[1].id
+    assert availability.booking_of(a).sitting_id == w.sittings[1].id
     assert f"เจ้าหน้าที่ย้ายที่นั่งสอบของท่าน: {a.number}" in _emails(db, a.candidate.email)
     assert audit_count(db, "booking.move") == 1
 
@@ -237,7 +238,7 @@ def test_booking_waits_for_approval_and_the_window(app, db, make):
         booking.book(a, a.candidate, w.sittings[0])
     a.status = ApplicationStatus.APPROVED
     db.session.commit()
-    clock.set_now(booking.policy_of(w.round.id).closes_at)
+    clock.set_now(policy.policy_of(w.round.id).closes_at)
     with pytest.raises(NotAllowed, match="Booking closed"):
         booking.book(a, a.candidate, w.sittings[0])
     assert db.session.query(Booking).count() == 0
@@ -252,9 +253,9 @@ def test_a_withdrawn_application_gives_its_seat_back_to_the_waiting_list(app, db
     booking.join_waitlist(waiting, waiting.candidate, w.sittings[0])
     leaving.status = ApplicationStatus.WITHDRAWN  # as withdrawing (tested in tests/applications/) leaves it
     db.session.commit()
-    assert booking.release_expired_holds() == {"released": 0, "offered": 0, "withdrawn": 1}
+    assert holds.release_expired_holds() == {"released": 0, "offered": 0, "withdrawn": 1}
     db.session.expire_all()
-    assert booking.booking_of(leaving).status == BookingStatus.CANCELLED
+    assert availability.booking_of(leaving).status == BookingStatus.CANCELLED
     assert db.session.query(Seat).filter_by(application_id=leaving.id).count() == 0
-    assert booking.booking_of(waiting).status == BookingStatus.HELD
+    assert availability.booking_of(waiting).status == BookingStatus.HELD
     assert _counters(w.sittings[0].id) == [(1, 0)]

@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from app.common.clock import now
@@ -18,17 +17,10 @@ from app.exams import jobs, outages
 from app.exams.models import Attempt, AttemptAnswer, ServerHeartbeat
 from app.extensions import db
 from tests.factories import exams as eh
+from tests.support.browser import open_context, serious_violations
+from tests.support.exam_pages import SLOW, checked_in_candidate, proctored_test_under_way, started_test_page
 
 pytestmark = pytest.mark.browser
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def stored(attempt_id: int) -> dict[int, str]:
@@ -47,14 +39,7 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
     email, last4, birth, sitting_id = cand.email, cand.national_id[-4:], cand.birth_date, sitting.id
     db.session.remove()
 
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    context, page = open_context(browser, live_server, email, make.PASSWORD, english=False, timeout=SLOW)
 
     # Check-in: the page measures the websocket before the candidate confirms who they are.
     page.goto(f"/exams/sittings/{sitting_id}/check-in")
@@ -132,23 +117,9 @@ def test_check_in_take_the_test_offline_and_back_then_submit(browser, live_serve
 
 def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen(browser, live_server, make):
     eh.bank()
-    exam = eh.exam(duration=30)
-    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
-    db.session.remove()
-
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    page.goto(f"/exams/sittings/{sitting_id}/test")
-    page.click("#exam-start")
+    who = checked_in_candidate(make, eh.exam(duration=30))
+    attempt_id = who.attempt_id
+    context, page = started_test_page(browser, live_server, make, who)
     page.wait_for_selector("#exam-choice-b")
 
     # Every server process was away for 5 min 12 s: the first beat afterwards gives it back.
@@ -175,33 +146,18 @@ def test_the_candidate_sees_time_given_back_for_an_outage_and_the_time_up_screen
 def test_the_proctor_sees_a_candidate_away_and_gives_the_lost_time_back(browser, live_server, make):
     from tests.support.live_client import LiveClient, logged_in_cookie
 
-    eh.bank()
-    exam = eh.exam(duration=30)
-    sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
-    proctor = make.proctor(sitting)
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    from app.exams import sitting_control, starting
-
-    sitting_control.start_sitting(sitting, hr)
-    starting.begin_if_due(attempt)
-    sitting_id, seat_id, attempt_id, deadline = sitting.id, seat.id, attempt.id, attempt.deadline
-    cookie = logged_in_cookie(live_server, cand.email, make.PASSWORD)
-    proctor_email = proctor.email
-    db.session.remove()
+    t = proctored_test_under_way(make)
+    sitting_id, seat_id, attempt_id, deadline = t.sitting_id, t.seat_id, t.attempt_id, t.deadline
+    cookie = logged_in_cookie(live_server, t.email, make.PASSWORD)
+    proctor_email = t.proctor_email
 
     candidate = LiveClient(live_server, cookie, "/exam", ("time",)).connect()
     assert candidate.call("join", {"sitting_id": sitting_id})["ok"]
     candidate.drop()  # the candidate's network goes
 
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", proctor_email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    context, page = open_context(
+        browser, live_server, proctor_email, make.PASSWORD, english=False, timeout=SLOW
+    )
     page.goto(f"/proctor/sittings/{sitting_id}")
     row = page.locator(f"tr[data-seat-id='{seat_id}'] .time-lost")
     # Away since …, and the time lost so far counting (tick by tick, between updates).

@@ -6,26 +6,17 @@ page shows the score. The page passes axe-core with every kind of control on it.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from app.exams.models import Attempt, AttemptAnswer
 from app.extensions import db
 from tests.factories import exams as eh
+from tests.support.browser import serious_violations
+from tests.support.exam_pages import checked_in_candidate, started_test_page
 
 pytestmark = pytest.mark.browser
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def stored(attempt_id: int) -> list[str | None]:
@@ -43,23 +34,9 @@ def saved(page) -> None:
 def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, live_server, make):
     eh.typed_bank()
     exam = eh.typed_exam()
-    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
-    db.session.remove()
-
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    page.goto(f"/exams/sittings/{sitting_id}/test")
-    page.wait_for_selector("#exam-start:not([hidden]):not([disabled])")
-    page.click("#exam-start")
+    who = checked_in_candidate(make, exam)
+    attempt_id = who.attempt_id
+    context, page = started_test_page(browser, live_server, make, who)
 
     seen, numeric_at = set(), None
     for index in range(5):
@@ -134,6 +111,6 @@ def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, 
     db.session.remove()
     done = db.session.get(Attempt, attempt_id)
     assert done.status == "submitted" and done.score == 10 and done.max_score == 10
-    page.goto(f"/exams/sittings/{sitting_id}/result")
+    page.goto(f"/exams/sittings/{who.sitting_id}/result")
     assert "10 จาก 10" in page.locator("main").inner_text()
     context.close()

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from app.exams import sitting_control, starting
 from app.extensions import db
 from tests.factories import exams as eh
 from tests.support.browser import open_context, serious_violations
+from tests.support.exam_pages import proctored_test_under_way
 from tests.support.live_client import LiveClient, logged_in_cookie
 
 pytestmark = pytest.mark.browser
@@ -21,17 +21,9 @@ CHANGES = "#exam-time-changes li"
 
 
 def test_the_candidate_sees_each_change_of_their_time(browser, live_server, make):
-    eh.bank()
-    exam = eh.exam(duration=30)
-    sitting, hr = eh.sitting(make, exam, starts_in=timedelta(minutes=1))
-    proctor = make.proctor(sitting)
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    sitting_control.start_sitting(sitting, hr)
-    starting.begin_if_due(attempt)
-    sitting_id, seat_id = sitting.id, seat.id
-    email, proctor_cookie = cand.email, logged_in_cookie(live_server, proctor.email, make.PASSWORD)
-    db.session.remove()
+    t = proctored_test_under_way(make)
+    sitting_id, seat_id, email = t.sitting_id, t.seat_id, t.email
+    proctor_cookie = logged_in_cookie(live_server, t.proctor_email, make.PASSWORD)
 
     context, page = open_context(browser, live_server, email, make.PASSWORD, english=False)
     proctor_client = LiveClient(live_server, proctor_cookie, "/proctor", ()).connect()

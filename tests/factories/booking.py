@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from app.accounts.models import Role, User, UserRole
 from app.applications.models import Application, ApplicationStatus
-from app.booking import services as booking
+from app.booking import policy
 from app.centres import services as centres
 from app.common.clock import now
 from app.exams import sitting_control
@@ -88,7 +88,7 @@ def world(
         for room in rooms:
             centres.attach_room(s, hr, room)
         w.sittings.append(s)
-    booking.set_policy(
+    policy.set_policy(
         round_,
         hr,
         opens_at=now() - timedelta(days=1),

@@ -30,6 +30,31 @@ def local(d: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(d, time(hh, mm), tzinfo=BANGKOK).astimezone(UTC)
 
 
+def score_stages_before_part_c(app_: Application, passed: bool = True) -> None:
+    """Full marks (or a fail) in every stage of the application's round before Part C, as HR
+    entered them: what an applicant needs to be placed in an interview."""
+    for stage in app_.round.stages:
+        if stage.kind != "part_c":
+            db.session.add(
+                StageScore(
+                    application_id=app_.id,
+                    stage_kind=stage.kind,
+                    score=stage.max_score,
+                    max_score=stage.max_score,
+                    passed=passed,
+                    source="hr_entry",
+                )
+            )
+
+
+def scored_applicant(make, round_, passed: bool = True) -> Application:
+    """A new candidate's approved application to `round_`, scored in every stage before Part C."""
+    app_ = application(round_, make.candidate(), commit=False)
+    score_stages_before_part_c(app_, passed)
+    db.session.commit()
+    return app_
+
+
 class World:
     """A round of the agency with a panel (chair + 2 members) and approved candidates."""
 
@@ -60,18 +85,7 @@ class World:
                 AccommodationRequest(application_id=app_.id, kind=kind, status=status, requested_value=50)
             )
         if scores:
-            for stage in self.round.stages:
-                if stage.kind != "part_c":
-                    db.session.add(
-                        StageScore(
-                            application_id=app_.id,
-                            stage_kind=stage.kind,
-                            score=stage.max_score,
-                            max_score=stage.max_score,
-                            passed=passed,
-                            source="hr_entry",
-                        )
-                    )
+            score_stages_before_part_c(app_, passed)
         db.session.commit()
         db.session.refresh(app_)
         return app_

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.applications.models import Application
 from app.common import clock
 from app.common.clock import BANGKOK
 from app.extensions import db as _db
@@ -24,7 +23,7 @@ from app.interviews.models import (
 )
 from app.notifications.models import OutboxEmail
 from app.recruitment.models import Mode, RoundStatus
-from app.scores.models import StageScore
+from tests.factories.interviews import scored_applicant
 
 UTC = UTC
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 2 November 2026, 09:00 in Bangkok
@@ -35,33 +34,6 @@ FROZEN_AT = NOW  # every test here runs at this instant (conftest's _frozen_cloc
 
 def text(resp) -> str:
     return resp.get_data(as_text=True)
-
-
-def approved(make, round_, passed: bool = True) -> Application:
-    cand = make.candidate()
-    round_.application_seq += 1
-    app_ = Application(
-        number=f"{round_.code}-{round_.application_seq:05d}",
-        round_id=round_.id,
-        candidate_id=cand.id,
-        status="approved",
-    )
-    _db.session.add(app_)
-    _db.session.flush()
-    for stage in round_.stages:
-        if stage.kind != "part_c":
-            _db.session.add(
-                StageScore(
-                    application_id=app_.id,
-                    stage_kind=stage.kind,
-                    score=stage.max_score,
-                    max_score=stage.max_score,
-                    passed=passed,
-                    source="hr_entry",
-                )
-            )
-    _db.session.commit()
-    return app_
 
 
 def slot_form(panel_id: int, **over) -> dict:
@@ -88,7 +60,7 @@ def office(app, make):
     agency = make.agency()
     hr = make.hr(agency)
     round_ = make.round_(agency, mode=Mode.SELECTION, status=RoundStatus.IN_PROGRESS)
-    apps = [approved(make, round_) for _ in range(3)]
+    apps = [scored_applicant(make, round_) for _ in range(3)]
     judges = [make.user(Role.PANEL, first_name_th="กรรมการ", last_name_th=f"คนที่{i}") for i in range(1, 4)]
     return dict(agency=agency, hr=hr, round=round_, apps=apps, judges=judges, client=make.client_for(app, hr))
 
@@ -182,7 +154,7 @@ def test_hr_sets_up_panel_rubric_slots_and_schedules_the_round(office, make):
     assert "Schedule of 9 November 2026 (PDF)" in page
 
     # automatic scheduling shows its report; a candidate who failed is named
-    failed = approved(make, r, passed=False)
+    failed = scored_applicant(make, r, passed=False)
     resp = c.post(f"/hr/rounds/{r.id}/interviews/auto-schedule", data={"accommodation_extra_minutes": 15})
     body = text(resp)
     assert resp.status_code == 200 and "3 candidates placed, 0 could not be placed." in body
@@ -391,7 +363,7 @@ def test_candidate_declares_times_they_cannot_attend(app, scheduled, make):
     assert _db.session.scalar(select(Unavailability)) is None
 
     # a candidate not yet scheduled can declare too, and sees why nothing is set
-    newcomer = approved(make, scheduled["round"])
+    newcomer = scored_applicant(make, scheduled["round"])
     c = make.client_for(app, newcomer.candidate)
     page = text(c.get("/interviews"))
     assert "your interview is not scheduled yet" in page and "Times I cannot attend" in page

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.common.errors import Forbidden, NotAllowed, ValidationFailed
-from app.interviews import calendar, services
+from app.interviews import calendar, conflicts, rubrics, services
 from app.interviews.models import CriterionScore, Interview, InterviewSlot
 from tests.factories.interviews import NOW, World, audits
 
@@ -69,7 +69,7 @@ def test_members_need_the_panel_role_and_one_chair_only(db, make):
 
 def test_default_rubric_has_five_thai_criteria_of_twenty_and_locks_once_scored(db, make):
     w = World(make, n=1)
-    rubric = services.use_default_rubric(w.round, w.hr)
+    rubric = rubrics.use_default_rubric(w.round, w.hr)
     assert [c.code for c in rubric.criteria] == [
         "knowledge",
         "experience",
@@ -79,8 +79,8 @@ def test_default_rubric_has_five_thai_criteria_of_twenty_and_locks_once_scored(d
     ]
     assert all(c.max_points == Decimal("20") and c.title_th and c.descriptors for c in rubric.criteria)
     assert rubric.criteria[0].title_th == "ความรู้ที่ใช้ในการปฏิบัติงาน"
-    assert services.rubric_total(rubric) == Decimal("100")
-    services.add_criterion(
+    assert rubrics.rubric_total(rubric) == Decimal("100")
+    rubrics.add_criterion(
         w.round,
         w.hr,
         code="leadership",
@@ -89,14 +89,14 @@ def test_default_rubric_has_five_thai_criteria_of_twenty_and_locks_once_scored(d
         descriptors=[{"points": 10, "th": "ดีมาก"}],
     )
     with pytest.raises(ValidationFailed):
-        services.add_criterion(w.round, w.hr, code="leadership", title_th="ซ้ำ", max_points=5)
+        rubrics.add_criterion(w.round, w.hr, code="leadership", title_th="ซ้ำ", max_points=5)
     with pytest.raises(ValidationFailed) as err:
-        services.add_criterion(
+        rubrics.add_criterion(
             w.round, w.hr, code="x", title_th="x", max_points=5, descriptors=[{"points": 9, "th": "เกิน"}]
         )
     assert err.value.field == "descriptors"
-    services.remove_criterion(w.round, w.hr, rubric.criteria[-1].id)
-    assert len(services.rubric_of(w.round).criteria) == 5
+    rubrics.remove_criterion(w.round, w.hr, rubric.criteria[-1].id)
+    assert len(rubrics.rubric_of(w.round).criteria) == 5
     # once a member has scored, the rubric is fixed
     w.slots()
     w.schedule()
@@ -107,9 +107,9 @@ def test_default_rubric_has_five_thai_criteria_of_twenty_and_locks_once_scored(d
         )
     )
     db.session.commit()
-    assert services.rubric_locked(w.round)
+    assert rubrics.rubric_locked(w.round)
     with pytest.raises(NotAllowed):
-        services.use_default_rubric(w.round, w.hr)
+        rubrics.use_default_rubric(w.round, w.hr)
     with pytest.raises(NotAllowed):  # nor the way scores combine
         services.update_panel(
             w.panel, w.hr, name="x", quorum=2, aggregate="mean", spread_threshold=15, mode="online"
@@ -129,34 +129,34 @@ def _one_interview(db, make, **kw):
 
 def test_conflict_recuses_member_and_the_chair_names_a_substitute(db, make):
     w, iv = _one_interview(db, make)
-    assert services.scoring_members(iv) == w.members and services.quorum_met(iv)
-    services.declare_conflict(iv, w.members[1], False)
+    assert conflicts.scoring_members(iv) == w.members and conflicts.quorum_met(iv)
+    conflicts.declare_conflict(iv, w.members[1], False)
     with pytest.raises(ValidationFailed) as err:
-        services.declare_conflict(iv, w.members[2], True, "")
+        conflicts.declare_conflict(iv, w.members[2], True, "")
     assert err.value.field == "note"
-    services.declare_conflict(iv, w.members[2], True, "เป็นญาติของผู้สมัคร")
-    assert services.scoring_members(iv) == w.members[:2]
-    assert not services.quorum_met(iv)
+    conflicts.declare_conflict(iv, w.members[2], True, "เป็นญาติของผู้สมัคร")
+    assert conflicts.scoring_members(iv) == w.members[:2]
+    assert not conflicts.quorum_met(iv)
     with pytest.raises(NotAllowed):  # a declared conflict stands
-        services.declare_conflict(iv, w.members[2], False)
-    services.declare_conflict(iv, w.members[1], True, "เคยเป็นผู้บังคับบัญชา")  # comes to light
-    assert services.scoring_members(iv) == [w.chair]
+        conflicts.declare_conflict(iv, w.members[2], False)
+    conflicts.declare_conflict(iv, w.members[1], True, "เคยเป็นผู้บังคับบัญชา")  # comes to light
+    assert conflicts.scoring_members(iv) == [w.chair]
     with pytest.raises(Forbidden):
-        services.declare_conflict(iv, make.user(Role.PANEL), False)
+        conflicts.declare_conflict(iv, make.user(Role.PANEL), False)
 
     sub = make.user(Role.PANEL)
     with pytest.raises(Forbidden):  # the chair only
-        services.name_substitute(iv, w.members[1], sub)
+        conflicts.name_substitute(iv, w.members[1], sub)
     with pytest.raises(NotAllowed):  # a recused member cannot come back as a substitute
-        services.name_substitute(iv, w.chair, w.members[2])
+        conflicts.name_substitute(iv, w.chair, w.members[2])
     with pytest.raises(ValidationFailed):
-        services.name_substitute(iv, w.chair, make.user(Role.HR_OFFICER, agency=w.agency))
-    services.name_substitute(iv, w.chair, sub)
+        conflicts.name_substitute(iv, w.chair, make.user(Role.HR_OFFICER, agency=w.agency))
+    conflicts.name_substitute(iv, w.chair, sub)
     assert services.panel_role(iv, sub) == "substitute"
-    assert services.scoring_members(iv) == [w.chair, sub]
+    assert conflicts.scoring_members(iv) == [w.chair, sub]
     sub2 = make.user(Role.PANEL)
-    services.name_substitute(iv, w.chair, sub2)
-    assert services.quorum_met(iv)
+    conflicts.name_substitute(iv, w.chair, sub2)
+    assert conflicts.quorum_met(iv)
     assert audits(db, "interview.conflict_declare") == 3
     assert audits(db, "interview.substitute") == 2
     # a substitute may get their own invitation
@@ -179,5 +179,5 @@ def test_substitute_busy_on_another_panel_at_that_time_is_refused(db, make):
     )
     assert other_iv.slot.starts_at == iv.slot.starts_at
     with pytest.raises(NotAllowed) as err:
-        services.name_substitute(iv, w.chair, busy)
+        conflicts.name_substitute(iv, w.chair, busy)
     assert "another panel" in err.value.message

@@ -12,9 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from app.audit.services import entries_for
+from app.common.errors import ValidationFailed
 from app.extensions import db as _db
 from app.extensions import socketio
-from app.interviews import scoring, services
+from app.interviews import chairing, conflicts, scoring
 from app.interviews.models import Interview
 from tests.factories.interviews import outbox
 from tests.factories.panels import build, refused, score_and_submit
@@ -30,44 +31,44 @@ def s(db, make):
 
 def test_nobody_presides_until_hr_names_an_acting_chair(s):
     a, b = s.members
-    assert services.chair_recused(s.interview)
-    assert services.chair_recusals(s.round) == [s.interview]
+    assert conflicts.chair_recused(s.interview)
+    assert conflicts.chair_recusals(s.round) == [s.interview]
     for user in s.members:
         score_and_submit(s, user, "20", "15")
-    assert refused(scoring.Recused, scoring.finalize, s.interview, s.chair).code == "recused"
-    refused(scoring.Forbidden, scoring.finalize, s.interview, a)
-    refused(scoring.Recused, scoring.name_substitute, s.interview, s.chair, s.spare[0])
+    assert refused(scoring.Recused, chairing.finalize, s.interview, s.chair).code == "recused"
+    refused(scoring.Forbidden, chairing.finalize, s.interview, a)
+    refused(scoring.Recused, chairing.name_substitute, s.interview, s.chair, s.spare[0])
     assert not scoring.is_chair(s.interview, a)
 
 
 def test_only_hr_of_the_round_names_a_scoring_member(s, make):
     a, b = s.members
     other_hr = make.hr(make.agency())
-    refused(scoring.Forbidden, scoring.name_acting_chair, s.interview, other_hr, a)
-    refused(scoring.Forbidden, scoring.name_acting_chair, s.interview, a, a)
-    err = refused(scoring.NotAllowed, scoring.name_acting_chair, s.interview, s.hr, s.spare[0])
+    refused(scoring.Forbidden, chairing.name_acting_chair, s.interview, other_hr, a)
+    refused(scoring.Forbidden, chairing.name_acting_chair, s.interview, a, a)
+    err = refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, s.spare[0])
     assert err.field == "user_id" and "does not score" in err.message
-    err = refused(scoring.NotAllowed, scoring.name_acting_chair, s.interview, s.hr, s.chair)
+    err = refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, s.chair)
     assert "does not score" in err.message  # the recused chair cannot preside over themselves
-    err = refused(scoring.ValidationFailed, scoring.name_acting_chair, s.interview, s.hr, None)
+    err = refused(ValidationFailed, chairing.name_acting_chair, s.interview, s.hr, None)
     assert err.field == "user_id"
     scoring.declare(s.interview, b, True, "เคยเป็นผู้บังคับบัญชาของผู้สมัคร")
-    refused(scoring.NotAllowed, scoring.name_acting_chair, s.interview, s.hr, b)
+    refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, b)
     assert s.interview.acting_chair_id is None
 
 
 def test_hr_cannot_name_one_when_the_chair_is_not_recused(db, make):
     s = build(make)
     scoring.declare(s.interview, s.chair, False)
-    err = refused(scoring.NotAllowed, scoring.name_acting_chair, s.interview, s.hr, s.members[0])
+    err = refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, s.members[0])
     assert "chair presides" in err.message
-    assert services.chair_recusals(s.round) == []
+    assert conflicts.chair_recusals(s.round) == []
 
 
 def test_the_acting_chair_names_a_substitute_finalizes_and_corrects(s, db):
     a, b = s.members
     sub = s.spare[0]
-    scoring.name_acting_chair(s.interview, s.hr, a)
+    chairing.name_acting_chair(s.interview, s.hr, a)
     assert scoring.is_chair(s.interview, a) and not scoring.is_chair(s.interview, s.chair)
     entry = next(e for e in entries_for("interviews", s.interview.id) if e.action == "interview.acting_chair")
     assert entry.actor_id == s.hr.id and entry.before == {"acting_chair": None}
@@ -78,32 +79,32 @@ def test_the_acting_chair_names_a_substitute_finalizes_and_corrects(s, db):
     assert f"/panel/interviews/{s.interview.id}" in mails[0].body_text
 
     # Two scoring members are short of the quorum of three: the acting chair names a substitute.
-    refused(scoring.Forbidden, scoring.name_substitute, s.interview, b, sub)
-    scoring.name_substitute(s.interview, a, sub)
+    refused(scoring.Forbidden, chairing.name_substitute, s.interview, b, sub)
+    chairing.name_substitute(s.interview, a, sub)
     score_and_submit(s, a, "25", "15")  # 40
     score_and_submit(s, b, "20", "10")  # 30
     score_and_submit(s, sub, "24", "14")  # 38
-    refused(scoring.Recused, scoring.finalize, s.interview, s.chair)
-    scoring.finalize(s.interview, a)
+    refused(scoring.Recused, chairing.finalize, s.interview, s.chair)
+    chairing.finalize(s.interview, a)
     iid = s.interview.id
     _db.session.expire_all()
     interview = _db.session.get(Interview, iid)
     # mean 36 of 50 -> 72 of 100
     assert interview.final_score == Decimal("72.00") and interview.finalized_by_id == a.id
-    refused(scoring.Recused, scoring.correct_final_score, interview, s.chair, "70", "x")
-    scoring.correct_final_score(interview, a, "73", "ทบทวนตามมติคณะกรรมการ")
+    refused(scoring.Recused, chairing.correct_final_score, interview, s.chair, "70", "x")
+    chairing.correct_final_score(interview, a, "73", "ทบทวนตามมติคณะกรรมการ")
     assert interview.final_score == Decimal("73.00")
     # Closed: HR names nobody else now.
-    refused(scoring.NotAllowed, scoring.name_acting_chair, interview, s.hr, b)
+    refused(scoring.NotAllowed, chairing.name_acting_chair, interview, s.hr, b)
 
 
 def test_hr_replaces_an_acting_chair_who_then_declares_a_conflict(s, db):
     a, b = s.members
-    scoring.name_acting_chair(s.interview, s.hr, a)
-    refused(scoring.NotAllowed, scoring.name_acting_chair, s.interview, s.hr, a)  # already
+    chairing.name_acting_chair(s.interview, s.hr, a)
+    refused(scoring.NotAllowed, chairing.name_acting_chair, s.interview, s.hr, a)  # already
     scoring.declare(s.interview, a, True, "พบภายหลังว่าเป็นญาติ")
-    refused(scoring.Recused, scoring.finalize, s.interview, a)
-    scoring.name_acting_chair(s.interview, s.hr, b)
+    refused(scoring.Recused, chairing.finalize, s.interview, a)
+    chairing.name_acting_chair(s.interview, s.hr, b)
     assert scoring.is_chair(s.interview, b) and not scoring.is_chair(s.interview, a)
     entry = [e for e in entries_for("interviews", s.interview.id) if e.action == "interview.acting_chair"][-1]
     assert entry.before == {"acting_chair": a.id} and entry.after["acting_chair"] == b.id
@@ -143,7 +144,7 @@ def test_hr_names_the_acting_chair_on_the_rounds_interview_page(s, make, app):
 
 def test_the_acting_chairs_page_and_live_state_carry_the_chairs_tools(s, make, app):
     a, b = s.members
-    scoring.name_acting_chair(s.interview, s.hr, a)
+    chairing.name_acting_chair(s.interview, s.hr, a)
     page = make.client_for(app, a).get(f"/panel/interviews/{s.interview.id}")
     html = page.get_data(as_text=True)
     assert 'id="panel-chair"' in html and "acting chair for this candidate" in html
@@ -163,11 +164,11 @@ def test_the_acting_chairs_page_and_live_state_carry_the_chairs_tools(s, make, a
 
 def test_the_score_sheet_names_the_acting_chair(s, make, app):
     a, b = s.members
-    scoring.name_acting_chair(s.interview, s.hr, a)
-    scoring.name_substitute(s.interview, a, s.spare[0])
+    chairing.name_acting_chair(s.interview, s.hr, a)
+    chairing.name_substitute(s.interview, a, s.spare[0])
     for user in (a, b, s.spare[0]):
         score_and_submit(s, user, "20", "15")
-    scoring.finalize(s.interview, a)
+    chairing.finalize(s.interview, a)
     got = make.client_for(app, s.hr).get(f"/panel/interviews/{s.interview.id}/score-sheet.pdf")
     assert got.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(got.data)).pages)

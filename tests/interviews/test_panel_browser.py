@@ -9,16 +9,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.common.clock import frozen_at
 from app.extensions import db
-from app.interviews import rooms, scoring
+from app.interviews import chairing, rooms, scoring
 from app.interviews.models import CriterionScore, Interview
 from app.scores.models import StageScore
 from tests.factories.panels import bangkok_midday, build
+from tests.support.browser import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +30,6 @@ def _midday():
     server runs in this process, so it sees the same clock)."""
     with frozen_at(bangkok_midday()):
         yield
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def open_as(browser, live_server, email, password, path):
@@ -176,7 +167,7 @@ def test_a_member_hr_names_to_preside_is_told_and_gets_the_chairs_tools(browser,
     try:
         assert pa.locator("#panel-chair").count() == 0
         interview = db.session.get(Interview, iid)
-        scoring.name_acting_chair(interview, db.session.get(User, hr_id), db.session.get(User, a_id))
+        chairing.name_acting_chair(interview, db.session.get(User, hr_id), db.session.get(User, a_id))
         rooms.notify_chair_changed(interview)
         db.session.remove()
         pa.wait_for_function("() => document.getElementById('panel-notice').textContent.length > 0")

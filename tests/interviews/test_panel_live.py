@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.interviews import scoring
+from app.interviews import scoreboard, scoring
 from app.interviews.models import CriterionScore, MemberSubmission
 from tests.factories.panels import build
 from tests.support.live_client import LiveClients, logged_in_cookie, wait_for
@@ -114,4 +114,4 @@ def test_a_member_refused_after_submitting_even_from_a_stale_device(running, mak
     assert late["ok"] is False and late["error"] == "submitted"
     assert stored(running["interview_id"])[(running["member_id"], knowledge)] == ("20.00", 1)
     interview = scoring.get_interview(running["interview_id"])
-    assert scoring.member_view(interview, interview.slot.panel.members[1].user)["total"] == "30"
+    assert scoreboard.member_view(interview, interview.slot.panel.members[1].user)["total"] == "30"

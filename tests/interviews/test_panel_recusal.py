@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db, socketio
-from app.interviews import scoring
+from app.interviews import chairing, scoring
 from app.interviews.models import ConflictDeclaration
 from tests.factories.panels import build, score_and_submit
 from tests.support.live_client import LiveClients, logged_in_cookie, wait_for
@@ -30,7 +30,7 @@ def _score_everyone_but(s, recused, *, finalize=True):
     for n, user in enumerate(u for u in s.everyone if u.id != recused.id):
         score_and_submit(s, user, str(20 + n), "15")
     if finalize:
-        scoring.finalize(s.interview, s.chair)
+        chairing.finalize(s.interview, s.chair)
 
 
 @pytest.fixture

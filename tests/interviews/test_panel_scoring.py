@@ -19,9 +19,10 @@ from sqlalchemy import select
 from app.applications.models import Document
 from app.audit.services import entries_for
 from app.common.clock import frozen_at
+from app.common.errors import ValidationFailed
 from app.extensions import db as _db
 from app.extensions import socketio
-from app.interviews import booking, scoring
+from app.interviews import booking, chairing, scoreboard, scoring
 from app.interviews.models import CriterionScore, Interview, MemberSubmission, PanelMember
 from app.scores.models import StageScore
 from app.uploads import services as uploads
@@ -59,7 +60,7 @@ def test_a_member_declares_before_scoring_and_a_conflict_recuses(s, make):
     scoring.declare(s.interview, b, True, "ผู้สมัครเป็นญาติ (my cousin)")
     err = refused(scoring.Recused, scoring.record_score, s.interview, b, s.knowledge.id, "10", 1)
     assert err.code == "recused"
-    progress = scoring.progress(s.interview)
+    progress = scoreboard.progress(s.interview)
     assert [m["user_id"] for m in progress["members"]] == [s.chair.id, a.id]
     assert progress["recused"] == [{"user_id": b.id, "name": b.full_name_th, "role": "member"}]
     assert progress["quorum"] == {"required": 3, "scoring": 2, "met": False}
@@ -73,7 +74,7 @@ def test_the_chair_sees_progress_but_never_points_and_members_see_others_only_at
     a, b = s.members
     scoring.declare(s.interview, a, False)
     scoring.record_score(s.interview, a, s.knowledge.id, "27", 1)
-    progress = scoring.progress(s.interview)
+    progress = scoreboard.progress(s.interview)
     rows = {m["user_id"]: m for m in progress["members"]}
     assert rows[a.id]["state"] == "scoring" and (rows[a.id]["scored"], rows[a.id]["of"]) == (1, 2)
     assert rows[b.id]["state"] == "not_started" and rows[b.id]["declared"] is False
@@ -81,18 +82,18 @@ def test_the_chair_sees_progress_but_never_points_and_members_see_others_only_at
         set(m) == {"user_id", "name", "role", "declared", "state", "scored", "of"}
         for m in progress["members"]
     )  # no points, no totals
-    chair_state = scoring.state_for(s.interview, s.chair, "en")
+    chair_state = scoreboard.state_for(s.interview, s.chair, "en")
     assert chair_state["side_by_side"] is None and chair_state["others"] is None
     assert chair_state["scores"] == {} and chair_state["total"] is None
-    refused(scoring.NotReady, scoring.side_by_side, s.interview)
+    refused(scoring.NotReady, scoreboard.side_by_side, s.interview)
 
-    b_view = scoring.member_view(s.interview, b)
+    b_view = scoreboard.member_view(s.interview, b)
     assert b_view["others"] is None and b_view["scores"] == {}
     scoring.record_score(s.interview, a, s.communication.id, "15", 2)
     scoring.submit_scores(s.interview, a)
     score_and_submit(s, b, "20", "10")
-    assert scoring.member_view(s.interview, b)["others"] is None  # the chair has not submitted
-    b_state = scoring.state_for(s.interview, b, "en")
+    assert scoreboard.member_view(s.interview, b)["others"] is None  # the chair has not submitted
+    b_state = scoreboard.state_for(s.interview, b, "en")
     assert b_state["others"] is None and "side_by_side" not in b_state
     assert b_state["scores"] == {
         str(s.knowledge.id): {"points": "20", "seq": 1},
@@ -100,7 +101,7 @@ def test_the_chair_sees_progress_but_never_points_and_members_see_others_only_at
     }
 
     score_and_submit(s, s.chair, "25", "15")
-    b_view = scoring.member_view(s.interview, b)
+    b_view = scoreboard.member_view(s.interview, b)
     assert b_view["all_submitted"] is True
     others = {m["user_id"]: m for m in b_view["others"]}
     assert set(others) == {s.chair.id, a.id}
@@ -202,18 +203,18 @@ def test_a_recusal_breaks_the_quorum_until_the_chair_names_a_substitute(s):
     score_and_submit(s, a, "20", "15")
     score_and_submit(s, s.chair, "22", "16")
     assert scoring.all_submitted(s.interview)  # everyone scoring has submitted …
-    err = refused(scoring.NotReady, scoring.finalize, s.interview, s.chair)
+    err = refused(scoring.NotReady, chairing.finalize, s.interview, s.chair)
     assert "quorum" in err.message  # … but two are fewer than the quorum of three
 
-    refused(scoring.Forbidden, scoring.name_substitute, s.interview, a, sub)
-    scoring.name_substitute(s.interview, s.chair, sub)
+    refused(scoring.Forbidden, chairing.name_substitute, s.interview, a, sub)
+    chairing.name_substitute(s.interview, s.chair, sub)
     assert scoring.role_of(s.interview, sub) == "substitute"
     assert not scoring.all_submitted(s.interview)  # the substitute scores independently too
-    assert scoring.member_view(s.interview, sub)["others"] is None
-    err = refused(scoring.NotReady, scoring.finalize, s.interview, s.chair)
+    assert scoreboard.member_view(s.interview, sub)["others"] is None
+    err = refused(scoring.NotReady, chairing.finalize, s.interview, s.chair)
     assert sub.full_name_th in err.message
     score_and_submit(s, sub, "24", "14")
-    scoring.finalize(s.interview, s.chair)
+    chairing.finalize(s.interview, s.chair)
     # totals 35, 38, 38 (chair first, then a, then the substitute): mean 37 of 50 -> 74 of 100
     assert s.interview.final_score == Decimal("74.00")
 
@@ -222,16 +223,16 @@ def test_finalize_scales_the_mean_to_the_stage_and_writes_the_part_c_score(s):
     a, b = s.members
     score_and_submit(s, s.chair, "25", "15.5")  # 40.5
     score_and_submit(s, a, "26", "15")  # 41
-    refused(scoring.NotReady, scoring.finalize, s.interview, s.chair)
+    refused(scoring.NotReady, chairing.finalize, s.interview, s.chair)
     score_and_submit(s, b, "24", "16.5")  # 40.5
-    view = scoring.side_by_side(s.interview, "en")
+    view = scoreboard.side_by_side(s.interview, "en")
     assert [m["total"] for m in view["members"]] == ["40.5", "41", "40.5"]
     assert view["aggregate"] == "40.67" and view["spread"] == "0.5"
     assert view["spread_flag"] is False and view["part_c_score"] == "81.33"
     assert view["criteria"][0]["title"] == "Knowledge for the job"
 
-    refused(scoring.Forbidden, scoring.finalize, s.interview, a)
-    scoring.finalize(s.interview, s.chair)
+    refused(scoring.Forbidden, chairing.finalize, s.interview, a)
+    chairing.finalize(s.interview, s.chair)
     iid, chair_id = s.interview.id, s.chair.id
     _db.session.expire_all()
     interview = _db.session.get(Interview, iid)
@@ -247,7 +248,7 @@ def test_finalize_scales_the_mean_to_the_stage_and_writes_the_part_c_score(s):
     # Locked: nobody scores, submits, or finalizes again.
     err = refused(scoring.Finalized, scoring.record_score, interview, a, s.knowledge.id, "1", 9)
     assert err.code == "finalized"
-    refused(scoring.Finalized, scoring.finalize, interview, s.chair)
+    refused(scoring.Finalized, chairing.finalize, interview, s.chair)
     refused(scoring.Finalized, scoring.declare, interview, a, True, "x")
 
 
@@ -257,11 +258,11 @@ def test_median_panels_and_the_spread_flag(db, make):
     score_and_submit(s, s.chair, "10", "10")  # 20
     score_and_submit(s, a, "25", "15")  # 40
     score_and_submit(s, b, "28", "18")  # 46
-    view = scoring.side_by_side(s.interview)
+    view = scoreboard.side_by_side(s.interview)
     assert view["aggregate_method"] == "median" and view["aggregate"] == "40"
     assert view["spread"] == "26" and view["spread_flag"] is True
     assert view["criterion_spread"] == {str(s.knowledge.id): "18", str(s.communication.id): "8"}
-    scoring.finalize(s.interview, s.chair)
+    chairing.finalize(s.interview, s.chair)
     assert s.interview.final_score == Decimal("80.00")
 
 
@@ -269,28 +270,24 @@ def test_a_correction_needs_the_chair_and_a_reason_and_is_audited_before_and_aft
     a, b = s.members
     for user, k, c in ((s.chair, "20", "10"), (a, "20", "10"), (b, "20", "10")):
         score_and_submit(s, user, k, c)
-    refused(scoring.NotAllowed, scoring.correct_final_score, s.interview, s.chair, "70", "x")
-    scoring.finalize(s.interview, s.chair)
+    refused(scoring.NotAllowed, chairing.correct_final_score, s.interview, s.chair, "70", "x")
+    chairing.finalize(s.interview, s.chair)
     assert s.interview.final_score == Decimal("60.00")
 
-    refused(scoring.Forbidden, scoring.correct_final_score, s.interview, a, "70", "typo")
+    refused(scoring.Forbidden, chairing.correct_final_score, s.interview, a, "70", "typo")
     assert (
-        refused(scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair, "70", "  ").field
+        refused(ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "70", "  ").field
         == "reason"
     )
     assert (
-        refused(
-            scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair, "101", "typo"
-        ).field
+        refused(ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "101", "typo").field
         == "score"
     )
     assert (
-        refused(
-            scoring.ValidationFailed, scoring.correct_final_score, s.interview, s.chair, "70.123", "typo"
-        ).field
+        refused(ValidationFailed, chairing.correct_final_score, s.interview, s.chair, "70.123", "typo").field
         == "score"
     )
-    scoring.correct_final_score(
+    chairing.correct_final_score(
         s.interview, s.chair, "70.5", "กรรมการคนที่ 2 บันทึกคะแนนผิดช่อง ตรวจกับแบบฟอร์มกระดาษแล้ว"
     )
     iid, chair_id, chair_name = s.interview.id, s.chair.id, s.chair.full_name_th
@@ -302,7 +299,7 @@ def test_a_correction_needs_the_chair_and_a_reason_and_is_audited_before_and_aft
     entry = next(e for e in entries_for("interviews", interview.id) if e.action == "interview.correct_score")
     assert entry.before == {"final_score": "60.00"} and entry.actor_id == chair_id
     assert entry.after["final_score"] == "70.50" and "ผิดช่อง" in entry.after["reason"]
-    fixes = scoring.corrections(interview)
+    fixes = scoreboard.corrections(interview)
     assert [(f["before"], f["after"], f["by"]) for f in fixes] == [("60", "70.5", chair_name)]
 
 
@@ -311,7 +308,7 @@ def test_a_recused_chair_cannot_finalize(db, make):
     scoring.declare(s.interview, s.chair, True, "ญาติของผู้สมัคร")
     for user in s.members:
         score_and_submit(s, user, "20", "10")
-    err = refused(scoring.Recused, scoring.finalize, s.interview, s.chair)
+    err = refused(scoring.Recused, chairing.finalize, s.interview, s.chair)
     assert err.code == "recused"
 
 
@@ -406,8 +403,8 @@ def test_the_score_sheet_after_everyone_submitted_for_the_panel_and_hr(s, make, 
     assert make.client_for(app, s.chair).get(url).status_code == 409  # points still secret
     score_and_submit(s, s.chair, "22", "18.5")
     score_and_submit(s, b, "28", "17")
-    scoring.finalize(s.interview, s.chair)
-    scoring.correct_final_score(s.interview, s.chair, "83", "คำนวณใหม่ตามมติคณะกรรมการ")
+    chairing.finalize(s.interview, s.chair)
+    chairing.correct_final_score(s.interview, s.chair, "83", "คำนวณใหม่ตามมติคณะกรรมการ")
     for user in (s.chair, a, s.hr):
         got = make.client_for(app, user).get(url)
         assert got.status_code == 200 and got.data.startswith(b"%PDF")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry
 from app.common.errors import Forbidden, NotAllowed
 from app.extensions import db
-from app.interviews import scoring, video
+from app.interviews import chairing, scoring, video
 from app.interviews.janus import Janus
 from app.interviews.models import Interview, VideoRoom
 from tests.factories.panels import build, refused, score_and_submit
@@ -127,7 +127,7 @@ def test_finalizing_the_interview_destroys_the_room_and_revokes_every_credential
     name = video.room_of(s.interview).room
     for n, user in enumerate(s.everyone):
         score_and_submit(s, user, str(20 + n), "15")
-    scoring.finalize(s.interview, s.chair)
+    chairing.finalize(s.interview, s.chair)
     assert not Janus().room_exists(name)
     assert not token_works(rooms_on, chair) and not token_works(rooms_on, member)
     assert video.room_of(s.interview).closed_at is not None
@@ -334,8 +334,8 @@ def test_a_named_substitute_enters_and_an_acting_chair_admits_in_place_of_a_recu
     substitute = s.spare[0]
     scoring.declare(s.interview, s.chair, True, "the candidate is my niece")
     scoring.declare(s.interview, s.members[0], False)
-    scoring.name_acting_chair(s.interview, s.hr, s.members[0])
-    scoring.name_substitute(s.interview, s.members[0], substitute)
+    chairing.name_acting_chair(s.interview, s.hr, s.members[0])
+    chairing.name_substitute(s.interview, s.members[0], substitute)
     assert "conflict" in refused(Forbidden, video.enter, s.interview, s.chair).message
     acting = video.enter(s.interview, s.members[0])
     assert acting["role"] == "chair"

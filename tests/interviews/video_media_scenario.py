@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.interviews import scoring, video
+from app.interviews import chairing, video
 from app.interviews.janus import Janus
 from tests.factories.accounts import PASSWORD
 from tests.factories.panels import build, score_and_submit
@@ -197,7 +197,7 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
         room = video.room_of(s.interview).room
         for n, user in enumerate(s.everyone):
             score_and_submit(s, user, str(20 + n), "15")
-        scoring.finalize(s.interview, s.chair)
+        chairing.finalize(s.interview, s.chair)
         for page in (chair, member, candidate):
             page.wait_for_function("() => document.body.dataset.videoState === 'closed'", timeout=15000)
         assert not Janus().room_exists(room)

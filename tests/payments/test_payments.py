@@ -75,6 +75,7 @@ def test_statement_import_matches_lists_and_never_applies_mismatches(app, db, ma
         _slip(app, make, a)
         refs[a.id] = payments.payment_of(a).reference
     # the first candidate holds a seat until they pay
+    from app.booking import availability
     from app.booking import services as booking
 
     held = booking.book(paid, paid.candidate, w.sittings[0])
@@ -117,7 +118,7 @@ def test_statement_import_matches_lists_and_never_applies_mismatches(app, db, ma
     # the Buddhist-Era date, Bangkok time → UTC
     assert payments.payment_of(paid).paid_at.isoformat() == "2026-12-06T03:15:00+00:00"
     # the payment confirmed the held seat: the exam seat exists now
-    held = booking.booking_of(paid)
+    held = availability.booking_of(paid)
     assert held.status == BookingStatus.CONFIRMED and held.seat_id is not None
     assert audit_count(db, "payment.paid") == 2 and audit_count(db, "statement.import") == 1
     # the same file again: refused, nothing applied twice

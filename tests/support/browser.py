@@ -15,13 +15,13 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def open_context(browser, live_server, email=None, password=None, english=True, viewport=None):
+def open_context(browser, live_server, email=None, password=None, english=True, viewport=None, timeout=15000):
     """A browser of its own, logged in when `email` is given, in English unless asked; a phone
-    when `viewport` ({"width": 360, "height": 740}) is given."""
+    when `viewport` ({"width": 360, "height": 740}) is given; `timeout` (ms) for every wait."""
     extra = {"viewport": viewport} if viewport else {}
     context = browser.new_context(base_url=live_server, locale="th-TH", **extra)
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(timeout)
     if email:
         page.goto("/accounts/login")
         page.fill("#email", email)
