@@ -78,6 +78,9 @@ class BankItem:
     # item, so new content for its code is a new version; another origin is another item.
     origin: str = ""
     media: dict = field(default_factory=dict)  # name -> media.MediaFile the texts show
+    # multiple response: how many a candidate may choose (None: no limit)
+    min_choices: int | None = None
+    max_choices: int | None = None
 
     @property
     def content(self) -> dict:
@@ -91,6 +94,9 @@ class BankItem:
         }
         if self.item_type != "single":  # (single items keep the hash they had before types)
             content["type"] = self.item_type
+        for limit in ("min_choices", "max_choices"):  # (only when set: old digests stay)
+            if getattr(self, limit):
+                content[limit] = getattr(self, limit)
         if self.media:  # (only then: the digests of items without media stay as they were)
             content["media"] = item_media.digests(self.media)
         return content
@@ -401,6 +407,8 @@ def item_from_dict(
         item_type=item.type,
         origin=(origin or f"yaml {Path(file).name} {item.id}")[:SOURCE_MAX],
         media=media,
+        min_choices=item.min_choices,
+        max_choices=item.max_choices,
     )
     size = len(json.dumps(bank_item.content, ensure_ascii=False))
     if loaded.max_item_chars and size > loaded.max_item_chars:

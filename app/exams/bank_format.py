@@ -24,6 +24,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
 
+from markupsafe import Markup
+
+from . import bank_messages
+from .bank_messages import N_, Message, codes
+
+TRUE_OR_FALSE = N_("%(yes)s or %(no)s", yes="true", no="false")
 from .item_types import number_text, parse_number, shown_text
 
 if TYPE_CHECKING:
@@ -50,13 +56,13 @@ def _code(pattern: str, longest: int | None, words: str):
     ]
 
 
-BankCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
-SectionCode = _code("[a-z0-9_]+", 40, "lower-case letters a-z, digits and _")
-TopicCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
-ItemId = _code("[A-Z0-9-]+", 40, "capital letters A-Z, digits and -")
-ChoiceId = _code("[a-z]", None, "one lower-case letter a-z")  # (the pattern's one letter)
-ExamCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
-Band = Annotated[Literal["easy", "medium", "hard"], Field(description="easy, medium, hard")]
+BankCode = _code("[a-z0-9-]+", 60, N_("lower-case letters a-z, digits and -"))
+SectionCode = _code("[a-z0-9_]+", 40, N_("lower-case letters a-z, digits and _"))
+TopicCode = _code("[a-z0-9-]+", 60, N_("lower-case letters a-z, digits and -"))
+ItemId = _code("[A-Z0-9-]+", 40, N_("capital letters A-Z, digits and -"))
+ChoiceId = _code("[a-z]", None, N_("one lower-case letter a-z"))  # (the pattern's one letter)
+ExamCode = _code("[a-z0-9-]+", 60, N_("lower-case letters a-z, digits and -"))
+Band = Annotated[Literal["easy", "medium", "hard"], Field(description=codes("easy", "medium", "hard"))]
 
 
 def _text(longest: int | None = None):
@@ -65,7 +71,7 @@ def _text(longest: int | None = None):
     return Annotated[
         str | None,
         StringConstraints(strip_whitespace=True, max_length=longest),
-        Field(default=None, description="text"),
+        Field(default=None, description=N_("text")),
     ]
 
 
@@ -103,23 +109,23 @@ class Item(_Format):
 
     id: ItemId
     type: Literal["single", "multiple", "true_false", "numeric", "text"] = Field(
-        default="single", description="single, multiple, true_false, numeric, text"
+        default="single", description=codes("single", "multiple", "true_false", "numeric", "text")
     )
     section: SectionCode | None = Field(
-        default=None, description=("lower-case letters a-z, digits and _ (overrides the file's section)")
+        default=None, description=N_("lower-case letters a-z, digits and _ (overrides the file's section)")
     )
     topic: TopicCode
     difficulty: Band
-    stem: Texts = Field(description="a mapping with th and/or en text")
+    stem: Texts = Field(description=N_("a mapping with th and/or en text"))
     choices: list[Choice] = Field(  # (None: numeric, text and true_false items)
         default=None,
         min_length=MIN_CHOICES,
         max_length=MAX_CHOICES,
-        description=(f"a list of {MIN_CHOICES} to {MAX_CHOICES} choices"),
+        description=N_("a list of %(min)d to %(max)d choices", min=MIN_CHOICES, max=MAX_CHOICES),
     )
     # Checked per type by item_rules (a union here would give one error per alternative).
     key: Any = Field(
-        description=(
+        description=N_(
             "the answer: a choice id (single), a list of choice ids (multiple), true or false "
             "(true_false), {value, tolerance} or a list of them (numeric), a text or a list of "
             "texts (text)"
@@ -135,9 +141,16 @@ class Item(_Format):
             ]
         },
     )
-    fixed_order: bool = Field(default=False, description="true or false")
+    fixed_order: bool = Field(default=False, description=TRUE_OR_FALSE)
+    # Multiple response only (QTI minChoices/maxChoices): how many a candidate may choose.
+    min_choices: int | None = Field(
+        default=None, ge=1, le=MAX_CHOICES, description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES)
+    )
+    max_choices: int | None = Field(
+        default=None, ge=1, le=MAX_CHOICES, description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES)
+    )
     explanation: Texts | None = Field(
-        default=None, description=("a mapping with th and/or en text (shown to HR only)")
+        default=None, description=N_("a mapping with th and/or en text (shown to HR only)")
     )
 
 
@@ -146,14 +159,14 @@ class ItemFileHead(_Format):
 
     kind: Literal["items"]
     bank: BankCode
-    section: SectionCode = Field(description=("lower-case letters a-z, digits and _ (the items' section)"))
-    items: list = Field(min_length=1, description="a list of at least one item")
+    section: SectionCode = Field(description=N_("lower-case letters a-z, digits and _ (the items' section)"))
+    items: list = Field(min_length=1, description=N_("a list of at least one item"))
 
 
 class ItemFile(ItemFileHead):
     """A file of items of one bank (kind: items)."""
 
-    items: list[Item] = Field(min_length=1, description="a list of at least one item")
+    items: list[Item] = Field(min_length=1, description=N_("a list of at least one item"))
 
 
 MAX_PRETEST = 10
@@ -163,19 +176,21 @@ class Section(_Format):
     """A mapping (code, title, draw, ...)."""
 
     code: SectionCode
-    title: Title = Field(description="a mapping with th and/or en text")
-    points_per_item: float = Field(default=1, gt=0, description="a number above 0")
+    title: Title = Field(description=N_("a mapping with th and/or en text"))
+    points_per_item: float = Field(default=1, gt=0, description=N_("a number above 0"))
     time_limit_minutes: int | None = Field(
-        default=None, ge=1, le=MAX_DURATION, description=("a whole number from 1 to duration_minutes")
+        default=None, ge=1, le=MAX_DURATION, description=N_("a whole number from 1 to duration_minutes")
     )
     draw: dict[Band, Annotated[int, Field(ge=0)]] = Field(
-        min_length=1, description=("items per band, e.g. {easy: 4, medium: 4, hard: 2}")
+        min_length=1, description=N_("items per band, e.g. {easy: 4, medium: 4, hard: 2}")
     )
     pretest: int = Field(
         default=0,
         ge=0,
         le=MAX_PRETEST,
-        description=(f"unscored new items added to each form, 0 to {MAX_PRETEST} (docs/psychometrics.md)"),
+        description=N_(
+            "unscored new items added to each form, 0 to %(max)d (docs/psychometrics.md)", max=MAX_PRETEST
+        ),
     )
 
 
@@ -185,22 +200,22 @@ class BlueprintFile(_Format):
     kind: Literal["blueprint"]
     code: ExamCode
     bank: BankCode
-    title: Title = Field(description="a mapping with th (and en) text")
+    title: Title = Field(description=N_("a mapping with th (and en) text"))
     duration_minutes: int = Field(
-        ge=1, le=MAX_DURATION, description=(f"a whole number from 1 to {MAX_DURATION}")
+        ge=1, le=MAX_DURATION, description=N_("a whole number from 1 to %(max)d", max=MAX_DURATION)
     )
     pass_percent: float = Field(
-        default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=("a number above 0, at most 100")
+        default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=N_("a number above 0, at most 100")
     )
     results_policy: Literal["immediate", "after_publication"] = Field(
-        default=DEFAULT_POLICY, description="immediate, after_publication"
+        default=DEFAULT_POLICY, description=codes("immediate", "after_publication")
     )
-    shuffle_items: bool = Field(default=True, description="true or false")
-    shuffle_choices: bool = Field(default=True, description="true or false")
+    shuffle_items: bool = Field(default=True, description=TRUE_OR_FALSE)
+    shuffle_choices: bool = Field(default=True, description=TRUE_OR_FALSE)
     multiple_scoring: Literal["all_or_nothing", "partial"] = Field(
-        default="all_or_nothing", description="all_or_nothing, partial"
+        default="all_or_nothing", description=codes("all_or_nothing", "partial")
     )
-    sections: list[Section] = Field(min_length=1, description="a list of at least one section")
+    sections: list[Section] = Field(min_length=1, description=N_("a list of at least one section"))
 
 
 class ImportOptions(_Format):
@@ -213,6 +228,18 @@ class ImportOptions(_Format):
 
 
 SCHEMAS = {"items": ItemFile, "blueprint": BlueprintFile}
+# How an error names a model (a document, or a list's element), in the words of its docstring.
+MODEL_WORDS = {
+    Texts: N_("a mapping with th and/or en text, e.g. {th: \"...\"}"),
+    Title: N_("a mapping with th and/or en text of at most 300 characters, e.g. {th: \"...\"}"),
+    Choice: N_("a mapping {id: a, th: ..., en: ...}"),
+    Item: N_("a mapping (id, topic, stem, ...)"),
+    ItemFileHead: N_("a file of items of one bank (kind: items); its items are read one by one (Item)"),
+    ItemFile: N_("a file of items of one bank (kind: items)"),
+    Section: N_("a mapping (code, title, draw, ...)"),
+    BlueprintFile: N_("how an exam is drawn from a bank (kind: blueprint)"),
+    ImportOptions: N_("what a QTI or GIFT import is told on the command line (the same rules as a file)"),
+}
 
 
 def json_schemas() -> dict[str, str]:
@@ -231,7 +258,10 @@ def json_schemas() -> dict[str, str]:
 # ---- errors --------------------------------------------------------------------------------
 @dataclass
 class BankError:
-    """One problem, e.g. `bank/a.yaml: item AN-007: key: "e" is not one of ... (line 57)`."""
+    """One problem, e.g. `bank/a.yaml: item AN-007: key: "e" is not one of ... (line 57)`.
+
+    `message` and `ref` are Messages (bank_messages): str() is the English line the command
+    line prints, `html()` the same in the reader's language for the bank page."""
 
     file: str
     message: str
@@ -243,6 +273,19 @@ class BankError:
         parts = [self.file] + [p for p in (self.ref, self.field) if p] + [self.message]
         text_ = ": ".join(parts)
         return f"{text_} (line {self.line})" if self.line else text_
+
+    def html(self) -> Markup:
+        """The line in the reader's language: the file and field as code, the rest in words."""
+        parts = [Markup("<code>%s</code>") % self.file] if self.file else []
+        if self.ref:
+            parts.append(bank_messages.html(self.ref))
+        if self.field:
+            parts.append(bank_messages.html(self.field) if isinstance(self.field, Message) else Markup("<code>%s</code>") % self.field)
+        parts.append(bank_messages.html(self.message))
+        out = Markup(": ").join(parts)
+        if self.line:
+            out += Markup(" ") + N_("(line %(line)d)", line=self.line).html()
+        return out
 
 
 def line_of(data, key=None) -> int | None:
@@ -259,7 +302,7 @@ def shown(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
+        return N_("a mapping") if isinstance(value, dict) else N_("a list")
     return str(value)
 
 
@@ -287,33 +330,33 @@ def _problem(model: type[BaseModel], raw, err: dict) -> Problem:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     info, parent = _field_at(model, loc)
     if info is None or (loc and isinstance(loc[-1], int)):  # the document, a list's element
-        words = (parent.__doc__ or "").strip().rstrip(".")
-        words = words[:1].lower() + words[1:]
+        words = MODEL_WORDS.get(parent, N_("a mapping"))
     else:
         words = info.description or ""
+        words = N_(words) if words and not isinstance(words, Message) else words
     in_draw = len(loc) >= 2 and loc[-2] == "draw"
     if kind == "missing":
-        message = f"required: {words}" if words else "required"
+        message = N_("required: %(what)s", what=words) if words else N_("required")
     elif kind == "extra_forbidden":
-        message = "unknown field (allowed: " + ", ".join(parent.model_fields) + ")"
+        message = N_("unknown field (allowed: %(fields)s)", fields=", ".join(parent.model_fields))
     elif kind == "literal_error" and in_draw and err["loc"][-1] == "[key]":
-        message = "unknown band (allowed: " + ", ".join(BANDS) + ")"
+        message = N_("unknown band (allowed: %(bands)s)", bands=", ".join(BANDS))
     elif kind == "literal_error":
-        message = f"{shown(value)} is not one of {words}"
+        message = N_("%(value)s is not one of %(what)s", value=shown(value), what=words)
     elif in_draw:
-        message = f"{shown(value)} must be a whole number, 0 or more"
-    elif kind == "string_too_long" and words == "text":
-        message = f"longer than {ctx['max_length']} characters"
+        message = N_("%(value)s must be a whole number, 0 or more", value=shown(value))
+    elif kind == "string_too_long" and getattr(words, "msgid", "") == "text":
+        message = N_("longer than %(n)d characters", n=ctx["max_length"])
     elif kind == "string_too_long":
-        message = f"{shown(value)} is longer than {ctx['max_length']} characters"
+        message = N_("%(value)s is longer than %(n)d characters", value=shown(value), n=ctx["max_length"])
     elif kind == "string_type":
-        message = f"{shown(value)} must be {words} (put it in quotes)"
+        message = N_("%(value)s must be %(what)s (put it in quotes)", value=shown(value), what=words)
     elif kind in ("too_short", "too_long") and isinstance(value, list):
-        message = f"must be {words} (it has {len(value)})"
+        message = N_("must be %(what)s (it has %(n)d)", what=words, n=len(value))
     elif kind in ("model_type", "dict_type", "list_type"):
-        message = f"must be {words}"
+        message = N_("must be %(what)s", what=words)
     else:  # a wrong type or a number out of its range
-        message = f"{shown(value)} must be {words}"
+        message = N_("%(value)s must be %(what)s", value=shown(value), what=words)
     return Problem(loc, _name(raw, loc), message, _line(raw, loc, kind == "missing"))
 
 
@@ -401,6 +444,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
             )
         )
         return out
+    out += _limit_rules(raw, item_type, problems)
     if has_choices and raw.get("choices") is None:
         out.append(
             Problem(
@@ -485,6 +529,41 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     )
                 )
     return out
+
+
+def _limit_rules(raw: dict, item_type: str | None, problems: list[Problem]) -> list[Problem]:
+    """min_choices and max_choices: multiple response only, min at most max, max at most the
+    number of choices and at least the number of right ones (else no answer earns the item)."""
+    limits = {f: raw.get(f) for f in ("min_choices", "max_choices") if raw.get(f) is not None}
+    if not limits or item_type is None or not all(_sound(problems, f) for f in limits):
+        return []
+    first = next(iter(limits))
+    if item_type != "multiple":
+        return [
+            Problem(
+                (first,), first, "only a multiple item says how many choices to choose", line_of(raw, first)
+            )
+        ]
+    low, high = limits.get("min_choices"), limits.get("max_choices")
+    line = line_of(raw, "max_choices" if high is not None else "min_choices")
+    if low is not None and high is not None and low > high:
+        return [Problem(("min_choices",), "min_choices", f"{low} is more than max_choices {high}", line)]
+    choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
+    top = high if high is not None else low
+    if choices and top > len(choices):
+        field_ = "max_choices" if high is not None else "min_choices"
+        return [Problem((field_,), field_, f"{top} is more than the item's {len(choices)} choices", line)]
+    key = raw.get("key")
+    if high is not None and isinstance(key, list) and len(key) > high and _sound(problems, "key"):
+        return [
+            Problem(
+                ("max_choices",),
+                "max_choices",
+                f"the key has {len(key)} right choices; max_choices {high} would make it unanswerable",
+                line,
+            )
+        ]
+    return []
 
 
 def _key_rules(raw: dict, item_type: str, ids: list[str]) -> list[Problem]:

@@ -207,6 +207,8 @@ def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
         choices=[dict(c) for c in item.choices],
         key=item.key,
         fixed_order=item.fixed_order,
+        min_choices=item.min_choices,
+        max_choices=item.max_choices,
         explanation_th=item.explanation["th"],
         explanation_en=item.explanation["en"],
         content_hash=digest,

@@ -310,6 +310,7 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
     declared = root.get(XML_LANG) or body.get(XML_LANG)
     fixed = False
     choices = None
+    limits: dict = {}
     if kind == "choiceInteraction":
         simple = [e for e in interaction if _local(e.tag) == "simpleChoice"]
         qti_ids = [c.get("identifier", "") for c in simple]
@@ -350,10 +351,19 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
         elif cardinality == "multiple":
             if not values:
                 return skip("has no correctResponse (scoring by mapping only is not supported)")
-            most = int(interaction.get("maxChoices", "0") or 0)
+            try:  # (QTI 2.1: maxChoices 0 is no limit, minChoices 0 is no minimum)
+                most = int(interaction.get("maxChoices", "0") or 0)
+                least = int(interaction.get("minChoices", "0") or 0)
+            except ValueError:
+                return error("maxChoices and minChoices must be whole numbers")
             if most and len(values) > most:
                 return error(f"correctResponse has {len(values)} values but maxChoices is {most}")
             item_type, key = "multiple", [ids[qti_ids.index(v)] for v in values]
+            # (a maximum of every choice, or a minimum of one, is no limit at all)
+            limits = {
+                "max_choices": most if 0 < most < len(simple) else None,
+                "min_choices": least if least > 1 else None,
+            }
         else:
             return skip(
                 f'responseDeclaration has cardinality="{cardinality}"; single and multiple are imported'
@@ -399,6 +409,7 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
         fixed_order=fixed,
         item_type=item_type,
         key=key,
+        **limits,
     )
     item = item_from_dict(
         raw,

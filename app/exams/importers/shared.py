@@ -94,6 +94,8 @@ def as_item(
     explanation: str = "",
     item_type: str = "single",
     key=None,
+    min_choices: int | None = None,
+    max_choices: int | None = None,
 ) -> dict:
     """The item-file mapping for a one-language question; choices get ids a, b, c, ...
 
@@ -112,6 +114,10 @@ def as_item(
         "fixed_order": fixed_order,
         **({"explanation": {lang: explanation}} if explanation else {}),
     }
+    if min_choices:
+        raw["min_choices"] = min_choices
+    if max_choices:
+        raw["max_choices"] = max_choices
     if item_type in ("single", "multiple"):
         raw["choices"] = [{"id": cid, lang: text} for cid, text in zip(ids, choices or [])]
     return raw

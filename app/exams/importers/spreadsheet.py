@@ -5,7 +5,8 @@ template writes both, "รหัส / id"), in any order, and columns the layout
 error. The layout is documented in exam_bank/README.md:
 
     id, type, section, topic, difficulty, stem_th, stem_en, a..f (Thai choices),
-    a_en..f_en (English choices), key, tolerance, explanation_th, explanation_en, fixed_order
+    a_en..f_en (English choices), key, tolerance, explanation_th, explanation_en, fixed_order,
+    min_choices, max_choices (multiple response: how many a candidate may choose)
 
 Every error names the row and the column. Like QTI and GIFT, the bank and the default
 section, topic and difficulty come from the import's options; a row's own section, topic or
@@ -46,6 +47,8 @@ COLUMNS = {
     "explanation_th": ("explanation_th", "คำอธิบาย"),
     "explanation_en": ("explanation_en", "คำอธิบาย (อังกฤษ)"),
     "fixed_order": ("fixed_order", "ตรึงลำดับตัวเลือก"),
+    "min_choices": ("min_choices", "เลือกอย่างน้อย"),
+    "max_choices": ("max_choices", "เลือกได้ไม่เกิน"),
 }
 # Words accepted in the type, difficulty, key (true/false) and fixed_order columns, Thai too.
 TYPE_WORDS = {
@@ -82,6 +85,8 @@ FIELD_COLUMNS = {
     "key": "key",
     "explanation": "explanation_th",
     "fixed_order": "fixed_order",
+    "min_choices": "min_choices",
+    "max_choices": "max_choices",
 }
 
 EXAMPLES = [
@@ -106,6 +111,7 @@ EXAMPLES = [
         "c": "11",
         "d": "15",
         "key": "a, c",
+        "max_choices": "2",
     },
     {
         "id": "AN-103",
@@ -297,6 +303,12 @@ def _read_row(name, number, values, columns, defaults, position, loaded) -> None
         fixed_order=fixed in YES,
     )
     raw["stem"] = stem or {"th": ""}
+    for limit in ("min_choices", "max_choices"):
+        if values.get(limit):
+            number = values[limit]
+            if not number.isdigit():
+                return error(limit, f'"{number}" must be a whole number')
+            raw[limit] = int(number)
     if values.get("section"):
         raw["section"] = values["section"]
     if item_type in ("single", "multiple"):
