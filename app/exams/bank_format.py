@@ -21,21 +21,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
 
-from markupsafe import Markup
-
 from . import bank_messages
 from .bank_messages import N_, Message, codes
-
-TRUE_OR_FALSE = N_("%(yes)s or %(no)s", yes="true", no="false")
 from .item_types import number_text, parse_number, shown_text
 
 if TYPE_CHECKING:
     from .bank_files import BankItem, Blueprint, LoadedBank
 
 LANGS = ("th", "en")
+TRUE_OR_FALSE = N_("%(yes)s or %(no)s", yes="true", no="false")
 BANDS = ("easy", "medium", "hard")
 POLICIES = ("immediate", "after_publication")
 MIN_CHOICES, MAX_CHOICES = 2, 6
@@ -144,10 +142,16 @@ class Item(_Format):
     fixed_order: bool = Field(default=False, description=TRUE_OR_FALSE)
     # Multiple response only (QTI minChoices/maxChoices): how many a candidate may choose.
     min_choices: int | None = Field(
-        default=None, ge=1, le=MAX_CHOICES, description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES)
+        default=None,
+        ge=1,
+        le=MAX_CHOICES,
+        description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES),
     )
     max_choices: int | None = Field(
-        default=None, ge=1, le=MAX_CHOICES, description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES)
+        default=None,
+        ge=1,
+        le=MAX_CHOICES,
+        description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES),
     )
     explanation: Texts | None = Field(
         default=None, description=N_("a mapping with th and/or en text (shown to HR only)")
@@ -230,8 +234,8 @@ class ImportOptions(_Format):
 SCHEMAS = {"items": ItemFile, "blueprint": BlueprintFile}
 # How an error names a model (a document, or a list's element), in the words of its docstring.
 MODEL_WORDS = {
-    Texts: N_("a mapping with th and/or en text, e.g. {th: \"...\"}"),
-    Title: N_("a mapping with th and/or en text of at most 300 characters, e.g. {th: \"...\"}"),
+    Texts: N_('a mapping with th and/or en text, e.g. {th: "..."}'),
+    Title: N_('a mapping with th and/or en text of at most 300 characters, e.g. {th: "..."}'),
     Choice: N_("a mapping {id: a, th: ..., en: ...}"),
     Item: N_("a mapping (id, topic, stem, ...)"),
     ItemFileHead: N_("a file of items of one bank (kind: items); its items are read one by one (Item)"),
@@ -280,7 +284,11 @@ class BankError:
         if self.ref:
             parts.append(bank_messages.html(self.ref))
         if self.field:
-            parts.append(bank_messages.html(self.field) if isinstance(self.field, Message) else Markup("<code>%s</code>") % self.field)
+            parts.append(
+                bank_messages.html(self.field)
+                if isinstance(self.field, Message)
+                else Markup("<code>%s</code>") % self.field
+            )
         parts.append(bank_messages.html(self.message))
         out = Markup(": ").join(parts)
         if self.line:
@@ -439,7 +447,10 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
             Problem(
                 ("choices",),
                 "choices",
-                f"a {item_type} item has no choices (only single and multiple items have them)",
+                N_(
+                    "a %(type)s item has no choices (only single and multiple items have them)",
+                    type=item_type,
+                ),
                 line_of(raw, "choices"),
             )
         )
@@ -450,7 +461,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
             Problem(
                 ("choices",),
                 "choices",
-                f"required: a list of {MIN_CHOICES} to {MAX_CHOICES} choices",
+                N_("required: a list of %(min)d to %(max)d choices", min=MIN_CHOICES, max=MAX_CHOICES),
                 line_of(raw),
             )
         )
@@ -464,7 +475,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     Problem(
                         ("choices", position, "id"),
                         f"choices[{cid}].id",
-                        f'duplicate choice id "{cid}"',
+                        N_('duplicate choice id "%(id)s"', id=cid),
                         getattr(choice, "line", None),
                     )
                 )
@@ -472,7 +483,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     duplicates = bool(out)
     stem = Texts.model_validate(raw["stem"]).both() if _sound(problems, "stem") else None
     if stem is not None and not any(stem.values()):
-        out.append(Problem(("stem",), "stem", "needs text in th or en", line_of(raw, "stem")))
+        out.append(Problem(("stem",), "stem", N_("needs text in th or en"), line_of(raw, "stem")))
         stem = None  # no languages to compare the choices with
     if item_type is not None and not has_choices:
         if _sound(problems, "key") and "key" in raw:
@@ -488,7 +499,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     if stem is None:
         return out
     for lang in LANGS:
-        language = "Thai" if lang == "th" else "English"
+        language = N_("Thai") if lang == "th" else N_("English")
         missing = [c["id"] for c in choices if stem[lang] and not c[lang]]
         extra = [c["id"] for c in choices if c[lang] and not stem[lang]]
         if missing:
@@ -497,8 +508,21 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     ("choices",),
                     f"choices.{lang}",
                     (
-                        f"choice{'s' if len(missing) > 1 else ''} {', '.join(missing)} without {lang} "
-                        f"text: the stem has {language} text, so every choice needs it too"
+                        N_(
+                            "choices %(ids)s without %(lang)s text: the stem has %(language)s text, so "
+                            "every choice needs it too",
+                            ids=", ".join(missing),
+                            lang=lang,
+                            language=language,
+                        )
+                        if len(missing) > 1
+                        else N_(
+                            "choice %(ids)s without %(lang)s text: the stem has %(language)s text, so "
+                            "every choice needs it too",
+                            ids=", ".join(missing),
+                            lang=lang,
+                            language=language,
+                        )
                     ),
                     cline,
                 )
@@ -509,8 +533,21 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     ("choices",),
                     f"choices.{lang}",
                     (
-                        f"choice{'s' if len(extra) > 1 else ''} {', '.join(extra)} with {lang} text: "
-                        f"the stem has no {language} text, so the choices may not have it"
+                        N_(
+                            "choices %(ids)s with %(lang)s text: the stem has no %(language)s text, so "
+                            "the choices may not have it",
+                            ids=", ".join(extra),
+                            lang=lang,
+                            language=language,
+                        )
+                        if len(extra) > 1
+                        else N_(
+                            "choice %(ids)s with %(lang)s text: the stem has no %(language)s text, so "
+                            "the choices may not have it",
+                            ids=", ".join(extra),
+                            lang=lang,
+                            language=language,
+                        )
                     ),
                     cline,
                 )
@@ -524,7 +561,11 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     Problem(
                         ("choices",),
                         f"choices.{lang}",
-                        (f"choices {', '.join(dup)} have the same text {shown(text_)}"),
+                        N_(
+                            "choices %(ids)s have the same text %(text)s",
+                            ids=", ".join(dup),
+                            text=shown(text_),
+                        ),
                         cline,
                     )
                 )
@@ -541,25 +582,40 @@ def _limit_rules(raw: dict, item_type: str | None, problems: list[Problem]) -> l
     if item_type != "multiple":
         return [
             Problem(
-                (first,), first, "only a multiple item says how many choices to choose", line_of(raw, first)
+                (first,),
+                first,
+                N_("only a multiple item says how many choices to choose"),
+                line_of(raw, first),
             )
         ]
     low, high = limits.get("min_choices"), limits.get("max_choices")
     line = line_of(raw, "max_choices" if high is not None else "min_choices")
     if low is not None and high is not None and low > high:
-        return [Problem(("min_choices",), "min_choices", f"{low} is more than max_choices {high}", line)]
+        return [
+            Problem(
+                ("min_choices",),
+                "min_choices",
+                N_("%(low)d is more than max_choices %(high)d", low=low, high=high),
+                line,
+            )
+        ]
     choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
     top = high if high is not None else low
     if choices and top > len(choices):
         field_ = "max_choices" if high is not None else "min_choices"
-        return [Problem((field_,), field_, f"{top} is more than the item's {len(choices)} choices", line)]
+        message = N_("%(top)d is more than the item's %(n)d choices", top=top, n=len(choices))
+        return [Problem((field_,), field_, message, line)]
     key = raw.get("key")
     if high is not None and isinstance(key, list) and len(key) > high and _sound(problems, "key"):
         return [
             Problem(
                 ("max_choices",),
                 "max_choices",
-                f"the key has {len(key)} right choices; max_choices {high} would make it unanswerable",
+                N_(
+                    "the key has %(n)d right choices; max_choices %(high)d would make it unanswerable",
+                    n=len(key),
+                    high=high,
+                ),
                 line,
             )
         ]
@@ -575,36 +631,51 @@ def _key_rules(raw: dict, item_type: str, ids: list[str]) -> list[Problem]:
 
     if item_type == "single":
         if not isinstance(key, str) or key not in ids:
-            return wrong(f"{shown(key)} is not one of the choice ids {', '.join(ids)}")
+            return wrong(
+                N_("%(key)s is not one of the choice ids %(ids)s", key=shown(key), ids=", ".join(ids))
+            )
     elif item_type == "multiple":
         if not isinstance(key, list) or not key or not all(isinstance(k, str) for k in key):
-            return wrong(f"{shown(key)} must be a list of the right choice ids, e.g. [a, c]")
+            return wrong(N_("%(key)s must be a list of the right choice ids, e.g. [a, c]", key=shown(key)))
         unknown = [k for k in key if k not in ids]
         if unknown:
-            return wrong(f"{', '.join(unknown)} not among the choice ids {', '.join(ids)}")
+            return wrong(
+                N_(
+                    "%(unknown)s not among the choice ids %(ids)s",
+                    unknown=", ".join(unknown),
+                    ids=", ".join(ids),
+                )
+            )
         if len(set(key)) != len(key):
-            return wrong("a choice id is listed twice")
+            return wrong(N_("a choice id is listed twice"))
     elif item_type == "true_false":
         if not isinstance(key, bool):
-            return wrong(f"{shown(key)} must be true or false")
+            return wrong(N_("%(key)s must be %(what)s", key=shown(key), what=TRUE_OR_FALSE))
     elif item_type == "numeric":
         answers = key if isinstance(key, list) else [key]
         if not answers:
-            return wrong("must be {value: ..., tolerance: ...} or a list of them")
+            return wrong(N_("must be {value: ..., tolerance: ...} or a list of them"))
         for answer in answers:
             if not isinstance(answer, dict) or "value" not in answer or set(answer) - {"value", "tolerance"}:
-                return wrong("must be {value: ..., tolerance: ...} or a list of them")
+                return wrong(N_("must be {value: ..., tolerance: ...} or a list of them"))
             if _number(answer["value"]) is None:
-                return wrong(f"value {shown(answer['value'])} must be a number")
+                return wrong(N_("value %(value)s must be a number", value=shown(answer["value"])))
             tolerance = _number(answer.get("tolerance", 0))
             if tolerance is None or tolerance < 0:
-                return wrong(f"tolerance {shown(answer.get('tolerance'))} must be a number, 0 or more")
+                return wrong(
+                    N_(
+                        "tolerance %(value)s must be a number, 0 or more",
+                        value=shown(answer.get("tolerance")),
+                    )
+                )
     elif item_type == "text":
         answers = key if isinstance(key, list) else [key]
         if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
-            return wrong(f"{shown(key)} must be a quoted text or a list of them (the accepted answers)")
+            return wrong(
+                N_("%(key)s must be a quoted text or a list of them (the accepted answers)", key=shown(key))
+            )
         if any(len(a) > ANSWER_MAX for a in answers):
-            return wrong(f"an accepted answer is longer than {ANSWER_MAX} characters")
+            return wrong(N_("an accepted answer is longer than %(n)d characters", n=ANSWER_MAX))
     return []
 
 
@@ -638,7 +709,7 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     if _sound(problems, "title") and not Title.model_validate(raw["title"]).th:
         out.append(
             Problem(
-                ("title", "th"), "title.th", "required: the Thai title of the exam", line_of(raw, "title")
+                ("title", "th"), "title.th", N_("required: the Thai title of the exam"), line_of(raw, "title")
             )
         )
     duration = raw["duration_minutes"] if _sound(problems, "duration_minutes") else MAX_DURATION
@@ -651,25 +722,33 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
         code = section["code"] if _sound(problems, *at, "code") else None
         name = f"sections[{code}]" if code else f"sections[#{position + 1}]"
         if code in seen:
-            out.append(Problem((*at, "code"), f"{name}.code", f'section "{code}" is listed twice', line))
+            out.append(
+                Problem(
+                    (*at, "code"), f"{name}.code", N_('section "%(code)s" is listed twice', code=code), line
+                )
+            )
         seen.add(code)
         if _sound(problems, *at, "title"):
             title = Title.model_validate(section["title"])
             if not title.th and not title.en:
-                out.append(Problem((*at, "title"), f"{name}.title", "needs text in th or en", line))
+                out.append(Problem((*at, "title"), f"{name}.title", N_("needs text in th or en"), line))
         limit = section.get("time_limit_minutes")
         if _sound(problems, *at, "time_limit_minutes") and limit is not None and limit > duration:
             out.append(
                 Problem(
                     (*at, "time_limit_minutes"),
                     f"{name}.time_limit_minutes",
-                    f"{limit} must be a whole number from 1 to {duration} (duration_minutes)",
+                    N_(
+                        "%(limit)d must be a whole number from 1 to %(duration)d (duration_minutes)",
+                        limit=limit,
+                        duration=duration,
+                    ),
                     line_of(section, "time_limit_minutes"),
                 )
             )
         if _sound(problems, *at, "draw") and not sum(section["draw"].values()):
             out.append(
-                Problem((*at, "draw"), f"{name}.draw", "draws no items at all", line_of(section, "draw"))
+                Problem((*at, "draw"), f"{name}.draw", N_("draws no items at all"), line_of(section, "draw"))
             )
     return out
 
@@ -688,12 +767,21 @@ def check_bank(loaded: LoadedBank) -> None:
     for item in loaded.items:
         other = first.get((item.bank, item.code))
         if other is not None:
-            where = f"{other.file} at line {other.line}" if other.line else other.file
+            also = (
+                N_(
+                    'duplicate id in bank "%(bank)s", also in %(file)s at line %(line)d',
+                    bank=item.bank,
+                    file=other.file,
+                    line=other.line,
+                )
+                if other.line
+                else N_('duplicate id in bank "%(bank)s", also in %(file)s', bank=item.bank, file=other.file)
+            )
             loaded.errors.append(
                 BankError(
                     item.file,
-                    f'duplicate id in bank "{item.bank}", also in {where}',
-                    f"item {item.code}",
+                    also,
+                    N_("item %(code)s", code=item.code),
                     "id",
                     item.line,
                 )
@@ -710,27 +798,43 @@ def check_bank(loaded: LoadedBank) -> None:
     for bp in loaded.blueprints:
 
         def error(field_: str, message: str, line: int | None = None, bp=bp) -> None:
-            loaded.errors.append(BankError(bp.file, message, f"blueprint {bp.code}", field_, line or bp.line))
+            loaded.errors.append(
+                BankError(bp.file, message, N_("blueprint %(code)s", code=bp.code), field_, line or bp.line)
+            )
 
         if bp.code in codes:
-            error("code", f"duplicate exam code, also in {codes[bp.code].file}")
+            error("code", N_("duplicate exam code, also in %(file)s", file=codes[bp.code].file))
         codes.setdefault(bp.code, bp)
         if bp.bank not in banks:
-            error("bank", f'no items of bank "{bp.bank}" in the files read')
+            error("bank", N_('no items of bank "%(bank)s" in the files read', bank=bp.bank))
             continue
         for section in bp.sections:
             name = f"sections[{section['code']}]"
             line = bp.section_lines.get(section["code"])
             if (bp.bank, section["code"]) not in sections_of:
-                error(name, f'bank "{bp.bank}" has no items in section "{section["code"]}"', line)
+                error(
+                    name,
+                    N_(
+                        'bank "%(bank)s" has no items in section "%(section)s"',
+                        bank=bp.bank,
+                        section=section["code"],
+                    ),
+                    line,
+                )
                 continue
             for band, needed in section["draw"].items():
                 have = available[(bp.bank, section["code"], band)]
                 if needed > have:
                     error(
                         f"{name}.draw.{band}",
-                        f"needs {needed} {band} items of section "
-                        f'{section["code"]}, bank "{bp.bank}" has {have}',
+                        N_(
+                            'needs %(n)d %(band)s items of section %(section)s, bank "%(bank)s" has %(have)d',
+                            n=needed,
+                            band=band,
+                            section=section["code"],
+                            bank=bp.bank,
+                            have=have,
+                        ),
                         line,
                     )
     sort_errors(loaded)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..bank_files import Limits, LoadedBank
 from ..bank_format import BankError, import_option_errors
+from ..bank_messages import N_
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 DEFAULT_DIFFICULTY = "medium"
@@ -130,6 +131,6 @@ def start_load(path, defaults: Defaults, bounds: Limits | None = None) -> tuple[
         return loaded, None
     root = Path(path)
     if not root.exists():
-        loaded.errors.append(BankError(str(path), "no such file or folder"))
+        loaded.errors.append(BankError(str(path), N_("no such file or folder")))
         return loaded, None
     return loaded, root
