@@ -255,14 +255,24 @@ def read(pending: PendingUpload) -> LoadedBank:
     the importers: adapt here when their entry point changes. The importers' limits
     (BANK_MAX_*) apply, as on the command line."""
     if pending.fmt == "yaml":
-        return load_source(pending.source, "yaml")  # a file, or the unpacked folder
+        return _as_uploaded(load_source(pending.source, "yaml"), pending)  # a file, or the folder
     kept = sorted(pending.source.iterdir())[0]
     try:
-        return load_source(kept, pending.fmt, pending.defaults())
+        return _as_uploaded(load_source(kept, pending.fmt, pending.defaults()), pending)
     except ValueError as err:  # (a format or a place the importers refuse)
         loaded = LoadedBank()
         loaded.errors.append(BankError(pending.original_name, str(err)))
         return loaded
+
+
+def _as_uploaded(loaded: LoadedBank, pending: PendingUpload) -> LoadedBank:
+    """The report names files as the uploader knows them (items.csv, pkg.zip!item1.xml), not
+    by where the server keeps them."""
+    prefix = str(pending.source) + "/"
+    for problem in [*loaded.errors, *loaded.skipped, *loaded.warnings]:
+        if problem.file.startswith(prefix):
+            problem.file = problem.file[len(prefix) :]
+    return loaded
 
 
 # ---- confirming -----------------------------------------------------------------------------

@@ -264,8 +264,9 @@ def _read_question(
             BankError(
                 name,
                 N_(
-                    "no ::title::, so its id %(code)s comes from its place in the file; give it a title "
+                    "no %(title)s, so its id %(code)s comes from its place in the file; give it a title "
                     "such as %(example)s to keep the id when questions are added",
+                    title="::title::",
                     code=code,
                     example=f"::{code}::",
                 ),
