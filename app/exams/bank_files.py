@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -226,6 +229,21 @@ def choice_labels(locale: str) -> list[str]:
     return list(CHOICE_LABELS["th" if locale == "th" else "en"])
 
 
+# Told of each item read, while `reporting` is on (a background job's progress bar); the
+# importers need not know about it.
+_ON_ITEM: ContextVar[Callable[[], None] | None] = ContextVar("bank_on_item", default=None)
+
+
+@contextmanager
+def reporting(on_item: Callable[[], None]) -> Iterator[None]:
+    """Call `on_item()` for every item read (by any importer) inside the block."""
+    token = _ON_ITEM.set(on_item)
+    try:
+        yield
+    finally:
+        _ON_ITEM.reset(token)
+
+
 # ---- reading YAML --------------------------------------------------------------------------
 class _Map(dict):
     """A YAML mapping that remembers its line and the line of each key, for error messages."""
@@ -391,6 +409,9 @@ def item_from_dict(
     The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
     `resolve` reads the image and audio files the texts name (next to the file, in a package).
     """
+    on_item = _ON_ITEM.get()
+    if on_item is not None:
+        on_item()
     line = getattr(raw, "line", None) or line
     ref = (
         N_("item %(code)s", code=raw["id"])

@@ -212,10 +212,14 @@ def test_the_bank_pages_and_an_error_laden_upload_speak_thai(app, make, world, n
         assert "ไม่ใช่รูปแบบที่คลังข้อสอบอ่านได้" in resp.get_data(as_text=True)
         return
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    report = resp.headers["Location"]
+    job_url = resp.headers["Location"]  # (checked as a background job: its page links to the report)
+    refresh()
+    job = c.get(job_url).get_data(as_text=True)
+    report = re.search(r'<p id="job-next"><a class="button" href="([^"]+)"', job).group(1)
+    refresh()
     shown = c.get(report)
     assert shown.status_code == 422  # (a report with errors: nothing can be confirmed)
     html = shown.get_data(as_text=True)
     assert ("แถวที่ 2" in html) if name.endswith(".csv") else ("ข้อที่ข้ามและเหตุผล" in html or "คำถาม" in html)
     assert "<code>" in html  # what is quoted from the file is shown as code
-    assert english_on({report: html}) == {}
+    assert english_on({report: html, job_url: job}) == {}
