@@ -365,10 +365,10 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
         before: list[str] = []
         _text_until(body, interaction, before)
         prompt = next((e for e in interaction if _local(e.tag) == "prompt"), None)
-        parts = [normalise("".join(before))]
+        parts = [_lines(normalise("".join(before)))]
         if prompt is not None:
             parts.append(_plain(prompt))
-        stem = "\n".join(p for p in parts if p)
+        stem = _joined([p for p in parts if p])
         choices = [_plain(c) for c in simple]
         fixed = any(c.get("fixed") == "true" for c in simple)
         ids = choice_ids(len(simple))
@@ -533,7 +533,7 @@ def _plain_with_blank(body: Element, interaction: Element) -> str:
     marker = "\ue010"
     out: list[str] = []
     _text_until(body, None, out, blank=(interaction, marker))
-    return normalise("".join(out)).replace(marker, "_____")
+    return _lines(normalise("".join(out))).replace(marker, "_____")
 
 
 def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None) -> bool:
@@ -550,6 +550,9 @@ def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None)
     if local in MEDIA:  # the file, named as the package names it, kept with the item
         src = elem.get("src") or elem.get("data") or ""
         out.append(" " + media.reference(src, elem.get("alt") or " ".join(elem.itertext())) + " ")
+        return False
+    if local == "table":  # an XHTML table becomes a Markdown table (content.py renders it)
+        out.append(f"\n{BLANK}\n{_markdown_table(elem)}\n{BLANK}\n")
         return False
     block = local in BLOCKS
     if block:
@@ -570,4 +573,45 @@ def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None)
 def _plain(elem: Element) -> str:
     out: list[str] = []
     _text_until(elem, None, out)
-    return normalise("".join(out))
+    return _lines(normalise("".join(out)))
+
+
+# A line that must stay empty (around a table) survives `normalise` as this, then is emptied.
+BLANK = "\ue011"
+
+
+def _joined(parts: list[str]) -> str:
+    """Parts of a stem one per line; a blank line after a table, or the next line would be read
+    as one of its rows."""
+    out = ""
+    for part in parts:
+        if out:
+            out += "\n\n" if out.rsplit("\n", 1)[-1].startswith("|") else "\n"
+        out += part
+    return out
+
+
+def _lines(text: str) -> str:
+    return text.replace(BLANK, "").strip("\n")
+
+
+def _markdown_table(table: Element) -> str:
+    """The rows of an XHTML <table> (QTI 2.1 embeds XHTML tables) as a Markdown table: the first
+    row is the header; a cell's text on one line, its pipes escaped."""
+    rows = []
+    for row in (e for e in table.iter() if _local(e.tag) == "tr"):
+        cells = [e for e in row if _local(e.tag) in ("th", "td")]
+        texts = []
+        for cell in cells:
+            out: list[str] = []
+            _text_until(cell, None, out)
+            texts.append(" ".join(normalise("".join(out)).split()).replace("|", "\\|") or " ")
+        if texts:
+            rows.append(texts)
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    rows = [r + [" "] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(lines)
