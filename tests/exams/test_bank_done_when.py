@@ -106,7 +106,7 @@ def test_the_imported_bank_is_answered_and_scored_in_the_browser_and_analysed(
                 page_.focus(f"#exam-choice-{choice}")
                 page_.keyboard.press("Space")
         page_.wait_for_function("() => window.examClient.outboxSize() === 0")
-        if index in (0, count - 1) or kind == "multiple" and images == 1:
+        if index in (0, count - 1) or (kind == "multiple" and images == 1):
             assert serious_violations(page_) == []
         if index < count - 1:
             page_.click("#exam-next")

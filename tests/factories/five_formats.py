@@ -42,7 +42,8 @@ def yaml_zip() -> bytes:
         f'en: "Sales\\n\\n{table}\\n\\nWhat comes next: 2, 4, 8, 16, ...?"}}',
     )
     text = text.replace(
-        'stem: {th: "ข้อใดเป็นจำนวนเฉพาะ (เลือกทุกข้อที่ถูก)", en: "Which are prime numbers? (choose all that apply)"}',
+        'stem: {th: "ข้อใดเป็นจำนวนเฉพาะ (เลือกทุกข้อที่ถูก)", '
+        'en: "Which are prime numbers? (choose all that apply)"}',
         f'stem: {{th: "![{ALT}](chart.png) ข้อใดเป็นจำนวนเฉพาะ (เลือกทุกข้อที่ถูก)", '
         f'en: "![A bar chart](chart.png) Which are prime numbers? (choose all that apply)"}}',
     )
