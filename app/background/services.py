@@ -60,10 +60,17 @@ def register_result_link(kind: str, fn: Callable) -> None:
 
 
 def result_link(job: BackgroundJob) -> tuple[str, str] | None:
-    fn = _RESULT_LINKS.get(job.kind)
-    if fn is None or job.status != JobStatus.DONE:
+    """Where a finished job leads: its kind's registered link, else the `next_url` and
+    `next_label` the job itself kept (written in its owner's language, like its summary)."""
+    if job.status != JobStatus.DONE:
         return None
-    return fn(job.result or {})
+    data = job.result or {}
+    fn = _RESULT_LINKS.get(job.kind)
+    if fn is not None:
+        return fn(data)
+    if data.get("next_url"):
+        return data["next_url"], data.get("next_label") or data["next_url"]
+    return None
 
 
 def registered(kind: str) -> bool:

@@ -23,7 +23,7 @@ from ..common.errors import NotFound, ValidationFailed
 from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
 from . import content, hot, item_types, outages, timing
-from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp
+from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp, TooManyChoices
 from .models import Attempt, AttemptAnswer, ItemVersion, Seat, Sitting
 from .starting import begin_if_due
 
@@ -376,6 +376,8 @@ def question_payload(
         "stem": stem,
         "stem_html": str(content.to_html(stem, base, lang)),
         "choices": choices,
+        # multiple response: how many may be chosen (from the form entry: no statement)
+        **{k: entry[k] for k in ("min_choices", "max_choices") if entry.get(k)},
     }
 
 
@@ -399,10 +401,11 @@ def answer_of(live: Live, index: int, payload: dict) -> str | None:
     entry = _entry(live, index)
     try:
         return item_types.answer_from_payload(
-            entry.get("type", item_types.SINGLE), entry["choice_order"], payload
+            entry.get("type", item_types.SINGLE), entry["choice_order"], payload, entry.get("max_choices")
         )
     except item_types.AnswerRefused as refused:
-        raise BadAnswer(str(refused), refused.field) from None
+        refusal = TooManyChoices if refused.code == item_types.TOO_MANY_CHOICES else BadAnswer
+        raise refusal(str(refused), refused.field) from None
 
 
 def record_answer(

@@ -50,6 +50,9 @@ def assemble_form(exam: Exam, seed: int) -> list[dict]:
             question = {"version_id": version.id, "section": section["code"], "choice_order": order}
             if version.item_type != "single":  # (the answer event checks a payload by it)
                 question["type"] = version.item_type
+            for limit in ("min_choices", "max_choices"):  # (the answer event checks max)
+                if getattr(version, limit, None):
+                    question[limit] = getattr(version, limit)
             if is_pretest:
                 question["pretest"] = True
             form.append(question)

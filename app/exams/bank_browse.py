@@ -40,10 +40,17 @@ class CandidateView:
     choices: list[dict]  # {"id", "label", "html"}
     key_label: str = ""
     item_type: str = item_types.SINGLE  # (how it is answered: item_types.py)
+    limit_hint: str = ""  # multiple response: "Choose up to 2 answers."
 
 
 def candidate_view(
-    stem: dict, choices: list[dict], key, lang: str, media_base: str, item_type: str = item_types.SINGLE
+    stem: dict,
+    choices: list[dict],
+    key,
+    lang: str,
+    media_base: str,
+    item_type: str = item_types.SINGLE,
+    limits: tuple = (None, None),
 ) -> CandidateView:
     labels = choice_labels(lang)
     rendered = [
@@ -57,15 +64,22 @@ def candidate_view(
     by_id = {c["id"]: c["label"] for c in rendered}
     key_label = item_types.key_shown(item_type, key, lambda cid: by_id.get(cid, cid))
     stem_html = content.to_html(stem.get(lang) or "", media_base, lang)
-    return CandidateView(lang, stem_html, rendered, key_label, item_type)
+    hint = item_types.choice_limit_hint(*limits) if item_type == item_types.MULTIPLE else ""
+    return CandidateView(lang, stem_html, rendered, key_label, item_type, hint)
 
 
 def views_of(
-    stem: dict, choices: list[dict], key, media_base: str, item_type: str = item_types.SINGLE
+    stem: dict,
+    choices: list[dict],
+    key,
+    media_base: str,
+    item_type: str = item_types.SINGLE,
+    limits: tuple = (None, None),
 ) -> list[CandidateView]:
-    """The item in each language it is written in, Thai first."""
+    """The item in each language it is written in, Thai first; `limits` (min, max) choices of
+    a multiple-response item."""
     return [
-        candidate_view(stem, choices, key, lang, media_base, item_type)
+        candidate_view(stem, choices, key, lang, media_base, item_type, limits)
         for lang in ("th", "en")
         if stem.get(lang)
     ]
@@ -109,7 +123,14 @@ def preview(loaded: LoadedBank, media_base) -> list[PreviewItem]:
             if version.content_hash == item.content_hash
             else NEW_VERSION
         )
-        views = views_of(item.stem, item.choices, item.key, media_base(item.code), item.item_type)
+        views = views_of(
+            item.stem,
+            item.choices,
+            item.key,
+            media_base(item.code),
+            item.item_type,
+            (item.min_choices, item.max_choices),
+        )
         out.append(PreviewItem(item, status, views, conflict))
     return out
 
@@ -192,7 +213,14 @@ def versions_of(item: ExamItem, media_base) -> list[VersionRow]:
         VersionRow(
             v,
             use.get(v.id, analysis.BankUse()),
-            views_of({"th": v.stem_th, "en": v.stem_en}, v.choices, v.key, media_base(v.id), v.item_type),
+            views_of(
+                {"th": v.stem_th, "en": v.stem_en},
+                v.choices,
+                v.key,
+                media_base(v.id),
+                v.item_type,
+                (v.min_choices, v.max_choices),
+            ),
         )
         for v in reversed(item.versions)
     ]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +37,7 @@ from .bank_format import (
     shown,
     validate,
 )
+from .bank_messages import N_
 from .item_types import TRUE_FALSE_CHOICES
 
 CHOICE_LABELS = {"th": ["ก", "ข", "ค", "ง", "จ", "ฉ"], "en": ["A", "B", "C", "D", "E", "F"]}
@@ -54,6 +58,10 @@ class Skipped:
     def __str__(self) -> str:
         where = f" (line {self.line})" if self.line else ""
         return f"{self.file}: {self.ref}: {self.reason}{where}"
+
+    def html(self):
+        """The line in the reader's language (BankError.html)."""
+        return BankError(self.file, self.reason, self.ref, "", self.line).html()
 
 
 @dataclass
@@ -78,6 +86,9 @@ class BankItem:
     # item, so new content for its code is a new version; another origin is another item.
     origin: str = ""
     media: dict = field(default_factory=dict)  # name -> media.MediaFile the texts show
+    # multiple response: how many a candidate may choose (None: no limit)
+    min_choices: int | None = None
+    max_choices: int | None = None
 
     @property
     def content(self) -> dict:
@@ -91,6 +102,9 @@ class BankItem:
         }
         if self.item_type != "single":  # (single items keep the hash they had before types)
             content["type"] = self.item_type
+        for limit in ("min_choices", "max_choices"):  # (only when set: old digests stay)
+            if getattr(self, limit):
+                content[limit] = getattr(self, limit)
         if self.media:  # (only then: the digests of items without media stay as they were)
             content["media"] = item_media.digests(self.media)
         return content
@@ -155,7 +169,7 @@ class LoadedBank:
     blueprints: list[Blueprint] = field(default_factory=list)
     errors: list[BankError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[BankError] = field(default_factory=list)  # (shaped like errors)
     files: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=lambda: Limits())
 
@@ -178,7 +192,11 @@ class LoadedBank:
             self.errors.append(
                 BankError(
                     name,
-                    f"the file is {megabytes(size)}; the limit is {megabytes(limit)} (BANK_MAX_FILE_BYTES)",
+                    N_(
+                        "the file is %(size)s; the limit is %(limit)s (BANK_MAX_FILE_BYTES)",
+                        size=megabytes(size),
+                        limit=megabytes(limit),
+                    ),
                 )
             )
             return False
@@ -191,7 +209,11 @@ class LoadedBank:
             self.errors.append(
                 BankError(
                     self.files[0] if self.files else "",
-                    f"{read} items in one import; the limit is {limit} (BANK_MAX_ITEMS): split the bank",
+                    N_(
+                        "%(n)d items in one import; the limit is %(limit)d (BANK_MAX_ITEMS): split the bank",
+                        n=read,
+                        limit=limit,
+                    ),
                 )
             )
 
@@ -205,6 +227,21 @@ def content_hash(content: dict) -> str:
 def choice_labels(locale: str) -> list[str]:
     """How choices are labelled on a paper: ก ข ค ง จ ฉ in Thai, A B C D E F in English."""
     return list(CHOICE_LABELS["th" if locale == "th" else "en"])
+
+
+# Told of each item read, while `reporting` is on (a background job's progress bar); the
+# importers need not know about it.
+_ON_ITEM: ContextVar[Callable[[], None] | None] = ContextVar("bank_on_item", default=None)
+
+
+@contextmanager
+def reporting(on_item: Callable[[], None]) -> Iterator[None]:
+    """Call `on_item()` for every item read (by any importer) inside the block."""
+    token = _ON_ITEM.set(on_item)
+    try:
+        yield
+    finally:
+        _ON_ITEM.reset(token)
 
 
 # ---- reading YAML --------------------------------------------------------------------------
@@ -255,11 +292,11 @@ def load_path(path, limits: Limits | None = None) -> LoadedBank:
     root = Path(path)
     loaded = LoadedBank(limits=limits or Limits())
     if not root.exists():
-        loaded.errors.append(BankError(str(path), "no such file or folder"))
+        loaded.errors.append(BankError(str(path), N_("no such file or folder")))
         return loaded
     files = _yaml_files(root)
     if not files:
-        loaded.errors.append(BankError(str(path), "no .yaml or .yml files here"))
+        loaded.errors.append(BankError(str(path), N_("no .yaml or .yml files here")))
     for file in files:
         _load_file(file, loaded)
     check_bank(loaded)
@@ -275,19 +312,19 @@ def _load_file(file: Path, loaded: LoadedBank) -> None:
     try:
         doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
     except UnicodeDecodeError:
-        loaded.errors.append(BankError(name, "not UTF-8 text; save the file as UTF-8"))
+        loaded.errors.append(BankError(name, N_("not UTF-8 text; save the file as UTF-8")))
         return
     except yaml.MarkedYAMLError as exc:
         loaded.errors.append(BankError(name, _yaml_problem(exc)))
         return
     except yaml.YAMLError as exc:
-        loaded.errors.append(BankError(name, f"YAML syntax error: {exc}"))
+        loaded.errors.append(BankError(name, N_("YAML syntax error: %(problem)s", problem=str(exc))))
         return
     if doc is None:
-        loaded.errors.append(BankError(name, "the file is empty"))
+        loaded.errors.append(BankError(name, N_("the file is empty")))
         return
     if not isinstance(doc, dict):
-        loaded.errors.append(BankError(name, 'must be a mapping starting with "kind:"'))
+        loaded.errors.append(BankError(name, N_('must be a mapping starting with "kind:"')))
         return
     kind = doc.get("kind")
     if kind == "items":
@@ -295,24 +332,38 @@ def _load_file(file: Path, loaded: LoadedBank) -> None:
     elif kind == "blueprint":
         _read_blueprint(doc, name, loaded)
     elif kind is None:
-        loaded.errors.append(BankError(name, 'required: "items" or "blueprint"', field="kind", line=doc.line))
+        loaded.errors.append(
+            BankError(name, N_('required: "items" or "blueprint"'), field="kind", line=doc.line)
+        )
     else:
         loaded.errors.append(
-            BankError(name, f'{shown(kind)} is not "items" or "blueprint"', field="kind", line=doc.line)
+            BankError(
+                name,
+                N_('%(kind)s is not "items" or "blueprint"', kind=shown(kind)),
+                field="kind",
+                line=doc.line,
+            )
         )
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """The parser's own words (English, quoted as they are) placed in a sentence of ours."""
     mark = exc.problem_mark or exc.context_mark
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    message = f"YAML syntax error{where}: {exc.problem or exc.context}"
+    problem = exc.problem or exc.context
     if exc.problem and exc.context:
         started = exc.context_mark
         if started is not None and (mark is None or started.line != mark.line):
-            message += f" ({exc.context} that starts at line {started.line + 1})"
+            problem += f" ({exc.context} that starts at line {started.line + 1})"
         else:
-            message += f" ({exc.context})"
-    return message
+            problem += f" ({exc.context})"
+    if mark:
+        return N_(
+            "YAML syntax error at line %(line)d, column %(column)d: %(problem)s",
+            line=mark.line + 1,
+            column=mark.column + 1,
+            problem=problem,
+        )
+    return N_("YAML syntax error: %(problem)s", problem=problem)
 
 
 # ---- items and blueprints ------------------------------------------------------------------
@@ -358,11 +409,14 @@ def item_from_dict(
     The QTI and GIFT importers build the same mapping, so every rule is checked in one place.
     `resolve` reads the image and audio files the texts name (next to the file, in a package).
     """
+    on_item = _ON_ITEM.get()
+    if on_item is not None:
+        on_item()
     line = getattr(raw, "line", None) or line
     ref = (
-        f"item {raw['id']}"
+        N_("item %(code)s", code=raw["id"])
         if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]
-        else f"item #{position}"
+        else N_("item #%(n)d", n=position)
     )
     item, problems = validate(Item, raw)
     if isinstance(raw, dict):
@@ -401,14 +455,19 @@ def item_from_dict(
         item_type=item.type,
         origin=(origin or f"yaml {Path(file).name} {item.id}")[:SOURCE_MAX],
         media=media,
+        min_choices=item.min_choices,
+        max_choices=item.max_choices,
     )
     size = len(json.dumps(bank_item.content, ensure_ascii=False))
     if loaded.max_item_chars and size > loaded.max_item_chars:
         loaded.errors.append(
             BankError(
                 file,
-                f"the item is {size} characters long; the limit is {loaded.max_item_chars} "
-                "(BANK_MAX_ITEM_CHARS)",
+                N_(
+                    "the item is %(n)d characters long; the limit is %(limit)d (BANK_MAX_ITEM_CHARS)",
+                    n=size,
+                    limit=loaded.max_item_chars,
+                ),
                 ref,
                 line=line,
             )
@@ -437,12 +496,12 @@ def _media_of(item: Item, raw, loaded: LoadedBank, file: str, ref: str, resolve,
                 Problem((name,), f"{name}.{lang}", trouble, line_of(raw, name.split("[")[0]))
                 for trouble in troubles
             ]
-            loaded.warnings += [f"{file}: {ref}: {name}.{lang}: {w}" for w in warnings]
+            loaded.warnings += [BankError(file, w, ref, f"{name}.{lang}") for w in warnings]
     return media
 
 
 def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
-    ref = f"blueprint {doc['code']}" if isinstance(doc.get("code"), str) else "blueprint"
+    ref = N_("blueprint %(code)s", code=doc["code"]) if isinstance(doc.get("code"), str) else N_("blueprint")
     bp, problems = validate(BlueprintFile, doc)
     problems += blueprint_rules(doc, problems)
     for p in problems:

@@ -21,15 +21,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
 
+from . import bank_messages
+from .bank_messages import N_, Message, codes
 from .item_types import number_text, parse_number, shown_text
 
 if TYPE_CHECKING:
     from .bank_files import BankItem, Blueprint, LoadedBank
 
 LANGS = ("th", "en")
+TRUE_OR_FALSE = N_("%(yes)s or %(no)s", yes="true", no="false")
 BANDS = ("easy", "medium", "hard")
 POLICIES = ("immediate", "after_publication")
 MIN_CHOICES, MAX_CHOICES = 2, 6
@@ -50,13 +54,13 @@ def _code(pattern: str, longest: int | None, words: str):
     ]
 
 
-BankCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
-SectionCode = _code("[a-z0-9_]+", 40, "lower-case letters a-z, digits and _")
-TopicCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
-ItemId = _code("[A-Z0-9-]+", 40, "capital letters A-Z, digits and -")
-ChoiceId = _code("[a-z]", None, "one lower-case letter a-z")  # (the pattern's one letter)
-ExamCode = _code("[a-z0-9-]+", 60, "lower-case letters a-z, digits and -")
-Band = Annotated[Literal["easy", "medium", "hard"], Field(description="easy, medium, hard")]
+BankCode = _code("[a-z0-9-]+", 60, N_("lower-case letters a-z, digits and -"))
+SectionCode = _code("[a-z0-9_]+", 40, N_("lower-case letters a-z, digits and _"))
+TopicCode = _code("[a-z0-9-]+", 60, N_("lower-case letters a-z, digits and -"))
+ItemId = _code("[A-Z0-9-]+", 40, N_("capital letters A-Z, digits and -"))
+ChoiceId = _code("[a-z]", None, N_("one lower-case letter a-z"))  # (the pattern's one letter)
+ExamCode = _code("[a-z0-9-]+", 60, N_("lower-case letters a-z, digits and -"))
+Band = Annotated[Literal["easy", "medium", "hard"], Field(description=codes("easy", "medium", "hard"))]
 
 
 def _text(longest: int | None = None):
@@ -65,7 +69,7 @@ def _text(longest: int | None = None):
     return Annotated[
         str | None,
         StringConstraints(strip_whitespace=True, max_length=longest),
-        Field(default=None, description="text"),
+        Field(default=None, description=N_("text")),
     ]
 
 
@@ -103,23 +107,23 @@ class Item(_Format):
 
     id: ItemId
     type: Literal["single", "multiple", "true_false", "numeric", "text"] = Field(
-        default="single", description="single, multiple, true_false, numeric, text"
+        default="single", description=codes("single", "multiple", "true_false", "numeric", "text")
     )
     section: SectionCode | None = Field(
-        default=None, description=("lower-case letters a-z, digits and _ (overrides the file's section)")
+        default=None, description=N_("lower-case letters a-z, digits and _ (overrides the file's section)")
     )
     topic: TopicCode
     difficulty: Band
-    stem: Texts = Field(description="a mapping with th and/or en text")
+    stem: Texts = Field(description=N_("a mapping with th and/or en text"))
     choices: list[Choice] = Field(  # (None: numeric, text and true_false items)
         default=None,
         min_length=MIN_CHOICES,
         max_length=MAX_CHOICES,
-        description=(f"a list of {MIN_CHOICES} to {MAX_CHOICES} choices"),
+        description=N_("a list of %(min)d to %(max)d choices", min=MIN_CHOICES, max=MAX_CHOICES),
     )
     # Checked per type by item_rules (a union here would give one error per alternative).
     key: Any = Field(
-        description=(
+        description=N_(
             "the answer: a choice id (single), a list of choice ids (multiple), true or false "
             "(true_false), {value, tolerance} or a list of them (numeric), a text or a list of "
             "texts (text)"
@@ -135,9 +139,22 @@ class Item(_Format):
             ]
         },
     )
-    fixed_order: bool = Field(default=False, description="true or false")
+    fixed_order: bool = Field(default=False, description=TRUE_OR_FALSE)
+    # Multiple response only (QTI minChoices/maxChoices): how many a candidate may choose.
+    min_choices: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_CHOICES,
+        description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES),
+    )
+    max_choices: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_CHOICES,
+        description=N_("a whole number from 1 to %(max)d", max=MAX_CHOICES),
+    )
     explanation: Texts | None = Field(
-        default=None, description=("a mapping with th and/or en text (shown to HR only)")
+        default=None, description=N_("a mapping with th and/or en text (shown to HR only)")
     )
 
 
@@ -146,14 +163,14 @@ class ItemFileHead(_Format):
 
     kind: Literal["items"]
     bank: BankCode
-    section: SectionCode = Field(description=("lower-case letters a-z, digits and _ (the items' section)"))
-    items: list = Field(min_length=1, description="a list of at least one item")
+    section: SectionCode = Field(description=N_("lower-case letters a-z, digits and _ (the items' section)"))
+    items: list = Field(min_length=1, description=N_("a list of at least one item"))
 
 
 class ItemFile(ItemFileHead):
     """A file of items of one bank (kind: items)."""
 
-    items: list[Item] = Field(min_length=1, description="a list of at least one item")
+    items: list[Item] = Field(min_length=1, description=N_("a list of at least one item"))
 
 
 MAX_PRETEST = 10
@@ -163,19 +180,21 @@ class Section(_Format):
     """A mapping (code, title, draw, ...)."""
 
     code: SectionCode
-    title: Title = Field(description="a mapping with th and/or en text")
-    points_per_item: float = Field(default=1, gt=0, description="a number above 0")
+    title: Title = Field(description=N_("a mapping with th and/or en text"))
+    points_per_item: float = Field(default=1, gt=0, description=N_("a number above 0"))
     time_limit_minutes: int | None = Field(
-        default=None, ge=1, le=MAX_DURATION, description=("a whole number from 1 to duration_minutes")
+        default=None, ge=1, le=MAX_DURATION, description=N_("a whole number from 1 to duration_minutes")
     )
     draw: dict[Band, Annotated[int, Field(ge=0)]] = Field(
-        min_length=1, description=("items per band, e.g. {easy: 4, medium: 4, hard: 2}")
+        min_length=1, description=N_("items per band, e.g. {easy: 4, medium: 4, hard: 2}")
     )
     pretest: int = Field(
         default=0,
         ge=0,
         le=MAX_PRETEST,
-        description=(f"unscored new items added to each form, 0 to {MAX_PRETEST} (docs/psychometrics.md)"),
+        description=N_(
+            "unscored new items added to each form, 0 to %(max)d (docs/psychometrics.md)", max=MAX_PRETEST
+        ),
     )
 
 
@@ -185,22 +204,22 @@ class BlueprintFile(_Format):
     kind: Literal["blueprint"]
     code: ExamCode
     bank: BankCode
-    title: Title = Field(description="a mapping with th (and en) text")
+    title: Title = Field(description=N_("a mapping with th (and en) text"))
     duration_minutes: int = Field(
-        ge=1, le=MAX_DURATION, description=(f"a whole number from 1 to {MAX_DURATION}")
+        ge=1, le=MAX_DURATION, description=N_("a whole number from 1 to %(max)d", max=MAX_DURATION)
     )
     pass_percent: float = Field(
-        default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=("a number above 0, at most 100")
+        default=DEFAULT_PASS_PERCENT, gt=0, le=100, description=N_("a number above 0, at most 100")
     )
     results_policy: Literal["immediate", "after_publication"] = Field(
-        default=DEFAULT_POLICY, description="immediate, after_publication"
+        default=DEFAULT_POLICY, description=codes("immediate", "after_publication")
     )
-    shuffle_items: bool = Field(default=True, description="true or false")
-    shuffle_choices: bool = Field(default=True, description="true or false")
+    shuffle_items: bool = Field(default=True, description=TRUE_OR_FALSE)
+    shuffle_choices: bool = Field(default=True, description=TRUE_OR_FALSE)
     multiple_scoring: Literal["all_or_nothing", "partial"] = Field(
-        default="all_or_nothing", description="all_or_nothing, partial"
+        default="all_or_nothing", description=codes("all_or_nothing", "partial")
     )
-    sections: list[Section] = Field(min_length=1, description="a list of at least one section")
+    sections: list[Section] = Field(min_length=1, description=N_("a list of at least one section"))
 
 
 class ImportOptions(_Format):
@@ -213,6 +232,18 @@ class ImportOptions(_Format):
 
 
 SCHEMAS = {"items": ItemFile, "blueprint": BlueprintFile}
+# How an error names a model (a document, or a list's element), in the words of its docstring.
+MODEL_WORDS = {
+    Texts: N_('a mapping with th and/or en text, e.g. {th: "..."}'),
+    Title: N_('a mapping with th and/or en text of at most 300 characters, e.g. {th: "..."}'),
+    Choice: N_("a mapping {id: a, th: ..., en: ...}"),
+    Item: N_("a mapping (id, topic, stem, ...)"),
+    ItemFileHead: N_("a file of items of one bank (kind: items); its items are read one by one (Item)"),
+    ItemFile: N_("a file of items of one bank (kind: items)"),
+    Section: N_("a mapping (code, title, draw, ...)"),
+    BlueprintFile: N_("how an exam is drawn from a bank (kind: blueprint)"),
+    ImportOptions: N_("what a QTI or GIFT import is told on the command line (the same rules as a file)"),
+}
 
 
 def json_schemas() -> dict[str, str]:
@@ -231,7 +262,10 @@ def json_schemas() -> dict[str, str]:
 # ---- errors --------------------------------------------------------------------------------
 @dataclass
 class BankError:
-    """One problem, e.g. `bank/a.yaml: item AN-007: key: "e" is not one of ... (line 57)`."""
+    """One problem, e.g. `bank/a.yaml: item AN-007: key: "e" is not one of ... (line 57)`.
+
+    `message` and `ref` are Messages (bank_messages): str() is the English line the command
+    line prints, `html()` the same in the reader's language for the bank page."""
 
     file: str
     message: str
@@ -243,6 +277,23 @@ class BankError:
         parts = [self.file] + [p for p in (self.ref, self.field) if p] + [self.message]
         text_ = ": ".join(parts)
         return f"{text_} (line {self.line})" if self.line else text_
+
+    def html(self) -> Markup:
+        """The line in the reader's language: the file and field as code, the rest in words."""
+        parts = [Markup("<code>%s</code>") % self.file] if self.file else []
+        if self.ref:
+            parts.append(bank_messages.html(self.ref))
+        if self.field:
+            parts.append(
+                bank_messages.html(self.field)
+                if isinstance(self.field, Message)
+                else Markup("<code>%s</code>") % self.field
+            )
+        parts.append(bank_messages.html(self.message))
+        out = Markup(": ").join(parts)
+        if self.line:
+            out += Markup(" ") + N_("(line %(line)d)", line=self.line).html()
+        return out
 
 
 def line_of(data, key=None) -> int | None:
@@ -259,7 +310,7 @@ def shown(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
+        return N_("a mapping") if isinstance(value, dict) else N_("a list")
     return str(value)
 
 
@@ -287,33 +338,33 @@ def _problem(model: type[BaseModel], raw, err: dict) -> Problem:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     info, parent = _field_at(model, loc)
     if info is None or (loc and isinstance(loc[-1], int)):  # the document, a list's element
-        words = (parent.__doc__ or "").strip().rstrip(".")
-        words = words[:1].lower() + words[1:]
+        words = MODEL_WORDS.get(parent, N_("a mapping"))
     else:
         words = info.description or ""
+        words = N_(words) if words and not isinstance(words, Message) else words
     in_draw = len(loc) >= 2 and loc[-2] == "draw"
     if kind == "missing":
-        message = f"required: {words}" if words else "required"
+        message = N_("required: %(what)s", what=words) if words else N_("required")
     elif kind == "extra_forbidden":
-        message = "unknown field (allowed: " + ", ".join(parent.model_fields) + ")"
+        message = N_("unknown field (allowed: %(fields)s)", fields=", ".join(parent.model_fields))
     elif kind == "literal_error" and in_draw and err["loc"][-1] == "[key]":
-        message = "unknown band (allowed: " + ", ".join(BANDS) + ")"
+        message = N_("unknown band (allowed: %(bands)s)", bands=", ".join(BANDS))
     elif kind == "literal_error":
-        message = f"{shown(value)} is not one of {words}"
+        message = N_("%(value)s is not one of %(what)s", value=shown(value), what=words)
     elif in_draw:
-        message = f"{shown(value)} must be a whole number, 0 or more"
-    elif kind == "string_too_long" and words == "text":
-        message = f"longer than {ctx['max_length']} characters"
+        message = N_("%(value)s must be a whole number, 0 or more", value=shown(value))
+    elif kind == "string_too_long" and getattr(words, "msgid", "") == "text":
+        message = N_("longer than %(n)d characters", n=ctx["max_length"])
     elif kind == "string_too_long":
-        message = f"{shown(value)} is longer than {ctx['max_length']} characters"
+        message = N_("%(value)s is longer than %(n)d characters", value=shown(value), n=ctx["max_length"])
     elif kind == "string_type":
-        message = f"{shown(value)} must be {words} (put it in quotes)"
+        message = N_("%(value)s must be %(what)s (put it in quotes)", value=shown(value), what=words)
     elif kind in ("too_short", "too_long") and isinstance(value, list):
-        message = f"must be {words} (it has {len(value)})"
+        message = N_("must be %(what)s (it has %(n)d)", what=words, n=len(value))
     elif kind in ("model_type", "dict_type", "list_type"):
-        message = f"must be {words}"
+        message = N_("must be %(what)s", what=words)
     else:  # a wrong type or a number out of its range
-        message = f"{shown(value)} must be {words}"
+        message = N_("%(value)s must be %(what)s", value=shown(value), what=words)
     return Problem(loc, _name(raw, loc), message, _line(raw, loc, kind == "missing"))
 
 
@@ -396,17 +447,21 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
             Problem(
                 ("choices",),
                 "choices",
-                f"a {item_type} item has no choices (only single and multiple items have them)",
+                N_(
+                    "a %(type)s item has no choices (only single and multiple items have them)",
+                    type=item_type,
+                ),
                 line_of(raw, "choices"),
             )
         )
         return out
+    out += _limit_rules(raw, item_type, problems)
     if has_choices and raw.get("choices") is None:
         out.append(
             Problem(
                 ("choices",),
                 "choices",
-                f"required: a list of {MIN_CHOICES} to {MAX_CHOICES} choices",
+                N_("required: a list of %(min)d to %(max)d choices", min=MIN_CHOICES, max=MAX_CHOICES),
                 line_of(raw),
             )
         )
@@ -420,7 +475,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     Problem(
                         ("choices", position, "id"),
                         f"choices[{cid}].id",
-                        f'duplicate choice id "{cid}"',
+                        N_('duplicate choice id "%(id)s"', id=cid),
                         getattr(choice, "line", None),
                     )
                 )
@@ -428,7 +483,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     duplicates = bool(out)
     stem = Texts.model_validate(raw["stem"]).both() if _sound(problems, "stem") else None
     if stem is not None and not any(stem.values()):
-        out.append(Problem(("stem",), "stem", "needs text in th or en", line_of(raw, "stem")))
+        out.append(Problem(("stem",), "stem", N_("needs text in th or en"), line_of(raw, "stem")))
         stem = None  # no languages to compare the choices with
     if item_type is not None and not has_choices:
         if _sound(problems, "key") and "key" in raw:
@@ -444,7 +499,7 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     if stem is None:
         return out
     for lang in LANGS:
-        language = "Thai" if lang == "th" else "English"
+        language = N_("Thai") if lang == "th" else N_("English")
         missing = [c["id"] for c in choices if stem[lang] and not c[lang]]
         extra = [c["id"] for c in choices if c[lang] and not stem[lang]]
         if missing:
@@ -453,8 +508,21 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     ("choices",),
                     f"choices.{lang}",
                     (
-                        f"choice{'s' if len(missing) > 1 else ''} {', '.join(missing)} without {lang} "
-                        f"text: the stem has {language} text, so every choice needs it too"
+                        N_(
+                            "choices %(ids)s without %(lang)s text: the stem has %(language)s text, so "
+                            "every choice needs it too",
+                            ids=", ".join(missing),
+                            lang=lang,
+                            language=language,
+                        )
+                        if len(missing) > 1
+                        else N_(
+                            "choice %(ids)s without %(lang)s text: the stem has %(language)s text, so "
+                            "every choice needs it too",
+                            ids=", ".join(missing),
+                            lang=lang,
+                            language=language,
+                        )
                     ),
                     cline,
                 )
@@ -465,8 +533,21 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     ("choices",),
                     f"choices.{lang}",
                     (
-                        f"choice{'s' if len(extra) > 1 else ''} {', '.join(extra)} with {lang} text: "
-                        f"the stem has no {language} text, so the choices may not have it"
+                        N_(
+                            "choices %(ids)s with %(lang)s text: the stem has no %(language)s text, so "
+                            "the choices may not have it",
+                            ids=", ".join(extra),
+                            lang=lang,
+                            language=language,
+                        )
+                        if len(extra) > 1
+                        else N_(
+                            "choice %(ids)s with %(lang)s text: the stem has no %(language)s text, so "
+                            "the choices may not have it",
+                            ids=", ".join(extra),
+                            lang=lang,
+                            language=language,
+                        )
                     ),
                     cline,
                 )
@@ -480,11 +561,65 @@ def item_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
                     Problem(
                         ("choices",),
                         f"choices.{lang}",
-                        (f"choices {', '.join(dup)} have the same text {shown(text_)}"),
+                        N_(
+                            "choices %(ids)s have the same text %(text)s",
+                            ids=", ".join(dup),
+                            text=shown(text_),
+                        ),
                         cline,
                     )
                 )
     return out
+
+
+def _limit_rules(raw: dict, item_type: str | None, problems: list[Problem]) -> list[Problem]:
+    """min_choices and max_choices: multiple response only, min at most max, max at most the
+    number of choices and at least the number of right ones (else no answer earns the item)."""
+    limits = {f: raw.get(f) for f in ("min_choices", "max_choices") if raw.get(f) is not None}
+    if not limits or item_type is None or not all(_sound(problems, f) for f in limits):
+        return []
+    first = next(iter(limits))
+    if item_type != "multiple":
+        return [
+            Problem(
+                (first,),
+                first,
+                N_("only a multiple item says how many choices to choose"),
+                line_of(raw, first),
+            )
+        ]
+    low, high = limits.get("min_choices"), limits.get("max_choices")
+    line = line_of(raw, "max_choices" if high is not None else "min_choices")
+    if low is not None and high is not None and low > high:
+        return [
+            Problem(
+                ("min_choices",),
+                "min_choices",
+                N_("%(low)d is more than max_choices %(high)d", low=low, high=high),
+                line,
+            )
+        ]
+    choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
+    top = high if high is not None else low
+    if choices and top > len(choices):
+        field_ = "max_choices" if high is not None else "min_choices"
+        message = N_("%(top)d is more than the item's %(n)d choices", top=top, n=len(choices))
+        return [Problem((field_,), field_, message, line)]
+    key = raw.get("key")
+    if high is not None and isinstance(key, list) and len(key) > high and _sound(problems, "key"):
+        return [
+            Problem(
+                ("max_choices",),
+                "max_choices",
+                N_(
+                    "the key has %(n)d right choices; max_choices %(high)d would make it unanswerable",
+                    n=len(key),
+                    high=high,
+                ),
+                line,
+            )
+        ]
+    return []
 
 
 def _key_rules(raw: dict, item_type: str, ids: list[str]) -> list[Problem]:
@@ -496,36 +631,51 @@ def _key_rules(raw: dict, item_type: str, ids: list[str]) -> list[Problem]:
 
     if item_type == "single":
         if not isinstance(key, str) or key not in ids:
-            return wrong(f"{shown(key)} is not one of the choice ids {', '.join(ids)}")
+            return wrong(
+                N_("%(key)s is not one of the choice ids %(ids)s", key=shown(key), ids=", ".join(ids))
+            )
     elif item_type == "multiple":
         if not isinstance(key, list) or not key or not all(isinstance(k, str) for k in key):
-            return wrong(f"{shown(key)} must be a list of the right choice ids, e.g. [a, c]")
+            return wrong(N_("%(key)s must be a list of the right choice ids, e.g. [a, c]", key=shown(key)))
         unknown = [k for k in key if k not in ids]
         if unknown:
-            return wrong(f"{', '.join(unknown)} not among the choice ids {', '.join(ids)}")
+            return wrong(
+                N_(
+                    "%(unknown)s not among the choice ids %(ids)s",
+                    unknown=", ".join(unknown),
+                    ids=", ".join(ids),
+                )
+            )
         if len(set(key)) != len(key):
-            return wrong("a choice id is listed twice")
+            return wrong(N_("a choice id is listed twice"))
     elif item_type == "true_false":
         if not isinstance(key, bool):
-            return wrong(f"{shown(key)} must be true or false")
+            return wrong(N_("%(key)s must be %(what)s", key=shown(key), what=TRUE_OR_FALSE))
     elif item_type == "numeric":
         answers = key if isinstance(key, list) else [key]
         if not answers:
-            return wrong("must be {value: ..., tolerance: ...} or a list of them")
+            return wrong(N_("must be {value: ..., tolerance: ...} or a list of them"))
         for answer in answers:
             if not isinstance(answer, dict) or "value" not in answer or set(answer) - {"value", "tolerance"}:
-                return wrong("must be {value: ..., tolerance: ...} or a list of them")
+                return wrong(N_("must be {value: ..., tolerance: ...} or a list of them"))
             if _number(answer["value"]) is None:
-                return wrong(f"value {shown(answer['value'])} must be a number")
+                return wrong(N_("value %(value)s must be a number", value=shown(answer["value"])))
             tolerance = _number(answer.get("tolerance", 0))
             if tolerance is None or tolerance < 0:
-                return wrong(f"tolerance {shown(answer.get('tolerance'))} must be a number, 0 or more")
+                return wrong(
+                    N_(
+                        "tolerance %(value)s must be a number, 0 or more",
+                        value=shown(answer.get("tolerance")),
+                    )
+                )
     elif item_type == "text":
         answers = key if isinstance(key, list) else [key]
         if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
-            return wrong(f"{shown(key)} must be a quoted text or a list of them (the accepted answers)")
+            return wrong(
+                N_("%(key)s must be a quoted text or a list of them (the accepted answers)", key=shown(key))
+            )
         if any(len(a) > ANSWER_MAX for a in answers):
-            return wrong(f"an accepted answer is longer than {ANSWER_MAX} characters")
+            return wrong(N_("an accepted answer is longer than %(n)d characters", n=ANSWER_MAX))
     return []
 
 
@@ -559,7 +709,7 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     if _sound(problems, "title") and not Title.model_validate(raw["title"]).th:
         out.append(
             Problem(
-                ("title", "th"), "title.th", "required: the Thai title of the exam", line_of(raw, "title")
+                ("title", "th"), "title.th", N_("required: the Thai title of the exam"), line_of(raw, "title")
             )
         )
     duration = raw["duration_minutes"] if _sound(problems, "duration_minutes") else MAX_DURATION
@@ -572,25 +722,33 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
         code = section["code"] if _sound(problems, *at, "code") else None
         name = f"sections[{code}]" if code else f"sections[#{position + 1}]"
         if code in seen:
-            out.append(Problem((*at, "code"), f"{name}.code", f'section "{code}" is listed twice', line))
+            out.append(
+                Problem(
+                    (*at, "code"), f"{name}.code", N_('section "%(code)s" is listed twice', code=code), line
+                )
+            )
         seen.add(code)
         if _sound(problems, *at, "title"):
             title = Title.model_validate(section["title"])
             if not title.th and not title.en:
-                out.append(Problem((*at, "title"), f"{name}.title", "needs text in th or en", line))
+                out.append(Problem((*at, "title"), f"{name}.title", N_("needs text in th or en"), line))
         limit = section.get("time_limit_minutes")
         if _sound(problems, *at, "time_limit_minutes") and limit is not None and limit > duration:
             out.append(
                 Problem(
                     (*at, "time_limit_minutes"),
                     f"{name}.time_limit_minutes",
-                    f"{limit} must be a whole number from 1 to {duration} (duration_minutes)",
+                    N_(
+                        "%(limit)d must be a whole number from 1 to %(duration)d (duration_minutes)",
+                        limit=limit,
+                        duration=duration,
+                    ),
                     line_of(section, "time_limit_minutes"),
                 )
             )
         if _sound(problems, *at, "draw") and not sum(section["draw"].values()):
             out.append(
-                Problem((*at, "draw"), f"{name}.draw", "draws no items at all", line_of(section, "draw"))
+                Problem((*at, "draw"), f"{name}.draw", N_("draws no items at all"), line_of(section, "draw"))
             )
     return out
 
@@ -609,12 +767,21 @@ def check_bank(loaded: LoadedBank) -> None:
     for item in loaded.items:
         other = first.get((item.bank, item.code))
         if other is not None:
-            where = f"{other.file} at line {other.line}" if other.line else other.file
+            also = (
+                N_(
+                    'duplicate id in bank "%(bank)s", also in %(file)s at line %(line)d',
+                    bank=item.bank,
+                    file=other.file,
+                    line=other.line,
+                )
+                if other.line
+                else N_('duplicate id in bank "%(bank)s", also in %(file)s', bank=item.bank, file=other.file)
+            )
             loaded.errors.append(
                 BankError(
                     item.file,
-                    f'duplicate id in bank "{item.bank}", also in {where}',
-                    f"item {item.code}",
+                    also,
+                    N_("item %(code)s", code=item.code),
                     "id",
                     item.line,
                 )
@@ -631,27 +798,43 @@ def check_bank(loaded: LoadedBank) -> None:
     for bp in loaded.blueprints:
 
         def error(field_: str, message: str, line: int | None = None, bp=bp) -> None:
-            loaded.errors.append(BankError(bp.file, message, f"blueprint {bp.code}", field_, line or bp.line))
+            loaded.errors.append(
+                BankError(bp.file, message, N_("blueprint %(code)s", code=bp.code), field_, line or bp.line)
+            )
 
         if bp.code in codes:
-            error("code", f"duplicate exam code, also in {codes[bp.code].file}")
+            error("code", N_("duplicate exam code, also in %(file)s", file=codes[bp.code].file))
         codes.setdefault(bp.code, bp)
         if bp.bank not in banks:
-            error("bank", f'no items of bank "{bp.bank}" in the files read')
+            error("bank", N_('no items of bank "%(bank)s" in the files read', bank=bp.bank))
             continue
         for section in bp.sections:
             name = f"sections[{section['code']}]"
             line = bp.section_lines.get(section["code"])
             if (bp.bank, section["code"]) not in sections_of:
-                error(name, f'bank "{bp.bank}" has no items in section "{section["code"]}"', line)
+                error(
+                    name,
+                    N_(
+                        'bank "%(bank)s" has no items in section "%(section)s"',
+                        bank=bp.bank,
+                        section=section["code"],
+                    ),
+                    line,
+                )
                 continue
             for band, needed in section["draw"].items():
                 have = available[(bp.bank, section["code"], band)]
                 if needed > have:
                     error(
                         f"{name}.draw.{band}",
-                        f"needs {needed} {band} items of section "
-                        f'{section["code"]}, bank "{bp.bank}" has {have}',
+                        N_(
+                            'needs %(n)d %(band)s items of section %(section)s, bank "%(bank)s" has %(have)d',
+                            n=needed,
+                            band=band,
+                            section=section["code"],
+                            bank=bp.bank,
+                            have=have,
+                        ),
                         line,
                     )
     sort_errors(loaded)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..common.errors import NotAllowed, ValidationFailed
 from ..extensions import db
-from . import media
+from . import bank_messages, media
 from .bank_files import SOURCE_MAX, BankItem, Blueprint, LoadedBank, Skipped
+from .bank_messages import N_, Message
 from .models import Attempt, Exam, ExamItem, ItemVersion, Seat, Sitting
 
 
@@ -58,7 +59,7 @@ class IdentityConflict(ValidationFailed):
                 "%(n)d items have the code of a different item already in the bank; nothing was "
                 "imported. Give them their own codes, or import them under new codes: %(list)s",
                 n=len(conflicts),
-                list="; ".join(conflicts),
+                list="; ".join(bank_messages.shown(c) for c in conflicts),
             ),
             "code",
         )
@@ -149,7 +150,7 @@ def _import_items(items: list[BankItem], report: ImportReport, new_codes: bool) 
     db.session.flush()
 
 
-def identity_conflicts(items: list[BankItem]) -> dict[tuple[str, str], str]:
+def identity_conflicts(items: list[BankItem]) -> dict[tuple[str, str], Message]:
     """What `import_bank` would refuse without `new_codes`, nothing written: per (bank, code)
     of an item whose code belongs to a different item in the bank, the sentence naming both
     places (the bank page shows it before the import is confirmed)."""
@@ -177,8 +178,8 @@ def _same_item(row: ExamItem, item: BankItem) -> bool:
     return current is not None and current.content_hash == item.content_hash
 
 
-def _conflict(row: ExamItem, item: BankItem) -> str:
-    return _(
+def _conflict(row: ExamItem, item: BankItem) -> Message:
+    return N_(
         "%(code)s of bank %(bank)s came from %(was)s; %(now)s is a different item with the same code",
         code=item.code,
         bank=item.bank,
@@ -207,6 +208,8 @@ def _version(item: BankItem, number: int, digest: str) -> ItemVersion:
         choices=[dict(c) for c in item.choices],
         key=item.key,
         fixed_order=item.fixed_order,
+        min_choices=item.min_choices,
+        max_choices=item.max_choices,
         explanation_th=item.explanation["th"],
         explanation_en=item.explanation["en"],
         content_hash=digest,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import secrets
 import shutil
 import zipfile
@@ -66,6 +67,7 @@ class PendingUpload:
     topic: str
     uploaded_at: datetime
     folder: Path
+    job_id: int | None = None  # the background job checking or importing it (bank_jobs.py)
 
     @property
     def source(self) -> Path:
@@ -223,7 +225,17 @@ def _meta(p: PendingUpload) -> dict:
         "difficulty": p.difficulty,
         "topic": p.topic,
         "uploaded_at": p.uploaded_at.isoformat(),
+        "job_id": p.job_id,
     }
+
+
+def note_job(pending: PendingUpload, job_id: int) -> None:
+    """Remember the job working on the upload (its report page sends the uploader there until
+    the check is done)."""
+    pending.job_id = job_id
+    (pending.folder / "upload.json").write_text(
+        json.dumps(_meta(pending), ensure_ascii=False), encoding="utf-8"
+    )
 
 
 # ---- finding and reading --------------------------------------------------------------------
@@ -255,14 +267,45 @@ def read(pending: PendingUpload) -> LoadedBank:
     the importers: adapt here when their entry point changes. The importers' limits
     (BANK_MAX_*) apply, as on the command line."""
     if pending.fmt == "yaml":
-        return load_source(pending.source, "yaml")  # a file, or the unpacked folder
+        return _as_uploaded(load_source(pending.source, "yaml"), pending)  # a file, or the folder
     kept = sorted(pending.source.iterdir())[0]
     try:
-        return load_source(kept, pending.fmt, pending.defaults())
+        return _as_uploaded(load_source(kept, pending.fmt, pending.defaults()), pending)
     except ValueError as err:  # (a format or a place the importers refuse)
         loaded = LoadedBank()
         loaded.errors.append(BankError(pending.original_name, str(err)))
         return loaded
+
+
+CHECKED = "checked.pickle"
+
+
+def check(pending: PendingUpload) -> LoadedBank:
+    """Read the kept file (`read`) and keep what was read beside it, so the report page and
+    the preview's images show it without reading the file again (a large file takes long)."""
+    loaded = read(pending)
+    # Pickled: written and read only by the server, in the upload's own folder, beside (never
+    # inside) the uploaded files.
+    (pending.folder / CHECKED).write_bytes(pickle.dumps(loaded))
+    return loaded
+
+
+def checked(pending: PendingUpload) -> LoadedBank | None:
+    """What `check` read, or None while the check has not finished."""
+    try:
+        return pickle.loads((pending.folder / CHECKED).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _as_uploaded(loaded: LoadedBank, pending: PendingUpload) -> LoadedBank:
+    """The report names files as the uploader knows them (items.csv, pkg.zip!item1.xml), not
+    by where the server keeps them."""
+    prefix = str(pending.source) + "/"
+    for problem in [*loaded.errors, *loaded.skipped, *loaded.warnings]:
+        if problem.file.startswith(prefix):
+            problem.file = problem.file[len(prefix) :]
+    return loaded
 
 
 # ---- confirming -----------------------------------------------------------------------------
@@ -286,7 +329,7 @@ def confirm(pending: PendingUpload, user, new_codes: bool = False) -> tuple[Impo
 
 def media_file(pending: PendingUpload, code: str, name: str) -> MediaFile:
     """An image or audio file of item `code` in the upload (for its preview), or NotFound."""
-    for item in read(pending).items:
+    for item in (checked(pending) or read(pending)).items:
         if item.code == code and name in item.media:
             return item.media[name]
     raise NotFound(_("There is no such file."))

@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..background import services as background
 from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
-from . import bank_browse, bank_uploads, bp
+from ..common.i18n import current_locale
+from . import bank_browse, bank_jobs, bank_uploads, bp
 from .bank_forms import ConfirmForm, DiscardForm, RetireForm, UploadForm
 from .media_links import media_base, upload_media_base
 
@@ -56,14 +58,29 @@ def bank_upload():
         )
     except DomainError as err:
         return _render_index(form, show_error(form, err))
-    return redirect(url_for("exams.bank_upload_report", token=pending.token))
+    # Read and checked in the background: a large file never holds the request.
+    report_url = url_for("exams.bank_upload_report", token=pending.token)
+    job = background.submit(
+        bank_jobs.CHECK,
+        _me(),
+        {"token": pending.token, "user_id": _me().id, "next_url": report_url},
+        title=_("Checking %(name)s", name=pending.original_name),
+        return_to=url_for("exams.bank_index"),
+        locale=current_locale(),
+    )
+    bank_uploads.note_job(pending, job.id)
+    return redirect(url_for("background.job_page", job_id=job.id))
 
 
 @bp.route("/bank/uploads/<token>")
 @roles_required(Role.BANK_MANAGER)
 def bank_upload_report(token: str):
     pending = bank_uploads.pending_upload(token, _me())
-    loaded = bank_uploads.read(pending)
+    loaded = bank_uploads.checked(pending)
+    if loaded is None and pending.job_id is not None:  # still being checked: its progress
+        return redirect(url_for("background.job_page", job_id=pending.job_id))
+    if loaded is None:
+        loaded = bank_uploads.check(pending)
     items = bank_browse.preview(loaded, lambda code: upload_media_base(token, code))
     return render_template(
         "exams/bank_upload.html",
@@ -84,33 +101,24 @@ def bank_upload_confirm(token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        report, banks = bank_uploads.confirm(pending, _me(), new_codes=form.new_codes.data == "1")
-    except DomainError as err:  # (an IdentityConflict names both places; the report offers new codes)
-        flash(err.message, "error")
-        return redirect(url_for("exams.bank_upload_report", token=token))
-    counts = report.counts()
-    flash(
-        _(
-            "Imported %(name)s: %(created)d new items, %(versions)d new versions, %(unchanged)d unchanged.",
-            name=pending.original_name,
-            created=counts["items_created"],
-            versions=counts["versions_added"],
-            unchanged=counts["unchanged"],
-        ),
-        "success",
+    # Imported in the background (read again, then written in one transaction): its progress
+    # and result on the job's page; a refusal (an IdentityConflict names both places) is the
+    # job's error, and its "Back" returns to the report, which offers new codes.
+    job = background.submit(
+        bank_jobs.IMPORT,
+        _me(),
+        {
+            "token": token,
+            "user_id": _me().id,
+            "new_codes": form.new_codes.data == "1",
+            "bank_url": url_for("exams.bank_items", bank=bank_jobs.BANK),
+            "index_url": url_for("exams.bank_index"),
+        },
+        title=_("Importing %(name)s", name=pending.original_name),
+        return_to=url_for("exams.bank_upload_report", token=token),
+        locale=current_locale(),
     )
-    if report.renamed:
-        flash(
-            _(
-                "Imported under new codes: %(list)s.",
-                list=", ".join(f"{old} → {new}" for old, new in report.renamed),
-            ),
-            "success",
-        )
-    if len(banks) == 1 and counts["items_created"] + counts["versions_added"] + counts["unchanged"]:
-        return redirect(url_for("exams.bank_items", bank=banks[0]))
-    return redirect(url_for("exams.bank_index"))
+    return redirect(url_for("background.job_page", job_id=job.id))
 
 
 @bp.route("/bank/uploads/<token>/discard", methods=["POST"])

@@ -25,6 +25,8 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .bank_messages import N_
+
 IMAGE_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -115,12 +117,12 @@ def references(text: str) -> list[MediaRef]:
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be a file kept with an item, or None."""
     if not name:
-        return "an image or audio reference without a file name"
+        return N_("an image or audio reference without a file name")
     if len(name) > NAME_MAX:
-        return f"the file name {name[:40]}… is longer than {NAME_MAX} characters"
+        return N_("the file name %(name)s… is longer than %(n)d characters", name=name[:40], n=NAME_MAX)
     clean = posixpath.normpath(name)
     if name.startswith("/") or clean.startswith("..") or "\\" in name or any(ord(c) < 32 for c in name):
-        return f'"{name}" must be a file next to the item file (a relative name without ..)'
+        return N_('"%(name)s" must be a file next to the item file (a relative name without ..)', name=name)
     return None
 
 
@@ -132,8 +134,11 @@ def text_problems(text: str) -> list[str]:
     for ref in references(text):
         if ref.remote:
             problems.append(
-                f'"{ref.name[:60]}" is a link; put the file next to the item file and name it '
-                "instead (the test page loads nothing from elsewhere)"
+                N_(
+                    '"%(name)s" is a link; put the file next to the item file and name it '
+                    "instead (the test page loads nothing from elsewhere)",
+                    name=ref.name[:60],
+                )
             )
             continue
         why = name_problem(ref.name)
@@ -141,13 +146,21 @@ def text_problems(text: str) -> list[str]:
             problems.append(why)
         elif ref.kind == "other":
             problems.append(
-                f'"{ref.name}" is neither an image ({", ".join(IMAGE_TYPES)}) nor audio '
-                f"({', '.join(AUDIO_TYPES)})"
+                N_(
+                    '"%(name)s" is neither an image (%(images)s) nor audio (%(audio)s)',
+                    name=ref.name,
+                    images=", ".join(IMAGE_TYPES),
+                    audio=", ".join(AUDIO_TYPES),
+                )
             )
         elif ref.kind == "image" and not ref.alt:
             problems.append(
-                f'the image "{ref.name}" has no alternative text: write ![what the image shows]'
-                f"({ref.name}) so that a candidate who cannot see it can still answer"
+                N_(
+                    'the image "%(name)s" has no alternative text: write %(example)s so that a '
+                    "candidate who cannot see it can still answer",
+                    name=ref.name,
+                    example=f"![what the image shows]({ref.name})",
+                )
             )
     return problems
 
@@ -155,8 +168,11 @@ def text_problems(text: str) -> list[str]:
 def text_warnings(text: str) -> list[str]:
     """What is allowed but not advised: audio without a transcript."""
     return [
-        f'the audio "{r.name}" has no transcript: write ![Transcript: …]({r.name}) for candidates '
-        "who cannot hear it"
+        N_(
+            'the audio "%(name)s" has no transcript: write %(example)s for candidates who cannot hear it',
+            name=r.name,
+            example=f"![Transcript: …]({r.name})",
+        )
         for r in references(text)
         if r.kind == "audio" and not r.remote and not r.alt
     ]

@@ -23,6 +23,12 @@ class BadAnswer(DomainError):
     code = "bad_answer"
 
 
+class TooManyChoices(BadAnswer):
+    """A multiple-response answer with more choices than the item allows (its max_choices)."""
+
+    code = "too_many_choices"
+
+
 class CheckInRefused(DomainError):
     code = "check_in_refused"
 

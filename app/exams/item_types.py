@@ -47,11 +47,16 @@ type_label = labeller(TYPE_LABELS)
 
 
 class AnswerRefused(ValueError):
-    """An answer that does not fit its item; `field` names the payload's field."""
+    """An answer that does not fit its item; `field` names the payload's field, `code` the
+    refusal (docs/realtime.md): bad_answer, or too_many_choices."""
 
-    def __init__(self, message: str, field: str):
+    def __init__(self, message: str, field: str, code: str = "bad_answer"):
         super().__init__(message)
         self.field = field
+        self.code = code
+
+
+TOO_MANY_CHOICES = "too_many_choices"
 
 
 # ---- normalising ---------------------------------------------------------------------------
@@ -95,10 +100,13 @@ def number_text(number: Decimal) -> str:
 
 
 # ---- answers -------------------------------------------------------------------------------
-def answer_from_payload(item_type: str, choice_ids: list[str], data: dict) -> str | None:
+def answer_from_payload(
+    item_type: str, choice_ids: list[str], data: dict, max_choices: int | None = None
+) -> str | None:
     """The canonical stored answer from an `answer` event's payload, or None to clear it.
 
-    Raises AnswerRefused naming the field when the payload does not fit the item's type."""
+    Raises AnswerRefused naming the field when the payload does not fit the item's type, and
+    (code too_many_choices) when a multiple-response answer has more than `max_choices`."""
     if item_type in (SINGLE, TRUE_FALSE):
         choice = data.get("choice")
         if choice is None:
@@ -116,6 +124,12 @@ def answer_from_payload(item_type: str, choice_ids: list[str], data: dict) -> st
             raise AnswerRefused(_("That choice is not one of this question's."), "choices")
         if len(set(chosen)) != len(chosen):
             raise AnswerRefused(_("A choice is listed twice."), "choices")
+        if max_choices and len(chosen) > max_choices:
+            raise AnswerRefused(
+                _("Choose at most %(n)d answers for this question.", n=max_choices),
+                "choices",
+                TOO_MANY_CHOICES,
+            )
         return ",".join(sorted(chosen)) or None
     if item_type == NUMERIC:
         value = data.get("value")
@@ -152,6 +166,21 @@ def answer_value(item_type: str, stored: str | None):
     if item_type == MULTIPLE:
         return [c for c in stored.split(",") if c]
     return stored
+
+
+def choice_limit_hint(min_choices: int | None, max_choices: int | None) -> str:
+    """What the test page says about how many choices a multiple-response item takes (a
+    minimum of one says nothing: an answer has at least one)."""
+    min_choices = min_choices if min_choices and min_choices > 1 else None
+    if min_choices and max_choices and min_choices == max_choices:
+        return _("Choose exactly %(n)d answers.", n=max_choices)
+    if min_choices and max_choices:
+        return _("Choose from %(min)d to %(max)d answers.", min=min_choices, max=max_choices)
+    if max_choices:
+        return _("Choose up to %(n)d answers.", n=max_choices)
+    if min_choices:
+        return _("Choose at least %(n)d answers.", n=min_choices)
+    return ""
 
 
 # ---- keys and scoring ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ..common.errors import NotFound
 from ..extensions import db
 from ..uploads.services import keep_by_digest
 from . import content
+from .bank_messages import N_
 from .models import Attempt, ItemAsset, ItemVersion, Seat
 
 Resolver = Callable[[str], bytes | None]
@@ -153,7 +154,7 @@ def gather(text: str, resolve: Resolver | None) -> tuple[str, dict[str, MediaFil
             continue
         data = resolve(name) if resolve is not None else None
         if data is None:
-            problems.append(f'"{name}" is not there: put the file next to the item file')
+            problems.append(N_('"%(name)s" is not there: put the file next to the item file', name=name))
             continue
         found = _check(name, data, ref.kind, problems)
         if found is not None:
@@ -164,12 +165,14 @@ def gather(text: str, resolve: Resolver | None) -> tuple[str, dict[str, MediaFil
 def _check(name: str, data: bytes, kind: str, problems: list[str]) -> MediaFile | None:
     limit = current_app.config["BANK_MEDIA_MAX_BYTES"]
     if len(data) > limit:
-        problems.append(f'"{name}" is larger than {round(limit / 1024 / 1024, 1)} MB')
+        problems.append(
+            N_('"%(name)s" is larger than %(mb)s MB', name=name, mb=str(round(limit / 1024 / 1024, 1)))
+        )
         return None
     found = sniff(data, kind)
     if found is None:
         allowed = "PNG, JPEG, GIF or WebP" if kind == "image" else "MP3, M4A, Ogg or WAV"
-        problems.append(f'"{name}" is not a {allowed} file')
+        problems.append(N_('"%(name)s" is not a %(kinds)s file', name=name, kinds=allowed))
         return None
     return MediaFile(name, found, data, hashlib.sha256(data).hexdigest())
 
@@ -182,12 +185,14 @@ def _embedded(ref: content.MediaRef, text: str, media: dict, problems: list[str]
     except (binascii.Error, ValueError):
         data = b""
     if not data:
-        problems.append("an image embedded as data: that cannot be read (it must be base64)")
+        problems.append(N_("an image embedded as data: that cannot be read (it must be base64)"))
         return text
     if not ref.alt:
         problems.append(
-            "an embedded image has no alternative text: write ![what the image shows](...) so "
-            "that a candidate who cannot see it can still answer"
+            N_(
+                "an embedded image has no alternative text: write ![what the image shows](...) so "
+                "that a candidate who cannot see it can still answer"
+            )
         )
     name = f"embedded-{hashlib.sha256(data).hexdigest()[:16]}{SUFFIX.get(match.group(1), '.img')}"
     found = _check(name, data, "image", problems)

@@ -76,6 +76,10 @@ class ItemVersion(db.Model):
     # Per type (item_types.py): "b"; ["a", "c"]; [{"value": "3.14", "tolerance": "0.01"}]; ["..."]
     key: Mapped[object] = mapped_column(JSON)
     fixed_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Multiple response: how many choices a candidate may choose (QTI minChoices/maxChoices);
+    # None is no limit. The test page says so and the `answer` event refuses more than max.
+    min_choices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_choices: Mapped[int | None] = mapped_column(Integer, nullable=True)
     explanation_th: Mapped[str] = mapped_column(Text, default="")
     explanation_en: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -89,6 +93,11 @@ class ItemVersion(db.Model):
         UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
         CheckConstraint(
             "item_type IN ('single','multiple','true_false','numeric','text')", name="item_type_known"
+        ),
+        CheckConstraint(
+            "(min_choices IS NULL OR min_choices >= 1) AND (max_choices IS NULL OR max_choices >= 1)"
+            " AND (min_choices IS NULL OR max_choices IS NULL OR min_choices <= max_choices)",
+            name="choice_limits_sane",
         ),
     )
 

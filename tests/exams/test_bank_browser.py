@@ -55,6 +55,11 @@ def test_upload_preview_confirm_in_thai_with_axe(browser, live_server, tmp_path)
         "#file", files=[{"name": "ข้อมูล.zip", "mimeType": "application/zip", "buffer": zipped}]
     )
     page.locator("main form button[type=submit]").first.click()
+    # Checked as a background job: its page shows the progress, then links to the report.
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    assert "อ่าน ข้อมูล.zip แล้ว" in page.locator("#job-summary").inner_text()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="ดูรายงานและตัวอย่างข้อสอบ").click()
     page.wait_for_url(re.compile(r"/bank/uploads/[^/]+$"))
 
     text = main_text(page)
@@ -79,8 +84,10 @@ def test_upload_preview_confirm_in_thai_with_axe(browser, live_server, tmp_path)
     assert serious_violations(page) == []
 
     page.get_by_role("button", name="ยืนยันการนำเข้า").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    assert "นำเข้า ข้อมูล.zip แล้ว" in page.locator("#job-summary").inner_text()
+    page.get_by_role("link", name="ดูคลังข้อสอบ").click()
     page.wait_for_url(re.compile(rf"/bank/{bank_files.BANK}$"))
-    assert "นำเข้า ข้อมูล.zip แล้ว" in page.locator(".flashes").inner_text()
     assert "DATA-WIDE" in main_text(page)
     assert serious_violations(page) == []
     db.session.remove()
@@ -140,6 +147,8 @@ def test_a_code_of_a_different_item_is_shown_and_imported_under_a_new_code(brows
     page.fill("#bank", "sheet-bank")
     page.fill("#section", "mix")
     page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.get_by_role("link", name="ดูรายงานและตัวอย่างข้อสอบ").click()
     page.wait_for_url(re.compile(r"/bank/uploads/[^/]+$"))
     text = main_text(page)
     assert "รหัสซ้ำกับข้อสอบอื่นในคลัง: 1" in text
@@ -149,7 +158,9 @@ def test_a_code_of_a_different_item_is_shown_and_imported_under_a_new_code(brows
     page.screenshot(path=str(tmp_path / "conflict.png"), full_page=True)
 
     page.get_by_role("button", name="นำเข้าด้วยรหัสใหม่").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    assert f"นำเข้าด้วยรหัสใหม่: {code} → {code}-2" in page.locator("#job-summary").inner_text()
+    page.get_by_role("link", name="ดูคลังข้อสอบ").click()
     page.wait_for_url(re.compile(r"/bank/sheet-bank$"))
-    assert f"นำเข้าด้วยรหัสใหม่: {code} → {code}-2" in page.locator(".flashes").inner_text()
     assert f"{code}-2" in main_text(page)
     context.close()

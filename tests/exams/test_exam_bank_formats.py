@@ -586,3 +586,64 @@ def test_the_example_of_every_type_imports_from_each_format(db, name):
     ]
     report = import_bank(loaded, source=name)
     assert len(report.created) == 5
+
+
+# ---- how many choices a multiple-response item takes ----------------------------------------
+def test_qti_max_and_min_choices_are_kept_with_the_item(db, runner, tmp_path):
+    # QTI 2.1 Information Model, choiceInteraction: maxChoices (0 = no limit) and minChoices
+    # (default 0) bound how many choices the candidate may select.
+    folder = tmp_path / "limits"
+    folder.mkdir()
+    four = [("A", "2"), ("B", "3"), ("C", "4"), ("D", "9")]
+    (folder / "two.xml").write_text(
+        qti_choice("two", "เลือกสองข้อ", four, ["A", "C"], "multiple", 2).replace(
+            'maxChoices="2"', 'maxChoices="2" minChoices="2"'
+        ),
+        encoding="utf-8",
+    )
+    (folder / "any.xml").write_text(
+        qti_choice("any", "เลือกทุกข้อที่ถูก", four, ["A", "C"], "multiple", 0), encoding="utf-8"
+    )
+    result = run_import(runner, folder)
+    assert result.exit_code == 0, result.output
+    two, anything = version_of(db, "TWO"), version_of(db, "ANY")
+    assert (two.min_choices, two.max_choices) == (2, 2)
+    assert (anything.min_choices, anything.max_choices) == (None, None)
+
+
+def test_yaml_and_sheet_say_how_many_choices_and_the_validator_checks_it(db, tmp_path):
+    limited = YAML_TYPES.replace("    key: [a, c]\n", "    key: [a, c]\n    max_choices: 2\n", 1)
+    (tmp_path / "types.yaml").write_text(limited, encoding="utf-8")
+    loaded = load_source(tmp_path / "types.yaml")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    assert {i.code: i.max_choices for i in loaded.items}["M-1"] == 2
+
+    for change, message in [
+        ("    max_choices: 1\n", "item M-1: max_choices: the key has 2 right choices; max_choices 1"),
+        ("    max_choices: 4\n", "item M-1: max_choices: 4 is more than the item's 3 choices"),
+        ("    max_choices: 2\n    min_choices: 3\n", "item M-1: min_choices: 3 is more than max_choices 2"),
+    ]:
+        (tmp_path / "types.yaml").write_text(
+            YAML_TYPES.replace("    key: [a, c]\n", "    key: [a, c]\n" + change, 1), encoding="utf-8"
+        )
+        errors = "\n".join(str(e) for e in load_source(tmp_path / "types.yaml").errors)
+        assert message in errors, errors
+    (tmp_path / "types.yaml").write_text(
+        YAML_TYPES.replace("    key: true\n", "    key: true\n    max_choices: 1\n"), encoding="utf-8"
+    )
+    errors = "\n".join(str(e) for e in load_source(tmp_path / "types.yaml").errors)
+    assert "item TF-1: max_choices: only a multiple item says how many choices to choose" in errors
+
+    rows = [
+        ["รหัส", "ประเภท", "คำถาม", "ตัวเลือก ก", "ตัวเลือก ข", "ตัวเลือก ค", "คำตอบ", "เลือกได้ไม่เกิน"],
+        ["M-9", "หลายคำตอบ", "ข้อใดเป็นจำนวนคู่", "2", "3", "4", "ก, ค", "2"],
+        ["M-10", "หลายคำตอบ", "ข้อใดเป็นจำนวนคู่", "2", "3", "4", "ก, ค", "สอง"],
+    ]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    (tmp_path / "limits.csv").write_text(out.getvalue(), encoding="utf-8")
+    loaded = load_source(tmp_path / "limits.csv", None, DEFAULTS)
+    assert [str(e) for e in loaded.errors] == [
+        f'{tmp_path / "limits.csv"}: row 3: column max_choices (H): "สอง" must be a whole number'
+    ]
+    assert {i.code: i.max_choices for i in loaded.items} == {"M-9": 2}

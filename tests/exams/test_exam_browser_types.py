@@ -114,3 +114,46 @@ def test_each_item_type_is_answered_with_the_keyboard_saved_and_scored(browser, 
     page.goto(f"/exams/sittings/{who.sitting_id}/result")
     assert "10 จาก 10" in page.locator("main").inner_text()
     context.close()
+
+
+def test_a_multiple_response_question_stops_at_its_limit_and_says_why(browser, live_server, make):
+    """maxChoices (the item's max_choices): the hint says "choose up to 2", a third choice by
+    keyboard stays clear and the live region says why; what was chosen is kept."""
+    eh.typed_bank(max_choices=2)
+    exam = eh.typed_exam()
+    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
+    db.session.remove()
+
+    context = browser.new_context(base_url=live_server, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/accounts/login")
+    page.fill("#email", email)
+    page.fill("#password", make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"/exams/sittings/{sitting_id}/test")
+    page.wait_for_selector("#exam-start:not([hidden]):not([disabled])")
+    page.click("#exam-start")
+    for index in range(5):
+        page.wait_for_selector(f"#exam-question[data-index='{index}'] fieldset")
+        if page.locator("#exam-question fieldset.exam-type-multiple").count():
+            break
+        page.click("#exam-next")
+    hint = page.locator("#exam-answer-hint")
+    assert "เลือกได้ไม่เกิน 2 คำตอบ" in hint.inner_text()  # read with the group (aria-describedby)
+    for choice in ("a", "c", "b"):
+        page.focus(f"#exam-choice-{choice}")
+        page.keyboard.press("Space")
+    assert page.is_checked("#exam-choice-a") and page.is_checked("#exam-choice-c")
+    assert not page.is_checked("#exam-choice-b")
+    notice = page.locator("#exam-notice")
+    assert notice.get_attribute("aria-live") == "polite"
+    assert "เลือกได้ไม่เกิน 2 คำตอบ" in notice.inner_text()
+    saved(page)
+    assert stored(attempt_id) == ["a,c"]
+    assert serious_violations(page) == []
+    context.close()

@@ -27,10 +27,10 @@ def call(sock, event, data):
     return sock.emit(event, data, namespace="/exam", callback=True)
 
 
-def started_attempt(app, make, scoring="all_or_nothing"):
+def started_attempt(app, make, scoring="all_or_nothing", max_choices=None):
     """A window sitting of the typed exam, the candidate joined and started: (socket, questions
     by type as {type: index}, attempt id, candidate id, sitting id)."""
-    eh.typed_bank()
+    eh.typed_bank(max_choices=max_choices)
     exam = eh.typed_exam(scoring=scoring)
     sitting, hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-1))
     started_attempt.hr_id = hr.id  # (for the tests that look at HR's pages)
@@ -109,6 +109,24 @@ def test_a_payload_that_does_not_fit_the_type_is_refused_and_nothing_is_stored(
     assert ack["ok"] is False and ack["error"] == "bad_answer" and ack["field"] == field
     assert ack["message"]  # in the candidate's language
     assert stored(attempt_id) == {}
+
+
+def test_more_choices_than_the_item_allows_are_refused_with_their_code(app, make, db):
+    """QTI maxChoices / the item's max_choices: the question says it, the answer event refuses
+    more (too_many_choices, docs/realtime.md) and keeps what was stored."""
+    sock, by_type, attempt_id, _cand, _sitting = started_attempt(app, make, max_choices=2)
+    index = by_type["multiple"]
+    question = call(sock, "question", {"index": index})["question"]
+    assert question["max_choices"] == 2 and "min_choices" not in question
+    assert "max_choices" not in call(sock, "question", {"index": by_type["single"]})["question"]
+
+    assert call(sock, "answer", {"index": index, "seq": 1, "choices": ["a", "c"]})["ok"]
+    ack = call(sock, "answer", {"index": index, "seq": 2, "choices": ["a", "b", "c"]})
+    assert (ack["ok"], ack["error"], ack["field"]) == (False, "too_many_choices", "choices")
+    assert "2" in ack["message"]
+    assert stored(attempt_id)[index] == "a,c"  # nothing lost
+    assert call(sock, "answer", {"index": index, "seq": 3, "choices": ["b"]})["ok"]
+    assert stored(attempt_id)[index] == "b"
 
 
 def test_an_answer_without_any_answer_field_is_refused(app, make, db):

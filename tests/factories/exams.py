@@ -179,8 +179,9 @@ TYPED_ITEMS = {
 }
 
 
-def typed_bank(name: str = "typed-bank", section: str = "mix") -> None:
-    """One easy item of each type in one section (codes SINGLE, MULTIPLE, TRUE-FALSE, ...)."""
+def typed_bank(name: str = "typed-bank", section: str = "mix", max_choices: int | None = None) -> None:
+    """One easy item of each type in one section (codes SINGLE, MULTIPLE, TRUE-FALSE, ...);
+    `max_choices` limits the multiple-response item."""
     for item_type, spec in TYPED_ITEMS.items():
         code = item_type.upper().replace("_", "-")
         item = ExamItem(bank=name, code=code, section=section, topic="t", difficulty="easy")
@@ -193,6 +194,7 @@ def typed_bank(name: str = "typed-bank", section: str = "mix") -> None:
                 choices=spec["choices"],
                 key=spec["key"],
                 fixed_order=item_type == "true_false",
+                max_choices=max_choices if item_type == "multiple" else None,
                 content_hash=hashlib.sha256(code.encode()).hexdigest(),
             )
         )

@@ -166,3 +166,60 @@ def test_the_check_finds_english_where_there_is_some():
     assert english_words(text, ALLOWED) == {"open", "Close", "This", "field", "is", "required"}
     assert english_words("เอกสาร id_card ของ CSC part-a-demo", ALLOWED) == {"id_card"}
     assert "This field is required" in untranslated_phrases(text)
+
+
+ERROR_LADEN_SHEET = (
+    "รหัส / id,ประเภท / type,คำถาม / stem_th,ตัวเลือก ก / a,ตัวเลือก ข / b,คำตอบ / key,"
+    "ตรึงลำดับตัวเลือก / fixed_order,เลือกได้ไม่เกิน / max_choices\n"
+    "AN-1,ผสม,ข้อใดถูก,หนึ่ง,สอง,a,,\n"
+    "AN-2,single,ข้อใดถูก,หนึ่ง,สอง,z,,\n"
+    "AN-3,single,ข้อใดถูก,หนึ่ง,สอง,a,บางที,\n"
+    "AN-4,multiple,ข้อใดถูก,หนึ่ง,สอง,a,,5\n"
+)
+ERROR_LADEN_GIFT = """::Q1:: จงอธิบายความสำคัญของกรุงเทพมหานคร {}
+
+๑ + ๑ เท่ากับเท่าใด {=2 ~3 ~4}
+
+::Q3:: จับคู่ {=ก -> ข =ค -> ง =จ -> ฉ}
+
+::Q4:: เลือก { ๑ ๒ }
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("bank-2569.csv", ERROR_LADEN_SHEET), ("bank-2569.gift", ERROR_LADEN_GIFT), ("bank-2569.doc", "x")],
+)
+def test_the_bank_pages_and_an_error_laden_upload_speak_thai(app, make, world, name, data):
+    """The validation report of a file full of mistakes (rows and columns, values, skipped
+    questions, warnings) is in Thai: only what is quoted from the file is not."""
+    users, _round, _ml = world
+    c = _logged_in(app, make, users["bank@demo.bma.go.th"])
+    resp = c.post(
+        "/bank/uploads",
+        data={
+            "file": (io.BytesIO(data.encode("utf-8")), name),
+            "bank": "part-a",
+            "section": "analytical",
+            "difficulty": "medium",
+            "topic": "general",
+        },
+        content_type="multipart/form-data",
+    )
+    refresh()
+    if name.endswith(".doc"):  # refused at once, on the upload page, in Thai
+        assert resp.status_code == 422
+        assert "ไม่ใช่รูปแบบที่คลังข้อสอบอ่านได้" in resp.get_data(as_text=True)
+        return
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    job_url = resp.headers["Location"]  # (checked as a background job: its page links to the report)
+    refresh()
+    job = c.get(job_url).get_data(as_text=True)
+    report = re.search(r'<p id="job-link"><a class="button" href="([^"]+)"', job).group(1)
+    refresh()
+    shown = c.get(report)
+    assert shown.status_code == 422  # (a report with errors: nothing can be confirmed)
+    html = shown.get_data(as_text=True)
+    assert ("แถวที่ 2" in html) if name.endswith(".csv") else ("ข้อที่ข้ามและเหตุผล" in html or "คำถาม" in html)
+    assert "<code>" in html  # what is quoted from the file is shown as code
+    assert english_on({report: html, job_url: job}) == {}

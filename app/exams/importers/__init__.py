@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 
 from ..bank_files import Limits, LoadedBank, load_path
 from ..bank_format import BankError
+from ..bank_messages import N_
 from . import gift, qti, spreadsheet
 from .shared import Defaults, check_defaults
 
@@ -31,7 +32,7 @@ SUFFIXES = {
     ".csv": "csv",
     ".xlsx": "xlsx",
 }
-UNSUPPORTED = (
+UNSUPPORTED = N_(
     "unsupported format: the bank imports YAML (.yaml, .yml), QTI 2.1 (.xml, or a content "
     "package .zip), GIFT (.gift, .txt), CSV (.csv) and Excel (.xlsx) files"
 )

@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import media
 from ..bank_files import Limits, LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from ..bank_messages import N_
 from .shared import (
     Defaults,
     as_item,
@@ -56,7 +57,7 @@ _TRUE_FALSE = re.compile(r"(T|F|TRUE|FALSE)\s*(#.*)?", re.IGNORECASE | re.DOTALL
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
 
-NOT_TAKEN = "the bank holds single and multiple choice, true/false, numeric and short text items"
+NOT_TAKEN = N_("the bank holds single and multiple choice, true/false, numeric and short text items")
 
 
 def load_gift(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedBank:
@@ -70,7 +71,7 @@ def load_gift(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedB
         else sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".gift", ".txt"))
     )
     if not files:
-        loaded.errors.append(BankError(str(path), "no .gift or .txt files here"))
+        loaded.errors.append(BankError(str(path), N_("no .gift or .txt files here")))
     for file in files:
         _read_file(file, defaults, loaded)
     check_bank(loaded)
@@ -104,7 +105,7 @@ def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
     try:
         content = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        loaded.errors.append(BankError(name, "not UTF-8 text; save the file as UTF-8"))
+        loaded.errors.append(BankError(name, N_("not UTF-8 text; save the file as UTF-8")))
         return
     topic, number = defaults.topic, 0
     for line, lines in _blocks(content):
@@ -114,9 +115,15 @@ def _read_file(file: Path, defaults: Defaults, loaded: LoadedBank) -> None:
             topic = topic_code(last[0]) or defaults.topic
             if not topic_code(last[0]):
                 loaded.warnings.append(
-                    f"{name}: $CATEGORY: {category} (line {line}): no Latin "
-                    f"letters to make a topic code; its questions get topic "
-                    f'"{defaults.topic}"'
+                    BankError(
+                        name,
+                        N_(
+                            'no Latin letters to make a topic code; its questions get topic "%(topic)s"',
+                            topic=defaults.topic,
+                        ),
+                        f"$CATEGORY: {category}",
+                        line=line,
+                    )
                 )
             lines, line = lines[1:], line + 1
             if not lines:
@@ -154,11 +161,13 @@ def _read_question(
         end = text.find("::", 2)
         if end < 0:
             loaded.errors.append(
-                BankError(name, 'the title is not closed with "::"', f"question {number}", line=line)
+                BankError(
+                    name, N_('the title is not closed with "::"'), N_("question %(n)d", n=number), line=line
+                )
             )
             return
         title, text = text[2:end].translate(_RESTORE).strip(), text[end + 2 :]
-    ref = f'question "{title}"' if title else f"question {number}"
+    ref = N_('question "%(title)s"', title=title) if title else N_("question %(n)d", n=number)
 
     def skip(reason: str) -> None:
         loaded.skipped.append(Skipped(name, ref, reason, line))
@@ -172,17 +181,20 @@ def _read_question(
         text = text[tag.end() :]
     opening = text.find("{")
     if opening < 0:
-        return skip("a description (no answers in { }), not a question")
+        return skip(N_("a description (no answers in { }), not a question"))
     closing = text.find("}", opening)
     if closing < 0:
-        return error('the answer block "{" is not closed with "}" (escape a literal brace as \\{)')
+        return error(N_('the answer block "{" is not closed with "}" (escape a literal brace as \\{)'))
     if "{" in text[opening + 1 : closing] or "{" in text[closing + 1 :]:
-        return error("more than one { (escape a literal brace as \\{)")
+        return error(N_("more than one { (escape a literal brace as \\{)"))
     not_kept = media_of(text)
     if not_kept:
         return skip(
-            f"shows {', '.join(m or 'media' for m in not_kept)}, which the bank does not keep; "
-            "without it the question cannot be answered (add it with the bank's page or a QTI package)"
+            N_(
+                "shows %(files)s, which the bank does not keep; without it the question cannot be "
+                "answered (add it with the bank's page or a QTI package)",
+                files=", ".join(m or "media" for m in not_kept),
+            )
         )
     before, inner, after = text[:opening], text[opening + 1 : closing], text[closing + 1 :]
     # Text after the answers makes a "missing word" question: the blank stands for the answer.
@@ -193,9 +205,9 @@ def _read_question(
     answers = answers.strip()
     explanation = _clean(general, is_html)
     if not answers:
-        return skip(f"an essay question ({{}} with no answers); {NOT_TAKEN}")
+        return skip(N_("an essay question ({} with no answers); %(taken)s", taken=NOT_TAKEN))
     if "->" in answers:
-        return skip(f"a matching question (->); {NOT_TAKEN}")
+        return skip(N_("a matching question (->); %(taken)s", taken=NOT_TAKEN))
     if answers.startswith("#"):
         shape = _numeric(answers[1:])
         if isinstance(shape, str):
@@ -206,7 +218,7 @@ def _read_question(
     else:
         marks = list(re.finditer(r"[=~]", answers))
         if not marks or answers[: marks[0].start()].strip():
-            return error("each answer must start with = (right) or ~ (wrong)")
+            return error(N_("each answer must start with = (right) or ~ (wrong)"))
         parts = []
         for mark, following in zip(marks, [*marks[1:], None]):
             body = answers[mark.end() : following.start() if following else len(answers)]
@@ -220,14 +232,23 @@ def _read_question(
             # Short answer: every answer is accepted; a partly right one (=%50%) is not.
             accepted = [text_ for _sign, text_, share, _fb in parts if share >= 100]
             if not accepted:
-                return skip(f"a short-answer question with no fully right answer; {NOT_TAKEN}")
+                return skip(
+                    N_("a short-answer question with no fully right answer; %(taken)s", taken=NOT_TAKEN)
+                )
             item_type, choices, key = "text", None, accepted
         else:
             right = [i for i, (_sign, _t, share, _fb) in enumerate(parts) if share > 0]
             if not right:
-                return error("no answer is marked right (= or a positive %weight%)")
+                return error(N_("no answer is marked right (= or a positive %(weight)s)", weight="%weight%"))
             if not MIN_CHOICES <= len(parts) <= MAX_CHOICES:
-                return skip(f"has {len(parts)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
+                return skip(
+                    N_(
+                        "has %(n)d choices; an item has %(min)d to %(max)d",
+                        n=len(parts),
+                        min=MIN_CHOICES,
+                        max=MAX_CHOICES,
+                    )
+                )
             choices = [text_ for _sign, text_, _share, _fb in parts]
             ids = choice_ids(len(parts))
             if len(right) == 1 and parts[right[0]][2] >= 100:
@@ -240,9 +261,18 @@ def _read_question(
     else:
         code = f"{file_prefix(name)}-{number:03d}"
         loaded.warnings.append(
-            f"{name}: question {number} (line {line}): no ::title::, so its id "
-            f"{code} comes from its place in the file; give it a title such "
-            f"as ::{code}:: to keep the id when questions are added"
+            BankError(
+                name,
+                N_(
+                    "no %(title)s, so its id %(code)s comes from its place in the file; give it a title "
+                    "such as %(example)s to keep the id when questions are added",
+                    title="::title::",
+                    code=code,
+                    example=f"::{code}::",
+                ),
+                N_("question %(n)d", n=number),
+                line=line,
+            )
         )
     raw = as_item(
         code=code,
@@ -296,7 +326,11 @@ def _numeric(answers: str):
                 value_n, tolerance_n = Decimal(value.strip()), Decimal(tolerance.strip() or "0")
                 key.append({"value": str(value_n), "tolerance": str(tolerance_n)})
         except InvalidOperation:
-            return f"{{#{answers}}}: {body!r} is not a number, a number:tolerance or a range low..high"
+            return N_(
+                "%(answers)s: %(value)s is not a number, a number:tolerance or a range low..high",
+                answers=f"{{#{answers}}}",
+                value=repr(body),
+            )
     if not key:
-        return f"{{#{answers}}}: no fully right answer"
+        return N_("%(answers)s: no fully right answer", answers=f"{{#{answers}}}")
     return key

@@ -28,6 +28,7 @@ from defusedxml.ElementTree import fromstring
 from .. import media
 from ..bank_files import Limits, LoadedBank, Skipped, item_from_dict
 from ..bank_format import MAX_CHOICES, MIN_CHOICES, BankError, check_bank
+from ..bank_messages import N_
 from .shared import Defaults, as_item, choice_ids, file_prefix, item_code, language_of, normalise, start_load
 
 _SPACES = re.compile(r"\s+")
@@ -112,7 +113,7 @@ def load_qti(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedBa
     else:
         files = [root]
     if not files:
-        loaded.errors.append(BankError(str(path), "no .xml or .zip files here"))
+        loaded.errors.append(BankError(str(path), N_("no .xml or .zip files here")))
     position = 0
     for file in files:
         if file.suffix.lower() == ".zip":
@@ -137,20 +138,32 @@ def parse_xml(data: bytes, name: str, loaded: LoadedBank) -> Element | None:
     try:
         data = _as_utf8(data)
     except LookupError as exc:
-        loaded.errors.append(BankError(name, f"declares the encoding {exc}, which is not known"))
+        loaded.errors.append(
+            BankError(name, N_("declares the encoding %(encoding)s, which is not known", encoding=str(exc)))
+        )
         return None
     except UnicodeDecodeError as exc:
         loaded.errors.append(
-            BankError(name, f"is not in the encoding it declares ({exc.encoding}): byte {exc.start}")
+            BankError(
+                name,
+                N_(
+                    "is not in the encoding it declares (%(encoding)s): byte %(n)d",
+                    encoding=exc.encoding,
+                    n=exc.start,
+                ),
+            )
         )
         return None
     try:
         return fromstring(data)
     except ParseError as exc:
-        loaded.errors.append(BankError(name, f"XML syntax error: {exc}"))
+        loaded.errors.append(BankError(name, N_("XML syntax error: %(problem)s", problem=str(exc))))
     except DefusedXmlException as exc:
         loaded.errors.append(
-            BankError(name, f"refused: {exc} (entities and external references are not read)")
+            BankError(
+                name,
+                N_("refused: %(problem)s (entities and external references are not read)", problem=str(exc)),
+            )
         )
     return None
 
@@ -197,7 +210,7 @@ def _parse_manifest(data: bytes, name: str, loaded: LoadedBank) -> list[tuple[st
     found = _item_resources(manifest)
     if not found:
         loaded.errors.append(
-            BankError(name, 'lists no QTI item resources (resource type="imsqti_item_xmlv2p1")')
+            BankError(name, N_('lists no QTI item resources (resource type="imsqti_item_xmlv2p1")'))
         )
     return found
 
@@ -209,13 +222,13 @@ def _package_members(file: Path, loaded: LoadedBank) -> list[Source]:
     try:
         package = zipfile.ZipFile(file)
     except zipfile.BadZipFile:
-        loaded.errors.append(BankError(name, "not a zip file"))
+        loaded.errors.append(BankError(name, N_("not a zip file")))
         return []
     with package:
         members = {info.filename: info for info in package.infolist()}
         if "imsmanifest.xml" not in members:
             loaded.errors.append(
-                BankError(name, "not an IMS content package: no imsmanifest.xml at the top of the zip")
+                BankError(name, N_("not an IMS content package: no imsmanifest.xml at the top of the zip"))
             )
             return []
         if not loaded.fits(f"{name}!imsmanifest.xml", members["imsmanifest.xml"].file_size):
@@ -228,7 +241,11 @@ def _package_members(file: Path, loaded: LoadedBank) -> list[Source]:
                 loaded.errors.append(
                     BankError(
                         f"{name}!imsmanifest.xml",
-                        f"resource {resource} names the file {href}, which is not in the package",
+                        N_(
+                            "resource %(resource)s names the file %(file)s, which is not in the package",
+                            resource=resource,
+                            file=href,
+                        ),
                     )
                 )
                 continue
@@ -250,7 +267,12 @@ def _folder_package(manifest: Path, loaded: LoadedBank) -> list[Source]:
         if not file.is_file():
             loaded.errors.append(
                 BankError(
-                    str(manifest), f"resource {resource} names the file {href}, which is not in the folder"
+                    str(manifest),
+                    N_(
+                        "resource %(resource)s names the file %(file)s, which is not in the folder",
+                        resource=resource,
+                        file=href,
+                    ),
                 )
             )
             continue
@@ -265,12 +287,12 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
     if root is None:
         return
     if _local(root.tag) != "assessmentItem":
-        loaded.skipped.append(Skipped(name, f"<{_local(root.tag)}>", "not a QTI 2.x assessmentItem"))
+        loaded.skipped.append(Skipped(name, f"<{_local(root.tag)}>", N_("not a QTI 2.x assessmentItem")))
         return
     identifier = root.get("identifier", "")
-    ref = f"item {identifier}" if identifier else "item"
+    ref = N_("item %(code)s", code=identifier) if identifier else N_("item")
     if source.resource:
-        ref = f"resource {source.resource} ({ref})"
+        ref = N_("resource %(resource)s (%(item)s)", resource=source.resource, item=ref)
 
     def skip(reason: str) -> None:
         loaded.skipped.append(Skipped(name, ref, reason))
@@ -280,28 +302,36 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
 
     body = next((e for e in root if _local(e.tag) == "itemBody"), None)
     if body is None:
-        return error("has no itemBody")
+        return error(N_("has no itemBody"))
     interactions = [e for e in body.iter() if _local(e.tag).endswith("Interaction")]
     if len(interactions) != 1:
         kinds = ", ".join(sorted({_local(e.tag) for e in interactions})) or "none"
         return skip(
-            f"has {len(interactions)} interactions ({kinds}); only items with one "
-            "choiceInteraction or textEntryInteraction are imported"
+            N_(
+                "has %(n)d interactions (%(kinds)s); only items with one choiceInteraction or "
+                "textEntryInteraction are imported",
+                n=len(interactions),
+                kinds=kinds,
+            )
         )
     interaction = interactions[0]
     kind = _local(interaction.tag)
     if kind not in ("choiceInteraction", "textEntryInteraction"):
-        return skip(f"{kind} is not imported (choiceInteraction and textEntryInteraction are)")
+        return skip(
+            N_("%(kind)s is not imported (choiceInteraction and textEntryInteraction are)", kind=kind)
+        )
     embedded = sorted({_local(e.tag) for e in body.iter() if _local(e.tag) in NOT_TEXT - MEDIA})
     if embedded:
-        return skip(f"contains {', '.join('<' + t + '>' for t in embedded)}; the bank holds text only")
+        return skip(
+            N_("contains %(tags)s; the bank holds text only", tags=", ".join("<" + t + ">" for t in embedded))
+        )
     response_id = interaction.get("responseIdentifier", "")
     declaration = next(
         (e for e in root if _local(e.tag) == "responseDeclaration" and e.get("identifier") == response_id),
         None,
     )
     if declaration is None:
-        return error(f'no responseDeclaration for responseIdentifier "{response_id}"')
+        return error(N_('no responseDeclaration for responseIdentifier "%(id)s"', id=response_id))
     cardinality = declaration.get("cardinality", "")
     correct = next((e for e in declaration if _local(e.tag) == "correctResponse"), None)
     values = (
@@ -310,24 +340,35 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
     declared = root.get(XML_LANG) or body.get(XML_LANG)
     fixed = False
     choices = None
+    limits: dict = {}
     if kind == "choiceInteraction":
         simple = [e for e in interaction if _local(e.tag) == "simpleChoice"]
         qti_ids = [c.get("identifier", "") for c in simple]
         unknown = [v for v in values if v not in qti_ids]
         if unknown:
             return error(
-                f'correctResponse "{unknown[0]}" is not the identifier of a simpleChoice '
-                f"({', '.join(qti_ids)})"
+                N_(
+                    'correctResponse "%(value)s" is not the identifier of a simpleChoice (%(ids)s)',
+                    value=unknown[0],
+                    ids=", ".join(qti_ids),
+                )
             )
         if not MIN_CHOICES <= len(simple) <= MAX_CHOICES:
-            return skip(f"has {len(simple)} choices; an item has {MIN_CHOICES} to {MAX_CHOICES}")
+            return skip(
+                N_(
+                    "has %(n)d choices; an item has %(min)d to %(max)d",
+                    n=len(simple),
+                    min=MIN_CHOICES,
+                    max=MAX_CHOICES,
+                )
+            )
         before: list[str] = []
         _text_until(body, interaction, before)
         prompt = next((e for e in interaction if _local(e.tag) == "prompt"), None)
-        parts = [normalise("".join(before))]
+        parts = [_lines(normalise("".join(before)))]
         if prompt is not None:
             parts.append(_plain(prompt))
-        stem = "\n".join(p for p in parts if p)
+        stem = _joined([p for p in parts if p])
         choices = [_plain(c) for c in simple]
         fixed = any(c.get("fixed") == "true" for c in simple)
         ids = choice_ids(len(simple))
@@ -335,7 +376,7 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
         if cardinality == "single":
             if len(values) != 1:
                 return skip(
-                    "has no correctResponse with one value (scoring by mapping only is not supported)"
+                    N_("has no correctResponse with one value (scoring by mapping only is not supported)")
                 )
             right = qti_ids.index(values[0])
             words = [c.casefold() for c in choices]
@@ -349,39 +390,72 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
                 item_type, key = "single", ids[right]
         elif cardinality == "multiple":
             if not values:
-                return skip("has no correctResponse (scoring by mapping only is not supported)")
-            most = int(interaction.get("maxChoices", "0") or 0)
+                return skip(N_("has no correctResponse (scoring by mapping only is not supported)"))
+            try:  # (QTI 2.1: maxChoices 0 is no limit, minChoices 0 is no minimum)
+                most = int(interaction.get("maxChoices", "0") or 0)
+                least = int(interaction.get("minChoices", "0") or 0)
+            except ValueError:
+                return error(N_("maxChoices and minChoices must be whole numbers"))
             if most and len(values) > most:
-                return error(f"correctResponse has {len(values)} values but maxChoices is {most}")
+                return error(
+                    N_(
+                        "correctResponse has %(n)d values but maxChoices is %(most)d",
+                        n=len(values),
+                        most=most,
+                    )
+                )
             item_type, key = "multiple", [ids[qti_ids.index(v)] for v in values]
+            # (a maximum of every choice, or a minimum of one, is no limit at all)
+            limits = {
+                "max_choices": most if 0 < most < len(simple) else None,
+                "min_choices": least if least > 1 else None,
+            }
         else:
             return skip(
-                f'responseDeclaration has cardinality="{cardinality}"; single and multiple are imported'
+                N_(
+                    'responseDeclaration has cardinality="%(value)s"; single and multiple are imported',
+                    value=cardinality,
+                )
             )
     else:
         base_type = declaration.get("baseType", "")
         stem = _plain_with_blank(body, interaction)
         mapping = f"textEntry {base_type}"
         if cardinality != "single":
-            return skip(f'a textEntryInteraction with cardinality="{cardinality}"; single is imported')
+            return skip(
+                N_(
+                    'a textEntryInteraction with cardinality="%(value)s"; single is imported',
+                    value=cardinality,
+                )
+            )
         if base_type in ("float", "integer"):
             tolerance = _tolerance(root, response_id)
             numbers = values or _mapped_keys(declaration)
             if not numbers:
-                return skip("has no correctResponse or mapping to score the number by")
+                return skip(N_("has no correctResponse or mapping to score the number by"))
             try:
                 key = [{"value": str(Decimal(v)), "tolerance": str(tolerance(Decimal(v)))} for v in numbers]
             except InvalidOperation:
-                return error(f"correctResponse {numbers} is not a number ({base_type})")
+                return error(
+                    N_(
+                        "correctResponse %(values)s is not a number (%(type)s)",
+                        values=str(numbers),
+                        type=base_type,
+                    )
+                )
             item_type = "numeric"
         elif base_type == "string":
             accepted = list(dict.fromkeys(values + _mapped_keys(declaration)))
             if not accepted:
-                return skip("has no correctResponse or mapping with the accepted answers")
+                return skip(N_("has no correctResponse or mapping with the accepted answers"))
             item_type, key = "text", accepted
         else:
             return skip(
-                f'a textEntryInteraction with baseType="{base_type}"; float, integer and string are imported'
+                N_(
+                    'a textEntryInteraction with baseType="%(value)s"; float, integer and string are '
+                    "imported",
+                    value=base_type,
+                )
             )
     lang = language_of(stem, declared)
     if source.resource:
@@ -399,6 +473,7 @@ def _read_item(source: Source, defaults: Defaults, position: int, loaded: Loaded
         fixed_order=fixed,
         item_type=item_type,
         key=key,
+        **limits,
     )
     item = item_from_dict(
         raw,
@@ -458,7 +533,7 @@ def _plain_with_blank(body: Element, interaction: Element) -> str:
     marker = "\ue010"
     out: list[str] = []
     _text_until(body, None, out, blank=(interaction, marker))
-    return normalise("".join(out)).replace(marker, "_____")
+    return _lines(normalise("".join(out))).replace(marker, "_____")
 
 
 def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None) -> bool:
@@ -475,6 +550,9 @@ def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None)
     if local in MEDIA:  # the file, named as the package names it, kept with the item
         src = elem.get("src") or elem.get("data") or ""
         out.append(" " + media.reference(src, elem.get("alt") or " ".join(elem.itertext())) + " ")
+        return False
+    if local == "table":  # an XHTML table becomes a Markdown table (content.py renders it)
+        out.append(f"\n{BLANK}\n{_markdown_table(elem)}\n{BLANK}\n")
         return False
     block = local in BLOCKS
     if block:
@@ -495,4 +573,45 @@ def _text_until(elem: Element, stop: Element | None, out: list[str], blank=None)
 def _plain(elem: Element) -> str:
     out: list[str] = []
     _text_until(elem, None, out)
-    return normalise("".join(out))
+    return _lines(normalise("".join(out)))
+
+
+# A line that must stay empty (around a table) survives `normalise` as this, then is emptied.
+BLANK = "\ue011"
+
+
+def _joined(parts: list[str]) -> str:
+    """Parts of a stem one per line; a blank line after a table, or the next line would be read
+    as one of its rows."""
+    out = ""
+    for part in parts:
+        if out:
+            out += "\n\n" if out.rsplit("\n", 1)[-1].startswith("|") else "\n"
+        out += part
+    return out
+
+
+def _lines(text: str) -> str:
+    return text.replace(BLANK, "").strip("\n")
+
+
+def _markdown_table(table: Element) -> str:
+    """The rows of an XHTML <table> (QTI 2.1 embeds XHTML tables) as a Markdown table: the first
+    row is the header; a cell's text on one line, its pipes escaped."""
+    rows = []
+    for row in (e for e in table.iter() if _local(e.tag) == "tr"):
+        cells = [e for e in row if _local(e.tag) in ("th", "td")]
+        texts = []
+        for cell in cells:
+            out: list[str] = []
+            _text_until(cell, None, out)
+            texts.append(" ".join(normalise("".join(out)).split()).replace("|", "\\|") or " ")
+        if texts:
+            rows.append(texts)
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    rows = [r + [" "] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..bank_files import Limits, LoadedBank
 from ..bank_format import BankError, import_option_errors
+from ..bank_messages import N_
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 DEFAULT_DIFFICULTY = "medium"
@@ -94,6 +95,8 @@ def as_item(
     explanation: str = "",
     item_type: str = "single",
     key=None,
+    min_choices: int | None = None,
+    max_choices: int | None = None,
 ) -> dict:
     """The item-file mapping for a one-language question; choices get ids a, b, c, ...
 
@@ -112,6 +115,10 @@ def as_item(
         "fixed_order": fixed_order,
         **({"explanation": {lang: explanation}} if explanation else {}),
     }
+    if min_choices:
+        raw["min_choices"] = min_choices
+    if max_choices:
+        raw["max_choices"] = max_choices
     if item_type in ("single", "multiple"):
         raw["choices"] = [{"id": cid, lang: text} for cid, text in zip(ids, choices or [])]
     return raw
@@ -124,6 +131,6 @@ def start_load(path, defaults: Defaults, bounds: Limits | None = None) -> tuple[
         return loaded, None
     root = Path(path)
     if not root.exists():
-        loaded.errors.append(BankError(str(path), "no such file or folder"))
+        loaded.errors.append(BankError(str(path), N_("no such file or folder")))
         return loaded, None
     return loaded, root

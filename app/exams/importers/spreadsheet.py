@@ -5,7 +5,8 @@ template writes both, "รหัส / id"), in any order, and columns the layout
 error. The layout is documented in exam_bank/README.md:
 
     id, type, section, topic, difficulty, stem_th, stem_en, a..f (Thai choices),
-    a_en..f_en (English choices), key, tolerance, explanation_th, explanation_en, fixed_order
+    a_en..f_en (English choices), key, tolerance, explanation_th, explanation_en, fixed_order,
+    min_choices, max_choices (multiple response: how many a candidate may choose)
 
 Every error names the row and the column. Like QTI and GIFT, the bank and the default
 section, topic and difficulty come from the import's options; a row's own section, topic or
@@ -25,7 +26,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..bank_files import Limits, LoadedBank, item_from_dict
-from ..bank_format import BankError, check_bank
+from ..bank_format import ITEM_TYPES, BankError, check_bank
+from ..bank_messages import N_
 from .shared import Defaults, as_item, start_load
 
 LETTERS = "abcdef"
@@ -46,6 +48,8 @@ COLUMNS = {
     "explanation_th": ("explanation_th", "คำอธิบาย"),
     "explanation_en": ("explanation_en", "คำอธิบาย (อังกฤษ)"),
     "fixed_order": ("fixed_order", "ตรึงลำดับตัวเลือก"),
+    "min_choices": ("min_choices", "เลือกอย่างน้อย"),
+    "max_choices": ("max_choices", "เลือกได้ไม่เกิน"),
 }
 # Words accepted in the type, difficulty, key (true/false) and fixed_order columns, Thai too.
 TYPE_WORDS = {
@@ -82,6 +86,8 @@ FIELD_COLUMNS = {
     "key": "key",
     "explanation": "explanation_th",
     "fixed_order": "fixed_order",
+    "min_choices": "min_choices",
+    "max_choices": "max_choices",
 }
 
 EXAMPLES = [
@@ -106,6 +112,7 @@ EXAMPLES = [
         "c": "11",
         "d": "15",
         "key": "a, c",
+        "max_choices": "2",
     },
     {
         "id": "AN-103",
@@ -164,7 +171,7 @@ def load_csv(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedBa
     try:
         text = root.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        loaded.errors.append(BankError(str(root), "not UTF-8 text; save the sheet as CSV UTF-8"))
+        loaded.errors.append(BankError(str(root), N_("not UTF-8 text; save the sheet as CSV UTF-8")))
         return loaded
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -183,7 +190,9 @@ def load_xlsx(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedB
     try:
         book = load_workbook(root, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        loaded.errors.append(BankError(str(root), f"not an Excel workbook (.xlsx): {exc}"))
+        loaded.errors.append(
+            BankError(str(root), N_("not an Excel workbook (.xlsx): %(problem)s", problem=str(exc)))
+        )
         return loaded
     try:
         sheet = book.worksheets[0]
@@ -192,7 +201,9 @@ def load_xlsx(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedB
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             if limit and number > limit + 1:
                 loaded.errors.append(
-                    BankError(str(root), f"more than {limit} rows; the limit is {limit} (BANK_MAX_ITEMS)")
+                    BankError(
+                        str(root), N_("more than %(n)d rows; the limit is %(n)d (BANK_MAX_ITEMS)", n=limit)
+                    )
                 )
                 return loaded
             rows.append(["" if v is None else _cell(v) for v in row])
@@ -205,7 +216,7 @@ def load_xlsx(path, defaults: Defaults, bounds: Limits | None = None) -> LoadedB
 def _readable(root: Path, loaded: LoadedBank) -> bool:
     loaded.files.append(str(root))
     if root.is_dir():
-        loaded.errors.append(BankError(str(root), "import one CSV or XLSX file at a time, not a folder"))
+        loaded.errors.append(BankError(str(root), N_("import one CSV or XLSX file at a time, not a folder")))
         return False
     return loaded.fits(str(root), root.stat().st_size)
 
@@ -218,29 +229,43 @@ def _cell(value) -> str:
 
 def _read_rows(name: str, rows: list[list[str]], defaults: Defaults, loaded: LoadedBank) -> None:
     if not rows or not any(str(c).strip() for c in rows[0]):
-        loaded.errors.append(BankError(name, "row 1 must be the header row (see the template)"))
+        loaded.errors.append(BankError(name, N_("row 1 must be the header row (see the template)")))
         return
     columns: dict[str, int] = {}
     for index, header in enumerate(rows[0]):
         if not str(header).strip():
             continue
         column = column_of(header)
-        where = f"column {get_column_letter(index + 1)}"
+        where = N_("column %(letter)s", letter=get_column_letter(index + 1))
+        row_1 = N_("row %(n)d", n=1)
         if column is None:
             loaded.errors.append(
                 BankError(
-                    name, f'unknown column "{header}" (see the template for the columns)', "row 1", where
+                    name,
+                    N_('unknown column "%(header)s" (see the template for the columns)', header=str(header)),
+                    row_1,
+                    where,
                 )
             )
         elif column in columns:
-            loaded.errors.append(BankError(name, f'column "{header}" appears twice', "row 1", where))
+            loaded.errors.append(
+                BankError(name, N_('column "%(header)s" appears twice', header=str(header)), row_1, where)
+            )
         else:
             columns[column] = index
     for needed in ("id", "key"):
         if needed not in columns:
-            loaded.errors.append(BankError(name, f'needs a column "{header_text(needed)}"', "row 1"))
+            loaded.errors.append(
+                BankError(
+                    name, N_('needs a column "%(header)s"', header=header_text(needed)), N_("row %(n)d", n=1)
+                )
+            )
     if "stem_th" not in columns and "stem_en" not in columns:
-        loaded.errors.append(BankError(name, f'needs a column "{header_text("stem_th")}"', "row 1"))
+        loaded.errors.append(
+            BankError(
+                name, N_('needs a column "%(header)s"', header=header_text("stem_th")), N_("row %(n)d", n=1)
+            )
+        )
     if loaded.errors:
         return
     position = 0
@@ -254,12 +279,15 @@ def _read_rows(name: str, rows: list[list[str]], defaults: Defaults, loaded: Loa
 
 
 def _read_row(name, number, values, columns, defaults, position, loaded) -> None:
-    ref = f"row {number}"
+    ref = N_("row %(n)d", n=number)
 
     def where(column: str) -> str:
         index = columns.get(column)
-        letter = f" ({get_column_letter(index + 1)})" if index is not None else ""
-        return f"column {COLUMNS[column][0]}{letter}"
+        if index is None:
+            return N_("column %(name)s", name=COLUMNS[column][0])
+        return N_(
+            "column %(name)s (%(letter)s)", name=COLUMNS[column][0], letter=get_column_letter(index + 1)
+        )
 
     def error(column: str, message: str) -> None:
         loaded.errors.append(BankError(name, message, ref, where(column)))
@@ -267,7 +295,9 @@ def _read_row(name, number, values, columns, defaults, position, loaded) -> None
     raw_type = values.get("type", "") or "single"
     item_type = TYPE_WORDS.get(raw_type.casefold())
     if item_type is None:
-        return error("type", f'"{raw_type}" is not one of single, multiple, true_false, numeric, text')
+        return error(
+            "type", N_('"%(value)s" is not one of %(types)s', value=raw_type, types=", ".join(ITEM_TYPES))
+        )
     band = values.get("difficulty", "")
     difficulty = BAND_WORDS.get(band.casefold(), band) if band else defaults.difficulty
     lang_th = bool(values.get("stem_th"))
@@ -275,7 +305,7 @@ def _read_row(name, number, values, columns, defaults, position, loaded) -> None
     letters = [c for c in LETTERS if values.get(c) or values.get(f"{c}_en")]
     used = LETTERS[: len(letters)] if letters == list(LETTERS[: len(letters)]) else None
     if used is None:
-        return error("a", "fill the choices from a without gaps (a, b, c, ...)")
+        return error("a", N_("fill the choices from a without gaps (a, b, c, ...)"))
     choices = [{"id": c, "th": values.get(c, ""), "en": values.get(f"{c}_en", "")} for c in used]
     try:
         key = _key(item_type, key_text, values.get("tolerance", ""))
@@ -283,7 +313,7 @@ def _read_row(name, number, values, columns, defaults, position, loaded) -> None
         return error(exc.column, exc.message)
     fixed = values.get("fixed_order", "").casefold()
     if fixed not in YES | NO:
-        return error("fixed_order", f'"{values["fixed_order"]}" must be yes or no')
+        return error("fixed_order", N_('"%(value)s" must be yes or no', value=values["fixed_order"]))
     stem = {lang: values.get(f"stem_{lang}", "") for lang in ("th", "en")}
     stem = {k: v for k, v in stem.items() if v}
     raw = as_item(
@@ -297,6 +327,12 @@ def _read_row(name, number, values, columns, defaults, position, loaded) -> None
         fixed_order=fixed in YES,
     )
     raw["stem"] = stem or {"th": ""}
+    for limit in ("min_choices", "max_choices"):
+        if values.get(limit):
+            number = values[limit]
+            if not number.isdigit():
+                return error(limit, N_('"%(value)s" must be a whole number', value=number))
+            raw[limit] = int(number)
     if values.get("section"):
         raw["section"] = values["section"]
     if item_type in ("single", "multiple"):
@@ -358,10 +394,10 @@ def _key(item_type: str, text: str, tolerance: str):
             return True
         if word in NO - {""}:
             return False
-        raise CellError("key", f'"{text}" must be true or false (ถูก or ผิด)')
+        raise CellError("key", N_('"%(value)s" must be true or false (ถูก or ผิด)', value=text))
     if item_type == "numeric":
         if not text:
-            raise CellError("key", "required: the right number")
+            raise CellError("key", N_("required: the right number"))
         return {"value": text, **({"tolerance": tolerance} if tolerance else {})}
     return [p.strip() for p in text.split(TEXT_SEPARATOR) if p.strip()]
 

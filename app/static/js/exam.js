@@ -783,7 +783,12 @@
       // The stem is not a <legend> (it may hold tables and figures): the group is named by the
       // heading and described by the stem and the type's hint.
       wrap.appendChild(stemNode(q));
-      if (hint) wrap.appendChild(el("p", { id: "exam-answer-hint", class: "hint", text: t(hint) }));
+      if (hint) {
+        var hintNode = el("p", { id: "exam-answer-hint", class: "hint", text: t(hint) });
+        var limit = type === "multiple" ? limitHint(q) : "";
+        if (limit) hintNode.appendChild(el("strong", { text: " " + limit }));
+        wrap.appendChild(hintNode);
+      }
       var fieldset = el("fieldset", { class: "exam-choices exam-type-" + type,
         "aria-labelledby": "exam-q-heading",
         "aria-describedby": hint ? "exam-stem exam-answer-hint" : "exam-stem" });
@@ -822,6 +827,14 @@
           fieldset.querySelectorAll("input[type=checkbox]").forEach(function (other) {
             if (other.checked) chosen.push(other.value);
           });
+          // At the item's limit a further choice is not taken: the box stays clear and the
+          // candidate hears why (the server would refuse it, too_many_choices).
+          if (q.max_choices && chosen.length > q.max_choices) {
+            box.checked = false;
+            notice(t("too_many_choices", { n: q.max_choices }));
+            return;
+          }
+          notice("");
           answer(index, chosen.length ? chosen : null);
         });
         fieldset.appendChild(el("div", { class: "exam-choice" }, [
@@ -832,6 +845,17 @@
         ]));
       });
       return wrap;
+    }
+
+    /* How many choices a multiple-response question takes (its min_choices and max_choices),
+       in words; "" when it does not say (item_types.choice_limit_hint says the same). */
+    function limitHint(q) {
+      var low = q.min_choices > 1 ? q.min_choices : 0, high = q.max_choices || 0;
+      if (low && high && low === high) return t("choose_exactly", { n: high });
+      if (low && high) return t("choose_between", { min: low, max: high });
+      if (high) return t("choose_up_to", { n: high });
+      if (low) return t("choose_at_least", { n: low });
+      return "";
     }
 
     /* The question's text and a choice's text (the only places item content is drawn): the

@@ -1,7 +1,7 @@
 """The date a stage's results are announced by (ประกาศผลภายในวันที่), set by HR and shown in
 the candidate's next steps until the results are out.
 
-Revision ID: 0022_b16_stage_results_dates
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-07 02:05:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0022_b16_stage_results_dates"
+revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None
