@@ -121,23 +121,9 @@ def test_a_multiple_response_question_stops_at_its_limit_and_says_why(browser, l
     keyboard stays clear and the live region says why; what was chosen is kept."""
     eh.typed_bank(max_choices=2)
     exam = eh.typed_exam()
-    sitting, _hr = eh.sitting(make, exam, mode="window", starts_in=timedelta(minutes=-5))
-    cand, seat = eh.seated(make, sitting)
-    attempt = eh.check_in(cand, seat)
-    email, sitting_id, attempt_id = cand.email, sitting.id, attempt.id
-    db.session.remove()
-
-    context = browser.new_context(base_url=live_server, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/accounts/login")
-    page.fill("#email", email)
-    page.fill("#password", make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    page.goto(f"/exams/sittings/{sitting_id}/test")
-    page.wait_for_selector("#exam-start:not([hidden]):not([disabled])")
-    page.click("#exam-start")
+    who = checked_in_candidate(make, exam)
+    attempt_id = who.attempt_id
+    context, page = started_test_page(browser, live_server, make, who)
     for index in range(5):
         page.wait_for_selector(f"#exam-question[data-index='{index}'] fieldset")
         if page.locator("#exam-question fieldset.exam-type-multiple").count():
