@@ -19,10 +19,11 @@ from ..common.access import is_hr_of
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..recruitment.models import StageKind
+from ..scores import part_a
 from .digest import content_matches
-from .entries import entries_with_people
+from .entries import entries_with_people, sources_by_rank
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
-from .services import get_list, status_on
+from .services import get_list, ranking_stages, status_on
 
 
 def public_lists() -> list[MeritList]:
@@ -207,3 +208,17 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
     ):
         return merit_list
     raise NotFound(_("No such list."))
+
+
+def part_a_basis(merit_list: MeritList):
+    """Which Part A score ranked a merit list (raw or equated, from its entries' score sources
+    as ranked), or None when Part A is not a ranking part or the list carries no sources."""
+    if merit_list.kind != ListKind.MERIT or StageKind.PART_A not in {
+        k for k, _w in ranking_stages(merit_list)
+    }:
+        return None
+    sources = sources_by_rank(merit_list)
+    if not sources:
+        return None
+    found = [s.get(StageKind.PART_A, "") for s in sources.values() if s]
+    return part_a.list_basis(merit_list.round, [f for f in found if f])
