@@ -23,7 +23,7 @@ from ..scores import part_a
 from .digest import content_matches
 from .entries import entries_with_people, sources_by_rank
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
-from .services import get_list, ranking_stages, status_on
+from .services import get_list, status_on
 
 
 def public_lists() -> list[MeritList]:
@@ -211,11 +211,10 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
 
 
 def part_a_basis(merit_list: MeritList):
-    """Which Part A score ranked a merit list (raw or equated, from its entries' score sources
-    as ranked), or None when Part A is not a ranking part or the list carries no sources."""
-    if merit_list.kind != ListKind.MERIT or StageKind.PART_A not in {
-        k for k, _w in ranking_stages(merit_list)
-    }:
+    """Which Part A score a list used (raw or equated, from its entries' score sources as
+    ranked), or None when the round has no Part A, the list is the eligible list (no scores),
+    or it carries no sources."""
+    if merit_list.kind == ListKind.ELIGIBLE or merit_list.round.stage(StageKind.PART_A) is None:
         return None
     sources = sources_by_rank(merit_list)
     if not sources:

@@ -90,15 +90,17 @@ def list_basis(round_: Round, part_a_sources: list[str]) -> RankingBasis:
 
 
 def basis_statement(basis: RankingBasis) -> str:
-    """The sentence the announcement (web) prints about the Part A score that ranks."""
+    """The sentence the announcement (web) prints about the Part A score used (to pass, and to
+    rank where Part A counts for ranking)."""
     if basis.ranks == EQUATED:
         return _(
-            "Part A ranks by the equated score: each candidate's raw score converted to the score "
-            "of the same ability on the reference form (IRT true-score equating, Kolen & Brennan; "
-            "calibration %(runs)s), so that forms of slightly different difficulty count alike.",
+            "The Part A score used is the equated score: each candidate's raw score converted to the "
+            "score of the same ability on the reference form (IRT true-score equating, Kolen & "
+            "Brennan; calibration %(runs)s), so that forms of slightly different difficulty count "
+            "alike.",
             runs=", ".join(str(r) for r in basis.runs),
         )
-    return _("Part A ranks by the raw score: the points scored on the candidate's own form.")
+    return _("The Part A score used is the raw score: the points scored on the candidate's own form.")
 
 
 def basis_statement_th(basis: RankingBasis) -> str:
@@ -106,12 +108,12 @@ def basis_statement_th(basis: RankingBasis) -> str:
     if basis.ranks == EQUATED:
         runs = ", ".join(str(r) for r in basis.runs)
         return (
-            "คะแนนภาค ก ที่ใช้จัดลำดับเป็นคะแนนปรับเทียบ (equated score) คือคะแนนดิบของผู้สอบแต่ละรายแปลงเป็น"
+            "คะแนนภาค ก ที่ใช้ในบัญชีนี้เป็นคะแนนปรับเทียบ (equated score) คือคะแนนดิบของผู้สอบแต่ละรายแปลงเป็น"
             "คะแนนที่ผู้มีความสามารถเท่ากันจะได้ในแบบทดสอบอ้างอิง ด้วยวิธีปรับเทียบคะแนนจริงตามทฤษฎีการตอบสนอง"
             f"ข้อสอบ (IRT true-score equating, Kolen & Brennan) จากการปรับเทียบพารามิเตอร์ข้อสอบครั้งที่ {runs} "
             "เพื่อให้แบบทดสอบที่ยากง่ายต่างกันเล็กน้อยมีผลเท่าเทียมกัน"
         )
-    return "คะแนนภาค ก ที่ใช้จัดลำดับเป็นคะแนนดิบ คือคะแนนที่ผู้สอบทำได้จากแบบทดสอบของตน"
+    return "คะแนนภาค ก ที่ใช้ในบัญชีนี้เป็นคะแนนดิบ คือคะแนนที่ผู้สอบทำได้จากแบบทดสอบของตน"
 
 
 @dataclass
@@ -150,18 +152,21 @@ def sync_part_a_from_exams(round_: Round, actor) -> SyncResult:
         raise NotAllowed(_("This round has no Part A stage."))
     attempts = _round_attempts(round_)
     existing = scores_of_round(round_, StageKind.PART_A)
+    applications = approved_applications(round_)
     result = SyncResult()
-    # The round's choice of score: equated only when every test has an equated score, so that
-    # everyone on the list is on one scale; otherwise raw for all, and HR is told why.
+    # The round's choice of score: equated only when every applicant's test has an equated
+    # score, so that everyone on the list is on one scale; otherwise raw for all, and HR is
+    # told why.
     equated = {}
     if round_.part_a_ranks == EQUATED:
-        equated = equating.current_equated(a.id for a in attempts.values())
-        result.not_equated = sum(1 for a in attempts.values() if a.id not in equated)
+        used = [attempts[a.candidate_id] for a in applications if a.candidate_id in attempts]
+        equated = equating.current_equated(a.id for a in used)
+        result.not_equated = sum(1 for a in used if a.id not in equated)
         if result.not_equated or not equated:
             equated = {}
     result.ranks = EQUATED if equated else RAW
     try:
-        for app_ in approved_applications(round_):
+        for app_ in applications:
             current = existing.get(app_.id)
             if current is not None and current.source in MANUAL_SOURCES:
                 result.kept_manual.append(app_.number)

@@ -5,6 +5,7 @@ calibration, audited."""
 
 from __future__ import annotations
 
+import subprocess
 from decimal import Decimal
 
 import mirt
@@ -17,6 +18,10 @@ from app.common.errors import ValidationFailed
 from app.exams import calibration, equating, irt, parallel_forms
 from app.exams.calibration_models import EquatedScore
 from app.exams.candidate import points
+from app.merit import generation, public
+from app.merit.announcement_pdf import render_announcement
+from app.scores import part_a, recording
+from app.scores.models import StageScore
 
 
 def test_true_score_equating_gives_what_mirt_gives():
@@ -194,3 +199,96 @@ def test_results_pages_show_raw_and_equated_scores(app, db, make, equated_exam):
     mine = candidate.get(f"/exams/sittings/{sitting_id}/result").get_data(as_text=True)
     assert f"Equated score: {points(shown.equated)} of {points(shown.max_score)} points" in mine
     assert f"{points(attempts[0].score)} of {points(attempts[0].max_score)} points" in mine
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "announcement.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_round_chooses_which_part_a_score_ranks_and_the_announcement_says_it(
+    app, db, make, equated_exam, tmp_path
+):
+    exam, attempts = equated_exam
+    equating.equate_exam_scores(exam, None, reason="before the list")
+    rows = equating.current_equated(a.id for a in attempts)
+    # Two candidates with the same raw score on forms of different difficulty.
+    pair = next(
+        (x, y)
+        for x in attempts
+        for y in attempts
+        if x.id in rows and y.id in rows and x.score == y.score and rows[x.id].equated > rows[y.id].equated
+    )
+    agency, round_, (easy_form, hard_form) = make.applications.round_with_applicants(db, make, n=2)
+    round_.stage("part_a").counts_for_ranking = True
+    for applicant, attempt in zip((hard_form, easy_form), pair, strict=True):
+        attempt.seat.candidate_id = applicant.candidate_id
+    attempts[0].seat.sitting.round_id = round_.id
+    db.session.commit()
+    hr = make.hr(agency)
+    client = make.client_for(app, hr)
+
+    # HR chooses the equated score on the stage-score page, with a reason (audited).
+    refused = client.post(f"/hr/rounds/{round_.id}/scores/part-a-ranks", data={"ranks": "equated"})
+    assert refused.status_code == 422 and round_.part_a_ranks == "raw"
+    done = client.post(
+        f"/hr/rounds/{round_.id}/scores/part-a-ranks",
+        data={"ranks": "equated", "ranks_reason": "window sitting over three days"},
+    )
+    assert done.status_code == 302 and db.session.get(type(round_), round_.id).part_a_ranks == "equated"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "round.part_a_ranks"))
+    assert entry.actor_id == hr.id and entry.before == {"ranks": "raw"}
+    assert entry.after == {"ranks": "equated", "reason": "window sitting over three days"}
+
+    client.post(f"/hr/rounds/{round_.id}/scores/sync-part-a")
+    stored = {s.application_id: s for s in db.session.scalars(select(StageScore))}
+    stage = round_.stage("part_a")
+    for applicant, attempt in zip((hard_form, easy_form), pair, strict=True):
+        row = rows[attempt.id]
+        assert stored[applicant.id].score == part_a.scale(row.equated, attempt.max_score, stage.max_score)
+        assert stored[applicant.id].source_ref == f"attempt:{attempt.id}:equated:{row.run_id}"
+    # Same raw score; the harder form's candidate ranks first on the equated score.
+    assert stored[hard_form.id].score > stored[easy_form.id].score
+    page = client.get(f"/hr/rounds/{round_.id}/scores?stage=part_a").get_data(as_text=True)
+    assert "The Part A score used is the equated score" in page
+
+    for applicant in (hard_form, easy_form):
+        recording.record_stage_score(applicant, "part_b", 150, source="hr_entry")
+        recording.record_stage_score(applicant, "part_c", 80, source="hr_entry")
+    ml = generation.generate_list(round_, hr)
+    assert [e.application_id for e in sorted(ml.entries, key=lambda e: e.rank)] == [
+        hard_form.id,
+        easy_form.id,
+    ]
+    basis = public.part_a_basis(ml)
+    assert basis.ranks == "equated" and basis.runs == [rows[pair[0].id].run_id]
+    text = _pdf_text(render_announcement(ml, None), tmp_path)
+    assert "คะแนนปรับเทียบ" in text and "Kolen" in text
+
+    # Back to raw: the next pull takes the raw score, and the next list says so.
+    part_a.set_part_a_ranks(round_, hr, "raw", "the forms were parallel")
+    result = part_a.sync_part_a_from_exams(round_, hr)
+    assert result.ranks == "raw"
+    assert db.session.get(StageScore, stored[hard_form.id].id).source_ref == f"attempt:{pair[0].id}"
+    ml = generation.generate_list(round_, hr)
+    assert public.part_a_basis(ml).ranks == "raw"
+    assert "คะแนนดิบ" in _pdf_text(render_announcement(ml, None), tmp_path)
+
+
+def test_equated_is_not_taken_unless_every_applicant_has_one(app, db, make, equated_exam):
+    exam, attempts = equated_exam  # not equated yet
+    agency, round_, (applicant,) = make.applications.round_with_applicants(db, make, n=1)
+    attempts[0].seat.candidate_id = applicant.candidate_id
+    attempts[0].seat.sitting.round_id = round_.id
+    db.session.commit()
+    hr = make.hr(agency)
+    part_a.set_part_a_ranks(round_, hr, "equated", "window sitting")
+    client = make.client_for(app, hr)
+
+    page = client.post(f"/hr/rounds/{round_.id}/scores/sync-part-a", follow_redirects=True)
+
+    assert "1 tests have no equated score" in page.get_data(as_text=True)
+    score = db.session.scalar(select(StageScore))
+    assert score.source_ref == f"attempt:{attempts[0].id}"  # raw, for everyone
+    assert part_a.ranking_basis(round_).ranks == "raw"
