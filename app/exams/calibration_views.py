@@ -163,7 +163,7 @@ def hr_equate_scores(exam_id: int):
     flash(
         _(
             "%(n)s scores equated to form 1 with calibration run %(run)s; %(skipped)s not equated "
-            "(items without parameters).",
+            "(an item without parameters, or a form of another length).",
             n=result.equated,
             run=result.run.id,
             skipped=sum(result.skipped.values()),
