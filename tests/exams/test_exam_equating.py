@@ -11,6 +11,7 @@ from decimal import Decimal
 import mirt
 import numpy as np
 import pytest
+from flask_babel import refresh
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
@@ -18,7 +19,7 @@ from app.common.errors import ValidationFailed
 from app.exams import calibration, equating, irt, parallel_forms
 from app.exams.calibration_models import EquatedScore
 from app.exams.candidate import points
-from app.merit import generation, public
+from app.merit import generation, public, workflow
 from app.merit.announcement_pdf import render_announcement
 from app.scores import part_a, recording
 from app.scores.models import StageScore
@@ -265,15 +266,26 @@ def test_the_round_chooses_which_part_a_score_ranks_and_the_announcement_says_it
     assert basis.ranks == "equated" and basis.runs == [rows[pair[0].id].run_id]
     text = _pdf_text(render_announcement(ml, None), tmp_path)
     assert "คะแนนปรับเทียบ" in text and "Kolen" in text
+    # Published, the web announcement says it too (in Thai, and in English).
+    approver = make.hr(agency, approver=True)
+    workflow.approve(ml, approver, changes_seen=True)
+    workflow.publish(ml, approver)
+    refresh()  # (the test's one app context keeps the locale of the last request: forget it)
+    public_th = app.test_client().get(f"/lists/{ml.id}").get_data(as_text=True)  # Thai by default
+    assert "คะแนนภาค ก ที่ใช้เป็นคะแนนปรับเทียบ" in public_th
+    refresh()
+    public_en = make.client_for(app).get(f"/lists/{ml.id}").get_data(as_text=True)
+    assert "The Part A score used is the equated score" in public_en and "Kolen" in public_en
 
-    # Back to raw: the next pull takes the raw score, and the next list says so.
+    # Back to raw: the next pull takes the raw score, and the scores page says so.
     part_a.set_part_a_ranks(round_, hr, "raw", "the forms were parallel")
     result = part_a.sync_part_a_from_exams(round_, hr)
     assert result.ranks == "raw"
     assert db.session.get(StageScore, stored[hard_form.id].id).source_ref == f"attempt:{pair[0].id}"
-    ml = generation.generate_list(round_, hr)
-    assert public.part_a_basis(ml).ranks == "raw"
-    assert "คะแนนดิบ" in _pdf_text(render_announcement(ml, None), tmp_path)
+    assert part_a.ranking_basis(round_).ranks == "raw"
+    page = client.get(f"/hr/rounds/{round_.id}/scores?stage=part_a").get_data(as_text=True)
+    assert "The Part A score used is the raw score" in page
+    assert "คะแนนดิบ" in part_a.basis_statement_th(part_a.ranking_basis(round_))
 
 
 def test_equated_is_not_taken_unless_every_applicant_has_one(app, db, make, equated_exam):
