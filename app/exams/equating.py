@@ -105,6 +105,8 @@ def equate_exam_scores(exam: Exam, actor, reason: str = "") -> EquatingResult:
         .where(Sitting.exam_id == exam.id, Attempt.status == "submitted", Attempt.score.is_not(None))
         .order_by(Attempt.id)
     )
+    # Candidates share forms (parallel forms) and raw scores: each (form, score) is solved once.
+    solved: dict[tuple, tuple[float, float | None]] = {}
     for attempt in attempts:
         curve = _curve(attempt.form, params, points)
         why = None
@@ -115,7 +117,10 @@ def equate_exam_scores(exam: Exam, actor, reason: str = "") -> EquatingResult:
         if why:
             result.skipped[why] = result.skipped.get(why, 0) + 1
             continue
-        equated, theta = irt.true_score_equate(float(attempt.score), curve, reference)
+        key = (tuple(sorted(q["version_id"] for q in attempt.form if assembly.is_scored(q))), attempt.score)
+        if key not in solved:
+            solved[key] = irt.true_score_equate(float(attempt.score), curve, reference)
+        equated, theta = solved[key]
         value = min(Decimal(str(equated)).quantize(CENT, ROUND_HALF_UP), reference_max)
         row = existing.get(attempt.id)
         if row is None:
