@@ -304,3 +304,23 @@ def test_equated_is_not_taken_unless_every_applicant_has_one(app, db, make, equa
     score = db.session.scalar(select(StageScore))
     assert score.source_ref == f"attempt:{attempts[0].id}"  # raw, for everyone
     assert part_a.ranking_basis(round_).ranks == "raw"
+
+
+def test_cli_equates_an_exam_and_refuses_one_without_calibration(db, make, equated_exam, runner):
+    exam, attempts = equated_exam
+
+    done = runner.invoke(args=["bank", "equate", exam.code, "--reason", "cli"])
+
+    assert done.exit_code == 0, done.output
+    run = calibration.latest_run(exam.bank)
+    assert (
+        f"with calibration run {run.id}" in done.output
+        and f"Equated {len(equating.current_equated(a.id for a in attempts))} scores" in done.output
+    )
+    make.exams.bank("plain-bank")
+    plain = make.exams.exam("plain-bank")
+    refused = runner.invoke(args=["bank", "equate", plain.code])
+    assert (
+        refused.exit_code == 1
+        and "error: The items of bank plain-bank have not been calibrated" in refused.output
+    )
