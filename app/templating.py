@@ -150,6 +150,7 @@ TEMPLATE_GLOBALS: dict[str, dict[str, Callable]] = {
         "calibration_status_label": calibration.calibration_status_label,
         "item_calibrations": calibration.parameters_by_version,
         "forms_opening_refusal": parallel_forms.opening_refusal,
+        "forms_report": parallel_forms.form_report,
     },
     "interviews": {
         "interview_status_label": schedule.status_label,

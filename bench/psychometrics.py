@@ -10,6 +10,10 @@ Assembly: 3 sections × 100 items (easy/medium/hard centred at −1/0/+1), 20 fo
 section (30 items), 40 enemy pairs, each item on at most 3 forms, expected score within
 ±tolerance/2 at θ = −1 … 1; prints the solver's time and the forms' largest difference.
 
+Equating: every raw score 0 … 30 of every assembled form equated to form 1 (IRT true-score
+equating, `irt.true_score_equate`): the conversion tables a sitting of any size needs; prints
+the time and how far an equated score moves from the raw one.
+
     .venv/bin/python bench/psychometrics.py
     .venv/bin/python bench/psychometrics.py --responses 300000 --forms 20 --tolerance 1.0
 """
@@ -121,6 +125,25 @@ def bench_assembly(args) -> None:
         f"  highspy {seconds:6.2f} s  largest difference {report.largest_difference:.3f} points (per θ: "
         + ", ".join(f"{d:.2f}" for d in report.differences)
         + ")"
+    )
+    bench_equating(pool, solution.forms)
+
+
+def bench_equating(pool, forms) -> None:
+    def curve(form):
+        return [pool[i].a for i in form], [pool[i].b for i in form], 1.0
+
+    reference = curve(forms[0])
+    started = time.perf_counter()
+    moved = [
+        abs(irt.true_score_equate(x, curve(form), reference)[0] - x)
+        for form in forms[1:]
+        for x in range(len(form) + 1)
+    ]
+    seconds = time.perf_counter() - started
+    print(
+        f"equating: {len(moved):,} raw scores ({len(forms) - 1} forms × 0…{len(forms[0])}) to form 1 in "
+        f"{seconds:.2f} s; equated − raw: largest {max(moved):.2f}, mean {np.mean(moved):.2f} points"
     )
 
 

@@ -520,6 +520,8 @@ def _read_blueprint(doc: dict, file: str, loaded: LoadedBank) -> None:
             "draw": {band: s.draw.get(band, 0) for band in BANDS},
             # only when asked for: blueprints stored before pretest items stay unchanged
             **({"pretest": s.pretest} if s.pretest else {}),
+            # exact counts per topic, met by assembled parallel forms (docs/psychometrics.md)
+            **({"topics": dict(s.topics)} if s.topics else {}),
         }
         for s, raw in zip(bp.sections, raw_sections, strict=True)
     ]

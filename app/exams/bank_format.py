@@ -196,6 +196,13 @@ class Section(_Format):
             "unscored new items added to each form, 0 to %(max)d (docs/psychometrics.md)", max=MAX_PRETEST
         ),
     )
+    topics: dict[TopicCode, Annotated[int, Field(ge=0)]] | None = Field(
+        default=None,
+        description=(
+            "exact items per topic on every assembled form, e.g. {budget: 3, law: 7}; they add up to "
+            "the draw's total (docs/psychometrics.md)"
+        ),
+    )
 
 
 class BlueprintFile(_Format):
@@ -704,7 +711,8 @@ def normalised_key(item_type: str, key):
 
 def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
     """What the schema cannot say about a blueprint: a Thai title, section codes once, titles
-    with text, time limits within the test, and at least one item drawn per section."""
+    with text, time limits within the test, at least one item drawn per section, and topic
+    counts that add up to the draw."""
     out = []
     if _sound(problems, "title") and not Title.model_validate(raw["title"]).th:
         out.append(
@@ -750,6 +758,18 @@ def blueprint_rules(raw: dict, problems: list[Problem]) -> list[Problem]:
             out.append(
                 Problem((*at, "draw"), f"{name}.draw", N_("draws no items at all"), line_of(section, "draw"))
             )
+        topics = section.get("topics")
+        if _sound(problems, *at, "draw") and _sound(problems, *at, "topics") and topics is not None:
+            want = sum(section["draw"].values())
+            if sum(topics.values()) != want:
+                out.append(
+                    Problem(
+                        (*at, "topics"),
+                        f"{name}.topics",
+                        f"the topics add up to {sum(topics.values())} items; the draw takes {want}",
+                        line_of(section, "topics"),
+                    )
+                )
     return out
 
 

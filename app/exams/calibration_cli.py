@@ -1,6 +1,7 @@
-"""`flask bank calibrate`, `flask bank enemies`, `flask bank assemble-forms` and
-`flask bank forms`: calibrate a bank, mark enemy items, assemble an exam's parallel forms and
-report how far they differ (docs/psychometrics.md)."""
+"""`flask bank calibrate`, `flask bank enemies`, `flask bank assemble-forms`, `flask bank
+equate` and `flask bank forms`: calibrate a bank, mark enemy items, assemble an exam's parallel
+forms, equate its scores to the reference form and report how far the forms differ
+(docs/psychometrics.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from ..common.errors import DomainError
 from ..extensions import db
-from . import calibration, parallel_forms
+from . import calibration, equating, parallel_forms
 from .calibration_models import CalibrationRun
 from .models import Exam
 
@@ -94,10 +95,11 @@ def register(group: click.Group) -> None:
     @click.argument("code_a")
     @click.argument("code_b")
     @click.option("--remove", is_flag=True, help="Unmark the pair.")
-    def enemies_command(bank, code_a, code_b, remove):
+    @click.option("--reason", default="", help="Written to the audit log.")
+    def enemies_command(bank, code_a, code_b, remove, reason):
         """Mark items CODE_A and CODE_B of BANK as enemies: never on the same form."""
         try:
-            parallel_forms.set_enemies(bank, code_a, code_b, remove=remove)
+            parallel_forms.set_enemies(bank, code_a, code_b, remove=remove, reason=reason)
         except DomainError as err:
             _fail(err)
         pairs = parallel_forms.enemies_of(bank)
@@ -124,6 +126,22 @@ def register(group: click.Group) -> None:
             f"{form_set.solver_version} in {form_set.seconds:.1f} s (calibration run {form_set.run_id})."
         )
         _echo_report(exam)
+
+    @group.command("equate")
+    @click.argument("exam_code")
+    @click.option("--reason", default="", help="Written to the audit log.")
+    def equate_command(exam_code, reason):
+        """Equate EXAM_CODE's submitted scores to its reference form (IRT true-score equating)."""
+        exam = _exam(exam_code)
+        try:
+            result = equating.equate_exam_scores(exam, None, reason=reason)
+        except DomainError as err:
+            _fail(err)
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(result.skipped.items())) or "none"
+        click.echo(
+            f"Equated {result.equated} scores of {exam.code} to form 1 of form set {result.form_set.id} "
+            f"with calibration run {result.run.id}; not equated: {skipped}."
+        )
 
     @group.command("forms")
     @click.argument("exam_code")

@@ -1,4 +1,4 @@
-"""Forms of HR's calibration and parallel-forms page. The three share one page, so each has a
+"""Forms of HR's calibration and parallel-forms page. They share one page, so each has a
 prefix: its fields' names and ids do not collide (calibrate-reason, assemble-reason, ...)."""
 
 from __future__ import annotations
@@ -65,6 +65,40 @@ class ToleranceForm(_Prefixed):
         description=_l("Leave empty for the platform's default."),
         validators=[Optional(), NumberRange(min=0.01, max=10, message=_l("From 0.01 to 10 points."))],
         render_kw={"inputmode": "decimal"},
+    )
+    reason = StringField(
+        _l("Reason"),
+        filters=[strip_text],
+        description=_l("Written to the audit log."),
+        validators=[DataRequired(), Length(max=500)],
+    )
+
+
+class EquateForm(_Prefixed):
+    PREFIX = "equate"
+    reason = StringField(
+        _l("Reason"),
+        filters=[strip_text],
+        description=_l("Written to the audit log with the equated scores."),
+        validators=[DataRequired(), Length(max=500)],
+    )
+
+
+class EnemyForm(_Prefixed):
+    """Mark two items as enemies (or, with remove set, unmark them)."""
+
+    PREFIX = "enemy"
+    code_a = StringField(
+        _l("First item (code)"),
+        filters=[strip_text],
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    code_b = StringField(
+        _l("Second item (code)"),
+        filters=[strip_text],
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     reason = StringField(
         _l("Reason"),

@@ -1,9 +1,11 @@
 """What item calibration and parallel-form assembly store: calibration runs with each item
-version's parameters, enemy items, and the forms assembled for an exam (docs/psychometrics.md)."""
+version's parameters, enemy items, the forms assembled for an exam, and candidates' scores
+equated to the reference form (docs/psychometrics.md)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -119,3 +122,28 @@ class FormSet(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     run: Mapped[CalibrationRun] = relationship()
+
+
+class EquatedScore(db.Model):
+    """A submitted attempt's raw score equated to the reference form of its exam (IRT true-score
+    equating) with one calibration: the raw score is kept on the attempt and here; the newest
+    row (highest calibration run) of an attempt is its current equated score."""
+
+    __tablename__ = "equated_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calibration_runs.id"))
+    form_set_id: Mapped[int] = mapped_column(ForeignKey("form_sets.id"))  # its form 1 is the reference
+    raw: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    max_score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    equated: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    theta: Mapped[float | None] = mapped_column(Float)  # None at 0 and the full score
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    run: Mapped[CalibrationRun] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "run_id", "form_set_id", name="uq_equated_scores_attempt_run_set"),
+        CheckConstraint("equated >= 0 AND equated <= max_score", name="equated_range"),
+    )

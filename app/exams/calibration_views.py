@@ -1,9 +1,10 @@
 """HR's page of an exam's psychometrics: the bank's calibration (recalibrate), the exam's
-parallel forms and how far they differ (assemble), and its tolerance."""
+parallel forms and how far they differ (assemble), its tolerance, the bank's enemy items, and
+its scores equated to the reference form."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,8 +13,8 @@ from ..common.auth import roles_required
 from ..common.errors import DomainError
 from ..common.forms import show_error
 from ..extensions import db
-from . import bp, calibration, parallel_forms
-from .calibration_forms import AssembleForm, CalibrateForm, ToleranceForm
+from . import bp, calibration, equating, parallel_forms
+from .calibration_forms import AssembleForm, CalibrateForm, EnemyForm, EquateForm, ToleranceForm
 from .models import Exam
 
 
@@ -24,7 +25,15 @@ def _exam(exam_id: int) -> Exam:
     return exam
 
 
-def _render(exam: Exam, calibrate_form=None, assemble_form=None, tolerance_form=None, status: int = 200):
+def _render(
+    exam: Exam,
+    calibrate_form=None,
+    assemble_form=None,
+    tolerance_form=None,
+    status: int = 200,
+    enemy_form=None,
+    equate_form=None,
+):
     run = calibration.latest_run(exam.bank)
     rows = calibration.item_parameters(exam.bank, run)
     tolerance_form = tolerance_form or ToleranceForm(formdata=None, tolerance=exam.form_tolerance)
@@ -40,6 +49,11 @@ def _render(exam: Exam, calibrate_form=None, assemble_form=None, tolerance_form=
         calibrate_form=calibrate_form or CalibrateForm(formdata=None),
         assemble_form=assemble_form or AssembleForm(formdata=None),
         tolerance_form=tolerance_form,
+        enemies=parallel_forms.enemies_of(exam.bank),
+        enemy_form=enemy_form or EnemyForm(formdata=None),
+        remove_form=EnemyForm(formdata=None, prefix="remove"),
+        equate_form=equate_form or EquateForm(formdata=None),
+        not_equated=equating.why_not_equated(exam),
     ), status
 
 
@@ -100,3 +114,60 @@ def hr_form_tolerance(exam_id: int):
         return _render(exam, tolerance_form=form, status=show_error(form, err))
     flash(_("The tolerance has been saved."), "success")
     return redirect(url_for("exams.hr_exam_forms", exam_id=exam.id))
+
+
+@bp.route("/hr/exams/<int:exam_id>/enemies", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_exam_enemies(exam_id: int):
+    """Mark two items of the exam's bank as enemies (prefix "enemy") or unmark a pair ("remove")."""
+    exam = _exam(exam_id)
+    remove = "remove-code_a" in request.form
+    form = EnemyForm(prefix="remove" if remove else "enemy")
+    if not form.validate_on_submit():
+        return _render(exam, enemy_form=form, status=422)
+    try:
+        changed = parallel_forms.set_enemies(
+            exam.bank,
+            form.code_a.data,
+            form.code_b.data,
+            current_user._get_current_object(),
+            remove=remove,
+            reason=form.reason.data,
+        )
+    except DomainError as err:
+        return _render(exam, enemy_form=form, status=show_error(form, err))
+    pair = f"{form.code_a.data} – {form.code_b.data}"
+    if not changed:
+        flash(_("Nothing to change: %(pair)s.", pair=pair), "warning")
+    elif remove:
+        flash(_("Items %(pair)s are no longer enemies.", pair=pair), "success")
+    else:
+        flash(
+            _("Items %(pair)s are now enemies: never on one form. Assemble the forms again.", pair=pair),
+            "success",
+        )
+    return redirect(url_for("exams.hr_exam_forms", exam_id=exam.id) + "#enemies-heading")
+
+
+@bp.route("/hr/exams/<int:exam_id>/equate", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_equate_scores(exam_id: int):
+    exam = _exam(exam_id)
+    form = EquateForm()
+    if not form.validate_on_submit():
+        return _render(exam, equate_form=form, status=422)
+    try:
+        result = equating.equate_exam_scores(exam, current_user._get_current_object(), form.reason.data)
+    except DomainError as err:
+        return _render(exam, equate_form=form, status=show_error(form, err))
+    flash(
+        _(
+            "%(n)s scores equated to form 1 with calibration run %(run)s; %(skipped)s not equated "
+            "(an item without parameters, or a form of another length).",
+            n=result.equated,
+            run=result.run.id,
+            skipped=sum(result.skipped.values()),
+        ),
+        "success",
+    )
+    return redirect(url_for("exams.hr_exam_forms", exam_id=exam.id) + "#equating-heading")

@@ -16,7 +16,7 @@ from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..extensions import db, limiter
 from ..recruitment.models import Round
-from . import analysis, bp, certificates, proctoring, sittings, submission, timing
+from . import analysis, bp, certificates, equating, proctoring, sittings, submission, timing
 from . import charts as exam_charts
 from .hr_forms import (
     NO_ROUND,
@@ -235,6 +235,8 @@ def hr_results(sitting_id: int):
         certs=certificates.certificates_of_sitting(sitting),
         issue_form=IssueCertificatesForm(formdata=None),
         publish_consequence=submission.publish_consequence(sitting, sum(1 for r in rows if r.submitted)),
+        equated=equating.current_equated(r.attempt.id for r in rows if r.attempt is not None),
+        not_equated=equating.why_not_equated(sitting.exam),
     )
 
 

@@ -4,7 +4,8 @@ sitting whose forms differ by more than the exam's tolerance (docs/psychometrics
 
 The model (van der Linden, Linear Models for Optimal Test Design, 2005): binary x[i, f] = item
 i on form f; per form and section the blueprint's count per (calibrated) difficulty band; per
-section and topic the same count on every form give or take one; enemy items never together;
+section and topic the blueprint's exact count where it gives one (`topics`), else the same count
+on every form give or take one; enemy items never together;
 each item on at most a share of the forms; and at each ability point of PARALLEL_FORMS_THETAS
 every form's expected score within half the tolerance of the target, the expected score of an
 average form of the pool. The first set of forms that meets all this is taken.
@@ -100,11 +101,15 @@ def solve(
     tolerance: float,
     max_forms_per_item: int,
     enemies: Sequence[tuple[str, str]] = (),
+    topic_counts: dict[tuple[str, str], int] | None = None,
     time_limit: float = 30.0,
     seed: int = 0,
 ) -> Solution:
     """Assemble `n_forms` forms from `pool` meeting the blueprint `draw` ((section, band) →
-    count), the enemies, the exposure limit and the expected-score target within ±tolerance/2."""
+    count), the topics (a section of `topic_counts` ((section, topic) → count) gets exactly
+    those counts on every form; the others the same count on every form give or take one), the
+    enemies, the exposure limit and the expected-score target within ±tolerance/2."""
+    topic_counts = {key: int(n) for key, n in (topic_counts or {}).items()}
     started = time.monotonic()
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     topics: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -122,6 +127,22 @@ def solve(
                     section=section,
                     have=have,
                     band=band,
+                    forms=n_forms,
+                    count=count,
+                    exposure=max_forms_per_item,
+                )
+            )
+    for (section, topic), count in topic_counts.items():
+        have = len(topics.get((section, topic), []))
+        if count and have * max_forms_per_item < count * n_forms:
+            raise AssemblyFailed(
+                _(
+                    "Section %(section)s has %(have)s calibrated items of topic %(topic)s; %(forms)s "
+                    "forms of %(count)s each, with each item on at most %(exposure)s forms, need more. "
+                    "Calibrate more items, assemble fewer forms or allow more exposure.",
+                    section=section,
+                    have=have,
+                    topic=topic,
                     forms=n_forms,
                     count=count,
                     exposure=max_forms_per_item,
@@ -147,8 +168,19 @@ def solve(
             h.addConstr(score <= target + half)
             h.addConstr(score >= target - half)
     sections = {s for s, _b in draw}
-    for (section, _topic), members in topics.items():
+    exact_sections = {s for s, _t in topic_counts}
+    for (section, topic), count in topic_counts.items():
+        members = topics.get((section, topic), [])
+        for f in range(n_forms):
+            if members:
+                h.addConstr(h.qsum(x[i][f] for i in members) == count)
+    for (section, topic), members in topics.items():
         if section not in sections:
+            continue
+        if section in exact_sections:
+            if (section, topic) not in topic_counts:  # a topic the blueprint does not name: none
+                for f in range(n_forms):
+                    h.addConstr(h.qsum(x[i][f] for i in members) == 0)
             continue
         low = h.addIntegral(lb=0, ub=len(members))
         for f in range(n_forms):
@@ -269,9 +301,12 @@ def enemies_of(bank: str) -> list[tuple[str, str]]:
     ]
 
 
-def set_enemies(bank: str, code_a: str, code_b: str, actor=None, *, remove: bool = False) -> None:
-    """Mark (or unmark) two items of a bank as enemies: never on one form; audited."""
-    codes = sorted({code_a, code_b})
+def set_enemies(
+    bank: str, code_a: str, code_b: str, actor=None, *, remove: bool = False, reason: str = ""
+) -> bool:
+    """Mark (or unmark) two items of a bank as enemies: never on one form; audited with the
+    reason. False when there was nothing to change (already marked, or not marked)."""
+    codes = sorted({(code_a or "").strip(), (code_b or "").strip()})
     if len(codes) != 2:
         raise ValidationFailed(_("An item cannot be its own enemy."), "code")
     known = set(
@@ -292,16 +327,17 @@ def set_enemies(bank: str, code_a: str, code_b: str, actor=None, *, remove: bool
     elif not remove and row is None:
         db.session.add(ItemEnemy(bank=bank, code_a=codes[0], code_b=codes[1]))
     else:
-        return
+        return False
     db.session.flush()
     record(
         "bank.enemies_remove" if remove else "bank.enemies_add",
         actor=actor,
         object_type="exam_bank",
         object_id=bank[:40],
-        after={"items": codes},
+        after={"items": codes, "reason": (reason or "").strip()},
     )
     db.session.commit()
+    return True
 
 
 def _points(exam: Exam) -> dict[str, float]:
@@ -336,6 +372,11 @@ def calibrated_pool(exam: Exam, run: CalibrationRun) -> list[PoolItem]:
             )
         )
     return pool
+
+
+def blueprint_topics(exam: Exam) -> dict[tuple[str, str], int]:
+    """Exact items per (section, topic) on every form, where the blueprint gives them."""
+    return {(s["code"], topic): int(n) for s in exam.sections for topic, n in (s.get("topics") or {}).items()}
 
 
 def blueprint_draw(exam: Exam) -> dict[tuple[str, str], int]:
@@ -378,6 +419,7 @@ def assemble_exam_forms(
         tolerance=tolerance,
         max_forms_per_item=per_item,
         enemies=enemies,
+        topic_counts=blueprint_topics(exam),
         time_limit=config["PARALLEL_FORMS_TIME_LIMIT_SECONDS"],
         seed=seed,
     )
@@ -394,6 +436,7 @@ def assemble_exam_forms(
             "tolerance": tolerance,
             "max_forms_per_item": per_item,
             "enemies": [list(pair) for pair in enemies],
+            "topics": [[section, topic, n] for (section, topic), n in blueprint_topics(exam).items()],
             "largest_deviation": round(solution.largest_deviation, 4),
             "seed": seed,
         },

@@ -14,7 +14,7 @@ from ..common.forms import show_error
 from ..common.i18n import current_locale
 from ..documents.admission_ticket import render_admission_ticket
 from ..uploads.responses import private_inline
-from . import bp, candidate, certificates, checkin, media, submission, timing
+from . import bp, candidate, certificates, checkin, equating, media, submission, timing
 from .forms import CheckInForm
 
 
@@ -124,6 +124,7 @@ def result(sitting_id: int):
         certificate=cert,
         sections=candidate.result_sections(attempt, current_locale()) if visible else [],
         points=candidate.points,
+        equated=equating.equated_of(attempt) if visible else None,
     )
 
 

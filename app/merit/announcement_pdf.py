@@ -47,9 +47,10 @@ from ..documents.pdf import (
 )
 from ..extensions import db
 from ..recruitment.models import StageKind
+from ..scores.part_a import basis_statement_th
 from .entries import Row, columns_of, full_total, has_totals, rows_of
 from .models import ListKind, ListStatus, MeritList
-from .public import is_public
+from .public import is_public, part_a_basis
 from .ranking import APPLICATION_NUMBER, TOTAL
 from .readiness import unmet_conditions
 from .wording import (
@@ -99,6 +100,7 @@ def render_announcement(merit_list: MeritList, verify_url: str | None) -> bytes:
         *_heading(merit_list, words),
         para(_opening(merit_list, words), s["indent"]),
         para(f"การจัดลำดับที่ในบัญชีนี้ ให้{ranking_rule_th(merit_list)}", s["indent"]),
+        *([para(basis_statement_th(basis), s["indent"])] if (basis := part_a_basis(merit_list)) else []),
         Spacer(1, 3 * mm),
         *_entries_table(merit_list, rows),
         Spacer(1, 4 * mm),

@@ -19,8 +19,9 @@ from ..common.access import is_hr_of
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..recruitment.models import StageKind
+from ..scores import part_a
 from .digest import content_matches
-from .entries import entries_with_people, status_counts
+from .entries import entries_with_people, sources_by_rank, status_counts
 from .models import EntryStatus, ListKind, ListStatus, MeritEntry, MeritList
 from .services import get_list, status_on
 
@@ -216,3 +217,16 @@ def list_for_download(list_id: int, viewer=None, *, allow_preview: bool = False)
     ):
         return merit_list
     raise NotFound(_("No such list."))
+
+
+def part_a_basis(merit_list: MeritList):
+    """Which Part A score a list used (raw or equated, from its entries' score sources as
+    ranked), or None when the round has no Part A, the list is the eligible list (no scores),
+    or it carries no sources."""
+    if merit_list.kind == ListKind.ELIGIBLE or merit_list.round.stage(StageKind.PART_A) is None:
+        return None
+    sources = sources_by_rank(merit_list)
+    if not sources:
+        return None
+    found = [s.get(StageKind.PART_A, "") for s in sources.values() if s]
+    return part_a.list_basis(merit_list.round, [f for f in found if f])

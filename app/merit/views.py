@@ -17,6 +17,7 @@ from ..common.i18n import current_locale
 from ..common.thai import format_date
 from ..extensions import limiter
 from ..recruitment.services import application_counts, round_for_hr
+from ..scores import part_a
 from . import (
     bp,
     generation,
@@ -399,6 +400,8 @@ def public_list(list_id: int):
         status_now=services.status_on(ml),
         versions=[v for v in services.versions_of(ml) if v.published_at],
         stages=public.score_columns(ml),
+        part_a_basis=public.part_a_basis(ml),
+        basis_statement=part_a.basis_statement,
     )
 
 

@@ -108,6 +108,9 @@ class Round(db.Model):
     requires_disability_registration: Mapped[bool] = mapped_column(Boolean, default=False)
     shortage_degrees: Mapped[list] = mapped_column(JSON, default=list)
     accommodations_offered: Mapped[list] = mapped_column(JSON, default=list)
+    # Which Part A score ranks: "raw" (points on the candidate's own form) or "equated" (the raw
+    # score on the reference form, IRT true-score equating; app/exams/equating.py). HR sets it.
+    part_a_ranks: Mapped[str] = mapped_column(String(10), default="raw", server_default="raw")
 
     # Last application number handed out, incremented atomically (UPDATE … RETURNING).
     application_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -133,6 +136,7 @@ class Round(db.Model):
         ),
         CheckConstraint("status IN ('draft','open','closed','in_progress','completed')", name="status_known"),
         CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"),
+        CheckConstraint("part_a_ranks IN ('raw','equated')", name="part_a_ranks_known"),
     )
 
     def title(self, locale: str = "th") -> str:

@@ -1,10 +1,11 @@
-"""Forms of HR's stage-score page: one score by hand, a CSV file, pulling Part A."""
+"""Forms of HR's stage-score page: one score by hand, a CSV file, pulling Part A, and which
+Part A score ranks (raw or equated)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..common.forms import AppForm
@@ -60,3 +61,24 @@ class ScoreImportForm(AppForm):
 
 class SyncPartAForm(AppForm):
     """A button: pull Part A from the online test and Part A certificates."""
+
+
+class PartARanksForm(AppForm):
+    """Which Part A score ranks the round: the raw score or the score equated to the reference
+    form; with a reason for the audit log."""
+
+    ranks = SelectField(
+        _l("Part A ranks by"),
+        choices=[
+            SelectChoice("raw", _l("The raw score (points on the candidate's own form)")),
+            SelectChoice("equated", _l("The equated score (on the reference form, IRT true-score equating)")),
+        ],
+        validators=[DataRequired()],
+        id="part-a-ranks",
+    )
+    ranks_reason = StringField(
+        _l("Reason"),
+        filters=[strip_text],
+        description=_l("Written to the audit log."),
+        validators=[DataRequired(), Length(max=500)],
+    )

@@ -17,7 +17,7 @@ from ..recruitment.models import StageKind
 from ..recruitment.services import round_for_hr, stage_label
 from . import bp, csv_import, part_a, recording, results
 from . import charts as score_charts
-from .forms import ScoreEntryForm, ScoreImportForm, SyncPartAForm
+from .forms import PartARanksForm, ScoreEntryForm, ScoreImportForm, SyncPartAForm
 from .models import ScoreSource
 
 
@@ -32,7 +32,7 @@ def _stage_kind(round_, asked: str | None) -> str:
     return asked if asked in kinds else kinds[0]
 
 
-def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_form=None):
+def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_form=None, ranks_form=None):
     q = request.args.get("q", "").strip()[:100]
     result = request.args.get("result", "")
     result = result if result in results.RESULT_FILTERS else ""
@@ -66,6 +66,9 @@ def _render(round_, stage_kind: str, status: int = 200, entry_form=None, import_
         entry_form=entry_form,
         import_form=import_form,
         sync_form=SyncPartAForm(formdata=None),
+        ranks_form=ranks_form or PartARanksForm(formdata=None, ranks=round_.part_a_ranks),
+        ranking_basis=part_a.ranking_basis(round_) if round_.stage(StageKind.PART_A) else None,
+        basis_statement=part_a.basis_statement,
         has_part_a=round_.stage(StageKind.PART_A) is not None,
     ), status
 
@@ -163,6 +166,21 @@ def hr_import_scores(round_id: int):
     return redirect(back)
 
 
+@bp.route("/hr/rounds/<int:round_id>/scores/part-a-ranks", methods=["POST"])
+@roles_required(*HR_ROLES)
+def hr_part_a_ranks(round_id: int):
+    round_ = round_for_hr(round_id, current_user)
+    form = PartARanksForm()
+    if not form.validate_on_submit():
+        return _render(round_, StageKind.PART_A, 422, ranks_form=form)
+    try:
+        part_a.set_part_a_ranks(round_, _me(), form.ranks.data, form.ranks_reason.data)
+    except DomainError as err:
+        return _render(round_, StageKind.PART_A, show_error(form, err), ranks_form=form)
+    flash(_("Saved. It applies when Part A is next pulled from the online test."), "success")
+    return redirect(url_for("scores.hr_scores", round_id=round_.id, stage=StageKind.PART_A))
+
+
 @bp.route("/hr/rounds/<int:round_id>/scores/sync-part-a", methods=["POST"])
 @roles_required(*HR_ROLES)
 def hr_sync_part_a(round_id: int):
@@ -183,6 +201,16 @@ def hr_sync_part_a(round_id: int):
         ),
         "success",
     )
+    if result.not_equated:
+        flash(
+            _(
+                "The round ranks by the equated score, but %(n)s tests have no equated score (not "
+                "calibrated or not equated yet): the raw score was taken for everyone, so that all "
+                "are on one scale.",
+                n=result.not_equated,
+            ),
+            "warning",
+        )
     if result.kept_manual:
         flash(
             _(

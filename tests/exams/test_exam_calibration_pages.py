@@ -130,3 +130,68 @@ def test_hr_sets_the_exam_tolerance_with_a_reason(app, db, make):
     assert entry.after["reason"] == "merit list is close"
     page = client.get(f"/hr/exams/{exam.id}/forms").get_data(as_text=True)
     assert "at most 0.75 points of expected score" in page
+
+
+def test_hr_marks_and_removes_enemy_items_on_the_page_with_a_reason(app, db, make, monkeypatch):
+    from app.audit.models import AuditEntry
+    from app.exams import calibration, parallel_forms
+    from app.exams.models import ItemVersion
+
+    monkeypatch.setitem(app.config, "CALIBRATION_MIN_RESPONSES", 20)
+    monkeypatch.setitem(app.config, "PARALLEL_FORMS_MAX_EXPOSURE", 0.67)
+    items = make.psychometrics.topic_bank("en-bank", per_band=6)
+    exam = make.exams.exam("en-bank", draw={"easy": 1, "medium": 1, "hard": 1})
+    make.psychometrics.submitted_history(exam, make.psychometrics.band_truth(items, seed=21), 120, seed=21)
+    calibration.calibrate_bank("en-bank", None, model="rasch", seed=1)
+    hr = make.hr(make.agency())
+    client = make.client_for(app, hr)
+    assert "No enemy items in this bank." in client.get(f"/hr/exams/{exam.id}/forms").get_data(as_text=True)
+
+    # Without a reason, or with an item the bank lacks: refused in words, nothing stored.
+    no_reason = client.post(
+        f"/hr/exams/{exam.id}/enemies", data={"enemy-code_a": "NUM-EASY-0", "enemy-code_b": "NUM-EASY-1"}
+    )
+    assert no_reason.status_code == 422
+    unknown = client.post(
+        f"/hr/exams/{exam.id}/enemies",
+        data={"enemy-code_a": "NUM-EASY-0", "enemy-code_b": "NOPE-1", "enemy-reason": "same passage"},
+    )
+    assert unknown.status_code == 422 and "Bank en-bank has no item NOPE-1." in unknown.get_data(as_text=True)
+    assert parallel_forms.enemies_of("en-bank") == []
+
+    # Each easy item of section num is the enemy of the medium item of the same number.
+    pairs = [(f"NUM-EASY-{n}", f"NUM-MEDIUM-{n}") for n in range(6)]
+    for easy, medium in pairs:
+        done = client.post(
+            f"/hr/exams/{exam.id}/enemies",
+            data={"enemy-code_a": medium, "enemy-code_b": easy, "enemy-reason": "same passage"},
+        )
+        assert done.status_code == 302
+    page = client.get(f"/hr/exams/{exam.id}/forms").get_data(as_text=True)
+    assert "NUM-EASY-5 – NUM-MEDIUM-5" in page and "are now enemies" in page
+    added = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "bank.enemies_add"))
+    assert added.actor_id == hr.id and added.after == {"items": list(pairs[0]), "reason": "same passage"}
+
+    removed = client.post(
+        f"/hr/exams/{exam.id}/enemies",
+        data={
+            "remove-code_a": "NUM-EASY-5",
+            "remove-code_b": "NUM-MEDIUM-5",
+            "remove-reason": "passage rewritten",
+        },
+    )
+    assert removed.status_code == 302
+    assert parallel_forms.enemies_of("en-bank") == pairs[:5]
+    gone = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "bank.enemies_remove"))
+    assert gone.actor_id == hr.id and gone.after == {"items": list(pairs[5]), "reason": "passage rewritten"}
+
+    # Assembly honours the pairs: never both items of one on a form.
+    assembled = client.post(
+        f"/hr/exams/{exam.id}/assemble", data={"assemble-forms": "3", "assemble-reason": "x"}
+    )
+    assert assembled.status_code == 302
+    form_set = parallel_forms.current_form_set(exam)
+    assert form_set.constraints["enemies"] == [list(p) for p in pairs[:5]]
+    for form in form_set.forms:
+        codes = {db.session.get(ItemVersion, q["version_id"]).item.code for q in form}
+        assert not any(set(pair) <= codes for pair in pairs[:5])

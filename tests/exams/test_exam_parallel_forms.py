@@ -282,3 +282,78 @@ def test_cli_marks_enemies_assembles_forms_and_reports_them(
     assert one.exit_code == 1 and "error: Assemble from 2 to 50 forms." in one.output
     missing = runner.invoke(args=["bank", "forms", "no-such-exam"])
     assert missing.exit_code == 1 and "error: there is no exam no-such-exam" in missing.output
+
+
+def test_blueprint_topic_counts_are_met_exactly_on_every_form():
+    pool = _pool(per_band=9)
+    draw = {(s, band): n for s in ("num", "law") for band, n in (("easy", 2), ("medium", 2), ("hard", 1))}
+    # num: 5 items, all from t1 and t3 (none of t2); law: 1 / 1 / 3.
+    topics = {("num", "t1"): 3, ("num", "t3"): 2, ("law", "t1"): 1, ("law", "t2"): 1, ("law", "t3"): 3}
+
+    solution = parallel_forms.solve(
+        pool, draw, 4, thetas=THETAS, tolerance=1.0, max_forms_per_item=2, topic_counts=topics, time_limit=20
+    )
+
+    for form in solution.forms:
+        counts = Counter((pool[i].section, pool[i].topic) for i in form)
+        assert counts == Counter(topics)  # exactly, and no topic the blueprint leaves out
+        assert Counter((pool[i].section, pool[i].band) for i in form) == Counter(draw)
+
+
+def test_topic_counts_the_bank_cannot_meet_are_named():
+    pool = _pool(per_band=2)  # 6 items a section, 2 of each topic
+    draw = {("num", "easy"): 1, ("num", "medium"): 1, ("num", "hard"): 1}
+    with pytest.raises(AssemblyFailed, match="topic t1") as err:
+        parallel_forms.solve(
+            pool, draw, 2, thetas=THETAS, tolerance=1.0, max_forms_per_item=1, topic_counts={("num", "t1"): 3}
+        )
+    assert "Calibrate more items" in err.value.message
+
+
+def test_exam_blueprint_topics_reach_the_solver(db, make, calibrated_exam):
+    exam = calibrated_exam
+    exam.sections = [{**s, "topics": {"t1": 2, "t2": 1}} for s in exam.sections]
+    db.session.commit()
+
+    form_set = parallel_forms.assemble_exam_forms(exam, None, 2, max_exposure=0.5)
+
+    topic_of = {}
+    for form in form_set.forms:
+        counts = Counter()
+        for q in form:
+            item = db.session.get(ItemVersion, q["version_id"]).item
+            topic_of[item.code] = item.topic
+            counts[(q["section"], item.topic)] += 1
+        assert counts == Counter({("num", "t1"): 2, ("num", "t2"): 1, ("law", "t1"): 2, ("law", "t2"): 1})
+    assert form_set.constraints["topics"] == [
+        ["num", "t1", 2],
+        ["num", "t2", 1],
+        ["law", "t1", 2],
+        ["law", "t2", 1],
+    ]
+
+
+def test_a_blueprint_gives_topic_counts_that_add_up_to_the_draw(tmp_path):
+    from app.exams.importers import load_source
+
+    (tmp_path / "num.yaml").write_text(
+        "kind: items\nbank: tb\nsection: num\nitems:\n"
+        + "".join(
+            f"  - id: NUM-{n}\n    topic: t{n % 2 + 1}\n    difficulty: easy\n    stem: {{th: คำถาม {n}}}\n"
+            "    choices:\n      - {id: a, th: หนึ่ง}\n      - {id: b, th: สอง}\n    key: b\n"
+            for n in range(4)
+        ),
+        encoding="utf-8",
+    )
+    blueprint = (
+        "kind: blueprint\ncode: tb-exam\nbank: tb\ntitle: {th: ทดสอบ}\nduration_minutes: 30\n"
+        "sections:\n  - code: num\n    title: {th: ตัวเลข}\n    draw: {easy: 3}\n    topics: {t1: 2, t2: %s}\n"
+    )
+    (tmp_path / "blueprint.yaml").write_text(blueprint % 1, encoding="utf-8")
+    loaded = load_source(str(tmp_path), "yaml")
+    assert not loaded.errors, loaded.errors
+    assert loaded.blueprints[0].sections[0]["topics"] == {"t1": 2, "t2": 1}
+
+    (tmp_path / "blueprint.yaml").write_text(blueprint % 2, encoding="utf-8")
+    loaded = load_source(str(tmp_path), "yaml")
+    assert any("the topics add up to 4 items; the draw takes 3" in str(e) for e in loaded.errors)
