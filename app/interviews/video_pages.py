@@ -52,6 +52,8 @@ def room_messages() -> dict:
         "admit": _("Let the candidate in"),
         "end": _("End the candidate's connection"),
         "confirm_end": _("End the candidate's connection? They go back to the lobby."),
+        "confirm_end_yes": _("Yes, end the connection"),
+        "confirm_cancel": _("No, go back"),
         "in_room": _("The candidate is in the room."),
         "connected_list": _("Connected"),
         "consent_needed": _(

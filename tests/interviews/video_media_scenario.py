@@ -184,8 +184,10 @@ def test_candidate_and_panel_hold_the_interview_in_the_room(app, db, make, live_
 
         # The chair ends the candidate's connection: they are out, back in the lobby, and the
         # chair can let them in again.
-        chair.once("dialog", lambda dialog: dialog.accept())
         chair.click("#video-end")
+        # The house's in-page dialog asks first ("No" has the focus); the browser's own never shows.
+        assert chair.evaluate("() => document.activeElement.id") == "confirm-dialog-no"
+        chair.locator("dialog #confirm-dialog-yes").click()
         candidate.wait_for_function("() => document.body.dataset.videoState === 'lobby'", timeout=20000)
         chair.wait_for_function("() => document.querySelectorAll('#video-tiles video').length === 1")
         chair.locator("#video-admit").wait_for(state="visible")

@@ -334,9 +334,17 @@
       post(cfg.admit_url).then(refresh, refresh);
     });
     end.addEventListener('click', function () {
-      if (!window.confirm(msg.confirm_end)) return;
-      end.disabled = true;
-      post(cfg.end_url, {reason: ''}).then(refresh, refresh);
+      // The house's confirmation dialog (forms.js): "No" has the focus.
+      window.confirmAction({
+        title: msg.end,
+        text: msg.confirm_end,
+        yes: msg.confirm_end_yes,
+        cancel: msg.confirm_cancel,
+        returnFocus: end
+      }, function () {
+        end.disabled = true;
+        post(cfg.end_url, {reason: ''}).then(refresh, refresh);
+      });
     });
     function refresh() {
       getJSON(cfg.state_url).then(function (s) {
