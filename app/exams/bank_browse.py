@@ -158,6 +158,7 @@ class ItemRow:
     drawn: int  # attempts that drew any version
     stats: analysis.ItemStats | None  # of the current version
     summary: str  # the stem in one line
+    summary_lang: str = "th"  # its language ("en" for an English-only item: marked on the page)
 
 
 def items_of(bank: str) -> list[ItemRow]:
@@ -182,6 +183,7 @@ def items_of(bank: str) -> list[ItemRow]:
                 drawn=sum(use[v.id].drawn for v in item.versions if v.id in use),
                 stats=use[version.id].stats if version is not None and version.id in use else None,
                 summary=content.to_plain(version.stem_th or version.stem_en) if version else "",
+                summary_lang="en" if version is not None and not version.stem_th else "th",
             )
         )
     return rows

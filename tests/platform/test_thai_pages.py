@@ -33,6 +33,7 @@ ALLOWED = {
     "JavaScript",
     "Sarabun",
     "Moodle",
+    "Excel",  # a product's name, like Moodle's: the spreadsheet formats the bank reads
     "Chrome",
     "Edge",
     "Firefox",
@@ -45,10 +46,12 @@ ALLOWED = {
     "score",
     "note",  # the columns of a score CSV, named in its hint
     "leadership",  # the example of a rubric criterion's code, in its hint
+    "analytical",  # the example of a bank section's code, in the upload form's hint
     "visual",  # the demo candidate's own words for their disability: "การเห็น (visual)"
 }
 PHRASES = (
     "Doctor of Medicine",  # a shortage degree of the demo, entered in English by HR
+    "(Conflict of Interest)",  # a Thai item of the demo bank quoting the English term
     "ปฏิบัติการ / Operational",  # the example of how to write a position's level, in its hint
     '"role."',  # examples of audit action codes to filter by, in the filter's hint
     '"user.create"',
@@ -130,6 +133,7 @@ ROLE_HOMES = {
     "proctor@demo.bma.go.th": ["/"],
     "admin@demo.bma.go.th": ["/", "/admin/", "/admin/audit"],
     "partner@demo.bma.go.th": ["/"],
+    "bank@demo.bma.go.th": ["/bank", "/bank/part-a-demo"],
 }
 
 

@@ -59,10 +59,11 @@ def visible_text(html: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
-# Not language: e-mail addresses, links, file names, long hex (digests), anything with a digit
-# (codes like R1-2569, CSC-01, 09:30, 3.21).
+# Not language: e-mail addresses, links, file names and extensions (".gift"), long hex (digests),
+# anything with a digit (codes like R1-2569, CSC-01, 09:30, 3.21).
 _NOT_WORDS = re.compile(
-    r"\S+@\S+|https?://\S+|\S+\.(?:pdf|png|jpe?g|csv|xlsx|ics|json|yaml)\b|\b[0-9a-f]{8,}\b|\S*\d\S*",
+    r"\S+@\S+|https?://\S+|\S*\.(?:pdf|png|jpe?g|csv|xlsx|ics|json|ya?ml|zip|xml|gift|txt)\b"
+    r"|\b[0-9a-f]{8,}\b|\S*\d\S*",
     re.IGNORECASE,
 )
 # Codes that are not language either: abbreviations in capitals (agency codes CSC, BKN; KB) and
