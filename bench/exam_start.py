@@ -93,8 +93,10 @@ class Phases:
 # ---- the Python generator ---------------------------------------------------------------
 
 
-async def python_generator(cfg: dict, phases: Phases, log) -> dict:
-    """The scenario with bench/sioclient.py's simulated pages, in this process."""
+async def python_generator(cfg: dict, phases: Phases, log, emit, out: dict, held: list) -> dict:
+    """The scenario with bench/sioclient.py's simulated pages, in this process. Each phase's
+    figures go into `out` and to `emit` as soon as the phase ends; `held` gets the simulated
+    pages, so a run stopped by its time bound can still close them and check their answers."""
     stats = Stats()
     n = len(cfg["cookies"])
     cands = [
@@ -113,7 +115,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         )
         for i in range(n)
     ]
-    out: dict = {}
+    held.extend(cands)
     sync_stop = asyncio.Event()
     syncing = [asyncio.create_task(c.sync_loop(sync_stop)) for c in cands] if cfg["page_syncs"] else []
 
@@ -131,10 +133,12 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         **spread(list(stats.connect_s)),
         "errors": dict(stats.errors),
     }
+    emit("join", out["join"])
     await asyncio.sleep(2)
     phases.begin("waiting")
     await asyncio.sleep(3)
     out["waiting"] = phases.end("waiting")
+    emit("waiting", out["waiting"])
     if cfg["stop_after"] == "waiting":
         return finish(out, cands, syncing, sync_stop)
 
@@ -182,6 +186,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         "failed": len(screens) - len(done),
         "failures": failures,
     }
+    emit("start", {**out["start"], "usage": out["start_phase"]})
     proctor.abort()
 
     # 4. paced answering
@@ -199,6 +204,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         "question": spread(list(stats.question_s)),
         "errors": dict(stats.errors),
     }
+    emit("paced", {**out["paced"], "usage": out["paced_phase"]})
 
     # 5. reconnect storm
     if cfg["reconnect"]:
@@ -225,6 +231,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
             "not_back": len(backs) - len(good),
             "errors": dict(stats.errors),
         }
+        emit("reconnect", {**out["reconnect"], "usage": out["reconnect_phase"]})
         for c in cands:
             c.reconnect_delay = 0.0
         await asyncio.sleep(cfg["pace"])
@@ -249,6 +256,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
             "ack": spread(list(stats.ack_s)),
             "errors": dict(stats.errors),
         }
+        emit("closed", {**out["closed"], "usage": out["closed_phase"]})
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
     return finish(out, cands, syncing, sync_stop)
@@ -284,11 +292,13 @@ def _node() -> str | None:
     return None
 
 
-async def node_generator(cfg: dict, phases_for, log) -> dict:
+async def node_generator(cfg: dict, phases_for, log, emit, out: dict, budget_s: float) -> dict:
     """The same scenario by bench/node/loadgen.js (socket.io-client): it prints one JSON line
-    per phase boundary (metered here) and its result last."""
+    per phase boundary (metered here), each phase's figures as it ends ({"part"}: emitted at
+    once) and its result last. It stops itself after `budget_s` (then its result says so); it
+    is killed 30 s after that if it has not."""
     cfg_file = Path(cfg["tmp"]) / "node-config.json"
-    cfg_file.write_text(json.dumps({k: v for k, v in cfg.items() if k != "tmp"}))
+    cfg_file.write_text(json.dumps({**{k: v for k, v in cfg.items() if k != "tmp"}, "budget_s": budget_s}))
     proc = await asyncio.create_subprocess_exec(
         _node(),
         "--max-old-space-size=4096",
@@ -300,9 +310,14 @@ async def node_generator(cfg: dict, phases_for, log) -> dict:
     )
     phases = phases_for(proc.pid)
     result = None
+    kill_at = time.monotonic() + budget_s + 30
     try:
         while True:
-            line = await proc.stdout.readline()
+            try:
+                line = await asyncio.wait_for(proc.stdout.readline(), max(1.0, kill_at - time.monotonic()))
+            except TimeoutError:
+                log("[node] past its time bound: killed")
+                break
             if not line:
                 break
             msg = json.loads(line)
@@ -310,18 +325,27 @@ async def node_generator(cfg: dict, phases_for, log) -> dict:
                 if msg["at"] == "begin":
                     phases.begin(msg["phase"])
                 else:
-                    phases.end(msg["phase"])
+                    usage = phases.end(msg["phase"])
+                    if msg["phase"] == "waiting":
+                        emit("waiting", usage)
+            elif "part" in msg:
+                name, data = msg["part"], msg["data"]
+                out[name] = data
+                emit(name, {**data, "usage": phases.results.get(name)})
             elif "log" in msg:
                 log(f"[node] {msg['log']}")
             elif "result" in msg:
                 result = msg["result"]
-        await asyncio.wait_for(proc.wait(), 60)
+        if result is not None:
+            await asyncio.wait_for(proc.wait(), 60)
     finally:
         if proc.returncode is None:
             proc.kill()
+            await proc.wait()
     if result is None:
         err = (await proc.stderr.read()).decode(errors="replace")
-        raise RuntimeError(f"the Node generator gave no result (exit {proc.returncode}):\n{err[-3000:]}")
+        log(f"the Node generator gave no result (exit {proc.returncode}):\n{err[-3000:]}")
+        result = {**out, "stopped": "no result from the Node generator"}
     for name, usage in phases.results.items():
         result[f"{name}_phase"] = usage
     result["waiting"] = phases.results.get("waiting", {})
@@ -425,7 +449,22 @@ def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
     return c.__enter__()
 
 
-def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=None) -> dict:
+async def bounded_python(cfg: dict, phases: Phases, log, emit, budget_s: float) -> dict:
+    """The Python generator's scenario, stopped when `budget_s` is spent: what finished by
+    then has been emitted; the pages are closed and their acknowledged answers kept."""
+    out: dict = {}
+    held: list[SimCandidate] = []
+    try:
+        return await asyncio.wait_for(python_generator(cfg, phases, log, emit, out, held), budget_s)
+    except TimeoutError:
+        log(f"time bound reached ({budget_s:.0f} s): stopping this run with what finished")
+        if phases.open:
+            phases.end(phases.open)
+        out["stopped"] = "time bound"
+        return finish(out, held)
+
+
+def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: float, built_for_echo=None):
     n = args.candidates
     if system == "app" or built_for_echo is None:
         app, url, secret, built, cookies, _ = prepare_database(args, tmp, n, start=False)
@@ -468,12 +507,15 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
         "tmp": str(tmp),
     }
     log(f"[{system}/{generator}] {n} candidates, port {servers.front}, idle server RSS {idle_rss:.0f} MB")
+    budget_s = max(20.0, deadline - time.monotonic() - 45)  # (the database check, teardown)
     try:
         if generator == "python":
             phases = Phases(pids, None, args.database)
-            result = asyncio.run(python_generator(cfg, phases, log))
+            result = asyncio.run(bounded_python(cfg, phases, log, emit, budget_s))
         else:
-            result = asyncio.run(node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log))
+            result = asyncio.run(
+                node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log, emit, {}, budget_s)
+            )
         if args.monitor:
             result["monitor"] = blocks_in(servers.logs)
     except BaseException:
@@ -485,11 +527,20 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
     if waiting.get("server_rss_mb"):
         result["server_kb_per_candidate"] = round((waiting["server_rss_mb"] - idle_rss) * 1024 / n, 1)
     result["idle_server_rss_mb"] = round(idle_rss, 1)
+    emit(
+        "memory",
+        {
+            "idle_server_rss_mb": result["idle_server_rss_mb"],
+            "waiting_server_rss_mb": waiting.get("server_rss_mb"),
+            "server_kb_per_candidate": result.get("server_kb_per_candidate"),
+        },
+    )
     acked = result.pop("acked", [])
     if system == "app":
         result["database"] = check_database(app, built, acked)
     else:
         result["database"] = {"acked_answers": len(acked)}
+    emit("database", result["database"])
     return result, (
         app,
         url,
@@ -548,8 +599,13 @@ def main(argv=None) -> int:
         help="waiting: only fill the waiting room (memory); reconnect: skip the closed loop",
     )
     p.add_argument("--real-logins", type=int, default=0)
-    p.add_argument("--max-minutes", type=float, default=30.0)
-    p.add_argument("--out", default="")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=30.0,
+        help="the whole run's bound: a run still going then stops with what finished",
+    )
+    p.add_argument("--out", default="", help="a file of JSON lines: each phase's figures as it ends")
     args = p.parse_args(argv)
     started = time.monotonic()
 
@@ -566,15 +622,44 @@ def main(argv=None) -> int:
     log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
     report = {"args": vars(args), "runs": []}
     deadline = started + args.max_minutes * 60
+    sink = open(args.out, "a", encoding="utf-8") if args.out else None  # noqa: SIM115
+
+    def emitter(system: str, generator: str):
+        """Each phase's figures, printed and appended to --out as soon as the phase ends."""
+
+        def emit(phase: str, data) -> None:
+            line = json.dumps(
+                {
+                    "at": time.strftime("%H:%M:%S", time.gmtime()),
+                    "system": system,
+                    "generator": generator,
+                    "candidates": args.candidates,
+                    "workers": args.workers,
+                    "database": args.database,
+                    "phase": phase,
+                    "figures": data,
+                    "loadavg": os.getloadavg()[0],
+                },
+                default=str,
+            )
+            log(f"PHASE {line}")
+            if sink is not None:
+                sink.write(line + "\n")
+                sink.flush()
+
+        return emit
+
     tmp = Path(tempfile.mkdtemp(prefix="exam_start_"))
     try:
         for generator in generators:
             built = None
             for system in ["app"] + ([] if args.no_echo else ["echo"]):
-                if time.monotonic() > deadline:
+                if deadline - time.monotonic() < 90:
                     log("time budget spent: stopping")
                     break
-                result, built = one_run(args, generator, system, tmp, log, built)
+                result, built = one_run(
+                    args, generator, system, tmp, log, emitter(system, generator), deadline, built
+                )
                 result.update(system=system, generator=generator, loadavg=os.getloadavg())
                 report["runs"].append(result)
                 log(f"[{system}/{generator}] " + json.dumps(result, default=str))
@@ -583,7 +668,7 @@ def main(argv=None) -> int:
             log(summary_line(r["system"], r["generator"], r))
         for generator in generators:
             pair = {r["system"]: r for r in report["runs"] if r["generator"] == generator}
-            if "app" in pair and "echo" in pair and pair["echo"].get("closed", {}).get("pairs_per_s"):
+            if pair.get("app", {}).get("closed") and pair.get("echo", {}).get("closed", {}).get("pairs_per_s"):
                 ratio = pair["app"]["closed"]["pairs_per_s"] / pair["echo"]["closed"]["pairs_per_s"]
                 report[f"closed_loop_ratio_{generator}"] = round(ratio, 3)
                 log(f"closed loop, ours ÷ echo ({generator} generator): {ratio:.3f}")
@@ -597,10 +682,12 @@ def main(argv=None) -> int:
                 log(f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}")
                 for stack, count in r["monitor"]["stacks"]:
                     log(f"   {count} x {stack}")
+        if sink is not None:
+            sink.write(json.dumps({"summary": {k: v for k, v in report.items() if k != "runs"}}) + "\n")
     finally:
         cluster.remove_tree(tmp)
-    if args.out:
-        Path(args.out).write_text(json.dumps(report, indent=2, default=str))
+        if sink is not None:
+            sink.close()
     return 0
 
 
