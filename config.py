@@ -87,6 +87,9 @@ class Config:
     # The proctor's start of a synchronized sitting begins its attempts and sends their
     # `started` messages this many at a time (connected candidates first).
     EXAM_START_BATCH = _env_int("EXAM_START_BATCH", 250)
+    # A synchronized sitting's waiting room: each web process answers the pages' `sync` from
+    # what it read of the sitting at most this many seconds ago (0: read it for every sync).
+    EXAM_WAITING_CACHE_SECONDS = float(os.environ.get("EXAM_WAITING_CACHE_SECONDS", "1.0"))
     # Time the platform could not serve is given back (app/exams/outages.py): every web process
     # writes a heartbeat this often, and a gap in the newest beat longer than the threshold
     # (no live process, or no database) is an outage whose length the tests under way get back.
