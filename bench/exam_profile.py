@@ -191,7 +191,8 @@ def main() -> None:
     print("and its ratio to the baseline event measured in the same process (the machine's load cancels):")
     for name, (cpu_ms, stmts, count) in figures.items():
         print(
-            f"  {name:34} {cpu_ms:7.2f} ms CPU  {cpu_ms / base:6.1f}x baseline  {stmts:4.1f} statements  (n={count})"
+            f"  {name:34} {cpu_ms:7.2f} ms CPU  {cpu_ms / base:6.1f}x baseline  "
+            f"{stmts:4.1f} statements  (n={count})"
         )
     print(f"  question + answer, wall per pair (one client at a time): {wall:.2f} ms")
     if args.json:

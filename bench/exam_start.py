@@ -587,7 +587,7 @@ def main(argv=None) -> int:
     p.add_argument(
         "--no-page-syncs",
         action="store_true",
-        help="pages do not send `sync` (the page does: 5 s waiting, 30 s in the test, at start)",
+        help="pages do not send `sync` (the page does: after joining, then every 30 s)",
     )
     p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
     p.add_argument("--compression", default="off", help="the servers' WEBSOCKET_COMPRESSION")
@@ -668,7 +668,9 @@ def main(argv=None) -> int:
             log(summary_line(r["system"], r["generator"], r))
         for generator in generators:
             pair = {r["system"]: r for r in report["runs"] if r["generator"] == generator}
-            if pair.get("app", {}).get("closed") and pair.get("echo", {}).get("closed", {}).get("pairs_per_s"):
+            if pair.get("app", {}).get("closed") and pair.get("echo", {}).get("closed", {}).get(
+                "pairs_per_s"
+            ):
                 ratio = pair["app"]["closed"]["pairs_per_s"] / pair["echo"]["closed"]["pairs_per_s"]
                 report[f"closed_loop_ratio_{generator}"] = round(ratio, 3)
                 log(f"closed loop, ours ÷ echo ({generator} generator): {ratio:.3f}")

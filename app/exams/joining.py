@@ -27,7 +27,6 @@ from .proctoring import candidate_row
 from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
-
 # Built once: building this statement with its loader options, and its cache key, for every
 # join cost as much CPU as running it (a waiting room of thousands joins in a few minutes,
 # and all of them again after a network blip).
@@ -40,7 +39,9 @@ _FOR_JOIN = (
             joinedload(Seat.sitting).joinedload(Sitting.exam),
             # (only what the proctors' row shows: a whole user and application row, each
             # with dozens of columns, cost more to load than the rest of the join)
-            joinedload(Seat.candidate).options(load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)),
+            joinedload(Seat.candidate).options(
+                load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
+            ),
             joinedload(Seat.application).load_only(Application.number),
         ),
         selectinload(Attempt.answers),

@@ -84,7 +84,6 @@ class Candidate {
     this.socket.on("started", (payload) => {
       if (this.started) return;
       this.started = [now(), payload];
-      if (cfg.page_syncs) this.sync(1);
       this.startedWaiters.splice(0).forEach((w) => w());
     });
     return this.whenJoined(120);
@@ -110,7 +109,7 @@ class Candidate {
   }
 
   // The exam page's clock syncs (exam.js resync): 3 after the first join, 1 after each later
-  // join and at the start, then every 5 s in the waiting room and 30 s in the test.
+  // join, then every 30 s ± 20% (a synchronized sitting: its start is pushed, no sync then).
   async sync(count) {
     for (let k = 0; k < count; k++) {
       if (!this.joined) return;
@@ -125,7 +124,7 @@ class Candidate {
   }
 
   syncLoop() {
-    const every = (this.started ? 30000 : 5000) * (0.8 + 0.4 * Math.random());
+    const every = 30000 * (0.8 + 0.4 * Math.random());
     this.syncTimer = setTimeout(() => {
       if (this.joined) this.sync(1);
       this.syncLoop();
