@@ -590,7 +590,11 @@ def main(argv=None) -> int:
         help="pages do not send `sync` (the page does: after joining, then every 30 s)",
     )
     p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
-    p.add_argument("--compression", default="off", help="the servers' WEBSOCKET_COMPRESSION")
+    p.add_argument(
+        "--compression",
+        default="off",
+        help="the servers' WEBSOCKET_COMPRESSION: off, stateless, small, large, on",
+    )
     p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
     p.add_argument(
         "--stop-after",
