@@ -36,6 +36,12 @@ def main() -> None:
     ap.add_argument("--profile-start", action="store_true", help="profile the proctor's start")
     ap.add_argument("--top", type=int, default=35, help="functions shown per profile")
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    ap.add_argument(
+        "--gc-thresholds",
+        default="",
+        help="freeze what is loaded and set the collector's thresholds, as deploy/gunicorn.conf.py does "
+        "(e.g. 50000,20,100); default: Python's",
+    )
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="exam-profile-")
     url = args.database_url or f"sqlite:///{tmp}/profile.db"
@@ -64,6 +70,11 @@ def main() -> None:
             "SESSION_COOKIE_SECURE": False,
         },
     )
+    if args.gc_thresholds:
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(*[int(x) for x in args.gc_thresholds.split(",")])
     with app.app_context():
         if url.startswith("postgresql"):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
