@@ -421,6 +421,89 @@ def blocks_in(log_dir: Path) -> dict:
     return {"blocks": len(reports), "stacks": sorted(counted.items(), key=lambda kv: -kv[1])[:15]}
 
 
+# ---- py-spy: where the web processes spend their time under load -------------------------------
+
+
+def _py_spy() -> str | None:
+    found = Path(sys.executable).parent / "py-spy"
+    return str(found) if found.exists() else None
+
+
+class Sampler:
+    """py-spy sampling every gunicorn worker of the run (--py-spy; `pip install py-spy`, a bench
+    tool, not a dependency) from the start to the end of the scenario; `summary()` counts, over
+    all samples, the share in which each of our functions (app/) is on the stack, and the
+    innermost frames where the time is spent."""
+
+    def __init__(self, pids: list[int], tmp: Path, rate: int = 50):
+        import subprocess
+
+        self.files = [tmp / f"py-spy-{pid}.txt" for pid in pids]
+        self.procs = [
+            subprocess.Popen(
+                [
+                    _py_spy(),
+                    "record",
+                    "-p",
+                    str(pid),
+                    "-r",
+                    str(rate),
+                    "--format",
+                    "raw",
+                    "-o",
+                    str(f),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for pid, f in zip(pids, self.files, strict=True)
+        ]
+
+    def stop(self) -> None:
+        import signal as _signal
+
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(_signal.SIGINT)  # (py-spy writes its file when interrupted)
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except Exception:
+                proc.kill()
+
+    def summary(self, top: int = 15) -> dict:
+        total, ours, inner = 0, {}, {}
+        for f in self.files:
+            if not f.exists():
+                continue
+            for line in f.read_text(errors="replace").splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue
+                n = int(count)
+                total += n
+                frames = stack.split(";")
+                seen = set()
+                for frame in frames:
+                    if "/app/" in frame and frame not in seen:
+                        seen.add(frame)
+                        name = frame.split(" (")[0] + " " + frame.rsplit("/app/", 1)[-1].split(":")[0]
+                        ours[name] = ours.get(name, 0) + n
+                leaf = (
+                    frames[-1].split(" (")[0] + " " + frames[-1].rsplit("/", 1)[-1].split(":")[0].rstrip(")")
+                )
+                inner[leaf] = inner.get(leaf, 0) + n
+
+        def share(d):
+            return [
+                (k, round(100 * v / max(total, 1), 1))
+                for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]
+            ]
+
+        return {"samples": total, "ours_inclusive_pct": share(ours), "innermost_pct": share(inner)}
+
+
 # ---- one run --------------------------------------------------------------------------------
 
 
@@ -508,6 +591,10 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
     }
     log(f"[{system}/{generator}] {n} candidates, port {servers.front}, idle server RSS {idle_rss:.0f} MB")
     budget_s = max(20.0, deadline - time.monotonic() - 45)  # (the database check, teardown)
+    sampler = None
+    if args.py_spy and system == "app":
+        workers = [pid for proc in servers.webs.values() for pid in proc.pids()[1:]]
+        sampler = Sampler(workers, tmp)
     try:
         if generator == "python":
             phases = Phases(pids, None, args.database)
@@ -518,10 +605,16 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
             )
         if args.monitor:
             result["monitor"] = blocks_in(servers.logs)
+        if sampler is not None:
+            sampler.stop()
+            result["py_spy"] = sampler.summary()
+            emit("py_spy", result["py_spy"])
     except BaseException:
         log(servers.logs_text())
         raise
     finally:
+        if sampler is not None:
+            sampler.stop()
         servers.close()
     waiting = result.get("waiting") or {}
     if waiting.get("server_rss_mb"):
@@ -596,6 +689,11 @@ def main(argv=None) -> int:
         help="the servers' WEBSOCKET_COMPRESSION: off, stateless, small, large, on",
     )
     p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
+    p.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="sample our app's web processes with py-spy (pip install py-spy)",
+    )
     p.add_argument(
         "--stop-after",
         choices=["waiting", "reconnect", "closed"],
