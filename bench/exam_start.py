@@ -547,9 +547,89 @@ async def bounded_python(cfg: dict, phases: Phases, log, emit, budget_s: float) 
         return finish(out, held)
 
 
+# ---- a sitting prepared ahead (--prepare, then --prepared) --------------------------------------
+
+
+def _database_for(args, generator: str) -> str:
+    return f"{args.database_url}_{generator}"
+
+
+def prepare_ahead(args, log) -> None:
+    """Build, for each generator, a waiting sitting of N in a PostgreSQL database of its own
+    (--database-url + _python / _node, created if missing), and write where to find them to
+    the --prepare file: building 5,000 candidates takes minutes that a quiet hour is too short
+    for. A prepared sitting starts once: prepare again for the next run."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from app.extensions import db
+
+    if args.database != "postgresql":
+        raise SystemExit("--prepare is for PostgreSQL (SQLite runs build their sitting in seconds)")
+    prepared = {}
+    for generator in ["python", "node"] if args.generator == "both" else [args.generator]:
+        url = _database_for(args, generator)
+        target = make_url(url)
+        admin = target.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)
+            ).fetchone():
+                conn.execute(f'CREATE DATABASE "{target.database}"')
+        one = argparse.Namespace(**{**vars(args), "database_url": url})
+        t0 = time.monotonic()
+        app, url, secret, built, _cookies, _ = prepare_database(
+            one, Path(tempfile.mkdtemp()), args.candidates, start=False
+        )
+        with app.app_context():
+            db.engine.dispose()
+        prepared[generator] = {
+            "url": url,
+            "secret": secret,
+            "built": {
+                "sitting_id": built.sitting_id,
+                "proctor_id": built.proctor_id,
+                "proctor_email": built.proctor_email,
+                "deadline": str(built.deadline),
+                "candidates": [
+                    [c.user_id, c.email, c.seat_id, c.attempt_id, c.choices] for c in built.candidates
+                ],
+            },
+        }
+        log(
+            f"prepared {args.candidates} waiting candidates for the {generator} generator "
+            f"in {time.monotonic() - t0:.0f} s"
+        )
+    Path(args.prepare).write_text(json.dumps(prepared))
+
+
+def load_prepared(args, generator: str):
+    from app import create_app
+
+    entry = json.loads(Path(args.prepared).read_text())[generator]
+    b = entry["built"]
+    if len(b["candidates"]) != args.candidates:
+        raise SystemExit(
+            f"{args.prepared} holds {len(b['candidates'])} candidates, not --candidates {args.candidates}"
+        )
+    built = scenario.Built(
+        b["sitting_id"],
+        b["proctor_id"],
+        b["proctor_email"],
+        [scenario.Seated(*c) for c in b["candidates"]],
+        b["deadline"],
+    )
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": entry["url"], "SECRET_KEY": entry["secret"]})
+    cookies = [scenario.session_cookie(app, c.user_id) for c in built.candidates]
+    return app, entry["url"], entry["secret"], built, cookies
+
+
 def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: float, built_for_echo=None):
     n = args.candidates
-    if system == "app" or built_for_echo is None:
+    if args.prepared and (system == "app" or built_for_echo is None):
+        app, url, secret, built, cookies = load_prepared(args, generator)
+        log(f"[{system}/{generator}] the sitting prepared in {url.rsplit('/', 1)[-1]} (--prepare)")
+    elif system == "app" or built_for_echo is None:
         app, url, secret, built, cookies, _ = prepare_database(args, tmp, n, start=False)
     else:
         app, url, secret, built, cookies = built_for_echo
@@ -702,6 +782,10 @@ def main(argv=None) -> int:
     )
     p.add_argument("--real-logins", type=int, default=0)
     p.add_argument(
+        "--prepare", default="", help="only build the waiting sittings (PostgreSQL), listed in this file"
+    )
+    p.add_argument("--prepared", default="", help="run on the sittings a --prepare wrote to this file")
+    p.add_argument(
         "--max-minutes",
         type=float,
         default=30.0,
@@ -722,6 +806,9 @@ def main(argv=None) -> int:
     if "node" in generators and not node_available():
         raise SystemExit("the Node generator is not installed: make bench-node (npm ci in bench/node)")
     log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
+    if args.prepare:
+        prepare_ahead(args, log)
+        return 0
     report = {"args": vars(args), "runs": []}
     deadline = started + args.max_minutes * 60
     sink = open(args.out, "a", encoding="utf-8") if args.out else None  # noqa: SIM115
