@@ -472,6 +472,15 @@ class Sampler:
             except Exception:
                 proc.kill()
 
+    @staticmethod
+    def name(frame: str) -> str:
+        """ "join (app/exams/joining.py:95)" -> "join app/exams/joining.py"."""
+        func, _, where = frame.partition(" (")
+        path = where.rsplit(":", 1)[0]
+        if "/app/" in path:
+            path = "app/" + path.rsplit("/app/", 1)[1]
+        return f"{func} {path}"
+
     def summary(self, top: int = 15) -> dict:
         total, ours, inner = 0, {}, {}
         for f in self.files:
@@ -486,13 +495,11 @@ class Sampler:
                 frames = stack.split(";")
                 seen = set()
                 for frame in frames:
-                    if "/app/" in frame and frame not in seen:
-                        seen.add(frame)
-                        name = frame.split(" (")[0] + " " + frame.rsplit("/app/", 1)[-1].split(":")[0]
+                    name = self.name(frame)
+                    if name.split(" ", 1)[-1].startswith("app/") and name not in seen:
+                        seen.add(name)
                         ours[name] = ours.get(name, 0) + n
-                leaf = (
-                    frames[-1].split(" (")[0] + " " + frames[-1].rsplit("/", 1)[-1].split(":")[0].rstrip(")")
-                )
+                leaf = self.name(frames[-1])
                 inner[leaf] = inner.get(leaf, 0) + n
 
         def share(d):
