@@ -524,6 +524,8 @@ def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
     }
     if args.monitor:
         extra.update(GEVENT_MONITOR_THREAD_ENABLE="1", GEVENT_MAX_BLOCKING_TIME="0.1")
+    if args.gc_thresholds:
+        extra["GC_THRESHOLDS"] = args.gc_thresholds
     c = cluster.Cluster(
         url,
         tmp,
@@ -776,6 +778,7 @@ def main(argv=None) -> int:
         help="the servers' WEBSOCKET_COMPRESSION: off, stateless, small, large, on",
     )
     p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
+    p.add_argument("--gc-thresholds", default="", help="the servers' GC_THRESHOLDS (deploy/gunicorn.conf.py)")
     p.add_argument(
         "--py-spy",
         action="store_true",
