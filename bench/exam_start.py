@@ -537,6 +537,8 @@ def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
         secret=secret,
         app=app_module,
         extra_env=extra,
+        # (two per websocket: the page's and the upstream's; 8,192 held 4,096 pages)
+        nginx_connections=max(8192, 2 * args.candidates + 1000),
     )
     return c.__enter__()
 
