@@ -362,8 +362,9 @@ async function finish(result, cands, settleMs = 30000) {
   result.acked = [];
   cands.forEach((c) => c.acked.forEach(([choice, seq], index) => result.acked.push([c.i, index, choice, seq])));
   cands.forEach((c) => c.socket && c.socket.disconnect());
-  out({ result });
-  process.exit(0);
+  // (exit once the line is written: process.exit() drops what a pipe has not taken yet, and
+  // a 5,000-page result is megabytes: the 5,000 run's result was cut at 64 KB)
+  process.stdout.write(JSON.stringify({ result }) + "\n", () => process.exit(0));
 }
 
 main().catch((e) => {
