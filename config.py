@@ -4,6 +4,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -55,7 +57,11 @@ class Config:
     # pool would be opened and closed again under load (a new server process each time: 7 %
     # of the worker's time in the load benchmark, docs/performance.md); at the limit a
     # request waits up to DB_POOL_TIMEOUT seconds for a free one instead.
+    # JSON columns are read with orjson (a form, a state's sections: the proctor's start of a
+    # sitting of thousands reads a form per candidate, and the standard library's decoder was
+    # the largest part of it); written with the standard library as before.
     SQLALCHEMY_ENGINE_OPTIONS = {
+        "json_deserializer": orjson.loads,
         "pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("postgresql"),
         **(
             {
@@ -87,6 +93,9 @@ class Config:
     # The proctor's start of a synchronized sitting begins its attempts and sends their
     # `started` messages this many at a time (connected candidates first).
     EXAM_START_BATCH = _env_int("EXAM_START_BATCH", 250)
+    # A synchronized sitting's waiting room: each web process answers the pages' `sync` from
+    # what it read of the sitting at most this many seconds ago (0: read it for every sync).
+    EXAM_WAITING_CACHE_SECONDS = float(os.environ.get("EXAM_WAITING_CACHE_SECONDS", "1.0"))
     # Time the platform could not serve is given back (app/exams/outages.py): every web process
     # writes a heartbeat this often, and a gap in the newest beat longer than the threshold
     # (no live process, or no database) is an outage whose length the tests under way get back.

@@ -353,9 +353,12 @@ class Cluster:
         secret: str = "test-secret",
         app: str = "wsgi:app",
         extra_env: dict | None = None,
+        nginx_connections: int = 8192,
     ):
         self.tmp = Path(tmp)
         self.logs = self.tmp / "logs"
+        # nginx holds two connections per websocket (the browser's and the upstream's)
+        self.nginx_connections = nginx_connections
         self.env = app_env(
             database_url,
             secret=secret,
@@ -379,7 +382,11 @@ class Cluster:
                 wait_healthy(self.webs[port])
             if self.want_nginx:
                 self.nginx_port = free_port()
-                self.procs.append(start_nginx(self.nginx_port, self.ports, self.tmp / "nginx"))
+                self.procs.append(
+                    start_nginx(
+                        self.nginx_port, self.ports, self.tmp / "nginx", connections=self.nginx_connections
+                    )
+                )
         except BaseException:
             self.close()
             raise

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import sys
@@ -31,6 +32,16 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--profile", action="store_true", help="profile questions and answers")
     ap.add_argument("--profile-join", action="store_true", help="profile the joins")
+    ap.add_argument("--profile-sync", action="store_true", help="profile the waiting room's syncs")
+    ap.add_argument("--profile-start", action="store_true", help="profile the proctor's start")
+    ap.add_argument("--top", type=int, default=35, help="functions shown per profile")
+    ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    ap.add_argument(
+        "--gc-thresholds",
+        default="",
+        help="freeze what is loaded and set the collector's thresholds, as deploy/gunicorn.conf.py does "
+        "(e.g. 50000,20,100); default: Python's",
+    )
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="exam-profile-")
     url = args.database_url or f"sqlite:///{tmp}/profile.db"
@@ -59,40 +70,94 @@ def main() -> None:
             "SESSION_COOKIE_SECURE": False,
         },
     )
+    if args.gc_thresholds:
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(*[int(x) for x in args.gc_thresholds.split(",")])
     with app.app_context():
         if url.startswith("postgresql"):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         db.create_all()
-        built = scenario.build(args.candidates)
+        built = scenario.build(args.candidates, start=False)  # (the waiting room, then the start)
         statements = [0]
         event.listen(
             db.engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1)
         )
 
-    clients = []
-    join_prof = cProfile.Profile() if args.profile_join else None
-    statements[0] = 0
-    cpu0 = time.process_time()
-    for cand in built.candidates:
+    def logged_in(user_id: int):
         http = app.test_client()
         with http.session_transaction() as sess, app.app_context():
-            sess.update(session_values(db.session.get(User, cand.user_id)))
-        sio = socketio.test_client(app, namespace="/exam", flask_test_client=http)
-        if join_prof:
-            join_prof.enable()
-        ack = sio.emit("join", {"sitting_id": built.sitting_id}, namespace="/exam", callback=True)
-        if join_prof:
-            join_prof.disable()
-        assert ack["ok"], ack
-        clients.append((sio, cand))
-    joins = len(clients)
-    print(
-        f"{url.split(':')[0]}: {joins} connect+join: {statements[0] / joins:.1f} SQL statements "
-        f"per join, {(time.process_time() - cpu0) / joins * 1000:.2f} ms CPU per connect+join"
+            sess.update(session_values(db.session.get(User, user_id)))
+        return http
+
+    profiles: dict[str, cProfile.Profile] = {}
+    figures: dict[str, tuple[float, float, int]] = {}  # name -> (CPU ms, statements, count) per op
+
+    def measure(name: str, count: int, work, profile: bool = False) -> None:
+        prof = cProfile.Profile() if profile else None
+        statements[0] = 0
+        cpu0 = time.process_time()
+        if prof:
+            prof.enable()
+        work()
+        if prof:
+            prof.disable()
+            profiles[name] = prof
+        cpu = time.process_time() - cpu0
+        figures[name] = (cpu / count * 1000, statements[0] / count, count)
+
+    # the baseline: the framework's own cost of one acknowledged event (an event the namespace
+    # does not have: parsed, dispatched in an app context, acknowledged `unknown_event`)
+    def baseline(clients, rounds: int) -> None:
+        for _r in range(rounds):
+            for sio, _cand in clients:
+                ack = sio.emit("no_such_event", {}, namespace="/exam", callback=True)
+                assert ack["error"] == "unknown_event", ack
+
+    https = [logged_in(c.user_id) for c in built.candidates]
+    clients = []
+
+    def connect_all() -> None:
+        for http, cand in zip(https, built.candidates, strict=True):
+            clients.append((socketio.test_client(app, namespace="/exam", flask_test_client=http), cand))
+
+    def join_all() -> None:
+        for sio, _cand in clients:
+            ack = sio.emit("join", {"sitting_id": built.sitting_id}, namespace="/exam", callback=True)
+            assert ack["ok"], ack
+
+    measure("connect", len(https), connect_all)
+    measure("join (waiting room)", len(clients), join_all, args.profile_join)
+    measure("baseline event", len(clients) * 3, lambda: baseline(clients, 3))
+
+    def sync_all(rounds: int) -> None:
+        for r in range(rounds):
+            for sio, _cand in clients:
+                ack = sio.emit(
+                    "sync", {"client_time": 1_700_000_000_000 + r}, namespace="/exam", callback=True
+                )
+                assert ack["ok"] and ack["status"] == "not_started", ack
+
+    measure(
+        "sync (waiting room)", len(clients) * args.rounds, lambda: sync_all(args.rounds), args.profile_sync
     )
-    if join_prof:
-        pstats.Stats(join_prof).sort_stats("cumulative").print_stats(35)
+
+    proctor = socketio.test_client(app, namespace="/proctor", flask_test_client=logged_in(built.proctor_id))
+    for sio, _cand in clients:
+        sio.get_received("/exam")
+
+    def start() -> None:
+        ack = proctor.emit("start", {"sitting_id": built.sitting_id}, namespace="/proctor", callback=True)
+        assert ack["ok"], ack
+
+    measure("the start, per candidate", len(clients), start, args.profile_start)
+    pushed = sum(
+        any(m["name"] == "started" and m["args"][0].get("first_question") for m in sio.get_received("/exam"))
+        for sio, _cand in clients
+    )
+    assert pushed == len(clients), f"{pushed} of {len(clients)} pages got the first question with the start"
 
     def one_round(r: int) -> None:
         for sio, cand in clients:
@@ -108,24 +173,60 @@ def main() -> None:
             assert a["ok"] and not a["stale"], a
 
     one_round(0)  # warm-up
-    statements[0] = 0
-    prof = cProfile.Profile() if args.profile else None
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    if prof:
-        prof.enable()
-    for r in range(1, args.rounds + 1):
-        one_round(r)
-    if prof:
-        prof.disable()
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    pairs = args.rounds * len(clients)
-    print(
-        f"{url.split(':')[0]}: {pairs} question+answer pairs: "
-        f"{statements[0] / pairs:.1f} SQL statements per pair, "
-        f"{cpu / pairs * 1000:.2f} ms CPU per pair, {wall / pairs * 1000:.2f} ms wall per pair"
+
+    def rounds() -> None:
+        for r in range(1, args.rounds + 1):
+            one_round(r)
+
+    wall0 = time.perf_counter()
+    measure("question + answer", len(clients) * args.rounds, rounds, args.profile)
+    wall = (time.perf_counter() - wall0) / (len(clients) * args.rounds) * 1000
+    measure(
+        "sync (under way)",
+        len(clients),
+        lambda: [
+            sio.emit("sync", {"client_time": 1}, namespace="/exam", callback=True) for sio, _ in clients
+        ],
     )
-    if prof:
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
+
+    def rejoin_all() -> None:
+        for sio, _cand in clients:
+            ack = sio.emit("join", {"sitting_id": built.sitting_id}, namespace="/exam", callback=True)
+            assert ack["ok"], ack
+
+    measure("join (under way, answers stored)", len(clients), rejoin_all, args.profile_join)
+
+    base = figures["baseline event"][0]
+    kind = url.split(":")[0]
+    print(f"{kind}, {len(clients)} candidates, {args.rounds} rounds; CPU per operation in this process,")
+    print("and its ratio to the baseline event measured in the same process (the machine's load cancels):")
+    for name, (cpu_ms, stmts, count) in figures.items():
+        print(
+            f"  {name:34} {cpu_ms:7.2f} ms CPU  {cpu_ms / base:6.1f}x baseline  "
+            f"{stmts:4.1f} statements  (n={count})"
+        )
+    print(f"  question + answer, wall per pair (one client at a time): {wall:.2f} ms")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "database": kind,
+                    "candidates": len(clients),
+                    "baseline_ms": round(base, 3),
+                    "ops": {
+                        k: {
+                            "cpu_ms": round(v[0], 3),
+                            "ratio": round(v[0] / base, 2),
+                            "statements": round(v[1], 2),
+                        }
+                        for k, v in figures.items()
+                    },
+                }
+            )
+        )
+    for name, prof in profiles.items():
+        print(f"---- profile: {name}")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)
 
 
 if __name__ == "__main__":

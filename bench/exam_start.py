@@ -93,8 +93,10 @@ class Phases:
 # ---- the Python generator ---------------------------------------------------------------
 
 
-async def python_generator(cfg: dict, phases: Phases, log) -> dict:
-    """The scenario with bench/sioclient.py's simulated pages, in this process."""
+async def python_generator(cfg: dict, phases: Phases, log, emit, out: dict, held: list) -> dict:
+    """The scenario with bench/sioclient.py's simulated pages, in this process. Each phase's
+    figures go into `out` and to `emit` as soon as the phase ends; `held` gets the simulated
+    pages, so a run stopped by its time bound can still close them and check their answers."""
     stats = Stats()
     n = len(cfg["cookies"])
     cands = [
@@ -113,7 +115,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         )
         for i in range(n)
     ]
-    out: dict = {}
+    held.extend(cands)
     sync_stop = asyncio.Event()
     syncing = [asyncio.create_task(c.sync_loop(sync_stop)) for c in cands] if cfg["page_syncs"] else []
 
@@ -131,10 +133,12 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         **spread(list(stats.connect_s)),
         "errors": dict(stats.errors),
     }
+    emit("join", out["join"])
     await asyncio.sleep(2)
     phases.begin("waiting")
     await asyncio.sleep(3)
     out["waiting"] = phases.end("waiting")
+    emit("waiting", out["waiting"])
     if cfg["stop_after"] == "waiting":
         return finish(out, cands, syncing, sync_stop)
 
@@ -182,6 +186,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         "failed": len(screens) - len(done),
         "failures": failures,
     }
+    emit("start", {**out["start"], "usage": out["start_phase"]})
     proctor.abort()
 
     # 4. paced answering
@@ -199,6 +204,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
         "question": spread(list(stats.question_s)),
         "errors": dict(stats.errors),
     }
+    emit("paced", {**out["paced"], "usage": out["paced_phase"]})
 
     # 5. reconnect storm
     if cfg["reconnect"]:
@@ -225,6 +231,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
             "not_back": len(backs) - len(good),
             "errors": dict(stats.errors),
         }
+        emit("reconnect", {**out["reconnect"], "usage": out["reconnect_phase"]})
         for c in cands:
             c.reconnect_delay = 0.0
         await asyncio.sleep(cfg["pace"])
@@ -249,6 +256,7 @@ async def python_generator(cfg: dict, phases: Phases, log) -> dict:
             "ack": spread(list(stats.ack_s)),
             "errors": dict(stats.errors),
         }
+        emit("closed", {**out["closed"], "usage": out["closed_phase"]})
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 180)
     return finish(out, cands, syncing, sync_stop)
@@ -284,11 +292,13 @@ def _node() -> str | None:
     return None
 
 
-async def node_generator(cfg: dict, phases_for, log) -> dict:
+async def node_generator(cfg: dict, phases_for, log, emit, out: dict, budget_s: float) -> dict:
     """The same scenario by bench/node/loadgen.js (socket.io-client): it prints one JSON line
-    per phase boundary (metered here) and its result last."""
+    per phase boundary (metered here), each phase's figures as it ends ({"part"}: emitted at
+    once) and its result last. It stops itself after `budget_s` (then its result says so); it
+    is killed 30 s after that if it has not."""
     cfg_file = Path(cfg["tmp"]) / "node-config.json"
-    cfg_file.write_text(json.dumps({k: v for k, v in cfg.items() if k != "tmp"}))
+    cfg_file.write_text(json.dumps({**{k: v for k, v in cfg.items() if k != "tmp"}, "budget_s": budget_s}))
     proc = await asyncio.create_subprocess_exec(
         _node(),
         "--max-old-space-size=4096",
@@ -300,9 +310,14 @@ async def node_generator(cfg: dict, phases_for, log) -> dict:
     )
     phases = phases_for(proc.pid)
     result = None
+    kill_at = time.monotonic() + budget_s + 30
     try:
         while True:
-            line = await proc.stdout.readline()
+            try:
+                line = await asyncio.wait_for(proc.stdout.readline(), max(1.0, kill_at - time.monotonic()))
+            except TimeoutError:
+                log("[node] past its time bound: killed")
+                break
             if not line:
                 break
             msg = json.loads(line)
@@ -310,18 +325,27 @@ async def node_generator(cfg: dict, phases_for, log) -> dict:
                 if msg["at"] == "begin":
                     phases.begin(msg["phase"])
                 else:
-                    phases.end(msg["phase"])
+                    usage = phases.end(msg["phase"])
+                    if msg["phase"] == "waiting":
+                        emit("waiting", usage)
+            elif "part" in msg:
+                name, data = msg["part"], msg["data"]
+                out[name] = data
+                emit(name, {**data, "usage": phases.results.get(name)})
             elif "log" in msg:
                 log(f"[node] {msg['log']}")
             elif "result" in msg:
                 result = msg["result"]
-        await asyncio.wait_for(proc.wait(), 60)
+        if result is not None:
+            await asyncio.wait_for(proc.wait(), 60)
     finally:
         if proc.returncode is None:
             proc.kill()
+            await proc.wait()
     if result is None:
         err = (await proc.stderr.read()).decode(errors="replace")
-        raise RuntimeError(f"the Node generator gave no result (exit {proc.returncode}):\n{err[-3000:]}")
+        log(f"the Node generator gave no result (exit {proc.returncode}):\n{err[-3000:]}")
+        result = {**out, "stopped": "no result from the Node generator"}
     for name, usage in phases.results.items():
         result[f"{name}_phase"] = usage
     result["waiting"] = phases.results.get("waiting", {})
@@ -397,6 +421,96 @@ def blocks_in(log_dir: Path) -> dict:
     return {"blocks": len(reports), "stacks": sorted(counted.items(), key=lambda kv: -kv[1])[:15]}
 
 
+# ---- py-spy: where the web processes spend their time under load -------------------------------
+
+
+def _py_spy() -> str | None:
+    found = Path(sys.executable).parent / "py-spy"
+    return str(found) if found.exists() else None
+
+
+class Sampler:
+    """py-spy sampling every gunicorn worker of the run (--py-spy; `pip install py-spy`, a bench
+    tool, not a dependency) from the start to the end of the scenario; `summary()` counts, over
+    all samples, the share in which each of our functions (app/) is on the stack, and the
+    innermost frames where the time is spent."""
+
+    def __init__(self, pids: list[int], tmp: Path, rate: int = 50):
+        import subprocess
+
+        self.files = [tmp / f"py-spy-{pid}.txt" for pid in pids]
+        self.procs = [
+            subprocess.Popen(
+                [
+                    _py_spy(),
+                    "record",
+                    "-p",
+                    str(pid),
+                    "-r",
+                    str(rate),
+                    "--format",
+                    "raw",
+                    "-o",
+                    str(f),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for pid, f in zip(pids, self.files, strict=True)
+        ]
+
+    def stop(self) -> None:
+        import signal as _signal
+
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(_signal.SIGINT)  # (py-spy writes its file when interrupted)
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except Exception:
+                proc.kill()
+
+    @staticmethod
+    def name(frame: str) -> str:
+        """ "join (app/exams/joining.py:95)" -> "join app/exams/joining.py"."""
+        func, _, where = frame.partition(" (")
+        path = where.rsplit(":", 1)[0]
+        if "/app/" in path:
+            path = "app/" + path.rsplit("/app/", 1)[1]
+        return f"{func} {path}"
+
+    def summary(self, top: int = 15) -> dict:
+        total, ours, inner = 0, {}, {}
+        for f in self.files:
+            if not f.exists():
+                continue
+            for line in f.read_text(errors="replace").splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue
+                n = int(count)
+                total += n
+                frames = stack.split(";")
+                seen = set()
+                for frame in frames:
+                    name = self.name(frame)
+                    if name.split(" ", 1)[-1].startswith("app/") and name not in seen:
+                        seen.add(name)
+                        ours[name] = ours.get(name, 0) + n
+                leaf = self.name(frames[-1])
+                inner[leaf] = inner.get(leaf, 0) + n
+
+        def share(d):
+            return [
+                (k, round(100 * v / max(total, 1), 1))
+                for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]
+            ]
+
+        return {"samples": total, "ours_inclusive_pct": share(ours), "innermost_pct": share(inner)}
+
+
 # ---- one run --------------------------------------------------------------------------------
 
 
@@ -410,6 +524,8 @@ def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
     }
     if args.monitor:
         extra.update(GEVENT_MONITOR_THREAD_ENABLE="1", GEVENT_MAX_BLOCKING_TIME="0.1")
+    if args.gc_thresholds:
+        extra["GC_THRESHOLDS"] = args.gc_thresholds
     c = cluster.Cluster(
         url,
         tmp,
@@ -421,13 +537,110 @@ def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
         secret=secret,
         app=app_module,
         extra_env=extra,
+        # (two per websocket: the page's and the upstream's; 8,192 held 4,096 pages)
+        nginx_connections=max(8192, 2 * args.candidates + 1000),
     )
     return c.__enter__()
 
 
-def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=None) -> dict:
+async def bounded_python(cfg: dict, phases: Phases, log, emit, budget_s: float) -> dict:
+    """The Python generator's scenario, stopped when `budget_s` is spent: what finished by
+    then has been emitted; the pages are closed and their acknowledged answers kept."""
+    out: dict = {}
+    held: list[SimCandidate] = []
+    try:
+        return await asyncio.wait_for(python_generator(cfg, phases, log, emit, out, held), budget_s)
+    except TimeoutError:
+        log(f"time bound reached ({budget_s:.0f} s): stopping this run with what finished")
+        if phases.open:
+            phases.end(phases.open)
+        out["stopped"] = "time bound"
+        return finish(out, held)
+
+
+# ---- a sitting prepared ahead (--prepare, then --prepared) --------------------------------------
+
+
+def _database_for(args, generator: str) -> str:
+    return f"{args.database_url}_{generator}"
+
+
+def prepare_ahead(args, log) -> None:
+    """Build, for each generator, a waiting sitting of N in a PostgreSQL database of its own
+    (--database-url + _python / _node, created if missing), and write where to find them to
+    the --prepare file: building 5,000 candidates takes minutes that a quiet hour is too short
+    for. A prepared sitting starts once: prepare again for the next run."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from app.extensions import db
+
+    if args.database != "postgresql":
+        raise SystemExit("--prepare is for PostgreSQL (SQLite runs build their sitting in seconds)")
+    prepared = {}
+    for generator in ["python", "node"] if args.generator == "both" else [args.generator]:
+        url = _database_for(args, generator)
+        target = make_url(url)
+        admin = target.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)
+            ).fetchone():
+                conn.execute(f'CREATE DATABASE "{target.database}"')
+        one = argparse.Namespace(**{**vars(args), "database_url": url})
+        t0 = time.monotonic()
+        app, url, secret, built, _cookies, _ = prepare_database(
+            one, Path(tempfile.mkdtemp()), args.candidates, start=False
+        )
+        with app.app_context():
+            db.engine.dispose()
+        prepared[generator] = {
+            "url": url,
+            "secret": secret,
+            "built": {
+                "sitting_id": built.sitting_id,
+                "proctor_id": built.proctor_id,
+                "proctor_email": built.proctor_email,
+                "deadline": str(built.deadline),
+                "candidates": [
+                    [c.user_id, c.email, c.seat_id, c.attempt_id, c.choices] for c in built.candidates
+                ],
+            },
+        }
+        log(
+            f"prepared {args.candidates} waiting candidates for the {generator} generator "
+            f"in {time.monotonic() - t0:.0f} s"
+        )
+    Path(args.prepare).write_text(json.dumps(prepared))
+
+
+def load_prepared(args, generator: str):
+    from app import create_app
+
+    entry = json.loads(Path(args.prepared).read_text())[generator]
+    b = entry["built"]
+    if len(b["candidates"]) != args.candidates:
+        raise SystemExit(
+            f"{args.prepared} holds {len(b['candidates'])} candidates, not --candidates {args.candidates}"
+        )
+    built = scenario.Built(
+        b["sitting_id"],
+        b["proctor_id"],
+        b["proctor_email"],
+        [scenario.Seated(*c) for c in b["candidates"]],
+        b["deadline"],
+    )
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": entry["url"], "SECRET_KEY": entry["secret"]})
+    cookies = [scenario.session_cookie(app, c.user_id) for c in built.candidates]
+    return app, entry["url"], entry["secret"], built, cookies
+
+
+def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: float, built_for_echo=None):
     n = args.candidates
-    if system == "app" or built_for_echo is None:
+    if args.prepared and (system == "app" or built_for_echo is None):
+        app, url, secret, built, cookies = load_prepared(args, generator)
+        log(f"[{system}/{generator}] the sitting prepared in {url.rsplit('/', 1)[-1]} (--prepare)")
+    elif system == "app" or built_for_echo is None:
         app, url, secret, built, cookies, _ = prepare_database(args, tmp, n, start=False)
     else:
         app, url, secret, built, cookies = built_for_echo
@@ -468,28 +681,50 @@ def one_run(args, generator: str, system: str, tmp: Path, log, built_for_echo=No
         "tmp": str(tmp),
     }
     log(f"[{system}/{generator}] {n} candidates, port {servers.front}, idle server RSS {idle_rss:.0f} MB")
+    budget_s = max(20.0, deadline - time.monotonic() - 45)  # (the database check, teardown)
+    sampler = None
+    if args.py_spy and system == "app":
+        workers = [pid for proc in servers.webs.values() for pid in proc.pids()[1:]]
+        sampler = Sampler(workers, tmp)
     try:
         if generator == "python":
             phases = Phases(pids, None, args.database)
-            result = asyncio.run(python_generator(cfg, phases, log))
+            result = asyncio.run(bounded_python(cfg, phases, log, emit, budget_s))
         else:
-            result = asyncio.run(node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log))
+            result = asyncio.run(
+                node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log, emit, {}, budget_s)
+            )
         if args.monitor:
             result["monitor"] = blocks_in(servers.logs)
+        if sampler is not None:
+            sampler.stop()
+            result["py_spy"] = sampler.summary()
+            emit("py_spy", result["py_spy"])
     except BaseException:
         log(servers.logs_text())
         raise
     finally:
+        if sampler is not None:
+            sampler.stop()
         servers.close()
     waiting = result.get("waiting") or {}
     if waiting.get("server_rss_mb"):
         result["server_kb_per_candidate"] = round((waiting["server_rss_mb"] - idle_rss) * 1024 / n, 1)
     result["idle_server_rss_mb"] = round(idle_rss, 1)
+    emit(
+        "memory",
+        {
+            "idle_server_rss_mb": result["idle_server_rss_mb"],
+            "waiting_server_rss_mb": waiting.get("server_rss_mb"),
+            "server_kb_per_candidate": result.get("server_kb_per_candidate"),
+        },
+    )
     acked = result.pop("acked", [])
     if system == "app":
         result["database"] = check_database(app, built, acked)
     else:
         result["database"] = {"acked_answers": len(acked)}
+    emit("database", result["database"])
     return result, (
         app,
         url,
@@ -536,11 +771,21 @@ def main(argv=None) -> int:
     p.add_argument(
         "--no-page-syncs",
         action="store_true",
-        help="pages do not send `sync` (the page does: 5 s waiting, 30 s in the test, at start)",
+        help="pages do not send `sync` (the page does: after joining, then every 30 s)",
     )
     p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
-    p.add_argument("--compression", default="off", help="the servers' WEBSOCKET_COMPRESSION")
+    p.add_argument(
+        "--compression",
+        default="off",
+        help="the servers' WEBSOCKET_COMPRESSION: off, stateless, small, large, on",
+    )
     p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
+    p.add_argument("--gc-thresholds", default="", help="the servers' GC_THRESHOLDS (deploy/gunicorn.conf.py)")
+    p.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="sample our app's web processes with py-spy (pip install py-spy)",
+    )
     p.add_argument(
         "--stop-after",
         choices=["waiting", "reconnect", "closed"],
@@ -548,8 +793,17 @@ def main(argv=None) -> int:
         help="waiting: only fill the waiting room (memory); reconnect: skip the closed loop",
     )
     p.add_argument("--real-logins", type=int, default=0)
-    p.add_argument("--max-minutes", type=float, default=30.0)
-    p.add_argument("--out", default="")
+    p.add_argument(
+        "--prepare", default="", help="only build the waiting sittings (PostgreSQL), listed in this file"
+    )
+    p.add_argument("--prepared", default="", help="run on the sittings a --prepare wrote to this file")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=30.0,
+        help="the whole run's bound: a run still going then stops with what finished",
+    )
+    p.add_argument("--out", default="", help="a file of JSON lines: each phase's figures as it ends")
     args = p.parse_args(argv)
     started = time.monotonic()
 
@@ -564,17 +818,49 @@ def main(argv=None) -> int:
     if "node" in generators and not node_available():
         raise SystemExit("the Node generator is not installed: make bench-node (npm ci in bench/node)")
     log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
+    if args.prepare:
+        prepare_ahead(args, log)
+        return 0
     report = {"args": vars(args), "runs": []}
     deadline = started + args.max_minutes * 60
+    sink = open(args.out, "a", encoding="utf-8") if args.out else None  # noqa: SIM115
+
+    def emitter(system: str, generator: str):
+        """Each phase's figures, printed and appended to --out as soon as the phase ends."""
+
+        def emit(phase: str, data) -> None:
+            line = json.dumps(
+                {
+                    "at": time.strftime("%H:%M:%S", time.gmtime()),
+                    "system": system,
+                    "generator": generator,
+                    "candidates": args.candidates,
+                    "workers": args.workers,
+                    "database": args.database,
+                    "phase": phase,
+                    "figures": data,
+                    "loadavg": os.getloadavg()[0],
+                },
+                default=str,
+            )
+            log(f"PHASE {line}")
+            if sink is not None:
+                sink.write(line + "\n")
+                sink.flush()
+
+        return emit
+
     tmp = Path(tempfile.mkdtemp(prefix="exam_start_"))
     try:
         for generator in generators:
             built = None
             for system in ["app"] + ([] if args.no_echo else ["echo"]):
-                if time.monotonic() > deadline:
+                if deadline - time.monotonic() < 90:
                     log("time budget spent: stopping")
                     break
-                result, built = one_run(args, generator, system, tmp, log, built)
+                result, built = one_run(
+                    args, generator, system, tmp, log, emitter(system, generator), deadline, built
+                )
                 result.update(system=system, generator=generator, loadavg=os.getloadavg())
                 report["runs"].append(result)
                 log(f"[{system}/{generator}] " + json.dumps(result, default=str))
@@ -583,7 +869,9 @@ def main(argv=None) -> int:
             log(summary_line(r["system"], r["generator"], r))
         for generator in generators:
             pair = {r["system"]: r for r in report["runs"] if r["generator"] == generator}
-            if "app" in pair and "echo" in pair and pair["echo"].get("closed", {}).get("pairs_per_s"):
+            if pair.get("app", {}).get("closed") and pair.get("echo", {}).get("closed", {}).get(
+                "pairs_per_s"
+            ):
                 ratio = pair["app"]["closed"]["pairs_per_s"] / pair["echo"]["closed"]["pairs_per_s"]
                 report[f"closed_loop_ratio_{generator}"] = round(ratio, 3)
                 log(f"closed loop, ours ÷ echo ({generator} generator): {ratio:.3f}")
@@ -597,10 +885,12 @@ def main(argv=None) -> int:
                 log(f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}")
                 for stack, count in r["monitor"]["stacks"]:
                     log(f"   {count} x {stack}")
+        if sink is not None:
+            sink.write(json.dumps({"summary": {k: v for k, v in report.items() if k != "runs"}}) + "\n")
     finally:
         cluster.remove_tree(tmp)
-    if args.out:
-        Path(args.out).write_text(json.dumps(report, indent=2, default=str))
+        if sink is not None:
+            sink.close()
     return 0
 
 

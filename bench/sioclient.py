@@ -367,7 +367,8 @@ class SimCandidate:
         self.ack_timeout, self.fetch_question = ack_timeout, fetch_question
         self.deflate = deflate
         # Send `sync` as the exam page does (exam.js resync): 3 after the first join, 1 after
-        # each later join and at the start, then every 5 s in the waiting room, 30 s in the test.
+        # each later join, then every 30 s ± 20% (the bench's sittings are synchronized: a
+        # window sitting's waiting room would sync every 5 s); none at the start (pushed).
         self.page_syncs = page_syncs
         self.syncs = 0
         self.first_seen: dict[str, float] = {}  # event name -> monotonic time it first came
@@ -448,8 +449,6 @@ class SimCandidate:
         def keep(*args):
             self.first_seen.setdefault(name, time.monotonic())
             self.arrived.setdefault(name, asyncio.Event()).set()
-            if name == "started" and self.page_syncs:
-                self._spawn(self.sync(1))
             self.events.append((name, args[0] if args else None))
 
         return keep
@@ -474,10 +473,9 @@ class SimCandidate:
                 return
 
     async def sync_loop(self, stop: asyncio.Event) -> None:
-        """Every 5 s in the waiting room, 30 s once started (with some spread), as the page."""
+        """Every 30 s ± 20%, as the page of a synchronized sitting (exam.js syncEvery)."""
         while not stop.is_set():
-            waiting = "started" not in self.first_seen
-            await asyncio.sleep((5.0 if waiting else 30.0) * (0.8 + 0.4 * self.rng.random()))
+            await asyncio.sleep(30.0 * (0.8 + 0.4 * self.rng.random()))
             if self.joined.is_set() and not stop.is_set():
                 await self.sync(1)
 

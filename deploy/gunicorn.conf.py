@@ -43,8 +43,21 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Before the worker serves: its heartbeat (time lost to the server is given back first)
-    and, with JOBS_IN_WEB, the scheduler (wsgi.start_background)."""
+    """Before the worker serves: the garbage collector's settings (below), its heartbeat (time
+    lost to the server is given back first) and, with JOBS_IN_WEB, the scheduler
+    (wsgi.start_background).
+
+    The collector: everything loaded so far (the app, its libraries) is frozen out of its
+    scans, and it runs less often (GC_THRESHOLDS, default 50000,20,100; Python's 700,10,10):
+    with thousands of connections a process holds millions of objects, and the proctor's start
+    of a sitting allocates enough to set off full collections over all of them, in the very
+    seconds every page waits (issue 20, docs/performance.md). Only objects in reference cycles
+    wait longer to be freed."""
+    import gc
+
+    gc.freeze()
+    thresholds = [int(x) for x in os.environ.get("GC_THRESHOLDS", "50000,20,100").split(",")]
+    gc.set_threshold(*thresholds)
     module = sys.modules.get("wsgi")
     if module is not None and hasattr(module, "start_background"):
         module.start_background(module.app)

@@ -221,6 +221,56 @@ def _store_if_open_statement():
     return stmt
 
 
+# A synchronized sitting's waiting room, per process: sitting id -> (read at (monotonic),
+# status, ids of its attempts that no longer wait). Thousands of waiting pages sync their
+# clocks; while the sitting has not started, every one of them gets the same answer, so each
+# process reads it at most once per EXAM_WAITING_CACHE_SECONDS instead of once per sync.
+_WAITING: dict[int, tuple[float, str, frozenset]] = {}
+
+_SITTING_STATUS = select(_SITTINGS.c.status).where(_SITTINGS.c.id == bindparam("sitting_id"))
+_NOT_WAITING = (
+    select(_ATTEMPTS.c.id)
+    .select_from(_ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id))
+    .where(_SEATS.c.sitting_id == bindparam("sitting_id"), _ATTEMPTS.c.status != "not_started")
+)
+
+
+def forget_waiting(sitting_id: int | None = None) -> None:
+    """Drop what this process remembers of a sitting's waiting room (all sittings: None); the
+    proctor's start, pause and end call it, so this process answers from the database at once."""
+    if sitting_id is None:
+        _WAITING.clear()
+    else:
+        _WAITING.pop(sitting_id, None)
+
+
+def waiting_status(live: Live, clock: float) -> LiveStatus | None:
+    """The status of an attempt waiting for the proctor's start of its synchronized sitting,
+    from this process's memory of the sitting (read again when older than
+    EXAM_WAITING_CACHE_SECONDS; `clock` is time.monotonic()); None when it does not wait (the
+    sitting started, paused or ended, a window sitting, or this attempt no longer waits):
+    then the caller reads the attempt's own status. Serves `sync`, which reads and changes
+    nothing; it may lag a change made by another process by that many seconds at most."""
+    ttl = current_app.config["EXAM_WAITING_CACHE_SECONDS"]
+    if live.timing_mode != timing.SYNCHRONIZED or ttl <= 0:
+        return None
+    known = _WAITING.get(live.sitting_id)
+    if known is None or clock - known[0] > ttl:
+        conn = hot.connection()
+        status = conn.execute(_SITTING_STATUS, {"sitting_id": live.sitting_id}).scalar()
+        gone = (
+            frozenset(conn.execute(_NOT_WAITING, {"sitting_id": live.sitting_id}).scalars())
+            if status == "scheduled"
+            else frozenset()
+        )
+        if len(_WAITING) > 1000:  # (sittings of a day; a stale one is only read again)
+            _WAITING.clear()
+        known = _WAITING[live.sitting_id] = (clock, status, gone)
+    if known[1] != "scheduled" or live.attempt_id in known[2]:
+        return None
+    return LiveStatus("not_started", None, None, {}, 0, "scheduled")
+
+
 def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
     """The status, after starting a synchronized attempt whose sitting the proctor started
     meanwhile (a window sitting's attempt starts only when the candidate presses start)."""

@@ -6,6 +6,8 @@ with `{ok: false, error, message}`. The protocol is documented in docs/realtime.
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -145,7 +147,8 @@ def exam_sync(data):
     }
     live = _joined.get(request.sid)
     if live is not None:
-        status = answering.started_status(live, None, t)
+        # (a synchronized sitting's waiting room: from this process's memory of the sitting)
+        status = answering.waiting_status(live, time.monotonic()) or answering.started_status(live, None, t)
         result.update(
             remaining_seconds=status.remaining_seconds(t),
             deadline=status.deadline.isoformat() if status.deadline else None,
@@ -366,6 +369,7 @@ def proctor_force_submit(data):
     need_confirmation(data, _("the candidate's test will be submitted now, with the answers saved so far."))
     attempt, reason = _one_attempt(data)
     attempt = submission.submit(attempt, "proctor", actor=current_user, reason=reason)
+    answering.forget_waiting(attempt.seat.sitting_id)  # (a candidate still waiting: no more)
     # Its own event, with the reason: not `time_up`, which says the time ran out.
     tell_candidate("force_submitted", {"reason": reason, "state": joining.page_state(attempt)}, attempt.id)
     notify_proctors(attempt.seat)

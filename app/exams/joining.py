@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,27 +27,43 @@ from .proctoring import candidate_row
 from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
+# Built once: building this statement with its loader options, and its cache key, for every
+# join cost as much CPU as running it (a waiting room of thousands joins in a few minutes,
+# and all of them again after a network blip).
+_FOR_JOIN = (
+    select(Attempt)
+    .join(Attempt.seat)
+    .where(Seat.sitting_id == bindparam("sitting_id"), Seat.candidate_id == bindparam("user_id"))
+    .options(
+        contains_eager(Attempt.seat).options(
+            joinedload(Seat.sitting).joinedload(Sitting.exam),
+            # (only what the proctors' row shows: a whole user and application row, each
+            # with dozens of columns, cost more to load than the rest of the join)
+            joinedload(Seat.candidate).options(
+                load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
+            ),
+            joinedload(Seat.application).load_only(Application.number),
+        ),
+        selectinload(Attempt.answers),
+    )
+)
+
+_ATTEMPTS = Attempt.__table__
+_MAKE_LIVE = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+    .values(
+        live_sid=bindparam("sid"),
+        last_seen_at=bindparam("at", type_=_ATTEMPTS.c.last_seen_at.type),
+        lost_seconds=bindparam("lost", type_=_ATTEMPTS.c.lost_seconds.type),
+    )
+)
+
 
 def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
     """The candidate's attempt with all that joining reads (its seat, sitting, exam, name,
     application number and answers) in two statements, instead of a lazy load for each."""
-    attempt = db.session.scalar(
-        select(Attempt)
-        .join(Attempt.seat)
-        .where(Seat.sitting_id == sitting_id, Seat.candidate_id == user_id)
-        .options(
-            contains_eager(Attempt.seat).options(
-                joinedload(Seat.sitting).joinedload(Sitting.exam),
-                # (only what the proctors' row shows: a whole user and application row, each
-                # with dozens of columns, cost more to load than the rest of the join)
-                joinedload(Seat.candidate).options(
-                    load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
-                ),
-                joinedload(Seat.application).load_only(Application.number),
-            ),
-            selectinload(Attempt.answers),
-        )
-    )
+    attempt = db.session.scalar(_FOR_JOIN, {"sitting_id": sitting_id, "user_id": user_id})
     if attempt is None:
         raise NotFound(_("You have not checked in to this sitting."))
     set_committed_value(attempt.seat, "attempt", attempt)  # (the one-to-one's other side)
@@ -74,15 +90,25 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     back is built before the one commit, which would expire what was loaded."""
     at = at or now()
     attempt = attempt_for_join(user_id, sitting_id)
-    if attempt.status == "not_started" and attempt.seat.sitting.timing_mode == timing.SYNCHRONIZED:
+    sitting = attempt.seat.sitting
+    if (
+        attempt.status == "not_started"
+        and sitting.timing_mode == timing.SYNCHRONIZED
+        and timing.start_refusal(sitting, at) is None
+    ):
         begin_if_due(attempt, at)  # (commits when it starts: read everything again)
         attempt = attempt_for_join(user_id, sitting_id)
     previous = attempt.live_sid
+    lost = attempt.lost_seconds
     if previous is None and attempt.status == "in_progress":
-        attempt.lost_seconds += timing.lost_seconds(
+        lost += timing.lost_seconds(
             attempt.last_seen_at, attempt.started_at, attempt.deadline, at, timing.pause_of(attempt)
         )
-    attempt.live_sid, attempt.last_seen_at = sid, at
+    # One UPDATE, not the unit of work's flush of a dirty object (its bookkeeping cost more
+    # than the statement); the loaded attempt is told the values as stored.
+    db.session.execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
+    for name, value in (("live_sid", sid), ("last_seen_at", at), ("lost_seconds", lost)):
+        set_committed_value(attempt, name, value)
     joined = Joined(
         Live.of(attempt),
         page_state(attempt, at),

@@ -14,6 +14,7 @@ from ..common.clock import now
 from ..common.errors import NotAllowed, ValidationFailed
 from ..extensions import db
 from . import parallel_forms, timing
+from .answering import forget_waiting
 from .models import Announcement, Attempt, Exam, Seat, Sitting
 
 
@@ -115,6 +116,7 @@ def start_sitting(sitting: Sitting, actor, at: datetime | None = None) -> Sittin
     sitting.status, sitting.started_at = "started", at
     record("sitting.start", sitting, actor=actor, after={"started_at": at})
     db.session.commit()
+    forget_waiting(sitting.id)  # (this process's waiting-room syncs read the start at once)
     return sitting
 
 

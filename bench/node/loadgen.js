@@ -8,7 +8,9 @@
 //   node bench/node/loadgen.js config.json      (written by bench/exam_start.py)
 //
 // Prints one JSON line per phase boundary ({"phase", "at": "begin"|"end"}: the orchestrator
-// meters the servers' and this process's CPU between them) and the result last ({"result"}).
+// meters the servers' and this process's CPU between them), each phase's figures as soon as it
+// ends ({"part", "data"}) and the result last ({"result"}). It stops by itself after
+// cfg.budget_s seconds (what finished by then is printed; the result says "stopped").
 "use strict";
 
 const fs = require("fs");
@@ -82,7 +84,6 @@ class Candidate {
     this.socket.on("started", (payload) => {
       if (this.started) return;
       this.started = [now(), payload];
-      if (cfg.page_syncs) this.sync(1);
       this.startedWaiters.splice(0).forEach((w) => w());
     });
     return this.whenJoined(120);
@@ -108,7 +109,7 @@ class Candidate {
   }
 
   // The exam page's clock syncs (exam.js resync): 3 after the first join, 1 after each later
-  // join and at the start, then every 5 s in the waiting room and 30 s in the test.
+  // join, then every 30 s ± 20% (a synchronized sitting: its start is pushed, no sync then).
   async sync(count) {
     for (let k = 0; k < count; k++) {
       if (!this.joined) return;
@@ -123,7 +124,7 @@ class Candidate {
   }
 
   syncLoop() {
-    const every = (this.started ? 30000 : 5000) * (0.8 + 0.4 * Math.random());
+    const every = 30000 * (0.8 + 0.4 * Math.random());
     this.syncTimer = setTimeout(() => {
       if (this.joined) this.sync(1);
       this.syncLoop();
@@ -207,9 +208,18 @@ class Candidate {
   }
 }
 
+const result = {};
+let finishing = false;
+
 async function main() {
-  const result = {};
   const cands = cfg.cookies.map((_, i) => new Candidate(i));
+  if (cfg.budget_s) {
+    setTimeout(() => {
+      result.stopped = "time bound";
+      log(`time bound reached (${Math.round(cfg.budget_s)} s): stopping with what finished`);
+      finish(result, cands, 5000);
+    }, cfg.budget_s * 1000).unref();
+  }
   if (cfg.page_syncs) cands.forEach((c) => c.syncLoop());
 
   // 2. the waiting room fills up in a ramp
@@ -223,6 +233,7 @@ async function main() {
     ...spread(stats.connect),
     errors: { ...stats.errors },
   };
+  out({ part: "join", data: result.join });
   log(`joined ${cands.length - result.join.failed} of ${cands.length}`);
   await sleep(2000);
   out({ phase: "waiting", at: "begin" });
@@ -267,7 +278,7 @@ async function main() {
     failures,
   };
   proctor.disconnect();
-  log(`start: first question p95 ${result.start.first_question.p95_ms} ms`);
+  out({ part: "start", data: result.start });
 
   // 4. paced answering
   cands.forEach((c) => c.run());
@@ -282,6 +293,7 @@ async function main() {
     question: spread(stats.question),
     errors: { ...stats.errors },
   };
+  out({ part: "paced", data: result.paced });
 
   // 5. reconnect storm
   if (cfg.reconnect) {
@@ -301,7 +313,7 @@ async function main() {
       not_back: backs.length - good.length,
       errors: { ...stats.errors },
     };
-    log(`reconnect storm settled in ${result.reconnect.settled_s} s`);
+    out({ part: "reconnect", data: result.reconnect });
     await sleep(cfg.pace * 1000);
   }
 
@@ -324,15 +336,19 @@ async function main() {
       errors: { ...stats.errors },
       generator_cores_self: Math.round(((cpu.user + cpu.system) / 1e6 / cfg.window) * 1000) / 1000,
     };
+    out({ part: "closed", data: result.closed });
     await Promise.all(loop.map((c) => c.halt()));
   }
 
   return finish(result, cands);
 }
 
-async function finish(result, cands) {
+async function finish(result, cands, settleMs = 30000) {
+  if (finishing) return;
+  finishing = true;
   // 7. settle what is unacknowledged, then leave
-  const until = now() + 30000;
+  cands.forEach((c) => { c.running = false; clearTimeout(c.loop); });
+  const until = now() + settleMs;
   while (cands.some((c) => c.unacked.size) && now() < until) {
     for (const c of cands) {
       if (!c.joined || !c.unacked.size) continue;
@@ -345,9 +361,10 @@ async function finish(result, cands) {
   result.unacked = cands.reduce((n, c) => n + c.unacked.size, 0);
   result.acked = [];
   cands.forEach((c) => c.acked.forEach(([choice, seq], index) => result.acked.push([c.i, index, choice, seq])));
-  cands.forEach((c) => c.socket.disconnect());
-  out({ result });
-  process.exit(0);
+  cands.forEach((c) => c.socket && c.socket.disconnect());
+  // (exit once the line is written: process.exit() drops what a pipe has not taken yet, and
+  // a 5,000-page result is megabytes: the 5,000 run's result was cut at 64 KB)
+  process.stdout.write(JSON.stringify({ result }) + "\n", () => process.exit(0));
 }
 
 main().catch((e) => {

@@ -42,6 +42,9 @@ SERVER_ENV = {
     "HEARTBEAT_SECONDS": "1",
     "OUTAGE_THRESHOLD_SECONDS": "5",
     "PROCTOR_PROGRESS_SECONDS": "0",
+    # The server outlives each test's emptied database, whose ids come back: what it remembers
+    # of a waiting room must not outlast a test (each takes longer than this to set up).
+    "EXAM_WAITING_CACHE_SECONDS": "0.2",
 }
 
 
@@ -418,6 +421,23 @@ def test_a_synchronized_waiting_room_starts_when_the_proctor_starts(hall, make):
     assert p.call("start", {"sitting_id": sitting.id}) == {"ok": True}
     assert wait_for(lambda: c.events("started"))
     assert c.events("started")[0]["status"] == "in_progress"
+
+
+def test_a_waiting_room_sync_sees_the_proctors_start_at_once(hall, make):
+    # Waiting pages' syncs are answered from the process's memory of the sitting
+    # (EXAM_WAITING_CACHE_SECONDS): the start must still show in the very next sync.
+    sitting, proctor, cands = running_sitting(make, candidates=2, start=False)
+    (c1, _s1), (c2, _s2) = (joined(hall, sitting, cand) for cand, _seat, _attempt in cands)
+    for c in (c1, c2, c1):
+        sync = c.call("sync", {"client_time": 1})
+        assert sync["ok"] and sync["status"] == "not_started" and sync["sitting_status"] == "scheduled"
+        assert sync["can_start"] is False and sync["deadline"] is None and sync["remaining_seconds"] == 0
+    p = hall.client(hall.cookie(proctor), "/proctor")
+    assert p.call("start", {"sitting_id": sitting.id}) == {"ok": True}
+    for c in (c1, c2):
+        sync = c.call("sync", {"client_time": 1})
+        assert sync["status"] == "in_progress" and sync["sitting_status"] == "started"
+        assert sync["remaining_seconds"] > 0 and sync["deadline"]
 
 
 def test_sync_and_join_agree_while_the_sitting_is_paused(hall, make):

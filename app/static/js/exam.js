@@ -361,15 +361,15 @@
       }, every);
     }
 
-    /* Measure the clock offset now (3 samples) and then every 30 s (5 s in the waiting room,
-       where it also notices a window sitting opening). */
+    /* Measure the clock offset now (3 samples) and then every 30 s (5 s in a window sitting's
+       waiting room, where it notices the window opening: syncEvery). */
     var syncRun = 0;
     function resync() {
       var mine = ++syncRun;
       clearTimeout(syncTimer);
       if (stopped || ended || !socket.connected) return;
-      // Three samples the first time (their median), one after that: every waiting page of a
-      // sitting syncs every 5 s, and a whole sitting re-syncs at its start.
+      // Three samples the first time (their median), one after that: thousands of pages of a
+      // sitting sync, and all of them re-join together after a network blip.
       syncMany(socket, synced ? 1 : 3, function (summary) {
         if (mine !== syncRun || stopped || ended) return;
         if (summary) {
@@ -384,9 +384,16 @@
             showWaiting(state);
           }
         }
-        var waiting = state && state.status === "not_started";
-        syncTimer = setTimeout(resync, waiting ? 5000 : 30000);
+        syncTimer = setTimeout(resync, syncEvery());
       });
+    }
+
+    /* How long until the next sync: 5 s in a window sitting's waiting room (it notices the
+       window opening), 30 s otherwise, a synchronized sitting's waiting room included (its
+       start is pushed: `started`), spread by ±20% so that a whole hall does not sync in step. */
+    function syncEvery() {
+      var waiting = state && state.status === "not_started" && cfg.timing_mode === "window";
+      return (waiting ? 5000 : 30000) * (0.8 + 0.4 * Math.random());
     }
 
     // -- the state --
@@ -980,7 +987,14 @@
       var first = s && s.first_question && s.first_question[cfg.locale];
       if (first) questions[first.index] = first;
       applyState(s);
-      resync();
+      // The clock's offset is known from the waiting room: no sync now (a whole sitting would
+      // sync in the same second as its start), the next one in its time.
+      if (synced) {
+        clearTimeout(syncTimer);
+        syncTimer = setTimeout(resync, syncEvery());
+      } else {
+        resync();
+      }
     });
 
     socket.on("time", function (data) {
