@@ -143,6 +143,20 @@ _STORED_ANSWER = select(_ANSWERS.c.choice, _ANSWERS.c.seq).where(
 _UPSERTS: dict[str, object] = {}
 
 
+def _newer_seq_wins(ins):
+    """ON CONFLICT (attempt, index) DO UPDATE … WHERE stored seq < new seq RETURNING choice,
+    seq: the clause both answer upserts end with (no row back: as new or newer is stored)."""
+    return ins.on_conflict_do_update(
+        index_elements=["attempt_id", "index"],
+        set_={
+            "choice": ins.excluded.choice,
+            "seq": ins.excluded.seq,
+            "answered_at": ins.excluded.answered_at,
+        },
+        where=_ANSWERS.c.seq < ins.excluded.seq,
+    ).returning(_ANSWERS.c.choice, _ANSWERS.c.seq)
+
+
 def _store_answer_statement():
     """INSERT … ON CONFLICT (attempt, index) DO UPDATE … WHERE stored seq < new seq
     RETURNING choice, seq: no row comes back when the stored answer is as new or newer."""
@@ -158,15 +172,7 @@ def _store_answer_statement():
             answered_at=bindparam("answered_at"),
             flagged=False,
         )
-        stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
-            index_elements=["attempt_id", "index"],
-            set_={
-                "choice": ins.excluded.choice,
-                "seq": ins.excluded.seq,
-                "answered_at": ins.excluded.answered_at,
-            },
-            where=_ANSWERS.c.seq < ins.excluded.seq,
-        ).returning(_ANSWERS.c.choice, _ANSWERS.c.seq)
+        stmt = _UPSERTS[dialect] = _newer_seq_wins(ins)
     return stmt
 
 
@@ -209,15 +215,7 @@ def _store_if_open_statement():
         ins = insert(_ANSWERS).from_select(
             ["attempt_id", "index", "choice", "seq", "answered_at", "flagged"], source
         )
-        stmt = _OPEN_UPSERTS[dialect] = ins.on_conflict_do_update(
-            index_elements=["attempt_id", "index"],
-            set_={
-                "choice": ins.excluded.choice,
-                "seq": ins.excluded.seq,
-                "answered_at": ins.excluded.answered_at,
-            },
-            where=_ANSWERS.c.seq < ins.excluded.seq,
-        ).returning(_ANSWERS.c.choice, _ANSWERS.c.seq)
+        stmt = _OPEN_UPSERTS[dialect] = _newer_seq_wins(ins)
     return stmt
 
 
