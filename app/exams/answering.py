@@ -224,6 +224,7 @@ def _store_if_open_statement():
 # clocks; while the sitting has not started, every one of them gets the same answer, so each
 # process reads it at most once per EXAM_WAITING_CACHE_SECONDS instead of once per sync.
 _WAITING: dict[int, tuple[float, str, frozenset]] = {}
+_REFRESHING: set[int] = set()  # sittings whose memory a sync of this process is reading again
 
 _SITTING_STATUS = select(_SITTINGS.c.status).where(_SITTINGS.c.id == bindparam("sitting_id"))
 _NOT_WAITING = (
@@ -253,14 +254,22 @@ def waiting_status(live: Live, clock: float) -> LiveStatus | None:
     if live.timing_mode != timing.SYNCHRONIZED or ttl <= 0:
         return None
     known = _WAITING.get(live.sitting_id)
-    if known is None or clock - known[0] > ttl:
-        conn = hot.connection()
-        status = conn.execute(_SITTING_STATUS, {"sitting_id": live.sitting_id}).scalar()
-        gone = (
-            frozenset(conn.execute(_NOT_WAITING, {"sitting_id": live.sitting_id}).scalars())
-            if status == "scheduled"
-            else frozenset()
-        )
+    # One reader per sitting and process: while one sync reads the sitting again, the others
+    # that find the memory stale answer from it (older by that read's time at most) instead
+    # of each taking a pooled connection for the same two statements. At 5,000 waiting pages
+    # that crowd of refreshes was most of the pool timeouts (docs/performance.md).
+    if known is None or (clock - known[0] > ttl and live.sitting_id not in _REFRESHING):
+        _REFRESHING.add(live.sitting_id)
+        try:
+            conn = hot.connection()
+            status = conn.execute(_SITTING_STATUS, {"sitting_id": live.sitting_id}).scalar()
+            gone = (
+                frozenset(conn.execute(_NOT_WAITING, {"sitting_id": live.sitting_id}).scalars())
+                if status == "scheduled"
+                else frozenset()
+            )
+        finally:
+            _REFRESHING.discard(live.sitting_id)
         if len(_WAITING) > 1000:  # (sittings of a day; a stale one is only read again)
             _WAITING.clear()
         known = _WAITING[live.sitting_id] = (clock, status, gone)

@@ -226,3 +226,22 @@ def test_rejoining_during_the_pause_counts_only_the_time_away_before_it(exam, ma
     with frozen_at(t0 + timedelta(seconds=120)):
         sitting_control.resume_sitting(sitting, hr, "all clear")
     assert candidate_row(attempt.seat, at=t0 + timedelta(seconds=130))["lost_seconds"] == 20
+
+
+def test_a_waiting_room_read_again_by_one_sync_is_not_read_again_by_the_others(exam, make, app, monkeypatch):
+    """While one sync of this process reads a synchronized sitting's waiting room again, the
+    others that find the memory stale answer from it: one reader, not a crowd on the pool."""
+    sitting, _hr = eh.sitting(make, exam, starts_in=timedelta(minutes=5))
+    cand, seat = eh.seated(make, sitting)
+    live = answering.Live.of(eh.check_in(cand, seat))
+    monkeypatch.setitem(app.config, "EXAM_WAITING_CACHE_SECONDS", 1.0)
+    answering.forget_waiting()
+    assert answering.waiting_status(live, clock=100.0).status == "not_started"  # read: none in memory
+    reads = []
+    monkeypatch.setattr(answering.hot, "connection", lambda: reads.append(1) or pytest.fail("read again"))
+    answering._REFRESHING.add(sitting.id)  # another sync is reading it now
+    try:
+        assert answering.waiting_status(live, clock=105.0).status == "not_started"  # stale, answered
+    finally:
+        answering._REFRESHING.discard(sitting.id)
+    assert reads == []
