@@ -83,7 +83,7 @@ def _init_extensions(app: Flask) -> None:
     register_template_helpers(app)
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     from .common import websocket
-    from .common.sockets import MAX_MESSAGE_BYTES
+    from .common.sockets import MAX_MESSAGE_BYTES, TextPacket
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
     # with `too_large`, not cut off with the connection: docs/realtime.md.)
@@ -94,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         max_http_buffer_size=MAX_MESSAGE_BYTES,
+        serializer=TextPacket,
     )
 
     from . import models  # noqa: F401  (registers every table on the metadata)

@@ -594,6 +594,9 @@ def prepare_ahead(args, log) -> None:
         )
         with app.app_context():
             db.engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:  # kept to start again (load_prepared)
+            conn.execute(f'DROP DATABASE IF EXISTS "{target.database}_template"')
+            conn.execute(f'CREATE DATABASE "{target.database}_template" TEMPLATE "{target.database}"')
         prepared[generator] = {
             "url": url,
             "secret": secret,
@@ -615,9 +618,22 @@ def prepare_ahead(args, log) -> None:
 
 
 def load_prepared(args, generator: str):
+    """The prepared sitting, as it was before any start: its database is made again from the
+    copy --prepare kept (<database>_template), so a prepared sitting can be run again."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
     from app import create_app
 
     entry = json.loads(Path(args.prepared).read_text())[generator]
+    target = make_url(entry["url"])
+    admin = target.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (f"{target.database}_template",)
+        ).fetchone():
+            conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{target.database}_template"')
     b = entry["built"]
     if len(b["candidates"]) != args.candidates:
         raise SystemExit(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from sqlalchemy import update
 
+from ..accounts import sessions
+from ..common import peers
 from ..common.clock import now
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.i18n import current_locale
@@ -31,7 +33,7 @@ from ..common.sockets import (
 from ..extensions import db, socketio
 from . import answering, joining, sitting_control, starting, submission, timing
 from .media_links import media_base
-from .models import Attempt, Seat, Sitting
+from .models import Attempt, Sitting
 from .proctoring import ProgressBatcher, can_proctor, candidate_rows
 from .rooms import (
     EXAM,
@@ -41,9 +43,9 @@ from .rooms import (
     notify_proctors,
     proctor_room,
     send_progress,
+    send_rows,
     sitting_room,
     tell_candidate,
-    tell_proctors,
     tell_sitting,
     tell_sitting_status,
 )
@@ -57,7 +59,7 @@ def _progress() -> ProgressBatcher:
     batcher = app.extensions.get("exam_progress")
     if batcher is None:
         batcher = app.extensions["exam_progress"] = ProgressBatcher(
-            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"]
+            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"], send_rows
         )
     return batcher
 
@@ -71,13 +73,22 @@ _joined: dict[str, answering.Live] = {}
 # The user each connection of this process logged in as, checked once when it connected (the
 # connection keeps the session it connected with): joining needs no user load of its own.
 _connected: dict[str, int] = {}
+# The language of each connection of this process (its session's, as its page's).
+_locales: dict[str, str] = {}
 
 
 @socketio.on("connect", namespace=EXAM)
 def exam_connect(auth=None):
-    if not current_user.is_authenticated:
+    # The session's account by one narrow read (sessions.user_id_of); Flask-Login's loader
+    # only when that finds none (a "remember me" cookie, say), which refuses the same.
+    user_id = sessions.user_id_of(session.get("_user_id"))
+    if user_id is None and current_user.is_authenticated:
+        user_id = current_user.id
+    if user_id is None:
         raise ConnectionRefusedError("unauthorized")
-    _connected[request.sid] = current_user.id
+    _connected[request.sid] = user_id
+    _locales[request.sid] = current_locale()
+    peers.listen(current_app._get_current_object())  # (the proctor's start: _tell_own_candidates)
 
 
 @socketio.on("*", namespace=EXAM)
@@ -89,6 +100,7 @@ def exam_unknown(event, data=None, *_rest):
 def exam_disconnect(*_args):
     sid = request.sid
     _connected.pop(sid, None)
+    _locales.pop(sid, None)
     live = _joined.pop(sid, None)
     if live is None:
         return
@@ -99,7 +111,7 @@ def exam_disconnect(*_args):
     ).rowcount
     db.session.commit()
     if left:
-        notify_proctors(db.session.get(Seat, live.seat_id))
+        _progress().changed(live.sitting_id, live.seat_id)
 
 
 def _joined_live() -> answering.Live:
@@ -130,7 +142,7 @@ def exam_join(data):
         disconnect(joined.previous_sid, namespace=EXAM)
     join_room(attempt_room(live.attempt_id))
     join_room(sitting_room(live.sitting_id))
-    tell_proctors(live.sitting_id, joined.proctor_row)
+    _progress().changed(live.sitting_id, live.seat_id)
     return {"ok": True, "state": joined.state}
 
 
@@ -279,12 +291,34 @@ def proctor_watch(data):
 def proctor_start(data):
     sitting = _sitting(data)
     sitting_control.start_sitting(sitting, current_user)
-    for batch in joining.start_sitting_attempts(sitting, media_base=media_base):
-        for attempt_id, message in batch:
-            tell_candidate("started", message, attempt_id)
-        socketio.sleep(0)  # (let the loop send this batch while the next one is built)
+    # Every process starts and tells its own connected candidates (in parallel, each message
+    # straight to its page), then this one starts those no connection holds.
+    peers.ask_everyone(SITTING_STARTED, {"sitting_id": sitting.id})
+    joining.start_unconnected(sitting)
     tell_sitting_status(sitting)
     return {"ok": True}
+
+
+SITTING_STARTED = "exam.sitting_started"
+
+
+@peers.handler(SITTING_STARTED)
+def _tell_own_candidates(payload: dict) -> None:
+    """In every web process, when a proctor started a synchronized sitting: start the attempts
+    of the candidates connected here and send each page its `started` message with the first
+    question in its language (joining.start_connected)."""
+    sitting_id = payload["sitting_id"]
+    answering.forget_waiting(sitting_id)  # (this process's waiting-room syncs read the start)
+    own = {live.attempt_id: sid for sid, live in list(_joined.items()) if live.sitting_id == sitting_id}
+    if not own:
+        return
+    locales = {attempt_id: _locales.get(sid, "th") for attempt_id, sid in own.items()}
+    with current_app.test_request_context():  # (item media links: paths on this site)
+        for batch in joining.start_connected(sitting_id, locales, media_base=media_base):
+            for attempt_id, message in batch:
+                # Straight to the page: it is connected to this process (no message queue).
+                socketio.emit("started", message, to=own[attempt_id], namespace=EXAM, ignore_queue=True)
+            socketio.sleep(0)  # (let the loop send this batch while the next one is built)
 
 
 @socketio.on("announce", namespace=PROCTOR)

@@ -10,11 +10,9 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..accounts.models import User
-from ..applications.models import Application
 from ..common.clock import BANGKOK, now
 from ..common.errors import NotAllowed, NotFound
 from ..extensions import db
@@ -23,7 +21,6 @@ from .answering import Live, item_text, question_payload, section_closes_at, sta
 from .assembly import section_layout
 from .errors import NotStarted, Paused
 from .models import Attempt, Seat, Sitting
-from .proctoring import candidate_row
 from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
@@ -35,15 +32,9 @@ _FOR_JOIN = (
     .join(Attempt.seat)
     .where(Seat.sitting_id == bindparam("sitting_id"), Seat.candidate_id == bindparam("user_id"))
     .options(
-        contains_eager(Attempt.seat).options(
-            joinedload(Seat.sitting).joinedload(Sitting.exam),
-            # (only what the proctors' row shows: a whole user and application row, each
-            # with dozens of columns, cost more to load than the rest of the join)
-            joinedload(Seat.candidate).options(
-                load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
-            ),
-            joinedload(Seat.application).load_only(Application.number),
-        ),
+        # (the proctors' row, with the candidate's name and application number, is built by
+        # their batch: proctoring.ProgressBatcher)
+        contains_eager(Attempt.seat).joinedload(Seat.sitting).joinedload(Sitting.exam),
         selectinload(Attempt.answers),
     )
 )
@@ -61,8 +52,8 @@ _MAKE_LIVE = (
 
 
 def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
-    """The candidate's attempt with all that joining reads (its seat, sitting, exam, name,
-    application number and answers) in two statements, instead of a lazy load for each."""
+    """The candidate's attempt with all that joining reads (its seat, sitting, exam and
+    answers) in two statements, instead of a lazy load for each."""
     attempt = db.session.scalar(_FOR_JOIN, {"sitting_id": sitting_id, "user_id": user_id})
     if attempt is None:
         raise NotFound(_("You have not checked in to this sitting."))
@@ -72,12 +63,11 @@ def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
 
 @dataclass(frozen=True)
 class Joined:
-    """What joining gives the connection: its attempt's fixed part, the page's state, the
-    proctors' row, and the connection it replaced (to be told and closed), if any."""
+    """What joining gives the connection: its attempt's fixed part, the page's state and the
+    connection it replaced (to be told and closed), if any."""
 
     live: Live
     state: dict
-    proctor_row: dict
     previous_sid: str | None
 
 
@@ -112,60 +102,84 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     joined = Joined(
         Live.of(attempt),
         page_state(attempt, at),
-        candidate_row(attempt.seat, sum(a.choice is not None for a in attempt.answers), at),
         previous if previous != sid else None,
     )
     db.session.commit()
     return joined
 
 
-def start_sitting_attempts(
-    sitting: Sitting, at: datetime | None = None, media_base=None
+def start_connected(
+    sitting_id: int, attempt_ids: dict[int, str], media_base=None
 ) -> Iterator[list[tuple[int, dict]]]:
-    """After the proctor started a synchronized sitting: start every checked-in attempt that
-    waits and build each one's `started` message, its state plus, for a candidate connected
-    now, the first question (in Thai and in English: the page takes its language's), so
-    thousands of pages show the test without all asking for the same question in the same
-    second. A section with a limit of its own opens for them now, as asking for its first
-    question would have opened it.
+    """After the proctor started a synchronized sitting, in each web process: start the
+    attempts of the candidates connected to this process (`attempt_ids`: attempt id -> the
+    connection's language) that wait, and build each one's `started` message: its state and
+    its first question in the connection's language, so thousands of pages show the test
+    without all asking for the same question in the same second. A section with a limit of its
+    own opens for them now, as asking for its first question would have opened it. An attempt
+    already under way (its own join started it) gets its message too; one submitted, none.
 
-    Yields the messages (attempt id, message) batch by batch, connected candidates first,
-    each batch started in a few statements (`starting.begin_all`) and committed before it is
-    yielded, so the first pages hear of the start while the later batches are built
-    (EXAM_START_BATCH attempts each). `media_base(version id)`: where item images are served."""
-    at = at or now()
-    waiting = (
-        db.session.execute(
-            select(Attempt.id)
-            .join(Attempt.seat)
-            .where(Seat.sitting_id == sitting.id, Attempt.status == "not_started")
-            .order_by(Attempt.live_sid.is_(None), Attempt.id)
-        )
-        .scalars()
-        .all()
-    )
+    Yields the messages (attempt id, message) batch by batch (EXAM_START_BATCH attempts), each
+    batch started in a few statements (`starting.begin_all`) and committed before it is
+    yielded, so the first pages hear of the start while the later batches are built.
+    `media_base(version id)`: where item images are served."""
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None or sitting.started_at is None:
+        return
+    at = sitting.started_at  # (every process starts its attempts at the proctor's moment)
     limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
     size = current_app.config["EXAM_START_BATCH"]
-    for i in range(0, len(waiting), size):
+    ids = sorted(attempt_ids)
+    for i in range(0, len(ids), size):
         attempts = db.session.scalars(
             select(Attempt)
-            .where(Attempt.id.in_(waiting[i : i + size]))
+            .where(Attempt.id.in_(ids[i : i + size]))
             .options(joinedload(Attempt.seat), selectinload(Attempt.answers))
         ).all()
-        first = {a.id: a.form[0] for a in attempts if a.live_sid is not None and a.form}
-        opens = {i: e["section"] for i, e in first.items() if limits.get(e["section"])}
+        opens = {a.id: a.form[0]["section"] for a in attempts if a.form and limits.get(a.form[0]["section"])}
+        begin_all(sitting, attempts, at, opens)
         messages = []
-        for attempt in begin_all(sitting, attempts, at, opens):
-            message = page_state(attempt, at)
-            entry = first.get(attempt.id)
-            if entry is not None:
-                text = item_text(entry["version_id"])
+        for attempt in attempts:
+            if attempt.status != "in_progress":
+                continue
+            message = page_state(attempt, now())
+            if attempt.form:
+                entry = attempt.form[0]
                 message["first_question"] = {
-                    locale: question_payload(entry, 0, *text, locale, media_base) for locale in ("th", "en")
+                    locale: question_payload(entry, 0, *item_text(entry["version_id"]), locale, media_base)
+                    for locale in {attempt_ids[attempt.id]}
                 }
             messages.append((attempt.id, message))
         db.session.commit()
         yield messages
+
+
+def start_unconnected(sitting: Sitting) -> int:
+    """After the proctor started a synchronized sitting: start the waiting attempts that no
+    connection holds (the connected ones are each process's, `start_connected`), batch by
+    batch; their pages get their state when they join. Returns how many were started."""
+    started = 0
+    size = current_app.config["EXAM_START_BATCH"]
+    while True:
+        attempts = db.session.scalars(
+            select(Attempt)
+            .join(Attempt.seat)
+            .where(
+                Seat.sitting_id == sitting.id,
+                Attempt.status == "not_started",
+                Attempt.live_sid.is_(None),
+            )
+            .options(contains_eager(Attempt.seat))
+            .order_by(Attempt.id)
+            .limit(size)
+        ).all()
+        if not attempts:
+            return started
+        begun = begin_all(sitting, attempts, sitting.started_at)
+        db.session.commit()
+        started += len(begun)
+        if len(begun) < len(attempts):  # (the sitting stopped being startable: paused, ended)
+            return started
 
 
 def page_state(attempt: Attempt, at: datetime | None = None) -> dict:

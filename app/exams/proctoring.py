@@ -8,7 +8,10 @@ import threading
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
+from ..accounts.models import User
+from ..applications.models import Application
 from ..common.access import is_hr_of
 from ..common.clock import now
 from ..extensions import db, socketio
@@ -121,20 +124,52 @@ def answered_counts(seats) -> dict[int, int]:
     )
 
 
+def rows_for(seat_ids) -> dict[int, list[dict]]:
+    """The proctors' rows of these seats, by sitting, in one query for the seats (with their
+    attempts, candidates' names and application numbers) and one for the answer counts."""
+    ids = list(seat_ids)
+    if not ids:
+        return {}
+    seats = db.session.scalars(
+        select(Seat)
+        .where(Seat.id.in_(ids))
+        .options(
+            joinedload(Seat.attempt),
+            joinedload(Seat.sitting),
+            joinedload(Seat.candidate).options(
+                load_only(User.first_name_th, User.last_name_th), lazyload(User.roles)
+            ),
+            joinedload(Seat.application).load_only(Application.number),
+        )
+        .order_by(Seat.id)
+    ).all()
+    counts = answered_counts(Seat.id.in_(ids))
+    at = now()
+    rows: dict[int, list[dict]] = {}
+    for seat in seats:
+        rows.setdefault(seat.sitting_id, []).append(candidate_row(seat, counts.get(seat.id, 0), at))
+    return rows
+
+
 class ProgressBatcher:
-    """Answer counts for the proctors' tables, told at most once per `interval` seconds.
+    """The proctors' tables kept current in batches, told at most once per `interval` seconds.
 
     Answers are the busiest event of a sitting (thousands of candidates, one every few
-    seconds each); a row per answer for every proctor would cost the server more than storing
-    the answer. Instead each process notes which seats answered and, every `interval`, counts
-    their answers in one query per sitting and sends one `progress` message per sitting with
-    `{rows: [{seat_id, answered}]}`. With `interval` 0 the count is sent at once, per answer.
+    seconds each), and a hall joins, leaves and joins again all at once after a network blip;
+    a message per event for every proctor would cost the server more than the events. Instead
+    each process notes which seats answered (`answered`) and which joined or left
+    (`changed`), and every `interval` sends, per sitting, one `progress` message with the
+    answer counts `{rows: [{seat_id, answered}]}` (one query) and one `candidates` message
+    with the whole rows of the seats that joined or left `{rows: [row, ...]}` (two queries).
+    With `interval` 0 they are sent at once, one event each.
     One batcher per application (and per process: a forked worker starts its own).
     """
 
-    def __init__(self, app, send, interval: float):
+    def __init__(self, app, send, interval: float, send_rows=None):
         self.app, self.send, self.interval = app, send, interval
+        self.send_rows = send_rows
         self.pending: dict[int, set[int]] = {}
+        self.changed_seats: dict[int, set[int]] = {}
         self.lock = threading.Lock()
         self.pid: int | None = None
 
@@ -142,8 +177,19 @@ class ProgressBatcher:
         if not self.interval:
             self.send(sitting_id, self.rows({seat_id}))
             return
+        self._note(self.pending, sitting_id, seat_id)
+
+    def changed(self, sitting_id: int, seat_id: int) -> None:
+        """The seat's whole row changed (its candidate joined or left)."""
+        if not self.interval:
+            for sitting, rows in rows_for({seat_id}).items():
+                self.send_rows(sitting, rows)
+            return
+        self._note(self.changed_seats, sitting_id, seat_id)
+
+    def _note(self, pending: dict[int, set[int]], sitting_id: int, seat_id: int) -> None:
         with self.lock:
-            self.pending.setdefault(sitting_id, set()).add(seat_id)
+            pending.setdefault(sitting_id, set()).add(seat_id)
             if self.pid != os.getpid():
                 self.pid = os.getpid()
                 socketio.start_background_task(self._run)
@@ -156,17 +202,24 @@ class ProgressBatcher:
         """Send what is pending; returns the number of rows sent."""
         with self.lock:
             batch, self.pending = self.pending, {}
+            changed, self.changed_seats = self.changed_seats, {}
         sent = 0
         for sitting_id, seat_ids in batch.items():
-            rows = self.rows(seat_ids)
-            self.send(sitting_id, rows)
-            sent += len(rows)
+            seat_ids = seat_ids - changed.get(sitting_id, set())  # (a whole row has the count)
+            if seat_ids:
+                rows = self.rows(seat_ids)
+                self.send(sitting_id, rows)
+                sent += len(rows)
+        if changed:
+            for sitting_id, rows in rows_for(set().union(*changed.values())).items():
+                self.send_rows(sitting_id, rows)
+                sent += len(rows)
         return sent
 
     def _run(self) -> None:
         while True:
             socketio.sleep(self.interval)
-            if not self.pending:
+            if not self.pending and not self.changed_seats:
                 continue
             with self.app.app_context():
                 try:

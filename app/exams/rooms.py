@@ -41,6 +41,12 @@ def send_progress(sitting_id: int, rows: list[dict]) -> None:
     socketio.emit("progress", {"rows": rows}, to=proctor_room(sitting_id), namespace=PROCTOR)
 
 
+def send_rows(sitting_id: int, rows: list[dict]) -> None:
+    """Whole rows of the candidates who joined or left, for the dashboards (ProgressBatcher's
+    sender): one `candidates` message per batch."""
+    socketio.emit("candidates", {"rows": rows}, to=proctor_room(sitting_id), namespace=PROCTOR)
+
+
 def tell_sitting_status(sitting) -> None:
     payload = {"status": sitting.status, "shown": timing.shown_status(sitting, now())}
     socketio.emit("sitting", payload, to=proctor_room(sitting.id), namespace=PROCTOR)

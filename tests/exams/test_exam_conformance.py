@@ -33,8 +33,20 @@ EXAM_EVENTS = (
     "resumed",
     "force_submitted",
 )
-PROCTOR_EVENTS = ("candidate", "progress", "sitting")
+PROCTOR_EVENTS = ("candidate", "candidates", "progress", "sitting")
 OUTAGE_SECONDS = 30
+
+
+def proctor_rows(proctor) -> list[dict]:
+    """The rows a dashboard was told, in order: one per `candidate`, a batch per `candidates`."""
+    rows = []
+    for name, data in proctor.received:
+        if name == "candidate":
+            rows.append(data)
+        elif name == "candidates":
+            rows.extend(data["rows"])
+    return rows
+
 # The server's heartbeat and outage threshold, lowered so that the outage test is quick to
 # detect (the outage itself is real and as long as the issue asks).
 SERVER_ENV = {
@@ -484,7 +496,7 @@ def test_time_up_reaches_every_connected_candidate_and_the_proctor(hall, make):
     assert all(c.events("time_up")[0]["status"] == "submitted" for c in clients)
 
     def submitted():
-        return {r["seat_id"] for r in p.events("candidate") if r["state"] == "submitted"}
+        return {r["seat_id"] for r in proctor_rows(p) if r["state"] == "submitted"}
 
     assert wait_for(lambda: len(submitted()) == 12, timeout=10)
 
@@ -497,7 +509,7 @@ def test_the_proctor_sees_a_disconnected_candidate_and_gives_the_time_back(hall,
     c.drop()
 
     def away():
-        return [r for r in p.events("candidate") if r["state"] == "disconnected"]
+        return [r for r in proctor_rows(p) if r["state"] == "disconnected"]
 
     assert wait_for(away, timeout=10) and away()[-1]["disconnected_since"]
     time.sleep(1.1)  # (a second lost, at least)

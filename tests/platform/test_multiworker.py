@@ -73,6 +73,7 @@ class Proctor:
     async def connect(self, sitting_id: int) -> dict:
         self.conn = SioConnection("127.0.0.1", self.port, "/proctor", self.cookie)
         self.conn.on("candidate", self.rows.append)
+        self.conn.on("candidates", lambda data: self.rows.extend(data["rows"]))
         self.conn.on("progress", self._progress)
         await self.conn.connect()
         return await self.conn.call("watch", {"sitting_id": sitting_id})
@@ -266,3 +267,57 @@ def test_a_second_lock_holder_is_refused_until_the_first_lets_go(app):
     finally:
         one.release()
         two.release()
+
+
+def test_the_proctors_start_reaches_the_candidates_of_every_process(app, running):
+    """A synchronized sitting's start: the proctor on process 2; two candidates waiting on
+    each process, one not connected. Each process starts its own connected candidates and
+    sends each page its state with the first question in its language (the peers' channel,
+    app/common/peers.py); the one not connected is started too, without a question, and no
+    attempt is started twice."""
+    built = scenario.build(5, start=False)
+    w1, w2 = running.ports
+    routes = cluster.routes_to(running.front, [w1, w2])
+    stats = Stats()
+
+    async def journey():
+        proctor = Proctor(
+            running.front, scenario.session_cookie(app, built.proctor_id) + f"; bma_route={routes[w2]}"
+        )
+        assert (await proctor.connect(built.sitting_id))["ok"]
+        cands = [
+            SimCandidate(
+                "127.0.0.1",
+                running.front,
+                scenario.session_cookie(app, c.user_id) + f"; bma_route={routes[(w1, w2)[i % 2]]}",
+                built.sitting_id,
+                c.choices,
+                stats,
+                ack_timeout=5,
+            )
+            for i, c in enumerate(built.candidates[:4])
+        ]
+        for c in cands:
+            await c.ensure_joined(time.monotonic() + 15)
+            assert c.states[-1]["status"] == "not_started"
+        assert (await proctor.conn.call("start", {"sitting_id": built.sitting_id}))["ok"]
+        assert await until(lambda: all(any(n == "started" for n, _ in c.events) for c in cands))
+        for c in cands:
+            started = [d for n, d in c.events if n == "started"]
+            assert len(started) == 1 and started[0]["status"] == "in_progress"
+            (locale, first), *others = started[0]["first_question"].items()
+            assert not others and first["index"] == 0 and first["lang"] == locale
+            c.close()
+        proctor.conn.abort()
+
+    run_async(asyncio.wait_for(journey(), 60))
+    db.session.remove()
+    ids = [c.attempt_id for c in built.candidates]
+    attempts = db.session.query(Attempt).filter(Attempt.id.in_(ids)).all()
+    assert {a.status for a in attempts} == {"in_progress"} and len({a.deadline for a in attempts}) == 1
+    starts = (
+        db.session.query(AuditEntry)
+        .filter(AuditEntry.action == "attempt.start", AuditEntry.object_id.in_([str(i) for i in ids]))
+        .count()
+    )
+    assert starts == 5

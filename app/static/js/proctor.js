@@ -216,6 +216,15 @@
     upsert(row);
     if (!known) { refreshTargets(); }
   });
+  // Candidates who joined or left, batched by the server (at most one message per second).
+  socket.on("candidates", function (data) {
+    var fresh = false;
+    ((data && data.rows) || []).forEach(function (row) {
+      fresh = fresh || !Object.prototype.hasOwnProperty.call(rows, row.seat_id);
+      upsert(row);
+    });
+    if (fresh) { refreshTargets(); }
+  });
   // Answer counts, batched by the server (at most one message per second per sitting).
   socket.on("progress", function (data) {
     ((data && data.rows) || []).forEach(function (part) {
