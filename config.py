@@ -74,6 +74,10 @@ class Config:
         ),
     }
     DB_PING_IDLE_SECONDS = float(os.environ.get("DB_PING_IDLE_SECONDS", "5"))
+    # PostgreSQL: the online test's hot path (questions, answers, status checks) has a pool of
+    # its own whose connections stay in autocommit (app/exams/hot.py), beside the DB_POOL_SIZE
+    # of everything else: a process holds up to DB_POOL_SIZE + HOT_POOL_SIZE connections.
+    HOT_POOL_SIZE = _env_int("HOT_POOL_SIZE", 15)
     # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (wsgi.py).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -298,6 +302,7 @@ class TestingConfig(Config):
     TESTING = True
     JOBS_RUN_INLINE = True  # a job's result is there when the view that started it answers
     PROCTOR_PROGRESS_SECONDS = 0.0  # at once, so tests see each answer's count (batching: its own test)
+    HOT_POOL_SIZE = 5  # (many apps and servers share one PostgreSQL in a test run)
     SECRET_KEY = "test-secret"
     PUBLIC_BASE_URL = ""
     TRUSTED_HOSTS = None

@@ -66,8 +66,10 @@ class Phases:
     """CPU and memory of the servers and the generator per named phase; the generator's CPU is
     this process's (Python) or read from /proc for the Node process."""
 
-    def __init__(self, server_pids, generator_pid: int | None, database: str):
+    def __init__(self, server_pids, generator_pid: int | None, database: str, proxy_pids=None):
         groups = {"server": server_pids}
+        if proxy_pids is not None:  # (nginx, also counted in the server's figures)
+            groups["proxy"] = proxy_pids
         if generator_pid is not None:
             groups["node"] = lambda: [generator_pid]
         if database == "postgresql":
@@ -672,9 +674,13 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
     def pids():
         return [pid for proc in procs for pid in proc.pids()]
 
+    def proxy_pids():
+        return [pid for proc in procs if proc.name == "nginx" for pid in proc.pids()]
+
     if servers.nginx_port:
         cookies = [f"{c}; bma_route=c{i}" for i, c in enumerate(cookies)]
     idle_rss = rss_mb(pids())
+    idle_proxy_rss = rss_mb(proxy_pids()) if servers.nginx_port else 0.0
     cfg = {
         "port": servers.front,
         "sitting_id": built.sitting_id,
@@ -704,11 +710,18 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
         sampler = Sampler(workers, tmp)
     try:
         if generator == "python":
-            phases = Phases(pids, None, args.database)
+            phases = Phases(pids, None, args.database, proxy_pids if servers.nginx_port else None)
             result = asyncio.run(bounded_python(cfg, phases, log, emit, budget_s))
         else:
             result = asyncio.run(
-                node_generator(cfg, lambda pid: Phases(pids, pid, args.database), log, emit, {}, budget_s)
+                node_generator(
+                    cfg,
+                    lambda pid: Phases(pids, pid, args.database, proxy_pids if servers.nginx_port else None),
+                    log,
+                    emit,
+                    {},
+                    budget_s,
+                )
             )
         if args.monitor:
             result["monitor"] = blocks_in(servers.logs)
@@ -727,12 +740,19 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
     if waiting.get("server_rss_mb"):
         result["server_kb_per_candidate"] = round((waiting["server_rss_mb"] - idle_rss) * 1024 / n, 1)
     result["idle_server_rss_mb"] = round(idle_rss, 1)
+    if waiting.get("proxy_rss_mb") is not None:  # (of which nginx: the web processes' share apart)
+        result["proxy_kb_per_candidate"] = round((waiting["proxy_rss_mb"] - idle_proxy_rss) * 1024 / n, 1)
+        result["web_kb_per_candidate"] = round(
+            result["server_kb_per_candidate"] - result["proxy_kb_per_candidate"], 1
+        )
     emit(
         "memory",
         {
             "idle_server_rss_mb": result["idle_server_rss_mb"],
             "waiting_server_rss_mb": waiting.get("server_rss_mb"),
             "server_kb_per_candidate": result.get("server_kb_per_candidate"),
+            "web_kb_per_candidate": result.get("web_kb_per_candidate"),
+            "proxy_kb_per_candidate": result.get("proxy_kb_per_candidate"),
         },
     )
     acked = result.pop("acked", [])

@@ -182,9 +182,8 @@ def exam_sync(data):
 @acked(login=False)
 def exam_question(data):
     index = int_field(data, "index", 0, MAX_INDEX)
-    question = answering.question(
-        _joined_live(), index, current_locale(), sid=request.sid, media_base=media_base
-    )
+    locale = _locales.get(request.sid) or current_locale()  # (the connection's, known since it connected)
+    question = answering.question(_joined_live(), index, locale, sid=request.sid, media_base=media_base)
     return {"ok": True, "question": question}
 
 

@@ -8,11 +8,16 @@ refused half-way left open (`release`).
 
 from __future__ import annotations
 
-from flask import g
+import os
 
+from flask import current_app, g
+from sqlalchemy import create_engine
+
+from ..common import db_ping
 from ..extensions import db
 
 _KEY = "exam_hot_connection"
+_ENGINE = "exam_hot_engine"
 
 
 def connection():
@@ -33,9 +38,36 @@ def connection():
     has_session = db.session.registry.has()
     if (has_session and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
         return db.session.connection()
-    held = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    held = autocommit_engine().connect()
     setattr(g, _KEY, held)
     return held
+
+
+def autocommit_engine():
+    """The hot path's own engine on PostgreSQL: the same database and pool settings as the
+    application's, its connections in autocommit for their whole life. Switching a pooled
+    connection of the main engine to autocommit for each event and back when it returned to
+    the pool was a tenth of a question's or an answer's CPU. Made once per app (and process:
+    a forked worker makes its own). Its pool is sized HOT_POOL_SIZE (config)."""
+    app = current_app._get_current_object()
+    engine = app.extensions.get(_ENGINE)
+    if engine is not None and engine[0] == os.getpid():
+        return engine[1]
+    options = {
+        k: v
+        for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+        if k in ("json_deserializer", "max_overflow", "pool_timeout")
+    }
+    hot = create_engine(
+        db.engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=app.config["HOT_POOL_SIZE"],
+        pool_reset_on_return=None,  # (autocommit: no transaction to end)
+        **options,
+    )
+    db_ping.ping_when_idle(hot, app.config["DB_PING_IDLE_SECONDS"])
+    app.extensions[_ENGINE] = (os.getpid(), hot)
+    return hot
 
 
 def done(commit: bool = False) -> None:

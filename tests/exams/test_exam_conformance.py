@@ -47,6 +47,7 @@ def proctor_rows(proctor) -> list[dict]:
             rows.extend(data["rows"])
     return rows
 
+
 # The server's heartbeat and outage threshold, lowered so that the outage test is quick to
 # detect (the outage itself is real and as long as the issue asks).
 SERVER_ENV = {
