@@ -66,7 +66,8 @@ class Phases:
     """CPU and memory of the servers and the generator per named phase; the generator's CPU is
     this process's (Python) or read from /proc for the Node process."""
 
-    def __init__(self, server_pids, generator_pid: int | None, database: str, proxy_pids=None):
+    def __init__(self, server_pids, generator_pid: int | None, database: str, proxy_pids=None, listener=None):
+        self.listener = listener  # (told of each phase's begin and end: --py-spy PHASE)
         groups = {"server": server_pids}
         if proxy_pids is not None:  # (nginx, also counted in the server's figures)
             groups["proxy"] = proxy_pids
@@ -81,9 +82,13 @@ class Phases:
     def begin(self, name: str) -> None:
         self.open = name
         self.meter.start()
+        if self.listener is not None:
+            self.listener.begin(name)
 
     def end(self, name: str) -> dict:
         usage = self.meter.stop()
+        if self.listener is not None:
+            self.listener.end(name)
         if "node_cores" in usage:  # the generator is the Node process, not this one
             usage["generator_cores"] = usage.pop("node_cores")
             usage["generator_rss_mb"] = usage.pop("node_rss_mb")
@@ -431,6 +436,30 @@ def _py_spy() -> str | None:
     return str(found) if found.exists() else None
 
 
+class PhaseSampler:
+    """py-spy over the whole run (--py-spy) or over one phase (--py-spy paced): started and
+    stopped by the phases' boundaries."""
+
+    def __init__(self, workers: list[int], tmp: Path, phase: str):
+        self.workers, self.tmp, self.phase = workers, tmp, phase
+        self.sampler = Sampler(workers, tmp) if phase == "all" else None
+
+    def begin(self, name: str) -> None:
+        if name == self.phase and self.sampler is None:
+            self.sampler = Sampler(self.workers, self.tmp)
+
+    def end(self, name: str) -> None:
+        if name == self.phase and self.sampler is not None:
+            self.sampler.stop()
+
+    def stop(self) -> None:
+        if self.sampler is not None:
+            self.sampler.stop()
+
+    def summary(self) -> dict:
+        return {"phase": self.phase, **(self.sampler.summary() if self.sampler is not None else {})}
+
+
 class Sampler:
     """py-spy sampling every gunicorn worker of the run (--py-spy; `pip install py-spy`, a bench
     tool, not a dependency) from the start to the end of the scenario; `summary()` counts, over
@@ -707,16 +736,17 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
     sampler = None
     if args.py_spy and system == "app":
         workers = [pid for proc in servers.webs.values() for pid in proc.pids()[1:]]
-        sampler = Sampler(workers, tmp)
+        sampler = PhaseSampler(workers, tmp, args.py_spy)
+    proxy = proxy_pids if servers.nginx_port else None
     try:
         if generator == "python":
-            phases = Phases(pids, None, args.database, proxy_pids if servers.nginx_port else None)
+            phases = Phases(pids, None, args.database, proxy, sampler)
             result = asyncio.run(bounded_python(cfg, phases, log, emit, budget_s))
         else:
             result = asyncio.run(
                 node_generator(
                     cfg,
-                    lambda pid: Phases(pids, pid, args.database, proxy_pids if servers.nginx_port else None),
+                    lambda pid: Phases(pids, pid, args.database, proxy, sampler),
                     log,
                     emit,
                     {},
@@ -819,8 +849,11 @@ def main(argv=None) -> int:
     p.add_argument("--gc-thresholds", default="", help="the servers' GC_THRESHOLDS (deploy/gunicorn.conf.py)")
     p.add_argument(
         "--py-spy",
-        action="store_true",
-        help="sample our app's web processes with py-spy (pip install py-spy)",
+        nargs="?",
+        const="all",
+        default="",
+        help="sample our app's web processes with py-spy (pip install py-spy): the whole run, "
+        "or only the phase named (join, waiting, start, paced, reconnect, closed)",
     )
     p.add_argument(
         "--stop-after",
