@@ -22,8 +22,8 @@ For each generator, and for our app then the bare echo (bench/echo_app.py) serve
 7. Every acknowledged answer is checked in the database (LOST), and the database is checked for
    duplicates: two rows for one (attempt, question), or an attempt started twice in the audit.
 
-With --monitor the web processes run gevent's monitor thread (GEVENT_MAX_BLOCKING_TIME 0.1 s):
-every event-loop block it reports is counted and its stack printed. Everything targets
+With --monitor the web processes watch their event loop (LOOP_MONITOR_SECONDS 0.1,
+app/common/loop_monitor.py): every block longer than 0.1 s is counted and its stack printed. Everything targets
 loopback, is bounded in time (--max-minutes) and stops by itself.
 """
 
@@ -403,17 +403,17 @@ def check_database(app, built, acked_rows: list) -> dict:
     }
 
 
-# ---- gevent's monitor ----------------------------------------------------------------------
+# ---- the event loop's blocks (--monitor) ---------------------------------------------------
 
 
 def blocks_in(log_dir: Path) -> dict:
-    """The monitor thread's reports in the web processes' logs: how many, and for each the
-    blocked stack (between "Blocked Stack" and "Info:" in gevent's report): its innermost
-    frames of our code (app/, bench/) and the innermost frame of all, where it blocked."""
+    """The loop monitor's reports in the web processes' logs (app/common/loop_monitor.py): how
+    many, and for each the blocked stack: its innermost frames of our code (app/, bench/) and
+    the innermost frame of all, where it blocked."""
     reports = []
     for log in sorted(log_dir.glob("w*.log")):
-        for chunk in log.read_text(errors="replace").split("appears to be blocked")[1:]:
-            stack = chunk.split("Blocked Stack", 1)[-1].split("\nInfo:", 1)[0]
+        for chunk in log.read_text(errors="replace").split("event loop blocked for")[1:]:
+            stack = chunk.split("the blocking stack:", 1)[-1].split("\n\n", 1)[0]
             frames = [
                 (str(Path(f).relative_to(REPO)) if f.startswith(str(REPO)) else Path(f).name, n, fn)
                 for f, n, fn in re.findall(r'File "([^"]+)", line (\d+), in (\S+)', stack)
@@ -469,7 +469,10 @@ class Sampler:
     def __init__(self, pids: list[int], tmp: Path, rate: int = 50):
         import subprocess
 
-        self.files = [tmp / f"py-spy-{pid}.txt" for pid in pids]
+        # (kept after the run, which removes its own files: the last run's raw stacks)
+        kept = Path(tempfile.gettempdir()) / "exam_start_py_spy"
+        kept.mkdir(exist_ok=True)
+        self.files = [kept / f"py-spy-{pid}.txt" for pid in pids]
         self.procs = [
             subprocess.Popen(
                 [
@@ -554,7 +557,7 @@ def serve(args, url, secret, tmp: Path, app_module: str) -> cluster.Cluster:
         "WEBSOCKET_COMPRESSION": args.compression,
     }
     if args.monitor:
-        extra.update(GEVENT_MONITOR_THREAD_ENABLE="1", GEVENT_MAX_BLOCKING_TIME="0.1")
+        extra.update(LOOP_MONITOR_SECONDS="0.1")  # (app/common/loop_monitor.py)
     if args.gc_thresholds:
         extra["GC_THRESHOLDS"] = args.gc_thresholds
     c = cluster.Cluster(
@@ -755,6 +758,9 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
             )
         if args.monitor:
             result["monitor"] = blocks_in(servers.logs)
+        for line in servers.logs_text().splitlines():  # (each process: how many it told of a start)
+            if "started:" in line and "connected here told" in line:
+                log(line.strip())
         if sampler is not None:
             sampler.stop()
             result["py_spy"] = sampler.summary()
@@ -845,7 +851,7 @@ def main(argv=None) -> int:
         default="off",
         help="the servers' WEBSOCKET_COMPRESSION: off, stateless, small, large, on",
     )
-    p.add_argument("--monitor", action="store_true", help="gevent's monitor thread, blocks > 0.1 s")
+    p.add_argument("--monitor", action="store_true", help="report event-loop blocks > 0.1 s with their stacks")
     p.add_argument("--gc-thresholds", default="", help="the servers' GC_THRESHOLDS (deploy/gunicorn.conf.py)")
     p.add_argument(
         "--py-spy",

@@ -58,6 +58,14 @@ def post_worker_init(worker):
     gc.freeze()
     thresholds = [int(x) for x in os.environ.get("GC_THRESHOLDS", "50000,20,100").split(",")]
     gc.set_threshold(*thresholds)
+    limit = float(os.environ.get("LOOP_MONITOR_SECONDS") or 0)
+    if limit > 0:  # event-loop health: a warning with the stack for each block (app/common/loop_monitor.py)
+        import logging
+
+        from app.common import loop_monitor
+
+        logging.getLogger("bma.loop_monitor").addHandler(logging.StreamHandler(sys.stderr))
+        loop_monitor.start(limit)
     module = sys.modules.get("wsgi")
     if module is not None and hasattr(module, "start_background"):
         module.start_background(module.app)

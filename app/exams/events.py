@@ -34,7 +34,7 @@ from ..extensions import db, socketio
 from . import answering, joining, sitting_control, starting, submission, timing
 from .media_links import media_base
 from .models import Attempt, Sitting
-from .proctoring import ProgressBatcher, can_proctor, candidate_rows
+from .proctoring import can_proctor, candidate_rows
 from .rooms import (
     EXAM,
     PROCTOR,
@@ -42,8 +42,7 @@ from .rooms import (
     broadcast_time,
     notify_proctors,
     proctor_room,
-    send_progress,
-    send_rows,
+    progress_batcher,
     sitting_room,
     tell_candidate,
     tell_sitting,
@@ -52,16 +51,6 @@ from .rooms import (
 
 # A question's index: 0 .. MAX_INDEX (a form never has more items; docs/realtime.md).
 MAX_INDEX = 9999
-
-
-def _progress() -> ProgressBatcher:
-    app = current_app._get_current_object()
-    batcher = app.extensions.get("exam_progress")
-    if batcher is None:
-        batcher = app.extensions["exam_progress"] = ProgressBatcher(
-            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"], send_rows
-        )
-    return batcher
 
 
 # ---- /exam --------------------------------------------------------------------------------
@@ -111,7 +100,7 @@ def exam_disconnect(*_args):
     ).rowcount
     db.session.commit()
     if left:
-        _progress().changed(live.sitting_id, live.seat_id)
+        progress_batcher().changed(live.sitting_id, live.seat_id)
 
 
 def _joined_live() -> answering.Live:
@@ -142,7 +131,7 @@ def exam_join(data):
         disconnect(joined.previous_sid, namespace=EXAM)
     join_room(attempt_room(live.attempt_id))
     join_room(sitting_room(live.sitting_id))
-    _progress().changed(live.sitting_id, live.seat_id)
+    progress_batcher().changed(live.sitting_id, live.seat_id)
     return {"ok": True, "state": joined.state}
 
 
@@ -200,7 +189,7 @@ def exam_answer(data):
     live = _joined_live()
     answer = answering.answer_of(live, index, data)
     result = answering.record_answer(live, index, answer, seq, sid=request.sid)
-    _progress().answered(live.sitting_id, live.seat_id)
+    progress_batcher().answered(live.sitting_id, live.seat_id)
     return result
 
 
@@ -312,12 +301,18 @@ def _tell_own_candidates(payload: dict) -> None:
     if not own:
         return
     locales = {attempt_id: _locales.get(sid, "th") for attempt_id, sid in own.items()}
+    told = 0
     with current_app.test_request_context():  # (item media links: paths on this site)
         for batch in joining.start_connected(sitting_id, locales, media_base=media_base):
             for attempt_id, message in batch:
                 # Straight to the page: it is connected to this process (no message queue).
                 socketio.emit("started", message, to=own[attempt_id], namespace=EXAM, ignore_queue=True)
+            told += len(batch)
             socketio.sleep(0)  # (let the loop send this batch while the next one is built)
+    if told < len(own):  # (an attempt submitted meanwhile gets no message; anything else is a fault)
+        current_app.logger.warning(
+            "sitting %s started: %s of %s connected here told", sitting_id, told, len(own)
+        )
 
 
 @socketio.on("announce", namespace=PROCTOR)

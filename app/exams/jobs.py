@@ -12,16 +12,19 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..common.clock import now
 from ..extensions import db, socketio
 from . import joining, outages, submission, timing
 from .models import Attempt, Seat, Sitting
-from .rooms import broadcast_time, notify_proctors, tell_candidate
+from .rooms import broadcast_time, progress_batcher, tell_candidate
 
 log = logging.getLogger(__name__)
 WARN_AT_MINUTES = (10, 5, 1)
 _warned: dict[int, set[int]] = {}
+# Attempts loaded and told per batch after a deadline or an outage (the loop served between).
+_TELL_BATCH = 200
 
 
 def tick() -> dict:
@@ -34,11 +37,19 @@ def tick() -> dict:
         db.session.remove()
         return {"submitted": [], "warned": 0, "held": True}
     submitted = submission.submit_due(at)
-    for attempt_id in submitted:
-        attempt = db.session.get(Attempt, attempt_id)
-        tell_candidate("time_up", joining.attempt_state(attempt), attempt_id)
-        notify_proctors(attempt.seat)
-        _warned.pop(attempt_id, None)
+    # (a synchronized sitting's deadline: thousands at once, loaded and told in batches; the
+    # proctors' rows go in their batches)
+    for i in range(0, len(submitted), _TELL_BATCH):
+        attempts = db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id.in_(submitted[i : i + _TELL_BATCH]))
+            .options(joinedload(Attempt.seat).joinedload(Seat.sitting), selectinload(Attempt.answers))
+        ).all()
+        for attempt in attempts:
+            tell_candidate("time_up", joining.attempt_state(attempt), attempt.id)
+            progress_batcher().changed(attempt.seat.sitting_id, attempt.seat_id)
+            _warned.pop(attempt.id, None)
+        socketio.sleep(0)
     warned = 0
     soon = db.session.scalars(
         select(Attempt)
@@ -66,10 +77,19 @@ def heartbeat(kind: str = outages.WEB) -> outages.Beat:
     """One beat of this process; tells the candidates given an outage's time back (those
     connected: the database was away, not this process) and their proctors."""
     result = outages.beat(kind)
-    for attempt_id in result.changed:
-        attempt = db.session.get(Attempt, attempt_id)
-        broadcast_time(attempt, "outage", result.owed[attempt_id])
-        notify_proctors(attempt.seat)
+    # (after an outage, every attempt under way: thousands, told in batches that let the
+    # event loop serve between them; the proctors' rows go in their batches)
+    changed = list(result.changed)
+    for i in range(0, len(changed), _TELL_BATCH):
+        attempts = db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id.in_(changed[i : i + _TELL_BATCH]))
+            .options(joinedload(Attempt.seat).joinedload(Seat.sitting))
+        ).all()
+        for attempt in attempts:
+            broadcast_time(attempt, "outage", result.owed[attempt.id])
+            progress_batcher().changed(attempt.seat.sitting_id, attempt.seat_id)
+        socketio.sleep(0)
     db.session.remove()
     return result
 

@@ -151,6 +151,10 @@ def rows_for(seat_ids) -> dict[int, list[dict]]:
     return rows
 
 
+# Whole rows per `candidates` message: built in one go each, the event loop served between.
+ROWS_PER_MESSAGE = 200
+
+
 class ProgressBatcher:
     """The proctors' tables kept current in batches, told at most once per `interval` seconds.
 
@@ -210,10 +214,12 @@ class ProgressBatcher:
                 rows = self.rows(seat_ids)
                 self.send(sitting_id, rows)
                 sent += len(rows)
-        if changed:
-            for sitting_id, rows in rows_for(set().union(*changed.values())).items():
+        seats = sorted(set().union(*changed.values())) if changed else []
+        for i in range(0, len(seats), ROWS_PER_MESSAGE):  # (a hall that joined again: thousands)
+            for sitting_id, rows in rows_for(seats[i : i + ROWS_PER_MESSAGE]).items():
                 self.send_rows(sitting_id, rows)
                 sent += len(rows)
+            socketio.sleep(0)  # (let the event loop serve between chunks)
         return sent
 
     def _run(self) -> None:

@@ -6,11 +6,13 @@ handlers.
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ..common.clock import now
 from ..extensions import socketio
 from . import timing
 from .models import Attempt, Seat
-from .proctoring import candidate_row
+from .proctoring import ProgressBatcher, candidate_row
 
 EXAM, PROCTOR = "/exam", "/proctor"
 
@@ -45,6 +47,17 @@ def send_rows(sitting_id: int, rows: list[dict]) -> None:
     """Whole rows of the candidates who joined or left, for the dashboards (ProgressBatcher's
     sender): one `candidates` message per batch."""
     socketio.emit("candidates", {"rows": rows}, to=proctor_room(sitting_id), namespace=PROCTOR)
+
+
+def progress_batcher() -> ProgressBatcher:
+    """This application's batcher of the proctors' rows and answer counts (one per process)."""
+    app = current_app._get_current_object()
+    batcher = app.extensions.get("exam_progress")
+    if batcher is None:
+        batcher = app.extensions["exam_progress"] = ProgressBatcher(
+            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"], send_rows
+        )
+    return batcher
 
 
 def tell_sitting_status(sitting) -> None:

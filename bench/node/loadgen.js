@@ -96,6 +96,7 @@ class Candidate {
       stats.connect.push(now() - (this.connectFrom || t0));
       this.connectFrom = null;
       this.joined = true;
+      this.joins = (this.joins || 0) + 1;
       if (cfg.page_syncs) this.sync(this.everJoined ? 1 : 3);
       this.everJoined = true;
       this.joinWaiters.splice(0).forEach((w) => w());
@@ -142,7 +143,10 @@ class Candidate {
   whenStarted(timeoutS) {
     if (this.started) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("no started")), timeoutS * 1000);
+      // (why: still connected and joined once, or joined again meanwhile — then the join's
+      // state carried the start — or not connected)
+      const why = () => (!this.socket.connected ? "not connected" : this.joins > 1 ? "joined again" : "joined once");
+      const t = setTimeout(() => reject(new Error("no started: " + why())), timeoutS * 1000);
       this.startedWaiters.push(() => { clearTimeout(t); resolve(); });
     });
   }
