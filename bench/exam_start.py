@@ -23,8 +23,8 @@ For each generator, and for our app then the bare echo (bench/echo_app.py) serve
    duplicates: two rows for one (attempt, question), or an attempt started twice in the audit.
 
 With --monitor the web processes watch their event loop (LOOP_MONITOR_SECONDS 0.1,
-app/common/loop_monitor.py): every block longer than 0.1 s is counted and its stack printed. Everything targets
-loopback, is bounded in time (--max-minutes) and stops by itself.
+app/common/loop_monitor.py): every block longer than 0.1 s is counted and its stack printed.
+Everything targets loopback, is bounded in time (--max-minutes) and stops by itself.
 """
 
 from __future__ import annotations
@@ -851,7 +851,9 @@ def main(argv=None) -> int:
         default="off",
         help="the servers' WEBSOCKET_COMPRESSION: off, stateless, small, large, on",
     )
-    p.add_argument("--monitor", action="store_true", help="report event-loop blocks > 0.1 s with their stacks")
+    p.add_argument(
+        "--monitor", action="store_true", help="report event-loop blocks > 0.1 s with their stacks"
+    )
     p.add_argument("--gc-thresholds", default="", help="the servers' GC_THRESHOLDS (deploy/gunicorn.conf.py)")
     p.add_argument(
         "--py-spy",
