@@ -117,7 +117,8 @@ def start_connected(
     its first question in the connection's language, so thousands of pages show the test
     without all asking for the same question in the same second. A section with a limit of its
     own opens for them now, as asking for its first question would have opened it. An attempt
-    already under way (its own join started it) gets its message too; one submitted, none.
+    already under way (its own join or `sync` after the start began it) gets its state without
+    the question (the page asks for it, which opens its section as usual); one submitted, none.
 
     Yields the messages (attempt id, message) batch by batch (EXAM_START_BATCH attempts), each
     batch started in a few statements (`starting.begin_all`) and committed before it is
@@ -137,13 +138,24 @@ def start_connected(
             .options(joinedload(Attempt.seat), selectinload(Attempt.answers))
         ).all()
         opens = {a.id: a.form[0]["section"] for a in attempts if a.form and limits.get(a.form[0]["section"])}
-        begin_all(sitting, attempts, at, opens)
+        begun = {a.id for a in begin_all(sitting, attempts, at, opens)}
+        # Those started meanwhile by another way (the page's own `sync` or join after the
+        # start): read again, and told their state without the question (the page asks
+        # for it, which opens its section as usual).
+        others = [a.id for a in attempts if a.id not in begun and a.status == "not_started"]
+        if others:
+            db.session.scalars(
+                select(Attempt)
+                .where(Attempt.id.in_(others))
+                .options(selectinload(Attempt.answers))
+                .execution_options(populate_existing=True)
+            ).all()
         messages = []
         for attempt in attempts:
             if attempt.status != "in_progress":
                 continue
             message = page_state(attempt, now())
-            if attempt.form:
+            if attempt.id in begun and attempt.form:
                 entry = attempt.form[0]
                 message["first_question"] = {
                     locale: question_payload(entry, 0, *item_text(entry["version_id"]), locale, media_base)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
@@ -300,3 +301,32 @@ def test_the_proctors_start_sends_each_connected_candidate_the_first_question(ap
     # Starting again is refused and starts nothing twice.
     again = proctor.emit("start", {"sitting_id": sitting_id}, namespace="/proctor", callback=True)
     assert again["ok"] is False and len(events(cand, "started")) == 0
+
+
+def test_a_page_whose_own_sync_began_its_test_still_hears_of_the_start(app, make, setup, db, monkeypatch):
+    """The proctor's start and a page's `sync` meet: the sync saw the started sitting and began
+    the attempt between the start's read of it and its UPDATE (24 pages of 5,000 in one run got
+    no `started`). The start still tells that page its state — without the first question,
+    which the page then asks for (opening its section as usual) — and starts nothing twice."""
+    s = setup
+    cand = connect(app, make, s["cand"])
+    sitting_id = s["sitting"].id
+    assert cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)["ok"]
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    real_begin_all = joining.begin_all
+
+    def sync_first(sitting, attempts, at, opens=None):
+        for attempt in attempts:  # (what the page's sync does, on its own connection)
+            db.session.execute(
+                update(Attempt).where(Attempt.id == attempt.id).values(status="in_progress", started_at=at)
+            )
+        return real_begin_all(sitting, attempts, at, opens)
+
+    monkeypatch.setattr(joining, "begin_all", sync_first)
+    batches = list(joining.start_connected(sitting_id, {s["attempt"].id: "th"}))
+    [(attempt_id, message)] = [m for batch in batches for m in batch]
+    assert attempt_id == s["attempt"].id and message["status"] == "in_progress"
+    assert "first_question" not in message
+    db.session.remove()
+    # The start began nothing itself (the sync's start, here without its audit entry, was it).
+    assert [e.action for e in entries_for("attempts", attempt_id)].count("attempt.start") == 0
