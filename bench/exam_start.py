@@ -410,9 +410,10 @@ def blocks_in(log_dir: Path) -> dict:
     """The loop monitor's reports in the web processes' logs (app/common/loop_monitor.py): how
     many, and for each the blocked stack: its innermost frames of our code (app/, bench/) and
     the innermost frame of all, where it blocked."""
-    reports = []
+    reports, on_cpu = [], []
     for log in sorted(log_dir.glob("w*.log")):
         for chunk in log.read_text(errors="replace").split("event loop blocked for")[1:]:
+            cpu = re.search(r"(\d+) ms of it on the CPU", chunk[:200])
             stack = chunk.split("the blocking stack:", 1)[-1].split("\n\n", 1)[0]
             frames = [
                 (str(Path(f).relative_to(REPO)) if f.startswith(str(REPO)) else Path(f).name, n, fn)
@@ -421,11 +422,23 @@ def blocks_in(log_dir: Path) -> dict:
             ours = [f"{f}:{n} {fn}" for f, n, fn in frames if f.startswith(("app/", "bench/"))]
             inner = [f"{f}:{n} {fn}" for f, n, fn in frames[-1:]]
             reports.append(ours[-4:] + [x for x in inner if x not in ours])
-    counted: dict[str, int] = {}
-    for stack in reports:
-        key = " <- ".join(reversed(stack))
-        counted[key] = counted.get(key, 0) + 1
-    return {"blocks": len(reports), "stacks": sorted(counted.items(), key=lambda kv: -kv[1])[:15]}
+            # (held the CPU for at least half the limit: computed, not left waiting by the system)
+            if cpu and int(cpu.group(1)) >= 50:
+                on_cpu.append(reports[-1])
+
+    def counted(stacks) -> list:
+        counts: dict[str, int] = {}
+        for stack in stacks:
+            key = " <- ".join(reversed(stack))
+            counts[key] = counts.get(key, 0) + 1
+        return sorted(counts.items(), key=lambda kv: -kv[1])[:15]
+
+    return {
+        "blocks": len(reports),
+        "on_cpu": len(on_cpu),
+        "stacks": counted(reports),
+        "on_cpu_stacks": counted(on_cpu),
+    }
 
 
 # ---- py-spy: where the web processes spend their time under load -------------------------------
@@ -959,7 +972,12 @@ def main(argv=None) -> int:
                     f"STARTED TWICE: {r['database']['attempts_started_twice']} ({r['generator']})"
                 )
             if "monitor" in r:
-                log(f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}")
+                log(
+                    f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}, "
+                    f"of which {r['monitor']['on_cpu']} on the CPU (the others off it: the system ran something else, or a call blocked)"
+                )
+                for stack, count in r["monitor"]["on_cpu_stacks"]:
+                    log(f"   on the CPU: {count} x {stack}")
                 for stack, count in r["monitor"]["stacks"]:
                     log(f"   {count} x {stack}")
         if sink is not None:

@@ -32,27 +32,34 @@ def start(limit: float) -> None:
     # The greenlet running now and since when (set at every switch): a block is one greenlet,
     # not the hub, running longer than the limit. (A busy loop that switches between many
     # short tasks is saturated, not blocked: its latency shows in the acks, not here.)
-    running = [hub, time.monotonic()]
+    # With the loop thread's CPU time at that moment: a greenlet that held the loop while the
+    # process had no CPU (the machine saturated: the system ran something else) is told apart
+    # from one that computed, or sat in a call that blocks.
+    cpu_clock = time.pthread_getcpuclockid(loop_thread)
+    running = [hub, time.monotonic(), time.thread_time()]
 
     def trace(event, args) -> None:
         if event in ("switch", "throw"):
-            running[0], running[1] = args[1], time.monotonic()
+            running[0], running[1], running[2] = args[1], time.monotonic(), time.thread_time()
 
     def watch() -> None:
         sleep = monkey.get_original("time", "sleep")
         reported = None
         while True:
             sleep(limit / 4)
-            current, since = running
+            current, since, cpu_since = running
             blocked = time.monotonic() - since
             if current is hub or blocked <= limit or reported == since:
                 continue
             reported = since
+            cpu = time.clock_gettime(cpu_clock) - cpu_since
             frame = sys._current_frames().get(loop_thread)
             stack = "".join(traceback.format_stack(frame)) if frame is not None else "(no frame)\n"
             log.warning(
-                "event loop blocked for at least %.0f ms (limit %.0f ms); the blocking stack:\n%s",
+                "event loop blocked for at least %.0f ms, %.0f ms of it on the CPU (limit %.0f ms); "
+                "the blocking stack:\n%s",
                 blocked * 1000,
+                cpu * 1000,
                 limit * 1000,
                 stack,
             )

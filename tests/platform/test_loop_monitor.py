@@ -48,6 +48,8 @@ def test_a_block_is_reported_once_with_the_code_that_held_the_loop():
     reports = done.stderr.split("event loop blocked for at least")[1:]
     assert len(reports) == 1, done.stderr
     assert "in holds_the_loop" in reports[0] and "limit 100 ms" in reports[0]
+    on_cpu = int(reports[0].split(" ms of it on the CPU")[0].rsplit(" ", 1)[-1])
+    assert on_cpu >= 80  # (it computed: not a process the system left waiting)
 
 
 BUSY = textwrap.dedent(
