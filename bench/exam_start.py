@@ -974,7 +974,8 @@ def main(argv=None) -> int:
             if "monitor" in r:
                 log(
                     f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}, "
-                    f"of which {r['monitor']['on_cpu']} on the CPU (the others off it: the system ran something else, or a call blocked)"
+                    f"of which {r['monitor']['on_cpu']} on the CPU (the others off it: the system "
+                    "ran something else, or a call blocked)"
                 )
                 for stack, count in r["monitor"]["on_cpu_stacks"]:
                     log(f"   on the CPU: {count} x {stack}")
