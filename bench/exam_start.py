@@ -433,9 +433,19 @@ def blocks_in(log_dir: Path) -> dict:
             counts[key] = counts.get(key, 0) + 1
         return sorted(counts.items(), key=lambda kv: -kv[1])[:15]
 
+    collections = [
+        float(ms_)
+        for log in sorted(log_dir.glob("w*.log"))
+        for ms_ in re.findall(
+            r"event loop held (\d+) ms by the garbage collector", log.read_text(errors="replace")
+        )
+    ]
     return {
         "blocks": len(reports),
         "on_cpu": len(on_cpu),
+        "collector_holds": len(collections),
+        "collector_ms_max": max(collections, default=0),
+        "collector_ms_total": sum(collections),
         "stacks": counted(reports),
         "on_cpu_stacks": counted(on_cpu),
     }
@@ -976,6 +986,11 @@ def main(argv=None) -> int:
                     f"[{r['system']}/{r['generator']}] event-loop blocks > 0.1 s: {r['monitor']['blocks']}, "
                     f"of which {r['monitor']['on_cpu']} on the CPU (the others off it: the system "
                     "ran something else, or a call blocked)"
+                )
+                log(
+                    f"   the garbage collector held the loop > 0.1 s {r['monitor']['collector_holds']} times "
+                    f"(longest {r['monitor']['collector_ms_max']:.0f} ms, "
+                    f"{r['monitor']['collector_ms_total']:.0f} ms in all)"
                 )
                 for stack, count in r["monitor"]["on_cpu_stacks"]:
                     log(f"   on the CPU: {count} x {stack}")

@@ -83,3 +83,31 @@ def test_an_idle_or_a_busy_loop_is_not_reported():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["done"] and "event loop blocked" not in done.stderr, done.stderr
+
+
+COLLECTOR = textwrap.dedent(
+    """
+    from gevent import monkey
+    monkey.patch_all()
+    import gc, logging, sys
+    sys.path.insert(0, {repo!r})
+    from app.common import loop_monitor
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
+    loop_monitor.start(0.001)
+    garbage = []
+    for i in range(300_000):  # a heap of cycles for a full collection to walk
+        a = [i]
+        a.append(a)
+        garbage.append(a)
+    gc.collect()
+    print("done", flush=True)
+    """
+)
+
+
+def test_a_long_collection_is_named_as_the_collectors():
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR.format(repo=str(REPO))], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "by the garbage collector (generation 2" in done.stderr, done.stderr
