@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..accounts import sessions
 from ..common import peers
@@ -288,6 +290,7 @@ def proctor_start(data):
 
 
 SITTING_STARTED = "exam.sitting_started"
+START_TRIES = 5  # (each process's telling of its candidates, after a database hiccup)
 
 
 @peers.handler(SITTING_STARTED)
@@ -300,15 +303,32 @@ def _tell_own_candidates(payload: dict) -> None:
     own = {live.attempt_id: sid for sid, live in list(_joined.items()) if live.sitting_id == sitting_id}
     if not own:
         return
-    locales = {attempt_id: _locales.get(sid, "th") for attempt_id, sid in own.items()}
+    waiting = {attempt_id: _locales.get(sid, "th") for attempt_id, sid in own.items()}
     told = 0
-    with current_app.test_request_context():  # (item media links: paths on this site)
-        for batch in joining.start_connected(sitting_id, locales, media_base=media_base):
-            for attempt_id, message in batch:
-                # Straight to the page: it is connected to this process (no message queue).
-                socketio.emit("started", message, to=own[attempt_id], namespace=EXAM, ignore_queue=True)
-            told += len(batch)
-            socketio.sleep(0)  # (let the loop send this batch while the next one is built)
+    # A database hiccup (every pooled connection busy for DB_POOL_TIMEOUT under overload)
+    # must not leave this process's pages unaware of the start: try again for those not told.
+    for attempt in range(START_TRIES):
+        try:
+            with current_app.test_request_context():  # (item media links: paths on this site)
+                for batch in joining.start_connected(sitting_id, waiting, media_base=media_base):
+                    for attempt_id, message in batch:
+                        # Straight to the page: it is connected to this process (no message queue).
+                        socketio.emit(
+                            "started", message, to=own[attempt_id], namespace=EXAM, ignore_queue=True
+                        )
+                        waiting.pop(attempt_id, None)
+                    told += len(batch)
+                    socketio.sleep(0)  # (let the loop send this batch while the next one is built)
+            break
+        except (DBAPIError, PoolTimeout):
+            db.session.rollback()
+            current_app.logger.warning(
+                "sitting %s started: %s connected here not told yet (database busy); trying again",
+                sitting_id,
+                len(waiting),
+                exc_info=True,
+            )
+            socketio.sleep(0.5 * (attempt + 1))
     if told < len(own):  # (an attempt submitted meanwhile gets no message; anything else is a fault)
         current_app.logger.warning(
             "sitting %s started: %s of %s connected here told", sitting_id, told, len(own)

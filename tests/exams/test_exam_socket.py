@@ -330,3 +330,28 @@ def test_a_page_whose_own_sync_began_its_test_still_hears_of_the_start(app, make
     db.session.remove()
     # The start began nothing itself (the sync's start, here without its audit entry, was it).
     assert [e.action for e in entries_for("attempts", attempt_id)].count("attempt.start") == 0
+
+
+def test_a_database_hiccup_in_the_start_does_not_leave_pages_waiting(app, make, setup, db, monkeypatch):
+    """Under overload every pooled connection may be busy for longer than DB_POOL_TIMEOUT
+    (seen at 5,000: one process told none of its 2,500 pages). The process tries again for the
+    pages it has not told yet."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    s = setup
+    cand = connect(app, make, s["cand"])
+    sitting_id = s["sitting"].id
+    assert cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)["ok"]
+    real, calls = joining.start_connected, []
+
+    def busy_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise PoolTimeout("QueuePool limit reached")
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(joining, "start_connected", busy_once)
+    proctor = connect(app, make, s["proctor"], "/proctor")
+    assert proctor.emit("start", {"sitting_id": sitting_id}, namespace="/proctor", callback=True)["ok"]
+    started = events(cand, "started")
+    assert len(calls) == 2 and len(started) == 1 and started[0]["status"] == "in_progress"
