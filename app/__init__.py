@@ -83,7 +83,7 @@ def _init_extensions(app: Flask) -> None:
     register_template_helpers(app)
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     from .common import websocket
-    from .common.sockets import MAX_MESSAGE_BYTES, TextPacket
+    from .common.sockets import MAX_MESSAGE_BYTES, TextPacket, name_the_socketio_path
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
     # with `too_large`, not cut off with the connection: docs/realtime.md.)
@@ -96,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         serializer=TextPacket,
     )
+    name_the_socketio_path(app)  # (no NotFound, and its reference cycles, per event)
 
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .accounts import sessions

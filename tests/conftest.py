@@ -132,7 +132,13 @@ def _undo_socketio_test_client(app):
     undo that after each test so real clients (test_exam_live.py) receive their packets."""
     server = socketio.server
     saved = (server.async_handlers, server.eio.async_handlers)
+    # A test that makes an app of its own (create_app) binds the one `socketio` extension to
+    # it, with a new server: the session app's Socket.IO tests that follow in the same worker
+    # would then connect through a server no handler of theirs runs on ("not connected").
+    bound = dict(socketio.__dict__)
     yield
+    socketio.__dict__.clear()
+    socketio.__dict__.update(bound)
     for name in ("_send_packet", "_send_eio_packet"):
         server.__dict__.pop(name, None)
     server.async_handlers, server.eio.async_handlers = saved

@@ -49,6 +49,28 @@ class TextPacket(Packet):
         return False
 
 
+def name_the_socketio_path(app, path: str = "socket.io") -> None:
+    """Give the Socket.IO path a URL rule of its own.
+
+    Flask-SocketIO runs every event in a request context made from the connection's environ,
+    whose path (`/socket.io/`) no rule matched: werkzeug raised NotFound for every event and
+    the context kept it (WebsocketMismatch for a websocket), with its traceback, whose
+    frames hold the context in turn. Each event
+    thus left ~60 objects in reference cycles (frames of the whole handling stack), which only
+    the garbage collector frees: at thousands of events a second its collections held the
+    event loop 0.15 s at a time (issue 20, docs/performance.md). With a rule the match
+    succeeds and nothing is raised. Its view is never reached over HTTP (Flask-SocketIO's
+    middleware serves the path before Flask sees it); if it were, it answers 404."""
+
+    def socketio_path():
+        return {"ok": False, "error": "not_found", "message": "Socket.IO endpoint"}, 404
+
+    rule = f"/{path.strip('/')}/"
+    app.add_url_rule(rule, "socketio_path", socketio_path, strict_slashes=False)
+    # (a connection upgraded to a websocket matches only a websocket rule: WebsocketMismatch)
+    app.add_url_rule(rule, "socketio_path", socketio_path, strict_slashes=False, websocket=True)
+
+
 class TooLarge(DomainError):
     status_code = 413
     code = "too_large"
