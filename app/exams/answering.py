@@ -296,8 +296,10 @@ def started_status(live: Live, sid: str | None, at: datetime) -> LiveStatus:
 
 
 def live_status(live: Live) -> LiveStatus:
-    row = hot.connection().execute(_LIVE_STATUS, {"attempt_id": live.attempt_id}).one()
-    return LiveStatus(row[0], row[1], row[2], row[3] or {}, row[4] or 0, row[5], row[6])
+    row = hot.first(_LIVE_STATUS, {"attempt_id": live.attempt_id})
+    if row is None:
+        raise NotFound(_("Join the test first (this connection is not the live one)."))
+    return LiveStatus(row[0], hot.utc(row[1]), row[2], row[3] or {}, row[4] or 0, row[5], hot.utc(row[6]))
 
 
 def status_for(live: Live, sid: str | None) -> LiveStatus:
@@ -498,15 +500,14 @@ def record_answer(
     if sid is not None and not live.section_limits.get(entry["section"]):
         # The usual answer: checked and stored in one statement (a section with a limit of
         # its own is checked against its opening first, below).
-        stored = hot.connection().execute(_store_if_open_statement(), {**values, "sid": sid}).first()
+        stored = hot.first(_store_if_open_statement(), {**values, "sid": sid})
     if stored is None:  # refused, stale, a repeat, or a section with its own limit
         status = _open(status_for(live, sid), live, sid, at)
         _check_section_open(live, status, entry["section"], at)
-        stored = hot.connection().execute(_store_answer_statement(), values).first()
-    connection = hot.connection()
+        stored = hot.first(_store_answer_statement(), values)
     if stored is None:  # an older or repeated seq: the stored answer stays, say which it is
-        stored = connection.execute(_STORED_ANSWER, key).one()
-        if stored.seq == seq and stored.choice != choice:
+        stored = hot.first(_STORED_ANSWER, key)
+        if stored[1] == seq and stored[0] != choice:
             hot.done()
             raise BadAnswer(
                 _(
@@ -520,10 +521,10 @@ def record_answer(
         "ok": True,
         "index": index,
         "type": item_type,
-        "choice": stored.choice,
-        "answer": item_types.answer_value(item_type, stored.choice),
-        "seq": stored.seq,
-        "stale": stored.seq != seq,
+        "choice": stored[0],
+        "answer": item_types.answer_value(item_type, stored[0]),
+        "seq": stored[1],
+        "stale": stored[1] != seq,
     }
 
 

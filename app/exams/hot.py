@@ -9,6 +9,7 @@ refused half-way left open (`release`).
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 from flask import current_app, g
 from sqlalchemy import create_engine
@@ -41,6 +42,41 @@ def connection():
     held = autocommit_engine().connect()
     setattr(g, _KEY, held)
     return held
+
+
+# The hot statements' SQL on the driver's connection, compiled once per process:
+# id(statement) -> (SQL, the statement's own parameter values, e.g. a literal's).
+_DRIVER_SQL: dict[int, tuple[str, dict]] = {}
+
+
+def first(statement, params: dict) -> tuple | None:
+    """The first row of one of the hot path's statements (built once, module-level), or None.
+
+    On PostgreSQL's autocommit connection (`connection`) the statement runs on the driver's
+    own cursor, its SQL compiled once per process: SQLAlchemy's execution of a one-row
+    statement (its cache key walked again, an execution context, the result's metadata and
+    row processing) cost about as much CPU as psycopg's own work (py-spy under load, issue 20,
+    docs/performance.md). So the parameters go to the driver as given (aware datetimes, text,
+    numbers: no type of ours processes them) and values come back as the driver reads them: a
+    timestamp with time zone in the session's zone (`utc` makes it ours). Elsewhere (SQLite,
+    a session's transaction) the statement runs through SQLAlchemy as usual."""
+    held = connection()
+    if held is not g.get(_KEY):
+        row = held.execute(statement, params).first()
+        return None if row is None else tuple(row)
+    compiled = _DRIVER_SQL.get(id(statement))
+    if compiled is None:
+        done = statement.compile(dialect=held.dialect)
+        compiled = _DRIVER_SQL[id(statement)] = (done.string, dict(done.params))
+    sql, own = compiled
+    return held.connection.driver_connection.execute(sql, {**own, **params}).fetchone()
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A datetime read by `first` as our columns give it (common.types.UTCDateTime): UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def autocommit_engine():
