@@ -70,6 +70,7 @@ def _frame(opcode: int, payload: bytes, rsv1: bool = False) -> bytes:
 
 # What a browser offers (Chrome, Firefox): permessage-deflate, any window the server picks.
 DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"
+JOIN_RETRY_S = 2.0  # the page's RETRY_DELAY (app/static/js/outbox.js): a join the server asks to retry
 
 
 class _Deflate:
@@ -431,6 +432,12 @@ class SimCandidate:
         self.route = self.route or conn.route
         self.conn = conn
         ack = await conn.call("join", {"sitting_id": self.sitting_id}, timeout=self.ack_timeout)
+        while ack.get("error") == "retry" and conn.alive:
+            # As the page does (app/static/js/outbox.js): the server asks to try again, so the
+            # join goes again on this connection after 2 s.
+            self.stats.error("join:retry")
+            await asyncio.sleep(JOIN_RETRY_S)
+            ack = await conn.call("join", {"sitting_id": self.sitting_id}, timeout=self.ack_timeout)
         if not ack.get("ok"):
             conn.abort()
             raise Disconnected(f"join refused: {ack.get('error')}")

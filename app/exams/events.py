@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
@@ -27,6 +27,7 @@ from ..common.sockets import (
     acked,
     bool_field,
     int_field,
+    light_event,
     need_confirmation,
     number_field,
     text_field,
@@ -105,8 +106,8 @@ def exam_disconnect(*_args):
         progress_batcher().changed(live.sitting_id, live.seat_id)
 
 
-def _joined_live() -> answering.Live:
-    live = _joined.get(request.sid)
+def _joined_live(sid: str | None = None) -> answering.Live:
+    live = _joined.get(sid or request.sid)
     if live is None:
         raise NotFound(_("Join the test first (this connection is not the live one)."))
     return live
@@ -137,7 +138,17 @@ def exam_join(data):
     return {"ok": True, "state": joined.state}
 
 
-@socketio.on("sync", namespace=EXAM)
+def _locale_of(sid: str) -> str:
+    return _locales.get(sid) or "th"
+
+
+# The hot events (every page's clock sync, every question and answer) run without a request
+# context (common.sockets.light_event): the connection is g.sid, its language g.locale.
+def _hot(event: str):
+    return light_event(socketio, event, EXAM, _locale_of)
+
+
+@_hot("sync")
 @acked(login=False)
 def exam_sync(data):
     client_time = number_field(data, "client_time")
@@ -148,7 +159,7 @@ def exam_sync(data):
         "server_time": t.isoformat(),
         "server_ms": int(t.timestamp() * 1000),
     }
-    live = _joined.get(request.sid)
+    live = _joined.get(g.sid)
     if live is not None:
         # (a synchronized sitting's waiting room: from this process's memory of the sitting)
         status = answering.waiting_status(live, time.monotonic()) or answering.started_status(live, None, t)
@@ -169,16 +180,15 @@ def exam_sync(data):
     return result
 
 
-@socketio.on("question", namespace=EXAM)
+@_hot("question")
 @acked(login=False)
 def exam_question(data):
     index = int_field(data, "index", 0, MAX_INDEX)
-    locale = _locales.get(request.sid) or current_locale()  # (the connection's, known since it connected)
-    question = answering.question(_joined_live(), index, locale, sid=request.sid, media_base=media_base)
+    question = answering.question(_joined_live(g.sid), index, g.locale, sid=g.sid, media_base=media_base)
     return {"ok": True, "question": question}
 
 
-@socketio.on("answer", namespace=EXAM)
+@_hot("answer")
 @acked(login=False)
 def exam_answer(data):
     index, seq = int_field(data, "index", 0, MAX_INDEX), int_field(data, "seq", 1, MAX_SEQ)
@@ -188,9 +198,9 @@ def exam_answer(data):
         )
     if data.get("choice") is not None and not isinstance(data["choice"], str):
         raise ValidationFailed(_("The choice must be a choice id or null."), "choice")
-    live = _joined_live()
+    live = _joined_live(g.sid)
     answer = answering.answer_of(live, index, data)
-    result = answering.record_answer(live, index, answer, seq, sid=request.sid)
+    result = answering.record_answer(live, index, answer, seq, sid=g.sid)
     progress_batcher().answered(live.sitting_id, live.seat_id)
     return result
 

@@ -8,7 +8,8 @@ from flask import url_for
 
 def media_base(version_id: int) -> str:
     """The path an item version's files are served under: base + the name in its text."""
-    return url_for("exams.item_media", version_id=version_id, name="-").removesuffix("-")
+    # (a path, also where no request context is: the online test's light events)
+    return url_for("exams.item_media", version_id=version_id, name="-", _external=False).removesuffix("-")
 
 
 def upload_media_base(token: str, code: str) -> str:

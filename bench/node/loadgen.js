@@ -22,6 +22,7 @@ const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 const log = (msg) => out({ log: msg });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
+const JOIN_RETRY_MS = 2000; // the page's RETRY_DELAY (app/static/js/outbox.js)
 
 function options(cookie) {
   return {
@@ -89,10 +90,17 @@ class Candidate {
     return this.whenJoined(120);
   }
 
+  // As the page does (app/static/js/outbox.js connect): join after every connect; a join the
+  // server asks to retry, or that got no answer while connected, goes again after 2 s.
   async onConnect(t0) {
+    const socket = this.socket;
     try {
-      const ack = await call(this.socket, "join", { sitting_id: cfg.sitting_id }, cfg.ack_timeout);
-      if (!ack || !ack.ok) { stats.error("join:" + (ack && ack.error)); return; }
+      const ack = await call(socket, "join", { sitting_id: cfg.sitting_id }, cfg.ack_timeout);
+      if (!ack || !ack.ok) {
+        stats.error("join:" + (ack && ack.error));
+        if (ack && ack.error === "retry") this.joinAgain(socket, t0);
+        return;
+      }
       stats.connect.push(now() - (this.connectFrom || t0));
       this.connectFrom = null;
       this.joined = true;
@@ -105,8 +113,14 @@ class Candidate {
       }
     } catch (e) {
       stats.error("join:timeout");
-      this.socket.disconnect().connect(); // as the page does: try again
+      this.joinAgain(socket, t0);
     }
+  }
+
+  joinAgain(socket, t0) {
+    setTimeout(() => {
+      if (socket === this.socket && socket.connected && !this.joined) this.onConnect(t0);
+    }, JOIN_RETRY_MS);
   }
 
   // The exam page's clock syncs (exam.js resync): 3 after the first join, 1 after each later

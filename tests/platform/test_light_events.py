@@ -1,4 +1,6 @@
-"""A Socket.IO event leaves nothing in reference cycles but what werkzeug's matcher itself
+"""The online test's hot events (sync, question, answer) run without a request context
+(common.sockets.light_event) and still answer in the connection's language, with paths as the
+page's; and no Socket.IO event leaves anything in reference cycles but what werkzeug's matcher itself
 leaves (common.sockets.name_the_socketio_path): Flask-SocketIO runs each event in a request
 context made from the connection's environ, and a path no rule matched left NotFound (or, on a
 websocket, WebsocketMismatch) with its traceback and every frame of the handling stack in a
@@ -78,4 +80,33 @@ def test_events_leave_no_frames_or_contexts_in_cycles(app, make):
 
     events()  # (warm: whatever is made once per process)
     assert _frames_and_contexts_left(events) == {}
+    sio.disconnect("/exam")
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_a_light_event_answers_in_the_connections_language(app, make, lang):
+    from datetime import timedelta
+
+    from app.extensions import socketio
+    from tests.factories import exams as eh
+
+    eh.typed_bank()
+    sitting, _hr = eh.sitting(make, eh.typed_exam(), mode="window", starts_in=timedelta(minutes=-1))
+    cand, seat = eh.seated(make, sitting)
+    eh.check_in(cand, seat)
+    http = make.client_for(app, cand, lang=lang)
+    sio = socketio.test_client(app, namespace="/exam", flask_test_client=http)
+
+    def call(event, data):
+        return sio.emit(event, data, namespace="/exam", callback=True)
+
+    before = call("question", {"index": 0})  # (not joined yet)
+    assert before["error"] == "not_found"
+    assert ("กรุณาเข้าสู่หน้าสอบก่อน" in before["message"]) == (lang == "th"), before
+    assert call("join", {"sitting_id": sitting.id})["ok"] and call("start", {})["ok"]
+    bad = call("answer", {"index": 0, "seq": "one", "choice": "a"})
+    assert bad["error"] == "validation_failed"
+    assert bad["message"] == ("seq ต้องเป็นจำนวนเต็ม" if lang == "th" else "seq must be a whole number."), bad
+    question = call("question", {"index": 0})["question"]
+    assert question["lang"] == lang
     sio.disconnect("/exam")
