@@ -84,6 +84,10 @@ def test_solver_keeps_blueprint_enemies_exposure_and_the_target():
 
 
 def test_random_forms_from_the_same_pool_differ_more_than_assembled_ones():
+    """The solver's forms always meet the tolerance; four forms drawn at random from the same
+    bands do so only now and then (about a third of 200 seeded draws). One random draw against
+    the solver's answer is a coin toss when the solver stops at a form set within the tolerance
+    (its time limit on a loaded machine), so the test compares it with many draws."""
     pool = _pool(seed=5)
     draw = {(s, band): n for s in ("num", "law") for band, n in (("easy", 2), ("medium", 2), ("hard", 1))}
     solution = parallel_forms.solve(
@@ -95,17 +99,21 @@ def test_random_forms_from_the_same_pool_differ_more_than_assembled_ones():
         0.5,
     )
     rng = np.random.default_rng(0)
-    random_curves = []
-    for _ in range(4):
-        form = []
-        for (section, band), n in draw.items():
-            members = [i for i, p in enumerate(pool) if (p.section, p.band) == (section, band)]
-            form.extend(rng.choice(members, n, replace=False))
-        random_curves.append(
-            irt.expected_scores(THETAS, [pool[i].a for i in form], [pool[i].b for i in form])
-        )
-    drawn = parallel_forms.compare_forms(random_curves, THETAS, 0.5)
-    assert assembled.largest_difference < drawn.largest_difference
+    drawn = []
+    for _draw in range(200):
+        random_curves = []
+        for _ in range(4):
+            form = []
+            for (section, band), n in draw.items():
+                members = [i for i, p in enumerate(pool) if (p.section, p.band) == (section, band)]
+                form.extend(rng.choice(members, n, replace=False))
+            random_curves.append(
+                irt.expected_scores(THETAS, [pool[i].a for i in form], [pool[i].b for i in form])
+            )
+        drawn.append(parallel_forms.compare_forms(random_curves, THETAS, 0.5).largest_difference)
+    assert assembled.largest_difference <= 0.5
+    assert sum(d <= 0.5 for d in drawn) / len(drawn) < 0.5  # most random sets miss the tolerance
+    assert assembled.largest_difference < float(np.median(drawn))
 
 
 def test_solver_names_what_to_relax_when_the_bank_is_too_small():
