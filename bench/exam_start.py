@@ -433,19 +433,27 @@ def blocks_in(log_dir: Path) -> dict:
             counts[key] = counts.get(key, 0) + 1
         return sorted(counts.items(), key=lambda kv: -kv[1])[:15]
 
-    collections = [
-        float(ms_)
+    held = [
+        (float(ms_), generation, int(freed))
         for log in sorted(log_dir.glob("w*.log"))
-        for ms_ in re.findall(
-            r"event loop held (\d+) ms by the garbage collector", log.read_text(errors="replace")
+        for ms_, generation, freed in re.findall(
+            r"event loop held (\d+) ms by the garbage collector \(generation (\d+), (\d+) collected\)",
+            log.read_text(errors="replace"),
         )
     ]
+    collections = [h[0] for h in held]
+    by_generation: dict[str, dict] = {}
+    for ms_, generation, freed in held:
+        g = by_generation.setdefault(generation, {"holds": 0, "ms_max": 0.0, "ms_total": 0.0, "freed": 0})
+        g.update(holds=g["holds"] + 1, ms_max=max(g["ms_max"], ms_), ms_total=g["ms_total"] + ms_)
+        g["freed"] += freed
     return {
         "blocks": len(reports),
         "on_cpu": len(on_cpu),
         "collector_holds": len(collections),
         "collector_ms_max": max(collections, default=0),
         "collector_ms_total": sum(collections),
+        "collector_by_generation": by_generation,
         "stacks": counted(reports),
         "on_cpu_stacks": counted(on_cpu),
     }
@@ -990,7 +998,8 @@ def main(argv=None) -> int:
                 log(
                     f"   the garbage collector held the loop > 0.1 s {r['monitor']['collector_holds']} times "
                     f"(longest {r['monitor']['collector_ms_max']:.0f} ms, "
-                    f"{r['monitor']['collector_ms_total']:.0f} ms in all)"
+                    f"{r['monitor']['collector_ms_total']:.0f} ms in all; by generation: "
+                    f"{r['monitor']['collector_by_generation']})"
                 )
                 for stack, count in r["monitor"]["on_cpu_stacks"]:
                     log(f"   on the CPU: {count} x {stack}")

@@ -171,9 +171,13 @@ def acked(handler=None, *, login: bool = True):
         except DomainError as err:
             db.session.rollback()
             return err.to_dict()
-        except (DBAPIError, PoolTimeout):  # (PoolTimeout: every connection busy for too long)
+        except (DBAPIError, PoolTimeout) as err:  # (PoolTimeout: every connection busy for too long)
             db.session.rollback()
-            log.exception("database error in %s", handler.__name__)
+            if isinstance(err, PoolTimeout):
+                # (overload, not a fault: one line, no traceback to format for each of thousands)
+                log.warning("database pool busy in %s: asked to retry", handler.__name__)
+            else:
+                log.exception("database error in %s", handler.__name__)
             return {
                 "ok": False,
                 "error": "retry",
