@@ -912,6 +912,7 @@ def main(argv=None) -> int:
         help="the whole run's bound: a run still going then stops with what finished",
     )
     p.add_argument("--out", default="", help="a file of JSON lines: each phase's figures as it ends")
+    p.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (and the run's files)")
     args = p.parse_args(argv)
     started = time.monotonic()
 
@@ -1008,7 +1009,10 @@ def main(argv=None) -> int:
         if sink is not None:
             sink.write(json.dumps({"summary": {k: v for k, v in report.items() if k != "runs"}}) + "\n")
     finally:
-        cluster.remove_tree(tmp)
+        if args.keep_logs:
+            log(f"the servers' logs are kept in {tmp}")
+        else:
+            cluster.remove_tree(tmp)
         if sink is not None:
             sink.close()
     return 0
