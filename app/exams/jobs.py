@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..common.clock import now
@@ -114,8 +115,10 @@ def heartbeat_forever(app) -> None:
             if failing:
                 log.warning("heartbeat: the database is reachable again")
             failing = False
-        except Exception:  # the database is away: the gap is measured when it is back
-            if not failing:
+        except Exception as err:  # the database is away: the gap is measured when it is back
+            if not failing and isinstance(err, PoolTimeout):  # (reachable, but overloaded)
+                log.warning("heartbeat failed: every database connection of this process is busy")
+            elif not failing:
                 log.warning("heartbeat failed: the database is unreachable", exc_info=True)
             failing = True
             try:
