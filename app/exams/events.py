@@ -106,8 +106,8 @@ def exam_disconnect(*_args):
         progress_batcher().changed(live.sitting_id, live.seat_id)
 
 
-def _joined_live(sid: str | None = None) -> answering.Live:
-    live = _joined.get(sid or request.sid)
+def _joined_live(sid: str) -> answering.Live:
+    live = _joined.get(sid)
     if live is None:
         raise NotFound(_("Join the test first (this connection is not the live one)."))
     return live
@@ -115,7 +115,7 @@ def _joined_live(sid: str | None = None) -> answering.Live:
 
 def _live_attempt() -> Attempt:
     """The attempt this connection joined; only the live connection may act on it."""
-    attempt = db.session.get(Attempt, _joined_live().attempt_id)
+    attempt = db.session.get(Attempt, _joined_live(request.sid).attempt_id)
     if attempt is None or attempt.live_sid != request.sid:
         raise NotFound(_("Join the test first (this connection is not the live one)."))
     return attempt
@@ -209,14 +209,14 @@ def exam_answer(data):
 @acked(login=False)
 def exam_flag(data):
     index, flagged = int_field(data, "index", 0, MAX_INDEX), bool_field(data, "flagged")
-    return answering.set_flag(_joined_live(), index, flagged, sid=request.sid)
+    return answering.set_flag(_joined_live(request.sid), index, flagged, sid=request.sid)
 
 
 @socketio.on("start", namespace=EXAM)
 @acked
 def exam_start(_data):
     """The candidate presses start in the waiting room (window sittings)."""
-    live = _joined_live()
+    live = _joined_live(request.sid)
     attempt = joining.start_attempt(live, request.sid)
     state = joining.page_state(attempt)
     # Another device of the same candidate (superseded soon anyway) and the proctors hear it.

@@ -116,9 +116,11 @@ def heartbeat_forever(app) -> None:
                 log.warning("heartbeat: the database is reachable again")
             failing = False
         except Exception as err:  # the database is away: the gap is measured when it is back
-            if not failing and isinstance(err, PoolTimeout):  # (reachable, but overloaded)
+            if failing:
+                pass  # (said once, when it began)
+            elif isinstance(err, PoolTimeout):  # (reachable, but overloaded)
                 log.warning("heartbeat failed: every database connection of this process is busy")
-            elif not failing:
+            else:
                 log.warning("heartbeat failed: the database is unreachable", exc_info=True)
             failing = True
             try:
