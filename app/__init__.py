@@ -83,15 +83,18 @@ def _init_extensions(app: Flask) -> None:
     register_template_helpers(app)
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     from .common import websocket
+    from .common.socket_rooms import client_manager
     from .common.sockets import MAX_MESSAGE_BYTES, TextPacket, name_the_socketio_path
 
     # (Above the protocol's MAX_EVENT_BYTES, so that an oversized event is read and refused
     # with `too_large`, not cut off with the connection: docs/realtime.md.)
     websocket.configure(app.config["WEBSOCKET_COMPRESSION"])
+    manager = client_manager(queue, app.config["SOCKETIO_CHANNEL"])
     socketio.init_app(
         app,
         message_queue=queue,
         channel=app.config["SOCKETIO_CHANNEL"],
+        **({"client_manager": manager} if manager is not None else {}),
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         serializer=TextPacket,

@@ -12,7 +12,6 @@ from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
-from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -94,16 +93,8 @@ def exam_disconnect(*_args):
     _connected.pop(sid, None)
     _locales.pop(sid, None)
     live = _joined.pop(sid, None)
-    if live is None:
-        return
-    left = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == live.attempt_id, Attempt.live_sid == sid)
-        .values(live_sid=None, last_seen_at=now())
-    ).rowcount
-    db.session.commit()
-    if left:
-        progress_batcher().changed(live.sitting_id, live.seat_id)
+    if live is not None:  # (stored with the proctors' next batch: a hall drops all at once)
+        progress_batcher().left(live.sitting_id, live.seat_id, joining.Leave(live.attempt_id, sid, now()))
 
 
 def _joined_live(sid: str) -> answering.Live:

@@ -51,6 +51,31 @@ _MAKE_LIVE = (
 )
 
 
+_MAKE_LEFT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.live_sid == bindparam("sid"))
+    .values(live_sid=None, last_seen_at=bindparam("at", type_=_ATTEMPTS.c.last_seen_at.type))
+)
+
+
+@dataclass(frozen=True)
+class Leave:
+    """A live connection that dropped, at `at`."""
+
+    attempt_id: int
+    sid: str
+    at: datetime
+
+
+def mark_left(leaves: list[Leave]) -> None:
+    """The attempts whose live connection dropped are no longer live, disconnected since the
+    moment each dropped (their lost time counts from it): one statement for all, committed.
+    An attempt another connection joined meanwhile keeps that one (only the connection that
+    dropped is cleared), so a leave stored late never undoes a join."""
+    db.session.execute(_MAKE_LEFT, [{"attempt_id": x.attempt_id, "sid": x.sid, "at": x.at} for x in leaves])
+    db.session.commit()
+
+
 def attempt_for_join(user_id: int, sitting_id: int) -> Attempt:
     """The candidate's attempt with all that joining reads (its seat, sitting, exam and
     answers) in two statements, instead of a lazy load for each."""

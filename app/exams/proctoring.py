@@ -166,14 +166,24 @@ class ProgressBatcher:
     answer counts `{rows: [{seat_id, answered}]}` (one query) and one `candidates` message
     with the whole rows of the seats that joined or left `{rows: [row, ...]}` (two queries).
     With `interval` 0 they are sent at once, one event each.
+
+    Leaves are stored by the same batch (`left`): a page that drops marks its attempt as no
+    longer live, and after a network blip a whole hall drops in the same second. One UPDATE
+    and commit per page, each holding a pooled connection, starved the joins that followed
+    (session 9: 1,138 leaves in one process waited 10 s for a connection and failed). So the
+    leaves of an interval are stored together (`store_leaves`, one statement, one commit) just
+    before their rows are read; a leave that fails to be stored stays pending for the next.
     One batcher per application (and per process: a forked worker starts its own).
     """
 
-    def __init__(self, app, send, interval: float, send_rows=None):
+    def __init__(self, app, send, interval: float, send_rows=None, store_leaves=None):
         self.app, self.send, self.interval = app, send, interval
         self.send_rows = send_rows
+        self.store_leaves = store_leaves
         self.pending: dict[int, set[int]] = {}
         self.changed_seats: dict[int, set[int]] = {}
+        # (sitting id, seat id, the leave to store) of the pages that dropped, in order
+        self.leaves: list[tuple[int, int, object]] = []
         self.lock = threading.Lock()
         self.pid: int | None = None
 
@@ -191,19 +201,51 @@ class ProgressBatcher:
             return
         self._note(self.changed_seats, sitting_id, seat_id)
 
+    def left(self, sitting_id: int, seat_id: int, leave) -> None:
+        """The seat's page dropped: `leave` (whatever `store_leaves` takes) is stored with the
+        next batch, then its row is sent as for `changed`."""
+        if not self.interval:
+            self.store_leaves([leave])
+            self.changed(sitting_id, seat_id)
+            return
+        with self.lock:
+            self.leaves.append((sitting_id, seat_id, leave))
+            self._start()
+
     def _note(self, pending: dict[int, set[int]], sitting_id: int, seat_id: int) -> None:
         with self.lock:
             pending.setdefault(sitting_id, set()).add(seat_id)
-            if self.pid != os.getpid():
-                self.pid = os.getpid()
-                socketio.start_background_task(self._run)
+            self._start()
+
+    def _start(self) -> None:
+        """(under the lock) The batch's task of this process, started by its first note."""
+        if self.pid != os.getpid():
+            self.pid = os.getpid()
+            socketio.start_background_task(self._run)
+
+    def _flush_leaves(self) -> None:
+        with self.lock:
+            leaves, self.leaves = self.leaves, []
+        if not leaves:
+            return
+        try:
+            self.store_leaves([leave for _, _, leave in leaves])
+        except BaseException:
+            with self.lock:  # (kept, in order, for the next batch)
+                self.leaves[:0] = leaves
+            raise
+        with self.lock:
+            for sitting_id, seat_id, _ in leaves:
+                self.changed_seats.setdefault(sitting_id, set()).add(seat_id)
 
     def rows(self, seat_ids) -> list[dict]:
         counts = answered_counts(Seat.id.in_(list(seat_ids)))
         return [{"seat_id": seat_id, "answered": count} for seat_id, count in sorted(counts.items())]
 
     def flush(self) -> int:
-        """Send what is pending; returns the number of rows sent."""
+        """Store the pending leaves, then send what is pending; returns the number of rows
+        sent."""
+        self._flush_leaves()
         with self.lock:
             batch, self.pending = self.pending, {}
             changed, self.changed_seats = self.changed_seats, {}
@@ -225,7 +267,7 @@ class ProgressBatcher:
     def _run(self) -> None:
         while True:
             socketio.sleep(self.interval)
-            if not self.pending and not self.changed_seats:
+            if not self.pending and not self.changed_seats and not self.leaves:
                 continue
             with self.app.app_context():
                 try:

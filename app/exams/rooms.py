@@ -11,6 +11,7 @@ from flask import current_app
 from ..common.clock import now
 from ..extensions import socketio
 from . import timing
+from .joining import mark_left
 from .models import Attempt, Seat
 from .proctoring import ProgressBatcher, candidate_row
 
@@ -55,7 +56,7 @@ def progress_batcher() -> ProgressBatcher:
     batcher = app.extensions.get("exam_progress")
     if batcher is None:
         batcher = app.extensions["exam_progress"] = ProgressBatcher(
-            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"], send_rows
+            app, send_progress, app.config["PROCTOR_PROGRESS_SECONDS"], send_rows, mark_left
         )
     return batcher
 

@@ -242,6 +242,54 @@ def test_proctors_get_answer_counts_in_batches(app, make, setup):
     assert batcher.flush() == 0 and len(sent) == 1  # nothing new, nothing sent
 
 
+def test_leaves_are_stored_in_batches_and_never_undo_a_later_join(app, make, setup, db):
+    """A hall that drops at once is one statement per interval, not one per page (the
+    reconnect storm, issue 20). Until its batch is stored the attempt is still marked live; a
+    leave stored after the candidate joined again elsewhere keeps the new connection; the
+    time lost counts from the moment the page dropped, not from the batch; and a batch whose
+    store fails is kept for the next."""
+    s = setup
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    starting.begin_if_due(s["attempt"])
+    attempt_id = s["attempt"].id
+    sent, failing = [], []
+
+    def store(leaves):
+        if failing:
+            raise RuntimeError("the database is away")
+        joining.mark_left(leaves)
+
+    batcher = ProgressBatcher(
+        app, lambda *_: None, 3600, lambda sitting_id, rows: sent.append((sitting_id, rows)), store
+    )  # (the background sender sleeps: flushed by hand)
+    dropped_at = now().replace(microsecond=0) + timedelta(seconds=60)
+    with frozen_at(dropped_at - timedelta(seconds=5)):
+        joining.join(s["cand"].id, s["sitting"].id, "page-1")
+    batcher.left(s["sitting"].id, s["seat"].id, joining.Leave(attempt_id, "page-1", dropped_at))
+    assert db.session.get(Attempt, attempt_id).live_sid == "page-1" and sent == []
+    failing.append(True)
+    with pytest.raises(RuntimeError):
+        batcher.flush()
+    assert sent == [] and len(batcher.leaves) == 1  # kept
+    failing.clear()
+    assert batcher.flush() == 1
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.live_sid is None and attempt.last_seen_at == dropped_at
+    assert [row["state"] for _, rows in sent for row in rows] == ["disconnected"]
+
+    # Joined again (another page) before the first page's leave was stored.
+    with frozen_at(dropped_at + timedelta(seconds=30)):
+        joining.join(s["cand"].id, s["sitting"].id, "page-2")
+    assert db.session.get(Attempt, attempt_id).lost_seconds == 30
+    batcher.left(s["sitting"].id, s["seat"].id, joining.Leave(attempt_id, "page-3", dropped_at))
+    batcher.left(s["sitting"].id, s["seat"].id, joining.Leave(attempt_id, "page-1", dropped_at))
+    assert batcher.flush() == 1
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt_id).live_sid == "page-2"
+    assert sent[-1][1][0]["state"] == "in_progress"
+
+
 def test_a_connection_that_is_no_longer_live_cannot_answer(app, make, setup, db):
     s = setup
     sitting_control.start_sitting(s["sitting"], s["hr"])
