@@ -13,7 +13,9 @@ NAMESPACES = ("/exam", "/proctor")
 
 
 def _state(manager) -> dict:
-    return {ns: {room: dict(members) for room, members in rooms.items()} for ns, rooms in manager.rooms.items()}
+    return {
+        ns: {room: dict(members) for room, members in rooms.items()} for ns, rooms in manager.rooms.items()
+    }
 
 
 def test_the_indexed_manager_keeps_the_same_rooms_as_the_librarys():
