@@ -16,7 +16,7 @@ import hmac
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit.services import record
 from ..extensions import db
@@ -43,16 +43,26 @@ def token_matches(user, token: str) -> bool:
     return bool(user.session_token) and hmac.compare_digest(user.session_token, token)
 
 
-def user_id_of(stored: str | None) -> int | None:
+# An account's current session token (built once: `user_id_of` runs for every connection).
+SESSION_TOKEN = select(User.session_token).where(User.id == bindparam("user_id"))
+
+
+def user_id_of(stored: str | None, first=None) -> int | None:
     """The account a stored login id still signs in, as the user loader would accept it, read
     with one narrow statement: the online test's connections need only the id (the whole
     account row and its roles, for each of a hall's thousands of connections, cost as much
-    as joining the test)."""
+    as joining the test). `first(statement, params)`, if given, runs the read and returns its
+    row (the online test's connection of its own, exams.hot.first); by default the session
+    runs it and its transaction is ended."""
     parsed = parse_login_id(stored) if isinstance(stored, str) else None
     if parsed is None:
         return None
-    token = db.session.scalar(select(User.session_token).where(User.id == parsed[0]))
-    db.session.rollback()  # (a read: end its transaction)
+    if first is None:
+        token = db.session.scalar(SESSION_TOKEN, {"user_id": parsed[0]})
+        db.session.rollback()  # (a read: end its transaction)
+    else:
+        row = first(SESSION_TOKEN, {"user_id": parsed[0]})
+        token = row[0] if row else None
     return parsed[0] if token and hmac.compare_digest(token, parsed[1]) else None
 
 

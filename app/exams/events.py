@@ -33,7 +33,7 @@ from ..common.sockets import (
     unknown_event,
 )
 from ..extensions import db, socketio
-from . import answering, joining, sitting_control, starting, submission, timing
+from . import answering, hot, joining, sitting_control, starting, submission, timing
 from .media_links import media_base
 from .models import Attempt, Sitting
 from .proctoring import can_proctor, candidate_rows
@@ -70,11 +70,22 @@ _locales: dict[str, str] = {}
 
 @socketio.on("connect", namespace=EXAM)
 def exam_connect(auth=None):
-    # The session's account by one narrow read (sessions.user_id_of); Flask-Login's loader
-    # only when that finds none (a "remember me" cookie, say), which refuses the same.
-    user_id = sessions.user_id_of(session.get("_user_id"))
-    if user_id is None and current_user.is_authenticated:
-        user_id = current_user.id
+    # The session's account by one narrow read (sessions.user_id_of) on the hot path's own
+    # connection (a hall connecting again at once took the main pool's); Flask-Login's loader
+    # only when that finds none (a "remember me" cookie, say), which refuses the same. Every
+    # connection busy: refused with `retry`, and the page connects again (outbox.js).
+    try:
+        user_id = sessions.user_id_of(session.get("_user_id"), hot.first)
+        hot.done()
+        if user_id is None and current_user.is_authenticated:
+            user_id = current_user.id
+    except (DBAPIError, PoolTimeout):
+        hot.done()
+        db.session.rollback()
+        current_app.logger.warning("database busy or away at a connect: asked to retry")
+        raise ConnectionRefusedError(
+            "retry", {"error": "retry", "message": _("The server is busy; connecting again.")}
+        ) from None
     if user_id is None:
         raise ConnectionRefusedError("unauthorized")
     _connected[request.sid] = user_id
@@ -94,7 +105,8 @@ def exam_disconnect(*_args):
     _locales.pop(sid, None)
     live = _joined.pop(sid, None)
     if live is not None:  # (stored with the proctors' next batch: a hall drops all at once)
-        progress_batcher().left(live.sitting_id, live.seat_id, joining.Leave(live.attempt_id, sid, now()))
+        gone = joining.Leave(live.attempt_id, sid, now())
+        progress_batcher().left(live.sitting_id, live.seat_id, gone)
 
 
 def _joined_live(sid: str) -> answering.Live:
@@ -119,7 +131,15 @@ def exam_join(data):
     if user_id is None:
         return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
     joined = joining.join(user_id, int_field(data, "sitting_id", 1, MAX_ID), request.sid)
-    live = _joined[request.sid] = joined.live
+    live = joined.live
+    if request.sid not in _connected:
+        # The page dropped while its join was under way (its disconnect ran meanwhile and
+        # found nothing joined): the attempt was made live for a connection that is gone, so
+        # it leaves at once, as if it had dropped just after.
+        gone = joining.Leave(live.attempt_id, request.sid, now())
+        progress_batcher().left(live.sitting_id, live.seat_id, gone)
+        return {"ok": False, "error": "not_found", "message": _("This connection has closed.")}
+    _joined[request.sid] = live
     if joined.previous_sid:
         socketio.emit("superseded", {}, to=joined.previous_sid, namespace=EXAM)
         disconnect(joined.previous_sid, namespace=EXAM)

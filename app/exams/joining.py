@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +20,7 @@ from . import hot, item_types, outages, timing
 from .answering import Live, item_text, question_payload, section_closes_at, status_for
 from .assembly import section_layout
 from .errors import NotStarted, Paused
-from .models import Attempt, Seat, Sitting
+from .models import Attempt, AttemptAnswer, Exam, Seat, Sitting
 from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
@@ -96,39 +96,129 @@ class Joined:
     previous_sid: str | None
 
 
+# ---- the join's read, without the ORM -------------------------------------------------------
+#
+# A hall that drops and connects again (a network blip, a worker restarted) joins again all
+# at once, thousands in seconds, while the rest of the hall answers. Loading the attempt, its
+# seat, sitting, exam and answers as ORM objects was about 0.7 ms of CPU a join, two thirds
+# of it (cProfile; py-spy under the reconnect storm: a fifth of the processes' CPU, issue 20),
+# and on the main pool it took a transaction's BEGIN and COMMIT round trips besides. The join
+# reads the same columns with two Core statements on the hot path's connection (exams.hot:
+# autocommit on PostgreSQL), into plain objects with the models' attribute names, which the
+# state's builders (attempt_state, Live.of, timing, results_visible) read as they read the
+# models. A join that must begin the attempt (a synchronized sitting already started) goes
+# the ORM way: it writes the start and its audit entry.
+
+
+class View:
+    """A row read for the join, under its model's attribute names (not an ORM object: nothing
+    is tracked, nothing is loaded lazily)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def _labelled(model, prefix: str) -> list:
+    return [attr.columns[0].label(prefix + attr.key) for attr in inspect(model).column_attrs]
+
+
+_VIEWED = ((Attempt, "a_"), (Seat, "s_"), (Sitting, "t_"), (Exam, "e_"))
+_SEATS, _SITTINGS, _EXAMS = Seat.__table__, Sitting.__table__, Exam.__table__
+_ANSWERS = AttemptAnswer.__table__
+_JOIN_VIEW = (
+    select(*(column for model, prefix in _VIEWED for column in _labelled(model, prefix)))
+    .select_from(
+        _ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
+        .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id)
+        .join(_EXAMS, _EXAMS.c.id == _SITTINGS.c.exam_id)
+    )
+    .where(_SEATS.c.sitting_id == bindparam("sitting_id"), _SEATS.c.candidate_id == bindparam("user_id"))
+)
+_JOIN_ANSWERS = (
+    select(_ANSWERS.c.index, _ANSWERS.c.choice, _ANSWERS.c.seq, _ANSWERS.c.flagged)
+    .where(_ANSWERS.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_ANSWERS.c.index)
+)
+
+
+def attempt_view(user_id: int, sitting_id: int) -> View | None:
+    """The candidate's attempt as the join reads it (`View`s of the attempt, `.seat`,
+    `.seat.sitting`, `.seat.sitting.exam`, and `.answers` rows of index, choice, seq and
+    flagged), in two statements on the hot path's connection; None if not checked in."""
+    held = hot.connection()
+    row = held.execute(_JOIN_VIEW, {"sitting_id": sitting_id, "user_id": user_id}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    parts = {
+        prefix: View(**{key[len(prefix) :]: value for key, value in values.items() if key.startswith(prefix)})
+        for _, prefix in _VIEWED
+    }
+    attempt, seat, sitting = parts["a_"], parts["s_"], parts["t_"]
+    sitting.exam = parts["e_"]
+    seat.sitting, seat.attempt, attempt.seat = sitting, attempt, seat
+    attempt.answers = [
+        View(index=index, choice=choice, seq=seq, flagged=flagged)
+        for index, choice, seq, flagged in held.execute(_JOIN_ANSWERS, {"attempt_id": attempt.id})
+    ]
+    return attempt
+
+
 def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) -> Joined:
     """Make `sid` the live connection of the candidate's attempt. A checked-in candidate waits
     in the waiting room: a window sitting's attempt starts when they press start
     (`start_attempt`), a synchronized one's when the proctor starts the sitting (joining after
     that start begins it: its clock runs from the sitting's start anyway). Time spent
-    disconnected during the test is noted for the proctor (`lost_seconds`). Everything sent
-    back is built before the one commit, which would expire what was loaded."""
+    disconnected during the test is noted for the proctor (`lost_seconds`).
+
+    Read with `attempt_view` and made live with one UPDATE (committed: at once on
+    PostgreSQL's autocommit connection, with the session's commit elsewhere); a join that
+    begins the attempt reads and writes through the ORM (`_join_beginning`)."""
     at = at or now()
-    attempt = attempt_for_join(user_id, sitting_id)
+    attempt = attempt_view(user_id, sitting_id)
+    if attempt is None:
+        hot.release()  # (the hot path's own connection, if any; the session as it was)
+        raise NotFound(_("You have not checked in to this sitting."))
     sitting = attempt.seat.sitting
     if (
         attempt.status == "not_started"
         and sitting.timing_mode == timing.SYNCHRONIZED
         and timing.start_refusal(sitting, at) is None
     ):
-        begin_if_due(attempt, at)  # (commits when it starts: read everything again)
-        attempt = attempt_for_join(user_id, sitting_id)
-    previous = attempt.live_sid
+        hot.release()
+        return _join_beginning(user_id, sitting_id, sid, at)
+    previous, lost = _made_live(attempt, sid, at)
+    hot.connection().execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
+    hot.done(commit=True)
+    attempt.live_sid, attempt.last_seen_at, attempt.lost_seconds = sid, at, lost
+    return Joined(Live.of(attempt), page_state(attempt, at), previous if previous != sid else None)
+
+
+def _made_live(attempt, sid: str, at: datetime) -> tuple[str | None, int]:
+    """(the connection the attempt had, its lost seconds once `sid` joins at `at`): time spent
+    disconnected during the test counts, from when the last connection left."""
     lost = attempt.lost_seconds
-    if previous is None and attempt.status == "in_progress":
+    if attempt.live_sid is None and attempt.status == "in_progress":
         lost += timing.lost_seconds(
             attempt.last_seen_at, attempt.started_at, attempt.deadline, at, timing.pause_of(attempt)
         )
+    return attempt.live_sid, lost
+
+
+def _join_beginning(user_id: int, sitting_id: int, sid: str, at: datetime) -> Joined:
+    """A join that begins the attempt (its synchronized sitting started while it waited),
+    through the ORM: the start is written with its audit entry. Everything sent back is built
+    before the one commit, which would expire what was loaded."""
+    attempt = attempt_for_join(user_id, sitting_id)
+    begin_if_due(attempt, at)  # (commits when it starts: read everything again)
+    attempt = attempt_for_join(user_id, sitting_id)
+    previous, lost = _made_live(attempt, sid, at)
     # One UPDATE, not the unit of work's flush of a dirty object (its bookkeeping cost more
     # than the statement); the loaded attempt is told the values as stored.
     db.session.execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
     for name, value in (("live_sid", sid), ("last_seen_at", at), ("lost_seconds", lost)):
         set_committed_value(attempt, name, value)
-    joined = Joined(
-        Live.of(attempt),
-        page_state(attempt, at),
-        previous if previous != sid else None,
-    )
+    joined = Joined(Live.of(attempt), page_state(attempt, at), previous if previous != sid else None)
     db.session.commit()
     return joined
 

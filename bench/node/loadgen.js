@@ -81,7 +81,15 @@ class Candidate {
     this.socket = io(`${base}/exam`, options(cfg.cookies[this.i]));
     this.socket.on("connect", () => this.onConnect(t0));
     this.socket.on("disconnect", () => { this.joined = false; });
-    this.socket.on("connect_error", () => stats.error("connect_error"));
+    this.socket.on("connect_error", (err) => {
+      stats.error("connect_error");
+      // As the page does (outbox.js): a connect the server refused with "retry" (every
+      // database connection busy) goes again after 2 s; socket.io does not retry it itself.
+      const socket = this.socket;
+      if (err && err.message === "retry") {
+        setTimeout(() => { if (socket === this.socket && !socket.connected) socket.connect(); }, JOIN_RETRY_MS);
+      }
+    });
     this.socket.on("started", (payload) => {
       if (this.started) return;
       this.started = [now(), payload];

@@ -242,6 +242,53 @@ def test_proctors_get_answer_counts_in_batches(app, make, setup):
     assert batcher.flush() == 0 and len(sent) == 1  # nothing new, nothing sent
 
 
+def test_a_connect_with_every_connection_busy_is_asked_to_retry(app, make, setup, monkeypatch, caplog):
+    """A hall connecting again at once may find every pooled connection taken: the connect is
+    refused with `retry` (the page connects again after 2 s, outbox.js), not left hanging
+    with an error, and the next connect goes through."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from app.exams import hot
+
+    real_first = hot.first
+
+    def busy(*_args):
+        raise PoolTimeout("QueuePool limit reached")
+
+    monkeypatch.setattr(hot, "first", busy)
+    with caplog.at_level("WARNING"):
+        refused = connect(app, make, setup["cand"])
+    assert not refused.is_connected("/exam")
+    assert "asked to retry" in caplog.text
+    monkeypatch.setattr(hot, "first", real_first)
+    again = connect(app, make, setup["cand"])
+    assert again.emit("join", {"sitting_id": setup["sitting"].id}, namespace="/exam", callback=True)["ok"]
+
+
+def test_a_page_that_drops_while_its_join_is_under_way_is_not_left_live(app, make, setup, db, monkeypatch):
+    """The disconnect can run while the join waits on the database: it finds nothing joined
+    yet. The join then must not leave the attempt live for a connection that is gone (the
+    proctor would see the candidate connected and their lost time would not count)."""
+    from app.exams import events as exam_events
+
+    s = setup
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    starting.begin_if_due(s["attempt"])
+    real_join = joining.join
+
+    def join_while_dropping(user_id, sitting_id, sid, *args):
+        exam_events._connected.pop(sid)  # (what the disconnect does meanwhile)
+        return real_join(user_id, sitting_id, sid, *args)
+
+    monkeypatch.setattr(joining, "join", join_while_dropping)
+    cand = connect(app, make, s["cand"])
+    ack = cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)
+    assert ack["ok"] is False and ack["error"] == "not_found"
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, s["attempt"].id)
+    assert attempt.live_sid is None and attempt.last_seen_at is not None
+
+
 def test_leaves_are_stored_in_batches_and_never_undo_a_later_join(app, make, setup, db):
     """A hall that drops at once is one statement per interval, not one per page (the
     reconnect storm, issue 20). Until its batch is stored the attempt is still marked live; a

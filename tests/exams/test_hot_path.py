@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from app.exams import answering, hot
+from app.exams import answering, hot, joining
 from app.exams.models import Attempt
 from app.extensions import db, socketio
 from tests.factories import exams as eh
@@ -46,3 +46,67 @@ def test_a_time_read_in_another_zone_is_given_as_utc():
     naive = datetime(2026, 12, 7, 9, 30, tzinfo=UTC).replace(tzinfo=None)  # (as SQLite keeps it)
     assert hot.utc(naive).tzinfo is UTC
     assert hot.utc(None) is None
+
+
+def _orm_state(user_id: int, sitting_id: int) -> dict:
+    db.session.remove()
+    state = joining.page_state(joining.attempt_for_join(user_id, sitting_id), FIXED)
+    db.session.remove()
+    return state
+
+
+FIXED = datetime(2026, 12, 7, 9, 0, tzinfo=UTC) + timedelta(days=3650)  # (only the state's "at")
+
+
+def test_the_join_reads_without_the_orm_what_the_orm_reads(app, make):
+    """The join reads its attempt with Core statements into plain objects (joining.attempt_view);
+    the page's state built from them is the one built from the ORM's objects, in each state a
+    page can join in: waiting, under way with answers and flags and a timed section open,
+    paused, and submitted with its result shown."""
+    from app.exams import sitting_control, starting, submission
+
+    eh.bank()
+    exam = eh.exam(policy="immediate")
+    exam.sections = [dict(exam.sections[0], time_limit_minutes=10), exam.sections[1]]
+    db.session.commit()
+    sitting, hr = eh.sitting(make, exam)
+    cand, seat = eh.seated(make, sitting, extra_time_percent=25, large_text=True)
+    attempt_id = eh.check_in(cand, seat).id
+    user_id, sitting_id, hr_id = cand.id, sitting.id, hr.id
+    Sitting = type(sitting)
+
+    def hr_() -> object:
+        return db.session.get(type(hr), hr_id)
+
+    def both() -> tuple[dict, dict]:
+        expected = _orm_state(user_id, sitting_id)
+        view = joining.attempt_view(user_id, sitting_id)
+        hot.done()
+        return joining.page_state(view, FIXED), expected
+
+    seen = []
+    hot_state, orm_state = both()
+    assert hot_state == orm_state and hot_state["status"] == "not_started"
+    seen.append(hot_state["status"])
+
+    sitting_control.start_sitting(db.session.get(Sitting, sitting_id), hr_())
+    starting.begin_if_due(db.session.get(Attempt, attempt_id))
+    live = answering.Live.of(db.session.get(Attempt, attempt_id))
+    answering.question(live, 0)  # (opens the timed first section)
+    answering.record_answer(live, 0, live.form[0]["choice_order"][1], 3)
+    answering.record_answer(live, 2, live.form[2]["choice_order"][0], 4)
+    answering.set_flag(live, 2, True)
+    hot.done()
+    db.session.remove()
+    hot_state, orm_state = both()
+    assert hot_state == orm_state and hot_state["answers"] and hot_state["flags"] == [2]
+    assert any(sec["closes_at"] for sec in hot_state["sections"])
+
+    sitting_control.pause_sitting(db.session.get(Sitting, sitting_id), hr_(), reason="power cut")
+    hot_state, orm_state = both()
+    assert hot_state == orm_state and hot_state["sitting_status"] == "paused"
+    sitting_control.resume_sitting(db.session.get(Sitting, sitting_id), hr_(), reason="power back")
+
+    submission.submit(db.session.get(Attempt, attempt_id), by="candidate")
+    hot_state, orm_state = both()
+    assert hot_state == orm_state and hot_state["result"]["score"] == orm_state["result"]["score"]

@@ -236,7 +236,14 @@
       join();
     });
     socket.on("disconnect", function (reason) { hooks.disconnected(reason); });
-    socket.on("connect_error", function () {
+    socket.on("connect_error", function (err) {
+      // The server busy (every database connection taken at once, a hall connecting again):
+      // it asks to retry, and Socket.IO does not retry a refused connect by itself.
+      if (err && err.message === "retry") {
+        setTimeout(function () { if (!stopped() && !socket.connected) socket.connect(); }, RETRY_DELAY);
+        hooks.connectFailed({ refused: false, again: everConnected });
+        return;
+      }
       hooks.connectFailed({ refused: !socket.active, again: everConnected });
     });
     return { socket: socket, join: join };
