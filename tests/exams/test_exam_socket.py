@@ -289,6 +289,29 @@ def test_a_page_that_drops_while_its_join_is_under_way_is_not_left_live(app, mak
     assert attempt.live_sid is None and attempt.last_seen_at is not None
 
 
+def test_a_sync_during_the_start_leaves_the_attempt_to_the_starts_batch(app, make, setup, db):
+    """While this process begins its connected candidates in batches, their pages' syncs do
+    not begin them one by one (a transaction and an audit entry each); once the batch is over,
+    a sync begins an attempt still waiting, as before."""
+    from app.exams import events as exam_events
+
+    s = setup
+    cand = connect(app, make, s["cand"])
+    assert cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)["ok"]
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    answering.forget_waiting(s["sitting"].id)
+    exam_events._starting[s["sitting"].id] = {s["attempt"].id: "th"}
+    try:
+        ack = cand.emit("sync", {"client_time": 1}, namespace="/exam", callback=True)
+        assert ack["status"] == "not_started" and ack["sitting_status"] == "started"
+        db.session.expire_all()
+        assert db.session.get(Attempt, s["attempt"].id).status == "not_started"
+    finally:
+        exam_events._starting.clear()
+    ack = cand.emit("sync", {"client_time": 2}, namespace="/exam", callback=True)
+    assert ack["status"] == "in_progress"
+
+
 def test_leaves_are_stored_in_batches_and_never_undo_a_later_join(app, make, setup, db):
     """A hall that drops at once is one statement per interval, not one per page (the
     reconnect storm, issue 20). Until its batch is stored the attempt is still marked live; a
