@@ -97,12 +97,17 @@ def record(
 
 
 def record_many(
-    action: str, object_type: str, items: list[tuple[int | str, dict | None]], *, actors: list | None = None
+    action: str,
+    object_type: str,
+    items: list[tuple[int | str, dict | None]],
+    *,
+    actors: list | None = None,
+    befores: list[dict | None] | None = None,
 ) -> int:
     """Append one entry per (object_id, after), in order, exactly as `record` would one by one,
     with one lock, one read of the chain's head and one insert for all of them (a proctor's
-    start of thousands of attempts). `actors`, if given, is one actor per item. The caller
-    commits."""
+    start of thousands of attempts, an outage's time given back to all of them). `actors` and
+    `befores`, if given, are one actor and one `before` per item. The caller commits."""
     if not items:
         return 0
     session = db.session
@@ -123,7 +128,7 @@ def record_many(
             "action": action,
             "object_type": object_type,
             "object_id": str(object_id),
-            "before": None,
+            "before": _jsonable(befores[i]) if befores is not None and befores[i] is not None else None,
             "after": _jsonable(after) if after is not None else None,
             "ip": "",
             "prev_hash": prev,

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..audit.services import record
+from ..audit.services import record, record_many
 from ..common.clock import now
 from ..extensions import db
 from . import timing
@@ -99,6 +99,17 @@ def owed_seconds(started_at: datetime, last_beat: datetime, at: datetime) -> int
     return int((at - max(started_at, last_beat)).total_seconds())
 
 
+_ATTEMPTS = Attempt.__table__
+_GIVE_BACK = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+    .values(
+        deadline=bindparam("deadline", type_=_ATTEMPTS.c.deadline.type),
+        outage_seconds=bindparam("outage_seconds", type_=_ATTEMPTS.c.outage_seconds.type),
+    )
+)
+
+
 def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
     """Record the outage from `last_beat` to `at` and move the deadline of every attempt under
     way during it by its length, audited; once (the outage's start is unique). Commits."""
@@ -128,38 +139,43 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
     # pause back). A test started after the last beat (a beat is late under load, or the
     # process died within one beat of serving the start) was served, so the outage began after
     # its start: it is owed the time since its start, not the whole gap, and not nothing.
-    attempts = list(
-        db.session.scalars(
-            select(Attempt)
-            .join(Seat)
-            .join(Sitting)
-            .where(
-                Attempt.status == "in_progress",
-                Attempt.started_at < at,
-                Attempt.deadline > last_beat,
-                Sitting.status != "paused",
+    # In a few statements for all of them (an outage during a sitting of thousands): their
+    # columns read as rows, one UPDATE run for all with each one's new values, one audit entry
+    # each appended together (one lock, one read of the chain's head, one insert).
+    attempts = db.session.execute(
+        select(Attempt.id, Attempt.started_at, Attempt.deadline, Attempt.outage_seconds)
+        .join(Seat)
+        .join(Sitting)
+        .where(
+            Attempt.status == "in_progress",
+            Attempt.started_at < at,
+            Attempt.deadline > last_beat,
+            Sitting.status != "paused",
+        )
+        .order_by(Attempt.id)
+    ).all()
+    owed_by: dict[int, int] = {}
+    changes, befores, afters = [], [], []
+    for attempt_id, started_at, deadline, outage_seconds in attempts:
+        owed = owed_by[attempt_id] = owed_seconds(started_at, last_beat, at)
+        moved, total = deadline + timedelta(seconds=owed), (outage_seconds or 0) + owed
+        changes.append({"attempt_id": attempt_id, "deadline": moved, "outage_seconds": total})
+        befores.append({"deadline": deadline, "outage_seconds": outage_seconds})
+        afters.append(
+            (
+                attempt_id,
+                {
+                    "deadline": moved,
+                    "outage_seconds": total,
+                    "seconds": owed,
+                    "outage": outage.id,
+                    "reason": reason,
+                },
             )
         )
-    )
-    owed_by: dict[int, int] = {}
-    for attempt in attempts:
-        owed = owed_by[attempt.id] = owed_seconds(attempt.started_at, last_beat, at)
-        before = {"deadline": attempt.deadline, "outage_seconds": attempt.outage_seconds}
-        attempt.deadline = attempt.deadline + timedelta(seconds=owed)
-        attempt.outage_seconds = (attempt.outage_seconds or 0) + owed
-        record(
-            "attempt.outage_time_back",
-            attempt,
-            actor=None,
-            before=before,
-            after={
-                "deadline": attempt.deadline,
-                "outage_seconds": attempt.outage_seconds,
-                "seconds": owed,
-                "outage": outage.id,
-                "reason": reason,
-            },
-        )
+    if changes:
+        db.session.execute(_GIVE_BACK, changes)
+    record_many("attempt.outage_time_back", "attempts", afters, befores=befores)
     # Entry is moved too: a late entrant of a synchronized sitting (whose clock runs from the
     # sitting's start) and a window sitting's last starters lost the same time.
     sittings = db.session.scalars(
@@ -201,7 +217,7 @@ def give_back_outage(last_beat: datetime, at: datetime) -> Beat:
         at.isoformat(),
         len(attempts),
     )
-    return Beat(outage, [a.id for a in attempts], {a.id: owed_by[a.id] for a in attempts})
+    return Beat(outage, [a.id for a in attempts], owed_by)
 
 
 def describe(seconds: int) -> str:

@@ -5,12 +5,12 @@ candidate's side is shown and given back by the proctor with a reason; time lost
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from app.audit.services import entries_for
+from app.audit.services import entries_for, verify_chain
 from app.common.clock import frozen_at, now
 from app.common.errors import NotAllowed, ValidationFailed
 from app.exams import answering, jobs, joining, outages, sitting_control, starting
@@ -117,6 +117,9 @@ def test_a_gap_in_the_heartbeats_gives_the_tests_under_way_its_length_once(exam,
     assert db.session.query(Outage).count() == 1
     entry = next(e for e in entries_for("attempts", attempt.id) if e.action == "attempt.outage_time_back")
     assert "unavailable" in entry.after["reason"] and entry.after["seconds"] == 312
+    assert datetime.fromisoformat(entry.before["deadline"]) == deadline
+    assert not entry.before["outage_seconds"]
+    assert verify_chain().ok  # (the entries of all the attempts appended together keep the chain)
     state = joining.join(cand.id, sitting.id, "sid-back", at=back).state
     assert state["outage_seconds"] == 312
     assert state["outage_notice"] == ("5 minutes 12 seconds were added because the system was unavailable.")
