@@ -49,6 +49,23 @@ def connection():
 _DRIVER_SQL: dict[int, tuple[str, dict]] = {}
 
 
+def _driver_sql(held, statement) -> tuple[str, dict]:
+    compiled = _DRIVER_SQL.get(id(statement))
+    if compiled is None:
+        done = statement.compile(dialect=held.dialect)
+        compiled = _DRIVER_SQL[id(statement)] = (done.string, dict(done.params))
+    return compiled
+
+
+def rows(statement, params: dict) -> list[tuple]:
+    """Every row of one of the hot path's statements, as `first` reads one."""
+    held = connection()
+    if held is not g.get(_KEY):
+        return [tuple(row) for row in held.execute(statement, params)]
+    sql, own = _driver_sql(held, statement)
+    return held.connection.driver_connection.execute(sql, {**own, **params}).fetchall()
+
+
 def first(statement, params: dict) -> tuple | None:
     """The first row of one of the hot path's statements (built once, module-level), or None.
 
@@ -64,11 +81,7 @@ def first(statement, params: dict) -> tuple | None:
     if held is not g.get(_KEY):
         row = held.execute(statement, params).first()
         return None if row is None else tuple(row)
-    compiled = _DRIVER_SQL.get(id(statement))
-    if compiled is None:
-        done = statement.compile(dialect=held.dialect)
-        compiled = _DRIVER_SQL[id(statement)] = (done.string, dict(done.params))
-    sql, own = compiled
+    sql, own = _driver_sql(held, statement)
     return held.connection.driver_connection.execute(sql, {**own, **params}).fetchone()
 
 

@@ -9,12 +9,13 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..common.clock import BANGKOK, now
 from ..common.errors import NotAllowed, NotFound
+from ..common.types import UTCDateTime
 from ..extensions import db
 from . import hot, item_types, outages, timing
 from .answering import Live, item_text, question_payload, section_closes_at, status_for
@@ -118,15 +119,33 @@ class View:
         self.__dict__.update(values)
 
 
-def _labelled(model, prefix: str) -> list:
-    return [attr.columns[0].label(prefix + attr.key) for attr in inspect(model).column_attrs]
-
-
-_VIEWED = ((Attempt, "a_"), (Seat, "s_"), (Sitting, "t_"), (Exam, "e_"))
+# What the state's builders read of each (a View lacks the rest: reading another attribute
+# fails loudly, in the tests that compare the two ways).
+_VIEWED = (
+    (
+        Attempt,
+        "id seat_id form status started_at deadline submitted_at score max_score section_scores passed "
+        "section_started live_sid last_seen_at lost_seconds outage_seconds extension_seconds focus_losses",
+    ),
+    (Seat, "id sitting_id candidate_id extra_time_percent large_text high_contrast"),
+    (
+        Sitting,
+        "id exam_id timing_mode starts_at window_ends_at late_entry_minutes status started_at paused_at "
+        "ended_at results_published_at",
+    ),
+    (Exam, "id duration_minutes results_policy sections is_part_a"),
+)
+_VIEW_KEYS = [(part, key) for part, (_, keys) in enumerate(_VIEWED) for key in keys.split()]
+# (times as the driver reads them are made UTC, as the models' columns give them)
+_VIEW_TIMES = frozenset(
+    i
+    for i, (part, key) in enumerate(_VIEW_KEYS)
+    if isinstance(getattr(_VIEWED[part][0], key).type, UTCDateTime)
+)
 _SEATS, _SITTINGS, _EXAMS = Seat.__table__, Sitting.__table__, Exam.__table__
 _ANSWERS = AttemptAnswer.__table__
 _JOIN_VIEW = (
-    select(*(column for model, prefix in _VIEWED for column in _labelled(model, prefix)))
+    select(*(getattr(_VIEWED[part][0], key) for part, key in _VIEW_KEYS))
     .select_from(
         _ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
         .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id)
@@ -143,23 +162,21 @@ _JOIN_ANSWERS = (
 
 def attempt_view(user_id: int, sitting_id: int) -> View | None:
     """The candidate's attempt as the join reads it (`View`s of the attempt, `.seat`,
-    `.seat.sitting`, `.seat.sitting.exam`, and `.answers` rows of index, choice, seq and
-    flagged), in two statements on the hot path's connection; None if not checked in."""
-    held = hot.connection()
-    row = held.execute(_JOIN_VIEW, {"sitting_id": sitting_id, "user_id": user_id}).first()
+    `.seat.sitting`, `.seat.sitting.exam`, and `.answers` of index, choice, seq and flagged),
+    in two statements on the hot path's connection (on PostgreSQL the driver's own cursor:
+    `hot.first`); None if not checked in."""
+    row = hot.first(_JOIN_VIEW, {"sitting_id": sitting_id, "user_id": user_id})
     if row is None:
         return None
-    values = row._mapping
-    parts = {
-        prefix: View(**{key[len(prefix) :]: value for key, value in values.items() if key.startswith(prefix)})
-        for _, prefix in _VIEWED
-    }
-    attempt, seat, sitting = parts["a_"], parts["s_"], parts["t_"]
-    sitting.exam = parts["e_"]
+    parts: list[dict] = [{}, {}, {}, {}]
+    for i, (part, key) in enumerate(_VIEW_KEYS):
+        parts[part][key] = hot.utc(row[i]) if i in _VIEW_TIMES else row[i]
+    attempt, seat, sitting, exam = (View(**values) for values in parts)
+    sitting.exam = exam
     seat.sitting, seat.attempt, attempt.seat = sitting, attempt, seat
     attempt.answers = [
         View(index=index, choice=choice, seq=seq, flagged=flagged)
-        for index, choice, seq, flagged in held.execute(_JOIN_ANSWERS, {"attempt_id": attempt.id})
+        for index, choice, seq, flagged in hot.rows(_JOIN_ANSWERS, {"attempt_id": attempt.id})
     ]
     return attempt
 
