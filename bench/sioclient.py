@@ -443,7 +443,8 @@ class SimCandidate:
             raise Disconnected(f"join refused: {ack.get('error')}")
         self.stats.connect_s.append(time.perf_counter() - t0)
         if self.page_syncs:
-            self._spawn(self.sync(3 if not self.states else 1))
+            if not self.states:  # (3 after the first join, none after a re-join: exam.js)
+                self._spawn(self.sync(3))
         state = ack.get("state") or {}
         state["_received"] = time.time()
         self.states.append(state)

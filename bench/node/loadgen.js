@@ -113,7 +113,7 @@ class Candidate {
       this.connectFrom = null;
       this.joined = true;
       this.joins = (this.joins || 0) + 1;
-      if (cfg.page_syncs) this.sync(this.everJoined ? 1 : 3);
+      if (cfg.page_syncs && !this.everJoined) this.sync(3); // (a re-join: none, as the page)
       this.everJoined = true;
       this.joinWaiters.splice(0).forEach((w) => w());
       for (const [index, [choice, seq]] of [...this.unacked].sort((a, b) => a[0] - b[0])) {
@@ -131,7 +131,7 @@ class Candidate {
     }, JOIN_RETRY_MS);
   }
 
-  // The exam page's clock syncs (exam.js resync): 3 after the first join, 1 after each later
+  // The exam page's clock syncs (exam.js resync): 3 after the first join, none after a later
   // join, then every 30 s ± 20% (a synchronized sitting: its start is pushed, no sync then).
   async sync(count) {
     for (let k = 0; k < count; k++) {

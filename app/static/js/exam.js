@@ -317,7 +317,11 @@
       joined: function (s) {
         joined = true;
         applyState(s);
-        resync();
+        // After a re-join the clock's offset is still known (a blip does not move the clocks),
+        // and the state carries the deadline: no sync now (a whole hall re-joins in the same
+        // seconds after a network blip), the next one in its time.
+        if (synced) scheduleSync();
+        else resync();
         flush();
       },
       refused: function (ack) {
@@ -386,6 +390,12 @@
         }
         syncTimer = setTimeout(resync, syncEvery());
       });
+    }
+
+    /* The next sync in its time (syncEvery), none now. */
+    function scheduleSync() {
+      clearTimeout(syncTimer);
+      syncTimer = setTimeout(resync, syncEvery());
     }
 
     /* How long until the next sync: 5 s in a window sitting's waiting room (it notices the
@@ -989,12 +999,8 @@
       applyState(s);
       // The clock's offset is known from the waiting room: no sync now (a whole sitting would
       // sync in the same second as its start), the next one in its time.
-      if (synced) {
-        clearTimeout(syncTimer);
-        syncTimer = setTimeout(resync, syncEvery());
-      } else {
-        resync();
-      }
+      if (synced) scheduleSync();
+      else resync();
     });
 
     socket.on("time", function (data) {
