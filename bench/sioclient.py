@@ -442,9 +442,8 @@ class SimCandidate:
             conn.abort()
             raise Disconnected(f"join refused: {ack.get('error')}")
         self.stats.connect_s.append(time.perf_counter() - t0)
-        if self.page_syncs:
-            if not self.states:  # (3 after the first join, none after a re-join: exam.js)
-                self._spawn(self.sync(3))
+        if self.page_syncs and not self.states:  # (3 after the first join, none after a re-join)
+            self._spawn(self.sync(3))
         state = ack.get("state") or {}
         state["_received"] = time.time()
         self.states.append(state)
