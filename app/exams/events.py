@@ -76,16 +76,15 @@ def exam_connect(auth=None):
     # connection busy: refused with `retry`, and the page connects again (outbox.js).
     try:
         user_id = sessions.user_id_of(session.get("_user_id"), hot.first)
-        hot.done()
         if user_id is None and current_user.is_authenticated:
             user_id = current_user.id
     except (DBAPIError, PoolTimeout):
-        hot.done()
-        db.session.rollback()
         current_app.logger.warning("database busy or away at a connect: asked to retry")
         raise ConnectionRefusedError(
             "retry", {"error": "retry", "message": _("The server is busy; connecting again.")}
         ) from None
+    finally:
+        hot.done()  # (the hot connection given back, or the session's read ended)
     if user_id is None:
         raise ConnectionRefusedError("unauthorized")
     _connected[request.sid] = user_id

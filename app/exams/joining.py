@@ -25,9 +25,9 @@ from .models import Attempt, AttemptAnswer, Exam, Seat, Sitting
 from .starting import begin_all, begin_if_due, can_start
 from .submission import results_visible
 
-# Built once: building this statement with its loader options, and its cache key, for every
-# join cost as much CPU as running it (a waiting room of thousands joins in a few minutes,
-# and all of them again after a network blip).
+# The ORM's read of a join that begins the attempt (`_join_beginning`; the others read
+# `attempt_view`). Built once: building it with its loader options, and its cache key, for
+# every such join cost as much CPU as running it.
 _FOR_JOIN = (
     select(Attempt)
     .join(Attempt.seat)
@@ -204,22 +204,23 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
     ):
         hot.release()
         return _join_beginning(user_id, sitting_id, sid, at)
-    previous, lost = _made_live(attempt, sid, at)
+    replaced, lost = _made_live(attempt, sid, at)
     hot.connection().execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
     hot.done(commit=True)
     attempt.live_sid, attempt.last_seen_at, attempt.lost_seconds = sid, at, lost
-    return Joined(Live.of(attempt), page_state(attempt, at), previous if previous != sid else None)
+    return Joined(Live.of(attempt), page_state(attempt, at), replaced)
 
 
 def _made_live(attempt, sid: str, at: datetime) -> tuple[str | None, int]:
-    """(the connection the attempt had, its lost seconds once `sid` joins at `at`): time spent
-    disconnected during the test counts, from when the last connection left."""
+    """(the other connection `sid` replaces, if any; the attempt's lost seconds once `sid`
+    joins at `at`): time spent disconnected during the test counts, from when the last
+    connection left."""
     lost = attempt.lost_seconds
     if attempt.live_sid is None and attempt.status == "in_progress":
         lost += timing.lost_seconds(
             attempt.last_seen_at, attempt.started_at, attempt.deadline, at, timing.pause_of(attempt)
         )
-    return attempt.live_sid, lost
+    return (attempt.live_sid if attempt.live_sid != sid else None), lost
 
 
 def _join_beginning(user_id: int, sitting_id: int, sid: str, at: datetime) -> Joined:
@@ -229,13 +230,13 @@ def _join_beginning(user_id: int, sitting_id: int, sid: str, at: datetime) -> Jo
     attempt = attempt_for_join(user_id, sitting_id)
     begin_if_due(attempt, at)  # (commits when it starts: read everything again)
     attempt = attempt_for_join(user_id, sitting_id)
-    previous, lost = _made_live(attempt, sid, at)
+    replaced, lost = _made_live(attempt, sid, at)
     # One UPDATE, not the unit of work's flush of a dirty object (its bookkeeping cost more
     # than the statement); the loaded attempt is told the values as stored.
     db.session.execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
     for name, value in (("live_sid", sid), ("last_seen_at", at), ("lost_seconds", lost)):
         set_committed_value(attempt, name, value)
-    joined = Joined(Live.of(attempt), page_state(attempt, at), previous if previous != sid else None)
+    joined = Joined(Live.of(attempt), page_state(attempt, at), replaced)
     db.session.commit()
     return joined
 
