@@ -2,13 +2,21 @@
 the `/exam` namespace (join, question, answer) with acknowledgements of the same shape, and does
 nothing else: no database, no session, no proctor notice. Served exactly like the real app
 (`gunicorn -c deploy/gunicorn.conf.py bench.echo_app:app`, same async mode and message queue),
-so (our answers/s) ÷ (echo answers/s) is the cost of our own code over the framework's."""
+so (our answers/s) ÷ (echo answers/s) is the cost of our own code over the framework's.
+
+The websockets compress as ours do (`WEBSOCKET_COMPRESSION`, app/common/websocket.py; `off`
+by default): until 2026-12-07 the echo left the library's default (on), so its every message
+was compressed both ways and its figures were a lower floor than the framework's own."""
 
 import os
 import time
 
 from flask import Flask, jsonify
 from flask_socketio import SocketIO, join_room
+
+from app.common import websocket
+
+websocket.configure(os.environ.get("WEBSOCKET_COMPRESSION", "off"))
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "echo")

@@ -48,7 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import cluster, scenario  # noqa: E402
+from bench import cluster, scenario, sioclient  # noqa: E402
 from bench.sioclient import SimCandidate, Stats, percentile  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -470,7 +470,7 @@ def main(argv=None) -> int:
         try:
             report["logins"] = real_logins(args, servers.front, built, cookies, id_digits)
             log(f"logins and check-ins over HTTP: {report['logins']}")
-            result = asyncio.run(bench_system(args, "app", servers, built, cookies, deadline, log))
+            result = sioclient.run(bench_system(args, "app", servers, built, cookies, deadline, log))
         finally:
             servers.close()
         acked = result.pop("acked")
@@ -487,7 +487,7 @@ def main(argv=None) -> int:
             # the same levels as ours (up to the one that failed), then the same closed loop
             args.levels = [r["candidates"] for r in result["levels"]] or args.levels
             try:
-                echo = asyncio.run(
+                echo = sioclient.run(
                     bench_system(args, "echo", echo_servers, built, cookies, deadline + 600, log)
                 )
             finally:

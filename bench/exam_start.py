@@ -44,7 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import cluster, scenario  # noqa: E402
+from bench import cluster, scenario, sioclient  # noqa: E402
 from bench.exam_load import Meter, ms, named_pids, prepare_database, raise_nofile, rss_mb  # noqa: E402
 from bench.sioclient import SimCandidate, SioConnection, Stats, percentile  # noqa: E402
 
@@ -775,9 +775,9 @@ def one_run(args, generator: str, system: str, tmp: Path, log, emit, deadline: f
     try:
         if generator == "python":
             phases = Phases(pids, None, args.database, proxy, sampler)
-            result = asyncio.run(bounded_python(cfg, phases, log, emit, budget_s))
+            result = sioclient.run(bounded_python(cfg, phases, log, emit, budget_s))
         else:
-            result = asyncio.run(
+            result = sioclient.run(
                 node_generator(
                     cfg,
                     lambda pid: Phases(pids, pid, args.database, proxy, sampler),

@@ -29,6 +29,15 @@ from dataclasses import dataclass, field
 _TASKS: set[asyncio.Task] = set()  # strong references: a reader must not be collected mid-read
 
 
+def run(coro):
+    """asyncio.run on uvloop's event loop, for the benchmarks' generator: thousands of
+    simulated pages cost about half the CPU they cost on asyncio's own loop
+    (docs/performance.md), and that CPU comes out of the servers' share of the machine."""
+    import uvloop
+
+    return uvloop.run(coro)
+
+
 class Disconnected(Exception):
     """The connection is gone (or never came up)."""
 
@@ -45,6 +54,15 @@ def _cancelling() -> bool:
 def _retrieve(fut: asyncio.Future) -> None:
     if not fut.cancelled():
         fut.exception()  # nobody may be waiting any more: do not warn about it
+
+
+def _wake(fut: asyncio.Future | None) -> None:
+    if fut is not None and not fut.done():
+        fut.set_result(None)
+
+
+# stop event -> the candidates napping until it is set (one watcher task per event)
+_STOP_WATCHERS: dict[asyncio.Event, set] = {}
 
 
 def _mask(payload: bytes, key: bytes) -> bytes:
@@ -387,6 +405,7 @@ class SimCandidate:
         self.joined = asyncio.Event()
         self.route: str | None = None
         self.answered = 0  # acknowledgements received
+        self._waking: asyncio.Future | None = None  # resolved to end the current nap early
 
     # connecting ------------------------------------------------------------------------------
     async def ensure_joined(self, deadline: float) -> None:
@@ -427,7 +446,7 @@ class SimCandidate:
             "superseded",
         ):
             conn.on(name, self._keeper(name))
-        conn.on("__disconnect__", self.joined.clear)
+        conn.on("__disconnect__", self._dropped)
         await conn.connect(timeout=self.ack_timeout)
         self.route = self.route or conn.route
         self.conn = conn
@@ -451,6 +470,43 @@ class SimCandidate:
         # Re-send what was never acknowledged (the page's localStorage after a reload).
         for index, (choice, seq) in sorted(self.unacked.items()):
             await self._send_answer(index, choice, seq)
+
+    def _dropped(self) -> None:
+        """The connection is gone: not joined any more, and a nap ends at once, so the page
+        connects again after its reconnection delay as socket.io-client does."""
+        self.joined.clear()
+        _wake(self._waking)
+
+    async def _nap(self, seconds: float, stop: asyncio.Event | None) -> None:
+        """Sleep `seconds`, less if the connection drops or `stop` is set meanwhile: one timer
+        per nap. (A candidate that woke every half second to look at the clock cost the
+        generator 10,000 wake-ups a second at 5,000 candidates, CPU the servers on the same
+        two cores went without.)"""
+        if stop is not None:
+            if stop.is_set():
+                return
+            self._watch(stop)
+        loop = asyncio.get_running_loop()
+        self._waking = fut = loop.create_future()
+        timer = loop.call_later(seconds, _wake, fut)
+        try:
+            await fut
+        finally:
+            timer.cancel()
+            self._waking = None
+
+    def _watch(self, stop: asyncio.Event) -> None:
+        watchers = _STOP_WATCHERS.get(stop)
+        if watchers is None:
+            watchers = _STOP_WATCHERS[stop] = set()
+
+            async def wake_all():
+                await stop.wait()
+                for c in _STOP_WATCHERS.pop(stop, ()):
+                    _wake(c._waking)
+
+            self._spawn(wake_all())
+        watchers.add(self)
 
     def _keeper(self, name):
         def keep(*args):
@@ -540,7 +596,8 @@ class SimCandidate:
                 await self.ensure_joined(time.monotonic() + give_up)
                 now = time.monotonic()
                 if now < next_at:
-                    await asyncio.sleep(max(0.0, min(next_at - now, until - now, 0.5)))
+                    if self.joined.is_set():
+                        await self._nap(max(0.0, min(next_at - now, until - now)), stop)
                     continue
                 next_at += self.pace
                 if next_at < now:  # fell behind (a long outage): do not burst

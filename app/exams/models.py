@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..common.clock import now
 from ..common.types import UTCDateTime
@@ -268,6 +268,9 @@ class Attempt(db.Model):
     lost_seconds: Mapped[int] = mapped_column(Integer, default=0)
     # Seconds given back automatically because the platform could not serve (app/exams/outages.py).
     outage_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # How many questions the form has, when a query counted them in the database
+    # (proctoring.rows_for: the proctors' rows without reading every form); None otherwise.
+    item_count: Mapped[int | None] = query_expression()
 
     seat: Mapped[Seat] = relationship(back_populates="attempt")
     answers: Mapped[list[AttemptAnswer]] = relationship(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 
 from app.audit.services import entries_for
 from app.common.clock import frozen_at, now
 from app.common.errors import NotFound
-from app.exams import answering, jobs, joining, sitting_control, starting
+from app.exams import answering, jobs, joining, proctoring, sitting_control, starting
 from app.exams.models import Attempt, AttemptAnswer
 from app.exams.proctoring import ProgressBatcher
 from app.extensions import socketio
@@ -240,6 +240,30 @@ def test_proctors_get_answer_counts_in_batches(app, make, setup):
     assert batcher.flush() == 1
     assert sent == [(s["sitting"].id, [{"seat_id": s["seat"].id, "answered": 3}])]
     assert batcher.flush() == 0 and len(sent) == 1  # nothing new, nothing sent
+
+
+def test_the_batchs_rows_equal_the_full_rows_without_reading_the_forms(app, make, setup, db):
+    """rows_for counts each form's questions in the database (the proctors' rows of a hall that
+    reconnects, without parsing 10,000 forms); its rows are the dashboard's own rows."""
+    s = setup
+    cand2, seat2 = eh.seated(make, s["sitting"])
+    waiting = eh.check_in(cand2, seat2)  # (not started: a row of its own kind)
+    sitting_control.start_sitting(s["sitting"], s["hr"])
+    starting.begin_if_due(s["attempt"])
+    live = answering.Live.of(s["attempt"])
+    answering.record_answer(live, 0, live.form[0]["choice_order"][0], 1)
+    at = now()
+    db.session.expire_all()
+    with frozen_at(at):
+        full = {r["seat_id"]: r for r in proctoring.candidate_rows(s["sitting"])}
+        db.session.expunge_all()  # (nothing already loaded: the batch's own query fills the rows)
+        batch = proctoring.rows_for([s["seat"].id, seat2.id])[s["sitting"].id]
+        loaded = db.session.get(Attempt, s["attempt"].id)  # (the one rows_for loaded)
+        assert "form" in inspect(loaded).unloaded and loaded.item_count == len(live.form)
+    assert {r["seat_id"]: r for r in batch} == full
+    assert full[s["seat"].id]["item_count"] == len(s["attempt"].form) > 0
+    assert full[s["seat"].id]["answered"] == 1
+    assert full[seat2.id]["item_count"] == len(waiting.form)
 
 
 def test_a_connect_with_every_connection_busy_is_asked_to_retry(app, make, setup, monkeypatch, caplog):
