@@ -30,9 +30,10 @@ _TASKS: set[asyncio.Task] = set()  # strong references: a reader must not be col
 
 
 def run(coro):
-    """asyncio.run on uvloop's event loop, for the benchmarks' generator: thousands of
-    simulated pages cost about half the CPU they cost on asyncio's own loop
-    (docs/performance.md), and that CPU comes out of the servers' share of the machine."""
+    """asyncio.run on uvloop's event loop (the lighter one) for the benchmarks' generator: on
+    the machine the servers run on, the generator's CPU comes out of theirs. With the pages'
+    naps (SimCandidate._nap), 5,000 answering every 10 s went from 0.43 to 0.24 core
+    (docs/performance.md, session 11; the two changes were measured together)."""
     import uvloop
 
     return uvloop.run(coro)
