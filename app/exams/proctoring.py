@@ -67,14 +67,13 @@ def candidate_row(seat: Seat, answered: int | None = None, at: datetime | None =
 
 
 def _item_count(attempt: Attempt) -> int:
-    counted = attempt.item_count  # (rows_for: counted by the database, the form left unread)
+    counted = attempt.item_count  # (_rows: counted by the database, the form left unread)
     return counted if counted is not None else len(attempt.form)
 
 
 def candidate_rows(sitting: Sitting) -> list[dict]:
-    counts = answered_counts(Seat.sitting_id == sitting.id)
-    at = now()
-    return [candidate_row(seat, counts.get(seat.id, 0), at) for seat in sitting.seats]
+    """Every row of the sitting's dashboard, in seat order, read as the batches read theirs."""
+    return _rows(Seat.sitting_id == sitting.id).get(sitting.id, [])
 
 
 def is_assigned(user, sitting: Sitting) -> bool:
@@ -130,18 +129,22 @@ def answered_counts(seats) -> dict[int, int]:
 
 
 def rows_for(seat_ids) -> dict[int, list[dict]]:
-    """The proctors' rows of these seats, by sitting, in one query for the seats (with their
-    attempts, candidates' names and application numbers) and one for the answer counts.
+    """The proctors' rows of these seats, by sitting."""
+    ids = list(seat_ids)
+    return _rows(Seat.id.in_(ids)) if ids else {}
+
+
+def _rows(seats) -> dict[int, list[dict]]:
+    """The proctors' rows of the seats matching `seats` (a condition on Seat), by sitting, in
+    seat order: one query for the seats (with their attempts, candidates' names and
+    application numbers) and one for the answer counts.
 
     Every seat that joins or leaves gets its row rebuilt (a hall reconnecting: 10,000 rows in
     seconds), so the attempts' forms are counted by the database and never read or parsed
     here, nor are their section scores."""
-    ids = list(seat_ids)
-    if not ids:
-        return {}
-    seats = db.session.scalars(
+    found = db.session.scalars(
         select(Seat)
-        .where(Seat.id.in_(ids))
+        .where(seats)
         .options(
             joinedload(Seat.attempt).options(
                 defer(Attempt.form),
@@ -156,10 +159,10 @@ def rows_for(seat_ids) -> dict[int, list[dict]]:
         )
         .order_by(Seat.id)
     ).all()
-    counts = answered_counts(Seat.id.in_(ids))
+    counts = answered_counts(seats)
     at = now()
     rows: dict[int, list[dict]] = {}
-    for seat in seats:
+    for seat in found:
         rows.setdefault(seat.sitting_id, []).append(candidate_row(seat, counts.get(seat.id, 0), at))
     return rows
 
