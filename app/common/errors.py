@@ -41,3 +41,11 @@ class Forbidden(DomainError):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
+
+
+class SessionEnded(DomainError):
+    """The login this request or connection presents has ended (logged out elsewhere, a
+    password or role change, ...): log in again."""
+
+    status_code = 401
+    code = "unauthorized"

@@ -33,7 +33,7 @@ from ..common.sockets import (
     unknown_event,
 )
 from ..extensions import db, socketio
-from . import answering, hot, joining, sitting_control, starting, submission, timing
+from . import answering, joining, sitting_control, starting, submission, timing
 from .media_links import media_base
 from .models import Attempt, Sitting
 from .proctoring import can_proctor, candidate_rows
@@ -61,33 +61,35 @@ MAX_INDEX = 9999
 # Questions and answers use it instead of loading the user and the attempt for every event;
 # whether the connection is still the live one is checked in the database each time.
 _joined: dict[str, answering.Live] = {}
-# The user each connection of this process logged in as, checked once when it connected (the
-# connection keeps the session it connected with): joining needs no user load of its own.
-_connected: dict[str, int] = {}
+# Who each connection of this process says it is (its session's claim, checked by its join
+# against the account; the connection keeps the session it connected with).
+_connected: dict[str, sessions.Claim] = {}
 # The language of each connection of this process (its session's, as its page's).
 _locales: dict[str, str] = {}
 
 
 @socketio.on("connect", namespace=EXAM)
 def exam_connect(auth=None):
-    # The session's account by one narrow read (sessions.user_id_of) on the hot path's own
-    # connection (a hall connecting again at once took the main pool's); Flask-Login's loader
-    # only when that finds none (a "remember me" cookie, say), which refuses the same. Every
-    # connection busy: refused with `retry`, and the page connects again (outbox.js).
-    try:
-        user_id = sessions.user_id_of(session.get("_user_id"), hot.first)
-        if user_id is None and current_user.is_authenticated:
-            user_id = current_user.id
-    except (DBAPIError, PoolTimeout):
-        current_app.logger.warning("database busy or away at a connect: asked to retry")
-        raise ConnectionRefusedError(
-            "retry", {"error": "retry", "message": _("The server is busy; connecting again.")}
-        ) from None
-    finally:
-        hot.done()  # (the hot connection given back, or the session's read ended)
-    if user_id is None:
+    # Who the signed session says it is, without reading the account: the join checks the
+    # session's token in its own read (sessions.Claim), one statement less for each page of
+    # a hall that reconnects at once. A session without one (a "remember me" cookie, say)
+    # goes through Flask-Login's loader, which checks it now; every connection busy there:
+    # refused with `retry`, and the page connects again (outbox.js).
+    claim = sessions.claim_of(session.get("_user_id"))
+    if claim is None:
+        try:
+            if current_user.is_authenticated:
+                claim = sessions.Claim(current_user.id, None)
+        except (DBAPIError, PoolTimeout):
+            current_app.logger.warning("database busy or away at a connect: asked to retry")
+            raise ConnectionRefusedError(
+                "retry", {"error": "retry", "message": _("The server is busy; connecting again.")}
+            ) from None
+        finally:
+            db.session.rollback()  # (a read: end its transaction)
+    if claim is None:
         raise ConnectionRefusedError("unauthorized")
-    _connected[request.sid] = user_id
+    _connected[request.sid] = claim
     _locales[request.sid] = current_locale()
     peers.listen(current_app._get_current_object())  # (the proctor's start: _tell_own_candidates)
 
@@ -126,10 +128,12 @@ def _live_attempt() -> Attempt:
 @socketio.on("join", namespace=EXAM)
 @acked(login=False)
 def exam_join(data):
-    user_id = _connected.get(request.sid)
-    if user_id is None:
+    claim = _connected.get(request.sid)
+    if claim is None:
         return {"ok": False, "error": "unauthorized", "message": _("Log in first.")}
-    joined = joining.join(user_id, int_field(data, "sitting_id", 1, MAX_ID), request.sid)
+    joined = joining.join(
+        claim.user_id, int_field(data, "sitting_id", 1, MAX_ID), request.sid, token=claim.token
+    )
     live = joined.live
     if request.sid not in _connected:
         # The page dropped while its join was under way (its disconnect ran meanwhile and

@@ -57,13 +57,15 @@ def _driver_sql(held, statement) -> tuple[str, dict]:
     return compiled
 
 
-def rows(statement, params: dict) -> list[tuple]:
-    """Every row of one of the hot path's statements, as `first` reads one."""
+def execute(statement, params: dict) -> None:
+    """Run one of the hot path's statements that returns no rows (an UPDATE), as `first`
+    runs a read: on PostgreSQL's autocommit connection, committed when it returns."""
     held = connection()
     if held is not g.get(_KEY):
-        return [tuple(row) for row in held.execute(statement, params)]
+        held.execute(statement, params)
+        return
     sql, own = _driver_sql(held, statement)
-    return held.connection.driver_connection.execute(sql, {**own, **params}).fetchall()
+    held.connection.driver_connection.execute(sql, {**own, **params})
 
 
 def first(statement, params: dict) -> tuple | None:

@@ -3,18 +3,23 @@ state the page (re)builds itself from."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import JSON, and_, bindparam, select, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.functions import FunctionElement
 
+from ..accounts.models import User
+from ..accounts.sessions import same_token
 from ..common.clock import BANGKOK, now
-from ..common.errors import NotAllowed, NotFound
+from ..common.errors import NotAllowed, NotFound, SessionEnded
 from ..common.types import UTCDateTime
 from ..extensions import db
 from . import hot, item_types, outages, timing
@@ -104,11 +109,12 @@ class Joined:
 # seat, sitting, exam and answers as ORM objects was about 0.7 ms of CPU a join, two thirds
 # of it (cProfile; py-spy under the reconnect storm: a fifth of the processes' CPU, issue 20),
 # and on the main pool it took a transaction's BEGIN and COMMIT round trips besides. The join
-# reads the same columns with two Core statements on the hot path's connection (exams.hot:
-# autocommit on PostgreSQL), into plain objects with the models' attribute names, which the
-# state's builders (attempt_state, Live.of, timing, results_visible) read as they read the
-# models. A join that must begin the attempt (a synchronized sitting already started) goes
-# the ORM way: it writes the start and its audit entry.
+# reads the same columns, its answers and the account's session token with one Core statement
+# on the hot path's connection (exams.hot: autocommit on PostgreSQL), into plain objects with
+# the models' attribute names, which the state's builders (attempt_state, Live.of, timing,
+# results_visible) read as they read the models. A join that must begin the attempt (a
+# synchronized sitting already started) goes the ORM way: it writes the start and its audit
+# entry.
 
 
 class View:
@@ -143,45 +149,86 @@ _VIEW_TIMES = frozenset(
     if isinstance(getattr(_VIEWED[part][0], key).type, UTCDateTime)
 )
 _SEATS, _SITTINGS, _EXAMS = Seat.__table__, Sitting.__table__, Exam.__table__
-_ANSWERS = AttemptAnswer.__table__
+_ANSWERS, _USERS = AttemptAnswer.__table__, User.__table__
+
+
+class _RowsAsJSON(FunctionElement):
+    """A JSON array of one array per row (an aggregate): PostgreSQL's json_agg of
+    json_build_array, SQLite's json_group_array of json_array. In no particular order."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(_RowsAsJSON)
+def _rows_as_json(element, compiler, **kw):
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_RowsAsJSON, "postgresql")
+def _rows_as_json_postgresql(element, compiler, **kw):
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+# The attempt's answers, in the same statement (index, choice, seq, flagged): one round trip
+# and one statement less a join than reading them apart.
+_ANSWERS_OF_ATTEMPT = (
+    select(_RowsAsJSON(_ANSWERS.c.index, _ANSWERS.c.choice, _ANSWERS.c.seq, _ANSWERS.c.flagged))
+    .where(_ANSWERS.c.attempt_id == _ATTEMPTS.c.id)
+    .scalar_subquery()
+)
+# The account, whatever it has checked in to: its current session token is the join's check of
+# the connection's session (accounts.sessions.Claim), refused the same with or without a seat.
 _JOIN_VIEW = (
-    select(*(getattr(_VIEWED[part][0], key) for part, key in _VIEW_KEYS))
-    .select_from(
-        _ATTEMPTS.join(_SEATS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
-        .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id)
-        .join(_EXAMS, _EXAMS.c.id == _SITTINGS.c.exam_id)
+    select(
+        _USERS.c.session_token,
+        _ANSWERS_OF_ATTEMPT,
+        *(getattr(_VIEWED[part][0], key) for part, key in _VIEW_KEYS),
     )
-    .where(_SEATS.c.sitting_id == bindparam("sitting_id"), _SEATS.c.candidate_id == bindparam("user_id"))
+    .select_from(
+        _USERS.outerjoin(
+            _SEATS.join(_ATTEMPTS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
+            .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id)
+            .join(_EXAMS, _EXAMS.c.id == _SITTINGS.c.exam_id),
+            and_(_SEATS.c.candidate_id == _USERS.c.id, _SEATS.c.sitting_id == bindparam("sitting_id")),
+        )
+    )
+    .where(_USERS.c.id == bindparam("user_id"))
 )
-_JOIN_ANSWERS = (
-    select(_ANSWERS.c.index, _ANSWERS.c.choice, _ANSWERS.c.seq, _ANSWERS.c.flagged)
-    .where(_ANSWERS.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_ANSWERS.c.index)
-)
+_VIEW_FROM = 2  # (the view's columns follow the token and the answers)
 
 
-def attempt_view(user_id: int, sitting_id: int) -> View | None:
+def attempt_view(user_id: int, sitting_id: int, token: str | None = None) -> View | None:
     """The candidate's attempt as the join reads it (`View`s of the attempt, `.seat`,
     `.seat.sitting`, `.seat.sitting.exam`, and `.answers` of index, choice, seq and flagged),
-    in two statements on the hot path's connection (on PostgreSQL the driver's own cursor:
-    `hot.first`); None if not checked in."""
+    in one statement on the hot path's connection (on PostgreSQL the driver's own cursor:
+    `hot.first`); None if not checked in. `token`: the session token the connection's cookie
+    holds, refused (`SessionEnded`) unless it is still the account's; None: the caller
+    checked the login."""
     row = hot.first(_JOIN_VIEW, {"sitting_id": sitting_id, "user_id": user_id})
-    if row is None:
+    if token is not None and not same_token(row[0] if row else None, token):
+        raise SessionEnded(_("Your session has ended. Please log in again."))
+    if row is None or row[_VIEW_FROM] is None:
         return None
     parts: list[dict] = [{}, {}, {}, {}]
-    for i, (part, key) in enumerate(_VIEW_KEYS):
-        parts[part][key] = hot.utc(row[i]) if i in _VIEW_TIMES else row[i]
+    for i, (part, key) in enumerate(_VIEW_KEYS, _VIEW_FROM):
+        parts[part][key] = hot.utc(row[i]) if i - _VIEW_FROM in _VIEW_TIMES else row[i]
     attempt, seat, sitting, exam = (View(**values) for values in parts)
     sitting.exam = exam
     seat.sitting, seat.attempt, attempt.seat = sitting, attempt, seat
+    answers = row[1] or []
+    if isinstance(answers, str):  # (the driver's own cursor, where it leaves json unparsed)
+        answers = json.loads(answers)
     attempt.answers = [
-        View(index=index, choice=choice, seq=seq, flagged=flagged)
-        for index, choice, seq, flagged in hot.rows(_JOIN_ANSWERS, {"attempt_id": attempt.id})
+        View(index=index, choice=choice, seq=seq, flagged=bool(flagged))
+        for index, choice, seq, flagged in sorted(answers, key=lambda a: a[0])
     ]
     return attempt
 
 
-def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) -> Joined:
+def join(
+    user_id: int, sitting_id: int, sid: str, at: datetime | None = None, *, token: str | None = None
+) -> Joined:
     """Make `sid` the live connection of the candidate's attempt. A checked-in candidate waits
     in the waiting room: a window sitting's attempt starts when they press start
     (`start_attempt`), a synchronized one's when the proctor starts the sitting (joining after
@@ -190,9 +237,14 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
 
     Read with `attempt_view` and made live with one UPDATE (committed: at once on
     PostgreSQL's autocommit connection, with the session's commit elsewhere); a join that
-    begins the attempt reads and writes through the ORM (`_join_beginning`)."""
+    begins the attempt reads and writes through the ORM (`_join_beginning`). `token`: the
+    session token the connection presents, checked in that read (`attempt_view`)."""
     at = at or now()
-    attempt = attempt_view(user_id, sitting_id)
+    try:
+        attempt = attempt_view(user_id, sitting_id, token)
+    except SessionEnded:
+        hot.release()
+        raise
     if attempt is None:
         hot.release()  # (the hot path's own connection, if any; the session as it was)
         raise NotFound(_("You have not checked in to this sitting."))
@@ -205,7 +257,7 @@ def join(user_id: int, sitting_id: int, sid: str, at: datetime | None = None) ->
         hot.release()
         return _join_beginning(user_id, sitting_id, sid, at)
     replaced, lost = _made_live(attempt, sid, at)
-    hot.connection().execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
+    hot.execute(_MAKE_LIVE, {"attempt_id": attempt.id, "sid": sid, "at": at, "lost": lost})
     hot.done(commit=True)
     attempt.live_sid, attempt.last_seen_at, attempt.lost_seconds = sid, at, lost
     return Joined(Live.of(attempt), page_state(attempt, at), replaced)

@@ -267,10 +267,11 @@ def test_the_batchs_rows_equal_the_full_rows_without_reading_the_forms(app, make
     assert full[seat2.id]["item_count"] == forms[seat2.id]
 
 
-def test_a_connect_with_every_connection_busy_is_asked_to_retry(app, make, setup, monkeypatch, caplog):
-    """A hall connecting again at once may find every pooled connection taken: the connect is
-    refused with `retry` (the page connects again after 2 s, outbox.js), not left hanging
-    with an error, and the next connect goes through."""
+def test_a_join_with_every_connection_busy_is_asked_to_retry(app, make, setup, monkeypatch, caplog):
+    """A hall connecting again at once may find every pooled connection taken. The connect
+    reads nothing (the join checks the session), so it goes through; the join is refused with
+    `retry` (the page joins again after 2 s, outbox.js), not left hanging with an error, and
+    the next join goes through."""
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from app.exams import hot
@@ -281,13 +282,38 @@ def test_a_connect_with_every_connection_busy_is_asked_to_retry(app, make, setup
         raise PoolTimeout("QueuePool limit reached")
 
     monkeypatch.setattr(hot, "first", busy)
+    cand = connect(app, make, setup["cand"])
+    assert cand.is_connected("/exam")
     with caplog.at_level("WARNING"):
-        refused = connect(app, make, setup["cand"])
-    assert not refused.is_connected("/exam")
-    assert "asked to retry" in caplog.text
+        refused = cand.emit("join", {"sitting_id": setup["sitting"].id}, namespace="/exam", callback=True)
+    assert refused["ok"] is False and refused["error"] == "retry"
+    assert "database pool busy in exam_join: asked to retry" in caplog.text
     monkeypatch.setattr(hot, "first", real_first)
-    again = connect(app, make, setup["cand"])
-    assert again.emit("join", {"sitting_id": setup["sitting"].id}, namespace="/exam", callback=True)["ok"]
+    assert cand.emit("join", {"sitting_id": setup["sitting"].id}, namespace="/exam", callback=True)["ok"]
+
+
+def test_a_connection_whose_session_has_ended_is_refused_at_its_join(app, make, setup, db):
+    """The connect takes the signed session's word for who it is; the join checks the
+    account's current session token in its own read. A session ended after the page
+    connected (a logout elsewhere, a password change) joins nothing and makes nothing live,
+    whether or not the account has a seat in the sitting asked for."""
+    from app.accounts import sessions
+
+    s = setup
+    cand = connect(app, make, s["cand"])
+    assert cand.is_connected("/exam")
+    sessions.sign_out_everywhere(db.session.get(type(s["cand"]), s["cand"].id))
+    for sitting_id in (s["sitting"].id, s["sitting"].id + 1000):
+        ack = cand.emit("join", {"sitting_id": sitting_id}, namespace="/exam", callback=True)
+        assert ack["ok"] is False and ack["error"] == "unauthorized"
+        assert ack["message"] == "Your session has ended. Please log in again."
+    db.session.expire_all()
+    assert db.session.get(Attempt, s["attempt"].id).live_sid is None
+    refused = cand.emit("question", {"index": 0}, namespace="/exam", callback=True)
+    assert refused["ok"] is False and refused["error"] == "not_found"
+    # Logged in again: the new session joins.
+    again = connect(app, make, db.session.get(type(s["cand"]), s["cand"].id))
+    assert again.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)["ok"]
 
 
 def test_a_page_that_drops_while_its_join_is_under_way_is_not_left_live(app, make, setup, db, monkeypatch):
@@ -301,9 +327,9 @@ def test_a_page_that_drops_while_its_join_is_under_way_is_not_left_live(app, mak
     starting.begin_if_due(s["attempt"])
     real_join = joining.join
 
-    def join_while_dropping(user_id, sitting_id, sid, *args):
+    def join_while_dropping(user_id, sitting_id, sid, *args, **kwargs):
         exam_events._connected.pop(sid)  # (what the disconnect does meanwhile)
-        return real_join(user_id, sitting_id, sid, *args)
+        return real_join(user_id, sitting_id, sid, *args, **kwargs)
 
     monkeypatch.setattr(joining, "join", join_while_dropping)
     cand = connect(app, make, s["cand"])

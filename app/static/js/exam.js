@@ -325,6 +325,8 @@
         flush();
       },
       refused: function (ack) {
+        // (unauthorized: the session ended after the page connected; the join checks it)
+        if (ack.error === "unauthorized") banner(t("login_again"), "error");
         $("exam-loading").textContent = ack.message || t("cannot_connect");
         showView("loading");
       },
