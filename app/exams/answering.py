@@ -23,7 +23,16 @@ from ..common.errors import NotFound, ValidationFailed
 from ..common.sockets import MAX_SEQ  # (the protocol's range of `seq`, docs/realtime.md)
 from ..extensions import db
 from . import content, hot, item_types, outages, timing
-from .errors import AlreadySubmitted, BadAnswer, NotStarted, Paused, SectionClosed, TimeUp, TooManyChoices
+from .errors import (
+    AlreadySubmitted,
+    BadAnswer,
+    NotStarted,
+    Paused,
+    SectionClosed,
+    SectionNotOpen,
+    TimeUp,
+    TooManyChoices,
+)
 from .models import Attempt, AttemptAnswer, ItemVersion, Seat, Sitting
 from .starting import begin_if_due
 
@@ -384,15 +393,26 @@ def question(
     at: datetime | None = None,
     sid: str | None = None,
     media_base: Callable[[int], str] | None = None,
+    prefetch: bool = False,
 ) -> dict:
     """The question as the candidate sees it: never the key. `stem_html` and each choice's
     `html` are the texts rendered by app/exams/content.py (cached per text), with images and
-    audio served under `media_base(version id)` (the caller knows the URL)."""
+    audio served under `media_base(version id)` (the caller knows the URL).
+
+    Going to a question of a section with its own time limit starts that section's clock.
+    `prefetch`: the page asks ahead of time (the neighbours of the question on screen, so
+    they can be read offline); such a question of a timed section that has not started is
+    refused (`SectionNotOpen`) and the clock stays: showing the last question of one section
+    must not start the next one's."""
     at = at or now()
     live = _live(attempt)
     entry = _entry(live, index)
     status = _open(started_status(live, sid, at), live, sid, at)
     _check_section_open(live, status, entry["section"], at)
+    code = entry["section"]
+    if prefetch and live.section_limits.get(code) and code not in status.section_started:
+        hot.done()
+        raise SectionNotOpen(_("This section's time starts when you go to it."))
     _open_section(live, status, entry["section"], at)
     stem_th, stem_en, choices, item_type = item_text(entry["version_id"])
     hot.done()  # (nothing written)

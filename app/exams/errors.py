@@ -35,3 +35,10 @@ class CheckInRefused(DomainError):
 
 class SectionClosed(NotAllowed):
     code = "section_closed"
+
+
+class SectionNotOpen(NotAllowed):
+    """A question asked ahead of time (`prefetch`) of a section with its own time limit that
+    has not started: its clock starts only when the candidate goes to it."""
+
+    code = "section_not_open"

@@ -204,7 +204,10 @@ def exam_sync(data):
 @acked(login=False)
 def exam_question(data):
     index = int_field(data, "index", 0, MAX_INDEX)
-    question = answering.question(_joined_live(g.sid), index, g.locale, sid=g.sid, media_base=media_base)
+    prefetch = bool_field(data, "prefetch") if "prefetch" in data else False
+    question = answering.question(
+        _joined_live(g.sid), index, g.locale, sid=g.sid, media_base=media_base, prefetch=prefetch
+    )
     return {"ok": True, "question": question}
 
 

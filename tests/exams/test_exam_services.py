@@ -19,6 +19,7 @@ from app.exams.errors import (
     NotStarted,
     Paused,
     SectionClosed,
+    SectionNotOpen,
     TimeUp,
 )
 from app.exams.models import ExamItem, ItemVersion
@@ -285,6 +286,32 @@ def test_a_section_with_its_own_limit_closes_that_long_after_it_is_first_opened(
         state = joining.attempt_state(attempt)
     assert state["sections"][0]["closes_at"] == closes.isoformat()
     assert state["sections"][1]["closes_at"] is None
+
+
+def test_a_question_asked_ahead_never_starts_a_timed_sections_clock(db, make):
+    """The page asks for the neighbours of the question on screen ahead of time. On the last
+    question of one section, its next neighbour is the first of the next: if that section has
+    a limit of its own, asking ahead must not start its clock (the candidate would lose the
+    time spent finishing the section before). Going to it does."""
+    eh.bank()
+    e = eh.exam(duration=60)
+    e.sections = [e.sections[0], dict(e.sections[1], time_limit_minutes=10)]
+    db.session.commit()
+    _s, _hr, _c, attempt = _running(make, e)
+    first_law = next(i for i, q in enumerate(attempt.form) if q["section"] == "law")
+    t = now()
+    with frozen_at(t):
+        assert answering.question(attempt, first_law - 1, prefetch=True)["section"] == "num"  # (no limit)
+        with pytest.raises(SectionNotOpen) as refused:
+            answering.question(attempt, first_law, prefetch=True)
+        assert refused.value.code == "section_not_open"
+    db.session.refresh(attempt)
+    assert attempt.section_started == {} and answering.section_closes_at(attempt, "law") is None
+    with frozen_at(t + timedelta(minutes=5)):
+        assert answering.question(attempt, first_law)["section"] == "law"  # the candidate goes to it
+        assert answering.question(attempt, first_law + 1, prefetch=True)["section"] == "law"  # open now
+    db.session.refresh(attempt)
+    assert answering.section_closes_at(attempt, "law") == t + timedelta(minutes=15)
 
 
 def test_results_after_publication_appear_only_when_hr_publishes(db, make):

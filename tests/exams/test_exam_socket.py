@@ -524,3 +524,37 @@ def test_a_database_hiccup_in_the_start_does_not_leave_pages_waiting(app, make, 
     assert proctor.emit("start", {"sitting_id": sitting_id}, namespace="/proctor", callback=True)["ok"]
     started = events(cand, "started")
     assert len(calls) == 2 and len(started) == 1 and started[0]["status"] == "in_progress"
+
+
+def test_a_question_asked_ahead_is_refused_for_a_timed_section_not_yet_started(app, make, setup, db):
+    """The page asks for the neighbours of the question on screen with `prefetch: true`; the
+    first question of a timed section that has not started is then refused
+    (`section_not_open`) and its clock stays, until the page asks for it without the flag."""
+    s = setup
+    exam = s["exam"]
+    exam.sections = [dict(sec, time_limit_minutes=10) for sec in exam.sections]  # timed sections
+    db.session.commit()
+    attempt_id = s["attempt"].id
+    cand = connect(app, make, s["cand"])
+    assert cand.emit("join", {"sitting_id": s["sitting"].id}, namespace="/exam", callback=True)["ok"]
+    proctor = connect(app, make, s["proctor"], "/proctor")
+    assert proctor.emit("start", {"sitting_id": s["sitting"].id}, namespace="/proctor", callback=True)["ok"]
+    form = db.session.get(Attempt, attempt_id).form
+    second = next(i for i, q in enumerate(form) if q["section"] != form[0]["section"])
+
+    def ask(payload):
+        return cand.emit("question", payload, namespace="/exam", callback=True)
+
+    ahead = ask({"index": second, "prefetch": True})
+    assert ahead["ok"] is False and ahead["error"] == "section_not_open"
+    assert ask({"index": second, "prefetch": "yes"})["error"] == "validation_failed"
+    assert ask({"index": 1, "prefetch": True})["ok"]  # (the first section started with the test)
+    db.session.remove()
+    assert list(db.session.get(Attempt, attempt_id).section_started) == [form[0]["section"]]
+    assert ask({"index": second})["question"]["section"] == form[second]["section"]
+    db.session.remove()
+    assert set(db.session.get(Attempt, attempt_id).section_started) == {
+        form[0]["section"],
+        form[second]["section"],
+    }
+    assert ask({"index": second + 1, "prefetch": True})["ok"]

@@ -700,25 +700,36 @@
       return title[cfg.locale] || title.th || title.en || section.code;
     }
 
-    var fetching = {};  // index -> callbacks waiting for the same question
+    var fetching = {};  // index -> [{done, ahead}] waiting for the same question
 
-    function fetchQuestion(index, done) {
+    /* `ahead`: a neighbour asked for ahead of time (the server then does not start a timed
+       section's clock for it: it answers section_not_open, and the question is asked for
+       again when the candidate goes to it; one who went to it while that answer was on its
+       way asks again at once). */
+    function fetchQuestion(index, done, ahead) {
       done = done || function () {};
       if (index < 0 || index >= itemCount()) return done(null);
       if (questions[index]) return done(questions[index]);
       if (!joined) return done(null);
-      if (fetching[index]) { fetching[index].push(done); return; }
-      fetching[index] = [done];
-      socket.timeout(8000).emit("question", { index: index }, function (err, ack) {
+      if (fetching[index]) { fetching[index].push({ done: done, ahead: !!ahead }); return; }
+      fetching[index] = [{ done: done, ahead: !!ahead }];
+      var ask = ahead ? { index: index, prefetch: true } : { index: index };
+      socket.timeout(8000).emit("question", ask, function (err, ack) {
         var waiting = fetching[index] || [];
         delete fetching[index];
         if (!err && ack && ack.ok) questions[index] = ack.question;
-        else if (ack && !ack.ok) {
+        else if (ack && ack.error === "section_not_open") {
+          waiting = waiting.filter(function (w) {
+            if (w.ahead) return true;
+            fetchQuestion(index, w.done);
+            return false;
+          });
+        } else if (ack && !ack.ok) {
           if (ack.error === "not_found" || ack.error === "not_started" ||
               ack.error === "time_up" || ack.error === "submitted") refreshState();
           if (ack.error === "paused" && !paused) refreshState();
         }
-        waiting.forEach(function (cb) { cb(questions[index] || null); });
+        waiting.forEach(function (w) { w.done(questions[index] || null); });
       });
     }
 
@@ -728,8 +739,8 @@
       renderPalette();
       renderQuestion(moveFocus);
       // Fetch the neighbours ahead of time: they can then be read and answered offline.
-      fetchQuestion(index + 1);
-      fetchQuestion(index - 1);
+      fetchQuestion(index + 1, null, true);
+      fetchQuestion(index - 1, null, true);
     }
 
     /* Draw the current question; when it is already drawn only its marks change, so the focus
