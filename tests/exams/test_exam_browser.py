@@ -219,3 +219,38 @@ def test_the_proctors_start_puts_the_first_question_on_the_waiting_page(browser,
     assert not [frame for frame in sent if '"question",{"index":0}' in frame]
     assert serious_violations(page) == []
     context.close()
+
+
+def test_the_last_question_of_a_section_does_not_start_the_next_timed_section(browser, live_server, make):
+    """The page asks for the neighbours of the question on screen ahead of time. On the last
+    question of a section, the next one's first question is a neighbour: when that section
+    has a time limit of its own, its clock starts only when the candidate goes to it."""
+    eh.bank()
+    exam = eh.exam(duration=30)
+    exam.sections = [exam.sections[0], dict(exam.sections[1], time_limit_minutes=10)]
+    db.session.commit()
+    timed = exam.sections[1]["code"]
+    who = checked_in_candidate(make, exam)
+    form = db.session.get(Attempt, who.attempt_id).form
+    first_timed = next(i for i, q in enumerate(form) if q["section"] == timed)
+    assert first_timed > 0
+    db.session.remove()
+
+    def started_sections() -> dict:
+        db.session.remove()
+        return db.session.get(Attempt, who.attempt_id).section_started
+
+    context, page = started_test_page(browser, live_server, make, who)
+    page.wait_for_selector("#exam-choice-b")
+    for _ in range(first_timed - 1):  # to the last question of the first section
+        page.click("#exam-next")
+        page.wait_for_selector("#exam-choice-b")
+    page.wait_for_function("() => window.examClient.questionsAsked() === 0")  # its neighbours asked
+    assert first_timed not in page.evaluate("() => window.examClient.questionsHeld()")
+    assert timed not in started_sections()
+
+    page.click("#exam-next")  # the candidate goes to the timed section: now its clock starts
+    page.wait_for_selector("#exam-choice-b")
+    assert timed in started_sections()
+    assert serious_violations(page) == []
+    context.close()

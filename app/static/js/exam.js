@@ -1215,7 +1215,10 @@
     window.examClient = {
       outboxSize: function () { return outbox.size(); },
       state: function () { return state ? JSON.parse(JSON.stringify(state)) : null; },
-      connected: function () { return joined; }
+      connected: function () { return joined; },
+      // (the questions this page holds, and how many it is still asking for)
+      questionsHeld: function () { return Object.keys(questions).map(Number); },
+      questionsAsked: function () { return Object.keys(fetching).length; }
     };
   }
 
