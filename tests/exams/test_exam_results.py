@@ -37,11 +37,6 @@ def exam(db):
     return eh.exam(policy="after_publication")
 
 
-@pytest.fixture
-def agency(make):
-    return make.agency()
-
-
 def test_item_statistics_on_a_hand_computed_example():
     info = ItemInfo(version_id=1, key="b", choices=["a", "b", "c", "d"])
     # Five candidates: (choice, total). Item scores x = 1,1,0,1,0; totals without the item
