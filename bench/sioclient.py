@@ -386,9 +386,10 @@ class SimCandidate:
         self.namespace, self.answer_event = namespace, answer_event
         self.ack_timeout, self.fetch_question = ack_timeout, fetch_question
         self.deflate = deflate
-        # Send `sync` as the exam page does (exam.js resync): 3 after the first join, 1 after
-        # each later join, then every 30 s ± 20% (the bench's sittings are synchronized: a
-        # window sitting's waiting room would sync every 5 s); none at the start (pushed).
+        # Send `sync` as the exam page does (exam.js resync): 3 after the first join, none
+        # after a later join or at the start (pushed), then every 30 s ± 20% in the waiting
+        # room and every 2 minutes once the test is under way (exam.js syncEvery; the bench's
+        # sittings are synchronized: a window sitting's waiting room would sync every 5 s).
         self.page_syncs = page_syncs
         self.syncs = 0
         self.first_seen: dict[str, float] = {}  # event name -> monotonic time it first came
@@ -536,10 +537,16 @@ class SimCandidate:
             except (TimeoutError, Disconnected, OSError):
                 return
 
+    def under_way(self) -> bool:
+        """Whether this candidate's test has started (pushed, or the state of a join)."""
+        return "started" in self.arrived or any(s.get("status") == "in_progress" for s in self.states[-1:])
+
     async def sync_loop(self, stop: asyncio.Event) -> None:
-        """Every 30 s ± 20%, as the page of a synchronized sitting (exam.js syncEvery)."""
+        """As the page of a synchronized sitting (exam.js syncEvery): every 30 s ± 20% in the
+        waiting room, every 2 minutes ± 20% once the test is under way."""
         while not stop.is_set():
-            await asyncio.sleep(30.0 * (0.8 + 0.4 * self.rng.random()))
+            every = 120.0 if self.under_way() else 30.0
+            await asyncio.sleep(every * (0.8 + 0.4 * self.rng.random()))
             if self.joined.is_set() and not stop.is_set():
                 await self.sync(1)
 

@@ -132,7 +132,8 @@ class Candidate {
   }
 
   // The exam page's clock syncs (exam.js resync): 3 after the first join, none after a later
-  // join, then every 30 s ± 20% (a synchronized sitting: its start is pushed, no sync then).
+  // join or at the start (pushed), then every 30 s ± 20% in the waiting room and every
+  // 2 minutes ± 20% once the test is under way (exam.js syncEvery; a synchronized sitting).
   async sync(count) {
     for (let k = 0; k < count; k++) {
       if (!this.joined) return;
@@ -147,7 +148,7 @@ class Candidate {
   }
 
   syncLoop() {
-    const every = 30000 * (0.8 + 0.4 * Math.random());
+    const every = (this.started ? 120000 : 30000) * (0.8 + 0.4 * Math.random());
     this.syncTimer = setTimeout(() => {
       if (this.joined) this.sync(1);
       this.syncLoop();

@@ -254,3 +254,32 @@ def test_the_last_question_of_a_section_does_not_start_the_next_timed_section(br
     assert timed in started_sections()
     assert serious_violations(page) == []
     context.close()
+
+
+def test_a_device_clock_set_during_the_test_is_noticed_and_the_time_left_stays_right(
+    browser, live_server, make
+):
+    """The page shows the time left from the server's deadline and its measured offset to the
+    server's clock, and syncs only every 2 minutes while the test runs. A candidate (or the
+    phone's network time) setting the device's clock moves its wall clock away from the page's
+    monotonic one: the page measures the offset again at once, and the timer keeps the server's
+    time."""
+    eh.bank()
+    exam = eh.exam(duration=30)
+    who = checked_in_candidate(make, exam)
+    context, page = started_test_page(browser, live_server, make, who)
+    page.wait_for_selector("#exam-choice-b")
+    page.wait_for_function("() => window.examClient.clock().synced")
+    before = page.evaluate("() => window.examClient.clock()")
+    assert before["resyncs"] == 0
+    assert abs(before["offset"]) < 5_000  # the browser and the server share this machine's clock
+
+    # The device's clock jumps an hour ahead: read naively, the test would be over.
+    page.evaluate("() => { const real = Date.now; Date.now = () => real.call(Date) + 3600000; }")
+    page.wait_for_function("() => { const c = window.examClient.clock(); return c.resyncs === 1 && c.synced; }")
+    after = page.evaluate("() => window.examClient.clock()")
+    assert abs(after["offset"] + 3_600_000) < 5_000
+    minutes = int(page.inner_text("#exam-timer").split(":")[0])
+    assert 28 <= minutes <= 30  # still the server's half hour, not time up
+    assert page.is_visible("#exam-test")
+    context.close()

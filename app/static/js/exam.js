@@ -143,6 +143,7 @@
     var outbox = new live.Outbox(store, function (entry) { return entry.index; });
     var saveState = {};             // index -> "saved" | "saving" | "offline"
     var offset = 0, synced = false; // server clock - device clock (ms)
+    var clockResyncs = 0;           // times the device's clock was seen set (clockWasSet)
     var deadlineMs = null;          // the server's deadline (ms since epoch, server clock)
     var frozenSeconds = null;       // remaining seconds while paused
     var joined = false, stopped = false, ended = false;
@@ -260,6 +261,7 @@
 
     function tick() {
       if (stopped || ended) return;
+      if (clockMoved() && synced) clockWasSet();
       if (state && state.status === "not_started") {
         var clock = $("exam-server-clock");
         if (clock) clock.textContent = formatClock(serverNow(), true);
@@ -367,8 +369,7 @@
       }, every);
     }
 
-    /* Measure the clock offset now (3 samples) and then every 30 s (5 s in a window sitting's
-       waiting room, where it notices the window opening: syncEvery). */
+    /* Measure the clock offset now (3 samples) and then in its time (syncEvery). */
     var syncRun = 0;
     function resync() {
       var mine = ++syncRun;
@@ -400,12 +401,40 @@
       syncTimer = setTimeout(resync, syncEvery());
     }
 
-    /* How long until the next sync: 5 s in a window sitting's waiting room (it notices the
-       window opening), 30 s otherwise, a synchronized sitting's waiting room included (its
-       start is pushed: `started`), spread by ±20% so that a whole hall does not sync in step. */
+    /* How long until the next sync, spread by ±20% so that a whole hall does not sync in step:
+       - 5 s in a window sitting's waiting room (it notices the window opening);
+       - 30 s in a synchronized sitting's waiting room and during a pause (their start and
+         resumption are pushed, `started` and `resumed`; the sync is the way back if a push
+         was missed, and a candidate must not wait on it longer than that);
+       - 2 minutes while the test runs. The offset does not change unless the device's clock
+         is set, and clockMoved notices that at once. Every sync of a test under way reads the
+         attempt, and thousands of pages sync (docs/realtime.md). */
     function syncEvery() {
-      var waiting = state && state.status === "not_started" && cfg.timing_mode === "window";
-      return (waiting ? 5000 : 30000) * (0.8 + 0.4 * Math.random());
+      var waiting = state && state.status === "not_started";
+      var every = waiting && cfg.timing_mode === "window" ? 5000
+        : waiting || paused || !state ? 30000 : 120000;
+      return every * (0.8 + 0.4 * Math.random());
+    }
+
+    /* Whether this device's clock was set (or the device slept) since the last look: its
+       wall clock (Date.now, which the offset corrects) moved more than 1 s apart from the
+       page's monotonic clock (performance.now). */
+    var CLOCK_MOVED_MS = 1000;
+    var lastWall = Date.now(), lastMono = performance.now();
+    function clockMoved() {
+      var wall = Date.now(), mono = performance.now();
+      var moved = Math.abs((wall - lastWall) - (mono - lastMono)) > CLOCK_MOVED_MS;
+      lastWall = wall;
+      lastMono = mono;
+      return moved;
+    }
+
+    /* The device's clock was set: the offset is not known any more. Measure it again now (three
+       samples), or at the next join if the page is not connected. */
+    function clockWasSet() {
+      synced = false;
+      clockResyncs += 1;
+      resync();
     }
 
     // -- the state --
@@ -1050,6 +1079,7 @@
       frozenSeconds = remainingSeconds();
       paused = true;
       pauseReason = (data && data.reason) || "";
+      if (synced) scheduleSync();  // (every 30 s while paused: the way back if `resumed` is missed)
       if (state && state.status === "in_progress" && !wasPaused) {
         timeChanged(t("log_paused", { left: frozenSeconds !== null ? mmss(frozenSeconds) : "--:--" }));
       }
@@ -1218,7 +1248,9 @@
       connected: function () { return joined; },
       // (the questions this page holds, and how many it is still asking for)
       questionsHeld: function () { return Object.keys(questions).map(Number); },
-      questionsAsked: function () { return Object.keys(fetching).length; }
+      questionsAsked: function () { return Object.keys(fetching).length; },
+      // (the clock: the offset measured, and how often the device's clock was seen set)
+      clock: function () { return { offset: offset, synced: synced, resyncs: clockResyncs }; }
     };
   }
 
