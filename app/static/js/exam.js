@@ -261,7 +261,8 @@
 
     function tick() {
       if (stopped || ended) return;
-      if (clockMoved() && synced) clockWasSet();
+      var jump = clockJump();
+      if (jump) clockWasSet(jump);
       if (state && state.status === "not_started") {
         var clock = $("exam-server-clock");
         if (clock) clock.textContent = formatClock(serverNow(), true);
@@ -416,24 +417,27 @@
       return every * (0.8 + 0.4 * Math.random());
     }
 
-    /* Whether this device's clock was set (or the device slept) since the last look: its
-       wall clock (Date.now, which the offset corrects) moved more than 1 s apart from the
-       page's monotonic clock (performance.now). */
+    /* How far this device's clock was set (or how long the device slept) since the last look,
+       in ms, or 0: its wall clock (Date.now, which the offset corrects) moved more than 1 s
+       apart from the page's monotonic clock (performance.now). */
     var CLOCK_MOVED_MS = 1000;
     var lastWall = Date.now(), lastMono = performance.now();
-    function clockMoved() {
+    function clockJump() {
       var wall = Date.now(), mono = performance.now();
-      var moved = Math.abs((wall - lastWall) - (mono - lastMono)) > CLOCK_MOVED_MS;
+      var jump = (wall - lastWall) - (mono - lastMono);
       lastWall = wall;
       lastMono = mono;
-      return moved;
+      return Math.abs(jump) > CLOCK_MOVED_MS ? jump : 0;
     }
 
-    /* The device's clock was set: the offset is not known any more. Measure it again now (three
-       samples), or at the next join if the page is not connected. */
-    function clockWasSet() {
-      synced = false;
+    /* The device's clock was set by `jump` ms: the offset moves back by as much at once, so the
+       timer does not jump (nor end the test), and is measured again now (three samples; at the
+       next join if the page is offline). */
+    function clockWasSet(jump) {
+      offset -= jump;
       clockResyncs += 1;
+      if (!synced) return;  // (the first measurement is still to come)
+      synced = false;
       resync();
     }
 
