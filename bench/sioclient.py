@@ -392,6 +392,7 @@ class SimCandidate:
         # sittings are synchronized: a window sitting's waiting room would sync every 5 s).
         self.page_syncs = page_syncs
         self.syncs = 0
+        self.sync_from = 0.0  # monotonic: the page's last (re)scheduling of its next sync
         self.first_seen: dict[str, float] = {}  # event name -> monotonic time it first came
         self.arrived: dict[str, asyncio.Event] = {}  # event name -> set when it came
         # Before reconnecting after a drop, wait this long × a random 0.5-1.5 (socket.io's
@@ -465,6 +466,7 @@ class SimCandidate:
         self.stats.connect_s.append(time.perf_counter() - t0)
         if self.page_syncs and not self.states:  # (3 after the first join, none after a re-join)
             self._spawn(self.sync(3))
+        self.sync_from = time.monotonic()  # (the page: the next sync in its time)
         state = ack.get("state") or {}
         state["_received"] = time.time()
         self.states.append(state)
@@ -513,6 +515,8 @@ class SimCandidate:
     def _keeper(self, name):
         def keep(*args):
             self.first_seen.setdefault(name, time.monotonic())
+            if name == "started":  # (the page: the next sync in its time, none now)
+                self.sync_from = time.monotonic()
             self.arrived.setdefault(name, asyncio.Event()).set()
             self.events.append((name, args[0] if args else None))
 
@@ -543,12 +547,18 @@ class SimCandidate:
 
     async def sync_loop(self, stop: asyncio.Event) -> None:
         """As the page of a synchronized sitting (exam.js syncEvery): every 30 s ± 20% in the
-        waiting room, every 2 minutes ± 20% once the test is under way."""
+        waiting room, every 2 minutes ± 20% once the test is under way, counted again from a
+        join or the start (the page schedules its next sync then)."""
+        planned = time.monotonic()
         while not stop.is_set():
-            every = 120.0 if self.under_way() else 30.0
-            await asyncio.sleep(every * (0.8 + 0.4 * self.rng.random()))
+            every = (120.0 if self.under_way() else 30.0) * (0.8 + 0.4 * self.rng.random())
+            await asyncio.sleep(max(0.0, planned + every - time.monotonic()))
+            if self.sync_from > planned:  # rescheduled meanwhile: count from then
+                planned = self.sync_from
+                continue
             if self.joined.is_set() and not stop.is_set():
                 await self.sync(1)
+            planned = time.monotonic()
 
     # answering -------------------------------------------------------------------------------
     async def _send_answer(self, index: int, choice, seq: int) -> bool:

@@ -93,6 +93,7 @@ class Candidate {
     this.socket.on("started", (payload) => {
       if (this.started) return;
       this.started = [now(), payload];
+      this.scheduleSync(); // (the page: the next sync in its time, none now)
       this.startedWaiters.splice(0).forEach((w) => w());
     });
     return this.whenJoined(120);
@@ -114,6 +115,7 @@ class Candidate {
       this.joined = true;
       this.joins = (this.joins || 0) + 1;
       if (cfg.page_syncs && !this.everJoined) this.sync(3); // (a re-join: none, as the page)
+      else this.scheduleSync(); // (... the next one in its time)
       this.everJoined = true;
       this.joinWaiters.splice(0).forEach((w) => w());
       for (const [index, [choice, seq]] of [...this.unacked].sort((a, b) => a[0] - b[0])) {
@@ -145,6 +147,12 @@ class Candidate {
         return;
       }
     }
+  }
+
+  scheduleSync() {
+    if (!cfg.page_syncs) return;
+    clearTimeout(this.syncTimer);
+    this.syncLoop();
   }
 
   syncLoop() {
