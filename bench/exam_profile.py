@@ -35,6 +35,12 @@ def main() -> None:
     ap.add_argument("--profile-sync", action="store_true", help="profile the waiting room's syncs")
     ap.add_argument("--profile-start", action="store_true", help="profile the proctor's start")
     ap.add_argument("--top", type=int, default=35, help="functions shown per profile")
+    ap.add_argument(
+        "--per-band",
+        type=int,
+        default=5,
+        help="items per difficulty band and section: a form of 6 × this many (5: 30; 20: 120, a Part A)",
+    )
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     ap.add_argument(
         "--gc-thresholds",
@@ -80,7 +86,8 @@ def main() -> None:
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         db.create_all()
-        built = scenario.build(args.candidates, start=False)  # (the waiting room, then the start)
+        # (the waiting room, then the start)
+        built = scenario.build(args.candidates, start=False, per_band=args.per_band)
         statements = [0]
         engines = [db.engine]
         if db.engine.dialect.name == "postgresql":

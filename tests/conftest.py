@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.common import clock
 from app.exams.answering import forget_item_texts, forget_waiting
+from app.exams.joining import forget_forms
 from app.extensions import db as _db
 from app.extensions import limiter, socketio
 from tests import factories
@@ -76,6 +77,7 @@ def _clean(app):
     _wait_for_live_disconnects()
     _empty_tables()
     forget_item_texts()  # the emptied tables' ids come back with other items
+    forget_forms()  # ... and other attempts
     forget_waiting()
     limiter.reset()
     ctx.pop()

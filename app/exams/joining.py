@@ -10,9 +10,9 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import JSON, and_, bindparam, select, update
+from sqlalchemy import JSON, and_, bindparam, null, select, update
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -177,25 +177,57 @@ _ANSWERS_OF_ATTEMPT = (
     .where(_ANSWERS.c.attempt_id == _ATTEMPTS.c.id)
     .scalar_subquery()
 )
-# The account, whatever it has checked in to: its current session token is the join's check of
-# the connection's session (accounts.sessions.Claim), refused the same with or without a seat.
-_JOIN_VIEW = (
-    select(
-        _USERS.c.session_token,
-        _ANSWERS_OF_ATTEMPT,
-        *(getattr(_VIEWED[part][0], key) for part, key in _VIEW_KEYS),
-    )
-    .select_from(
-        _USERS.outerjoin(
-            _SEATS.join(_ATTEMPTS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
-            .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id)
-            .join(_EXAMS, _EXAMS.c.id == _SITTINGS.c.exam_id),
-            and_(_SEATS.c.candidate_id == _USERS.c.id, _SEATS.c.sitting_id == bindparam("sitting_id")),
+
+
+def _join_view(columns: list):
+    """The account, whatever it has checked in to: its current session token is the join's
+    check of the connection's session (accounts.sessions.Claim), refused the same with or
+    without a seat."""
+    return (
+        select(_USERS.c.session_token, _ANSWERS_OF_ATTEMPT, *columns)
+        .select_from(
+            _USERS.outerjoin(
+                _SEATS.join(_ATTEMPTS, _SEATS.c.id == _ATTEMPTS.c.seat_id)
+                .join(_SITTINGS, _SITTINGS.c.id == _SEATS.c.sitting_id)
+                .join(_EXAMS, _EXAMS.c.id == _SITTINGS.c.exam_id),
+                and_(_SEATS.c.candidate_id == _USERS.c.id, _SEATS.c.sitting_id == bindparam("sitting_id")),
+            )
         )
+        .where(_USERS.c.id == bindparam("user_id"))
     )
-    .where(_USERS.c.id == bindparam("user_id"))
-)
+
+
+_VIEW_COLUMNS = [getattr(_VIEWED[part][0], key) for part, key in _VIEW_KEYS]
+_FORM_AT = _VIEW_KEYS.index((0, "form"))
+_ID_AT = _VIEW_KEYS.index((0, "id"))
+_JOIN_VIEW = _join_view(_VIEW_COLUMNS)
+# The same without the form, for an attempt whose form this process remembers (_FORMS).
+_JOIN_VIEW_LEAN = _join_view([null() if i == _FORM_AT else c for i, c in enumerate(_VIEW_COLUMNS)])
 _VIEW_FROM = 2  # (the view's columns follow the token and the answers)
+
+
+# ---- the forms this process has read ---------------------------------------------------------
+#
+# An attempt's form is fixed at check-in (checkin: assemble_form) and is most of what a join
+# reads: its JSON, parsed again at every join, and for every candidate at the proctor's start,
+# was a third of the start's CPU (bench/exam_profile.py, issue 20). Each process keeps the
+# forms of the attempts it joined, by candidate and sitting, so a page that joins again (a
+# reload; a hall back after a network blip, sticky to the same process) reads everything but
+# its form. EXAM_FORM_CACHE_SIZE attempts; a full cache starts again empty.
+_FORMS: dict[tuple[int, int], tuple[int, tuple]] = {}
+
+
+def forget_forms() -> None:
+    """Empty this process's forms (tests that empty the database reuse ids)."""
+    _FORMS.clear()
+
+
+def _remember_form(user_id: int, sitting_id: int, attempt_id: int, form) -> tuple:
+    form = tuple(form)
+    if len(_FORMS) >= current_app.config["EXAM_FORM_CACHE_SIZE"]:
+        _FORMS.clear()
+    _FORMS[(user_id, sitting_id)] = (attempt_id, form)
+    return form
 
 
 def attempt_view(user_id: int, sitting_id: int, token: str | None = None) -> View | None:
@@ -205,14 +237,25 @@ def attempt_view(user_id: int, sitting_id: int, token: str | None = None) -> Vie
     `hot.first`); None if not checked in. `token`: the session token the connection's cookie
     holds, refused (`SessionEnded`) unless it is still the account's; None: the caller
     checked the login."""
-    row = hot.first(_JOIN_VIEW, {"sitting_id": sitting_id, "user_id": user_id})
+    params = {"sitting_id": sitting_id, "user_id": user_id}
+    remembered = _FORMS.get((user_id, sitting_id))
+    row = hot.first(_JOIN_VIEW if remembered is None else _JOIN_VIEW_LEAN, params)
     if token is not None and not same_token(row[0] if row else None, token):
         raise SessionEnded(_("Your session has ended. Please log in again."))
     if row is None or row[_VIEW_FROM] is None:
         return None
+    form = None
+    if remembered is not None:
+        if row[_VIEW_FROM + _ID_AT] == remembered[0]:
+            form = remembered[1]
+        else:  # (not the attempt remembered: read it whole)
+            row = hot.first(_JOIN_VIEW, params)
     parts: list[dict] = [{}, {}, {}, {}]
     for i, (part, key) in enumerate(_VIEW_KEYS, _VIEW_FROM):
         parts[part][key] = hot.utc(row[i]) if i - _VIEW_FROM in _VIEW_TIMES else row[i]
+    if form is None:
+        form = _remember_form(user_id, sitting_id, parts[0]["id"], parts[0]["form"])
+    parts[0]["form"] = form
     attempt, seat, sitting, exam = (View(**values) for values in parts)
     sitting.exam = exam
     seat.sitting, seat.attempt, attempt.seat = sitting, attempt, seat
@@ -294,7 +337,7 @@ def _join_beginning(user_id: int, sitting_id: int, sid: str, at: datetime) -> Jo
 
 
 def start_connected(
-    sitting_id: int, attempt_ids: dict[int, str], media_base=None
+    sitting_id: int, attempt_ids: dict[int, str], media_base=None, forms: dict[int, tuple] | None = None
 ) -> Iterator[list[tuple[int, dict]]]:
     """After the proctor started a synchronized sitting, in each web process: start the
     attempts of the candidates connected to this process (`attempt_ids`: attempt id -> the
@@ -308,7 +351,8 @@ def start_connected(
     Yields the messages (attempt id, message) batch by batch (EXAM_START_BATCH attempts), each
     batch started in a few statements (`starting.begin_all`) and committed before it is
     yielded, so the first pages hear of the start while the later batches are built.
-    `media_base(version id)`: where item images are served."""
+    `media_base(version id)`: where item images are served. `forms`: the forms this process
+    holds of those attempts (attempt id -> form, its joined pages' `Live.form`), not read again."""
     sitting = db.session.get(Sitting, sitting_id)
     if sitting is None or sitting.started_at is None:
         return
@@ -316,12 +360,19 @@ def start_connected(
     limits = {s["code"]: s.get("time_limit_minutes") for s in sitting.exam.sections}
     size = current_app.config["EXAM_START_BATCH"]
     ids = sorted(attempt_ids)
+    forms = forms or {}
     for i in range(0, len(ids), size):
+        batch = ids[i : i + size]
+        known = all(attempt_id in forms for attempt_id in batch)
         attempts = db.session.scalars(
             select(Attempt)
-            .where(Attempt.id.in_(ids[i : i + size]))
+            .where(Attempt.id.in_(batch))
             .options(joinedload(Attempt.seat), selectinload(Attempt.answers))
+            .options(*([defer(Attempt.form)] if known else []))
         ).all()
+        if known:
+            for attempt in attempts:
+                set_committed_value(attempt, "form", list(forms[attempt.id]))
         opens = {a.id: a.form[0]["section"] for a in attempts if a.form and limits.get(a.form[0]["section"])}
         begun = {a.id for a in begin_all(sitting, attempts, at, opens)}
         # Those started meanwhile by another way (the page's own `sync` or join after the

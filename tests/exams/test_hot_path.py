@@ -110,3 +110,40 @@ def test_the_join_reads_without_the_orm_what_the_orm_reads(app, make):
     submission.submit(db.session.get(Attempt, attempt_id), by="candidate")
     hot_state, orm_state = both()
     assert hot_state == orm_state and hot_state["result"]["score"] == orm_state["result"]["score"]
+
+
+def test_a_join_again_reads_all_but_the_form_this_process_read_before(app, make):
+    """An attempt's form is fixed at check-in, and it is most of what a join reads: a process
+    that read it once keeps it, and the candidate's next join (a reload, a hall back after a
+    network blip) reads everything else. A form remembered for another attempt of the same
+    candidate and sitting is never taken for this one's."""
+    from sqlalchemy import delete, update
+
+    eh.bank()
+    sitting, _hr = eh.sitting(make, eh.exam())
+    cand, seat = eh.seated(make, sitting)
+    attempt = eh.check_in(cand, seat)
+    attempt_id, form = attempt.id, list(attempt.form)
+    user_id, sitting_id = cand.id, sitting.id
+
+    def view_form(attempt_id: int) -> list:
+        view = joining.attempt_view(user_id, sitting_id)
+        hot.done()
+        assert view.id == attempt_id
+        return list(view.form)
+
+    assert view_form(attempt_id) == form
+    # The stored form is not read again: changed behind the process's back, the join still
+    # sees the one it read (nothing in the app changes a form; this shows it is not read).
+    db.session.execute(update(Attempt).where(Attempt.id == attempt_id).values(form=form[:1]))
+    db.session.commit()
+    assert view_form(attempt_id) == form
+    # Another attempt in the seat (none is ever deleted; a database restored from a backup
+    # might hold one): its own form is read, not the one remembered.
+    db.session.execute(delete(Attempt).where(Attempt.id == attempt_id))
+    db.session.commit()
+    other = Attempt(id=attempt_id + 1000, seat_id=seat.id, form_seed=7, form=form[::-1])
+    db.session.add(other)
+    db.session.commit()
+    assert view_form(attempt_id + 1000) == form[::-1]
+    assert view_form(attempt_id + 1000) == form[::-1]
