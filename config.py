@@ -94,8 +94,9 @@ class Config:
     # Item texts each web process keeps for the online test (item versions never change);
     # a form draws a few hundred, a bank a few thousand.
     EXAM_ITEM_CACHE_SIZE = _env_int("EXAM_ITEM_CACHE_SIZE", 20000)
-    # Attempts' forms each web process keeps (exams.joining: a join again reads all but its form).
-    EXAM_FORM_CACHE_SIZE = _env_int("EXAM_FORM_CACHE_SIZE", 20000)
+    # Attempts' forms each web process keeps (exams.joining: a join again reads all but its form;
+    # ~44 KB each for 120 items, beyond those of its connected pages): about its share of a sitting.
+    EXAM_FORM_CACHE_SIZE = _env_int("EXAM_FORM_CACHE_SIZE", 3000)
     # The proctor's start of a synchronized sitting begins its attempts and sends their
     # `started` messages this many at a time (connected candidates first).
     EXAM_START_BATCH = _env_int("EXAM_START_BATCH", 250)

@@ -213,7 +213,9 @@ _VIEW_FROM = 2  # (the view's columns follow the token and the answers)
 # was a third of the start's CPU (bench/exam_profile.py, issue 20). Each process keeps the
 # forms of the attempts it joined, by candidate and sitting, so a page that joins again (a
 # reload; a hall back after a network blip, sticky to the same process) reads everything but
-# its form. EXAM_FORM_CACHE_SIZE attempts; a full cache starts again empty.
+# its form. At most EXAM_FORM_CACHE_SIZE attempts (the oldest read goes first): a parsed
+# form of 120 items holds ~44 KB, shared with the `Live` of a connected page, so the cache
+# adds memory only for the pages that left (docs/deployment.md).
 _FORMS: dict[tuple[int, int], tuple[int, tuple]] = {}
 
 
@@ -224,9 +226,11 @@ def forget_forms() -> None:
 
 def _remember_form(user_id: int, sitting_id: int, attempt_id: int, form) -> tuple:
     form = tuple(form)
-    if len(_FORMS) >= current_app.config["EXAM_FORM_CACHE_SIZE"]:
-        _FORMS.clear()
-    _FORMS[(user_id, sitting_id)] = (attempt_id, form)
+    key = (user_id, sitting_id)
+    _FORMS.pop(key, None)
+    while _FORMS and len(_FORMS) >= current_app.config["EXAM_FORM_CACHE_SIZE"]:
+        del _FORMS[next(iter(_FORMS))]  # (dicts keep their order of insertion)
+    _FORMS[key] = (attempt_id, form)
     return form
 
 

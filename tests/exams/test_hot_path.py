@@ -147,3 +147,31 @@ def test_a_join_again_reads_all_but_the_form_this_process_read_before(app, make)
     db.session.commit()
     assert view_form(attempt_id + 1000) == form[::-1]
     assert view_form(attempt_id + 1000) == form[::-1]
+
+
+def test_a_process_keeps_at_most_its_share_of_forms(app, make, monkeypatch):
+    """The forms kept are bounded (EXAM_FORM_CACHE_SIZE, the oldest read goes first): a form
+    no longer kept is read again at the next join."""
+    from sqlalchemy import update
+
+    monkeypatch.setitem(app.config, "EXAM_FORM_CACHE_SIZE", 1)
+    eh.bank()
+    sitting, _hr = eh.sitting(make, eh.exam())
+    pairs = [eh.seated(make, sitting) for _ in range(2)]
+    attempts = [eh.check_in(cand, seat) for cand, seat in pairs]
+    first_user, first_id, first_form = pairs[0][0].id, attempts[0].id, list(attempts[0].form)
+    others = [(cand.id, attempt.id) for (cand, _), attempt in zip(pairs[1:], attempts[1:], strict=True)]
+    sitting_id = sitting.id
+
+    def view_form(user_id: int) -> list:
+        view = joining.attempt_view(user_id, sitting_id)
+        hot.done()
+        return list(view.form)
+
+    assert view_form(first_user) == first_form
+    db.session.execute(update(Attempt).where(Attempt.id == first_id).values(form=first_form[:1]))
+    db.session.commit()
+    assert view_form(first_user) == first_form  # (kept)
+    for user_id, _attempt_id in others:  # another page joins: the first form is let go
+        view_form(user_id)
+    assert view_form(first_user) == first_form[:1]  # read again
