@@ -95,8 +95,8 @@ class Config:
     # a form draws a few hundred, a bank a few thousand.
     EXAM_ITEM_CACHE_SIZE = _env_int("EXAM_ITEM_CACHE_SIZE", 20000)
     # Attempts' forms each web process keeps (exams.joining: a join again reads all but its form;
-    # ~44 KB each for 120 items, beyond those of its connected pages): about its share of a sitting.
-    EXAM_FORM_CACHE_SIZE = _env_int("EXAM_FORM_CACHE_SIZE", 3000)
+    # their entries shared, ~1 KB a form of 120 items).
+    EXAM_FORM_CACHE_SIZE = _env_int("EXAM_FORM_CACHE_SIZE", 20000)
     # The proctor's start of a synchronized sitting begins its attempts and sends their
     # `started` messages this many at a time (connected candidates first).
     EXAM_START_BATCH = _env_int("EXAM_START_BATCH", 250)

@@ -315,7 +315,7 @@ def prepare_database(args, tmp: Path, n: int, start: bool = True):
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         db.create_all()
-        built = scenario.build(n, duration_minutes=240, start=start)
+        built = scenario.build(n, duration_minutes=240, start=start, per_band=getattr(args, "per_band", 5))
         cookies = [scenario.session_cookie(app, c.user_id) for c in built.candidates]
         sampled = [c.user_id for c in built.candidates[: getattr(args, "real_logins", 0)]]
         id_digits = (

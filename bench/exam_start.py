@@ -357,6 +357,12 @@ def main(argv=None) -> int:
     )
     p.add_argument("--real-logins", type=int, default=0)
     p.add_argument(
+        "--per-band",
+        type=int,
+        default=5,
+        help="items per difficulty band and section: forms of 6 × this many (5: 30 items; 20: 120, a Part A)",
+    )
+    p.add_argument(
         "--prepare", default="", help="only build the waiting sittings (PostgreSQL), listed in this file"
     )
     p.add_argument("--prepared", default="", help="run on the sittings a --prepare wrote to this file")

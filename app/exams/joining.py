@@ -213,19 +213,40 @@ _VIEW_FROM = 2  # (the view's columns follow the token and the answers)
 # was a third of the start's CPU (bench/exam_profile.py, issue 20). Each process keeps the
 # forms of the attempts it joined, by candidate and sitting, so a page that joins again (a
 # reload; a hall back after a network blip, sticky to the same process) reads everything but
-# its form. At most EXAM_FORM_CACHE_SIZE attempts (the oldest read goes first): a parsed
-# form of 120 items holds ~44 KB, shared with the `Live` of a connected page, so the cache
-# adds memory only for the pages that left (docs/deployment.md).
+# its form. At most EXAM_FORM_CACHE_SIZE attempts (the oldest read goes first).
+#
+# The forms' entries are shared: a form is a tuple of {version_id, section, choice_order, ...}
+# entries, and the candidates of a sitting draw the same items in a few orders (4! for four
+# choices), so each process keeps one object per distinct entry. Parsed apart, a 120-item
+# form held ~44 KB for every connected page (its `Live`); shared, ~1 KB. A form is fixed at
+# check-in and nothing changes its entries (docs/deployment.md, memory).
 _FORMS: dict[tuple[int, int], tuple[int, tuple]] = {}
+_ENTRIES: dict[tuple, dict] = {}
+_MAX_ENTRIES = 200_000  # (a full table starts again empty)
 
 
 def forget_forms() -> None:
     """Empty this process's forms (tests that empty the database reuse ids)."""
     _FORMS.clear()
+    _ENTRIES.clear()
+
+
+def _shared(entry: dict) -> dict:
+    """The process's one object equal to this form entry (itself the first time)."""
+    try:
+        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.items())
+        found = _ENTRIES.get(key)
+    except TypeError:  # (a value that is not hashable, even as a tuple: kept apart)
+        return entry
+    if found is None:
+        if len(_ENTRIES) >= _MAX_ENTRIES:
+            _ENTRIES.clear()
+        found = _ENTRIES[key] = entry
+    return found
 
 
 def _remember_form(user_id: int, sitting_id: int, attempt_id: int, form) -> tuple:
-    form = tuple(form)
+    form = tuple(_shared(entry) for entry in form)
     key = (user_id, sitting_id)
     _FORMS.pop(key, None)
     while _FORMS and len(_FORMS) >= current_app.config["EXAM_FORM_CACHE_SIZE"]:
