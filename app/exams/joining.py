@@ -130,8 +130,9 @@ class View:
 _VIEWED = (
     (
         Attempt,
-        "id seat_id form status started_at deadline submitted_at score max_score section_scores passed "
-        "section_started live_sid last_seen_at lost_seconds outage_seconds extension_seconds focus_losses",
+        "id seat_id form form_seed status started_at deadline submitted_at score max_score "
+        "section_scores passed section_started live_sid last_seen_at lost_seconds outage_seconds "
+        "extension_seconds focus_losses",
     ),
     (Seat, "id sitting_id candidate_id extra_time_percent large_text high_contrast"),
     (
@@ -199,7 +200,7 @@ def _join_view(columns: list):
 
 _VIEW_COLUMNS = [getattr(_VIEWED[part][0], key) for part, key in _VIEW_KEYS]
 _FORM_AT = _VIEW_KEYS.index((0, "form"))
-_ID_AT = _VIEW_KEYS.index((0, "id"))
+_ID_AT, _SEED_AT = _VIEW_KEYS.index((0, "id")), _VIEW_KEYS.index((0, "form_seed"))
 _JOIN_VIEW = _join_view(_VIEW_COLUMNS)
 # The same without the form, for an attempt whose form this process remembers (_FORMS).
 _JOIN_VIEW_LEAN = _join_view([null() if i == _FORM_AT else c for i, c in enumerate(_VIEW_COLUMNS)])
@@ -213,14 +214,16 @@ _VIEW_FROM = 2  # (the view's columns follow the token and the answers)
 # was a third of the start's CPU (bench/exam_profile.py, issue 20). Each process keeps the
 # forms of the attempts it joined, by candidate and sitting, so a page that joins again (a
 # reload; a hall back after a network blip, sticky to the same process) reads everything but
-# its form. At most EXAM_FORM_CACHE_SIZE attempts (the oldest read goes first).
+# its form. A remembered form is used only for the attempt it was read for: the same id and
+# the same seed its form was drawn with (ids come back in a database emptied and filled
+# again, as the tests' is). At most EXAM_FORM_CACHE_SIZE attempts (the oldest read goes first).
 #
 # The forms' entries are shared: a form is a tuple of {version_id, section, choice_order, ...}
 # entries, and the candidates of a sitting draw the same items in a few orders (4! for four
 # choices), so each process keeps one object per distinct entry. Parsed apart, a 120-item
 # form held ~44 KB for every connected page (its `Live`); shared, ~1 KB. A form is fixed at
 # check-in and nothing changes its entries (docs/deployment.md, memory).
-_FORMS: dict[tuple[int, int], tuple[int, tuple]] = {}
+_FORMS: dict[tuple[int, int], tuple[tuple[int, int], tuple]] = {}
 _ENTRIES: dict[tuple, dict] = {}
 _MAX_ENTRIES = 200_000  # (a full table starts again empty)
 
@@ -245,13 +248,14 @@ def _shared(entry: dict) -> dict:
     return found
 
 
-def _remember_form(user_id: int, sitting_id: int, attempt_id: int, form) -> tuple:
+def _remember_form(user_id: int, sitting_id: int, attempt: tuple[int, int], form) -> tuple:
+    """Keep `form` for the candidate's join again; `attempt`: the attempt's (id, form seed)."""
     form = tuple(_shared(entry) for entry in form)
     key = (user_id, sitting_id)
     _FORMS.pop(key, None)
     while _FORMS and len(_FORMS) >= current_app.config["EXAM_FORM_CACHE_SIZE"]:
         del _FORMS[next(iter(_FORMS))]  # (dicts keep their order of insertion)
-    _FORMS[key] = (attempt_id, form)
+    _FORMS[key] = (attempt, form)
     return form
 
 
@@ -271,15 +275,16 @@ def attempt_view(user_id: int, sitting_id: int, token: str | None = None) -> Vie
         return None
     form = None
     if remembered is not None:
-        if row[_VIEW_FROM + _ID_AT] == remembered[0]:
+        if (row[_VIEW_FROM + _ID_AT], row[_VIEW_FROM + _SEED_AT]) == remembered[0]:
             form = remembered[1]
-        else:  # (not the attempt remembered: read it whole)
+        else:  # (not the attempt remembered, by its id and the seed its form was drawn with)
             row = hot.first(_JOIN_VIEW, params)
     parts: list[dict] = [{}, {}, {}, {}]
     for i, (part, key) in enumerate(_VIEW_KEYS, _VIEW_FROM):
         parts[part][key] = hot.utc(row[i]) if i - _VIEW_FROM in _VIEW_TIMES else row[i]
     if form is None:
-        form = _remember_form(user_id, sitting_id, parts[0]["id"], parts[0]["form"])
+        drawn = (parts[0]["id"], parts[0]["form_seed"])
+        form = _remember_form(user_id, sitting_id, drawn, parts[0]["form"])
     parts[0]["form"] = form
     attempt, seat, sitting, exam = (View(**values) for values in parts)
     sitting.exam = exam

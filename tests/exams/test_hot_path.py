@@ -147,6 +147,13 @@ def test_a_join_again_reads_all_but_the_form_this_process_read_before(app, make)
     db.session.commit()
     assert view_form(attempt_id + 1000) == form[::-1]
     assert view_form(attempt_id + 1000) == form[::-1]
+    # A database emptied and filled again (the tests' is) gives the same id to another attempt,
+    # drawn with another seed: its own form is read.
+    db.session.execute(delete(Attempt).where(Attempt.id == attempt_id + 1000))
+    db.session.commit()
+    db.session.add(Attempt(id=attempt_id + 1000, seat_id=seat.id, form_seed=8, form=form[1:]))
+    db.session.commit()
+    assert view_form(attempt_id + 1000) == form[1:]
 
 
 def test_a_process_keeps_a_bounded_number_of_forms(app, make, monkeypatch):
