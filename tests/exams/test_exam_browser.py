@@ -262,8 +262,9 @@ def test_a_device_clock_set_during_the_test_is_noticed_and_the_time_left_stays_r
     """The page shows the time left from the server's deadline and its measured offset to the
     server's clock, and syncs only every 2 minutes while the test runs. A candidate (or the
     phone's network time) setting the device's clock moves its wall clock away from the page's
-    monotonic one: the page measures the offset again at once, and the timer keeps the server's
-    time."""
+    monotonic one: the page measures the offset again (socket.io's client drops and joins
+    again when the wall clock jumps, and the join measures it), the timer waiting meanwhile:
+    it never shows the test as over."""
     eh.bank()
     exam = eh.exam(duration=30)
     who = checked_in_candidate(make, exam)

@@ -261,8 +261,9 @@
 
     function tick() {
       if (stopped || ended) return;
-      var jump = clockJump();
-      if (jump) clockWasSet(jump);
+      if (clockJump()) clockWasSet();
+      // (the offset is being measured again: the timer waits, for a few seconds at most)
+      if (clockDoubt !== null && performance.now() - clockDoubt < CLOCK_DOUBT_MS) return;
       if (state && state.status === "not_started") {
         var clock = $("exam-server-clock");
         if (clock) clock.textContent = formatClock(serverNow(), true);
@@ -380,6 +381,7 @@
       // sitting sync, and all of them re-join together after a network blip.
       syncMany(socket, synced ? 1 : 3, function (summary) {
         if (mine !== syncRun || stopped || ended) return;
+        clockDoubt = null;
         if (summary) {
           offset = summary.offset;
           synced = true;
@@ -408,7 +410,7 @@
          resumption are pushed, `started` and `resumed`; the sync is the way back if a push
          was missed, and a candidate must not wait on it longer than that);
        - 2 minutes while the test runs. The offset does not change unless the device's clock
-         is set, and clockMoved notices that at once. Every sync of a test under way reads the
+         is set, and clockJump notices that at once. Every sync of a test under way reads the
          attempt, and thousands of pages sync (docs/realtime.md). */
     function syncEvery() {
       var waiting = state && state.status === "not_started";
@@ -430,13 +432,18 @@
       return Math.abs(jump) > CLOCK_MOVED_MS ? jump : 0;
     }
 
-    /* The device's clock was set by `jump` ms: the offset moves back by as much at once, so the
-       timer does not jump (nor end the test), and is measured again now (three samples; at the
-       next join if the page is offline). */
-    function clockWasSet(jump) {
-      offset -= jump;
+    /* The device's clock was set, or the device slept (its monotonic clock may stand still
+       meanwhile, the wall clock not: the two cannot be told apart). The offset is measured again
+       now (three samples), or at the next join: socket.io's client drops the connection itself
+       when the wall clock jumps, and joins again within seconds. Meanwhile, for at most
+       CLOCK_DOUBT_MS, the timer waits (tick): read naively, a clock set an hour ahead showed
+       00:00 and the page took the time as up. After that an offline page goes on with the
+       offset it had, which is right after a sleep. */
+    var CLOCK_DOUBT_MS = 10000;
+    var clockDoubt = null;  // (performance.now() when the clock was seen set, until measured)
+    function clockWasSet() {
       clockResyncs += 1;
-      if (!synced) return;  // (the first measurement is still to come)
+      clockDoubt = performance.now();
       synced = false;
       resync();
     }
