@@ -543,7 +543,8 @@ class SimCandidate:
 
     def under_way(self) -> bool:
         """Whether this candidate's test has started (pushed, or the state of a join)."""
-        return "started" in self.arrived or any(s.get("status") == "in_progress" for s in self.states[-1:])
+        joined_under_way = bool(self.states) and self.states[-1].get("status") == "in_progress"
+        return "started" in self.arrived or joined_under_way
 
     async def sync_loop(self, stop: asyncio.Event) -> None:
         """As the page of a synchronized sitting (exam.js syncEvery): every 30 s ± 20% in the

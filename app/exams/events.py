@@ -355,12 +355,12 @@ def _tell_own_candidates(payload: dict) -> None:
 
 def _start_and_tell(sitting_id: int, own: dict[int, str], waiting: dict[int, str]) -> int:
     told = 0
+    forms = {attempt_id: _joined[sid].form for attempt_id, sid in own.items() if sid in _joined}
     # A database hiccup (every pooled connection busy for DB_POOL_TIMEOUT under overload)
     # must not leave this process's pages unaware of the start: try again for those not told.
     for attempt in range(START_TRIES):
         try:
             with current_app.test_request_context():  # (item media links: paths on this site)
-                forms = {attempt_id: _joined[sid].form for attempt_id, sid in own.items() if sid in _joined}
                 for batch in joining.start_connected(sitting_id, waiting, media_base=media_base, forms=forms):
                     for attempt_id, message in batch:
                         # Straight to the page: it is connected to this process (no message queue).

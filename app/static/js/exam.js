@@ -261,7 +261,7 @@
 
     function tick() {
       if (stopped || ended) return;
-      if (clockJump()) clockWasSet();
+      if (clockMoved()) clockWasSet();
       // (the offset is being measured again: the timer waits, for a few seconds at most)
       if (clockDoubt !== null && performance.now() - clockDoubt < CLOCK_DOUBT_MS) return;
       if (state && state.status === "not_started") {
@@ -410,7 +410,7 @@
          resumption are pushed, `started` and `resumed`; the sync is the way back if a push
          was missed, and a candidate must not wait on it longer than that);
        - 2 minutes while the test runs. The offset does not change unless the device's clock
-         is set, and clockJump notices that at once. Every sync of a test under way reads the
+         is set, and clockMoved notices that at once. Every sync of a test under way reads the
          attempt, and thousands of pages sync (docs/realtime.md). */
     function syncEvery() {
       var waiting = state && state.status === "not_started";
@@ -419,17 +419,17 @@
       return every * (0.8 + 0.4 * Math.random());
     }
 
-    /* How far this device's clock was set (or how long the device slept) since the last look,
-       in ms, or 0: its wall clock (Date.now, which the offset corrects) moved more than 1 s
-       apart from the page's monotonic clock (performance.now). */
+    /* Whether this device's clock was set (or the device slept) since the last look: its wall
+       clock (Date.now, which the offset corrects) moved more than 1 s apart from the page's
+       monotonic clock (performance.now). */
     var CLOCK_MOVED_MS = 1000;
     var lastWall = Date.now(), lastMono = performance.now();
-    function clockJump() {
+    function clockMoved() {
       var wall = Date.now(), mono = performance.now();
-      var jump = (wall - lastWall) - (mono - lastMono);
+      var moved = Math.abs((wall - lastWall) - (mono - lastMono)) > CLOCK_MOVED_MS;
       lastWall = wall;
       lastMono = mono;
-      return Math.abs(jump) > CLOCK_MOVED_MS ? jump : 0;
+      return moved;
     }
 
     /* The device's clock was set, or the device slept (its monotonic clock may stand still
